@@ -1,0 +1,461 @@
+//! The revision graph: parents, dependencies, branch labels, heads and a
+//! deterministic topological order.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use crate::error::Error;
+use crate::revision::{Header, Revision};
+
+/// What the graph needs to know of one revision.
+#[derive(Debug, Clone, Copy)]
+pub struct GraphNode<'a> {
+    /// The revision's header.
+    pub header: &'a Header,
+    /// Its file, for messages.
+    pub path: &'a str,
+    /// Whether it has a downgrade section.
+    pub reversible: bool,
+}
+
+/// Revisions linked by `down_revision` (parents) and `depends_on` edges.
+///
+/// Nodes are numbered in input order (the loader sorts files by name); every
+/// index a method takes or returns is such a number.
+#[derive(Debug, Clone)]
+pub struct RevisionGraph {
+    pub(crate) ids: Vec<String>,
+    pub(crate) paths: Vec<String>,
+    pub(crate) reversible: Vec<bool>,
+    pub(crate) labels: Vec<Vec<String>>,
+    pub(crate) parents: Vec<Vec<usize>>,
+    pub(crate) depends: Vec<Vec<usize>>,
+    pub(crate) children: Vec<Vec<usize>>,
+    /// Children plus revisions that depend on this one.
+    pub(crate) dependents: Vec<Vec<usize>>,
+    pub(crate) index: HashMap<String, usize>,
+    pub(crate) label_index: HashMap<String, usize>,
+    pub(crate) order: Vec<usize>,
+    pub(crate) rank: Vec<usize>,
+    pub(crate) heads: Vec<usize>,
+}
+
+impl RevisionGraph {
+    /// Builds the graph of parsed revisions, reporting every problem at once.
+    pub fn from_revisions(revisions: &[Revision]) -> Result<RevisionGraph, Vec<Error>> {
+        RevisionGraph::build(revisions.iter().map(|r| GraphNode {
+            header: &r.header,
+            path: &r.path,
+            reversible: r.downgrade.is_some(),
+        }))
+    }
+
+    /// Builds a graph: unique ids, known parents and dependencies, no cycles,
+    /// unique branch labels, and one head unless each extra head is an
+    /// independent branch with a label of its own.
+    pub fn build<'a>(nodes: impl IntoIterator<Item = GraphNode<'a>>) -> Result<RevisionGraph, Vec<Error>> {
+        let nodes: Vec<GraphNode<'a>> = nodes.into_iter().collect();
+        let n = nodes.len();
+        let mut errors = Vec::new();
+        let mut index = HashMap::with_capacity(n);
+        for (i, node) in nodes.iter().enumerate() {
+            let id = &node.header.revision;
+            if let Some(&first) = index.get(id.as_str()) {
+                let first: usize = first;
+                errors.push(Error::DuplicateRevision {
+                    path: node.path.to_owned(),
+                    line: node.header.lines.revision,
+                    revision: id.clone(),
+                    other: nodes[first].path.to_owned(),
+                });
+            } else {
+                index.insert(id.clone(), i);
+            }
+        }
+        let mut label_index: HashMap<String, usize> = HashMap::new();
+        let mut parents = vec![Vec::new(); n];
+        let mut depends = vec![Vec::new(); n];
+        let mut children = vec![Vec::new(); n];
+        let mut dependents = vec![Vec::new(); n];
+        for (i, node) in nodes.iter().enumerate() {
+            for parent in &node.header.down_revision {
+                match index.get(parent.as_str()) {
+                    Some(&p) if !parents[i].contains(&p) => {
+                        parents[i].push(p);
+                        children[p].push(i);
+                        dependents[p].push(i);
+                    }
+                    Some(_) => {}
+                    None => errors.push(Error::UnknownParent {
+                        path: node.path.to_owned(),
+                        line: node.header.lines.down_revision,
+                        parent: parent.clone(),
+                    }),
+                }
+            }
+            for dependency in &node.header.depends_on {
+                match index.get(dependency.as_str()) {
+                    Some(&d) if !depends[i].contains(&d) && !parents[i].contains(&d) => {
+                        depends[i].push(d);
+                        dependents[d].push(i);
+                    }
+                    Some(_) => {}
+                    None => errors.push(Error::UnknownDependency {
+                        path: node.path.to_owned(),
+                        line: node.header.lines.depends_on,
+                        dependency: dependency.clone(),
+                    }),
+                }
+            }
+            for label in &node.header.branch_labels {
+                if let Some(&other) = label_index.get(label) {
+                    errors.push(Error::DuplicateBranchLabel {
+                        path: node.path.to_owned(),
+                        line: node.header.lines.branch_labels,
+                        label: label.clone(),
+                        other: nodes[other].header.revision.clone(),
+                    });
+                } else {
+                    label_index.insert(label.clone(), i);
+                }
+            }
+        }
+
+        // Kahn's algorithm; ties go to the earlier file so the order is stable.
+        let mut pending: Vec<usize> = (0..n).map(|i| parents[i].len() + depends[i].len()).collect();
+        let mut ready: BinaryHeap<Reverse<usize>> = (0..n).filter(|&i| pending[i] == 0).map(Reverse).collect();
+        let mut order = Vec::with_capacity(n);
+        while let Some(Reverse(i)) = ready.pop() {
+            order.push(i);
+            for &d in &dependents[i] {
+                pending[d] -= 1;
+                if pending[d] == 0 {
+                    ready.push(Reverse(d));
+                }
+            }
+        }
+        if order.len() < n {
+            let on_cycle: Vec<usize> = (0..n).filter(|&i| pending[i] > 0).collect();
+            let cycle = on_cycle
+                .iter()
+                .map(|&i| nodes[i].header.revision.as_str())
+                .collect::<Vec<_>>()
+                .join(" -> ");
+            for &i in &on_cycle {
+                // Only report the nodes that are really on a cycle, not the ones
+                // merely downstream of it.
+                if reaches(&dependents, i, i) {
+                    errors.push(Error::Cycle {
+                        path: nodes[i].path.to_owned(),
+                        line: nodes[i].header.lines.down_revision,
+                        revision: nodes[i].header.revision.clone(),
+                        cycle: cycle.clone(),
+                    });
+                }
+            }
+        }
+        let mut rank = vec![0; n];
+        for (position, &i) in order.iter().enumerate() {
+            rank[i] = position;
+        }
+        let heads: Vec<usize> = (0..n).filter(|&i| children[i].is_empty() && index.get(&nodes[i].header.revision) == Some(&i)).collect();
+
+        let graph = RevisionGraph {
+            ids: nodes.iter().map(|n| n.header.revision.clone()).collect(),
+            paths: nodes.iter().map(|n| n.path.to_owned()).collect(),
+            reversible: nodes.iter().map(|n| n.reversible).collect(),
+            labels: nodes.iter().map(|n| n.header.branch_labels.clone()).collect(),
+            parents,
+            depends,
+            children,
+            dependents,
+            index,
+            label_index,
+            order,
+            rank,
+            heads,
+        };
+        if errors.is_empty() {
+            if let Some(error) = graph.unlabelled_heads() {
+                errors.push(error);
+            }
+        }
+        if errors.is_empty() {
+            Ok(graph)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Several heads are fine only when every head but one has a branch label
+    /// that no other head descends from (Alembic's labelled branches).
+    fn unlabelled_heads(&self) -> Option<Error> {
+        if self.heads.len() <= 1 {
+            return None;
+        }
+        let mut exclusive = vec![false; self.ids.len()];
+        for &labelled in self.label_index.values() {
+            let reached: Vec<usize> = self
+                .heads
+                .iter()
+                .copied()
+                .filter(|&h| h == labelled || self.is_descendant(h, labelled))
+                .collect();
+            if let [only] = reached[..] {
+                exclusive[only] = true;
+            }
+        }
+        // One unlabelled head (the trunk) may sit beside labelled branches;
+        // two unlabelled heads are two parallel changes that need a merge.
+        let bad: Vec<usize> = self.heads.iter().copied().filter(|&h| !exclusive[h]).collect();
+        if bad.len() <= 1 {
+            return None;
+        }
+        let heads = self
+            .heads
+            .iter()
+            .map(|&h| format!("{} ({})", self.ids[h], self.paths[h]))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Some(Error::MultipleHeads {
+            path: self.paths[bad[0]].clone(),
+            heads,
+        })
+    }
+
+    /// Number of revisions.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Is the graph empty?
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The id of revision `i`.
+    pub fn id(&self, i: usize) -> &str {
+        &self.ids[i]
+    }
+
+    /// The file of revision `i`.
+    pub fn path(&self, i: usize) -> &str {
+        &self.paths[i]
+    }
+
+    /// Whether revision `i` has a downgrade section.
+    pub fn is_reversible(&self, i: usize) -> bool {
+        self.reversible[i]
+    }
+
+    /// The index of the revision with exactly this id.
+    pub fn find(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    /// Head revisions (no children), in file order.
+    pub fn heads(&self) -> &[usize] {
+        &self.heads
+    }
+
+    /// Base revisions (no parents), in file order.
+    pub fn bases(&self) -> Vec<usize> {
+        (0..self.len()).filter(|&i| self.parents[i].is_empty()).collect()
+    }
+
+    /// Parents of revision `i`.
+    pub fn parents(&self, i: usize) -> &[usize] {
+        &self.parents[i]
+    }
+
+    /// Children of revision `i`.
+    pub fn children(&self, i: usize) -> &[usize] {
+        &self.children[i]
+    }
+
+    /// `depends_on` revisions of `i`.
+    pub fn depends_on(&self, i: usize) -> &[usize] {
+        &self.depends[i]
+    }
+
+    /// Branch labels declared on revision `i`.
+    pub fn branch_labels(&self, i: usize) -> &[String] {
+        &self.labels[i]
+    }
+
+    /// The revision carrying `label`.
+    pub fn find_label(&self, label: &str) -> Option<usize> {
+        self.label_index.get(label).copied()
+    }
+
+    /// Every revision, parents and dependencies before the revisions that need them.
+    pub fn topological_order(&self) -> &[usize] {
+        &self.order
+    }
+
+    /// Is `a` reached from `b` by following children and dependents (a after b)?
+    pub fn is_descendant(&self, a: usize, b: usize) -> bool {
+        a != b && reaches(&self.dependents, b, a)
+    }
+
+    /// `targets` and everything they need: parents and dependencies, transitively.
+    pub fn ancestors_inclusive(&self, targets: &[usize]) -> Vec<bool> {
+        let mut seen = vec![false; self.len()];
+        let mut stack: Vec<usize> = targets.to_vec();
+        while let Some(i) = stack.pop() {
+            if !std::mem::replace(&mut seen[i], true) {
+                stack.extend(self.parents[i].iter().chain(&self.depends[i]).copied());
+            }
+        }
+        seen
+    }
+
+    /// Everything after `targets` (not including them): children and dependents, transitively.
+    pub fn descendants(&self, targets: &[usize]) -> Vec<bool> {
+        let mut seen = vec![false; self.len()];
+        let mut stack: Vec<usize> = targets.iter().flat_map(|&t| self.dependents[t].iter().copied()).collect();
+        while let Some(i) = stack.pop() {
+            if !std::mem::replace(&mut seen[i], true) {
+                stack.extend(self.dependents[i].iter().copied());
+            }
+        }
+        seen
+    }
+
+    /// Sorts indices into topological order (parents first).
+    pub(crate) fn sort_topological(&self, items: &mut [usize]) {
+        items.sort_unstable_by_key(|&i| self.rank[i]);
+    }
+}
+
+/// Can `to` be reached from `from` by one or more steps along `edges`?
+fn reaches(edges: &[Vec<usize>], from: usize, to: usize) -> bool {
+    let mut seen = vec![false; edges.len()];
+    let mut stack: Vec<usize> = edges[from].clone();
+    while let Some(i) = stack.pop() {
+        if i == to {
+            return true;
+        }
+        if !std::mem::replace(&mut seen[i], true) {
+            stack.extend(edges[i].iter().copied());
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::revision::HeaderLines;
+
+    /// `spec` is `id:parent,parent[:dep,dep][:label]` entries separated by spaces.
+    pub(crate) fn headers(spec: &str) -> Vec<Header> {
+        spec.split_whitespace()
+            .map(|entry| {
+                let mut parts = entry.split(':');
+                let list = |s: Option<&str>| -> Vec<String> {
+                    s.unwrap_or("").split(',').filter(|x| !x.is_empty()).map(str::to_owned).collect()
+                };
+                let revision = parts.next().unwrap().to_owned();
+                Header {
+                    revision,
+                    down_revision: list(parts.next()),
+                    depends_on: list(parts.next()),
+                    branch_labels: list(parts.next()),
+                    message: None,
+                    create_date: None,
+                    transactional: true,
+                    lines: HeaderLines { revision: 1, down_revision: 2, depends_on: 3, branch_labels: 4 },
+                }
+            })
+            .collect()
+    }
+
+    pub(crate) fn graph(spec: &str) -> Result<RevisionGraph, Vec<Error>> {
+        let headers = headers(spec);
+        let paths: Vec<String> = headers.iter().map(|h| format!("m/{}.sql", h.revision)).collect();
+        RevisionGraph::build(headers.iter().zip(&paths).map(|(header, path)| GraphNode {
+            header,
+            path,
+            reversible: !header.revision.starts_with('x'),
+        }))
+    }
+
+    fn messages(spec: &str) -> Vec<String> {
+        graph(spec).unwrap_err().iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn linear_chain_has_one_head() {
+        let g = graph("a: b:a c:b").unwrap();
+        assert_eq!(g.heads(), &[2]);
+        assert_eq!(g.topological_order(), &[0, 1, 2]);
+    }
+
+    #[test]
+    fn topological_order_follows_parents_not_files() {
+        let g = graph("c:b a: b:a").unwrap();
+        assert_eq!(g.topological_order(), &[1, 2, 0]);
+    }
+
+    #[test]
+    fn duplicate_revision_is_rejected() {
+        let m = messages("a: a:");
+        assert_eq!(m, vec!["m/a.sql:1: revision `a` is also declared by m/a.sql; give one of them a new id"]);
+    }
+
+    #[test]
+    fn unknown_parent_and_dependency_are_rejected() {
+        let m = messages("a:zz b:a:yy");
+        assert!(m[0].starts_with("m/a.sql:2: down_revision `zz` is not a revision"));
+        assert!(m[1].starts_with("m/b.sql:3: depends_on `yy` is not a revision"));
+    }
+
+    #[test]
+    fn cycle_is_rejected_with_its_members() {
+        let m = messages("a: b:a,c c:b d:c");
+        assert_eq!(m.len(), 2, "{m:?}");
+        assert!(m[0].contains("revision `b` is part of a cycle (b -> c -> d)"), "{m:?}");
+    }
+
+    #[test]
+    fn two_unmerged_heads_are_rejected_and_named() {
+        let m = messages("a: b:a c:a");
+        assert_eq!(m.len(), 1);
+        assert!(m[0].contains("Multiple head revisions are present: b (m/b.sql), c (m/c.sql)"), "{m:?}");
+        assert!(m[0].contains("migrate merge heads"));
+    }
+
+    #[test]
+    fn merge_joins_heads() {
+        let g = graph("a: b:a c:a m:b,c").unwrap();
+        assert_eq!(g.heads(), &[3]);
+    }
+
+    #[test]
+    fn labelled_independent_branches_are_allowed() {
+        let g = graph("a:::core b:a x1:::extra x2:x1").unwrap();
+        assert_eq!(g.heads(), &[1, 3]);
+    }
+
+    #[test]
+    fn label_shared_by_two_heads_does_not_excuse_them() {
+        let m = messages("a:::core b:a c:a");
+        assert_eq!(m.len(), 1);
+        assert!(m[0].contains("Multiple head revisions"));
+    }
+
+    #[test]
+    fn duplicate_branch_label_is_rejected() {
+        let m = messages("a:::x b:a::x");
+        assert!(m[0].starts_with("m/b.sql:4: branch label `x` is already used by revision `a`"));
+    }
+
+    #[test]
+    fn depends_on_orders_across_branches() {
+        let g = graph("a:::one b:a:d:: c:::two d:c").unwrap();
+        let order = g.topological_order();
+        let pos = |i| order.iter().position(|&x| x == i).unwrap();
+        assert!(pos(3) < pos(1));
+    }
+}

@@ -1,0 +1,64 @@
+//! The migration file format, revision graph, target resolution and SQL checks.
+//!
+//! This crate is shared by `embed_migrations!` (at compile time) and by the
+//! runtime and CLI (at run time), so all three read a directory the same way.
+//! It does no database or async I/O.
+//!
+//! # Example
+//!
+//! ```
+//! use migrate_core::{load_directory, DialectCheck, Target};
+//!
+//! let dir = std::env::temp_dir().join(format!("migrate-core-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir).unwrap();
+//! std::fs::write(
+//!     dir.join("2025_09_30_1636-955bb0742a21_create_products.sql"),
+//!     "-- revision: 955bb0742a21\n-- down_revision: none\n\n-- migrate:upgrade\nCREATE TABLE products (id TEXT PRIMARY KEY);\n\n-- migrate:downgrade\nDROP TABLE products;\n",
+//! ).unwrap();
+//!
+//! let migrations = load_directory(&dir, "migrations", &DialectCheck::Any).unwrap();
+//! let applied = migrations.graph.applied_set::<&str>(&[]).unwrap();
+//! let plan = migrations.graph.plan_upgrade(&Target::Head, &applied).unwrap();
+//! assert_eq!(migrations.graph.id(plan.steps[0]), "955bb0742a21");
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! ```
+//!
+//! # File format
+//!
+//! ```sql
+//! -- revision: 955bb0742a21
+//! -- down_revision: none
+//! -- message: create products table
+//!
+//! -- migrate:upgrade
+//! CREATE TABLE products (id TEXT PRIMARY KEY);
+//!
+//! -- migrate:downgrade
+//! DROP TABLE products;
+//! ```
+//!
+//! Header keys: `revision`, `down_revision` (required; `none` or a comma
+//! list), `message`, `create_date`, `branch_labels`, `depends_on`,
+//! `transactional`. A statement preceded by `-- migrate:no-check` is not
+//! syntax-checked.
+#![deny(missing_docs)]
+
+pub mod checksum;
+mod config;
+mod error;
+mod graph;
+mod load;
+mod revision;
+pub mod sql;
+mod target;
+
+pub use config::{is_table_name, Config, CONFIG_FILE, DEFAULT_DIRECTORY, DEFAULT_FILE_TEMPLATE, DEFAULT_VERSION_TABLE};
+pub use error::{Error, Errors, Result};
+pub use graph::{GraphNode, RevisionGraph};
+pub use load::{list_sql_files, load_directory, Migrations};
+pub use revision::{
+    is_valid_revision_id, normalize_text, parse_revision, Header, HeaderLines, Revision, Section, DOWNGRADE_MARKER,
+    HEADER_KEYS, NO_CHECK_MARKER, UPGRADE_MARKER,
+};
+pub use sql::{Dialect, DialectCheck, Statement};
+pub use target::{Direction, Plan, StampPlan, Target};

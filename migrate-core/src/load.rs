@@ -1,0 +1,111 @@
+//! Reading a migration directory: files, graph and SQL checks in one pass.
+
+use std::path::Path;
+
+use crate::error::{Error, Errors};
+use crate::graph::RevisionGraph;
+use crate::revision::{parse_revision, Revision};
+use crate::sql::{check_section, DialectCheck};
+
+/// A validated migration directory.
+#[derive(Debug, Clone)]
+pub struct Migrations {
+    /// Revisions in file-name order; graph indices refer to this order.
+    pub revisions: Vec<Revision>,
+    /// Their graph.
+    pub graph: RevisionGraph,
+}
+
+/// Reads, parses and validates every `*.sql` file directly in `dir`.
+///
+/// `display` is how the directory is named in messages (for the macro, the
+/// path relative to the crate root). Every problem is reported, not just the
+/// first.
+pub fn load_directory(dir: &Path, display: &str, dialects: &DialectCheck) -> Result<Migrations, Errors> {
+    let files = list_sql_files(dir, display)?;
+    let mut errors = Vec::new();
+    let mut revisions = Vec::with_capacity(files.len());
+    for name in files {
+        let path = format!("{}/{}", display.trim_end_matches('/'), name);
+        let text = match read_text(&dir.join(&name), &path) {
+            Ok(text) => text,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        match parse_revision(&path, &text) {
+            Ok(revision) => {
+                errors.extend(check_section(&path, "upgrade", &revision.upgrade, dialects));
+                if let Some(down) = &revision.downgrade {
+                    errors.extend(check_section(&path, "downgrade", down, dialects));
+                }
+                revisions.push(revision);
+            }
+            Err(e) => errors.extend(e),
+        }
+    }
+    match RevisionGraph::from_revisions(&revisions) {
+        Ok(graph) => match Errors::from_vec(errors) {
+            None => Ok(Migrations { revisions, graph }),
+            Some(errors) => Err(errors),
+        },
+        Err(graph_errors) => {
+            errors.extend(graph_errors);
+            Err(Errors::from_vec(errors).unwrap_or_else(|| unreachable!("graph errors are never empty")))
+        }
+    }
+}
+
+/// Names of the `*.sql` files directly in `dir`, sorted. Hidden files are skipped.
+pub fn list_sql_files(dir: &Path, display: &str) -> Result<Vec<String>, Error> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::DirectoryMissing {
+                path: display.to_owned(),
+            })
+        }
+        Err(e) => {
+            return Err(Error::Io {
+                path: display.to_owned(),
+                message: e.to_string(),
+            })
+        }
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::Io {
+            path: display.to_owned(),
+            message: e.to_string(),
+        })?;
+        let Ok(name) = entry.file_name().into_string() else {
+            continue; // not a name we could have written; cannot be a migration
+        };
+        if name.starts_with('.') || !name.ends_with(".sql") {
+            continue;
+        }
+        // Follow symlinks; skip directories that happen to end in `.sql`.
+        if std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
+            continue;
+        }
+        names.push(name);
+    }
+    names.sort();
+    Ok(names)
+}
+
+fn read_text(file: &Path, display: &str) -> Result<String, Error> {
+    let bytes = std::fs::read(file).map_err(|e| Error::Io {
+        path: display.to_owned(),
+        message: e.to_string(),
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+        Error::NotUtf8 {
+            path: display.to_owned(),
+            line,
+        }
+    })
+}

@@ -1,0 +1,549 @@
+//! One migration file: its header and its upgrade/downgrade sections.
+
+use crate::checksum;
+use crate::error::Error;
+use crate::sql::{self, Statement};
+
+/// The keys a header may contain.
+pub const HEADER_KEYS: &[&str] = &[
+    "revision",
+    "down_revision",
+    "message",
+    "create_date",
+    "branch_labels",
+    "depends_on",
+    "transactional",
+];
+
+/// Marker line that opens the upgrade section.
+pub const UPGRADE_MARKER: &str = "-- migrate:upgrade";
+/// Marker line that opens the downgrade section.
+pub const DOWNGRADE_MARKER: &str = "-- migrate:downgrade";
+/// Comment placed on the line(s) above a statement to skip its SQL check.
+pub const NO_CHECK_MARKER: &str = "-- migrate:no-check";
+
+/// Is `id` a valid revision id (`[A-Za-z0-9_]+`, at most 64 characters)?
+///
+/// ```
+/// assert!(migrate_core::is_valid_revision_id("955bb0742a21"));
+/// assert!(!migrate_core::is_valid_revision_id("95-5b"));
+/// ```
+pub fn is_valid_revision_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// Line numbers of the header keys that other checks point at (0 when absent).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeaderLines {
+    /// `revision:`
+    pub revision: u32,
+    /// `down_revision:`
+    pub down_revision: u32,
+    /// `depends_on:`
+    pub depends_on: u32,
+    /// `branch_labels:`
+    pub branch_labels: u32,
+}
+
+/// The header of a migration file: the `-- key: value` lines above the first section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// This revision's id.
+    pub revision: String,
+    /// Parent revisions: none for a root, several for a merge.
+    pub down_revision: Vec<String>,
+    /// Revisions that must be applied first without being parents.
+    pub depends_on: Vec<String>,
+    /// Branch labels, for `LABEL@head` targets and independent branches.
+    pub branch_labels: Vec<String>,
+    /// Human description.
+    pub message: Option<String>,
+    /// When the file was created, as written.
+    pub create_date: Option<String>,
+    /// `false` runs the revision outside a transaction, statement by statement.
+    pub transactional: bool,
+    /// Where the keys are, for error messages.
+    pub lines: HeaderLines,
+}
+
+/// One section (`upgrade` or `downgrade`) of a migration file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// The SQL text of the section, line endings normalised to `\n`, starting
+    /// on the line after the marker.
+    pub sql: String,
+    /// File line of the first line of `sql`.
+    pub first_line: u32,
+    /// The statements of `sql`, in order.
+    pub statements: Vec<Statement>,
+}
+
+impl Section {
+    /// The text of statement `i` (without its terminating `;`).
+    pub fn statement_sql(&self, statement: &Statement) -> &str {
+        &self.sql[statement.start..statement.end]
+    }
+}
+
+/// A parsed migration file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    /// The file's path as it is shown in messages.
+    pub path: String,
+    /// The file name alone.
+    pub file_name: String,
+    /// The header.
+    pub header: Header,
+    /// The upgrade section.
+    pub upgrade: Section,
+    /// The downgrade section; `None` makes the revision irreversible.
+    pub downgrade: Option<Section>,
+    /// Versioned checksum of the upgrade SQL (see [`checksum`](crate::checksum)).
+    pub checksum: String,
+}
+
+impl Revision {
+    /// The revision id.
+    pub fn id(&self) -> &str {
+        &self.header.revision
+    }
+}
+
+/// Removes a UTF-8 BOM and turns CRLF (and lone CR) line endings into LF.
+pub fn normalize_text(text: &str) -> String {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if !text.contains('\r') {
+        return text.to_owned();
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// Parses the text of one migration file. `path` is used in messages only.
+///
+/// All problems of the file are returned together. SQL is split into
+/// statements but not validated here; see [`sql::check_section`].
+///
+/// ```
+/// let text = "-- revision: a1\n-- down_revision: none\n\n-- migrate:upgrade\nCREATE TABLE t (id INT);\n\n-- migrate:downgrade\nDROP TABLE t;\n";
+/// let rev = migrate_core::parse_revision("migrations/2025_01_01_0000-a1_t.sql", text).unwrap();
+/// assert_eq!(rev.id(), "a1");
+/// assert_eq!(rev.upgrade.statements[0].line, 5);
+/// ```
+pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
+    let text = normalize_text(text);
+    let mut errors = Vec::new();
+    let mut fields: Vec<(&'static str, u32, String)> = Vec::new();
+
+    #[derive(PartialEq, Clone, Copy)]
+    enum Part {
+        Header,
+        Upgrade,
+        Downgrade,
+    }
+    let mut part = Part::Header;
+    // (start byte, first line) of each section body.
+    let mut upgrade_body: Option<(usize, u32)> = None;
+    let mut downgrade_body: Option<(usize, u32)> = None;
+    let mut upgrade_end = text.len();
+
+    let mut offset = 0usize;
+    for (index, raw_line) in text.split_inclusive('\n').enumerate() {
+        let line_no = index as u32 + 1;
+        let line_start = offset;
+        offset += raw_line.len();
+        let line = raw_line.trim_end_matches('\n').trim();
+
+        if let Some(rest) = line.strip_prefix("-- migrate:") {
+            let word = rest.split_whitespace().next().unwrap_or("");
+            match word {
+                "upgrade" => {
+                    if part == Part::Header {
+                        part = Part::Upgrade;
+                        upgrade_body = Some((offset, line_no + 1));
+                    } else {
+                        errors.push(Error::BadMarker {
+                            path: path.to_owned(),
+                            line: line_no,
+                            problem: "second `-- migrate:upgrade` marker; a file has one upgrade section, remove this line".into(),
+                        });
+                    }
+                    continue;
+                }
+                "downgrade" => {
+                    match part {
+                        Part::Upgrade => {
+                            part = Part::Downgrade;
+                            upgrade_end = line_start;
+                            downgrade_body = Some((offset, line_no + 1));
+                        }
+                        Part::Header => errors.push(Error::BadMarker {
+                            path: path.to_owned(),
+                            line: line_no,
+                            problem: "`-- migrate:downgrade` before `-- migrate:upgrade`; put the upgrade section first".into(),
+                        }),
+                        Part::Downgrade => errors.push(Error::BadMarker {
+                            path: path.to_owned(),
+                            line: line_no,
+                            problem: "second `-- migrate:downgrade` marker; a file has one downgrade section, remove this line".into(),
+                        }),
+                    }
+                    continue;
+                }
+                "no-check" if part != Part::Header => continue,
+                _ => {
+                    errors.push(Error::BadMarker {
+                        path: path.to_owned(),
+                        line: line_no,
+                        problem: format!(
+                            "unknown marker `-- migrate:{word}`; the markers are `-- migrate:upgrade`, `-- migrate:downgrade` and `-- migrate:no-check` (inside a section)"
+                        ),
+                    });
+                    continue;
+                }
+            }
+        }
+
+        let key_value = header_key_value(line);
+        if part != Part::Header {
+            if let Some((key, _)) = key_value {
+                if matches!(key, "revision" | "down_revision" | "depends_on" | "branch_labels") {
+                    errors.push(Error::HeaderAfterSection {
+                        path: path.to_owned(),
+                        line: line_no,
+                        key: key.to_owned(),
+                    });
+                }
+            }
+            continue;
+        }
+
+        if line.is_empty() {
+            continue;
+        }
+        if !line.starts_with("--") {
+            errors.push(Error::SqlBeforeSection {
+                path: path.to_owned(),
+                line: line_no,
+            });
+            continue;
+        }
+        let Some((key, value)) = key_value else {
+            continue; // a free comment
+        };
+        let Some(known) = HEADER_KEYS.iter().copied().find(|k| *k == key) else {
+            // A key that looks like a typo of a known one is an error; anything
+            // else is an ordinary comment (`-- note: ...`).
+            if let Some(suggestion) = HEADER_KEYS
+                .iter()
+                .copied()
+                .find(|k| edit_distance(k, key) <= 2)
+            {
+                errors.push(Error::UnknownHeaderKey {
+                    path: path.to_owned(),
+                    line: line_no,
+                    key: key.to_owned(),
+                    suggestion,
+                });
+            }
+            continue;
+        };
+        if let Some((_, first, _)) = fields.iter().find(|(k, _, _)| *k == known) {
+            errors.push(Error::DuplicateHeaderKey {
+                path: path.to_owned(),
+                line: line_no,
+                first: *first,
+                key: known.to_owned(),
+            });
+            continue;
+        }
+        fields.push((known, line_no, value.to_owned()));
+    }
+
+    let field = |key: &str| {
+        fields
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, line, v)| (*line, v.as_str()))
+    };
+
+    let mut lines = HeaderLines::default();
+    let revision = match field("revision") {
+        Some((line, value)) => {
+            lines.revision = line;
+            if !is_valid_revision_id(value) {
+                errors.push(Error::InvalidHeaderValue {
+                    path: path.to_owned(),
+                    line,
+                    key: "revision",
+                    value: value.to_owned(),
+                    expected: "ids use only letters, digits and `_` (at most 64), e.g. `955bb0742a21`",
+                });
+            }
+            value.to_owned()
+        }
+        None => {
+            errors.push(Error::MissingHeaderKey {
+                path: path.to_owned(),
+                key: "revision",
+            });
+            String::new()
+        }
+    };
+    let id_list = |key: &'static str, errors: &mut Vec<Error>| -> (u32, Vec<String>) {
+        let Some((line, value)) = field(key) else {
+            return (0, Vec::new());
+        };
+        let list = parse_id_list(value);
+        for id in &list {
+            if !is_valid_revision_id(id) {
+                errors.push(Error::InvalidHeaderValue {
+                    path: path.to_owned(),
+                    line,
+                    key,
+                    value: value.to_owned(),
+                    expected: "expected `none` or a comma-separated list of revision ids (letters, digits, `_`)",
+                });
+                break;
+            }
+        }
+        (line, list)
+    };
+    let (down_line, down_revision) = id_list("down_revision", &mut errors);
+    if field("down_revision").is_none() {
+        errors.push(Error::MissingHeaderKey {
+            path: path.to_owned(),
+            key: "down_revision",
+        });
+    }
+    lines.down_revision = down_line;
+    let (dep_line, depends_on) = id_list("depends_on", &mut errors);
+    lines.depends_on = dep_line;
+    let (label_line, branch_labels) = id_list("branch_labels", &mut errors);
+    lines.branch_labels = label_line;
+    let transactional = match field("transactional") {
+        None => true,
+        Some((_, v)) if v.eq_ignore_ascii_case("true") => true,
+        Some((_, v)) if v.eq_ignore_ascii_case("false") => false,
+        Some((line, v)) => {
+            errors.push(Error::InvalidHeaderValue {
+                path: path.to_owned(),
+                line,
+                key: "transactional",
+                value: v.to_owned(),
+                expected: "expected `true` or `false`",
+            });
+            true
+        }
+    };
+
+    let file_name = path.rsplit(['/', '\\']).next().unwrap_or(path).to_owned();
+    if !revision.is_empty() && is_valid_revision_id(&revision) && !file_name.contains(&revision) {
+        errors.push(Error::FileNameWithoutRevision {
+            path: path.to_owned(),
+            revision: revision.clone(),
+        });
+    }
+
+    let Some((up_start, up_line)) = upgrade_body else {
+        errors.push(Error::MissingUpgrade {
+            path: path.to_owned(),
+        });
+        return Err(errors);
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    let upgrade = section(&text[up_start..upgrade_end.max(up_start)], up_line);
+    let downgrade = downgrade_body.map(|(start, line)| section(&text[start..], line));
+    let checksum = checksum::checksum(&upgrade.sql);
+    Ok(Revision {
+        path: path.to_owned(),
+        file_name,
+        header: Header {
+            revision,
+            down_revision,
+            depends_on,
+            branch_labels,
+            message: field("message").map(|(_, v)| v.to_owned()),
+            create_date: field("create_date").map(|(_, v)| v.to_owned()),
+            transactional,
+            lines,
+        },
+        upgrade,
+        downgrade,
+        checksum,
+    })
+}
+
+fn section(sql: &str, first_line: u32) -> Section {
+    Section {
+        statements: sql::split_statements(sql, first_line),
+        sql: sql.to_owned(),
+        first_line,
+    }
+}
+
+/// `-- key: value` with a lowercase `[a-z_]+` key, or `None`.
+fn header_key_value(line: &str) -> Option<(&str, &str)> {
+    let rest = line.strip_prefix("--")?.trim_start();
+    let colon = rest.find(':')?;
+    let key = &rest[..colon];
+    if key.is_empty() || !key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+        return None;
+    }
+    Some((key, rest[colon + 1..].trim()))
+}
+
+/// `none`, empty, or a comma-separated list (optionally in brackets or quotes,
+/// as Alembic writes tuples).
+fn parse_id_list(value: &str) -> Vec<String> {
+    let value = value.trim().trim_start_matches(['(', '[']).trim_end_matches([')', ']']);
+    if value.is_empty() || value.eq_ignore_ascii_case("none") {
+        return Vec::new();
+    }
+    value
+        .split(',')
+        .map(|s| s.trim().trim_matches(['\'', '"']).to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "-- revision: 955bb0742a21\n-- down_revision: none\n-- message: create products table\n-- create_date: 2025-09-30 16:36:12\n\n-- migrate:upgrade\nCREATE TABLE products (\n    id TEXT PRIMARY KEY\n);\n\n-- migrate:downgrade\nDROP TABLE products;\n";
+    const PATH: &str = "migrations/2025_09_30_1636-955bb0742a21_create_products_table.sql";
+
+    #[test]
+    fn parses_header_and_sections_with_line_numbers() {
+        let rev = parse_revision(PATH, GOOD).unwrap();
+        assert_eq!(rev.header.revision, "955bb0742a21");
+        assert!(rev.header.down_revision.is_empty());
+        assert_eq!(rev.header.message.as_deref(), Some("create products table"));
+        assert!(rev.header.transactional);
+        assert_eq!(rev.upgrade.first_line, 7);
+        assert_eq!(rev.upgrade.statements.len(), 1);
+        assert_eq!(rev.upgrade.statements[0].line, 7);
+        let down = rev.downgrade.unwrap();
+        assert_eq!(down.statements[0].line, 12);
+        assert_eq!(down.statement_sql(&down.statements[0]), "DROP TABLE products");
+    }
+
+    #[test]
+    fn crlf_and_bom_give_same_revision_and_checksum() {
+        let crlf = format!("\u{feff}{}", GOOD.replace('\n', "\r\n"));
+        let a = parse_revision(PATH, GOOD).unwrap();
+        let b = parse_revision(PATH, &crlf).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn merge_revision_lists_parents() {
+        let text = "-- revision: m1\n-- down_revision: a1, b2\n-- migrate:upgrade\n";
+        let rev = parse_revision("x/m1.sql", text).unwrap();
+        assert_eq!(rev.header.down_revision, vec!["a1", "b2"]);
+        assert!(rev.upgrade.statements.is_empty());
+        assert!(rev.downgrade.is_none());
+    }
+
+    #[test]
+    fn alembic_tuple_syntax_is_accepted() {
+        let text = "-- revision: m1\n-- down_revision: ('a1', 'b2')\n-- migrate:upgrade\n";
+        let rev = parse_revision("x/m1.sql", text).unwrap();
+        assert_eq!(rev.header.down_revision, vec!["a1", "b2"]);
+    }
+
+    #[test]
+    fn missing_keys_and_upgrade_are_all_reported() {
+        let errors = parse_revision("x/a.sql", "-- message: hi\n").unwrap_err();
+        let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(text.len(), 3, "{text:?}");
+        assert!(text[0].contains("no `revision:` line"));
+        assert!(text[1].contains("no `down_revision:` line"));
+        assert!(text[2].contains("no `-- migrate:upgrade` section"));
+    }
+
+    #[test]
+    fn misspelled_key_is_rejected_with_suggestion() {
+        let text = "-- revision: a1\n-- down_revison: none\n-- migrate:upgrade\n";
+        let errors = parse_revision("x/a1.sql", text).unwrap_err();
+        assert!(errors[0].to_string().contains("x/a1.sql:2: unknown header key `down_revison`; did you mean `down_revision`?"), "{}", errors[0]);
+    }
+
+    #[test]
+    fn free_comments_in_header_are_allowed() {
+        let text = "-- revision: a1\n-- down_revision: none\n-- Note: this is a comment\n-- plain comment\n-- migrate:upgrade\n";
+        assert!(parse_revision("x/a1.sql", text).is_ok());
+    }
+
+    #[test]
+    fn duplicate_key_points_at_both_lines() {
+        let text = "-- revision: a1\n-- revision: a2\n-- down_revision: none\n-- migrate:upgrade\n";
+        let errors = parse_revision("x/a1.sql", text).unwrap_err();
+        assert_eq!(errors[0].to_string(), "x/a1.sql:2: header key `revision` appears twice (first on line 1); keep one");
+    }
+
+    #[test]
+    fn bad_revision_id_is_rejected() {
+        let text = "-- revision: a-1\n-- down_revision: none\n-- migrate:upgrade\n";
+        let errors = parse_revision("x/a-1.sql", text).unwrap_err();
+        assert!(errors[0].to_string().starts_with("x/a-1.sql:1: invalid revision `a-1`"));
+    }
+
+    #[test]
+    fn header_after_section_is_rejected() {
+        let text = "-- revision: a1\n-- migrate:upgrade\n-- down_revision: none\nSELECT 1;\n";
+        let errors = parse_revision("x/a1.sql", text).unwrap_err();
+        let all: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert!(all.iter().any(|e| e.starts_with("x/a1.sql:3: header line `down_revision:` after the first section marker")), "{all:?}");
+    }
+
+    #[test]
+    fn sql_before_marker_is_rejected() {
+        let text = "-- revision: a1\n-- down_revision: none\nCREATE TABLE t (id int);\n-- migrate:upgrade\n";
+        let errors = parse_revision("x/a1.sql", text).unwrap_err();
+        assert_eq!(errors[0].to_string(), "x/a1.sql:3: SQL before the `-- migrate:upgrade` marker; put the marker line above it");
+    }
+
+    #[test]
+    fn file_name_must_contain_revision() {
+        let text = "-- revision: a1\n-- down_revision: none\n-- migrate:upgrade\n";
+        let errors = parse_revision("x/2025_01_01_0000-b2_t.sql", text).unwrap_err();
+        assert!(errors[0].to_string().contains("file name does not contain its revision id `a1`"));
+    }
+
+    #[test]
+    fn unknown_marker_and_misordered_sections() {
+        let text = "-- revision: a1\n-- down_revision: none\n-- migrate:downgrade\n-- migrate:upgrade\n-- migrate:upgrade\n-- migrate:up\n";
+        let errors = parse_revision("x/a1.sql", text).unwrap_err();
+        let all: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(all.len(), 3, "{all:?}");
+        assert!(all[0].starts_with("x/a1.sql:3: `-- migrate:downgrade` before"));
+        assert!(all[1].starts_with("x/a1.sql:5: second `-- migrate:upgrade`"));
+        assert!(all[2].starts_with("x/a1.sql:6: unknown marker `-- migrate:up`"));
+    }
+
+    #[test]
+    fn transactional_false_is_read() {
+        let text = "-- revision: a1\n-- down_revision: none\n-- transactional: false\n-- migrate:upgrade\nCREATE INDEX CONCURRENTLY i ON t (x);\n";
+        assert!(!parse_revision("x/a1.sql", text).unwrap().header.transactional);
+    }
+}

@@ -1,0 +1,487 @@
+//! Splitting sections into statements, and checking each statement's syntax.
+//!
+//! Splitting is done by a small lexer that knows every quoting form the two
+//! databases use (`'…'`, `E'…'`, `"…"`, `` `…` ``, `$tag$…$tag$`, nested
+//! `/* */` and `--` comments) and the `BEGIN … END` bodies of SQLite
+//! triggers and PostgreSQL `BEGIN ATOMIC` functions, so that a `;` inside
+//! any of them does not end the statement. It is dialect-independent: the
+//! runtime executes exactly the statements the build checked.
+//!
+//! Checking parses each statement on its own with sqlparser and expects
+//! exactly one statement, so trailing text (a missing `;` between two
+//! statements) is an error instead of being silently dropped.
+
+use std::fmt;
+
+use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Location, Token, Tokenizer};
+
+use crate::error::Error;
+use crate::revision::{Section, NO_CHECK_MARKER};
+
+/// One statement of a section: byte range in [`Section::sql`] and its position in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Statement {
+    /// File line of the statement's first character.
+    pub line: u32,
+    /// Column (1-based, in characters) of its first character.
+    pub column: u32,
+    /// Byte offset of the first character in the section text.
+    pub start: usize,
+    /// Byte offset just past the last character (the `;` is not included).
+    pub end: usize,
+    /// `false` when a `-- migrate:no-check` comment precedes the statement.
+    pub check: bool,
+}
+
+/// A SQL dialect the checker knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    /// PostgreSQL.
+    Postgres,
+    /// SQLite.
+    Sqlite,
+}
+
+impl Dialect {
+    /// Reads `postgres`/`postgresql`/`pg` or `sqlite`.
+    pub fn from_name(name: &str) -> Option<Dialect> {
+        match name.to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" | "pg" => Some(Dialect::Postgres),
+            "sqlite" | "sqlite3" => Some(Dialect::Sqlite),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Dialect::Postgres => "PostgreSQL",
+            Dialect::Sqlite => "SQLite",
+        })
+    }
+}
+
+/// Which dialects a statement must parse in.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum DialectCheck {
+    /// At least one of PostgreSQL and SQLite (the default when nothing is configured).
+    #[default]
+    Any,
+    /// Every one of the listed dialects.
+    All(Vec<Dialect>),
+    /// No syntax check at all.
+    Off,
+}
+
+impl DialectCheck {
+    /// Reads a config value: `any`, `none`, or one dialect name.
+    pub fn from_name(name: &str) -> Option<DialectCheck> {
+        match name.to_ascii_lowercase().as_str() {
+            "any" | "auto" => Some(DialectCheck::Any),
+            "none" | "off" => Some(DialectCheck::Off),
+            other => Dialect::from_name(other).map(|d| DialectCheck::All(vec![d])),
+        }
+    }
+}
+
+/// Splits section text into statements. `first_line` is the file line of the
+/// first line of `sql`.
+///
+/// ```
+/// let s = migrate_core::sql::split_statements("CREATE TABLE a (x TEXT DEFAULT ';');\nSELECT 1;", 10);
+/// assert_eq!(s.len(), 2);
+/// assert_eq!((s[1].line, s[1].column), (11, 1));
+/// ```
+pub fn split_statements(sql: &str, first_line: u32) -> Vec<Statement> {
+    let bytes = sql.as_bytes();
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(sql.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let position = |offset: usize| -> (u32, u32) {
+        let line_index = line_starts.partition_point(|&s| s <= offset) - 1;
+        let column = sql[line_starts[line_index]..offset].chars().count() + 1;
+        (first_line + line_index as u32, column as u32)
+    };
+
+    let mut statements = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut last_end = 0usize;
+    let mut no_check = false;
+    let mut word_count = 0usize;
+    let mut is_trigger = false;
+    let mut first_word_create = false;
+    let mut previous_word_begin = false;
+    let mut depth = 0usize;
+
+    let mut i = 0usize;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // Comments and whitespace do not start a statement.
+        if b.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        if b == b'-' && bytes.get(i + 1) == Some(&b'-') {
+            let end = sql[i..].find('\n').map_or(bytes.len(), |n| i + n);
+            if sql[i..end].trim_end().starts_with(NO_CHECK_MARKER) {
+                no_check = true;
+            }
+            i = end;
+            continue;
+        }
+        if b == b'/' && bytes.get(i + 1) == Some(&b'*') {
+            i = skip_block_comment(bytes, i);
+            continue;
+        }
+
+        let token_start = i;
+        if b == b';' && depth == 0 {
+            if let Some(s) = start.take() {
+                let (line, column) = position(s);
+                statements.push(Statement {
+                    line,
+                    column,
+                    start: s,
+                    end: last_end,
+                    check: !no_check,
+                });
+            }
+            no_check = false;
+            word_count = 0;
+            is_trigger = false;
+            first_word_create = false;
+            previous_word_begin = false;
+            i += 1;
+            continue;
+        }
+        if start.is_none() {
+            start = Some(token_start);
+        }
+
+        if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 {
+            let mut j = i + 1;
+            while j < bytes.len()
+                && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_' || bytes[j] == b'$' || bytes[j] >= 0x80)
+            {
+                j += 1;
+            }
+            let word = &sql[i..j];
+            if (word == "E" || word == "e") && bytes.get(j) == Some(&b'\'') {
+                i = skip_quoted(bytes, j, b'\'', true);
+                last_end = i;
+                continue;
+            }
+            word_count += 1;
+            if word_count == 1 {
+                first_word_create = word.eq_ignore_ascii_case("CREATE");
+            } else if first_word_create && word_count <= 5 && word.eq_ignore_ascii_case("TRIGGER") {
+                is_trigger = true;
+            }
+            let begin = word.eq_ignore_ascii_case("BEGIN");
+            if begin && is_trigger {
+                depth += 1;
+            } else if word.eq_ignore_ascii_case("ATOMIC") && previous_word_begin {
+                depth += 1;
+            } else if depth > 0 && word.eq_ignore_ascii_case("CASE") {
+                depth += 1;
+            } else if depth > 0 && word.eq_ignore_ascii_case("END") {
+                depth -= 1;
+            }
+            previous_word_begin = begin;
+            i = j;
+            last_end = j;
+            continue;
+        }
+        i = match b {
+            b'\'' => skip_quoted(bytes, i, b'\'', false),
+            b'"' => skip_quoted(bytes, i, b'"', false),
+            b'`' => skip_quoted(bytes, i, b'`', false),
+            b'$' => match dollar_tag(bytes, i) {
+                Some(tag_end) => {
+                    let tag = &sql[i..tag_end];
+                    sql[tag_end..].find(tag).map_or(bytes.len(), |n| tag_end + n + tag.len())
+                }
+                None => i + 1,
+            },
+            _ => i + 1,
+        };
+        last_end = i;
+    }
+    if let Some(s) = start {
+        let (line, column) = position(s);
+        statements.push(Statement {
+            line,
+            column,
+            start: s,
+            end: last_end,
+            check: !no_check,
+        });
+    }
+    statements
+}
+
+fn skip_block_comment(bytes: &[u8], mut i: usize) -> usize {
+    let mut depth = 0usize;
+    while i < bytes.len() {
+        if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+            depth += 1;
+            i += 2;
+        } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                return i;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    bytes.len()
+}
+
+/// Skips a quoted token starting at `i` (the opening quote); a doubled quote
+/// is an escaped quote, and with `backslash` so is `\'`.
+fn skip_quoted(bytes: &[u8], i: usize, quote: u8, backslash: bool) -> usize {
+    let mut j = i + 1;
+    while j < bytes.len() {
+        if backslash && bytes[j] == b'\\' {
+            j += 2;
+            continue;
+        }
+        if bytes[j] == quote {
+            if bytes.get(j + 1) == Some(&quote) {
+                j += 2;
+                continue;
+            }
+            return j + 1;
+        }
+        j += 1;
+    }
+    bytes.len()
+}
+
+/// If a dollar-quote tag (`$$` or `$tag$`) starts at `i`, the offset past it.
+fn dollar_tag(bytes: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    if bytes.get(j).is_some_and(|b| b.is_ascii_digit()) {
+        return None; // `$1` is a parameter
+    }
+    while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_' || bytes[j] >= 0x80) {
+        j += 1;
+    }
+    (bytes.get(j) == Some(&b'$')).then_some(j + 1)
+}
+
+/// A statement rejected by a dialect's parser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// File line of the problem.
+    pub line: u32,
+    /// Column of the problem.
+    pub column: u32,
+    /// The parser's message, without its location suffix.
+    pub message: String,
+}
+
+/// Parses one statement (located at `line`:`column` of its file) in `dialect`.
+///
+/// ```
+/// use migrate_core::sql::{check_statement, Dialect};
+/// assert!(check_statement("CREATE TABLE t (id INT)", 1, 1, Dialect::Postgres).is_ok());
+/// let err = check_statement("CREATE TABLE t (id INT,, x INT)", 4, 1, Dialect::Postgres).unwrap_err();
+/// assert_eq!((err.line, err.column), (4, 24));
+/// ```
+pub fn check_statement(sql: &str, line: u32, column: u32, dialect: Dialect) -> Result<(), SyntaxError> {
+    match dialect {
+        Dialect::Postgres => parse_one(&PostgreSqlDialect {}, sql, line, column),
+        Dialect::Sqlite => parse_one(&SQLiteDialect {}, sql, line, column),
+    }
+}
+
+fn parse_one(
+    dialect: &dyn sqlparser::dialect::Dialect,
+    sql: &str,
+    line: u32,
+    column: u32,
+) -> Result<(), SyntaxError> {
+    let shift = |loc: &mut Location| {
+        if loc.line == 1 {
+            loc.column += u64::from(column) - 1;
+        }
+        if loc.line > 0 {
+            loc.line += u64::from(line) - 1;
+        }
+    };
+    let mut tokens = match Tokenizer::new(dialect, sql).tokenize_with_location() {
+        Ok(tokens) => tokens,
+        Err(e) => {
+            let mut loc = e.location;
+            shift(&mut loc);
+            return Err(SyntaxError {
+                line: loc.line as u32,
+                column: loc.column as u32,
+                message: e.message,
+            });
+        }
+    };
+    for t in &mut tokens {
+        shift(&mut t.span.start);
+        shift(&mut t.span.end);
+    }
+    let mut parser = Parser::new(dialect).with_tokens_with_locations(tokens);
+    let result = parser.parse_statement();
+    let located = |message: String| split_location(&message).map_or_else(
+        || SyntaxError { line, column, message: message.clone() },
+        |(message, l, c)| SyntaxError { line: l, column: c, message },
+    );
+    match result {
+        Ok(_) => {}
+        Err(ParserError::ParserError(m) | ParserError::TokenizerError(m)) => return Err(located(m)),
+        Err(ParserError::RecursionLimitExceeded) => {
+            return Err(SyntaxError {
+                line,
+                column,
+                message: "statement nests too deeply to check".into(),
+            })
+        }
+    }
+    let next = parser.peek_token();
+    if next.token != Token::EOF {
+        return Err(SyntaxError {
+            line: next.span.start.line as u32,
+            column: next.span.start.column as u32,
+            message: format!("unexpected `{}` after the end of a statement (is a `;` missing?)", next.token),
+        });
+    }
+    Ok(())
+}
+
+/// Splits `"… at Line: 3, Column: 7"` into the message and the location.
+fn split_location(message: &str) -> Option<(String, u32, u32)> {
+    let at = message.rfind(" at Line: ")?;
+    let rest = &message[at + " at Line: ".len()..];
+    let (l, c) = rest.split_once(", Column: ")?;
+    let c = c.trim_end_matches(|ch: char| !ch.is_ascii_digit());
+    Some((message[..at].to_owned(), l.trim().parse().ok()?, c.trim().parse().ok()?))
+}
+
+/// Checks every statement of a section; returns one error per rejected statement.
+pub fn check_section(path: &str, section_name: &'static str, section: &Section, dialects: &DialectCheck) -> Vec<Error> {
+    let mut errors = Vec::new();
+    for statement in section.statements.iter().filter(|s| s.check) {
+        let text = section.statement_sql(statement);
+        let outcome = match dialects {
+            DialectCheck::Off => Ok(()),
+            DialectCheck::All(list) => list.iter().try_for_each(|d| {
+                check_statement(text, statement.line, statement.column, *d).map_err(|e| (e, d.to_string()))
+            }),
+            DialectCheck::Any => {
+                let pg = check_statement(text, statement.line, statement.column, Dialect::Postgres);
+                match pg {
+                    Ok(()) => Ok(()),
+                    Err(pg) => match check_statement(text, statement.line, statement.column, Dialect::Sqlite) {
+                        Ok(()) => Ok(()),
+                        // Report the parser that got furthest: it most likely
+                        // speaks the dialect the statement was written in.
+                        Err(lite) if (lite.line, lite.column) > (pg.line, pg.column) => {
+                            Err((lite, "SQLite; PostgreSQL also rejects it".to_owned()))
+                        }
+                        Err(_) => Err((pg, "PostgreSQL; SQLite also rejects it".to_owned())),
+                    },
+                }
+            }
+        };
+        if let Err((e, dialect)) = outcome {
+            errors.push(Error::Sql {
+                path: path.to_owned(),
+                line: e.line,
+                column: e.column,
+                section: section_name,
+                dialect,
+                message: e.message,
+            });
+        }
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(sql: &str) -> Vec<&str> {
+        split_statements(sql, 1).iter().map(|s| &sql[s.start..s.end]).collect()
+    }
+
+    #[test]
+    fn splits_on_top_level_semicolons_only() {
+        let sql = "INSERT INTO t VALUES ('a;b', \"c;d\", E'it\\'s;');\n/* x; /* nested; */ y; */ SELECT 1 -- c;\n;\n\nSELECT `x;y`";
+        assert_eq!(
+            texts(sql),
+            vec![
+                "INSERT INTO t VALUES ('a;b', \"c;d\", E'it\\'s;')",
+                "SELECT 1",
+                "SELECT `x;y`"
+            ]
+        );
+    }
+
+    #[test]
+    fn dollar_quoted_bodies_are_one_statement() {
+        let sql = "CREATE FUNCTION f() RETURNS trigger AS $body$\nBEGIN NEW.x := 1; RETURN NEW; END;\n$body$ LANGUAGE plpgsql;\nDO $$ BEGIN PERFORM 1; END $$;\nSELECT $1;";
+        let t = texts(sql);
+        assert_eq!(t.len(), 3, "{t:?}");
+        assert!(t[1].starts_with("DO $$"));
+    }
+
+    #[test]
+    fn sqlite_trigger_body_is_one_statement() {
+        let sql = "CREATE TRIGGER IF NOT EXISTS t AFTER INSERT ON a BEGIN\n  UPDATE b SET n = CASE WHEN n > 0 THEN n + 1 ELSE 1 END;\n  DELETE FROM c;\nEND;\nSELECT 1;";
+        let t = texts(sql);
+        assert_eq!(t.len(), 2, "{t:?}");
+        assert!(t[0].ends_with("END"));
+    }
+
+    #[test]
+    fn begin_atomic_body_is_one_statement() {
+        let sql = "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\nBEGIN;";
+        assert_eq!(texts(sql).len(), 2);
+    }
+
+    #[test]
+    fn positions_and_no_check_marker() {
+        let sql = "\n  SELECT 1;\n-- migrate:no-check\nFROBNICATE x;\nSELECT 2;";
+        let s = split_statements(sql, 10);
+        assert_eq!((s[0].line, s[0].column, s[0].check), (11, 3, true));
+        assert_eq!((s[1].line, s[1].check), (13, false));
+        assert!(s[2].check);
+    }
+
+    #[test]
+    fn unterminated_dollar_quote_runs_to_end() {
+        let t = texts("DO $$ BEGIN; SELECT 1;");
+        assert_eq!(t, vec!["DO $$ BEGIN; SELECT 1;"]);
+    }
+
+    #[test]
+    fn reports_location_of_syntax_error() {
+        let err = check_statement("CREATE TABLE t (\n  id INT,,\n  x INT)", 7, 1, Dialect::Postgres).unwrap_err();
+        assert_eq!((err.line, err.column), (8, 10), "{err:?}");
+    }
+
+    #[test]
+    fn missing_semicolon_between_statements_is_caught() {
+        let err = check_statement("CREATE TABLE a (id INT)\nCREATE TABLE b (id INT)", 3, 1, Dialect::Sqlite).unwrap_err();
+        assert_eq!(err.line, 4);
+        assert!(err.message.contains("is a `;` missing?"), "{}", err.message);
+    }
+
+    #[test]
+    fn column_offset_applies_to_first_line_only() {
+        let err = check_statement("SELEC 1", 2, 5, Dialect::Postgres).unwrap_err();
+        assert_eq!((err.line, err.column), (2, 5));
+    }
+}

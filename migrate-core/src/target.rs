@@ -1,0 +1,535 @@
+//! Targets in Alembic's syntax, and plans: pure functions from
+//! (graph, applied set, target) to the ordered revisions to run.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::Error;
+use crate::graph::RevisionGraph;
+
+/// Where to go: Alembic's target syntax.
+///
+/// ```
+/// use migrate_core::Target;
+/// assert_eq!("head".parse::<Target>().unwrap(), Target::Head);
+/// assert_eq!("-2".parse::<Target>().unwrap(), Target::Relative { from: None, steps: -2 });
+/// assert!("ab12+1".parse::<Target>().is_ok());
+/// assert!("core@head".parse::<Target>().is_ok());
+/// assert!("a b".parse::<Target>().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Target {
+    /// The single head (an error when there are several).
+    Head,
+    /// Every head.
+    Heads,
+    /// Nothing applied.
+    Base,
+    /// A full or unambiguous partial revision id, or a branch label.
+    Revision(String),
+    /// The head of the branch holding a label.
+    LabelHead(String),
+    /// Below the revision holding a label (its branch removed).
+    LabelBase(String),
+    /// `steps` away from `from`, or from the database's current head when `from` is `None`.
+    Relative {
+        /// Starting point.
+        from: Option<Box<Target>>,
+        /// Positive: up; negative: down.
+        steps: i64,
+    },
+}
+
+impl Target {
+    /// Parses Alembic's syntax: `head`, `heads`, `base`, `REV`, `+N`, `-N`,
+    /// `REV+N`, `REV-N`, `LABEL@head`, `LABEL@base`.
+    pub fn parse(text: &str) -> Result<Target, Error> {
+        let invalid = || Error::InvalidTarget {
+            target: text.to_owned(),
+        };
+        let t = text.trim();
+        match t {
+            "" => return Err(invalid()),
+            "head" => return Ok(Target::Head),
+            "heads" => return Ok(Target::Heads),
+            "base" => return Ok(Target::Base),
+            _ => {}
+        }
+        if let Some(at) = t.rfind(['+', '-']) {
+            let digits = &t[at + 1..];
+            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                let n: i64 = digits.parse().map_err(|_| invalid())?;
+                let steps = if t.as_bytes()[at] == b'-' { -n } else { n };
+                let from = if at == 0 {
+                    None
+                } else {
+                    Some(Box::new(Target::parse(&t[..at]).map_err(|_| invalid())?))
+                };
+                return Ok(Target::Relative { from, steps });
+            }
+        }
+        if let Some((label, which)) = t.split_once('@') {
+            if !is_word(label) {
+                return Err(invalid());
+            }
+            return match which {
+                "head" => Ok(Target::LabelHead(label.to_owned())),
+                "base" => Ok(Target::LabelBase(label.to_owned())),
+                _ => Err(invalid()),
+            };
+        }
+        if is_word(t) {
+            Ok(Target::Revision(t.to_owned()))
+        } else {
+            Err(invalid())
+        }
+    }
+}
+
+fn is_word(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+impl FromStr for Target {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Target, Error> {
+        Target::parse(s)
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Head => f.write_str("head"),
+            Target::Heads => f.write_str("heads"),
+            Target::Base => f.write_str("base"),
+            Target::Revision(r) => f.write_str(r),
+            Target::LabelHead(l) => write!(f, "{l}@head"),
+            Target::LabelBase(l) => write!(f, "{l}@base"),
+            Target::Relative { from, steps } => {
+                if let Some(from) = from {
+                    write!(f, "{from}")?;
+                }
+                write!(f, "{steps:+}")
+            }
+        }
+    }
+}
+
+/// Which way a plan goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Applying upgrade sections.
+    Upgrade,
+    /// Applying downgrade sections.
+    Downgrade,
+}
+
+/// The ordered revisions to run, as graph indices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Upgrade or downgrade.
+    pub direction: Direction,
+    /// Revisions in the order to run them.
+    pub steps: Vec<usize>,
+}
+
+/// What `stamp` changes in the history table, without running SQL.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StampPlan {
+    /// Revisions to record as applied, parents first.
+    pub add: Vec<usize>,
+    /// Revisions to remove from the history, dependents first.
+    pub remove: Vec<usize>,
+}
+
+impl RevisionGraph {
+    /// Marks the applied revisions; an id the graph does not know is the
+    /// "Can't locate revision" error (the database is ahead of this directory).
+    pub fn applied_set<S: AsRef<str>>(&self, applied: &[S]) -> Result<Vec<bool>, Error> {
+        let mut set = vec![false; self.len()];
+        for id in applied {
+            let id = id.as_ref();
+            match self.find(id) {
+                Some(i) => set[i] = true,
+                None => {
+                    return Err(Error::UnknownRevision {
+                        revision: id.to_owned(),
+                    })
+                }
+            }
+        }
+        Ok(set)
+    }
+
+    /// The heads of an applied set: applied revisions with no applied child.
+    pub fn current_heads(&self, applied: &[bool]) -> Vec<usize> {
+        let mut heads: Vec<usize> = (0..self.len())
+            .filter(|&i| applied[i] && !self.children[i].iter().any(|&c| applied[c]))
+            .collect();
+        self.sort_topological(&mut heads);
+        heads
+    }
+
+    /// A revision by full id, branch label, or unambiguous id prefix.
+    pub fn lookup(&self, text: &str) -> Result<usize, Error> {
+        if let Some(i) = self.find(text).or_else(|| self.find_label(text)) {
+            return Ok(i);
+        }
+        let matches: Vec<usize> = (0..self.len()).filter(|&i| self.ids[i].starts_with(text)).collect();
+        match matches[..] {
+            [one] => Ok(one),
+            [] => Err(Error::UnknownRevision {
+                revision: text.to_owned(),
+            }),
+            _ => Err(Error::AmbiguousRevision {
+                prefix: text.to_owned(),
+                candidates: self.names(&matches),
+            }),
+        }
+    }
+
+    fn names(&self, items: &[usize]) -> String {
+        items.iter().map(|&i| self.ids[i].as_str()).collect::<Vec<_>>().join(", ")
+    }
+
+    /// Resolves a target to the set of revisions that should be the heads
+    /// afterwards (empty for `base`).
+    pub fn resolve(&self, target: &Target, applied: &[bool]) -> Result<Vec<usize>, Error> {
+        match target {
+            Target::Head => match self.heads[..] {
+                [] => Ok(Vec::new()),
+                [one] => Ok(vec![one]),
+                _ => Err(Error::MultipleHeadsTarget {
+                    argument: "head".into(),
+                }),
+            },
+            Target::Heads => Ok(self.heads.clone()),
+            Target::Base => Ok(Vec::new()),
+            Target::Revision(r) => Ok(vec![self.lookup(r)?]),
+            Target::LabelHead(label) => {
+                let start = self.find_label(label).ok_or_else(|| Error::UnknownRevision {
+                    revision: format!("{label}@head"),
+                })?;
+                let reached: Vec<usize> = self
+                    .heads
+                    .iter()
+                    .copied()
+                    .filter(|&h| h == start || self.is_descendant(h, start))
+                    .collect();
+                match reached[..] {
+                    [one] => Ok(vec![one]),
+                    _ => Err(Error::MultipleHeadsTarget {
+                        argument: format!("{label}@head"),
+                    }),
+                }
+            }
+            Target::LabelBase(label) => {
+                let start = self.find_label(label).ok_or_else(|| Error::UnknownRevision {
+                    revision: format!("{label}@base"),
+                })?;
+                Ok(self.parents[start].clone())
+            }
+            Target::Relative { from, steps } => {
+                let start = match from {
+                    Some(from) => match self.resolve(from, applied)?[..] {
+                        [one] => Some(one),
+                        [] => None,
+                        _ => {
+                            return Err(Error::MultipleHeadsTarget {
+                                argument: target.to_string(),
+                            })
+                        }
+                    },
+                    None => match self.current_heads(applied)[..] {
+                        [one] => Some(one),
+                        [] => None,
+                        _ => {
+                            return Err(Error::MultipleHeadsTarget {
+                                argument: target.to_string(),
+                            })
+                        }
+                    },
+                };
+                self.walk(start, *steps, target)
+            }
+        }
+    }
+
+    fn walk(&self, start: Option<usize>, steps: i64, target: &Target) -> Result<Vec<usize>, Error> {
+        let out_of_range = || Error::RelativeOutOfRange {
+            target: target.to_string(),
+            steps: steps.unsigned_abs(),
+        };
+        if steps >= 0 {
+            let mut current = start;
+            for _ in 0..steps {
+                let next: Vec<usize> = match current {
+                    Some(c) => self.children[c].clone(),
+                    None => self.bases(),
+                };
+                match next[..] {
+                    [] => return Err(out_of_range()),
+                    [one] => current = Some(one),
+                    _ => {
+                        return Err(Error::AmbiguousWalk {
+                            target: target.to_string(),
+                            revision: current.map_or("base".into(), |c| self.ids[c].clone()),
+                            direction: "children",
+                            candidates: self.names(&next),
+                        })
+                    }
+                }
+            }
+            Ok(current.into_iter().collect())
+        } else {
+            let mut current: Vec<usize> = start.into_iter().collect();
+            for _ in 0..steps.unsigned_abs() {
+                match current[..] {
+                    [] => return Err(out_of_range()),
+                    [one] => current = self.parents[one].clone(),
+                    _ => {
+                        return Err(Error::AmbiguousWalk {
+                            target: target.to_string(),
+                            revision: self.ids[current[0]].clone(),
+                            direction: "parents",
+                            candidates: self.names(&current),
+                        })
+                    }
+                }
+            }
+            Ok(current)
+        }
+    }
+
+    /// Revisions that come after a resolved target and go in a downgrade.
+    /// `LABEL@base` removes the labelled revision and what follows it, and
+    /// leaves other branches alone.
+    fn after(&self, target: &Target, resolved: &[usize]) -> Vec<bool> {
+        if let Target::LabelBase(label) = target {
+            if let Some(start) = self.find_label(label) {
+                let mut after = self.descendants(&[start]);
+                after[start] = true;
+                return after;
+            }
+        }
+        if resolved.is_empty() {
+            vec![true; self.len()]
+        } else {
+            self.descendants(resolved)
+        }
+    }
+
+    /// The upgrade plan: every revision the target needs that is not applied,
+    /// parents and dependencies first. Empty when there is nothing to do.
+    ///
+    /// ```
+    /// # use migrate_core::{parse_revision, RevisionGraph, Target};
+    /// # let text = |id: &str, parent: &str| format!("-- revision: {id}\n-- down_revision: {parent}\n-- migrate:upgrade\n");
+    /// let revisions = vec![
+    ///     parse_revision("m/a.sql", &text("a", "none")).unwrap(),
+    ///     parse_revision("m/b.sql", &text("b", "a")).unwrap(),
+    /// ];
+    /// let graph = RevisionGraph::from_revisions(&revisions).unwrap();
+    /// let plan = graph.plan_upgrade(&Target::Head, &graph.applied_set(&["a"]).unwrap()).unwrap();
+    /// assert_eq!(plan.steps, vec![1]);
+    /// ```
+    pub fn plan_upgrade(&self, target: &Target, applied: &[bool]) -> Result<Plan, Error> {
+        let targets = self.resolve(target, applied)?;
+        let needed = self.ancestors_inclusive(&targets);
+        let mut steps: Vec<usize> = (0..self.len()).filter(|&i| needed[i] && !applied[i]).collect();
+        self.sort_topological(&mut steps);
+        Ok(Plan {
+            direction: Direction::Upgrade,
+            steps,
+        })
+    }
+
+    /// The downgrade plan: every applied revision after the target,
+    /// dependents first. Fails before anything runs when the target is not
+    /// below the applied revisions or a step has no downgrade section.
+    pub fn plan_downgrade(&self, target: &Target, applied: &[bool]) -> Result<Plan, Error> {
+        let targets = self.resolve(target, applied)?;
+        let needed = self.ancestors_inclusive(&targets);
+        let missing: Vec<usize> = (0..self.len()).filter(|&i| needed[i] && !applied[i]).collect();
+        if !missing.is_empty() {
+            return Err(Error::NotADowngrade {
+                target: target.to_string(),
+                current: self.names(&self.current_heads(applied)),
+                missing: self.names(&missing),
+            });
+        }
+        let after = self.after(target, &targets);
+        let mut steps: Vec<usize> = (0..self.len()).filter(|&i| after[i] && applied[i]).collect();
+        self.sort_topological(&mut steps);
+        steps.reverse();
+        if let Some(&i) = steps.iter().find(|&&i| !self.reversible[i]) {
+            return Err(Error::Irreversible {
+                revision: self.ids[i].clone(),
+                path: self.paths[i].clone(),
+            });
+        }
+        Ok(Plan {
+            direction: Direction::Downgrade,
+            steps,
+        })
+    }
+
+    /// What `stamp` records: the target's revisions added, anything applied
+    /// after it removed; with `purge`, the history is rebuilt from scratch.
+    pub fn plan_stamp(&self, targets: &[Target], applied: &[bool], purge: bool) -> Result<StampPlan, Error> {
+        let none = vec![false; self.len()];
+        let applied = if purge { &none[..] } else { applied };
+        let mut resolved = Vec::new();
+        for t in targets {
+            resolved.extend(self.resolve(t, applied)?);
+        }
+        let needed = self.ancestors_inclusive(&resolved);
+        let after = match targets {
+            [one] => self.after(one, &resolved),
+            _ => self.after(&Target::Heads, &resolved),
+        };
+        let mut add: Vec<usize> = (0..self.len()).filter(|&i| needed[i] && !applied[i]).collect();
+        self.sort_topological(&mut add);
+        let mut remove: Vec<usize> = (0..self.len()).filter(|&i| applied[i] && after[i] && !needed[i]).collect();
+        self.sort_topological(&mut remove);
+        remove.reverse();
+        Ok(StampPlan { add, remove })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::tests::graph;
+
+    fn ids(g: &RevisionGraph, steps: &[usize]) -> String {
+        steps.iter().map(|&i| g.id(i)).collect::<Vec<_>>().join(" ")
+    }
+
+    fn up(g: &RevisionGraph, target: &str, applied: &[&str]) -> Result<String, String> {
+        let set = g.applied_set(applied).unwrap();
+        g.plan_upgrade(&target.parse().map_err(|e: Error| e.to_string())?, &set)
+            .map(|p| ids(g, &p.steps))
+            .map_err(|e| e.to_string())
+    }
+
+    fn down(g: &RevisionGraph, target: &str, applied: &[&str]) -> Result<String, String> {
+        let set = g.applied_set(applied).unwrap();
+        g.plan_downgrade(&target.parse().map_err(|e: Error| e.to_string())?, &set)
+            .map(|p| ids(g, &p.steps))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn parses_every_form() {
+        for (text, expected) in [
+            ("heads", Target::Heads),
+            ("base", Target::Base),
+            ("ab12", Target::Revision("ab12".into())),
+            ("+3", Target::Relative { from: None, steps: 3 }),
+            ("ab12-1", Target::Relative { from: Some(Box::new(Target::Revision("ab12".into()))), steps: -1 }),
+            ("core@head", Target::LabelHead("core".into())),
+            ("core@base", Target::LabelBase("core".into())),
+        ] {
+            assert_eq!(Target::parse(text).unwrap(), expected, "{text}");
+            assert_eq!(expected.to_string(), text);
+        }
+        for bad in ["", "a@b", "x y", "+", "@head", "a;b"] {
+            assert!(Target::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn upgrade_head_from_empty_and_partial() {
+        let g = graph("a: b:a c:b").unwrap();
+        assert_eq!(up(&g, "head", &[]).unwrap(), "a b c");
+        assert_eq!(up(&g, "head", &["a"]).unwrap(), "b c");
+        assert_eq!(up(&g, "head", &["a", "b", "c"]).unwrap(), "");
+    }
+
+    #[test]
+    fn relative_and_partial_targets() {
+        let g = graph("a1: b1:a1 c1:b1").unwrap();
+        assert_eq!(up(&g, "+1", &[]).unwrap(), "a1");
+        assert_eq!(up(&g, "+2", &["a1"]).unwrap(), "b1 c1");
+        assert_eq!(up(&g, "b", &[]).unwrap(), "a1 b1");
+        assert_eq!(up(&g, "a1+1", &[]).unwrap(), "a1 b1");
+        assert_eq!(up(&g, "+4", &[]).unwrap_err(), "Relative revision +4 didn't produce 4 migrations; the chain is shorter, use a smaller step or `base`/`head`");
+        assert_eq!(down(&g, "-1", &["a1", "b1", "c1"]).unwrap(), "c1");
+        assert_eq!(down(&g, "-3", &["a1", "b1", "c1"]).unwrap(), "c1 b1 a1");
+        assert_eq!(down(&g, "c1-2", &["a1", "b1", "c1"]).unwrap(), "c1 b1");
+        assert!(down(&g, "-4", &["a1", "b1", "c1"]).unwrap_err().starts_with("Relative revision -4"));
+    }
+
+    #[test]
+    fn unknown_and_ambiguous_ids_use_alembic_wording() {
+        let g = graph("ab1: ab2:ab1").unwrap();
+        assert_eq!(up(&g, "zz", &[]).unwrap_err(), "Can't locate revision identified by 'zz'; check `migrate history` for valid ids");
+        assert!(up(&g, "ab", &[]).unwrap_err().starts_with("Multiple revisions start with 'ab': ab1, ab2"));
+        assert!(g.applied_set(&["gone"]).unwrap_err().to_string().starts_with("Can't locate revision identified by 'gone'"));
+    }
+
+    #[test]
+    fn head_with_several_heads_is_refused() {
+        let g = graph("a:::core b:a y:::other").unwrap();
+        assert!(up(&g, "head", &[]).unwrap_err().starts_with("Multiple head revisions are present for given argument 'head'"));
+        assert_eq!(up(&g, "heads", &[]).unwrap(), "a b y");
+        assert_eq!(up(&g, "core@head", &[]).unwrap(), "a b");
+        assert_eq!(up(&g, "other@head", &[]).unwrap(), "y");
+        assert_eq!(down(&g, "other@base", &["a", "b", "y"]).unwrap(), "y");
+    }
+
+    #[test]
+    fn merge_and_depends_on_are_planned_in_order() {
+        let g = graph("a: b:a c:a m:b,c").unwrap();
+        assert_eq!(up(&g, "head", &[]).unwrap(), "a b c m");
+        assert_eq!(down(&g, "-1", &["a", "b", "c", "m"]).unwrap(), "m");
+        assert_eq!(down(&g, "a", &["a", "b", "c", "m"]).unwrap(), "m c b");
+        let g = graph("a:::one b:a:d c:::two d:c").unwrap();
+        assert_eq!(up(&g, "one@head", &[]).unwrap(), "a c d b");
+        assert_eq!(down(&g, "two@base", &["a", "b", "c", "d"]).unwrap(), "b d c");
+    }
+
+    #[test]
+    fn downgrade_refuses_irreversible_and_forward_targets() {
+        let g = graph("a: x1:a c:x1").unwrap();
+        assert_eq!(down(&g, "x1", &["a", "x1", "c"]).unwrap(), "c");
+        let err = down(&g, "base", &["a", "x1", "c"]).unwrap_err();
+        assert!(err.starts_with("revision x1 (m/x1.sql) has no `-- migrate:downgrade` section"), "{err}");
+        let err = down(&g, "c", &["a"]).unwrap_err();
+        assert!(err.starts_with("Destination c is not a valid downgrade target from current head(s) a"), "{err}");
+    }
+
+    #[test]
+    fn stamp_adds_and_removes() {
+        let g = graph("a: b:a c:b").unwrap();
+        let applied = g.applied_set(&["a"]).unwrap();
+        let p = g.plan_stamp(&[Target::Head], &applied, false).unwrap();
+        assert_eq!((ids(&g, &p.add), ids(&g, &p.remove)), ("b c".into(), "".into()));
+        let applied = g.applied_set(&["a", "b", "c"]).unwrap();
+        let p = g.plan_stamp(&[Target::Revision("a".into())], &applied, false).unwrap();
+        assert_eq!((ids(&g, &p.add), ids(&g, &p.remove)), ("".into(), "c b".into()));
+        let p = g.plan_stamp(&[Target::Revision("b".into())], &applied, true).unwrap();
+        assert_eq!(ids(&g, &p.add), "a b");
+    }
+
+    #[test]
+    fn downgrade_to_revision_removes_only_what_comes_after_it() {
+        let g = graph("a: b:a c:a m:b,c d:m").unwrap();
+        let start = g.applied_set(&["a", "b"]).unwrap();
+        let plan = g.plan_upgrade(&Target::Head, &start).unwrap();
+        let mut after = start.clone();
+        for &i in &plan.steps {
+            after[i] = true;
+        }
+        let back = g.plan_downgrade(&Target::Revision("b".into()), &after).unwrap();
+        for &i in &back.steps {
+            after[i] = false;
+        }
+        // c is on the other side of the merge, not after b: it stays.
+        assert_eq!(ids(&g, &back.steps), "d m");
+        assert!(after[0] && after[1] && after[2]);
+    }
+}

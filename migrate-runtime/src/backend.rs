@@ -1,0 +1,578 @@
+//! One implementation per database: locking, the history table, execution.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+
+/// A row of the history table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    /// The revision id.
+    pub revision: String,
+    /// Checksum of its upgrade SQL when it was applied (or stamped).
+    pub checksum: String,
+    /// When it was applied, as the database prints timestamps.
+    pub applied_at: String,
+    /// How long its SQL took, in milliseconds.
+    pub duration_ms: i64,
+    /// `applied`, `stamped`, or for an interrupted non-transactional
+    /// revision `running`/`failed`.
+    pub state: String,
+    /// For non-transactional revisions, how many statements completed.
+    pub statements_done: i64,
+    /// Order of application.
+    pub seq: i64,
+}
+
+impl HistoryEntry {
+    /// Applied or stamped, as opposed to an interrupted run.
+    pub fn is_complete(&self) -> bool {
+        self.state == "applied" || self.state == "stamped"
+    }
+}
+
+/// A new history row.
+#[doc(hidden)]
+pub struct NewRow<'a> {
+    /// Revision id.
+    pub revision: &'a str,
+    /// Checksum of its upgrade SQL.
+    pub checksum: &'a str,
+    /// Time its SQL took.
+    pub duration_ms: i64,
+    /// `applied`, `stamped`, `running`.
+    pub state: &'a str,
+    /// Statements completed.
+    pub statements_done: i64,
+    /// Order of application.
+    pub seq: i64,
+    /// The revision's message.
+    pub message: Option<&'a str>,
+}
+
+/// A database the migrator can run against: `sqlx::PgPool` or `sqlx::SqlitePool`.
+pub trait Database: Sync {
+    #[doc(hidden)]
+    type Session: Conn;
+    #[doc(hidden)]
+    fn __session(&self) -> impl Future<Output = Result<Self::Session>> + Send;
+}
+
+/// The operations a migration run needs from one connection.
+#[doc(hidden)]
+pub trait Conn: Send {
+    /// Takes the migration lock. On SQLite this opens the write transaction.
+    fn lock(&mut self, table: &str, timeout: Duration) -> impl Future<Output = Result<()>> + Send;
+    /// Commits an open transaction and releases the lock.
+    fn unlock(&mut self) -> impl Future<Output = Result<()>> + Send;
+    /// Does the lock end with the transaction (SQLite)?
+    fn lock_is_transaction(&self) -> bool;
+    /// Opens a transaction if none is open.
+    fn begin(&mut self) -> impl Future<Output = Result<()>> + Send;
+    /// Commits the open transaction, if any.
+    fn commit(&mut self) -> impl Future<Output = Result<()>> + Send;
+    /// Is a transaction open?
+    fn in_transaction(&self) -> bool;
+    /// Runs SQL text, possibly several statements.
+    fn exec<'a>(&'a mut self, sql: &'a str) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a;
+    /// Creates the history table when missing.
+    fn ensure_history(&mut self, table: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Reads the history table (empty when it does not exist).
+    fn read_history(&mut self, table: &str) -> impl Future<Output = Result<Vec<HistoryEntry>>> + Send;
+    /// Inserts a history row.
+    fn insert_row(&mut self, table: &str, row: &NewRow<'_>) -> impl Future<Output = Result<()>> + Send;
+    /// Updates state and progress of a row.
+    fn update_row(&mut self, table: &str, revision: &str, state: &str, done: i64, duration_ms: i64) -> impl Future<Output = Result<()>> + Send;
+    /// Deletes a history row.
+    fn delete_row(&mut self, table: &str, revision: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Lines describing the user schema (tables, columns, indexes, ...), sorted.
+    fn schema_fingerprint(&mut self, table: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
+}
+
+/// `"schema"."table"` from a validated `schema.table` or `table`.
+pub(crate) fn quote_table(table: &str) -> String {
+    table.split('.').map(|p| format!("\"{p}\"")).collect::<Vec<_>>().join(".")
+}
+
+fn plain_table(table: &str) -> &str {
+    table.rsplit('.').next().unwrap_or(table)
+}
+
+/// A stable advisory-lock key for a history table (FNV-1a).
+pub(crate) fn lock_key(table: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in b"migrate:".iter().chain(table.as_bytes()) {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash as i64
+}
+
+/// A pooled connection that is closed instead of returned to the pool if it
+/// is dropped while holding a lock or an open transaction (a cancelled
+/// future): closing makes the server roll back and release the lock, where
+/// returning it would hand the next user a locked, half-done session.
+pub struct Session<DB: sqlx::Database> {
+    conn: sqlx::pool::PoolConnection<DB>,
+    locked: bool,
+    in_tx: bool,
+    lock_key: i64,
+    saved_busy_timeout: Option<i64>,
+}
+
+impl<DB: sqlx::Database> Session<DB> {
+    fn new(conn: sqlx::pool::PoolConnection<DB>) -> Self {
+        Session {
+            conn,
+            locked: false,
+            in_tx: false,
+            lock_key: 0,
+            saved_busy_timeout: None,
+        }
+    }
+}
+
+impl<DB: sqlx::Database> Drop for Session<DB> {
+    fn drop(&mut self) {
+        if self.locked || self.in_tx {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
+const HISTORY_COLUMNS: &str = "revision, checksum, applied_at, duration_ms, state, statements_done, seq";
+
+#[cfg(feature = "postgres")]
+mod postgres {
+    use super::*;
+    use sqlx::{PgPool, Postgres, Row};
+
+    impl Database for PgPool {
+        type Session = Session<Postgres>;
+        async fn __session(&self) -> Result<Self::Session> {
+            let conn = self.acquire().await.map_err(Error::db("connecting to PostgreSQL"))?;
+            Ok(Session::new(conn))
+        }
+    }
+
+    impl Conn for Session<Postgres> {
+        async fn lock(&mut self, table: &str, timeout: Duration) -> Result<()> {
+            let key = lock_key(table);
+            let started = Instant::now();
+            let mut pause = Duration::from_millis(10);
+            loop {
+                // Polling pg_try_advisory_lock instead of blocking in
+                // pg_advisory_lock: a blocked waiter would hold a snapshot that
+                // makes the holder's CREATE INDEX CONCURRENTLY wait for it.
+                let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+                    .bind(key)
+                    .fetch_one(&mut *self.conn)
+                    .await
+                    .map_err(Error::db("taking the migration lock"))?;
+                if got {
+                    self.locked = true;
+                    self.lock_key = key;
+                    return Ok(());
+                }
+                if started.elapsed() >= timeout {
+                    let holder = self.lock_holder(key).await;
+                    return Err(Error::LockTimeout {
+                        waited: started.elapsed(),
+                        table: table.to_owned(),
+                        holder,
+                    });
+                }
+                tracing::debug!(table, "waiting for the migration lock");
+                tokio::time::sleep(pause.min(timeout.saturating_sub(started.elapsed()))).await;
+                pause = (pause * 2).min(Duration::from_millis(250));
+            }
+        }
+
+        async fn unlock(&mut self) -> Result<()> {
+            self.commit().await?;
+            if self.locked {
+                sqlx::query("SELECT pg_advisory_unlock($1)")
+                    .bind(self.lock_key)
+                    .execute(&mut *self.conn)
+                    .await
+                    .map_err(Error::db("releasing the migration lock"))?;
+                self.locked = false;
+            }
+            Ok(())
+        }
+
+        fn lock_is_transaction(&self) -> bool {
+            false
+        }
+
+        async fn begin(&mut self) -> Result<()> {
+            if !self.in_tx {
+                self.exec("BEGIN").await.map_err(Error::db("opening a transaction"))?;
+                self.in_tx = true;
+            }
+            Ok(())
+        }
+
+        async fn commit(&mut self) -> Result<()> {
+            if self.in_tx {
+                self.exec("COMMIT").await.map_err(Error::db("committing"))?;
+                self.in_tx = false;
+            }
+            Ok(())
+        }
+
+        fn in_transaction(&self) -> bool {
+            self.in_tx
+        }
+
+        fn exec<'a>(&'a mut self, sql: &'a str) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a {
+            // A bare `&str` has no arguments, so sqlx sends it with the simple
+            // query protocol: several statements in one round trip. Calling
+            // `execute` outside the async block keeps the future `Send`.
+            let run = sqlx::Executor::execute(&mut *self.conn, sql);
+            async move { run.await.map(|_| ()) }
+        }
+
+        async fn ensure_history(&mut self, table: &str) -> Result<()> {
+            let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+                .bind(quote_table(table))
+                .fetch_one(&mut *self.conn)
+                .await
+                .map_err(Error::db("looking for the history table"))?;
+            if !exists {
+                let sql = format!(
+                    "CREATE TABLE IF NOT EXISTS {} (\
+                     revision TEXT PRIMARY KEY, \
+                     checksum TEXT NOT NULL, \
+                     applied_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(), \
+                     duration_ms BIGINT NOT NULL DEFAULT 0, \
+                     state TEXT NOT NULL DEFAULT 'applied', \
+                     statements_done BIGINT NOT NULL DEFAULT 0, \
+                     seq BIGINT NOT NULL, \
+                     message TEXT)",
+                    quote_table(table)
+                );
+                self.exec(&sql).await.map_err(Error::db(format!("creating the history table `{table}`")))?;
+            }
+            Ok(())
+        }
+
+        async fn read_history(&mut self, table: &str) -> Result<Vec<HistoryEntry>> {
+            let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+                .bind(quote_table(table))
+                .fetch_one(&mut *self.conn)
+                .await
+                .map_err(Error::db("looking for the history table"))?;
+            if !exists {
+                return Ok(Vec::new());
+            }
+            let sql = format!(
+                "SELECT {} FROM {} ORDER BY seq",
+                HISTORY_COLUMNS.replace("applied_at", "applied_at::text"),
+                quote_table(table)
+            );
+            let rows = sqlx::query(&sql)
+                .fetch_all(&mut *self.conn)
+                .await
+                .map_err(Error::db(format!("reading the history table `{table}`")))?;
+            rows.iter()
+                .map(|r| {
+                    Ok(HistoryEntry {
+                        revision: r.try_get(0)?,
+                        checksum: r.try_get(1)?,
+                        applied_at: r.try_get(2)?,
+                        duration_ms: r.try_get(3)?,
+                        state: r.try_get(4)?,
+                        statements_done: r.try_get(5)?,
+                        seq: r.try_get(6)?,
+                    })
+                })
+                .collect::<Result<_, sqlx::Error>>()
+                .map_err(Error::db(format!("reading the history table `{table}`")))
+        }
+
+        async fn insert_row(&mut self, table: &str, row: &NewRow<'_>) -> Result<()> {
+            let sql = format!(
+                "INSERT INTO {} (revision, checksum, duration_ms, state, statements_done, seq, message) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                quote_table(table)
+            );
+            sqlx::query(&sql)
+                .bind(row.revision)
+                .bind(row.checksum)
+                .bind(row.duration_ms)
+                .bind(row.state)
+                .bind(row.statements_done)
+                .bind(row.seq)
+                .bind(row.message)
+                .execute(&mut *self.conn)
+                .await
+                .map_err(Error::db(format!("recording revision {} in `{table}`", row.revision)))?;
+            Ok(())
+        }
+
+        async fn update_row(&mut self, table: &str, revision: &str, state: &str, done: i64, duration_ms: i64) -> Result<()> {
+            let sql = format!(
+                "UPDATE {} SET state = $2, statements_done = $3, duration_ms = $4 WHERE revision = $1",
+                quote_table(table)
+            );
+            sqlx::query(&sql)
+                .bind(revision)
+                .bind(state)
+                .bind(done)
+                .bind(duration_ms)
+                .execute(&mut *self.conn)
+                .await
+                .map_err(Error::db(format!("recording progress of revision {revision} in `{table}`")))?;
+            Ok(())
+        }
+
+        async fn delete_row(&mut self, table: &str, revision: &str) -> Result<()> {
+            let sql = format!("DELETE FROM {} WHERE revision = $1", quote_table(table));
+            sqlx::query(&sql)
+                .bind(revision)
+                .execute(&mut *self.conn)
+                .await
+                .map_err(Error::db(format!("removing revision {revision} from `{table}`")))?;
+            Ok(())
+        }
+
+        async fn schema_fingerprint(&mut self, table: &str) -> Result<Vec<String>> {
+            let sql = "\
+                SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') \
+                  FROM information_schema.columns WHERE table_schema = current_schema() AND table_name <> $1 \
+                UNION ALL SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename <> $1 \
+                UNION ALL SELECT 'constraint ' || c.conrelid::regclass::text || ' ' || c.conname || ' ' || pg_get_constraintdef(c.oid) \
+                  FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace \
+                  WHERE n.nspname = current_schema() AND c.conrelid <> 0 AND c.conrelid::regclass::text <> $1 \
+                UNION ALL SELECT 'view ' || viewname || ' ' || definition FROM pg_views WHERE schemaname = current_schema() \
+                UNION ALL SELECT 'type ' || t.typname || ' ' || string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) \
+                  FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace \
+                  WHERE n.nspname = current_schema() GROUP BY t.typname \
+                UNION ALL SELECT 'function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' \
+                  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = current_schema() \
+                ORDER BY 1";
+            sqlx::query_scalar(sql)
+                .bind(plain_table(table))
+                .fetch_all(&mut *self.conn)
+                .await
+                .map_err(Error::db("reading the schema"))
+        }
+    }
+
+    impl Session<Postgres> {
+        /// Who holds the advisory lock, for the timeout message.
+        async fn lock_holder(&mut self, key: i64) -> String {
+            let query = sqlx::query_as::<_, (i32, String, String, String)>(
+                "SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local socket'), \
+                 coalesce(to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS'), '') \
+                 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+                 WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = $1 AND l.objid::bigint = $2 AND l.objsubid = 1",
+            )
+            .bind((key as u64 >> 32) as i64)
+            .bind((key as u64 & 0xffff_ffff) as i64)
+            .fetch_optional(&mut *self.conn)
+            .await;
+            match query {
+                Ok(Some((pid, app, addr, start))) => {
+                    let app = if app.is_empty() { String::new() } else { format!(", application `{app}`") };
+                    format!(" (held by server process {pid}{app}, from {addr}, connected since {start})")
+                }
+                _ => String::new(),
+            }
+        }
+    }
+}
+
+#[cfg(feature = "sqlite")]
+mod sqlite {
+    use super::*;
+    use sqlx::{Row, Sqlite, SqlitePool};
+
+    impl Database for SqlitePool {
+        type Session = Session<Sqlite>;
+        async fn __session(&self) -> Result<Self::Session> {
+            let conn = self.acquire().await.map_err(Error::db("opening the SQLite database"))?;
+            Ok(Session::new(conn))
+        }
+    }
+
+    fn is_busy(e: &sqlx::Error) -> bool {
+        matches!(e, sqlx::Error::Database(d) if d.code().is_some_and(|c| c == "5" || c == "517" || c == "261"))
+    }
+
+    impl Conn for Session<Sqlite> {
+        /// SQLite has one writer at a time: the lock is an immediate write
+        /// transaction, waited for through the busy timeout.
+        async fn lock(&mut self, table: &str, timeout: Duration) -> Result<()> {
+            let previous: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+                .fetch_one(&mut *self.conn)
+                .await
+                .map_err(Error::db("reading the busy timeout"))?;
+            let millis = i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX).max(1);
+            self.exec(&format!("PRAGMA busy_timeout = {millis}"))
+                .await
+                .map_err(Error::db("setting the busy timeout"))?;
+            self.saved_busy_timeout = Some(previous);
+            let started = Instant::now();
+            match self.exec("BEGIN IMMEDIATE").await {
+                Ok(()) => {
+                    self.in_tx = true;
+                    self.locked = true;
+                    Ok(())
+                }
+                Err(e) if is_busy(&e) => Err(Error::LockTimeout {
+                    waited: started.elapsed(),
+                    table: table.to_owned(),
+                    holder: " (another connection is writing to this SQLite file)".into(),
+                }),
+                Err(e) => Err(Error::db("taking the SQLite write lock")(e)),
+            }
+        }
+
+        async fn unlock(&mut self) -> Result<()> {
+            self.commit().await?;
+            self.locked = false;
+            if let Some(previous) = self.saved_busy_timeout.take() {
+                self.exec(&format!("PRAGMA busy_timeout = {previous}"))
+                    .await
+                    .map_err(Error::db("restoring the busy timeout"))?;
+            }
+            Ok(())
+        }
+
+        fn lock_is_transaction(&self) -> bool {
+            true
+        }
+
+        async fn begin(&mut self) -> Result<()> {
+            if !self.in_tx {
+                self.exec("BEGIN IMMEDIATE").await.map_err(Error::db("opening a transaction"))?;
+                self.in_tx = true;
+            }
+            Ok(())
+        }
+
+        async fn commit(&mut self) -> Result<()> {
+            if self.in_tx {
+                self.exec("COMMIT").await.map_err(Error::db("committing"))?;
+                self.in_tx = false;
+            }
+            Ok(())
+        }
+
+        fn in_transaction(&self) -> bool {
+            self.in_tx
+        }
+
+        fn exec<'a>(&'a mut self, sql: &'a str) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a {
+            // A bare `&str` has no arguments, so sqlx sends it with the simple
+            // query protocol: several statements in one round trip. Calling
+            // `execute` outside the async block keeps the future `Send`.
+            let run = sqlx::Executor::execute(&mut *self.conn, sql);
+            async move { run.await.map(|_| ()) }
+        }
+
+        async fn ensure_history(&mut self, table: &str) -> Result<()> {
+            let sql = format!(
+                "CREATE TABLE IF NOT EXISTS {} (\
+                 revision TEXT PRIMARY KEY NOT NULL, \
+                 checksum TEXT NOT NULL, \
+                 applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')), \
+                 duration_ms INTEGER NOT NULL DEFAULT 0, \
+                 state TEXT NOT NULL DEFAULT 'applied', \
+                 statements_done INTEGER NOT NULL DEFAULT 0, \
+                 seq INTEGER NOT NULL, \
+                 message TEXT)",
+                quote_table(table)
+            );
+            self.exec(&sql).await.map_err(Error::db(format!("creating the history table `{table}`")))
+        }
+
+        async fn read_history(&mut self, table: &str) -> Result<Vec<HistoryEntry>> {
+            let exists: bool = sqlx::query_scalar("SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?")
+                .bind(plain_table(table))
+                .fetch_one(&mut *self.conn)
+                .await
+                .map_err(Error::db("looking for the history table"))?;
+            if !exists {
+                return Ok(Vec::new());
+            }
+            let sql = format!("SELECT {HISTORY_COLUMNS} FROM {} ORDER BY seq", quote_table(table));
+            let rows = sqlx::query(&sql)
+                .fetch_all(&mut *self.conn)
+                .await
+                .map_err(Error::db(format!("reading the history table `{table}`")))?;
+            rows.iter()
+                .map(|r| {
+                    Ok(HistoryEntry {
+                        revision: r.try_get(0)?,
+                        checksum: r.try_get(1)?,
+                        applied_at: r.try_get(2)?,
+                        duration_ms: r.try_get(3)?,
+                        state: r.try_get(4)?,
+                        statements_done: r.try_get(5)?,
+                        seq: r.try_get(6)?,
+                    })
+                })
+                .collect::<Result<_, sqlx::Error>>()
+                .map_err(Error::db(format!("reading the history table `{table}`")))
+        }
+
+        async fn insert_row(&mut self, table: &str, row: &NewRow<'_>) -> Result<()> {
+            let sql = format!(
+                "INSERT INTO {} (revision, checksum, duration_ms, state, statements_done, seq, message) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                quote_table(table)
+            );
+            sqlx::query(&sql)
+                .bind(row.revision)
+                .bind(row.checksum)
+                .bind(row.duration_ms)
+                .bind(row.state)
+                .bind(row.statements_done)
+                .bind(row.seq)
+                .bind(row.message)
+                .execute(&mut *self.conn)
+                .await
+                .map_err(Error::db(format!("recording revision {} in `{table}`", row.revision)))?;
+            Ok(())
+        }
+
+        async fn update_row(&mut self, table: &str, revision: &str, state: &str, done: i64, duration_ms: i64) -> Result<()> {
+            let sql = format!(
+                "UPDATE {} SET state = ?2, statements_done = ?3, duration_ms = ?4 WHERE revision = ?1",
+                quote_table(table)
+            );
+            sqlx::query(&sql)
+                .bind(revision)
+                .bind(state)
+                .bind(done)
+                .bind(duration_ms)
+                .execute(&mut *self.conn)
+                .await
+                .map_err(Error::db(format!("recording progress of revision {revision} in `{table}`")))?;
+            Ok(())
+        }
+
+        async fn delete_row(&mut self, table: &str, revision: &str) -> Result<()> {
+            let sql = format!("DELETE FROM {} WHERE revision = ?", quote_table(table));
+            sqlx::query(&sql)
+                .bind(revision)
+                .execute(&mut *self.conn)
+                .await
+                .map_err(Error::db(format!("removing revision {revision} from `{table}`")))?;
+            Ok(())
+        }
+
+        async fn schema_fingerprint(&mut self, table: &str) -> Result<Vec<String>> {
+            sqlx::query_scalar(
+                "SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_master \
+                 WHERE name NOT LIKE 'sqlite_%' AND tbl_name <> ? ORDER BY 1",
+            )
+            .bind(plain_table(table))
+            .fetch_all(&mut *self.conn)
+            .await
+            .map_err(Error::db("reading the schema"))
+        }
+    }
+}

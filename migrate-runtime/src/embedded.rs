@@ -1,0 +1,169 @@
+//! The static revision table that `embed_migrations!` builds.
+
+/// One statement of an embedded section.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmbeddedStatement {
+    pub line: u32,
+    pub column: u32,
+    pub start: u32,
+    pub end: u32,
+}
+
+/// An upgrade or downgrade section, split into statements at compile time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmbeddedSection {
+    #[doc(hidden)]
+    pub sql: &'static str,
+    #[doc(hidden)]
+    pub first_line: u32,
+    #[doc(hidden)]
+    pub statements: &'static [EmbeddedStatement],
+}
+
+impl EmbeddedSection {
+    /// The whole section as written (line endings normalised).
+    pub fn sql(&self) -> &'static str {
+        self.sql
+    }
+
+    /// Number of statements.
+    pub fn len(&self) -> usize {
+        self.statements.len()
+    }
+
+    /// Does the section have no statement?
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
+    }
+
+    /// Statements with their file line, in order.
+    pub fn statements(&self) -> impl ExactSizeIterator<Item = (u32, &'static str)> + '_ {
+        let sql = self.sql;
+        self.statements
+            .iter()
+            .map(move |s| (s.line, &sql[s.start as usize..s.end as usize]))
+    }
+
+    /// File line of the first line of the section body.
+    pub fn first_line(&self) -> u32 {
+        self.first_line
+    }
+
+    pub(crate) fn from_core(section: &migrate_core::Section) -> EmbeddedSection {
+        let statements: Vec<EmbeddedStatement> = section
+            .statements
+            .iter()
+            .map(|s| EmbeddedStatement {
+                line: s.line,
+                column: s.column,
+                start: s.start as u32,
+                end: s.end as u32,
+            })
+            .collect();
+        EmbeddedSection {
+            sql: leak(&section.sql),
+            first_line: section.first_line,
+            statements: Vec::leak(statements),
+        }
+    }
+}
+
+/// One revision of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmbeddedRevision {
+    #[doc(hidden)]
+    pub id: &'static str,
+    #[doc(hidden)]
+    pub parents: &'static [&'static str],
+    #[doc(hidden)]
+    pub depends_on: &'static [&'static str],
+    #[doc(hidden)]
+    pub branch_labels: &'static [&'static str],
+    #[doc(hidden)]
+    pub message: Option<&'static str>,
+    #[doc(hidden)]
+    pub create_date: Option<&'static str>,
+    #[doc(hidden)]
+    pub transactional: bool,
+    #[doc(hidden)]
+    pub path: &'static str,
+    #[doc(hidden)]
+    pub checksum: &'static str,
+    #[doc(hidden)]
+    pub upgrade: EmbeddedSection,
+    #[doc(hidden)]
+    pub downgrade: Option<EmbeddedSection>,
+}
+
+impl EmbeddedRevision {
+    /// Revision id.
+    pub fn id(&self) -> &'static str {
+        self.id
+    }
+    /// Parent revisions (`down_revision`).
+    pub fn parents(&self) -> &'static [&'static str] {
+        self.parents
+    }
+    /// `depends_on` revisions.
+    pub fn depends_on(&self) -> &'static [&'static str] {
+        self.depends_on
+    }
+    /// Branch labels.
+    pub fn branch_labels(&self) -> &'static [&'static str] {
+        self.branch_labels
+    }
+    /// The `message` header.
+    pub fn message(&self) -> Option<&'static str> {
+        self.message
+    }
+    /// The `create_date` header.
+    pub fn create_date(&self) -> Option<&'static str> {
+        self.create_date
+    }
+    /// `false` when the revision runs outside a transaction.
+    pub fn is_transactional(&self) -> bool {
+        self.transactional
+    }
+    /// The file, relative to the crate that embedded it.
+    pub fn path(&self) -> &'static str {
+        self.path
+    }
+    /// Versioned checksum of the upgrade SQL.
+    pub fn checksum(&self) -> &'static str {
+        self.checksum
+    }
+    /// Upgrade section.
+    pub fn upgrade(&self) -> &EmbeddedSection {
+        &self.upgrade
+    }
+    /// Downgrade section; `None` when the revision is irreversible.
+    pub fn downgrade(&self) -> Option<&EmbeddedSection> {
+        self.downgrade.as_ref()
+    }
+
+    /// Builds an entry from a revision read from disk (the CLI's path). The
+    /// strings are leaked: a process loads its directory once.
+    pub(crate) fn from_core(r: &migrate_core::Revision) -> EmbeddedRevision {
+        let list = |items: &[String]| -> &'static [&'static str] {
+            Vec::leak(items.iter().map(|s| leak(s)).collect())
+        };
+        EmbeddedRevision {
+            id: leak(&r.header.revision),
+            parents: list(&r.header.down_revision),
+            depends_on: list(&r.header.depends_on),
+            branch_labels: list(&r.header.branch_labels),
+            message: r.header.message.as_deref().map(leak),
+            create_date: r.header.create_date.as_deref().map(leak),
+            transactional: r.header.transactional,
+            path: leak(&r.path),
+            checksum: leak(&r.checksum),
+            upgrade: EmbeddedSection::from_core(&r.upgrade),
+            downgrade: r.downgrade.as_ref().map(EmbeddedSection::from_core),
+        }
+    }
+}
+
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_owned().into_boxed_str())
+}

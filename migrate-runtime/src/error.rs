@@ -1,0 +1,114 @@
+//! The runtime's error type.
+
+use std::time::Duration;
+
+/// Result alias of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a migration run did not complete. Every variant says which revision,
+/// where the database now stands and what to do; none changes the database
+/// except [`Error::MigrationFailed`], which reports exactly what landed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A target, plan or directory problem (see `migrate_core::Error`).
+    #[error(transparent)]
+    Core(#[from] migrate_core::Error),
+
+    /// A revision table that is not a valid graph (only possible for a table
+    /// not built by `embed_migrations!`, which checks this at compile time).
+    #[error("invalid revision table:\n{0}")]
+    InvalidTable(migrate_core::Errors),
+
+    /// The database has a revision applied that this migrator does not know.
+    #[error("Can't locate revision identified by '{revision}': the database has it applied but this build does not contain it (the database is ahead of this binary); nothing was changed. Run a build that includes it, or downgrade with one")]
+    UnknownAppliedRevision {
+        /// The id found in the history table.
+        revision: String,
+    },
+
+    /// The upgrade SQL of an applied revision was edited after it ran.
+    #[error("revision {revision} ({path}): the upgrade SQL was edited after it was applied (database has checksum {stored}, the file has {expected}); nothing was changed. Restore the applied SQL and put the change in a new revision")]
+    ChecksumMismatch {
+        /// The revision.
+        revision: String,
+        /// Its file.
+        path: String,
+        /// Checksum recorded when it was applied.
+        stored: String,
+        /// Checksum of the embedded file.
+        expected: String,
+    },
+
+    /// A non-transactional revision stopped part-way in an earlier run.
+    #[error("revision {revision} ({path}) was partly applied by an earlier run: {done} of {total} statements ran ({state}); nothing was changed. Finish or undo those statements by hand, then record the outcome with `migrate stamp`")]
+    PartiallyApplied {
+        /// The revision.
+        revision: String,
+        /// Its file.
+        path: String,
+        /// Statements that completed.
+        done: i64,
+        /// Statements in its upgrade section.
+        total: usize,
+        /// Recorded state (`running` or `failed`).
+        state: String,
+    },
+
+    /// A revision's SQL failed; the database stays at the last good revision.
+    #[error("revision {revision} failed at statement {statement} ({path}:{line}): {message}; {outcome}")]
+    MigrationFailed {
+        /// The revision that failed.
+        revision: String,
+        /// Its file.
+        path: String,
+        /// File line of the failing statement.
+        line: u32,
+        /// 1-based index of the failing statement in its section.
+        statement: usize,
+        /// The database's message.
+        message: String,
+        /// Where the database now stands and how to proceed.
+        outcome: String,
+        /// The database error.
+        #[source]
+        source: sqlx::Error,
+    },
+
+    /// Another migrator held the lock for longer than the timeout.
+    #[error("timed out after {waited:?} waiting for the migration lock on `{table}`{holder}; another migrator is running. Wait for it, or raise the lock timeout")]
+    LockTimeout {
+        /// How long this run waited.
+        waited: Duration,
+        /// The history table the lock guards.
+        table: String,
+        /// Who holds it, when the database says.
+        holder: String,
+    },
+
+    /// The history changed under a run that had to release its lock.
+    #[error("the history table `{table}` changed while this run was between transactions (another migrator?); the database is consistent at {at}. Run the command again")]
+    ConcurrentChange {
+        /// The history table.
+        table: String,
+        /// The database's heads now.
+        at: String,
+    },
+
+    /// A database error outside a revision's SQL.
+    #[error("database error while {context}: {source}")]
+    Database {
+        /// What the runtime was doing.
+        context: String,
+        /// The database error.
+        #[source]
+        source: sqlx::Error,
+    },
+}
+
+impl Error {
+    pub(crate) fn db(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> Error {
+        let context = context.into();
+        move |source| Error::Database { context, source }
+    }
+}

@@ -1,0 +1,684 @@
+//! `Migrator`: the embedded table plus the engine that applies it.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use migrate_core::{Direction, GraphNode, Header, HeaderLines, Plan, RevisionGraph, Target};
+
+use crate::backend::{Conn, Database, HistoryEntry, NewRow};
+use crate::embedded::{EmbeddedRevision, EmbeddedSection};
+use crate::error::{Error, Result};
+
+/// How revisions are grouped into transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TransactionMode {
+    /// One transaction for the whole run, one savepoint per revision (the
+    /// default, and the fastest: one commit). A failure in revision k rolls
+    /// back to its savepoint and commits the revisions before it, so the
+    /// database ends at k-1 either way.
+    #[default]
+    Single,
+    /// One transaction and one commit per revision: each revision is durable
+    /// on its own as soon as it is applied.
+    PerRevision,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Upgrade or downgrade.
+    pub direction: Direction,
+    /// Revisions run, in order.
+    pub revisions: Vec<&'static str>,
+    /// The database's heads afterwards.
+    pub current: Vec<&'static str>,
+    /// Wall time of the run, lock wait included.
+    pub elapsed: Duration,
+}
+
+/// What `stamp` changed in the history table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StampReport {
+    /// Revisions recorded as applied.
+    pub added: Vec<&'static str>,
+    /// Revisions removed from the history.
+    pub removed: Vec<&'static str>,
+    /// The database's heads afterwards.
+    pub current: Vec<&'static str>,
+}
+
+/// Anything that names a target: `&str` in Alembic's syntax, or a [`Target`].
+pub trait IntoTarget {
+    /// Parses or converts.
+    fn into_target(self) -> Result<Target>;
+}
+
+impl IntoTarget for &str {
+    fn into_target(self) -> Result<Target> {
+        Ok(Target::parse(self)?)
+    }
+}
+
+impl IntoTarget for &String {
+    fn into_target(self) -> Result<Target> {
+        Ok(Target::parse(self)?)
+    }
+}
+
+impl IntoTarget for Target {
+    fn into_target(self) -> Result<Target> {
+        Ok(self)
+    }
+}
+
+impl IntoTarget for &Target {
+    fn into_target(self) -> Result<Target> {
+        Ok(self.clone())
+    }
+}
+
+/// A revision table and the settings to apply it.
+///
+/// Built by [`embed_migrations!`](crate::embed_migrations) as a `static`, or
+/// from a directory at run time with [`Migrator::from_directory`].
+pub struct Migrator {
+    revisions: &'static [EmbeddedRevision],
+    version_table: &'static str,
+    lock_timeout: Duration,
+    mode: TransactionMode,
+    graph: OnceLock<std::result::Result<RevisionGraph, migrate_core::Errors>>,
+}
+
+impl Clone for Migrator {
+    fn clone(&self) -> Self {
+        Migrator {
+            revisions: self.revisions,
+            version_table: self.version_table,
+            lock_timeout: self.lock_timeout,
+            mode: self.mode,
+            graph: self.graph.clone(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Migrator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Migrator")
+            .field("revisions", &self.revisions.len())
+            .field("version_table", &self.version_table)
+            .field("lock_timeout", &self.lock_timeout)
+            .field("mode", &self.mode)
+            .finish()
+    }
+}
+
+/// Default wait for another migrator's lock.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+
+const SAVEPOINT: &str = "migrate_revision";
+
+impl Migrator {
+    #[doc(hidden)]
+    pub const fn __from_table(revisions: &'static [EmbeddedRevision], version_table: &'static str) -> Migrator {
+        Migrator {
+            revisions,
+            version_table,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            mode: TransactionMode::Single,
+            graph: OnceLock::new(),
+        }
+    }
+
+    /// Loads and validates a directory at run time (what the `migrate` CLI
+    /// does). The table is leaked: load a directory once per process.
+    pub fn from_directory(
+        dir: &Path,
+        display: &str,
+        config: &migrate_core::Config,
+    ) -> std::result::Result<Migrator, migrate_core::Errors> {
+        let migrations = migrate_core::load_directory(dir, display, &config.dialects)?;
+        let revisions: Vec<EmbeddedRevision> = migrations.revisions.iter().map(EmbeddedRevision::from_core).collect();
+        let migrator = Migrator::__from_table(
+            Vec::leak(revisions),
+            Box::leak(config.version_table.clone().into_boxed_str()),
+        );
+        let _ = migrator.graph.set(Ok(migrations.graph));
+        Ok(migrator)
+    }
+
+    /// Sets how long to wait for another migrator's lock (default 60 s).
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Migrator {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// Sets how revisions are grouped into transactions.
+    pub fn with_transaction_mode(mut self, mode: TransactionMode) -> Migrator {
+        self.mode = mode;
+        self
+    }
+
+    /// Uses another history table (a plain or `schema.table` name).
+    ///
+    /// Returns `None` when the name is not a plain identifier: it is quoted,
+    /// never pasted into SQL as given.
+    pub fn with_version_table(mut self, table: &str) -> Option<Migrator> {
+        if !migrate_core::is_table_name(table) {
+            return None;
+        }
+        self.version_table = Box::leak(table.to_owned().into_boxed_str());
+        Some(self)
+    }
+
+    /// The embedded revisions, in file-name order.
+    pub fn revisions(&self) -> &'static [EmbeddedRevision] {
+        self.revisions
+    }
+
+    /// The history table's name.
+    pub fn version_table(&self) -> &str {
+        self.version_table
+    }
+
+    /// The revision graph (built once, on first use).
+    pub fn graph(&self) -> Result<&RevisionGraph> {
+        let graph = self.graph.get_or_init(|| {
+            let headers: Vec<Header> = self
+                .revisions
+                .iter()
+                .map(|r| Header {
+                    revision: r.id.to_owned(),
+                    down_revision: r.parents.iter().map(|s| (*s).to_owned()).collect(),
+                    depends_on: r.depends_on.iter().map(|s| (*s).to_owned()).collect(),
+                    branch_labels: r.branch_labels.iter().map(|s| (*s).to_owned()).collect(),
+                    message: None,
+                    create_date: None,
+                    transactional: r.transactional,
+                    lines: HeaderLines::default(),
+                })
+                .collect();
+            RevisionGraph::build(headers.iter().zip(self.revisions).map(|(header, r)| GraphNode {
+                header,
+                path: r.path,
+                reversible: r.downgrade.is_some(),
+            }))
+            .map_err(|errors| migrate_core::Errors::from_vec(errors).unwrap_or_else(|| unreachable!("errors are never empty")))
+        });
+        graph.as_ref().map_err(|e| Error::InvalidTable(e.clone()))
+    }
+
+    /// A revision by index in the table.
+    fn revision(&self, i: usize) -> &'static EmbeddedRevision {
+        &self.revisions[i]
+    }
+
+    fn ids(&self, steps: &[usize]) -> Vec<&'static str> {
+        steps.iter().map(|&i| self.revisions[i].id).collect()
+    }
+
+    /// Applies every revision the target needs.
+    ///
+    /// ```no_run
+    /// # async fn f(pool: sqlx::PgPool, migrator: &migrate_runtime::Migrator) -> Result<(), migrate_runtime::Error> {
+    /// let report = migrator.upgrade(&pool, "head").await?;
+    /// println!("applied {:?}", report.revisions);
+    /// # Ok(()) }
+    /// ```
+    pub async fn upgrade<D: Database>(&self, db: &D, target: impl IntoTarget) -> Result<Report> {
+        let target = target.into_target()?;
+        let graph = self.graph()?;
+        let started = Instant::now();
+        let mut conn = db.__session().await?;
+        conn.lock(self.version_table, self.lock_timeout).await?;
+        let result = async {
+            conn.ensure_history(self.version_table).await?;
+            let rows = conn.read_history(self.version_table).await?;
+            let applied = self.check_history(graph, &rows)?;
+            let plan = graph.plan_upgrade(&target, &applied)?;
+            self.execute(&mut conn, graph, &plan, applied, next_seq(&rows)).await
+        }
+        .await;
+        self.finish(conn, result, started).await
+    }
+
+    /// Undoes every applied revision after the target, newest first.
+    pub async fn downgrade<D: Database>(&self, db: &D, target: impl IntoTarget) -> Result<Report> {
+        let target = target.into_target()?;
+        let graph = self.graph()?;
+        let started = Instant::now();
+        let mut conn = db.__session().await?;
+        conn.lock(self.version_table, self.lock_timeout).await?;
+        let result = async {
+            let rows = conn.read_history(self.version_table).await?;
+            let applied = self.check_history(graph, &rows)?;
+            let plan = graph.plan_downgrade(&target, &applied)?;
+            self.execute(&mut conn, graph, &plan, applied, next_seq(&rows)).await
+        }
+        .await;
+        self.finish(conn, result, started).await
+    }
+
+    /// Runs an explicit plan under the lock (used by the test helpers).
+    pub(crate) async fn run_plan<D: Database>(&self, db: &D, plan: &Plan) -> Result<Report> {
+        let graph = self.graph()?;
+        let started = Instant::now();
+        let mut conn = db.__session().await?;
+        conn.lock(self.version_table, self.lock_timeout).await?;
+        let result = async {
+            conn.ensure_history(self.version_table).await?;
+            let rows = conn.read_history(self.version_table).await?;
+            let applied = self.check_history(graph, &rows)?;
+            self.execute(&mut conn, graph, plan, applied, next_seq(&rows)).await
+        }
+        .await;
+        self.finish(conn, result, started).await
+    }
+
+    /// Releases the lock on every path. An open transaction at this point
+    /// belongs to a failed step and is rolled back; an error of the run wins
+    /// over an error while unlocking.
+    async fn finish<C: Conn>(&self, mut conn: C, result: Result<Outcome>, started: Instant) -> Result<Report> {
+        match result {
+            Ok(outcome) => {
+                conn.unlock().await?;
+                let graph = self.graph()?;
+                Ok(Report {
+                    direction: outcome.direction,
+                    revisions: self.ids(&outcome.ran),
+                    current: self.ids(&graph.current_heads(&outcome.applied)),
+                    elapsed: started.elapsed(),
+                })
+            }
+            Err(e) => {
+                if conn.in_transaction() {
+                    let _ = conn.exec("ROLLBACK").await;
+                }
+                let _ = conn.unlock().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Maps history rows onto the graph and refuses to go on when the
+    /// database knows a revision this table does not, a non-transactional
+    /// revision was interrupted, or an applied revision's SQL was edited.
+    fn check_history(&self, graph: &RevisionGraph, rows: &[HistoryEntry]) -> Result<Vec<bool>> {
+        let mut applied = vec![false; graph.len()];
+        for row in rows {
+            let Some(i) = graph.find(&row.revision) else {
+                return Err(Error::UnknownAppliedRevision {
+                    revision: row.revision.clone(),
+                });
+            };
+            let rev = self.revision(i);
+            if !row.is_complete() {
+                return Err(Error::PartiallyApplied {
+                    revision: row.revision.clone(),
+                    path: rev.path.to_owned(),
+                    done: row.statements_done,
+                    total: rev.upgrade.len(),
+                    state: row.state.clone(),
+                });
+            }
+            if row.checksum != rev.checksum
+                && migrate_core::checksum::verify(&row.checksum, rev.upgrade.sql) != Some(true)
+            {
+                return Err(Error::ChecksumMismatch {
+                    revision: row.revision.clone(),
+                    path: rev.path.to_owned(),
+                    stored: row.checksum.clone(),
+                    expected: rev.checksum.to_owned(),
+                });
+            }
+            applied[i] = true;
+        }
+        Ok(applied)
+    }
+
+    /// Runs a plan's steps, each atomically with its history row.
+    async fn execute<C: Conn>(
+        &self,
+        conn: &mut C,
+        graph: &RevisionGraph,
+        plan: &Plan,
+        mut applied: Vec<bool>,
+        mut seq: i64,
+    ) -> Result<Outcome> {
+        let table = self.version_table;
+        let mut ran = Vec::with_capacity(plan.steps.len());
+        // On SQLite the lock is the transaction: after a non-transactional
+        // revision, the next transaction must check nobody else moved the history.
+        let mut lock_lost = false;
+        for &i in &plan.steps {
+            let rev = self.revision(i);
+            let section = match plan.direction {
+                Direction::Upgrade => &rev.upgrade,
+                Direction::Downgrade => rev.downgrade.as_ref().ok_or_else(|| migrate_core::Error::Irreversible {
+                    revision: rev.id.to_owned(),
+                    path: rev.path.to_owned(),
+                })?,
+            };
+            let started = Instant::now();
+            if rev.transactional {
+                if !conn.in_transaction() {
+                    conn.begin().await?;
+                    if lock_lost {
+                        self.recheck(conn, graph, &applied).await?;
+                        lock_lost = false;
+                    }
+                }
+                if let Err(source) = run_batch(conn, section).await {
+                    let failed = self.diagnose(conn, section, source).await;
+                    // The revisions before this one in the run stay applied.
+                    conn.commit().await?;
+                    let (statement, line, source) = failed;
+                    return Err(Error::MigrationFailed {
+                        revision: rev.id.to_owned(),
+                        path: rev.path.to_owned(),
+                        line,
+                        statement,
+                        message: db_message(&source),
+                        outcome: format!(
+                            "the revision was rolled back and the database remains at {}",
+                            self.describe(graph, &applied)
+                        ),
+                        source,
+                    });
+                }
+                let duration_ms = millis(started);
+                match plan.direction {
+                    Direction::Upgrade => {
+                        conn.insert_row(table, &self.row(rev, "applied", rev.upgrade.len() as i64, duration_ms, seq)).await?;
+                        seq += 1;
+                    }
+                    Direction::Downgrade => conn.delete_row(table, rev.id).await?,
+                }
+                conn.exec(&format!("RELEASE SAVEPOINT {SAVEPOINT}"))
+                    .await
+                    .map_err(Error::db(format!("releasing the savepoint of revision {}", rev.id)))?;
+                if self.mode == TransactionMode::PerRevision {
+                    conn.commit().await?;
+                    lock_lost = conn.lock_is_transaction();
+                }
+                tracing::info!(revision = rev.id, duration_ms, direction = ?plan.direction, "revision done");
+            } else {
+                conn.commit().await?;
+                lock_lost = conn.lock_is_transaction();
+                self.run_outside_transaction(conn, graph, rev, section, plan.direction, &applied, seq).await?;
+                if plan.direction == Direction::Upgrade {
+                    seq += 1;
+                }
+            }
+            applied[i] = plan.direction == Direction::Upgrade;
+            ran.push(i);
+        }
+        conn.commit().await?;
+        Ok(Outcome {
+            direction: plan.direction,
+            ran,
+            applied,
+        })
+    }
+
+    /// A `transactional: false` revision: statement by statement in
+    /// autocommit, with progress recorded after each so that a failure
+    /// part-way is visible and never silently retried.
+    #[allow(clippy::too_many_arguments)] // one call site; a struct would only rename these
+    async fn run_outside_transaction<C: Conn>(
+        &self,
+        conn: &mut C,
+        graph: &RevisionGraph,
+        rev: &'static EmbeddedRevision,
+        section: &'static EmbeddedSection,
+        direction: Direction,
+        applied: &[bool],
+        seq: i64,
+    ) -> Result<()> {
+        let table = self.version_table;
+        let started = Instant::now();
+        let (running, failed) = match direction {
+            Direction::Upgrade => {
+                conn.insert_row(table, &self.row(rev, "running", 0, 0, seq)).await?;
+                ("running", "failed")
+            }
+            Direction::Downgrade => {
+                conn.update_row(table, rev.id, "reverting", 0, 0).await?;
+                ("reverting", "revert_failed")
+            }
+        };
+        for (k, (line, sql)) in section.statements().enumerate() {
+            if let Err(source) = conn.exec(sql).await {
+                conn.update_row(table, rev.id, failed, k as i64, millis(started)).await?;
+                return Err(Error::MigrationFailed {
+                    revision: rev.id.to_owned(),
+                    path: rev.path.to_owned(),
+                    line,
+                    statement: k + 1,
+                    message: db_message(&source),
+                    outcome: format!(
+                        "this revision is not transactional: statements 1 to {k} ran and were not undone, and it is recorded as `{failed}` in `{table}`; before it, the database was at {}. Finish or undo it by hand, then run `migrate stamp`",
+                        self.describe(graph, applied)
+                    ),
+                    source,
+                });
+            }
+            conn.update_row(table, rev.id, running, k as i64 + 1, millis(started)).await?;
+        }
+        match direction {
+            Direction::Upgrade => {
+                conn.update_row(table, rev.id, "applied", section.len() as i64, millis(started)).await?
+            }
+            Direction::Downgrade => conn.delete_row(table, rev.id).await?,
+        }
+        tracing::info!(revision = rev.id, duration_ms = millis(started), direction = ?direction, transactional = false, "revision done");
+        Ok(())
+    }
+
+    /// After the SQLite lock was released between transactions, checks that
+    /// the history is still what this run expects.
+    async fn recheck<C: Conn>(&self, conn: &mut C, graph: &RevisionGraph, expected: &[bool]) -> Result<()> {
+        let rows = conn.read_history(self.version_table).await?;
+        let now: HashSet<&str> = rows.iter().map(|r| r.revision.as_str()).collect();
+        let wanted: HashSet<&str> = (0..graph.len()).filter(|&i| expected[i]).map(|i| graph.id(i)).collect();
+        if now != wanted {
+            let mut heads: Vec<&str> = rows.iter().map(|r| r.revision.as_str()).collect();
+            heads.sort_unstable();
+            return Err(Error::ConcurrentChange {
+                table: self.version_table.to_owned(),
+                at: heads.join(", "),
+            });
+        }
+        Ok(())
+    }
+
+    /// Finds which statement of a failed batch fails on its own (the batch
+    /// ran as one round trip), leaving the savepoint rolled back.
+    async fn diagnose<C: Conn>(&self, conn: &mut C, section: &EmbeddedSection, batch_error: sqlx::Error) -> (usize, u32, sqlx::Error) {
+        let rollback = format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}");
+        if conn.exec(&rollback).await.is_err() {
+            return (1, section.first_line, batch_error);
+        }
+        let mut found = None;
+        for (k, (line, sql)) in section.statements().enumerate() {
+            if let Err(e) = conn.exec(sql).await {
+                found = Some((k + 1, line, e));
+                break;
+            }
+        }
+        let _ = conn.exec(&rollback).await;
+        let _ = conn.exec(&format!("RELEASE SAVEPOINT {SAVEPOINT}")).await;
+        found.unwrap_or_else(|| {
+            let line = section.statements().next().map_or(section.first_line, |(l, _)| l);
+            (1, line, batch_error)
+        })
+    }
+
+    fn row(&self, rev: &'static EmbeddedRevision, state: &'static str, done: i64, duration_ms: i64, seq: i64) -> NewRow<'static> {
+        NewRow {
+            revision: rev.id,
+            checksum: rev.checksum,
+            duration_ms,
+            state,
+            statements_done: done,
+            seq,
+            message: rev.message,
+        }
+    }
+
+    fn describe(&self, graph: &RevisionGraph, applied: &[bool]) -> String {
+        let heads = graph.current_heads(applied);
+        if heads.is_empty() {
+            "base (no revision applied)".into()
+        } else {
+            self.ids(&heads).join(", ")
+        }
+    }
+
+    /// The database's current heads (applied revisions with no applied child).
+    pub async fn current<D: Database>(&self, db: &D) -> Result<Vec<&'static str>> {
+        let graph = self.graph()?;
+        let mut conn = db.__session().await?;
+        let rows = conn.read_history(self.version_table).await?;
+        let applied = self.applied_ignoring_checksums(graph, &rows)?;
+        Ok(self.ids(&graph.current_heads(&applied)))
+    }
+
+    /// Revisions that `upgrade heads` would apply now, in order.
+    pub async fn pending<D: Database>(&self, db: &D) -> Result<Vec<&'static str>> {
+        let graph = self.graph()?;
+        let mut conn = db.__session().await?;
+        let rows = conn.read_history(self.version_table).await?;
+        let applied = self.applied_ignoring_checksums(graph, &rows)?;
+        Ok(self.ids(&graph.plan_upgrade(&Target::Heads, &applied)?.steps))
+    }
+
+    /// The history table, oldest first.
+    pub async fn history<D: Database>(&self, db: &D) -> Result<Vec<HistoryEntry>> {
+        let mut conn = db.__session().await?;
+        conn.read_history(self.version_table).await
+    }
+
+    /// Records the targets as applied without running SQL (and removes what
+    /// comes after them). With `purge`, the history is emptied first, which
+    /// also clears revisions this table does not know.
+    pub async fn stamp<D: Database>(&self, db: &D, targets: &[&str], purge: bool) -> Result<StampReport> {
+        let targets: Vec<Target> = targets.iter().map(|t| Target::parse(t)).collect::<Result<_, _>>()?;
+        let graph = self.graph()?;
+        let mut conn = db.__session().await?;
+        conn.lock(self.version_table, self.lock_timeout).await?;
+        let result = async {
+            conn.ensure_history(self.version_table).await?;
+            let rows = conn.read_history(self.version_table).await?;
+            let mut applied = vec![false; graph.len()];
+            if !purge {
+                for row in rows.iter().filter(|r| r.is_complete()) {
+                    let i = graph.find(&row.revision).ok_or_else(|| Error::UnknownAppliedRevision {
+                        revision: row.revision.clone(),
+                    })?;
+                    applied[i] = true;
+                }
+            }
+            let plan = graph.plan_stamp(&targets, &applied, purge)?;
+            conn.begin().await?;
+            let mut seq = next_seq(&rows);
+            if purge {
+                for row in &rows {
+                    conn.delete_row(self.version_table, &row.revision).await?;
+                }
+            } else {
+                // Interrupted rows are replaced by what the stamp says.
+                for row in rows.iter().filter(|r| !r.is_complete()) {
+                    conn.delete_row(self.version_table, &row.revision).await?;
+                }
+            }
+            for &i in &plan.remove {
+                conn.delete_row(self.version_table, graph.id(i)).await?;
+                applied[i] = false;
+            }
+            for &i in &plan.add {
+                let rev = self.revision(i);
+                conn.insert_row(self.version_table, &self.row(rev, "stamped", rev.upgrade.len() as i64, 0, seq)).await?;
+                seq += 1;
+                applied[i] = true;
+            }
+            conn.commit().await?;
+            Ok(StampReport {
+                added: self.ids(&plan.add),
+                removed: self.ids(&plan.remove),
+                current: self.ids(&graph.current_heads(&applied)),
+            })
+        }
+        .await;
+        match result {
+            Ok(report) => {
+                conn.unlock().await?;
+                Ok(report)
+            }
+            Err(e) => {
+                if conn.in_transaction() {
+                    let _ = conn.exec("ROLLBACK").await;
+                }
+                let _ = conn.unlock().await;
+                Err(e)
+            }
+        }
+    }
+
+    fn applied_ignoring_checksums(&self, graph: &RevisionGraph, rows: &[HistoryEntry]) -> Result<Vec<bool>> {
+        let mut applied = vec![false; graph.len()];
+        for row in rows.iter().filter(|r| r.is_complete()) {
+            let i = graph.find(&row.revision).ok_or_else(|| Error::UnknownAppliedRevision {
+                revision: row.revision.clone(),
+            })?;
+            applied[i] = true;
+        }
+        Ok(applied)
+    }
+
+    /// Reads the user schema as sorted lines, for round-trip comparisons.
+    pub(crate) async fn schema<D: Database>(&self, db: &D) -> Result<Vec<String>> {
+        let mut conn = db.__session().await?;
+        conn.schema_fingerprint(self.version_table).await
+    }
+}
+
+/// What `execute` did.
+struct Outcome {
+    direction: Direction,
+    ran: Vec<usize>,
+    applied: Vec<bool>,
+}
+
+/// Runs a whole section in one round trip, inside a fresh savepoint.
+async fn run_batch<C: Conn>(conn: &mut C, section: &EmbeddedSection) -> Result<(), sqlx::Error> {
+    if section.is_empty() {
+        return conn.exec(&format!("SAVEPOINT {SAVEPOINT}")).await;
+    }
+    let mut sql = String::with_capacity(section.sql.len() + 32);
+    sql.push_str("SAVEPOINT ");
+    sql.push_str(SAVEPOINT);
+    sql.push_str(";\n");
+    for (_, statement) in section.statements() {
+        sql.push_str(statement);
+        sql.push_str(";\n");
+    }
+    conn.exec(&sql).await
+}
+
+fn millis(started: Instant) -> i64 {
+    i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The database's own message, without sqlx's prefix.
+fn db_message(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(d) => d.message().to_owned(),
+        other => other.to_string(),
+    }
+}
+
+fn next_seq(rows: &[HistoryEntry]) -> i64 {
+    rows.iter().map(|r| r.seq).max().unwrap_or(0) + 1
+}

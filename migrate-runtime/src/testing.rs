@@ -1,0 +1,111 @@
+//! Checks for an application's own `cargo test`: the Rust answer to
+//! pytest-alembic's built-in tests.
+//!
+//! ```no_run
+//! # static MIGRATOR: migrate_runtime::Migrator = migrate_runtime::embed_migrations!("../migrations", require_build_script = false);
+//! #[tokio::test]
+//! async fn migrations_round_trip() {
+//!     let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+//!     migrate_runtime::testing::assert_single_head(&MIGRATOR).unwrap();
+//!     migrate_runtime::testing::upgrade_base_to_head(&MIGRATOR, &pool).await.unwrap();
+//!     migrate_runtime::testing::round_trip(&MIGRATOR, &pool).await.unwrap();
+//! }
+//! ```
+
+use migrate_core::{Direction, Plan, Target};
+
+use crate::backend::Database;
+use crate::error::Result;
+use crate::migrator::Migrator;
+
+/// Why a check failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CheckError {
+    /// The table has several heads.
+    #[error("the migrations have {} heads ({}); join them with `migrate merge heads`", .0.len(), .0.join(", "))]
+    MultipleHeads(Vec<&'static str>),
+    /// A migration run failed.
+    #[error(transparent)]
+    Migrate(#[from] crate::Error),
+    /// A downgrade did not restore the schema its upgrade started from.
+    #[error("revision {revision}: after upgrade then downgrade the schema differs from before the upgrade: {difference}; make the downgrade undo exactly what the upgrade does")]
+    DowngradeMismatch {
+        /// The revision.
+        revision: &'static str,
+        /// The first differing lines.
+        difference: String,
+    },
+    /// Upgrading again after a downgrade gave another schema.
+    #[error("revision {revision}: upgrading again after its downgrade gives a different schema: {difference}; the downgrade leaves something behind")]
+    ReupgradeMismatch {
+        /// The revision.
+        revision: &'static str,
+        /// The first differing lines.
+        difference: String,
+    },
+    /// The database was not empty.
+    #[error("the database already has revisions applied ({0}); run these checks on a fresh database")]
+    NotFresh(String),
+}
+
+/// Fails when the table has more than one head.
+pub fn assert_single_head(migrator: &Migrator) -> Result<(), CheckError> {
+    let graph = migrator.graph()?;
+    let heads: Vec<&'static str> = graph.heads().iter().map(|&i| migrator.revisions()[i].id()).collect();
+    if heads.len() > 1 {
+        return Err(CheckError::MultipleHeads(heads));
+    }
+    Ok(())
+}
+
+/// Upgrades a fresh database from base to every head.
+pub async fn upgrade_base_to_head<D: Database>(migrator: &Migrator, db: &D) -> Result<(), CheckError> {
+    let current = migrator.current(db).await?;
+    if !current.is_empty() {
+        return Err(CheckError::NotFresh(current.join(", ")));
+    }
+    migrator.upgrade(db, Target::Heads).await?;
+    Ok(())
+}
+
+/// The stairway test: from a fresh database, for each revision in order,
+/// upgrade it, downgrade it (the schema must be what it was before), and
+/// upgrade it again (the schema must be what it was after the first
+/// upgrade). Revisions without a downgrade section are only upgraded.
+/// Leaves the database at the heads.
+pub async fn round_trip<D: Database>(migrator: &Migrator, db: &D) -> Result<(), CheckError> {
+    let graph = migrator.graph()?;
+    let applied = migrator.current(db).await?;
+    if !applied.is_empty() {
+        migrator.downgrade(db, Target::Base).await?;
+    }
+    let order = graph.plan_upgrade(&Target::Heads, &vec![false; graph.len()]).map_err(crate::Error::from)?;
+    for &i in &order.steps {
+        let rev = &migrator.revisions()[i];
+        let before = migrator.schema(db).await?;
+        let up = Plan { direction: Direction::Upgrade, steps: vec![i] };
+        migrator.run_plan(db, &up).await?;
+        if rev.downgrade().is_none() {
+            continue;
+        }
+        let after = migrator.schema(db).await?;
+        migrator.run_plan(db, &Plan { direction: Direction::Downgrade, steps: vec![i] }).await?;
+        let restored = migrator.schema(db).await?;
+        if restored != before {
+            return Err(CheckError::DowngradeMismatch { revision: rev.id(), difference: diff(&before, &restored) });
+        }
+        migrator.run_plan(db, &up).await?;
+        let again = migrator.schema(db).await?;
+        if again != after {
+            return Err(CheckError::ReupgradeMismatch { revision: rev.id(), difference: diff(&after, &again) });
+        }
+    }
+    Ok(())
+}
+
+fn diff(expected: &[String], actual: &[String]) -> String {
+    let missing: Vec<&String> = expected.iter().filter(|l| !actual.contains(l)).take(3).collect();
+    let extra: Vec<&String> = actual.iter().filter(|l| !expected.contains(l)).take(3).collect();
+    format!("missing {missing:?}, unexpected {extra:?}")
+}

@@ -153,7 +153,7 @@ fi
 # Serialise start/stop across processes (e.g. several test binaries starting
 # at once must not both run initdb).
 exec 9>>"$LOCK_FILE"
-if ! flock -w 300 9; then
+if ! flock -w 120 9; then
     die "timed out waiting for the lock $LOCK_FILE"
 fi
 
@@ -173,7 +173,7 @@ show_log_tail() {
         echo "pg.sh: ---- last lines of $LOG_FILE ----" >&2
         tail -n 40 "$LOG_FILE" >&2 || true
         echo "pg.sh: ---- end of log ----" >&2
-        if grep -q 'Address already in use' "$LOG_FILE" 2>/dev/null; then
+        if tail -n 40 "$LOG_FILE" 2>/dev/null | grep -q 'Address already in use'; then
             echo "pg.sh: hint: port $PORT is taken by another process; set MIGRATE_PG_PORT to a free port" >&2
         fi
     fi
@@ -300,7 +300,11 @@ do_start() {
     local marker
     marker=$(date '+%Y-%m-%d %H:%M:%S')
     echo "---- pg.sh start at $marker ----" | as_owner tee -a "$LOG_FILE" >/dev/null
-    if ! as_owner "$BINDIR/pg_ctl" start -D "$PGDATA_DIR" -l "$LOG_FILE" -w -t 60 >&2; then
+    # The postmaster must not inherit the lock (fd 9) nor our stdout (fd 3):
+    # otherwise it would hold the lock forever, and a caller reading our
+    # stdout to EOF would hang for as long as the server runs.
+    if ! as_owner "$BINDIR/pg_ctl" start -D "$PGDATA_DIR" -l "$LOG_FILE" -w -t 60 \
+        </dev/null >&2 3>&- 9>&-; then
         show_log_tail
         die "PostgreSQL failed to start"
     fi

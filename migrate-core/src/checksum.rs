@@ -87,7 +87,10 @@ mod tests {
     #[test]
     fn line_endings_bom_and_trailing_space_do_not_matter() {
         let base = checksum("CREATE TABLE t (\n  id INT\n);");
-        assert_eq!(base, checksum("\n\nCREATE TABLE t (\r\n  id INT   \r\n);\r\n\r\n"));
+        assert_eq!(
+            base,
+            checksum("\n\nCREATE TABLE t (\r\n  id INT   \r\n);\r\n\r\n")
+        );
         assert_eq!(base, checksum("\u{feff}CREATE TABLE t (\n  id INT\n);\n"));
         assert_ne!(base, checksum("CREATE TABLE t (\n  id BIGINT\n);"));
     }

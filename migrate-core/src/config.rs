@@ -69,14 +69,17 @@ impl Config {
             path: path.to_owned(),
             message,
         };
-        let raw: RawConfig = toml::from_str(text).map_err(|e| error(format!("{}; fix the TOML", e.message())))?;
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| error(format!("{}; fix the TOML", e.message())))?;
         let mut config = Config::default();
         if let Some(d) = raw.directory {
             config.directory = d;
         }
         match (raw.dialect, raw.dialects) {
             (Some(_), Some(_)) => {
-                return Err(error("both `dialect` and `dialects` are set; keep one".into()));
+                return Err(error(
+                    "both `dialect` and `dialects` are set; keep one".into(),
+                ));
             }
             (Some(name), None) => {
                 config.dialects = DialectCheck::from_name(&name).ok_or_else(|| {
@@ -89,11 +92,16 @@ impl Config {
                 let mut list = Vec::new();
                 for name in names {
                     list.push(Dialect::from_name(&name).ok_or_else(|| {
-                        error(format!("unknown dialect `{name}` in `dialects`; use \"postgres\" or \"sqlite\""))
+                        error(format!(
+                            "unknown dialect `{name}` in `dialects`; use \"postgres\" or \"sqlite\""
+                        ))
                     })?);
                 }
                 if list.is_empty() {
-                    return Err(error("`dialects` is empty; list at least one, or set `dialect = \"none\"`".into()));
+                    return Err(error(
+                        "`dialects` is empty; list at least one, or set `dialect = \"none\"`"
+                            .into(),
+                    ));
                 }
                 config.dialects = DialectCheck::All(list);
             }
@@ -134,7 +142,9 @@ impl Config {
 /// `name` or `schema.name`, each part `[A-Za-z_][A-Za-z0-9_]*`.
 pub fn is_table_name(name: &str) -> bool {
     let part = |p: &str| {
-        p.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        p.bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
             && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
             && p.len() <= 63
     };
@@ -150,7 +160,10 @@ mod tests {
 
     #[test]
     fn defaults_when_empty() {
-        assert_eq!(Config::parse("migrate.toml", "").unwrap(), Config::default());
+        assert_eq!(
+            Config::parse("migrate.toml", "").unwrap(),
+            Config::default()
+        );
     }
 
     #[test]
@@ -161,13 +174,21 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.directory, "db");
-        assert_eq!(c.dialects, DialectCheck::All(vec![Dialect::Postgres, Dialect::Sqlite]));
+        assert_eq!(
+            c.dialects,
+            DialectCheck::All(vec![Dialect::Postgres, Dialect::Sqlite])
+        );
         assert_eq!(c.version_table, "app.history");
     }
 
     #[test]
     fn rejects_unknown_keys_and_bad_values() {
-        assert!(Config::parse("m.toml", "dialekt = \"pg\"").unwrap_err().to_string().starts_with("m.toml: unknown field `dialekt`"));
+        assert!(
+            Config::parse("m.toml", "dialekt = \"pg\"")
+                .unwrap_err()
+                .to_string()
+                .starts_with("m.toml: unknown field `dialekt`")
+        );
         assert!(Config::parse("m.toml", "dialect = \"oracle\"").is_err());
         assert!(Config::parse("m.toml", "version_table = \"x; DROP TABLE y\"").is_err());
     }

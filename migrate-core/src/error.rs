@@ -82,7 +82,9 @@ pub enum Error {
         expected: &'static str,
     },
     /// A header line found after the first section marker.
-    #[error("{path}:{line}: header line `{key}:` after the first section marker; move it above `-- migrate:upgrade`")]
+    #[error(
+        "{path}:{line}: header line `{key}:` after the first section marker; move it above `-- migrate:upgrade`"
+    )]
     HeaderAfterSection {
         /// The file.
         path: String,
@@ -92,7 +94,9 @@ pub enum Error {
         key: String,
     },
     /// SQL written before the first section marker.
-    #[error("{path}:{line}: SQL before the `-- migrate:upgrade` marker; put the marker line above it")]
+    #[error(
+        "{path}:{line}: SQL before the `-- migrate:upgrade` marker; put the marker line above it"
+    )]
     SqlBeforeSection {
         /// The file.
         path: String,
@@ -116,7 +120,9 @@ pub enum Error {
         problem: String,
     },
     /// The file name does not contain the revision id of its header.
-    #[error("{path}: file name does not contain its revision id `{revision}`; rename it to `YYYY_MM_DD_HHMM-{revision}_<slug>.sql`")]
+    #[error(
+        "{path}: file name does not contain its revision id `{revision}`; rename it to `YYYY_MM_DD_HHMM-{revision}_<slug>.sql`"
+    )]
     FileNameWithoutRevision {
         /// The file.
         path: String,
@@ -124,7 +130,9 @@ pub enum Error {
         revision: String,
     },
     /// Two files declare the same revision id.
-    #[error("{path}:{line}: revision `{revision}` is also declared by {other}; give one of them a new id")]
+    #[error(
+        "{path}:{line}: revision `{revision}` is also declared by {other}; give one of them a new id"
+    )]
     DuplicateRevision {
         /// The second file.
         path: String,
@@ -136,7 +144,9 @@ pub enum Error {
         other: String,
     },
     /// A parent revision that no file declares.
-    #[error("{path}:{line}: down_revision `{parent}` is not a revision in this directory; fix the id or add the missing file")]
+    #[error(
+        "{path}:{line}: down_revision `{parent}` is not a revision in this directory; fix the id or add the missing file"
+    )]
     UnknownParent {
         /// The file.
         path: String,
@@ -146,7 +156,9 @@ pub enum Error {
         parent: String,
     },
     /// A `depends_on` entry that no file declares.
-    #[error("{path}:{line}: depends_on `{dependency}` is not a revision in this directory; fix the id or add the missing file")]
+    #[error(
+        "{path}:{line}: depends_on `{dependency}` is not a revision in this directory; fix the id or add the missing file"
+    )]
     UnknownDependency {
         /// The file.
         path: String,
@@ -156,7 +168,9 @@ pub enum Error {
         dependency: String,
     },
     /// Parent or dependency links that form a cycle.
-    #[error("{path}:{line}: revision `{revision}` is part of a cycle ({cycle}); a revision cannot come after itself, fix its down_revision or depends_on")]
+    #[error(
+        "{path}:{line}: revision `{revision}` is part of a cycle ({cycle}); a revision cannot come after itself, fix its down_revision or depends_on"
+    )]
     Cycle {
         /// A file on the cycle.
         path: String,
@@ -168,7 +182,9 @@ pub enum Error {
         cycle: String,
     },
     /// A branch label used twice.
-    #[error("{path}:{line}: branch label `{label}` is already used by revision `{other}`; choose another label")]
+    #[error(
+        "{path}:{line}: branch label `{label}` is already used by revision `{other}`; choose another label"
+    )]
     DuplicateBranchLabel {
         /// The file.
         path: String,
@@ -180,7 +196,9 @@ pub enum Error {
         other: String,
     },
     /// The directory has several heads that are not independent labelled branches.
-    #[error("{path}: Multiple head revisions are present: {heads}; join them with `migrate merge heads -m \"merge\"` (or give each independent branch its own branch_labels)")]
+    #[error(
+        "{path}: Multiple head revisions are present: {heads}; join them with `migrate merge heads -m \"merge\"` (or give each independent branch its own branch_labels)"
+    )]
     MultipleHeads {
         /// The file of the first unlabelled head.
         path: String,
@@ -188,7 +206,9 @@ pub enum Error {
         heads: String,
     },
     /// A SQL statement the checker rejects.
-    #[error("{path}:{line}:{column}: SQL error in the {section} section ({dialect}): {message}; fix the statement, or put `-- migrate:no-check` on the line above it if the database accepts it")]
+    #[error(
+        "{path}:{line}:{column}: SQL error in the {section} section ({dialect}): {message}; fix the statement, or put `-- migrate:no-check` on the line above it if the database accepts it"
+    )]
     Sql {
         /// The file.
         path: String,
@@ -212,19 +232,25 @@ pub enum Error {
         message: String,
     },
     /// A target string that is not of any known form.
-    #[error("invalid target `{target}`; expected head, heads, base, a revision id, +N, -N, REV+N, REV-N, LABEL@head or LABEL@base")]
+    #[error(
+        "invalid target `{target}`; expected head, heads, base, a revision id, +N, -N, REV+N, REV-N, LABEL@head or LABEL@base"
+    )]
     InvalidTarget {
         /// The target as given.
         target: String,
     },
     /// A revision id (or prefix) that matches nothing.
-    #[error("Can't locate revision identified by '{revision}'; check `migrate history` for valid ids")]
+    #[error(
+        "Can't locate revision identified by '{revision}'; check `migrate history` for valid ids"
+    )]
     UnknownRevision {
         /// The id as given.
         revision: String,
     },
     /// A revision prefix that matches several revisions.
-    #[error("Multiple revisions start with '{prefix}': {candidates}; give more characters of the id")]
+    #[error(
+        "Multiple revisions start with '{prefix}': {candidates}; give more characters of the id"
+    )]
     AmbiguousRevision {
         /// The prefix as given.
         prefix: String,
@@ -232,13 +258,17 @@ pub enum Error {
         candidates: String,
     },
     /// `head` asked for while several heads exist.
-    #[error("Multiple head revisions are present for given argument '{argument}'; please specify a specific target revision, '<branchname>@head' to narrow to a specific head, or 'heads' for all heads")]
+    #[error(
+        "Multiple head revisions are present for given argument '{argument}'; please specify a specific target revision, '<branchname>@head' to narrow to a specific head, or 'heads' for all heads"
+    )]
     MultipleHeadsTarget {
         /// The argument as given.
         argument: String,
     },
     /// A relative target that cannot walk as far as asked.
-    #[error("Relative revision {target} didn't produce {steps} migrations; the chain is shorter, use a smaller step or `base`/`head`")]
+    #[error(
+        "Relative revision {target} didn't produce {steps} migrations; the chain is shorter, use a smaller step or `base`/`head`"
+    )]
     RelativeOutOfRange {
         /// The target as given.
         target: String,
@@ -246,7 +276,9 @@ pub enum Error {
         steps: u64,
     },
     /// A relative walk that meets a branch point.
-    #[error("target {target} is ambiguous: revision `{revision}` has several {direction} ({candidates}); name the revision to go to instead")]
+    #[error(
+        "target {target} is ambiguous: revision `{revision}` has several {direction} ({candidates}); name the revision to go to instead"
+    )]
     AmbiguousWalk {
         /// The target as given.
         target: String,
@@ -258,7 +290,9 @@ pub enum Error {
         candidates: String,
     },
     /// A downgrade whose target is not below the current revisions.
-    #[error("Destination {target} is not a valid downgrade target from current head(s) {current}; it would need revisions {missing} applied first, use `upgrade` to go forward")]
+    #[error(
+        "Destination {target} is not a valid downgrade target from current head(s) {current}; it would need revisions {missing} applied first, use `upgrade` to go forward"
+    )]
     NotADowngrade {
         /// The target as given.
         target: String,
@@ -268,7 +302,9 @@ pub enum Error {
         missing: String,
     },
     /// A downgrade that would cross a revision without a downgrade section.
-    #[error("revision {revision} ({path}) has no `-- migrate:downgrade` section, so it cannot be undone; nothing was changed. Choose a target above it, or add a downgrade section to the file")]
+    #[error(
+        "revision {revision} ({path}) has no `-- migrate:downgrade` section, so it cannot be undone; nothing was changed. Choose a target above it, or add a downgrade section to the file"
+    )]
     Irreversible {
         /// The revision.
         revision: String,

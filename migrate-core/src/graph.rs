@@ -53,7 +53,9 @@ impl RevisionGraph {
     /// Builds a graph: unique ids, known parents and dependencies, no cycles,
     /// unique branch labels, and one head unless each extra head is an
     /// independent branch with a label of its own.
-    pub fn build<'a>(nodes: impl IntoIterator<Item = GraphNode<'a>>) -> Result<RevisionGraph, Vec<Error>> {
+    pub fn build<'a>(
+        nodes: impl IntoIterator<Item = GraphNode<'a>>,
+    ) -> Result<RevisionGraph, Vec<Error>> {
         let nodes: Vec<GraphNode<'a>> = nodes.into_iter().collect();
         let n = nodes.len();
         let mut errors = Vec::new();
@@ -122,8 +124,11 @@ impl RevisionGraph {
         }
 
         // Kahn's algorithm; ties go to the earlier file so the order is stable.
-        let mut pending: Vec<usize> = (0..n).map(|i| parents[i].len() + depends[i].len()).collect();
-        let mut ready: BinaryHeap<Reverse<usize>> = (0..n).filter(|&i| pending[i] == 0).map(Reverse).collect();
+        let mut pending: Vec<usize> = (0..n)
+            .map(|i| parents[i].len() + depends[i].len())
+            .collect();
+        let mut ready: BinaryHeap<Reverse<usize>> =
+            (0..n).filter(|&i| pending[i] == 0).map(Reverse).collect();
         let mut order = Vec::with_capacity(n);
         while let Some(Reverse(i)) = ready.pop() {
             order.push(i);
@@ -158,13 +163,18 @@ impl RevisionGraph {
         for (position, &i) in order.iter().enumerate() {
             rank[i] = position;
         }
-        let heads: Vec<usize> = (0..n).filter(|&i| children[i].is_empty() && index.get(&nodes[i].header.revision) == Some(&i)).collect();
+        let heads: Vec<usize> = (0..n)
+            .filter(|&i| children[i].is_empty() && index.get(&nodes[i].header.revision) == Some(&i))
+            .collect();
 
         let graph = RevisionGraph {
             ids: nodes.iter().map(|n| n.header.revision.clone()).collect(),
             paths: nodes.iter().map(|n| n.path.to_owned()).collect(),
             reversible: nodes.iter().map(|n| n.reversible).collect(),
-            labels: nodes.iter().map(|n| n.header.branch_labels.clone()).collect(),
+            labels: nodes
+                .iter()
+                .map(|n| n.header.branch_labels.clone())
+                .collect(),
             parents,
             depends,
             children,
@@ -207,7 +217,12 @@ impl RevisionGraph {
         }
         // One unlabelled head (the trunk) may sit beside labelled branches;
         // two unlabelled heads are two parallel changes that need a merge.
-        let bad: Vec<usize> = self.heads.iter().copied().filter(|&h| !exclusive[h]).collect();
+        let bad: Vec<usize> = self
+            .heads
+            .iter()
+            .copied()
+            .filter(|&h| !exclusive[h])
+            .collect();
         if bad.len() <= 1 {
             return None;
         }
@@ -260,7 +275,9 @@ impl RevisionGraph {
 
     /// Base revisions (no parents), in file order.
     pub fn bases(&self) -> Vec<usize> {
-        (0..self.len()).filter(|&i| self.parents[i].is_empty()).collect()
+        (0..self.len())
+            .filter(|&i| self.parents[i].is_empty())
+            .collect()
     }
 
     /// Parents of revision `i`.
@@ -313,7 +330,10 @@ impl RevisionGraph {
     /// Everything after `targets` (not including them): children and dependents, transitively.
     pub fn descendants(&self, targets: &[usize]) -> Vec<bool> {
         let mut seen = vec![false; self.len()];
-        let mut stack: Vec<usize> = targets.iter().flat_map(|&t| self.dependents[t].iter().copied()).collect();
+        let mut stack: Vec<usize> = targets
+            .iter()
+            .flat_map(|&t| self.dependents[t].iter().copied())
+            .collect();
         while let Some(i) = stack.pop() {
             if !std::mem::replace(&mut seen[i], true) {
                 stack.extend(self.dependents[i].iter().copied());
@@ -354,7 +374,11 @@ pub(crate) mod tests {
             .map(|entry| {
                 let mut parts = entry.split(':');
                 let list = |s: Option<&str>| -> Vec<String> {
-                    s.unwrap_or("").split(',').filter(|x| !x.is_empty()).map(str::to_owned).collect()
+                    s.unwrap_or("")
+                        .split(',')
+                        .filter(|x| !x.is_empty())
+                        .map(str::to_owned)
+                        .collect()
                 };
                 let revision = parts.next().unwrap().to_owned();
                 Header {
@@ -365,7 +389,12 @@ pub(crate) mod tests {
                     message: None,
                     create_date: None,
                     transactional: true,
-                    lines: HeaderLines { revision: 1, down_revision: 2, depends_on: 3, branch_labels: 4 },
+                    lines: HeaderLines {
+                        revision: 1,
+                        down_revision: 2,
+                        depends_on: 3,
+                        branch_labels: 4,
+                    },
                 }
             })
             .collect()
@@ -373,7 +402,10 @@ pub(crate) mod tests {
 
     pub(crate) fn graph(spec: &str) -> Result<RevisionGraph, Vec<Error>> {
         let headers = headers(spec);
-        let paths: Vec<String> = headers.iter().map(|h| format!("m/{}.sql", h.revision)).collect();
+        let paths: Vec<String> = headers
+            .iter()
+            .map(|h| format!("m/{}.sql", h.revision))
+            .collect();
         RevisionGraph::build(headers.iter().zip(&paths).map(|(header, path)| GraphNode {
             header,
             path,
@@ -382,7 +414,11 @@ pub(crate) mod tests {
     }
 
     fn messages(spec: &str) -> Vec<String> {
-        graph(spec).unwrap_err().iter().map(ToString::to_string).collect()
+        graph(spec)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
     }
 
     #[test]
@@ -401,7 +437,10 @@ pub(crate) mod tests {
     #[test]
     fn duplicate_revision_is_rejected() {
         let m = messages("a: a:");
-        assert_eq!(m, vec!["m/a.sql:1: revision `a` is also declared by m/a.sql; give one of them a new id"]);
+        assert_eq!(
+            m,
+            vec!["m/a.sql:1: revision `a` is also declared by m/a.sql; give one of them a new id"]
+        );
     }
 
     #[test]
@@ -415,14 +454,20 @@ pub(crate) mod tests {
     fn cycle_is_rejected_with_its_members() {
         let m = messages("a: b:a,c c:b d:c");
         assert_eq!(m.len(), 2, "{m:?}");
-        assert!(m[0].contains("revision `b` is part of a cycle (b -> c -> d)"), "{m:?}");
+        assert!(
+            m[0].contains("revision `b` is part of a cycle (b -> c -> d)"),
+            "{m:?}"
+        );
     }
 
     #[test]
     fn two_unmerged_heads_are_rejected_and_named() {
         let m = messages("a: b:a c:a");
         assert_eq!(m.len(), 1);
-        assert!(m[0].contains("Multiple head revisions are present: b (m/b.sql), c (m/c.sql)"), "{m:?}");
+        assert!(
+            m[0].contains("Multiple head revisions are present: b (m/b.sql), c (m/c.sql)"),
+            "{m:?}"
+        );
         assert!(m[0].contains("migrate merge heads"));
     }
 

@@ -52,13 +52,16 @@ mod revision;
 pub mod sql;
 mod target;
 
-pub use config::{is_table_name, Config, CONFIG_FILE, DEFAULT_DIRECTORY, DEFAULT_FILE_TEMPLATE, DEFAULT_VERSION_TABLE};
+pub use config::{
+    CONFIG_FILE, Config, DEFAULT_DIRECTORY, DEFAULT_FILE_TEMPLATE, DEFAULT_VERSION_TABLE,
+    is_table_name,
+};
 pub use error::{Error, Errors, Result};
 pub use graph::{GraphNode, RevisionGraph};
-pub use load::{list_sql_files, load_directory, Migrations};
+pub use load::{Migrations, list_sql_files, load_directory};
 pub use revision::{
-    is_valid_revision_id, normalize_text, parse_revision, Header, HeaderLines, Revision, Section, DOWNGRADE_MARKER,
-    HEADER_KEYS, NO_CHECK_MARKER, UPGRADE_MARKER,
+    DOWNGRADE_MARKER, HEADER_KEYS, Header, HeaderLines, NO_CHECK_MARKER, Revision, Section,
+    UPGRADE_MARKER, is_valid_revision_id, normalize_text, parse_revision,
 };
 pub use sql::{Dialect, DialectCheck, Statement};
 pub use target::{Direction, Plan, StampPlan, Target};

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use crate::error::{Error, Errors};
 use crate::graph::RevisionGraph;
-use crate::revision::{parse_revision, Revision};
-use crate::sql::{check_section, DialectCheck};
+use crate::revision::{Revision, parse_revision};
+use crate::sql::{DialectCheck, check_section};
 
 /// A validated migration directory.
 #[derive(Debug, Clone)]
@@ -21,7 +21,11 @@ pub struct Migrations {
 /// `display` is how the directory is named in messages (for the macro, the
 /// path relative to the crate root). Every problem is reported, not just the
 /// first.
-pub fn load_directory(dir: &Path, display: &str, dialects: &DialectCheck) -> Result<Migrations, Errors> {
+pub fn load_directory(
+    dir: &Path,
+    display: &str,
+    dialects: &DialectCheck,
+) -> Result<Migrations, Errors> {
     let files = list_sql_files(dir, display)?;
     let mut errors = Vec::new();
     let mut revisions = Vec::with_capacity(files.len());
@@ -52,7 +56,8 @@ pub fn load_directory(dir: &Path, display: &str, dialects: &DialectCheck) -> Res
         },
         Err(graph_errors) => {
             errors.extend(graph_errors);
-            Err(Errors::from_vec(errors).unwrap_or_else(|| unreachable!("graph errors are never empty")))
+            Err(Errors::from_vec(errors)
+                .unwrap_or_else(|| unreachable!("graph errors are never empty")))
         }
     }
 }
@@ -64,13 +69,13 @@ pub fn list_sql_files(dir: &Path, display: &str) -> Result<Vec<String>, Error> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(Error::DirectoryMissing {
                 path: display.to_owned(),
-            })
+            });
         }
         Err(e) => {
             return Err(Error::Io {
                 path: display.to_owned(),
                 message: e.to_string(),
-            })
+            });
         }
     };
     let mut names = Vec::new();
@@ -102,7 +107,11 @@ fn read_text(file: &Path, display: &str) -> Result<String, Error> {
     })?;
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+        let line = e.as_bytes()[..valid]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u32
+            + 1;
         Error::NotUtf8 {
             path: display.to_owned(),
             line,

@@ -29,9 +29,7 @@ pub const NO_CHECK_MARKER: &str = "-- migrate:no-check";
 /// assert!(!migrate_core::is_valid_revision_id("95-5b"));
 /// ```
 pub fn is_valid_revision_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 64
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// Line numbers of the header keys that other checks point at (0 when absent).
@@ -208,7 +206,10 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
         let key_value = header_key_value(line);
         if part != Part::Header {
             if let Some((key, _)) = key_value {
-                if matches!(key, "revision" | "down_revision" | "depends_on" | "branch_labels") {
+                if matches!(
+                    key,
+                    "revision" | "down_revision" | "depends_on" | "branch_labels"
+                ) {
                     errors.push(Error::HeaderAfterSection {
                         path: path.to_owned(),
                         line: line_no,
@@ -400,7 +401,10 @@ fn header_key_value(line: &str) -> Option<(&str, &str)> {
 /// `none`, empty, or a comma-separated list (optionally in brackets or quotes,
 /// as Alembic writes tuples).
 fn parse_id_list(value: &str) -> Vec<String> {
-    let value = value.trim().trim_start_matches(['(', '[']).trim_end_matches([')', ']']);
+    let value = value
+        .trim()
+        .trim_start_matches(['(', '['])
+        .trim_end_matches([')', ']']);
     if value.is_empty() || value.eq_ignore_ascii_case("none") {
         return Vec::new();
     }
@@ -444,7 +448,10 @@ mod tests {
         assert_eq!(rev.upgrade.statements[0].line, 7);
         let down = rev.downgrade.unwrap();
         assert_eq!(down.statements[0].line, 12);
-        assert_eq!(down.statement_sql(&down.statements[0]), "DROP TABLE products");
+        assert_eq!(
+            down.statement_sql(&down.statements[0]),
+            "DROP TABLE products"
+        );
     }
 
     #[test]
@@ -485,7 +492,13 @@ mod tests {
     fn misspelled_key_is_rejected_with_suggestion() {
         let text = "-- revision: a1\n-- down_revison: none\n-- migrate:upgrade\n";
         let errors = parse_revision("x/a1.sql", text).unwrap_err();
-        assert!(errors[0].to_string().contains("x/a1.sql:2: unknown header key `down_revison`; did you mean `down_revision`?"), "{}", errors[0]);
+        assert!(
+            errors[0].to_string().contains(
+                "x/a1.sql:2: unknown header key `down_revison`; did you mean `down_revision`?"
+            ),
+            "{}",
+            errors[0]
+        );
     }
 
     #[test]
@@ -498,14 +511,21 @@ mod tests {
     fn duplicate_key_points_at_both_lines() {
         let text = "-- revision: a1\n-- revision: a2\n-- down_revision: none\n-- migrate:upgrade\n";
         let errors = parse_revision("x/a1.sql", text).unwrap_err();
-        assert_eq!(errors[0].to_string(), "x/a1.sql:2: header key `revision` appears twice (first on line 1); keep one");
+        assert_eq!(
+            errors[0].to_string(),
+            "x/a1.sql:2: header key `revision` appears twice (first on line 1); keep one"
+        );
     }
 
     #[test]
     fn bad_revision_id_is_rejected() {
         let text = "-- revision: a-1\n-- down_revision: none\n-- migrate:upgrade\n";
         let errors = parse_revision("x/a-1.sql", text).unwrap_err();
-        assert!(errors[0].to_string().starts_with("x/a-1.sql:1: invalid revision `a-1`"));
+        assert!(
+            errors[0]
+                .to_string()
+                .starts_with("x/a-1.sql:1: invalid revision `a-1`")
+        );
     }
 
     #[test]
@@ -513,21 +533,33 @@ mod tests {
         let text = "-- revision: a1\n-- migrate:upgrade\n-- down_revision: none\nSELECT 1;\n";
         let errors = parse_revision("x/a1.sql", text).unwrap_err();
         let all: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-        assert!(all.iter().any(|e| e.starts_with("x/a1.sql:3: header line `down_revision:` after the first section marker")), "{all:?}");
+        assert!(
+            all.iter().any(|e| e.starts_with(
+                "x/a1.sql:3: header line `down_revision:` after the first section marker"
+            )),
+            "{all:?}"
+        );
     }
 
     #[test]
     fn sql_before_marker_is_rejected() {
         let text = "-- revision: a1\n-- down_revision: none\nCREATE TABLE t (id int);\n-- migrate:upgrade\n";
         let errors = parse_revision("x/a1.sql", text).unwrap_err();
-        assert_eq!(errors[0].to_string(), "x/a1.sql:3: SQL before the `-- migrate:upgrade` marker; put the marker line above it");
+        assert_eq!(
+            errors[0].to_string(),
+            "x/a1.sql:3: SQL before the `-- migrate:upgrade` marker; put the marker line above it"
+        );
     }
 
     #[test]
     fn file_name_must_contain_revision() {
         let text = "-- revision: a1\n-- down_revision: none\n-- migrate:upgrade\n";
         let errors = parse_revision("x/2025_01_01_0000-b2_t.sql", text).unwrap_err();
-        assert!(errors[0].to_string().contains("file name does not contain its revision id `a1`"));
+        assert!(
+            errors[0]
+                .to_string()
+                .contains("file name does not contain its revision id `a1`")
+        );
     }
 
     #[test]
@@ -544,6 +576,11 @@ mod tests {
     #[test]
     fn transactional_false_is_read() {
         let text = "-- revision: a1\n-- down_revision: none\n-- transactional: false\n-- migrate:upgrade\nCREATE INDEX CONCURRENTLY i ON t (x);\n";
-        assert!(!parse_revision("x/a1.sql", text).unwrap().header.transactional);
+        assert!(
+            !parse_revision("x/a1.sql", text)
+                .unwrap()
+                .header
+                .transactional
+        );
     }
 }

@@ -18,7 +18,7 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token, Tokenizer};
 
 use crate::error::Error;
-use crate::revision::{Section, NO_CHECK_MARKER};
+use crate::revision::{NO_CHECK_MARKER, Section};
 
 /// One statement of a section: byte range in [`Section::sql`] and its position in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,7 +164,10 @@ pub fn split_statements(sql: &str, first_line: u32) -> Vec<Statement> {
         if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 {
             let mut j = i + 1;
             while j < bytes.len()
-                && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_' || bytes[j] == b'$' || bytes[j] >= 0x80)
+                && (bytes[j].is_ascii_alphanumeric()
+                    || bytes[j] == b'_'
+                    || bytes[j] == b'$'
+                    || bytes[j] >= 0x80)
             {
                 j += 1;
             }
@@ -202,7 +205,9 @@ pub fn split_statements(sql: &str, first_line: u32) -> Vec<Statement> {
             b'$' => match dollar_tag(bytes, i) {
                 Some(tag_end) => {
                     let tag = &sql[i..tag_end];
-                    sql[tag_end..].find(tag).map_or(bytes.len(), |n| tag_end + n + tag.len())
+                    sql[tag_end..]
+                        .find(tag)
+                        .map_or(bytes.len(), |n| tag_end + n + tag.len())
                 }
                 None => i + 1,
             },
@@ -269,7 +274,9 @@ fn dollar_tag(bytes: &[u8], i: usize) -> Option<usize> {
     if bytes.get(j).is_some_and(|b| b.is_ascii_digit()) {
         return None; // `$1` is a parameter
     }
-    while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_' || bytes[j] >= 0x80) {
+    while j < bytes.len()
+        && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_' || bytes[j] >= 0x80)
+    {
         j += 1;
     }
     (bytes.get(j) == Some(&b'$')).then_some(j + 1)
@@ -294,7 +301,12 @@ pub struct SyntaxError {
 /// let err = check_statement("CREATE TABLE t (id INT,, x INT)", 4, 1, Dialect::Postgres).unwrap_err();
 /// assert_eq!((err.line, err.column), (4, 24));
 /// ```
-pub fn check_statement(sql: &str, line: u32, column: u32, dialect: Dialect) -> Result<(), SyntaxError> {
+pub fn check_statement(
+    sql: &str,
+    line: u32,
+    column: u32,
+    dialect: Dialect,
+) -> Result<(), SyntaxError> {
     match dialect {
         Dialect::Postgres => parse_one(&PostgreSqlDialect {}, sql, line, column),
         Dialect::Sqlite => parse_one(&SQLiteDialect {}, sql, line, column),
@@ -333,19 +345,31 @@ fn parse_one(
     }
     let mut parser = Parser::new(dialect).with_tokens_with_locations(tokens);
     let result = parser.parse_statement();
-    let located = |message: String| split_location(&message).map_or_else(
-        || SyntaxError { line, column, message: message.clone() },
-        |(message, l, c)| SyntaxError { line: l, column: c, message },
-    );
+    let located = |message: String| {
+        split_location(&message).map_or_else(
+            || SyntaxError {
+                line,
+                column,
+                message: message.clone(),
+            },
+            |(message, l, c)| SyntaxError {
+                line: l,
+                column: c,
+                message,
+            },
+        )
+    };
     match result {
         Ok(_) => {}
-        Err(ParserError::ParserError(m) | ParserError::TokenizerError(m)) => return Err(located(m)),
+        Err(ParserError::ParserError(m) | ParserError::TokenizerError(m)) => {
+            return Err(located(m));
+        }
         Err(ParserError::RecursionLimitExceeded) => {
             return Err(SyntaxError {
                 line,
                 column,
                 message: "statement nests too deeply to check".into(),
-            })
+            });
         }
     }
     let next = parser.peek_token();
@@ -353,7 +377,10 @@ fn parse_one(
         return Err(SyntaxError {
             line: next.span.start.line as u32,
             column: next.span.start.column as u32,
-            message: format!("unexpected `{}` after the end of a statement (is a `;` missing?)", next.token),
+            message: format!(
+                "unexpected `{}` after the end of a statement (is a `;` missing?)",
+                next.token
+            ),
         });
     }
     Ok(())
@@ -365,24 +392,39 @@ fn split_location(message: &str) -> Option<(String, u32, u32)> {
     let rest = &message[at + " at Line: ".len()..];
     let (l, c) = rest.split_once(", Column: ")?;
     let c = c.trim_end_matches(|ch: char| !ch.is_ascii_digit());
-    Some((message[..at].to_owned(), l.trim().parse().ok()?, c.trim().parse().ok()?))
+    Some((
+        message[..at].to_owned(),
+        l.trim().parse().ok()?,
+        c.trim().parse().ok()?,
+    ))
 }
 
 /// Checks every statement of a section; returns one error per rejected statement.
-pub fn check_section(path: &str, section_name: &'static str, section: &Section, dialects: &DialectCheck) -> Vec<Error> {
+pub fn check_section(
+    path: &str,
+    section_name: &'static str,
+    section: &Section,
+    dialects: &DialectCheck,
+) -> Vec<Error> {
     let mut errors = Vec::new();
     for statement in section.statements.iter().filter(|s| s.check) {
         let text = section.statement_sql(statement);
         let outcome = match dialects {
             DialectCheck::Off => Ok(()),
             DialectCheck::All(list) => list.iter().try_for_each(|d| {
-                check_statement(text, statement.line, statement.column, *d).map_err(|e| (e, d.to_string()))
+                check_statement(text, statement.line, statement.column, *d)
+                    .map_err(|e| (e, d.to_string()))
             }),
             DialectCheck::Any => {
                 let pg = check_statement(text, statement.line, statement.column, Dialect::Postgres);
                 match pg {
                     Ok(()) => Ok(()),
-                    Err(pg) => match check_statement(text, statement.line, statement.column, Dialect::Sqlite) {
+                    Err(pg) => match check_statement(
+                        text,
+                        statement.line,
+                        statement.column,
+                        Dialect::Sqlite,
+                    ) {
                         Ok(()) => Ok(()),
                         // Report the parser that got furthest: it most likely
                         // speaks the dialect the statement was written in.
@@ -413,7 +455,10 @@ mod tests {
     use super::*;
 
     fn texts(sql: &str) -> Vec<&str> {
-        split_statements(sql, 1).iter().map(|s| &sql[s.start..s.end]).collect()
+        split_statements(sql, 1)
+            .iter()
+            .map(|s| &sql[s.start..s.end])
+            .collect()
     }
 
     #[test]
@@ -468,13 +513,25 @@ mod tests {
 
     #[test]
     fn reports_location_of_syntax_error() {
-        let err = check_statement("CREATE TABLE t (\n  id INT,,\n  x INT)", 7, 1, Dialect::Postgres).unwrap_err();
+        let err = check_statement(
+            "CREATE TABLE t (\n  id INT,,\n  x INT)",
+            7,
+            1,
+            Dialect::Postgres,
+        )
+        .unwrap_err();
         assert_eq!((err.line, err.column), (8, 10), "{err:?}");
     }
 
     #[test]
     fn missing_semicolon_between_statements_is_caught() {
-        let err = check_statement("CREATE TABLE a (id INT)\nCREATE TABLE b (id INT)", 3, 1, Dialect::Sqlite).unwrap_err();
+        let err = check_statement(
+            "CREATE TABLE a (id INT)\nCREATE TABLE b (id INT)",
+            3,
+            1,
+            Dialect::Sqlite,
+        )
+        .unwrap_err();
         assert_eq!(err.line, 4);
         assert!(err.message.contains("is a `;` missing?"), "{}", err.message);
     }

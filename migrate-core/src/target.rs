@@ -156,7 +156,7 @@ impl RevisionGraph {
                 None => {
                     return Err(Error::UnknownRevision {
                         revision: id.to_owned(),
-                    })
+                    });
                 }
             }
         }
@@ -177,7 +177,9 @@ impl RevisionGraph {
         if let Some(i) = self.find(text).or_else(|| self.find_label(text)) {
             return Ok(i);
         }
-        let matches: Vec<usize> = (0..self.len()).filter(|&i| self.ids[i].starts_with(text)).collect();
+        let matches: Vec<usize> = (0..self.len())
+            .filter(|&i| self.ids[i].starts_with(text))
+            .collect();
         match matches[..] {
             [one] => Ok(one),
             [] => Err(Error::UnknownRevision {
@@ -191,7 +193,11 @@ impl RevisionGraph {
     }
 
     fn names(&self, items: &[usize]) -> String {
-        items.iter().map(|&i| self.ids[i].as_str()).collect::<Vec<_>>().join(", ")
+        items
+            .iter()
+            .map(|&i| self.ids[i].as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Resolves a target to the set of revisions that should be the heads
@@ -209,9 +215,11 @@ impl RevisionGraph {
             Target::Base => Ok(Vec::new()),
             Target::Revision(r) => Ok(vec![self.lookup(r)?]),
             Target::LabelHead(label) => {
-                let start = self.find_label(label).ok_or_else(|| Error::UnknownRevision {
-                    revision: format!("{label}@head"),
-                })?;
+                let start = self
+                    .find_label(label)
+                    .ok_or_else(|| Error::UnknownRevision {
+                        revision: format!("{label}@head"),
+                    })?;
                 let reached: Vec<usize> = self
                     .heads
                     .iter()
@@ -226,9 +234,11 @@ impl RevisionGraph {
                 }
             }
             Target::LabelBase(label) => {
-                let start = self.find_label(label).ok_or_else(|| Error::UnknownRevision {
-                    revision: format!("{label}@base"),
-                })?;
+                let start = self
+                    .find_label(label)
+                    .ok_or_else(|| Error::UnknownRevision {
+                        revision: format!("{label}@base"),
+                    })?;
                 Ok(self.parents[start].clone())
             }
             Target::Relative { from, steps } => {
@@ -239,7 +249,7 @@ impl RevisionGraph {
                         _ => {
                             return Err(Error::MultipleHeadsTarget {
                                 argument: target.to_string(),
-                            })
+                            });
                         }
                     },
                     None => match self.current_heads(applied)[..] {
@@ -248,7 +258,7 @@ impl RevisionGraph {
                         _ => {
                             return Err(Error::MultipleHeadsTarget {
                                 argument: target.to_string(),
-                            })
+                            });
                         }
                     },
                 };
@@ -278,7 +288,7 @@ impl RevisionGraph {
                             revision: current.map_or("base".into(), |c| self.ids[c].clone()),
                             direction: "children",
                             candidates: self.names(&next),
-                        })
+                        });
                     }
                 }
             }
@@ -295,7 +305,7 @@ impl RevisionGraph {
                             revision: self.ids[current[0]].clone(),
                             direction: "parents",
                             candidates: self.names(&current),
-                        })
+                        });
                     }
                 }
             }
@@ -338,7 +348,9 @@ impl RevisionGraph {
     pub fn plan_upgrade(&self, target: &Target, applied: &[bool]) -> Result<Plan, Error> {
         let targets = self.resolve(target, applied)?;
         let needed = self.ancestors_inclusive(&targets);
-        let mut steps: Vec<usize> = (0..self.len()).filter(|&i| needed[i] && !applied[i]).collect();
+        let mut steps: Vec<usize> = (0..self.len())
+            .filter(|&i| needed[i] && !applied[i])
+            .collect();
         self.sort_topological(&mut steps);
         Ok(Plan {
             direction: Direction::Upgrade,
@@ -352,7 +364,9 @@ impl RevisionGraph {
     pub fn plan_downgrade(&self, target: &Target, applied: &[bool]) -> Result<Plan, Error> {
         let targets = self.resolve(target, applied)?;
         let needed = self.ancestors_inclusive(&targets);
-        let missing: Vec<usize> = (0..self.len()).filter(|&i| needed[i] && !applied[i]).collect();
+        let missing: Vec<usize> = (0..self.len())
+            .filter(|&i| needed[i] && !applied[i])
+            .collect();
         if !missing.is_empty() {
             return Err(Error::NotADowngrade {
                 target: target.to_string(),
@@ -361,7 +375,9 @@ impl RevisionGraph {
             });
         }
         let after = self.after(target, &targets);
-        let mut steps: Vec<usize> = (0..self.len()).filter(|&i| after[i] && applied[i]).collect();
+        let mut steps: Vec<usize> = (0..self.len())
+            .filter(|&i| after[i] && applied[i])
+            .collect();
         self.sort_topological(&mut steps);
         steps.reverse();
         if let Some(&i) = steps.iter().find(|&&i| !self.reversible[i]) {
@@ -378,7 +394,12 @@ impl RevisionGraph {
 
     /// What `stamp` records: the target's revisions added, anything applied
     /// after it removed; with `purge`, the history is rebuilt from scratch.
-    pub fn plan_stamp(&self, targets: &[Target], applied: &[bool], purge: bool) -> Result<StampPlan, Error> {
+    pub fn plan_stamp(
+        &self,
+        targets: &[Target],
+        applied: &[bool],
+        purge: bool,
+    ) -> Result<StampPlan, Error> {
         let none = vec![false; self.len()];
         let applied = if purge { &none[..] } else { applied };
         let mut resolved = Vec::new();
@@ -390,9 +411,13 @@ impl RevisionGraph {
             [one] => self.after(one, &resolved),
             _ => self.after(&Target::Heads, &resolved),
         };
-        let mut add: Vec<usize> = (0..self.len()).filter(|&i| needed[i] && !applied[i]).collect();
+        let mut add: Vec<usize> = (0..self.len())
+            .filter(|&i| needed[i] && !applied[i])
+            .collect();
         self.sort_topological(&mut add);
-        let mut remove: Vec<usize> = (0..self.len()).filter(|&i| applied[i] && after[i] && !needed[i]).collect();
+        let mut remove: Vec<usize> = (0..self.len())
+            .filter(|&i| applied[i] && after[i] && !needed[i])
+            .collect();
         self.sort_topological(&mut remove);
         remove.reverse();
         Ok(StampPlan { add, remove })
@@ -428,8 +453,20 @@ mod tests {
             ("heads", Target::Heads),
             ("base", Target::Base),
             ("ab12", Target::Revision("ab12".into())),
-            ("+3", Target::Relative { from: None, steps: 3 }),
-            ("ab12-1", Target::Relative { from: Some(Box::new(Target::Revision("ab12".into()))), steps: -1 }),
+            (
+                "+3",
+                Target::Relative {
+                    from: None,
+                    steps: 3,
+                },
+            ),
+            (
+                "ab12-1",
+                Target::Relative {
+                    from: Some(Box::new(Target::Revision("ab12".into()))),
+                    steps: -1,
+                },
+            ),
             ("core@head", Target::LabelHead("core".into())),
             ("core@base", Target::LabelBase("core".into())),
         ] {
@@ -456,25 +493,48 @@ mod tests {
         assert_eq!(up(&g, "+2", &["a1"]).unwrap(), "b1 c1");
         assert_eq!(up(&g, "b", &[]).unwrap(), "a1 b1");
         assert_eq!(up(&g, "a1+1", &[]).unwrap(), "a1 b1");
-        assert_eq!(up(&g, "+4", &[]).unwrap_err(), "Relative revision +4 didn't produce 4 migrations; the chain is shorter, use a smaller step or `base`/`head`");
+        assert_eq!(
+            up(&g, "+4", &[]).unwrap_err(),
+            "Relative revision +4 didn't produce 4 migrations; the chain is shorter, use a smaller step or `base`/`head`"
+        );
         assert_eq!(down(&g, "-1", &["a1", "b1", "c1"]).unwrap(), "c1");
         assert_eq!(down(&g, "-3", &["a1", "b1", "c1"]).unwrap(), "c1 b1 a1");
         assert_eq!(down(&g, "c1-2", &["a1", "b1", "c1"]).unwrap(), "c1 b1");
-        assert!(down(&g, "-4", &["a1", "b1", "c1"]).unwrap_err().starts_with("Relative revision -4"));
+        assert!(
+            down(&g, "-4", &["a1", "b1", "c1"])
+                .unwrap_err()
+                .starts_with("Relative revision -4")
+        );
     }
 
     #[test]
     fn unknown_and_ambiguous_ids_use_alembic_wording() {
         let g = graph("ab1: ab2:ab1").unwrap();
-        assert_eq!(up(&g, "zz", &[]).unwrap_err(), "Can't locate revision identified by 'zz'; check `migrate history` for valid ids");
-        assert!(up(&g, "ab", &[]).unwrap_err().starts_with("Multiple revisions start with 'ab': ab1, ab2"));
-        assert!(g.applied_set(&["gone"]).unwrap_err().to_string().starts_with("Can't locate revision identified by 'gone'"));
+        assert_eq!(
+            up(&g, "zz", &[]).unwrap_err(),
+            "Can't locate revision identified by 'zz'; check `migrate history` for valid ids"
+        );
+        assert!(
+            up(&g, "ab", &[])
+                .unwrap_err()
+                .starts_with("Multiple revisions start with 'ab': ab1, ab2")
+        );
+        assert!(
+            g.applied_set(&["gone"])
+                .unwrap_err()
+                .to_string()
+                .starts_with("Can't locate revision identified by 'gone'")
+        );
     }
 
     #[test]
     fn head_with_several_heads_is_refused() {
         let g = graph("a:::core b:a y:::other").unwrap();
-        assert!(up(&g, "head", &[]).unwrap_err().starts_with("Multiple head revisions are present for given argument 'head'"));
+        assert!(
+            up(&g, "head", &[])
+                .unwrap_err()
+                .starts_with("Multiple head revisions are present for given argument 'head'")
+        );
         assert_eq!(up(&g, "heads", &[]).unwrap(), "a b y");
         assert_eq!(up(&g, "core@head", &[]).unwrap(), "a b");
         assert_eq!(up(&g, "other@head", &[]).unwrap(), "y");
@@ -489,7 +549,10 @@ mod tests {
         assert_eq!(down(&g, "a", &["a", "b", "c", "m"]).unwrap(), "m c b");
         let g = graph("a:::one b:a:d c:::two d:c").unwrap();
         assert_eq!(up(&g, "one@head", &[]).unwrap(), "a c d b");
-        assert_eq!(down(&g, "two@base", &["a", "b", "c", "d"]).unwrap(), "b d c");
+        assert_eq!(
+            down(&g, "two@base", &["a", "b", "c", "d"]).unwrap(),
+            "b d c"
+        );
     }
 
     #[test]
@@ -497,9 +560,15 @@ mod tests {
         let g = graph("a: x1:a c:x1").unwrap();
         assert_eq!(down(&g, "x1", &["a", "x1", "c"]).unwrap(), "c");
         let err = down(&g, "base", &["a", "x1", "c"]).unwrap_err();
-        assert!(err.starts_with("revision x1 (m/x1.sql) has no `-- migrate:downgrade` section"), "{err}");
+        assert!(
+            err.starts_with("revision x1 (m/x1.sql) has no `-- migrate:downgrade` section"),
+            "{err}"
+        );
         let err = down(&g, "c", &["a"]).unwrap_err();
-        assert!(err.starts_with("Destination c is not a valid downgrade target from current head(s) a"), "{err}");
+        assert!(
+            err.starts_with("Destination c is not a valid downgrade target from current head(s) a"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -507,11 +576,21 @@ mod tests {
         let g = graph("a: b:a c:b").unwrap();
         let applied = g.applied_set(&["a"]).unwrap();
         let p = g.plan_stamp(&[Target::Head], &applied, false).unwrap();
-        assert_eq!((ids(&g, &p.add), ids(&g, &p.remove)), ("b c".into(), "".into()));
+        assert_eq!(
+            (ids(&g, &p.add), ids(&g, &p.remove)),
+            ("b c".into(), "".into())
+        );
         let applied = g.applied_set(&["a", "b", "c"]).unwrap();
-        let p = g.plan_stamp(&[Target::Revision("a".into())], &applied, false).unwrap();
-        assert_eq!((ids(&g, &p.add), ids(&g, &p.remove)), ("".into(), "c b".into()));
-        let p = g.plan_stamp(&[Target::Revision("b".into())], &applied, true).unwrap();
+        let p = g
+            .plan_stamp(&[Target::Revision("a".into())], &applied, false)
+            .unwrap();
+        assert_eq!(
+            (ids(&g, &p.add), ids(&g, &p.remove)),
+            ("".into(), "c b".into())
+        );
+        let p = g
+            .plan_stamp(&[Target::Revision("b".into())], &applied, true)
+            .unwrap();
         assert_eq!(ids(&g, &p.add), "a b");
     }
 
@@ -524,7 +603,9 @@ mod tests {
         for &i in &plan.steps {
             after[i] = true;
         }
-        let back = g.plan_downgrade(&Target::Revision("b".into()), &after).unwrap();
+        let back = g
+            .plan_downgrade(&Target::Revision("b".into()), &after)
+            .unwrap();
         for &i in &back.steps {
             after[i] = false;
         }

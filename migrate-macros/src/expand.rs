@@ -4,14 +4,14 @@ use std::path::{Path, PathBuf};
 
 use migrate_core::{Config, DialectCheck, Migrations, Revision, Section};
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, ToTokens};
+use quote::{ToTokens, quote};
 use syn::LitStr;
 
 use crate::parse::MacroInput;
 
 /// Set by tests (trybuild builds cases under `target/`, where
 /// `CARGO_MANIFEST_DIR` is not the directory the fixtures live in). When it is
-/// set, the build-script check is skipped as well.
+/// set, the build-script check is off unless `require_build_script = true`.
 const MANIFEST_DIR_OVERRIDE: &str = "MIGRATE_MANIFEST_DIR";
 
 /// File the build-script helper writes into `OUT_DIR`, one watched directory per line.
@@ -27,19 +27,23 @@ pub fn embed(input: MacroInput) -> syn::Result<TokenStream> {
                 return Err(syn::Error::new(
                     lit.span(),
                     "CARGO_MANIFEST_DIR is not set, so the migration directory cannot be found; build with cargo",
-                ))
+                ));
             }
         },
     };
     let display = lit.value();
     let dir = manifest_dir.join(&display);
 
-    let config = load_config(&manifest_dir, &dir).map_err(|e| syn::Error::new(lit.span(), e.to_string()))?;
+    let config =
+        load_config(&manifest_dir, &dir).map_err(|e| syn::Error::new(lit.span(), e.to_string()))?;
     let dialects = match &input.dialect {
         Some(d) => DialectCheck::from_name(&d.value()).ok_or_else(|| {
             syn::Error::new(
                 d.span(),
-                format!("unknown dialect `{}`; use \"postgres\", \"sqlite\", \"any\" or \"none\"", d.value()),
+                format!(
+                    "unknown dialect `{}`; use \"postgres\", \"sqlite\", \"any\" or \"none\"",
+                    d.value()
+                ),
             )
         })?,
         None => config.dialects.clone(),
@@ -49,7 +53,7 @@ pub fn embed(input: MacroInput) -> syn::Result<TokenStream> {
             return Err(syn::Error::new(
                 t.span(),
                 "version_table must be a plain table name: letters, digits and `_`, optionally `schema.table`",
-            ))
+            ));
         }
         Some(t) => t.value(),
         None => config.version_table.clone(),
@@ -63,7 +67,9 @@ pub fn embed(input: MacroInput) -> syn::Result<TokenStream> {
             None => errors = Some(error),
         }
     };
-    if !overridden && input.require_build_script != Some(false) {
+    // Under the test override the check is off unless a case asks for it.
+    let check_build_script = input.require_build_script.unwrap_or(!overridden);
+    if check_build_script {
         if let Some(message) = missing_build_script(&dir, &display) {
             push(message);
         }
@@ -125,7 +131,9 @@ fn table(dir: &Path, migrations: &Migrations, version_table: &str) -> TokenStrea
         let file = dir.join(&r.file_name);
         let file = file.canonicalize().unwrap_or(file);
         let file = file.to_string_lossy().into_owned();
-        quote!(const _: &str = ::core::include_str!(#file);)
+        quote!(
+            const _: &str = ::core::include_str!(#file);
+        )
     });
     let revisions = migrations.revisions.iter().map(QuoteRevision);
     let count = migrations.revisions.len();

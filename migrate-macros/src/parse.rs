@@ -33,7 +33,9 @@ impl Parse for MacroInput {
             let key: Ident = input.parse()?;
             input.parse::<Token![=]>()?;
             let value: Lit = input.parse()?;
-            let duplicate = || syn::Error::new_spanned(&key, format!("option `{key}` is given twice; keep one"));
+            let duplicate = || {
+                syn::Error::new_spanned(&key, format!("option `{key}` is given twice; keep one"))
+            };
             match (key.to_string().as_str(), value) {
                 ("dialect", Lit::Str(s)) => {
                     if parsed.dialect.replace(s).is_some() {
@@ -51,15 +53,23 @@ impl Parse for MacroInput {
                     }
                 }
                 ("dialect" | "version_table", other) => {
-                    return Err(syn::Error::new_spanned(other, format!("`{key}` takes a string literal")));
+                    return Err(syn::Error::new_spanned(
+                        other,
+                        format!("`{key}` takes a string literal"),
+                    ));
                 }
                 ("require_build_script", other) => {
-                    return Err(syn::Error::new_spanned(other, "`require_build_script` takes `true` or `false`"));
+                    return Err(syn::Error::new_spanned(
+                        other,
+                        "`require_build_script` takes `true` or `false`",
+                    ));
                 }
                 _ => {
                     return Err(syn::Error::new_spanned(
                         &key,
-                        format!("unknown option `{key}`; the options are `dialect`, `version_table` and `require_build_script`"),
+                        format!(
+                            "unknown option `{key}`; the options are `dialect`, `version_table` and `require_build_script`"
+                        ),
                     ));
                 }
             }

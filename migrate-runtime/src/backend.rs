@@ -75,24 +75,52 @@ pub trait Conn: Send {
     /// Is a transaction open?
     fn in_transaction(&self) -> bool;
     /// Runs SQL text, possibly several statements.
-    fn exec<'a>(&'a mut self, sql: &'a str) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a;
+    fn exec<'a>(
+        &'a mut self,
+        sql: &'a str,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a;
     /// Creates the history table when missing.
     fn ensure_history(&mut self, table: &str) -> impl Future<Output = Result<()>> + Send;
     /// Reads the history table (empty when it does not exist).
-    fn read_history(&mut self, table: &str) -> impl Future<Output = Result<Vec<HistoryEntry>>> + Send;
+    fn read_history(
+        &mut self,
+        table: &str,
+    ) -> impl Future<Output = Result<Vec<HistoryEntry>>> + Send;
     /// Inserts a history row.
-    fn insert_row(&mut self, table: &str, row: &NewRow<'_>) -> impl Future<Output = Result<()>> + Send;
+    fn insert_row(
+        &mut self,
+        table: &str,
+        row: &NewRow<'_>,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// Updates state and progress of a row.
-    fn update_row(&mut self, table: &str, revision: &str, state: &str, done: i64, duration_ms: i64) -> impl Future<Output = Result<()>> + Send;
+    fn update_row(
+        &mut self,
+        table: &str,
+        revision: &str,
+        state: &str,
+        done: i64,
+        duration_ms: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// Deletes a history row.
-    fn delete_row(&mut self, table: &str, revision: &str) -> impl Future<Output = Result<()>> + Send;
+    fn delete_row(
+        &mut self,
+        table: &str,
+        revision: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// Lines describing the user schema (tables, columns, indexes, ...), sorted.
-    fn schema_fingerprint(&mut self, table: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
+    fn schema_fingerprint(
+        &mut self,
+        table: &str,
+    ) -> impl Future<Output = Result<Vec<String>>> + Send;
 }
 
 /// `"schema"."table"` from a validated `schema.table` or `table`.
 pub(crate) fn quote_table(table: &str) -> String {
-    table.split('.').map(|p| format!("\"{p}\"")).collect::<Vec<_>>().join(".")
+    table
+        .split('.')
+        .map(|p| format!("\"{p}\""))
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 fn plain_table(table: &str) -> &str {
@@ -141,7 +169,8 @@ impl<DB: sqlx::Database> Drop for Session<DB> {
     }
 }
 
-const HISTORY_COLUMNS: &str = "revision, checksum, applied_at, duration_ms, state, statements_done, seq";
+const HISTORY_COLUMNS: &str =
+    "revision, checksum, applied_at, duration_ms, state, statements_done, seq";
 
 #[cfg(feature = "postgres")]
 mod postgres {
@@ -151,7 +180,10 @@ mod postgres {
     impl Database for PgPool {
         type Session = Session<Postgres>;
         async fn __session(&self) -> Result<Self::Session> {
-            let conn = self.acquire().await.map_err(Error::db("connecting to PostgreSQL"))?;
+            let conn = self
+                .acquire()
+                .await
+                .map_err(Error::db("connecting to PostgreSQL"))?;
             Ok(Session::new(conn))
         }
     }
@@ -159,6 +191,14 @@ mod postgres {
     impl Conn for Session<Postgres> {
         async fn lock(&mut self, table: &str, timeout: Duration) -> Result<()> {
             let key = lock_key(table);
+            // If this process dies or the run is cancelled mid-statement, the
+            // server only notices the closed socket (and rolls back, releasing
+            // the lock) when it next talks to the client, unless it checks
+            // while the statement runs. PostgreSQL 14+; older servers refuse the
+            // setting, which is harmless.
+            let _ = self
+                .exec("SET client_connection_check_interval = 1000")
+                .await;
             let started = Instant::now();
             let mut pause = Duration::from_millis(10);
             loop {
@@ -208,7 +248,9 @@ mod postgres {
 
         async fn begin(&mut self) -> Result<()> {
             if !self.in_tx {
-                self.exec("BEGIN").await.map_err(Error::db("opening a transaction"))?;
+                self.exec("BEGIN")
+                    .await
+                    .map_err(Error::db("opening a transaction"))?;
                 self.in_tx = true;
             }
             Ok(())
@@ -226,7 +268,10 @@ mod postgres {
             self.in_tx
         }
 
-        fn exec<'a>(&'a mut self, sql: &'a str) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a {
+        fn exec<'a>(
+            &'a mut self,
+            sql: &'a str,
+        ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a {
             // A bare `&str` has no arguments, so sqlx sends it with the simple
             // query protocol: several statements in one round trip. Calling
             // `execute` outside the async block keeps the future `Send`.
@@ -253,7 +298,9 @@ mod postgres {
                      message TEXT)",
                     quote_table(table)
                 );
-                self.exec(&sql).await.map_err(Error::db(format!("creating the history table `{table}`")))?;
+                self.exec(&sql)
+                    .await
+                    .map_err(Error::db(format!("creating the history table `{table}`")))?;
             }
             Ok(())
         }
@@ -307,11 +354,21 @@ mod postgres {
                 .bind(row.message)
                 .execute(&mut *self.conn)
                 .await
-                .map_err(Error::db(format!("recording revision {} in `{table}`", row.revision)))?;
+                .map_err(Error::db(format!(
+                    "recording revision {} in `{table}`",
+                    row.revision
+                )))?;
             Ok(())
         }
 
-        async fn update_row(&mut self, table: &str, revision: &str, state: &str, done: i64, duration_ms: i64) -> Result<()> {
+        async fn update_row(
+            &mut self,
+            table: &str,
+            revision: &str,
+            state: &str,
+            done: i64,
+            duration_ms: i64,
+        ) -> Result<()> {
             let sql = format!(
                 "UPDATE {} SET state = $2, statements_done = $3, duration_ms = $4 WHERE revision = $1",
                 quote_table(table)
@@ -323,7 +380,9 @@ mod postgres {
                 .bind(duration_ms)
                 .execute(&mut *self.conn)
                 .await
-                .map_err(Error::db(format!("recording progress of revision {revision} in `{table}`")))?;
+                .map_err(Error::db(format!(
+                    "recording progress of revision {revision} in `{table}`"
+                )))?;
             Ok(())
         }
 
@@ -333,7 +392,9 @@ mod postgres {
                 .bind(revision)
                 .execute(&mut *self.conn)
                 .await
-                .map_err(Error::db(format!("removing revision {revision} from `{table}`")))?;
+                .map_err(Error::db(format!(
+                    "removing revision {revision} from `{table}`"
+                )))?;
             Ok(())
         }
 
@@ -375,8 +436,14 @@ mod postgres {
             .await;
             match query {
                 Ok(Some((pid, app, addr, start))) => {
-                    let app = if app.is_empty() { String::new() } else { format!(", application `{app}`") };
-                    format!(" (held by server process {pid}{app}, from {addr}, connected since {start})")
+                    let app = if app.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", application `{app}`")
+                    };
+                    format!(
+                        " (held by server process {pid}{app}, from {addr}, connected since {start})"
+                    )
                 }
                 _ => String::new(),
             }
@@ -392,7 +459,10 @@ mod sqlite {
     impl Database for SqlitePool {
         type Session = Session<Sqlite>;
         async fn __session(&self) -> Result<Self::Session> {
-            let conn = self.acquire().await.map_err(Error::db("opening the SQLite database"))?;
+            let conn = self
+                .acquire()
+                .await
+                .map_err(Error::db("opening the SQLite database"))?;
             Ok(Session::new(conn))
         }
     }
@@ -409,7 +479,9 @@ mod sqlite {
                 .fetch_one(&mut *self.conn)
                 .await
                 .map_err(Error::db("reading the busy timeout"))?;
-            let millis = i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX).max(1);
+            let millis = i64::try_from(timeout.as_millis())
+                .unwrap_or(i64::MAX)
+                .max(1);
             self.exec(&format!("PRAGMA busy_timeout = {millis}"))
                 .await
                 .map_err(Error::db("setting the busy timeout"))?;
@@ -447,7 +519,9 @@ mod sqlite {
 
         async fn begin(&mut self) -> Result<()> {
             if !self.in_tx {
-                self.exec("BEGIN IMMEDIATE").await.map_err(Error::db("opening a transaction"))?;
+                self.exec("BEGIN IMMEDIATE")
+                    .await
+                    .map_err(Error::db("opening a transaction"))?;
                 self.in_tx = true;
             }
             Ok(())
@@ -465,7 +539,10 @@ mod sqlite {
             self.in_tx
         }
 
-        fn exec<'a>(&'a mut self, sql: &'a str) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a {
+        fn exec<'a>(
+            &'a mut self,
+            sql: &'a str,
+        ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a {
             // A bare `&str` has no arguments, so sqlx sends it with the simple
             // query protocol: several statements in one round trip. Calling
             // `execute` outside the async block keeps the future `Send`.
@@ -486,19 +563,26 @@ mod sqlite {
                  message TEXT)",
                 quote_table(table)
             );
-            self.exec(&sql).await.map_err(Error::db(format!("creating the history table `{table}`")))
+            self.exec(&sql)
+                .await
+                .map_err(Error::db(format!("creating the history table `{table}`")))
         }
 
         async fn read_history(&mut self, table: &str) -> Result<Vec<HistoryEntry>> {
-            let exists: bool = sqlx::query_scalar("SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?")
-                .bind(plain_table(table))
-                .fetch_one(&mut *self.conn)
-                .await
-                .map_err(Error::db("looking for the history table"))?;
+            let exists: bool = sqlx::query_scalar(
+                "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?",
+            )
+            .bind(plain_table(table))
+            .fetch_one(&mut *self.conn)
+            .await
+            .map_err(Error::db("looking for the history table"))?;
             if !exists {
                 return Ok(Vec::new());
             }
-            let sql = format!("SELECT {HISTORY_COLUMNS} FROM {} ORDER BY seq", quote_table(table));
+            let sql = format!(
+                "SELECT {HISTORY_COLUMNS} FROM {} ORDER BY seq",
+                quote_table(table)
+            );
             let rows = sqlx::query(&sql)
                 .fetch_all(&mut *self.conn)
                 .await
@@ -534,11 +618,21 @@ mod sqlite {
                 .bind(row.message)
                 .execute(&mut *self.conn)
                 .await
-                .map_err(Error::db(format!("recording revision {} in `{table}`", row.revision)))?;
+                .map_err(Error::db(format!(
+                    "recording revision {} in `{table}`",
+                    row.revision
+                )))?;
             Ok(())
         }
 
-        async fn update_row(&mut self, table: &str, revision: &str, state: &str, done: i64, duration_ms: i64) -> Result<()> {
+        async fn update_row(
+            &mut self,
+            table: &str,
+            revision: &str,
+            state: &str,
+            done: i64,
+            duration_ms: i64,
+        ) -> Result<()> {
             let sql = format!(
                 "UPDATE {} SET state = ?2, statements_done = ?3, duration_ms = ?4 WHERE revision = ?1",
                 quote_table(table)
@@ -550,7 +644,9 @@ mod sqlite {
                 .bind(duration_ms)
                 .execute(&mut *self.conn)
                 .await
-                .map_err(Error::db(format!("recording progress of revision {revision} in `{table}`")))?;
+                .map_err(Error::db(format!(
+                    "recording progress of revision {revision} in `{table}`"
+                )))?;
             Ok(())
         }
 
@@ -560,7 +656,9 @@ mod sqlite {
                 .bind(revision)
                 .execute(&mut *self.conn)
                 .await
-                .map_err(Error::db(format!("removing revision {revision} from `{table}`")))?;
+                .map_err(Error::db(format!(
+                    "removing revision {revision} from `{table}`"
+                )))?;
             Ok(())
         }
 

@@ -31,7 +31,9 @@ const WATCH_MARKER: &str = "migrate-watch.txt";
 /// Call it once per migration directory from `build.rs`.
 pub fn watch(dir: &str) {
     println!("cargo:rerun-if-changed={dir}");
-    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_default();
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_default();
     let full = manifest.join(dir);
     let full = full.canonicalize().unwrap_or(full);
     let Some(out) = std::env::var_os("OUT_DIR") else {
@@ -43,7 +45,8 @@ pub fn watch(dir: &str) {
     if !existing.lines().any(|l| Path::new(l) == full) {
         existing.push_str(&full.to_string_lossy());
         existing.push('\n');
-        let written = std::fs::File::create(&marker).and_then(|mut f| f.write_all(existing.as_bytes()));
+        let written =
+            std::fs::File::create(&marker).and_then(|mut f| f.write_all(existing.as_bytes()));
         if let Err(e) = written {
             println!("cargo:warning=could not write {}: {e}", marker.display());
         }

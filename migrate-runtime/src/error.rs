@@ -21,14 +21,18 @@ pub enum Error {
     InvalidTable(migrate_core::Errors),
 
     /// The database has a revision applied that this migrator does not know.
-    #[error("Can't locate revision identified by '{revision}': the database has it applied but this build does not contain it (the database is ahead of this binary); nothing was changed. Run a build that includes it, or downgrade with one")]
+    #[error(
+        "Can't locate revision identified by '{revision}': the database has it applied but this build does not contain it (the database is ahead of this binary); nothing was changed. Run a build that includes it, or downgrade with one"
+    )]
     UnknownAppliedRevision {
         /// The id found in the history table.
         revision: String,
     },
 
     /// The upgrade SQL of an applied revision was edited after it ran.
-    #[error("revision {revision} ({path}): the upgrade SQL was edited after it was applied (database has checksum {stored}, the file has {expected}); nothing was changed. Restore the applied SQL and put the change in a new revision")]
+    #[error(
+        "revision {revision} ({path}): the upgrade SQL was edited after it was applied (database has checksum {stored}, the file has {expected}); nothing was changed. Restore the applied SQL and put the change in a new revision"
+    )]
     ChecksumMismatch {
         /// The revision.
         revision: String,
@@ -41,7 +45,9 @@ pub enum Error {
     },
 
     /// A non-transactional revision stopped part-way in an earlier run.
-    #[error("revision {revision} ({path}) was partly applied by an earlier run: {done} of {total} statements ran ({state}); nothing was changed. Finish or undo those statements by hand, then record the outcome with `migrate stamp`")]
+    #[error(
+        "revision {revision} ({path}) was partly applied by an earlier run: {done} of {total} statements ran ({state}); nothing was changed. Finish or undo those statements by hand, then record the outcome with `migrate stamp`"
+    )]
     PartiallyApplied {
         /// The revision.
         revision: String,
@@ -56,7 +62,9 @@ pub enum Error {
     },
 
     /// A revision's SQL failed; the database stays at the last good revision.
-    #[error("revision {revision} failed at statement {statement} ({path}:{line}): {message}; {outcome}")]
+    #[error(
+        "revision {revision} failed at statement {statement} ({path}:{line}): {message}; {outcome}"
+    )]
     MigrationFailed {
         /// The revision that failed.
         revision: String,
@@ -76,7 +84,9 @@ pub enum Error {
     },
 
     /// Another migrator held the lock for longer than the timeout.
-    #[error("timed out after {waited:?} waiting for the migration lock on `{table}`{holder}; another migrator is running. Wait for it, or raise the lock timeout")]
+    #[error(
+        "timed out after {waited:?} waiting for the migration lock on `{table}`{holder}; another migrator is running. Wait for it, or raise the lock timeout"
+    )]
     LockTimeout {
         /// How long this run waited.
         waited: Duration,
@@ -87,7 +97,9 @@ pub enum Error {
     },
 
     /// The history changed under a run that had to release its lock.
-    #[error("the history table `{table}` changed while this run was between transactions (another migrator?); the database is consistent at {at}. Run the command again")]
+    #[error(
+        "the history table `{table}` changed while this run was between transactions (another migrator?); the database is consistent at {at}. Run the command again"
+    )]
     ConcurrentChange {
         /// The history table.
         table: String,

@@ -73,7 +73,9 @@ pub use error::{Error, Result};
 pub use migrate_core::{Direction, Target};
 pub use migrate_macros::embed_migrations;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
-pub use migrator::{IntoTarget, Migrator, Report, StampReport, TransactionMode, DEFAULT_LOCK_TIMEOUT};
+pub use migrator::{
+    DEFAULT_LOCK_TIMEOUT, IntoTarget, Migrator, Report, StampReport, TransactionMode,
+};
 
 /// The sqlx version the pools must come from.
 #[cfg(any(feature = "postgres", feature = "sqlite"))]

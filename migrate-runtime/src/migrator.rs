@@ -121,7 +121,10 @@ const SAVEPOINT: &str = "migrate_revision";
 
 impl Migrator {
     #[doc(hidden)]
-    pub const fn __from_table(revisions: &'static [EmbeddedRevision], version_table: &'static str) -> Migrator {
+    pub const fn __from_table(
+        revisions: &'static [EmbeddedRevision],
+        version_table: &'static str,
+    ) -> Migrator {
         Migrator {
             revisions,
             version_table,
@@ -139,7 +142,11 @@ impl Migrator {
         config: &migrate_core::Config,
     ) -> std::result::Result<Migrator, migrate_core::Errors> {
         let migrations = migrate_core::load_directory(dir, display, &config.dialects)?;
-        let revisions: Vec<EmbeddedRevision> = migrations.revisions.iter().map(EmbeddedRevision::from_core).collect();
+        let revisions: Vec<EmbeddedRevision> = migrations
+            .revisions
+            .iter()
+            .map(EmbeddedRevision::from_core)
+            .collect();
         let migrator = Migrator::__from_table(
             Vec::leak(revisions),
             Box::leak(config.version_table.clone().into_boxed_str()),
@@ -184,28 +191,34 @@ impl Migrator {
 
     /// The revision graph (built once, on first use).
     pub fn graph(&self) -> Result<&RevisionGraph> {
-        let graph = self.graph.get_or_init(|| {
-            let headers: Vec<Header> = self
-                .revisions
-                .iter()
-                .map(|r| Header {
-                    revision: r.id.to_owned(),
-                    down_revision: r.parents.iter().map(|s| (*s).to_owned()).collect(),
-                    depends_on: r.depends_on.iter().map(|s| (*s).to_owned()).collect(),
-                    branch_labels: r.branch_labels.iter().map(|s| (*s).to_owned()).collect(),
-                    message: None,
-                    create_date: None,
-                    transactional: r.transactional,
-                    lines: HeaderLines::default(),
+        let graph =
+            self.graph.get_or_init(|| {
+                let headers: Vec<Header> = self
+                    .revisions
+                    .iter()
+                    .map(|r| Header {
+                        revision: r.id.to_owned(),
+                        down_revision: r.parents.iter().map(|s| (*s).to_owned()).collect(),
+                        depends_on: r.depends_on.iter().map(|s| (*s).to_owned()).collect(),
+                        branch_labels: r.branch_labels.iter().map(|s| (*s).to_owned()).collect(),
+                        message: None,
+                        create_date: None,
+                        transactional: r.transactional,
+                        lines: HeaderLines::default(),
+                    })
+                    .collect();
+                RevisionGraph::build(headers.iter().zip(self.revisions).map(|(header, r)| {
+                    GraphNode {
+                        header,
+                        path: r.path,
+                        reversible: r.downgrade.is_some(),
+                    }
+                }))
+                .map_err(|errors| {
+                    migrate_core::Errors::from_vec(errors)
+                        .unwrap_or_else(|| unreachable!("errors are never empty"))
                 })
-                .collect();
-            RevisionGraph::build(headers.iter().zip(self.revisions).map(|(header, r)| GraphNode {
-                header,
-                path: r.path,
-                reversible: r.downgrade.is_some(),
-            }))
-            .map_err(|errors| migrate_core::Errors::from_vec(errors).unwrap_or_else(|| unreachable!("errors are never empty")))
-        });
+            });
         graph.as_ref().map_err(|e| Error::InvalidTable(e.clone()))
     }
 
@@ -237,7 +250,8 @@ impl Migrator {
             let rows = conn.read_history(self.version_table).await?;
             let applied = self.check_history(graph, &rows)?;
             let plan = graph.plan_upgrade(&target, &applied)?;
-            self.execute(&mut conn, graph, &plan, applied, next_seq(&rows)).await
+            self.execute(&mut conn, graph, &plan, applied, next_seq(&rows))
+                .await
         }
         .await;
         self.finish(conn, result, started).await
@@ -254,7 +268,8 @@ impl Migrator {
             let rows = conn.read_history(self.version_table).await?;
             let applied = self.check_history(graph, &rows)?;
             let plan = graph.plan_downgrade(&target, &applied)?;
-            self.execute(&mut conn, graph, &plan, applied, next_seq(&rows)).await
+            self.execute(&mut conn, graph, &plan, applied, next_seq(&rows))
+                .await
         }
         .await;
         self.finish(conn, result, started).await
@@ -270,7 +285,8 @@ impl Migrator {
             conn.ensure_history(self.version_table).await?;
             let rows = conn.read_history(self.version_table).await?;
             let applied = self.check_history(graph, &rows)?;
-            self.execute(&mut conn, graph, plan, applied, next_seq(&rows)).await
+            self.execute(&mut conn, graph, plan, applied, next_seq(&rows))
+                .await
         }
         .await;
         self.finish(conn, result, started).await
@@ -279,7 +295,12 @@ impl Migrator {
     /// Releases the lock on every path. An open transaction at this point
     /// belongs to a failed step and is rolled back; an error of the run wins
     /// over an error while unlocking.
-    async fn finish<C: Conn>(&self, mut conn: C, result: Result<Outcome>, started: Instant) -> Result<Report> {
+    async fn finish<C: Conn>(
+        &self,
+        mut conn: C,
+        result: Result<Outcome>,
+        started: Instant,
+    ) -> Result<Report> {
         match result {
             Ok(outcome) => {
                 conn.unlock().await?;
@@ -355,10 +376,14 @@ impl Migrator {
             let rev = self.revision(i);
             let section = match plan.direction {
                 Direction::Upgrade => &rev.upgrade,
-                Direction::Downgrade => rev.downgrade.as_ref().ok_or_else(|| migrate_core::Error::Irreversible {
-                    revision: rev.id.to_owned(),
-                    path: rev.path.to_owned(),
-                })?,
+                Direction::Downgrade => {
+                    rev.downgrade
+                        .as_ref()
+                        .ok_or_else(|| migrate_core::Error::Irreversible {
+                            revision: rev.id.to_owned(),
+                            path: rev.path.to_owned(),
+                        })?
+                }
             };
             let started = Instant::now();
             if rev.transactional {
@@ -390,14 +415,21 @@ impl Migrator {
                 let duration_ms = millis(started);
                 match plan.direction {
                     Direction::Upgrade => {
-                        conn.insert_row(table, &self.row(rev, "applied", rev.upgrade.len() as i64, duration_ms, seq)).await?;
+                        conn.insert_row(
+                            table,
+                            &self.row(rev, "applied", rev.upgrade.len() as i64, duration_ms, seq),
+                        )
+                        .await?;
                         seq += 1;
                     }
                     Direction::Downgrade => conn.delete_row(table, rev.id).await?,
                 }
                 conn.exec(&format!("RELEASE SAVEPOINT {SAVEPOINT}"))
                     .await
-                    .map_err(Error::db(format!("releasing the savepoint of revision {}", rev.id)))?;
+                    .map_err(Error::db(format!(
+                        "releasing the savepoint of revision {}",
+                        rev.id
+                    )))?;
                 if self.mode == TransactionMode::PerRevision {
                     conn.commit().await?;
                     lock_lost = conn.lock_is_transaction();
@@ -406,7 +438,16 @@ impl Migrator {
             } else {
                 conn.commit().await?;
                 lock_lost = conn.lock_is_transaction();
-                self.run_outside_transaction(conn, graph, rev, section, plan.direction, &applied, seq).await?;
+                self.run_outside_transaction(
+                    conn,
+                    graph,
+                    rev,
+                    section,
+                    plan.direction,
+                    &applied,
+                    seq,
+                )
+                .await?;
                 if plan.direction == Direction::Upgrade {
                     seq += 1;
                 }
@@ -440,7 +481,8 @@ impl Migrator {
         let started = Instant::now();
         let (running, failed) = match direction {
             Direction::Upgrade => {
-                conn.insert_row(table, &self.row(rev, "running", 0, 0, seq)).await?;
+                conn.insert_row(table, &self.row(rev, "running", 0, 0, seq))
+                    .await?;
                 ("running", "failed")
             }
             Direction::Downgrade => {
@@ -450,7 +492,8 @@ impl Migrator {
         };
         for (k, (line, sql)) in section.statements().enumerate() {
             if let Err(source) = conn.exec(sql).await {
-                conn.update_row(table, rev.id, failed, k as i64, millis(started)).await?;
+                conn.update_row(table, rev.id, failed, k as i64, millis(started))
+                    .await?;
                 return Err(Error::MigrationFailed {
                     revision: rev.id.to_owned(),
                     path: rev.path.to_owned(),
@@ -464,11 +507,19 @@ impl Migrator {
                     source,
                 });
             }
-            conn.update_row(table, rev.id, running, k as i64 + 1, millis(started)).await?;
+            conn.update_row(table, rev.id, running, k as i64 + 1, millis(started))
+                .await?;
         }
         match direction {
             Direction::Upgrade => {
-                conn.update_row(table, rev.id, "applied", section.len() as i64, millis(started)).await?
+                conn.update_row(
+                    table,
+                    rev.id,
+                    "applied",
+                    section.len() as i64,
+                    millis(started),
+                )
+                .await?
             }
             Direction::Downgrade => conn.delete_row(table, rev.id).await?,
         }
@@ -478,10 +529,18 @@ impl Migrator {
 
     /// After the SQLite lock was released between transactions, checks that
     /// the history is still what this run expects.
-    async fn recheck<C: Conn>(&self, conn: &mut C, graph: &RevisionGraph, expected: &[bool]) -> Result<()> {
+    async fn recheck<C: Conn>(
+        &self,
+        conn: &mut C,
+        graph: &RevisionGraph,
+        expected: &[bool],
+    ) -> Result<()> {
         let rows = conn.read_history(self.version_table).await?;
         let now: HashSet<&str> = rows.iter().map(|r| r.revision.as_str()).collect();
-        let wanted: HashSet<&str> = (0..graph.len()).filter(|&i| expected[i]).map(|i| graph.id(i)).collect();
+        let wanted: HashSet<&str> = (0..graph.len())
+            .filter(|&i| expected[i])
+            .map(|i| graph.id(i))
+            .collect();
         if now != wanted {
             let mut heads: Vec<&str> = rows.iter().map(|r| r.revision.as_str()).collect();
             heads.sort_unstable();
@@ -495,7 +554,12 @@ impl Migrator {
 
     /// Finds which statement of a failed batch fails on its own (the batch
     /// ran as one round trip), leaving the savepoint rolled back.
-    async fn diagnose<C: Conn>(&self, conn: &mut C, section: &EmbeddedSection, batch_error: sqlx::Error) -> (usize, u32, sqlx::Error) {
+    async fn diagnose<C: Conn>(
+        &self,
+        conn: &mut C,
+        section: &EmbeddedSection,
+        batch_error: sqlx::Error,
+    ) -> (usize, u32, sqlx::Error) {
         let rollback = format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}");
         if conn.exec(&rollback).await.is_err() {
             return (1, section.first_line, batch_error);
@@ -510,12 +574,22 @@ impl Migrator {
         let _ = conn.exec(&rollback).await;
         let _ = conn.exec(&format!("RELEASE SAVEPOINT {SAVEPOINT}")).await;
         found.unwrap_or_else(|| {
-            let line = section.statements().next().map_or(section.first_line, |(l, _)| l);
+            let line = section
+                .statements()
+                .next()
+                .map_or(section.first_line, |(l, _)| l);
             (1, line, batch_error)
         })
     }
 
-    fn row(&self, rev: &'static EmbeddedRevision, state: &'static str, done: i64, duration_ms: i64, seq: i64) -> NewRow<'static> {
+    fn row(
+        &self,
+        rev: &'static EmbeddedRevision,
+        state: &'static str,
+        done: i64,
+        duration_ms: i64,
+        seq: i64,
+    ) -> NewRow<'static> {
         NewRow {
             revision: rev.id,
             checksum: rev.checksum,
@@ -563,8 +637,16 @@ impl Migrator {
     /// Records the targets as applied without running SQL (and removes what
     /// comes after them). With `purge`, the history is emptied first, which
     /// also clears revisions this table does not know.
-    pub async fn stamp<D: Database>(&self, db: &D, targets: &[&str], purge: bool) -> Result<StampReport> {
-        let targets: Vec<Target> = targets.iter().map(|t| Target::parse(t)).collect::<Result<_, _>>()?;
+    pub async fn stamp<D: Database>(
+        &self,
+        db: &D,
+        targets: &[&str],
+        purge: bool,
+    ) -> Result<StampReport> {
+        let targets: Vec<Target> = targets
+            .iter()
+            .map(|t| Target::parse(t))
+            .collect::<Result<_, _>>()?;
         let graph = self.graph()?;
         let mut conn = db.__session().await?;
         conn.lock(self.version_table, self.lock_timeout).await?;
@@ -574,9 +656,12 @@ impl Migrator {
             let mut applied = vec![false; graph.len()];
             if !purge {
                 for row in rows.iter().filter(|r| r.is_complete()) {
-                    let i = graph.find(&row.revision).ok_or_else(|| Error::UnknownAppliedRevision {
-                        revision: row.revision.clone(),
-                    })?;
+                    let i =
+                        graph
+                            .find(&row.revision)
+                            .ok_or_else(|| Error::UnknownAppliedRevision {
+                                revision: row.revision.clone(),
+                            })?;
                     applied[i] = true;
                 }
             }
@@ -599,7 +684,11 @@ impl Migrator {
             }
             for &i in &plan.add {
                 let rev = self.revision(i);
-                conn.insert_row(self.version_table, &self.row(rev, "stamped", rev.upgrade.len() as i64, 0, seq)).await?;
+                conn.insert_row(
+                    self.version_table,
+                    &self.row(rev, "stamped", rev.upgrade.len() as i64, 0, seq),
+                )
+                .await?;
                 seq += 1;
                 applied[i] = true;
             }
@@ -626,12 +715,18 @@ impl Migrator {
         }
     }
 
-    fn applied_ignoring_checksums(&self, graph: &RevisionGraph, rows: &[HistoryEntry]) -> Result<Vec<bool>> {
+    fn applied_ignoring_checksums(
+        &self,
+        graph: &RevisionGraph,
+        rows: &[HistoryEntry],
+    ) -> Result<Vec<bool>> {
         let mut applied = vec![false; graph.len()];
         for row in rows.iter().filter(|r| r.is_complete()) {
-            let i = graph.find(&row.revision).ok_or_else(|| Error::UnknownAppliedRevision {
-                revision: row.revision.clone(),
-            })?;
+            let i = graph
+                .find(&row.revision)
+                .ok_or_else(|| Error::UnknownAppliedRevision {
+                    revision: row.revision.clone(),
+                })?;
             applied[i] = true;
         }
         Ok(applied)

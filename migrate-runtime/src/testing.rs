@@ -29,7 +29,9 @@ pub enum CheckError {
     #[error(transparent)]
     Migrate(#[from] crate::Error),
     /// A downgrade did not restore the schema its upgrade started from.
-    #[error("revision {revision}: after upgrade then downgrade the schema differs from before the upgrade: {difference}; make the downgrade undo exactly what the upgrade does")]
+    #[error(
+        "revision {revision}: after upgrade then downgrade the schema differs from before the upgrade: {difference}; make the downgrade undo exactly what the upgrade does"
+    )]
     DowngradeMismatch {
         /// The revision.
         revision: &'static str,
@@ -37,7 +39,9 @@ pub enum CheckError {
         difference: String,
     },
     /// Upgrading again after a downgrade gave another schema.
-    #[error("revision {revision}: upgrading again after its downgrade gives a different schema: {difference}; the downgrade leaves something behind")]
+    #[error(
+        "revision {revision}: upgrading again after its downgrade gives a different schema: {difference}; the downgrade leaves something behind"
+    )]
     ReupgradeMismatch {
         /// The revision.
         revision: &'static str,
@@ -45,14 +49,20 @@ pub enum CheckError {
         difference: String,
     },
     /// The database was not empty.
-    #[error("the database already has revisions applied ({0}); run these checks on a fresh database")]
+    #[error(
+        "the database already has revisions applied ({0}); run these checks on a fresh database"
+    )]
     NotFresh(String),
 }
 
 /// Fails when the table has more than one head.
 pub fn assert_single_head(migrator: &Migrator) -> Result<(), CheckError> {
     let graph = migrator.graph()?;
-    let heads: Vec<&'static str> = graph.heads().iter().map(|&i| migrator.revisions()[i].id()).collect();
+    let heads: Vec<&'static str> = graph
+        .heads()
+        .iter()
+        .map(|&i| migrator.revisions()[i].id())
+        .collect();
     if heads.len() > 1 {
         return Err(CheckError::MultipleHeads(heads));
     }
@@ -60,7 +70,10 @@ pub fn assert_single_head(migrator: &Migrator) -> Result<(), CheckError> {
 }
 
 /// Upgrades a fresh database from base to every head.
-pub async fn upgrade_base_to_head<D: Database>(migrator: &Migrator, db: &D) -> Result<(), CheckError> {
+pub async fn upgrade_base_to_head<D: Database>(
+    migrator: &Migrator,
+    db: &D,
+) -> Result<(), CheckError> {
     let current = migrator.current(db).await?;
     if !current.is_empty() {
         return Err(CheckError::NotFresh(current.join(", ")));
@@ -80,32 +93,59 @@ pub async fn round_trip<D: Database>(migrator: &Migrator, db: &D) -> Result<(), 
     if !applied.is_empty() {
         migrator.downgrade(db, Target::Base).await?;
     }
-    let order = graph.plan_upgrade(&Target::Heads, &vec![false; graph.len()]).map_err(crate::Error::from)?;
+    let order = graph
+        .plan_upgrade(&Target::Heads, &vec![false; graph.len()])
+        .map_err(crate::Error::from)?;
     for &i in &order.steps {
         let rev = &migrator.revisions()[i];
         let before = migrator.schema(db).await?;
-        let up = Plan { direction: Direction::Upgrade, steps: vec![i] };
+        let up = Plan {
+            direction: Direction::Upgrade,
+            steps: vec![i],
+        };
         migrator.run_plan(db, &up).await?;
         if rev.downgrade().is_none() {
             continue;
         }
         let after = migrator.schema(db).await?;
-        migrator.run_plan(db, &Plan { direction: Direction::Downgrade, steps: vec![i] }).await?;
+        migrator
+            .run_plan(
+                db,
+                &Plan {
+                    direction: Direction::Downgrade,
+                    steps: vec![i],
+                },
+            )
+            .await?;
         let restored = migrator.schema(db).await?;
         if restored != before {
-            return Err(CheckError::DowngradeMismatch { revision: rev.id(), difference: diff(&before, &restored) });
+            return Err(CheckError::DowngradeMismatch {
+                revision: rev.id(),
+                difference: diff(&before, &restored),
+            });
         }
         migrator.run_plan(db, &up).await?;
         let again = migrator.schema(db).await?;
         if again != after {
-            return Err(CheckError::ReupgradeMismatch { revision: rev.id(), difference: diff(&after, &again) });
+            return Err(CheckError::ReupgradeMismatch {
+                revision: rev.id(),
+                difference: diff(&after, &again),
+            });
         }
     }
     Ok(())
 }
 
 fn diff(expected: &[String], actual: &[String]) -> String {
-    let missing: Vec<&String> = expected.iter().filter(|l| !actual.contains(l)).take(3).collect();
-    let extra: Vec<&String> = actual.iter().filter(|l| !expected.contains(l)).take(3).collect();
+    let missing: Vec<&String> = expected
+        .iter()
+        .filter(|l| !actual.contains(l))
+        .take(3)
+        .collect();
+    let extra: Vec<&String> = actual
+        .iter()
+        .filter(|l| !expected.contains(l))
+        .take(3)
+        .collect();
     format!("missing {missing:?}, unexpected {extra:?}")
 }

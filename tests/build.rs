@@ -1,0 +1,3 @@
+fn main() {
+    migrate_runtime::build::watch("../migrations");
+}

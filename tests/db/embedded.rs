@@ -1,0 +1,76 @@
+//! The table built by `embed_migrations!` against the same directory read at run time.
+
+use migrate_runtime::{Migrator, embed_migrations, testing};
+
+use crate::common::{Pg, Sqlite, TestDb};
+
+static EXAMPLE: Migrator = embed_migrations!("../migrations");
+
+/// The macro and the runtime read the directory through the same code, so
+/// the embedded table must equal what `from_directory` builds.
+#[test]
+fn embedded_table_equals_directory_read_at_run_time() {
+    let root = migrate_tests::workspace_root();
+    let config = migrate_core::Config::load(&root)
+        .unwrap()
+        .unwrap_or_default();
+    let loaded =
+        Migrator::from_directory(&root.join("migrations"), "../migrations", &config).unwrap();
+    assert_eq!(EXAMPLE.revisions(), loaded.revisions());
+    assert_eq!(EXAMPLE.version_table(), loaded.version_table());
+    assert_eq!(EXAMPLE.revisions().len(), 7);
+}
+
+async fn example_passes_the_test_helpers(db: &impl TestDb) {
+    testing::assert_single_head(&EXAMPLE).unwrap();
+    testing::upgrade_base_to_head(&EXAMPLE, db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        EXAMPLE.current(db.pool()).await.unwrap(),
+        vec!["e1f2a3b4c5d6"]
+    );
+    testing::round_trip(&EXAMPLE, db.pool()).await.unwrap();
+    assert_eq!(
+        EXAMPLE.current(db.pool()).await.unwrap(),
+        vec!["e1f2a3b4c5d6"]
+    );
+}
+
+#[tokio::test]
+async fn example_migrations_round_trip_on_sqlite() {
+    example_passes_the_test_helpers(&Sqlite::new().await).await;
+}
+
+#[tokio::test]
+async fn example_migrations_round_trip_on_postgres() {
+    example_passes_the_test_helpers(&Pg::new().await).await;
+}
+
+/// A downgrade that forgets something is caught by the round-trip helper.
+#[tokio::test]
+async fn round_trip_catches_incomplete_downgrade() {
+    let dir = crate::common::Dir::new();
+    dir.rev(
+        "a1",
+        "",
+        "CREATE TABLE ta (id INTEGER);\nCREATE INDEX ix_ta ON ta (id);",
+        Some("DROP INDEX ix_ta;\nDROP TABLE ta;"),
+    );
+    dir.rev(
+        "b2",
+        "a1",
+        "CREATE TABLE tb (id INTEGER);\nCREATE TABLE tc (id INTEGER);",
+        Some("DROP TABLE tb;"),
+    );
+    let db = Sqlite::new().await;
+    let err = testing::round_trip(&dir.migrator(), db.pool())
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with("revision b2: after upgrade then downgrade the schema differs"),
+        "{text}"
+    );
+    assert!(text.contains("tc"), "{text}");
+}

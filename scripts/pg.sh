@@ -15,7 +15,8 @@
 # Environment:
 #   PG_BINDIR        directory holding initdb/pg_ctl/postgres/psql
 #                    (default: highest /usr/lib/postgresql/*/bin)
-#   MIGRATE_PG_DIR   base directory (default: <repo root>/target/pg); it holds
+#   MIGRATE_PG_DIR   base directory (default: <repo root>/target/pg, or
+#                    /tmp/migrate-pg-<checksum of the repo path> as root); it holds
 #                      data/        the cluster (PGDATA)
 #                      sock/        the Unix socket directory
 #                      server.log   the server log
@@ -45,7 +46,15 @@ case "$CMD" in start | stop | url) ;; *) usage ;; esac
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(dirname "$SCRIPT_DIR")
 
-BASE_DIR=$(realpath -m -- "${MIGRATE_PG_DIR:-$REPO_ROOT/target/pg}")
+if [[ -n ${MIGRATE_PG_DIR:-} ]]; then
+    BASE_DIR=$(realpath -m -- "$MIGRATE_PG_DIR")
+elif [[ $(id -u) -eq 0 ]]; then
+    # As root the server runs as `postgres`, which may not be able to reach a
+    # checkout under /root: keep the cluster in /tmp, one per checkout.
+    BASE_DIR=/tmp/migrate-pg-$(printf '%s' "$REPO_ROOT" | cksum | cut -d' ' -f1)
+else
+    BASE_DIR=$REPO_ROOT/target/pg
+fi
 PGDATA_DIR="$BASE_DIR/data"
 SOCK_DIR="$BASE_DIR/sock"
 LOG_FILE="$BASE_DIR/server.log"

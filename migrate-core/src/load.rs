@@ -49,6 +49,11 @@ pub fn load_directory(
             Err(e) => errors.extend(e),
         }
     }
+    // A file that failed to parse is missing from the graph; graph errors
+    // would then be knock-on effects (a merge left out looks like two heads).
+    if !errors.is_empty() {
+        return Err(Errors::from_vec(errors).unwrap_or_else(|| unreachable!("checked non-empty")));
+    }
     match RevisionGraph::from_revisions(&revisions) {
         Ok(graph) => match Errors::from_vec(errors) {
             None => Ok(Migrations { revisions, graph }),

@@ -141,6 +141,9 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
         Downgrade,
     }
     let mut part = Part::Header;
+    // After a misplaced marker the lines below it are the user's SQL, not
+    // more problems: report the marker only.
+    let mut misplaced_marker = false;
     // (start byte, first line) of each section body.
     let mut upgrade_body: Option<(usize, u32)> = None;
     let mut downgrade_body: Option<(usize, u32)> = None;
@@ -176,11 +179,14 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
                             upgrade_end = line_start;
                             downgrade_body = Some((offset, line_no + 1));
                         }
-                        Part::Header => errors.push(Error::BadMarker {
-                            path: path.to_owned(),
-                            line: line_no,
-                            problem: "`-- migrate:downgrade` before `-- migrate:upgrade`; put the upgrade section first".into(),
-                        }),
+                        Part::Header => {
+                            misplaced_marker = true;
+                            errors.push(Error::BadMarker {
+                                path: path.to_owned(),
+                                line: line_no,
+                                problem: "`-- migrate:downgrade` before `-- migrate:upgrade`; put the upgrade section first".into(),
+                            })
+                        }
                         Part::Downgrade => errors.push(Error::BadMarker {
                             path: path.to_owned(),
                             line: line_no,
@@ -224,6 +230,9 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
             continue;
         }
         if !line.starts_with("--") {
+            if misplaced_marker {
+                continue;
+            }
             errors.push(Error::SqlBeforeSection {
                 path: path.to_owned(),
                 line: line_no,
@@ -262,6 +271,14 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
         fields.push((known, line_no, value.to_owned()));
     }
 
+    // A misspelled key was already reported with its correct spelling.
+    let misspelled = |key: &str| {
+        errors
+            .iter()
+            .any(|e| matches!(e, Error::UnknownHeaderKey { suggestion, .. } if *suggestion == key))
+    };
+    let revision_misspelled = misspelled("revision");
+    let down_misspelled = misspelled("down_revision");
     let field = |key: &str| {
         fields
             .iter()
@@ -285,10 +302,12 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
             value.to_owned()
         }
         None => {
-            errors.push(Error::MissingHeaderKey {
-                path: path.to_owned(),
-                key: "revision",
-            });
+            if !revision_misspelled {
+                errors.push(Error::MissingHeaderKey {
+                    path: path.to_owned(),
+                    key: "revision",
+                });
+            }
             String::new()
         }
     };
@@ -312,7 +331,7 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
         (line, list)
     };
     let (down_line, down_revision) = id_list("down_revision", &mut errors);
-    if field("down_revision").is_none() {
+    if field("down_revision").is_none() && !down_misspelled {
         errors.push(Error::MissingHeaderKey {
             path: path.to_owned(),
             key: "down_revision",

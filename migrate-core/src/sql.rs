@@ -345,25 +345,32 @@ fn parse_one(
     }
     let mut parser = Parser::new(dialect).with_tokens_with_locations(tokens);
     let result = parser.parse_statement();
-    let located = |message: String| {
-        split_location(&message).map_or_else(
-            || SyntaxError {
-                line,
-                column,
-                message: message.clone(),
-            },
-            |(message, l, c)| SyntaxError {
-                line: l,
-                column: c,
-                message,
-            },
-        )
-    };
-    match result {
-        Ok(_) => {}
-        Err(ParserError::ParserError(m) | ParserError::TokenizerError(m)) => {
-            return Err(located(m));
+    let message = match result {
+        Ok(_) => {
+            let next = parser.peek_token();
+            if next.token == Token::EOF {
+                return Ok(());
+            }
+            let hint = match &next.token {
+                Token::Word(w)
+                    if STATEMENT_STARTS
+                        .iter()
+                        .any(|k| w.value.eq_ignore_ascii_case(k)) =>
+                {
+                    " (is a `;` missing before it?)"
+                }
+                _ => "",
+            };
+            return Err(SyntaxError {
+                line: next.span.start.line as u32,
+                column: next.span.start.column as u32,
+                message: format!(
+                    "unexpected `{}` after the end of a statement{hint}",
+                    next.token
+                ),
+            });
         }
+        Err(ParserError::ParserError(m) | ParserError::TokenizerError(m)) => m,
         Err(ParserError::RecursionLimitExceeded) => {
             return Err(SyntaxError {
                 line,
@@ -371,19 +378,43 @@ fn parse_one(
                 message: "statement nests too deeply to check".into(),
             });
         }
+    };
+    match split_location(&message) {
+        Some((message, l, c)) => Err(SyntaxError {
+            line: l,
+            column: c,
+            message: message.replace("found: EOF", "found: the end of the statement"),
+        }),
+        // No location: the parser ran out of tokens. Point at the statement's end.
+        None => {
+            let (l, c) = end_position(sql, line, column);
+            Err(SyntaxError {
+                line: l,
+                column: c,
+                message: message.replace("found: EOF", "found: the end of the statement"),
+            })
+        }
     }
-    let next = parser.peek_token();
-    if next.token != Token::EOF {
-        return Err(SyntaxError {
-            line: next.span.start.line as u32,
-            column: next.span.start.column as u32,
-            message: format!(
-                "unexpected `{}` after the end of a statement (is a `;` missing?)",
-                next.token
-            ),
-        });
+}
+
+/// Keywords that begin a statement: after a complete statement, one of these
+/// most likely means a missing `;`.
+const STATEMENT_STARTS: &[&str] = &[
+    "ALTER", "ANALYZE", "BEGIN", "CALL", "COMMENT", "COMMIT", "COPY", "CREATE", "DELETE", "DO",
+    "DROP", "GRANT", "INSERT", "LOCK", "MERGE", "PRAGMA", "REFRESH", "REINDEX", "REVOKE", "SELECT",
+    "SET", "TRUNCATE", "UPDATE", "VACUUM", "WITH",
+];
+
+/// File position just past the last character of a statement that starts at `line`:`column`.
+fn end_position(sql: &str, line: u32, column: u32) -> (u32, u32) {
+    let newlines = sql.matches('\n').count() as u32;
+    let last = sql.rsplit('\n').next().unwrap_or("");
+    let chars = last.chars().count() as u32;
+    if newlines == 0 {
+        (line, column + chars)
+    } else {
+        (line + newlines, chars + 1)
     }
-    Ok(())
 }
 
 /// Splits `"… at Line: 3, Column: 7"` into the message and the location.
@@ -533,7 +564,33 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.line, 4);
-        assert!(err.message.contains("is a `;` missing?"), "{}", err.message);
+        assert!(
+            err.message.contains("is a `;` missing before it?"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn extra_token_that_cannot_start_a_statement_gets_no_semicolon_hint() {
+        let err = check_statement("ALTER TABLE t DROP COLUMN d TEXT", 1, 1, Dialect::Postgres)
+            .unwrap_err();
+        assert_eq!(
+            err.message,
+            "unexpected `TEXT` after the end of a statement"
+        );
+    }
+
+    #[test]
+    fn running_out_of_tokens_points_at_the_statement_end() {
+        let err = check_statement("INSERT INTO t VALUES (1),\n  (2),", 5, 3, Dialect::Postgres)
+            .unwrap_err();
+        assert_eq!((err.line, err.column), (6, 7), "{err:?}");
+        assert!(
+            err.message.contains("the end of the statement"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

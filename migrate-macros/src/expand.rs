@@ -92,6 +92,21 @@ pub fn embed(input: MacroInput) -> syn::Result<TokenStream> {
     Ok(table(&dir, &migrations, &version_table))
 }
 
+/// Every error as a `compile_error!` statement, followed by an empty table so
+/// the expression still has type `Migrator` and the compiler reports nothing
+/// but our messages (several `compile_error!`s alone are not an expression).
+pub fn errors(error: syn::Error) -> TokenStream {
+    // Each invocation ends with `;`: without it the next `::core::…` path
+    // would be parsed as a continuation of the previous one.
+    let errors = error.into_iter().map(|e| e.to_compile_error());
+    quote! {
+        {
+            #(#errors;)*
+            ::migrate_runtime::__private::Migrator::__from_table(&[], "")
+        }
+    }
+}
+
 /// `migrate.toml` next to `Cargo.toml`, else next to the migration directory.
 fn load_config(manifest_dir: &Path, dir: &Path) -> migrate_core::Result<Config> {
     if let Some(config) = Config::load(manifest_dir)? {

@@ -21,7 +21,5 @@ use syn::parse_macro_input;
 #[proc_macro]
 pub fn embed_migrations(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as parse::MacroInput);
-    expand::embed(input)
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+    expand::embed(input).unwrap_or_else(expand::errors).into()
 }

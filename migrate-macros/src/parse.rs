@@ -18,7 +18,12 @@ impl Parse for MacroInput {
                 "expected the migration directory, e.g. `embed_migrations!(\"migrations\")`",
             ));
         }
-        let dir: LitStr = input.parse()?;
+        let dir: LitStr = input.parse().map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "expected the migration directory as a string literal, e.g. `embed_migrations!(\"migrations\")`",
+            )
+        })?;
         let mut parsed = MacroInput {
             dir,
             dialect: None,

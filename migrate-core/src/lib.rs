@@ -46,6 +46,8 @@
 pub mod checksum;
 mod config;
 mod error;
+#[cfg(any(feature = "postgres-exact", feature = "sqlite-exact"))]
+pub mod exact;
 mod graph;
 mod load;
 mod revision;

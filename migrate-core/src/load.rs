@@ -55,10 +55,16 @@ pub fn load_directory(
         return Err(Errors::from_vec(errors).unwrap_or_else(|| unreachable!("checked non-empty")));
     }
     match RevisionGraph::from_revisions(&revisions) {
-        Ok(graph) => match Errors::from_vec(errors) {
-            None => Ok(Migrations { revisions, graph }),
-            Some(errors) => Err(errors),
-        },
+        Ok(graph) => {
+            #[cfg(feature = "sqlite-exact")]
+            if matches!(dialects, DialectCheck::All(list) if list.contains(&crate::sql::Dialect::Sqlite)) {
+                errors.extend(crate::exact::replay::replay(&revisions, graph.topological_order()));
+            }
+            match Errors::from_vec(errors) {
+                None => Ok(Migrations { revisions, graph }),
+                Some(errors) => Err(errors),
+            }
+        }
         Err(graph_errors) => {
             errors.extend(graph_errors);
             Err(Errors::from_vec(errors)

@@ -291,6 +291,8 @@ pub struct SyntaxError {
     pub column: u32,
     /// The parser's message, without its location suffix.
     pub message: String,
+    /// A complete statement was followed by more text.
+    pub trailing: bool,
 }
 
 /// Parses one statement (located at `line`:`column` of its file) in `dialect`.
@@ -336,6 +338,7 @@ fn parse_one(
                 line: loc.line as u32,
                 column: loc.column as u32,
                 message: e.message,
+                trailing: false,
             });
         }
     };
@@ -368,6 +371,7 @@ fn parse_one(
                     "unexpected `{}` after the end of a statement{hint}",
                     next.token
                 ),
+                trailing: true,
             });
         }
         Err(ParserError::ParserError(m) | ParserError::TokenizerError(m)) => m,
@@ -376,6 +380,7 @@ fn parse_one(
                 line,
                 column,
                 message: "statement nests too deeply to check".into(),
+                trailing: false,
             });
         }
     };
@@ -384,6 +389,7 @@ fn parse_one(
             line: l,
             column: c,
             message: message.replace("found: EOF", "found: the end of the statement"),
+            trailing: false,
         }),
         // No location: the parser ran out of tokens. Point at the statement's end.
         None => {
@@ -392,6 +398,7 @@ fn parse_one(
                 line: l,
                 column: c,
                 message: message.replace("found: EOF", "found: the end of the statement"),
+                trailing: false,
             })
         }
     }
@@ -430,55 +437,91 @@ fn split_location(message: &str) -> Option<(String, u32, u32)> {
     ))
 }
 
-/// Checks every statement of a section; returns one error per rejected statement.
-pub fn check_section(
-    path: &str,
-    section_name: &'static str,
-    section: &Section,
-    dialects: &DialectCheck,
-) -> Vec<Error> {
-    let mut errors = Vec::new();
-    for statement in section.statements.iter().filter(|s| s.check) {
-        let text = section.statement_sql(statement);
-        let outcome = match dialects {
-            DialectCheck::Off => Ok(()),
-            DialectCheck::All(list) => list.iter().try_for_each(|d| {
-                check_statement(text, statement.line, statement.column, *d)
-                    .map_err(|e| (e, d.to_string()))
-            }),
-            DialectCheck::Any => {
-                let pg = check_statement(text, statement.line, statement.column, Dialect::Postgres);
-                match pg {
-                    Ok(()) => Ok(()),
-                    Err(pg) => match check_statement(
-                        text,
-                        statement.line,
-                        statement.column,
-                        Dialect::Sqlite,
-                    ) {
-                        Ok(()) => Ok(()),
-                        // Report the parser that got furthest: it most likely
-                        // speaks the dialect the statement was written in.
-                        Err(lite) if (lite.line, lite.column) > (pg.line, pg.column) => {
-                            Err((lite, "SQLite; PostgreSQL also rejects it".to_owned()))
-                        }
-                        Err(_) => Err((pg, "PostgreSQL; SQLite also rejects it".to_owned())),
-                    },
-                }
+/// PostgreSQL's verdict: sqlparser first (it gives the structured view);
+/// where it fails, PostgreSQL's own grammar decides when the
+/// `postgres-exact` feature is on.
+fn postgres_verdict(sql: &str, line: u32, column: u32) -> Result<(), SyntaxError> {
+    match check_statement(sql, line, column, Dialect::Postgres) {
+        Ok(()) => Ok(()),
+        #[cfg(feature = "postgres-exact")]
+        Err(e) => match crate::exact::postgres::check(sql, line, column) {
+            Ok(()) => Ok(()),
+            // Both stop at the same token after a complete statement:
+            // sqlparser's message says a `;` is probably missing.
+            Err(exact) if e.trailing && (e.line, e.column) == (exact.line, exact.column) => Err(e),
+            Err(exact) => Err(exact),
+        },
+        #[cfg(not(feature = "postgres-exact"))]
+        Err(e) => Err(e),
+    }
+}
+
+/// SQLite's verdict on syntax alone (the chain replay judges the rest):
+/// sqlparser first, then SQLite itself when the `sqlite-exact` feature is on.
+fn sqlite_verdict(sql: &str, line: u32, column: u32) -> Result<(), SyntaxError> {
+    match check_statement(sql, line, column, Dialect::Sqlite) {
+        Ok(()) => Ok(()),
+        #[cfg(feature = "sqlite-exact")]
+        Err(e) => match crate::exact::sqlite_syntax(sql, line, column) {
+            // SQLite stops at an unknown table before it would see text after
+            // the statement; sqlparser did parse a whole statement and found
+            // more: a missing `;` between two statements.
+            Ok(crate::exact::SqliteSyntax::NamesUnresolved) if e.trailing => Err(e),
+            Ok(_) => Ok(()),
+            Err(exact) => Err(exact),
+        },
+        #[cfg(not(feature = "sqlite-exact"))]
+        Err(e) => Err(e),
+    }
+}
+
+/// Judges one statement in the configured dialects, as exactly as the
+/// enabled features allow. The error names the dialect(s) that rejected it.
+pub fn check_dialects(sql: &str, line: u32, column: u32, dialects: &DialectCheck) -> Result<(), (SyntaxError, String)> {
+    let verdict = |d: Dialect| match d {
+        Dialect::Postgres => postgres_verdict(sql, line, column),
+        Dialect::Sqlite => sqlite_verdict(sql, line, column),
+    };
+    match dialects {
+        DialectCheck::Off => Ok(()),
+        DialectCheck::All(list) => list.iter().try_for_each(|&d| verdict(d).map_err(|e| (e, d.to_string()))),
+        DialectCheck::Any => {
+            let Err(pg) = verdict(Dialect::Postgres) else {
+                return Ok(());
+            };
+            let Err(lite) = verdict(Dialect::Sqlite) else {
+                return Ok(());
+            };
+            // Report the parser that got furthest: it most likely speaks the
+            // dialect the statement was written in.
+            if (lite.line, lite.column) > (pg.line, pg.column) {
+                Err((lite, "SQLite; PostgreSQL also rejects it".to_owned()))
+            } else {
+                Err((pg, "PostgreSQL; SQLite also rejects it".to_owned()))
             }
-        };
-        if let Err((e, dialect)) = outcome {
-            errors.push(Error::Sql {
+        }
+    }
+}
+
+/// Checks every statement of a section; returns one error per rejected statement.
+pub fn check_section(path: &str, section_name: &'static str, section: &Section, dialects: &DialectCheck) -> Vec<Error> {
+    section
+        .statements
+        .iter()
+        .filter(|s| s.check)
+        .filter_map(|statement| {
+            let text = section.statement_sql(statement);
+            let (e, dialect) = check_dialects(text, statement.line, statement.column, dialects).err()?;
+            Some(Error::Sql {
                 path: path.to_owned(),
                 line: e.line,
                 column: e.column,
                 section: section_name,
                 dialect,
                 message: e.message,
-            });
-        }
-    }
-    errors
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

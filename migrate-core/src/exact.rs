@@ -89,7 +89,9 @@ pub(crate) mod postgres {
                     CStr::from_ptr(error.message).to_string_lossy().into_owned()
                 };
                 // `cursorpos` counts characters from 1; 0 means unknown.
-                let chars = usize::try_from(error.cursorpos).unwrap_or(0).saturating_sub(1);
+                let chars = usize::try_from(error.cursorpos)
+                    .unwrap_or(0)
+                    .saturating_sub(1);
                 let offset = sql.char_indices().nth(chars).map_or(sql.len(), |(i, _)| i);
                 let (line, column) = position(sql, line, column, offset);
                 Err(SyntaxError {
@@ -126,7 +128,11 @@ pub(crate) mod postgres {
         fn points_at_the_error() {
             let err = check("CREATE TABLE t (\n  id int,, x int)", 10, 1).unwrap_err();
             assert_eq!((err.line, err.column), (11, 10));
-            assert!(err.message.contains("syntax error at or near \",\""), "{}", err.message);
+            assert!(
+                err.message.contains("syntax error at or near \",\""),
+                "{}",
+                err.message
+            );
         }
     }
 }

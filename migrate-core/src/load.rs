@@ -28,6 +28,7 @@ pub fn load_directory(
 ) -> Result<Migrations, Errors> {
     let files = list_sql_files(dir, display)?;
     let mut errors = Vec::new();
+    let mut unreadable = false;
     let mut revisions = Vec::with_capacity(files.len());
     for name in files {
         let path = format!("{}/{}", display.trim_end_matches('/'), name);
@@ -35,6 +36,7 @@ pub fn load_directory(
             Ok(text) => text,
             Err(e) => {
                 errors.push(e);
+                unreadable = true;
                 continue;
             }
         };
@@ -46,19 +48,29 @@ pub fn load_directory(
                 }
                 revisions.push(revision);
             }
-            Err(e) => errors.extend(e),
+            Err(e) => {
+                errors.extend(e);
+                unreadable = true;
+            }
         }
     }
     // A file that failed to parse is missing from the graph; graph errors
     // would then be knock-on effects (a merge left out looks like two heads).
-    if !errors.is_empty() {
+    // SQL errors leave the file in the graph, so the graph is still checked.
+    if unreadable {
         return Err(Errors::from_vec(errors).unwrap_or_else(|| unreachable!("checked non-empty")));
     }
     match RevisionGraph::from_revisions(&revisions) {
         Ok(graph) => {
+            // The replay needs a sound chain and would repeat syntax errors.
             #[cfg(feature = "sqlite-exact")]
-            if matches!(dialects, DialectCheck::All(list) if list.contains(&crate::sql::Dialect::Sqlite)) {
-                errors.extend(crate::exact::replay::replay(&revisions, graph.topological_order()));
+            if errors.is_empty()
+                && matches!(dialects, DialectCheck::All(list) if list.contains(&crate::sql::Dialect::Sqlite))
+            {
+                errors.extend(crate::exact::replay::replay(
+                    &revisions,
+                    graph.topological_order(),
+                ));
             }
             match Errors::from_vec(errors) {
                 None => Ok(Migrations { revisions, graph }),

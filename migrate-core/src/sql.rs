@@ -477,14 +477,21 @@ fn sqlite_verdict(sql: &str, line: u32, column: u32) -> Result<(), SyntaxError> 
 
 /// Judges one statement in the configured dialects, as exactly as the
 /// enabled features allow. The error names the dialect(s) that rejected it.
-pub fn check_dialects(sql: &str, line: u32, column: u32, dialects: &DialectCheck) -> Result<(), (SyntaxError, String)> {
+pub fn check_dialects(
+    sql: &str,
+    line: u32,
+    column: u32,
+    dialects: &DialectCheck,
+) -> Result<(), (SyntaxError, String)> {
     let verdict = |d: Dialect| match d {
         Dialect::Postgres => postgres_verdict(sql, line, column),
         Dialect::Sqlite => sqlite_verdict(sql, line, column),
     };
     match dialects {
         DialectCheck::Off => Ok(()),
-        DialectCheck::All(list) => list.iter().try_for_each(|&d| verdict(d).map_err(|e| (e, d.to_string()))),
+        DialectCheck::All(list) => list
+            .iter()
+            .try_for_each(|&d| verdict(d).map_err(|e| (e, d.to_string()))),
         DialectCheck::Any => {
             let Err(pg) = verdict(Dialect::Postgres) else {
                 return Ok(());
@@ -504,14 +511,20 @@ pub fn check_dialects(sql: &str, line: u32, column: u32, dialects: &DialectCheck
 }
 
 /// Checks every statement of a section; returns one error per rejected statement.
-pub fn check_section(path: &str, section_name: &'static str, section: &Section, dialects: &DialectCheck) -> Vec<Error> {
+pub fn check_section(
+    path: &str,
+    section_name: &'static str,
+    section: &Section,
+    dialects: &DialectCheck,
+) -> Vec<Error> {
     section
         .statements
         .iter()
         .filter(|s| s.check)
         .filter_map(|statement| {
             let text = section.statement_sql(statement);
-            let (e, dialect) = check_dialects(text, statement.line, statement.column, dialects).err()?;
+            let (e, dialect) =
+                check_dialects(text, statement.line, statement.column, dialects).err()?;
             Some(Error::Sql {
                 path: path.to_owned(),
                 line: e.line,

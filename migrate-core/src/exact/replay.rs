@@ -37,7 +37,9 @@ impl Memory {
 
     fn message(&self) -> String {
         // SAFETY: the handle is open; SQLite returns a valid C string.
-        unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(self.0)) }.to_string_lossy().into_owned()
+        unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(self.0)) }
+            .to_string_lossy()
+            .into_owned()
     }
 
     /// Prepares one statement and, when `execute`, runs it to completion.
@@ -51,7 +53,9 @@ impl Memory {
             });
         };
         // SAFETY: `sql` is valid for `len` bytes; `stmt` is finalized below.
-        let rc = unsafe { ffi::sqlite3_prepare_v2(self.0, sql.as_ptr().cast(), len, &mut stmt, &mut tail) };
+        let rc = unsafe {
+            ffi::sqlite3_prepare_v2(self.0, sql.as_ptr().cast(), len, &mut stmt, &mut tail)
+        };
         if rc != ffi::SQLITE_OK {
             // SAFETY: the handle is open.
             let offset = unsafe { ffi::sqlite3_error_offset(self.0) };
@@ -65,13 +69,17 @@ impl Memory {
         }
         // SAFETY: `tail` points into `sql`, at or after its start.
         let consumed = unsafe { tail.cast::<u8>().offset_from(sql.as_ptr()) };
-        let consumed = usize::try_from(consumed).unwrap_or(sql.len()).min(sql.len());
+        let consumed = usize::try_from(consumed)
+            .unwrap_or(sql.len())
+            .min(sql.len());
         let rest = &sql[consumed..];
         let mut outcome = Ok(());
         if let Some(extra) = split_statements(rest, 1).first() {
             outcome = Err(Failure {
                 offset: Some(consumed + extra.start),
-                message: "unexpected text after the end of a statement (is a `;` missing before it?)".into(),
+                message:
+                    "unexpected text after the end of a statement (is a `;` missing before it?)"
+                        .into(),
             });
         } else if execute {
             loop {
@@ -167,7 +175,15 @@ fn prepare_only(sql: &str) -> bool {
         .to_ascii_uppercase();
     matches!(
         word.as_str(),
-        "BEGIN" | "COMMIT" | "END" | "ROLLBACK" | "SAVEPOINT" | "RELEASE" | "ATTACH" | "DETACH" | "VACUUM"
+        "BEGIN"
+            | "COMMIT"
+            | "END"
+            | "ROLLBACK"
+            | "SAVEPOINT"
+            | "RELEASE"
+            | "ATTACH"
+            | "DETACH"
+            | "VACUUM"
     )
 }
 
@@ -193,7 +209,14 @@ pub fn replay(revisions: &[Revision], order: &[usize]) -> Vec<Error> {
     errors
 }
 
-fn run_section(db: &Memory, rev: &Revision, section: &Section, name: &'static str, failed: &mut bool, errors: &mut Vec<Error>) {
+fn run_section(
+    db: &Memory,
+    rev: &Revision,
+    section: &Section,
+    name: &'static str,
+    failed: &mut bool,
+    errors: &mut Vec<Error>,
+) {
     for statement in &section.statements {
         let sql = section.statement_sql(statement);
         let Err(failure) = db.run(sql, !prepare_only(sql)) else {
@@ -228,7 +251,9 @@ mod tests {
         files
             .iter()
             .map(|(id, parent, up, down)| {
-                let mut text = format!("-- revision: {id}\n-- down_revision: {parent}\n-- migrate:upgrade\n{up}\n");
+                let mut text = format!(
+                    "-- revision: {id}\n-- down_revision: {parent}\n-- migrate:upgrade\n{up}\n"
+                );
                 if let Some(down) = down {
                     text.push_str(&format!("-- migrate:downgrade\n{down}\n"));
                 }
@@ -240,13 +265,21 @@ mod tests {
     fn run(files: &[(&str, &str, &str, Option<&str>)]) -> Vec<String> {
         let revs = revisions(files);
         let graph = RevisionGraph::from_revisions(&revs).unwrap();
-        replay(&revs, graph.topological_order()).iter().map(ToString::to_string).collect()
+        replay(&revs, graph.topological_order())
+            .iter()
+            .map(ToString::to_string)
+            .collect()
     }
 
     #[test]
     fn accepts_a_valid_chain_with_triggers_and_pragmas() {
         let errors = run(&[
-            ("a", "none", "PRAGMA foreign_keys = ON;\nCREATE TABLE t (id INTEGER PRIMARY KEY, n INT);", Some("DROP TABLE t;")),
+            (
+                "a",
+                "none",
+                "PRAGMA foreign_keys = ON;\nCREATE TABLE t (id INTEGER PRIMARY KEY, n INT);",
+                Some("DROP TABLE t;"),
+            ),
             (
                 "b",
                 "a",
@@ -261,16 +294,35 @@ mod tests {
     fn missing_table_is_caught_at_its_line() {
         let errors = run(&[
             ("a", "none", "CREATE TABLE t (id INT);", None),
-            ("b", "a", "CREATE TABLE u (id INT);\nINSERT INTO missing SELECT id FROM t;", None),
+            (
+                "b",
+                "a",
+                "CREATE TABLE u (id INT);\nINSERT INTO missing SELECT id FROM t;",
+                None,
+            ),
         ]);
         assert_eq!(errors.len(), 1, "{errors:?}");
-        assert!(errors[0].starts_with("m/b.sql:5:13: SQL error in the upgrade section (SQLite): no such table: missing"), "{}", errors[0]);
+        assert!(
+            errors[0].starts_with(
+                "m/b.sql:5:13: SQL error in the upgrade section (SQLite): no such table: missing"
+            ),
+            "{}",
+            errors[0]
+        );
     }
 
     #[test]
     fn downgrade_runs_against_the_upgraded_schema() {
-        let errors = run(&[("a", "none", "CREATE TABLE t (id INT);", Some("DROP TABLE tt;"))]);
-        assert!(errors[0].contains("downgrade section (SQLite): no such table: tt"), "{errors:?}");
+        let errors = run(&[(
+            "a",
+            "none",
+            "CREATE TABLE t (id INT);",
+            Some("DROP TABLE tt;"),
+        )]);
+        assert!(
+            errors[0].contains("downgrade section (SQLite): no such table: tt"),
+            "{errors:?}"
+        );
     }
 
     #[test]

@@ -1,0 +1,1 @@
+//! Real-world SQL: valid statements accepted, typos rejected.

@@ -184,11 +184,12 @@ pub fn split_statements(sql: &str, first_line: u32) -> Vec<Statement> {
                 is_trigger = true;
             }
             let begin = word.eq_ignore_ascii_case("BEGIN");
-            if begin && is_trigger {
-                depth += 1;
-            } else if word.eq_ignore_ascii_case("ATOMIC") && previous_word_begin {
-                depth += 1;
-            } else if depth > 0 && word.eq_ignore_ascii_case("CASE") {
+            // A block opens at a trigger's BEGIN or at BEGIN ATOMIC; inside
+            // one, CASE … END nests.
+            let opens = (begin && is_trigger)
+                || (word.eq_ignore_ascii_case("ATOMIC") && previous_word_begin)
+                || (depth > 0 && word.eq_ignore_ascii_case("CASE"));
+            if opens {
                 depth += 1;
             } else if depth > 0 && word.eq_ignore_ascii_case("END") {
                 depth -= 1;

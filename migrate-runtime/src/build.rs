@@ -6,10 +6,8 @@
 //! `embed_migrations!` therefore refuses to compile without it.
 //!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     migrate_runtime::build::watch("migrations");
-//! }
+//! // build.rs, in `fn main`:
+//! migrate_runtime::build::watch("migrations");
 //! ```
 //!
 //! with, in `Cargo.toml` (no database driver is built for the build script):

@@ -80,7 +80,7 @@ pub enum Error {
         outcome: String,
         /// The database error.
         #[source]
-        source: sqlx::Error,
+        source: Box<sqlx::Error>,
     },
 
     /// Another migrator held the lock for longer than the timeout.
@@ -114,13 +114,16 @@ pub enum Error {
         context: String,
         /// The database error.
         #[source]
-        source: sqlx::Error,
+        source: Box<sqlx::Error>,
     },
 }
 
 impl Error {
     pub(crate) fn db(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> Error {
         let context = context.into();
-        move |source| Error::Database { context, source }
+        move |source| Error::Database {
+            context,
+            source: Box::new(source),
+        }
     }
 }

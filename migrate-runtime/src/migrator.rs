@@ -409,7 +409,7 @@ impl Migrator {
                             "the revision was rolled back and the database remains at {}",
                             self.describe(graph, &applied)
                         ),
-                        source,
+                        source: Box::new(source),
                     });
                 }
                 let duration_ms = millis(started);
@@ -504,7 +504,7 @@ impl Migrator {
                         "this revision is not transactional: statements 1 to {k} ran and were not undone, and it is recorded as `{failed}` in `{table}`; before it, the database was at {}. Finish or undo it by hand, then run `migrate stamp`",
                         self.describe(graph, applied)
                     ),
-                    source,
+                    source: Box::new(source),
                 });
             }
             conn.update_row(table, rev.id, running, k as i64 + 1, millis(started))

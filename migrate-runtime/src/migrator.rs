@@ -240,52 +240,39 @@ impl Migrator {
     /// # Ok(()) }
     /// ```
     pub async fn upgrade<D: Database>(&self, db: &D, target: impl IntoTarget) -> Result<Report> {
-        let target = target.into_target()?;
-        let graph = self.graph()?;
-        let started = Instant::now();
-        let mut conn = db.__session().await?;
-        conn.lock(self.version_table, self.lock_timeout).await?;
-        let result = async {
-            conn.ensure_history(self.version_table).await?;
-            let rows = conn.read_history(self.version_table).await?;
-            let applied = self.check_history(graph, &rows)?;
-            let plan = graph.plan_upgrade(&target, &applied)?;
-            self.execute(&mut conn, graph, &plan, applied, next_seq(&rows))
-                .await
-        }
-        .await;
-        self.finish(conn, result, started).await
+        self.run(db, Run::Upgrade(target.into_target()?)).await
     }
 
     /// Undoes every applied revision after the target, newest first.
     pub async fn downgrade<D: Database>(&self, db: &D, target: impl IntoTarget) -> Result<Report> {
-        let target = target.into_target()?;
-        let graph = self.graph()?;
-        let started = Instant::now();
-        let mut conn = db.__session().await?;
-        conn.lock(self.version_table, self.lock_timeout).await?;
-        let result = async {
-            let rows = conn.read_history(self.version_table).await?;
-            let applied = self.check_history(graph, &rows)?;
-            let plan = graph.plan_downgrade(&target, &applied)?;
-            self.execute(&mut conn, graph, &plan, applied, next_seq(&rows))
-                .await
-        }
-        .await;
-        self.finish(conn, result, started).await
+        self.run(db, Run::Downgrade(target.into_target()?)).await
     }
 
     /// Runs an explicit plan under the lock (used by the test helpers).
     pub(crate) async fn run_plan<D: Database>(&self, db: &D, plan: &Plan) -> Result<Report> {
+        self.run(db, Run::Plan(plan)).await
+    }
+
+    /// Takes the lock, reads and checks the history under it, plans, executes.
+    async fn run<D: Database>(&self, db: &D, run: Run<'_>) -> Result<Report> {
         let graph = self.graph()?;
         let started = Instant::now();
         let mut conn = db.__session().await?;
         conn.lock(self.version_table, self.lock_timeout).await?;
         let result = async {
-            conn.ensure_history(self.version_table).await?;
+            // A downgrade of a database that never migrated has nothing to
+            // record: it does not create the table.
+            if !matches!(run, Run::Downgrade(_)) {
+                conn.ensure_history(self.version_table).await?;
+            }
             let rows = conn.read_history(self.version_table).await?;
             let applied = self.check_history(graph, &rows)?;
-            self.execute(&mut conn, graph, plan, applied, next_seq(&rows))
+            let plan = match &run {
+                Run::Upgrade(target) => graph.plan_upgrade(target, &applied)?,
+                Run::Downgrade(target) => graph.plan_downgrade(target, &applied)?,
+                Run::Plan(plan) => (*plan).clone(),
+            };
+            self.execute(&mut conn, graph, &plan, applied, next_seq(&rows))
                 .await
         }
         .await;
@@ -737,6 +724,13 @@ impl Migrator {
         let mut conn = db.__session().await?;
         conn.schema_fingerprint(self.version_table).await
     }
+}
+
+/// What a locked run does.
+enum Run<'a> {
+    Upgrade(Target),
+    Downgrade(Target),
+    Plan(&'a Plan),
 }
 
 /// What `execute` did.

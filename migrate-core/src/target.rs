@@ -614,3 +614,151 @@ mod tests {
         assert!(after[0] && after[1] && after[2]);
     }
 }
+
+/// Plans over random graphs: orders and round trips hold for every case.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::graph::tests::graph;
+
+    /// xorshift64*: deterministic, no dependency.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// A random DAG of `n` revisions (parents and depends_on among earlier
+    /// ones), closed by a merge of every head so there is one head.
+    fn random_spec(rng: &mut Rng, n: usize) -> String {
+        let mut entries = Vec::new();
+        let mut has_child = vec![false; n];
+        for i in 0..n {
+            let mut parents = Vec::new();
+            if i > 0 && rng.below(8) != 0 {
+                let p = rng.below(i);
+                parents.push(p);
+                if i > 1 && rng.below(4) == 0 {
+                    let q = rng.below(i);
+                    if q != p {
+                        parents.push(q);
+                    }
+                }
+            }
+            let mut deps = Vec::new();
+            if i > 2 && rng.below(6) == 0 {
+                let d = rng.below(i);
+                if !parents.contains(&d) {
+                    deps.push(d);
+                }
+            }
+            for &p in &parents {
+                has_child[p] = true;
+            }
+            let list = |v: &[usize]| {
+                v.iter()
+                    .map(|p| format!("n{p}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            entries.push(format!("n{i}:{}:{}", list(&parents), list(&deps)));
+        }
+        let heads: Vec<String> = (0..n)
+            .filter(|&i| !has_child[i])
+            .map(|i| format!("n{i}"))
+            .collect();
+        if heads.len() > 1 {
+            entries.push(format!("merge:{}", heads.join(",")));
+        }
+        entries.join(" ")
+    }
+
+    fn assert_ordered(g: &RevisionGraph, before: &[bool], steps: &[usize], upgrade: bool) {
+        let mut state = before.to_vec();
+        for &i in steps {
+            let needs: Vec<usize> = g
+                .parents(i)
+                .iter()
+                .chain(g.depends_on(i))
+                .copied()
+                .collect();
+            if upgrade {
+                assert!(!state[i], "{} applied twice", g.id(i));
+                assert!(
+                    needs.iter().all(|&p| state[p]),
+                    "{} runs before what it needs",
+                    g.id(i)
+                );
+                state[i] = true;
+            } else {
+                assert!(state[i], "{} undone while not applied", g.id(i));
+                let after = (0..g.len()).filter(|&c| {
+                    state[c] && (g.parents(c).contains(&i) || g.depends_on(c).contains(&i))
+                });
+                assert_eq!(after.count(), 0, "{} undone before what needs it", g.id(i));
+                state[i] = false;
+            }
+        }
+    }
+
+    #[test]
+    fn upgrade_and_downgrade_plans_respect_order_and_round_trip() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for case in 0..300 {
+            let n = 2 + rng.below(25);
+            let spec = random_spec(&mut rng, n);
+            let g = graph(&spec).unwrap_or_else(|e| panic!("case {case}: {spec}: {e:?}"));
+            let a = rng.below(g.len());
+            let start = g.ancestors_inclusive(&[a]);
+
+            let up = g.plan_upgrade(&Target::Head, &start).unwrap();
+            assert_ordered(&g, &start, &up.steps, true);
+            let mut at_head = start.clone();
+            for &i in &up.steps {
+                at_head[i] = true;
+            }
+            assert!(
+                at_head.iter().all(|&x| x),
+                "case {case}: head needs every revision"
+            );
+
+            let target = Target::Revision(g.id(a).to_owned());
+            let down = g.plan_downgrade(&target, &at_head).unwrap();
+            assert_ordered(&g, &at_head, &down.steps, false);
+            let mut back = at_head.clone();
+            for &i in &down.steps {
+                back[i] = false;
+            }
+            let after_a = g.descendants(&[a]);
+            for i in 0..g.len() {
+                assert_eq!(
+                    back[i],
+                    !after_a[i],
+                    "case {case}: {spec}: {} after downgrade to {}",
+                    g.id(i),
+                    g.id(a)
+                );
+            }
+            // `depends_on` targets are heads of their own branches, so `a` is
+            // one head of its ancestry, not necessarily the only one.
+            assert!(g.current_heads(&start).contains(&a), "case {case}");
+
+            // Upgrading again restores the head state exactly.
+            let again = g.plan_upgrade(&Target::Head, &back).unwrap();
+            assert_ordered(&g, &back, &again.steps, true);
+            assert_eq!(again.steps.len(), down.steps.len(), "case {case}");
+
+            // Down to base and back up.
+            let base = g.plan_downgrade(&Target::Base, &at_head).unwrap();
+            assert_eq!(base.steps.len(), g.len());
+            assert_ordered(&g, &at_head, &base.steps, false);
+        }
+    }
+}

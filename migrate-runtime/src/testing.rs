@@ -5,7 +5,12 @@
 //! # static MIGRATOR: migrate_runtime::Migrator = migrate_runtime::embed_migrations!("../migrations", require_build_script = false);
 //! #[tokio::test]
 //! async fn migrations_round_trip() {
-//!     let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+//!     // One connection: every connection to `sqlite::memory:` is its own database.
+//!     let pool = sqlx::sqlite::SqlitePoolOptions::new()
+//!         .max_connections(1)
+//!         .connect("sqlite::memory:")
+//!         .await
+//!         .unwrap();
 //!     migrate_runtime::testing::assert_single_head(&MIGRATOR).unwrap();
 //!     migrate_runtime::testing::upgrade_base_to_head(&MIGRATOR, &pool).await.unwrap();
 //!     migrate_runtime::testing::round_trip(&MIGRATOR, &pool).await.unwrap();

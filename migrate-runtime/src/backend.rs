@@ -172,6 +172,56 @@ impl<DB: sqlx::Database> Drop for Session<DB> {
 const HISTORY_COLUMNS: &str =
     "revision, checksum, applied_at, duration_ms, state, statements_done, seq";
 
+/// `CREATE TABLE IF NOT EXISTS` of the history table, shared by the
+/// backends and the offline script (`crate::offline`).
+pub(crate) fn create_history_sql(dialect: migrate_core::Dialect, table: &str) -> String {
+    match dialect {
+        migrate_core::Dialect::Postgres => format!(
+            "CREATE TABLE IF NOT EXISTS {} (\
+             revision TEXT PRIMARY KEY, \
+             checksum TEXT NOT NULL, \
+             applied_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(), \
+             duration_ms BIGINT NOT NULL DEFAULT 0, \
+             state TEXT NOT NULL DEFAULT 'applied', \
+             statements_done BIGINT NOT NULL DEFAULT 0, \
+             seq BIGINT NOT NULL, \
+             message TEXT)",
+            quote_table(table)
+        ),
+        migrate_core::Dialect::Sqlite => format!(
+            "CREATE TABLE IF NOT EXISTS {} (\
+             revision TEXT PRIMARY KEY NOT NULL, \
+             checksum TEXT NOT NULL, \
+             applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')), \
+             duration_ms INTEGER NOT NULL DEFAULT 0, \
+             state TEXT NOT NULL DEFAULT 'applied', \
+             statements_done INTEGER NOT NULL DEFAULT 0, \
+             seq INTEGER NOT NULL, \
+             message TEXT)",
+            quote_table(table)
+        ),
+    }
+}
+
+/// `INSERT` of one history row. `values` are SQL expressions for revision,
+/// checksum, duration_ms, state, statements_done, seq and message, in that
+/// order: bind placeholders online, literals in the offline script.
+pub(crate) fn insert_row_sql(table: &str, values: [&str; 7]) -> String {
+    format!(
+        "INSERT INTO {} (revision, checksum, duration_ms, state, statements_done, seq, message) VALUES ({})",
+        quote_table(table),
+        values.join(", ")
+    )
+}
+
+/// `DELETE` of one history row; `revision` is a placeholder or a literal.
+pub(crate) fn delete_row_sql(table: &str, revision: &str) -> String {
+    format!(
+        "DELETE FROM {} WHERE revision = {revision}",
+        quote_table(table)
+    )
+}
+
 #[cfg(feature = "postgres")]
 mod postgres {
     use super::*;
@@ -286,18 +336,7 @@ mod postgres {
                 .await
                 .map_err(Error::db("looking for the history table"))?;
             if !exists {
-                let sql = format!(
-                    "CREATE TABLE IF NOT EXISTS {} (\
-                     revision TEXT PRIMARY KEY, \
-                     checksum TEXT NOT NULL, \
-                     applied_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(), \
-                     duration_ms BIGINT NOT NULL DEFAULT 0, \
-                     state TEXT NOT NULL DEFAULT 'applied', \
-                     statements_done BIGINT NOT NULL DEFAULT 0, \
-                     seq BIGINT NOT NULL, \
-                     message TEXT)",
-                    quote_table(table)
-                );
+                let sql = create_history_sql(migrate_core::Dialect::Postgres, table);
                 self.exec(&sql)
                     .await
                     .map_err(Error::db(format!("creating the history table `{table}`")))?;
@@ -340,10 +379,7 @@ mod postgres {
         }
 
         async fn insert_row(&mut self, table: &str, row: &NewRow<'_>) -> Result<()> {
-            let sql = format!(
-                "INSERT INTO {} (revision, checksum, duration_ms, state, statements_done, seq, message) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                quote_table(table)
-            );
+            let sql = insert_row_sql(table, ["$1", "$2", "$3", "$4", "$5", "$6", "$7"]);
             sqlx::query(&sql)
                 .bind(row.revision)
                 .bind(row.checksum)
@@ -387,7 +423,7 @@ mod postgres {
         }
 
         async fn delete_row(&mut self, table: &str, revision: &str) -> Result<()> {
-            let sql = format!("DELETE FROM {} WHERE revision = $1", quote_table(table));
+            let sql = delete_row_sql(table, "$1");
             sqlx::query(&sql)
                 .bind(revision)
                 .execute(&mut *self.conn)
@@ -551,18 +587,7 @@ mod sqlite {
         }
 
         async fn ensure_history(&mut self, table: &str) -> Result<()> {
-            let sql = format!(
-                "CREATE TABLE IF NOT EXISTS {} (\
-                 revision TEXT PRIMARY KEY NOT NULL, \
-                 checksum TEXT NOT NULL, \
-                 applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')), \
-                 duration_ms INTEGER NOT NULL DEFAULT 0, \
-                 state TEXT NOT NULL DEFAULT 'applied', \
-                 statements_done INTEGER NOT NULL DEFAULT 0, \
-                 seq INTEGER NOT NULL, \
-                 message TEXT)",
-                quote_table(table)
-            );
+            let sql = create_history_sql(migrate_core::Dialect::Sqlite, table);
             self.exec(&sql)
                 .await
                 .map_err(Error::db(format!("creating the history table `{table}`")))
@@ -604,10 +629,7 @@ mod sqlite {
         }
 
         async fn insert_row(&mut self, table: &str, row: &NewRow<'_>) -> Result<()> {
-            let sql = format!(
-                "INSERT INTO {} (revision, checksum, duration_ms, state, statements_done, seq, message) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                quote_table(table)
-            );
+            let sql = insert_row_sql(table, ["?"; 7]);
             sqlx::query(&sql)
                 .bind(row.revision)
                 .bind(row.checksum)
@@ -651,7 +673,7 @@ mod sqlite {
         }
 
         async fn delete_row(&mut self, table: &str, revision: &str) -> Result<()> {
-            let sql = format!("DELETE FROM {} WHERE revision = ?", quote_table(table));
+            let sql = delete_row_sql(table, "?");
             sqlx::query(&sql)
                 .bind(revision)
                 .execute(&mut *self.conn)

@@ -62,7 +62,11 @@ mod error;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 mod migrator;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub mod offline;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub mod testing;
+mod url;
+pub use url::DatabaseUrl;
 
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use backend::{Database, HistoryEntry};

@@ -1,0 +1,340 @@
+//! The command line: one `Command` enum of Alembic's verbs, shared option
+//! groups flattened in. Doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The `--help` section listing exit codes (also in the README).
+pub(crate) const EXIT_CODES_HELP: &str = "\
+Exit status:
+  0  success
+  1  the command failed: a migration or database error, a problem in the
+     migration directory (`check`), a refused request (several heads, a
+     revision that is not a head, a database not at head with --check-heads)
+  2  bad invocation or configuration: unknown option or command, invalid
+     target syntax, unreadable migrate.toml or .env, missing migration
+     directory, no database URL, --autogenerate (not available yet)
+
+Database URL, first found wins: --database-url, DATABASE_URL,
+POSTGRES_USER/POSTGRES_PASSWORD/POSTGRES_HOST/POSTGRES_PORT/POSTGRES_DB,
+`database_url` in migrate.toml. A .env file in the working directory is read
+first (it never overrides variables that are already set). The password is
+never printed.
+
+Targets: head, heads, base, a full or partial revision id, a branch label,
++N, -N, REV+N, REV-N, LABEL@head, LABEL@base.
+
+MIGRATE_LOG=debug (a tracing filter) logs what the runtime and the driver do
+on stderr, password scrubbed.";
+
+/// Alembic's workflow for Rust: revisions with parents, upgrade and downgrade
+/// to any target, current/history/stamp/merge, over a migration directory
+/// that `embed_migrations!` also checks at compile time.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "migrate", version, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    /// `--config`.
+    #[command(flatten)]
+    pub config: ConfigOptions,
+    /// `--database-url`.
+    #[command(flatten)]
+    pub database: DatabaseOptions,
+    /// `--color`.
+    #[command(flatten)]
+    pub color: ColorOptions,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Which `migrate.toml` to read.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigOptions {
+    /// Path to the config file; the migration directory named in it is
+    /// relative to the file [default: ./migrate.toml, optional]
+    #[arg(
+        long,
+        value_name = "PATH",
+        global = true,
+        help_heading = "Global options"
+    )]
+    pub config: Option<PathBuf>,
+}
+
+/// Which database to talk to.
+#[derive(Debug, Clone, Default, Args)]
+pub struct DatabaseOptions {
+    /// Database URL (postgres://user:password@host:port/db or sqlite://file.db);
+    /// otherwise DATABASE_URL, the POSTGRES_* variables, then migrate.toml
+    #[arg(
+        long,
+        value_name = "URL",
+        global = true,
+        help_heading = "Global options"
+    )]
+    pub database_url: Option<String>,
+}
+
+/// When to use colour.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ColorOptions {
+    /// Colour output: auto (only on a terminal, unless NO_COLOR is set),
+    /// always or never
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, global = true, help_heading = "Global options")]
+    pub color: ColorChoice,
+}
+
+/// `--color` values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when the stream is a terminal and NO_COLOR is unset.
+    #[default]
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// `graph --format` values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// A `git log --graph`-like drawing.
+    #[default]
+    Text,
+    /// Graphviz DOT (`migrate graph --format dot | dot -Tsvg > graph.svg`).
+    Dot,
+    /// A Mermaid flowchart, for Markdown docs.
+    Mermaid,
+}
+
+/// Alembic's commands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Create migrate.toml, the migration directory and an empty schema.sql
+    ///
+    /// Files go next to the config file (--config, default ./migrate.toml);
+    /// refuses to touch an existing migrate.toml or a non-empty directory.
+    Init {
+        /// Migration directory to create, relative to the config file
+        #[arg(value_name = "DIR", default_value = "migrations")]
+        directory: PathBuf,
+    },
+
+    /// Create a new revision file, based on the single head
+    Revision(RevisionArgs),
+
+    /// Upgrade the database to a later revision
+    ///
+    /// Prints one line per revision applied. With --sql, prints the SQL
+    /// script instead (from base, or FROM:TO) without connecting.
+    Upgrade {
+        /// Target revision (head, heads, +1, a revision id, LABEL@head…), or
+        /// FROM:TO with --sql
+        #[arg(value_name = "TARGET", allow_negative_numbers = true)]
+        target: String,
+        /// Print the SQL script (statements, history-table changes,
+        /// transactions) instead of running it; no database is touched
+        #[arg(long)]
+        sql: bool,
+    },
+
+    /// Revert the database to an earlier revision
+    ///
+    /// Prints one line per revision reverted. With --sql, prints the script
+    /// from every head (or FROM:TO) without connecting.
+    Downgrade {
+        /// Target revision (-1, base, a revision id, LABEL@base…), or FROM:TO
+        /// with --sql
+        #[arg(value_name = "TARGET", allow_negative_numbers = true)]
+        target: String,
+        /// Print the SQL script instead of running it; no database is touched
+        #[arg(long)]
+        sql: bool,
+    },
+
+    /// Show the revision(s) the database is at
+    Current {
+        /// Show each revision in full
+        #[arg(short, long)]
+        verbose: bool,
+        /// Fail (exit 1) unless the database is at every head
+        #[arg(long)]
+        check_heads: bool,
+    },
+
+    /// List revisions, newest first
+    History {
+        /// Show each revision in full
+        #[arg(short, long)]
+        verbose: bool,
+        /// Only revisions in this range, START:END (either may be empty); each is a
+        /// revision, base, head(s), current, or relative (-3:current)
+        #[arg(
+            short = 'r',
+            long = "rev-range",
+            value_name = "RANGE",
+            allow_hyphen_values = true
+        )]
+        rev_range: Option<String>,
+        /// Mark the database's current revisions (needs a database URL)
+        #[arg(short = 'i', long)]
+        indicate_current: bool,
+    },
+
+    /// Show the head revisions
+    Heads {
+        /// Show each revision in full
+        #[arg(short, long)]
+        verbose: bool,
+    },
+
+    /// Show the branch points: revisions with more than one child
+    Branches {
+        /// Show each revision in full
+        #[arg(short, long)]
+        verbose: bool,
+    },
+
+    /// Show one revision: header, file and SQL
+    Show {
+        /// Revision id, unambiguous prefix, branch label, head or base
+        #[arg(value_name = "REV")]
+        revision: String,
+    },
+
+    /// Record revisions as applied without running their SQL
+    ///
+    /// For a database whose schema already matches (created before migrate
+    /// was adopted), or to repair the history after manual fixes.
+    Stamp {
+        /// Target revision(s); the history ends up exactly at these
+        #[arg(value_name = "TARGET", required = true, allow_negative_numbers = true)]
+        targets: Vec<String>,
+        /// Delete the whole history first (also forgets revisions this
+        /// directory does not know)
+        #[arg(long)]
+        purge: bool,
+    },
+
+    /// Create a merge revision that joins two or more revisions (usually
+    /// the heads left by parallel branches)
+    Merge {
+        /// Message of the merge revision
+        #[arg(short, long, value_name = "MSG")]
+        message: String,
+        /// Revisions to merge, or `heads` for every head
+        #[arg(value_name = "REV", required = true)]
+        revisions: Vec<String>,
+        /// Use this revision id instead of a generated one
+        #[arg(long, value_name = "ID")]
+        rev_id: Option<String>,
+        /// Branch label of the merge revision
+        #[arg(long, value_name = "LABEL")]
+        branch_label: Option<String>,
+    },
+
+    /// Check the migration directory: headers, chain, heads and SQL syntax
+    /// (everything embed_migrations! checks); exit 1 listing every problem
+    Check,
+
+    /// Draw the revision graph (heads on top, branches, merge points, the
+    /// database's current revisions when a URL is available)
+    Graph {
+        /// Output format
+        #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
+        format: GraphFormat,
+    },
+}
+
+/// `migrate revision`.
+#[derive(Debug, Clone, Args)]
+pub struct RevisionArgs {
+    /// Message of the revision (also the file name's slug)
+    #[arg(short, long, value_name = "MSG")]
+    pub message: String,
+    /// Base the revision on this revision instead of the single head (a
+    /// revision, LABEL@head, or base for a new independent branch)
+    #[arg(long, value_name = "REV")]
+    pub head: Option<String>,
+    /// Allow --head to name a revision that is not a head (starts a branch)
+    #[arg(long, requires = "head")]
+    pub splice: bool,
+    /// Use this revision id instead of a generated one
+    #[arg(long, value_name = "ID")]
+    pub rev_id: Option<String>,
+    /// Revision that must be applied first without being a parent
+    /// (repeatable)
+    #[arg(long, value_name = "REV")]
+    pub depends_on: Vec<String>,
+    /// Branch label of the new revision (for LABEL@head targets)
+    #[arg(long, value_name = "LABEL")]
+    pub branch_label: Option<String>,
+    /// Compare schema.sql with the database and write the SQL (not
+    /// available yet)
+    #[arg(long)]
+    pub autogenerate: bool,
+}
+
+/// The subcommands an application can mount on its own binary to migrate
+/// with its embedded revision table (see [`run_embedded`](crate::run_embedded)).
+#[derive(Debug, Clone, Subcommand)]
+pub enum EmbeddedCommand {
+    /// Show the revision(s) the database is at
+    Current {
+        /// Show each revision in full
+        #[arg(short, long)]
+        verbose: bool,
+        /// Fail (exit 1) unless the database is at every head
+        #[arg(long)]
+        check_heads: bool,
+    },
+    /// Upgrade the database to a later revision
+    Upgrade {
+        /// Target revision (head, heads, +1, a revision id…), or FROM:TO with --sql
+        #[arg(value_name = "TARGET", allow_negative_numbers = true)]
+        target: String,
+        /// Print the SQL script instead of running it
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Revert the database to an earlier revision
+    Downgrade {
+        /// Target revision (-1, base, a revision id…), or FROM:TO with --sql
+        #[arg(value_name = "TARGET", allow_negative_numbers = true)]
+        target: String,
+        /// Print the SQL script instead of running it
+        #[arg(long)]
+        sql: bool,
+    },
+    /// List revisions, newest first
+    History {
+        /// Show each revision in full
+        #[arg(short, long)]
+        verbose: bool,
+        /// Only revisions in this range, START:END (either may be empty)
+        #[arg(
+            short = 'r',
+            long = "rev-range",
+            value_name = "RANGE",
+            allow_hyphen_values = true
+        )]
+        rev_range: Option<String>,
+        /// Mark the database's current revisions
+        #[arg(short = 'i', long)]
+        indicate_current: bool,
+    },
+    /// Record revisions as applied without running their SQL
+    Stamp {
+        /// Target revision(s)
+        #[arg(value_name = "TARGET", required = true, allow_negative_numbers = true)]
+        targets: Vec<String>,
+        /// Delete the whole history first
+        #[arg(long)]
+        purge: bool,
+    },
+    /// Check that the database agrees with this binary: no unknown, edited
+    /// or half-applied revisions, nothing pending; exit 1 otherwise
+    Check,
+}

@@ -1,0 +1,325 @@
+//! Commands that run against a database through a `Migrator`, shared by the
+//! `migrate` binary (directory loaded at run time) and `run_embedded` (the
+//! application's embedded table): same lock, same history table.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use anyhow::bail;
+use migrate_core::{Dialect, Direction, Target};
+use migrate_runtime::{DatabaseUrl, Migrator, offline};
+
+use crate::error::{Problems, Usage};
+use crate::output::Ui;
+use crate::progress::{self, Verb};
+use crate::project::{Pool, on_pool};
+use crate::show::{self, current_from_rows};
+use crate::tree::Tree;
+
+/// `upgrade TARGET` against the database.
+pub(crate) async fn upgrade(
+    ui: &Arc<Ui>,
+    migrator: &Migrator,
+    pool: &Pool,
+    target: &str,
+) -> anyhow::Result<()> {
+    run(ui, migrator, pool, target, Verb::Upgrade).await
+}
+
+/// `downgrade TARGET` against the database.
+pub(crate) async fn downgrade(
+    ui: &Arc<Ui>,
+    migrator: &Migrator,
+    pool: &Pool,
+    target: &str,
+) -> anyhow::Result<()> {
+    run(ui, migrator, pool, target, Verb::Downgrade).await
+}
+
+async fn run(
+    ui: &Arc<Ui>,
+    migrator: &Migrator,
+    pool: &Pool,
+    target: &str,
+    verb: Verb,
+) -> anyhow::Result<()> {
+    if target.contains(':') {
+        return Err(Usage(format!(
+            "`{target}`: FROM:TO ranges are for --sql (offline scripts); give one target to run against the database"
+        ))
+        .into());
+    }
+    let target = Target::parse(target)?;
+    let graph = migrator.graph()?;
+    // The expected steps, only for the progress line: the run plans again
+    // under its lock and is the authority.
+    let plan = match on_pool!(pool, p => migrator.history(p).await) {
+        Ok(rows) => {
+            let mut applied = vec![false; graph.len()];
+            let mut known = true;
+            for row in rows.iter().filter(|r| r.is_complete()) {
+                match graph.find(&row.revision) {
+                    Some(i) => applied[i] = true,
+                    None => known = false,
+                }
+            }
+            let plan = match verb {
+                Verb::Upgrade => graph.plan_upgrade(&target, &applied),
+                Verb::Downgrade => graph.plan_downgrade(&target, &applied),
+            };
+            plan.ok().filter(|_| known).map(|p| {
+                p.steps
+                    .iter()
+                    .map(|&i| graph.id(i).to_owned())
+                    .collect::<Vec<_>>()
+            })
+        }
+        Err(_) => None,
+    };
+    let messages = messages(migrator);
+    let (result, printed) = progress::run(ui, verb, messages, plan, async {
+        match verb {
+            Verb::Upgrade => on_pool!(pool, p => migrator.upgrade(p, target.clone()).await),
+            Verb::Downgrade => on_pool!(pool, p => migrator.downgrade(p, target.clone()).await),
+        }
+    })
+    .await;
+    let report = result?;
+    printed.finish(&report.revisions);
+    if printed.stdout_closed() {
+        return Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe).into());
+    }
+    let at = describe(migrator, &report.current);
+    if report.revisions.is_empty() {
+        ui.line(format!("Nothing to do: the database is at {at}"))?;
+    } else {
+        ui.line(format!(
+            "Now at {at} ({} revision{} in {} ms)",
+            report.revisions.len(),
+            if report.revisions.len() == 1 { "" } else { "s" },
+            report.elapsed.as_millis()
+        ))?;
+    }
+    Ok(())
+}
+
+fn messages(migrator: &Migrator) -> HashMap<String, Option<String>> {
+    migrator
+        .revisions()
+        .iter()
+        .map(|r| (r.id().to_owned(), r.message().map(str::to_owned)))
+        .collect()
+}
+
+/// `base`, or the ids with `(head)` where they are heads of the graph.
+fn describe(migrator: &Migrator, ids: &[&str]) -> String {
+    if ids.is_empty() {
+        return "base".into();
+    }
+    let heads: HashSet<&str> = migrator
+        .graph()
+        .map(|g| g.heads().iter().map(|&h| g.id(h)).collect())
+        .unwrap_or_default();
+    ids.iter()
+        .map(|id| {
+            if heads.contains(id) {
+                format!("{id} (head)")
+            } else {
+                (*id).to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `current [--verbose] [--check-heads]`.
+pub(crate) async fn current(
+    ui: &Ui,
+    migrator: &Migrator,
+    pool: &Pool,
+    url: &DatabaseUrl,
+    verbose: bool,
+    check_heads: bool,
+) -> anyhow::Result<()> {
+    let heads = on_pool!(pool, p => migrator.current(p).await)?;
+    let tree = Tree::from_embedded(migrator.revisions());
+    let current: HashSet<usize> = heads.iter().filter_map(|id| tree.find(id)).collect();
+    if verbose {
+        ui.line(format!("Current revision(s) for {url}:"))?;
+    }
+    if heads.is_empty() {
+        ui.note("No revision applied: the database is at base");
+    }
+    for (k, id) in heads.iter().enumerate() {
+        let Some(i) = tree.find(id) else { continue };
+        if verbose {
+            if k > 0 {
+                ui.line("")?;
+            }
+            for line in show::entry(&tree, i, &current, &ui.out) {
+                ui.line(line)?;
+            }
+        } else {
+            ui.line(show::annotated_id(&tree, i, &HashSet::new(), &ui.out))?;
+        }
+    }
+    if check_heads {
+        let all: HashSet<usize> = tree.heads().iter().copied().collect();
+        if current != all {
+            bail!(
+                "Target database is not up to date: it is at {}, the heads are {}; run `migrate upgrade heads`",
+                describe(migrator, &heads),
+                tree.names(tree.heads())
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `stamp TARGET... [--purge]`.
+pub(crate) async fn stamp(
+    ui: &Ui,
+    migrator: &Migrator,
+    pool: &Pool,
+    targets: &[String],
+    purge: bool,
+) -> anyhow::Result<()> {
+    for t in targets {
+        Target::parse(t)?;
+    }
+    let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
+    let report = on_pool!(pool, p => migrator.stamp(p, &targets, purge).await)?;
+    let messages = messages(migrator);
+    let line = |verb: &str, id: &str| {
+        let mut line = format!("{verb} {}", ui.out.id(id));
+        if let Some(Some(m)) = messages.get(id) {
+            line.push(' ');
+            line.push_str(m);
+        }
+        line
+    };
+    for id in &report.removed {
+        ui.line(line("Unstamped", id))?;
+    }
+    for id in &report.added {
+        ui.line(line("Stamped", id))?;
+    }
+    ui.line(format!("Now at {}", describe(migrator, &report.current)))?;
+    Ok(())
+}
+
+/// The database's current revisions on `tree`, read from the history table
+/// alone (no checks), for `history --indicate-current` and `graph`.
+pub(crate) async fn current_marks(
+    ui: &Ui,
+    reader: &Migrator,
+    pool: &Pool,
+    tree: &Tree,
+) -> anyhow::Result<HashSet<usize>> {
+    let rows = on_pool!(pool, p => reader.history(p).await)?;
+    let (current, unknown) = current_from_rows(tree, &rows);
+    if !unknown.is_empty() {
+        ui.warn(format!(
+            "the database has revision(s) {} applied that this directory does not contain",
+            unknown.join(", ")
+        ));
+    }
+    Ok(current)
+}
+
+/// `upgrade|downgrade SPEC --sql`: the offline script on stdout.
+pub(crate) fn offline_script(
+    ui: &Ui,
+    migrator: &Migrator,
+    dialect: Dialect,
+    direction: Direction,
+    spec: &str,
+) -> anyhow::Result<()> {
+    let (from, to) = match spec.split_once(':') {
+        Some((from, to)) => (Some(from).filter(|f| !f.is_empty()), to),
+        None => (None, spec),
+    };
+    if to.is_empty() {
+        return Err(Usage(format!(
+            "`{spec}` has no TO; write FROM:TO, e.g. `ae1027a6acf:head`"
+        ))
+        .into());
+    }
+    let plan = offline::plan(migrator, direction, from, to)?;
+    let script = offline::script(dialect, migrator, &plan)?;
+    ui.text(&script)?;
+    Ok(())
+}
+
+/// The embedded `check`: the database agrees with this table.
+pub(crate) async fn check_database(
+    ui: &Ui,
+    migrator: &Migrator,
+    pool: &Pool,
+) -> anyhow::Result<()> {
+    let graph = migrator.graph()?;
+    let rows = on_pool!(pool, p => migrator.history(p).await)?;
+    let mut problems = Vec::new();
+    let mut applied = vec![false; graph.len()];
+    for row in &rows {
+        let Some(i) = graph.find(&row.revision) else {
+            problems.push(format!(
+                "Can't locate revision identified by '{}': the database has it applied but this build does not contain it; run a build that includes it",
+                row.revision
+            ));
+            continue;
+        };
+        let rev = &migrator.revisions()[i];
+        if !row.is_complete() {
+            problems.push(format!(
+                "revision {} ({}) was partly applied ({} of {} statements, state `{}`); finish or undo it by hand, then `stamp`",
+                row.revision,
+                rev.path(),
+                row.statements_done,
+                rev.upgrade().len(),
+                row.state
+            ));
+            continue;
+        }
+        if row.checksum != rev.checksum()
+            && migrate_core::checksum::verify(&row.checksum, rev.upgrade().sql()) != Some(true)
+        {
+            problems.push(format!(
+                "revision {} ({}): the upgrade SQL was edited after it was applied; restore it and put the change in a new revision",
+                row.revision,
+                rev.path()
+            ));
+        }
+        applied[i] = true;
+    }
+    let pending = graph.plan_upgrade(&Target::Heads, &applied)?;
+    if !pending.steps.is_empty() {
+        problems.push(format!(
+            "Target database is not up to date: {} revision(s) pending ({}); run `upgrade heads`",
+            pending.steps.len(),
+            pending
+                .steps
+                .iter()
+                .map(|&i| graph.id(i))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if problems.is_empty() {
+        let heads: Vec<&str> = graph
+            .current_heads(&applied)
+            .iter()
+            .map(|&i| graph.id(i))
+            .collect();
+        ui.line(format!(
+            "The database is up to date: {} revision(s) applied, at {}",
+            applied.iter().filter(|&&a| a).count(),
+            describe(migrator, &heads)
+        ))?;
+        return Ok(());
+    }
+    let count = problems.len();
+    Err(anyhow::Error::new(Problems(problems)).context(format!(
+        "{count} problem(s) between this build and the database"
+    )))
+}

@@ -1,0 +1,344 @@
+//! Commands that write files: `init`, `revision`, `merge`.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context as _, anyhow, bail};
+use migrate_core::is_valid_revision_id;
+
+use crate::args::RevisionArgs;
+use crate::error::Usage;
+use crate::output::Ui;
+use crate::project::Project;
+use crate::show::resolve_label_head;
+use crate::template::{
+    DateTime, NewRevision, new_revision_id, render_file_name, revision_file, slugify,
+};
+use crate::tree::{self, Tree};
+
+/// Alembic's message when `revision` cannot pick a parent.
+const MULTIPLE_HEADS: &str = "Multiple heads are present; please specify the head revision on which the new revision should be based, or perform a merge.";
+
+/// `migrate init [DIR]`.
+pub(crate) fn init(ui: &Ui, config: Option<&Path>, directory: &Path) -> anyhow::Result<()> {
+    let config_path = config.unwrap_or(Path::new(migrate_core::CONFIG_FILE));
+    if config_path.exists() {
+        bail!(
+            "{}: already exists, so this project is set up; edit it, or pass --config to write another",
+            config_path.display()
+        );
+    }
+    let base = config_path.parent().unwrap_or(Path::new(""));
+    let dir = base.join(directory);
+    if dir.is_file() {
+        bail!("{}: is a file; choose a directory name", dir.display());
+    }
+    if dir.is_dir()
+        && std::fs::read_dir(&dir)
+            .with_context(|| format!("{}: cannot read", dir.display()))?
+            .next()
+            .is_some()
+    {
+        bail!(
+            "{}: directory is not empty; choose a new or empty directory (`migrate init DIR`)",
+            dir.display()
+        );
+    }
+    let dir_value = directory.to_string_lossy().replace('\\', "/");
+    if dir_value.is_empty() || dir_value == "." {
+        return Err(Usage(
+            "the migration directory cannot be the config file's own directory; name a subdirectory such as `migrations`".into(),
+        )
+        .into());
+    }
+
+    if !base.as_os_str().is_empty() {
+        std::fs::create_dir_all(base)
+            .with_context(|| format!("{}: cannot create directory", base.display()))?;
+    }
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("{}: cannot create directory", dir.display()))?;
+    // Git does not keep empty directories; list_sql_files skips hidden files.
+    write_new(&dir.join(".gitkeep"), "")?;
+    write_new(config_path, &config_text(&dir_value))?;
+    ui.line(format!("Created {}", config_path.display()))?;
+    ui.line(format!("Created {}/", dir.display()))?;
+    let schema = base.join("schema.sql");
+    if schema.exists() {
+        ui.line(format!("Kept existing {}", schema.display()))?;
+    } else {
+        write_new(
+            &schema,
+            "-- The declared schema (CREATE TABLE …), compared with the database by\n-- `migrate revision --autogenerate` once it is available.\n",
+        )?;
+        ui.line(format!("Created {}", schema.display()))?;
+    }
+    ui.line("")?;
+    ui.line("To embed the migrations in your crate (checked at compile time), add a build script")?;
+    ui.line("so that new migration files rebuild it. In build.rs:")?;
+    ui.line("")?;
+    ui.line("    fn main() {")?;
+    ui.line(format!(
+        "        migrate_runtime::build::watch(\"{dir_value}\");"
+    ))?;
+    ui.line("    }")?;
+    ui.line("")?;
+    ui.line("and in Cargo.toml:")?;
+    ui.line("")?;
+    ui.line("    [build-dependencies]")?;
+    ui.line("    migrate-runtime = { version = \"0.1\", default-features = false }")?;
+    ui.line("")?;
+    ui.line("Then create the first revision: migrate revision -m \"create products table\"")?;
+    Ok(())
+}
+
+fn config_text(directory: &str) -> String {
+    let quoted = directory.replace('\\', "\\\\").replace('"', "\\\"");
+    format!(
+        "# Settings shared by the `migrate` CLI and `embed_migrations!`.\n\
+         \n\
+         # Migration directory, relative to this file.\n\
+         directory = \"{quoted}\"\n\
+         # SQL dialect each statement is checked in when the crate compiles:\n\
+         # \"postgres\", \"sqlite\", \"any\" (either) or \"none\"; or dialects = [\"postgres\", \"sqlite\"] for both.\n\
+         dialect = \"any\"\n\
+         # Table that records the applied revisions.\n\
+         version_table = \"{table}\"\n\
+         # New file names: strftime fields %Y %m %d %H %M %S, {{rev}} and {{slug}}.\n\
+         file_template = \"{template}\"\n\
+         # Last fallback for the database URL, after --database-url, DATABASE_URL and POSTGRES_*.\n\
+         # Keep passwords out of this file: prefer DATABASE_URL or .env.\n\
+         # database_url = \"sqlite://app.db\"\n",
+        table = migrate_core::DEFAULT_VERSION_TABLE,
+        template = migrate_core::DEFAULT_FILE_TEMPLATE,
+    )
+}
+
+fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("{}: cannot create file", path.display()))?;
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("{}: cannot write", path.display()))
+}
+
+/// Loads the tree for writing a revision: every problem except several
+/// heads stops the command, since the new file's parent would be a guess.
+fn tree_for_writing(project: &Project) -> anyhow::Result<Tree> {
+    let loaded = tree::load(&project.dir, &project.display)?;
+    let blocking = loaded.blocking_problems();
+    if !blocking.is_empty() {
+        let errors = migrate_core::Errors::from_vec(blocking.into_iter().cloned().collect())
+            .unwrap_or_else(|| unreachable!("checked non-empty"));
+        return Err(anyhow::Error::new(errors).context(format!(
+            "{} has problems to fix before a new revision can be added",
+            project.display
+        )));
+    }
+    Ok(loaded.tree)
+}
+
+/// `migrate revision`.
+pub(crate) fn revision(ui: &Ui, project: &Project, args: &RevisionArgs) -> anyhow::Result<()> {
+    if args.autogenerate {
+        return Err(Usage(
+            "autogenerate is not available yet; run `migrate revision -m MSG` without --autogenerate and write the upgrade and downgrade SQL by hand".into(),
+        )
+        .into());
+    }
+    let tree = tree_for_writing(project)?;
+    let parents: Vec<String> = match args.head.as_deref() {
+        None | Some("head") => match tree.heads() {
+            [] => Vec::new(),
+            [one] => vec![tree.id(*one).to_owned()],
+            _ => bail!(
+                "{MULTIPLE_HEADS} Heads: {}. Use `--head REV`, or `migrate merge heads -m \"merge\"`",
+                tree.names(tree.heads())
+            ),
+        },
+        Some("base") => {
+            if !tree.nodes.is_empty() && args.branch_label.is_none() {
+                ui.warn(
+                    "a new base without --branch-label is a second unlabelled head, which `migrate check` and embed_migrations! reject; add --branch-label to start an independent branch",
+                );
+            }
+            Vec::new()
+        }
+        Some(spec) => {
+            let i = resolve_label_head(&tree, spec)?;
+            if !tree.is_head(i) && !args.splice {
+                bail!(
+                    "Revision {} is not a head revision; please specify --splice to create a new branch from this revision (its heads: {})",
+                    tree.id(i),
+                    tree.names(&tree.heads_above(i))
+                );
+            }
+            vec![tree.id(i).to_owned()]
+        }
+    };
+    let mut depends_on = Vec::new();
+    for spec in args.depends_on.iter().flat_map(|s| s.split(',')) {
+        let spec = spec.trim();
+        if spec.is_empty() {
+            continue;
+        }
+        let id = tree.id(resolve_label_head(&tree, spec)?).to_owned();
+        if !depends_on.contains(&id) && !parents.contains(&id) {
+            depends_on.push(id);
+        }
+    }
+    write_revision(
+        ui,
+        project,
+        &tree,
+        &parents,
+        &depends_on,
+        args.rev_id.as_deref(),
+        args.branch_label.as_deref(),
+        &args.message,
+    )?;
+    Ok(())
+}
+
+/// `migrate merge -m MSG (REV... | heads)`.
+pub(crate) fn merge(
+    ui: &Ui,
+    project: &Project,
+    message: &str,
+    revisions: &[String],
+    rev_id: Option<&str>,
+    branch_label: Option<&str>,
+) -> anyhow::Result<()> {
+    let tree = tree_for_writing(project)?;
+    let mut picked: Vec<usize> = Vec::new();
+    for spec in revisions {
+        let found: Vec<usize> = match spec.as_str() {
+            "heads" => tree.heads().to_vec(),
+            spec => vec![resolve_label_head(&tree, spec)?],
+        };
+        for i in found {
+            if !picked.contains(&i) {
+                picked.push(i);
+            }
+        }
+    }
+    if picked.len() < 2 {
+        bail!(
+            "nothing to merge: {} names only {}; a merge needs two or more revisions (see `migrate heads`)",
+            revisions.join(" "),
+            match &picked[..] {
+                [] => "no revision".to_owned(),
+                [one] => format!("revision {}", tree.id(*one)),
+                _ => unreachable!("fewer than two"),
+            }
+        );
+    }
+    for &a in &picked {
+        for &b in &picked {
+            if a != b && tree.ancestors_inclusive(&[b])[a] {
+                bail!(
+                    "revision {} is an ancestor of {}: merging them adds nothing; merge the heads of different branches",
+                    tree.id(a),
+                    tree.id(b)
+                );
+            }
+        }
+    }
+    let parents: Vec<String> = picked.iter().map(|&i| tree.id(i).to_owned()).collect();
+    write_revision(
+        ui,
+        project,
+        &tree,
+        &parents,
+        &[],
+        rev_id,
+        branch_label,
+        message,
+    )?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)] // two call sites; a struct would only rename these
+fn write_revision(
+    ui: &Ui,
+    project: &Project,
+    tree: &Tree,
+    parents: &[String],
+    depends_on: &[String],
+    rev_id: Option<&str>,
+    branch_label: Option<&str>,
+    message: &str,
+) -> anyhow::Result<()> {
+    let id = match rev_id {
+        Some(id) => {
+            if !is_valid_revision_id(id) {
+                return Err(Usage(format!(
+                    "--rev-id `{id}` is not a valid revision id; use letters, digits and `_` (at most 64)"
+                ))
+                .into());
+            }
+            if let Some(i) = tree.find(id) {
+                bail!(
+                    "revision id `{id}` is already used by {}; choose another --rev-id",
+                    tree.node(i).path
+                );
+            }
+            id.to_owned()
+        }
+        None => new_revision_id(|candidate| {
+            tree.find(candidate).is_some() || tree.lookup(candidate).is_ok()
+        }),
+    };
+    let labels: Vec<String> = match branch_label {
+        None => Vec::new(),
+        Some(label) => {
+            if !is_valid_revision_id(label) {
+                return Err(Usage(format!(
+                    "--branch-label `{label}` is not a valid label; use letters, digits and `_`"
+                ))
+                .into());
+            }
+            if let Some(owner) = tree
+                .nodes
+                .iter()
+                .find(|n| n.labels.iter().any(|l| l == label) || n.id == label)
+            {
+                bail!(
+                    "branch label `{label}` is already used by revision `{}`; choose another label",
+                    owner.id
+                );
+            }
+            vec![label.to_owned()]
+        }
+    };
+    let now = DateTime::now();
+    let name = render_file_name(&project.config.file_template, &now, &id, &slugify(message))
+        .map_err(|e| Usage(format!("migrate.toml: {e}")))?;
+    let file_name = format!("{name}.sql");
+    let text = revision_file(&NewRevision {
+        id: &id,
+        parents,
+        depends_on,
+        branch_labels: &labels,
+        message,
+        create_date: &now.header(),
+    });
+    // The file must read back as what we meant; anything else is our bug.
+    let shown = format!("{}/{file_name}", project.display.trim_end_matches('/'));
+    migrate_core::parse_revision(&shown, &text).map_err(|errors| {
+        anyhow!(
+            "internal error: the new revision does not parse: {}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })?;
+    write_new(&project.dir.join(&file_name), &text)?;
+    ui.line(format!("Generating {shown} ... done"))?;
+    Ok(())
+}

@@ -1,0 +1,312 @@
+//! New revision files: ids, names from `file_template`, dates, headers.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A UTC calendar date and time, to the second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DateTime {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+}
+
+impl DateTime {
+    /// The current time in UTC.
+    pub fn now() -> DateTime {
+        DateTime::from_system_time(SystemTime::now())
+    }
+
+    /// Converts a point in time to the UTC civil date and time.
+    pub fn from_system_time(time: SystemTime) -> DateTime {
+        let secs: i64 = match time.duration_since(UNIX_EPOCH) {
+            Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+            Err(before) => {
+                // Round towards the past, so 0.5 s before the epoch is
+                // 23:59:59 of the day before.
+                let d = before.duration();
+                let whole = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+                -whole - i64::from(d.subsec_nanos() > 0)
+            }
+        };
+        DateTime::from_unix(secs)
+    }
+
+    /// Converts seconds since 1970-01-01T00:00:00Z.
+    pub fn from_unix(secs: i64) -> DateTime {
+        let days = secs.div_euclid(86_400);
+        let rest = secs.rem_euclid(86_400) as u32;
+        let (year, month, day) = civil_from_days(days);
+        DateTime {
+            year,
+            month,
+            day,
+            hour: rest / 3600,
+            minute: rest / 60 % 60,
+            second: rest % 60,
+        }
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS`, the `create_date` header format.
+    pub fn header(&self) -> String {
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            self.year, self.month, self.day, self.hour, self.minute, self.second
+        )
+    }
+}
+
+/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian
+/// calendar (Howard Hinnant's `civil_from_days`).
+pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097); // day of era, [0, 146096]
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
+    let mp = (5 * doy + 2) / 153; // March-based month, [0, 11]
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Renders a `file_template`: strftime fields `%Y %m %d %H %M %S` (and `%%`),
+/// `{rev}` and `{slug}`. Returns the file name without `.sql`.
+pub(crate) fn render_file_name(
+    template: &str,
+    when: &DateTime,
+    rev: &str,
+    slug: &str,
+) -> Result<String, String> {
+    let mut out = String::new();
+    let mut chars = template.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('Y') => out.push_str(&format!("{:04}", when.year)),
+            Some('m') => out.push_str(&format!("{:02}", when.month)),
+            Some('d') => out.push_str(&format!("{:02}", when.day)),
+            Some('H') => out.push_str(&format!("{:02}", when.hour)),
+            Some('M') => out.push_str(&format!("{:02}", when.minute)),
+            Some('S') => out.push_str(&format!("{:02}", when.second)),
+            Some('%') => out.push('%'),
+            Some(other) => {
+                return Err(format!(
+                    "file_template `{template}` uses `%{other}`; the supported fields are %Y %m %d %H %M %S and %%"
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "file_template `{template}` ends with a lone `%`; write `%%` for a percent sign"
+                ));
+            }
+        }
+    }
+    let mut name = out.replace("{rev}", rev).replace("{slug}", slug);
+    // An empty slug must not leave `abc_` or `abc-` behind.
+    while name.ends_with(['_', '-', '.', ' ']) {
+        name.pop();
+    }
+    if name.contains(['/', '\\']) || name.is_empty() || name.starts_with('.') {
+        return Err(format!(
+            "file_template `{template}` gives the file name `{name}`; it must be a plain, non-hidden file name"
+        ));
+    }
+    Ok(name)
+}
+
+/// Alembic's slug: words of the message joined with `_`, lowercase ASCII,
+/// cut at a word boundary to at most 40 characters.
+pub(crate) fn slugify(message: &str) -> String {
+    const MAX: usize = 40;
+    let words: Vec<String> = message
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let mut slug = String::new();
+    for word in words {
+        let extra = word.len() + usize::from(!slug.is_empty());
+        if slug.len() + extra > MAX {
+            if slug.is_empty() {
+                slug.push_str(&word[..MAX]);
+            }
+            break;
+        }
+        if !slug.is_empty() {
+            slug.push('_');
+        }
+        slug.push_str(&word);
+    }
+    slug
+}
+
+/// A fresh 12-hex-digit revision id that `taken` does not know.
+///
+/// The bits come from the clock, the process id and a counter, hashed with
+/// std's randomly keyed SipHash, so two developers (or two calls) do not
+/// collide in practice.
+pub(crate) fn new_revision_id(taken: impl Fn(&str) -> bool) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    loop {
+        let mut hasher = RandomState::new().build_hasher();
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        hasher.write_u128(nanos);
+        hasher.write_u32(std::process::id());
+        hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+        let id = format!("{:012x}", hasher.finish() & 0xffff_ffff_ffff);
+        if !taken(&id) {
+            return id;
+        }
+    }
+}
+
+/// What goes in a new revision's header.
+pub(crate) struct NewRevision<'a> {
+    pub id: &'a str,
+    pub parents: &'a [String],
+    pub depends_on: &'a [String],
+    pub branch_labels: &'a [String],
+    pub message: &'a str,
+    pub create_date: &'a str,
+}
+
+/// The text of a new revision file: header and empty sections.
+pub(crate) fn revision_file(rev: &NewRevision<'_>) -> String {
+    let list = |items: &[String]| {
+        if items.is_empty() {
+            "none".to_owned()
+        } else {
+            items.join(", ")
+        }
+    };
+    let mut text = format!(
+        "-- revision: {}\n-- down_revision: {}\n",
+        rev.id,
+        list(rev.parents)
+    );
+    if !rev.depends_on.is_empty() {
+        text.push_str(&format!("-- depends_on: {}\n", list(rev.depends_on)));
+    }
+    if !rev.branch_labels.is_empty() {
+        text.push_str(&format!("-- branch_labels: {}\n", list(rev.branch_labels)));
+    }
+    // The header is line-based: a multi-line message becomes one line.
+    let message = rev.message.split_whitespace().collect::<Vec<_>>().join(" ");
+    if !message.is_empty() {
+        text.push_str(&format!("-- message: {message}\n"));
+    }
+    text.push_str(&format!("-- create_date: {}\n", rev.create_date));
+    text.push_str("\n-- migrate:upgrade\n\n\n-- migrate:downgrade\n\n");
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates_match_known_days() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(11_017), (2000, 3, 1));
+        assert_eq!(civil_from_days(20_361), (2025, 9, 30));
+        // 2100 is not a leap year; 2400 is.
+        assert_eq!(civil_from_days(47_541), (2100, 3, 1));
+        assert_eq!(civil_from_days(157_113), (2400, 2, 29));
+    }
+
+    #[test]
+    fn unix_seconds_give_utc_civil_time() {
+        let t = DateTime::from_unix(1_759_250_172);
+        assert_eq!(t.header(), "2025-09-30 16:36:12");
+        let t = DateTime::from_unix(-1);
+        assert_eq!(t.header(), "1969-12-31 23:59:59");
+        let t = DateTime::from_system_time(UNIX_EPOCH - std::time::Duration::from_millis(500));
+        assert_eq!(t.header(), "1969-12-31 23:59:59");
+    }
+
+    #[test]
+    fn default_template_renders_the_documented_name() {
+        let t = DateTime::from_unix(1_759_250_172);
+        let name = render_file_name(
+            migrate_core::DEFAULT_FILE_TEMPLATE,
+            &t,
+            "955bb0742a21",
+            "create_products_table",
+        )
+        .unwrap();
+        assert_eq!(name, "2025_09_30_1636-955bb0742a21_create_products_table");
+    }
+
+    #[test]
+    fn template_fields_seconds_percent_and_empty_slug() {
+        let t = DateTime::from_unix(1_759_250_172);
+        assert_eq!(
+            render_file_name("%Y%m%d%H%M%S_100%%_{rev}_{slug}", &t, "ab", "").unwrap(),
+            "20250930163612_100%_ab"
+        );
+        assert!(
+            render_file_name("%Q-{rev}", &t, "ab", "x")
+                .unwrap_err()
+                .contains("`%Q`")
+        );
+        assert!(render_file_name("{rev}%", &t, "ab", "x").is_err());
+        assert!(render_file_name("sub/{rev}", &t, "ab", "x").is_err());
+    }
+
+    #[test]
+    fn slug_is_lowercase_words_cut_at_forty() {
+        assert_eq!(slugify("Create products table"), "create_products_table");
+        assert_eq!(slugify("  add: price (NUMERIC)!"), "add_price_numeric");
+        assert_eq!(slugify("żółw żółć"), "w");
+        let long = slugify("one two three four five six seven eight nine ten");
+        assert!(long.len() <= 40, "{long}");
+        assert_eq!(long, "one_two_three_four_five_six_seven_eight");
+        assert_eq!(slugify(&"x".repeat(50)).len(), 40);
+    }
+
+    #[test]
+    fn revision_ids_are_twelve_hex_and_avoid_taken_ones() {
+        let first = new_revision_id(|_| false);
+        assert_eq!(first.len(), 12);
+        assert!(
+            first
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+        let second = new_revision_id(|id| id == first);
+        assert_ne!(first, second);
+    }
+
+    #[test]
+    fn new_file_parses_back() {
+        let parents = vec!["a1".to_owned(), "b2".to_owned()];
+        let text = revision_file(&NewRevision {
+            id: "c3",
+            parents: &parents,
+            depends_on: &[],
+            branch_labels: &["core".to_owned()],
+            message: "merge\nheads",
+            create_date: "2025-01-01 00:00:00",
+        });
+        let rev = migrate_core::parse_revision("m/x-c3.sql", &text).unwrap();
+        assert_eq!(rev.header.down_revision, parents);
+        assert_eq!(rev.header.branch_labels, ["core"]);
+        assert_eq!(rev.header.message.as_deref(), Some("merge heads"));
+        assert!(rev.upgrade.statements.is_empty());
+        assert!(rev.downgrade.is_some());
+    }
+}

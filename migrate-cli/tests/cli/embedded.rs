@@ -1,0 +1,111 @@
+//! `run_embedded`: an application's own binary migrating with its table.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use migrate_cli::{EmbeddedCommand, run_embedded};
+use migrate_runtime::{DatabaseUrl, Migrator};
+
+use crate::common::Project;
+
+#[derive(Parser)]
+struct App {
+    #[command(subcommand)]
+    command: AppCommand,
+}
+
+#[derive(Subcommand)]
+enum AppCommand {
+    Serve,
+    #[command(subcommand)]
+    Migrate(EmbeddedCommand),
+}
+
+fn parse(args: &[&str]) -> EmbeddedCommand {
+    let mut all = vec!["myapp", "migrate"];
+    all.extend_from_slice(args);
+    match App::try_parse_from(all) {
+        Ok(App {
+            command: AppCommand::Migrate(command),
+        }) => command,
+        Ok(App {
+            command: AppCommand::Serve,
+        }) => panic!("parsed as serve"),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn application_mounts_the_database_subcommands() {
+    let p = Project::init();
+    let a = p.revision(
+        &["-m", "t"],
+        "CREATE TABLE t (id INTEGER);",
+        Some("DROP TABLE t;"),
+    );
+    let b = p.revision(
+        &["-m", "u"],
+        "CREATE TABLE u (id INTEGER);",
+        Some("DROP TABLE u;"),
+    );
+    // What embed_migrations! builds at compile time, here from the files.
+    let migrator = Migrator::from_directory(&p.migrations(), "migrations", &Default::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let db = migrate_tests::fresh_sqlite_db();
+    let url = DatabaseUrl::new(db.url.clone());
+
+    assert_eq!(
+        run_embedded(&migrator, parse(&["check"]), &url).await,
+        ExitCode::from(1)
+    );
+    assert_eq!(
+        run_embedded(&migrator, parse(&["upgrade", "head"]), &url).await,
+        ExitCode::SUCCESS
+    );
+    let pool = db.pool().await;
+    assert_eq!(migrator.current(&pool).await.unwrap(), [b.as_str()]);
+    assert_eq!(
+        run_embedded(&migrator, parse(&["check"]), &url).await,
+        ExitCode::SUCCESS
+    );
+    assert_eq!(
+        run_embedded(&migrator, parse(&["current", "--check-heads"]), &url).await,
+        ExitCode::SUCCESS
+    );
+    assert_eq!(
+        run_embedded(&migrator, parse(&["history", "-i"]), &url).await,
+        ExitCode::SUCCESS
+    );
+    assert_eq!(
+        run_embedded(&migrator, parse(&["downgrade", "-1"]), &url).await,
+        ExitCode::SUCCESS
+    );
+    assert_eq!(migrator.current(&pool).await.unwrap(), [a.as_str()]);
+    assert_eq!(
+        run_embedded(&migrator, parse(&["current", "--check-heads"]), &url).await,
+        ExitCode::from(1)
+    );
+    assert_eq!(
+        run_embedded(&migrator, parse(&["stamp", "head"]), &url).await,
+        ExitCode::SUCCESS
+    );
+    assert_eq!(migrator.current(&pool).await.unwrap(), [b.as_str()]);
+    assert_eq!(
+        run_embedded(&migrator, parse(&["upgrade", "head", "--sql"]), &url).await,
+        ExitCode::SUCCESS
+    );
+    assert_eq!(
+        run_embedded(&migrator, parse(&["upgrade", "a@b"]), &url).await,
+        ExitCode::from(2)
+    );
+    assert_eq!(
+        run_embedded(
+            &migrator,
+            parse(&["current"]),
+            &DatabaseUrl::new("mysql://h/db")
+        )
+        .await,
+        ExitCode::from(2)
+    );
+    pool.close().await;
+}

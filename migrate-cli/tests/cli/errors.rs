@@ -1,0 +1,552 @@
+//! Every error path: its message on stderr and its exit code.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+use crate::common::{PASSWORD, Project};
+
+fn sqlite_url(p: &Project) -> String {
+    format!("sqlite://{}", p.path().join("app.db").display())
+}
+
+/// A project with two revisions (the second irreversible when asked).
+fn two_revisions(irreversible: bool) -> (Project, String, String) {
+    let p = Project::init();
+    let a = p.revision(
+        &["-m", "create t"],
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);",
+        Some("DROP TABLE t;"),
+    );
+    let b = p.revision(
+        &["-m", "add u"],
+        "CREATE TABLE u (id INTEGER PRIMARY KEY);",
+        if irreversible {
+            None
+        } else {
+            Some("DROP TABLE u;")
+        },
+    );
+    (p, a, b)
+}
+
+#[test]
+fn no_database_url_is_a_usage_error() {
+    let (p, _, _) = two_revisions(false);
+    for command in [
+        &["upgrade", "head"][..],
+        &["current"],
+        &["stamp", "head"],
+        &["downgrade", "base"],
+    ] {
+        p.fails(
+            command,
+            2,
+            "no database URL; pass --database-url, set DATABASE_URL",
+        );
+    }
+    p.fails(&["history", "-i"], 2, "no database URL");
+    p.fails(&["history", "-r", "current:"], 2, "no database URL");
+}
+
+#[test]
+fn bad_targets() {
+    let (p, _, _) = two_revisions(false);
+    let url = sqlite_url(&p);
+    p.fails(
+        &["upgrade", "a@b", "--database-url", &url],
+        2,
+        "invalid target `a@b`; expected head, heads, base",
+    );
+    p.fails(
+        &["upgrade", "zzz", "--database-url", &url],
+        1,
+        "Can't locate revision identified by 'zzz'",
+    );
+    p.fails(
+        &["stamp", "zzz", "--database-url", &url],
+        1,
+        "Can't locate revision identified by 'zzz'",
+    );
+    p.fails(
+        &["show", "zzz"],
+        1,
+        "Can't locate revision identified by 'zzz'",
+    );
+    p.fails(
+        &["upgrade", "+5", "--database-url", &url],
+        1,
+        "Relative revision +5 didn't produce 5 migrations",
+    );
+    p.fails(
+        &["upgrade", "a:b", "--database-url", &url],
+        2,
+        "FROM:TO ranges are for --sql",
+    );
+    p.fails(
+        &["downgrade", "head", "--database-url", &url],
+        1,
+        "is not a valid downgrade target",
+    );
+    p.fails(&["history", "-r", "nocolon"], 2, "has no `:`");
+}
+
+#[test]
+fn clap_usage_errors_exit_2() {
+    let p = Project::init();
+    for args in [
+        &["frobnicate"][..],
+        &["upgrade"],
+        &["revision"],
+        &["revision", "-m", "x", "--splice"],
+        &["graph", "--format", "png"],
+        &["--color", "sometimes", "heads"],
+    ] {
+        let out = p.run(args);
+        assert_eq!(out.code, 2, "migrate {args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("error:"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn autogenerate_is_not_available_yet() {
+    let p = Project::init();
+    p.fails(
+        &["revision", "--autogenerate", "-m", "x"],
+        2,
+        "autogenerate is not available yet",
+    );
+    assert_eq!(
+        std::fs::read_dir(p.migrations()).unwrap().count(),
+        1,
+        "only .gitkeep"
+    );
+}
+
+#[test]
+fn init_refuses_existing_project_and_non_empty_directory() {
+    let p = Project::init();
+    p.fails(&["init"], 1, "migrate.toml: already exists");
+    let q = Project::empty();
+    std::fs::create_dir(q.path().join("migrations")).unwrap();
+    std::fs::write(q.path().join("migrations/keep.sql"), "").unwrap();
+    q.fails(&["init"], 1, "directory is not empty");
+    assert!(!q.path().join("migrate.toml").exists());
+    // Another directory name is fine, and ends up in migrate.toml.
+    let out = q.ok(&["init", "db/versions"]);
+    assert!(
+        out.stdout
+            .contains("migrate_runtime::build::watch(\"db/versions\")"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("[build-dependencies]"),
+        "{}",
+        out.stdout
+    );
+    let toml = std::fs::read_to_string(q.path().join("migrate.toml")).unwrap();
+    assert!(toml.contains("directory = \"db/versions\""), "{toml}");
+    q.ok(&["revision", "-m", "first"]);
+    assert_eq!(
+        q.ok(&["check"]).stdout,
+        "No problems found in db/versions (1 revision)\n"
+    );
+}
+
+#[test]
+fn revision_refuses_bad_ids_labels_and_dependencies() {
+    let (p, a, b) = two_revisions(false);
+    p.fails(
+        &["revision", "-m", "x", "--rev-id", &a],
+        1,
+        "is already used by",
+    );
+    p.fails(
+        &["revision", "-m", "x", "--rev-id", "no-dash"],
+        2,
+        "is not a valid revision id",
+    );
+    p.fails(
+        &["revision", "-m", "x", "--depends-on", "nope"],
+        1,
+        "Can't locate revision identified by 'nope'",
+    );
+    p.fails(
+        &["revision", "-m", "x", "--head", "nope"],
+        1,
+        "Can't locate revision identified by 'nope'",
+    );
+    let out = p.ok(&[
+        "revision",
+        "-m",
+        "labelled",
+        "--branch-label",
+        "core",
+        "--depends-on",
+        &a,
+        "--rev-id",
+        "c0ffee",
+    ]);
+    assert!(
+        out.stdout.contains("-c0ffee_labelled.sql ... done"),
+        "{}",
+        out.stdout
+    );
+    let file = p.file_of("c0ffee");
+    assert_eq!(crate::common::header_value(&file, "down_revision"), b);
+    assert_eq!(crate::common::header_value(&file, "branch_labels"), "core");
+    assert_eq!(crate::common::header_value(&file, "depends_on"), a);
+    p.fails(
+        &["revision", "-m", "x", "--branch-label", "core"],
+        1,
+        "branch label `core` is already used",
+    );
+    // LABEL@head names the branch's head.
+    let out = p.ok(&["revision", "-m", "after label", "--head", "core@head"]);
+    let path = crate::common::generated_path(&out);
+    assert_eq!(
+        crate::common::header_value(&p.path().join(path), "down_revision"),
+        "c0ffee"
+    );
+}
+
+#[test]
+fn merge_needs_two_revisions_on_different_branches() {
+    let (p, a, b) = two_revisions(false);
+    p.fails(&["merge", "-m", "m", "heads"], 1, "nothing to merge");
+    p.fails(
+        &["merge", "-m", "m", &a, &b],
+        1,
+        &format!("revision {a} is an ancestor of {b}"),
+    );
+}
+
+#[test]
+fn check_lists_every_problem_and_exits_1() {
+    let (p, _, _) = two_revisions(false);
+    std::fs::write(
+        p.migrations().join("2025_01_01_0000-bad1_bad.sql"),
+        "-- revision: bad1\n-- migrate:upgrade\nSELECT 1;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.migrations().join("2025_01_01_0001-bad2_typo.sql"),
+        "-- revision: bad2\n-- down_revision: none\n-- branch_labels: other\n-- migrate:upgrade\nCREAT TABLE x (id INT);\n",
+    )
+    .unwrap();
+    let out = p.fails(&["check"], 1, "error: 2 problems found in migrations\n");
+    assert!(
+        out.stderr.contains(
+            "error: migrations/2025_01_01_0000-bad1_bad.sql:1: header has no `down_revision:` line"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(
+            "error: migrations/2025_01_01_0001-bad2_typo.sql:5:1: SQL error in the upgrade section"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty());
+    // Database commands refuse the directory with the same problems.
+    let url = sqlite_url(&p);
+    let out = p.fails(
+        &["upgrade", "head", "--database-url", &url],
+        1,
+        "migrations has 2 problems",
+    );
+    assert!(
+        out.stderr.contains("header has no `down_revision:` line"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !p.path().join("app.db").exists(),
+        "nothing connects before the directory is valid"
+    );
+}
+
+#[test]
+fn config_problems_exit_2() {
+    let p = Project::init();
+    p.fails(
+        &["--config", "nope.toml", "heads"],
+        2,
+        "nope.toml: config file not found",
+    );
+    std::fs::write(p.path().join("migrate.toml"), "dialekt = \"pg\"\n").unwrap();
+    p.fails(&["heads"], 2, "migrate.toml: unknown field `dialekt`");
+    std::fs::write(p.path().join("migrate.toml"), "directory = \"missing\"\n").unwrap();
+    p.fails(
+        &["heads"],
+        2,
+        "missing: migration directory not found; create it (`migrate init`)",
+    );
+    p.fails(&["check"], 2, "missing: migration directory not found");
+    std::fs::write(
+        p.path().join("migrate.toml"),
+        "file_template = \"%Q-{rev}\"\n",
+    )
+    .unwrap();
+    p.fails(&["revision", "-m", "x"], 2, "uses `%Q`");
+    // A config elsewhere: the directory is relative to it.
+    let q = Project::empty();
+    q.ok(&["--config", "conf/app.toml", "init"]);
+    assert!(q.path().join("conf/migrations").is_dir());
+    q.ok(&["--config", "conf/app.toml", "revision", "-m", "x"]);
+    assert_eq!(
+        q.ok(&["--config", "conf/app.toml", "check"]).stdout,
+        "No problems found in conf/migrations (1 revision)\n"
+    );
+}
+
+#[test]
+fn broken_dotenv_is_a_usage_error() {
+    let (p, _, _) = two_revisions(false);
+    std::fs::write(p.path().join(".env"), "A=1\nnot a line\n").unwrap();
+    p.fails(&["current"], 2, ".env:2: expected `KEY=value`");
+}
+
+#[test]
+fn unsupported_scheme_and_missing_dialect_exit_2() {
+    let (p, _, _) = two_revisions(false);
+    p.fails(
+        &["current", "--database-url", "mysql://u:pw@h/db"],
+        2,
+        "unsupported database URL scheme `mysql` in mysql://u:***@h/db (from --database-url)",
+    );
+    p.fails(
+        &["upgrade", "head", "--sql"],
+        2,
+        "--sql needs to know the SQL dialect",
+    );
+    // A single dialect in migrate.toml is enough; nothing connects.
+    let toml = std::fs::read_to_string(p.path().join("migrate.toml")).unwrap();
+    std::fs::write(
+        p.path().join("migrate.toml"),
+        toml.replace("dialect = \"any\"", "dialect = \"sqlite\""),
+    )
+    .unwrap();
+    let out = p.ok(&["upgrade", "head", "--sql"]);
+    assert!(out.stdout.contains("BEGIN IMMEDIATE;"), "{}", out.stdout);
+    p.fails(&["upgrade", "a:", "--sql"], 2, "has no TO");
+}
+
+#[test]
+fn irreversible_downgrade_is_refused_before_anything_runs() {
+    let (p, a, b) = two_revisions(true);
+    let url = sqlite_url(&p);
+    p.ok(&["upgrade", "head", "--database-url", &url]);
+    p.fails(
+        &["downgrade", "base", "--database-url", &url],
+        1,
+        &format!("revision {b} ("),
+    );
+    let out = p.run(&["downgrade", "base", "--database-url", &url]);
+    assert!(
+        out.stderr.contains(
+            "has no `-- migrate:downgrade` section, so it cannot be undone; nothing was changed"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        p.ok(&["current", "--database-url", &url]).stdout,
+        format!("{b} (head)\n")
+    );
+    p.fails(
+        &["downgrade", "base", "--sql", "--database-url", &url],
+        1,
+        "cannot be undone",
+    );
+    let _ = a;
+}
+
+#[test]
+fn edited_applied_revision_is_refused() {
+    let (p, a, _) = two_revisions(false);
+    let url = sqlite_url(&p);
+    p.ok(&["upgrade", "head", "--database-url", &url]);
+    let file = p.file_of(&a);
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replace("id INTEGER PRIMARY KEY", "id INTEGER PRIMARY KEY, x TEXT"),
+    )
+    .unwrap();
+    p.fails(
+        &["upgrade", "head", "--database-url", &url],
+        1,
+        &format!("revision {a} ("),
+    );
+    let out = p.run(&["downgrade", "base", "--database-url", &url]);
+    assert!(
+        out.stderr
+            .contains("the upgrade SQL was edited after it was applied"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn failing_revision_names_statement_and_where_the_database_stands() {
+    let p = Project::init();
+    let a = p.revision(
+        &["-m", "good"],
+        "CREATE TABLE t (id INTEGER);",
+        Some("DROP TABLE t;"),
+    );
+    let b = p.revision(
+        &["-m", "bad"],
+        "CREATE TABLE u (id INTEGER);\nINSERT INTO missing_table VALUES (1);",
+        Some("DROP TABLE u;"),
+    );
+    let url = sqlite_url(&p);
+    let out = p.fails(
+        &["upgrade", "head", "--database-url", &url],
+        1,
+        &format!("revision {b} failed at statement 2"),
+    );
+    assert!(
+        out.stderr.contains("no such table: missing_table"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!("the database remains at {a}")),
+        "{}",
+        out.stderr
+    );
+    // The revision that made it was still reported on stdout.
+    assert!(
+        out.stdout.starts_with(&format!("Applied {a} good (")),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        p.ok(&["current", "--database-url", &url]).stdout,
+        format!("{a}\n")
+    );
+}
+
+#[test]
+fn database_ahead_of_directory_is_refused() {
+    let (p, _, b) = two_revisions(false);
+    let url = sqlite_url(&p);
+    p.ok(&["upgrade", "head", "--database-url", &url]);
+    std::fs::remove_file(p.file_of(&b)).unwrap();
+    p.fails(
+        &["current", "--database-url", &url],
+        1,
+        &format!("Can't locate revision identified by '{b}'"),
+    );
+    // history and graph still show what they can, with a warning.
+    let out = p.ok(&["graph", "--database-url", &url]);
+    assert!(
+        out.stderr.contains(&format!(
+            "warning: the database has revision(s) {b} applied"
+        )),
+        "{}",
+        out.stderr
+    );
+    // stamp --purge forgets it.
+    p.ok(&["stamp", "--purge", "head", "--database-url", &url]);
+}
+
+#[test]
+fn broken_pipe_ends_quietly() {
+    let p = Project::init();
+    for i in 0..30 {
+        p.ok(&["revision", "-m", &format!("revision number {i}")]);
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_migrate"))
+        .args(["history", "--verbose"])
+        .current_dir(p.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one byte, then close the pipe, as `| head -c1` does.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut one = [0u8; 1];
+    stdout.read_exact(&mut one).unwrap();
+    drop(stdout);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_errors_never_show_the_password() {
+    let db = migrate_tests::fresh_pg_db().await;
+    assert!(
+        db.url.contains(PASSWORD),
+        "the test server uses the known password"
+    );
+    let (p, a, _) = two_revisions(false);
+    // Wrong port: the driver's error, the URL redacted.
+    let closed = db.url.replace(":55432/", ":1/");
+    let out = p.fails(
+        &["current", "--database-url", &closed],
+        1,
+        "could not connect to postgres://migrate:***@127.0.0.1:1/",
+    );
+    assert!(out.stderr.contains("Connection refused"), "{}", out.stderr);
+    // A database that does not exist.
+    let missing = format!("{}_missing", db.url);
+    p.fails(
+        &["upgrade", "head", "--database-url", &missing],
+        1,
+        "does not exist",
+    );
+    // Verbose current prints the URL, redacted.
+    p.ok(&["upgrade", "head", "--database-url", &db.url]);
+    let out = p.ok(&["current", "--verbose", "--database-url", &db.url]);
+    assert!(
+        out.stdout
+            .starts_with("Current revision(s) for postgres://migrate:***@127.0.0.1:"),
+        "{}",
+        out.stdout
+    );
+    // A failing statement on PostgreSQL.
+    let bad = p.revision(&["-m", "bad"], "SELECT * FROM no_such_table;", Some(""));
+    let out = p.fails(
+        &["upgrade", "head", "--database-url", &db.url],
+        1,
+        &format!("revision {bad} failed at statement 1"),
+    );
+    assert!(
+        out.stderr
+            .contains("relation \"no_such_table\" does not exist"),
+        "{}",
+        out.stderr
+    );
+    // Debug logs of the runtime and sqlx.
+    let out = p.run_env(
+        &["downgrade", &a, "--database-url", &db.url],
+        &[("MIGRATE_LOG", "trace")],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("DEBUG"),
+        "logs were written: {}",
+        out.stderr
+    );
+    // The password in a URL given through the environment.
+    let out = p.run_env(&["current", "-v"], &[("DATABASE_URL", &closed)]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("postgres://migrate:***@"),
+        "{}",
+        out.stderr
+    );
+}

@@ -1,0 +1,12 @@
+//! Integration tests of the `migrate` binary: the real binary, run in
+//! temporary project directories against real SQLite files and a real
+//! PostgreSQL server (started by `scripts/pg.sh` when needed; these tests
+//! never skip). Every captured stdout and stderr is checked for the test
+//! server's password.
+
+mod common;
+mod embedded;
+mod errors;
+mod offline;
+mod session;
+mod url;

@@ -145,6 +145,8 @@ pub struct Session<DB: sqlx::Database> {
     conn: sqlx::pool::PoolConnection<DB>,
     locked: bool,
     in_tx: bool,
+    // Only the PostgreSQL session uses an advisory-lock key.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     lock_key: i64,
     saved_busy_timeout: Option<i64>,
 }

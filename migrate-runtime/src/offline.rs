@@ -69,7 +69,6 @@ use crate::migrator::Migrator;
 ///
 /// A target that does not parse or resolve, a downgrade target above
 /// `from`, or a downgrade through a revision without a downgrade section.
-#[allow(clippy::result_large_err)] // the crate's one `Error`, as every `Migrator` method returns
 pub fn plan(
     migrator: &Migrator,
     direction: Direction,
@@ -106,7 +105,6 @@ pub fn plan(
 ///
 /// The migrator's table is not a valid graph, or a downgrade step has no
 /// downgrade section.
-#[allow(clippy::result_large_err)] // the crate's one `Error`, as every `Migrator` method returns
 pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<String> {
     // Validates the table; the plan's indices come from this graph.
     migrator.graph()?;

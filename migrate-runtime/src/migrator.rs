@@ -32,6 +32,8 @@ pub struct Report {
     pub direction: Direction,
     /// Revisions run, in order.
     pub revisions: Vec<&'static str>,
+    /// How long each revision's SQL took, in the same order.
+    pub durations: Vec<Duration>,
     /// The database's heads afterwards.
     pub current: Vec<&'static str>,
     /// Wall time of the run, lock wait included.
@@ -179,6 +181,16 @@ impl Migrator {
         Some(self)
     }
 
+    /// How revisions are grouped into transactions.
+    pub fn transaction_mode(&self) -> TransactionMode {
+        self.mode
+    }
+
+    /// How long a run waits for another migrator's lock.
+    pub fn lock_timeout(&self) -> Duration {
+        self.lock_timeout
+    }
+
     /// The embedded revisions, in file-name order.
     pub fn revisions(&self) -> &'static [EmbeddedRevision] {
         self.revisions
@@ -295,6 +307,7 @@ impl Migrator {
                 Ok(Report {
                     direction: outcome.direction,
                     revisions: self.ids(&outcome.ran),
+                    durations: outcome.durations,
                     current: self.ids(&graph.current_heads(&outcome.applied)),
                     elapsed: started.elapsed(),
                 })
@@ -356,6 +369,7 @@ impl Migrator {
     ) -> Result<Outcome> {
         let table = self.version_table;
         let mut ran = Vec::with_capacity(plan.steps.len());
+        let mut durations = Vec::with_capacity(plan.steps.len());
         // On SQLite the lock is the transaction: after a non-transactional
         // revision, the next transaction must check nobody else moved the history.
         let mut lock_lost = false;
@@ -441,11 +455,13 @@ impl Migrator {
             }
             applied[i] = plan.direction == Direction::Upgrade;
             ran.push(i);
+            durations.push(started.elapsed());
         }
         conn.commit().await?;
         Ok(Outcome {
             direction: plan.direction,
             ran,
+            durations,
             applied,
         })
     }
@@ -737,6 +753,7 @@ enum Run<'a> {
 struct Outcome {
     direction: Direction,
     ran: Vec<usize>,
+    durations: Vec<Duration>,
     applied: Vec<bool>,
 }
 

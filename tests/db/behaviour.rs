@@ -12,6 +12,7 @@ pub async fn upgrade_head_applies_every_revision_and_records_history(db: &impl T
     let report = m.upgrade(db.pool(), "head").await.unwrap();
     assert_eq!(report.direction, Direction::Upgrade);
     assert_eq!(report.revisions, vec!["r01", "r02", "r03"]);
+    assert_eq!(report.durations.len(), 3);
     assert_eq!(report.current, vec!["r03"]);
     assert_eq!(
         db.tables().await,

@@ -1,30 +1,196 @@
-//! A service that embeds `../migrations` and migrates itself at start.
+//! `example-app`: a JSON service over products, users and tags that embeds
+//! `../migrations` and migrates its database to head when it starts.
+//!
+//! `example-app` (or `example-app serve`) serves HTTP; `example-app migrate
+//! <current|upgrade|downgrade|history|stamp|check>` runs the migrations built
+//! into this binary, with no migration files on the host. See
+//! `docs/example-app.md`.
 
-use anyhow::Context;
-use migrate_runtime::{Migrator, embed_migrations};
+mod api;
+mod db;
+mod error;
+mod id;
+mod model;
 
+use std::io::IsTerminal;
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use migrate_runtime::{DatabaseUrl, Migrator, embed_migrations};
+
+/// The revision table, checked when this crate compiles: a broken chain, two
+/// heads or a SQL syntax error in `../migrations` is a compile error.
 static MIGRATOR: Migrator = embed_migrations!("../migrations");
 
+/// The database when nothing else is configured: a file in the working
+/// directory, created on first use.
+const DEFAULT_DATABASE_URL: &str = "sqlite://example-app.db?mode=rwc";
+
+/// A JSON service over products, users and tags that migrates its own
+/// database at start.
+///
+/// Database: `DATABASE_URL`, else the `POSTGRES_USER`, `POSTGRES_PASSWORD`,
+/// `POSTGRES_HOST`, `POSTGRES_PORT` and `POSTGRES_DB` variables, else the
+/// SQLite file `example-app.db` in the working directory. A `.env` file in
+/// the working directory is read first and never overrides a set variable.
+///
+/// Exit codes: 0 success, 1 failure (including a database this build cannot
+/// serve), 2 bad invocation or configuration.
+#[derive(Debug, Parser)]
+#[command(name = "example-app", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Migrate the database to head, then serve HTTP (the default)
+    Serve(ServeArgs),
+    /// Migrate the database with the revisions built into this binary
+    #[command(subcommand)]
+    Migrate(migrate_cli::EmbeddedCommand),
+}
+
+#[derive(Debug, Clone, Args)]
+struct ServeArgs {
+    /// Port to listen on; 0 picks a free one (the address is printed on stdout)
+    #[arg(long, env = "PORT", default_value_t = 3000)]
+    port: u16,
+    /// Address to listen on; 0.0.0.0 for every interface
+    #[arg(long, env = "HOST", default_value = "127.0.0.1")]
+    host: IpAddr,
+}
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
-    let url =
-        std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite://example-app.db?mode=rwc".into());
-    let report = if url.starts_with("postgres") {
-        let pool = sqlx::PgPool::connect(&url)
-            .await
-            .context("connecting to PostgreSQL")?;
-        MIGRATOR.upgrade(&pool, "heads").await?
-    } else {
-        let pool = sqlx::SqlitePool::connect(&url)
-            .await
-            .context("opening the SQLite database")?;
-        MIGRATOR.upgrade(&pool, "heads").await?
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // `migrate …` prints its own progress from the runtime's events; a
+    // second copy on stderr would only repeat it, unless asked for.
+    if !matches!(cli.command, Some(Command::Migrate(_))) || std::env::var_os("RUST_LOG").is_some() {
+        init_logging();
+    }
+    run(cli).await
+}
+
+async fn run(cli: Cli) -> ExitCode {
+    let url = match database_url() {
+        Ok(url) => url,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(migrate_cli::exit_code::USAGE);
+        }
     };
-    tracing::info!(applied = report.revisions.len(), current = ?report.current, "database is at head");
+    if url.dialect().is_none() {
+        eprintln!(
+            "error: unsupported database URL scheme `{}` in {url}; use postgres://… or sqlite://…",
+            url.scheme()
+        );
+        return ExitCode::from(migrate_cli::exit_code::USAGE);
+    }
+    match cli.command {
+        Some(Command::Migrate(command)) => {
+            migrate_cli::run_embedded(&MIGRATOR, command, &url).await
+        }
+        Some(Command::Serve(args)) => serve(args, &url).await,
+        None => serve(cli.serve, &url).await,
+    }
+}
+
+/// Same rules as the `migrate` binary, with the SQLite file as the fallback.
+fn database_url() -> anyhow::Result<DatabaseUrl> {
+    Ok(migrate_cli::database_url_from_env()?
+        .unwrap_or_else(|| DatabaseUrl::new(DEFAULT_DATABASE_URL)))
+}
+
+async fn serve(args: ServeArgs, url: &DatabaseUrl) -> ExitCode {
+    match try_serve(args, url).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // Driver messages may quote the URL; the password never leaves.
+            eprintln!("error: {}", url.scrub(&chain(&e)));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn try_serve(args: ServeArgs, url: &DatabaseUrl) -> anyhow::Result<()> {
+    let db = db::Db::connect(url).await?;
+    db::migrate_to_head(&db, url).await?;
+
+    let addr = SocketAddr::new(args.host, args.port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("{addr}: cannot listen: {e}; pick another --port or PORT"))?;
+    let bound = listener.local_addr()?;
+    // Stdout carries this one line, so that scripts (and the tests) can find
+    // the port when `--port 0` let the system pick it. Logs go to stderr.
+    println!("listening on http://{bound}");
+    tracing::info!(%bound, database = %url, "serving");
+
+    let app = api::router(api::AppState::new(db.clone()));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    db.close().await;
+    tracing::info!("stopped");
     Ok(())
+}
+
+/// The error and its causes, `: `-separated, leaving out a cause whose text
+/// the message already holds (sqlx's "error returned from database: X"
+/// has X as its source too).
+fn chain(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish the requests in flight, exit 0.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}
+
+/// Logs go to stderr (`RUST_LOG` filters them, `info` by default); stdout is
+/// for the `listening on` line and the `migrate` subcommands' data.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .with_target(false)
+        .init();
 }

@@ -74,3 +74,17 @@ async fn round_trip_catches_incomplete_downgrade() {
     );
     assert!(text.contains("tc"), "{text}");
 }
+
+/// Start-up at head is one read: a read-only connection is enough.
+#[tokio::test]
+async fn up_to_date_database_needs_no_write_access() {
+    let db = Sqlite::new().await;
+    let dir = crate::common::Dir::chain(3);
+    dir.migrator().upgrade(db.pool(), "head").await.unwrap();
+    let read_only = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", db.db.path.display())).await.unwrap();
+    let report = dir.migrator().upgrade(&read_only, "head").await.unwrap();
+    assert!(report.revisions.is_empty());
+    assert_eq!(report.current, vec!["r03"]);
+    dir.rev("r04", "r03", "CREATE TABLE t04 (id INTEGER);", None);
+    assert!(dir.migrator().upgrade(&read_only, "head").await.is_err(), "pending work needs the write lock");
+}

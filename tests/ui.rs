@@ -26,4 +26,6 @@ fn ui() {
     t.compile_fail("ui/sql/*.rs");
     t.compile_fail("ui/layout/*.rs");
     t.compile_fail("ui/options/*.rs");
+    t.pass("ui/sql-exact-pass/*.rs");
+    t.compile_fail("ui/sql-exact/*.rs");
 }

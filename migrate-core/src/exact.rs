@@ -55,16 +55,127 @@ pub(crate) mod postgres {
         error: *mut PgQueryError,
     }
 
+    #[repr(C)]
+    struct PgQueryPlpgsqlParseResult {
+        plpgsql_funcs: *mut c_char,
+        error: *mut PgQueryError,
+    }
+
     unsafe extern "C" {
         fn pg_query_parse(input: *const c_char) -> PgQueryParseResult;
         fn pg_query_free_parse_result(result: PgQueryParseResult);
+        fn pg_query_parse_plpgsql(input: *const c_char) -> PgQueryPlpgsqlParseResult;
+        fn pg_query_free_plpgsql_parse_result(result: PgQueryPlpgsqlParseResult);
+    }
+
+    /// PL/pgSQL's verdict on the body of a function or `DO` block: the
+    /// message and its context ("… near line N"), if it rejects it.
+    fn plpgsql_error(sql: &str) -> Option<(String, String)> {
+        let input = CString::new(sql).ok()?;
+        // SAFETY: as in `check`.
+        unsafe {
+            let result = pg_query_parse_plpgsql(input.as_ptr());
+            let out = if result.error.is_null() {
+                None
+            } else {
+                let e = &*result.error;
+                let message = if e.message.is_null() {
+                    "syntax error".to_owned()
+                } else {
+                    CStr::from_ptr(e.message).to_string_lossy().into_owned()
+                };
+                let context = if e.context.is_null() {
+                    String::new()
+                } else {
+                    CStr::from_ptr(e.context).to_string_lossy().into_owned()
+                };
+                Some((message, context))
+            };
+            pg_query_free_plpgsql_parse_result(result);
+            out
+        }
     }
 
     // Keeps the crate (and so the static library) linked.
     use pg_query as _;
 
-    /// Parses one statement with PostgreSQL's grammar.
+    /// Parses one statement with PostgreSQL's grammar, then the bodies the
+    /// grammar keeps as strings: PL/pgSQL functions and `DO` blocks with
+    /// PL/pgSQL's parser, `LANGUAGE sql` bodies with the SQL grammar.
     pub(crate) fn check(sql: &str, line: u32, column: u32) -> Result<(), SyntaxError> {
+        grammar(sql, line, column)?;
+        let head: String = sql
+            .trim_start()
+            .chars()
+            .take(2)
+            .collect::<String>()
+            .to_ascii_uppercase();
+        if !(head == "CR" || head == "DO") || !sql.contains('$') {
+            return Ok(());
+        }
+        let body = dollar_body(sql);
+        if let Some((message, context)) = plpgsql_error(sql) {
+            // PL/pgSQL reports no cursor, only "near line N" of the body.
+            let body_line = context
+                .rsplit_once("near line ")
+                .and_then(|(_, n)| n.trim().parse::<usize>().ok())
+                .unwrap_or(1);
+            let offset = body.map_or(0, |(start, _)| {
+                let mut at = start;
+                for _ in 1..body_line {
+                    match sql[at..].find('\n') {
+                        Some(n) => at += n + 1,
+                        None => break,
+                    }
+                }
+                at + (sql[at..].len() - sql[at..].trim_start_matches([' ', '\t']).len())
+            });
+            let (line, column) = position(sql, line, column, offset);
+            return Err(SyntaxError {
+                line,
+                column,
+                message: format!("{message} (PL/pgSQL, near line {body_line} of the body)"),
+                trailing: false,
+            });
+        }
+        if let Some((start, end)) = body {
+            if is_sql_language(sql) {
+                let (body_line, body_column) = position(sql, line, column, start);
+                return grammar(&sql[start..end], body_line, body_column);
+            }
+        }
+        Ok(())
+    }
+
+    /// Byte range of the first dollar-quoted string's content.
+    fn dollar_body(sql: &str) -> Option<(usize, usize)> {
+        let bytes = sql.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'$' {
+                if let Some(tag_end) = crate::sql::dollar_tag(bytes, i) {
+                    let tag = &sql[i..tag_end];
+                    let close = sql[tag_end..].find(tag)?;
+                    return Some((tag_end, tag_end + close));
+                }
+            }
+            i += 1;
+        }
+        None
+    }
+
+    fn is_sql_language(sql: &str) -> bool {
+        let upper = sql.to_ascii_uppercase();
+        let words: Vec<&str> = upper
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '\''))
+            .filter(|w| !w.is_empty())
+            .collect();
+        words
+            .windows(2)
+            .any(|w| w[0] == "LANGUAGE" && (w[1] == "SQL" || w[1] == "'SQL'"))
+    }
+
+    fn grammar(sql: &str, line: u32, column: u32) -> Result<(), SyntaxError> {
         let Ok(input) = CString::new(sql) else {
             let offset = sql.find('\0').unwrap_or(0);
             let (line, column) = position(sql, line, column, offset);
@@ -122,6 +233,37 @@ pub(crate) mod postgres {
             ] {
                 check(sql, 1, 1).unwrap_or_else(|e| panic!("{sql}: {e:?}"));
             }
+        }
+
+        #[test]
+        fn checks_function_and_do_bodies() {
+            let bad = "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n    NEW.updated_at := now()\n    RETURN NEW;\nEND;\n$$";
+            let err = check(bad, 10, 1).unwrap_err();
+            assert_eq!((err.line, err.column), (12, 5), "{err:?}");
+            assert!(
+                err.message
+                    .starts_with("syntax error at or near \"NEW\" (PL/pgSQL"),
+                "{}",
+                err.message
+            );
+            assert!(check(&bad.replace("now()\n", "now();\n"), 1, 1).is_ok());
+            let err = check("DO $$\nBEGIN\n    PERFORM 1\nEND\n$$", 1, 1).unwrap_err();
+            assert_eq!(err.line, 3, "{err:?}");
+            let err = check(
+                "CREATE FUNCTION one() RETURNS int LANGUAGE sql AS $$ SELEC 1 $$",
+                1,
+                1,
+            )
+            .unwrap_err();
+            assert_eq!((err.line, err.column), (1, 54), "{err:?}");
+            assert!(
+                check(
+                    "CREATE FUNCTION one() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
+                    1,
+                    1
+                )
+                .is_ok()
+            );
         }
 
         #[test]

@@ -115,6 +115,7 @@ pub fn split_statements(sql: &str, first_line: u32) -> Vec<Statement> {
     let mut first_word_create = false;
     let mut previous_word_begin = false;
     let mut depth = 0usize;
+    let mut parens = 0usize;
 
     let mut i = 0usize;
     while i < bytes.len() {
@@ -138,7 +139,9 @@ pub fn split_statements(sql: &str, first_line: u32) -> Vec<Statement> {
         }
 
         let token_start = i;
-        if b == b';' && depth == 0 {
+        // A `;` inside parentheses belongs to the statement (PostgreSQL's
+        // multi-action `CREATE RULE … DO (…; …)`).
+        if b == b';' && depth == 0 && parens == 0 {
             if let Some(s) = start.take() {
                 let (line, column) = position(s);
                 statements.push(Statement {
@@ -150,6 +153,7 @@ pub fn split_statements(sql: &str, first_line: u32) -> Vec<Statement> {
                 });
             }
             no_check = false;
+            parens = 0;
             word_count = 0;
             is_trigger = false;
             first_word_create = false;
@@ -212,6 +216,14 @@ pub fn split_statements(sql: &str, first_line: u32) -> Vec<Statement> {
                 }
                 None => i + 1,
             },
+            b'(' => {
+                parens += 1;
+                i + 1
+            }
+            b')' => {
+                parens = parens.saturating_sub(1);
+                i + 1
+            }
             _ => i + 1,
         };
         last_end = i;
@@ -270,7 +282,7 @@ fn skip_quoted(bytes: &[u8], i: usize, quote: u8, backslash: bool) -> usize {
 }
 
 /// If a dollar-quote tag (`$$` or `$tag$`) starts at `i`, the offset past it.
-fn dollar_tag(bytes: &[u8], i: usize) -> Option<usize> {
+pub(crate) fn dollar_tag(bytes: &[u8], i: usize) -> Option<usize> {
     let mut j = i + 1;
     if bytes.get(j).is_some_and(|b| b.is_ascii_digit()) {
         return None; // `$1` is a parameter
@@ -292,7 +304,8 @@ pub struct SyntaxError {
     pub column: u32,
     /// The parser's message, without its location suffix.
     pub message: String,
-    /// A complete statement was followed by more text.
+    /// A complete statement was followed by a keyword that starts another
+    /// one: most likely a missing `;`.
     pub trailing: bool,
 }
 
@@ -372,7 +385,7 @@ fn parse_one(
                     "unexpected `{}` after the end of a statement{hint}",
                     next.token
                 ),
-                trailing: true,
+                trailing: !hint.is_empty(),
             });
         }
         Err(ParserError::ParserError(m) | ParserError::TokenizerError(m)) => m,
@@ -438,42 +451,52 @@ fn split_location(message: &str) -> Option<(String, u32, u32)> {
     ))
 }
 
-/// PostgreSQL's verdict: sqlparser first (it gives the structured view);
-/// where it fails, PostgreSQL's own grammar decides when the
-/// `postgres-exact` feature is on.
+/// PostgreSQL's verdict. With the `postgres-exact` feature, PostgreSQL's own
+/// grammar decides every statement (sqlparser accepts a few statements
+/// PostgreSQL rejects, and rejects many it accepts); sqlparser's message is
+/// kept only where both stop at a keyword after a complete statement, as it
+/// says a `;` is probably missing. Without the feature, sqlparser decides.
 fn postgres_verdict(sql: &str, line: u32, column: u32) -> Result<(), SyntaxError> {
-    match check_statement(sql, line, column, Dialect::Postgres) {
-        Ok(()) => Ok(()),
-        #[cfg(feature = "postgres-exact")]
-        Err(e) => match crate::exact::postgres::check(sql, line, column) {
+    #[cfg(feature = "postgres-exact")]
+    {
+        let exact = crate::exact::postgres::check(sql, line, column);
+        match exact {
             Ok(()) => Ok(()),
-            // Both stop at the same token after a complete statement:
-            // sqlparser's message says a `;` is probably missing.
-            Err(exact) if e.trailing && (e.line, e.column) == (exact.line, exact.column) => Err(e),
-            Err(exact) => Err(exact),
-        },
-        #[cfg(not(feature = "postgres-exact"))]
-        Err(e) => Err(e),
+            Err(exact) => match check_statement(sql, line, column, Dialect::Postgres) {
+                Err(e) if e.trailing && (e.line, e.column) == (exact.line, exact.column) => Err(e),
+                _ => Err(exact),
+            },
+        }
     }
+    #[cfg(not(feature = "postgres-exact"))]
+    check_statement(sql, line, column, Dialect::Postgres)
 }
 
-/// SQLite's verdict on syntax alone (the chain replay judges the rest):
-/// sqlparser first, then SQLite itself when the `sqlite-exact` feature is on.
+/// SQLite's verdict on syntax (the chain replay judges the rest). With the
+/// `sqlite-exact` feature SQLite prepares the statement in an empty
+/// database; where it stops at a name it does not know, it has not seen the
+/// whole statement, and sqlparser's verdict on the rest is used.
 fn sqlite_verdict(sql: &str, line: u32, column: u32) -> Result<(), SyntaxError> {
-    match check_statement(sql, line, column, Dialect::Sqlite) {
-        Ok(()) => Ok(()),
-        #[cfg(feature = "sqlite-exact")]
-        Err(e) => match crate::exact::sqlite_syntax(sql, line, column) {
-            // SQLite stops at an unknown table before it would see text after
-            // the statement; sqlparser did parse a whole statement and found
-            // more: a missing `;` between two statements.
-            Ok(crate::exact::SqliteSyntax::NamesUnresolved) if e.trailing => Err(e),
-            Ok(_) => Ok(()),
-            Err(exact) => Err(exact),
-        },
-        #[cfg(not(feature = "sqlite-exact"))]
-        Err(e) => Err(e),
+    #[cfg(feature = "sqlite-exact")]
+    {
+        match crate::exact::sqlite_syntax(sql, line, column) {
+            Ok(crate::exact::SqliteSyntax::Valid) => Ok(()),
+            Err(exact) => match check_statement(sql, line, column, Dialect::Sqlite) {
+                Err(e) if e.trailing && (e.line, e.column) == (exact.line, exact.column) => Err(e),
+                _ => Err(exact),
+            },
+            // A missing `;` before another statement is the one thing
+            // sqlparser reports reliably past that point.
+            Ok(crate::exact::SqliteSyntax::NamesUnresolved) => {
+                match check_statement(sql, line, column, Dialect::Sqlite) {
+                    Err(e) if e.trailing => Err(e),
+                    _ => Ok(()),
+                }
+            }
+        }
     }
+    #[cfg(not(feature = "sqlite-exact"))]
+    check_statement(sql, line, column, Dialect::Sqlite)
 }
 
 /// Judges one statement in the configured dialects, as exactly as the

@@ -12,7 +12,7 @@ use syn::parse_macro_input;
 
 /// Embeds and validates a migration directory; expands to a `migrate_runtime::Migrator`.
 ///
-/// ```ignore
+/// ```text
 /// static MIGRATOR: migrate_runtime::Migrator = migrate_runtime::embed_migrations!("migrations");
 /// ```
 ///

@@ -72,6 +72,8 @@ pub trait Conn: Send {
     fn begin(&mut self) -> impl Future<Output = Result<()>> + Send;
     /// Commits the open transaction, if any.
     fn commit(&mut self) -> impl Future<Output = Result<()>> + Send;
+    /// Rolls back the open transaction, if any.
+    fn rollback(&mut self) -> impl Future<Output = Result<()>> + Send;
     /// Is a transaction open?
     fn in_transaction(&self) -> bool;
     /// Runs SQL text, possibly several statements.
@@ -312,6 +314,16 @@ mod postgres {
             if self.in_tx {
                 self.exec("COMMIT").await.map_err(Error::db("committing"))?;
                 self.in_tx = false;
+            }
+            Ok(())
+        }
+
+        async fn rollback(&mut self) -> Result<()> {
+            if self.in_tx {
+                self.in_tx = false;
+                self.exec("ROLLBACK")
+                    .await
+                    .map_err(Error::db("rolling back"))?;
             }
             Ok(())
         }
@@ -569,6 +581,16 @@ mod sqlite {
             if self.in_tx {
                 self.exec("COMMIT").await.map_err(Error::db("committing"))?;
                 self.in_tx = false;
+            }
+            Ok(())
+        }
+
+        async fn rollback(&mut self) -> Result<()> {
+            if self.in_tx {
+                self.in_tx = false;
+                self.exec("ROLLBACK")
+                    .await
+                    .map_err(Error::db("rolling back"))?;
             }
             Ok(())
         }

@@ -340,9 +340,7 @@ impl Migrator {
                 })
             }
             Err(e) => {
-                if conn.in_transaction() {
-                    let _ = conn.exec("ROLLBACK").await;
-                }
+                let _ = conn.rollback().await;
                 let _ = conn.unlock().await;
                 Err(e)
             }
@@ -395,6 +393,8 @@ impl Migrator {
         mut seq: i64,
     ) -> Result<Outcome> {
         let table = self.version_table;
+        // What is durable: a failure that loses the open transaction falls back to it.
+        let mut committed = applied.clone();
         let mut ran = Vec::with_capacity(plan.steps.len());
         let mut durations = Vec::with_capacity(plan.steps.len());
         // On SQLite the lock is the transaction: after a non-transactional
@@ -423,20 +423,29 @@ impl Migrator {
                     }
                 }
                 if let Err(source) = run_batch(conn, section).await {
-                    let failed = self.diagnose(conn, section, source).await;
-                    // The revisions before this one in the run stay applied.
-                    conn.commit().await?;
-                    let (statement, line, source) = failed;
+                    let (statement, line, source, kept) =
+                        self.diagnose(conn, section, source).await;
+                    let outcome = if kept {
+                        // The revisions before this one in the run stay applied.
+                        conn.commit().await?;
+                        format!(
+                            "the revision was rolled back and the database remains at {}",
+                            self.describe(graph, &applied)
+                        )
+                    } else {
+                        conn.rollback().await?;
+                        format!(
+                            "the transaction could not be rolled back to this revision alone, so this run's uncommitted revisions were rolled back too; the database remains at {}",
+                            self.describe(graph, &committed)
+                        )
+                    };
                     return Err(Error::MigrationFailed {
                         revision: rev.id.to_owned(),
                         path: rev.path.to_owned(),
                         line,
                         statement,
                         message: db_message(&source),
-                        outcome: format!(
-                            "the revision was rolled back and the database remains at {}",
-                            self.describe(graph, &applied)
-                        ),
+                        outcome,
                         source: Box::new(source),
                     });
                 }
@@ -481,6 +490,9 @@ impl Migrator {
                 }
             }
             applied[i] = plan.direction == Direction::Upgrade;
+            if !conn.in_transaction() {
+                committed.clone_from(&applied);
+            }
             ran.push(i);
             durations.push(started.elapsed());
         }
@@ -589,10 +601,14 @@ impl Migrator {
         conn: &mut C,
         section: &EmbeddedSection,
         batch_error: sqlx::Error,
-    ) -> (usize, u32, sqlx::Error) {
+    ) -> (usize, u32, sqlx::Error, bool) {
+        let first_line = section
+            .statements()
+            .next()
+            .map_or(section.first_line, |(l, _)| l);
         let rollback = format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}");
         if conn.exec(&rollback).await.is_err() {
-            return (1, section.first_line, batch_error);
+            return (1, first_line, batch_error, false);
         }
         let mut found = None;
         for (k, (line, sql)) in section.statements().enumerate() {
@@ -601,15 +617,13 @@ impl Migrator {
                 break;
             }
         }
-        let _ = conn.exec(&rollback).await;
-        let _ = conn.exec(&format!("RELEASE SAVEPOINT {SAVEPOINT}")).await;
-        found.unwrap_or_else(|| {
-            let line = section
-                .statements()
-                .next()
-                .map_or(section.first_line, |(l, _)| l);
-            (1, line, batch_error)
-        })
+        let kept = conn.exec(&rollback).await.is_ok()
+            && conn
+                .exec(&format!("RELEASE SAVEPOINT {SAVEPOINT}"))
+                .await
+                .is_ok();
+        let (statement, line, error) = found.unwrap_or((1, first_line, batch_error));
+        (statement, line, error, kept)
     }
 
     fn row(
@@ -736,9 +750,7 @@ impl Migrator {
                 Ok(report)
             }
             Err(e) => {
-                if conn.in_transaction() {
-                    let _ = conn.exec("ROLLBACK").await;
-                }
+                let _ = conn.rollback().await;
                 let _ = conn.unlock().await;
                 Err(e)
             }
@@ -785,14 +797,17 @@ struct Outcome {
 }
 
 /// Runs a whole section in one round trip, inside a fresh savepoint.
+///
+/// The savepoint is its own round trip: PostgreSQL parses a whole
+/// multi-statement string before running any of it, so a syntax error
+/// anywhere in the section would otherwise also skip the savepoint, and the
+/// rollback to it would fail.
 async fn run_batch<C: Conn>(conn: &mut C, section: &EmbeddedSection) -> Result<(), sqlx::Error> {
+    conn.exec(&format!("SAVEPOINT {SAVEPOINT}")).await?;
     if section.is_empty() {
-        return conn.exec(&format!("SAVEPOINT {SAVEPOINT}")).await;
+        return Ok(());
     }
-    let mut sql = String::with_capacity(section.sql.len() + 32);
-    sql.push_str("SAVEPOINT ");
-    sql.push_str(SAVEPOINT);
-    sql.push_str(";\n");
+    let mut sql = String::with_capacity(section.sql.len() + 16);
     for (_, statement) in section.statements() {
         sql.push_str(statement);
         sql.push_str(";\n");

@@ -81,10 +81,16 @@ async fn up_to_date_database_needs_no_write_access() {
     let db = Sqlite::new().await;
     let dir = crate::common::Dir::chain(3);
     dir.migrator().upgrade(db.pool(), "head").await.unwrap();
-    let read_only = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", db.db.path.display())).await.unwrap();
+    let read_only =
+        sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", db.db.path.display()))
+            .await
+            .unwrap();
     let report = dir.migrator().upgrade(&read_only, "head").await.unwrap();
     assert!(report.revisions.is_empty());
     assert_eq!(report.current, vec!["r03"]);
     dir.rev("r04", "r03", "CREATE TABLE t04 (id INTEGER);", None);
-    assert!(dir.migrator().upgrade(&read_only, "head").await.is_err(), "pending work needs the write lock");
+    assert!(
+        dir.migrator().upgrade(&read_only, "head").await.is_err(),
+        "pending work needs the write lock"
+    );
 }

@@ -494,7 +494,13 @@ async fn postgres_errors_never_show_the_password() {
     );
     let (p, a, _) = two_revisions(false);
     // Wrong port: the driver's error, the URL redacted.
-    let closed = db.url.replace(":55432/", ":1/");
+    let host = db
+        .url
+        .find("@127.0.0.1:")
+        .expect("the test server listens on 127.0.0.1")
+        + "@127.0.0.1:".len();
+    let port_end = host + db.url[host..].find('/').expect("a database path");
+    let closed = format!("{}1{}", &db.url[..host], &db.url[port_end..]);
     let out = p.fails(
         &["current", "--database-url", &closed],
         1,

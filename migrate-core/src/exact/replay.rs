@@ -124,6 +124,11 @@ pub(crate) enum SqliteSyntax {
     NamesUnresolved,
 }
 
+/// SQLite's messages for a name the (empty) scratch database lacks.
+fn unresolved(message: &str) -> bool {
+    message.starts_with("no such ") || message.starts_with("unable to identify the object")
+}
+
 /// Syntax only: prepares the statement in an empty database.
 pub(crate) fn check_syntax(sql: &str, line: u32, column: u32) -> Result<SqliteSyntax, SyntaxError> {
     SCRATCH.with(|db| {
@@ -133,20 +138,21 @@ pub(crate) fn check_syntax(sql: &str, line: u32, column: u32) -> Result<SqliteSy
         };
         match db.run(sql, false) {
             Ok(()) => Ok(SqliteSyntax::Valid),
-            Err(f) if f.message.starts_with("no such ") => Ok(SqliteSyntax::NamesUnresolved),
+            Err(f) if unresolved(&f.message) => Ok(SqliteSyntax::NamesUnresolved),
             Err(f) => Err(located(sql, line, column, f)),
         }
     })
 }
 
 fn located(sql: &str, line: u32, column: u32, failure: Failure) -> SyntaxError {
-    // SQLite gives no offset for a missing table or column: point at the name.
+    // SQLite gives no offset for a missing table or column or an unknown
+    // table option; its message ends with the name: point at it.
     let offset = failure.offset.or_else(|| {
-        let name = failure
-            .message
-            .strip_prefix("no such table: ")
-            .or_else(|| failure.message.strip_prefix("no such column: "))?;
+        let (_, name) = failure.message.rsplit_once(": ")?;
         let name = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
+        if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            return None;
+        }
         let lower = sql.to_ascii_lowercase();
         lower.match_indices(&name).map(|(i, _)| i).find(|&i| {
             let before = lower[..i].chars().next_back();
@@ -198,12 +204,17 @@ pub fn replay(revisions: &[Revision], order: &[usize]) -> Vec<Error> {
     for &i in order {
         let rev = &revisions[i];
         run_section(&db, rev, &rev.upgrade, "upgrade", &mut failed, &mut errors);
-        if let Some(down) = &rev.downgrade {
-            if db.run("SAVEPOINT migrate_check", true).is_ok() {
-                run_section(&db, rev, down, "downgrade", &mut failed, &mut errors);
-                let _ = db.run("ROLLBACK TO migrate_check", true);
-                let _ = db.run("RELEASE migrate_check", true);
-            }
+    }
+    // Then down from head, as a real `downgrade base` runs: each downgrade
+    // meets the schema its revision left. (Rolling back a savepoint after
+    // every downgrade instead makes SQLite reload the schema each time:
+    // quadratic in the number of revisions.) An irreversible revision ends
+    // the walk: nothing below it can be reached from head.
+    if !failed {
+        for &i in order.iter().rev() {
+            let rev = &revisions[i];
+            let Some(down) = &rev.downgrade else { break };
+            run_section(&db, rev, down, "downgrade", &mut failed, &mut errors);
         }
     }
     errors

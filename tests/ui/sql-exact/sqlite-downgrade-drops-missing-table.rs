@@ -1,0 +1,5 @@
+static MIGRATOR: migrate_runtime::Migrator = migrate_runtime::embed_migrations!("ui/sql-exact/sqlite-downgrade-drops-missing-table", dialect = "sqlite");
+
+fn main() {
+    let _ = &MIGRATOR;
+}

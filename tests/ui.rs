@@ -6,8 +6,20 @@
 //! Regenerate the `.stderr` files with
 //! `TRYBUILD=overwrite cargo test -p migrate-tests --test ui`, then read them.
 
+// Only the generator is used here; its other items serve tests/sql.
+#[allow(dead_code)]
+#[path = "sql/history.rs"]
+mod history;
+
 #[test]
 fn ui() {
+    // The generated 300-file history the `ui/generated` pass case embeds.
+    let generated =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/generated/postgres-300");
+    let _ = std::fs::remove_dir_all(&generated);
+    std::fs::create_dir_all(&generated).expect("create ui/generated/postgres-300");
+    history::write_history(&generated, true, &[]);
+
     // trybuild compiles each case in a project under `target/`, so the
     // macro's CARGO_MANIFEST_DIR would not be this package; point it here so
     // `embed_migrations!("ui/...")` finds the fixtures. trybuild passes the
@@ -28,4 +40,5 @@ fn ui() {
     t.compile_fail("ui/options/*.rs");
     t.pass("ui/sql-exact-pass/*.rs");
     t.compile_fail("ui/sql-exact/*.rs");
+    t.pass("ui/generated/*.rs");
 }

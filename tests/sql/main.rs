@@ -17,6 +17,7 @@
 
 mod escape_hatch;
 mod generated;
+mod history;
 mod oracle;
 
 use std::path::{Path, PathBuf};

@@ -19,8 +19,6 @@ fn generated_300_file_history_with_every_construct_is_accepted() {
     let tmp = tempfile::tempdir().unwrap();
     write_history(tmp.path(), true, &[]);
     assert_no_escape_hatch(tmp.path());
-    // Every construct appears, several times.
-    assert!(FILES / KINDS >= 10);
 
     let started = Instant::now();
     let result = load_directory(tmp.path(), "migrations", &only(Dialect::Postgres));

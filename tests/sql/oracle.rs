@@ -296,12 +296,9 @@ fn sqlite_unknown_table_option_is_reported_on_its_line() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn default_any_rejects_what_neither_database_accepts() {
     let first = "CREATE TABLE accounts (id INTEGER PRIMARY KEY, logins INTEGER NOT NULL DEFAULT 0);\nCREATE TABLE logins (id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL);";
-    // (A missing `;` inside a SQLite trigger body is caught with the `sqlite`
-    // dialect, whose chain replay knows the tables: see
-    // tests/ui/sql-exact/sqlite-trigger-body-missing-semicolon. Under `any`
-    // the syntax-only prepare stops at the unknown table first; a known gap,
-    // in docs/sql-checks.md.)
     let cases = [
+        // A missing `;` inside a SQLite trigger body.
+        "CREATE TRIGGER IF NOT EXISTS logins_count AFTER INSERT ON logins\nBEGIN\n    UPDATE accounts SET logins = logins + 1 WHERE id = NEW.account_id\nEND;",
         // A missing comma in a key's column list.
         "CREATE TABLE tags (\n    account_id INTEGER,\n    name TEXT,\n    PRIMARY KEY (account_id name)\n);",
     ];

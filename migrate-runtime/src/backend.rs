@@ -116,6 +116,29 @@ pub trait Conn: Send {
     ) -> impl Future<Output = Result<Vec<String>>> + Send;
 }
 
+/// History rows, read in `HISTORY_COLUMNS` order, on either database.
+fn decode_history<R>(rows: &[R]) -> Result<Vec<HistoryEntry>, sqlx::Error>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    rows.iter()
+        .map(|r| {
+            Ok(HistoryEntry {
+                revision: r.try_get(0)?,
+                checksum: r.try_get(1)?,
+                applied_at: r.try_get(2)?,
+                duration_ms: r.try_get(3)?,
+                state: r.try_get(4)?,
+                statements_done: r.try_get(5)?,
+                seq: r.try_get(6)?,
+            })
+        })
+        .collect()
+}
+
 /// `"schema"."table"` from a validated `schema.table` or `table`.
 pub(crate) fn quote_table(table: &str) -> String {
     table
@@ -229,7 +252,7 @@ pub(crate) fn delete_row_sql(table: &str, revision: &str) -> String {
 #[cfg(feature = "postgres")]
 mod postgres {
     use super::*;
-    use sqlx::{PgPool, Postgres, Row};
+    use sqlx::{PgPool, Postgres};
 
     impl Database for PgPool {
         type Session = Session<Postgres>;
@@ -376,20 +399,7 @@ mod postgres {
                 .fetch_all(&mut *self.conn)
                 .await
                 .map_err(Error::db(format!("reading the history table `{table}`")))?;
-            rows.iter()
-                .map(|r| {
-                    Ok(HistoryEntry {
-                        revision: r.try_get(0)?,
-                        checksum: r.try_get(1)?,
-                        applied_at: r.try_get(2)?,
-                        duration_ms: r.try_get(3)?,
-                        state: r.try_get(4)?,
-                        statements_done: r.try_get(5)?,
-                        seq: r.try_get(6)?,
-                    })
-                })
-                .collect::<Result<_, sqlx::Error>>()
-                .map_err(Error::db(format!("reading the history table `{table}`")))
+            decode_history(&rows).map_err(Error::db(format!("reading the history table `{table}`")))
         }
 
         async fn insert_row(&mut self, table: &str, row: &NewRow<'_>) -> Result<()> {
@@ -504,7 +514,7 @@ mod postgres {
 #[cfg(feature = "sqlite")]
 mod sqlite {
     use super::*;
-    use sqlx::{Row, Sqlite, SqlitePool};
+    use sqlx::{Sqlite, SqlitePool};
 
     impl Database for SqlitePool {
         type Session = Session<Sqlite>;
@@ -636,20 +646,7 @@ mod sqlite {
                 .fetch_all(&mut *self.conn)
                 .await
                 .map_err(Error::db(format!("reading the history table `{table}`")))?;
-            rows.iter()
-                .map(|r| {
-                    Ok(HistoryEntry {
-                        revision: r.try_get(0)?,
-                        checksum: r.try_get(1)?,
-                        applied_at: r.try_get(2)?,
-                        duration_ms: r.try_get(3)?,
-                        state: r.try_get(4)?,
-                        statements_done: r.try_get(5)?,
-                        seq: r.try_get(6)?,
-                    })
-                })
-                .collect::<Result<_, sqlx::Error>>()
-                .map_err(Error::db(format!("reading the history table `{table}`")))
+            decode_history(&rows).map_err(Error::db(format!("reading the history table `{table}`")))
         }
 
         async fn insert_row(&mut self, table: &str, row: &NewRow<'_>) -> Result<()> {

@@ -68,6 +68,8 @@ pub trait Conn: Send {
     fn unlock(&mut self) -> impl Future<Output = Result<()>> + Send;
     /// Does the lock end with the transaction (SQLite)?
     fn lock_is_transaction(&self) -> bool;
+    /// Which database this is.
+    fn dialect(&self) -> migrate_core::Dialect;
     /// Opens a transaction if none is open.
     fn begin(&mut self) -> impl Future<Output = Result<()>> + Send;
     /// Commits the open transaction, if any.
@@ -241,6 +243,18 @@ pub(crate) fn insert_row_sql(table: &str, values: [&str; 7]) -> String {
     )
 }
 
+/// A string literal that reads back as `text` whatever the server's settings:
+/// PostgreSQL's `E'…'` form (independent of `standard_conforming_strings`),
+/// SQLite's standard form.
+pub(crate) fn literal(dialect: migrate_core::Dialect, text: &str) -> String {
+    match dialect {
+        migrate_core::Dialect::Postgres => {
+            format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+        }
+        migrate_core::Dialect::Sqlite => format!("'{}'", text.replace('\'', "''")),
+    }
+}
+
 /// `DELETE` of one history row; `revision` is a placeholder or a literal.
 pub(crate) fn delete_row_sql(table: &str, revision: &str) -> String {
     format!(
@@ -321,6 +335,10 @@ mod postgres {
 
         fn lock_is_transaction(&self) -> bool {
             false
+        }
+
+        fn dialect(&self) -> migrate_core::Dialect {
+            migrate_core::Dialect::Postgres
         }
 
         async fn begin(&mut self) -> Result<()> {
@@ -575,6 +593,10 @@ mod sqlite {
 
         fn lock_is_transaction(&self) -> bool {
             true
+        }
+
+        fn dialect(&self) -> migrate_core::Dialect {
+            migrate_core::Dialect::Sqlite
         }
 
         async fn begin(&mut self) -> Result<()> {

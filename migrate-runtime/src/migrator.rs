@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use migrate_core::{Direction, GraphNode, Header, HeaderLines, Plan, RevisionGraph, Target};
 
-use crate::backend::{Conn, Database, HistoryEntry, NewRow};
+use crate::backend::{
+    Conn, Database, HistoryEntry, NewRow, delete_row_sql, insert_row_sql, literal,
+};
 use crate::embedded::{EmbeddedRevision, EmbeddedSection};
 use crate::error::{Error, Result};
 
@@ -400,7 +402,10 @@ impl Migrator {
         // On SQLite the lock is the transaction: after a non-transactional
         // revision, the next transaction must check nobody else moved the history.
         let mut lock_lost = false;
-        for &i in &plan.steps {
+        // The savepoint a revision runs under is opened by the round trip
+        // that records the revision before it (see below).
+        let mut savepoint_open = false;
+        for (position, &i) in plan.steps.iter().enumerate() {
             let rev = self.revision(i);
             let section = match plan.direction {
                 Direction::Upgrade => &rev.upgrade,
@@ -417,10 +422,19 @@ impl Migrator {
             if rev.transactional {
                 if !conn.in_transaction() {
                     conn.begin().await?;
+                    savepoint_open = false;
                     if lock_lost {
                         self.recheck(conn, graph, &applied).await?;
                         lock_lost = false;
                     }
+                }
+                if !std::mem::take(&mut savepoint_open) {
+                    conn.exec(&format!("SAVEPOINT {SAVEPOINT}"))
+                        .await
+                        .map_err(Error::db(format!(
+                            "opening the savepoint of revision {}",
+                            rev.id
+                        )))?;
                 }
                 if let Err(source) = run_batch(conn, section).await {
                     let (statement, line, source, kept) =
@@ -450,23 +464,41 @@ impl Migrator {
                     });
                 }
                 let duration_ms = millis(started);
-                match plan.direction {
+                // One round trip records the revision, releases its savepoint
+                // and, when the next revision joins this transaction, opens
+                // the next savepoint: two round trips per revision in all.
+                let dialect = conn.dialect();
+                let mut tail = match plan.direction {
                     Direction::Upgrade => {
-                        conn.insert_row(
-                            table,
-                            &self.row(rev, "applied", rev.upgrade.len() as i64, duration_ms, seq),
-                        )
-                        .await?;
+                        let values = [
+                            literal(dialect, rev.id),
+                            literal(dialect, rev.checksum),
+                            duration_ms.to_string(),
+                            literal(dialect, "applied"),
+                            rev.upgrade.len().to_string(),
+                            seq.to_string(),
+                            rev.message
+                                .map_or_else(|| "NULL".to_owned(), |m| literal(dialect, m)),
+                        ];
                         seq += 1;
+                        insert_row_sql(table, values.each_ref().map(String::as_str))
                     }
-                    Direction::Downgrade => conn.delete_row(table, rev.id).await?,
+                    Direction::Downgrade => delete_row_sql(table, &literal(dialect, rev.id)),
+                };
+                tail.push_str(&format!(";\nRELEASE SAVEPOINT {SAVEPOINT}"));
+                let batch_next = self.mode == TransactionMode::Single
+                    && plan
+                        .steps
+                        .get(position + 1)
+                        .is_some_and(|&next| self.revision(next).transactional);
+                if batch_next {
+                    tail.push_str(&format!(";\nSAVEPOINT {SAVEPOINT}"));
                 }
-                conn.exec(&format!("RELEASE SAVEPOINT {SAVEPOINT}"))
-                    .await
-                    .map_err(Error::db(format!(
-                        "releasing the savepoint of revision {}",
-                        rev.id
-                    )))?;
+                conn.exec(&tail).await.map_err(Error::db(format!(
+                    "recording revision {} in `{table}`",
+                    rev.id
+                )))?;
+                savepoint_open = batch_next;
                 if self.mode == TransactionMode::PerRevision {
                     conn.commit().await?;
                     lock_lost = conn.lock_is_transaction();
@@ -796,14 +828,13 @@ struct Outcome {
     applied: Vec<bool>,
 }
 
-/// Runs a whole section in one round trip, inside a fresh savepoint.
+/// Runs a whole section in one round trip, inside the revision's savepoint.
 ///
-/// The savepoint is its own round trip: PostgreSQL parses a whole
-/// multi-statement string before running any of it, so a syntax error
+/// The savepoint is opened by an earlier round trip: PostgreSQL parses a
+/// whole multi-statement string before running any of it, so a syntax error
 /// anywhere in the section would otherwise also skip the savepoint, and the
 /// rollback to it would fail.
 async fn run_batch<C: Conn>(conn: &mut C, section: &EmbeddedSection) -> Result<(), sqlx::Error> {
-    conn.exec(&format!("SAVEPOINT {SAVEPOINT}")).await?;
     if section.is_empty() {
         return Ok(());
     }

@@ -113,6 +113,7 @@ pub trait TestDb {
     async fn tables(&self) -> Vec<String>;
     async fn exec(&self, sql: &str) -> Result<(), sqlx::Error>;
     async fn count(&self, sql: &str) -> i64;
+    async fn text(&self, sql: &str) -> String;
     /// Opens a transaction on a separate connection, runs `sql` in it and
     /// keeps it open until [`Held::release`].
     async fn hold(&self, sql: &str) -> Held;
@@ -175,6 +176,9 @@ impl TestDb for Sqlite {
     async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
     }
+    async fn text(&self, sql: &str) -> String {
+        sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
+    }
     async fn hold(&self, sql: &str) -> Held {
         let mut conn = self.other_pool().await.acquire().await.unwrap();
         sqlx::raw_sql(&format!("BEGIN IMMEDIATE; {sql}"))
@@ -224,6 +228,9 @@ impl TestDb for Pg {
         sqlx::raw_sql(sql).execute(&self.pool).await.map(|_| ())
     }
     async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
+    }
+    async fn text(&self, sql: &str) -> String {
         sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
     }
     async fn hold(&self, sql: &str) -> Held {

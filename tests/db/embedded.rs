@@ -94,3 +94,39 @@ async fn up_to_date_database_needs_no_write_access() {
         "pending work needs the write lock"
     );
 }
+
+/// The history row is written as SQL text in the revision's round trip: a
+/// message with quotes and backslashes must arrive intact on both databases.
+async fn message_with_quotes_is_recorded(db: &impl TestDb) {
+    let dir = crate::common::Dir::new();
+    std::fs::write(
+        dir.path().join("2025_01_01_0000-q1_quotes.sql"),
+        "-- revision: q1\n-- down_revision: none\n-- message: it's a \\' test \\\\ with \"quotes\"\n-- migrate:upgrade\nCREATE TABLE q (id INTEGER);\n-- migrate:downgrade\nDROP TABLE q;\n",
+    )
+    .unwrap();
+    dir.rev(
+        "q2",
+        "q1",
+        "CREATE TABLE q2 (id INTEGER);",
+        Some("DROP TABLE q2;"),
+    );
+    let m = dir.migrator();
+    assert_eq!(
+        m.upgrade(db.pool(), "head").await.unwrap().revisions,
+        vec!["q1", "q2"]
+    );
+    let stored = db
+        .text("SELECT message FROM migrate_history WHERE revision = 'q1'")
+        .await;
+    assert_eq!(stored, "it's a \\' test \\\\ with \"quotes\"");
+}
+
+#[tokio::test]
+async fn message_with_quotes_is_recorded_on_sqlite() {
+    message_with_quotes_is_recorded(&Sqlite::new().await).await;
+}
+
+#[tokio::test]
+async fn message_with_quotes_is_recorded_on_postgres() {
+    message_with_quotes_is_recorded(&Pg::new().await).await;
+}

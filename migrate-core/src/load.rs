@@ -114,8 +114,18 @@ pub fn list_sql_files(dir: &Path, display: &str) -> Result<Vec<String>, Error> {
             continue;
         }
         // Follow symlinks; skip directories that happen to end in `.sql`.
-        if std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
-            continue;
+        // Anything else that is not a regular file (a FIFO, a socket, a
+        // device) would block or mislead a read: refuse it by name. A
+        // dangling link fails at the read with the system's message.
+        match std::fs::metadata(entry.path()) {
+            Ok(m) if m.is_dir() => continue,
+            Ok(m) if !m.is_file() => {
+                return Err(Error::Io {
+                    path: format!("{}/{name}", display.trim_end_matches('/')),
+                    message: "not a regular file".into(),
+                });
+            }
+            _ => {}
         }
         names.push(name);
     }

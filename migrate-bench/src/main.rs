@@ -1,0 +1,645 @@
+//! Benchmarks of the migration runtime against the raw SQL floor.
+//!
+//! ```sh
+//! cargo run --release -p migrate-bench -- --n 100,1000 --runs 5 --db sqlite,postgres
+//! ```
+//!
+//! For each database and N it generates N revisions of small, realistic DDL
+//! (a table, an index, every third revision an `ALTER TABLE … ADD COLUMN`),
+//! loads them with `Migrator::from_directory`, and measures, as the median of
+//! `--runs` runs on a fresh database each run:
+//!
+//! * W1 apply: `upgrade(&pool, "head")` (default single-transaction mode and
+//!   `TransactionMode::PerRevision`) against the same upgrade SQL sent raw in
+//!   one `BEGIN … COMMIT` over one connection;
+//! * W2 start-up at head: a fresh one-connection pool plus `upgrade("head")`
+//!   with nothing pending, against a fresh pool plus `SELECT 1`;
+//! * W3 downgrade to base against the raw down SQL, newest first, in one
+//!   transaction.
+//!
+//! It prints a Markdown table and the process's peak RSS. See
+//! docs/performance.md.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, ValueEnum};
+use migrate_runtime::{Migrator, TransactionMode};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, SqlitePool};
+
+/// Benchmarks `migrate_runtime::Migrator` against raw SQL in one transaction.
+#[derive(Parser, Debug)]
+#[command(name = "migrate-bench")]
+struct Args {
+    /// Numbers of revisions (comma-separated). W2 also runs at N = 10.
+    #[arg(long, value_delimiter = ',', default_values_t = [100usize, 1000])]
+    n: Vec<usize>,
+    /// Runs per figure; the median is printed.
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Databases (comma-separated).
+    #[arg(long, value_delimiter = ',', default_values_t = [Db::Sqlite, Db::Postgres])]
+    db: Vec<Db>,
+    /// Admin URL of a PostgreSQL server (a role that may create and drop
+    /// databases). Without it, `scripts/pg.sh start` starts the private test
+    /// server and its URL is used.
+    #[arg(long, env = "MIGRATE_BENCH_PG_URL")]
+    pg_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Db {
+    Sqlite,
+    Postgres,
+}
+
+impl std::fmt::Display for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Db::Sqlite => "sqlite",
+            Db::Postgres => "postgres",
+        })
+    }
+}
+
+/// The generated revisions of one N: a directory, the migrator loaded from
+/// it, and the same SQL as raw scripts for the floors.
+struct Workload {
+    n: usize,
+    _dir: tempfile::TempDir,
+    migrator: Migrator,
+    /// Every upgrade section, oldest first, inside `BEGIN; … COMMIT;`.
+    raw_up: String,
+    /// Every downgrade section, newest first, inside `BEGIN; … COMMIT;`.
+    raw_down: String,
+    /// `raw_up` with each revision inside `SAVEPOINT … RELEASE SAVEPOINT`
+    /// (a reference row: what savepoints alone cost).
+    raw_up_savepoints: String,
+    /// Every upgrade statement, oldest first, for a reference run that sends
+    /// one statement per round trip inside one transaction (as `psql -1 -f`).
+    up_statements: Vec<String>,
+}
+
+/// One revision's SQL.
+struct Revision {
+    up: Vec<String>,
+    down: Vec<String>,
+}
+
+fn revision_sql(i: usize) -> Revision {
+    let mut up = vec![
+        format!(
+            "CREATE TABLE bench_t{i} (\n    id INTEGER PRIMARY KEY,\n    name VARCHAR(100) NOT NULL,\n    price NUMERIC(10, 2),\n    created_at TIMESTAMP,\n    note TEXT\n)"
+        ),
+        format!("CREATE INDEX ix_bench_t{i}_name ON bench_t{i} (name)"),
+    ];
+    let mut down = Vec::new();
+    if i % 3 == 2 {
+        let prev = i - 1;
+        up.push(format!(
+            "ALTER TABLE bench_t{prev} ADD COLUMN extra_{i} INTEGER NOT NULL DEFAULT 0"
+        ));
+        down.push(format!("ALTER TABLE bench_t{prev} DROP COLUMN extra_{i}"));
+    }
+    down.push(format!("DROP INDEX ix_bench_t{i}_name"));
+    down.push(format!("DROP TABLE bench_t{i}"));
+    Revision { up, down }
+}
+
+fn revision_id(i: usize) -> String {
+    format!("bench{i:07}")
+}
+
+fn generate(n: usize) -> Result<Workload> {
+    let dir = tempfile::tempdir().context("creating the revision directory")?;
+    let mut raw_up = String::from("BEGIN;\n");
+    let mut raw_up_savepoints = String::from("BEGIN;\n");
+    let mut up_statements = Vec::new();
+    let mut downs = Vec::with_capacity(n);
+    for i in 0..n {
+        let id = revision_id(i);
+        let rev = revision_sql(i);
+        let mut file = format!("-- revision: {id}\n");
+        if i == 0 {
+            file.push_str("-- down_revision: None\n");
+        } else {
+            let _ = writeln!(file, "-- down_revision: {}", revision_id(i - 1));
+        }
+        let _ = writeln!(file, "-- message: create table bench_t{i}\n");
+        file.push_str("-- migrate:upgrade\n");
+        raw_up_savepoints.push_str("SAVEPOINT bench_revision;\n");
+        for s in &rev.up {
+            let _ = writeln!(file, "{s};");
+            let _ = writeln!(raw_up, "{s};");
+            let _ = writeln!(raw_up_savepoints, "{s};");
+            up_statements.push(s.clone());
+        }
+        raw_up_savepoints.push_str("RELEASE SAVEPOINT bench_revision;\n");
+        file.push_str("\n-- migrate:downgrade\n");
+        let mut down = String::new();
+        for s in &rev.down {
+            let _ = writeln!(file, "{s};");
+            let _ = writeln!(down, "{s};");
+        }
+        downs.push(down);
+        // The zero-padded id keeps the file names in revision order.
+        let name = format!("2026_01_01_0000-{id}_t{i}.sql");
+        std::fs::write(dir.path().join(name), file).context("writing a revision")?;
+    }
+    raw_up.push_str("COMMIT;\n");
+    raw_up_savepoints.push_str("COMMIT;\n");
+    let mut raw_down = String::from("BEGIN;\n");
+    for d in downs.iter().rev() {
+        raw_down.push_str(d);
+    }
+    raw_down.push_str("COMMIT;\n");
+    let migrator = Migrator::from_directory(
+        dir.path(),
+        "bench-migrations",
+        &migrate_core::Config::default(),
+    )
+    .map_err(|e| anyhow::anyhow!("loading the generated revisions: {e}"))?;
+    Ok(Workload {
+        n,
+        _dir: dir,
+        migrator,
+        raw_up,
+        raw_down,
+        raw_up_savepoints,
+        up_statements,
+    })
+}
+
+/// Timings of one run: (migrate, floor) pairs.
+#[derive(Default, Clone)]
+struct Sample {
+    w1: Option<(Duration, Duration)>,
+    w1_per_revision: Option<Duration>,
+    w1_raw_savepoints: Option<Duration>,
+    w1_raw_per_statement: Option<Duration>,
+    w2: (Duration, Duration),
+    w3: Option<(Duration, Duration)>,
+}
+
+/// A fresh database for one run.
+trait Bench {
+    type Pool: migrate_runtime::Database + Clone + Send + Sync;
+    async fn create(&mut self) -> Result<String>;
+    async fn connect(&self, name: &str) -> Result<Self::Pool>;
+    async fn raw(&self, pool: &Self::Pool, sql: &str) -> Result<()>;
+    /// `BEGIN`, each statement in its own round trip, `COMMIT`.
+    async fn raw_each(&self, pool: &Self::Pool, statements: &[String]) -> Result<()>;
+    async fn close(&self, pool: Self::Pool);
+    async fn drop_db(&mut self, name: &str) -> Result<()>;
+}
+
+struct SqliteBench {
+    dir: tempfile::TempDir,
+    next: usize,
+}
+
+impl Bench for SqliteBench {
+    type Pool = SqlitePool;
+    async fn create(&mut self) -> Result<String> {
+        self.next += 1;
+        let path: PathBuf = self.dir.path().join(format!("bench{}.db", self.next));
+        Ok(path.to_string_lossy().into_owned())
+    }
+    async fn connect(&self, name: &str) -> Result<SqlitePool> {
+        let options =
+            SqliteConnectOptions::from_str(&format!("sqlite://{name}"))?.create_if_missing(true);
+        Ok(SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?)
+    }
+    async fn raw(&self, pool: &SqlitePool, sql: &str) -> Result<()> {
+        let mut conn = pool.acquire().await?;
+        sqlx::raw_sql(sql).execute(&mut *conn).await?;
+        Ok(())
+    }
+    async fn raw_each(&self, pool: &SqlitePool, statements: &[String]) -> Result<()> {
+        let mut conn = pool.acquire().await?;
+        sqlx::raw_sql("BEGIN").execute(&mut *conn).await?;
+        for statement in statements {
+            sqlx::raw_sql(statement).execute(&mut *conn).await?;
+        }
+        sqlx::raw_sql("COMMIT").execute(&mut *conn).await?;
+        Ok(())
+    }
+    async fn close(&self, pool: SqlitePool) {
+        pool.close().await;
+    }
+    async fn drop_db(&mut self, name: &str) -> Result<()> {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let _ = std::fs::remove_file(format!("{name}{suffix}"));
+        }
+        Ok(())
+    }
+}
+
+struct PgBench {
+    admin: PgConnectOptions,
+    admin_conn: PgConnection,
+    next: usize,
+}
+
+impl Bench for PgBench {
+    type Pool = PgPool;
+    async fn create(&mut self) -> Result<String> {
+        self.next += 1;
+        let name = format!("migrate_bench_{}_{}", std::process::id(), self.next);
+        sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}"))
+            .execute(&mut self.admin_conn)
+            .await?;
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&mut self.admin_conn)
+            .await
+            .with_context(|| format!("CREATE DATABASE {name}"))?;
+        Ok(name)
+    }
+    async fn connect(&self, name: &str) -> Result<PgPool> {
+        Ok(PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(self.admin.clone().database(name))
+            .await?)
+    }
+    async fn raw(&self, pool: &PgPool, sql: &str) -> Result<()> {
+        let mut conn = pool.acquire().await?;
+        sqlx::raw_sql(sql).execute(&mut *conn).await?;
+        Ok(())
+    }
+    async fn raw_each(&self, pool: &PgPool, statements: &[String]) -> Result<()> {
+        let mut conn = pool.acquire().await?;
+        sqlx::raw_sql("BEGIN").execute(&mut *conn).await?;
+        for statement in statements {
+            sqlx::raw_sql(statement).execute(&mut *conn).await?;
+        }
+        sqlx::raw_sql("COMMIT").execute(&mut *conn).await?;
+        Ok(())
+    }
+    async fn close(&self, pool: PgPool) {
+        pool.close().await;
+    }
+    async fn drop_db(&mut self, name: &str) -> Result<()> {
+        sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut self.admin_conn)
+            .await
+            .with_context(|| format!("DROP DATABASE {name}"))?;
+        Ok(())
+    }
+}
+
+/// Awaits `fut` and returns its wall time with its value.
+async fn timed<T>(fut: impl Future<Output = Result<T>>) -> Result<(Duration, T)> {
+    let started = Instant::now();
+    let value = fut.await?;
+    Ok((started.elapsed(), value))
+}
+
+/// A pool with its one connection open and warm (not timed).
+async fn ready<B: Bench>(bench: &B, name: &str) -> Result<B::Pool> {
+    let pool = bench.connect(name).await?;
+    bench.raw(&pool, "SELECT 1").await?;
+    Ok(pool)
+}
+
+async fn one_run<B: Bench>(bench: &mut B, w: &Workload, full: bool, k: usize) -> Result<Sample> {
+    let mut sample = Sample::default();
+
+    // Database A: the migrator applies (W1), starts up at head (W2), and
+    // downgrades (W3).
+    let a = bench.create().await?;
+    let pool = ready(bench, &a).await?;
+    let migrate_up = timed(async {
+        w.migrator
+            .upgrade(&pool, "head")
+            .await
+            .map_err(|e| anyhow::anyhow!("upgrade: {e}"))
+    })
+    .await?;
+    let report = &migrate_up.1;
+    if report.revisions.len() != w.n {
+        bail!(
+            "upgrade applied {} of {} revisions",
+            report.revisions.len(),
+            w.n
+        );
+    }
+    bench.close(pool).await;
+
+    // W2, alternating which side goes first.
+    let mut w2 = (Duration::ZERO, Duration::ZERO);
+    for side in [k % 2, 1 - k % 2] {
+        if side == 0 {
+            let (t, pending) = timed(async {
+                let pool = bench.connect(&a).await?;
+                let report = w
+                    .migrator
+                    .upgrade(&pool, "head")
+                    .await
+                    .map_err(|e| anyhow::anyhow!("start-up upgrade: {e}"))?;
+                Ok((pool, report.revisions.len()))
+            })
+            .await?;
+            if pending.1 != 0 {
+                bail!("start-up at head applied {} revisions", pending.1);
+            }
+            bench.close(pending.0).await;
+            w2.0 = t;
+        } else {
+            let (t, pool) = timed(async {
+                let pool = bench.connect(&a).await?;
+                bench.raw(&pool, "SELECT 1").await?;
+                Ok(pool)
+            })
+            .await?;
+            bench.close(pool).await;
+            w2.1 = t;
+        }
+    }
+    sample.w2 = w2;
+
+    if full {
+        let pool = ready(bench, &a).await?;
+        let (down, report) = timed(async {
+            w.migrator
+                .downgrade(&pool, "base")
+                .await
+                .map_err(|e| anyhow::anyhow!("downgrade: {e}"))
+        })
+        .await?;
+        if report.revisions.len() != w.n {
+            bail!(
+                "downgrade undid {} of {} revisions",
+                report.revisions.len(),
+                w.n
+            );
+        }
+        bench.close(pool).await;
+
+        // Database B: the floors of W1 and W3.
+        let b = bench.create().await?;
+        let pool = ready(bench, &b).await?;
+        let (raw_up, ()) = timed(bench.raw(&pool, &w.raw_up)).await?;
+        let (raw_down, ()) = timed(bench.raw(&pool, &w.raw_down)).await?;
+        bench.close(pool).await;
+        bench.drop_db(&b).await?;
+
+        // Database C: per-revision commits.
+        let c = bench.create().await?;
+        let pool = ready(bench, &c).await?;
+        let per_revision = w
+            .migrator
+            .clone()
+            .with_transaction_mode(TransactionMode::PerRevision);
+        let (t, report) = timed(async {
+            per_revision
+                .upgrade(&pool, "head")
+                .await
+                .map_err(|e| anyhow::anyhow!("per-revision upgrade: {e}"))
+        })
+        .await?;
+        if report.revisions.len() != w.n {
+            bail!(
+                "per-revision upgrade applied {} of {}",
+                report.revisions.len(),
+                w.n
+            );
+        }
+        bench.close(pool).await;
+        bench.drop_db(&c).await?;
+
+        // Database D: the raw SQL with one savepoint per revision.
+        let d = bench.create().await?;
+        let pool = ready(bench, &d).await?;
+        let (raw_savepoints, ()) = timed(bench.raw(&pool, &w.raw_up_savepoints)).await?;
+        bench.close(pool).await;
+        bench.drop_db(&d).await?;
+
+        // Database E: one statement per round trip, one transaction.
+        let e = bench.create().await?;
+        let pool = ready(bench, &e).await?;
+        let (per_statement, ()) = timed(bench.raw_each(&pool, &w.up_statements)).await?;
+        bench.close(pool).await;
+        bench.drop_db(&e).await?;
+
+        sample.w1_raw_per_statement = Some(per_statement);
+        sample.w1_raw_savepoints = Some(raw_savepoints);
+        sample.w1 = Some((migrate_up.0, raw_up));
+        sample.w1_per_revision = Some(t);
+        sample.w3 = Some((down, raw_down));
+    }
+    bench.drop_db(&a).await?;
+    Ok(sample)
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort_unstable();
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2
+    }
+}
+
+struct Row {
+    workload: &'static str,
+    db: Db,
+    n: usize,
+    migrate: Duration,
+    floor: Duration,
+}
+
+fn fmt_duration(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms >= 1000.0 {
+        format!("{:.3} s", ms / 1000.0)
+    } else {
+        format!("{ms:.1} ms")
+    }
+}
+
+async fn bench_db<B: Bench>(
+    bench: &mut B,
+    db: Db,
+    workloads: &[(Workload, bool)],
+    runs: usize,
+    rows: &mut Vec<Row>,
+) -> Result<()> {
+    for (w, full) in workloads {
+        eprintln!("{db} N={}: {runs} runs", w.n);
+        let mut samples = Vec::with_capacity(runs);
+        for k in 0..runs {
+            samples.push(one_run(bench, w, *full, k).await?);
+        }
+        let col = |f: &dyn Fn(&Sample) -> Option<Duration>| {
+            median(samples.iter().filter_map(f).collect())
+        };
+        if *full {
+            let floor_up = col(&|s| s.w1.map(|x| x.1));
+            rows.push(Row {
+                workload: "W1 apply (single transaction)",
+                db,
+                n: w.n,
+                migrate: col(&|s| s.w1.map(|x| x.0)),
+                floor: floor_up,
+            });
+            rows.push(Row {
+                workload: "W1 apply (PerRevision)",
+                db,
+                n: w.n,
+                migrate: col(&|s| s.w1_per_revision),
+                floor: floor_up,
+            });
+            rows.push(Row {
+                workload: "W1 reference: raw SQL + SAVEPOINT per revision (no migrate)",
+                db,
+                n: w.n,
+                migrate: col(&|s| s.w1_raw_savepoints),
+                floor: floor_up,
+            });
+            rows.push(Row {
+                workload: "W1 reference: raw SQL, one statement per round trip (no migrate)",
+                db,
+                n: w.n,
+                migrate: col(&|s| s.w1_raw_per_statement),
+                floor: floor_up,
+            });
+        }
+        rows.push(Row {
+            workload: "W2 start-up at head",
+            db,
+            n: w.n,
+            migrate: col(&|s| Some(s.w2.0)),
+            floor: col(&|s| Some(s.w2.1)),
+        });
+        if *full {
+            rows.push(Row {
+                workload: "W3 downgrade to base",
+                db,
+                n: w.n,
+                migrate: col(&|s| s.w3.map(|x| x.0)),
+                floor: col(&|s| s.w3.map(|x| x.1)),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn pg_admin_url(given: Option<String>) -> Result<String> {
+    if let Some(url) = given.filter(|u| !u.trim().is_empty()) {
+        return Ok(url.trim().to_owned());
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("scripts")
+        .join("pg.sh");
+    let output = Command::new("bash")
+        .arg(&script)
+        .arg("start")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .with_context(|| format!("running `bash {} start`", script.display()))?;
+    let url = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if !output.status.success() || !url.starts_with("postgres://") {
+        bail!(
+            "`bash {} start` failed (pass --pg-url instead):\n{}",
+            script.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(url)
+}
+
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.trim_start_matches("VmHWM:").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    if args.runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    let mut ns: Vec<(usize, bool)> = args.n.iter().map(|&n| (n, true)).collect();
+    if !args.n.contains(&10) {
+        ns.push((10, false));
+    }
+    ns.sort_unstable();
+    let mut workloads = Vec::new();
+    for &(n, full) in &ns {
+        if n == 0 {
+            bail!("--n values must be at least 1");
+        }
+        let started = Instant::now();
+        let w = generate(n)?;
+        eprintln!(
+            "generated and loaded {n} revisions in {}",
+            fmt_duration(started.elapsed())
+        );
+        workloads.push((w, full));
+    }
+
+    let mut rows = Vec::new();
+    for &db in &args.db {
+        match db {
+            Db::Sqlite => {
+                let mut bench = SqliteBench {
+                    dir: tempfile::tempdir()?,
+                    next: 0,
+                };
+                bench_db(&mut bench, db, &workloads, args.runs, &mut rows).await?;
+            }
+            Db::Postgres => {
+                let url = pg_admin_url(args.pg_url.clone())?;
+                let admin = PgConnectOptions::from_str(&url)?.disable_statement_logging();
+                let admin_conn = PgConnection::connect_with(&admin).await?;
+                let mut bench = PgBench {
+                    admin,
+                    admin_conn,
+                    next: 0,
+                };
+                bench_db(&mut bench, db, &workloads, args.runs, &mut rows).await?;
+                bench.admin_conn.close().await?;
+            }
+        }
+    }
+
+    println!(
+        "Median of {} runs, each on a fresh database; floor = same SQL raw in one transaction (W1, W3) or connect + SELECT 1 (W2).\n",
+        args.runs
+    );
+    println!("| workload | db | N | migrate (median) | floor (median) | ratio |");
+    println!("|---|---|---:|---:|---:|---:|");
+    for r in &rows {
+        println!(
+            "| {} | {} | {} | {} | {} | {:.2}x |",
+            r.workload,
+            r.db,
+            r.n,
+            fmt_duration(r.migrate),
+            fmt_duration(r.floor),
+            r.migrate.as_secs_f64() / r.floor.as_secs_f64()
+        );
+    }
+    println!(
+        "\nPeak RSS (VmHWM) of the benchmark process: {}",
+        peak_rss()
+    );
+    Ok(())
+}

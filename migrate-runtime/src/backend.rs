@@ -243,15 +243,15 @@ pub(crate) fn insert_row_sql(table: &str, values: [&str; 7]) -> String {
     )
 }
 
-/// A string literal that reads back as `text` whatever the server's settings:
-/// PostgreSQL's `E'…'` form (independent of `standard_conforming_strings`),
-/// SQLite's standard form.
+/// A string literal that reads back as `text` whatever the server's settings.
+/// Quotes are doubled; on PostgreSQL a text holding a backslash uses the
+/// `E'…'` form, which does not depend on `standard_conforming_strings`.
+/// Used by the online run and the offline `--sql` script alike.
 pub(crate) fn literal(dialect: migrate_core::Dialect, text: &str) -> String {
-    match dialect {
-        migrate_core::Dialect::Postgres => {
-            format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
-        }
-        migrate_core::Dialect::Sqlite => format!("'{}'", text.replace('\'', "''")),
+    if dialect == migrate_core::Dialect::Postgres && text.contains('\\') {
+        format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+    } else {
+        format!("'{}'", text.replace('\'', "''"))
     }
 }
 

@@ -53,7 +53,9 @@ use std::fmt::Write as _;
 
 use migrate_core::{Dialect, Direction, Plan, Target};
 
-use crate::backend::{create_history_sql, delete_row_sql, insert_row_sql, lock_key, quote_table};
+use crate::backend::{
+    create_history_sql, delete_row_sql, insert_row_sql, literal, lock_key, quote_table,
+};
 use crate::embedded::{EmbeddedRevision, EmbeddedSection};
 use crate::error::Result;
 use crate::migrator::Migrator;
@@ -181,26 +183,26 @@ pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<Stri
 
         if rev.transactional {
             push_statements(&mut out, section, |_| None);
-            out.push_str(&history_change(rev, plan.direction, table));
+            out.push_str(&history_change(dialect, rev, plan.direction, table));
             out.push_str(";\n\n");
         } else {
             // The same bookkeeping as `Migrator::run_outside_transaction`.
             let (start, running, finish) = match plan.direction {
                 Direction::Upgrade => (
-                    insert_sql(rev, table, "running", 0),
+                    insert_sql(dialect, rev, table, "running", 0),
                     "running",
-                    update_sql(&qtable, rev.id, "applied", section.len() as i64),
+                    update_sql(dialect, &qtable, rev.id, "applied", section.len() as i64),
                 ),
                 Direction::Downgrade => (
-                    update_sql(&qtable, rev.id, "reverting", 0),
+                    update_sql(dialect, &qtable, rev.id, "reverting", 0),
                     "reverting",
-                    delete_row_sql(table, &literal(rev.id)),
+                    delete_row_sql(table, &literal(dialect, rev.id)),
                 ),
             };
             out.push_str(&start);
             out.push_str(";\n\n");
             push_statements(&mut out, section, |k| {
-                Some(update_sql(&qtable, rev.id, running, k as i64))
+                Some(update_sql(dialect, &qtable, rev.id, running, k as i64))
             });
             out.push_str(&finish);
             out.push_str(";\n\n");
@@ -234,28 +236,41 @@ fn push_statements(
     }
 }
 
-fn history_change(rev: &EmbeddedRevision, direction: Direction, table: &str) -> String {
+fn history_change(
+    dialect: Dialect,
+    rev: &EmbeddedRevision,
+    direction: Direction,
+    table: &str,
+) -> String {
     match direction {
-        Direction::Upgrade => insert_sql(rev, table, "applied", rev.upgrade.len() as i64),
-        Direction::Downgrade => delete_row_sql(table, &literal(rev.id)),
+        Direction::Upgrade => insert_sql(dialect, rev, table, "applied", rev.upgrade.len() as i64),
+        Direction::Downgrade => delete_row_sql(table, &literal(dialect, rev.id)),
     }
 }
 
 /// The history row of an upgrade. `seq` continues whatever the table holds,
 /// since an offline script cannot know it.
-fn insert_sql(rev: &EmbeddedRevision, table: &str, state: &str, done: i64) -> String {
+fn insert_sql(
+    dialect: Dialect,
+    rev: &EmbeddedRevision,
+    table: &str,
+    state: &str,
+    done: i64,
+) -> String {
     let seq = format!(
         "(SELECT COALESCE(MAX(seq), 0) + 1 FROM {})",
         quote_table(table)
     );
-    let message = rev.message.map_or_else(|| "NULL".to_owned(), literal);
+    let message = rev
+        .message
+        .map_or_else(|| "NULL".to_owned(), |m| literal(dialect, m));
     insert_row_sql(
         table,
         [
-            &literal(rev.id),
-            &literal(rev.checksum),
+            &literal(dialect, rev.id),
+            &literal(dialect, rev.checksum),
             "0",
-            &literal(state),
+            &literal(dialect, state),
             &done.to_string(),
             &seq,
             &message,
@@ -263,22 +278,24 @@ fn insert_sql(rev: &EmbeddedRevision, table: &str, state: &str, done: i64) -> St
     )
 }
 
-fn update_sql(qtable: &str, revision: &str, state: &str, done: i64) -> String {
+fn update_sql(dialect: Dialect, qtable: &str, revision: &str, state: &str, done: i64) -> String {
     format!(
         "UPDATE {qtable} SET state = {}, statements_done = {done} WHERE revision = {}",
-        literal(state),
-        literal(revision)
+        literal(dialect, state),
+        literal(dialect, revision)
     )
-}
-
-/// A standard SQL string literal (both databases read `''` as a quote).
-fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literals_read_back_whatever_the_server_settings() {
+        assert_eq!(literal(Dialect::Postgres, "it's"), "'it''s'");
+        assert_eq!(literal(Dialect::Postgres, "a\\b'c"), "E'a\\\\b''c'");
+        assert_eq!(literal(Dialect::Sqlite, "a\\b'c"), "'a\\b''c'");
+    }
 
     fn migrator(files: &[(&str, &str)]) -> (tempfile::TempDir, Migrator) {
         let dir = tempfile::tempdir().unwrap();

@@ -459,17 +459,28 @@ fn split_location(message: &str) -> Option<(String, u32, u32)> {
 fn postgres_verdict(sql: &str, line: u32, column: u32) -> Result<(), SyntaxError> {
     #[cfg(feature = "postgres-exact")]
     {
-        let exact = crate::exact::postgres::check(sql, line, column);
-        match exact {
-            Ok(()) => Ok(()),
-            Err(exact) => match check_statement(sql, line, column, Dialect::Postgres) {
-                Err(e) if e.trailing && (e.line, e.column) == (exact.line, exact.column) => Err(e),
-                _ => Err(exact),
-            },
-        }
+        crate::exact::postgres::check(sql, line, column)
+            .map_err(|exact| with_semicolon_hint(sql, line, column, Dialect::Postgres, exact))
     }
     #[cfg(not(feature = "postgres-exact"))]
     check_statement(sql, line, column, Dialect::Postgres)
+}
+
+/// The exact judge's error, or sqlparser's when both stop at the same
+/// keyword after a complete statement: sqlparser's message says a `;` is
+/// probably missing, the database's only names the token.
+#[cfg(any(feature = "postgres-exact", feature = "sqlite-exact"))]
+fn with_semicolon_hint(
+    sql: &str,
+    line: u32,
+    column: u32,
+    dialect: Dialect,
+    exact: SyntaxError,
+) -> SyntaxError {
+    match check_statement(sql, line, column, dialect) {
+        Err(e) if e.trailing && (e.line, e.column) == (exact.line, exact.column) => e,
+        _ => exact,
+    }
 }
 
 /// SQLite's verdict on syntax (the chain replay judges the rest). With the
@@ -481,10 +492,13 @@ fn sqlite_verdict(sql: &str, line: u32, column: u32) -> Result<(), SyntaxError> 
     {
         match crate::exact::sqlite_syntax(sql, line, column) {
             Ok(crate::exact::SqliteSyntax::Valid) => Ok(()),
-            Err(exact) => match check_statement(sql, line, column, Dialect::Sqlite) {
-                Err(e) if e.trailing && (e.line, e.column) == (exact.line, exact.column) => Err(e),
-                _ => Err(exact),
-            },
+            Err(exact) => Err(with_semicolon_hint(
+                sql,
+                line,
+                column,
+                Dialect::Sqlite,
+                exact,
+            )),
             // A missing `;` before another statement is the one thing
             // sqlparser reports reliably past that point.
             Ok(crate::exact::SqliteSyntax::NamesUnresolved) => {

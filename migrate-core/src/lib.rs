@@ -51,6 +51,7 @@ pub mod exact;
 mod graph;
 mod load;
 mod revision;
+pub mod schema;
 pub mod sql;
 mod target;
 

@@ -1,0 +1,2 @@
+//! Reliability under concurrency, crashes and lock contention, on real
+//! PostgreSQL and SQLite databases.

@@ -1,0 +1,1 @@
+//! Schema introspection and comparison on real PostgreSQL and SQLite databases.

@@ -265,3 +265,7 @@ pub struct Index {
     /// for btree).
     pub method: Option<String>,
 }
+
+pub mod parse;
+
+pub use parse::{SchemaError, parse_schema};

@@ -1,0 +1,988 @@
+//! Reading a declared schema (`schema.sql`) into the [`Schema`] model.
+//!
+//! The file holds declarations only: `CREATE SCHEMA`, `CREATE TYPE … AS
+//! ENUM`, `CREATE TABLE`, `CREATE [UNIQUE] INDEX`, `COMMENT ON
+//! TABLE/COLUMN/TYPE` and `ALTER TABLE … ADD CONSTRAINT` (as dumps write
+//! them). Statements that only set up a session (`SET …`, `SELECT
+//! pg_catalog.set_config(…)`, `PRAGMA …`, `BEGIN`, `COMMIT`) and `CREATE
+//! EXTENSION` are skipped: they declare nothing the comparison knows about.
+//! Anything else (views, functions, triggers, sequences, `INSERT`s, …) is an
+//! error that names its line and column: the comparison would silently
+//! ignore it, so the file would promise more than autogenerate checks.
+//! Column and index details the model does not record yet (`COLLATE`,
+//! `DESC`/`NULLS` index keys, operator classes, `INCLUDE`) are errors too,
+//! for the same reason.
+//!
+//! Names are folded as the database folds them: on PostgreSQL unquoted
+//! identifiers become lower case and quoted ones are kept; on SQLite names
+//! are kept as written. The default schema (`public`, SQLite's `main`) is
+//! recorded as `schema: None`.
+//!
+//! `SERIAL`, `BIGSERIAL` and `SMALLSERIAL` (and `serial2/4/8`) expand on
+//! PostgreSQL to `integer`/`bigint`/`smallint` `NOT NULL DEFAULT
+//! nextval('<table>_<column>_seq'::regclass)`, as PostgreSQL stores them.
+//! SQLite's `INTEGER PRIMARY KEY AUTOINCREMENT` is recorded as a
+//! [`Identity::ByDefault`] column. Primary key and identity columns are
+//! `NOT NULL`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use sqlparser::ast::{
+    self, ColumnOption, DataType, Expr, GeneratedAs, ObjectName, ObjectNamePart, ReferentialAction,
+    Spanned, Statement, TableConstraint,
+};
+use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Location, Span, Token};
+
+use super::{
+    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
+    QualifiedName, Schema, Table, UniqueConstraint,
+};
+use crate::sql::{Dialect, check_statement, split_statements};
+
+/// A problem in a declared schema, at a line and column of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaError {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+    /// What is wrong and how to fix it (`"…; fix"`).
+    pub message: String,
+}
+
+impl fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}:{}: {}", self.line, self.column, self.message)
+    }
+}
+
+impl std::error::Error for SchemaError {}
+
+/// Parses a declared schema in `dialect`.
+///
+/// Returns every error found, not just the first. See the [module
+/// documentation](self) for what the file may hold.
+///
+/// ```
+/// use migrate_core::schema::parse::parse_schema;
+/// use migrate_core::sql::Dialect;
+///
+/// let schema = parse_schema(
+///     "CREATE TABLE Users (id SERIAL PRIMARY KEY, email TEXT NOT NULL UNIQUE);",
+///     Dialect::Postgres,
+/// )
+/// .unwrap();
+/// let users = &schema.tables[&migrate_core::schema::QualifiedName::new("users")];
+/// assert_eq!(users.columns[0].data_type, "integer");
+/// assert_eq!(users.uniques[0].columns, ["email"]);
+///
+/// let err = parse_schema("CREATE VIEW v AS SELECT 1;", Dialect::Postgres).unwrap_err();
+/// assert!(err[0].to_string().starts_with("line 1:1: "));
+/// ```
+pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaError>> {
+    let mut p = SchemaParser {
+        dialect,
+        schema: Schema::default(),
+        errors: Vec::new(),
+        deferred: Vec::new(),
+        positions: BTreeMap::new(),
+    };
+    for statement in split_statements(sql, 1) {
+        let text = &sql[statement.start..statement.end];
+        if text.trim().is_empty() {
+            continue;
+        }
+        let at = Pos {
+            line: statement.line,
+            column: statement.column,
+        };
+        if let Err(e) = check_statement(text, at.line, at.column, dialect) {
+            p.errors.push(SchemaError {
+                line: e.line,
+                column: e.column,
+                message: format!(
+                    "{}; fix the declaration (schema.sql must parse as {dialect})",
+                    e.message
+                ),
+            });
+            continue;
+        }
+        let parsed = match dialect {
+            Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, text),
+            Dialect::Sqlite => Parser::parse_sql(&SQLiteDialect {}, text),
+        };
+        match parsed {
+            Ok(statements) if statements.len() == 1 => {
+                let stmt = statements.into_iter().next().unwrap();
+                p.statement(stmt, at);
+            }
+            _ => p.error_at(
+                at,
+                "could not read this statement; write one declaration per statement".into(),
+            ),
+        }
+    }
+    let deferred = std::mem::take(&mut p.deferred);
+    for (at, item) in deferred {
+        p.apply(item, at);
+    }
+    p.check_references();
+    if p.errors.is_empty() {
+        Ok(p.schema)
+    } else {
+        p.errors.sort_by_key(|e| (e.line, e.column));
+        Err(p.errors)
+    }
+}
+
+/// A statement's position in the file; spans inside it are relative to it.
+#[derive(Debug, Clone, Copy)]
+struct Pos {
+    line: u32,
+    column: u32,
+}
+
+impl Pos {
+    /// The file position of a span inside the statement starting here.
+    fn of(self, span: Span) -> Pos {
+        let Location { line, column } = span.start;
+        if line == 0 {
+            return self;
+        }
+        Pos {
+            line: self.line + line as u32 - 1,
+            column: if line == 1 {
+                self.column + column as u32 - 1
+            } else {
+                column as u32
+            },
+        }
+    }
+}
+
+/// Work that needs every table declared first.
+enum Deferred {
+    Index(QualifiedName, Index, Vec<(String, Span)>),
+    Comment(CommentOn, Option<String>),
+    Constraint(QualifiedName, TableConstraint),
+}
+
+enum CommentOn {
+    Table(QualifiedName),
+    Column(QualifiedName, String),
+    Type(QualifiedName),
+}
+
+struct SchemaParser {
+    dialect: Dialect,
+    schema: Schema,
+    errors: Vec<SchemaError>,
+    deferred: Vec<(Pos, Deferred)>,
+    /// Where each table was declared, for errors found later.
+    positions: BTreeMap<QualifiedName, Pos>,
+}
+
+const SKIPPED_HINT: &str = "schema.sql holds declarations only (CREATE SCHEMA, CREATE TYPE … AS ENUM, CREATE TABLE, CREATE INDEX, COMMENT ON, ALTER TABLE … ADD CONSTRAINT); write this in a revision instead";
+
+impl SchemaParser {
+    fn error_at(&mut self, at: Pos, message: String) {
+        self.errors.push(SchemaError {
+            line: at.line,
+            column: at.column,
+            message,
+        });
+    }
+
+    fn fold(&self, ident: &ast::Ident) -> String {
+        if ident.quote_style.is_some() || self.dialect == Dialect::Sqlite {
+            ident.value.clone()
+        } else {
+            ident.value.to_lowercase()
+        }
+    }
+
+    fn qualified(&mut self, name: &ObjectName, at: Pos) -> Option<QualifiedName> {
+        let mut parts = Vec::new();
+        for part in &name.0 {
+            match part {
+                ObjectNamePart::Identifier(ident) => parts.push(self.fold(ident)),
+                ObjectNamePart::Function(_) => {
+                    self.error_at(at, format!("unexpected name `{name}`; use a plain name"));
+                    return None;
+                }
+            }
+        }
+        match parts.as_slice() {
+            [name] => Some(QualifiedName::new(name.clone())),
+            [schema, name] => {
+                let default = match self.dialect {
+                    Dialect::Postgres => "public",
+                    Dialect::Sqlite => "main",
+                };
+                if schema == default {
+                    Some(QualifiedName::new(name.clone()))
+                } else {
+                    Some(QualifiedName::in_schema(schema.clone(), name.clone()))
+                }
+            }
+            _ => {
+                self.error_at(
+                    at,
+                    format!("`{name}` has too many parts; write `schema.name` or `name`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn statement(&mut self, stmt: Statement, at: Pos) {
+        match stmt {
+            Statement::CreateSchema { schema_name, .. } => match &schema_name {
+                ast::SchemaName::Simple(name) | ast::SchemaName::NamedAuthorization(name, _) => {
+                    if let Some(q) = self.qualified(name, at) {
+                        let name = q
+                            .schema
+                            .map_or(q.name.clone(), |s| format!("{s}.{}", q.name));
+                        let default = matches!(name.as_str(), "public" | "main");
+                        if !default {
+                            self.schema.schemas.insert(name);
+                        }
+                    }
+                }
+                ast::SchemaName::UnnamedAuthorization(_) => {
+                    self.error_at(at, "give the schema a name: CREATE SCHEMA name".into())
+                }
+            },
+            Statement::CreateType {
+                name,
+                representation,
+            } => {
+                let Some(q) = self.qualified(&name, at) else {
+                    return;
+                };
+                match representation {
+                    Some(ast::UserDefinedTypeRepresentation::Enum { labels }) => {
+                        if self.dialect == Dialect::Sqlite {
+                            self.error_at(at, "SQLite has no enum types; use TEXT with a CHECK constraint".into());
+                            return;
+                        }
+                        let values: Vec<String> = labels.iter().map(|l| l.value.clone()).collect();
+                        if self.schema.enums.contains_key(&q) {
+                            self.error_at(at, format!("type {q} is declared twice; keep one declaration"));
+                            return;
+                        }
+                        self.schema.enums.insert(
+                            q.clone(),
+                            EnumType {
+                                name: q,
+                                values,
+                                comment: None,
+                            },
+                        );
+                    }
+                    _ => self.error_at(
+                        at,
+                        format!("only enum types are compared (CREATE TYPE {q} AS ENUM (…)); write other types in a revision"),
+                    ),
+                }
+            }
+            Statement::CreateTable(create) => self.create_table(create, at),
+            Statement::CreateIndex(create) => self.create_index(create, at),
+            Statement::Comment {
+                object_type,
+                object_name,
+                comment,
+                ..
+            } => {
+                let target = match object_type {
+                    ast::CommentObject::Table => {
+                        self.qualified(&object_name, at).map(CommentOn::Table)
+                    }
+                    ast::CommentObject::Type => {
+                        self.qualified(&object_name, at).map(CommentOn::Type)
+                    }
+                    ast::CommentObject::Column => {
+                        let mut parts: Vec<ast::Ident> = object_name
+                            .0
+                            .iter()
+                            .filter_map(|p| p.as_ident().cloned())
+                            .collect();
+                        if parts.len() < 2 {
+                            self.error_at(at, "name the column as table.column".into());
+                            return;
+                        }
+                        let column = parts.pop().unwrap();
+                        let column = self.fold(&column);
+                        self.qualified(&ObjectName::from(parts), at)
+                            .map(|t| CommentOn::Column(t, column))
+                    }
+                    other => {
+                        self.error_at(
+                            at,
+                            format!("comments on {other} are not compared; only COMMENT ON TABLE, COLUMN and TYPE are"),
+                        );
+                        return;
+                    }
+                };
+                if let Some(target) = target {
+                    self.deferred.push((at, Deferred::Comment(target, comment)));
+                }
+            }
+            Statement::AlterTable(alter) => {
+                let Some(table) = self.qualified(&alter.name, at) else {
+                    return;
+                };
+                for op in alter.operations {
+                    match op {
+                        ast::AlterTableOperation::AddConstraint { constraint, .. } => self
+                            .deferred
+                            .push((at, Deferred::Constraint(table.clone(), constraint))),
+                        ast::AlterTableOperation::OwnerTo { .. } => {}
+                        other => self.error_at(
+                            at,
+                            format!("`{other}` is not a declaration; only ALTER TABLE … ADD CONSTRAINT is read from schema.sql; fold the change into the CREATE TABLE"),
+                        ),
+                    }
+                }
+            }
+            Statement::Set(_)
+            | Statement::Pragma { .. }
+            | Statement::StartTransaction { .. }
+            | Statement::Commit { .. }
+            | Statement::CreateExtension(_) => {}
+            Statement::Query(q) if q.to_string().to_lowercase().contains("set_config(") => {}
+            other => {
+                let what: String = other
+                    .to_string()
+                    .split_whitespace()
+                    .take(3)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                self.error_at(at, format!("`{what} …` is not supported: {SKIPPED_HINT}"))
+            }
+        }
+    }
+
+    fn create_table(&mut self, create: ast::CreateTable, at: Pos) {
+        let Some(name) = self.qualified(&create.name, at) else {
+            return;
+        };
+        if create.query.is_some() || create.like.is_some() || create.clone.is_some() {
+            self.error_at(
+                at,
+                format!("declare table {name} with its columns (not AS SELECT / LIKE / CLONE)"),
+            );
+            return;
+        }
+        if create.temporary {
+            self.error_at(
+                at,
+                "temporary tables are not part of a schema; remove it".into(),
+            );
+            return;
+        }
+        if self.schema.tables.contains_key(&name) {
+            self.error_at(
+                at,
+                format!("table {name} is declared twice; keep one declaration"),
+            );
+            return;
+        }
+        let mut table = Table::new(name.clone());
+        for def in &create.columns {
+            let col_at = at.of(def.name.span);
+            let col_name = self.fold(&def.name);
+            if table.column(&col_name).is_some() {
+                self.error_at(
+                    col_at,
+                    format!("column {col_name} is declared twice in table {name}; keep one"),
+                );
+                continue;
+            }
+            let mut column = Column::new(col_name.clone(), def.data_type.to_string());
+            self.serial(&name, &mut column, &def.data_type);
+            for option in &def.options {
+                let constraint_name = option.name.as_ref().map(|n| self.fold(n));
+                match &option.option {
+                    ColumnOption::Null => column.nullable = true,
+                    ColumnOption::NotNull => column.nullable = false,
+                    ColumnOption::Default(expr) => column.default = Some(expr.to_string()),
+                    ColumnOption::PrimaryKey(pk) => {
+                        if table.primary_key.is_some() {
+                            self.error_at(col_at, format!("table {name} has two primary keys; keep one"));
+                        }
+                        table.primary_key = Some(PrimaryKey {
+                            name: constraint_name.or_else(|| pk.name.as_ref().map(|n| self.fold(n))),
+                            columns: vec![col_name.clone()],
+                        });
+                        column.nullable = false;
+                    }
+                    ColumnOption::Unique(u) => table.uniques.push(UniqueConstraint {
+                        name: constraint_name.or_else(|| u.name.as_ref().map(|n| self.fold(n))),
+                        columns: vec![col_name.clone()],
+                    }),
+                    ColumnOption::ForeignKey(fk) => {
+                        if let Some(mut key) = self.foreign_key(fk, at) {
+                            key.name = constraint_name.or(key.name);
+                            key.columns = vec![col_name.clone()];
+                            table.foreign_keys.push(key);
+                        }
+                    }
+                    ColumnOption::Check(c) => table.checks.push(CheckConstraint {
+                        name: constraint_name.or_else(|| c.name.as_ref().map(|n| self.fold(n))),
+                        expression: c.expr.to_string(),
+                    }),
+                    ColumnOption::Generated {
+                        generated_as,
+                        generation_expr,
+                        ..
+                    } => match generation_expr {
+                        Some(expr) => column.generated = Some(expr.to_string()),
+                        None => {
+                            column.identity = Some(match generated_as {
+                                GeneratedAs::ByDefault => Identity::ByDefault,
+                                _ => Identity::Always,
+                            });
+                            column.nullable = false;
+                        }
+                    },
+                    ColumnOption::DialectSpecific(tokens)
+                        if tokens.iter().any(|t| {
+                            matches!(t, Token::Word(w) if w.value.eq_ignore_ascii_case("AUTOINCREMENT"))
+                        }) =>
+                    {
+                        column.identity = Some(Identity::ByDefault);
+                    }
+                    ColumnOption::Comment(text) => column.comment = Some(text.clone()),
+                    other => self.error_at(
+                        col_at,
+                        format!("column option `{other}` is not compared yet; remove it from schema.sql and manage it in a revision"),
+                    ),
+                }
+            }
+            table.columns.push(column);
+        }
+        self.positions.insert(name.clone(), at);
+        self.schema.tables.insert(name.clone(), table);
+        for constraint in create.constraints {
+            self.table_constraint(&name, constraint, at);
+        }
+    }
+
+    /// Expands `serial` types on PostgreSQL.
+    fn serial(&self, table: &QualifiedName, column: &mut Column, data_type: &DataType) {
+        if self.dialect != Dialect::Postgres {
+            return;
+        }
+        let spelled = data_type.to_string().to_lowercase();
+        let base = match spelled.as_str() {
+            "serial" | "serial4" => "integer",
+            "bigserial" | "serial8" => "bigint",
+            "smallserial" | "serial2" => "smallint",
+            _ => return,
+        };
+        column.data_type = base.to_owned();
+        column.nullable = false;
+        let mut sequence = format!("{}_{}_seq", table.name, column.name);
+        truncate_identifier(&mut sequence);
+        let sequence = match &table.schema {
+            Some(schema) => format!("{schema}.{sequence}"),
+            None => sequence,
+        };
+        column.default = Some(format!(
+            "nextval('{}'::regclass)",
+            sequence.replace('\'', "''")
+        ));
+    }
+
+    fn foreign_key(&mut self, fk: &ast::ForeignKeyConstraint, at: Pos) -> Option<ForeignKey> {
+        let ref_table = self.qualified(&fk.foreign_table, at.of(fk.foreign_table.span()))?;
+        Some(ForeignKey {
+            name: fk.name.as_ref().map(|n| self.fold(n)),
+            columns: fk.columns.iter().map(|c| self.fold(c)).collect(),
+            ref_table,
+            ref_columns: fk.referred_columns.iter().map(|c| self.fold(c)).collect(),
+            on_delete: fk_action(fk.on_delete),
+            on_update: fk_action(fk.on_update),
+        })
+    }
+
+    fn key_columns(&mut self, columns: &[ast::IndexColumn], at: Pos) -> Option<Vec<String>> {
+        let mut out = Vec::new();
+        for c in columns {
+            match &c.column.expr {
+                Expr::Identifier(ident)
+                    if c.operator_class.is_none()
+                        && c.column.options.sort.is_none()
+                        && c.column.options.nulls_first.is_none() =>
+                {
+                    out.push(self.fold(ident))
+                }
+                other => {
+                    self.error_at(
+                        at.of(other.span()),
+                        format!(
+                            "constraint key `{}` must be a plain column name; list columns only",
+                            c
+                        ),
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    }
+
+    fn table_constraint(&mut self, table: &QualifiedName, constraint: TableConstraint, at: Pos) {
+        let Some(mut t) = self.schema.tables.remove(table) else {
+            self.error_at(
+                at,
+                format!("constraint on unknown table {table}; declare the table first"),
+            );
+            return;
+        };
+        match &constraint {
+            TableConstraint::PrimaryKey(pk) => {
+                if let Some(columns) = self.key_columns(&pk.columns, at) {
+                    if t.primary_key.is_some() {
+                        self.error_at(at, format!("table {table} has two primary keys; keep one"));
+                    }
+                    for c in &columns {
+                        if let Some(col) = t.columns.iter_mut().find(|x| &x.name == c) {
+                            col.nullable = false;
+                        }
+                    }
+                    t.primary_key = Some(PrimaryKey {
+                        name: pk.name.as_ref().map(|n| self.fold(n)),
+                        columns,
+                    });
+                }
+            }
+            TableConstraint::Unique(u) => {
+                if let Some(columns) = self.key_columns(&u.columns, at) {
+                    t.uniques.push(UniqueConstraint {
+                        name: u.name.as_ref().map(|n| self.fold(n)),
+                        columns,
+                    });
+                }
+            }
+            TableConstraint::ForeignKey(fk) => {
+                if let Some(key) = self.foreign_key(fk, at) {
+                    t.foreign_keys.push(key);
+                }
+            }
+            TableConstraint::Check(c) => t.checks.push(CheckConstraint {
+                name: c.name.as_ref().map(|n| self.fold(n)),
+                expression: c.expr.to_string(),
+            }),
+            other => self.error_at(
+                at,
+                format!("constraint `{other}` is not compared yet; use PRIMARY KEY, UNIQUE, FOREIGN KEY or CHECK, or manage it in a revision"),
+            ),
+        }
+        self.schema.tables.insert(table.clone(), t);
+    }
+
+    fn create_index(&mut self, create: ast::CreateIndex, at: Pos) {
+        let Some(table) = self.qualified(&create.table_name, at) else {
+            return;
+        };
+        let Some(name) = &create.name else {
+            self.error_at(
+                at,
+                "give the index a name (CREATE INDEX name ON …): the comparison matches indexes by name".into(),
+            );
+            return;
+        };
+        let Some(name) = self.qualified(name, at) else {
+            return;
+        };
+        if !create.include.is_empty()
+            || create.nulls_distinct.is_some()
+            || !create.with.is_empty()
+            || !create.index_options.is_empty()
+        {
+            self.error_at(
+                at,
+                format!("index {} uses INCLUDE/NULLS DISTINCT/WITH options, which are not compared yet; remove them or manage the index in a revision", name.name),
+            );
+            return;
+        }
+        let mut keys = Vec::new();
+        let mut columns = Vec::new();
+        for c in &create.columns {
+            if c.operator_class.is_some()
+                || c.column.options.sort.is_some()
+                || c.column.options.nulls_first.is_some()
+            {
+                self.error_at(
+                    at.of(c.column.expr.span()),
+                    format!("index key `{c}` has an order or operator class, which is not compared yet; index the plain column or expression"),
+                );
+                return;
+            }
+            match &c.column.expr {
+                Expr::Identifier(ident) => {
+                    let col = self.fold(ident);
+                    columns.push((col.clone(), ident.span));
+                    keys.push(IndexKey::Column(col));
+                }
+                Expr::Nested(inner) => keys.push(IndexKey::Expression(inner.to_string())),
+                other => keys.push(IndexKey::Expression(other.to_string())),
+            }
+        }
+        let method = create.using.as_ref().map(|m| m.to_string().to_lowercase());
+        let index = Index {
+            name: name.name,
+            unique: create.unique,
+            keys,
+            predicate: create.predicate.as_ref().map(|p| p.to_string()),
+            method: method.filter(|m| m != "btree"),
+        };
+        self.deferred
+            .push((at, Deferred::Index(table, index, columns)));
+    }
+
+    fn apply(&mut self, item: Deferred, at: Pos) {
+        match item {
+            Deferred::Index(table, index, columns) => {
+                let Some(t) = self.schema.tables.get(&table) else {
+                    self.error_at(
+                        at,
+                        format!("index {} is on unknown table {table}; declare the table or fix the name", index.name),
+                    );
+                    return;
+                };
+                for (col, span) in columns {
+                    if t.column(&col).is_none() {
+                        self.error_at(
+                            at.of(span),
+                            format!(
+                                "index {} names unknown column {table}.{col}; fix the column name",
+                                index.name
+                            ),
+                        );
+                        return;
+                    }
+                }
+                let duplicate = self.schema.tables.values().any(|t| {
+                    t.name.schema == table.schema && t.indexes.iter().any(|i| i.name == index.name)
+                });
+                if duplicate {
+                    self.error_at(
+                        at,
+                        format!("index {} is declared twice; keep one", index.name),
+                    );
+                    return;
+                }
+                self.schema
+                    .tables
+                    .get_mut(&table)
+                    .unwrap()
+                    .indexes
+                    .push(index);
+            }
+            Deferred::Comment(target, comment) => {
+                match target {
+                    CommentOn::Table(name) => match self.schema.tables.get_mut(&name) {
+                        Some(t) => t.comment = comment,
+                        None => self
+                            .error_at(at, format!("comment on unknown table {name}; fix the name")),
+                    },
+                    CommentOn::Type(name) => match self.schema.enums.get_mut(&name) {
+                        Some(e) => e.comment = comment,
+                        None => self
+                            .error_at(at, format!("comment on unknown type {name}; fix the name")),
+                    },
+                    CommentOn::Column(name, column) => {
+                        match self
+                            .schema
+                            .tables
+                            .get_mut(&name)
+                            .and_then(|t| t.columns.iter_mut().find(|c| c.name == column))
+                        {
+                            Some(c) => c.comment = comment,
+                            None => self.error_at(
+                                at,
+                                format!("comment on unknown column {name}.{column}; fix the name"),
+                            ),
+                        }
+                    }
+                }
+            }
+            Deferred::Constraint(table, constraint) => {
+                self.table_constraint(&table, constraint, at)
+            }
+        }
+    }
+
+    /// Every name a table refers to must exist: key columns, referenced
+    /// tables and columns. Fills in referenced columns left out of a
+    /// foreign key with the referenced primary key.
+    fn check_references(&mut self) {
+        let names: Vec<QualifiedName> = self.schema.tables.keys().cloned().collect();
+        for name in names {
+            let at = self.positions[&name];
+            let mut table = self.schema.tables.remove(&name).unwrap();
+            let known = |t: &Table, c: &str| t.column(c).is_some();
+            let mut problems = Vec::new();
+            if let Some(pk) = &table.primary_key {
+                for c in pk.columns.iter().filter(|c| !known(&table, c)) {
+                    problems.push(format!(
+                        "primary key of {name} names unknown column {c}; fix the column name"
+                    ));
+                }
+            }
+            for u in &table.uniques {
+                for c in u.columns.iter().filter(|c| !known(&table, c)) {
+                    problems.push(format!(
+                        "unique constraint of {name} names unknown column {c}; fix the column name"
+                    ));
+                }
+            }
+            for fk in &mut table.foreign_keys {
+                for c in fk
+                    .columns
+                    .iter()
+                    .filter(|c| table.columns.iter().all(|x| &x.name != *c))
+                {
+                    problems.push(format!(
+                        "foreign key of {name} names unknown column {c}; fix the column name"
+                    ));
+                }
+                let target = if fk.ref_table == name {
+                    None
+                } else {
+                    match self.schema.tables.get(&fk.ref_table) {
+                        Some(t) => Some(t),
+                        None => {
+                            problems.push(format!(
+                                "foreign key of {name} references unknown table {}; declare it in schema.sql or fix the name",
+                                fk.ref_table
+                            ));
+                            continue;
+                        }
+                    }
+                };
+                let (ref_pk, ref_has): (Option<Vec<String>>, Vec<String>) = match target {
+                    Some(t) => (
+                        t.primary_key.as_ref().map(|p| p.columns.clone()),
+                        t.columns.iter().map(|c| c.name.clone()).collect(),
+                    ),
+                    None => (
+                        table.primary_key.as_ref().map(|p| p.columns.clone()),
+                        table.columns.iter().map(|c| c.name.clone()).collect(),
+                    ),
+                };
+                if fk.ref_columns.is_empty() {
+                    match ref_pk {
+                        Some(pk) => fk.ref_columns = pk,
+                        None => problems.push(format!(
+                            "foreign key of {name} references {} which has no primary key; name the referenced columns",
+                            fk.ref_table
+                        )),
+                    }
+                }
+                for c in fk.ref_columns.iter().filter(|c| !ref_has.contains(c)) {
+                    problems.push(format!(
+                        "foreign key of {name} references unknown column {}.{c}; fix the column name",
+                        fk.ref_table
+                    ));
+                }
+                if !fk.ref_columns.is_empty() && fk.ref_columns.len() != fk.columns.len() {
+                    problems.push(format!(
+                        "foreign key of {name} has {} columns but references {}; make the lists match",
+                        fk.columns.len(),
+                        fk.ref_columns.len()
+                    ));
+                }
+            }
+            for p in problems {
+                self.error_at(at, p);
+            }
+            self.schema.tables.insert(name, table);
+        }
+        let schemas = self.schema.schemas.clone();
+        let mut missing = Vec::new();
+        for name in self.schema.tables.keys().chain(self.schema.enums.keys()) {
+            if let Some(s) = &name.schema
+                && !schemas.contains(s)
+            {
+                missing.push((name.clone(), s.clone()));
+            }
+        }
+        for (name, s) in missing {
+            let at = self
+                .positions
+                .get(&name)
+                .copied()
+                .unwrap_or(Pos { line: 1, column: 1 });
+            self.error_at(
+                at,
+                format!("{name} is in schema {s}, which is not declared; add CREATE SCHEMA {s}"),
+            );
+        }
+    }
+}
+
+fn fk_action(action: Option<ReferentialAction>) -> FkAction {
+    match action {
+        None | Some(ReferentialAction::NoAction) => FkAction::NoAction,
+        Some(ReferentialAction::Restrict) => FkAction::Restrict,
+        Some(ReferentialAction::Cascade) => FkAction::Cascade,
+        Some(ReferentialAction::SetNull) => FkAction::SetNull,
+        Some(ReferentialAction::SetDefault) => FkAction::SetDefault,
+    }
+}
+
+/// PostgreSQL truncates identifiers to 63 bytes.
+pub(crate) fn truncate_identifier(name: &mut String) {
+    if name.len() > 63 {
+        let mut end = 63;
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        name.truncate(end);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pg(sql: &str) -> Schema {
+        parse_schema(sql, Dialect::Postgres).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    fn errors(sql: &str, dialect: Dialect) -> Vec<String> {
+        parse_schema(sql, dialect)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn tables_columns_and_inline_constraints() {
+        let s = pg(
+            "CREATE TABLE Users (\n  id SERIAL PRIMARY KEY,\n  \"Email\" VARCHAR(100) NOT NULL UNIQUE,\n  age int CHECK (age >= 0),\n  created timestamptz DEFAULT now(),\n  team_id bigint REFERENCES teams ON DELETE CASCADE\n);\nCREATE TABLE teams (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, total numeric(10, 2) GENERATED ALWAYS AS (1 + 1) STORED);",
+        );
+        let users = &s.tables[&QualifiedName::new("users")];
+        let id = &users.columns[0];
+        assert_eq!(id.data_type, "integer");
+        assert!(!id.nullable);
+        assert_eq!(
+            id.default.as_deref(),
+            Some("nextval('users_id_seq'::regclass)")
+        );
+        assert_eq!(users.columns[1].name, "Email");
+        assert!(!users.columns[1].nullable);
+        assert_eq!(users.primary_key.as_ref().unwrap().columns, ["id"]);
+        assert_eq!(users.uniques[0].columns, ["Email"]);
+        assert_eq!(users.checks[0].expression, "age >= 0");
+        assert_eq!(users.columns[3].default.as_deref(), Some("now()"));
+        let fk = &users.foreign_keys[0];
+        assert_eq!(fk.ref_table, QualifiedName::new("teams"));
+        assert_eq!(fk.ref_columns, ["id"]);
+        assert_eq!(fk.on_delete, FkAction::Cascade);
+        let teams = &s.tables[&QualifiedName::new("teams")];
+        assert_eq!(teams.columns[0].identity, Some(Identity::Always));
+        assert_eq!(teams.columns[1].generated.as_deref(), Some("1 + 1"));
+    }
+
+    #[test]
+    fn table_constraints_indexes_comments_and_alter() {
+        let s = pg(
+            "CREATE SCHEMA app;\nCREATE TYPE app.mood AS ENUM ('sad', 'ok');\nCREATE TABLE app.t (a int, b text, m app.mood, CONSTRAINT t_pk PRIMARY KEY (a, b), UNIQUE (b), CHECK (a > 0));\nCREATE UNIQUE INDEX t_lower ON app.t USING btree (lower(b)) WHERE a > 1;\nCREATE INDEX t_gin ON app.t USING gin (b);\nCOMMENT ON TABLE app.t IS 'things';\nCOMMENT ON COLUMN app.t.b IS 'bee';\nCOMMENT ON TYPE app.mood IS 'feelings';\nCREATE TABLE public.u (a int, b text);\nALTER TABLE ONLY u ADD CONSTRAINT u_fk FOREIGN KEY (a, b) REFERENCES app.t (a, b) ON UPDATE SET NULL;",
+        );
+        assert!(s.schemas.contains("app"));
+        let name = QualifiedName::in_schema("app", "t");
+        let t = &s.tables[&name];
+        assert_eq!(
+            t.primary_key.as_ref().unwrap().name.as_deref(),
+            Some("t_pk")
+        );
+        assert!(!t.columns[1].nullable);
+        assert_eq!(t.checks[0].name, None);
+        assert_eq!(t.indexes[0].keys, [IndexKey::Expression("lower(b)".into())]);
+        assert_eq!(t.indexes[0].predicate.as_deref(), Some("a > 1"));
+        assert_eq!(t.indexes[0].method, None);
+        assert_eq!(t.indexes[1].method.as_deref(), Some("gin"));
+        assert_eq!(t.comment.as_deref(), Some("things"));
+        assert_eq!(t.columns[1].comment.as_deref(), Some("bee"));
+        assert_eq!(
+            s.enums[&QualifiedName::in_schema("app", "mood")].values,
+            ["sad", "ok"]
+        );
+        let u = &s.tables[&QualifiedName::new("u")];
+        assert_eq!(u.foreign_keys[0].name.as_deref(), Some("u_fk"));
+        assert_eq!(u.foreign_keys[0].on_update, FkAction::SetNull);
+    }
+
+    #[test]
+    fn sqlite_autoincrement_and_names_kept() {
+        let s = parse_schema(
+            "CREATE TABLE Items (id INTEGER PRIMARY KEY AUTOINCREMENT, Name TEXT NOT NULL DEFAULT 'x');",
+            Dialect::Sqlite,
+        )
+        .unwrap();
+        let t = &s.tables[&QualifiedName::new("Items")];
+        assert_eq!(t.columns[0].identity, Some(Identity::ByDefault));
+        assert_eq!(t.columns[0].data_type, "INTEGER");
+        assert_eq!(t.columns[1].default.as_deref(), Some("'x'"));
+    }
+
+    #[test]
+    fn unsupported_statements_are_located_errors() {
+        let e = errors(
+            "CREATE TABLE t (id int);\n\n  CREATE VIEW v AS SELECT 1;\nINSERT INTO t VALUES (1);",
+            Dialect::Postgres,
+        );
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(
+            e[0].starts_with("line 3:3: `CREATE VIEW v …` is not supported"),
+            "{e:?}"
+        );
+        assert!(e[1].starts_with("line 4:1: "), "{e:?}");
+        assert!(e[1].contains("declarations only"));
+    }
+
+    #[test]
+    fn syntax_errors_are_located() {
+        let e = errors("CREATE TABLE t (\n  id int,,\n  x int);", Dialect::Postgres);
+        assert!(e[0].starts_with("line 2:10: "), "{e:?}");
+    }
+
+    #[test]
+    fn reference_errors() {
+        let e = errors(
+            "CREATE TABLE a (id int PRIMARY KEY, b_id int REFERENCES b (id));\nCREATE INDEX a_x ON a (nope);\nCREATE INDEX c_x ON c (id);",
+            Dialect::Postgres,
+        );
+        assert_eq!(e.len(), 3, "{e:?}");
+        assert!(e.iter().any(|m| m.contains("unknown table b")), "{e:?}");
+        assert!(
+            e.iter()
+                .any(|m| m.starts_with("line 2:24: ") && m.contains("unknown column a.nope")),
+            "{e:?}"
+        );
+        assert!(e.iter().any(|m| m.contains("unknown table c")), "{e:?}");
+    }
+
+    #[test]
+    fn session_statements_are_skipped() {
+        let s = pg(
+            "SET statement_timeout = 0;\nSELECT pg_catalog.set_config('search_path', '', false);\nCREATE EXTENSION IF NOT EXISTS pgcrypto;\nCREATE TABLE t (id int);",
+        );
+        assert_eq!(s.tables.len(), 1);
+    }
+
+    #[test]
+    fn undeclared_schema_is_an_error() {
+        let e = errors("CREATE TABLE s.t (id int);", Dialect::Postgres);
+        assert!(e[0].contains("CREATE SCHEMA s"), "{e:?}");
+    }
+}

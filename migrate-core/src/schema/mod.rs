@@ -266,6 +266,7 @@ pub struct Index {
     pub method: Option<String>,
 }
 
+pub mod canon;
 pub mod parse;
 
 pub use parse::{SchemaError, parse_schema};

@@ -60,6 +60,8 @@ mod embedded;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 mod error;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub mod introspect;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
 mod migrator;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub mod offline;

@@ -1,1 +1,3 @@
 //! Schema introspection and comparison on real PostgreSQL and SQLite databases.
+
+mod introspect_pg;

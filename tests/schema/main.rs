@@ -1,3 +1,4 @@
 //! Schema introspection and comparison on real PostgreSQL and SQLite databases.
 
 mod introspect_pg;
+mod introspect_sqlite;

@@ -12,7 +12,7 @@
 //! - SQLite: [`introspect_sqlite`].
 //!
 //! Both read the whole catalogue in a fixed number of batched queries (six on
-//! PostgreSQL, five on SQLite), whatever the number of tables, so a schema of
+//! PostgreSQL, four on SQLite), whatever the number of tables, so a schema of
 //! hundreds of tables introspects in one short burst of round trips.
 //!
 //! The migration history table ([`IntrospectOptions::version_table`]) and

@@ -267,6 +267,10 @@ pub struct Index {
 }
 
 pub mod canon;
+pub mod diff;
 pub mod parse;
+pub mod render;
 
+pub use diff::{Change, CommentTarget, DiffOptions, diff};
 pub use parse::{SchemaError, parse_schema};
+pub use render::{Rendered, quote_ident, render, render_table};

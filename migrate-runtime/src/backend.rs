@@ -51,6 +51,36 @@ pub struct NewRow<'a> {
     pub message: Option<&'a str>,
 }
 
+/// What the start-up fast path needs from the history table, in one row.
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistorySummary {
+    /// Number of rows.
+    pub rows: i64,
+    /// Rows neither `applied` nor `stamped`.
+    pub incomplete: i64,
+    /// SHA-256 (hex) of `revision checksum` pairs joined by `,`, in byte
+    /// order of the revision ids: [`pairs_digest`] of the same pairs.
+    pub pairs_sha256: String,
+}
+
+/// The digest [`HistorySummary::pairs_sha256`] holds, computed on this side
+/// from `(revision, checksum)` pairs.
+pub(crate) fn pairs_digest<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
+    pairs.sort_unstable();
+    let mut text = String::with_capacity(pairs.len() * 80);
+    for (k, (revision, checksum)) in pairs.iter().enumerate() {
+        if k > 0 {
+            text.push(',');
+        }
+        text.push_str(revision);
+        text.push(' ');
+        text.push_str(checksum);
+    }
+    migrate_core::checksum::sha256_hex(text.as_bytes())
+}
+
 /// A database the migrator can run against: `sqlx::PgPool` or `sqlx::SqlitePool`.
 pub trait Database: Sync {
     #[doc(hidden)]
@@ -83,6 +113,19 @@ pub trait Conn: Send {
         &'a mut self,
         sql: &'a str,
     ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a;
+    /// Runs SQL text whose statements each return at most one row of one
+    /// `bigint` column, and returns those values in order.
+    fn fetch_i64s<'a>(
+        &'a mut self,
+        sql: &'a str,
+    ) -> impl Future<Output = Result<Vec<i64>, sqlx::Error>> + Send + 'a;
+    /// One small read of the whole history table (see [`HistorySummary`]);
+    /// `None` when the table is missing or the read fails, which sends the
+    /// caller the long way.
+    fn history_summary(
+        &mut self,
+        table: &str,
+    ) -> impl Future<Output = Option<HistorySummary>> + Send;
     /// Creates the history table when missing.
     fn ensure_history(&mut self, table: &str) -> impl Future<Output = Result<()>> + Send;
     /// Reads the history table (empty when it does not exist).
@@ -236,10 +279,15 @@ pub(crate) fn create_history_sql(dialect: migrate_core::Dialect, table: &str) ->
 /// checksum, duration_ms, state, statements_done, seq and message, in that
 /// order: bind placeholders online, literals in the offline script.
 pub(crate) fn insert_row_sql(table: &str, values: [&str; 7]) -> String {
+    insert_rows_sql(table, &format!("({})", values.join(", ")))
+}
+
+/// `INSERT` of history rows given as `(…), (…)` value lists, in the column
+/// order of [`insert_row_sql`].
+pub(crate) fn insert_rows_sql(table: &str, rows: &str) -> String {
     format!(
-        "INSERT INTO {} (revision, checksum, duration_ms, state, statements_done, seq, message) VALUES ({})",
+        "INSERT INTO {} (revision, checksum, duration_ms, state, statements_done, seq, message) VALUES {rows}",
         quote_table(table),
-        values.join(", ")
     )
 }
 
@@ -266,6 +314,7 @@ pub(crate) fn delete_row_sql(table: &str, revision: &str) -> String {
 #[cfg(feature = "postgres")]
 mod postgres {
     use super::*;
+    use sqlx::Row as _;
     use sqlx::{PgPool, Postgres};
 
     impl Database for PgPool {
@@ -382,6 +431,34 @@ mod postgres {
             // `execute` outside the async block keeps the future `Send`.
             let run = sqlx::Executor::execute(&mut *self.conn, sql);
             async move { run.await.map(|_| ()) }
+        }
+
+        fn fetch_i64s<'a>(
+            &'a mut self,
+            sql: &'a str,
+        ) -> impl Future<Output = Result<Vec<i64>, sqlx::Error>> + Send + 'a {
+            let run = sqlx::Executor::fetch_all(&mut *self.conn, sql);
+            async move { run.await?.iter().map(|row| row.try_get(0)).collect() }
+        }
+
+        async fn history_summary(&mut self, table: &str) -> Option<HistorySummary> {
+            // Simple protocol, one round trip; the digest is computed by the
+            // server so the answer stays one short row whatever the history's size.
+            let sql = format!(
+                "SELECT count(*)::bigint, \
+                 (count(*) FILTER (WHERE state NOT IN ('applied', 'stamped')))::bigint, \
+                 encode(sha256(convert_to(coalesce(string_agg(revision || ' ' || checksum, ',' \
+                 ORDER BY revision COLLATE \"C\"), ''), 'UTF8')), 'hex') FROM {}",
+                quote_table(table)
+            );
+            let row = sqlx::Executor::fetch_one(&mut *self.conn, sql.as_str())
+                .await
+                .ok()?;
+            Some(HistorySummary {
+                rows: row.try_get(0).ok()?,
+                incomplete: row.try_get(1).ok()?,
+                pairs_sha256: row.try_get(2).ok()?,
+            })
         }
 
         async fn ensure_history(&mut self, table: &str) -> Result<()> {
@@ -532,6 +609,7 @@ mod postgres {
 #[cfg(feature = "sqlite")]
 mod sqlite {
     use super::*;
+    use sqlx::Row as _;
     use sqlx::{Sqlite, SqlitePool};
 
     impl Database for SqlitePool {
@@ -640,6 +718,34 @@ mod sqlite {
             // `execute` outside the async block keeps the future `Send`.
             let run = sqlx::Executor::execute(&mut *self.conn, sql);
             async move { run.await.map(|_| ()) }
+        }
+
+        fn fetch_i64s<'a>(
+            &'a mut self,
+            sql: &'a str,
+        ) -> impl Future<Output = Result<Vec<i64>, sqlx::Error>> + Send + 'a {
+            let run = sqlx::Executor::fetch_all(&mut *self.conn, sql);
+            async move { run.await?.iter().map(|row| row.try_get(0)).collect() }
+        }
+
+        async fn history_summary(&mut self, table: &str) -> Option<HistorySummary> {
+            // SQLite has no SHA-256: it returns the joined pairs (one row, in
+            // process) and the digest is taken here.
+            let sql = format!(
+                "SELECT count(*), coalesce(sum(state NOT IN ('applied', 'stamped')), 0), \
+                 coalesce(group_concat(revision || ' ' || checksum, ',' ORDER BY revision), '') \
+                 FROM {}",
+                quote_table(table)
+            );
+            let row = sqlx::Executor::fetch_one(&mut *self.conn, sql.as_str())
+                .await
+                .ok()?;
+            let pairs: String = row.try_get(2).ok()?;
+            Some(HistorySummary {
+                rows: row.try_get(0).ok()?,
+                incomplete: row.try_get(1).ok()?,
+                pairs_sha256: migrate_core::checksum::sha256_hex(pairs.as_bytes()),
+            })
         }
 
         async fn ensure_history(&mut self, table: &str) -> Result<()> {

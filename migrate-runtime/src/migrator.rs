@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use migrate_core::{Direction, GraphNode, Header, HeaderLines, Plan, RevisionGraph, Target};
 
 use crate::backend::{
-    Conn, Database, HistoryEntry, NewRow, delete_row_sql, insert_row_sql, literal,
+    Conn, Database, HistoryEntry, NewRow, delete_row_sql, insert_row_sql, insert_rows_sql, literal,
+    quote_table,
 };
 use crate::embedded::{EmbeddedRevision, EmbeddedSection};
 use crate::error::{Error, Result};
@@ -93,6 +94,9 @@ pub struct Migrator {
     lock_timeout: Duration,
     mode: TransactionMode,
     graph: OnceLock<std::result::Result<RevisionGraph, migrate_core::Errors>>,
+    /// Digest of every (revision, checksum) pair of the table: a history
+    /// with the same digest has everything applied and nothing edited.
+    digest: OnceLock<String>,
 }
 
 impl Clone for Migrator {
@@ -103,6 +107,7 @@ impl Clone for Migrator {
             lock_timeout: self.lock_timeout,
             mode: self.mode,
             graph: self.graph.clone(),
+            digest: self.digest.clone(),
         }
     }
 }
@@ -135,6 +140,7 @@ impl Migrator {
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             mode: TransactionMode::Single,
             graph: OnceLock::new(),
+            digest: OnceLock::new(),
         }
     }
 
@@ -191,6 +197,12 @@ impl Migrator {
     /// How long a run waits for another migrator's lock.
     pub fn lock_timeout(&self) -> Duration {
         self.lock_timeout
+    }
+
+    fn digest(&self) -> &String {
+        self.digest.get_or_init(|| {
+            crate::backend::pairs_digest(self.revisions.iter().map(|r| (r.id, r.checksum)))
+        })
     }
 
     /// The head revisions of the table.
@@ -278,25 +290,30 @@ impl Migrator {
         let started = Instant::now();
         let mut conn = db.__session().await?;
         // The common start-up case, an up-to-date database, needs neither the
-        // lock nor the right to create the history table: one read decides.
-        // Anything else (including any problem) goes the locked way.
+        // lock nor the right to create the history table: one short read
+        // (row count and a digest of every revision and checksum, computed
+        // by the database) shows that every revision of the table is applied
+        // and unedited. Anything else (including any problem) goes the
+        // locked way, which reads the whole history.
         if let Run::Upgrade(target) = &run {
-            let rows = conn.read_history(self.version_table).await?;
-            if !rows.is_empty() {
-                if let Ok(applied) = self.check_history(graph, &rows) {
-                    if graph
-                        .plan_upgrade(target, &applied)
-                        .is_ok_and(|p| p.steps.is_empty())
-                    {
-                        return Ok(Report {
-                            direction: Direction::Upgrade,
-                            revisions: Vec::new(),
-                            durations: Vec::new(),
-                            current: self.ids(&graph.current_heads(&applied)),
-                            elapsed: started.elapsed(),
-                        });
-                    }
-                }
+            let all = vec![true; graph.len()];
+            // A target that does not resolve is reported by the long way.
+            let resolves = graph
+                .plan_upgrade(target, &all)
+                .is_ok_and(|p| p.steps.is_empty());
+            if resolves
+                && let Some(summary) = conn.history_summary(self.version_table).await
+                && summary.incomplete == 0
+                && usize::try_from(summary.rows).is_ok_and(|n| n == self.revisions.len())
+                && summary.pairs_sha256 == *self.digest()
+            {
+                return Ok(Report {
+                    direction: Direction::Upgrade,
+                    revisions: Vec::new(),
+                    durations: Vec::new(),
+                    current: self.ids(&graph.current_heads(&all)),
+                    elapsed: started.elapsed(),
+                });
             }
         }
         conn.lock(self.version_table, self.lock_timeout).await?;
@@ -394,6 +411,9 @@ impl Migrator {
         mut applied: Vec<bool>,
         mut seq: i64,
     ) -> Result<Outcome> {
+        if let Some(outcome) = self.execute_batched(conn, plan, &applied, seq).await? {
+            return Ok(outcome);
+        }
         let table = self.version_table;
         // What is durable: a failure that loses the open transaction falls back to it.
         let mut committed = applied.clone();
@@ -535,6 +555,149 @@ impl Migrator {
             durations,
             applied,
         })
+    }
+
+    /// The fast way on PostgreSQL: the whole plan, with the history rows,
+    /// as one script in one round trip and one transaction, which is what
+    /// raw SQL costs. It applies when the mode is `Single` and every step is
+    /// transactional and reversible in the plan's direction.
+    ///
+    /// A failure anywhere rolls everything back and returns `None`: the
+    /// caller then runs the plan revision by revision under savepoints,
+    /// which keeps the revisions before the failing one and names the
+    /// failing statement. The failure path thus runs the good revisions
+    /// twice; the success path runs everything once.
+    async fn execute_batched<C: Conn>(
+        &self,
+        conn: &mut C,
+        plan: &Plan,
+        applied: &[bool],
+        mut seq: i64,
+    ) -> Result<Option<Outcome>> {
+        let dialect = conn.dialect();
+        if self.mode != TransactionMode::Single
+            || dialect != migrate_core::Dialect::Postgres
+            || plan.steps.len() < 2
+            || conn.in_transaction()
+        {
+            return Ok(None);
+        }
+        let table = self.version_table;
+        // After each revision the script reads the server's clock:
+        // microseconds since the script arrived (`statement_timestamp()` is
+        // the arrival of the message, the same for every statement in it).
+        const MARK: &str = "SELECT (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000000)::bigint;\n";
+        let mut script = String::new();
+        for &i in &plan.steps {
+            let rev = self.revision(i);
+            let section = match plan.direction {
+                Direction::Upgrade => &rev.upgrade,
+                Direction::Downgrade => match &rev.downgrade {
+                    Some(section) => section,
+                    None => return Ok(None),
+                },
+            };
+            if !rev.transactional {
+                return Ok(None);
+            }
+            for (_, statement) in section.statements() {
+                script.push_str(statement);
+                script.push_str(";\n");
+            }
+            script.push_str(MARK);
+        }
+        conn.begin().await?;
+        let marks = match conn.fetch_i64s(&script).await {
+            Ok(marks) if marks.len() == plan.steps.len() => marks,
+            outcome => return self.abandon_batch(conn, outcome.err()).await,
+        };
+        let mut durations = Vec::with_capacity(marks.len());
+        let mut before = 0;
+        for &mark in &marks {
+            durations.push(Duration::from_micros(
+                u64::try_from(mark.saturating_sub(before)).unwrap_or(0),
+            ));
+            before = mark;
+        }
+        // The history in one more statement of the same transaction.
+        let ids = || {
+            plan.steps
+                .iter()
+                .map(|&i| literal(dialect, self.revision(i).id))
+        };
+        let record = match plan.direction {
+            Direction::Upgrade => {
+                let rows: Vec<String> = plan
+                    .steps
+                    .iter()
+                    .zip(&durations)
+                    .map(|(&i, duration)| {
+                        let rev = self.revision(i);
+                        let row = format!(
+                            "({}, {}, {}, 'applied', {}, {}, {})",
+                            literal(dialect, rev.id),
+                            literal(dialect, rev.checksum),
+                            duration.as_millis(),
+                            rev.upgrade.len(),
+                            seq,
+                            rev.message
+                                .map_or_else(|| "NULL".to_owned(), |m| literal(dialect, m)),
+                        );
+                        seq += 1;
+                        row
+                    })
+                    .collect();
+                format!(
+                    "WITH done AS ({} RETURNING 1) SELECT count(*)::bigint FROM done",
+                    insert_rows_sql(table, &rows.join(",\n"))
+                )
+            }
+            Direction::Downgrade => format!(
+                "WITH done AS (DELETE FROM {} WHERE revision IN ({}) RETURNING 1) SELECT count(*)::bigint FROM done",
+                quote_table(table),
+                ids().collect::<Vec<_>>().join(", ")
+            ),
+        };
+        match conn.fetch_i64s(&record).await {
+            Ok(count) if count == [plan.steps.len() as i64] => {}
+            outcome => return self.abandon_batch(conn, outcome.err()).await,
+        }
+        conn.commit().await?;
+        let mut applied = applied.to_vec();
+        for (&i, &duration) in plan.steps.iter().zip(&durations) {
+            applied[i] = plan.direction == Direction::Upgrade;
+            tracing::info!(
+                revision = self.revision(i).id,
+                duration_ms = duration.as_millis() as i64,
+                direction = ?plan.direction,
+                "revision done"
+            );
+        }
+        Ok(Some(Outcome {
+            direction: plan.direction,
+            ran: plan.steps.clone(),
+            durations,
+            applied,
+        }))
+    }
+
+    /// Rolls back a batch that failed (or did not do what it should) so the
+    /// plan can run revision by revision.
+    async fn abandon_batch<C: Conn>(
+        &self,
+        conn: &mut C,
+        error: Option<sqlx::Error>,
+    ) -> Result<Option<Outcome>> {
+        match error {
+            Some(e) => {
+                tracing::debug!(error = %e, "the one-script run failed; running revision by revision")
+            }
+            None => tracing::debug!(
+                "the one-script run did not record every revision; running revision by revision"
+            ),
+        }
+        conn.rollback().await?;
+        Ok(None)
     }
 
     /// A `transactional: false` revision: statement by statement in

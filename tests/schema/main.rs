@@ -1,4 +1,5 @@
 //! Schema introspection and comparison on real PostgreSQL and SQLite databases.
 
+mod introspect_many;
 mod introspect_pg;
 mod introspect_sqlite;

@@ -79,7 +79,8 @@ SELECT t.name, il.name, il.\"unique\", il.origin, il.partial, ii.cid, ii.name, m
 ///   `CONSTRAINT name UNIQUE` when declared, else `None`.
 /// - Foreign keys, in declaration order: columns from/to in key order
 ///   (`to` left out in the declaration is resolved to the referenced
-///   table's primary key); the referenced table as written in the
+///   table's primary key; `ref_columns` stays empty when that table is not
+///   read, e.g. missing or the history table); the referenced table as written in the
 ///   declaration, or the table's own spelling when it differs only in case;
 ///   actions from the `on_delete`/`on_update` text; the name from
 ///   `CONSTRAINT name FOREIGN KEY`/`CONSTRAINT name REFERENCES` when

@@ -57,7 +57,7 @@ pub struct Rendered {
 /// let sql = render(&changes, Dialect::Postgres);
 /// assert_eq!(
 ///     sql.upgrade,
-///     "ALTER TABLE users ADD COLUMN handle text;\n\n\
+///     "ALTER TABLE users ADD COLUMN handle TEXT;\n\n\
 ///      -- REVIEW: drops column users.nick and its data; if it was renamed to handle, replace the DROP/ADD pair with ALTER TABLE users RENAME COLUMN nick TO handle\n\
 ///      ALTER TABLE users DROP COLUMN nick;\n\n\
 ///      CREATE INDEX users_handle ON users (handle);\n\n"
@@ -607,7 +607,10 @@ impl<'a> Out<'a> {
             .join(", ")
     }
 
-    fn column_def(&self, c: &Column, inline_pk: bool) -> String {
+    fn column_def(&self, table: &QualifiedName, c: &Column, inline_pk: bool) -> String {
+        if let Some(serial) = self.serial(table, c) {
+            return format!("{} {serial}", self.q(&c.name));
+        }
         let mut s = format!("{} {}", self.q(&c.name), c.data_type);
         if inline_pk {
             s.push_str(" PRIMARY KEY");
@@ -632,6 +635,28 @@ impl<'a> Out<'a> {
             s.push_str(&format!(" DEFAULT {d}"));
         }
         s
+    }
+
+    /// `serial`, `bigserial` or `smallserial` for a PostgreSQL column that
+    /// is exactly what one expands to (its sequence is created with it).
+    fn serial(&self, table: &QualifiedName, c: &Column) -> Option<&'static str> {
+        if self.dialect != Dialect::Postgres || c.nullable || c.identity.is_some() {
+            return None;
+        }
+        let kind = match super::canon::canonical_type(&c.data_type, self.dialect).as_str() {
+            "integer" => "serial",
+            "bigint" => "bigserial",
+            "smallint" => "smallserial",
+            _ => return None,
+        };
+        let sequence = truncated(format!("{}_{}_seq", table.name, c.name));
+        let sequence = match &table.schema {
+            Some(s) => format!("{s}.{sequence}"),
+            None => sequence,
+        };
+        let expected = format!("nextval({})", literal(&sequence));
+        let default = canonical_expression(c.default.as_deref()?, self.dialect);
+        (default == canonical_expression(&expected, self.dialect)).then_some(kind)
     }
 
     fn fk_clause(&self, k: &ForeignKey) -> String {
@@ -672,7 +697,7 @@ impl<'a> Out<'a> {
         let mut items: Vec<String> = t
             .columns
             .iter()
-            .map(|c| self.column_def(c, inline_pk.as_deref() == Some(c.name.as_str())))
+            .map(|c| self.column_def(&t.name, c, inline_pk.as_deref() == Some(c.name.as_str())))
             .collect();
         if let Some(pk) = t.primary_key.as_ref().filter(|_| inline_pk.is_none()) {
             let prefix = match self.dialect {
@@ -871,8 +896,8 @@ impl<'a> Out<'a> {
         if destructive || !why.is_empty() {
             self.review(why.join("; "));
         }
-        self.note(&format!(
-            "SQLite cannot make this change to {} with ALTER TABLE: the table is rebuilt. With foreign_keys on, DROP TABLE deletes its rows first, firing the ON DELETE actions of tables that reference it",
+        self.review(format!(
+            "SQLite cannot make this change to {} with ALTER TABLE: the table is rebuilt and its rows copied. If other tables reference it and hold rows, DROP TABLE fails (or fires their ON DELETE actions) while foreign keys are enforced: then mark the revision `-- transactional: false` and put PRAGMA foreign_keys = OFF before and PRAGMA foreign_keys = ON after these statements",
             to.name
         ));
         let create = self.create_table(to, &self.qn(&temp));
@@ -960,7 +985,7 @@ impl<'a> Out<'a> {
                 self.stmt(format!(
                     "{} ADD COLUMN {}",
                     alter(self, table),
-                    self.column_def(column, false)
+                    self.column_def(table, column, false)
                 ));
             }
             Change::DropColumn {
@@ -1228,7 +1253,7 @@ mod tests {
         assert!(r.downgrade.contains("GENERATED ALWAYS AS IDENTITY"));
         assert!(
             r.downgrade
-                .contains("DEFAULT nextval('users_id_seq'::regclass)")
+                .contains("id serial,")
         );
     }
 

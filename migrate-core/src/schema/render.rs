@@ -62,7 +62,7 @@ pub struct Rendered {
 ///      ALTER TABLE users DROP COLUMN nick;\n\n\
 ///      CREATE INDEX users_handle ON users (handle);\n\n"
 /// );
-/// assert!(sql.downgrade.starts_with("DROP INDEX users_handle;\n\nALTER TABLE users ADD COLUMN nick text;"));
+/// assert!(sql.downgrade.starts_with("DROP INDEX users_handle;\n\nALTER TABLE users ADD COLUMN nick TEXT;"));
 /// assert_eq!(sql.warnings.len(), 2);
 /// ```
 pub fn render(changes: &[Change], dialect: Dialect) -> Rendered {

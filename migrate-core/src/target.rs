@@ -45,9 +45,21 @@ impl Target {
     /// Parses Alembic's syntax: `head`, `heads`, `base`, `REV`, `+N`, `-N`,
     /// `REV+N`, `REV-N`, `LABEL@head`, `LABEL@base`.
     pub fn parse(text: &str) -> Result<Target, Error> {
+        Target::parse_nested(text, 0)
+    }
+
+    /// `depth` counts the relative steps already stripped from the right: a
+    /// chain like `REV+1+1+…` nests one level per step, so it is bounded
+    /// before the recursion (and resolution, display and drop after it) can
+    /// exhaust the stack.
+    fn parse_nested(text: &str, depth: usize) -> Result<Target, Error> {
+        const MAX_RELATIVE_CHAIN: usize = 16;
         let invalid = || Error::InvalidTarget {
             target: text.to_owned(),
         };
+        if depth > MAX_RELATIVE_CHAIN {
+            return Err(invalid());
+        }
         let t = text.trim();
         match t {
             "" => return Err(invalid()),
@@ -64,7 +76,9 @@ impl Target {
                 let from = if at == 0 {
                     None
                 } else {
-                    Some(Box::new(Target::parse(&t[..at]).map_err(|_| invalid())?))
+                    Some(Box::new(
+                        Target::parse_nested(&t[..at], depth + 1).map_err(|_| invalid())?,
+                    ))
                 };
                 return Ok(Target::Relative { from, steps });
             }

@@ -1,6 +1,8 @@
 //! Hostile and odd migration directories: each gets a clear error or is
 //! accepted; none panics or hangs.
 
+mod fuzz_regressions;
+
 use std::path::Path;
 use std::time::Instant;
 

@@ -1,0 +1,14 @@
+-- revision: a1b2c3d4e5f6
+-- down_revision: 3c4d5e6f7a8b
+-- message: create users table
+-- create_date: 2025-10-02 11:00:03
+
+-- migrate:upgrade
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    username TEXT NOT NULL
+);
+
+-- migrate:downgrade
+DROP TABLE users;

@@ -1,0 +1,3 @@
+-- revision: c3d4e5f6a7b8
+-- down_revision: a1b2c3d4e5f6, b7c8d9e0f1a2
+-- message: merge users and tags branches

@@ -1,0 +1,9 @@
+-- revision: a1b2c3d4e5f6
+-- down_revision: 955bb0742a21
+-- message: create users table
+
+-- migrate:upgrade
+CREATE TABLE users (id TEXT PRIMARY KEY);
+
+-- migrate:down
+DROP TABLE users;

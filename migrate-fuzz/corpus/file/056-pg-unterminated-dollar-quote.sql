@@ -1,0 +1,23 @@
+-- revision: 8f2e1d3c4b52
+-- down_revision: 7e1d0c2b3a41
+-- message: updated_at maintained by a trigger
+
+-- migrate:upgrade
+ALTER TABLE accounts ADD COLUMN updated_at timestamptz;
+
+CREATE FUNCTION touch_updated_at() RETURNS trigger
+    LANGUAGE plpgsql
+AS $$
+BEGIN
+    NEW.updated_at := now();
+    RETURN NEW;
+END;
+$
+
+CREATE TRIGGER accounts_touch BEFORE UPDATE ON accounts
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+-- migrate:downgrade
+DROP TRIGGER accounts_touch ON accounts;
+DROP FUNCTION touch_updated_at();
+ALTER TABLE accounts DROP COLUMN updated_at;

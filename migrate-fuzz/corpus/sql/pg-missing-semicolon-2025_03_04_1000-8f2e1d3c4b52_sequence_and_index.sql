@@ -1,0 +1,12 @@
+CREATE SEQUENCE invoice_numbers
+    AS bigint
+    START WITH 1000
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+CREATE INDEX accounts_created_idx ON accounts (created_at);
+
+-- migrate:downgrade
+DROP INDEX accounts_created_idx;
+DROP SEQUENCE invoice_numbers;

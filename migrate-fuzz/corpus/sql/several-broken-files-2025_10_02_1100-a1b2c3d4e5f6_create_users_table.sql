@@ -1,0 +1,7 @@
+CREATE TABLE users (
+    id TEXT PRIMARY KEY
+    email TEXT NOT NULL UNIQUE
+);
+
+-- migrate:downgrade
+DROP TABLE users;

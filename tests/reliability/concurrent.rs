@@ -96,11 +96,14 @@ async fn processes_apply_each_revision_once(db: Db) {
     );
     assert!(db.pool.advisory_lock_holders().await.is_empty());
 
+    let mut ran: Vec<usize> = counts.iter().copied().filter(|&c| c > 0).collect();
+    ran.sort_unstable();
     println!(
-        "concurrent {}: {PROCESSES} processes, {REVISIONS} revisions, each applied once \
-         (processes that ran revisions: {workers}; runs: {counts:?}); wall time {:.2?}",
+        "concurrent {}: {PROCESSES} processes, {REVISIONS} revisions, each applied once, every \
+         process exited 0; {workers} process(es) ran revisions ({ran:?}), {} found nothing to do; \
+         wall time {wall:.2?}",
         db.name(),
-        wall
+        PROCESSES - workers
     );
 }
 

@@ -7,5 +7,6 @@
 //! trials. Run with `-- --nocapture` to see the measured figures.
 
 mod concurrent;
+mod crash;
 mod locks;
 mod support;

@@ -20,6 +20,8 @@ const REVISIONS: usize = 12;
 /// 1-based positions of the non-transactional revisions.
 const NON_TRANSACTIONAL: [usize; 3] = [4, 8, 11];
 const INDEXES_PER_REVISION: usize = 3;
+/// Rows each transactional revision inserts (and its downgrade partly deletes).
+const ROWS: i64 = 10_000;
 
 struct Rev {
     id: String,
@@ -42,7 +44,7 @@ fn id(i: usize) -> String {
 
 impl Chain {
     fn new(pg: bool) -> Chain {
-        let rows: i64 = if pg { 10_000 } else { 10_000 };
+        let rows = ROWS;
         let mut dir = Dir::new();
         let mut revs = Vec::new();
         for i in 1..=REVISIONS {

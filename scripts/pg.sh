@@ -21,10 +21,19 @@
 #                      sock/        the Unix socket directory
 #                      server.log   the server log
 #                      pg.lock      flock(1) lock serialising start/stop
+#                      tls/         ca.crt, server.crt, server.key (directory
+#                                   mode 0700, owned by the server's OS user)
 #   MIGRATE_PG_PORT  TCP port on 127.0.0.1 (default: 55432)
 #
 # When run as root the server runs as the `postgres` OS user (PostgreSQL
 # refuses to run as root) and the base directory is owned by postgres.
+#
+# TLS: `start` creates a test certificate authority and a server certificate
+# for 127.0.0.1 and localhost signed by it (openssl CLI, once, in <dir>/tls)
+# and turns `ssl` on with ALTER SYSTEM and a configuration reload, so that a
+# server already running gets TLS without a restart. Clients choose with
+# `sslmode`; to verify, use `sslrootcert=<dir>/tls/ca.crt`, next to the
+# file the server reports as `SHOW ssl_cert_file`.
 
 set -euo pipefail
 
@@ -271,11 +280,75 @@ ensure_role() {
     fi
 }
 
+# A test CA and a server certificate signed by it (rustls, like webpki,
+# refuses a self-signed CA certificate as the server's own), then `ssl = on`.
+# Idempotent; reloads only when a setting changes.
+ensure_tls() {
+    command -v openssl >/dev/null 2>&1 ||
+        die "openssl is needed to create the test server's TLS certificate (apt-get install -y openssl)"
+    local tls_dir="$BASE_DIR/tls"
+    if ! as_owner test -s "$tls_dir/server.key" -a -s "$tls_dir/server.crt" -a -s "$tls_dir/ca.crt"; then
+        log "creating a test CA and server certificate in $tls_dir"
+        local tmp
+        tmp=$(as_owner mktemp -d "$BASE_DIR/tls.tmp.XXXXXX")
+        if ! as_owner sh -c '
+            set -e
+            cd "$1"
+            umask 077
+            openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+                -keyout ca.key -out ca.crt -days 3650 -subj "/CN=migrate test CA" \
+                -addext "basicConstraints=critical,CA:TRUE" \
+                -addext "keyUsage=critical,keyCertSign,cRLSign"
+            openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+                -keyout server.key -out server.csr -subj "/CN=127.0.0.1"
+            printf "%s\n" "basicConstraints=critical,CA:FALSE" \
+                "keyUsage=critical,digitalSignature,keyEncipherment" \
+                "extendedKeyUsage=serverAuth" \
+                "subjectAltName=IP:127.0.0.1,DNS:localhost" >server.ext
+            openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+                -days 3650 -extfile server.ext -out server.crt
+            rm -f ca.key ca.srl server.csr server.ext
+            chmod 600 server.key server.crt ca.crt
+        ' sh "$tmp" >"$BASE_DIR/openssl.log" 2>&1; then
+            cat "$BASE_DIR/openssl.log" >&2 || true
+            as_owner rm -rf "$tmp"
+            die "could not create the TLS certificate with openssl"
+        fi
+        as_owner rm -rf "$tls_dir"
+        as_owner mv "$tmp" "$tls_dir"
+    fi
+    as_owner chmod 700 "$tls_dir"
+
+    # No ssl_ca_file: the server does not ask clients for certificates.
+    local cert="$tls_dir/server.crt" key="$tls_dir/server.key" current
+    current=$(psql_owner -F '|' -c "SELECT current_setting('ssl'), current_setting('ssl_cert_file'), current_setting('ssl_key_file'), current_setting('ssl_ca_file')") ||
+        die "could not read the SSL settings of the test server"
+    if [[ $current != "on|$cert|$key|" ]]; then
+        log "turning on TLS (ALTER SYSTEM and a reload; no restart)"
+        {
+            echo "ALTER SYSTEM SET ssl_cert_file = $(conf_quote "$cert");"
+            echo "ALTER SYSTEM SET ssl_key_file = $(conf_quote "$key");"
+            echo "ALTER SYSTEM RESET ssl_ca_file;"
+            echo "ALTER SYSTEM SET ssl = on;"
+            echo "SELECT pg_reload_conf();"
+        } | psql_owner -f - >/dev/null || die "could not turn on TLS on the test server"
+        # The reload is asynchronous: wait until new sessions see it.
+        local i
+        for i in $(seq 1 100); do
+            current=$(psql_owner -F '|' -c "SELECT current_setting('ssl'), current_setting('ssl_cert_file')") || true
+            [[ $current == "on|$cert" ]] && break
+            sleep 0.1
+        done
+        [[ $current == "on|$cert" ]] || { show_log_tail; die "the server did not take ssl = on (see the log above)"; }
+    fi
+}
+
 do_start() {
     if is_running; then
         if is_ready; then
             log "server already running (data dir $PGDATA_DIR, port $(actual_port))"
             ensure_role
+            ensure_tls
             print_url "$(actual_port)"
             return 0
         fi
@@ -287,6 +360,7 @@ do_start() {
         done
         is_ready || { show_log_tail; die "server is running but not accepting connections"; }
         ensure_role
+        ensure_tls
         print_url "$(actual_port)"
         return 0
     fi
@@ -323,6 +397,7 @@ do_start() {
     fi
 
     ensure_role
+    ensure_tls
     print_url "$(actual_port)"
 }
 

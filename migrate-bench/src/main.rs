@@ -33,6 +33,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, SqlitePool};
 
+mod build;
+
 /// Benchmarks `migrate_runtime::Migrator` against raw SQL in one transaction.
 #[derive(Parser, Debug)]
 #[command(name = "migrate-bench")]
@@ -594,6 +596,11 @@ fn peak_rss() -> String {
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    // W4 (build cost of `embed_migrations!`) has its own options; see build.rs.
+    let argv: Vec<String> = std::env::args().collect();
+    if argv.get(1).map(String::as_str) == Some("--build") {
+        return build::main(&argv[2..]);
+    }
     let args = Args::parse();
     if args.runs == 0 {
         bail!("--runs must be at least 1");

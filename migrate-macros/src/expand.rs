@@ -8,6 +8,7 @@ use quote::{ToTokens, quote};
 use syn::LitStr;
 
 use crate::parse::MacroInput;
+use crate::timing::Timing;
 
 /// Set by tests (trybuild builds cases under `target/`, where
 /// `CARGO_MANIFEST_DIR` is not the directory the fixtures live in). When it is
@@ -17,7 +18,7 @@ const MANIFEST_DIR_OVERRIDE: &str = "MIGRATE_MANIFEST_DIR";
 /// File the build-script helper writes into `OUT_DIR`, one watched directory per line.
 const WATCH_MARKER: &str = "migrate-watch.txt";
 
-pub fn embed(input: MacroInput) -> syn::Result<TokenStream> {
+pub fn embed(input: MacroInput, timing: &mut Timing) -> syn::Result<TokenStream> {
     let lit = &input.dir;
     let (manifest_dir, overridden) = match std::env::var_os(MANIFEST_DIR_OVERRIDE) {
         Some(dir) => (PathBuf::from(dir), true),
@@ -74,7 +75,11 @@ pub fn embed(input: MacroInput) -> syn::Result<TokenStream> {
             push(message);
         }
     }
-    let migrations = match migrate_core::load_directory(&dir, &display, &dialects) {
+    timing.dir = display.clone();
+    let loading = std::time::Instant::now();
+    let loaded = migrate_core::load_directory(&dir, &display, &dialects);
+    timing.load = Some(loading.elapsed());
+    let migrations = match loaded {
         Ok(m) => Some(m),
         Err(problems) => {
             for problem in problems.into_vec() {
@@ -89,7 +94,11 @@ pub fn embed(input: MacroInput) -> syn::Result<TokenStream> {
     let Some(migrations) = migrations else {
         unreachable!("a failed load always pushes an error")
     };
-    Ok(table(&dir, &migrations, &version_table))
+    timing.revisions = migrations.revisions.len();
+    let emitting = std::time::Instant::now();
+    let table = table(&dir, &migrations, &version_table);
+    timing.emit = Some(emitting.elapsed());
+    Ok(table)
 }
 
 /// Every error as a `compile_error!` statement, followed by an empty table so

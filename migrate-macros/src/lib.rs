@@ -6,6 +6,7 @@
 
 mod expand;
 mod parse;
+mod timing;
 
 use proc_macro::TokenStream;
 use syn::parse_macro_input;
@@ -20,6 +21,11 @@ use syn::parse_macro_input;
 /// `version_table = "name"`, `require_build_script = false`.
 #[proc_macro]
 pub fn embed_migrations(input: TokenStream) -> TokenStream {
+    let mut timing = timing::Timing::start();
     let input = parse_macro_input!(input as parse::MacroInput);
-    expand::embed(input).unwrap_or_else(expand::errors).into()
+    let output = expand::embed(input, &mut timing)
+        .unwrap_or_else(expand::errors)
+        .into();
+    timing.report();
+    output
 }

@@ -126,6 +126,14 @@ pub trait Conn: Send {
         &mut self,
         table: &str,
     ) -> impl Future<Output = Option<HistorySummary>> + Send;
+    /// SQLite: turns foreign-key enforcement back on (`true`) for a
+    /// revision that runs outside a transaction, or off again (`false`),
+    /// when the run turned it off. PostgreSQL: nothing.
+    fn enforce_foreign_keys(&mut self, on: bool) -> impl Future<Output = Result<()>> + Send;
+    /// SQLite, when the run turned enforcement off: the first rows whose
+    /// foreign keys point nowhere (`PRAGMA foreign_key_check`), described.
+    /// PostgreSQL (which enforces per statement): `None`.
+    fn foreign_key_violations(&mut self) -> impl Future<Output = Result<Option<String>>> + Send;
     /// Creates the history table when missing.
     fn ensure_history(&mut self, table: &str) -> impl Future<Output = Result<()>> + Send;
     /// Reads the history table (empty when it does not exist).
@@ -219,6 +227,13 @@ pub struct Session<DB: sqlx::Database> {
     #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     lock_key: i64,
     saved_busy_timeout: Option<i64>,
+    // SQLite: foreign keys were enforced before the run turned them off.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    foreign_keys_were_on: bool,
+    // SQLite: the lock file held for the whole run (released by the OS if
+    // the process dies).
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    lock_file: Option<std::fs::File>,
 }
 
 impl<DB: sqlx::Database> Session<DB> {
@@ -229,13 +244,22 @@ impl<DB: sqlx::Database> Session<DB> {
             in_tx: false,
             lock_key: 0,
             saved_busy_timeout: None,
+            foreign_keys_were_on: false,
+            lock_file: None,
         }
     }
 }
 
 impl<DB: sqlx::Database> Drop for Session<DB> {
     fn drop(&mut self) {
-        if self.locked || self.in_tx {
+        // A connection still locked, in a transaction, or with session
+        // settings the run changed and did not restore is not given back to
+        // the pool.
+        if self.locked
+            || self.in_tx
+            || self.foreign_keys_were_on
+            || self.saved_busy_timeout.is_some()
+        {
             self.conn.close_on_drop();
         }
     }
@@ -441,6 +465,14 @@ mod postgres {
             async move { run.await?.iter().map(|row| row.try_get(0)).collect() }
         }
 
+        async fn enforce_foreign_keys(&mut self, _on: bool) -> Result<()> {
+            Ok(())
+        }
+
+        async fn foreign_key_violations(&mut self) -> Result<Option<String>> {
+            Ok(None)
+        }
+
         async fn history_summary(&mut self, table: &str) -> Option<HistorySummary> {
             // Simple protocol, one round trip; the digest is computed by the
             // server so the answer stays one short row whatever the history's size.
@@ -583,7 +615,8 @@ mod postgres {
                 "SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local socket'), \
                  coalesce(to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS'), '') \
                  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
-                 WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = $1 AND l.objid::bigint = $2 AND l.objsubid = 1",
+                 WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = $1 AND l.objid::bigint = $2 AND l.objsubid = 1 \
+                 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             )
             .bind((key as u64 >> 32) as i64)
             .bind((key as u64 & 0xffff_ffff) as i64)
@@ -627,10 +660,77 @@ mod sqlite {
         matches!(e, sqlx::Error::Database(d) if d.code().is_some_and(|c| c == "5" || c == "517" || c == "261"))
     }
 
+    /// Takes the run's lock file beside the database, polling until
+    /// `timeout`; the holder's process id is written into it.
+    async fn lock_file(database: &str, table: &str, timeout: Duration) -> Result<std::fs::File> {
+        use std::io::Write as _;
+        let path = format!("{database}.migrate-lock");
+        let io_error = |what: &str| {
+            let context = format!(
+                "{what} the migration lock file {path} (check that its directory is writable)"
+            );
+            move |e: std::io::Error| Error::db(context)(sqlx::Error::Io(e))
+        };
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_error("opening"))?;
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(5);
+        loop {
+            match file.try_lock() {
+                Ok(()) => {
+                    let mut handle = &file;
+                    file.set_len(0).map_err(io_error("writing"))?;
+                    handle
+                        .write_all(format!("{}\n", std::process::id()).as_bytes())
+                        .map_err(io_error("writing"))?;
+                    return Ok(file);
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {}
+                Err(std::fs::TryLockError::Error(e)) => return Err(io_error("locking")(e)),
+            }
+            if started.elapsed() >= timeout {
+                let pid = std::fs::read_to_string(&path).unwrap_or_default();
+                let holder = match pid.trim() {
+                    "" => format!(" (held through {path})"),
+                    pid => format!(" (held by process {pid} through {path})"),
+                };
+                return Err(Error::LockTimeout {
+                    waited: started.elapsed(),
+                    table: table.to_owned(),
+                    holder,
+                });
+            }
+            tracing::debug!(table, "waiting for the migration lock file");
+            tokio::time::sleep(pause.min(timeout.saturating_sub(started.elapsed()))).await;
+            pause = (pause * 2).min(Duration::from_millis(250));
+        }
+    }
+
     impl Conn for Session<Sqlite> {
         /// SQLite has one writer at a time: the lock is an immediate write
         /// transaction, waited for through the busy timeout.
+        ///
+        /// A file database is also locked through a file beside it,
+        /// `<database>.migrate-lock`, held for the whole run: between the
+        /// transactions of a run (after a `transactional: false` revision,
+        /// or per-revision commits) another migrator waits for it instead of
+        /// finding a revision half-way. The OS releases it if the process dies.
         async fn lock(&mut self, table: &str, timeout: Duration) -> Result<()> {
+            let started = Instant::now();
+            let file: String =
+                sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                    .fetch_one(&mut *self.conn)
+                    .await
+                    .map_err(Error::db("locating the SQLite database file"))?;
+            if !file.is_empty() {
+                self.lock_file = Some(lock_file(&file, table, timeout).await?);
+            }
+            let timeout = timeout.saturating_sub(started.elapsed());
             let previous: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
                 .fetch_one(&mut *self.conn)
                 .await
@@ -642,6 +742,21 @@ mod sqlite {
                 .await
                 .map_err(Error::db("setting the busy timeout"))?;
             self.saved_busy_timeout = Some(previous);
+            // SQLite's table rebuild (new table, copy, drop, rename) cannot
+            // run with foreign keys enforced: the drop would delete or refuse
+            // the referencing rows. As SQLite's own procedure does, the run
+            // turns enforcement off (possible only outside a transaction) and
+            // checks the references after each revision instead.
+            let enforced: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+                .fetch_one(&mut *self.conn)
+                .await
+                .map_err(Error::db("reading foreign key enforcement"))?;
+            if enforced == 1 {
+                self.exec("PRAGMA foreign_keys = OFF")
+                    .await
+                    .map_err(Error::db("switching foreign key enforcement"))?;
+                self.foreign_keys_were_on = true;
+            }
             let started = Instant::now();
             match self.exec("BEGIN IMMEDIATE").await {
                 Ok(()) => {
@@ -661,6 +776,12 @@ mod sqlite {
         async fn unlock(&mut self) -> Result<()> {
             self.commit().await?;
             self.locked = false;
+            self.lock_file = None;
+            if std::mem::take(&mut self.foreign_keys_were_on) {
+                self.exec("PRAGMA foreign_keys = ON")
+                    .await
+                    .map_err(Error::db("restoring foreign key enforcement"))?;
+            }
             if let Some(previous) = self.saved_busy_timeout.take() {
                 self.exec(&format!("PRAGMA busy_timeout = {previous}"))
                     .await
@@ -726,6 +847,53 @@ mod sqlite {
         ) -> impl Future<Output = Result<Vec<i64>, sqlx::Error>> + Send + 'a {
             let run = sqlx::Executor::fetch_all(&mut *self.conn, sql);
             async move { run.await?.iter().map(|row| row.try_get(0)).collect() }
+        }
+
+        async fn enforce_foreign_keys(&mut self, on: bool) -> Result<()> {
+            if self.foreign_keys_were_on {
+                let sql = if on {
+                    "PRAGMA foreign_keys = ON"
+                } else {
+                    "PRAGMA foreign_keys = OFF"
+                };
+                self.exec(sql)
+                    .await
+                    .map_err(Error::db("switching foreign key enforcement"))?;
+            }
+            Ok(())
+        }
+
+        async fn foreign_key_violations(&mut self) -> Result<Option<String>> {
+            if !self.foreign_keys_were_on {
+                return Ok(None);
+            }
+            let rows = sqlx::Executor::fetch_all(&mut *self.conn, "PRAGMA foreign_key_check")
+                .await
+                .map_err(Error::db("checking foreign keys"))?;
+            if rows.is_empty() {
+                return Ok(None);
+            }
+            let mut described: Vec<String> = rows
+                .iter()
+                .take(5)
+                .map(|row| {
+                    let table: String = row.try_get(0).unwrap_or_default();
+                    let rowid: Option<i64> = row.try_get(1).unwrap_or_default();
+                    let parent: String = row.try_get(2).unwrap_or_default();
+                    match rowid {
+                        Some(id) => {
+                            format!("`{table}` row {id} references a missing row of `{parent}`")
+                        }
+                        None => {
+                            format!("a row of `{table}` references a missing row of `{parent}`")
+                        }
+                    }
+                })
+                .collect();
+            if rows.len() > 5 {
+                described.push(format!("and {} more", rows.len() - 5));
+            }
+            Ok(Some(described.join("; ")))
         }
 
         async fn history_summary(&mut self, table: &str) -> Option<HistorySummary> {

@@ -46,7 +46,8 @@ pub enum Error {
 
     /// A non-transactional revision stopped part-way in an earlier run.
     #[error(
-        "revision {revision} ({path}) was partly applied by an earlier run: {done} of {total} statements ran ({state}); nothing was changed. Finish or undo those statements by hand, then record the outcome with `migrate stamp`"
+        "revision {revision} ({path}) was partly applied by an earlier run: {done} of {total} statements are recorded as done ({state}), and statement {} may have run too if that run was killed before recording it; nothing was changed. Finish or undo those statements by hand, then record the outcome with `migrate stamp`",
+        .done + 1
     )]
     PartiallyApplied {
         /// The revision.
@@ -81,6 +82,23 @@ pub enum Error {
         /// The database error.
         #[source]
         source: Box<sqlx::Error>,
+    },
+
+    /// A revision left rows whose foreign keys point nowhere (SQLite, where
+    /// the migrator checks references after each revision instead of per
+    /// statement, so that table rebuilds work).
+    #[error(
+        "revision {revision} ({path}) left foreign key violations: {violations}; {outcome}. Fix the revision's SQL (or the data) so every reference has its row"
+    )]
+    ForeignKeyViolation {
+        /// The revision.
+        revision: String,
+        /// Its file.
+        path: String,
+        /// The first violations, as `table` row → `parent`.
+        violations: String,
+        /// Where the database now stands.
+        outcome: String,
     },
 
     /// Another migrator held the lock for longer than the timeout.

@@ -483,6 +483,33 @@ impl Migrator {
                         source: Box::new(source),
                     });
                 }
+                if let Some(violations) = conn.foreign_key_violations().await? {
+                    let kept = conn
+                        .exec(&format!(
+                            "ROLLBACK TO SAVEPOINT {SAVEPOINT};\nRELEASE SAVEPOINT {SAVEPOINT}"
+                        ))
+                        .await
+                        .is_ok();
+                    let outcome = if kept {
+                        conn.commit().await?;
+                        format!(
+                            "the revision was rolled back and the database remains at {}",
+                            self.describe(graph, &applied)
+                        )
+                    } else {
+                        conn.rollback().await?;
+                        format!(
+                            "this run's uncommitted revisions were rolled back; the database remains at {}",
+                            self.describe(graph, &committed)
+                        )
+                    };
+                    return Err(Error::ForeignKeyViolation {
+                        revision: rev.id.to_owned(),
+                        path: rev.path.to_owned(),
+                        violations,
+                        outcome,
+                    });
+                }
                 let duration_ms = millis(started);
                 // One round trip records the revision, releases its savepoint
                 // and, when the next revision joins this transaction, opens
@@ -705,6 +732,27 @@ impl Migrator {
     /// part-way is visible and never silently retried.
     #[allow(clippy::too_many_arguments)] // one call site; a struct would only rename these
     async fn run_outside_transaction<C: Conn>(
+        &self,
+        conn: &mut C,
+        graph: &RevisionGraph,
+        rev: &'static EmbeddedRevision,
+        section: &'static EmbeddedSection,
+        direction: Direction,
+        applied: &[bool],
+        seq: i64,
+    ) -> Result<()> {
+        // Outside a transaction SQLite can enforce foreign keys per
+        // statement again, so it does.
+        conn.enforce_foreign_keys(true).await?;
+        let result = self
+            .run_statements_outside_transaction(conn, graph, rev, section, direction, applied, seq)
+            .await;
+        conn.enforce_foreign_keys(false).await?;
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)] // the caller's arguments, passed on
+    async fn run_statements_outside_transaction<C: Conn>(
         &self,
         conn: &mut C,
         graph: &RevisionGraph,

@@ -622,3 +622,81 @@ pub async fn dropped_run_releases_lock_and_keeps_history_true(db: &impl TestDb) 
         "the cut-off run committed nothing"
     );
 }
+
+/// SQLite's table rebuild (new table, copy, drop, rename) of a table other
+/// rows reference: the drop neither refuses nor cascades, because the run
+/// checks references after the revision instead of per statement.
+pub async fn rebuild_of_referenced_table_keeps_child_rows(db: &impl TestDb) {
+    let dir = Dir::new();
+    dir.rev(
+        "r01",
+        "",
+        "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);\n\
+         CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent (id) ON DELETE CASCADE);\n\
+         INSERT INTO parent (id, name) VALUES (1, 'a'), (2, 'b');\n\
+         INSERT INTO child (id, parent_id) VALUES (10, 1), (11, 2);",
+        Some("DROP TABLE child;\nDROP TABLE parent;"),
+    )
+    .rev(
+        "r02",
+        "r01",
+        "CREATE TABLE _new_parent (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '');\n\
+         INSERT INTO _new_parent (id, name) SELECT id, coalesce(name, '') FROM parent;\n\
+         DROP TABLE parent;\n\
+         ALTER TABLE _new_parent RENAME TO parent;",
+        Some(
+            "CREATE TABLE _new_parent (id INTEGER PRIMARY KEY, name TEXT);\n\
+             INSERT INTO _new_parent (id, name) SELECT id, name FROM parent;\n\
+             DROP TABLE parent;\n\
+             ALTER TABLE _new_parent RENAME TO parent;",
+        ),
+    );
+    let m = dir.migrator();
+    m.upgrade(db.pool(), "head").await.unwrap();
+    assert_eq!(db.count("SELECT count(*) FROM child").await, 2);
+    assert_eq!(db.count("SELECT count(*) FROM parent").await, 2);
+    m.downgrade(db.pool(), "r01").await.unwrap();
+    assert_eq!(db.count("SELECT count(*) FROM child").await, 2);
+    // Enforcement is back on for the application's connections.
+    assert_eq!(db.count("PRAGMA foreign_keys").await, 1);
+    let err = db
+        .exec("INSERT INTO child (id, parent_id) VALUES (12, 99)")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("FOREIGN KEY"), "{err}");
+}
+
+/// A revision that leaves a reference pointing nowhere fails on its own:
+/// the database stays at the revision before, history true.
+pub async fn dangling_reference_fails_its_revision(db: &impl TestDb) {
+    let dir = Dir::new();
+    dir.rev(
+        "r01",
+        "",
+        "CREATE TABLE parent (id INTEGER PRIMARY KEY);\n\
+         CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id));\n\
+         INSERT INTO parent (id) VALUES (1), (2);\n\
+         INSERT INTO child (id, parent_id) VALUES (10, 1);",
+        Some("DROP TABLE child;\nDROP TABLE parent;"),
+    )
+    .rev(
+        "r02",
+        "r01",
+        "CREATE TABLE t02 (id INTEGER PRIMARY KEY);",
+        Some("DROP TABLE t02;"),
+    )
+    .rev("r03", "r02", "DELETE FROM parent WHERE id = 1;", None);
+    let m = dir.migrator();
+    let err = m.upgrade(db.pool(), "head").await.unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::ForeignKeyViolation { .. }), "{text}");
+    assert!(text.starts_with("revision r03 ("), "{text}");
+    assert!(
+        text.contains("`child` row 10 references a missing row of `parent`"),
+        "{text}"
+    );
+    assert!(text.contains("the database remains at r02"), "{text}");
+    assert_eq!(m.current(db.pool()).await.unwrap(), vec!["r02"]);
+    assert_eq!(db.count("SELECT count(*) FROM parent").await, 2);
+    assert_eq!(db.count("PRAGMA foreign_keys").await, 1);
+}

@@ -49,3 +49,9 @@ both!(
 );
 
 scenarios!(postgres_only, crate::common::Pg: dropped_run_releases_lock_and_keeps_history_true);
+
+scenarios!(
+    sqlite_only,
+    crate::common::Sqlite: rebuild_of_referenced_table_keeps_child_rows,
+    dangling_reference_fails_its_revision
+);

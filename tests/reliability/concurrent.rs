@@ -12,7 +12,9 @@ const PROCESSES: usize = 32;
 
 /// A chain `c001 … c120`: each revision creates table `cNNN` with an index
 /// `cNNN_v`, and adds its id to `ledger` (whose primary key would refuse a
-/// second application).
+/// second application). Every 30th revision (c015, c045, …) runs outside a
+/// transaction, statement by statement, so the winner's run spans several
+/// transactions while the others wait.
 fn chain() -> Dir {
     let mut dir = Dir::new();
     for i in 1..=REVISIONS {
@@ -33,7 +35,12 @@ fn chain() -> Dir {
         } else {
             format!("DELETE FROM ledger WHERE revision = '{id}';\nDROP TABLE {id};")
         };
-        dir.write(&id, parent.as_deref(), "", &up, Some(&down));
+        let extra = if i % 30 == 15 {
+            "-- transactional: false\n"
+        } else {
+            ""
+        };
+        dir.write(&id, parent.as_deref(), extra, &up, Some(&down));
     }
     dir
 }

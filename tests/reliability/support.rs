@@ -316,20 +316,6 @@ impl Pool {
         }
     }
 
-    /// Server processes holding an advisory lock in any database of the
-    /// server (PostgreSQL); empty on SQLite.
-    pub async fn server_advisory_lock_holders(&self) -> Vec<i32> {
-        match self {
-            Pool::Pg(p) => sqlx::query_scalar(
-                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted",
-            )
-            .fetch_all(p)
-            .await
-            .expect("read pg_locks"),
-            Pool::Sqlite(_) => Vec::new(),
-        }
-    }
-
     /// Is the migration lock held by someone else? PostgreSQL: a granted
     /// advisory lock in this database. SQLite: an immediate transaction
     /// (the lock) cannot start without waiting.
@@ -529,6 +515,11 @@ pub fn spawn(url: &str, dir: &Path, args: &[&str]) -> Running {
 }
 
 impl Running {
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Waits up to `limit` for a stdout line equal to `line`.
     pub fn wait_for_line(&mut self, line: &str, limit: Duration) -> bool {
         let deadline = Instant::now() + limit;

@@ -14,7 +14,11 @@ Exit status:
      revision that is not a head, a database not at head with --check-heads)
   2  bad invocation or configuration: unknown option or command, invalid
      target syntax, unreadable migrate.toml or .env, missing migration
-     directory, no database URL, --autogenerate (not available yet)
+     directory, no database URL, missing declared schema file
+
+`migrate check` and `migrate revision --autogenerate` compare the declared
+schema (schema.sql) with the database; `check` exits 1 when they differ,
+`revision --autogenerate` writes nothing when they agree.
 
 Database URL, first found wins: --database-url, DATABASE_URL,
 POSTGRES_USER/POSTGRES_PASSWORD/POSTGRES_HOST/POSTGRES_PORT/POSTGRES_DB,
@@ -237,7 +241,17 @@ pub enum Command {
 
     /// Check the migration directory: headers, chain, heads and SQL syntax
     /// (everything embed_migrations! checks); exit 1 listing every problem
-    Check,
+    ///
+    /// When a database URL is configured (or with --shadow) and the
+    /// declared schema file exists, also compare it with the database, which
+    /// must be at head: exit 1 listing the differences, as Alembic's `check`.
+    Check {
+        /// Compare with a scratch database built from the migrations (SQLite:
+        /// in memory; PostgreSQL: a temporary database on the configured
+        /// server) instead of the configured database
+        #[arg(long)]
+        shadow: bool,
+    },
 
     /// Draw the revision graph (heads on top, branches, merge points, the
     /// database's current revisions when a URL is available)
@@ -271,10 +285,15 @@ pub struct RevisionArgs {
     /// Branch label of the new revision (for LABEL@head targets)
     #[arg(long, value_name = "LABEL")]
     pub branch_label: Option<String>,
-    /// Compare schema.sql with the database and write the SQL (not
-    /// available yet)
+    /// Compare the declared schema (schema.sql) with the database, which
+    /// must be at head, and write the SQL that turns one into the other
     #[arg(long)]
     pub autogenerate: bool,
+    /// With --autogenerate: compare with a scratch database built from the
+    /// migrations (SQLite: in memory; PostgreSQL: a temporary database on
+    /// the configured server) instead of the configured database
+    #[arg(long)]
+    pub shadow: bool,
 }
 
 /// The subcommands an application can mount on its own binary to migrate

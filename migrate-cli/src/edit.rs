@@ -2,12 +2,14 @@
 
 use std::fs::OpenOptions;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow, bail};
 use migrate_core::is_valid_revision_id;
+use migrate_core::schema::{Rendered, render};
 
 use crate::args::RevisionArgs;
+use crate::autogen;
 use crate::error::Usage;
 use crate::output::Ui;
 use crate::project::Project;
@@ -70,7 +72,7 @@ pub(crate) fn init(ui: &Ui, config: Option<&Path>, directory: &Path) -> anyhow::
     } else {
         write_new(
             &schema,
-            "-- The declared schema (CREATE TABLE …), compared with the database by\n-- `migrate revision --autogenerate` once it is available.\n",
+            "-- The declared schema (CREATE TABLE …, CREATE INDEX …), compared with the\n-- database by `migrate revision --autogenerate` and `migrate check`.\n",
         )?;
         ui.line(format!("Created {}", schema.display()))?;
     }
@@ -109,7 +111,13 @@ fn config_text(directory: &str) -> String {
          file_template = \"{template}\"\n\
          # Last fallback for the database URL, after --database-url, DATABASE_URL and POSTGRES_*.\n\
          # Keep passwords out of this file: prefer DATABASE_URL or .env.\n\
-         # database_url = \"sqlite://app.db\"\n",
+         # database_url = \"sqlite://app.db\"\n\
+         # The declared schema compared by `migrate revision --autogenerate` and\n\
+         # `migrate check`, relative to this file; and what the comparison looks at.\n\
+         schema = \"schema.sql\"\n\
+         # include_schemas = false        # PostgreSQL: every schema, not only the default one\n\
+         # compare_type = true\n\
+         # compare_server_default = true\n",
         table = migrate_core::DEFAULT_VERSION_TABLE,
         template = migrate_core::DEFAULT_FILE_TEMPLATE,
     )
@@ -141,11 +149,18 @@ fn tree_for_writing(project: &Project) -> anyhow::Result<Tree> {
     Ok(loaded.tree)
 }
 
-/// `migrate revision`.
-pub(crate) fn revision(ui: &Ui, project: &Project, args: &RevisionArgs) -> anyhow::Result<()> {
-    if args.autogenerate {
+/// `migrate revision`, and `migrate revision --autogenerate` (`url_flag`
+/// is `--database-url`).
+pub(crate) async fn revision(
+    ui: &Ui,
+    project: &Project,
+    args: &RevisionArgs,
+    url_flag: Option<&str>,
+) -> anyhow::Result<()> {
+    if args.shadow && !args.autogenerate {
         return Err(Usage(
-            "autogenerate is not available yet; run `migrate revision -m MSG` without --autogenerate and write the upgrade and downgrade SQL by hand".into(),
+            "--shadow only applies with --autogenerate; add --autogenerate, or drop --shadow"
+                .into(),
         )
         .into());
     }
@@ -190,7 +205,29 @@ pub(crate) fn revision(ui: &Ui, project: &Project, args: &RevisionArgs) -> anyho
             depends_on.push(id);
         }
     }
-    write_revision(
+    if !args.autogenerate {
+        write_revision(
+            ui,
+            project,
+            &tree,
+            &parents,
+            &depends_on,
+            args.rev_id.as_deref(),
+            args.branch_label.as_deref(),
+            &args.message,
+            None,
+        )?;
+        return Ok(());
+    }
+    let migrator = crate::load_migrator(project)?;
+    let comparison = autogen::compare(ui, project, &migrator, url_flag, args.shadow).await?;
+    if comparison.changes.is_empty() {
+        ui.line("No changes in schema detected.")?;
+        return Ok(());
+    }
+    let rendered = render(&comparison.changes, comparison.dialect);
+    autogen::print_changes(ui, &comparison.changes)?;
+    let (_, shown) = write_revision(
         ui,
         project,
         &tree,
@@ -199,6 +236,22 @@ pub(crate) fn revision(ui: &Ui, project: &Project, args: &RevisionArgs) -> anyho
         args.rev_id.as_deref(),
         args.branch_label.as_deref(),
         &args.message,
+        Some(&rendered),
+    )?;
+    for warning in &rendered.warnings {
+        ui.warn(format!("{shown}: REVIEW: {warning}"));
+    }
+    if let Err(errors) =
+        migrate_core::load_directory(&project.dir, &project.display, &project.config.dialects)
+    {
+        let n = errors.as_slice().len();
+        return Err(anyhow::Error::new(errors).context(format!(
+            "{shown} was written but the migration directory does not pass its checks with it ({n} problem{}); the file is kept: edit it until `migrate check` passes (or delete it)",
+            if n == 1 { "" } else { "s" }
+        )));
+    }
+    ui.line(
+        "Review the generated SQL (`-- REVIEW:` lines first), then run `migrate upgrade head`",
     )?;
     Ok(())
 }
@@ -257,11 +310,14 @@ pub(crate) fn merge(
         rev_id,
         branch_label,
         message,
+        None,
     )?;
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)] // two call sites; a struct would only rename these
+/// Writes a new revision file (with `body` as its two sections when given)
+/// and returns its path and how it is shown.
+#[allow(clippy::too_many_arguments)] // three call sites; a struct would only rename these
 fn write_revision(
     ui: &Ui,
     project: &Project,
@@ -271,7 +327,8 @@ fn write_revision(
     rev_id: Option<&str>,
     branch_label: Option<&str>,
     message: &str,
-) -> anyhow::Result<()> {
+    body: Option<&Rendered>,
+) -> anyhow::Result<(PathBuf, String)> {
     let id = match rev_id {
         Some(id) => {
             if !is_valid_revision_id(id) {
@@ -338,7 +395,24 @@ fn write_revision(
                 .join("; ")
         )
     })?;
-    write_new(&project.dir.join(&file_name), &text)?;
+    let text = match body {
+        None => text,
+        Some(sql) => with_sections(&text, &sql.upgrade, &sql.downgrade),
+    };
+    let path = project.dir.join(&file_name);
+    write_new(&path, &text)?;
     ui.line(format!("Generating {shown} ... done"))?;
-    Ok(())
+    Ok((path, shown))
+}
+
+/// A new revision's text with its empty sections replaced by `upgrade` and
+/// `downgrade`.
+fn with_sections(text: &str, upgrade: &str, downgrade: &str) -> String {
+    const EMPTY: &str = "\n-- migrate:upgrade\n\n\n-- migrate:downgrade\n\n";
+    let header = text.strip_suffix(EMPTY).unwrap_or(text);
+    format!(
+        "{header}\n-- migrate:upgrade\n{}\n\n-- migrate:downgrade\n{}\n",
+        upgrade.trim_end(),
+        downgrade.trim_end()
+    )
 }

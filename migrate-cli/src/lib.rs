@@ -66,6 +66,7 @@
 #![deny(missing_docs)]
 
 mod args;
+mod autogen;
 mod db;
 mod edit;
 mod env;
@@ -203,7 +204,7 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
         Command::Init { directory } => edit::init(ui, config_path, directory),
         Command::Revision(args) => {
             let project = Project::load(config_path)?;
-            edit::revision(ui, &project, args)
+            edit::revision(ui, &project, args, url_flag).await
         }
         Command::Merge {
             message,
@@ -221,9 +222,10 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
                 branch_label.as_deref(),
             )
         }
-        Command::Check => {
+        Command::Check { shadow } => {
             let project = Project::load(config_path)?;
-            check_directory(ui, &project)
+            check_directory(ui, &project)?;
+            check_schema(ui, &project, url_flag, *shadow).await
         }
         Command::Upgrade { target, sql } | Command::Downgrade { target, sql } => {
             let direction = match cli.command {
@@ -416,7 +418,7 @@ fn range_mentions_current(range: Option<&str>) -> bool {
 }
 
 /// The directory as a runtime migrator: everything the macro checks must pass.
-fn load_migrator(project: &Project) -> anyhow::Result<Migrator> {
+pub(crate) fn load_migrator(project: &Project) -> anyhow::Result<Migrator> {
     Migrator::from_directory(&project.dir, &project.display, &project.config).map_err(|errors| {
         let n = errors.as_slice().len();
         let missing = matches!(
@@ -519,4 +521,44 @@ fn check_directory(ui: &Ui, project: &Project) -> anyhow::Result<()> {
             )))
         }
     }
+}
+
+/// `migrate check`, second part: the declared schema against the database
+/// (at head) or the shadow database, when there is a URL (or --shadow) and a
+/// declared schema file. Without a URL only the directory is checked.
+async fn check_schema(
+    ui: &Ui,
+    project: &Project,
+    url_flag: Option<&str>,
+    shadow: bool,
+) -> anyhow::Result<()> {
+    let has_url = find_url(url_flag, Some(&project.config))?.is_some();
+    if !has_url && !shadow {
+        return Ok(());
+    }
+    if !autogen::has_declared(project) {
+        if shadow {
+            // Asked for explicitly: say why nothing can be compared.
+            autogen::read_declared(project, Dialect::Postgres)?;
+        }
+        return Ok(());
+    }
+    let migrator = load_migrator(project)?;
+    let comparison = autogen::compare(ui, project, &migrator, url_flag, shadow).await?;
+    if comparison.changes.is_empty() {
+        ui.line("No new upgrade operations detected.")?;
+        return Ok(());
+    }
+    let n = comparison.changes.len();
+    let lines = comparison
+        .changes
+        .iter()
+        .map(|c| c.summary())
+        .collect::<Vec<_>>();
+    Err(anyhow::Error::new(error::Problems(lines)).context(format!(
+        "New upgrade operations detected: {n} difference{} between {} and the {}database; run `migrate revision --autogenerate -m MSG` to write them as a revision",
+        if n == 1 { "" } else { "s" },
+        project.schema_display(),
+        if shadow { "shadow " } else { "" }
+    )))
 }

@@ -25,6 +25,8 @@ pub(crate) struct Project {
     /// How the directory is named in messages (relative to the working
     /// directory, as the user would type it).
     pub display: String,
+    /// The declared schema (`schema` in migrate.toml, relative to it).
+    pub schema: PathBuf,
 }
 
 impl Project {
@@ -54,11 +56,18 @@ impl Project {
         let base = path.parent().unwrap_or(Path::new(""));
         let dir = base.join(&config.directory);
         let display = dir.display().to_string();
+        let schema = base.join(&config.schema);
         Ok(Project {
             config,
             dir,
             display,
+            schema,
         })
+    }
+
+    /// How the declared schema file is named in messages.
+    pub fn schema_display(&self) -> String {
+        self.schema.display().to_string()
     }
 }
 

@@ -15,6 +15,8 @@ pub const DEFAULT_DIRECTORY: &str = "migrations";
 pub const DEFAULT_VERSION_TABLE: &str = "migrate_history";
 /// Default file name template (strftime fields, `{rev}` and `{slug}`).
 pub const DEFAULT_FILE_TEMPLATE: &str = "%Y_%m_%d_%H%M-{rev}_{slug}";
+/// Default path of the declared schema, relative to the config file.
+pub const DEFAULT_SCHEMA_FILE: &str = "schema.sql";
 
 /// Settings read from `migrate.toml`; every key is optional.
 ///
@@ -24,7 +26,19 @@ pub const DEFAULT_FILE_TEMPLATE: &str = "%Y_%m_%d_%H%M-{rev}_{slug}";
 /// # dialects = ["postgres", "sqlite"]   # every listed dialect must accept each statement
 /// version_table = "migrate_history"
 /// file_template = "%Y_%m_%d_%H%M-{rev}_{slug}"
+/// # Autogenerate (`migrate revision --autogenerate`, `migrate check`):
+/// schema = "schema.sql"         # the declared schema, relative to this file
+/// include_schemas = false       # PostgreSQL: compare every schema, not only the default one
+/// compare_type = true           # compare column types
+/// compare_server_default = true # compare column defaults
 /// ```
+///
+/// The last four keys are Alembic's `compare_type`, `compare_server_default`
+/// and `include_schemas` options of autogenerate, with the same defaults as
+/// recent Alembic versions; `schema` names the file that plays the part of
+/// SQLAlchemy's metadata. The file is parsed in the database's dialect, so
+/// one file can serve a project whose `dialects` list both databases as
+/// long as every statement in it reads the same in both.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// Migration directory, relative to the config file.
@@ -37,6 +51,16 @@ pub struct Config {
     pub file_template: String,
     /// Database URL, the last fallback of the CLI.
     pub database_url: Option<String>,
+    /// The declared schema compared by autogenerate, relative to the config
+    /// file (default `schema.sql`).
+    pub schema: String,
+    /// PostgreSQL: compare objects in every schema, and the set of schemas
+    /// itself, instead of only the default schema (default `false`).
+    pub include_schemas: bool,
+    /// Compare column types (default `true`).
+    pub compare_type: bool,
+    /// Compare column server defaults (default `true`).
+    pub compare_server_default: bool,
 }
 
 impl Default for Config {
@@ -47,6 +71,10 @@ impl Default for Config {
             version_table: DEFAULT_VERSION_TABLE.into(),
             file_template: DEFAULT_FILE_TEMPLATE.into(),
             database_url: None,
+            schema: DEFAULT_SCHEMA_FILE.into(),
+            include_schemas: false,
+            compare_type: true,
+            compare_server_default: true,
         }
     }
 }
@@ -60,6 +88,10 @@ struct RawConfig {
     version_table: Option<String>,
     file_template: Option<String>,
     database_url: Option<String>,
+    schema: Option<String>,
+    include_schemas: Option<bool>,
+    compare_type: Option<bool>,
+    compare_server_default: Option<bool>,
 }
 
 impl Config {
@@ -122,6 +154,23 @@ impl Config {
             config.file_template = t;
         }
         config.database_url = raw.database_url;
+        if let Some(schema) = raw.schema {
+            if schema.trim().is_empty() {
+                return Err(error(
+                    "`schema` is empty; name the declared schema file, e.g. \"schema.sql\"".into(),
+                ));
+            }
+            config.schema = schema;
+        }
+        if let Some(v) = raw.include_schemas {
+            config.include_schemas = v;
+        }
+        if let Some(v) = raw.compare_type {
+            config.compare_type = v;
+        }
+        if let Some(v) = raw.compare_server_default {
+            config.compare_server_default = v;
+        }
         Ok(config)
     }
 
@@ -179,6 +228,17 @@ mod tests {
             DialectCheck::All(vec![Dialect::Postgres, Dialect::Sqlite])
         );
         assert_eq!(c.version_table, "app.history");
+        assert_eq!(c.schema, "schema.sql");
+        assert!(!c.include_schemas && c.compare_type && c.compare_server_default);
+        let c = Config::parse(
+            "migrate.toml",
+            "schema = \"db/schema.sql\"\ninclude_schemas = true\ncompare_type = false\ncompare_server_default = false\n",
+        )
+        .unwrap();
+        assert_eq!(c.schema, "db/schema.sql");
+        assert!(c.include_schemas && !c.compare_type && !c.compare_server_default);
+        assert!(Config::parse("m.toml", "schema = \"\"").is_err());
+        assert!(Config::parse("m.toml", "compare_type = \"yes\"").is_err());
     }
 
     #[test]

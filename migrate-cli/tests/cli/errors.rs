@@ -108,12 +108,17 @@ fn clap_usage_errors_exit_2() {
 }
 
 #[test]
-fn autogenerate_is_not_available_yet() {
+fn autogenerate_needs_a_database_url_and_writes_nothing_without_one() {
     let p = Project::init();
     p.fails(
         &["revision", "--autogenerate", "-m", "x"],
         2,
-        "autogenerate is not available yet",
+        "no database URL",
+    );
+    p.fails(
+        &["revision", "--shadow", "-m", "x"],
+        2,
+        "--shadow only applies with --autogenerate",
     );
     assert_eq!(
         std::fs::read_dir(p.migrations()).unwrap().count(),

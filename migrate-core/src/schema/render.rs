@@ -874,7 +874,13 @@ impl<'a> Out<'a> {
                         to.name, c.name, f.data_type, c.data_type
                     ));
                 }
-                if !c.nullable && f.nullable {
+                // Primary key columns are NOT NULL whatever the source says
+                // (SQLite reports them as nullable).
+                let was_key = from
+                    .primary_key
+                    .as_ref()
+                    .is_some_and(|k| k.columns.contains(&f.name));
+                if !c.nullable && f.nullable && !was_key && f.identity.is_none() {
                     why.push(format!(
                         "{}.{} becomes NOT NULL: the copy fails if it holds NULLs",
                         to.name, c.name
@@ -896,8 +902,12 @@ impl<'a> Out<'a> {
         if destructive || !why.is_empty() {
             self.review(why.join("; "));
         }
-        self.review(format!(
-            "SQLite cannot make this change to {} with ALTER TABLE: the table is rebuilt and its rows copied. If other tables reference it and hold rows, DROP TABLE fails (or fires their ON DELETE actions) while foreign keys are enforced: then mark the revision `-- transactional: false` and put PRAGMA foreign_keys = OFF before and PRAGMA foreign_keys = ON after these statements",
+        // Not a review item: the runtime runs each SQLite migration
+        // transaction with foreign-key enforcement off and checks
+        // `PRAGMA foreign_key_check` before commit, SQLite's documented
+        // procedure, so rows of referencing tables survive the DROP.
+        self.note(&format!(
+            "SQLite cannot make this change to {} with ALTER TABLE: the table is rebuilt and its rows copied (foreign keys are checked before commit)",
             to.name
         ));
         let create = self.create_table(to, &self.qn(&temp));
@@ -1251,10 +1261,7 @@ mod tests {
         );
         assert!(r.downgrade.contains("\"Order\" INT"));
         assert!(r.downgrade.contains("GENERATED ALWAYS AS IDENTITY"));
-        assert!(
-            r.downgrade
-                .contains("id serial,")
-        );
+        assert!(r.downgrade.contains("id serial,"));
     }
 
     #[test]
@@ -1309,6 +1316,44 @@ mod tests {
             r.downgrade.contains("REVIEW: drops column(s) c of t"),
             "{}",
             r.downgrade
+        );
+    }
+
+    #[test]
+    fn sqlite_rebuild_does_not_flag_key_columns_reported_nullable() {
+        // SQLite's catalogue reports `INTEGER PRIMARY KEY` columns as
+        // nullable; the declared side says NOT NULL. Not a review item.
+        let mut from = crate::schema::parse_schema(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);",
+            Dialect::Sqlite,
+        )
+        .unwrap()
+        .tables
+        .into_values()
+        .next()
+        .unwrap();
+        from.columns[0].nullable = true;
+        let mut to = from.clone();
+        to.columns[0].nullable = false;
+        to.columns[1].data_type = "VARCHAR(5)".into();
+        let r = render(&[Change::RebuildTable { from, to }], Dialect::Sqlite);
+        assert!(
+            !r.upgrade.contains("t.id becomes NOT NULL"),
+            "{}",
+            r.upgrade
+        );
+        assert!(
+            r.upgrade
+                .contains("-- REVIEW: t.a changes type from TEXT to VARCHAR(5)"),
+            "{}",
+            r.upgrade
+        );
+        assert!(
+            r.upgrade
+                .contains("(foreign keys are checked before commit)")
+                && !r.upgrade.contains("transactional: false"),
+            "{}",
+            r.upgrade
         );
     }
 

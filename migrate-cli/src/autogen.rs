@@ -1,0 +1,282 @@
+//! Autogenerate: the declared schema (`schema.sql`) compared with a database
+//! at head — the configured one, or a shadow database built from the
+//! migration directory — for `revision --autogenerate` and `check`.
+
+use std::hash::{BuildHasher, Hasher};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::{Context as _, anyhow};
+use migrate_core::schema::{Change, DiffOptions, Schema, diff, parse_schema};
+use migrate_core::{Dialect, Target};
+use migrate_runtime::introspect::{IntrospectOptions, introspect};
+use migrate_runtime::sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
+use migrate_runtime::sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use migrate_runtime::sqlx::{self, Connection as _};
+use migrate_runtime::{DatabaseUrl, Migrator};
+
+use crate::env::UrlSource;
+use crate::error::{Problems, Usage};
+use crate::output::Ui;
+use crate::project::{Pool, Project, on_pool, require_url};
+
+/// Alembic's refusal when the database is behind the migration directory.
+pub(crate) const NOT_UP_TO_DATE: &str = "Target database is not up to date.";
+
+/// How long to wait for the server when creating or dropping a shadow
+/// database.
+const SHADOW_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The outcome of one comparison.
+pub(crate) struct Comparison {
+    /// The database's dialect, which the declared schema was read in.
+    pub dialect: Dialect,
+    /// What turns the database into the declared schema.
+    pub changes: Vec<Change>,
+}
+
+/// Compares the declared schema with the database (or, with `shadow`, with
+/// a scratch database upgraded to head from the directory).
+pub(crate) async fn compare(
+    ui: &Ui,
+    project: &Project,
+    migrator: &Migrator,
+    url_flag: Option<&str>,
+    shadow: bool,
+) -> anyhow::Result<Comparison> {
+    let (url, source) = require_url(url_flag, Some(&project.config))?;
+    ui.protect(&url);
+    let dialect = url.dialect().ok_or_else(|| {
+        Usage(format!(
+            "unsupported database URL scheme `{}` in {url} (from {source}); use postgres://… or sqlite://…",
+            url.scheme()
+        ))
+    })?;
+    let declared = read_declared(project, dialect)?;
+    let options = IntrospectOptions {
+        include_schemas: project.config.include_schemas,
+        version_table: project.config.version_table.clone(),
+    };
+    let actual = if shadow {
+        match dialect {
+            Dialect::Sqlite => shadow_sqlite(migrator, &options).await?,
+            Dialect::Postgres => shadow_postgres(migrator, &url, source, &options).await?,
+        }
+    } else {
+        let pool = Pool::connect(&url, source, false).await?;
+        let result = live(migrator, &pool, &options).await;
+        pool.close().await;
+        result?
+    };
+    if declared.tables.is_empty() && !actual.tables.is_empty() {
+        ui.warn(format!(
+            "{} declares no tables: every table of the database counts as dropped; declare the schema there first",
+            project.schema_display()
+        ));
+    }
+    let diff_options = DiffOptions {
+        compare_type: project.config.compare_type,
+        compare_server_default: project.config.compare_server_default,
+        include_schemas: project.config.include_schemas,
+    };
+    Ok(Comparison {
+        dialect,
+        changes: diff(&actual, &declared, dialect, &diff_options),
+    })
+}
+
+/// Reads and parses the declared schema in `dialect`; errors name
+/// `schema.sql:line:col`.
+pub(crate) fn read_declared(project: &Project, dialect: Dialect) -> anyhow::Result<Schema> {
+    let shown = project.schema_display();
+    let text = match std::fs::read_to_string(&project.schema) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Usage(format!(
+                "{shown}: declared schema not found; write the schema as CREATE TABLE … statements there, or set `schema = \"path\"` in migrate.toml"
+            ))
+            .into());
+        }
+        Err(e) => {
+            return Err(Usage(format!(
+                "{shown}: cannot read: {e}; check that it is a readable file"
+            ))
+            .into());
+        }
+    };
+    parse_schema(&text, dialect).map_err(|errors| {
+        let n = errors.len();
+        let lines = errors
+            .iter()
+            .map(|e| format!("{shown}:{}:{}: {}", e.line, e.column, e.message))
+            .collect();
+        anyhow::Error::new(Problems(lines)).context(format!(
+            "{shown} has {n} problem{} (read as {}); fix {} and run the command again",
+            if n == 1 { "" } else { "s" },
+            dialect_name(dialect),
+            if n == 1 { "it" } else { "them" }
+        ))
+    })
+}
+
+fn dialect_name(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Postgres => "PostgreSQL",
+        Dialect::Sqlite => "SQLite",
+    }
+}
+
+/// The configured database, which must be at the directory's head(s).
+async fn live(
+    migrator: &Migrator,
+    pool: &Pool,
+    options: &IntrospectOptions,
+) -> anyhow::Result<Schema> {
+    let pending = on_pool!(pool, p => migrator.pending(p).await)?;
+    if !pending.is_empty() {
+        return Err(Problems(vec![
+            NOT_UP_TO_DATE.to_owned(),
+            format!(
+                "{} revision(s) not applied ({}); run `migrate upgrade head` first, then run this command again (or pass --shadow to compare with a scratch database built from the migrations)",
+                pending.len(),
+                pending.join(", ")
+            ),
+        ])
+        .into());
+    }
+    let schema = on_pool!(pool, p => introspect(p, options).await)
+        .context("could not read the database's schema")?;
+    Ok(schema)
+}
+
+/// SQLite: an in-memory database upgraded to head. The configured database
+/// is not opened.
+async fn shadow_sqlite(migrator: &Migrator, options: &IntrospectOptions) -> anyhow::Result<Schema> {
+    // One connection that never expires: each connection to `:memory:` is
+    // its own database.
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_with(SqliteConnectOptions::from_str("sqlite::memory:")?)
+        .await
+        .context("could not open an in-memory SQLite database for --shadow")?;
+    let result = async {
+        migrator
+            .upgrade(&pool, Target::Heads)
+            .await
+            .context("could not build the shadow database: upgrading a scratch database to head failed; fix the migration named above")?;
+        introspect(&pool, options)
+            .await
+            .context("could not read the shadow database's schema")
+    }
+    .await;
+    pool.close().await;
+    result
+}
+
+/// PostgreSQL: `CREATE DATABASE migrate_shadow_<random>` on the configured
+/// server, upgraded to head, read, and dropped on every path.
+async fn shadow_postgres(
+    migrator: &Migrator,
+    url: &DatabaseUrl,
+    source: UrlSource,
+    options: &IntrospectOptions,
+) -> anyhow::Result<Schema> {
+    let failed =
+        || format!("could not connect to {url} (from {source}) to create a shadow database");
+    let base = PgConnectOptions::from_str(url.expose()).with_context(failed)?;
+    let mut admin = match connect(&base).await {
+        Ok(conn) => conn,
+        // The configured database may not exist yet: the server is enough.
+        Err(first) => match connect(&base.clone().database("postgres")).await {
+            Ok(conn) => conn,
+            Err(_) => return Err(first).with_context(failed),
+        },
+    };
+    let name = shadow_name();
+    let created = tokio::time::timeout(
+        SHADOW_TIMEOUT,
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}")).execute(&mut admin),
+    )
+    .await
+    .map_err(|_| anyhow!("no answer within {} s", SHADOW_TIMEOUT.as_secs()))
+    .and_then(|r| r.map_err(anyhow::Error::from));
+    if let Err(e) = created {
+        let _ = admin.close().await;
+        return Err(e.context(format!(
+            "could not create the shadow database {name} on the server of {url}; the user needs the CREATEDB privilege for --shadow"
+        )));
+    }
+    let result = async {
+        let pool = PgPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(SHADOW_TIMEOUT)
+            .connect_with(base.clone().database(&name))
+            .await
+            .with_context(|| format!("could not connect to the shadow database {name}"))?;
+        let result = async {
+            migrator
+                .upgrade(&pool, Target::Heads)
+                .await
+                .context("could not build the shadow database: upgrading a scratch database to head failed; fix the migration named above")?;
+            introspect(&pool, options)
+                .await
+                .context("could not read the shadow database's schema")
+        }
+        .await;
+        pool.close().await;
+        result
+    }
+    .await;
+    let dropped = tokio::time::timeout(
+        SHADOW_TIMEOUT,
+        sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin),
+    )
+    .await;
+    let _ = admin.close().await;
+    match dropped {
+        Ok(Ok(_)) => result,
+        Ok(Err(e)) => result.and(Err(anyhow::Error::from(e).context(format!(
+            "could not drop the shadow database {name}; drop it by hand: DROP DATABASE {name} WITH (FORCE)"
+        )))),
+        Err(_) => result.and(Err(anyhow!(
+            "no answer within {} s while dropping the shadow database {name}; drop it by hand: DROP DATABASE {name} WITH (FORCE)",
+            SHADOW_TIMEOUT.as_secs()
+        ))),
+    }
+}
+
+async fn connect(options: &PgConnectOptions) -> anyhow::Result<PgConnection> {
+    tokio::time::timeout(SHADOW_TIMEOUT, PgConnection::connect_with(options))
+        .await
+        .map_err(|_| anyhow!("no answer within {} s", SHADOW_TIMEOUT.as_secs()))?
+        .map_err(anyhow::Error::from)
+}
+
+/// `migrate_shadow_<16 hex digits>`: a plain identifier, no quoting needed.
+fn shadow_name() -> String {
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    hasher.write_u32(std::process::id());
+    format!("migrate_shadow_{:016x}", hasher.finish())
+}
+
+/// Prints one line per change.
+pub(crate) fn print_changes(ui: &Ui, changes: &[Change]) -> std::io::Result<()> {
+    for change in changes {
+        ui.line(format!("  Detected {}", change.summary()))?;
+    }
+    Ok(())
+}
+
+/// Is there a declared schema to compare with?
+pub(crate) fn has_declared(project: &Project) -> bool {
+    Path::new(&project.schema).is_file()
+}

@@ -2,6 +2,8 @@
 //! accepted; none panics or hangs.
 
 mod fuzz_regressions;
+mod named;
+mod plans;
 
 use std::path::Path;
 use std::time::Instant;

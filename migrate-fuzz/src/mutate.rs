@@ -115,6 +115,11 @@ pub const DICTIONARY: &[&[u8]] = &[
     b"INSERT INTO t VALUES (1);",
 ];
 
+/// Tokens repeated many times in a row: deep nesting, long chains and lines.
+const REPEATED: &[&[u8]] = &[
+    b"(", b"+1", b"-1", b"a+", b"$$", b"/*", b"'", b"-- x\n", b"BEGIN ", b"CASE ",
+];
+
 /// Longest input a mutation may produce.
 pub const MAX_LEN: usize = 64 * 1024;
 
@@ -188,18 +193,7 @@ fn mutate_once(rng: &mut Rng, data: &mut Vec<u8>, other: &[u8]) {
         }
         // Repeat a short token many times (deep nesting, long lines).
         8 => {
-            let token: &[u8] = *rng.pick(&[
-                b"(".as_slice(),
-                b"+1",
-                b"-1",
-                b"a+",
-                b"$$",
-                b"/*",
-                b"'",
-                b"-- x\n",
-                b"BEGIN ",
-                b"CASE ",
-            ]);
+            let token = *rng.pick(REPEATED);
             let times = 1 + rng.below(4000);
             let at = rng.position(len);
             let repeated = token.repeat(times);

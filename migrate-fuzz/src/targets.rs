@@ -257,10 +257,10 @@ fn apply_plan(g: &RevisionGraph, state: &mut [bool], plan: &Plan, upgrade: bool,
             state[i] = true;
         } else {
             assert!(state[i], "{what}: {} undone while not applied", g.id(i));
-            for c in 0..g.len() {
+            for (c, &applied) in state.iter().enumerate() {
                 let needs_i = g.parents(c).contains(&i) || g.depends_on(c).contains(&i);
                 assert!(
-                    !(state[c] && needs_i),
+                    !(applied && needs_i),
                     "{what}: {} undone before {}",
                     g.id(i),
                     g.id(c)

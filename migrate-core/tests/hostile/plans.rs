@@ -95,10 +95,10 @@ fn apply(g: &RevisionGraph, state: &mut [bool], steps: &[usize], upgrade: bool, 
             state[i] = true;
         } else {
             assert!(state[i], "{what}: {} undone while not applied", g.id(i));
-            for c in 0..g.len() {
+            for (c, &applied) in state.iter().enumerate() {
                 let needs = g.parents(c).contains(&i) || g.depends_on(c).contains(&i);
                 assert!(
-                    !(state[c] && needs),
+                    !(applied && needs),
                     "{what}: {} undone while {} still needs it",
                     g.id(i),
                     g.id(c)

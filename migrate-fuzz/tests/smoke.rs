@@ -11,9 +11,9 @@ use migrate_fuzz::{Budget, Config, default_corpus_dir, fuzz, replay_command};
 /// Mutated inputs per target; the SQL checkers are the slow part.
 fn runs(target: &str) -> u64 {
     match target {
-        "sql" => 3_000,
-        "graph" => 5_000,
-        _ => 20_000,
+        "sql" => 2_000,
+        "graph" => 3_000,
+        _ => 12_000,
     }
 }
 

@@ -17,10 +17,12 @@
 //! }
 //! ```
 
-use migrate_core::{Direction, Plan, Target};
+use migrate_core::schema::{Change, DiffOptions, diff as diff_schemas, parse_schema};
+use migrate_core::{Dialect, Direction, Plan, Target};
 
 use crate::backend::Database;
 use crate::error::Result;
+use crate::introspect::{Introspect, IntrospectOptions, introspect};
 use crate::migrator::Migrator;
 
 /// Why a check failed.
@@ -153,4 +155,99 @@ fn diff(expected: &[String], actual: &[String]) -> String {
         .take(3)
         .collect();
     format!("missing {missing:?}, unexpected {extra:?}")
+}
+
+/// What [`assert_schema_matches`] compares: the dialect the declared schema
+/// is read in, and the comparison and introspection options (the CLI's
+/// `compare_type`, `compare_server_default`, `include_schemas` and
+/// `version_table` settings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaMatch {
+    /// The database's dialect, in which the declared schema is parsed.
+    pub dialect: Dialect,
+    /// What the comparison looks at.
+    pub diff: DiffOptions,
+    /// What introspection reads (and the history table it leaves out).
+    pub introspect: IntrospectOptions,
+}
+
+impl SchemaMatch {
+    /// The defaults for `dialect`: types and defaults compared, the default
+    /// schema only, history table `migrate_history`.
+    pub fn new(dialect: Dialect) -> SchemaMatch {
+        SchemaMatch {
+            dialect,
+            diff: DiffOptions::default(),
+            introspect: IntrospectOptions::default(),
+        }
+    }
+}
+
+/// The changes that would turn the database's schema into `declared_sql`
+/// (empty when they agree): what `migrate check` compares. Errors when the
+/// declared schema does not parse (`line L:C: message` each) or the
+/// database cannot be read.
+pub async fn schema_differences<D: Introspect + ?Sized>(
+    db: &D,
+    declared_sql: &str,
+    options: &SchemaMatch,
+) -> std::result::Result<Vec<Change>, String> {
+    let declared = parse_schema(declared_sql, options.dialect).map_err(|errors| {
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    let actual = introspect(db, &options.introspect)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(diff_schemas(
+        &actual,
+        &declared,
+        options.dialect,
+        &options.diff,
+    ))
+}
+
+/// Panics unless the database's schema is the declared one, listing every
+/// difference (one `Change::summary` a line). For an application's own
+/// `cargo test`: after `upgrade_base_to_head`, the migrations must build
+/// exactly what `schema.sql` declares.
+///
+/// ```no_run
+/// use migrate_core::Dialect;
+/// use migrate_runtime::testing::{SchemaMatch, assert_schema_matches, upgrade_base_to_head};
+/// # static MIGRATOR: migrate_runtime::Migrator = migrate_runtime::embed_migrations!("../migrations", require_build_script = false);
+///
+/// #[tokio::test]
+/// async fn migrations_build_the_declared_schema() {
+///     let pool = sqlx::sqlite::SqlitePoolOptions::new()
+///         .max_connections(1)
+///         .connect("sqlite::memory:")
+///         .await
+///         .unwrap();
+///     upgrade_base_to_head(&MIGRATOR, &pool).await.unwrap();
+///     let declared = std::fs::read_to_string("schema.sql").unwrap();
+///     assert_schema_matches(&pool, &declared, &SchemaMatch::new(Dialect::Sqlite)).await;
+/// }
+/// ```
+pub async fn assert_schema_matches<D: Introspect + ?Sized>(
+    db: &D,
+    declared_sql: &str,
+    options: &SchemaMatch,
+) {
+    match schema_differences(db, declared_sql, options).await {
+        Ok(changes) if changes.is_empty() => {}
+        Ok(changes) => panic!(
+            "the database's schema differs from the declared schema in {} way(s) (what a new revision would do):\n{}",
+            changes.len(),
+            changes
+                .iter()
+                .map(|c| format!("  - {}", c.summary()))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        Err(e) => panic!("could not compare with the declared schema: {e}"),
+    }
 }

@@ -363,12 +363,18 @@ impl Change {
             Change::AlterColumnType { from, to, .. } => !is_widening(from, to),
             Change::AlterColumnNullability { nullable, .. } => !nullable,
             Change::RebuildTable { from, to } => {
+                // Key columns are NOT NULL whatever SQLite reports.
+                let key = |c: &Column| {
+                    from.primary_key
+                        .as_ref()
+                        .is_some_and(|k| k.columns.contains(&c.name))
+                };
                 from.columns.iter().any(|c| match to.column(&c.name) {
                     None => true,
                     Some(n) => {
                         (!same_type(&c.data_type, &n.data_type, Dialect::Sqlite)
                             && !is_widening(&c.data_type, &n.data_type))
-                            || (c.nullable && !n.nullable)
+                            || (c.nullable && !n.nullable && !key(c))
                     }
                 })
             }

@@ -899,7 +899,10 @@ impl<'a> Out<'a> {
             to: to.clone(),
         }
         .is_destructive();
-        if destructive || !why.is_empty() {
+        if destructive && why.is_empty() {
+            why.push(format!("rebuilding {} may lose data", to.name));
+        }
+        if !why.is_empty() {
             self.review(why.join("; "));
         }
         // Not a review item: the runtime runs each SQLite migration

@@ -49,22 +49,21 @@ pub(crate) fn exit_code_of(err: &anyhow::Error) -> u8 {
         if cause.is::<Usage>() {
             return exit_code::USAGE;
         }
-        if let Some(e) = cause.downcast_ref::<migrate_core::Error>() {
-            if is_usage(e) {
-                return exit_code::USAGE;
-            }
+        if let Some(e) = cause.downcast_ref::<migrate_core::Error>()
+            && is_usage(e)
+        {
+            return exit_code::USAGE;
         }
         if let Some(migrate_runtime::Error::Core(e)) =
             cause.downcast_ref::<migrate_runtime::Error>()
+            && is_usage(e)
         {
-            if is_usage(e) {
-                return exit_code::USAGE;
-            }
+            return exit_code::USAGE;
         }
-        if let Some(list) = cause.downcast_ref::<migrate_core::Errors>() {
-            if list.as_slice().iter().all(is_usage) {
-                return exit_code::USAGE;
-            }
+        if let Some(list) = cause.downcast_ref::<migrate_core::Errors>()
+            && list.as_slice().iter().all(is_usage)
+        {
+            return exit_code::USAGE;
         }
     }
     exit_code::FAILED

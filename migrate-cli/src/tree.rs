@@ -163,10 +163,10 @@ impl Tree {
         let resolve = |ids: &[String]| -> Vec<usize> {
             let mut out: Vec<usize> = Vec::new();
             for id in ids {
-                if let Some(&i) = index.get(id) {
-                    if !out.contains(&i) {
-                        out.push(i);
-                    }
+                if let Some(&i) = index.get(id)
+                    && !out.contains(&i)
+                {
+                    out.push(i);
                 }
             }
             out

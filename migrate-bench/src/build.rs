@@ -176,7 +176,7 @@ struct Build {
     rss_kb: Option<u64>,
 }
 
-fn main_rs(with_macro: bool, edit: usize) -> String {
+fn main_rs(with_macro: bool, runtime: bool, edit: usize) -> String {
     let mut s = String::from("// Scratch crate of migrate-bench --build.\n");
     if with_macro {
         s.push_str(
@@ -188,6 +188,15 @@ fn main_rs(with_macro: bool, edit: usize) -> String {
     let _ = writeln!(s, "    println!(\"edit {edit}\");");
     if with_macro {
         s.push_str("    println!(\"{} revisions\", MIGRATOR.revisions().len());\n");
+    } else if runtime {
+        // The same runtime is linked either way: without the macro, the
+        // directory is loaded at run time.
+        s.push_str(
+            "    let m = migrate_runtime::Migrator::from_directory(\n        \
+             std::path::Path::new(\"migrations\"),\n        \"migrations\",\n        \
+             &Default::default(),\n    );\n    \
+             println!(\"{} revisions\", m.map_or(0, |m| m.revisions().len()));\n",
+        );
     }
     // The same dependencies are used either way.
     s.push_str("    let _ = tokio::runtime::Builder::new_current_thread().build();\n");
@@ -254,7 +263,7 @@ impl Scratch {
     fn set_variant(&mut self, with_macro: bool) -> Result<()> {
         write_if_changed(
             &self.app.join("src/main.rs"),
-            &main_rs(with_macro, self.edits),
+            &main_rs(with_macro, self.config != Config::None, self.edits),
         )?;
         let build_rs = self.app.join("build.rs");
         if with_macro {
@@ -286,7 +295,7 @@ impl Scratch {
         self.edits += 1;
         std::fs::write(
             self.app.join("src/main.rs"),
-            main_rs(with_macro, self.edits),
+            main_rs(with_macro, self.config != Config::None, self.edits),
         )?;
         Ok(())
     }
@@ -336,6 +345,11 @@ impl Scratch {
 
     /// `cargo build` under `/usr/bin/time`, timed by wall clock.
     fn build(&self) -> Result<Build> {
+        self.cargo_run("build")
+    }
+
+    /// `cargo <subcommand>` (build or check) under `/usr/bin/time`, timed by wall clock.
+    fn cargo_run(&self, subcommand: &str) -> Result<Build> {
         let rss_file = self.app.join("rss.txt");
         let _ = std::fs::remove_file(&rss_file);
         let mut cmd = if Path::new("/usr/bin/time").exists() {
@@ -345,13 +359,16 @@ impl Scratch {
         } else {
             self.command("cargo")
         };
-        cmd.args(["build", "--message-format=short"]);
+        cmd.args([subcommand, "--message-format=short"]);
         let started = Instant::now();
         let out = cmd.output().context("running cargo build")?;
         let wall = started.elapsed();
         let stderr = String::from_utf8_lossy(&out.stderr);
         if !out.status.success() {
-            bail!("cargo build failed in {}:\n{stderr}", self.app.display());
+            bail!(
+                "cargo {subcommand} failed in {}:\n{stderr}",
+                self.app.display()
+            );
         }
         let mut build = Build {
             wall,
@@ -490,6 +507,8 @@ struct Row {
     unrelated_with: Case,
     unrelated_without: Case,
     migration_edit: Case,
+    /// `cargo check` after an unrelated edit: rustc without codegen and link.
+    check: Case,
 }
 
 fn progress(what: &str, b: &Build) {
@@ -559,6 +578,8 @@ pub fn main(args: &[String]) -> Result<()> {
             s.set_variant(true)?;
             let b = s.build()?;
             progress("first build after generating", &b);
+            let b = s.cargo_run("check")?;
+            progress("first check after generating", &b);
             let mut row = Row {
                 config,
                 n,
@@ -567,6 +588,7 @@ pub fn main(args: &[String]) -> Result<()> {
                 unrelated_with: Case::default(),
                 unrelated_without: Case::default(),
                 migration_edit: Case::default(),
+                check: Case::default(),
             };
             for run in 0..o.runs {
                 eprintln!("  run {}/{}", run + 1, o.runs);
@@ -587,6 +609,14 @@ pub fn main(args: &[String]) -> Result<()> {
                 progress("one migration edited", &b);
                 row.migration_edit.push(b);
                 s.restore_migration(edited)?;
+                // Restoring it is itself an edit; build it so that the
+                // runs start from the same state.
+                s.build()?;
+
+                s.edit_main(true)?;
+                let b = s.cargo_run("check")?;
+                progress("cargo check after an unrelated edit", &b);
+                row.check.push(b);
 
                 s.set_variant(false)?;
                 s.clean_crate()?;
@@ -651,9 +681,9 @@ fn print_report(o: &Options, full_clean: &[(Config, Build)], rows: &[Row]) {
         o.runs
     );
     println!(
-        "| config | N | expansion, clean (cache) | crate clean build with / without macro (+diff) | unrelated edit with / without (+diff), expansion (cache) | one migration edited, expansion (cache) | peak RSS of the build |"
+        "| config | N | expansion, clean (cache) | crate clean build with / without macro (+diff) | unrelated edit with / without (+diff), expansion (cache) | one migration edited, expansion (cache) | peak RSS of the build | `cargo check` after unrelated edit, peak RSS |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for r in rows {
         let diff = |a: &Case, b: &Case| match (a.wall(), b.wall()) {
             (Some(a), Some(b)) => {
@@ -671,7 +701,7 @@ fn print_report(o: &Options, full_clean: &[(Config, Build)], rows: &[Row]) {
         .flatten()
         .max();
         println!(
-            "| {} | {} | {} ({}) | {} / {} ({}) | {} / {} ({}), {} ({}) | {}, {} ({}) | {} |",
+            "| {} | {} | {} ({}) | {} / {} ({}) | {} / {} ({}), {} ({}) | {}, {} ({}) | {} | {}, {} |",
             r.config.name(),
             r.n,
             fmt(r.clean_with.expansion()),
@@ -688,9 +718,11 @@ fn print_report(o: &Options, full_clean: &[(Config, Build)], rows: &[Row]) {
             fmt(r.migration_edit.expansion()),
             r.migration_edit.cache(),
             fmt_rss(rss),
+            fmt(r.check.wall()),
+            fmt_rss(r.check.rss_kb),
         );
     }
     println!(
-        "\nPeak RSS: `/usr/bin/time -f %M` around `cargo build`, the largest of the crate builds with the macro of that row (crate clean, unrelated edit, migration edit): the rustc process compiling the crate, since every dependency is fresh."
+        "\nPeak RSS: `/usr/bin/time -f %M` around `cargo build`, the largest of the crate builds with the macro of that row (crate clean, unrelated edit, migration edit): the rustc process compiling the crate or the linker, since every dependency is fresh. The `cargo check` column is rustc alone (expansion, type check, no code generation, no link)."
     );
 }

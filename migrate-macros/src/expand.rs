@@ -1,11 +1,11 @@
 //! Loading the directory through `migrate_core` and emitting the static table.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use migrate_core::{Config, DialectCheck, Migrations, Revision, Section};
-use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote};
-use syn::LitStr;
+use proc_macro2::TokenStream;
+use quote::quote;
 
 use crate::parse::MacroInput;
 use crate::timing::Timing;
@@ -18,7 +18,8 @@ const MANIFEST_DIR_OVERRIDE: &str = "MIGRATE_MANIFEST_DIR";
 /// File the build-script helper writes into `OUT_DIR`, one watched directory per line.
 const WATCH_MARKER: &str = "migrate-watch.txt";
 
-pub fn embed(input: MacroInput, timing: &mut Timing) -> syn::Result<TokenStream> {
+/// The expansion as Rust source (see [`table`]), or every problem found.
+pub fn embed(input: MacroInput, timing: &mut Timing) -> syn::Result<String> {
     let lit = &input.dir;
     let (manifest_dir, overridden) = match std::env::var_os(MANIFEST_DIR_OVERRIDE) {
         Some(dir) => (PathBuf::from(dir), true),
@@ -70,16 +71,16 @@ pub fn embed(input: MacroInput, timing: &mut Timing) -> syn::Result<TokenStream>
     };
     // Under the test override the check is off unless a case asks for it.
     let check_build_script = input.require_build_script.unwrap_or(!overridden);
-    if check_build_script {
-        if let Some(message) = missing_build_script(&dir, &display) {
-            push(message);
-        }
+    let watched = watched_by_build_script(&dir);
+    if check_build_script && !watched {
+        push(missing_build_script(&display));
     }
     timing.dir = display.clone();
     let loading = std::time::Instant::now();
-    let loaded = migrate_core::load_directory(&dir, &display, &dialects);
+    let loaded = crate::cache::load(&dir, &display, &dialects);
     timing.load = Some(loading.elapsed());
-    let migrations = match loaded {
+    timing.cache = loaded.cache;
+    let migrations = match loaded.result {
         Ok(m) => Some(m),
         Err(problems) => {
             for problem in problems.into_vec() {
@@ -95,10 +96,7 @@ pub fn embed(input: MacroInput, timing: &mut Timing) -> syn::Result<TokenStream>
         unreachable!("a failed load always pushes an error")
     };
     timing.revisions = migrations.revisions.len();
-    let emitting = std::time::Instant::now();
-    let table = table(&dir, &migrations, &version_table);
-    timing.emit = Some(emitting.elapsed());
-    Ok(table)
+    Ok(table(&dir, &migrations, &version_table, !watched))
 }
 
 /// Every error as a `compile_error!` statement, followed by an empty table so
@@ -132,14 +130,17 @@ fn load_config(manifest_dir: &Path, dir: &Path) -> migrate_core::Result<Config> 
 /// A proc macro cannot watch a directory on stable Rust; without the
 /// consumer's build script, a *new* migration file would not rebuild the
 /// crate and the binary would silently keep the old table.
-fn missing_build_script(dir: &Path, display: &str) -> Option<String> {
-    let watched = std::env::var_os("OUT_DIR")
+fn watched_by_build_script(dir: &Path) -> bool {
+    std::env::var_os("OUT_DIR")
         .and_then(|out| std::fs::read_to_string(Path::new(&out).join(WATCH_MARKER)).ok())
         .is_some_and(|marker| {
             let wanted = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
             marker.lines().any(|line| Path::new(line) == wanted)
-        });
-    (!watched).then(|| {
+        })
+}
+
+fn missing_build_script(display: &str) -> String {
+    {
         format!(
             "{display}: no build script watches this directory, so adding a migration file would not rebuild the crate \
              and the binary would silently keep the old set; add `build.rs` with \
@@ -147,94 +148,135 @@ fn missing_build_script(dir: &Path, display: &str) -> Option<String> {
              `[build-dependencies] migrate-runtime = {{ version = \"0.1\", default-features = false }}`, \
              or pass `require_build_script = false` to rebuild by hand"
         )
-    })
+    }
 }
 
-fn table(dir: &Path, migrations: &Migrations, version_table: &str) -> TokenStream {
-    let includes = migrations.revisions.iter().map(|r| {
+/// The expression: a `static` array of every revision and the `Migrator`.
+///
+/// It is written as Rust source, which the caller hands to the compiler's
+/// lexer in one call: building it token by token with `quote!` cost about as
+/// much as parsing and validating every file (tens of thousands of tokens,
+/// each a call across the proc-macro bridge, in a macro built without
+/// optimisation). Every token gets the call-site span either way.
+///
+/// `include_files` adds an `include_str!` of every file, so that cargo
+/// rebuilds the crate when one is edited. The build script's
+/// `cargo:rerun-if-changed` on the directory already does that for every
+/// file in it (a rerun of a build script recompiles its crate), so the
+/// includes are only written when no build script watches the directory
+/// (`require_build_script = false`): a thousand of them cost the compiler
+/// a measurable part of every rebuild.
+fn table(dir: &Path, migrations: &Migrations, version_table: &str, include_files: bool) -> String {
+    let mut code = String::with_capacity(
+        migrations
+            .revisions
+            .iter()
+            .map(|r| 600 + r.upgrade.sql.len() + r.downgrade.as_ref().map_or(0, |d| d.sql.len()))
+            .sum(),
+    );
+    code.push('{');
+    for r in migrations.revisions.iter().filter(|_| include_files) {
         let file = dir.join(&r.file_name);
         let file = file.canonicalize().unwrap_or(file);
-        let file = file.to_string_lossy().into_owned();
-        quote!(
-            const _: &str = ::core::include_str!(#file);
-        )
-    });
-    let revisions = migrations.revisions.iter().map(QuoteRevision);
+        let _ = write!(
+            code,
+            "const _: &str = ::core::include_str!({});",
+            lit(&file.to_string_lossy())
+        );
+    }
+    // One `const` per revision, then the array of them: one array literal
+    // holding every revision (tens of thousands of nested aggregates in a
+    // single initializer) took the compiler about 50 s at 10,000 revisions,
+    // against a few seconds this way; each small `const` is checked alone.
+    for (i, r) in migrations.revisions.iter().enumerate() {
+        let _ = write!(
+            code,
+            "const R{i}: ::migrate_runtime::__private::EmbeddedRevision = "
+        );
+        revision(&mut code, r);
+        code.push(';');
+    }
     let count = migrations.revisions.len();
-    quote! {
-        {
-            #(#includes)*
-            static REVISIONS: [::migrate_runtime::__private::EmbeddedRevision; #count] = [#(#revisions),*];
-            ::migrate_runtime::__private::Migrator::__from_table(&REVISIONS, #version_table)
-        }
+    let _ = write!(
+        code,
+        "static REVISIONS: [::migrate_runtime::__private::EmbeddedRevision; {count}] = ["
+    );
+    for i in 0..count {
+        let _ = write!(code, "R{i},");
     }
+    let _ = write!(
+        code,
+        "]; ::migrate_runtime::__private::Migrator::__from_table(&REVISIONS, {}) }}",
+        lit(version_table)
+    );
+    code
 }
 
-struct QuoteRevision<'a>(&'a Revision);
-
-impl ToTokens for QuoteRevision<'_> {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        let r = self.0;
-        let h = &r.header;
-        let id = &h.revision;
-        let parents = &h.down_revision;
-        let depends = &h.depends_on;
-        let labels = &h.branch_labels;
-        let message = option(h.message.as_deref());
-        let create_date = option(h.create_date.as_deref());
-        let transactional = h.transactional;
-        let path = &r.path;
-        let checksum = &r.checksum;
-        let upgrade = QuoteSection(&r.upgrade);
-        let downgrade = match &r.downgrade {
-            Some(d) => {
-                let d = QuoteSection(d);
-                quote!(::core::option::Option::Some(#d))
-            }
-            None => quote!(::core::option::Option::None),
-        };
-        tokens.extend(quote! {
-            ::migrate_runtime::__private::EmbeddedRevision {
-                id: #id,
-                parents: &[#(#parents),*],
-                depends_on: &[#(#depends),*],
-                branch_labels: &[#(#labels),*],
-                message: #message,
-                create_date: #create_date,
-                transactional: #transactional,
-                path: #path,
-                checksum: #checksum,
-                upgrade: #upgrade,
-                downgrade: #downgrade,
-            }
-        });
-    }
+/// A string literal: `str`'s `Debug` writes Rust escapes.
+fn lit(value: &str) -> String {
+    format!("{value:?}")
 }
 
-struct QuoteSection<'a>(&'a Section);
-
-impl ToTokens for QuoteSection<'_> {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        let s = self.0;
-        let sql = LitStr::new(&s.sql, Span::call_site());
-        let first_line = s.first_line;
-        let statements = s.statements.iter().map(|st| {
-            let (line, column, start, end) = (st.line, st.column, st.start as u32, st.end as u32);
-            quote!(::migrate_runtime::__private::EmbeddedStatement { line: #line, column: #column, start: #start, end: #end })
-        });
-        tokens.extend(quote! {
-            ::migrate_runtime::__private::EmbeddedSection {
-                sql: #sql,
-                first_line: #first_line,
-                statements: &[#(#statements),*],
-            }
-        });
+fn lits<'a>(values: impl IntoIterator<Item = &'a String>) -> String {
+    let mut out = String::from("&[");
+    for v in values {
+        out.push_str(&lit(v));
+        out.push(',');
     }
+    out.push(']');
+    out
 }
 
-fn option(value: Option<&str>) -> TokenStream {
+fn option(value: Option<&str>) -> String {
     match value {
-        Some(v) => quote!(::core::option::Option::Some(#v)),
-        None => quote!(::core::option::Option::None),
+        Some(v) => format!("::core::option::Option::Some({})", lit(v)),
+        None => "::core::option::Option::None".to_owned(),
     }
+}
+
+fn revision(code: &mut String, r: &Revision) {
+    let h = &r.header;
+    let _ = write!(
+        code,
+        "::migrate_runtime::__private::EmbeddedRevision {{ id: {}, parents: {}, depends_on: {}, \
+         branch_labels: {}, message: {}, create_date: {}, transactional: {}, path: {}, \
+         checksum: {}, upgrade: ",
+        lit(&h.revision),
+        lits(&h.down_revision),
+        lits(&h.depends_on),
+        lits(&h.branch_labels),
+        option(h.message.as_deref()),
+        option(h.create_date.as_deref()),
+        h.transactional,
+        lit(&r.path),
+        lit(&r.checksum),
+    );
+    section(code, &r.upgrade);
+    code.push_str(", downgrade: ");
+    match &r.downgrade {
+        Some(d) => {
+            code.push_str("::core::option::Option::Some(");
+            section(code, d);
+            code.push(')');
+        }
+        None => code.push_str("::core::option::Option::None"),
+    }
+    code.push_str(" }");
+}
+
+fn section(code: &mut String, s: &Section) {
+    let _ = write!(
+        code,
+        "::migrate_runtime::__private::EmbeddedSection {{ sql: {}, first_line: {}, statements: &[",
+        lit(&s.sql),
+        s.first_line
+    );
+    for st in &s.statements {
+        let _ = write!(
+            code,
+            "::migrate_runtime::__private::EmbeddedStatement {{ line: {}, column: {}, start: {}, end: {} }},",
+            st.line, st.column, st.start as u32, st.end as u32
+        );
+    }
+    code.push_str("] }");
 }

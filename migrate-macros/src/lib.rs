@@ -4,6 +4,7 @@
 //! which re-exports it; see that crate for the full documentation.
 #![deny(missing_docs)]
 
+mod cache;
 mod expand;
 mod parse;
 mod timing;
@@ -23,9 +24,19 @@ use syn::parse_macro_input;
 pub fn embed_migrations(input: TokenStream) -> TokenStream {
     let mut timing = timing::Timing::start();
     let input = parse_macro_input!(input as parse::MacroInput);
-    let output = expand::embed(input, &mut timing)
-        .unwrap_or_else(expand::errors)
-        .into();
+    let output = match expand::embed(input, &mut timing) {
+        Ok(code) => {
+            // The compiler's own lexer, directly: `proc_macro2`'s `FromStr`
+            // would first lex the whole table again in this unoptimised crate.
+            let emitting = std::time::Instant::now();
+            let tokens = code.parse::<TokenStream>().unwrap_or_else(|e| {
+                panic!("embed_migrations! wrote a table the compiler cannot lex: {e}")
+            });
+            timing.emit = Some(emitting.elapsed());
+            tokens
+        }
+        Err(errors) => expand::errors(errors).into(),
+    };
     timing.report();
     output
 }

@@ -1,0 +1,242 @@
+//! A validation cache keyed by file contents, so that recompiling a crate
+//! whose migrations did not change (an edit elsewhere in the crate) does not
+//! parse every statement with every SQL parser again.
+//!
+//! The macro still reads and parses every file on every expansion (the table
+//! it emits comes from that parse, and the header, chain and graph checks are
+//! cheap); what the cache skips is the expensive part: [`check_section`] on
+//! every section (sqlparser, libpg_query, SQLite) and the SQLite replay of
+//! the chain. It records, in a file under the crate's `OUT_DIR` (which the
+//! build script `embed_migrations!` requires gives every crate), a 128-bit
+//! hash of each file whose sections passed the check, and one of the whole
+//! directory if the replay passed. Every hash also covers the macro's
+//! version, its exact-check features, the dialect check and a format number,
+//! so a change to any of them misses. Only successes are recorded: a file
+//! with an error is checked, and reported, on every expansion.
+//!
+//! When anything fails on the cached path, the macro falls back to
+//! [`migrate_core::load_directory`], so every message is exactly the one the
+//! uncached check gives. `MIGRATE_MACRO_CACHE=0` in the compiler's
+//! environment turns the cache off (cargo does not track the variable:
+//! touch a file of the crate to re-expand).
+//!
+//! [`check_section`]: migrate_core::sql::check_section
+
+use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use migrate_core::{DialectCheck, Errors, Migrations, RevisionGraph};
+
+/// Bump when what a cache entry vouches for changes.
+const FORMAT: u32 = 1;
+
+/// Environment variable that turns the cache off when set to `0`.
+const CACHE_VAR: &str = "MIGRATE_MACRO_CACHE";
+
+/// A 128-bit content hash: two SipHash runs with different prefixes. Not
+/// cryptographic; a false hit needs an edited file to collide with the
+/// previous version of a file, about 2^-128.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Key(u64, u64);
+
+impl Key {
+    fn of(parts: &[&[u8]]) -> Key {
+        let half = |seed: u64| {
+            let mut h = DefaultHasher::new();
+            seed.hash(&mut h);
+            for p in parts {
+                p.hash(&mut h);
+            }
+            h.finish()
+        };
+        Key(half(0x6d69_6772_6174_6531), half(0x7661_6c69_6461_7465))
+    }
+
+    fn hex(self) -> String {
+        format!("{:016x}{:016x}", self.0, self.1)
+    }
+
+    fn parse(s: &str) -> Option<Key> {
+        if s.len() != 32 {
+            return None;
+        }
+        Some(Key(
+            u64::from_str_radix(&s[..16], 16).ok()?,
+            u64::from_str_radix(&s[16..], 16).ok()?,
+        ))
+    }
+}
+
+/// What the key of every entry covers besides the file contents.
+fn settings(dialects: &DialectCheck) -> String {
+    format!(
+        "format={FORMAT} macros={} postgres-exact={} sqlite-exact={} dialects={dialects:?}",
+        env!("CARGO_PKG_VERSION"),
+        cfg!(feature = "postgres-exact"),
+        cfg!(feature = "sqlite-exact"),
+    )
+}
+
+/// Whether the SQLite replay of the chain runs for these dialects (as in
+/// `migrate_core::load_directory`).
+fn replays(dialects: &DialectCheck) -> bool {
+    cfg!(feature = "sqlite-exact")
+        && matches!(dialects, DialectCheck::All(list) if list.contains(&migrate_core::Dialect::Sqlite))
+}
+
+/// Outcome of [`load`].
+pub struct Loaded {
+    pub result: Result<Migrations, Errors>,
+    /// `hit` (nothing checked again), `partial` (some files checked),
+    /// `miss` (everything checked) or `off`.
+    pub cache: &'static str,
+}
+
+/// [`migrate_core::load_directory`], skipping the SQL checks of files (and
+/// the replay of a directory) that passed them before.
+pub fn load(dir: &Path, display: &str, dialects: &DialectCheck) -> Loaded {
+    let full = |cache| Loaded {
+        result: migrate_core::load_directory(dir, display, dialects),
+        cache,
+    };
+    let Some(store) = Store::locate(dir) else {
+        return full("off");
+    };
+    if matches!(dialects, DialectCheck::Off) {
+        return full("off");
+    }
+    let settings = settings(dialects);
+    let cached = store.read(&settings);
+
+    // Read and parse only; any problem here is reported by the full load.
+    let Ok(migrations) = migrate_core::load_directory(dir, display, &DialectCheck::Off) else {
+        return full("miss");
+    };
+    let mut file_keys = Vec::with_capacity(migrations.revisions.len());
+    for r in &migrations.revisions {
+        let Ok(bytes) = std::fs::read(dir.join(&r.file_name)) else {
+            return full("miss");
+        };
+        file_keys.push(Key::of(&[
+            settings.as_bytes(),
+            r.file_name.as_bytes(),
+            &bytes,
+        ]));
+    }
+    let mut checked = 0usize;
+    for (r, key) in migrations.revisions.iter().zip(&file_keys) {
+        if cached.files.contains(key) {
+            continue;
+        }
+        checked += 1;
+        let sections = std::iter::once(("upgrade", &r.upgrade))
+            .chain(r.downgrade.as_ref().map(|d| ("downgrade", d)));
+        for (name, section) in sections {
+            if !migrate_core::sql::check_section(&r.path, name, section, dialects).is_empty() {
+                return full("miss");
+            }
+        }
+    }
+    let dir_key = {
+        let mut parts: Vec<Vec<u8>> = vec![settings.clone().into_bytes()];
+        parts.extend(file_keys.iter().map(|k| k.hex().into_bytes()));
+        let parts: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+        Key::of(&parts)
+    };
+    if replays(dialects) && cached.directory != Some(dir_key) {
+        checked = checked.max(1);
+        if !replay_ok(&migrations.revisions, &migrations.graph) {
+            return full("miss");
+        }
+    }
+    store.write(&settings, &file_keys, dir_key);
+    let cache = match checked {
+        0 => "hit",
+        n if n == migrations.revisions.len() => "miss",
+        _ => "partial",
+    };
+    Loaded {
+        result: Ok(migrations),
+        cache,
+    }
+}
+
+#[cfg(feature = "sqlite-exact")]
+fn replay_ok(revisions: &[migrate_core::Revision], graph: &RevisionGraph) -> bool {
+    migrate_core::exact::replay::replay(revisions, graph.topological_order()).is_empty()
+}
+
+#[cfg(not(feature = "sqlite-exact"))]
+fn replay_ok(_: &[migrate_core::Revision], _: &RevisionGraph) -> bool {
+    true
+}
+
+/// The cache file of one migration directory.
+struct Store {
+    path: PathBuf,
+}
+
+#[derive(Default)]
+struct Cached {
+    files: HashSet<Key>,
+    directory: Option<Key>,
+}
+
+impl Store {
+    fn locate(dir: &Path) -> Option<Store> {
+        if std::env::var_os(CACHE_VAR).is_some_and(|v| v == "0") {
+            return None;
+        }
+        let out = PathBuf::from(std::env::var_os("OUT_DIR")?);
+        let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        let name = Key::of(&[dir.to_string_lossy().as_bytes()]).hex();
+        Some(Store {
+            path: out.join(format!("migrate-validated-{name}.txt")),
+        })
+    }
+
+    /// The entries written with the same settings; nothing otherwise.
+    fn read(&self, settings: &str) -> Cached {
+        let Ok(text) = std::fs::read_to_string(&self.path) else {
+            return Cached::default();
+        };
+        let mut lines = text.lines();
+        if lines.next() != Some(settings) {
+            return Cached::default();
+        }
+        let mut cached = Cached::default();
+        for line in lines {
+            match line.split_once(' ') {
+                Some(("f", k)) => cached.files.extend(Key::parse(k)),
+                Some(("d", k)) => cached.directory = Key::parse(k),
+                _ => return Cached::default(), // damaged: trust nothing
+            }
+        }
+        cached
+    }
+
+    /// Replaces the file with the current entries (so it never grows beyond
+    /// the directory). Written to a temporary name and renamed, so a
+    /// concurrent reader sees the old or the new file, never half of one.
+    /// A failure to write only costs the next expansion its cache.
+    fn write(&self, settings: &str, files: &[Key], directory: Key) {
+        let mut text = String::with_capacity(40 * (files.len() + 2));
+        text.push_str(settings);
+        text.push('\n');
+        for k in files {
+            text.push_str("f ");
+            text.push_str(&k.hex());
+            text.push('\n');
+        }
+        text.push_str("d ");
+        text.push_str(&directory.hex());
+        text.push('\n');
+        let tmp = self
+            .path
+            .with_extension(format!("tmp{}", std::process::id()));
+        if std::fs::write(&tmp, text).is_ok() && std::fs::rename(&tmp, &self.path).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+}

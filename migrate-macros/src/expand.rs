@@ -140,15 +140,13 @@ fn watched_by_build_script(dir: &Path) -> bool {
 }
 
 fn missing_build_script(display: &str) -> String {
-    {
-        format!(
-            "{display}: no build script watches this directory, so adding a migration file would not rebuild the crate \
+    format!(
+        "{display}: no build script watches this directory, so adding a migration file would not rebuild the crate \
              and the binary would silently keep the old set; add `build.rs` with \
              `fn main() {{ migrate_runtime::build::watch(\"{display}\"); }}` and \
              `[build-dependencies] migrate-runtime = {{ version = \"0.1\", default-features = false }}`, \
              or pass `require_build_script = false` to rebuild by hand"
-        )
-    }
+    )
 }
 
 /// The expression: a `static` array of every revision and the `Migrator`.

@@ -10,8 +10,9 @@
 //! build script `embed_migrations!` requires gives every crate), a 128-bit
 //! hash of each file whose sections passed the check, and one of the whole
 //! directory if the replay passed. Every hash also covers the macro's
-//! version, its exact-check features, the dialect check and a format number,
-//! so a change to any of them misses. Only successes are recorded: a file
+//! version, its exact-check features, the dialect check, a format number and
+//! (on Linux) the identity of the macro's compiled library, so a change to
+//! any of them, or a rebuilt macro, misses. Only successes are recorded: a file
 //! with an error is checked, and reported, on every expansion.
 //!
 //! When anything fails on the cached path, the macro falls back to
@@ -71,11 +72,45 @@ impl Key {
 /// What the key of every entry covers besides the file contents.
 fn settings(dialects: &DialectCheck) -> String {
     format!(
-        "format={FORMAT} macros={} postgres-exact={} sqlite-exact={} dialects={dialects:?}",
+        "format={FORMAT} macros={} postgres-exact={} sqlite-exact={} dialects={dialects:?} build={}",
         env!("CARGO_PKG_VERSION"),
         cfg!(feature = "postgres-exact"),
         cfg!(feature = "sqlite-exact"),
+        macro_build(),
     )
+}
+
+/// The identity of this build of the macro: path, size and modification
+/// time of its library as loaded by the compiler (Linux, from
+/// `/proc/self/maps`). A macro rebuilt with other checks, say after a change
+/// to `migrate-core` without a version bump, then trusts no entry of the
+/// previous build. Elsewhere it is empty and the version alone decides.
+fn macro_build() -> String {
+    let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
+        return String::new();
+    };
+    for line in maps.lines() {
+        let Some(start) = line.find('/') else {
+            continue;
+        };
+        let path = Path::new(&line[start..]);
+        let is_macro = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("libmigrate_macros-"));
+        if !is_macro {
+            continue;
+        }
+        if let Ok(meta) = std::fs::metadata(path) {
+            let modified = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            return format!("{} {} {modified}", path.display(), meta.len());
+        }
+    }
+    String::new()
 }
 
 /// Whether the SQLite replay of the chain runs for these dialects (as in

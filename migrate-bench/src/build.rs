@@ -38,8 +38,9 @@
 //! `--configs` (default `exact,noexact`), `--clean-n` (default 1000; `0`
 //! skips the full clean builds), `--work DIR` (default: a new temporary
 //! directory, removed at the end; a given one is kept and its target
-//! directories reused), `--profile-overrides` (adds to the scratch crate's
-//! `Cargo.toml` the `[profile.dev.package]` lines of docs/performance.md).
+//! directories reused), `--profile-overrides` (adds `opt-level = 3` for
+//! migrate-macros, migrate-core, sqlparser, pg_query and prost to the scratch
+//! crate's `Cargo.toml`; the figures in docs/performance.md do not use it).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

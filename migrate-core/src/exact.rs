@@ -138,11 +138,11 @@ pub(crate) mod postgres {
                 trailing: false,
             });
         }
-        if let Some((start, end)) = body {
-            if is_sql_language(sql) {
-                let (body_line, body_column) = position(sql, line, column, start);
-                return grammar(&sql[start..end], body_line, body_column);
-            }
+        if let Some((start, end)) = body
+            && is_sql_language(sql)
+        {
+            let (body_line, body_column) = position(sql, line, column, start);
+            return grammar(&sql[start..end], body_line, body_column);
         }
         Ok(())
     }
@@ -152,12 +152,12 @@ pub(crate) mod postgres {
         let bytes = sql.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
-            if bytes[i] == b'$' {
-                if let Some(tag_end) = crate::sql::dollar_tag(bytes, i) {
-                    let tag = &sql[i..tag_end];
-                    let close = sql[tag_end..].find(tag)?;
-                    return Some((tag_end, tag_end + close));
-                }
+            if bytes[i] == b'$'
+                && let Some(tag_end) = crate::sql::dollar_tag(bytes, i)
+            {
+                let tag = &sql[i..tag_end];
+                let close = sql[tag_end..].find(tag)?;
+                return Some((tag_end, tag_end + close));
             }
             i += 1;
         }

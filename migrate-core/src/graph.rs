@@ -185,10 +185,10 @@ impl RevisionGraph {
             rank,
             heads,
         };
-        if errors.is_empty() {
-            if let Some(error) = graph.unlabelled_heads() {
-                errors.push(error);
-            }
+        if errors.is_empty()
+            && let Some(error) = graph.unlabelled_heads()
+        {
+            errors.push(error);
         }
         if errors.is_empty() {
             Ok(graph)

@@ -211,17 +211,17 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
 
         let key_value = header_key_value(line);
         if part != Part::Header {
-            if let Some((key, _)) = key_value {
-                if matches!(
+            if let Some((key, _)) = key_value
+                && matches!(
                     key,
                     "revision" | "down_revision" | "depends_on" | "branch_labels"
-                ) {
-                    errors.push(Error::HeaderAfterSection {
-                        path: path.to_owned(),
-                        line: line_no,
-                        key: key.to_owned(),
-                    });
-                }
+                )
+            {
+                errors.push(Error::HeaderAfterSection {
+                    path: path.to_owned(),
+                    line: line_no,
+                    key: key.to_owned(),
+                });
             }
             continue;
         }

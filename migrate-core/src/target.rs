@@ -331,12 +331,12 @@ impl RevisionGraph {
     /// `LABEL@base` removes the labelled revision and what follows it, and
     /// leaves other branches alone.
     fn after(&self, target: &Target, resolved: &[usize]) -> Vec<bool> {
-        if let Target::LabelBase(label) = target {
-            if let Some(start) = self.find_label(label) {
-                let mut after = self.descendants(&[start]);
-                after[start] = true;
-                return after;
-            }
+        if let Target::LabelBase(label) = target
+            && let Some(start) = self.find_label(label)
+        {
+            let mut after = self.descendants(&[start]);
+            after[start] = true;
+            return after;
         }
         if resolved.is_empty() {
             vec![true; self.len()]

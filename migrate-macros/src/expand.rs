@@ -119,10 +119,10 @@ fn load_config(manifest_dir: &Path, dir: &Path) -> migrate_core::Result<Config> 
     if let Some(config) = Config::load(manifest_dir)? {
         return Ok(config);
     }
-    if let Some(parent) = dir.parent() {
-        if let Some(config) = Config::load(parent)? {
-            return Ok(config);
-        }
+    if let Some(parent) = dir.parent()
+        && let Some(config) = Config::load(parent)?
+    {
+        return Ok(config);
     }
     Ok(Config::default())
 }

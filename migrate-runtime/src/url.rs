@@ -98,11 +98,11 @@ impl DatabaseUrl {
         }
         let mut built = DatabaseUrl::new(url);
         // The password as given is a secret too, whatever its encoding.
-        if let Some(p) = password.filter(|p| !p.is_empty()) {
-            if !built.secrets.iter().any(|s| s == p) {
-                built.secrets.push(p.to_owned());
-                built.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-            }
+        if let Some(p) = password.filter(|p| !p.is_empty())
+            && !built.secrets.iter().any(|s| s == p)
+        {
+            built.secrets.push(p.to_owned());
+            built.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         }
         built
     }
@@ -206,10 +206,10 @@ fn find_passwords(url: &str) -> Vec<&str> {
     }
     if let Some(q) = url.find('?') {
         for pair in url[q + 1..].split(['&', '#']) {
-            if let Some((key, value)) = pair.split_once('=') {
-                if key.eq_ignore_ascii_case("password") {
-                    found.push(value);
-                }
+            if let Some((key, value)) = pair.split_once('=')
+                && key.eq_ignore_ascii_case("password")
+            {
+                found.push(value);
             }
         }
     }

@@ -121,7 +121,7 @@ pub fn split_statements(sql: &str, first_line: u32) -> Vec<Statement> {
     while i < bytes.len() {
         let b = bytes[i];
         // Comments and whitespace do not start a statement.
-        if b.is_ascii_whitespace() {
+        if is_sql_whitespace(b) {
             i += 1;
             continue;
         }
@@ -239,6 +239,13 @@ pub fn split_statements(sql: &str, first_line: u32) -> Vec<Statement> {
         });
     }
     statements
+}
+
+/// Whitespace as PostgreSQL's and SQLite's scanners see it: space, `\t`,
+/// `\n`, `\r`, `\f` and `\v`. (`u8::is_ascii_whitespace` leaves out `\v`,
+/// which would make a lone vertical tab a statement.)
+fn is_sql_whitespace(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c')
 }
 
 fn skip_block_comment(bytes: &[u8], mut i: usize) -> usize {

@@ -239,3 +239,26 @@ fn many_small_oddities_at_once_are_all_reported() {
         assert!(errors.contains(needle), "{needle}: {errors}");
     }
 }
+
+#[test]
+fn vertical_tab_and_form_feed_are_whitespace_between_statements() {
+    use migrate_core::sql::split_statements;
+
+    // PostgreSQL's and SQLite's scanners skip space, \t, \n, \r, \f and \v
+    // alike: none of them makes a statement on its own.
+    for blank in ["\x0b", "\x0c", "\x0b\x0c \t\r\n", "\n\x0b;\x0c;"] {
+        assert!(split_statements(blank, 1).is_empty(), "{blank:?}");
+    }
+    let statements = split_statements("SELECT 1;\x0b;\x0c\x0bSELECT 2;\x0b", 3);
+    assert_eq!(statements.len(), 2);
+    assert_eq!((statements[1].line, statements[1].column), (3, 14));
+
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "2025_01_01_0000-a1_vt.sql",
+        rev("a1", "none", "CREATE TABLE t (id INT);\x0b\n\x0c"),
+    );
+    let loaded = load(dir.path(), DialectCheck::Any).unwrap();
+    assert_eq!(loaded.revisions[0].upgrade.statements.len(), 1);
+}

@@ -35,6 +35,15 @@ pub enum Error {
         /// First line holding an invalid byte.
         line: u32,
     },
+    /// A file in the migration directory, named like a migration, whose name
+    /// is not valid UTF-8 (shown with U+FFFD for the bad bytes).
+    #[error(
+        "{path}: file name is not valid UTF-8; rename it to a UTF-8 name such as `YYYY_MM_DD_HHMM-<revision>_<slug>.sql`"
+    )]
+    FileNameNotUtf8 {
+        /// The directory and the file name, lossily decoded.
+        path: String,
+    },
     /// A required header key is missing.
     #[error("{path}:1: header has no `{key}:` line; add `-- {key}: …` above `-- migrate:upgrade`")]
     MissingHeaderKey {

@@ -85,7 +85,8 @@ pub fn load_directory(
     }
 }
 
-/// Names of the `*.sql` files directly in `dir`, sorted. Hidden files are skipped.
+/// Names of the `*.sql` files directly in `dir`, sorted. Hidden files are
+/// skipped; a `*.sql` name that is not valid UTF-8 is an error.
 pub fn list_sql_files(dir: &Path, display: &str) -> Result<Vec<String>, Error> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -107,12 +108,14 @@ pub fn list_sql_files(dir: &Path, display: &str) -> Result<Vec<String>, Error> {
             path: display.to_owned(),
             message: e.to_string(),
         })?;
-        let Ok(name) = entry.file_name().into_string() else {
-            continue; // not a name we could have written; cannot be a migration
-        };
-        if name.starts_with('.') || !name.ends_with(".sql") {
+        let raw = entry.file_name();
+        // Judged on the lossy form, so a name that is not UTF-8 but looks
+        // like a migration is refused below rather than silently left out.
+        let shown = raw.to_string_lossy();
+        if shown.starts_with('.') || !shown.ends_with(".sql") {
             continue;
         }
+        let path = || format!("{}/{shown}", display.trim_end_matches('/'));
         // Follow symlinks; skip directories that happen to end in `.sql`.
         // Anything else that is not a regular file (a FIFO, a socket, a
         // device) would block or mislead a read: refuse it by name. A
@@ -121,13 +124,16 @@ pub fn list_sql_files(dir: &Path, display: &str) -> Result<Vec<String>, Error> {
             Ok(m) if m.is_dir() => continue,
             Ok(m) if !m.is_file() => {
                 return Err(Error::Io {
-                    path: format!("{}/{name}", display.trim_end_matches('/')),
+                    path: path(),
                     message: "not a regular file".into(),
                 });
             }
             _ => {}
         }
-        names.push(name);
+        let Some(name) = raw.to_str() else {
+            return Err(Error::FileNameNotUtf8 { path: path() });
+        };
+        names.push(name.to_owned());
     }
     names.sort();
     Ok(names)

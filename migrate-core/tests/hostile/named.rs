@@ -241,6 +241,40 @@ fn many_small_oddities_at_once_are_all_reported() {
 }
 
 #[test]
+fn a_migration_file_name_that_is_not_utf8_is_refused_by_name() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "2025_01_01_0000-a1_first.sql",
+        rev("a1", "none", "SELECT 1;"),
+    );
+    // Latin-1 `é`: a name no editor on a UTF-8 system would have produced.
+    let name = OsStr::from_bytes(b"2025_01_02_0000-b2_caf\xe9.sql");
+    std::fs::write(dir.path().join(name), rev("b2", "a1", "SELECT 2;")).unwrap();
+    // Other files with such names are not migrations and stay ignored.
+    std::fs::write(dir.path().join(OsStr::from_bytes(b"notes_\xe9.txt")), "x").unwrap();
+    std::fs::write(dir.path().join(OsStr::from_bytes(b".\xe9.sql")), "x").unwrap();
+
+    let errors = errors_of(dir.path());
+    assert_eq!(
+        errors,
+        "migrations/2025_01_02_0000-b2_caf\u{fffd}.sql: file name is not valid UTF-8; \
+         rename it to a UTF-8 name such as `YYYY_MM_DD_HHMM-<revision>_<slug>.sql`"
+    );
+    let listed = migrate_core::list_sql_files(dir.path(), "migrations").unwrap_err();
+    assert_eq!(listed.to_string(), errors);
+
+    std::fs::remove_file(dir.path().join(name)).unwrap();
+    assert_eq!(
+        load(dir.path(), DialectCheck::Any).unwrap().revisions.len(),
+        1
+    );
+}
+
+#[test]
 fn vertical_tab_and_form_feed_are_whitespace_between_statements() {
     use migrate_core::sql::split_statements;
 

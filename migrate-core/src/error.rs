@@ -240,10 +240,9 @@ pub enum Error {
         /// What is wrong and how to fix it.
         message: String,
     },
-    /// A target string that is not of any known form.
-    #[error(
-        "invalid target `{target}`; expected head, heads, base, a revision id, +N, -N, REV+N, REV-N, LABEL@head or LABEL@base"
-    )]
+    /// A target string that is not of any known form, or that chains more
+    /// relative steps than allowed (the message then says so).
+    #[error("{}", crate::target::invalid_target_message(target))]
     InvalidTarget {
         /// The target as given.
         target: String,

@@ -290,9 +290,8 @@ impl Migrator {
         let started = Instant::now();
         let mut conn = db.__session().await?;
         // The common start-up case, an up-to-date database, needs neither the
-        // lock nor the right to create the history table: one short read
-        // (row count and a digest of every revision and checksum, computed
-        // by the database) shows that every revision of the table is applied
+        // lock nor the right to create the history table: one read (row
+        // count and a digest of every revision and checksum) shows that every revision of the table is applied
         // and unedited. Anything else (including any problem) goes the
         // locked way, which reads the whole history.
         if let Run::Upgrade(target) = &run {

@@ -240,6 +240,59 @@ pub async fn edited_applied_revision_is_refused(db: &impl TestDb) {
     );
 }
 
+/// At head, start-up takes the short way (one read, no lock); it must still
+/// see an edited file, a hand-edited history and an unfinished revision.
+pub async fn start_up_at_head_still_sees_edits_and_tampering(db: &impl TestDb) {
+    let dir = Dir::chain(3);
+    dir.migrator().upgrade(db.pool(), "head").await.unwrap();
+    let at_head = dir.migrator().upgrade(db.pool(), "head").await.unwrap();
+    assert!(at_head.revisions.is_empty());
+    assert_eq!(at_head.current, vec!["r03"]);
+
+    // An applied file edited, nothing pending.
+    dir.edit("r02", "v TEXT", "v TEXT, w TEXT");
+    let err = dir.migrator().upgrade(db.pool(), "head").await.unwrap_err();
+    assert!(
+        matches!(&err, Error::ChecksumMismatch { revision, .. } if revision == "r02"),
+        "{err:?}"
+    );
+    dir.edit("r02", "v TEXT, w TEXT", "v TEXT");
+
+    // A recorded checksum changed by hand.
+    let recorded = db
+        .text("SELECT checksum FROM migrate_history WHERE revision = 'r01'")
+        .await;
+    db.exec("UPDATE migrate_history SET checksum = 'x' WHERE revision = 'r01'")
+        .await
+        .unwrap();
+    let err = dir.migrator().upgrade(db.pool(), "head").await.unwrap_err();
+    assert!(
+        matches!(&err, Error::ChecksumMismatch { revision, .. } if revision == "r01"),
+        "{err:?}"
+    );
+    db.exec(&format!(
+        "UPDATE migrate_history SET checksum = '{recorded}' WHERE revision = 'r01'"
+    ))
+    .await
+    .unwrap();
+
+    // A row deleted by hand: r03 is pending again and is run (and fails,
+    // its table being there), rather than skipped.
+    db.exec("DELETE FROM migrate_history WHERE revision = 'r03'")
+        .await
+        .unwrap();
+    let err = dir.migrator().upgrade(db.pool(), "head").await.unwrap_err();
+    assert!(
+        matches!(&err, Error::MigrationFailed { revision, .. } if revision == "r03"),
+        "{err:?}"
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM migrate_history").await,
+        2,
+        "history unchanged by the failed run"
+    );
+}
+
 pub async fn unknown_applied_revision_is_refused(db: &impl TestDb) {
     let dir = Dir::chain(3);
     dir.migrator().upgrade(db.pool(), "head").await.unwrap();

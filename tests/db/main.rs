@@ -38,6 +38,7 @@ both!(
     failing_downgrade_keeps_revision_applied,
     edited_applied_revision_is_refused,
     unknown_applied_revision_is_refused,
+    start_up_at_head_still_sees_edits_and_tampering,
     downgrade_through_irreversible_revision_is_refused,
     branches_merge_and_depends_on,
     labelled_branches_upgrade_independently,

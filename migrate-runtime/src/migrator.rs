@@ -94,9 +94,9 @@ pub struct Migrator {
     lock_timeout: Duration,
     mode: TransactionMode,
     graph: OnceLock<std::result::Result<RevisionGraph, migrate_core::Errors>>,
-    /// Digest of every (revision, checksum) pair of the table: a history
-    /// with the same digest has everything applied and nothing edited.
-    digest: OnceLock<String>,
+    /// Every (revision, checksum) pair of the table: a history holding
+    /// exactly these has everything applied and nothing edited.
+    expected: crate::backend::Expected,
 }
 
 impl Clone for Migrator {
@@ -107,7 +107,7 @@ impl Clone for Migrator {
             lock_timeout: self.lock_timeout,
             mode: self.mode,
             graph: self.graph.clone(),
-            digest: self.digest.clone(),
+            expected: self.expected.clone(),
         }
     }
 }
@@ -140,7 +140,7 @@ impl Migrator {
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             mode: TransactionMode::Single,
             graph: OnceLock::new(),
-            digest: OnceLock::new(),
+            expected: crate::backend::Expected::new(revisions),
         }
     }
 
@@ -197,12 +197,6 @@ impl Migrator {
     /// How long a run waits for another migrator's lock.
     pub fn lock_timeout(&self) -> Duration {
         self.lock_timeout
-    }
-
-    fn digest(&self) -> &String {
-        self.digest.get_or_init(|| {
-            crate::backend::pairs_digest(self.revisions.iter().map(|r| (r.id, r.checksum)))
-        })
     }
 
     /// The head revisions of the table.
@@ -290,8 +284,8 @@ impl Migrator {
         let started = Instant::now();
         let mut conn = db.__session().await?;
         // The common start-up case, an up-to-date database, needs neither the
-        // lock nor the right to create the history table: one read (row
-        // count and a digest of every revision and checksum) shows that every revision of the table is applied
+        // lock nor the right to create the history table: one read of the
+        // history, compared with the embedded revisions and checksums, shows that every revision of the table is applied
         // and unedited. Anything else (including any problem) goes the
         // locked way, which reads the whole history.
         if let Run::Upgrade(target) = &run {
@@ -301,10 +295,9 @@ impl Migrator {
                 .plan_upgrade(target, &all)
                 .is_ok_and(|p| p.steps.is_empty());
             if resolves
-                && let Some(summary) = conn.history_summary(self.version_table).await
-                && summary.incomplete == 0
-                && usize::try_from(summary.rows).is_ok_and(|n| n == self.revisions.len())
-                && summary.pairs_sha256 == *self.digest()
+                && conn
+                    .history_matches(self.version_table, &self.expected)
+                    .await
             {
                 return Ok(Report {
                     direction: Direction::Upgrade,

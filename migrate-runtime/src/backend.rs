@@ -899,7 +899,9 @@ mod sqlite {
             // A bare `&str` has no arguments, so sqlx sends it with the simple
             // query protocol: several statements in one round trip. Calling
             // `execute` outside the async block keeps the future `Send`.
-            let run = sqlx::Executor::execute(&mut *self.conn, sql);
+            // `raw_sql`: migration SQL runs once, so its prepared statements
+            // are not kept in the connection's statement cache.
+            let run = sqlx::Executor::execute(&mut *self.conn, sqlx::raw_sql(sql));
             async move { run.await.map(|_| ()) }
         }
 
@@ -907,7 +909,7 @@ mod sqlite {
             &'a mut self,
             sql: &'a str,
         ) -> impl Future<Output = Result<Vec<i64>, sqlx::Error>> + Send + 'a {
-            let run = sqlx::Executor::fetch_all(&mut *self.conn, sql);
+            let run = sqlx::Executor::fetch_all(&mut *self.conn, sqlx::raw_sql(sql));
             async move { run.await?.iter().map(|row| row.try_get(0)).collect() }
         }
 

@@ -127,6 +127,8 @@ impl std::fmt::Debug for Migrator {
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 
 const SAVEPOINT: &str = "migrate_revision";
+/// The savepoint of a whole-plan batch on SQLite (see `execute_batched`).
+const BATCH_SAVEPOINT: &str = "migrate_batch";
 
 impl Migrator {
     #[doc(hidden)]
@@ -576,16 +578,17 @@ impl Migrator {
         })
     }
 
-    /// The fast way on PostgreSQL: the whole plan, with the history rows,
-    /// as one script in one round trip and one transaction, which is what
-    /// raw SQL costs. It applies when the mode is `Single` and every step is
+    /// The fast way: the whole plan, with the history rows, as one script in
+    /// one transaction (on PostgreSQL one round trip), which is what raw SQL
+    /// costs. It applies when the mode is `Single` and every step is
     /// transactional and reversible in the plan's direction.
     ///
-    /// A failure anywhere rolls everything back and returns `None`: the
-    /// caller then runs the plan revision by revision under savepoints,
-    /// which keeps the revisions before the failing one and names the
-    /// failing statement. The failure path thus runs the good revisions
-    /// twice; the success path runs everything once.
+    /// A failure anywhere (on SQLite also a foreign key left pointing
+    /// nowhere) rolls the batch back and returns `None`: the caller then
+    /// runs the plan revision by revision under savepoints, which keeps the
+    /// revisions before the failing one and names the failing statement.
+    /// The failure path thus runs the good revisions twice; the success path
+    /// runs everything once.
     async fn execute_batched<C: Conn>(
         &self,
         conn: &mut C,
@@ -594,19 +597,30 @@ impl Migrator {
         mut seq: i64,
     ) -> Result<Option<Outcome>> {
         let dialect = conn.dialect();
+        let sqlite = dialect == migrate_core::Dialect::Sqlite;
+        // On SQLite the lock is the open transaction the batch runs in,
+        // under a savepoint; PostgreSQL's batch opens its own transaction.
         if self.mode != TransactionMode::Single
-            || dialect != migrate_core::Dialect::Postgres
             || plan.steps.len() < 2
-            || conn.in_transaction()
+            || conn.in_transaction() != sqlite
         {
             return Ok(None);
         }
         let table = self.version_table;
-        // After each revision the script reads the server's clock:
+        // After each revision the script reads the clock. PostgreSQL:
         // microseconds since the script arrived (`statement_timestamp()` is
         // the arrival of the message, the same for every statement in it).
-        const MARK: &str = "SELECT (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000000)::bigint;\n";
+        // SQLite: microseconds since 1970 (millisecond resolution), read
+        // once more before the first revision.
+        let mark = if sqlite {
+            "SELECT CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER);\n"
+        } else {
+            "SELECT (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000000)::bigint;\n"
+        };
         let mut script = String::new();
+        if sqlite {
+            script.push_str(mark);
+        }
         for &i in &plan.steps {
             let rev = self.revision(i);
             let section = match plan.direction {
@@ -623,28 +637,41 @@ impl Migrator {
                 script.push_str(statement);
                 script.push_str(";\n");
             }
-            script.push_str(MARK);
+            script.push_str(mark);
         }
-        conn.begin().await?;
-        let marks = match conn.fetch_i64s(&script).await {
-            Ok(marks) if marks.len() == plan.steps.len() => marks,
+        if sqlite {
+            conn.exec(&format!("SAVEPOINT {BATCH_SAVEPOINT}"))
+                .await
+                .map_err(Error::db("opening the savepoint of the run"))?;
+        } else {
+            conn.begin().await?;
+        }
+        let mut marks = match conn.fetch_i64s(&script).await {
+            Ok(marks) if marks.len() == plan.steps.len() + usize::from(sqlite) => marks,
             outcome => return self.abandon_batch(conn, outcome.err()).await,
         };
-        let mut durations = Vec::with_capacity(marks.len());
         let mut before = 0;
+        if sqlite {
+            before = marks.remove(0);
+            if conn.foreign_key_violations().await?.is_some() {
+                return self.abandon_batch(conn, None).await;
+            }
+        }
+        let mut durations = Vec::with_capacity(marks.len());
         for &mark in &marks {
             durations.push(Duration::from_micros(
                 u64::try_from(mark.saturating_sub(before)).unwrap_or(0),
             ));
             before = mark;
         }
-        // The history in one more statement of the same transaction.
+        // The history in one more round trip of the same transaction,
+        // answering with the number of rows written.
         let ids = || {
             plan.steps
                 .iter()
                 .map(|&i| literal(dialect, self.revision(i).id))
         };
-        let record = match plan.direction {
+        let write = match plan.direction {
             Direction::Upgrade => {
                 let rows: Vec<String> = plan
                     .steps
@@ -666,20 +693,27 @@ impl Migrator {
                         row
                     })
                     .collect();
-                format!(
-                    "WITH done AS ({} RETURNING 1) SELECT count(*)::bigint FROM done",
-                    insert_rows_sql(table, &rows.join(",\n"))
-                )
+                insert_rows_sql(table, &rows.join(",\n"))
             }
             Direction::Downgrade => format!(
-                "WITH done AS (DELETE FROM {} WHERE revision IN ({}) RETURNING 1) SELECT count(*)::bigint FROM done",
+                "DELETE FROM {} WHERE revision IN ({})",
                 quote_table(table),
                 ids().collect::<Vec<_>>().join(", ")
             ),
         };
+        let record = if sqlite {
+            format!("{write};\nSELECT changes()")
+        } else {
+            format!("WITH done AS ({write} RETURNING 1) SELECT count(*)::bigint FROM done")
+        };
         match conn.fetch_i64s(&record).await {
             Ok(count) if count == [plan.steps.len() as i64] => {}
             outcome => return self.abandon_batch(conn, outcome.err()).await,
+        }
+        if sqlite {
+            conn.exec(&format!("RELEASE SAVEPOINT {BATCH_SAVEPOINT}"))
+                .await
+                .map_err(Error::db("releasing the savepoint of the run"))?;
         }
         conn.commit().await?;
         let mut applied = applied.to_vec();
@@ -701,7 +735,8 @@ impl Migrator {
     }
 
     /// Rolls back a batch that failed (or did not do what it should) so the
-    /// plan can run revision by revision.
+    /// plan can run revision by revision. On SQLite only the batch's
+    /// savepoint is rolled back: the transaction around it is the lock.
     async fn abandon_batch<C: Conn>(
         &self,
         conn: &mut C,
@@ -712,10 +747,21 @@ impl Migrator {
                 tracing::debug!(error = %e, "the one-script run failed; running revision by revision")
             }
             None => tracing::debug!(
-                "the one-script run did not record every revision; running revision by revision"
+                "the one-script run did not record every revision or left a foreign key pointing nowhere; running revision by revision"
             ),
         }
-        conn.rollback().await?;
+        if conn.dialect() == migrate_core::Dialect::Sqlite {
+            // If SQLite already rolled the whole transaction back (it does
+            // on a full disk, say), nothing of the run is left to undo:
+            // the error is reported as the database's.
+            conn.exec(&format!(
+                "ROLLBACK TO SAVEPOINT {BATCH_SAVEPOINT};\nRELEASE SAVEPOINT {BATCH_SAVEPOINT}"
+            ))
+            .await
+            .map_err(Error::db("rolling back the run's one-script attempt"))?;
+        } else {
+            conn.rollback().await?;
+        }
         Ok(None)
     }
 

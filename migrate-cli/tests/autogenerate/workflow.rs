@@ -178,19 +178,43 @@ async fn shadow_sqlite_never_opens_the_configured_database() {
     assert!(!file.path.exists());
 }
 
-async fn shadow_databases() -> i64 {
+/// The shadow databases on the test server.
+async fn shadow_databases() -> Vec<String> {
     let admin = migrate_tests::pg_admin_url();
     let pool = sqlx::PgPool::connect(&admin)
         .await
         .expect("connect as admin");
-    let n: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM pg_database WHERE datname LIKE 'migrate\\_shadow\\_%'",
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT datname::text FROM pg_database WHERE datname LIKE 'migrate\\_shadow\\_%'",
     )
-    .fetch_one(&pool)
+    .fetch_all(&pool)
     .await
-    .expect("count shadow databases");
+    .expect("list shadow databases");
     pool.close().await;
-    n
+    names
+}
+
+/// Asserts that no shadow database exists beyond `before`. Other tests
+/// build shadow databases at the same time, each dropped when its command
+/// ends, so one that is still there is waited for (up to 15 s) before it
+/// counts as left behind.
+async fn assert_no_new_shadow_database(before: &[String]) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let left: Vec<String> = shadow_databases()
+            .await
+            .into_iter()
+            .filter(|name| !before.contains(name))
+            .collect();
+        if left.is_empty() {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "shadow databases left behind: {left:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }
 
 #[tokio::test]
@@ -206,7 +230,7 @@ async fn shadow_postgres_is_dropped_on_every_path() {
         "{}",
         out.stdout
     );
-    assert_eq!(shadow_databases().await, before);
+    assert_no_new_shadow_database(&before).await;
     // The live database was not migrated.
     let pool = database.pool().await;
     assert_eq!(
@@ -216,7 +240,7 @@ async fn shadow_postgres_is_dropped_on_every_path() {
     );
     pool.close().await;
     p.ok(&["check", "--shadow"]);
-    assert_eq!(shadow_databases().await, before);
+    assert_no_new_shadow_database(&before).await;
 
     // A migration that fails on the server: the error names it, and the
     // shadow database is gone all the same.
@@ -231,7 +255,7 @@ async fn shadow_postgres_is_dropped_on_every_path() {
         "could not build the shadow database",
     );
     assert!(out.stderr.contains("duplicate key"), "{}", out.stderr);
-    assert_eq!(shadow_databases().await, before);
+    assert_no_new_shadow_database(&before).await;
 }
 
 /// The example app: its seven migrations, upgraded on a fresh database,

@@ -37,6 +37,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, SqlitePool};
 
+mod autogen;
 mod build;
 
 /// Benchmarks `migrate_runtime::Migrator` against raw SQL in one transaction.
@@ -630,6 +631,10 @@ async fn main() -> Result<()> {
     let argv: Vec<String> = std::env::args().collect();
     if argv.get(1).map(String::as_str) == Some("--build") {
         return build::main(&argv[2..]);
+    }
+    // Autogenerate on a large schema has its own options; see autogen.rs.
+    if argv.get(1).map(String::as_str) == Some("--autogenerate") {
+        return autogen::main(&argv[2..]).await;
     }
     let args = Args::parse();
     if args.runs == 0 {

@@ -196,6 +196,9 @@ struct Sample {
     w3: Option<(Duration, Duration)>,
 }
 
+/// Repeats of each W2 measurement per run.
+const W2_REPEATS: usize = 7;
+
 /// A fresh database for one run.
 trait Bench {
     type Pool: migrate_runtime::Database + Clone + Send + Sync;
@@ -388,13 +391,15 @@ async fn one_run<B: Bench>(bench: &mut B, w: &Workload, full: bool, k: usize) ->
     }
     bench.close(pool).await;
 
-    // W2, rotating which of the three goes first.
+    // W2, each side W2_REPEATS times per run (a connect varies by a
+    // millisecond or more from one to the next), rotating which of the
+    // three goes first; the run's figure is the median of its repeats.
     let read_history = format!(
         "SELECT revision, checksum FROM {}",
         w.migrator.version_table()
     );
-    let mut w2 = (Duration::ZERO, Duration::ZERO);
-    for side in (0..3).map(|i| (i + k) % 3) {
+    let (mut migrate, mut read, mut select_1) = (Vec::new(), Vec::new(), Vec::new());
+    for side in (0..3 * W2_REPEATS).map(|i| (i + k) % 3) {
         match side {
             0 => {
                 let (t, pending) = timed(async {
@@ -411,7 +416,7 @@ async fn one_run<B: Bench>(bench: &mut B, w: &Workload, full: bool, k: usize) ->
                     bail!("start-up at head applied {} revisions", pending.1);
                 }
                 bench.close(pending.0).await;
-                w2.0 = t;
+                migrate.push(t);
             }
             1 => {
                 let (t, pool) = timed(async {
@@ -421,7 +426,7 @@ async fn one_run<B: Bench>(bench: &mut B, w: &Workload, full: bool, k: usize) ->
                 })
                 .await?;
                 bench.close(pool).await;
-                w2.1 = t;
+                read.push(t);
             }
             _ => {
                 let (t, pool) = timed(async {
@@ -431,11 +436,12 @@ async fn one_run<B: Bench>(bench: &mut B, w: &Workload, full: bool, k: usize) ->
                 })
                 .await?;
                 bench.close(pool).await;
-                sample.w2_select_1 = t;
+                select_1.push(t);
             }
         }
     }
-    sample.w2 = w2;
+    sample.w2 = (median(migrate), median(read));
+    sample.w2_select_1 = median(select_1);
 
     if full {
         let pool = ready(bench, &a).await?;

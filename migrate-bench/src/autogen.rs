@@ -85,21 +85,7 @@ fn parse_args(args: &[String]) -> Result<Options> {
         alembic: None,
         migrate: None,
     };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let (key, inline) = match arg.split_once('=') {
-            Some((k, v)) => (k, Some(v.to_owned())),
-            None => (arg.as_str(), None),
-        };
-        let mut value = || -> Result<String> {
-            match &inline {
-                Some(v) => Ok(v.clone()),
-                None => it
-                    .next()
-                    .cloned()
-                    .with_context(|| format!("{key} needs a value")),
-            }
-        };
+    crate::each_flag(args, |key, value| {
         match key {
             "--tables" => {
                 o.tables = value()?
@@ -125,7 +111,8 @@ fn parse_args(args: &[String]) -> Result<Options> {
                 "unknown option `{other}` for --autogenerate; the options are --tables, --runs, --db, --pg-url, --alembic, --migrate"
             ),
         }
-    }
+        Ok(())
+    })?;
     if o.runs == 0 || o.tables.contains(&0) {
         bail!("--runs and every --tables must be at least 1");
     }

@@ -112,21 +112,7 @@ fn parse_args(args: &[String]) -> Result<Options> {
         work: None,
         profile_overrides: false,
     };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let (key, inline) = match arg.split_once('=') {
-            Some((k, v)) => (k, Some(v.to_owned())),
-            None => (arg.as_str(), None),
-        };
-        let mut value = || -> Result<String> {
-            match &inline {
-                Some(v) => Ok(v.clone()),
-                None => it
-                    .next()
-                    .cloned()
-                    .with_context(|| format!("{key} needs a value")),
-            }
-        };
+    crate::each_flag(args, |key, value| {
         match key {
             "--n" => {
                 o.ns = value()?
@@ -148,7 +134,8 @@ fn parse_args(args: &[String]) -> Result<Options> {
                 "unknown option `{other}` for --build; the options are --n, --runs, --configs, --clean-n, --work, --profile-overrides"
             ),
         }
-    }
+        Ok(())
+    })?;
     if o.runs == 0 || o.ns.contains(&0) {
         bail!("--runs and every --n must be at least 1");
     }

@@ -219,6 +219,33 @@ trait Bench {
     async fn settle(&self, pool: &Self::Pool);
 }
 
+/// Walks the `--key value` and `--key=value` arguments of a sub-mode
+/// (`--build`, `--autogenerate`), calling `on` with each key and a getter
+/// of its value.
+fn each_flag(
+    args: &[String],
+    mut on: impl FnMut(&str, &mut dyn FnMut() -> Result<String>) -> Result<()>,
+) -> Result<()> {
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let (key, inline) = match arg.split_once('=') {
+            Some((k, v)) => (k, Some(v.to_owned())),
+            None => (arg.as_str(), None),
+        };
+        let mut value = || -> Result<String> {
+            match &inline {
+                Some(v) => Ok(v.clone()),
+                None => it
+                    .next()
+                    .cloned()
+                    .with_context(|| format!("{key} needs a value")),
+            }
+        };
+        on(key, &mut value)?;
+    }
+    Ok(())
+}
+
 /// Flushes the file system's dirty pages (`sync`).
 fn sync_disks() {
     let _ = Command::new("sync").status();

@@ -63,21 +63,6 @@ fn v1(sql: &str) -> String {
     out
 }
 
-/// SHA-256 of `bytes` in lower-case hex, as PostgreSQL's
-/// `encode(sha256(…), 'hex')` prints it.
-///
-/// ```
-/// assert_eq!(
-///     migrate_core::checksum::sha256_hex(b"abc"),
-///     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-/// );
-/// ```
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(64);
-    push_hex(&mut out, &Sha256::digest(bytes));
-    out
-}
-
 fn push_hex(out: &mut String, digest: &[u8]) {
     for &byte in digest {
         out.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));

@@ -157,6 +157,22 @@ pub trait Conn: Send {
     fn dialect(&self) -> migrate_core::Dialect;
     /// Opens a transaction if none is open.
     fn begin(&mut self) -> impl Future<Output = Result<()>> + Send;
+    /// Opens the scope of a one-script run (see `Migrator::execute_batched`):
+    /// on PostgreSQL a transaction, none being open yet; on SQLite, whose
+    /// lock is the open transaction, a savepoint in it. `false`, having done
+    /// nothing, when the session is not in that state.
+    fn begin_batch(&mut self) -> impl Future<Output = Result<bool>> + Send;
+    /// Keeps the one-script run's work: commits it.
+    fn commit_batch(&mut self) -> impl Future<Output = Result<()>> + Send;
+    /// Undoes the one-script run's work; on SQLite the lock stays held.
+    fn rollback_batch(&mut self) -> impl Future<Output = Result<()>> + Send;
+    /// One statement answering the database's clock in microseconds, as
+    /// one `bigint` row (PostgreSQL: since the script arrived; SQLite: since
+    /// 1970, to the millisecond).
+    fn clock_sql(&self) -> &'static str;
+    /// `write` (an `INSERT` or `DELETE`) made to answer the number of rows
+    /// it wrote, as one `bigint` row.
+    fn counted_sql(&self, write: &str) -> String;
     /// Commits the open transaction, if any.
     fn commit(&mut self) -> impl Future<Output = Result<()>> + Send;
     /// Rolls back the open transaction, if any.
@@ -481,6 +497,32 @@ mod postgres {
             Ok(())
         }
 
+        async fn begin_batch(&mut self) -> Result<bool> {
+            if self.in_tx {
+                return Ok(false);
+            }
+            self.begin().await?;
+            Ok(true)
+        }
+
+        async fn commit_batch(&mut self) -> Result<()> {
+            self.commit().await
+        }
+
+        async fn rollback_batch(&mut self) -> Result<()> {
+            self.rollback().await
+        }
+
+        fn clock_sql(&self) -> &'static str {
+            // `statement_timestamp()` is the arrival of the message, the
+            // same for every statement of the script.
+            "SELECT (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000000)::bigint"
+        }
+
+        fn counted_sql(&self, write: &str) -> String {
+            format!("WITH done AS ({write} RETURNING 1) SELECT count(*)::bigint FROM done")
+        }
+
         async fn commit(&mut self) -> Result<()> {
             if self.in_tx {
                 self.exec("COMMIT").await.map_err(Error::db("committing"))?;
@@ -718,6 +760,10 @@ mod sqlite {
         }
     }
 
+    /// The savepoint a one-script run works under, inside the lock's
+    /// transaction.
+    const BATCH_SAVEPOINT: &str = "migrate_batch";
+
     fn is_busy(e: &sqlx::Error) -> bool {
         matches!(e, sqlx::Error::Database(d) if d.code().is_some_and(|c| c == "5" || c == "517" || c == "261"))
     }
@@ -870,6 +916,42 @@ mod sqlite {
             Ok(())
         }
 
+        async fn begin_batch(&mut self) -> Result<bool> {
+            if !self.in_tx {
+                return Ok(false);
+            }
+            self.exec(&format!("SAVEPOINT {BATCH_SAVEPOINT}"))
+                .await
+                .map_err(Error::db("opening the savepoint of the run"))?;
+            Ok(true)
+        }
+
+        async fn commit_batch(&mut self) -> Result<()> {
+            self.exec(&format!("RELEASE SAVEPOINT {BATCH_SAVEPOINT}"))
+                .await
+                .map_err(Error::db("releasing the savepoint of the run"))?;
+            self.commit().await
+        }
+
+        async fn rollback_batch(&mut self) -> Result<()> {
+            // If SQLite already rolled the whole transaction back (it does
+            // on a full disk, say), nothing of the run is left to undo: the
+            // error is reported as the database's.
+            self.exec(&format!(
+                "ROLLBACK TO SAVEPOINT {BATCH_SAVEPOINT};\nRELEASE SAVEPOINT {BATCH_SAVEPOINT}"
+            ))
+            .await
+            .map_err(Error::db("rolling back the run's one-script attempt"))
+        }
+
+        fn clock_sql(&self) -> &'static str {
+            "SELECT CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)"
+        }
+
+        fn counted_sql(&self, write: &str) -> String {
+            format!("{write};\nSELECT changes()")
+        }
+
         async fn commit(&mut self) -> Result<()> {
             if self.in_tx {
                 self.exec("COMMIT").await.map_err(Error::db("committing"))?;
@@ -896,11 +978,10 @@ mod sqlite {
             &'a mut self,
             sql: &'a str,
         ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a {
-            // A bare `&str` has no arguments, so sqlx sends it with the simple
-            // query protocol: several statements in one round trip. Calling
-            // `execute` outside the async block keeps the future `Send`.
-            // `raw_sql`: migration SQL runs once, so its prepared statements
-            // are not kept in the connection's statement cache.
+            // Several statements run in order. `raw_sql`: migration SQL runs
+            // once, so its prepared statements are not kept in the
+            // connection's statement cache. Calling `execute` outside the
+            // async block keeps the future `Send`.
             let run = sqlx::Executor::execute(&mut *self.conn, sqlx::raw_sql(sql));
             async move { run.await.map(|_| ()) }
         }

@@ -127,8 +127,6 @@ impl std::fmt::Debug for Migrator {
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 
 const SAVEPOINT: &str = "migrate_revision";
-/// The savepoint of a whole-plan batch on SQLite (see `execute_batched`).
-const BATCH_SAVEPOINT: &str = "migrate_batch";
 
 impl Migrator {
     #[doc(hidden)]
@@ -287,9 +285,10 @@ impl Migrator {
         let mut conn = db.__session().await?;
         // The common start-up case, an up-to-date database, needs neither the
         // lock nor the right to create the history table: one read of the
-        // history, compared with the embedded revisions and checksums, shows that every revision of the table is applied
-        // and unedited. Anything else (including any problem) goes the
-        // locked way, which reads the whole history.
+        // history, compared with the embedded revisions and checksums, shows
+        // that every revision of the table is applied and unedited. Anything
+        // else (including any problem) goes the locked way, which reads the
+        // whole history.
         if let Run::Upgrade(target) = &run {
             let all = vec![true; graph.len()];
             // A target that does not resolve is reported by the long way.
@@ -597,30 +596,13 @@ impl Migrator {
         mut seq: i64,
     ) -> Result<Option<Outcome>> {
         let dialect = conn.dialect();
-        let sqlite = dialect == migrate_core::Dialect::Sqlite;
-        // On SQLite the lock is the open transaction the batch runs in,
-        // under a savepoint; PostgreSQL's batch opens its own transaction.
-        if self.mode != TransactionMode::Single
-            || plan.steps.len() < 2
-            || conn.in_transaction() != sqlite
-        {
+        if self.mode != TransactionMode::Single || plan.steps.len() < 2 {
             return Ok(None);
         }
         let table = self.version_table;
-        // After each revision the script reads the clock. PostgreSQL:
-        // microseconds since the script arrived (`statement_timestamp()` is
-        // the arrival of the message, the same for every statement in it).
-        // SQLite: microseconds since 1970 (millisecond resolution), read
-        // once more before the first revision.
-        let mark = if sqlite {
-            "SELECT CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER);\n"
-        } else {
-            "SELECT (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000000)::bigint;\n"
-        };
-        let mut script = String::new();
-        if sqlite {
-            script.push_str(mark);
-        }
+        // The script reads the clock before the first revision and after
+        // each one.
+        let mut script = format!("{};\n", conn.clock_sql());
         for &i in &plan.steps {
             let rev = self.revision(i);
             let section = match plan.direction {
@@ -637,25 +619,19 @@ impl Migrator {
                 script.push_str(statement);
                 script.push_str(";\n");
             }
-            script.push_str(mark);
+            script.push_str(conn.clock_sql());
+            script.push_str(";\n");
         }
-        if sqlite {
-            conn.exec(&format!("SAVEPOINT {BATCH_SAVEPOINT}"))
-                .await
-                .map_err(Error::db("opening the savepoint of the run"))?;
-        } else {
-            conn.begin().await?;
+        if !conn.begin_batch().await? {
+            return Ok(None);
         }
         let mut marks = match conn.fetch_i64s(&script).await {
-            Ok(marks) if marks.len() == plan.steps.len() + usize::from(sqlite) => marks,
+            Ok(marks) if marks.len() == plan.steps.len() + 1 => marks,
             outcome => return self.abandon_batch(conn, outcome.err()).await,
         };
-        let mut before = 0;
-        if sqlite {
-            before = marks.remove(0);
-            if conn.foreign_key_violations().await?.is_some() {
-                return self.abandon_batch(conn, None).await;
-            }
+        let mut before = marks.remove(0);
+        if conn.foreign_key_violations().await?.is_some() {
+            return self.abandon_batch(conn, None).await;
         }
         let mut durations = Vec::with_capacity(marks.len());
         for &mark in &marks {
@@ -666,11 +642,6 @@ impl Migrator {
         }
         // The history in one more round trip of the same transaction,
         // answering with the number of rows written.
-        let ids = || {
-            plan.steps
-                .iter()
-                .map(|&i| literal(dialect, self.revision(i).id))
-        };
         let write = match plan.direction {
             Direction::Upgrade => {
                 let rows: Vec<String> = plan
@@ -698,24 +669,18 @@ impl Migrator {
             Direction::Downgrade => format!(
                 "DELETE FROM {} WHERE revision IN ({})",
                 quote_table(table),
-                ids().collect::<Vec<_>>().join(", ")
+                plan.steps
+                    .iter()
+                    .map(|&i| literal(dialect, self.revision(i).id))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         };
-        let record = if sqlite {
-            format!("{write};\nSELECT changes()")
-        } else {
-            format!("WITH done AS ({write} RETURNING 1) SELECT count(*)::bigint FROM done")
-        };
-        match conn.fetch_i64s(&record).await {
+        match conn.fetch_i64s(&conn.counted_sql(&write)).await {
             Ok(count) if count == [plan.steps.len() as i64] => {}
             outcome => return self.abandon_batch(conn, outcome.err()).await,
         }
-        if sqlite {
-            conn.exec(&format!("RELEASE SAVEPOINT {BATCH_SAVEPOINT}"))
-                .await
-                .map_err(Error::db("releasing the savepoint of the run"))?;
-        }
-        conn.commit().await?;
+        conn.commit_batch().await?;
         let mut applied = applied.to_vec();
         for (&i, &duration) in plan.steps.iter().zip(&durations) {
             applied[i] = plan.direction == Direction::Upgrade;
@@ -735,8 +700,7 @@ impl Migrator {
     }
 
     /// Rolls back a batch that failed (or did not do what it should) so the
-    /// plan can run revision by revision. On SQLite only the batch's
-    /// savepoint is rolled back: the transaction around it is the lock.
+    /// plan can run revision by revision.
     async fn abandon_batch<C: Conn>(
         &self,
         conn: &mut C,
@@ -750,18 +714,7 @@ impl Migrator {
                 "the one-script run did not record every revision or left a foreign key pointing nowhere; running revision by revision"
             ),
         }
-        if conn.dialect() == migrate_core::Dialect::Sqlite {
-            // If SQLite already rolled the whole transaction back (it does
-            // on a full disk, say), nothing of the run is left to undo:
-            // the error is reported as the database's.
-            conn.exec(&format!(
-                "ROLLBACK TO SAVEPOINT {BATCH_SAVEPOINT};\nRELEASE SAVEPOINT {BATCH_SAVEPOINT}"
-            ))
-            .await
-            .map_err(Error::db("rolling back the run's one-script attempt"))?;
-        } else {
-            conn.rollback().await?;
-        }
+        conn.rollback_batch().await?;
         Ok(None)
     }
 

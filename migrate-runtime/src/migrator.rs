@@ -297,7 +297,11 @@ impl Migrator {
                 .is_ok_and(|p| p.steps.is_empty());
             if resolves
                 && conn
-                    .history_matches(self.version_table, &self.expected)
+                    .history_matches(
+                        self.version_table,
+                        &self.expected,
+                        graph.topological_order(),
+                    )
                     .await
             {
                 return Ok(Report {

@@ -222,6 +222,13 @@ pub trait Conn: Send {
     /// `write` (an `INSERT` or `DELETE`) made to answer the number of rows
     /// it wrote, as one `bigint` row.
     fn counted_sql(&self, write: &str) -> String;
+    /// Writes history rows in one statement of the open transaction and
+    /// answers how many it wrote.
+    fn insert_rows<'a>(
+        &'a mut self,
+        table: &'a str,
+        rows: &'a [NewRow<'a>],
+    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'a;
     /// Commits the open transaction, if any.
     fn commit(&mut self) -> impl Future<Output = Result<()>> + Send;
     /// Rolls back the open transaction, if any.
@@ -571,6 +578,34 @@ mod postgres {
 
         fn counted_sql(&self, write: &str) -> String {
             format!("WITH done AS ({write} RETURNING 1) SELECT count(*)::bigint FROM done")
+        }
+
+        async fn insert_rows<'a>(
+            &'a mut self,
+            table: &'a str,
+            rows: &'a [NewRow<'a>],
+        ) -> Result<u64, sqlx::Error> {
+            // One array per column: the server parses a short statement
+            // and reads the arrays, where a `VALUES` list of 1,000 rows
+            // took it about 15 ms to parse and plan.
+            let sql = format!(
+                "INSERT INTO {} (revision, checksum, duration_ms, state, statements_done, seq, message) \
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::int8[], $6::int8[], $7::text[])",
+                quote_table(table)
+            );
+            let column = |f: fn(&NewRow<'a>) -> &'a str| rows.iter().map(f).collect::<Vec<_>>();
+            let number = |f: fn(&NewRow<'a>) -> i64| rows.iter().map(f).collect::<Vec<_>>();
+            let done = sqlx::query(&sql)
+                .bind(column(|r| r.revision))
+                .bind(column(|r| r.checksum))
+                .bind(number(|r| r.duration_ms))
+                .bind(column(|r| r.state))
+                .bind(number(|r| r.statements_done))
+                .bind(number(|r| r.seq))
+                .bind(rows.iter().map(|r| r.message).collect::<Vec<_>>())
+                .execute(&mut *self.conn)
+                .await?;
+            Ok(done.rows_affected())
         }
 
         async fn commit(&mut self) -> Result<()> {
@@ -1006,6 +1041,35 @@ mod sqlite {
 
         fn counted_sql(&self, write: &str) -> String {
             format!("{write};\nSELECT changes()")
+        }
+
+        async fn insert_rows<'a>(
+            &'a mut self,
+            table: &'a str,
+            rows: &'a [NewRow<'a>],
+        ) -> Result<u64, sqlx::Error> {
+            // A multi-row `VALUES` of literals costs SQLite little to parse,
+            // and a statement run once has no place in the statement cache.
+            let dialect = migrate_core::Dialect::Sqlite;
+            let values: Vec<String> = rows
+                .iter()
+                .map(|r| {
+                    format!(
+                        "({}, {}, {}, {}, {}, {}, {})",
+                        literal(dialect, r.revision),
+                        literal(dialect, r.checksum),
+                        r.duration_ms,
+                        literal(dialect, r.state),
+                        r.statements_done,
+                        r.seq,
+                        r.message
+                            .map_or_else(|| "NULL".to_owned(), |m| literal(dialect, m)),
+                    )
+                })
+                .collect();
+            let sql = self.counted_sql(&insert_rows_sql(table, &values.join(",\n")));
+            let counts = Conn::fetch_i64s(self, &sql).await?;
+            Ok(counts.first().map_or(0, |&n| u64::try_from(n).unwrap_or(0)))
         }
 
         async fn commit(&mut self) -> Result<()> {

@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 use migrate_core::{Direction, GraphNode, Header, HeaderLines, Plan, RevisionGraph, Target};
 
 use crate::backend::{
-    Conn, Database, HistoryEntry, NewRow, delete_row_sql, insert_row_sql, insert_rows_sql, literal,
-    quote_table,
+    Conn, Database, HistoryEntry, NewRow, delete_row_sql, insert_row_sql, literal, quote_table,
 };
 use crate::embedded::{EmbeddedRevision, EmbeddedSection};
 use crate::error::{Error, Result};
@@ -597,7 +596,7 @@ impl Migrator {
         conn: &mut C,
         plan: &Plan,
         applied: &[bool],
-        mut seq: i64,
+        seq: i64,
     ) -> Result<Option<Outcome>> {
         let dialect = conn.dialect();
         if self.mode != TransactionMode::Single || plan.steps.len() < 2 {
@@ -646,42 +645,48 @@ impl Migrator {
         }
         // The history in one more round trip of the same transaction,
         // answering with the number of rows written.
-        let write = match plan.direction {
+        let written = match plan.direction {
             Direction::Upgrade => {
-                let rows: Vec<String> = plan
+                let rows: Vec<NewRow<'_>> = plan
                     .steps
                     .iter()
                     .zip(&durations)
-                    .map(|(&i, duration)| {
+                    .zip(seq..)
+                    .map(|((&i, duration), seq)| {
                         let rev = self.revision(i);
-                        let row = format!(
-                            "({}, {}, {}, 'applied', {}, {}, {})",
-                            literal(dialect, rev.id),
-                            literal(dialect, rev.checksum),
-                            duration.as_millis(),
-                            rev.upgrade.len(),
+                        NewRow {
+                            revision: rev.id,
+                            checksum: rev.checksum,
+                            duration_ms: i64::try_from(duration.as_millis()).unwrap_or(i64::MAX),
+                            state: "applied",
+                            statements_done: rev.upgrade.len() as i64,
                             seq,
-                            rev.message
-                                .map_or_else(|| "NULL".to_owned(), |m| literal(dialect, m)),
-                        );
-                        seq += 1;
-                        row
+                            message: rev.message,
+                        }
                     })
                     .collect();
-                insert_rows_sql(table, &rows.join(",\n"))
+                conn.insert_rows(table, &rows).await
             }
-            Direction::Downgrade => format!(
-                "DELETE FROM {} WHERE revision IN ({})",
-                quote_table(table),
-                plan.steps
-                    .iter()
-                    .map(|&i| literal(dialect, self.revision(i).id))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            Direction::Downgrade => {
+                let delete = format!(
+                    "DELETE FROM {} WHERE revision IN ({})",
+                    quote_table(table),
+                    plan.steps
+                        .iter()
+                        .map(|&i| literal(dialect, self.revision(i).id))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                conn.fetch_i64s(&conn.counted_sql(&delete))
+                    .await
+                    .map(|count| match count[..] {
+                        [n] => u64::try_from(n).unwrap_or(0),
+                        _ => 0,
+                    })
+            }
         };
-        match conn.fetch_i64s(&conn.counted_sql(&write)).await {
-            Ok(count) if count == [plan.steps.len() as i64] => {}
+        match written {
+            Ok(n) if n == plan.steps.len() as u64 => {}
             outcome => return self.abandon_batch(conn, outcome.err()).await,
         }
         conn.commit_batch().await?;

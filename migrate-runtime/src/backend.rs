@@ -558,12 +558,37 @@ mod postgres {
             if self.in_tx {
                 return Ok(false);
             }
-            self.begin().await?;
+            if !self.locked {
+                self.begin().await?;
+                return Ok(true);
+            }
+            // The transaction also takes the migration lock, at transaction
+            // level (granted at once: this session holds it), so that
+            // `commit_batch` can hand the session's hold over to it.
+            let sql = format!("BEGIN; SELECT pg_advisory_xact_lock({})", self.lock_key);
+            self.exec(&sql)
+                .await
+                .map_err(Error::db("opening a transaction"))?;
+            self.in_tx = true;
             Ok(true)
         }
 
         async fn commit_batch(&mut self) -> Result<()> {
-            self.commit().await
+            if !(self.locked && self.in_tx) {
+                return self.commit().await;
+            }
+            // The session's hold is released inside the transaction, whose
+            // own hold ends with the commit: the lock is never free while
+            // the work is uncommitted, and no statement follows the commit
+            // (the first one after a commit of thousands of catalog changes
+            // pays for the cache invalidations, about 6 ms at N = 1,000).
+            // On failure `locked` stays set and `unlock` releases the lock
+            // if the session still holds it.
+            let sql = format!("SELECT pg_advisory_unlock({}); COMMIT", self.lock_key);
+            self.exec(&sql).await.map_err(Error::db("committing"))?;
+            self.in_tx = false;
+            self.locked = false;
+            Ok(())
         }
 
         async fn rollback_batch(&mut self) -> Result<()> {

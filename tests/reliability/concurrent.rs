@@ -12,10 +12,12 @@ const PROCESSES: usize = 32;
 
 /// A chain `c001 … c120`: each revision creates table `cNNN` with an index
 /// `cNNN_v`, and adds its id to `ledger` (whose primary key would refuse a
-/// second application). Every 30th revision (c015, c045, …) runs outside a
-/// transaction, statement by statement, so the winner's run spans several
-/// transactions while the others wait.
-fn chain() -> Dir {
+/// second application). With `outside`, every 30th revision (c015, c045, …)
+/// runs outside a transaction, statement by statement, so the winner's run
+/// spans several transactions while the others wait; without it the winner
+/// sends the whole chain as one script in one transaction, whose commit
+/// also releases the lock.
+fn chain(outside: bool) -> Dir {
     let mut dir = Dir::new();
     for i in 1..=REVISIONS {
         let id = format!("c{i:03}");
@@ -35,7 +37,7 @@ fn chain() -> Dir {
         } else {
             format!("DELETE FROM ledger WHERE revision = '{id}';\nDROP TABLE {id};")
         };
-        let extra = if i % 30 == 15 {
+        let extra = if outside && i % 30 == 15 {
             "-- transactional: false\n"
         } else {
             ""
@@ -45,8 +47,8 @@ fn chain() -> Dir {
     dir
 }
 
-async fn processes_apply_each_revision_once(db: Db) {
-    let dir = chain();
+async fn processes_apply_each_revision_once(db: Db, outside: bool) {
+    let dir = chain(outside);
     let started = Instant::now();
     let children: Vec<_> = (0..PROCESSES)
         .map(|_| spawn(&db.url, dir.path(), &["--lock-timeout-ms", "120000"]))
@@ -106,20 +108,35 @@ async fn processes_apply_each_revision_once(db: Db) {
     let mut ran: Vec<usize> = counts.iter().copied().filter(|&c| c > 0).collect();
     ran.sort_unstable();
     println!(
-        "concurrent {}: {PROCESSES} processes, {REVISIONS} revisions, each applied once, every \
+        "concurrent {}{}: {PROCESSES} processes, {REVISIONS} revisions, each applied once, every \
          process exited 0; {workers} process(es) ran revisions ({ran:?}), {} found nothing to do; \
          wall time {wall:.2?}",
         db.name(),
+        if outside {
+            " (4 revisions outside a transaction)"
+        } else {
+            " (one script)"
+        },
         PROCESSES - workers
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thirty_two_processes_upgrade_one_postgres_database() {
-    processes_apply_each_revision_once(Db::pg().await).await;
+    processes_apply_each_revision_once(Db::pg().await, true).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thirty_two_processes_upgrade_one_sqlite_file() {
-    processes_apply_each_revision_once(Db::sqlite().await).await;
+    processes_apply_each_revision_once(Db::sqlite().await, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thirty_two_processes_upgrade_one_postgres_database_in_one_script() {
+    processes_apply_each_revision_once(Db::pg().await, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thirty_two_processes_upgrade_one_sqlite_file_in_one_script() {
+    processes_apply_each_revision_once(Db::sqlite().await, false).await;
 }

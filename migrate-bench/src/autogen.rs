@@ -14,7 +14,8 @@
 //! tests/schema/compare.rs, the table count aside) and builds it in a new
 //! database: a SQLite file in a temporary directory, or `CREATE DATABASE` on
 //! the PostgreSQL server of the other workloads (`--pg-url`,
-//! `MIGRATE_BENCH_PG_URL`, or `scripts/pg.sh start`), followed there by
+//! `MIGRATE_BENCH_PG_URL`, or the bench's own server, see
+//! `pg_admin_url`), followed there by
 //! `ANALYZE` so that the catalogue statistics are those of a database in
 //! service.
 //! Then, as the median of `--runs` runs, each reading the database through a
@@ -714,6 +715,7 @@ pub async fn main(args: &[String]) -> Result<()> {
                         .await
                         .with_context(|| format!("DROP DATABASE {name}"))?;
                     admin_conn.close().await?;
+                    crate::stop_bench_pg(&o.pg_url);
                     result?
                 }
             };

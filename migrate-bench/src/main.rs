@@ -54,8 +54,9 @@ struct Args {
     #[arg(long, value_delimiter = ',', default_values_t = [Db::Sqlite, Db::Postgres])]
     db: Vec<Db>,
     /// Admin URL of a PostgreSQL server (a role that may create and drop
-    /// databases). Without it, `scripts/pg.sh start` starts the private test
-    /// server and its URL is used.
+    /// databases). Without it the bench starts a server of its own with
+    /// `scripts/pg.sh` (data in `/dev/shm/migrate-bench-pg` or
+    /// `MIGRATE_BENCH_PG_DIR`, port 55435) and stops it at the end.
     #[arg(long, env = "MIGRATE_BENCH_PG_URL")]
     pg_url: Option<String>,
     /// Only W2 (start-up at head) for every N: the database is brought to
@@ -63,6 +64,11 @@ struct Args {
     /// run takes tens of minutes.
     #[arg(long)]
     w2_only: bool,
+    /// Leaves out the reference rows that are not the migrator's `Single`
+    /// mode (`PerRevision`, savepoints, one statement per round trip): for
+    /// N = 10,000 on SQLite, where each pass of the DDL takes minutes.
+    #[arg(long)]
+    no_references: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -375,7 +381,13 @@ async fn ready<B: Bench>(bench: &B, name: &str) -> Result<B::Pool> {
     Ok(pool)
 }
 
-async fn one_run<B: Bench>(bench: &mut B, w: &Workload, full: bool, k: usize) -> Result<Sample> {
+async fn one_run<B: Bench>(
+    bench: &mut B,
+    w: &Workload,
+    full: bool,
+    references: bool,
+    k: usize,
+) -> Result<Sample> {
     let mut sample = Sample::default();
 
     // Every database of the run is created before anything is timed, and a
@@ -509,45 +521,51 @@ async fn one_run<B: Bench>(bench: &mut B, w: &Workload, full: bool, k: usize) ->
             Some(t) => t,
             None => timed(bench.raw(&pool, &w.raw_up)).await?.0,
         };
+        bench.close(pool).await;
+        // A new connection, as the migrator's W3 has: the one that just
+        // created every table holds them in its catalog caches, which made
+        // the floor's downgrade faster than any fresh session can be.
+        let pool = ready(bench, &others[0]).await?;
         let (raw_down, ()) = timed(bench.raw(&pool, &w.raw_down)).await?;
         bench.close(pool).await;
 
-        // Database C: per-revision commits.
-        let pool = ready(bench, &others[1]).await?;
-        let per_revision = w
-            .migrator
-            .clone()
-            .with_transaction_mode(TransactionMode::PerRevision);
-        let (t, report) = timed(async {
-            per_revision
-                .upgrade(&pool, "head")
-                .await
-                .map_err(|e| anyhow::anyhow!("per-revision upgrade: {e}"))
-        })
-        .await?;
-        if report.revisions.len() != w.n {
-            bail!(
-                "per-revision upgrade applied {} of {}",
-                report.revisions.len(),
-                w.n
-            );
+        if references {
+            // Database C: per-revision commits.
+            let pool = ready(bench, &others[1]).await?;
+            let per_revision = w
+                .migrator
+                .clone()
+                .with_transaction_mode(TransactionMode::PerRevision);
+            let (t, report) = timed(async {
+                per_revision
+                    .upgrade(&pool, "head")
+                    .await
+                    .map_err(|e| anyhow::anyhow!("per-revision upgrade: {e}"))
+            })
+            .await?;
+            if report.revisions.len() != w.n {
+                bail!(
+                    "per-revision upgrade applied {} of {}",
+                    report.revisions.len(),
+                    w.n
+                );
+            }
+            bench.close(pool).await;
+
+            // Database D: the raw SQL with one savepoint per revision.
+            let pool = ready(bench, &others[2]).await?;
+            let (raw_savepoints, ()) = timed(bench.raw(&pool, &w.raw_up_savepoints)).await?;
+            bench.close(pool).await;
+
+            // Database E: one statement per round trip, one transaction.
+            let pool = ready(bench, &others[3]).await?;
+            let (per_statement, ()) = timed(bench.raw_each(&pool, &w.up_statements)).await?;
+            bench.close(pool).await;
+            sample.w1_raw_per_statement = Some(per_statement);
+            sample.w1_raw_savepoints = Some(raw_savepoints);
+            sample.w1_per_revision = Some(t);
         }
-        bench.close(pool).await;
-
-        // Database D: the raw SQL with one savepoint per revision.
-        let pool = ready(bench, &others[2]).await?;
-        let (raw_savepoints, ()) = timed(bench.raw(&pool, &w.raw_up_savepoints)).await?;
-        bench.close(pool).await;
-
-        // Database E: one statement per round trip, one transaction.
-        let pool = ready(bench, &others[3]).await?;
-        let (per_statement, ()) = timed(bench.raw_each(&pool, &w.up_statements)).await?;
-        bench.close(pool).await;
-
-        sample.w1_raw_per_statement = Some(per_statement);
-        sample.w1_raw_savepoints = Some(raw_savepoints);
         sample.w1 = Some((migrate_up.0, raw_up));
-        sample.w1_per_revision = Some(t);
         sample.w3 = Some((down, raw_down));
     }
     bench.drop_db(&a).await?;
@@ -589,13 +607,32 @@ async fn bench_db<B: Bench>(
     db: Db,
     workloads: &[(Workload, bool)],
     runs: usize,
+    references: bool,
     rows: &mut Vec<Row>,
 ) -> Result<()> {
     for (w, full) in workloads {
         eprintln!("{db} N={}: {runs} runs", w.n);
         let mut samples = Vec::with_capacity(runs);
         for k in 0..runs {
-            samples.push(one_run(bench, w, *full, k).await?);
+            let sample = one_run(bench, w, *full, references, k).await?;
+            // Each run's pairs, for whoever wants to see the spread.
+            let pair = |p: Option<(Duration, Duration)>| {
+                p.map_or_else(String::new, |(m, f)| {
+                    format!(
+                        "{:.1}/{:.1} ms",
+                        m.as_secs_f64() * 1e3,
+                        f.as_secs_f64() * 1e3
+                    )
+                })
+            };
+            eprintln!(
+                "  run {}: W1 {} W2 {} W3 {}",
+                k + 1,
+                pair(sample.w1),
+                pair(Some(sample.w2)),
+                pair(sample.w3)
+            );
+            samples.push(sample);
         }
         let col = |f: &dyn Fn(&Sample) -> Option<Duration>| {
             median(samples.iter().filter_map(f).collect())
@@ -609,27 +646,29 @@ async fn bench_db<B: Bench>(
                 migrate: col(&|s| s.w1.map(|x| x.0)),
                 floor: floor_up,
             });
-            rows.push(Row {
-                workload: "W1 apply (PerRevision)",
-                db,
-                n: w.n,
-                migrate: col(&|s| s.w1_per_revision),
-                floor: floor_up,
-            });
-            rows.push(Row {
-                workload: "W1 reference: raw SQL + SAVEPOINT per revision (no migrate)",
-                db,
-                n: w.n,
-                migrate: col(&|s| s.w1_raw_savepoints),
-                floor: floor_up,
-            });
-            rows.push(Row {
-                workload: "W1 reference: raw SQL, one statement per round trip (no migrate)",
-                db,
-                n: w.n,
-                migrate: col(&|s| s.w1_raw_per_statement),
-                floor: floor_up,
-            });
+            if references {
+                rows.push(Row {
+                    workload: "W1 apply (PerRevision)",
+                    db,
+                    n: w.n,
+                    migrate: col(&|s| s.w1_per_revision),
+                    floor: floor_up,
+                });
+                rows.push(Row {
+                    workload: "W1 reference: raw SQL + SAVEPOINT per revision (no migrate)",
+                    db,
+                    n: w.n,
+                    migrate: col(&|s| s.w1_raw_savepoints),
+                    floor: floor_up,
+                });
+                rows.push(Row {
+                    workload: "W1 reference: raw SQL, one statement per round trip (no migrate)",
+                    db,
+                    n: w.n,
+                    migrate: col(&|s| s.w1_raw_per_statement),
+                    floor: floor_up,
+                });
+            }
         }
         rows.push(Row {
             workload: "W2 start-up at head",
@@ -658,29 +697,67 @@ async fn bench_db<B: Bench>(
     Ok(())
 }
 
-fn pg_admin_url(given: Option<String>) -> Result<String> {
-    if let Some(url) = given.filter(|u| !u.trim().is_empty()) {
-        return Ok(url.trim().to_owned());
-    }
+/// Where the bench's own PostgreSQL server keeps its data: in memory
+/// (`/dev/shm`) unless `MIGRATE_BENCH_PG_DIR` says otherwise. On this
+/// project's VMs the disk is ext4 without a journal, whose inode allocator
+/// steps over every inode freed in the last minute: after a `DROP DATABASE`
+/// or a checkpoint that unlinked thousands of relation files, creating files
+/// was several times slower for a while (`perf`: `ext4_create` →
+/// `find_inode_bit` → `recently_deleted`), which landed on whichever side of
+/// a ratio ran next and made W1 swing from 0.9x to 5x.
+fn bench_pg_dir() -> PathBuf {
+    std::env::var_os("MIGRATE_BENCH_PG_DIR")
+        .filter(|d| !d.is_empty())
+        .map_or_else(|| PathBuf::from("/dev/shm/migrate-bench-pg"), PathBuf::from)
+}
+
+/// The bench's server port, apart from the test suite's (55432).
+const BENCH_PG_PORT: &str = "55435";
+
+/// Runs `scripts/pg.sh ACTION` for the bench's own server; its stdout.
+fn bench_pg(action: &str) -> Result<String> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join("scripts")
         .join("pg.sh");
     let output = Command::new("bash")
         .arg(&script)
-        .arg("start")
+        .arg(action)
+        .env("MIGRATE_PG_DIR", bench_pg_dir())
+        .env("MIGRATE_PG_PORT", BENCH_PG_PORT)
         .stdin(std::process::Stdio::null())
         .output()
-        .with_context(|| format!("running `bash {} start`", script.display()))?;
-    let url = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    if !output.status.success() || !url.starts_with("postgres://") {
+        .with_context(|| format!("running `bash {} {action}`", script.display()))?;
+    if !output.status.success() {
         bail!(
-            "`bash {} start` failed (pass --pg-url instead):\n{}",
+            "`bash {} {action}` failed (pass --pg-url instead):\n{}",
             script.display(),
             String::from_utf8_lossy(&output.stderr)
         );
     }
+    Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+/// The admin URL: the one given, or that of the bench's own server, started
+/// (`scripts/pg.sh start` in [`bench_pg_dir`], port [`BENCH_PG_PORT`]).
+fn pg_admin_url(given: Option<String>) -> Result<String> {
+    if let Some(url) = given.filter(|u| !u.trim().is_empty()) {
+        return Ok(url.trim().to_owned());
+    }
+    let url = bench_pg("start")?;
+    if !url.starts_with("postgres://") {
+        bail!("`scripts/pg.sh start` printed no URL (pass --pg-url instead)");
+    }
     Ok(url)
+}
+
+/// Stops the bench's own server (nothing when `--pg-url` was given).
+fn stop_bench_pg(given: &Option<String>) {
+    if given.as_deref().is_none_or(|u| u.trim().is_empty())
+        && let Err(e) = bench_pg("stop")
+    {
+        eprintln!("could not stop the bench's PostgreSQL server: {e:#}");
+    }
 }
 
 fn peak_rss() -> String {
@@ -736,7 +813,15 @@ async fn main() -> Result<()> {
                     dir: tempfile::tempdir()?,
                     next: 0,
                 };
-                bench_db(&mut bench, db, &workloads, args.runs, &mut rows).await?;
+                bench_db(
+                    &mut bench,
+                    db,
+                    &workloads,
+                    args.runs,
+                    !args.no_references,
+                    &mut rows,
+                )
+                .await?;
             }
             Db::Postgres => {
                 let url = pg_admin_url(args.pg_url.clone())?;
@@ -747,8 +832,17 @@ async fn main() -> Result<()> {
                     admin_conn,
                     next: 0,
                 };
-                bench_db(&mut bench, db, &workloads, args.runs, &mut rows).await?;
+                bench_db(
+                    &mut bench,
+                    db,
+                    &workloads,
+                    args.runs,
+                    !args.no_references,
+                    &mut rows,
+                )
+                .await?;
                 bench.admin_conn.close().await?;
+                stop_bench_pg(&args.pg_url);
             }
         }
     }

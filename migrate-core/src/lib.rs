@@ -61,7 +61,7 @@ pub use config::{
 };
 pub use error::{Error, Errors, Result};
 pub use graph::{GraphNode, RevisionGraph};
-pub use load::{Migrations, list_sql_files, load_directory};
+pub use load::{Migrations, StartUp, list_sql_files, load_directory};
 pub use revision::{
     DOWNGRADE_MARKER, HEADER_KEYS, Header, HeaderLines, NO_CHECK_MARKER, Revision, Section,
     UPGRADE_MARKER, is_valid_revision_id, normalize_text, parse_revision,

@@ -16,6 +16,69 @@ pub struct Migrations {
     pub graph: RevisionGraph,
 }
 
+impl Migrations {
+    /// What an application compares with the history table when it starts
+    /// (see [`StartUp`]), computed once from the graph.
+    pub fn start_up(&self) -> StartUp {
+        let line = |i: usize| {
+            let r = &self.revisions[i];
+            format!("{} {}", r.id(), r.checksum)
+        };
+        let mut in_order = String::new();
+        for &i in self.graph.topological_order() {
+            in_order.push_str(&line(i));
+            in_order.push('\n');
+        }
+        let mut ids: Vec<usize> = (0..self.revisions.len()).collect();
+        ids.sort_unstable_by(|&a, &b| self.revisions[a].id().cmp(self.revisions[b].id()));
+        let by_id = ids.into_iter().map(line).collect::<Vec<_>>().join(",");
+        let all = vec![true; self.revisions.len()];
+        let heads = self
+            .graph
+            .current_heads(&all)
+            .into_iter()
+            .map(|i| self.revisions[i].id().to_owned())
+            .collect();
+        StartUp {
+            in_order,
+            by_id,
+            heads,
+        }
+    }
+}
+
+/// The revisions as a database at head records them, in the forms the
+/// start-up check of an up-to-date database compares with its history
+/// table; the macro embeds them so that a starting application neither
+/// builds the graph nor sorts anything.
+///
+/// ```
+/// use migrate_core::{Config, load_directory};
+/// let dir = tempfile::tempdir().unwrap();
+/// let file = |id: &str, parent: &str| {
+///     format!("-- revision: {id}\n-- down_revision: {parent}\n-- migrate:upgrade\nSELECT 1;\n")
+/// };
+/// std::fs::write(dir.path().join("1_b.sql"), file("b", "a")).unwrap();
+/// std::fs::write(dir.path().join("2_a.sql"), file("a", "none")).unwrap();
+/// let m = load_directory(dir.path(), "m", &Config::default().dialects).unwrap();
+/// let s = m.start_up();
+/// let a = &m.revisions[1].checksum;
+/// let b = &m.revisions[0].checksum;
+/// assert_eq!(s.in_order, format!("a {a}\nb {b}\n"));
+/// assert_eq!(s.by_id, format!("a {a},b {b}"));
+/// assert_eq!(s.heads, ["b"]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartUp {
+    /// `revision checksum` and a newline for each revision, in the order
+    /// an upgrade from base applies them.
+    pub in_order: String,
+    /// `revision checksum` pairs joined by `,`, in byte order of the ids.
+    pub by_id: String,
+    /// The heads, in the order the migrator reports them.
+    pub heads: Vec<String>,
+}
+
 /// Reads, parses and validates every `*.sql` file directly in `dir`.
 ///
 /// `display` is how the directory is named in messages (for the macro, the

@@ -202,11 +202,21 @@ fn table(dir: &Path, migrations: &Migrations, version_table: &str, include_files
     for i in 0..count {
         let _ = write!(code, "R{i},");
     }
+    // What a starting application compares with the history table, so
+    // that it neither builds the graph nor sorts anything at run time.
+    let start_up = migrations.start_up();
     let _ = write!(
         code,
-        "]; ::migrate_runtime::__private::Migrator::__from_table(&REVISIONS, {}) }}",
-        lit(version_table)
+        "]; ::migrate_runtime::__private::Migrator::__from_parts(&REVISIONS, {}, \
+         ::migrate_runtime::__private::EmbeddedStartUp {{ in_order: {}, by_id: {}, heads: &[",
+        lit(version_table),
+        lit(&start_up.in_order),
+        lit(&start_up.by_id),
     );
+    for head in &start_up.heads {
+        let _ = write!(code, "{},", lit(head));
+    }
+    code.push_str("] }) }");
     code
 }
 

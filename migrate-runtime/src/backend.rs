@@ -54,82 +54,82 @@ pub struct NewRow<'a> {
 }
 
 /// The embedded `(revision, checksum)` pairs, as the start-up fast path
-/// compares them with the history table. Each part is built on first use.
+/// compares them with the history table: texts computed with the table
+/// (see `EmbeddedStartUp`), and a lookup built on first need.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct Expected {
-    revisions: &'static [crate::EmbeddedRevision],
-    /// Revision id → position in the table.
-    by_id: OnceLock<HashMap<&'static str, usize>>,
-    /// Position → the position applied after it by an upgrade from base
-    /// (`usize::MAX` after the last): the order the history rows of a
-    /// database upgraded in one go come back in.
-    next: OnceLock<Vec<usize>>,
-    /// `revision checksum` pairs joined by `,` in byte order of the ids.
-    joined: OnceLock<String>,
+    start_up: crate::embedded::EmbeddedStartUp,
+    /// How many revisions the table has.
+    count: usize,
+    /// Revision id → (its position in `in_order`, the byte offset of its
+    /// line), for rows that do not come back in upgrade order.
+    lines: OnceLock<HashMap<&'static str, (usize, usize)>>,
 }
 
 impl Expected {
-    pub(crate) const fn new(revisions: &'static [crate::EmbeddedRevision]) -> Expected {
+    pub(crate) const fn new(count: usize, start_up: crate::embedded::EmbeddedStartUp) -> Expected {
         Expected {
-            revisions,
-            by_id: OnceLock::new(),
-            next: OnceLock::new(),
-            joined: OnceLock::new(),
+            start_up,
+            count,
+            lines: OnceLock::new(),
         }
     }
 
     fn len(&self) -> usize {
-        self.revisions.len()
+        self.count
+    }
+
+    /// The same texts, nothing built.
+    pub(crate) fn fresh(&self) -> Expected {
+        Expected::new(self.count, self.start_up)
+    }
+
+    /// The table's heads, in the order the migrator reports them.
+    pub(crate) fn heads(&self) -> &'static [&'static str] {
+        self.start_up.heads
     }
 
     fn joined(&self) -> &str {
-        self.joined.get_or_init(|| {
-            let mut pairs: Vec<(&str, &str)> =
-                self.revisions.iter().map(|r| (r.id, r.checksum)).collect();
-            pairs.sort_unstable();
-            let mut text = String::with_capacity(pairs.len() * 80);
-            for (k, (revision, checksum)) in pairs.iter().enumerate() {
-                if k > 0 {
-                    text.push(',');
-                }
-                text.push_str(revision);
-                text.push(' ');
-                text.push_str(checksum);
-            }
-            text
-        })
+        self.start_up.by_id
     }
 
     /// A comparison of history rows, fed one at a time, with the table.
-    /// `order` is the table's topological order (positions), the order an
-    /// upgrade from base applies them in.
-    pub(crate) fn matcher(&self, order: &[usize]) -> RowMatcher<'_> {
-        let next = self.next.get_or_init(|| {
-            let mut next = vec![usize::MAX; self.len()];
-            for pair in order.windows(2) {
-                next[pair[0]] = pair[1];
-            }
-            next
-        });
+    pub(crate) fn matcher(&self) -> RowMatcher<'_> {
         RowMatcher {
             expected: self,
-            next,
-            guess: order.first().copied().unwrap_or(usize::MAX),
-            seen: vec![false; self.len()],
+            position: 0,
+            offset: 0,
+            seen: vec![false; self.count],
             rows: 0,
             same: true,
         }
     }
+
+    fn lines(&self) -> &HashMap<&'static str, (usize, usize)> {
+        self.lines.get_or_init(|| {
+            let mut lines = HashMap::with_capacity(self.count);
+            let mut offset = 0;
+            for (position, line) in self.start_up.in_order.split_terminator('\n').enumerate() {
+                if let Some((id, _)) = line.split_once(' ') {
+                    lines.insert(id, (position, offset));
+                }
+                offset += line.len() + 1;
+            }
+            lines
+        })
+    }
 }
 
 /// See [`Expected::matcher`]. Rows usually come back in the order they
-/// were inserted, so each row is first compared with the revision applied
-/// after the previous row's; only a row out of that order costs a lookup.
+/// were inserted, which is the upgrade order of the embedded text: each
+/// row is first compared with the line after the previous row's, reading
+/// the text front to back; only a row out of that order costs a lookup.
 pub(crate) struct RowMatcher<'e> {
     expected: &'e Expected,
-    next: &'e [usize],
-    guess: usize,
+    /// Position and byte offset of the line the next row is guessed to be.
+    position: usize,
+    offset: usize,
     seen: Vec<bool>,
     rows: usize,
     same: bool,
@@ -147,33 +147,41 @@ impl RowMatcher<'_> {
             return false;
         };
         self.rows += 1;
-        let revisions = self.expected.revisions;
-        let i = match revisions.get(self.guess) {
-            Some(r) if r.id.as_bytes() == revision => self.guess,
-            _ => {
-                let by_id = self.expected.by_id.get_or_init(|| {
-                    revisions
-                        .iter()
-                        .enumerate()
-                        .map(|(i, r)| (r.id, i))
-                        .collect()
-                });
-                let Some(&i) = std::str::from_utf8(revision)
+        if !matches!(state, b"applied" | b"stamped") {
+            return false;
+        }
+        let text = self.expected.start_up.in_order.as_bytes();
+        // The line `revision checksum\n` at `offset`, if it is this row's.
+        let line_at = |offset: usize| {
+            let end = offset + revision.len() + checksum.len() + 2;
+            let line = text.get(offset..end)?;
+            (line[..revision.len()] == *revision
+                && line[revision.len()] == b' '
+                && line[revision.len() + 1..end - offset - 1] == *checksum
+                && line[end - offset - 1] == b'\n')
+                .then_some(end)
+        };
+        let (position, next) = match line_at(self.offset) {
+            Some(next) => (self.position, next),
+            None => {
+                let Some(&(position, offset)) = std::str::from_utf8(revision)
                     .ok()
-                    .and_then(|id| by_id.get(id))
+                    .and_then(|id| self.expected.lines().get(id))
                 else {
                     return false;
                 };
-                i
+                let Some(next) = line_at(offset) else {
+                    return false;
+                };
+                (position, next)
             }
         };
-        if std::mem::replace(&mut self.seen[i], true)
-            || revisions[i].checksum.as_bytes() != checksum
-            || !matches!(state, b"applied" | b"stamped")
-        {
-            return false;
+        match self.seen.get_mut(position) {
+            Some(seen) if !*seen => *seen = true,
+            _ => return false,
         }
-        self.guess = self.next[i];
+        self.position = position + 1;
+        self.offset = next;
         true
     }
 
@@ -254,7 +262,6 @@ pub trait Conn: Send {
         &mut self,
         table: &str,
         expected: &Expected,
-        order: &[usize],
     ) -> impl Future<Output = bool> + Send;
     /// SQLite: turns foreign-key enforcement back on (`true`) for a
     /// revision that runs outside a transaction, or off again (`false`),
@@ -682,12 +689,7 @@ mod postgres {
             Ok(None)
         }
 
-        async fn history_matches(
-            &mut self,
-            table: &str,
-            expected: &Expected,
-            order: &[usize],
-        ) -> bool {
+        async fn history_matches(&mut self, table: &str, expected: &Expected) -> bool {
             // Simple protocol, one round trip, the rows in whatever order the
             // server finds cheapest, compared here with the embedded table
             // as the database sent their text. Measured on PostgreSQL 15,
@@ -700,7 +702,7 @@ mod postgres {
             let Ok(rows) = sqlx::Executor::fetch_all(&mut *self.conn, sql.as_str()).await else {
                 return false;
             };
-            let mut matcher = expected.matcher(order);
+            let mut matcher = expected.matcher();
             for row in &rows {
                 let text = |i: usize| row.try_get_raw(i).ok()?.as_bytes().ok();
                 matcher.row(
@@ -1186,12 +1188,7 @@ mod sqlite {
             Ok(Some(described.join("; ")))
         }
 
-        async fn history_matches(
-            &mut self,
-            table: &str,
-            expected: &Expected,
-            _order: &[usize],
-        ) -> bool {
+        async fn history_matches(&mut self, table: &str, expected: &Expected) -> bool {
             // One row: SQLite returns the pairs joined in byte order of the
             // ids (its BINARY collation), compared with the same text built
             // from the embedded table.
@@ -1317,38 +1314,18 @@ mod sqlite {
 #[cfg(test)]
 mod tests {
     use super::Expected;
-    use crate::{EmbeddedRevision, EmbeddedSection};
+    use crate::embedded::EmbeddedStartUp;
 
-    const fn revision(id: &'static str, checksum: &'static str) -> EmbeddedRevision {
-        EmbeddedRevision {
-            id,
-            parents: &[],
-            depends_on: &[],
-            branch_labels: &[],
-            message: None,
-            create_date: None,
-            transactional: true,
-            path: "m.sql",
-            checksum,
-            upgrade: EmbeddedSection {
-                sql: "",
-                first_line: 1,
-                statements: &[],
-            },
-            downgrade: None,
-        }
-    }
+    /// Revisions a, b, c whose upgrade order is c, a, b.
+    const START_UP: EmbeddedStartUp = EmbeddedStartUp {
+        in_order: "c cc\na ca\nb cb\n",
+        by_id: "a ca,b cb,c cc",
+        heads: &["b"],
+    };
 
-    static TABLE: [EmbeddedRevision; 3] = [
-        revision("a", "ca"),
-        revision("b", "cb"),
-        revision("c", "cc"),
-    ];
-
-    /// Feeds `rows` to a matcher of `TABLE` whose upgrade order is c, a, b.
     fn matches(rows: &[(&str, &str, &str)]) -> bool {
-        let expected = Expected::new(&TABLE);
-        let mut matcher = expected.matcher(&[2, 0, 1]);
+        let expected = Expected::new(3, START_UP);
+        let mut matcher = expected.matcher();
         for (revision, checksum, state) in rows {
             matcher.row(Some((
                 revision.as_bytes(),
@@ -1381,19 +1358,33 @@ mod tests {
             ("b", "cb", "applied"),
         ];
         // A missing row, an extra unknown row, a repeated row in place of
-        // another, an edited checksum, an interrupted revision.
+        // another, an edited checksum (also one that is a prefix or an
+        // extension of the right one), an id that is a prefix of another,
+        // an interrupted revision.
         assert!(!matches(&ok[..2]));
         assert!(!matches(&[ok[0], ok[1], ok[2], ("d", "cd", "applied")]));
         assert!(!matches(&[ok[0], ok[1], ok[1]]));
         assert!(!matches(&[ok[0], ok[1], ("b", "cx", "applied")]));
+        assert!(!matches(&[ok[0], ok[1], ("b", "c", "applied")]));
+        assert!(!matches(&[ok[0], ok[1], ("b", "cbb", "applied")]));
+        assert!(!matches(&[ok[0], ("", "ca", "applied"), ok[2]]));
         assert!(!matches(&[ok[0], ok[1], ("b", "cb", "running")]));
 
-        let expected = Expected::new(&TABLE);
-        let mut matcher = expected.matcher(&[2, 0, 1]);
+        let expected = Expected::new(3, START_UP);
+        let mut matcher = expected.matcher();
         matcher.row(Some((b"c", b"cc", b"applied")));
         matcher.row(None);
         matcher.row(Some((b"a", b"ca", b"applied")));
         matcher.row(Some((b"b", b"cb", b"applied")));
         assert!(!matcher.finish(), "an unreadable row is a difference");
+    }
+
+    #[test]
+    fn no_revisions_match_an_empty_history() {
+        let expected = Expected::new(0, EmbeddedStartUp::EMPTY);
+        assert!(expected.matcher().finish());
+        let mut matcher = expected.matcher();
+        matcher.row(Some((b"a", b"ca", b"applied")));
+        assert!(!matcher.finish());
     }
 }

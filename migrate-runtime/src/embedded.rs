@@ -167,3 +167,33 @@ impl EmbeddedRevision {
 fn leak(s: &str) -> &'static str {
     Box::leak(s.to_owned().into_boxed_str())
 }
+
+/// What the start-up check compares with the history table, computed with
+/// the table (by the macro, at compile time): see [`migrate_core::StartUp`].
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmbeddedStartUp {
+    /// `revision checksum` and a newline per revision, in upgrade order.
+    pub in_order: &'static str,
+    /// `revision checksum` pairs joined by `,`, in byte order of the ids.
+    pub by_id: &'static str,
+    /// The heads, in the order the migrator reports them.
+    pub heads: &'static [&'static str],
+}
+
+impl EmbeddedStartUp {
+    /// No revisions.
+    pub const EMPTY: EmbeddedStartUp = EmbeddedStartUp {
+        in_order: "",
+        by_id: "",
+        heads: &[],
+    };
+
+    pub(crate) fn from_core(s: &migrate_core::StartUp) -> EmbeddedStartUp {
+        EmbeddedStartUp {
+            in_order: leak(&s.in_order),
+            by_id: leak(&s.by_id),
+            heads: Vec::leak(s.heads.iter().map(|h| leak(h)).collect()),
+        }
+    }
+}

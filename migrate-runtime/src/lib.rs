@@ -91,6 +91,8 @@ pub use sqlx;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub mod __private {
     pub use crate::backend::{Conn, Session};
-    pub use crate::embedded::{EmbeddedRevision, EmbeddedSection, EmbeddedStatement};
+    pub use crate::embedded::{
+        EmbeddedRevision, EmbeddedSection, EmbeddedStartUp, EmbeddedStatement,
+    };
     pub use crate::migrator::Migrator;
 }

@@ -10,7 +10,7 @@ use migrate_core::{Direction, GraphNode, Header, HeaderLines, Plan, RevisionGrap
 use crate::backend::{
     Conn, Database, HistoryEntry, NewRow, delete_row_sql, insert_row_sql, literal, quote_table,
 };
-use crate::embedded::{EmbeddedRevision, EmbeddedSection};
+use crate::embedded::{EmbeddedRevision, EmbeddedSection, EmbeddedStartUp};
 use crate::error::{Error, Result};
 
 /// How revisions are grouped into transactions.
@@ -133,13 +133,39 @@ impl Migrator {
         revisions: &'static [EmbeddedRevision],
         version_table: &'static str,
     ) -> Migrator {
+        Migrator::__from_parts(revisions, version_table, EmbeddedStartUp::EMPTY)
+    }
+
+    /// The table, its version table and what start-up compares (all three
+    /// written by the macro). A `start_up` that does not describe the
+    /// table only sends every start-up the long way.
+    #[doc(hidden)]
+    pub const fn __from_parts(
+        revisions: &'static [EmbeddedRevision],
+        version_table: &'static str,
+        start_up: EmbeddedStartUp,
+    ) -> Migrator {
         Migrator {
             revisions,
             version_table,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             mode: TransactionMode::Single,
             graph: OnceLock::new(),
-            expected: crate::backend::Expected::new(revisions),
+            expected: crate::backend::Expected::new(revisions.len(), start_up),
+        }
+    }
+
+    /// The same table and settings with nothing built yet (no graph, no
+    /// lookup): what a `static` made by the macro is when a process starts.
+    #[doc(hidden)]
+    pub fn __fresh(&self) -> Migrator {
+        Migrator {
+            revisions: self.revisions,
+            version_table: self.version_table,
+            lock_timeout: self.lock_timeout,
+            mode: self.mode,
+            graph: OnceLock::new(),
+            expected: self.expected.fresh(),
         }
     }
 
@@ -156,9 +182,10 @@ impl Migrator {
             .iter()
             .map(EmbeddedRevision::from_core)
             .collect();
-        let migrator = Migrator::__from_table(
+        let migrator = Migrator::__from_parts(
             Vec::leak(revisions),
             Box::leak(config.version_table.clone().into_boxed_str()),
+            EmbeddedStartUp::from_core(&migrations.start_up()),
         );
         let _ = migrator.graph.set(Ok(migrations.graph));
         Ok(migrator)
@@ -279,39 +306,44 @@ impl Migrator {
 
     /// Takes the lock, reads and checks the history under it, plans, executes.
     async fn run<D: Database>(&self, db: &D, run: Run<'_>) -> Result<Report> {
-        let graph = self.graph()?;
         let started = Instant::now();
         let mut conn = db.__session().await?;
         // The common start-up case, an up-to-date database, needs neither the
         // lock nor the right to create the history table: one read of the
         // history, compared with the embedded revisions and checksums, shows
-        // that every revision of the table is applied and unedited. Anything
-        // else (including any problem) goes the locked way, which reads the
-        // whole history.
+        // that every revision of the table is applied and unedited. For
+        // `head` and `heads` it needs no graph either (the heads come with
+        // the table). Anything else (including any problem) goes the locked
+        // way, which reads the whole history.
         if let Run::Upgrade(target) = &run {
-            let all = vec![true; graph.len()];
+            let heads = self.expected.heads();
             // A target that does not resolve is reported by the long way.
-            let resolves = graph
-                .plan_upgrade(target, &all)
-                .is_ok_and(|p| p.steps.is_empty());
+            let resolves = match target {
+                Target::Heads => true,
+                Target::Head => heads.len() <= 1,
+                _ => {
+                    let graph = self.graph()?;
+                    let all = vec![true; graph.len()];
+                    graph
+                        .plan_upgrade(target, &all)
+                        .is_ok_and(|p| p.steps.is_empty())
+                }
+            };
             if resolves
                 && conn
-                    .history_matches(
-                        self.version_table,
-                        &self.expected,
-                        graph.topological_order(),
-                    )
+                    .history_matches(self.version_table, &self.expected)
                     .await
             {
                 return Ok(Report {
                     direction: Direction::Upgrade,
                     revisions: Vec::new(),
                     durations: Vec::new(),
-                    current: self.ids(&graph.current_heads(&all)),
+                    current: heads.to_vec(),
                     elapsed: started.elapsed(),
                 });
             }
         }
+        let graph = self.graph()?;
         conn.lock(self.version_table, self.lock_timeout).await?;
         let result = async {
             // A downgrade of a database that never migrated has nothing to

@@ -251,18 +251,7 @@ pub async fn start_up_at_head_still_sees_edits_and_tampering(db: &impl TestDb) {
 
     // The short way takes no lock: another run holding it does not delay a
     // start-up that has nothing to do.
-    let held = if db.is_postgres() {
-        // The runtime's advisory lock key for `migrate_history`.
-        let mut key: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in b"migrate:migrate_history" {
-            key ^= u64::from(*b);
-            key = key.wrapping_mul(0x0100_0000_01b3);
-        }
-        db.hold(&format!("SELECT pg_advisory_xact_lock({})", key as i64))
-            .await
-    } else {
-        db.hold("SELECT 1").await
-    };
+    let held = crate::common::hold_migration_lock(db).await;
     let quick = dir
         .migrator()
         .with_lock_timeout(Duration::from_millis(200))

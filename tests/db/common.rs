@@ -119,6 +119,23 @@ pub trait TestDb {
     async fn hold(&self, sql: &str) -> Held;
 }
 
+/// Holds the migration lock of `migrate_history` from another connection,
+/// in an open transaction: PostgreSQL's advisory lock, SQLite's write lock.
+pub async fn hold_migration_lock(db: &impl TestDb) -> Held {
+    if db.is_postgres() {
+        // The runtime's advisory lock key for `migrate_history`.
+        let mut key: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in b"migrate:migrate_history" {
+            key ^= u64::from(*b);
+            key = key.wrapping_mul(0x0100_0000_01b3);
+        }
+        db.hold(&format!("SELECT pg_advisory_xact_lock({})", key as i64))
+            .await
+    } else {
+        db.hold("SELECT 1").await
+    }
+}
+
 /// An open transaction on its own connection.
 pub enum Held {
     Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),

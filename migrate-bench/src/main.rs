@@ -102,6 +102,9 @@ struct Workload {
     /// Every upgrade statement, oldest first, for a reference run that sends
     /// one statement per round trip inside one transaction (as `psql -1 -f`).
     up_statements: Vec<String>,
+    /// `up.sql` (`raw_up`) and `up_body.sql` (the same without `BEGIN` and
+    /// `COMMIT`), for the databases' own command-line clients.
+    scripts: tempfile::TempDir,
 }
 
 /// One revision's SQL.
@@ -183,6 +186,13 @@ fn generate(n: usize) -> Result<Workload> {
         &migrate_core::Config::default(),
     )
     .map_err(|e| anyhow::anyhow!("loading the generated revisions: {e}"))?;
+    let scripts = tempfile::tempdir().context("creating the script directory")?;
+    std::fs::write(scripts.path().join("up.sql"), &raw_up).context("writing up.sql")?;
+    let body = raw_up
+        .strip_prefix("BEGIN;\n")
+        .and_then(|b| b.strip_suffix("COMMIT;\n"))
+        .unwrap_or(&raw_up);
+    std::fs::write(scripts.path().join("up_body.sql"), body).context("writing up_body.sql")?;
     Ok(Workload {
         n,
         _dir: dir,
@@ -191,6 +201,7 @@ fn generate(n: usize) -> Result<Workload> {
         raw_down,
         raw_up_savepoints,
         up_statements,
+        scripts,
     })
 }
 
@@ -201,6 +212,8 @@ struct Sample {
     w1_per_revision: Option<Duration>,
     w1_raw_savepoints: Option<Duration>,
     w1_raw_per_statement: Option<Duration>,
+    /// The database's own client (`psql -1 -f`, `sqlite3`), process start to exit.
+    w1_client: Option<Duration>,
     w2: (Duration, Duration),
     /// Connect plus `SELECT 1` (W2 reference floor).
     w2_select_1: Duration,
@@ -223,6 +236,9 @@ trait Bench {
     /// Lets the writes of earlier steps reach the disk before a timed step
     /// (see `ready`).
     async fn settle(&self, pool: &Self::Pool);
+    /// The database's own command-line client running the whole upgrade
+    /// script in one transaction on database `name`, if it is installed.
+    fn client(&self, name: &str, scripts: &Path) -> Option<Command>;
 }
 
 /// Walks the `--key value` and `--key=value` arguments of a sub-mode
@@ -297,6 +313,14 @@ impl Bench for SqliteBench {
     async fn settle(&self, _pool: &SqlitePool) {
         sync_disks();
     }
+    fn client(&self, name: &str, scripts: &Path) -> Option<Command> {
+        // `sqlite3 FILE < up.sql`: the script has its own BEGIN and COMMIT.
+        let file = std::fs::File::open(scripts.join("up.sql")).ok()?;
+        Command::new("sqlite3").arg("-version").output().ok()?;
+        let mut command = Command::new("sqlite3");
+        command.arg("-bail").arg(name).stdin(file);
+        Some(command)
+    }
     async fn drop_db(&mut self, name: &str) -> Result<()> {
         for suffix in ["", "-wal", "-shm", "-journal"] {
             let _ = std::fs::remove_file(format!("{name}{suffix}"));
@@ -309,6 +333,9 @@ struct PgBench {
     admin: PgConnectOptions,
     admin_conn: PgConnection,
     next: usize,
+    /// `psql` and the password of the bench's own server (none with
+    /// `--pg-url`: its password is not ours to pass on).
+    psql: Option<(PathBuf, String)>,
 }
 
 impl Bench for PgBench {
@@ -354,6 +381,27 @@ impl Bench for PgBench {
         let _ = sqlx::raw_sql("CHECKPOINT").execute(pool).await;
         sync_disks();
     }
+    fn client(&self, name: &str, scripts: &Path) -> Option<Command> {
+        // `psql -1 -f`: one transaction, one statement per round trip, over
+        // TCP like the pools; the password goes through the environment.
+        let (psql, password) = self.psql.as_ref()?;
+        let mut command = Command::new(psql);
+        command
+            .args(["-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null"])
+            .arg("-h")
+            .arg(self.admin.get_host())
+            .arg("-p")
+            .arg(self.admin.get_port().to_string())
+            .arg("-U")
+            .arg(self.admin.get_username())
+            .arg("-d")
+            .arg(name)
+            .arg("-f")
+            .arg(scripts.join("up_body.sql"))
+            .env("PGPASSWORD", password)
+            .stdin(std::process::Stdio::null());
+        Some(command)
+    }
     async fn drop_db(&mut self, name: &str) -> Result<()> {
         sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             .execute(&mut self.admin_conn)
@@ -398,7 +446,7 @@ async fn one_run<B: Bench>(
     let a = bench.create().await?;
     let others = if full {
         let mut names = Vec::new();
-        for _ in 0..5 {
+        for _ in 0..6 {
             names.push(bench.create().await?);
         }
         let pool = ready(bench, &names[4]).await?;
@@ -564,6 +612,22 @@ async fn one_run<B: Bench>(
             let (per_statement, ()) = timed(bench.raw_each(&pool, &w.up_statements)).await?;
             bench.close(pool).await;
             sample.w1_raw_per_statement = Some(per_statement);
+
+            // Database F: the database's own client, when installed.
+            let pool = ready(bench, &others[5]).await?;
+            bench.close(pool).await;
+            if let Some(mut command) = bench.client(&others[5], w.scripts.path()) {
+                let started = Instant::now();
+                let output = command.output().context("running the database's client")?;
+                let elapsed = started.elapsed();
+                if !output.status.success() {
+                    bail!(
+                        "the database's client failed: {}",
+                        String::from_utf8_lossy(&output.stderr)
+                    );
+                }
+                sample.w1_client = Some(elapsed);
+            }
             sample.w1_raw_savepoints = Some(raw_savepoints);
             sample.w1_per_revision = Some(t);
         }
@@ -670,6 +734,22 @@ async fn bench_db<B: Bench>(
                     migrate: col(&|s| s.w1_raw_per_statement),
                     floor: floor_up,
                 });
+                if samples.iter().any(|s| s.w1_client.is_some()) {
+                    rows.push(Row {
+                        workload: match db {
+                            Db::Postgres => {
+                                "W1 reference: `psql -1 -f`, process start to exit (no migrate)"
+                            }
+                            Db::Sqlite => {
+                                "W1 reference: `sqlite3 FILE < script`, process start to exit (no migrate)"
+                            }
+                        },
+                        db,
+                        n: w.n,
+                        migrate: col(&|s| s.w1_client),
+                        floor: floor_up,
+                    });
+                }
             }
         }
         rows.push(Row {
@@ -753,6 +833,26 @@ fn pg_admin_url(given: Option<String>) -> Result<String> {
     Ok(url)
 }
 
+/// The server's own `psql` (the one on `PATH` may be a wrapper script that
+/// costs tens of milliseconds a start) and the password in the URL of the
+/// bench's own server (`postgres://user:password@host:port/db`).
+fn psql_for(url: &str) -> Option<(PathBuf, String)> {
+    let password = url
+        .split_once("://")?
+        .1
+        .split_once('@')?
+        .0
+        .split_once(':')?
+        .1;
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin").join("psql")))
+        .filter(|p| p.is_file())
+        .collect();
+    versions.sort();
+    Some((versions.pop()?, password.to_owned()))
+}
+
 /// Stops the bench's own server (nothing when `--pg-url` was given).
 fn stop_bench_pg(given: &Option<String>) {
     if given.as_deref().is_none_or(|u| u.trim().is_empty())
@@ -829,10 +929,12 @@ async fn main() -> Result<()> {
                 let url = pg_admin_url(args.pg_url.clone())?;
                 let admin = PgConnectOptions::from_str(&url)?.disable_statement_logging();
                 let admin_conn = PgConnection::connect_with(&admin).await?;
+                let own_server = args.pg_url.as_deref().is_none_or(|u| u.trim().is_empty());
                 let mut bench = PgBench {
                     admin,
                     admin_conn,
                     next: 0,
+                    psql: own_server.then(|| psql_for(&url)).flatten(),
                 };
                 bench_db(
                     &mut bench,

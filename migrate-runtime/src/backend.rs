@@ -699,11 +699,16 @@ mod postgres {
                 "SELECT revision, checksum, state FROM {}",
                 quote_table(table)
             );
-            let Ok(rows) = sqlx::Executor::fetch_all(&mut *self.conn, sql.as_str()).await else {
-                return false;
-            };
+            // Each row is compared as it arrives and dropped, as a plain
+            // read of the table does; none is kept.
+            let mut rows = sqlx::Executor::fetch(&mut *self.conn, sql.as_str());
             let mut matcher = expected.matcher();
-            for row in &rows {
+            while let Some(row) =
+                std::future::poll_fn(|cx| futures_core::Stream::poll_next(rows.as_mut(), cx)).await
+            {
+                let Ok(row) = row else {
+                    return false;
+                };
                 let text = |i: usize| row.try_get_raw(i).ok()?.as_bytes().ok();
                 matcher.row(
                     text(0)

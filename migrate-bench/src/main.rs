@@ -411,6 +411,20 @@ impl Bench for PgBench {
     }
 }
 
+/// Times a migrator run that must apply or undo all `n` revisions.
+async fn timed_all(
+    n: usize,
+    what: &str,
+    run: impl Future<Output = migrate_runtime::Result<migrate_runtime::Report>>,
+) -> Result<Duration> {
+    let (elapsed, report) =
+        timed(async { run.await.map_err(|e| anyhow::anyhow!("{what}: {e}")) }).await?;
+    if report.revisions.len() != n {
+        bail!("{what} ran {} of {n} revisions", report.revisions.len());
+    }
+    Ok(elapsed)
+}
+
 /// Awaits `fut` and returns its wall time with its value.
 async fn timed<T>(fut: impl Future<Output = Result<T>>) -> Result<(Duration, T)> {
     let started = Instant::now();
@@ -476,21 +490,7 @@ async fn one_run<B: Bench>(
             .clone()
             .with_transaction_mode(TransactionMode::PerRevision)
     };
-    let migrate_up = timed(async {
-        to_head
-            .upgrade(&pool, "head")
-            .await
-            .map_err(|e| anyhow::anyhow!("upgrade: {e}"))
-    })
-    .await?;
-    let report = &migrate_up.1;
-    if report.revisions.len() != w.n {
-        bail!(
-            "upgrade applied {} of {} revisions",
-            report.revisions.len(),
-            w.n
-        );
-    }
+    let migrate_up = timed_all(w.n, "upgrade", to_head.upgrade(&pool, "head")).await?;
     bench.close(pool).await;
 
     // W2, each side W2_REPEATS times per run (a connect varies by a
@@ -549,20 +549,7 @@ async fn one_run<B: Bench>(
 
     if full {
         let pool = ready(bench, &a).await?;
-        let (down, report) = timed(async {
-            w.migrator
-                .downgrade(&pool, "base")
-                .await
-                .map_err(|e| anyhow::anyhow!("downgrade: {e}"))
-        })
-        .await?;
-        if report.revisions.len() != w.n {
-            bail!(
-                "downgrade undid {} of {} revisions",
-                report.revisions.len(),
-                w.n
-            );
-        }
+        let down = timed_all(w.n, "downgrade", w.migrator.downgrade(&pool, "base")).await?;
         bench.close(pool).await;
 
         // Database B: the floors of W1 (unless timed above) and W3.
@@ -586,20 +573,12 @@ async fn one_run<B: Bench>(
                 .migrator
                 .clone()
                 .with_transaction_mode(TransactionMode::PerRevision);
-            let (t, report) = timed(async {
-                per_revision
-                    .upgrade(&pool, "head")
-                    .await
-                    .map_err(|e| anyhow::anyhow!("per-revision upgrade: {e}"))
-            })
+            let t = timed_all(
+                w.n,
+                "per-revision upgrade",
+                per_revision.upgrade(&pool, "head"),
+            )
             .await?;
-            if report.revisions.len() != w.n {
-                bail!(
-                    "per-revision upgrade applied {} of {}",
-                    report.revisions.len(),
-                    w.n
-                );
-            }
             bench.close(pool).await;
 
             // Database D: the raw SQL with one savepoint per revision.
@@ -631,7 +610,7 @@ async fn one_run<B: Bench>(
             sample.w1_raw_savepoints = Some(raw_savepoints);
             sample.w1_per_revision = Some(t);
         }
-        sample.w1 = Some((migrate_up.0, raw_up));
+        sample.w1 = Some((migrate_up, raw_up));
         sample.w3 = Some((down, raw_down));
     }
     bench.drop_db(&a).await?;

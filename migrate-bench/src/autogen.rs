@@ -686,7 +686,8 @@ pub async fn main(args: &[String]) -> Result<()> {
                     measure(&target, tables, o.runs, &migrate, o.alembic.as_deref()).await?
                 }
                 Db::Postgres => {
-                    let admin_url = crate::pg_admin_url(o.pg_url.clone())?;
+                    let given_url = o.pg_url.as_deref().filter(|u| !u.trim().is_empty());
+                    let admin_url = crate::pg_admin_url(given_url)?;
                     let admin = PgConnectOptions::from_str(&admin_url)?.disable_statement_logging();
                     let mut admin_conn = PgConnection::connect_with(&admin).await?;
                     let name = format!("migrate_bench_autogen_{}_{tables}", std::process::id());
@@ -715,7 +716,7 @@ pub async fn main(args: &[String]) -> Result<()> {
                         .await
                         .with_context(|| format!("DROP DATABASE {name}"))?;
                     admin_conn.close().await?;
-                    crate::stop_bench_pg(&o.pg_url);
+                    crate::stop_bench_pg(given_url);
                     result?
                 }
             };

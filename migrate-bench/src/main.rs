@@ -647,14 +647,25 @@ fn fmt_duration(d: Duration) -> String {
     }
 }
 
+/// What every database is measured on: the workloads (each with whether
+/// W1 and W3 run, or only W2), the runs per figure, the reference rows.
+struct Settings<'a> {
+    workloads: &'a [(Workload, bool)],
+    runs: usize,
+    references: bool,
+}
+
 async fn bench_db<B: Bench>(
     bench: &mut B,
     db: Db,
-    workloads: &[(Workload, bool)],
-    runs: usize,
-    references: bool,
+    settings: &Settings<'_>,
     rows: &mut Vec<Row>,
 ) -> Result<()> {
+    let Settings {
+        workloads,
+        runs,
+        references,
+    } = *settings;
     for (w, full) in workloads {
         eprintln!("{db} N={}: {runs} runs", w.n);
         let mut samples = Vec::with_capacity(runs);
@@ -801,8 +812,9 @@ fn bench_pg(action: &str) -> Result<String> {
 
 /// The admin URL: the one given, or that of the bench's own server, started
 /// (`scripts/pg.sh start` in [`bench_pg_dir`], port [`BENCH_PG_PORT`]).
-fn pg_admin_url(given: Option<String>) -> Result<String> {
-    if let Some(url) = given.filter(|u| !u.trim().is_empty()) {
+/// `given`: the `--pg-url` (or `MIGRATE_BENCH_PG_URL`), `None` when absent or blank.
+fn pg_admin_url(given: Option<&str>) -> Result<String> {
+    if let Some(url) = given {
         return Ok(url.trim().to_owned());
     }
     let url = bench_pg("start")?;
@@ -835,8 +847,8 @@ fn psql_for(url: &str) -> Option<(PathBuf, String)> {
 /// Stops the bench's own server (nothing when `--pg-url` was given) and,
 /// when its data is in the default place in memory, removes it: its WAL
 /// alone holds hundreds of megabytes of RAM after a run.
-fn stop_bench_pg(given: &Option<String>) {
-    if given.as_deref().is_some_and(|u| !u.trim().is_empty()) {
+fn stop_bench_pg(given: Option<&str>) {
+    if given.is_some() {
         return;
     }
     if let Err(e) = bench_pg("stop") {
@@ -895,6 +907,12 @@ async fn main() -> Result<()> {
         workloads.push((w, full));
     }
 
+    let settings = Settings {
+        workloads: &workloads,
+        runs: args.runs,
+        references: !args.no_references,
+    };
+    let given_url = args.pg_url.as_deref().filter(|u| !u.trim().is_empty());
     let mut rows = Vec::new();
     for &db in &args.db {
         match db {
@@ -903,38 +921,21 @@ async fn main() -> Result<()> {
                     dir: tempfile::tempdir()?,
                     next: 0,
                 };
-                bench_db(
-                    &mut bench,
-                    db,
-                    &workloads,
-                    args.runs,
-                    !args.no_references,
-                    &mut rows,
-                )
-                .await?;
+                bench_db(&mut bench, db, &settings, &mut rows).await?;
             }
             Db::Postgres => {
-                let url = pg_admin_url(args.pg_url.clone())?;
+                let url = pg_admin_url(given_url)?;
                 let admin = PgConnectOptions::from_str(&url)?.disable_statement_logging();
                 let admin_conn = PgConnection::connect_with(&admin).await?;
-                let own_server = args.pg_url.as_deref().is_none_or(|u| u.trim().is_empty());
                 let mut bench = PgBench {
                     admin,
                     admin_conn,
                     next: 0,
-                    psql: own_server.then(|| psql_for(&url)).flatten(),
+                    psql: given_url.is_none().then(|| psql_for(&url)).flatten(),
                 };
-                bench_db(
-                    &mut bench,
-                    db,
-                    &workloads,
-                    args.runs,
-                    !args.no_references,
-                    &mut rows,
-                )
-                .await?;
+                bench_db(&mut bench, db, &settings, &mut rows).await?;
                 bench.admin_conn.close().await?;
-                stop_bench_pg(&args.pg_url);
+                stop_bench_pg(given_url);
             }
         }
     }

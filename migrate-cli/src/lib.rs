@@ -236,7 +236,8 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             let migrator = load_migrator(&project)?;
             if *sql {
                 let dialect = offline_dialect(ui, url_flag, &project)?;
-                return db::offline_script(ui, &migrator, dialect, direction, target);
+                return db::offline_script(ui, &migrator, dialect, direction, target)
+                    .map_err(|e| heads_advice(e, &migrator, direction, target));
             }
             let (url, source) = require_url(url_flag, Some(&project.config))?;
             ui.protect(&url);
@@ -246,7 +247,7 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
                 Direction::Downgrade => db::downgrade(ui, &migrator, &pool, target).await,
             };
             pool.close().await;
-            result
+            result.map_err(|e| heads_advice(e, &migrator, direction, target))
         }
         Command::Current {
             verbose,
@@ -357,6 +358,7 @@ async fn embedded(
     match command {
         EmbeddedCommand::Upgrade { target, sql: true } => {
             db::offline_script(ui, migrator, dialect()?, Direction::Upgrade, &target)
+                .map_err(|e| heads_advice(e, migrator, Direction::Upgrade, &target))
         }
         EmbeddedCommand::Downgrade { target, sql: true } => {
             db::offline_script(ui, migrator, dialect()?, Direction::Downgrade, &target)
@@ -365,7 +367,7 @@ async fn embedded(
             let pool = Pool::connect(url, source, true).await?;
             let result = db::upgrade(ui, migrator, &pool, &target).await;
             pool.close().await;
-            result
+            result.map_err(|e| heads_advice(e, migrator, Direction::Upgrade, &target))
         }
         EmbeddedCommand::Downgrade { target, sql: false } => {
             let pool = Pool::connect(url, source, false).await?;
@@ -413,6 +415,61 @@ async fn embedded(
     }
 }
 
+/// `upgrade head` refused because there are several heads (labelled
+/// branches, or a directory read before its merge): say which heads there
+/// are and that `upgrade heads` takes them all, above Alembic's words.
+fn heads_advice(
+    err: anyhow::Error,
+    migrator: &Migrator,
+    direction: Direction,
+    target: &str,
+) -> anyhow::Error {
+    let asked_head =
+        target == "head" || target.rsplit_once(':').is_some_and(|(_, to)| to == "head");
+    let refused = err.chain().any(|c| {
+        let core = c.downcast_ref::<migrate_core::Error>().or_else(|| {
+            match c.downcast_ref::<migrate_runtime::Error>() {
+                Some(migrate_runtime::Error::Core(e)) => Some(e),
+                _ => None,
+            }
+        });
+        matches!(core, Some(migrate_core::Error::MultipleHeadsTarget { argument }) if argument == "head")
+    });
+    if direction != Direction::Upgrade || !asked_head || !refused {
+        return err;
+    }
+    let Ok(graph) = migrator.graph() else {
+        return err;
+    };
+    let heads: Vec<String> = graph
+        .heads()
+        .iter()
+        .map(|&h| match graph.branch_labels(h) {
+            [] => graph.id(h).to_owned(),
+            labels => format!("{} ({})", graph.id(h), labels.join(", ")),
+        })
+        .collect();
+    // A label whose `LABEL@head` names exactly one of the heads.
+    let label = (0..graph.len()).find_map(|i| {
+        let label = graph.branch_labels(i).first()?;
+        let reached = graph
+            .heads()
+            .iter()
+            .filter(|&&h| h == i || graph.is_descendant(h, i))
+            .count();
+        (reached == 1).then(|| label.clone())
+    });
+    let one = match label {
+        Some(label) => format!("`migrate upgrade {label}@head` for one branch"),
+        None => "`migrate merge heads -m MSG` to join them".to_owned(),
+    };
+    err.context(format!(
+        "`head` is one of {} heads ({}); run `migrate upgrade heads` to upgrade every branch, or {one}",
+        heads.len(),
+        heads.join(", ")
+    ))
+}
+
 fn range_mentions_current(range: Option<&str>) -> bool {
     range.is_some_and(|r| r.split(':').any(|end| end.starts_with("current")))
 }
@@ -439,10 +496,11 @@ pub(crate) fn load_migrator(project: &Project) -> anyhow::Result<Migrator> {
     })
 }
 
-/// The directory as a lenient tree; problems become warnings.
+/// The directory as a lenient tree; problems become warnings, except
+/// several heads, which reading shows as they are (as Alembic does).
 fn load_tree_for_reading(ui: &Ui, project: &Project) -> anyhow::Result<Tree> {
     let loaded = tree::load(&project.dir, &project.display)?;
-    for problem in &loaded.problems {
+    for problem in loaded.blocking_problems() {
         ui.warn(problem);
     }
     Ok(loaded.tree)

@@ -18,6 +18,17 @@ pub struct GraphNode<'a> {
     pub reversible: bool,
 }
 
+/// Whether a graph may end in several heads that are not labelled branches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadRule {
+    /// Two unlabelled heads are an error: what `embed_migrations!` and
+    /// `migrate check` require, so a build never ships an unmerged branch.
+    Merged,
+    /// Any number of heads, as Alembic reads a directory: targets that need
+    /// one head (`head`) refuse at resolution, `heads` takes them all.
+    Any,
+}
+
 /// Revisions linked by `down_revision` (parents) and `depends_on` edges.
 ///
 /// Nodes are numbered in input order (the loader sorts files by name); every
@@ -43,11 +54,22 @@ pub struct RevisionGraph {
 impl RevisionGraph {
     /// Builds the graph of parsed revisions, reporting every problem at once.
     pub fn from_revisions(revisions: &[Revision]) -> Result<RevisionGraph, Vec<Error>> {
-        RevisionGraph::build(revisions.iter().map(|r| GraphNode {
-            header: &r.header,
-            path: &r.path,
-            reversible: r.downgrade.is_some(),
-        }))
+        RevisionGraph::from_revisions_with(revisions, HeadRule::Merged)
+    }
+
+    /// [`from_revisions`](Self::from_revisions) with a choice of [`HeadRule`].
+    pub fn from_revisions_with(
+        revisions: &[Revision],
+        rule: HeadRule,
+    ) -> Result<RevisionGraph, Vec<Error>> {
+        RevisionGraph::build_with(
+            revisions.iter().map(|r| GraphNode {
+                header: &r.header,
+                path: &r.path,
+                reversible: r.downgrade.is_some(),
+            }),
+            rule,
+        )
     }
 
     /// Builds a graph: unique ids, known parents and dependencies, no cycles,
@@ -55,6 +77,15 @@ impl RevisionGraph {
     /// independent branch with a label of its own.
     pub fn build<'a>(
         nodes: impl IntoIterator<Item = GraphNode<'a>>,
+    ) -> Result<RevisionGraph, Vec<Error>> {
+        RevisionGraph::build_with(nodes, HeadRule::Merged)
+    }
+
+    /// [`build`](Self::build), with several unlabelled heads allowed when
+    /// `rule` is [`HeadRule::Any`].
+    pub fn build_with<'a>(
+        nodes: impl IntoIterator<Item = GraphNode<'a>>,
+        rule: HeadRule,
     ) -> Result<RevisionGraph, Vec<Error>> {
         let nodes: Vec<GraphNode<'a>> = nodes.into_iter().collect();
         let n = nodes.len();
@@ -186,6 +217,7 @@ impl RevisionGraph {
             heads,
         };
         if errors.is_empty()
+            && rule == HeadRule::Merged
             && let Some(error) = graph.unlabelled_heads()
         {
             errors.push(error);
@@ -469,6 +501,25 @@ pub(crate) mod tests {
             "{m:?}"
         );
         assert!(m[0].contains("migrate merge heads"));
+    }
+
+    #[test]
+    fn two_unmerged_heads_are_read_under_the_lenient_rule() {
+        let headers = headers("a: b:a c:a");
+        let paths: Vec<String> = headers
+            .iter()
+            .map(|h| format!("m/{}.sql", h.revision))
+            .collect();
+        let g = RevisionGraph::build_with(
+            headers.iter().zip(&paths).map(|(header, path)| GraphNode {
+                header,
+                path,
+                reversible: true,
+            }),
+            HeadRule::Any,
+        )
+        .unwrap();
+        assert_eq!(g.heads(), &[1, 2]);
     }
 
     #[test]

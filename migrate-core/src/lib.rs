@@ -60,8 +60,8 @@ pub use config::{
     is_table_name,
 };
 pub use error::{Error, Errors, Result};
-pub use graph::{GraphNode, RevisionGraph};
-pub use load::{Migrations, StartUp, list_sql_files, load_directory};
+pub use graph::{GraphNode, HeadRule, RevisionGraph};
+pub use load::{Migrations, StartUp, list_sql_files, load_directory, load_directory_with};
 pub use revision::{
     DOWNGRADE_MARKER, HEADER_KEYS, Header, HeaderLines, NO_CHECK_MARKER, Revision, Section,
     UPGRADE_MARKER, is_valid_revision_id, normalize_text, parse_revision,

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::error::{Error, Errors};
-use crate::graph::RevisionGraph;
+use crate::graph::{HeadRule, RevisionGraph};
 use crate::revision::{Revision, parse_revision};
 use crate::sql::{DialectCheck, check_section};
 
@@ -89,6 +89,17 @@ pub fn load_directory(
     display: &str,
     dialects: &DialectCheck,
 ) -> Result<Migrations, Errors> {
+    load_directory_with(dir, display, dialects, HeadRule::Merged)
+}
+
+/// [`load_directory`] with a choice of [`HeadRule`]: the `migrate` CLI
+/// reads and runs a directory with several heads, as Alembic does.
+pub fn load_directory_with(
+    dir: &Path,
+    display: &str,
+    dialects: &DialectCheck,
+    rule: HeadRule,
+) -> Result<Migrations, Errors> {
     let files = list_sql_files(dir, display)?;
     let mut errors = Vec::new();
     let mut unreadable = false;
@@ -123,7 +134,7 @@ pub fn load_directory(
     if unreadable {
         return Err(Errors::from_vec(errors).unwrap_or_else(|| unreachable!("checked non-empty")));
     }
-    match RevisionGraph::from_revisions(&revisions) {
+    match RevisionGraph::from_revisions_with(&revisions, rule) {
         Ok(graph) => {
             // The replay needs a sound chain and would repeat syntax errors.
             #[cfg(feature = "sqlite-exact")]

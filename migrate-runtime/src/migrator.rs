@@ -171,12 +171,21 @@ impl Migrator {
 
     /// Loads and validates a directory at run time (what the `migrate` CLI
     /// does). The table is leaked: load a directory once per process.
+    ///
+    /// Unlike `embed_migrations!`, several unmerged heads are accepted, as
+    /// Alembic reads a directory: `heads` applies them all, while `head`
+    /// refuses when it is asked for.
     pub fn from_directory(
         dir: &Path,
         display: &str,
         config: &migrate_core::Config,
     ) -> std::result::Result<Migrator, migrate_core::Errors> {
-        let migrations = migrate_core::load_directory(dir, display, &config.dialects)?;
+        let migrations = migrate_core::load_directory_with(
+            dir,
+            display,
+            &config.dialects,
+            migrate_core::HeadRule::Any,
+        )?;
         let revisions: Vec<EmbeddedRevision> = migrations
             .revisions
             .iter()

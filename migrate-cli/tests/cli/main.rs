@@ -4,6 +4,7 @@
 //! never skip). Every captured stdout and stderr is checked for the test
 //! server's password.
 
+mod branches;
 mod common;
 mod embedded;
 mod errors;

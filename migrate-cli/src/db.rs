@@ -281,14 +281,8 @@ pub(crate) async fn check_database(
             ));
             continue;
         }
-        if row.checksum != rev.checksum()
-            && migrate_core::checksum::verify(&row.checksum, rev.upgrade().sql()) != Some(true)
-        {
-            problems.push(format!(
-                "revision {} ({}): the upgrade SQL was edited after it was applied; restore it and put the change in a new revision",
-                row.revision,
-                rev.path()
-            ));
+        if is_edited(row, rev) {
+            problems.push(edited_message(&row.revision, rev.path()));
         }
         applied[i] = true;
     }
@@ -321,5 +315,45 @@ pub(crate) async fn check_database(
     let count = problems.len();
     Err(anyhow::Error::new(Problems(problems)).context(format!(
         "{count} problem(s) between this build and the database"
+    )))
+}
+
+/// Was this applied revision's upgrade SQL edited since (checksum drift)?
+fn is_edited(row: &migrate_runtime::HistoryEntry, rev: &migrate_runtime::EmbeddedRevision) -> bool {
+    row.checksum != rev.checksum()
+        && migrate_core::checksum::verify(&row.checksum, rev.upgrade().sql()) != Some(true)
+}
+
+/// Checksum drift, and the two ways on: restore the file, or accept the
+/// edit by recording the history again (docs/guide.md#checksums).
+fn edited_message(revision: &str, path: &str) -> String {
+    format!(
+        "revision {revision} ({path}): the upgrade SQL was edited after it was applied; restore the applied SQL (e.g. from version control) and put the change in a new revision, or, if the database already matches the edited file, accept the edit with `migrate stamp --purge` and the revisions `migrate current` shows"
+    )
+}
+
+/// `migrate check` with a database URL: the applied revisions whose upgrade
+/// SQL was edited since, read from the history table without a lock.
+/// Revisions the directory does not contain are left to `upgrade`.
+pub(crate) async fn check_applied(migrator: &Migrator, pool: &Pool) -> anyhow::Result<()> {
+    let rows = on_pool!(pool, p => migrator.history(p).await)?;
+    let mut problems = Vec::new();
+    for row in rows.iter().filter(|r| r.is_complete()) {
+        let Some(rev) = migrator.revisions().iter().find(|r| r.id() == row.revision) else {
+            continue;
+        };
+        if is_edited(row, rev) {
+            problems.push(edited_message(&row.revision, rev.path()));
+        }
+    }
+    // Silent when all is well: `check`'s output stays one line per part.
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let n = problems.len();
+    Err(anyhow::Error::new(Problems(problems)).context(format!(
+        "{n} applied revision{} edited after {} ran",
+        if n == 1 { " was" } else { "s were" },
+        if n == 1 { "it" } else { "they" }
     )))
 }

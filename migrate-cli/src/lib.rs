@@ -225,6 +225,14 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
         Command::Check { shadow } => {
             let project = Project::load(config_path)?;
             check_directory(ui, &project)?;
+            if !*shadow && let Some((url, source)) = find_url(url_flag, Some(&project.config))? {
+                ui.protect(&url);
+                let migrator = load_migrator(&project)?;
+                let pool = Pool::connect(&url, source, false).await?;
+                let result = db::check_applied(&migrator, &pool).await;
+                pool.close().await;
+                result?;
+            }
             check_schema(ui, &project, url_flag, *shadow).await
         }
         Command::Upgrade { target, sql } | Command::Downgrade { target, sql } => {

@@ -31,7 +31,7 @@ pub enum Error {
 
     /// The upgrade SQL of an applied revision was edited after it ran.
     #[error(
-        "revision {revision} ({path}): the upgrade SQL was edited after it was applied (database has checksum {stored}, the file has {expected}); nothing was changed. Restore the applied SQL and put the change in a new revision"
+        "revision {revision} ({path}): the upgrade SQL was edited after it was applied (database has checksum {stored}, the file has {expected}); nothing was changed; restore the applied SQL (e.g. from version control) and put the change in a new revision, or, if the database already matches the edited file, accept the edit with `migrate stamp --purge` and the revisions `migrate current` shows"
     )]
     ChecksumMismatch {
         /// The revision.

@@ -561,3 +561,72 @@ async fn postgres_errors_never_show_the_password() {
         out.stderr
     );
 }
+
+#[test]
+fn check_with_a_database_url_reports_edited_applied_revisions() {
+    let (p, a, b) = two_revisions(false);
+    // No declared schema: only the directory and the history are checked.
+    std::fs::remove_file(p.path().join("schema.sql")).unwrap();
+    let url = sqlite_url(&p);
+    p.ok(&["upgrade", "head", "--database-url", &url]);
+    let out = p.ok(&["check", "--database-url", &url]);
+    assert_eq!(
+        out.stdout,
+        "No problems found in migrations (2 revisions)\n"
+    );
+    let file = p.file_of(&a);
+    let original = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        original.replace("id INTEGER PRIMARY KEY", "id INTEGER PRIMARY KEY, x TEXT"),
+    )
+    .unwrap();
+    let out = p.fails(
+        &["check", "--database-url", &url],
+        1,
+        "error: 1 applied revision was edited after it ran\n",
+    );
+    let path = format!("migrations/{}", file.file_name().unwrap().to_string_lossy());
+    assert!(
+        out.stderr.contains(&format!(
+            "error: revision {a} ({path}): the upgrade SQL was edited after it was applied; restore the applied SQL (e.g. from version control) and put the change in a new revision, or, if the database already matches the edited file, accept the edit with `migrate stamp --purge` and the revisions `migrate current` shows"
+        )),
+        "{}",
+        out.stderr
+    );
+    // upgrade says the same two ways on.
+    let out = p.fails(
+        &["upgrade", "head", "--database-url", &url],
+        1,
+        "restore the applied SQL",
+    );
+    assert!(
+        out.stderr.contains("`migrate stamp --purge`"),
+        "{}",
+        out.stderr
+    );
+
+    // Restoring the file ends the drift.
+    std::fs::write(&file, &original).unwrap();
+    p.ok(&["check", "--database-url", &url]);
+
+    // Accepting the edit: stamp --purge at the current revision records it again.
+    std::fs::write(
+        &file,
+        original.replace("id INTEGER PRIMARY KEY", "id INTEGER PRIMARY KEY, x TEXT"),
+    )
+    .unwrap();
+    p.fails(
+        &["check", "--database-url", &url],
+        1,
+        "was edited after it ran",
+    );
+    assert_eq!(
+        p.ok(&["current", "--database-url", &url]).stdout,
+        format!("{b} (head)\n")
+    );
+    p.ok(&["stamp", "--purge", &b, "--database-url", &url]);
+    p.ok(&["check", "--database-url", &url]);
+    let out = p.ok(&["upgrade", "head", "--database-url", &url]);
+    assert!(out.stdout.starts_with("Nothing to do"), "{}", out.stdout);
+}

@@ -55,9 +55,11 @@ pub struct Cli {
 /// Which `migrate.toml` to read.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ConfigOptions {
-    /// Path to the config file; the migration directory named in it is
-    /// relative to the file [default: ./migrate.toml, optional]
+    /// Path to the config file; the paths named in it are relative to the
+    /// file [default: migrate.toml in the working directory or the nearest
+    /// parent that has one, optional]
     #[arg(
+        short = 'c',
         long,
         value_name = "PATH",
         global = true,
@@ -260,6 +262,42 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
         format: GraphFormat,
     },
+
+    // Other tools' verbs, hidden: each exits 2 naming the command to use
+    // here, which clap's edit-distance suggestion cannot (`run` is not
+    // close to `upgrade`).
+    /// sqlx's and dbmate's `status`: `current` here
+    #[command(hide = true)]
+    Status(OtherToolArgs),
+    /// Flyway's and sqlx's `info`: `current` and `history -i` here
+    #[command(hide = true)]
+    Info(OtherToolArgs),
+    /// sqlx's `migrate run`: `upgrade head` here
+    #[command(hide = true)]
+    Run(OtherToolArgs),
+    /// sqlx's `migrate revert`: `downgrade -1` here
+    #[command(hide = true)]
+    Revert(OtherToolArgs),
+    /// sqlx's `migrate add`: `revision -m` here
+    #[command(hide = true)]
+    Add(OtherToolArgs),
+    /// Flyway's `migrate`: `upgrade head` here
+    #[command(hide = true)]
+    Migrate(OtherToolArgs),
+    /// Flyway's `validate`: `check` here
+    #[command(hide = true)]
+    Validate(OtherToolArgs),
+    /// Flyway's `baseline`: `stamp` here
+    #[command(hide = true)]
+    Baseline(OtherToolArgs),
+}
+
+/// Whatever follows another tool's verb; never used.
+#[derive(Debug, Clone, Args)]
+pub struct OtherToolArgs {
+    /// Ignored
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub rest: Vec<String>,
 }
 
 /// `migrate revision`.

@@ -84,12 +84,12 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use migrate_core::{Dialect, DialectCheck, Direction};
+use migrate_core::{Dialect, DialectCheck, Direction, Target};
 use migrate_runtime::{DatabaseUrl, Migrator};
 
 pub use args::{
     Cli, ColorChoice, ColorOptions, Command, ConfigOptions, DatabaseOptions, EmbeddedCommand,
-    GraphFormat, RevisionArgs,
+    GraphFormat, OtherToolArgs, RevisionArgs,
 };
 pub use error::exit_code;
 
@@ -201,6 +201,26 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
         ui.protect(&DatabaseUrl::new(flag));
     }
     match &cli.command {
+        Command::Status(_) => other_tool(
+            "status",
+            "current",
+            "(and `migrate history -i` for the list, current revisions marked)",
+        ),
+        Command::Info(_) => other_tool(
+            "info",
+            "current",
+            "(and `migrate history -i` for the list, current revisions marked)",
+        ),
+        Command::Run(_) => other_tool("run", "upgrade head", ""),
+        Command::Revert(_) => other_tool("revert", "downgrade -1", ""),
+        Command::Add(_) => other_tool("add", "revision -m MESSAGE", ""),
+        Command::Migrate(_) => other_tool("migrate", "upgrade head", ""),
+        Command::Validate(_) => other_tool("validate", "check", ""),
+        Command::Baseline(_) => other_tool(
+            "baseline",
+            "stamp REV",
+            "(records REV as applied without running it)",
+        ),
         Command::Init { directory } => edit::init(ui, config_path, directory),
         Command::Revision(args) => {
             let project = Project::load(config_path)?;
@@ -242,6 +262,7 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             };
             let project = Project::load(config_path)?;
             let migrator = load_migrator(&project)?;
+            check_direction(&migrator, direction, target, *sql)?;
             if *sql {
                 let dialect = offline_dialect(ui, url_flag, &project)?;
                 return db::offline_script(ui, &migrator, dialect, direction, target)
@@ -363,6 +384,15 @@ async fn embedded(
             )))
         })
     };
+    match &command {
+        EmbeddedCommand::Upgrade { target, sql } => {
+            check_direction(migrator, Direction::Upgrade, target, *sql)?;
+        }
+        EmbeddedCommand::Downgrade { target, sql } => {
+            check_direction(migrator, Direction::Downgrade, target, *sql)?;
+        }
+        _ => {}
+    }
     match command {
         EmbeddedCommand::Upgrade { target, sql: true } => {
             db::offline_script(ui, migrator, dialect()?, Direction::Upgrade, &target)
@@ -476,6 +506,96 @@ fn heads_advice(
         heads.len(),
         heads.join(", ")
     ))
+}
+
+/// Another tool's verb: exit 2 naming the command to use here.
+fn other_tool(verb: &str, ours: &str, more: &str) -> anyhow::Result<()> {
+    let more = if more.is_empty() {
+        String::new()
+    } else {
+        format!(" {more}")
+    };
+    Err(Usage(format!(
+        "`migrate {verb}` is `migrate {ours}` here{more}; `migrate --help` lists the commands"
+    ))
+    .into())
+}
+
+/// Refuses a target that goes the other way than the verb: `upgrade -1`,
+/// `downgrade +1`, and a `--sql` range whose FROM is past its TO (which
+/// would otherwise print an empty upgrade script).
+fn check_direction(
+    migrator: &Migrator,
+    direction: Direction,
+    spec: &str,
+    sql: bool,
+) -> anyhow::Result<()> {
+    let (from, to) = match spec.split_once(':') {
+        Some((from, to)) => (Some(from).filter(|f| !f.is_empty()), to),
+        None => (None, spec),
+    };
+    if let Ok(Target::Relative { from: None, steps }) = Target::parse(to) {
+        match direction {
+            Direction::Upgrade if steps < 0 => {
+                return Err(Usage(format!(
+                    "`upgrade {to}`: a negative step goes down, and upgrade only applies revisions; run `migrate downgrade {to}`"
+                ))
+                .into());
+            }
+            Direction::Downgrade if steps > 0 => {
+                return Err(Usage(format!(
+                    "`downgrade {to}`: a positive step goes up, and downgrade only reverts revisions; run `migrate upgrade {to}`"
+                ))
+                .into());
+            }
+            _ => {}
+        }
+    }
+    let Some(from) = from.filter(|_| sql) else {
+        return Ok(());
+    };
+    // Anything that does not resolve is left to the run, which says why.
+    let Ok(graph) = migrator.graph() else {
+        return Ok(());
+    };
+    let nothing = vec![false; graph.len()];
+    let resolve = |text: &str| {
+        Target::parse(text)
+            .ok()
+            .and_then(|t| graph.resolve(&t, &nothing).ok())
+            .map(|set| graph.ancestors_inclusive(&set))
+    };
+    let (Some(below_from), Some(below_to)) = (resolve(from), resolve(to)) else {
+        return Ok(());
+    };
+    // `a` strictly below `b`: everything `a` needs, `b` needs too, and more.
+    let strictly_below = |a: &[bool], b: &[bool]| a.iter().zip(b).all(|(&x, &y)| !x || y) && a != b;
+    let (verb, other, reversed) = match direction {
+        Direction::Upgrade => (
+            "upgrade",
+            "downgrade",
+            strictly_below(&below_to, &below_from),
+        ),
+        Direction::Downgrade => (
+            "downgrade",
+            "upgrade",
+            strictly_below(&below_from, &below_to),
+        ),
+    };
+    if reversed {
+        let (past, script) = match direction {
+            Direction::Upgrade => ("after", "an upgrade script goes from FROM to a later TO"),
+            Direction::Downgrade => (
+                "before",
+                "a downgrade script goes from FROM to an earlier TO",
+            ),
+        };
+        return Err(Usage(format!(
+            "`{verb} --sql {spec}`: FROM `{from}` comes {past} TO `{to}`, and {script}; swap them (`migrate {verb} --sql {to}:{from}`), or write the {other} script (`migrate {other} --sql {spec}`)"
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 fn range_mentions_current(range: Option<&str>) -> bool {

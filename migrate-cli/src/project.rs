@@ -30,10 +30,17 @@ pub(crate) struct Project {
 }
 
 impl Project {
-    /// Reads the config file: `explicit` must exist; the default
-    /// `./migrate.toml` may be missing (every setting then has its default).
+    /// Reads the config file: `explicit` must exist; otherwise the nearest
+    /// `migrate.toml` in the working directory or a parent (as Cargo finds
+    /// `Cargo.toml`), and with none every setting has its default.
     pub fn load(explicit: Option<&Path>) -> anyhow::Result<Project> {
-        let path = explicit.unwrap_or(Path::new(migrate_core::CONFIG_FILE));
+        let found = match explicit {
+            Some(_) => None,
+            None => find_config(),
+        };
+        let path = explicit
+            .or(found.as_deref())
+            .unwrap_or(Path::new(migrate_core::CONFIG_FILE));
         let shown = path.display().to_string();
         let config = match std::fs::read_to_string(path) {
             Ok(text) => Config::parse(&shown, &text)?,
@@ -69,6 +76,22 @@ impl Project {
     pub fn schema_display(&self) -> String {
         self.schema.display().to_string()
     }
+}
+
+/// The nearest `migrate.toml` at or above the working directory, as a
+/// relative path (`migrate.toml`, `../migrate.toml`, …) so that messages
+/// name files the way the user would type them.
+fn find_config() -> Option<PathBuf> {
+    let cwd = std::env::current_dir().ok()?;
+    let mut relative = PathBuf::new();
+    for dir in cwd.ancestors() {
+        let candidate = dir.join(migrate_core::CONFIG_FILE);
+        if candidate.is_file() {
+            return Some(relative.join(migrate_core::CONFIG_FILE));
+        }
+        relative.push("..");
+    }
+    None
 }
 
 /// How long to wait for a database to answer.

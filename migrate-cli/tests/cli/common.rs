@@ -69,11 +69,17 @@ impl Project {
 
     /// Runs `migrate ARGS` with `env` added to a clean environment.
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Out {
+        self.run_at(self.path(), args, env)
+    }
+
+    /// Runs `migrate ARGS` in `sub`, a directory inside the project.
+    pub fn run_in(&self, sub: &str, args: &[&str]) -> Out {
+        self.run_at(&self.path().join(sub), args, &[])
+    }
+
+    fn run_at(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
         let mut command = Command::new(env!("CARGO_BIN_EXE_migrate"));
-        command
-            .args(args)
-            .current_dir(self.path())
-            .stdin(Stdio::null());
+        command.args(args).current_dir(dir).stdin(Stdio::null());
         for var in DATABASE_VARS {
             command.env_remove(var);
         }

@@ -630,3 +630,142 @@ fn check_with_a_database_url_reports_edited_applied_revisions() {
     let out = p.ok(&["upgrade", "head", "--database-url", &url]);
     assert!(out.stdout.starts_with("Nothing to do"), "{}", out.stdout);
 }
+
+#[test]
+fn other_tools_verbs_name_the_command_to_use() {
+    let p = Project::init();
+    for (verb, advice) in [
+        ("status", "`migrate status` is `migrate current` here"),
+        ("info", "`migrate info` is `migrate current` here"),
+        ("run", "`migrate run` is `migrate upgrade head` here"),
+        ("revert", "`migrate revert` is `migrate downgrade -1` here"),
+        ("add", "`migrate add` is `migrate revision -m MESSAGE` here"),
+        (
+            "migrate",
+            "`migrate migrate` is `migrate upgrade head` here",
+        ),
+        ("validate", "`migrate validate` is `migrate check` here"),
+        ("baseline", "`migrate baseline` is `migrate stamp REV` here"),
+    ] {
+        p.fails(&[verb], 2, advice);
+        // With the other tool's own arguments too.
+        p.fails(&[verb, "--source", "db/migrations", "-r"], 2, advice);
+    }
+    let help = p.ok(&["--help"]);
+    assert!(!help.stdout.contains("revert"), "{}", help.stdout);
+}
+
+#[test]
+fn targets_against_the_verb_are_refused_with_the_reason() {
+    let (p, a, b) = two_revisions(false);
+    let url = sqlite_url(&p);
+    p.ok(&["upgrade", "head", "--database-url", &url]);
+    for args in [&["upgrade", "-1"][..], &["upgrade", "--sql", "-1"]] {
+        let mut args = args.to_vec();
+        args.extend(["--database-url", &url]);
+        p.fails(
+            &args,
+            2,
+            "`upgrade -1`: a negative step goes down, and upgrade only applies revisions; run `migrate downgrade -1`",
+        );
+    }
+    p.fails(
+        &["downgrade", "+1", "--database-url", &url],
+        2,
+        "`downgrade +1`: a positive step goes up, and downgrade only reverts revisions; run `migrate upgrade +1`",
+    );
+    // Nothing moved.
+    assert_eq!(
+        p.ok(&["current", "--database-url", &url]).stdout,
+        format!("{b} (head)\n")
+    );
+
+    // A reversed --sql range is refused instead of printing an empty script.
+    let reversed = format!("{b}:{a}");
+    p.fails(
+        &["upgrade", "--sql", &reversed, "--database-url", &url],
+        2,
+        &format!(
+            "`upgrade --sql {b}:{a}`: FROM `{b}` comes after TO `{a}`, and an upgrade script goes from FROM to a later TO; swap them (`migrate upgrade --sql {a}:{b}`), or write the downgrade script (`migrate downgrade --sql {b}:{a}`)"
+        ),
+    );
+    p.fails(
+        &[
+            "downgrade",
+            "--sql",
+            &format!("{a}:{b}"),
+            "--database-url",
+            &url,
+        ],
+        2,
+        &format!("FROM `{a}` comes before TO `{b}`"),
+    );
+    p.fails(
+        &[
+            "upgrade",
+            "--sql",
+            &format!("{b}:base"),
+            "--database-url",
+            &url,
+        ],
+        2,
+        "comes after TO `base`",
+    );
+    let out = p.ok(&[
+        "upgrade",
+        "--sql",
+        &format!("{a}:{b}"),
+        "--database-url",
+        &url,
+    ]);
+    assert!(out.stdout.contains(&format!("'{b}'")), "{}", out.stdout);
+    p.ok(&["downgrade", "--sql", &reversed, "--database-url", &url]);
+    // FROM = TO is an empty script, not a mistake.
+    p.ok(&[
+        "upgrade",
+        "--sql",
+        &format!("{b}:{b}"),
+        "--database-url",
+        &url,
+    ]);
+}
+
+#[test]
+fn config_is_found_upward_and_c_is_short_for_config() {
+    let p = Project::init();
+    let a = p.revision(
+        &["-m", "create t"],
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);",
+        Some("DROP TABLE t;"),
+    );
+    std::fs::create_dir_all(p.path().join("src/deep")).unwrap();
+    let out = p.run_in("src/deep", &["heads"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, format!("{a} (head)\n"));
+    // Paths in it are relative to its own directory, and named from here.
+    let out = p.run_in("src/deep", &["check"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .starts_with("No problems found in ../../migrations (1 revision)"),
+        "{}",
+        out.stdout
+    );
+    let out = p.run_in("src", &["revision", "-m", "from below"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        crate::common::generated_path(&out).starts_with("../migrations/"),
+        "{}",
+        out.stdout
+    );
+    assert!(!p.path().join("src/migrations").exists());
+
+    // -c is --config.
+    let q = Project::empty();
+    q.ok(&["-c", "conf/app.toml", "init"]);
+    q.ok(&["-c", "conf/app.toml", "revision", "-m", "x"]);
+    assert_eq!(
+        q.ok(&["check", "-c", "conf/app.toml"]).stdout,
+        "No problems found in conf/migrations (1 revision)\n"
+    );
+}

@@ -13,7 +13,7 @@ use crate::error::{Problems, Usage};
 use crate::output::Ui;
 use crate::progress::{self, Verb};
 use crate::project::{Pool, on_pool};
-use crate::show::{self, current_from_rows};
+use crate::show;
 use crate::tree::Tree;
 
 /// `upgrade TARGET` against the database.
@@ -206,25 +206,6 @@ pub(crate) async fn stamp(
     }
     ui.line(format!("Now at {}", describe(migrator, &report.current)))?;
     Ok(())
-}
-
-/// The database's current revisions on `tree`, read from the history table
-/// alone (no checks), for `history --indicate-current` and `graph`.
-pub(crate) async fn current_marks(
-    ui: &Ui,
-    reader: &Migrator,
-    pool: &Pool,
-    tree: &Tree,
-) -> anyhow::Result<HashSet<usize>> {
-    let rows = on_pool!(pool, p => reader.history(p).await)?;
-    let (current, unknown) = current_from_rows(tree, &rows);
-    if !unknown.is_empty() {
-        ui.warn(format!(
-            "the database has revision(s) {} applied that this directory does not contain",
-            unknown.join(", ")
-        ));
-    }
-    Ok(current)
 }
 
 /// `upgrade|downgrade SPEC --sql`: the offline script on stdout.

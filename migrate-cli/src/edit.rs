@@ -22,6 +22,58 @@ use crate::tree::{self, Tree};
 /// Alembic's message when `revision` cannot pick a parent.
 const MULTIPLE_HEADS: &str = "Multiple heads are present; please specify the head revision on which the new revision should be based, or perform a merge.";
 
+/// The lock file that runs on a SQLite file take beside the database.
+const LOCK_FILE_PATTERN: &str = "*.migrate-lock";
+
+/// Lists SQLite's `<db>.migrate-lock` in `.gitignore` (created, or appended
+/// to). The lock file stays after a run on purpose: unlinking a file another
+/// process may be waiting to lock would let two runs hold "the" lock at once
+/// (docs/reliability.md#locking).
+fn ignore_lock_files(ui: &Ui, path: &Path) -> anyhow::Result<()> {
+    let existing = match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(anyhow!(
+                "{}: cannot read: {e}; check that it is a readable file",
+                path.display()
+            ));
+        }
+    };
+    let entry = format!(
+        "# migrate's lock beside a SQLite database, kept between runs
+{LOCK_FILE_PATTERN}
+"
+    );
+    match existing {
+        Some(text) if text.lines().any(|l| l.trim() == LOCK_FILE_PATTERN) => {
+            ui.line(format!(
+                "Kept {} (it already ignores {LOCK_FILE_PATTERN})",
+                path.display()
+            ))?;
+        }
+        Some(text) => {
+            let separator = if text.is_empty() || text.ends_with('\n') {
+                ""
+            } else {
+                "\n"
+            };
+            let mut file = OpenOptions::new()
+                .append(true)
+                .open(path)
+                .with_context(|| format!("{}: cannot open for writing", path.display()))?;
+            file.write_all(format!("{separator}{entry}").as_bytes())
+                .with_context(|| format!("{}: cannot write", path.display()))?;
+            ui.line(format!("Added {LOCK_FILE_PATTERN} to {}", path.display()))?;
+        }
+        None => {
+            write_new(path, &entry)?;
+            ui.line(format!("Created {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// `migrate init [DIR]`.
 pub(crate) fn init(ui: &Ui, config: Option<&Path>, directory: &Path) -> anyhow::Result<()> {
     let config_path = config.unwrap_or(Path::new(migrate_core::CONFIG_FILE));
@@ -76,6 +128,7 @@ pub(crate) fn init(ui: &Ui, config: Option<&Path>, directory: &Path) -> anyhow::
         )?;
         ui.line(format!("Created {}", schema.display()))?;
     }
+    ignore_lock_files(ui, &base.join(".gitignore"))?;
     ui.line("")?;
     ui.line("To embed the migrations in your crate (checked at compile time), add a build script")?;
     ui.line("so that new migration files rebuild it. In build.rs:")?;

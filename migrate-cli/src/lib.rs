@@ -95,7 +95,7 @@ pub use error::exit_code;
 
 use error::{Usage, exit_code_of};
 use output::{Ui, is_broken_pipe};
-use project::{Pool, Project, find_url, require_url};
+use project::{Pool, Project, find_url, on_pool, require_url};
 use tree::Tree;
 
 /// Runs the `migrate` binary's command line and returns its exit code.
@@ -309,14 +309,38 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             let project = Project::load(config_path)?;
             let tree = load_tree_for_reading(ui, &project)?;
             let needs_db = *indicate_current || range_mentions_current(rev_range.as_deref());
-            let current = if needs_db {
+            // --verbose shows the history table's rows when a URL is
+            // configured; like `graph`, it still lists the files without.
+            let rows = if needs_db {
                 let (url, source) = require_url(url_flag, Some(&project.config))?;
                 ui.protect(&url);
-                marks(ui, &project, &tree, &url, source).await?
+                Some(history_rows(&project, &url, source).await?)
+            } else if *verbose {
+                match find_url(url_flag, Some(&project.config))? {
+                    Some((url, source)) => {
+                        ui.protect(&url);
+                        match history_rows(&project, &url, source).await {
+                            Ok(rows) => Some(rows),
+                            Err(e) => {
+                                ui.warn(format!(
+                                    "listing without the history table: {}",
+                                    output::error_lines(&e).join("; ")
+                                ));
+                                None
+                            }
+                        }
+                    }
+                    None => None,
+                }
             } else {
-                HashSet::new()
+                None
             };
-            show::history(ui, &tree, rev_range.as_deref(), &current, *verbose)
+            let current = match (&rows, needs_db) {
+                (Some(rows), true) => marks_from_rows(ui, &tree, rows),
+                _ => HashSet::new(),
+            };
+            let rows = rows.as_deref().filter(|_| *verbose);
+            show::history(ui, &tree, rev_range.as_deref(), &current, *verbose, rows)
         }
         Command::Heads { verbose } => {
             let project = Project::load(config_path)?;
@@ -428,15 +452,37 @@ async fn embedded(
             indicate_current,
         } => {
             let tree = Tree::from_embedded(migrator.revisions());
-            let current = if indicate_current || range_mentions_current(rev_range.as_deref()) {
-                let pool = Pool::connect(url, source, false).await?;
-                let result = db::current_marks(ui, migrator, &pool, &tree).await;
-                pool.close().await;
-                result?
+            let needs_db = indicate_current || range_mentions_current(rev_range.as_deref());
+            let rows = if needs_db || verbose {
+                let pool = Pool::connect(url, source, false).await;
+                let rows = match pool {
+                    Ok(pool) => {
+                        let rows = on_pool!(&pool, p => migrator.history(p).await);
+                        pool.close().await;
+                        rows.map_err(anyhow::Error::from)
+                    }
+                    Err(e) => Err(e),
+                };
+                match rows {
+                    Ok(rows) => Some(rows),
+                    Err(e) if needs_db => return Err(e),
+                    Err(e) => {
+                        ui.warn(format!(
+                            "listing without the history table: {}",
+                            output::error_lines(&e).join("; ")
+                        ));
+                        None
+                    }
+                }
             } else {
-                HashSet::new()
+                None
             };
-            show::history(ui, &tree, rev_range.as_deref(), &current, verbose)
+            let current = match (&rows, needs_db) {
+                (Some(rows), true) => marks_from_rows(ui, &tree, rows),
+                _ => HashSet::new(),
+            };
+            let rows = rows.as_deref().filter(|_| verbose);
+            show::history(ui, &tree, rev_range.as_deref(), &current, verbose, rows)
         }
         EmbeddedCommand::Stamp { targets, purge } => {
             let pool = Pool::connect(url, source, true).await?;
@@ -642,6 +688,16 @@ async fn marks(
     url: &DatabaseUrl,
     source: env::UrlSource,
 ) -> anyhow::Result<HashSet<usize>> {
+    let rows = history_rows(project, url, source).await?;
+    Ok(marks_from_rows(ui, tree, &rows))
+}
+
+/// The history table's rows, oldest first, with no checks.
+async fn history_rows(
+    project: &Project,
+    url: &DatabaseUrl,
+    source: env::UrlSource,
+) -> anyhow::Result<Vec<migrate_runtime::HistoryEntry>> {
     // Reading rows needs no valid graph, so an empty table will do: the
     // directory may have two heads right now, which is why the user looks.
     let reader = Migrator::__from_table(&[], migrate_core::DEFAULT_VERSION_TABLE)
@@ -653,9 +709,21 @@ async fn marks(
             ))
         })?;
     let pool = Pool::connect(url, source, false).await?;
-    let result = db::current_marks(ui, &reader, &pool, tree).await;
+    let result = on_pool!(&pool, p => reader.history(p).await);
     pool.close().await;
-    result
+    Ok(result?)
+}
+
+/// The current revisions on `tree`, warning about rows it does not know.
+fn marks_from_rows(ui: &Ui, tree: &Tree, rows: &[migrate_runtime::HistoryEntry]) -> HashSet<usize> {
+    let (current, unknown) = show::current_from_rows(tree, rows);
+    if !unknown.is_empty() {
+        ui.warn(format!(
+            "the database has revision(s) {} applied that this directory does not contain",
+            unknown.join(", ")
+        ));
+    }
+    current
 }
 
 /// The dialect of an offline script: the URL's scheme when a URL is

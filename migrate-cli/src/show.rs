@@ -118,13 +118,44 @@ pub(crate) fn current_from_rows(
     (heads, unknown)
 }
 
-/// `history [-r RANGE] [--verbose]`, newest first.
+/// What the history table says of one revision, for `history --verbose`:
+/// how it got there (applied or stamped), when, and how long it took.
+fn database_line(id: &str, rows: &[HistoryEntry]) -> String {
+    let Some(row) = rows.iter().find(|r| r.revision == id) else {
+        return "Applied: no".into();
+    };
+    let when = timestamp(&row.applied_at);
+    match row.state.as_str() {
+        "applied" => format!("Applied: {when} ({} ms)", row.duration_ms),
+        "stamped" => format!("Stamped: {when} (recorded without running its SQL)"),
+        state => format!(
+            "State: {state} since {when}, {} statement{} done",
+            row.statements_done,
+            if row.statements_done == 1 { "" } else { "s" }
+        ),
+    }
+}
+
+/// A history timestamp as the database gave it; SQLite's default
+/// (`strftime('%Y-%m-%d %H:%M:%f', 'now')`) is UTC without saying so.
+fn timestamp(text: &str) -> String {
+    let time = text.get(10..).unwrap_or("");
+    if time.contains(['+', '-', 'Z']) {
+        text.to_owned()
+    } else {
+        format!("{text} UTC")
+    }
+}
+
+/// `history [-r RANGE] [--verbose]`, newest first. With the history
+/// table's `rows`, each verbose entry says how and when it was applied.
 pub(crate) fn history(
     ui: &Ui,
     tree: &Tree,
     range: Option<&str>,
     current: &HashSet<usize>,
     verbose: bool,
+    rows: Option<&[HistoryEntry]>,
 ) -> anyhow::Result<()> {
     let selected = match range {
         None => vec![true; tree.len()],
@@ -139,7 +170,16 @@ pub(crate) fn history(
             if !first {
                 ui.line("")?;
             }
-            for line in entry(tree, i, current, &ui.out) {
+            let mut lines = entry(tree, i, current, &ui.out);
+            if let Some(rows) = rows {
+                // After `Path:` and its notes, before the message block.
+                let at = lines
+                    .iter()
+                    .position(String::is_empty)
+                    .unwrap_or(lines.len());
+                lines.insert(at, database_line(tree.id(i), rows));
+            }
+            for line in lines {
                 ui.line(line)?;
             }
         } else {

@@ -8,6 +8,7 @@ mod branches;
 mod common;
 mod embedded;
 mod errors;
+mod history;
 mod offline;
 mod session;
 mod url;

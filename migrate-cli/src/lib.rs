@@ -720,7 +720,7 @@ fn marks_from_rows(ui: &Ui, tree: &Tree, rows: &[migrate_runtime::HistoryEntry])
     if !unknown.is_empty() {
         ui.warn(format!(
             "the database has revision(s) {} applied that this directory does not contain",
-            unknown.join(", ")
+            output::one_line(&unknown.join(", "))
         ));
     }
     current

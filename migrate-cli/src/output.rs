@@ -30,6 +30,7 @@ impl Style {
     }
 
     fn paint(&self, code: &str, text: &str) -> String {
+        debug_assert!(OWN_COLOURS.contains(&code), "add {code} to OWN_COLOURS");
         if self.enabled {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
@@ -73,8 +74,73 @@ impl Style {
     }
 }
 
+/// The SGR codes [`Style`] paints with: the only escape sequences that
+/// reach a terminal, and only on a stream whose colour is on.
+const OWN_COLOURS: [&str; 8] = ["0", "2", "33", "35", "1;31", "1;32", "1;33", "1;36"];
+
+/// What may stay as it is when text is printed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Keep {
+    /// `\n` and `\t`: the CLI's own line breaks and the SQL's layout.
+    pub layout: bool,
+    /// The colour codes in [`OWN_COLOURS`].
+    pub colours: bool,
+}
+
+/// Renders control characters visible, as Rust writes them (`\u{1b}` for
+/// ESC), so that text from migration files, file names or the database
+/// cannot set the terminal's title, move the cursor or erase lines. Covers
+/// C0 and C1 controls, DEL, and the Unicode bidi controls that reorder how
+/// a line reads.
+pub(crate) fn escape_controls(text: &str, keep: Keep) -> std::borrow::Cow<'_, str> {
+    let needs = |c: char| is_hostile(c) && !(keep.layout && matches!(c, '\n' | '\t'));
+    if !text.chars().any(needs) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '\x1b' && keep.colours {
+            let own = OWN_COLOURS
+                .iter()
+                .map(|code| format!("\x1b[{code}m"))
+                .find(|seq| rest.starts_with(seq.as_str()));
+            if let Some(seq) = own {
+                out.push_str(&seq);
+                rest = &rest[seq.len()..];
+                continue;
+            }
+        }
+        if needs(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// One line of text from outside (the database, a file), with nothing kept:
+/// its newlines too are shown as `\u{a}`.
+pub(crate) fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    escape_controls(
+        text,
+        Keep {
+            layout: false,
+            colours: false,
+        },
+    )
+}
+
+fn is_hostile(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Where a command writes: data to stdout, diagnostics to stderr, with the
-/// database password scrubbed from both.
+/// database password scrubbed from both and control characters escaped
+/// ([`escape_controls`]).
 #[derive(Debug)]
 pub(crate) struct Ui {
     /// Styling of stdout.
@@ -83,17 +149,53 @@ pub(crate) struct Ui {
     pub err: Style,
     /// Whether stderr is a terminal (for the progress line).
     pub err_is_terminal: bool,
+    /// Whether stdout is a terminal (scripts are escaped only there).
+    out_is_terminal: bool,
     url: OnceLock<DatabaseUrl>,
 }
 
 impl Ui {
     pub fn new(color: ColorChoice) -> Ui {
         let err_is_terminal = io::stderr().is_terminal();
+        let out_is_terminal = io::stdout().is_terminal();
         Ui {
-            out: Style::decide(color, io::stdout().is_terminal()),
+            out: Style::decide(color, out_is_terminal),
             err: Style::decide(color, err_is_terminal),
             err_is_terminal,
+            out_is_terminal,
             url: OnceLock::new(),
+        }
+    }
+
+    /// Escapes text for stdout (lines keep their layout and our colours).
+    fn safe_out<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        escape_controls(
+            text,
+            Keep {
+                layout: true,
+                colours: self.out.enabled,
+            },
+        )
+    }
+
+    /// Escapes text for stderr. A diagnostic may span lines (a TOML parse
+    /// error), but its continuation lines are indented, so that no text
+    /// inside it (a revision id read from the database) can pass for a line
+    /// of its own such as `error: …`.
+    pub fn safe_err<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        let text = escape_controls(
+            text,
+            Keep {
+                layout: true,
+                colours: self.err.enabled,
+            },
+        );
+        if text.trim_end_matches('\n').contains('\n') {
+            let body = text.trim_end_matches('\n');
+            let tail = &text[body.len()..];
+            std::borrow::Cow::Owned(format!("{}{tail}", body.replace('\n', "\n  ")))
+        } else {
+            text
         }
     }
 
@@ -113,15 +215,23 @@ impl Ui {
     /// One line of data on stdout.
     pub fn line(&self, text: impl Display) -> io::Result<()> {
         let text = self.scrub(&text.to_string());
+        let text = self.safe_out(&text);
         let mut out = io::stdout().lock();
         out.write_all(text.as_bytes())?;
         out.write_all(b"\n")?;
         out.flush()
     }
 
-    /// A block of data on stdout, written as is (after scrubbing).
+    /// A block of data on stdout (a SQL script, a DOT graph), written as
+    /// is (after scrubbing) into a pipe or file, so a script keeps every
+    /// byte of its SQL; escaped on a terminal.
     pub fn text(&self, text: &str) -> io::Result<()> {
         let text = self.scrub(text);
+        let text = if self.out_is_terminal {
+            self.safe_out(&text)
+        } else {
+            std::borrow::Cow::Borrowed(text.as_str())
+        };
         let mut out = io::stdout().lock();
         out.write_all(text.as_bytes())?;
         out.flush()
@@ -130,12 +240,12 @@ impl Ui {
     /// `warning: …` on stderr.
     pub fn warn(&self, text: impl Display) {
         let text = self.scrub(&text.to_string());
-        eprintln!("{} {text}", self.err.warning("warning:"));
+        eprintln!("{} {}", self.err.warning("warning:"), self.safe_err(&text));
     }
 
     /// A plain note on stderr.
     pub fn note(&self, text: impl Display) {
-        eprintln!("{}", self.scrub(&text.to_string()));
+        eprintln!("{}", self.safe_err(&self.scrub(&text.to_string())));
     }
 
     /// Prints an error and its causes as `error: …` lines on stderr.
@@ -148,7 +258,7 @@ impl Ui {
         let mut stderr = io::stderr().lock();
         for line in error_lines(err) {
             let line = self.scrub(&line);
-            let _ = writeln!(stderr, "{prefix} {line}");
+            let _ = writeln!(stderr, "{prefix} {}", self.safe_err(&line));
         }
     }
 }
@@ -230,6 +340,49 @@ mod tests {
         let lines = error_lines(&anyhow::Error::new(errors));
         assert_eq!(lines.len(), 2);
         assert!(lines[0].starts_with("m/a.sql: no `-- migrate:upgrade` section"));
+    }
+
+    #[test]
+    fn control_characters_are_shown_not_sent() {
+        let keep = Keep {
+            layout: true,
+            colours: false,
+        };
+        assert_eq!(
+            escape_controls("a\x1b]0;title\x07b\r\u{9b}2J\u{202e}c", keep),
+            "a\\u{1b}]0;title\\u{7}b\\u{d}\\u{9b}2J\\u{202e}c"
+        );
+        assert_eq!(
+            escape_controls("two\nlines\tand a tab", keep),
+            "two\nlines\tand a tab"
+        );
+        assert_eq!(one_line("two\nlines"), "two\\u{a}lines");
+        assert!(matches!(
+            escape_controls("plain ünïcode", keep),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn only_our_own_colours_pass_and_only_when_colour_is_on() {
+        let style = Style::decide(ColorChoice::Always, false);
+        let painted = format!("{} \x1b[2J \x1b[31m", style.id("abc"));
+        let keep = Keep {
+            layout: true,
+            colours: true,
+        };
+        assert_eq!(
+            escape_controls(&painted, keep),
+            "\x1b[33mabc\x1b[0m \\u{1b}[2J \\u{1b}[31m"
+        );
+        let keep = Keep {
+            layout: true,
+            colours: false,
+        };
+        assert_eq!(
+            escape_controls(&painted, keep),
+            "\\u{1b}[33mabc\\u{1b}[0m \\u{1b}[2J \\u{1b}[31m"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use migrate_core::Error;
 use migrate_runtime::HistoryEntry;
 
 use crate::error::Usage;
-use crate::output::{Style, Ui};
+use crate::output::{Style, Ui, one_line};
 use crate::tree::Tree;
 
 /// Alembic's one-line form: `parents -> id (labels) (head) …, message`.
@@ -124,12 +124,14 @@ fn database_line(id: &str, rows: &[HistoryEntry]) -> String {
     let Some(row) = rows.iter().find(|r| r.revision == id) else {
         return "Applied: no".into();
     };
-    let when = timestamp(&row.applied_at);
+    // The database's text: a hostile row stays on its line.
+    let when = one_line(&timestamp(&row.applied_at)).into_owned();
     match row.state.as_str() {
         "applied" => format!("Applied: {when} ({} ms)", row.duration_ms),
         "stamped" => format!("Stamped: {when} (recorded without running its SQL)"),
         state => format!(
-            "State: {state} since {when}, {} statement{} done",
+            "State: {} since {when}, {} statement{} done",
+            one_line(state),
             row.statements_done,
             if row.statements_done == 1 { "" } else { "s" }
         ),

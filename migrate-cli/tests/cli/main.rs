@@ -11,4 +11,5 @@ mod errors;
 mod history;
 mod offline;
 mod session;
+mod terminal;
 mod url;

@@ -1,0 +1,139 @@
+//! Text from migration files, file names and the history table reaches the
+//! terminal with its control characters escaped (issue 26, "Terminals"): a
+//! migration cannot set the title, move the cursor or erase lines.
+
+use crate::common::{Out, Project};
+
+const TITLE: &str = "\x1b]0;pwned\x07";
+const ERASE: &str = "\x1b[2J";
+
+fn assert_inert(what: &str, out: &Out) {
+    for (stream, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        assert!(
+            !text.contains('\x1b') && !text.contains('\x07') && !text.contains('\r'),
+            "{what}: raw control characters on {stream}:\n{}",
+            text.escape_debug()
+        );
+    }
+}
+
+fn sqlite_url(p: &Project) -> String {
+    format!("sqlite://{}", p.path().join("app.db").display())
+}
+
+#[test]
+fn escape_sequences_in_a_message_and_a_file_name_are_printed_escaped() {
+    let p = Project::init();
+    let url = sqlite_url(&p);
+    let message = format!("evil {TITLE}title{ERASE}\r");
+    let a = p.revision(
+        &["-m", &message],
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);",
+        Some("DROP TABLE t;"),
+    );
+    // A file name with an escape sequence in its slug.
+    let file = p.file_of(&a);
+    let hostile = file.with_file_name(format!(
+        "{}{ERASE}.sql",
+        file.file_stem().unwrap().to_string_lossy()
+    ));
+    std::fs::rename(&file, &hostile).unwrap();
+    let shown = "evil \\u{1b}]0;pwned\\u{7}title\\u{1b}[2J";
+
+    for args in [
+        &["history"][..],
+        &["history", "--verbose"],
+        &["heads", "--verbose"],
+        &["show", &a],
+        &["graph"],
+        &["check"],
+    ] {
+        let out = p.ok(args);
+        assert_inert(&format!("migrate {args:?}"), &out);
+    }
+    assert!(p.ok(&["history"]).stdout.contains(shown));
+    let out = p.ok(&["show", &a]);
+    assert!(
+        out.stdout.contains(&format!("    {shown}")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("\\u{1b}[2J.sql"),
+        "the file name is escaped:\n{}",
+        out.stdout
+    );
+    let out = p.ok(&["upgrade", "head", "--database-url", &url]);
+    assert_inert("upgrade", &out);
+    assert!(out.stdout.contains(shown), "{}", out.stdout);
+    let out = p.ok(&["current", "--verbose", "--database-url", &url]);
+    assert_inert("current", &out);
+    let out = p.ok(&["downgrade", "base", "--database-url", &url]);
+    assert_inert("downgrade", &out);
+
+    // An error naming the file: escaped on stderr too.
+    std::fs::write(&hostile, "-- revision: nope\n").unwrap();
+    let out = p.run(&["check"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_inert("check with a broken file", &out);
+    assert!(out.stderr.contains("\\u{1b}[2J.sql"), "{}", out.stderr);
+}
+
+#[tokio::test]
+async fn escape_sequences_in_the_history_table_are_printed_escaped() {
+    let p = Project::init();
+    let url = sqlite_url(&p);
+    let a = p.revision(
+        &["-m", "create t"],
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);",
+        Some("DROP TABLE t;"),
+    );
+    p.ok(&["upgrade", "head", "--database-url", &url]);
+    // A row this directory does not know, written by someone else.
+    let forged = format!("zz{TITLE}{ERASE}\nerror: forged line");
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO migrate_history (revision, checksum, state, statements_done, seq, message, applied_at) \
+         VALUES (?, 'v1:00', 'applied', 1, 2, ?, ?)",
+    )
+    .bind(&forged)
+    .bind(format!("message {TITLE}"))
+    .bind(format!("2026-01-01 {ERASE}"))
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+
+    let out = p.ok(&[
+        "history",
+        "--indicate-current",
+        "--verbose",
+        "--database-url",
+        &url,
+    ]);
+    assert_inert("history -i -v", &out);
+    let warning = out
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("warning: the database has revision(s) zz"))
+        .unwrap_or_else(|| panic!("{}", out.stderr));
+    assert!(
+        warning.contains("zz\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{a}error: forged line applied"),
+        "the id stays on the warning's line:\n{warning}"
+    );
+    assert!(out.stdout.contains(&format!("Rev: {a}")), "{}", out.stdout);
+
+    let out = p.run(&["upgrade", "head", "--database-url", &url]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_inert("upgrade over a hostile row", &out);
+    assert!(out.stderr.contains("zz\\u{1b}]0;pwned"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .lines()
+            .all(|l| l.starts_with("error: ") || l.starts_with("  ")),
+        "no line passes for one of ours:\n{}",
+        out.stderr
+    );
+    let out = p.run(&["current", "--database-url", &url]);
+    assert_inert("current over a hostile row", &out);
+}

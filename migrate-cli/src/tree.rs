@@ -1,12 +1,13 @@
 //! A lenient view of the revisions, for the commands that must work while
 //! the directory is not (yet) a valid graph.
 //!
-//! `migrate_core::RevisionGraph` refuses two unlabelled heads, which is
-//! right for the macro and for anything that touches a database, but
-//! `heads`, `history`, `graph`, `revision --head` and `merge heads` are
-//! exactly the commands a user runs to see and repair that state. This tree
-//! keeps whatever links it can resolve, and the loader hands back the
-//! problems next to it so each command decides what it tolerates.
+//! `migrate_core::RevisionGraph` refuses a broken directory (unknown
+//! parents, cycles, duplicate ids), which is right for anything that touches
+//! a database, but `heads`, `history`, `graph`, `revision --head` and `merge`
+//! are exactly the commands a user runs to see and repair such a state. This
+//! tree keeps whatever links it can resolve, and the loader hands back the
+//! problems next to it so each command decides what it tolerates (several
+//! heads are no problem for reading, as in Alembic).
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;

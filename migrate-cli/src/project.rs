@@ -60,7 +60,11 @@ impl Project {
                 .into());
             }
         };
+        let mut config = config;
         let base = path.parent().unwrap_or(Path::new(""));
+        if let Some(url) = &config.database_url {
+            config.database_url = Some(sqlite_relative_to(url, base));
+        }
         let dir = base.join(&config.directory);
         let display = dir.display().to_string();
         let schema = base.join(&config.schema);
@@ -76,6 +80,28 @@ impl Project {
     pub fn schema_display(&self) -> String {
         self.schema.display().to_string()
     }
+}
+
+/// A relative SQLite file in migrate.toml's `database_url` is relative to
+/// the file, like its other paths, so that every directory below it finds
+/// the same database. Absolute paths, `:memory:` and other schemes are
+/// left as written.
+fn sqlite_relative_to(url: &str, base: &Path) -> String {
+    if base.as_os_str().is_empty() {
+        return url.to_owned();
+    }
+    let Some(rest) = url.strip_prefix("sqlite:") else {
+        return url.to_owned();
+    };
+    let (slashes, file) = match rest.strip_prefix("//") {
+        Some(file) => ("//", file),
+        None => ("", rest),
+    };
+    if file.is_empty() || file.starts_with('/') || file.starts_with(":memory:") {
+        return url.to_owned();
+    }
+    let base = base.to_string_lossy().replace('\\', "/");
+    format!("sqlite:{slashes}{}/{file}", base.trim_end_matches('/'))
 }
 
 /// The nearest `migrate.toml` at or above the working directory, as a
@@ -197,4 +223,34 @@ pub(crate) fn find_url(
         &env,
         config.and_then(|c| c.database_url.as_deref()),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_sqlite_files_in_the_config_are_relative_to_it() {
+        let up = Path::new("../..");
+        assert_eq!(
+            sqlite_relative_to("sqlite://app.db", up),
+            "sqlite://../../app.db"
+        );
+        assert_eq!(
+            sqlite_relative_to("sqlite:app.db?mode=rwc", up),
+            "sqlite:../../app.db?mode=rwc"
+        );
+        assert_eq!(
+            sqlite_relative_to("sqlite://app.db", Path::new("")),
+            "sqlite://app.db"
+        );
+        for kept in [
+            "sqlite:///var/app.db",
+            "sqlite::memory:",
+            "sqlite://:memory:",
+            "postgres://h/db",
+        ] {
+            assert_eq!(sqlite_relative_to(kept, up), kept);
+        }
+    }
 }

@@ -759,6 +759,20 @@ fn config_is_found_upward_and_c_is_short_for_config() {
         out.stdout
     );
     assert!(!p.path().join("src/migrations").exists());
+    // A relative SQLite file in it is relative to it too.
+    let toml = std::fs::read_to_string(p.path().join("migrate.toml")).unwrap();
+    std::fs::write(
+        p.path().join("migrate.toml"),
+        toml.replace(
+            "# database_url = \"sqlite://app.db\"",
+            "database_url = \"sqlite://app.db\"",
+        ),
+    )
+    .unwrap();
+    let out = p.run_in("src/deep", &["upgrade", &a]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(p.path().join("app.db").is_file());
+    assert!(!p.path().join("src/deep/app.db").exists());
 
     // -c is --config.
     let q = Project::empty();

@@ -41,9 +41,7 @@ fn ignore_lock_files(ui: &Ui, path: &Path) -> anyhow::Result<()> {
         }
     };
     let entry = format!(
-        "# migrate's lock beside a SQLite database, kept between runs
-{LOCK_FILE_PATTERN}
-"
+        "# migrate's lock beside a SQLite database, kept between runs\n{LOCK_FILE_PATTERN}\n"
     );
     match existing {
         Some(text) if text.lines().any(|l| l.trim() == LOCK_FILE_PATTERN) => {

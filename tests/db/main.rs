@@ -4,6 +4,7 @@
 mod behaviour;
 mod common;
 mod embedded;
+mod enum_values;
 mod process;
 
 /// Generates one `#[tokio::test]` per scenario and database.

@@ -407,11 +407,18 @@ impl Migrator {
             };
             let rev = self.revision(i);
             if !row.is_complete() {
+                // A downgrade's progress counts its own section's statements.
+                let (section, total) = if row.is_reverting() {
+                    ("downgrade", rev.downgrade.as_ref().map_or(0, |d| d.len()))
+                } else {
+                    ("upgrade", rev.upgrade.len())
+                };
                 return Err(Error::PartiallyApplied {
                     revision: row.revision.clone(),
                     path: rev.path.to_owned(),
                     done: row.statements_done,
-                    total: rev.upgrade.len(),
+                    total,
+                    section,
                     state: row.state.clone(),
                 });
             }

@@ -242,6 +242,10 @@ pub enum Command {
     /// Check the migration directory: headers, chain, heads and SQL syntax
     /// (everything embed_migrations! checks); exit 1 listing every problem
     ///
+    /// When a database URL is configured (without --shadow), also read its
+    /// history table: exit 1 naming any revision an earlier run left
+    /// part-way (`running`, `failed`, `reverting`, `revert_failed`).
+    ///
     /// When a database URL is configured (or with --shadow) and the
     /// declared schema file exists, also compare it with the database, which
     /// must be at head: exit 1 listing the differences, as Alembic's `check`.

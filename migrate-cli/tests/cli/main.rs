@@ -7,6 +7,7 @@
 mod common;
 mod embedded;
 mod errors;
+mod interrupted;
 mod offline;
 mod session;
 mod url;

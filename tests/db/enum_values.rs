@@ -7,7 +7,8 @@
 //! offline script applied with psql. Each case below is one way PostgreSQL
 //! reads the new value (its `enum_in`): in data written by `UPDATE` and
 //! `INSERT`, a `CHECK` constraint, a column default, a partial index's
-//! predicate, a PL/pgSQL function body when it runs, and `enum_range`.
+//! predicate, a view, a domain's `CHECK`, a PL/pgSQL function body when it
+//! runs, and `enum_range`.
 
 use std::process::{Command, Stdio};
 
@@ -47,6 +48,16 @@ const CASES: &[(&str, &str, &str)] = &[
         "function body run",
         "CREATE FUNCTION is_shipped(s order_status) RETURNS boolean LANGUAGE plpgsql AS $$\nBEGIN\n    RETURN s = 'shipped';\nEND\n$$;\nUPDATE orders SET note = 'open' WHERE NOT is_shipped(status) AND id = 1;",
         "SELECT count(*) FROM orders WHERE note = 'open'",
+    ),
+    (
+        "view",
+        "CREATE VIEW shipped_orders AS SELECT id FROM orders WHERE status = 'shipped';",
+        "SELECT count(*) FROM pg_views WHERE viewname = 'shipped_orders'",
+    ),
+    (
+        "domain check",
+        "CREATE DOMAIN open_status AS order_status CHECK (VALUE <> 'shipped');",
+        "SELECT count(*) FROM pg_type WHERE typname = 'open_status'",
     ),
     (
         "enum_range",

@@ -159,6 +159,9 @@ pub enum Command {
     },
 
     /// Show the revision(s) the database is at
+    ///
+    /// A revision an earlier run left part-way is listed with its state and
+    /// a warning saying how to go on, and the command exits 1.
     Current {
         /// Show each revision in full
         #[arg(short, long)]
@@ -305,6 +308,9 @@ pub struct RevisionArgs {
 #[derive(Debug, Clone, Subcommand)]
 pub enum EmbeddedCommand {
     /// Show the revision(s) the database is at
+    ///
+    /// A revision an earlier run left part-way is listed with its state and
+    /// a warning saying how to go on, and the command exits 1.
     Current {
         /// Show each revision in full
         #[arg(short, long)]

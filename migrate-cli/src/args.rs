@@ -161,6 +161,9 @@ pub enum Command {
     },
 
     /// Show the revision(s) the database is at
+    ///
+    /// A revision an earlier run left part-way is listed with its state and
+    /// a warning saying how to go on, and the command exits 1.
     Current {
         /// Show each revision in full
         #[arg(short, long)]
@@ -243,6 +246,10 @@ pub enum Command {
 
     /// Check the migration directory: headers, chain, heads and SQL syntax
     /// (everything embed_migrations! checks); exit 1 listing every problem
+    ///
+    /// When a database URL is configured (without --shadow), also read its
+    /// history table: exit 1 naming any revision an earlier run left
+    /// part-way (`running`, `failed`, `reverting`, `revert_failed`).
     ///
     /// When a database URL is configured (or with --shadow) and the
     /// declared schema file exists, also compare it with the database, which
@@ -339,6 +346,9 @@ pub struct RevisionArgs {
 #[derive(Debug, Clone, Subcommand)]
 pub enum EmbeddedCommand {
     /// Show the revision(s) the database is at
+    ///
+    /// A revision an earlier run left part-way is listed with its state and
+    /// a warning saying how to go on, and the command exits 1.
     Current {
         /// Show each revision in full
         #[arg(short, long)]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::bail;
 use migrate_core::{Dialect, Direction, Target};
-use migrate_runtime::{DatabaseUrl, Migrator, offline};
+use migrate_runtime::{DatabaseUrl, HistoryEntry, Migrator, offline};
 
 use crate::error::{Problems, Usage};
 use crate::output::Ui;
@@ -142,12 +142,14 @@ pub(crate) async fn current(
     check_heads: bool,
 ) -> anyhow::Result<()> {
     let heads = on_pool!(pool, p => migrator.current(p).await)?;
+    let rows = on_pool!(pool, p => migrator.history(p).await)?;
+    let interrupted = interrupted(migrator, &rows);
     let tree = Tree::from_embedded(migrator.revisions());
     let current: HashSet<usize> = heads.iter().filter_map(|id| tree.find(id)).collect();
     if verbose {
         ui.line(format!("Current revision(s) for {url}:"))?;
     }
-    if heads.is_empty() {
+    if heads.is_empty() && interrupted.is_empty() {
         ui.note("No revision applied: the database is at base");
     }
     for (k, id) in heads.iter().enumerate() {
@@ -163,6 +165,27 @@ pub(crate) async fn current(
             ui.line(show::annotated_id(&tree, i, &HashSet::new(), &ui.out))?;
         }
     }
+    // A revision an earlier run left part-way: shown with its state, and
+    // the command fails, since the database is at no revision of the table.
+    for row in &interrupted {
+        ui.line(format!("{} ({})", ui.out.id(&row.revision), row.summary))?;
+        ui.warn(&row.detail);
+    }
+    match &interrupted[..] {
+        [] => {}
+        [row] => bail!(
+            "revision {}: the database is part-way through it (`{}`); resolve it as the warning above says",
+            row.revision,
+            row.state
+        ),
+        rows => bail!(
+            "revisions {}: the database is part-way through them; resolve them as the warnings above say",
+            rows.iter()
+                .map(|r| r.revision.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
     if check_heads {
         let all: HashSet<usize> = tree.heads().iter().copied().collect();
         if current != all {
@@ -174,6 +197,87 @@ pub(crate) async fn current(
         }
     }
     Ok(())
+}
+
+/// A history row an earlier run left part-way through a
+/// `transactional: false` revision.
+pub(crate) struct Interrupted {
+    pub revision: String,
+    /// `running`, `failed`, `reverting` or `revert_failed`.
+    pub state: String,
+    /// The state with the statements done (`failed: 1 of 3 upgrade
+    /// statements done`).
+    pub summary: String,
+    /// What happened and how to go on.
+    pub detail: String,
+}
+
+/// The rows of `rows` that are neither applied nor stamped, described.
+pub(crate) fn interrupted(migrator: &Migrator, rows: &[HistoryEntry]) -> Vec<Interrupted> {
+    rows.iter()
+        .filter(|row| !row.is_complete())
+        .map(|row| {
+            let rev = migrator
+                .revisions()
+                .iter()
+                .find(|r| r.id() == row.revision);
+            let reverting = row.is_reverting();
+            let section = if reverting { "downgrade" } else { "upgrade" };
+            let total = rev.and_then(|r| {
+                if reverting {
+                    r.downgrade().map(|d| d.len())
+                } else {
+                    Some(r.upgrade().len())
+                }
+            });
+            let of = total.map(|n| format!(" of {n}")).unwrap_or_default();
+            let summary = format!(
+                "{}: {}{of} {section} statements done",
+                row.state, row.statements_done
+            );
+            let parents = match rev.map(|r| r.parents()) {
+                Some([]) => "base".to_owned(),
+                Some(parents) => parents.join(" "),
+                None => "<its parent>".to_owned(),
+            };
+            let (finished, undone) = if reverting {
+                (parents.as_str(), row.revision.as_str())
+            } else {
+                (row.revision.as_str(), parents.as_str())
+            };
+            let place = rev.map(|r| format!(" ({})", r.path())).unwrap_or_default();
+            let detail = format!(
+                "revision {}{place} was stopped part-way through its {section} section by an earlier run: {}{of} statements are recorded as done (`{}`), and statement {} may have run too if that run was killed before recording it; finish the {section} by hand and run `migrate stamp {finished}`, or undo the statements that ran and run `migrate stamp {undone}`",
+                row.revision,
+                row.statements_done,
+                row.state,
+                row.statements_done + 1
+            );
+            Interrupted {
+                revision: row.revision.clone(),
+                state: row.state.clone(),
+                summary,
+                detail,
+            }
+        })
+        .collect()
+}
+
+/// `check` with a URL: fails naming every revision an earlier run left
+/// part-way.
+pub(crate) async fn check_interrupted(migrator: &Migrator, pool: &Pool) -> anyhow::Result<()> {
+    let rows = on_pool!(pool, p => migrator.history(p).await)?;
+    let problems: Vec<String> = interrupted(migrator, &rows)
+        .into_iter()
+        .map(|row| row.detail)
+        .collect();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let count = problems.len();
+    Err(anyhow::Error::new(Problems(problems)).context(format!(
+        "{count} revision(s) left part-way by an earlier run in the database's history table"
+    )))
 }
 
 /// `stamp TARGET... [--purge]`.
@@ -242,7 +346,10 @@ pub(crate) async fn check_database(
     let rows = on_pool!(pool, p => migrator.history(p).await)?;
     let mut problems = Vec::new();
     let mut applied = vec![false; graph.len()];
-    for row in &rows {
+    for row in &interrupted(migrator, &rows) {
+        problems.push(row.detail.clone());
+    }
+    for row in rows.iter().filter(|r| r.is_complete()) {
         let Some(i) = graph.find(&row.revision) else {
             problems.push(format!(
                 "Can't locate revision identified by '{}': the database has it applied but this build does not contain it; run a build that includes it",
@@ -251,17 +358,6 @@ pub(crate) async fn check_database(
             continue;
         };
         let rev = &migrator.revisions()[i];
-        if !row.is_complete() {
-            problems.push(format!(
-                "revision {} ({}) was partly applied ({} of {} statements, state `{}`); finish or undo it by hand, then `stamp`",
-                row.revision,
-                rev.path(),
-                row.statements_done,
-                rev.upgrade().len(),
-                row.state
-            ));
-            continue;
-        }
         if is_edited(row, rev) {
             problems.push(edited_message(&row.revision, rev.path()));
         }

@@ -247,13 +247,9 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
         Command::Check { shadow } => {
             let project = Project::load(config_path)?;
             check_directory(ui, &project)?;
-            if !*shadow && let Some((url, source)) = find_url(url_flag, Some(&project.config))? {
-                ui.protect(&url);
-                let migrator = load_migrator(&project)?;
-                let pool = Pool::connect(&url, source, false).await?;
-                let result = db::check_applied(&migrator, &pool).await;
-                pool.close().await;
-                result?;
+            if !*shadow {
+                // --shadow leaves the configured database alone.
+                check_history(ui, &project, url_flag).await?;
             }
             check_schema(ui, &project, url_flag, *shadow).await
         }
@@ -634,7 +630,26 @@ fn check_directory(ui: &Ui, project: &Project) -> anyhow::Result<()> {
     }
 }
 
-/// `migrate check`, second part: the declared schema against the database
+/// `migrate check`, second part, when there is a URL: no revision is left
+/// part-way by an earlier run.
+async fn check_history(ui: &Ui, project: &Project, url_flag: Option<&str>) -> anyhow::Result<()> {
+    let Some((url, source)) = find_url(url_flag, Some(&project.config))? else {
+        return Ok(());
+    };
+    ui.protect(&url);
+    let migrator = load_migrator(project)?;
+    let pool = Pool::connect(&url, source, false).await?;
+    // Rows left part-way first: an interrupted revision's checksum says
+    // nothing about the file until its outcome is recorded.
+    let result = match db::check_interrupted(&migrator, &pool).await {
+        Ok(()) => db::check_applied(&migrator, &pool).await,
+        Err(e) => Err(e),
+    };
+    pool.close().await;
+    result
+}
+
+/// `migrate check`, third part: the declared schema against the database
 /// (at head) or the shadow database, when there is a URL (or --shadow) and a
 /// declared schema file. Without a URL only the directory is checked.
 async fn check_schema(

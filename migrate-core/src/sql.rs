@@ -241,6 +241,65 @@ pub fn split_statements(sql: &str, first_line: u32) -> Vec<Statement> {
     statements
 }
 
+/// Does the statement add a value to a PostgreSQL enum type
+/// (`ALTER TYPE … ADD VALUE`)?
+///
+/// PostgreSQL refuses to use such a value before the transaction that added
+/// it commits ("unsafe use of new value"), so a run commits after a revision
+/// that holds one. The test is deliberately wide: the words `ALTER TYPE`
+/// followed anywhere later by `ADD VALUE`, outside comments but also inside
+/// quoted text, so that a `DO` block or an `EXECUTE` string that adds a value
+/// counts too. A false positive only costs one more commit.
+///
+/// ```
+/// use migrate_core::sql::adds_enum_value;
+/// assert!(adds_enum_value("ALTER TYPE order_status ADD VALUE 'shipped'"));
+/// assert!(!adds_enum_value("ALTER TYPE order_status RENAME VALUE 'new' TO 'created'"));
+/// ```
+pub fn adds_enum_value(statement: &str) -> bool {
+    let bytes = statement.as_bytes();
+    let mut previous: &str = "";
+    let mut altered_type = false;
+    let mut in_string = false;
+    let mut i = 0usize;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'\'' {
+            in_string = !in_string;
+            i += 1;
+            continue;
+        }
+        if !in_string && b == b'-' && bytes.get(i + 1) == Some(&b'-') {
+            i = statement[i..].find('\n').map_or(bytes.len(), |n| i + n);
+            continue;
+        }
+        if !in_string && b == b'/' && bytes.get(i + 1) == Some(&b'*') {
+            i = skip_block_comment(bytes, i);
+            continue;
+        }
+        if b.is_ascii_alphanumeric() || b == b'_' {
+            let mut j = i + 1;
+            while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
+                j += 1;
+            }
+            let word = &statement[i..j];
+            if word.eq_ignore_ascii_case("TYPE") && previous.eq_ignore_ascii_case("ALTER") {
+                altered_type = true;
+            } else if altered_type
+                && word.eq_ignore_ascii_case("VALUE")
+                && previous.eq_ignore_ascii_case("ADD")
+            {
+                return true;
+            }
+            previous = word;
+            i = j;
+            continue;
+        }
+        i += 1;
+    }
+    false
+}
+
 /// Whitespace as PostgreSQL's and SQLite's scanners see it: space, `\t`,
 /// `\n`, `\r`, `\f` and `\v`. (`u8::is_ascii_whitespace` leaves out `\v`,
 /// which would make a lone vertical tab a statement.)
@@ -591,6 +650,30 @@ mod tests {
             .iter()
             .map(|s| &sql[s.start..s.end])
             .collect()
+    }
+
+    #[test]
+    fn enum_value_additions_are_found_in_every_spelling() {
+        for sql in [
+            "ALTER TYPE order_status ADD VALUE 'shipped'",
+            "alter type public.order_status add value if not exists 'shipped' after 'paid'",
+            "ALTER TYPE \"Order Status\"\n    ADD VALUE 'shipped'",
+            "ALTER /* c */ TYPE s ADD -- c\n VALUE 'x'",
+            "DO $$ BEGIN ALTER TYPE s ADD VALUE 'x'; END $$",
+            "DO $$ BEGIN EXECUTE 'ALTER TYPE s ADD VALUE ''x'''; END $$",
+        ] {
+            assert!(adds_enum_value(sql), "{sql}");
+        }
+        for sql in [
+            "ALTER TYPE s RENAME VALUE 'a' TO 'b'",
+            "CREATE TYPE s AS ENUM ('add', 'value')",
+            "ALTER TABLE t ADD COLUMN value TEXT",
+            "UPDATE t SET v = 'ALTER TYPE'",
+            "-- ALTER TYPE s ADD VALUE 'x'\nSELECT 1",
+            "ALTER TYPE s ADD ATTRIBUTE value TEXT",
+        ] {
+            assert!(!adds_enum_value(sql), "{sql}");
+        }
     }
 
     #[test]

@@ -19,7 +19,8 @@ pub struct HistoryEntry {
     /// How long its SQL took, in milliseconds.
     pub duration_ms: i64,
     /// `applied`, `stamped`, or for an interrupted non-transactional
-    /// revision `running`/`failed`.
+    /// revision `running`/`failed` (upgrading) or `reverting`/`revert_failed`
+    /// (downgrading).
     pub state: String,
     /// For non-transactional revisions, how many statements completed.
     pub statements_done: i64,
@@ -31,6 +32,12 @@ impl HistoryEntry {
     /// Applied or stamped, as opposed to an interrupted run.
     pub fn is_complete(&self) -> bool {
         self.state == "applied" || self.state == "stamped"
+    }
+
+    /// Interrupted while running its downgrade section (`reverting`,
+    /// `revert_failed`), whose statements `statements_done` then counts.
+    pub fn is_reverting(&self) -> bool {
+        self.state == "reverting" || self.state == "revert_failed"
     }
 }
 

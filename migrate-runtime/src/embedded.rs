@@ -50,6 +50,19 @@ impl EmbeddedSection {
         self.first_line
     }
 
+    /// Must a run on `dialect` commit after this section, before the next
+    /// revision runs? On PostgreSQL, when it adds an enum value: the value
+    /// cannot be used before the transaction that added it commits ("unsafe
+    /// use of new value"), and a run must not fail where the same revisions
+    /// applied one by one succeed. Online runs and offline scripts ask this
+    /// same question.
+    pub(crate) fn needs_commit_after(&self, dialect: migrate_core::Dialect) -> bool {
+        dialect == migrate_core::Dialect::Postgres
+            && self
+                .statements()
+                .any(|(_, sql)| migrate_core::sql::adds_enum_value(sql))
+    }
+
     pub(crate) fn from_core(section: &migrate_core::Section) -> EmbeddedSection {
         let statements: Vec<EmbeddedStatement> = section
             .statements

@@ -46,7 +46,7 @@ pub enum Error {
 
     /// A non-transactional revision stopped part-way in an earlier run.
     #[error(
-        "revision {revision} ({path}) was partly applied by an earlier run: {done} of {total} statements are recorded as done ({state}), and statement {} may have run too if that run was killed before recording it; nothing was changed. Finish or undo those statements by hand, then record the outcome with `migrate stamp`",
+        "revision {revision} ({path}) was partly applied by an earlier run: {done} of the {total} statements of its {section} section are recorded as done ({state}), and statement {} may have run too if that run was killed before recording it; nothing was changed. Finish or undo those statements by hand, then record the outcome with `migrate stamp`",
         .done + 1
     )]
     PartiallyApplied {
@@ -54,11 +54,13 @@ pub enum Error {
         revision: String,
         /// Its file.
         path: String,
-        /// Statements that completed.
+        /// Statements of `section` that completed.
         done: i64,
-        /// Statements in its upgrade section.
+        /// Statements in `section`.
         total: usize,
-        /// Recorded state (`running` or `failed`).
+        /// The section that was running: `upgrade` or `downgrade`.
+        section: &'static str,
+        /// Recorded state (`running`, `failed`, `reverting` or `revert_failed`).
         state: String,
     },
 

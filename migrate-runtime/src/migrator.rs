@@ -416,11 +416,18 @@ impl Migrator {
             };
             let rev = self.revision(i);
             if !row.is_complete() {
+                // A downgrade's progress counts its own section's statements.
+                let (section, total) = if row.is_reverting() {
+                    ("downgrade", rev.downgrade.as_ref().map_or(0, |d| d.len()))
+                } else {
+                    ("upgrade", rev.upgrade.len())
+                };
                 return Err(Error::PartiallyApplied {
                     revision: row.revision.clone(),
                     path: rev.path.to_owned(),
                     done: row.statements_done,
-                    total: rev.upgrade.len(),
+                    total,
+                    section,
                     state: row.state.clone(),
                 });
             }
@@ -445,24 +452,39 @@ impl Migrator {
         conn: &mut C,
         graph: &RevisionGraph,
         plan: &Plan,
-        mut applied: Vec<bool>,
+        applied: Vec<bool>,
         mut seq: i64,
     ) -> Result<Outcome> {
-        if let Some(outcome) = self.execute_batched(conn, plan, &applied, seq).await? {
-            return Ok(outcome);
+        let mut done = Outcome {
+            direction: plan.direction,
+            ran: Vec::with_capacity(plan.steps.len()),
+            durations: Vec::with_capacity(plan.steps.len()),
+            applied,
+        };
+        // The one-script way first; whatever it did not commit runs
+        // revision by revision below.
+        let start = self
+            .execute_batched(conn, plan, &mut done, &mut seq)
+            .await?;
+        if start > 0 && start == plan.steps.len() {
+            return Ok(done);
         }
+        let Outcome {
+            mut ran,
+            mut durations,
+            mut applied,
+            ..
+        } = done;
         let table = self.version_table;
         // What is durable: a failure that loses the open transaction falls back to it.
         let mut committed = applied.clone();
-        let mut ran = Vec::with_capacity(plan.steps.len());
-        let mut durations = Vec::with_capacity(plan.steps.len());
         // On SQLite the lock is the transaction: after a non-transactional
         // revision, the next transaction must check nobody else moved the history.
         let mut lock_lost = false;
         // The savepoint a revision runs under is opened by the round trip
         // that records the revision before it (see below).
         let mut savepoint_open = false;
-        for (position, &i) in plan.steps.iter().enumerate() {
+        for (position, &i) in plan.steps.iter().enumerate().skip(start) {
             let rev = self.revision(i);
             let section = match plan.direction {
                 Direction::Upgrade => &rev.upgrade,
@@ -570,7 +592,13 @@ impl Migrator {
                     Direction::Downgrade => delete_row_sql(table, &literal(dialect, rev.id)),
                 };
                 tail.push_str(&format!(";\nRELEASE SAVEPOINT {SAVEPOINT}"));
-                let batch_next = self.mode == TransactionMode::Single
+                // After a revision that adds an enum value, the transaction
+                // commits before the next revision can use the value.
+                let commit_now = self.mode == TransactionMode::PerRevision
+                    || (position + 1 < plan.steps.len()
+                        && section.needs_commit_after(conn.dialect()));
+                let batch_next = !commit_now
+                    && self.mode == TransactionMode::Single
                     && plan
                         .steps
                         .get(position + 1)
@@ -583,7 +611,9 @@ impl Migrator {
                     rev.id
                 )))?;
                 savepoint_open = batch_next;
-                if self.mode == TransactionMode::PerRevision {
+                if commit_now {
+                    // On PostgreSQL the session's advisory lock outlives
+                    // the commit; on SQLite the next transaction rechecks.
                     conn.commit().await?;
                     lock_lost = conn.lock_is_transaction();
                 }
@@ -626,39 +656,106 @@ impl Migrator {
     /// costs. It applies when the mode is `Single` and every step is
     /// transactional and reversible in the plan's direction.
     ///
+    /// A revision after which the run must commit (one that adds a
+    /// PostgreSQL enum value, see `EmbeddedSection::needs_commit_after`)
+    /// ends its script: the script's history rows go in and it commits, the
+    /// session keeping the lock, and the rest of the plan is the next
+    /// script.
+    ///
     /// A failure anywhere (on SQLite also a foreign key left pointing
-    /// nowhere) rolls the batch back and returns `None`: the caller then
-    /// runs the plan revision by revision under savepoints, which keeps the
-    /// revisions before the failing one and names the failing statement.
-    /// The failure path thus runs the good revisions twice; the success path
-    /// runs everything once.
+    /// nowhere) rolls the failing script back: the caller then runs the
+    /// steps from there revision by revision under savepoints, which keeps
+    /// the revisions before the failing one and names the failing statement.
+    /// The failure path thus runs the good revisions of that script twice;
+    /// the success path runs everything once.
+    ///
+    /// Returns how many steps of the plan are done (and committed), and adds
+    /// them to `done`.
     async fn execute_batched<C: Conn>(
         &self,
         conn: &mut C,
         plan: &Plan,
-        applied: &[bool],
-        seq: i64,
-    ) -> Result<Option<Outcome>> {
-        let dialect = conn.dialect();
+        done: &mut Outcome,
+        seq: &mut i64,
+    ) -> Result<usize> {
         if self.mode != TransactionMode::Single || plan.steps.len() < 2 {
-            return Ok(None);
+            return Ok(0);
         }
-        let table = self.version_table;
-        // The script reads the clock before the first revision and after
-        // each one.
-        let mut script = format!("{};\n", conn.clock_sql());
+        let mut sections = Vec::with_capacity(plan.steps.len());
         for &i in &plan.steps {
             let rev = self.revision(i);
             let section = match plan.direction {
                 Direction::Upgrade => &rev.upgrade,
                 Direction::Downgrade => match &rev.downgrade {
                     Some(section) => section,
-                    None => return Ok(None),
+                    None => return Ok(0),
                 },
             };
             if !rev.transactional {
-                return Ok(None);
+                return Ok(0);
             }
+            sections.push(section);
+        }
+        let dialect = conn.dialect();
+        let last = plan.steps.len() - 1;
+        let mut start = 0;
+        while start <= last {
+            let end = (start..last)
+                .find(|&k| sections[k].needs_commit_after(dialect))
+                .map_or(plan.steps.len(), |k| k + 1);
+            let steps = &plan.steps[start..end];
+            let Some(durations) = self
+                .run_script(
+                    conn,
+                    plan.direction,
+                    steps,
+                    &sections[start..end],
+                    *seq,
+                    end > last,
+                )
+                .await?
+            else {
+                break;
+            };
+            for (&i, &duration) in steps.iter().zip(&durations) {
+                done.applied[i] = plan.direction == Direction::Upgrade;
+                tracing::info!(
+                    revision = self.revision(i).id,
+                    duration_ms = duration.as_millis() as i64,
+                    direction = ?plan.direction,
+                    "revision done"
+                );
+            }
+            if plan.direction == Direction::Upgrade {
+                *seq += steps.len() as i64;
+            }
+            done.ran.extend_from_slice(steps);
+            done.durations.extend(durations);
+            start = end;
+        }
+        Ok(start)
+    }
+
+    /// One script of [`Migrator::execute_batched`]: `steps` with their
+    /// history rows in one transaction, committed (`last`: handing the lock
+    /// over with the commit, on PostgreSQL; otherwise the session keeps it).
+    /// Returns each step's duration, or `None` when the script was rolled
+    /// back.
+    async fn run_script<C: Conn>(
+        &self,
+        conn: &mut C,
+        direction: Direction,
+        steps: &[usize],
+        sections: &[&EmbeddedSection],
+        seq: i64,
+        last: bool,
+    ) -> Result<Option<Vec<Duration>>> {
+        let dialect = conn.dialect();
+        let table = self.version_table;
+        // The script reads the clock before the first revision and after
+        // each one.
+        let mut script = format!("{};\n", conn.clock_sql());
+        for section in sections {
             for (_, statement) in section.statements() {
                 script.push_str(statement);
                 script.push_str(";\n");
@@ -670,7 +767,7 @@ impl Migrator {
             return Ok(None);
         }
         let mut marks = match conn.fetch_i64s(&script).await {
-            Ok(marks) if marks.len() == plan.steps.len() + 1 => marks,
+            Ok(marks) if marks.len() == steps.len() + 1 => marks,
             outcome => return self.abandon_batch(conn, outcome.err()).await,
         };
         let mut before = marks.remove(0);
@@ -686,10 +783,9 @@ impl Migrator {
         }
         // The history in one more round trip of the same transaction,
         // answering with the number of rows written.
-        let written = match plan.direction {
+        let written = match direction {
             Direction::Upgrade => {
-                let rows: Vec<NewRow<'_>> = plan
-                    .steps
+                let rows: Vec<NewRow<'_>> = steps
                     .iter()
                     .zip(&durations)
                     .zip(seq..)
@@ -712,7 +808,7 @@ impl Migrator {
                 let delete = format!(
                     "DELETE FROM {} WHERE revision IN ({})",
                     quote_table(table),
-                    plan.steps
+                    steps
                         .iter()
                         .map(|&i| literal(dialect, self.revision(i).id))
                         .collect::<Vec<_>>()
@@ -727,35 +823,26 @@ impl Migrator {
             }
         };
         match written {
-            Ok(n) if n == plan.steps.len() as u64 => {}
+            Ok(n) if n == steps.len() as u64 => {}
             outcome => return self.abandon_batch(conn, outcome.err()).await,
         }
-        conn.commit_batch().await?;
-        let mut applied = applied.to_vec();
-        for (&i, &duration) in plan.steps.iter().zip(&durations) {
-            applied[i] = plan.direction == Direction::Upgrade;
-            tracing::info!(
-                revision = self.revision(i).id,
-                duration_ms = duration.as_millis() as i64,
-                direction = ?plan.direction,
-                "revision done"
-            );
+        if last {
+            conn.commit_batch().await?;
+        } else {
+            // Only PostgreSQL ends a script early, and its session lock
+            // outlives the commit.
+            conn.commit().await?;
         }
-        Ok(Some(Outcome {
-            direction: plan.direction,
-            ran: plan.steps.clone(),
-            durations,
-            applied,
-        }))
+        Ok(Some(durations))
     }
 
     /// Rolls back a batch that failed (or did not do what it should) so the
     /// plan can run revision by revision.
-    async fn abandon_batch<C: Conn>(
+    async fn abandon_batch<C: Conn, T>(
         &self,
         conn: &mut C,
         error: Option<sqlx::Error>,
-    ) -> Result<Option<Outcome>> {
+    ) -> Result<Option<T>> {
         match error {
             Some(e) => {
                 tracing::debug!(error = %e, "the one-script run failed; running revision by revision")

@@ -18,6 +18,10 @@
 //!   rolled back. Apply it with `psql -v ON_ERROR_STOP=1 -f script.sql`
 //!   (not `--single-transaction`, which would also wrap the
 //!   non-transactional revisions);
+//! - after a revision that adds an enum value (`ALTER TYPE … ADD VALUE`),
+//!   the transaction commits and the next revision opens a new one, with a
+//!   comment saying why: PostgreSQL cannot use a new enum value before the
+//!   transaction that added it commits;
 //! - `transactional: false` revisions go outside any transaction, and record
 //!   their progress after each statement exactly as an online run does, so
 //!   an interrupted script is visible to `migrate current` instead of being
@@ -140,7 +144,7 @@ pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<Stri
         Dialect::Sqlite => "BEGIN IMMEDIATE;\n\n".to_owned(),
     };
     let mut in_transaction = false;
-    for &i in &plan.steps {
+    for (position, &i) in plan.steps.iter().enumerate() {
         let rev = &revisions[i];
         let section = match plan.direction {
             Direction::Upgrade => &rev.upgrade,
@@ -185,6 +189,15 @@ pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<Stri
             push_statements(&mut out, section, |_| None);
             out.push_str(&history_change(dialect, rev, plan.direction, table));
             out.push_str(";\n\n");
+            if position + 1 < plan.steps.len() && section.needs_commit_after(dialect) {
+                // As the online run does (`Migrator::execute`).
+                let _ = writeln!(
+                    out,
+                    "-- {} adds an enum value, which PostgreSQL refuses to use before the\n-- transaction that added it commits: commit it before the next revision\nCOMMIT;\n",
+                    rev.id
+                );
+                in_transaction = false;
+            }
         } else {
             // The same bookkeeping as `Migrator::run_outside_transaction`.
             let (start, running, finish) = match plan.direction {
@@ -402,6 +415,37 @@ mod tests {
         let (_dir, m) = migrator(&[A, B, C]);
         let err = plan(&m, Direction::Downgrade, None, "base").unwrap_err();
         assert!(err.to_string().contains("revision c3"), "{err}");
+    }
+
+    #[test]
+    fn transaction_commits_after_a_new_enum_value_on_postgres() {
+        const E1: (&str, &str) = (
+            "1-e1_e.sql",
+            "-- revision: e1\n-- down_revision: none\n-- migrate:upgrade\nALTER TYPE s ADD VALUE 'x';\n",
+        );
+        const E2: (&str, &str) = (
+            "2-e2_e.sql",
+            "-- revision: e2\n-- down_revision: e1\n-- migrate:upgrade\nUPDATE t SET v = 'x';\n",
+        );
+        let (_dir, m) = migrator(&[E1, E2]);
+        let p = plan(&m, Direction::Upgrade, None, "head").unwrap();
+        let sql = script(Dialect::Postgres, &m, &p).unwrap();
+        let add = sql.find("ADD VALUE").unwrap();
+        let update = sql.find("UPDATE t").unwrap();
+        let between = &sql[add..update];
+        assert!(
+            between.contains("e1 adds an enum value") && between.contains("COMMIT;\n\nBEGIN;"),
+            "{sql}"
+        );
+        assert_eq!(sql.matches("COMMIT;").count(), 2, "{sql}");
+        // Nothing follows the last revision: one transaction.
+        let p = plan(&m, Direction::Upgrade, None, "e1").unwrap();
+        let sql = script(Dialect::Postgres, &m, &p).unwrap();
+        assert_eq!(sql.matches("COMMIT;").count(), 1, "{sql}");
+        // SQLite has no enum types; its script is one transaction.
+        let p = plan(&m, Direction::Upgrade, None, "head").unwrap();
+        let sql = script(Dialect::Sqlite, &m, &p).unwrap();
+        assert_eq!(sql.matches("COMMIT;").count(), 1, "{sql}");
     }
 
     #[test]

@@ -582,6 +582,58 @@ pub async fn interrupted_non_transactional_revision_is_visible_and_not_retried(d
     );
 }
 
+/// The refusal after a failed non-transactional downgrade counts the
+/// downgrade section's statements, not the upgrade's (it said "2 of 1").
+pub async fn interrupted_non_transactional_downgrade_counts_its_own_statements(db: &impl TestDb) {
+    let dir = Dir::new();
+    dir.rev_with(
+        "a1",
+        "",
+        "-- transactional: false\n",
+        "CREATE TABLE ta (id INTEGER);",
+        Some("CREATE TABLE t1 (id INTEGER);\nCREATE TABLE t2 (id INTEGER);\nINSERT INTO nowhere VALUES (1);\nDROP TABLE ta;"),
+    );
+    let m = dir.migrator();
+    m.upgrade(db.pool(), "head").await.unwrap();
+    let err = m.downgrade(db.pool(), "base").await.unwrap_err();
+    assert!(
+        matches!(&err, Error::MigrationFailed { revision, statement: 3, .. } if revision == "a1"),
+        "{err:?}"
+    );
+    let history = m.history(db.pool()).await.unwrap();
+    assert_eq!(
+        (history[0].state.as_str(), history[0].statements_done),
+        ("revert_failed", 2)
+    );
+    let err = m.downgrade(db.pool(), "base").await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::PartiallyApplied { revision, done: 2, total: 4, section: "downgrade", .. }
+                if revision == "a1"
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains(
+            "2 of the 4 statements of its downgrade section are recorded as done (revert_failed)"
+        ),
+        "{err}"
+    );
+    let err = m.upgrade(db.pool(), "head").await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::PartiallyApplied {
+                done: 2,
+                total: 4,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
 pub async fn concurrent_migrators_apply_each_revision_once(db: &impl TestDb) {
     let dir = Dir::chain(30);
     let mut tasks = Vec::new();

@@ -4,6 +4,7 @@
 mod behaviour;
 mod common;
 mod embedded;
+mod enum_values;
 mod process;
 
 /// Generates one `#[tokio::test]` per scenario and database.
@@ -45,6 +46,7 @@ both!(
     stamp_records_without_running_sql,
     non_transactional_revision_runs_statement_by_statement,
     interrupted_non_transactional_revision_is_visible_and_not_retried,
+    interrupted_non_transactional_downgrade_counts_its_own_statements,
     concurrent_migrators_apply_each_revision_once,
     lock_wait_is_bounded_and_says_so,
 );

@@ -109,3 +109,48 @@ async fn application_mounts_the_database_subcommands() {
     );
     pool.close().await;
 }
+
+/// The mounted `current` and `check` fail on a revision an earlier run left
+/// part-way, as `migrate`'s do (tests/cli/interrupted.rs has the output).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mounted_current_and_check_fail_on_an_interrupted_revision() {
+    let p = Project::init();
+    let a = p.revision(
+        &["-m", "t"],
+        "CREATE TABLE t (id INTEGER);",
+        Some("DROP TABLE t;"),
+    );
+    let b = p.revision(
+        &["-m", "u"],
+        "CREATE TABLE u (id INTEGER);\nINSERT INTO nowhere VALUES (1);",
+        Some("DROP TABLE u;"),
+    );
+    let file = p.file_of(&b);
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replace(
+            "-- create_date:",
+            "-- transactional: false\n-- create_date:",
+        ),
+    )
+    .unwrap();
+    let migrator = Migrator::from_directory(&p.migrations(), "migrations", &Default::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let db = migrate_tests::fresh_sqlite_db();
+    let url = DatabaseUrl::new(db.url.clone());
+    let run = |args: &'static [&'static str]| run_embedded(&migrator, parse(args), &url);
+
+    assert_eq!(run(&["upgrade", "head"]).await, ExitCode::from(1));
+    let pool = db.pool().await;
+    assert_eq!(migrator.current(&pool).await.unwrap(), [a.as_str()]);
+    assert_eq!(run(&["current"]).await, ExitCode::from(1));
+    assert_eq!(run(&["check"]).await, ExitCode::from(1));
+    assert_eq!(
+        run_embedded(&migrator, parse(&["stamp", &b]), &url).await,
+        ExitCode::SUCCESS
+    );
+    assert_eq!(run(&["current"]).await, ExitCode::SUCCESS);
+    assert_eq!(run(&["check"]).await, ExitCode::SUCCESS);
+    pool.close().await;
+}

@@ -9,6 +9,7 @@ mod common;
 mod embedded;
 mod errors;
 mod history;
+mod interrupted;
 mod offline;
 mod session;
 mod terminal;

@@ -109,3 +109,82 @@ async fn postgres_script_with_non_transactional_revision_matches_online_run() {
     assert_eq!(out.stdout, "");
     let _ = (a, b);
 }
+
+const ORDERS_UP: &str = "\
+CREATE TYPE order_status AS ENUM ('new', 'paid');
+CREATE TABLE orders (id INTEGER PRIMARY KEY, status order_status NOT NULL DEFAULT 'new');
+INSERT INTO orders (id, status) VALUES (1, 'paid');";
+const ORDERS_DOWN: &str = "DROP TABLE orders;\nDROP TYPE order_status;";
+const ORDERS_SCHEMA: &str = "\
+CREATE TYPE order_status AS ENUM ('new', 'paid', 'shipped');
+CREATE TABLE orders (id INTEGER PRIMARY KEY, status order_status NOT NULL DEFAULT 'new');
+";
+
+/// An enum value added by one revision and used by the next: one run from
+/// an empty database, the `--sql` script through psql, and the shadow
+/// database of `check --shadow` and `revision --autogenerate --shadow` all
+/// get through, as the revisions applied one at a time do (PostgreSQL
+/// refuses a new value before the transaction that added it commits).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_enum_value_added_then_used_deploys_online_offline_and_in_shadow() {
+    let p = Project::init();
+    let toml = std::fs::read_to_string(p.path().join("migrate.toml")).unwrap();
+    std::fs::write(
+        p.path().join("migrate.toml"),
+        toml.replace("dialect = \"any\"", "dialect = \"postgres\""),
+    )
+    .unwrap();
+    p.revision(&["-m", "orders"], ORDERS_UP, Some(ORDERS_DOWN));
+    let shipped = p.revision(
+        &["-m", "shipped"],
+        "ALTER TYPE order_status ADD VALUE 'shipped';",
+        None,
+    );
+    p.revision(
+        &["-m", "ship order 1"],
+        "UPDATE orders SET status = 'shipped' WHERE id = 1;",
+        Some("UPDATE orders SET status = 'paid' WHERE id = 1;"),
+    );
+    std::fs::write(p.path().join("schema.sql"), ORDERS_SCHEMA).unwrap();
+
+    let script = p.ok(&["upgrade", "head", "--sql"]).stdout;
+    assert!(
+        script.contains(&format!("-- {shipped} adds an enum value")),
+        "{script}"
+    );
+    let online = migrate_tests::fresh_pg_db().await;
+    let offline = migrate_tests::fresh_pg_db().await;
+    p.ok(&["upgrade", "head", "--database-url", &online.url]);
+    apply_with_psql(&offline.url, &script);
+    assert_eq!(
+        pg_fingerprint(&offline.url).await,
+        pg_fingerprint(&online.url).await
+    );
+    for url in [&online.url, &offline.url] {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        let status: String = sqlx::query_scalar("SELECT status::text FROM orders WHERE id = 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(status, "shipped");
+        pool.close().await;
+    }
+
+    let out = p.ok(&["check", "--shadow", "--database-url", &online.url]);
+    assert!(
+        out.stdout
+            .ends_with("No new upgrade operations detected.\n"),
+        "{}",
+        out.stdout
+    );
+    let out = p.ok(&[
+        "revision",
+        "--autogenerate",
+        "--shadow",
+        "-m",
+        "nothing",
+        "--database-url",
+        &online.url,
+    ]);
+    assert_eq!(out.stdout, "No changes in schema detected.\n");
+}

@@ -6,6 +6,7 @@
 //! database reads back as B), and downgraded (the database reads back as A).
 //! Rows inserted in A are checked after the upgrade.
 
+mod names;
 mod pairs;
 mod workflow;
 

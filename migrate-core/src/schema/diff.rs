@@ -382,8 +382,13 @@ impl Change {
         }
     }
 
-    /// A short description, e.g. `add column users.email`.
+    /// A short description, e.g. `add column users.email`, on one line:
+    /// control characters in names are escaped (`\n`).
     pub fn summary(&self) -> String {
+        super::render::escape_controls(&self.raw_summary())
+    }
+
+    fn raw_summary(&self) -> String {
         match self {
             Change::CreateSchema(s) => format!("create schema {s}"),
             Change::DropSchema(s) => format!("drop schema {s}"),

@@ -21,7 +21,7 @@
 use std::collections::BTreeMap;
 
 use super::canon::canonical_expression;
-use super::diff::{Change, CommentTarget};
+use super::diff::{Change, CommentTarget, EnumColumn};
 use super::{
     CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey,
     QualifiedName, Table,
@@ -362,6 +362,22 @@ fn literal(s: &str) -> String {
         return out;
     }
     format!("'{}'", s.replace('\'', "''"))
+}
+
+/// A default for a column of enum type `type_sql`: a bare string literal
+/// gets the cast (`'ok'::mood`), anything else (`'ok'::mood` as PostgreSQL
+/// reports it, an expression) is kept as written.
+fn cast_literal(default: &str, type_sql: &str) -> String {
+    let d = default.trim();
+    let bare = d.len() >= 2
+        && d.starts_with('\'')
+        && d.ends_with('\'')
+        && !d[1..d.len() - 1].replace("''", "").contains('\'');
+    if bare {
+        format!("{d}::{type_sql}")
+    } else {
+        d.to_owned()
+    }
 }
 
 /// `text` with every control character written as an escape (`\n`, `\r`,
@@ -863,12 +879,7 @@ impl<'a> Out<'a> {
         }
     }
 
-    fn replace_enum(
-        &mut self,
-        from: &EnumType,
-        to: &EnumType,
-        columns: &[(QualifiedName, String)],
-    ) {
+    fn replace_enum(&mut self, from: &EnumType, to: &EnumType, columns: &[EnumColumn]) {
         let removed: Vec<&String> = from
             .values
             .iter()
@@ -893,7 +904,6 @@ impl<'a> Out<'a> {
                     .join(", ")
             ));
         }
-        why.push_str("; defaults of these columns must be dropped before and set after");
         self.review(why);
         let old = QualifiedName {
             schema: from.name.schema.clone(),
@@ -905,14 +915,26 @@ impl<'a> Out<'a> {
             self.q(&old.name)
         ));
         self.create_enum(to);
-        for (table, column) in columns {
-            let c = self.q(column);
+        // PostgreSQL cannot convert a default along with its column ("default
+        // for column … cannot be cast automatically"): drop it first, set the
+        // new one once the column has the new type.
+        for col in columns {
+            let c = self.q(&col.column);
+            let table = self.qn(&col.table);
+            if col.default.is_some() {
+                self.stmt(format!("ALTER TABLE {table} ALTER COLUMN {c} DROP DEFAULT"));
+            }
             self.stmt(format!(
-                "ALTER TABLE {} ALTER COLUMN {c} TYPE {} USING {c}::text::{}",
-                self.qn(table),
+                "ALTER TABLE {table} ALTER COLUMN {c} TYPE {} USING {c}::text::{}",
                 self.qn(&to.name),
                 self.qn(&to.name)
             ));
+            if let Some(d) = &col.new_default {
+                self.stmt(format!(
+                    "ALTER TABLE {table} ALTER COLUMN {c} SET DEFAULT {}",
+                    cast_literal(d, &self.qn(&to.name))
+                ));
+            }
         }
         self.stmt(format!("DROP TYPE {}", self.qn(&old)));
     }

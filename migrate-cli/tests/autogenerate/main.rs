@@ -8,6 +8,7 @@
 
 mod names;
 mod pairs;
+mod sources;
 mod workflow;
 
 use std::path::{Path, PathBuf};

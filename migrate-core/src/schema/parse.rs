@@ -90,6 +90,8 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
         deferred: Vec::new(),
         positions: BTreeMap::new(),
     };
+    // Declarations that passed sqlparser, for SQLite's own verdict.
+    let mut judged: Vec<(&str, u32, u32)> = Vec::new();
     for statement in split_statements(sql, 1) {
         let text = &sql[statement.start..statement.end];
         if text.trim().is_empty() {
@@ -117,13 +119,25 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
         match parsed {
             Ok(statements) if statements.len() == 1 => {
                 let stmt = statements.into_iter().next().unwrap();
+                let declares = match &stmt {
+                    Statement::CreateTable(c) => !is_sqlite_internal(&c.name, dialect),
+                    Statement::CreateIndex(_) => true,
+                    _ => false,
+                };
+                let errors = p.errors.len();
                 p.statement(stmt, at);
+                if declares && p.errors.len() == errors {
+                    judged.push((text, at.line, at.column));
+                }
             }
             _ => p.error_at(
                 at,
                 "could not read this statement; write one declaration per statement".into(),
             ),
         }
+    }
+    if dialect == Dialect::Sqlite {
+        p.sqlite_verdict(&judged);
     }
     let deferred = std::mem::take(&mut p.deferred);
     for (at, item) in deferred {
@@ -136,6 +150,37 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
         p.errors.sort_by_key(|e| (e.line, e.column));
         Err(p.errors)
     }
+}
+
+/// SQLite's own tables (`sqlite_sequence`, `sqlite_stat1`, …), which
+/// `sqlite3 app.db .schema` prints and no statement may create: not part of
+/// the declared schema, as they are not part of the introspected one.
+fn is_sqlite_internal(name: &ObjectName, dialect: Dialect) -> bool {
+    dialect == Dialect::Sqlite
+        && name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .is_some_and(|i| i.value.to_ascii_lowercase().starts_with("sqlite_"))
+}
+
+/// SQLite's message with what to write instead, for the usual PostgreSQL
+/// habits in a schema read as SQLite.
+#[cfg_attr(not(feature = "sqlite-exact"), allow(dead_code))]
+fn sqlite_rejects(message: &str, sql: &str) -> String {
+    let lower = sql.to_ascii_lowercase();
+    let fix = if lower.contains("now(") || message.contains("function: now") {
+        "SQLite has no now(): write DEFAULT CURRENT_TIMESTAMP"
+    } else if lower.contains("::") && message.contains("unrecognized token") {
+        "`::` casts are PostgreSQL's: leave the cast out or write CAST(x AS type)"
+    } else if lower.contains("gen_random_uuid(") {
+        "SQLite has no gen_random_uuid(): generate the value in the application, or write DEFAULT (lower(hex(randomblob(16))))"
+    } else if lower.contains("identity") {
+        "SQLite has no identity columns: write INTEGER PRIMARY KEY (AUTOINCREMENT)"
+    } else {
+        "schema.sql is compared with an SQLite database, so it must be SQLite's SQL; fix the declaration"
+    };
+    format!("SQLite rejects this: {message}; {fix}")
 }
 
 /// A statement's position in the file; spans inside it are relative to it.
@@ -188,6 +233,44 @@ struct SchemaParser {
 const SKIPPED_HINT: &str = "schema.sql holds declarations only (CREATE SCHEMA, CREATE TYPE … AS ENUM, CREATE TABLE, CREATE INDEX, COMMENT ON, ALTER TABLE … ADD CONSTRAINT); write this in a revision instead";
 
 impl SchemaParser {
+    /// SQLite, in memory, runs the declarations sqlparser accepted: its
+    /// grammar is the judge of what an SQLite database will take (sqlparser
+    /// reads `DEFAULT now()` or `'x'::text` without complaint).
+    #[cfg(feature = "sqlite-exact")]
+    fn sqlite_verdict(&mut self, statements: &[(&str, u32, u32)]) {
+        for e in crate::exact::sqlite_declarations(statements) {
+            let text = statements
+                .iter()
+                .rev()
+                .find(|(_, line, _)| *line <= e.line)
+                .map_or("", |s| s.0);
+            let message = sqlite_rejects(&e.message, text);
+            self.errors.push(SchemaError {
+                line: e.line,
+                column: e.column,
+                message,
+            });
+        }
+    }
+
+    #[cfg(not(feature = "sqlite-exact"))]
+    fn sqlite_verdict(&mut self, _: &[(&str, u32, u32)]) {}
+
+    /// A column default SQLite cannot evaluate (`now()`), found when the
+    /// table is created rather than at the first insert.
+    #[cfg(feature = "sqlite-exact")]
+    fn sqlite_default(&mut self, expr: &Expr, at: Pos) {
+        let text = expr.to_string();
+        if let Some(message) = crate::exact::sqlite_expression_error(&text)
+            && !message.starts_with("no such column")
+        {
+            self.error_at(at.of(expr.span()), sqlite_rejects(&message, &text));
+        }
+    }
+
+    #[cfg(not(feature = "sqlite-exact"))]
+    fn sqlite_default(&mut self, _: &Expr, _: Pos) {}
+
     fn error_at(&mut self, at: Pos, message: String) {
         self.errors.push(SchemaError {
             line: at.line,
@@ -367,6 +450,9 @@ impl SchemaParser {
     }
 
     fn create_table(&mut self, create: ast::CreateTable, at: Pos) {
+        if is_sqlite_internal(&create.name, self.dialect) {
+            return;
+        }
         let Some(name) = self.qualified(&create.name, at) else {
             return;
         };
@@ -409,7 +495,12 @@ impl SchemaParser {
                 match &option.option {
                     ColumnOption::Null => column.nullable = true,
                     ColumnOption::NotNull => column.nullable = false,
-                    ColumnOption::Default(expr) => column.default = Some(expr.to_string()),
+                    ColumnOption::Default(expr) => {
+                        if self.dialect == Dialect::Sqlite {
+                            self.sqlite_default(expr, at);
+                        }
+                        column.default = Some(expr.to_string());
+                    }
                     ColumnOption::PrimaryKey(pk) => {
                         if table.primary_key.is_some() {
                             self.error_at(col_at, format!("table {name} has two primary keys; keep one"));
@@ -977,6 +1068,53 @@ mod tests {
         let s = pg(
             "SET statement_timeout = 0;\nSELECT pg_catalog.set_config('search_path', '', false);\nCREATE EXTENSION IF NOT EXISTS pgcrypto;\nCREATE TABLE t (id int);",
         );
+        assert_eq!(s.tables.len(), 1);
+    }
+
+    /// Issue #25: `DEFAULT now()` passed `check` on SQLite and failed at
+    /// `upgrade`. SQLite judges what a schema read as SQLite may say.
+    #[test]
+    fn sqlite_judges_sqlite_schemas() {
+        let e = errors(
+            "CREATE TABLE a (id INTEGER PRIMARY KEY);\nCREATE TABLE t (id INTEGER, at TIMESTAMP NOT NULL DEFAULT now());",
+            Dialect::Sqlite,
+        );
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].starts_with("line 2:"), "{e:?}");
+        assert!(e[0].contains("now"), "{e:?}");
+        assert!(e[0].contains("CURRENT_TIMESTAMP"), "{e:?}");
+        // Parenthesised, SQLite creates the table and fails at the first
+        // insert: still an error here.
+        let e = errors("CREATE TABLE t (at TEXT DEFAULT (now()));", Dialect::Sqlite);
+        assert!(
+            e.len() == 1 && e[0].starts_with("line 1:34: ") && e[0].contains("CURRENT_TIMESTAMP"),
+            "{e:?}"
+        );
+        let e = errors(
+            "CREATE TABLE t (s TEXT DEFAULT 'x'::text);",
+            Dialect::Sqlite,
+        );
+        assert!(e.len() == 1 && e[0].contains("CAST"), "{e:?}");
+        let e = errors(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY);\nCREATE INDEX t_id ON t USING btree (id);",
+            Dialect::Sqlite,
+        );
+        assert!(!e.is_empty() && e[0].starts_with("line 2:"), "{e:?}");
+        // What SQLite takes is accepted, and the same text stays fine on
+        // PostgreSQL.
+        let ok = "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, d TEXT DEFAULT (datetime('now')), n INTEGER DEFAULT -1, s TEXT DEFAULT 'x');\nCREATE INDEX t_at ON t (at) WHERE n > 0;";
+        parse_schema(ok, Dialect::Sqlite).unwrap();
+        pg("CREATE TABLE t (at timestamptz NOT NULL DEFAULT now());");
+    }
+
+    #[test]
+    fn sqlite_internal_tables_are_not_declarations() {
+        // `sqlite3 app.db .schema` prints them.
+        let s = parse_schema(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT);\nCREATE TABLE sqlite_sequence(name,seq);\nCREATE TABLE sqlite_stat1(tbl,idx,stat);",
+            Dialect::Sqlite,
+        )
+        .unwrap();
         assert_eq!(s.tables.len(), 1);
     }
 

@@ -263,6 +263,7 @@ pub(crate) async fn revision(
         ui.line("No changes in schema detected.")?;
         return Ok(());
     }
+    comparison.refuse_dropping_everything(project, args.allow_drop_all)?;
     let rendered = render(&comparison.changes, comparison.dialect);
     autogen::print_changes(ui, &comparison.changes)?;
     let (_, shown) = write_revision(

@@ -383,7 +383,11 @@ fn cast_literal(default: &str, type_sql: &str) -> String {
 /// `text` with every control character written as an escape (`\n`, `\r`,
 /// `\t`, `\u{1b}`), for a `--` comment line or a terminal: a name holding a
 /// line break must not end the comment and start a statement.
-pub(crate) fn escape_controls(text: &str) -> String {
+///
+/// ```
+/// assert_eq!(migrate_core::schema::escape_controls("a\nb"), "a\\nb");
+/// ```
+pub fn escape_controls(text: &str) -> String {
     if !text.chars().any(char::is_control) {
         return text.to_owned();
     }

@@ -130,7 +130,19 @@ pub(crate) async fn compare(
         .iter()
         .filter(|c| matches!(c, Change::DropTable { .. }))
         .count();
-    let drops_every_table = if !in_scope.is_empty() && dropped >= in_scope.len() {
+    // Renaming the only table is a drop and a create with the same columns
+    // (flagged as a probable rename): not what a wrong file or database
+    // looks like.
+    let all_renamed = changes.iter().all(|c| {
+        !matches!(
+            c,
+            Change::DropTable {
+                renamed_to: None,
+                ..
+            }
+        )
+    });
+    let drops_every_table = if !in_scope.is_empty() && dropped >= in_scope.len() && !all_renamed {
         in_scope
     } else {
         Vec::new()

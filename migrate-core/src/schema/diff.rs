@@ -600,8 +600,9 @@ pub fn diff(
                                     .get(&c.table)
                                     .and_then(|t| t.column(&c.column))
                                     .filter(|col| {
-                                        canonical_type(&col.data_type, dialect)
-                                            == canonical_type(&name.to_string(), dialect)
+                                        options.compare_server_default
+                                            && canonical_type(&col.data_type, dialect)
+                                                == canonical_type(&name.to_string(), dialect)
                                     })
                                 {
                                     c.new_default = col.default.clone();
@@ -1376,6 +1377,46 @@ mod tests {
         );
         assert!(matches!(&changes[..], [Change::ReplaceEnum { .. }]));
         assert!(!changes[0].is_destructive());
+    }
+
+    /// Issue #25: the re-created type's columns carry their defaults, and
+    /// the declared default is set by the type change itself.
+    #[test]
+    fn replaced_enum_carries_column_defaults() {
+        let a = "CREATE TYPE s AS ENUM ('draft', 'open'); CREATE TABLE t (x s NOT NULL DEFAULT 'draft', y s);";
+        let b =
+            "CREATE TYPE s AS ENUM ('open'); CREATE TABLE t (x s NOT NULL DEFAULT 'open', y s);";
+        let changes = pg(a, b);
+        let [Change::ReplaceEnum { columns, .. }] = &changes[..] else {
+            panic!("{changes:?}");
+        };
+        assert_eq!(columns.len(), 2);
+        assert_eq!(columns[0].default.as_deref(), Some("'draft'"));
+        assert_eq!(columns[0].new_default.as_deref(), Some("'open'"));
+        assert_eq!(
+            (&columns[1].default, &columns[1].new_default),
+            (&None, &None)
+        );
+        let Change::ReplaceEnum { columns, .. } = changes[0].inverse() else {
+            unreachable!()
+        };
+        assert_eq!(columns[0].default.as_deref(), Some("'open'"));
+        assert_eq!(columns[0].new_default.as_deref(), Some("'draft'"));
+        // Defaults not compared: the column keeps the one it has.
+        let options = DiffOptions {
+            compare_server_default: false,
+            ..DiffOptions::default()
+        };
+        let changes = diff(
+            &parse_schema(a, Dialect::Postgres).unwrap(),
+            &parse_schema(b, Dialect::Postgres).unwrap(),
+            Dialect::Postgres,
+            &options,
+        );
+        let [Change::ReplaceEnum { columns, .. }] = &changes[..] else {
+            panic!("{changes:?}");
+        };
+        assert_eq!(columns[0].new_default.as_deref(), Some("'draft'"));
     }
 
     #[test]

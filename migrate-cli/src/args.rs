@@ -339,6 +339,11 @@ pub struct RevisionArgs {
     /// the configured server) instead of the configured database
     #[arg(long)]
     pub shadow: bool,
+    /// With --autogenerate: write the revision even when its upgrade drops
+    /// every table of the database (otherwise refused: the usual cause is
+    /// the wrong schema.sql or the wrong database)
+    #[arg(long)]
+    pub allow_drop_all: bool,
 }
 
 /// The subcommands an application can mount on its own binary to migrate

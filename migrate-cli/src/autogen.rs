@@ -34,6 +34,36 @@ pub(crate) struct Comparison {
     pub dialect: Dialect,
     /// What turns the database into the declared schema.
     pub changes: Vec<Change>,
+    /// The database's tables, when the changes drop every one of them (and
+    /// there is at least one); empty otherwise.
+    pub drops_every_table: Vec<String>,
+    /// Where the database URL came from, for messages.
+    pub source: UrlSource,
+}
+
+impl Comparison {
+    /// Refuses a revision whose upgrade would drop every table of a
+    /// non-empty database, unless `allowed` (`--allow-drop-all`).
+    pub fn refuse_dropping_everything(
+        &self,
+        project: &Project,
+        allowed: bool,
+    ) -> anyhow::Result<()> {
+        if self.drops_every_table.is_empty() || allowed {
+            return Ok(());
+        }
+        let n = self.drops_every_table.len();
+        let mut names: Vec<String> = self.drops_every_table.iter().take(5).cloned().collect();
+        if n > 5 {
+            names.push("…".into());
+        }
+        Err(anyhow!(
+            "{}: the upgrade would drop every table of the database ({n}: {}) and nothing was written; this usually means schema.sql is not this database's schema (empty, a placeholder, or another project's) or the database URL (from {}) names another database; check both, or pass --allow-drop-all to write the revision anyway",
+            project.schema_display(),
+            migrate_core::schema::escape_controls(&names.join(", ")),
+            self.source
+        ))
+    }
 }
 
 /// Compares the declared schema with the database (or, with `shadow`, with
@@ -53,7 +83,10 @@ pub(crate) async fn compare(
             url.scheme()
         ))
     })?;
-    let declared = read_declared(project, dialect)?;
+    let mut declared = read_declared(project, dialect)?;
+    // `sqlite3 app.db .schema` and pg_dump print the history table too; it
+    // is no more part of the comparison there than in the database.
+    without_history(&mut declared, &project.config.version_table, dialect);
     let options = IntrospectOptions {
         include_schemas: project.config.include_schemas,
         version_table: project.config.version_table.clone(),
@@ -80,9 +113,45 @@ pub(crate) async fn compare(
         compare_server_default: project.config.compare_server_default,
         include_schemas: project.config.include_schemas,
     };
+    let changes = diff(&actual, &declared, dialect, &diff_options);
+    let default = match dialect {
+        Dialect::Postgres => "public",
+        Dialect::Sqlite => "main",
+    };
+    let in_scope: Vec<String> = actual
+        .tables
+        .keys()
+        .filter(|t| {
+            project.config.include_schemas || t.schema.as_deref().is_none_or(|s| s == default)
+        })
+        .map(|t| t.to_string())
+        .collect();
+    let dropped = changes
+        .iter()
+        .filter(|c| matches!(c, Change::DropTable { .. }))
+        .count();
+    // Renaming the only table is a drop and a create with the same columns
+    // (flagged as a probable rename): not what a wrong file or database
+    // looks like.
+    let all_renamed = changes.iter().all(|c| {
+        !matches!(
+            c,
+            Change::DropTable {
+                renamed_to: None,
+                ..
+            }
+        )
+    });
+    let drops_every_table = if !in_scope.is_empty() && dropped >= in_scope.len() && !all_renamed {
+        in_scope
+    } else {
+        Vec::new()
+    };
     Ok(Comparison {
         dialect,
-        changes: diff(&actual, &declared, dialect, &diff_options),
+        changes,
+        drops_every_table,
+        source,
     })
 }
 
@@ -118,6 +187,33 @@ pub(crate) fn read_declared(project: &Project, dialect: Dialect) -> anyhow::Resu
             if n == 1 { "it" } else { "them" }
         ))
     })
+}
+
+/// Removes the migration history table (`version_table`: `table` or
+/// `schema.table`) from a declared schema, compared as the introspection
+/// compares it (without regard to case on SQLite).
+fn without_history(schema: &mut Schema, version_table: &str, dialect: Dialect) {
+    let (wanted_schema, wanted) = match version_table.rsplit_once('.') {
+        Some((s, t)) => (Some(s), t),
+        None => (None, version_table),
+    };
+    let default = match dialect {
+        Dialect::Postgres => "public",
+        Dialect::Sqlite => "main",
+    };
+    schema.tables.retain(|name, _| {
+        let same_schema = match (name.schema.as_deref(), wanted_schema) {
+            (None, None) => true,
+            (None, Some(s)) | (Some(s), None) if s == default => true,
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        };
+        let same_name = match dialect {
+            Dialect::Sqlite => name.name.eq_ignore_ascii_case(wanted),
+            Dialect::Postgres => name.name == wanted,
+        };
+        !(same_schema && same_name)
+    });
 }
 
 fn dialect_name(dialect: Dialect) -> &'static str {

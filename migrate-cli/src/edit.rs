@@ -5,11 +5,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow, bail};
-use migrate_core::is_valid_revision_id;
 use migrate_core::schema::{Rendered, render};
+use migrate_core::{Dialect, is_valid_revision_id};
 
 use crate::args::RevisionArgs;
 use crate::autogen;
+use crate::env::UrlSource;
 use crate::error::Usage;
 use crate::output::Ui;
 use crate::project::Project;
@@ -73,7 +74,12 @@ fn ignore_lock_files(ui: &Ui, path: &Path) -> anyhow::Result<()> {
 }
 
 /// `migrate init [DIR]`.
-pub(crate) fn init(ui: &Ui, config: Option<&Path>, directory: &Path) -> anyhow::Result<()> {
+pub(crate) fn init(
+    ui: &Ui,
+    config: Option<&Path>,
+    directory: &Path,
+    url_flag: Option<&str>,
+) -> anyhow::Result<()> {
     let config_path = config.unwrap_or(Path::new(migrate_core::CONFIG_FILE));
     if config_path.exists() {
         bail!(
@@ -113,8 +119,22 @@ pub(crate) fn init(ui: &Ui, config: Option<&Path>, directory: &Path) -> anyhow::
         .with_context(|| format!("{}: cannot create directory", dir.display()))?;
     // Git does not keep empty directories; list_sql_files skips hidden files.
     write_new(&dir.join(".gitkeep"), "")?;
-    write_new(config_path, &config_text(&dir_value))?;
+    // The dialect of the database the CLI would connect to, where one is
+    // configured: a project left at "any" passes PostgreSQL-only SQL in
+    // `check` that its SQLite database then rejects at `upgrade`. A broken
+    // .env is not init's business: it then knows no URL.
+    let known = crate::project::find_url(url_flag, None)
+        .ok()
+        .flatten()
+        .and_then(|(url, source)| url.dialect().map(|d| (d, source)));
+    write_new(config_path, &config_text(&dir_value, known))?;
     ui.line(format!("Created {}", config_path.display()))?;
+    if let Some((dialect, source)) = known {
+        ui.line(format!(
+            "  dialect = \"{}\" (the database URL in {source})",
+            dialect_word(dialect)
+        ))?;
+    }
     ui.line(format!("Created {}/", dir.display()))?;
     let schema = base.join("schema.sql");
     if schema.exists() {
@@ -146,8 +166,26 @@ pub(crate) fn init(ui: &Ui, config: Option<&Path>, directory: &Path) -> anyhow::
     Ok(())
 }
 
-fn config_text(directory: &str) -> String {
+fn dialect_word(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Postgres => "postgres",
+        Dialect::Sqlite => "sqlite",
+    }
+}
+
+fn config_text(directory: &str, known: Option<(Dialect, UrlSource)>) -> String {
     let quoted = directory.replace('\\', "\\\\").replace('"', "\\\"");
+    let dialect = match known {
+        Some((d, source)) => format!(
+            "# Taken from the database URL in {source} when this file was written.\n\
+             dialect = \"{}\"\n",
+            dialect_word(d)
+        ),
+        None => "# No database URL was known when this file was written: \"any\" accepts SQL\n\
+                 # that only one of the two databases runs; set your database's dialect.\n\
+                 dialect = \"any\"\n"
+            .to_owned(),
+    };
     format!(
         "# Settings shared by the `migrate` CLI and `embed_migrations!`.\n\
          \n\
@@ -155,7 +193,7 @@ fn config_text(directory: &str) -> String {
          directory = \"{quoted}\"\n\
          # SQL dialect each statement is checked in when the crate compiles:\n\
          # \"postgres\", \"sqlite\", \"any\" (either) or \"none\"; or dialects = [\"postgres\", \"sqlite\"] for both.\n\
-         dialect = \"any\"\n\
+         {dialect}\
          # Table that records the applied revisions.\n\
          version_table = \"{table}\"\n\
          # New file names: strftime fields %Y %m %d %H %M %S, {{rev}} and {{slug}}.\n\
@@ -276,6 +314,7 @@ pub(crate) async fn revision(
         ui.line("No changes in schema detected.")?;
         return Ok(());
     }
+    comparison.refuse_dropping_everything(project, args.allow_drop_all)?;
     let rendered = render(&comparison.changes, comparison.dialect);
     autogen::print_changes(ui, &comparison.changes)?;
     let (_, shown) = write_revision(

@@ -223,7 +223,7 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             "stamp REV",
             "(records REV as applied without running it)",
         ),
-        Command::Init { directory } => edit::init(ui, config_path, directory),
+        Command::Init { directory } => edit::init(ui, config_path, directory, url_flag),
         Command::Revision(args) => {
             let project = Project::load(config_path)?;
             edit::revision(ui, &project, args, url_flag).await

@@ -283,4 +283,7 @@ pub(crate) mod postgres {
 pub mod replay;
 
 #[cfg(feature = "sqlite-exact")]
-pub(crate) use replay::{SqliteSyntax, check_syntax as sqlite_syntax};
+pub(crate) use replay::{
+    SqliteSyntax, check_syntax as sqlite_syntax, expression_error as sqlite_expression_error,
+    run_declarations as sqlite_declarations,
+};

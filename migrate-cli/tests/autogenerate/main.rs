@@ -6,7 +6,9 @@
 //! database reads back as B), and downgraded (the database reads back as A).
 //! Rows inserted in A are checked after the upgrade.
 
+mod names;
 mod pairs;
+mod sources;
 mod workflow;
 
 use std::path::{Path, PathBuf};

@@ -152,6 +152,10 @@ pairs! {
     create_enum => CREATE_ENUM on [Pg];
     add_enum_value => ADD_ENUM_VALUE on [Pg];
     remove_enum_value => REMOVE_ENUM_VALUE on [Pg];
+    enum_with_default_remove_value => ENUM_DEFAULT_REMOVE on [Pg];
+    enum_with_default_reorder => ENUM_DEFAULT_REORDER on [Pg];
+    enum_with_default_remove_the_default => ENUM_DEFAULT_REMOVE_DEFAULT on [Pg];
+    enum_with_default_add_value => ENUM_DEFAULT_ADD on [Pg];
     create_schema => CREATE_SCHEMA on [Pg];
     comments => COMMENTS on [Pg];
     probable_column_rename => RENAME_COLUMN on [Pg, Sqlite];
@@ -477,6 +481,75 @@ const REMOVE_ENUM_VALUE: Case = Case {
          CREATE TABLE users (id INTEGER PRIMARY KEY, mood mood);",
         "CREATE TYPE mood AS ENUM ('sad', 'ok');
          CREATE TABLE users (id INTEGER PRIMARY KEY, mood mood);",
+    )
+};
+
+// Issue #25: "default for column "status" cannot be cast automatically".
+// A re-created enum type drops the defaults of its columns before
+// converting them and sets them again after, in both directions.
+const ENUM_DEFAULT_REMOVE: Case = Case {
+    seed: "INSERT INTO orders (id, status) VALUES (1, 'shipped'); INSERT INTO orders (id) VALUES (2);",
+    after: &[
+        ("SELECT count(*) FROM orders WHERE status = 'new'", 1),
+        ("SELECT count(*) FROM orders WHERE status = 'shipped'", 1),
+    ],
+    expect: &[
+        "ALTER TABLE orders ALTER COLUMN status DROP DEFAULT;",
+        "ALTER TABLE orders ALTER COLUMN status SET DEFAULT 'new'::order_status;",
+    ],
+    ..case(
+        "CREATE TYPE order_status AS ENUM ('new', 'paid', 'shipped', 'lost');
+         CREATE TABLE orders (id INTEGER PRIMARY KEY, status order_status NOT NULL DEFAULT 'new', note TEXT);
+         CREATE TABLE audits (id INTEGER PRIMARY KEY, status order_status DEFAULT 'paid'::order_status);",
+        "CREATE TYPE order_status AS ENUM ('new', 'paid', 'shipped');
+         CREATE TABLE orders (id INTEGER PRIMARY KEY, status order_status NOT NULL DEFAULT 'new', note TEXT);
+         CREATE TABLE audits (id INTEGER PRIMARY KEY, status order_status DEFAULT 'paid'::order_status);",
+    )
+};
+
+const ENUM_DEFAULT_REORDER: Case = Case {
+    seed: "INSERT INTO orders (id) VALUES (1);",
+    after: &[
+        ("SELECT count(*) FROM orders WHERE status = 'new'", 1),
+        ("SELECT count(*) FROM orders WHERE status > 'paid'", 1),
+    ],
+    ..case(
+        "CREATE TYPE order_status AS ENUM ('new', 'paid');
+         CREATE TABLE orders (id INTEGER PRIMARY KEY, status order_status NOT NULL DEFAULT 'new');",
+        "CREATE TYPE order_status AS ENUM ('paid', 'new');
+         CREATE TABLE orders (id INTEGER PRIMARY KEY, status order_status NOT NULL DEFAULT 'new');",
+    )
+};
+
+/// The default's own value goes away: the declared default is set instead,
+/// and the downgrade sets the old one back.
+const ENUM_DEFAULT_REMOVE_DEFAULT: Case = Case {
+    seed: "INSERT INTO orders (id, status) VALUES (1, 'paid');",
+    after: &[
+        ("SELECT count(*) FROM orders WHERE status = 'paid'", 1),
+        (
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_default = '''open''::order_status'",
+            1,
+        ),
+    ],
+    ..case(
+        "CREATE TYPE order_status AS ENUM ('draft', 'open', 'paid');
+         CREATE TABLE orders (id INTEGER PRIMARY KEY, status order_status NOT NULL DEFAULT 'draft');",
+        "CREATE TYPE order_status AS ENUM ('open', 'paid');
+         CREATE TABLE orders (id INTEGER PRIMARY KEY, status order_status NOT NULL DEFAULT 'open');",
+    )
+};
+
+/// Appending is `ADD VALUE`; its downgrade re-creates the type, around the
+/// default.
+const ENUM_DEFAULT_ADD: Case = Case {
+    seed: "INSERT INTO orders (id) VALUES (1);",
+    after: &[("SELECT count(*) FROM orders WHERE status = 'new'", 1)],
+    ..case(
+        "CREATE TYPE order_status AS ENUM ('new', 'paid');
+         CREATE TABLE orders (id INTEGER PRIMARY KEY, status order_status NOT NULL DEFAULT 'new');",
+        "CREATE TYPE order_status AS ENUM ('new', 'paid', 'refunded');
+         CREATE TABLE orders (id INTEGER PRIMARY KEY, status order_status NOT NULL DEFAULT 'new');",
     )
 };
 

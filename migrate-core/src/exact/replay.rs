@@ -147,6 +147,38 @@ pub(crate) fn check_syntax(sql: &str, line: u32, column: u32) -> Result<SqliteSy
     })
 }
 
+/// A declared schema judged by SQLite: `statements` (text, file line,
+/// column) run in order in a fresh in-memory database. Returns one error
+/// per statement SQLite rejects; a missing table is left to the caller's
+/// own reference checks (and is most likely the knock-on of an earlier
+/// rejection).
+pub(crate) fn run_declarations(statements: &[(&str, u32, u32)]) -> Vec<SyntaxError> {
+    let Some(db) = Memory::open() else {
+        return Vec::new();
+    };
+    statements
+        .iter()
+        .filter_map(|&(sql, line, column)| match db.run(sql, true) {
+            Err(f) if !f.message.starts_with("no such table") => {
+                Some(located(sql, line, column, f))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// SQLite's message when it cannot evaluate `expression` on its own
+/// (`no such function: now`), as a column default would be evaluated on
+/// insert.
+pub(crate) fn expression_error(expression: &str) -> Option<String> {
+    SCRATCH.with(|db| {
+        let db = db.as_ref()?;
+        db.run(&format!("SELECT ({expression})"), false)
+            .err()
+            .map(|f| f.message)
+    })
+}
+
 /// SQLite stops at an unknown table before it parses the rest (a trigger's
 /// whole body, for one). Creating a stand-in table of that name in a fresh
 /// scratch database lets the prepare go on, a few times at most.

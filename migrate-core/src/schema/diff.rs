@@ -59,6 +59,26 @@ pub enum CommentTarget {
     Type(QualifiedName),
 }
 
+/// A column whose type is an enum type being changed, with its default on
+/// each side of the change.
+///
+/// PostgreSQL cannot convert a column's default along with its type
+/// (`default for column "status" cannot be cast automatically`), so a
+/// re-created enum type drops the default of each such column before
+/// converting it, and sets the new default after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumColumn {
+    /// The table.
+    pub table: QualifiedName,
+    /// The column.
+    pub column: String,
+    /// The column's default before the change.
+    pub default: Option<String>,
+    /// The column's default after the change (set once the column has the
+    /// new type).
+    pub new_default: Option<String>,
+}
+
 /// One operation of a schema change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
@@ -78,8 +98,8 @@ pub enum Change {
         from: EnumType,
         /// The new label.
         value: String,
-        /// Columns of that type, as (table, column).
-        columns: Vec<(QualifiedName, String)>,
+        /// Columns of that type.
+        columns: Vec<EnumColumn>,
     },
     /// Values removed or reordered: the type is re-created under its name
     /// and its columns converted through `text`.
@@ -88,8 +108,8 @@ pub enum Change {
         from: EnumType,
         /// The type after.
         to: EnumType,
-        /// Columns of that type, as (table, column).
-        columns: Vec<(QualifiedName, String)>,
+        /// Columns of that type.
+        columns: Vec<EnumColumn>,
     },
     /// `CREATE TABLE`, with its indexes and comments.
     CreateTable(Table),
@@ -273,7 +293,14 @@ impl Change {
             ReplaceEnum { from, to, columns } => ReplaceEnum {
                 from: to,
                 to: from,
-                columns,
+                columns: columns
+                    .into_iter()
+                    .map(|c| EnumColumn {
+                        default: c.new_default,
+                        new_default: c.default,
+                        ..c
+                    })
+                    .collect(),
             },
             CreateTable(table) => DropTable {
                 table,
@@ -382,8 +409,13 @@ impl Change {
         }
     }
 
-    /// A short description, e.g. `add column users.email`.
+    /// A short description, e.g. `add column users.email`, on one line:
+    /// control characters in names are escaped (`\n`).
     pub fn summary(&self) -> String {
+        super::render::escape_controls(&self.raw_summary())
+    }
+
+    fn raw_summary(&self) -> String {
         match self {
             Change::CreateSchema(s) => format!("create schema {s}"),
             Change::DropSchema(s) => format!("drop schema {s}"),
@@ -536,6 +568,7 @@ pub fn diff(
     }
 
     // Enum types.
+    let mut converted: BTreeSet<(QualifiedName, String)> = BTreeSet::new();
     for (name, to) in &target.enums {
         match current.enums.get(name) {
             None => out.enums.push(Change::CreateEnum(to.clone())),
@@ -555,6 +588,29 @@ pub fn diff(
                     } else {
                         let mut to = to.clone();
                         to.comment = from.comment.clone();
+                        // The re-created type's columns get the declared
+                        // default right after their conversion (a default
+                        // naming a removed value could not be restored), so
+                        // no separate default change is made for them.
+                        let columns = columns
+                            .into_iter()
+                            .map(|mut c| {
+                                if let Some(col) = target
+                                    .tables
+                                    .get(&c.table)
+                                    .and_then(|t| t.column(&c.column))
+                                    .filter(|col| {
+                                        options.compare_server_default
+                                            && canonical_type(&col.data_type, dialect)
+                                                == canonical_type(&name.to_string(), dialect)
+                                    })
+                                {
+                                    c.new_default = col.default.clone();
+                                    converted.insert((c.table.clone(), c.column.clone()));
+                                }
+                                c
+                            })
+                            .collect();
                         out.enums.push(Change::ReplaceEnum {
                             from: from.clone(),
                             to,
@@ -628,6 +684,12 @@ pub fn diff(
             table_changes(from, to, dialect, options, &mut out);
         }
     }
+    out.columns.retain(|c| match c {
+        Change::AlterColumnDefault { table, column, .. } => {
+            !converted.contains(&(table.clone(), column.clone()))
+        }
+        _ => true,
+    });
     out.into_list()
 }
 
@@ -721,18 +783,20 @@ fn normalise(schema: &Schema, dialect: Dialect, options: &DiffOptions) -> Schema
     out
 }
 
-/// Columns whose type is the enum `name`, as (table, column).
-fn enum_columns(
-    schema: &Schema,
-    name: &QualifiedName,
-    dialect: Dialect,
-) -> Vec<(QualifiedName, String)> {
+/// Columns whose type is the enum `name`, with their defaults (unchanged:
+/// the caller sets `new_default` where the change sets another).
+fn enum_columns(schema: &Schema, name: &QualifiedName, dialect: Dialect) -> Vec<EnumColumn> {
     let wanted = canonical_type(&name.to_string(), dialect);
     let mut out = Vec::new();
     for t in schema.tables.values() {
         for c in &t.columns {
             if canonical_type(&c.data_type, dialect) == wanted {
-                out.push((t.name.clone(), c.name.clone()));
+                out.push(EnumColumn {
+                    table: t.name.clone(),
+                    column: c.name.clone(),
+                    default: c.default.clone(),
+                    new_default: c.default.clone(),
+                });
             }
         }
     }
@@ -1299,7 +1363,11 @@ mod tests {
             Change::ReplaceEnum { from, to, columns } => {
                 assert_eq!(from.values.len(), 4);
                 assert_eq!(to.values.len(), 3);
-                assert_eq!(columns, [(QualifiedName::new("t"), "m".to_owned())]);
+                assert_eq!(columns.len(), 1);
+                assert_eq!(
+                    (&columns[0].table, columns[0].column.as_str()),
+                    (&QualifiedName::new("t"), "m")
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -1309,6 +1377,46 @@ mod tests {
         );
         assert!(matches!(&changes[..], [Change::ReplaceEnum { .. }]));
         assert!(!changes[0].is_destructive());
+    }
+
+    /// Issue #25: the re-created type's columns carry their defaults, and
+    /// the declared default is set by the type change itself.
+    #[test]
+    fn replaced_enum_carries_column_defaults() {
+        let a = "CREATE TYPE s AS ENUM ('draft', 'open'); CREATE TABLE t (x s NOT NULL DEFAULT 'draft', y s);";
+        let b =
+            "CREATE TYPE s AS ENUM ('open'); CREATE TABLE t (x s NOT NULL DEFAULT 'open', y s);";
+        let changes = pg(a, b);
+        let [Change::ReplaceEnum { columns, .. }] = &changes[..] else {
+            panic!("{changes:?}");
+        };
+        assert_eq!(columns.len(), 2);
+        assert_eq!(columns[0].default.as_deref(), Some("'draft'"));
+        assert_eq!(columns[0].new_default.as_deref(), Some("'open'"));
+        assert_eq!(
+            (&columns[1].default, &columns[1].new_default),
+            (&None, &None)
+        );
+        let Change::ReplaceEnum { columns, .. } = changes[0].inverse() else {
+            unreachable!()
+        };
+        assert_eq!(columns[0].default.as_deref(), Some("'open'"));
+        assert_eq!(columns[0].new_default.as_deref(), Some("'draft'"));
+        // Defaults not compared: the column keeps the one it has.
+        let options = DiffOptions {
+            compare_server_default: false,
+            ..DiffOptions::default()
+        };
+        let changes = diff(
+            &parse_schema(a, Dialect::Postgres).unwrap(),
+            &parse_schema(b, Dialect::Postgres).unwrap(),
+            Dialect::Postgres,
+            &options,
+        );
+        let [Change::ReplaceEnum { columns, .. }] = &changes[..] else {
+            panic!("{changes:?}");
+        };
+        assert_eq!(columns[0].new_default.as_deref(), Some("'draft'"));
     }
 
     #[test]

@@ -271,6 +271,6 @@ pub mod diff;
 pub mod parse;
 pub mod render;
 
-pub use diff::{Change, CommentTarget, DiffOptions, diff};
+pub use diff::{Change, CommentTarget, DiffOptions, EnumColumn, diff};
 pub use parse::{SchemaError, parse_schema};
-pub use render::{Rendered, quote_ident, render, render_table};
+pub use render::{Rendered, escape_controls, quote_ident, render, render_table};

@@ -33,6 +33,7 @@ use sqlparser::ast::{
     Spanned, Statement, TableConstraint,
 };
 use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Span, Token};
 
@@ -89,7 +90,17 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
         errors: Vec::new(),
         deferred: Vec::new(),
         positions: BTreeMap::new(),
+        sequences: Vec::new(),
     };
+    let without_meta;
+    let sql = if dialect == Dialect::Postgres {
+        without_meta = blank_psql_meta_lines(sql);
+        without_meta.as_str()
+    } else {
+        sql
+    };
+    // Declarations that passed sqlparser, for SQLite's own verdict.
+    let mut judged: Vec<(&str, u32, u32)> = Vec::new();
     for statement in split_statements(sql, 1) {
         let text = &sql[statement.start..statement.end];
         if text.trim().is_empty() {
@@ -99,6 +110,9 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
             line: statement.line,
             column: statement.column,
         };
+        if dialect == Dialect::Postgres && p.dump_statement(text, at) {
+            continue;
+        }
         if let Err(e) = check_statement(text, at.line, at.column, dialect) {
             p.errors.push(SchemaError {
                 line: e.line,
@@ -117,7 +131,16 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
         match parsed {
             Ok(statements) if statements.len() == 1 => {
                 let stmt = statements.into_iter().next().unwrap();
+                let declares = match &stmt {
+                    Statement::CreateTable(c) => !is_sqlite_internal(&c.name, dialect),
+                    Statement::CreateIndex(_) => true,
+                    _ => false,
+                };
+                let errors = p.errors.len();
                 p.statement(stmt, at);
+                if declares && p.errors.len() == errors {
+                    judged.push((text, at.line, at.column));
+                }
             }
             _ => p.error_at(
                 at,
@@ -125,10 +148,14 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
             ),
         }
     }
+    if dialect == Dialect::Sqlite {
+        p.sqlite_verdict(&judged);
+    }
     let deferred = std::mem::take(&mut p.deferred);
     for (at, item) in deferred {
         p.apply(item, at);
     }
+    p.check_sequences();
     p.check_references();
     if p.errors.is_empty() {
         Ok(p.schema)
@@ -136,6 +163,53 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
         p.errors.sort_by_key(|e| (e.line, e.column));
         Err(p.errors)
     }
+}
+
+/// psql meta-command lines (`\\restrict KEY` and `\\unrestrict KEY`, which
+/// pg_dump 15.14, 16.10 and 17.6 and later print around a dump) replaced by
+/// empty lines, so positions in the file stay the same. A line starting
+/// with a backslash is never SQL.
+fn blank_psql_meta_lines(sql: &str) -> String {
+    sql.split_inclusive('\n')
+        .map(|line| {
+            if line.trim_start().starts_with('\\') {
+                if line.ends_with('\n') { "\n" } else { "" }
+            } else {
+                line
+            }
+        })
+        .collect()
+}
+
+/// SQLite's own tables (`sqlite_sequence`, `sqlite_stat1`, …), which
+/// `sqlite3 app.db .schema` prints and no statement may create: not part of
+/// the declared schema, as they are not part of the introspected one.
+fn is_sqlite_internal(name: &ObjectName, dialect: Dialect) -> bool {
+    dialect == Dialect::Sqlite
+        && name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .is_some_and(|i| i.value.to_ascii_lowercase().starts_with("sqlite_"))
+}
+
+/// SQLite's message with what to write instead, for the usual PostgreSQL
+/// habits in a schema read as SQLite.
+#[cfg_attr(not(feature = "sqlite-exact"), allow(dead_code))]
+fn sqlite_rejects(message: &str, sql: &str) -> String {
+    let lower = sql.to_ascii_lowercase();
+    let fix = if lower.contains("now(") || message.contains("function: now") {
+        "SQLite has no now(): write DEFAULT CURRENT_TIMESTAMP"
+    } else if lower.contains("::") && message.contains("unrecognized token") {
+        "`::` casts are PostgreSQL's: leave the cast out or write CAST(x AS type)"
+    } else if lower.contains("gen_random_uuid(") {
+        "SQLite has no gen_random_uuid(): generate the value in the application, or write DEFAULT (lower(hex(randomblob(16))))"
+    } else if lower.contains("identity") {
+        "SQLite has no identity columns: write INTEGER PRIMARY KEY (AUTOINCREMENT)"
+    } else {
+        "schema.sql is compared with an SQLite database, so it must be SQLite's SQL; fix the declaration"
+    };
+    format!("SQLite rejects this: {message}; {fix}")
 }
 
 /// A statement's position in the file; spans inside it are relative to it.
@@ -168,6 +242,19 @@ enum Deferred {
     Index(QualifiedName, Index, Vec<(String, Span)>),
     Comment(CommentOn, Option<String>),
     Constraint(QualifiedName, TableConstraint),
+    /// `ALTER TABLE … ALTER COLUMN c SET DEFAULT …` (pg_dump's serial
+    /// columns).
+    ColumnDefault(QualifiedName, String, String),
+    /// `ALTER TABLE … ALTER COLUMN c ADD GENERATED … AS IDENTITY` (pg_dump's
+    /// identity columns).
+    Identity(QualifiedName, String, Identity),
+}
+
+/// A `CREATE SEQUENCE` of a dump, and the column that owns it, if any.
+struct Sequence {
+    name: QualifiedName,
+    at: Pos,
+    owner: Option<(QualifiedName, String)>,
 }
 
 enum CommentOn {
@@ -183,11 +270,51 @@ struct SchemaParser {
     deferred: Vec<(Pos, Deferred)>,
     /// Where each table was declared, for errors found later.
     positions: BTreeMap<QualifiedName, Pos>,
+    /// Sequences of a dump: only those owned by a column are accepted.
+    sequences: Vec<Sequence>,
 }
 
 const SKIPPED_HINT: &str = "schema.sql holds declarations only (CREATE SCHEMA, CREATE TYPE … AS ENUM, CREATE TABLE, CREATE INDEX, COMMENT ON, ALTER TABLE … ADD CONSTRAINT); write this in a revision instead";
 
 impl SchemaParser {
+    /// SQLite, in memory, runs the declarations sqlparser accepted: its
+    /// grammar is the judge of what an SQLite database will take (sqlparser
+    /// reads `DEFAULT now()` or `'x'::text` without complaint).
+    #[cfg(feature = "sqlite-exact")]
+    fn sqlite_verdict(&mut self, statements: &[(&str, u32, u32)]) {
+        for e in crate::exact::sqlite_declarations(statements) {
+            let text = statements
+                .iter()
+                .rev()
+                .find(|(_, line, _)| *line <= e.line)
+                .map_or("", |s| s.0);
+            let message = sqlite_rejects(&e.message, text);
+            self.errors.push(SchemaError {
+                line: e.line,
+                column: e.column,
+                message,
+            });
+        }
+    }
+
+    #[cfg(not(feature = "sqlite-exact"))]
+    fn sqlite_verdict(&mut self, _: &[(&str, u32, u32)]) {}
+
+    /// A column default SQLite cannot evaluate (`now()`), found when the
+    /// table is created rather than at the first insert.
+    #[cfg(feature = "sqlite-exact")]
+    fn sqlite_default(&mut self, expr: &Expr, at: Pos) {
+        let text = expr.to_string();
+        if let Some(message) = crate::exact::sqlite_expression_error(&text)
+            && !message.starts_with("no such column")
+        {
+            self.error_at(at.of(expr.span()), sqlite_rejects(&message, &text));
+        }
+    }
+
+    #[cfg(not(feature = "sqlite-exact"))]
+    fn sqlite_default(&mut self, _: &Expr, _: Pos) {}
+
     fn error_at(&mut self, at: Pos, message: String) {
         self.errors.push(SchemaError {
             line: at.line,
@@ -341,6 +468,16 @@ impl SchemaParser {
                             .deferred
                             .push((at, Deferred::Constraint(table.clone(), constraint))),
                         ast::AlterTableOperation::OwnerTo { .. } => {}
+                        ast::AlterTableOperation::AlterColumn {
+                            column_name,
+                            op: ast::AlterColumnOperation::SetDefault { value },
+                        } => {
+                            let column = self.fold(&column_name);
+                            self.deferred.push((
+                                at,
+                                Deferred::ColumnDefault(table.clone(), column, value.to_string()),
+                            ));
+                        }
                         other => self.error_at(
                             at,
                             format!("`{other}` is not a declaration; only ALTER TABLE … ADD CONSTRAINT is read from schema.sql; fold the change into the CREATE TABLE"),
@@ -367,6 +504,9 @@ impl SchemaParser {
     }
 
     fn create_table(&mut self, create: ast::CreateTable, at: Pos) {
+        if is_sqlite_internal(&create.name, self.dialect) {
+            return;
+        }
         let Some(name) = self.qualified(&create.name, at) else {
             return;
         };
@@ -409,7 +549,12 @@ impl SchemaParser {
                 match &option.option {
                     ColumnOption::Null => column.nullable = true,
                     ColumnOption::NotNull => column.nullable = false,
-                    ColumnOption::Default(expr) => column.default = Some(expr.to_string()),
+                    ColumnOption::Default(expr) => {
+                        if self.dialect == Dialect::Sqlite {
+                            self.sqlite_default(expr, at);
+                        }
+                        column.default = Some(expr.to_string());
+                    }
                     ColumnOption::PrimaryKey(pk) => {
                         if table.primary_key.is_some() {
                             self.error_at(col_at, format!("table {name} has two primary keys; keep one"));
@@ -716,6 +861,170 @@ impl SchemaParser {
             Deferred::Constraint(table, constraint) => {
                 self.table_constraint(&table, constraint, at)
             }
+            Deferred::ColumnDefault(table, column, value) => {
+                match self.column_mut(&table, &column) {
+                    Some(c) => c.default = Some(value),
+                    None => self.error_at(
+                        at,
+                        format!("default for unknown column {table}.{column}; fix the name"),
+                    ),
+                }
+            }
+            Deferred::Identity(table, column, identity) => match self.column_mut(&table, &column) {
+                Some(c) => {
+                    c.identity = Some(identity);
+                    c.nullable = false;
+                }
+                None => self.error_at(
+                    at,
+                    format!("identity for unknown column {table}.{column}; fix the name"),
+                ),
+            },
+        }
+    }
+
+    fn column_mut(&mut self, table: &QualifiedName, column: &str) -> Option<&mut Column> {
+        self.schema
+            .tables
+            .get_mut(table)
+            .and_then(|t| t.columns.iter_mut().find(|c| c.name == column))
+    }
+
+    /// What `pg_dump --schema-only` writes besides declarations: ownership
+    /// (`ALTER … OWNER TO`), `COMMENT ON EXTENSION`, and the sequences of
+    /// serial and identity columns (`CREATE SEQUENCE`, `ALTER SEQUENCE …
+    /// OWNED BY`, `ALTER TABLE … ALTER COLUMN … ADD GENERATED … AS
+    /// IDENTITY (SEQUENCE NAME …)`), which sqlparser does not all read.
+    /// Returns whether the statement was taken care of.
+    fn dump_statement(&mut self, text: &str, at: Pos) -> bool {
+        let words: Vec<String> = text
+            .split_whitespace()
+            .take(12)
+            .map(str::to_ascii_lowercase)
+            .collect();
+        let word = |i: usize| words.get(i).map_or("", String::as_str);
+        if word(0) == "alter" && {
+            let all: Vec<String> = text
+                .split_whitespace()
+                .map(str::to_ascii_lowercase)
+                .collect();
+            all.len() >= 3 && all[all.len() - 3] == "owner" && all[all.len() - 2] == "to"
+        } {
+            return true;
+        }
+        if (word(0), word(1), word(2)) == ("comment", "on", "extension") {
+            return true;
+        }
+        let is_sequence = (word(0) == "create" && word(1) == "sequence")
+            || (word(0) == "alter" && word(1) == "sequence")
+            || (word(0) == "alter" && word(1) == "table" && words.iter().any(|w| w == "identity"));
+        if !is_sequence {
+            return false;
+        }
+        let Ok(mut parser) = Parser::new(&PostgreSqlDialect {}).try_with_sql(text) else {
+            return false;
+        };
+        if parser.parse_keywords(&[Keyword::CREATE, Keyword::SEQUENCE]) {
+            let _ = parser.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+            let Ok(name) = parser.parse_object_name(false) else {
+                return false;
+            };
+            if let Some(name) = self.qualified(&name, at) {
+                self.sequences.push(Sequence {
+                    name,
+                    at,
+                    owner: None,
+                });
+            }
+            return true;
+        }
+        if parser.parse_keywords(&[Keyword::ALTER, Keyword::SEQUENCE]) {
+            let _ = parser.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+            let Ok(name) = parser.parse_object_name(false) else {
+                return false;
+            };
+            if !parser.parse_keywords(&[Keyword::OWNED, Keyword::BY]) {
+                return false;
+            }
+            let Ok(mut owner) = parser.parse_object_name(false) else {
+                return false;
+            };
+            let Some(name) = self.qualified(&name, at) else {
+                return true;
+            };
+            let column = match owner.0.pop() {
+                Some(ObjectNamePart::Identifier(c)) if !owner.0.is_empty() => self.fold(&c),
+                // OWNED BY NONE
+                _ => return true,
+            };
+            let Some(table) = self.qualified(&owner, at) else {
+                return true;
+            };
+            match self.sequences.iter_mut().find(|s| s.name == name) {
+                Some(s) => s.owner = Some((table, column)),
+                None => self.error_at(
+                    at,
+                    format!("sequence {name} is not created in this file; declare it with CREATE SEQUENCE first"),
+                ),
+            }
+            return true;
+        }
+        if parser.parse_keywords(&[Keyword::ALTER, Keyword::TABLE]) {
+            let _ = parser.parse_keyword(Keyword::ONLY);
+            let Ok(table) = parser.parse_object_name(false) else {
+                return false;
+            };
+            if !parser.parse_keywords(&[Keyword::ALTER, Keyword::COLUMN]) {
+                return false;
+            }
+            let Ok(column) = parser.parse_identifier() else {
+                return false;
+            };
+            if !parser.parse_keywords(&[Keyword::ADD, Keyword::GENERATED]) {
+                return false;
+            }
+            let identity = if parser.parse_keyword(Keyword::ALWAYS) {
+                Identity::Always
+            } else if parser.parse_keywords(&[Keyword::BY, Keyword::DEFAULT]) {
+                Identity::ByDefault
+            } else {
+                return false;
+            };
+            if !parser.parse_keywords(&[Keyword::AS, Keyword::IDENTITY]) {
+                return false;
+            }
+            let column = self.fold(&column);
+            if let Some(table) = self.qualified(&table, at) {
+                self.deferred
+                    .push((at, Deferred::Identity(table, column, identity)));
+            }
+            return true;
+        }
+        false
+    }
+
+    /// A dump's sequences must each belong to a column (serial or
+    /// identity); any other sequence is not compared, so it is an error.
+    fn check_sequences(&mut self) {
+        let sequences = std::mem::take(&mut self.sequences);
+        for s in sequences {
+            match &s.owner {
+                None => self.error_at(
+                    s.at,
+                    format!(
+                        "sequence {} is not owned by a column: only the sequences of serial and identity columns are read from schema.sql (ALTER SEQUENCE … OWNED BY table.column); create other sequences in a revision",
+                        s.name
+                    ),
+                ),
+                Some((table, column)) => {
+                    if self.schema.tables.get(table).and_then(|t| t.column(column)).is_none() {
+                        self.error_at(
+                            s.at,
+                            format!("sequence {} is owned by unknown column {table}.{column}; fix the name", s.name),
+                        );
+                    }
+                }
+            }
         }
     }
 
@@ -978,6 +1287,76 @@ mod tests {
             "SET statement_timeout = 0;\nSELECT pg_catalog.set_config('search_path', '', false);\nCREATE EXTENSION IF NOT EXISTS pgcrypto;\nCREATE TABLE t (id int);",
         );
         assert_eq!(s.tables.len(), 1);
+    }
+
+    /// Issue #25: `DEFAULT now()` passed `check` on SQLite and failed at
+    /// `upgrade`. SQLite judges what a schema read as SQLite may say.
+    #[test]
+    fn sqlite_judges_sqlite_schemas() {
+        let e = errors(
+            "CREATE TABLE a (id INTEGER PRIMARY KEY);\nCREATE TABLE t (id INTEGER, at TIMESTAMP NOT NULL DEFAULT now());",
+            Dialect::Sqlite,
+        );
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].starts_with("line 2:"), "{e:?}");
+        assert!(e[0].contains("now"), "{e:?}");
+        assert!(e[0].contains("CURRENT_TIMESTAMP"), "{e:?}");
+        // Parenthesised, SQLite creates the table and fails at the first
+        // insert: still an error here.
+        let e = errors("CREATE TABLE t (at TEXT DEFAULT (now()));", Dialect::Sqlite);
+        assert!(
+            e.len() == 1 && e[0].starts_with("line 1:34: ") && e[0].contains("CURRENT_TIMESTAMP"),
+            "{e:?}"
+        );
+        let e = errors(
+            "CREATE TABLE t (s TEXT DEFAULT 'x'::text);",
+            Dialect::Sqlite,
+        );
+        assert!(e.len() == 1 && e[0].contains("CAST"), "{e:?}");
+        let e = errors(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY);\nCREATE INDEX t_id ON t USING btree (id);",
+            Dialect::Sqlite,
+        );
+        assert!(!e.is_empty() && e[0].starts_with("line 2:"), "{e:?}");
+        // What SQLite takes is accepted, and the same text stays fine on
+        // PostgreSQL.
+        let ok = "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, d TEXT DEFAULT (datetime('now')), n INTEGER DEFAULT -1, s TEXT DEFAULT 'x');\nCREATE INDEX t_at ON t (at) WHERE n > 0;";
+        parse_schema(ok, Dialect::Sqlite).unwrap();
+        pg("CREATE TABLE t (at timestamptz NOT NULL DEFAULT now());");
+    }
+
+    #[test]
+    fn sqlite_internal_tables_are_not_declarations() {
+        // `sqlite3 app.db .schema` prints them.
+        let s = parse_schema(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT);\nCREATE TABLE sqlite_sequence(name,seq);\nCREATE TABLE sqlite_stat1(tbl,idx,stat);",
+            Dialect::Sqlite,
+        )
+        .unwrap();
+        assert_eq!(s.tables.len(), 1);
+    }
+
+    #[test]
+    fn pg_dump_statements_are_read() {
+        let s = pg(
+            "\\restrict abc\nSET statement_timeout = 0;\nCOMMENT ON EXTENSION pgcrypto IS 'crypto';\nCREATE TYPE public.mood AS ENUM ('a');\nALTER TYPE public.mood OWNER TO app;\nCREATE TABLE public.t (id integer NOT NULL, b bigint NOT NULL);\nALTER TABLE public.t OWNER TO app;\nCREATE SEQUENCE public.t_id_seq AS integer START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1;\nALTER TABLE public.t_id_seq OWNER TO app;\nALTER SEQUENCE public.t_id_seq OWNED BY public.t.id;\nALTER TABLE ONLY public.t ALTER COLUMN id SET DEFAULT nextval('public.t_id_seq'::regclass);\nALTER TABLE public.t ALTER COLUMN b ADD GENERATED ALWAYS AS IDENTITY (\n    SEQUENCE NAME public.t_b_seq\n    START WITH 1\n);\nALTER TABLE ONLY public.t\n    ADD CONSTRAINT t_pkey PRIMARY KEY (id);\n\\unrestrict abc\n",
+        );
+        let t = &s.tables[&QualifiedName::new("t")];
+        assert_eq!(
+            t.columns[0].default.as_deref(),
+            Some("nextval('public.t_id_seq'::REGCLASS)")
+        );
+        assert_eq!(t.columns[1].identity, Some(Identity::Always));
+        assert_eq!(t.primary_key.as_ref().unwrap().columns, ["id"]);
+        // A sequence no column owns is not compared: an error at its line.
+        let e = errors(
+            "SET x = 1;\n\\restrict k\nCREATE SEQUENCE s;\n",
+            Dialect::Postgres,
+        );
+        assert!(
+            e.len() == 1 && e[0].starts_with("line 3:1: sequence s is not owned by a column"),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@
 use std::collections::BTreeMap;
 
 use super::canon::canonical_expression;
-use super::diff::{Change, CommentTarget};
+use super::diff::{Change, CommentTarget, EnumColumn};
 use super::{
     CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey,
     QualifiedName, Table,
@@ -100,7 +100,33 @@ pub fn render_table(table: &Table, dialect: Dialect) -> String {
 }
 
 /// `name` quoted for `dialect` when it has to be.
+///
+/// A name holding a control character (a line break, an escape) is written
+/// on PostgreSQL as a Unicode-escaped identifier (`U&"a\000ab"`), so that
+/// the name stays on one line of the file and nothing in it can be read as
+/// a marker, a comment or a client command. SQLite has no escape syntax in
+/// identifiers: there the characters stay inside the double quotes, where
+/// they are part of the name and nothing else.
+///
+/// ```
+/// use migrate_core::schema::quote_ident;
+/// use migrate_core::sql::Dialect;
+/// assert_eq!(quote_ident("t\nDROP", Dialect::Postgres), "U&\"t\\000aDROP\"");
+/// ```
 pub fn quote_ident(name: &str, dialect: Dialect) -> String {
+    if dialect == Dialect::Postgres && name.chars().any(char::is_control) {
+        let mut out = String::from("U&\"");
+        for c in name.chars() {
+            match c {
+                '"' => out.push_str("\"\""),
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() => out.push_str(&format!("\\{:04x}", u32::from(c))),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        return out;
+    }
     let plain = name.chars().next().is_some_and(|c| {
         c.is_ascii_lowercase() || c == '_' || (dialect == Dialect::Sqlite && c.is_ascii_uppercase())
     }) && name.chars().all(|c| {
@@ -314,8 +340,66 @@ fn qualified(name: &QualifiedName, dialect: Dialect) -> String {
     }
 }
 
+/// A string literal. One holding a control character is written as an
+/// escape string (`E'a\nb'`, which both PostgreSQL and the file format read
+/// on one line); only PostgreSQL output holds such literals (enum labels,
+/// comments).
 fn literal(s: &str) -> String {
+    if s.chars().any(char::is_control) {
+        let mut out = String::from("E'");
+        for c in s.chars() {
+            match c {
+                '\'' => out.push_str("''"),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+                c => out.push(c),
+            }
+        }
+        out.push('\'');
+        return out;
+    }
     format!("'{}'", s.replace('\'', "''"))
+}
+
+/// A default for a column of enum type `type_sql`: a bare string literal
+/// gets the cast (`'ok'::mood`), anything else (`'ok'::mood` as PostgreSQL
+/// reports it, an expression) is kept as written.
+fn cast_literal(default: &str, type_sql: &str) -> String {
+    let d = default.trim();
+    let bare = d.len() >= 2
+        && d.starts_with('\'')
+        && d.ends_with('\'')
+        && !d[1..d.len() - 1].replace("''", "").contains('\'');
+    if bare {
+        format!("{d}::{type_sql}")
+    } else {
+        d.to_owned()
+    }
+}
+
+/// `text` with every control character written as an escape (`\n`, `\r`,
+/// `\t`, `\u{1b}`), for a `--` comment line or a terminal: a name holding a
+/// line break must not end the comment and start a statement.
+///
+/// ```
+/// assert_eq!(migrate_core::schema::escape_controls("a\nb"), "a\\nb");
+/// ```
+pub fn escape_controls(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn truncated(mut name: String) -> String {
@@ -558,13 +642,23 @@ impl<'a> Out<'a> {
         self.sql.push_str(";\n\n");
     }
 
+    /// A `-- REVIEW:` line; names in `text` are written as [`Out::qn`] and
+    /// [`Out::col`] write them, and control characters are escaped, so the
+    /// comment is one line whatever the database's names hold.
     fn review(&mut self, text: String) {
+        let text = escape_controls(&text);
         self.sql.push_str(&format!("-- REVIEW: {text}\n"));
         self.warnings.push(text);
     }
 
     fn note(&mut self, text: &str) {
-        self.sql.push_str(&format!("-- {text}\n"));
+        self.sql
+            .push_str(&format!("-- {}\n", escape_controls(text)));
+    }
+
+    /// `table.column` as SQL writes it, for comments.
+    fn col(&self, table: &QualifiedName, column: &str) -> String {
+        format!("{}.{}", self.qn(table), self.q(column))
     }
 
     fn check_name(&self, table: &QualifiedName, c: &CheckConstraint) -> String {
@@ -751,7 +845,7 @@ impl<'a> Out<'a> {
             self.qn(table)
         );
         if let Some(m) = &index.method {
-            s.push_str(&format!(" USING {m}"));
+            s.push_str(&format!(" USING {}", self.q(m)));
         }
         s.push_str(&format!(" ({})", keys.join(", ")));
         if let Some(p) = &index.predicate {
@@ -789,12 +883,7 @@ impl<'a> Out<'a> {
         }
     }
 
-    fn replace_enum(
-        &mut self,
-        from: &EnumType,
-        to: &EnumType,
-        columns: &[(QualifiedName, String)],
-    ) {
+    fn replace_enum(&mut self, from: &EnumType, to: &EnumType, columns: &[EnumColumn]) {
         let removed: Vec<&String> = from
             .values
             .iter()
@@ -802,8 +891,12 @@ impl<'a> Out<'a> {
             .collect();
         let mut why = format!(
             "re-creates type {} with values ({}) because PostgreSQL cannot remove or reorder enum values",
-            from.name,
-            to.values.join(", ")
+            self.qn(&from.name),
+            to.values
+                .iter()
+                .map(|v| literal(v))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         if !removed.is_empty() {
             why.push_str(&format!(
@@ -815,7 +908,6 @@ impl<'a> Out<'a> {
                     .join(", ")
             ));
         }
-        why.push_str("; defaults of these columns must be dropped before and set after");
         self.review(why);
         let old = QualifiedName {
             schema: from.name.schema.clone(),
@@ -827,14 +919,26 @@ impl<'a> Out<'a> {
             self.q(&old.name)
         ));
         self.create_enum(to);
-        for (table, column) in columns {
-            let c = self.q(column);
+        // PostgreSQL cannot convert a default along with its column ("default
+        // for column … cannot be cast automatically"): drop it first, set the
+        // new one once the column has the new type.
+        for col in columns {
+            let c = self.q(&col.column);
+            let table = self.qn(&col.table);
+            if col.default.is_some() {
+                self.stmt(format!("ALTER TABLE {table} ALTER COLUMN {c} DROP DEFAULT"));
+            }
             self.stmt(format!(
-                "ALTER TABLE {} ALTER COLUMN {c} TYPE {} USING {c}::text::{}",
-                self.qn(table),
+                "ALTER TABLE {table} ALTER COLUMN {c} TYPE {} USING {c}::text::{}",
                 self.qn(&to.name),
                 self.qn(&to.name)
             ));
+            if let Some(d) = &col.new_default {
+                self.stmt(format!(
+                    "ALTER TABLE {table} ALTER COLUMN {c} SET DEFAULT {}",
+                    cast_literal(d, &self.qn(&to.name))
+                ));
+            }
         }
         self.stmt(format!("DROP TYPE {}", self.qn(&old)));
     }
@@ -862,16 +966,19 @@ impl<'a> Out<'a> {
         if !lost.is_empty() {
             why.push(format!(
                 "drops column(s) {} of {} and their data",
-                lost.join(", "),
-                to.name
+                lost.iter()
+                    .map(|c| self.q(c))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                self.qn(&to.name)
             ));
         }
         for c in &to.columns {
             if let Some(f) = from.column(&c.name) {
                 if !super::canon::same_type(&f.data_type, &c.data_type, Dialect::Sqlite) {
                     why.push(format!(
-                        "{}.{} changes type from {} to {}: SQLite copies the values as they are (converting by type affinity)",
-                        to.name, c.name, f.data_type, c.data_type
+                        "{} changes type from {} to {}: SQLite copies the values as they are (converting by type affinity)",
+                        self.col(&to.name, &c.name), f.data_type, c.data_type
                     ));
                 }
                 // Primary key columns are NOT NULL whatever the source says
@@ -882,8 +989,8 @@ impl<'a> Out<'a> {
                     .is_some_and(|k| k.columns.contains(&f.name));
                 if !c.nullable && f.nullable && !was_key && f.identity.is_none() {
                     why.push(format!(
-                        "{}.{} becomes NOT NULL: the copy fails if it holds NULLs",
-                        to.name, c.name
+                        "{} becomes NOT NULL: the copy fails if it holds NULLs",
+                        self.col(&to.name, &c.name)
                     ));
                 }
             } else if !c.nullable
@@ -891,7 +998,7 @@ impl<'a> Out<'a> {
                 && c.identity.is_none()
                 && c.generated.is_none()
             {
-                why.push(format!("new column {}.{} is NOT NULL without a default: the copy fails if the table has rows", to.name, c.name));
+                why.push(format!("new column {} is NOT NULL without a default: the copy fails if the table has rows", self.col(&to.name, &c.name)));
             }
         }
         let destructive = Change::RebuildTable {
@@ -900,7 +1007,7 @@ impl<'a> Out<'a> {
         }
         .is_destructive();
         if destructive && why.is_empty() {
-            why.push(format!("rebuilding {} may lose data", to.name));
+            why.push(format!("rebuilding {} may lose data", self.qn(&to.name)));
         }
         if !why.is_empty() {
             self.review(why.join("; "));
@@ -911,7 +1018,7 @@ impl<'a> Out<'a> {
         // procedure, so rows of referencing tables survive the DROP.
         self.note(&format!(
             "SQLite cannot make this change to {} with ALTER TABLE: the table is rebuilt and its rows copied (foreign keys are checked before commit)",
-            to.name
+            self.qn(&to.name)
         ));
         let create = self.create_table(to, &self.qn(&temp));
         self.stmt(create.trim_end_matches(';'));
@@ -937,12 +1044,12 @@ impl<'a> Out<'a> {
         match change {
             Change::CreateSchema(s) => self.stmt(format!("CREATE SCHEMA {}", self.q(s))),
             Change::DropSchema(s) => {
-                self.review(format!("drops schema {s}; it must be empty"));
+                self.review(format!("drops schema {}; it must be empty", self.q(s)));
                 self.stmt(format!("DROP SCHEMA {}", self.q(s)));
             }
             Change::CreateEnum(e) => self.create_enum(e),
             Change::DropEnum(e) => {
-                self.review(format!("drops type {}", e.name));
+                self.review(format!("drops type {}", self.qn(&e.name)));
                 self.stmt(format!("DROP TYPE {}", self.qn(&e.name)));
             }
             Change::AddEnumValue { from, value, .. } => {
@@ -973,10 +1080,11 @@ impl<'a> Out<'a> {
                 }
             }
             Change::DropTable { table, renamed_to } => {
-                let mut why = format!("drops table {} and all its rows", table.name);
+                let mut why = format!("drops table {} and all its rows", self.qn(&table.name));
                 if let Some(n) = renamed_to {
                     why.push_str(&format!(
-                        "; if it was renamed to {n}, replace the DROP/CREATE pair with ALTER TABLE {} RENAME TO {}",
+                        "; if it was renamed to {}, replace the DROP/CREATE pair with ALTER TABLE {} RENAME TO {}",
+                        self.qn(n),
                         self.qn(&table.name),
                         self.q(&n.name)
                     ));
@@ -991,8 +1099,8 @@ impl<'a> Out<'a> {
                     && column.generated.is_none()
                 {
                     self.review(format!(
-                        "adds NOT NULL column {table}.{} without a default: fails if the table has rows; add a DEFAULT, or add it nullable, fill it, then SET NOT NULL",
-                        column.name
+                        "adds NOT NULL column {} without a default: fails if the table has rows; add a DEFAULT, or add it nullable, fill it, then SET NOT NULL",
+                        self.col(table, &column.name)
                     ));
                 }
                 self.stmt(format!(
@@ -1006,10 +1114,14 @@ impl<'a> Out<'a> {
                 column,
                 renamed_to,
             } => {
-                let mut why = format!("drops column {table}.{} and its data", column.name);
+                let mut why = format!(
+                    "drops column {} and its data",
+                    self.col(table, &column.name)
+                );
                 if let Some(n) = renamed_to {
                     why.push_str(&format!(
-                        "; if it was renamed to {n}, replace the DROP/ADD pair with ALTER TABLE {} RENAME COLUMN {} TO {}",
+                        "; if it was renamed to {}, replace the DROP/ADD pair with ALTER TABLE {} RENAME COLUMN {} TO {}",
+                        self.q(n),
                         self.qn(table),
                         self.q(&column.name),
                         self.q(n)
@@ -1031,7 +1143,8 @@ impl<'a> Out<'a> {
                 let c = self.q(column);
                 if change.is_destructive() {
                     self.review(format!(
-                        "changes type of {table}.{column} from {from} to {to}: fails (or truncates) where a value does not fit"
+                        "changes type of {} from {from} to {to}: fails (or truncates) where a value does not fit",
+                        self.col(table, column)
                     ));
                     self.stmt(format!(
                         "{} ALTER COLUMN {c} TYPE {to} USING {c}::{to}",
@@ -1054,7 +1167,8 @@ impl<'a> Out<'a> {
                     ));
                 } else {
                     self.review(format!(
-                        "makes {table}.{column} NOT NULL: fails if it holds NULLs; fill them first"
+                        "makes {} NOT NULL: fails if it holds NULLs; fill them first",
+                        self.col(table, column)
                     ));
                     self.stmt(format!(
                         "{} ALTER COLUMN {c} SET NOT NULL",
@@ -1386,6 +1500,62 @@ mod tests {
         assert_eq!(quote_ident("a b", Dialect::Sqlite), "\"a b\"");
         assert_eq!(quote_ident("x\"y", Dialect::Postgres), "\"x\"\"y\"");
         assert_eq!(quote_ident("1a", Dialect::Postgres), "\"1a\"");
+    }
+
+    /// Issue #26: a table named `"tmp\nDELETE FROM users;\n--"` must not
+    /// put a statement of its own into the revision.
+    #[test]
+    fn names_with_line_breaks_stay_inside_names_and_comments() {
+        let hostile = "tmp\nDELETE FROM users;\n--";
+        for dialect in [Dialect::Postgres, Dialect::Sqlite] {
+            let mut from = crate::schema::Schema::default();
+            let mut t = Table::new(QualifiedName::new(hostile));
+            let mut c = Column::new(hostile, "TEXT");
+            c.nullable = false;
+            t.columns.push(Column::new("id", "INTEGER"));
+            t.columns.push(c);
+            from.tables.insert(t.name.clone(), t);
+            let mut users = Table::new(QualifiedName::new("users"));
+            users.columns.push(Column::new("id", "INTEGER"));
+            from.tables.insert(users.name.clone(), users.clone());
+            let mut to = crate::schema::Schema::default();
+            to.tables.insert(users.name.clone(), users);
+            let changes = diff(&from, &to, dialect, &DiffOptions::default());
+            let r = render(&changes, dialect);
+            for sql in [&r.upgrade, &r.downgrade] {
+                assert_passes_checks(sql, dialect);
+                for s in split_statements(sql, 1) {
+                    let text = sql[s.start..s.end].to_uppercase();
+                    assert!(!text.trim_start().starts_with("DELETE"), "{dialect}: {sql}");
+                }
+                // PostgreSQL: no line of the file starts with the name's
+                // second line (SQLite keeps it inside the quotes).
+                assert!(
+                    dialect == Dialect::Sqlite || !sql.lines().any(|l| l.starts_with("DELETE")),
+                    "{dialect}: {sql}"
+                );
+            }
+            let shown = match dialect {
+                Dialect::Postgres => "U&\"tmp\\000aDELETE FROM users;\\000a--\"",
+                Dialect::Sqlite => "\"tmp\\nDELETE FROM users;\\n--\"",
+            };
+            assert!(
+                r.upgrade.contains(&format!(
+                    "-- REVIEW: drops table {shown} and all its rows\n"
+                )),
+                "{}",
+                r.upgrade
+            );
+            for w in &r.warnings {
+                assert!(!w.contains('\n'), "{w}");
+            }
+            for change in &changes {
+                assert!(!change.summary().contains('\n'));
+            }
+        }
+        // A comment or an enum label with a line break stays on one line.
+        assert_eq!(literal("a\nb'c"), "E'a\\nb''c'");
+        assert_eq!(literal("plain"), "'plain'");
     }
 
     #[test]

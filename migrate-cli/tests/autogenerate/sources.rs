@@ -1,0 +1,330 @@
+//! Where schema.sql and migrate.toml come from (issue #25): a schema read in
+//! the dialect of the database it is compared with, judged by that
+//! database's own grammar; `init` taking the dialect from the database URL.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::{Db, Project, TestDb, generated_path};
+
+#[tokio::test]
+async fn sqlite_rejects_postgres_defaults_in_schema_sql_with_the_line() {
+    let database = TestDb::fresh(Db::Sqlite).await;
+    let p = Project::new(Db::Sqlite, database.url(), "");
+    p.revision(
+        "events",
+        "CREATE TABLE events (id INTEGER PRIMARY KEY);",
+        Some("DROP TABLE events;"),
+    );
+    p.ok(&["upgrade", "head"]);
+    p.write_schema(
+        "CREATE TABLE events (\n    id INTEGER PRIMARY KEY,\n    at TIMESTAMP NOT NULL DEFAULT now()\n);\n",
+    );
+    for args in [&["check"][..], &["revision", "--autogenerate", "-m", "at"]] {
+        let out = p.fails(args, 1, "schema.sql:3:");
+        assert!(
+            out.stderr
+                .contains("schema.sql:3:35: SQLite rejects this: ")
+                && out.stderr.contains("write DEFAULT CURRENT_TIMESTAMP"),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("(read as SQLite)"), "{}", out.stderr);
+    }
+    assert_eq!(
+        std::fs::read_dir(p.path().join("migrations"))
+            .unwrap()
+            .count(),
+        1,
+        "nothing written"
+    );
+
+    // What SQLite accepts goes through, and upgrades.
+    p.write_schema(
+        "CREATE TABLE events (\n    id INTEGER PRIMARY KEY,\n    at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP\n);\n",
+    );
+    let out = p.ok(&["revision", "--autogenerate", "-m", "at"]);
+    let text = std::fs::read_to_string(p.path().join(generated_path(&out))).unwrap();
+    assert!(text.contains("DEFAULT CURRENT_TIMESTAMP"), "{text}");
+    p.ok(&["upgrade", "head"]);
+    p.ok(&["check"]);
+}
+
+/// `migrate init` in an empty directory, with `env` (only) and `args`.
+fn init(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_migrate"));
+    command
+        .args(args)
+        .arg("init")
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let output = command.output().expect("run migrate init");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "init failed:\n{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let toml = std::fs::read_to_string(dir.join("migrate.toml")).expect("read migrate.toml");
+    (toml, stdout)
+}
+
+#[test]
+fn init_takes_the_dialect_from_the_database_url() {
+    let dir = |_: &str| tempfile::tempdir().expect("temporary directory");
+
+    let d = dir("env");
+    let (toml, out) = init(
+        d.path(),
+        &[],
+        &[("DATABASE_URL", "postgres://app:secret-pw@db.example/app")],
+    );
+    assert!(toml.contains("\ndialect = \"postgres\"\n"), "{toml}");
+    assert!(
+        out.contains("dialect = \"postgres\" (the database URL in DATABASE_URL)"),
+        "{out}"
+    );
+    assert!(!toml.contains("secret-pw") && !out.contains("secret-pw"));
+
+    let d = dir("flag");
+    let (toml, _) = init(d.path(), &["--database-url", "sqlite://app.db"], &[]);
+    assert!(toml.contains("\ndialect = \"sqlite\"\n"), "{toml}");
+    assert!(
+        !d.path().join("app.db").exists(),
+        "init connects to nothing"
+    );
+
+    let d = dir("dotenv");
+    std::fs::write(d.path().join(".env"), "DATABASE_URL=sqlite:app.db\n").unwrap();
+    let (toml, _) = init(d.path(), &[], &[]);
+    assert!(toml.contains("\ndialect = \"sqlite\"\n"), "{toml}");
+
+    let d = dir("postgres vars");
+    let (toml, _) = init(
+        d.path(),
+        &[],
+        &[
+            ("POSTGRES_USER", "app"),
+            ("POSTGRES_PASSWORD", "pw"),
+            ("POSTGRES_DB", "app"),
+        ],
+    );
+    assert!(toml.contains("\ndialect = \"postgres\"\n"), "{toml}");
+
+    let d = dir("none");
+    let (toml, out) = init(d.path(), &[], &[]);
+    assert!(toml.contains("\ndialect = \"any\"\n"), "{toml}");
+    assert!(toml.contains("No database URL was known"), "{toml}");
+    assert!(!out.contains("dialect ="), "{out}");
+
+    // A broken .env does not stop init; it then knows no URL.
+    let d = dir("broken");
+    std::fs::write(d.path().join(".env"), "DATABASE_URL=\"unterminated\n").unwrap();
+    let (toml, _) = init(d.path(), &[], &[]);
+    assert!(toml.contains("\ndialect = \"any\"\n"), "{toml}");
+}
+
+/// What the databases' own tools print as a schema: pg_dump's schema-only
+/// output and `sqlite3 .schema`, taken from a database at head, compare
+/// equal to it (the history table and SQLite's own tables included in the
+/// dump are not part of the comparison).
+const DUMPED_PG: &str = "CREATE TYPE order_status AS ENUM ('new', 'paid', 'shipped');
+CREATE TABLE users (id SERIAL PRIMARY KEY, email VARCHAR(100) NOT NULL UNIQUE, big BIGSERIAL, created_at TIMESTAMPTZ NOT NULL DEFAULT now());
+CREATE TABLE orders (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE, status order_status NOT NULL DEFAULT 'new', total NUMERIC(10, 2) CHECK (total >= 0));
+CREATE INDEX orders_user ON orders (user_id);
+CREATE UNIQUE INDEX users_lower_email ON users (lower(email));
+COMMENT ON TABLE users IS 'people';";
+
+const PG_DUMP: &str = "/usr/lib/postgresql/15/bin/pg_dump";
+
+#[tokio::test]
+async fn pg_dump_schema_only_output_is_a_schema() {
+    let database = TestDb::fresh(Db::Pg).await;
+    let p = Project::new(Db::Pg, database.url(), "");
+    p.revision(
+        "schema",
+        &format!("CREATE EXTENSION IF NOT EXISTS pgcrypto;\n{DUMPED_PG}"),
+        None,
+    );
+    p.ok(&["upgrade", "head"]);
+    let output = Command::new(PG_DUMP)
+        .args(["--schema-only", "--dbname", database.url()])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run pg_dump");
+    assert!(
+        output.status.success(),
+        "pg_dump failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let dump = String::from_utf8(output.stdout).expect("pg_dump prints UTF-8");
+    for needle in [
+        "SET ",
+        "set_config(",
+        "OWNER TO",
+        "CREATE SEQUENCE",
+        "OWNED BY",
+        "SET DEFAULT nextval(",
+        "ALTER TABLE ONLY",
+        "ADD GENERATED BY DEFAULT AS IDENTITY (",
+        "COMMENT ON EXTENSION",
+        "\\restrict ",
+        "migrate_history",
+    ] {
+        assert!(
+            dump.contains(needle),
+            "pg_dump printed no {needle}:\n{dump}"
+        );
+    }
+    p.write_schema(&dump);
+    let out = p.ok(&["revision", "--autogenerate", "-m", "nothing"]);
+    assert_eq!(
+        out.stdout, "No changes in schema detected.\n",
+        "schema.sql:\n{dump}"
+    );
+    p.ok(&["check"]);
+
+    // The psql meta lines of recent pg_dump versions (15.14, 16.10, 17.6).
+    p.write_schema(&format!(
+        "\\restrict AbCdEf123\n{dump}\n\\unrestrict AbCdEf123\n"
+    ));
+    let out = p.ok(&["revision", "--autogenerate", "-m", "nothing"]);
+    assert_eq!(out.stdout, "No changes in schema detected.\n");
+
+    // A change in the dump is found as in any schema.sql.
+    p.write_schema(&dump.replace(
+        "CREATE INDEX orders_user ON public.orders USING btree (user_id);",
+        "",
+    ));
+    let out = p.ok(&["revision", "--autogenerate", "-m", "drop index"]);
+    assert!(
+        out.stdout.contains("Detected drop index orders_user"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[tokio::test]
+async fn sqlite3_schema_output_is_a_schema() {
+    let database = TestDb::fresh(Db::Sqlite).await;
+    let p = Project::new(Db::Sqlite, database.url(), "");
+    p.revision(
+        "schema",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL UNIQUE, created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP);
+CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE, total NUMERIC CHECK (total >= 0));
+CREATE INDEX orders_user ON orders (user_id);",
+        None,
+    );
+    p.ok(&["upgrade", "head"]);
+    let pool = database.pool().await;
+    pool.exec("INSERT INTO users (email) VALUES ('a@example.com');")
+        .await;
+    let crate::Pool::Sqlite(sqlite) = &pool else {
+        unreachable!()
+    };
+    // `.schema` prints what sqlite_schema holds, each with a `;`.
+    let rows: Vec<String> =
+        sqlx::query_scalar("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid")
+            .fetch_all(sqlite)
+            .await
+            .unwrap();
+    let mut schema = rows.iter().map(|s| format!("{s};\n")).collect::<String>();
+    pool.close().await;
+    let TestDb::Sqlite(file) = &database else {
+        unreachable!()
+    };
+    // The real thing where the sqlite3 CLI is installed (it adds `IF NOT
+    // EXISTS` to some tables).
+    if let Ok(output) = Command::new("sqlite3")
+        .arg(&file.path)
+        .arg(".schema")
+        .stdin(Stdio::null())
+        .output()
+    {
+        assert!(output.status.success());
+        schema = String::from_utf8(output.stdout).unwrap();
+    }
+    assert!(schema.contains("sqlite_sequence"), "{schema}");
+    assert!(schema.contains("migrate_history"), "{schema}");
+    p.write_schema(&schema);
+    let out = p.ok(&["revision", "--autogenerate", "-m", "nothing"]);
+    assert_eq!(
+        out.stdout, "No changes in schema detected.\n",
+        "schema.sql:\n{schema}"
+    );
+    p.ok(&["check"]);
+}
+
+async fn dropping_every_table_is_refused_unless_allowed(db: Db) {
+    let database = TestDb::fresh(db).await;
+    let p = Project::new(db, database.url(), "");
+    p.revision(
+        "shop",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY);\nCREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id));",
+        Some("DROP TABLE orders;\nDROP TABLE users;"),
+    );
+    p.ok(&["upgrade", "head"]);
+    let files = || {
+        std::fs::read_dir(p.path().join("migrations"))
+            .unwrap()
+            .count()
+    };
+    // Another project's schema, then an empty one.
+    for schema in [
+        "CREATE TABLE products (id INTEGER PRIMARY KEY);\n",
+        "-- nothing yet\n",
+    ] {
+        p.write_schema(schema);
+        let out = p.fails(
+            &["revision", "--autogenerate", "-m", "x"],
+            1,
+            "schema.sql: the upgrade would drop every table of the database (2: orders, users) and nothing was written",
+        );
+        assert!(
+            out.stderr
+                .contains("the database URL (from DATABASE_URL) names another database")
+                && out.stderr.contains("pass --allow-drop-all"),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(files(), 1, "nothing written");
+    }
+    // Dropping one of the two is an ordinary change.
+    p.write_schema("CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
+    p.ok(&["revision", "--autogenerate", "-m", "drop orders"]);
+    assert_eq!(files(), 2);
+    std::fs::remove_file(
+        std::fs::read_dir(p.path().join("migrations"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|f| f.to_string_lossy().contains("drop_orders"))
+            .unwrap(),
+    )
+    .unwrap();
+    // Confirmed, it is written.
+    p.write_schema("-- nothing yet\n");
+    let out = p.ok(&[
+        "revision",
+        "--autogenerate",
+        "--allow-drop-all",
+        "-m",
+        "drop all",
+    ]);
+    let text = std::fs::read_to_string(p.path().join(generated_path(&out))).unwrap();
+    assert!(text.contains("DROP TABLE users;"), "{text}");
+}
+
+#[tokio::test]
+async fn dropping_every_table_is_refused_unless_allowed_pg() {
+    dropping_every_table_is_refused_unless_allowed(Db::Pg).await;
+}
+
+#[tokio::test]
+async fn dropping_every_table_is_refused_unless_allowed_sqlite() {
+    dropping_every_table_is_refused_unless_allowed(Db::Sqlite).await;
+}

@@ -46,13 +46,7 @@ pub(crate) async fn compare(
     shadow: bool,
 ) -> anyhow::Result<Comparison> {
     let (url, source) = require_url(url_flag, Some(&project.config))?;
-    ui.protect(&url);
-    let dialect = url.dialect().ok_or_else(|| {
-        Usage(format!(
-            "unsupported database URL scheme `{}` in {url} (from {source}); use postgres://… or sqlite://…",
-            url.scheme()
-        ))
-    })?;
+    let dialect = url.check().map_err(|e| Usage(format!("{source}: {e}")))?;
     let declared = read_declared(project, dialect)?;
     let options = IntrospectOptions {
         include_schemas: project.config.include_schemas,
@@ -187,7 +181,9 @@ async fn shadow_postgres(
 ) -> anyhow::Result<Schema> {
     let failed =
         || format!("could not connect to {url} (from {source}) to create a shadow database");
-    let base = PgConnectOptions::from_str(url.expose()).with_context(failed)?;
+    let base = url
+        .pg_connect_options()
+        .map_err(|e| Usage(format!("{source}: {e}")))?;
     let mut admin = match connect(&base).await {
         Ok(conn) => conn,
         // The configured database may not exist yet: the server is enough.

@@ -68,24 +68,11 @@ pub(crate) fn parse_dotenv(text: &str) -> Result<Vec<(String, String)>, (usize, 
             .map(str::trim_start)
             .unwrap_or(line);
         let Some((key, value)) = line.split_once('=') else {
-            return Err((
-                line_no,
-                "expected `KEY=value`; fix the line or comment it out with `#`".into(),
-            ));
+            return Err((line_no, line_problem(line)));
         };
         let key = key.trim();
-        let valid_key = key
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
-        if !valid_key {
-            return Err((
-                line_no,
-                format!("`{key}` is not a variable name; use letters, digits and `_`"),
-            ));
+        if !is_variable_name(key) {
+            return Err((line_no, line_problem(line)));
         }
         let value = value.trim_start();
         let value = if let Some(rest) = value.strip_prefix('\'') {
@@ -132,6 +119,35 @@ pub(crate) fn parse_dotenv(text: &str) -> Result<Vec<(String, String)>, (usize, 
         pairs.push((key.to_owned(), value));
     }
     Ok(pairs)
+}
+
+fn is_variable_name(key: &str) -> bool {
+    key.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+}
+
+/// What is wrong with a line that is not `KEY=value`. The line may hold a
+/// password (`DATABASE_URL: postgres://…`), so nothing of it is quoted but
+/// a leading variable name.
+fn line_problem(line: &str) -> String {
+    let name_end = line
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .unwrap_or(line.len());
+    let name = &line[..name_end];
+    let rest = line[name_end..].trim_start();
+    if is_variable_name(name) && rest.starts_with(':') {
+        return format!("`{name}:` has a colon where `=` belongs (YAML's form); write `{name}=…`");
+    }
+    if is_variable_name(name) {
+        return format!(
+            "the line after `{name}` is not `KEY=value`; write `{name}=…` (quote a value with spaces), or comment the line out with `#`"
+        );
+    }
+    "the line is not `KEY=value` (a variable name is letters, digits and `_`); fix it, or comment it out with `#`".into()
 }
 
 /// Where a database URL was found, for messages.

@@ -2,9 +2,6 @@
 
 use std::fmt::Display;
 use std::io::{self, IsTerminal, Write};
-use std::sync::OnceLock;
-
-use migrate_runtime::DatabaseUrl;
 
 use crate::args::ColorChoice;
 use crate::error::Problems;
@@ -73,8 +70,12 @@ impl Style {
     }
 }
 
-/// Where a command writes: data to stdout, diagnostics to stderr, with the
-/// database password scrubbed from both.
+/// Where a command writes: data to stdout, diagnostics to stderr.
+///
+/// Text is written as it is: nothing here searches it for the password. A
+/// URL reaches the text only through `DatabaseUrl`'s `Display`, which
+/// redacts it, and the driver's errors do not quote the password (see
+/// docs/reliability.md#secrets-and-tls).
 #[derive(Debug)]
 pub(crate) struct Ui {
     /// Styling of stdout.
@@ -83,7 +84,6 @@ pub(crate) struct Ui {
     pub err: Style,
     /// Whether stderr is a terminal (for the progress line).
     pub err_is_terminal: bool,
-    url: OnceLock<DatabaseUrl>,
 }
 
 impl Ui {
@@ -93,35 +93,20 @@ impl Ui {
             out: Style::decide(color, io::stdout().is_terminal()),
             err: Style::decide(color, err_is_terminal),
             err_is_terminal,
-            url: OnceLock::new(),
-        }
-    }
-
-    /// From now on, this URL's password is scrubbed from every message.
-    pub fn protect(&self, url: &DatabaseUrl) {
-        let _ = self.url.set(url.clone());
-    }
-
-    /// Removes the protected password from `text`.
-    pub fn scrub(&self, text: &str) -> String {
-        match self.url.get() {
-            Some(url) => url.scrub(text),
-            None => text.to_owned(),
         }
     }
 
     /// One line of data on stdout.
     pub fn line(&self, text: impl Display) -> io::Result<()> {
-        let text = self.scrub(&text.to_string());
+        let text = text.to_string();
         let mut out = io::stdout().lock();
         out.write_all(text.as_bytes())?;
         out.write_all(b"\n")?;
         out.flush()
     }
 
-    /// A block of data on stdout, written as is (after scrubbing).
+    /// A block of data on stdout (an SQL script, a graph), written as is.
     pub fn text(&self, text: &str) -> io::Result<()> {
-        let text = self.scrub(text);
         let mut out = io::stdout().lock();
         out.write_all(text.as_bytes())?;
         out.flush()
@@ -129,13 +114,12 @@ impl Ui {
 
     /// `warning: …` on stderr.
     pub fn warn(&self, text: impl Display) {
-        let text = self.scrub(&text.to_string());
         eprintln!("{} {text}", self.err.warning("warning:"));
     }
 
     /// A plain note on stderr.
     pub fn note(&self, text: impl Display) {
-        eprintln!("{}", self.scrub(&text.to_string()));
+        eprintln!("{text}");
     }
 
     /// Prints an error and its causes as `error: …` lines on stderr.
@@ -147,13 +131,12 @@ impl Ui {
         let prefix = self.err.error("error:");
         let mut stderr = io::stderr().lock();
         for line in error_lines(err) {
-            let line = self.scrub(&line);
             let _ = writeln!(stderr, "{prefix} {line}");
         }
     }
 }
 
-/// The lines `Ui::error` prints, before scrubbing.
+/// The lines `Ui::error` prints.
 pub(crate) fn error_lines(err: &anyhow::Error) -> Vec<String> {
     for cause in err.chain() {
         let list: Option<Vec<String>> =

@@ -2,15 +2,14 @@
 //! database connection.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
-use migrate_core::Config;
+use migrate_core::{Config, Dialect};
 use migrate_runtime::DatabaseUrl;
 use migrate_runtime::sqlx::Connection as _;
-use migrate_runtime::sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
-use migrate_runtime::sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use migrate_runtime::sqlx::postgres::{PgConnection, PgPoolOptions};
+use migrate_runtime::sqlx::sqlite::SqlitePoolOptions;
 use migrate_runtime::sqlx::{PgPool, SqlitePool};
 
 use crate::env::{Env, UrlSource, resolve_url};
@@ -95,25 +94,32 @@ impl Pool {
     /// Connects. `create` makes a missing SQLite file (upgrade and stamp
     /// start from nothing; reading commands should not leave files behind).
     ///
-    /// Errors name the URL redacted; the driver's text is scrubbed when
-    /// printed.
+    /// The URL is checked first (`DatabaseUrl::check`: unknown parameters,
+    /// raw characters in the password, …). Errors name it redacted.
     pub async fn connect(
         url: &DatabaseUrl,
         source: UrlSource,
         create: bool,
     ) -> anyhow::Result<Pool> {
         let failed = || format!("could not connect to {url} (from {source})");
-        match url.scheme().as_str() {
-            "postgres" | "postgresql" => {
-                let options = PgConnectOptions::from_str(url.expose()).with_context(failed)?;
+        let dialect = url
+            .check()
+            .map_err(|e| anyhow::Error::new(Usage(format!("{source}: {e}"))))?;
+        match dialect {
+            Dialect::Postgres => {
+                let options = url
+                    .pg_connect_options()
+                    .map_err(|e| anyhow::Error::new(Usage(format!("{source}: {e}"))))?;
                 // One direct attempt first: a pool retries a refused
                 // connection until its timeout and then only says "timed
                 // out", where the driver's own error says what is wrong.
-                let probe = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
-                    .await
-                    .map_err(|_| anyhow!("no answer within {} s", CONNECT_TIMEOUT.as_secs()))
-                    .with_context(failed)?
-                    .with_context(failed)?;
+                let probe =
+                    tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
+                        .await
+                        .map_err(|_| anyhow!("no answer within {} s", CONNECT_TIMEOUT.as_secs()))
+                        .with_context(failed)?
+                        .map_err(|e| with_password_hint(url, e))
+                        .with_context(failed)?;
                 let _ = probe.close().await;
                 let pool = PgPoolOptions::new()
                     .max_connections(2)
@@ -123,8 +129,10 @@ impl Pool {
                     .with_context(failed)?;
                 Ok(Pool::Pg(pool))
             }
-            "sqlite" => {
-                let mut options = SqliteConnectOptions::from_str(url.expose()).with_context(failed)?;
+            Dialect::Sqlite => {
+                let mut options = url
+                    .sqlite_connect_options()
+                    .map_err(|e| anyhow::Error::new(Usage(format!("{source}: {e}"))))?;
                 // Otherwise the URL decides (`?mode=rwc` creates too).
                 if create {
                     options = options.create_if_missing(true);
@@ -137,15 +145,28 @@ impl Pool {
                     .with_context(failed)?;
                 Ok(Pool::Sqlite(pool))
             }
-            other => Err(Usage(format!(
-                "unsupported database URL scheme `{other}` in {url} (from {source}); use postgres://… or sqlite://…"
-            ))
-            .into()),
         }
     }
 
     pub async fn close(self) {
         on_pool!(self, p => p.close().await);
+    }
+}
+
+/// A failed login without any password gets the three places one can come
+/// from.
+fn with_password_hint(url: &DatabaseUrl, e: migrate_runtime::sqlx::Error) -> anyhow::Error {
+    let refused_login = e
+        .as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|code| code == "28P01" || code == "28000");
+    let pgpassword = std::env::var_os("PGPASSWORD").is_some_and(|v| !v.is_empty());
+    if refused_login && !url.has_password() && !pgpassword {
+        anyhow!(
+            "{e}; no password was given: put it in the URL (postgres://user:PASSWORD@host/db, percent-encoded), or set PGPASSWORD, or POSTGRES_PASSWORD with the other POSTGRES_* variables"
+        )
+    } else {
+        anyhow::Error::new(e)
     }
 }
 

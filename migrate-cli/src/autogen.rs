@@ -45,7 +45,7 @@ pub(crate) async fn compare(
     url_flag: Option<&str>,
     shadow: bool,
 ) -> anyhow::Result<Comparison> {
-    let (url, source) = require_url(url_flag, Some(&project.config))?;
+    let (url, source) = require_url(url_flag, Some(project))?;
     let dialect = url.check().map_err(|e| Usage(format!("{source}: {e}")))?;
     let declared = read_declared(project, dialect)?;
     let options = IntrospectOptions {

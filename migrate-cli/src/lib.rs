@@ -215,7 +215,7 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
                 let dialect = offline_dialect(url_flag, &project)?;
                 return db::offline_script(ui, &migrator, dialect, direction, target);
             }
-            let (url, source) = require_url(url_flag, Some(&project.config))?;
+            let (url, source) = require_url(url_flag, Some(&project))?;
             let pool = Pool::connect(&url, source, direction == Direction::Upgrade).await?;
             let result = match direction {
                 Direction::Upgrade => db::upgrade(ui, &migrator, &pool, target).await,
@@ -230,7 +230,13 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
         } => {
             let project = Project::load(config_path)?;
             let migrator = load_migrator(&project)?;
-            let (url, source) = require_url(url_flag, Some(&project.config))?;
+            let (url, source) = require_url(url_flag, Some(&project))?;
+            if *verbose && let Some(resolved) = project::resolve(url_flag, Some(&project))? {
+                // Where each part of the URL came from, on stderr.
+                for line in resolved.describe() {
+                    ui.note(line);
+                }
+            }
             let pool = Pool::connect(&url, source, false).await?;
             let result = db::current(ui, &migrator, &pool, &url, *verbose, *check_heads).await;
             pool.close().await;
@@ -239,7 +245,7 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
         Command::Stamp { targets, purge } => {
             let project = Project::load(config_path)?;
             let migrator = load_migrator(&project)?;
-            let (url, source) = require_url(url_flag, Some(&project.config))?;
+            let (url, source) = require_url(url_flag, Some(&project))?;
             let pool = Pool::connect(&url, source, true).await?;
             let result = db::stamp(ui, &migrator, &pool, targets, *purge).await;
             pool.close().await;
@@ -254,7 +260,7 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             let tree = load_tree_for_reading(ui, &project)?;
             let needs_db = *indicate_current || range_mentions_current(rev_range.as_deref());
             let current = if needs_db {
-                let (url, source) = require_url(url_flag, Some(&project.config))?;
+                let (url, source) = require_url(url_flag, Some(&project))?;
                 marks(ui, &project, &tree, &url, source).await?
             } else {
                 HashSet::new()
@@ -281,7 +287,7 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             let tree = load_tree_for_reading(ui, &project)?;
             // The current revisions are a bonus: without a URL, or with a
             // database that cannot be reached, the graph is still drawn.
-            let current = match find_url(url_flag, Some(&project.config)) {
+            let current = match find_url(url_flag, Some(&project)) {
                 Ok(Some((url, source))) => match marks(ui, &project, &tree, &url, source).await {
                     Ok(current) => current,
                     Err(e) => {
@@ -438,7 +444,7 @@ async fn marks(
 /// The dialect of an offline script: the URL's scheme when a URL is
 /// configured (nothing connects), else a single dialect in migrate.toml.
 fn offline_dialect(url_flag: Option<&str>, project: &Project) -> anyhow::Result<Dialect> {
-    if let Some((url, source)) = find_url(url_flag, Some(&project.config))? {
+    if let Some((url, source)) = find_url(url_flag, Some(project))? {
         // Only the scheme matters here: nothing connects.
         return match url.dialect() {
             Some(dialect) => Ok(dialect),
@@ -501,7 +507,7 @@ async fn check_schema(
     url_flag: Option<&str>,
     shadow: bool,
 ) -> anyhow::Result<()> {
-    let has_url = find_url(url_flag, Some(&project.config))?.is_some();
+    let has_url = find_url(url_flag, Some(project))?.is_some();
     if !has_url && !shadow {
         return Ok(());
     }

@@ -12,7 +12,7 @@ use migrate_runtime::sqlx::postgres::{PgConnection, PgPoolOptions};
 use migrate_runtime::sqlx::sqlite::SqlitePoolOptions;
 use migrate_runtime::sqlx::{PgPool, SqlitePool};
 
-use crate::env::{Env, UrlSource, resolve_url};
+use crate::env::{Env, FileOrigin, Resolved, UrlSource, resolve_url};
 use crate::error::Usage;
 
 /// `migrate.toml` and the directory it names.
@@ -26,6 +26,8 @@ pub(crate) struct Project {
     pub display: String,
     /// The declared schema (`schema` in migrate.toml, relative to it).
     pub schema: PathBuf,
+    /// The config file read, if any (its owner matters for `database_url`).
+    pub file: Option<PathBuf>,
 }
 
 impl Project {
@@ -34,9 +36,11 @@ impl Project {
     pub fn load(explicit: Option<&Path>) -> anyhow::Result<Project> {
         let path = explicit.unwrap_or(Path::new(migrate_core::CONFIG_FILE));
         let shown = path.display().to_string();
+        let mut file = Some(path.to_owned());
         let config = match std::fs::read_to_string(path) {
             Ok(text) => Config::parse(&shown, &text)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
+                file = None;
                 Config::default()
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -61,6 +65,7 @@ impl Project {
             dir,
             display,
             schema,
+            file,
         })
     }
 
@@ -174,9 +179,9 @@ fn with_password_hint(url: &DatabaseUrl, e: migrate_runtime::sqlx::Error) -> any
 /// says how to give it.
 pub(crate) fn require_url(
     flag: Option<&str>,
-    config: Option<&Config>,
+    project: Option<&Project>,
 ) -> anyhow::Result<(DatabaseUrl, UrlSource)> {
-    find_url(flag, config)?.ok_or_else(|| {
+    find_url(flag, project)?.ok_or_else(|| {
         Usage(
             "no database URL; pass --database-url, set DATABASE_URL (or POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_HOST, POSTGRES_PORT, POSTGRES_DB), in the environment or in .env, or set database_url in migrate.toml".into(),
         )
@@ -187,12 +192,29 @@ pub(crate) fn require_url(
 /// The database URL if one is configured anywhere.
 pub(crate) fn find_url(
     flag: Option<&str>,
-    config: Option<&Config>,
+    project: Option<&Project>,
 ) -> anyhow::Result<Option<(DatabaseUrl, UrlSource)>> {
+    Ok(resolve(flag, project)?.map(|r| (r.url, r.source)))
+}
+
+/// The database URL and where each of its parts came from. A password from
+/// the environment is refused for a host chosen by a file someone else owns.
+pub(crate) fn resolve(
+    flag: Option<&str>,
+    project: Option<&Project>,
+) -> anyhow::Result<Option<Resolved>> {
     let env = Env::load(Path::new(".")).map_err(Usage)?;
-    Ok(resolve_url(
-        flag,
-        &env,
-        config.and_then(|c| c.database_url.as_deref()),
-    ))
+    let config = project.and_then(|p| {
+        let url = p.config.database_url.as_deref()?;
+        let file = p
+            .file
+            .as_deref()
+            .unwrap_or(Path::new(migrate_core::CONFIG_FILE));
+        Some((url, FileOrigin::of(file)))
+    });
+    let Some(resolved) = resolve_url(flag, &env, config) else {
+        return Ok(None);
+    };
+    resolved.check_password_destination().map_err(Usage)?;
+    Ok(Some(resolved))
 }

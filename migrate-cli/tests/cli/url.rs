@@ -1,7 +1,7 @@
 //! Where the database URL comes from: `--database-url`, `DATABASE_URL`,
 //! `POSTGRES_*`, `migrate.toml`, with `.env` read first.
 
-use crate::common::{Project, pg_parts};
+use crate::common::{Project, check_failure, pg_parts};
 
 fn project_with_one_revision() -> Project {
     let p = Project::init();
@@ -91,4 +91,81 @@ async fn postgres_variables_build_the_url_from_the_environment_or_dotenv() {
     std::fs::write(p.path().join(".env"), dotenv).unwrap();
     let out = p.ok(&["current"]);
     assert!(out.stdout.ends_with("(head)\n"), "{}", out.stdout);
+}
+
+/// Issue 26: a `.env` someone else owns (a shared directory, a checkout)
+/// must not pick the host that receives the password from the user's own
+/// environment. Tests run as root; the file is given to uid 65534.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_from_the_environment_is_not_sent_to_a_host_a_foreign_dotenv_names() {
+    use std::os::unix::fs::{MetadataExt, chown};
+
+    let db = migrate_tests::fresh_pg_db().await;
+    let parts = pg_parts(&db.url);
+    let p = project_with_one_revision();
+    let dotenv = p.path().join(".env");
+    let me = std::fs::metadata(p.path()).unwrap().uid();
+    let give_away = |owner: u32| {
+        chown(&dotenv, Some(owner), Some(owner))
+            .unwrap_or_else(|e| panic!("chown .env to {owner} (the tests run as root): {e}"))
+    };
+
+    // POSTGRES_HOST from the foreign file, POSTGRES_PASSWORD from ours.
+    std::fs::write(
+        &dotenv,
+        format!(
+            "POSTGRES_HOST={}\nPOSTGRES_PORT={}\nPOSTGRES_USER={}\nPOSTGRES_DB={}\n",
+            parts.host, parts.port, parts.user, parts.db
+        ),
+    )
+    .unwrap();
+    give_away(65534);
+    let args = ["upgrade", "head"];
+    let out = p.run_env(&args, &[("POSTGRES_PASSWORD", &parts.password)]);
+    check_failure(
+        &args,
+        &out,
+        2,
+        &format!("POSTGRES_HOST names the host `{}`", parts.host),
+    );
+    for needle in [
+        "owned by uid 65534",
+        "POSTGRES_PASSWORD in your environment",
+        "--database-url",
+    ] {
+        assert!(out.stderr.contains(needle), "{needle}:\n{}", out.stderr);
+    }
+
+    // DATABASE_URL from the foreign file, PGPASSWORD from the environment.
+    let without_password = format!(
+        "postgres://{}@{}:{}/{}",
+        parts.user, parts.host, parts.port, parts.db
+    );
+    std::fs::write(&dotenv, format!("DATABASE_URL={without_password}\n")).unwrap();
+    give_away(65534);
+    let out = p.run_env(&["current"], &[("PGPASSWORD", &parts.password)]);
+    check_failure(&["current"], &out, 2, "PGPASSWORD in your environment");
+
+    // An explicit URL is used as given.
+    let out = p.run_env(
+        &["upgrade", "head", "--database-url", &without_password],
+        &[("PGPASSWORD", &parts.password)],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    // The user's own file is trusted, and --verbose says where each part
+    // of the URL came from.
+    give_away(me);
+    let out = p.run_env(
+        &["current", "--verbose"],
+        &[("PGPASSWORD", &parts.password)],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for needle in [
+        format!("Database URL {without_password} from DATABASE_URL in "),
+        format!("  host {}: DATABASE_URL in ", parts.host),
+        "  password: PGPASSWORD in the environment".to_owned(),
+    ] {
+        assert!(out.stderr.contains(&needle), "{needle}:\n{}", out.stderr);
+    }
 }

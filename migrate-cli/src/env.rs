@@ -26,10 +26,10 @@ impl Env {
         let path = dir.join(".env");
         match std::fs::read_to_string(&path) {
             Ok(text) => Ok(Env {
-                dotenv: parse_dotenv(&text)
-                    .map_err(|(line, message)| format!(".env:{line}: {message}"))?
-                    .into_iter()
-                    .collect(),
+                dotenv: parse_dotenv(&text).map_err(|(line, message)| match line {
+                    Some(line) => format!(".env:{line}: {message}"),
+                    None => format!(".env: {message}"),
+                })?,
                 dotenv_file: Some(FileOrigin::of(&path)),
                 process: None,
             }),
@@ -152,76 +152,38 @@ impl fmt::Display for Origin {
     }
 }
 
-/// Parses a `.env` file: `KEY=value` lines, optionally prefixed with
-/// `export`; `#` comments; values unquoted (trailing ` # comment` removed),
-/// in single quotes (literal) or in double quotes (with `\n`, `\t`, `\"`,
-/// `\\` escapes). Variable expansion is not supported.
+/// Parses a `.env` file as dotenvy reads it: `KEY=value` lines, optionally
+/// prefixed with `export`; `#` comments; values unquoted, in single quotes
+/// (literal) or in double quotes (escapes); quoted values may span lines;
+/// `${VAR}` and `$VAR` expand to the environment's value, else to an earlier
+/// line's. The first of two lines with one key wins, as when dotenvy loads
+/// the file.
 ///
-/// Returns the pairs in file order, or the 1-based line and the problem.
-pub(crate) fn parse_dotenv(text: &str) -> Result<Vec<(String, String)>, (usize, String)> {
-    let mut pairs = Vec::new();
-    for (index, raw) in text.lines().enumerate() {
-        let line_no = index + 1;
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
+/// Returns the variables, or the 1-based line (when it can be told) and
+/// the problem. dotenvy's own message quotes the whole line, which may hold
+/// a password; it is never shown.
+pub(crate) fn parse_dotenv(text: &str) -> Result<HashMap<String, String>, (Option<usize>, String)> {
+    let mut vars = HashMap::new();
+    for item in dotenvy::from_read_iter(text.as_bytes()) {
+        match item {
+            Ok((key, value)) => {
+                vars.entry(key).or_insert(value);
+            }
+            Err(dotenvy::Error::LineParse(line, _)) => {
+                let line_no = text
+                    .find(line.as_str())
+                    .map(|at| text[..at].matches('\n').count() + 1);
+                return Err((line_no, line_problem(line.trim())));
+            }
+            Err(_) => {
+                return Err((
+                    None,
+                    "cannot be read as UTF-8 text; save it as UTF-8".to_owned(),
+                ));
+            }
         }
-        let line = line
-            .strip_prefix("export ")
-            .map(str::trim_start)
-            .unwrap_or(line);
-        let Some((key, value)) = line.split_once('=') else {
-            return Err((line_no, line_problem(line)));
-        };
-        let key = key.trim();
-        if !is_variable_name(key) {
-            return Err((line_no, line_problem(line)));
-        }
-        let value = value.trim_start();
-        let value = if let Some(rest) = value.strip_prefix('\'') {
-            let end = rest
-                .find('\'')
-                .ok_or_else(|| (line_no, "unterminated `'` quote; close it".to_owned()))?;
-            rest[..end].to_owned()
-        } else if let Some(rest) = value.strip_prefix('"') {
-            let mut out = String::new();
-            let mut chars = rest.chars();
-            let mut closed = false;
-            while let Some(c) = chars.next() {
-                match c {
-                    '"' => {
-                        closed = true;
-                        break;
-                    }
-                    '\\' => match chars.next() {
-                        Some('n') => out.push('\n'),
-                        Some('t') => out.push('\t'),
-                        Some('r') => out.push('\r'),
-                        Some(other) => out.push(other),
-                        None => break,
-                    },
-                    other => out.push(other),
-                }
-            }
-            if !closed {
-                return Err((line_no, "unterminated `\"` quote; close it".to_owned()));
-            }
-            out
-        } else {
-            // `KEY=value # comment`: a `#` after whitespace starts a comment.
-            let mut end = value.len();
-            let bytes = value.as_bytes();
-            for i in 0..bytes.len() {
-                if bytes[i] == b'#' && (i == 0 || bytes[i - 1].is_ascii_whitespace()) {
-                    end = i;
-                    break;
-                }
-            }
-            value[..end].trim_end().to_owned()
-        };
-        pairs.push((key.to_owned(), value));
     }
-    Ok(pairs)
+    Ok(vars)
 }
 
 fn is_variable_name(key: &str) -> bool {
@@ -233,24 +195,36 @@ fn is_variable_name(key: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
 }
 
-/// What is wrong with a line that is not `KEY=value`. The line may hold a
+/// What is wrong with a line dotenvy cannot read. The line may hold a
 /// password (`DATABASE_URL: postgres://…`), so nothing of it is quoted but
 /// a leading variable name.
 fn line_problem(line: &str) -> String {
+    let line = line
+        .strip_prefix("export ")
+        .map(str::trim_start)
+        .unwrap_or(line);
     let name_end = line
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
         .unwrap_or(line.len());
     let name = &line[..name_end];
     let rest = line[name_end..].trim_start();
-    if is_variable_name(name) && rest.starts_with(':') {
+    if !is_variable_name(name) {
+        return "the line is not `KEY=value` (a variable name is letters, digits and `_`); fix it, or comment it out with `#`".into();
+    }
+    if rest.starts_with(':') {
         return format!("`{name}:` has a colon where `=` belongs (YAML's form); write `{name}=…`");
     }
-    if is_variable_name(name) {
-        return format!(
-            "the line after `{name}` is not `KEY=value`; write `{name}=…` (quote a value with spaces), or comment the line out with `#`"
-        );
+    match rest.strip_prefix('=').map(str::trim_start) {
+        Some(value) if value.starts_with(['"', '\'']) => format!(
+            "the quoted value of `{name}` is not closed (a quoted value may span lines, up to its closing quote); close it"
+        ),
+        Some(_) => format!(
+            "the value of `{name}` cannot be read (spaces, or a `${{…}}` left open); put it in single quotes to take it literally"
+        ),
+        None => format!(
+            "the line after `{name}` is not `KEY=value`; write `{name}=…`, or comment the line out with `#`"
+        ),
     }
-    "the line is not `KEY=value` (a variable name is letters, digits and `_`); fix it, or comment it out with `#`".into()
 }
 
 /// Where a database URL was found, for messages.
@@ -435,22 +409,38 @@ mod tests {
 
     #[test]
     fn dotenv_reads_plain_quoted_exported_and_commented_lines() {
-        let text = "# comment\n\nA=1\nexport B = two words # trailing\nC='lit # \\n'\nD=\"x\\ny \\\"q\\\"\"\nE=\nF=a#b\n";
-        let pairs = parse_dotenv(text).unwrap();
-        let get = |k: &str| pairs.iter().find(|(key, _)| key == k).unwrap().1.clone();
-        assert_eq!(get("A"), "1");
-        assert_eq!(get("B"), "two words");
-        assert_eq!(get("C"), "lit # \\n");
-        assert_eq!(get("D"), "x\ny \"q\"");
-        assert_eq!(get("E"), "");
-        assert_eq!(get("F"), "a#b");
+        let text = "# comment\n\nA=1\nexport B='two words' # trailing\nC='lit # \\n'\nD=\"x\\ny \\\"q\\\"\"\nE=\nA=second\n";
+        let vars = parse_dotenv(text).unwrap();
+        assert_eq!(vars["A"], "1", "the first of two lines wins");
+        assert_eq!(vars["B"], "two words");
+        assert_eq!(vars["C"], "lit # \\n");
+        assert_eq!(vars["D"], "x\ny \"q\"");
+        assert_eq!(vars["E"], "");
     }
 
     #[test]
-    fn dotenv_reports_the_bad_line() {
-        assert_eq!(parse_dotenv("A=1\njunk\n").unwrap_err().0, 2);
-        assert_eq!(parse_dotenv("A=\"open\n").unwrap_err().0, 1);
-        assert_eq!(parse_dotenv("1X=2\n").unwrap_err().0, 1);
+    fn dotenv_expands_variables_and_reads_multi_line_values() {
+        let text = "HOST=db.internal\nDATABASE_URL=postgres://app@${HOST}:5432/shop\nKEY=\"line one\nline two\"\nAFTER=1\n";
+        let vars = parse_dotenv(text).unwrap();
+        assert_eq!(vars["DATABASE_URL"], "postgres://app@db.internal:5432/shop");
+        assert_eq!(vars["KEY"], "line one\nline two");
+        assert_eq!(vars["AFTER"], "1");
+    }
+
+    #[test]
+    fn dotenv_reports_the_bad_line_without_its_value() {
+        let (line, message) = parse_dotenv("A=1\njunk here\n").unwrap_err();
+        assert_eq!(line, Some(2));
+        assert!(message.contains("after `junk`"), "{message}");
+        let (line, message) =
+            parse_dotenv("A=1\nDATABASE_URL: postgres://u:hunter2@h/db\n").unwrap_err();
+        assert_eq!(line, Some(2));
+        assert!(message.contains("write `DATABASE_URL=…`"), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
+        let (line, message) = parse_dotenv("A=1\nB=\"hunter2\n").unwrap_err();
+        assert_eq!(line, Some(2));
+        assert!(message.contains("not closed"), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
     }
 
     fn env(process: &[(&str, &str)], dotenv: &[(&str, &str)]) -> Env {

@@ -203,7 +203,12 @@ pub(crate) fn resolve(
     flag: Option<&str>,
     project: Option<&Project>,
 ) -> anyhow::Result<Option<Resolved>> {
-    let env = Env::load(Path::new(".")).map_err(Usage)?;
+    // With --database-url nothing in .env can matter: a broken one does not
+    // stop the command.
+    let env = match flag {
+        Some(_) => Env::default(),
+        None => Env::load(Path::new(".")).map_err(Usage)?,
+    };
     let config = project.and_then(|p| {
         let url = p.config.database_url.as_deref()?;
         let file = p

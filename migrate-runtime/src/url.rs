@@ -340,7 +340,7 @@ impl DatabaseUrl {
             .find(|c| matches!(c, '@' | '/' | '?' | '#'))
         {
             return Err(self.invalid(format!(
-                "the user name or password holds a raw `{c}`, which psql and the driver read differently (or as the end of the host: \"invalid port number\"); percent-encode the password (`@` is %40, `/` %2F, `?` %3F, `#` %23, `:` %3A, `%` %25), or leave it out of the URL and set PGPASSWORD"
+                "the user name or password holds a raw `{c}`, which psql and the driver read differently (a raw `/`, `?` or `#` even ends the host there); percent-encode the password (`@` is %40, `/` %2F, `?` %3F, `#` %23, `:` %3A, `%` %25), or leave it out of the URL and set PGPASSWORD"
             )));
         }
         Ok(())

@@ -169,3 +169,121 @@ async fn a_password_from_the_environment_is_not_sent_to_a_host_a_foreign_dotenv_
         assert!(out.stderr.contains(&needle), "{needle}:\n{}", out.stderr);
     }
 }
+
+/// Issue 25: `sqlite:///app.db` is SQLAlchemy's relative form, but sqlx (and
+/// so the application's own pool) reads `/app.db`: refused with both
+/// spellings instead of creating a file at the filesystem root.
+#[test]
+fn sqlite_three_slashes_naming_the_root_are_refused() {
+    let p = project_with_one_revision();
+    let existed = std::path::Path::new("/migrate-test-root-file.db").exists();
+    let args = [
+        "upgrade",
+        "head",
+        "--database-url",
+        "sqlite:///migrate-test-root-file.db",
+    ];
+    let out = p.fails(&args, 2, "write `sqlite://migrate-test-root-file.db`");
+    assert!(
+        out.stderr
+            .contains("`sqlite:////migrate-test-root-file.db`"),
+        "{}",
+        out.stderr
+    );
+    assert!(existed || !std::path::Path::new("/migrate-test-root-file.db").exists());
+    let args = [
+        "upgrade",
+        "head",
+        "--database-url",
+        "sqlite:///no-such-dir/app.db",
+    ];
+    p.fails(&args, 2, "write `sqlite://no-such-dir/app.db`");
+    // An absolute path in an existing directory is what it says.
+    let absolute = format!("sqlite://{}/abs.db", p.path().display());
+    p.ok(&["upgrade", "head", "--database-url", &absolute]);
+    assert!(p.path().join("abs.db").is_file());
+}
+
+#[test]
+fn a_driver_part_in_the_scheme_gets_a_hint() {
+    let p = project_with_one_revision();
+    let args = [
+        "current",
+        "--database-url",
+        "postgresql+psycopg2://app:pw@localhost/shop",
+    ];
+    p.fails(&args, 2, "drop the driver part: postgresql://");
+    let args = [
+        "upgrade",
+        "head",
+        "--sql",
+        "--database-url",
+        "sqlite+pysqlite:///app.db",
+    ];
+    p.fails(&args, 2, "drop the driver part: sqlite://");
+}
+
+#[test]
+fn dotenv_expands_variables_and_reads_multi_line_values() {
+    let p = project_with_one_revision();
+    std::fs::write(
+        p.path().join(".env"),
+        "NAME=expanded\nNOTE=\"a value\nover two lines\"\nDATABASE_URL=sqlite://${NAME}.db\n",
+    )
+    .unwrap();
+    p.ok(&["upgrade", "head"]);
+    assert!(p.path().join("expanded.db").is_file());
+}
+
+#[test]
+fn a_broken_dotenv_does_not_stop_a_command_with_database_url() {
+    let p = project_with_one_revision();
+    std::fs::write(p.path().join(".env"), "DATABASE_URL: sqlite://x.db\n").unwrap();
+    p.fails(
+        &["current"],
+        2,
+        ".env:1: `DATABASE_URL:` has a colon where `=` belongs",
+    );
+    p.ok(&["upgrade", "head", "--database-url", "sqlite://flag.db"]);
+    assert!(p.path().join("flag.db").is_file());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unencoded_at_or_slash_in_the_password_asks_for_percent_encoding() {
+    let db = migrate_tests::fresh_pg_db().await;
+    let parts = pg_parts(&db.url);
+    let p = project_with_one_revision();
+    for password in ["p@ss/word", "p/ss", "p@ss"] {
+        let url = format!(
+            "postgres://{}:{password}@{}:{}/{}",
+            parts.user, parts.host, parts.port, parts.db
+        );
+        let args = ["current", "--database-url", url.as_str()];
+        let out = p.fails(&args, 2, "percent-encode the password");
+        assert!(
+            !out.stderr.contains("invalid port number"),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains(password), "{}", out.stderr);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_password_names_the_three_places_it_can_come_from() {
+    let db = migrate_tests::fresh_pg_db().await;
+    let parts = pg_parts(&db.url);
+    let p = project_with_one_revision();
+    let url = format!(
+        "postgres://{}@{}:{}/{}",
+        parts.user, parts.host, parts.port, parts.db
+    );
+    let out = p.fails(
+        &["current", "--database-url", &url],
+        1,
+        "no password was given",
+    );
+    for needle in ["in the URL", "PGPASSWORD", "POSTGRES_PASSWORD"] {
+        assert!(out.stderr.contains(needle), "{needle}:\n{}", out.stderr);
+    }
+}

@@ -147,7 +147,7 @@ impl fmt::Display for Origin {
             Origin::Config(file) => {
                 write!(f, "database_url in {}{}", file.path.display(), owned(file))
             }
-            Origin::Default(what) => write!(f, "not set: {what}"),
+            Origin::Default(what) => write!(f, "not set, so {what}"),
         }
     }
 }
@@ -607,9 +607,9 @@ mod tests {
             [
                 "Database URL postgres://app:***@db:5432/app from the POSTGRES_* variables",
                 "  host db: POSTGRES_HOST in /work/.env",
-                "  port: not set: 5432",
+                "  port: not set, so 5432",
                 "  user: POSTGRES_USER in the environment",
-                "  database: not set: named like the user",
+                "  database: not set, so named like the user",
                 "  password: POSTGRES_PASSWORD in the environment",
             ]
         );

@@ -231,11 +231,8 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             let project = Project::load(config_path)?;
             let migrator = load_migrator(&project)?;
             let (url, source) = require_url(url_flag, Some(&project))?;
-            if *verbose && let Some(resolved) = project::resolve(url_flag, Some(&project))? {
-                // Where each part of the URL came from, on stderr.
-                for line in resolved.describe() {
-                    ui.note(line);
-                }
+            if *verbose {
+                describe_url(ui, url_flag, &project)?;
             }
             let pool = Pool::connect(&url, source, false).await?;
             let result = db::current(ui, &migrator, &pool, &url, *verbose, *check_heads).await;
@@ -261,6 +258,9 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             let needs_db = *indicate_current || range_mentions_current(rev_range.as_deref());
             let current = if needs_db {
                 let (url, source) = require_url(url_flag, Some(&project))?;
+                if *verbose {
+                    describe_url(ui, url_flag, &project)?;
+                }
                 marks(ui, &project, &tree, &url, source).await?
             } else {
                 HashSet::new()
@@ -458,6 +458,16 @@ fn offline_dialect(url_flag: Option<&str>, project: &Project) -> anyhow::Result<
         )
         .into()),
     }
+}
+
+/// `--verbose`: where each part of the URL came from, on stderr.
+fn describe_url(ui: &Ui, url_flag: Option<&str>, project: &Project) -> anyhow::Result<()> {
+    if let Some(resolved) = project::resolve(url_flag, Some(project))? {
+        for line in resolved.describe() {
+            ui.note(line);
+        }
+    }
+    Ok(())
 }
 
 /// What `DatabaseUrl::check` finds wrong with a URL, as a usage error that

@@ -530,6 +530,11 @@ fn userinfo_password(url: &str) -> Option<(usize, usize)> {
         None => {
             let at = rest.rfind('@')?;
             let colon = rest[..at].find(':')?;
+            // The `:` must be in what would be the authority, not in a
+            // path or parameter (`/db?application_name=a:b@c`).
+            if rest[..colon].contains(['/', '?', '#']) {
+                return None;
+            }
             let port = rest[colon + 1..at].split(['/', '?', '#']).next()?;
             if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
@@ -631,6 +636,7 @@ mod tests {
             "postgres://user@host/db",
             "postgres://host:5432/db",
             "postgres://host:5432/db?application_name=me@corp",
+            "postgres://host/db?application_name=a:b@c",
             "sqlite://app.db?mode=rwc",
             "sqlite::memory:",
         ] {
@@ -768,6 +774,7 @@ mod tests {
             "sqlite://app.db?mode=rwc&cache=shared",
             "sqlite::memory:",
             "sqlite:////tmp/app.db",
+            "postgres://host/db?application_name=a:b@c",
         ] {
             DatabaseUrl::new(url).check().expect(url);
         }

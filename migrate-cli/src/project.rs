@@ -168,7 +168,7 @@ fn with_password_hint(url: &DatabaseUrl, e: migrate_runtime::sqlx::Error) -> any
     let pgpassword = std::env::var_os("PGPASSWORD").is_some_and(|v| !v.is_empty());
     if refused_login && !url.has_password() && !pgpassword {
         anyhow!(
-            "{e}; no password was given: put it in the URL (postgres://user:PASSWORD@host/db, percent-encoded), or set PGPASSWORD, or POSTGRES_PASSWORD with the other POSTGRES_* variables"
+            "{e}; the URL has no password and PGPASSWORD is unset (a ~/.pgpass entry, if any, did not match or was wrong): put it in the URL (postgres://user:PASSWORD@host/db, percent-encoded), or set PGPASSWORD, or POSTGRES_PASSWORD with the other POSTGRES_* variables"
         )
     } else {
         anyhow::Error::new(e)

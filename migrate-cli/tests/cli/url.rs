@@ -281,7 +281,7 @@ async fn a_missing_password_names_the_three_places_it_can_come_from() {
     let out = p.fails(
         &["current", "--database-url", &url],
         1,
-        "no password was given",
+        "the URL has no password",
     );
     for needle in ["in the URL", "PGPASSWORD", "POSTGRES_PASSWORD"] {
         assert!(out.stderr.contains(needle), "{needle}:\n{}", out.stderr);

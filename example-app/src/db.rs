@@ -1,14 +1,13 @@
 //! The connection pool (PostgreSQL or SQLite, chosen by the URL) and the
 //! migration step at start.
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
 use migrate_runtime::DatabaseUrl;
 use serde::Serialize;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Connection, PgConnection, PgPool, SqlitePool};
 
 use crate::MIGRATOR;
@@ -45,7 +44,9 @@ impl Db {
         let failed = || format!("could not connect to {url}");
         match url.scheme().as_str() {
             "postgres" | "postgresql" => {
-                let options = PgConnectOptions::from_str(url.expose()).with_context(failed)?;
+                // Checked first: an unknown parameter (`passwd=…`, `SSLMODE=`)
+                // is refused instead of logged by the driver and ignored.
+                let options = url.pg_connect_options()?;
                 // One direct attempt first: a pool retries a refused
                 // connection until its timeout and then only says "timed
                 // out", where the driver says what is wrong.
@@ -65,8 +66,8 @@ impl Db {
                 Ok(Db::Postgres(pool))
             }
             "sqlite" => {
-                let options = SqliteConnectOptions::from_str(url.expose())
-                    .with_context(failed)?
+                let options = url
+                    .sqlite_connect_options()?
                     .create_if_missing(true)
                     // Readers do not wait for the writer; writers wait for
                     // each other (and for a migrator) up to the timeout.

@@ -30,7 +30,7 @@ Targets: head, heads, base, a full or partial revision id, a branch label,
 +N, -N, REV+N, REV-N, LABEL@head, LABEL@base.
 
 MIGRATE_LOG=debug (a tracing filter) logs what the runtime and the driver do
-on stderr, password scrubbed.";
+on stderr (the password is not in it).";
 
 /// Alembic's workflow for Rust: revisions with parents, upgrade and downgrade
 /// to any target, current/history/stamp/merge, over a migration directory

@@ -75,14 +75,8 @@ pub(crate) async fn compare(
     url_flag: Option<&str>,
     shadow: bool,
 ) -> anyhow::Result<Comparison> {
-    let (url, source) = require_url(url_flag, Some(&project.config))?;
-    ui.protect(&url);
-    let dialect = url.dialect().ok_or_else(|| {
-        Usage(format!(
-            "unsupported database URL scheme `{}` in {url} (from {source}); use postgres://… or sqlite://…",
-            url.scheme()
-        ))
-    })?;
+    let (url, source) = require_url(url_flag, Some(project))?;
+    let dialect = url.check().map_err(|e| Usage(format!("{source}: {e}")))?;
     let mut declared = read_declared(project, dialect)?;
     // `sqlite3 app.db .schema` and pg_dump print the history table too; it
     // is no more part of the comparison there than in the database.
@@ -283,7 +277,9 @@ async fn shadow_postgres(
 ) -> anyhow::Result<Schema> {
     let failed =
         || format!("could not connect to {url} (from {source}) to create a shadow database");
-    let base = PgConnectOptions::from_str(url.expose()).with_context(failed)?;
+    let base = url
+        .pg_connect_options()
+        .map_err(|e| Usage(format!("{source}: {e}")))?;
     let mut admin = match connect(&base).await {
         Ok(conn) => conn,
         // The configured database may not exist yet: the server is enough.

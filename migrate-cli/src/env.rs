@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use migrate_runtime::DatabaseUrl;
 
@@ -14,6 +14,8 @@ use migrate_runtime::DatabaseUrl;
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Env {
     dotenv: HashMap<String, String>,
+    /// The `.env` file read, and who owns it.
+    dotenv_file: Option<FileOrigin>,
     /// Stands in for the process environment in tests.
     process: Option<HashMap<String, String>>,
 }
@@ -24,10 +26,11 @@ impl Env {
         let path = dir.join(".env");
         match std::fs::read_to_string(&path) {
             Ok(text) => Ok(Env {
-                dotenv: parse_dotenv(&text)
-                    .map_err(|(line, message)| format!(".env:{line}: {message}"))?
-                    .into_iter()
-                    .collect(),
+                dotenv: parse_dotenv(&text).map_err(|(line, message)| match line {
+                    Some(line) => format!(".env:{line}: {message}"),
+                    None => format!(".env: {message}"),
+                })?,
+                dotenv_file: Some(FileOrigin::of(&path)),
                 process: None,
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Env::default()),
@@ -38,100 +41,190 @@ impl Env {
     }
 
     /// A non-empty variable from the environment, else from `.env`.
-    pub fn var(&self, key: &str) -> Option<String> {
-        let process = match &self.process {
+    #[cfg(test)]
+    pub fn var(&self, key: &'static str) -> Option<String> {
+        self.lookup(key).map(|(value, _)| value)
+    }
+
+    /// A non-empty variable and where it was found.
+    fn lookup(&self, key: &'static str) -> Option<(String, Origin)> {
+        if let Some(value) = self.process_var(key) {
+            return Some((value, Origin::Environment(key)));
+        }
+        let value = self.dotenv.get(key).filter(|v| !v.is_empty())?;
+        let file = self.dotenv_file.clone().unwrap_or_else(|| FileOrigin {
+            path: PathBuf::from(".env"),
+            foreign_owner: None,
+        });
+        Some((value.clone(), Origin::File { var: key, file }))
+    }
+
+    fn process_var(&self, key: &str) -> Option<String> {
+        match &self.process {
             Some(map) => map.get(key).cloned(),
             None => std::env::var(key).ok(),
-        };
-        process
-            .filter(|v| !v.is_empty())
-            .or_else(|| self.dotenv.get(key).filter(|v| !v.is_empty()).cloned())
+        }
+        .filter(|v| !v.is_empty())
     }
 }
 
-/// Parses a `.env` file: `KEY=value` lines, optionally prefixed with
-/// `export`; `#` comments; values unquoted (trailing ` # comment` removed),
-/// in single quotes (literal) or in double quotes (with `\n`, `\t`, `\"`,
-/// `\\` escapes). Variable expansion is not supported.
-///
-/// Returns the pairs in file order, or the 1-based line and the problem.
-pub(crate) fn parse_dotenv(text: &str) -> Result<Vec<(String, String)>, (usize, String)> {
-    let mut pairs = Vec::new();
-    for (index, raw) in text.lines().enumerate() {
-        let line_no = index + 1;
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
+/// A file a setting came from, and its owner when that is not the user
+/// running the command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FileOrigin {
+    pub path: PathBuf,
+    /// `(owner, current user)` when the file belongs to someone else.
+    pub foreign_owner: Option<(u32, u32)>,
+}
+
+impl FileOrigin {
+    pub fn of(path: &Path) -> FileOrigin {
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+        FileOrigin {
+            foreign_owner: foreign_owner(&path),
+            path,
         }
-        let line = line
-            .strip_prefix("export ")
-            .map(str::trim_start)
-            .unwrap_or(line);
-        let Some((key, value)) = line.split_once('=') else {
-            return Err((
-                line_no,
-                "expected `KEY=value`; fix the line or comment it out with `#`".into(),
-            ));
-        };
-        let key = key.trim();
-        let valid_key = key
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
-        if !valid_key {
-            return Err((
-                line_no,
-                format!("`{key}` is not a variable name; use letters, digits and `_`"),
-            ));
-        }
-        let value = value.trim_start();
-        let value = if let Some(rest) = value.strip_prefix('\'') {
-            let end = rest
-                .find('\'')
-                .ok_or_else(|| (line_no, "unterminated `'` quote; close it".to_owned()))?;
-            rest[..end].to_owned()
-        } else if let Some(rest) = value.strip_prefix('"') {
-            let mut out = String::new();
-            let mut chars = rest.chars();
-            let mut closed = false;
-            while let Some(c) = chars.next() {
-                match c {
-                    '"' => {
-                        closed = true;
-                        break;
-                    }
-                    '\\' => match chars.next() {
-                        Some('n') => out.push('\n'),
-                        Some('t') => out.push('\t'),
-                        Some('r') => out.push('\r'),
-                        Some(other) => out.push(other),
-                        None => break,
-                    },
-                    other => out.push(other),
-                }
-            }
-            if !closed {
-                return Err((line_no, "unterminated `\"` quote; close it".to_owned()));
-            }
-            out
-        } else {
-            // `KEY=value # comment`: a `#` after whitespace starts a comment.
-            let mut end = value.len();
-            let bytes = value.as_bytes();
-            for i in 0..bytes.len() {
-                if bytes[i] == b'#' && (i == 0 || bytes[i - 1].is_ascii_whitespace()) {
-                    end = i;
-                    break;
-                }
-            }
-            value[..end].trim_end().to_owned()
-        };
-        pairs.push((key.to_owned(), value));
     }
-    Ok(pairs)
+}
+
+/// `(owner, current user)` when `path` is owned by another user than the one
+/// running the command.
+#[cfg(unix)]
+fn foreign_owner(path: &Path) -> Option<(u32, u32)> {
+    use std::os::unix::fs::MetadataExt;
+    let owner = std::fs::metadata(path).ok()?.uid();
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    (owner != me).then_some((owner, me))
+}
+
+#[cfg(not(unix))]
+fn foreign_owner(_: &Path) -> Option<(u32, u32)> {
+    None
+}
+
+/// Where one part of the URL came from, for `--verbose` and refusals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Origin {
+    Flag,
+    /// A variable of the process environment.
+    Environment(&'static str),
+    /// A variable of `.env`.
+    File {
+        var: &'static str,
+        file: FileOrigin,
+    },
+    /// `database_url` in the config file.
+    Config(FileOrigin),
+    /// Nothing set: the driver's or libpq's default.
+    Default(&'static str),
+}
+
+impl Origin {
+    /// The file it came from, when that file belongs to someone else.
+    fn foreign_file(&self) -> Option<(&FileOrigin, (u32, u32))> {
+        match self {
+            Origin::File { file, .. } | Origin::Config(file) => {
+                file.foreign_owner.map(|owner| (file, owner))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let owned = |file: &FileOrigin| match file.foreign_owner {
+            Some((owner, _)) => format!(", owned by uid {owner}"),
+            None => String::new(),
+        };
+        match self {
+            Origin::Flag => f.write_str("--database-url"),
+            Origin::Environment(var) => write!(f, "{var} in the environment"),
+            Origin::File { var, file } => {
+                write!(f, "{var} in {}{}", file.path.display(), owned(file))
+            }
+            Origin::Config(file) => {
+                write!(f, "database_url in {}{}", file.path.display(), owned(file))
+            }
+            Origin::Default(what) => write!(f, "not set, so {what}"),
+        }
+    }
+}
+
+/// Parses a `.env` file as dotenvy reads it: `KEY=value` lines, optionally
+/// prefixed with `export`; `#` comments; values unquoted, in single quotes
+/// (literal) or in double quotes (escapes); quoted values may span lines;
+/// `${VAR}` and `$VAR` expand to the environment's value, else to an earlier
+/// line's. The first of two lines with one key wins, as when dotenvy loads
+/// the file.
+///
+/// Returns the variables, or the 1-based line (when it can be told) and
+/// the problem. dotenvy's own message quotes the whole line, which may hold
+/// a password; it is never shown.
+pub(crate) fn parse_dotenv(text: &str) -> Result<HashMap<String, String>, (Option<usize>, String)> {
+    let mut vars = HashMap::new();
+    for item in dotenvy::from_read_iter(text.as_bytes()) {
+        match item {
+            Ok((key, value)) => {
+                vars.entry(key).or_insert(value);
+            }
+            Err(dotenvy::Error::LineParse(line, _)) => {
+                let line_no = text
+                    .find(line.as_str())
+                    .map(|at| text[..at].matches('\n').count() + 1);
+                return Err((line_no, line_problem(line.trim())));
+            }
+            Err(_) => {
+                return Err((
+                    None,
+                    "cannot be read as UTF-8 text; save it as UTF-8".to_owned(),
+                ));
+            }
+        }
+    }
+    Ok(vars)
+}
+
+fn is_variable_name(key: &str) -> bool {
+    key.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+}
+
+/// What is wrong with a line dotenvy cannot read. The line may hold a
+/// password (`DATABASE_URL: postgres://…`), so nothing of it is quoted but
+/// a leading variable name.
+fn line_problem(line: &str) -> String {
+    let line = line
+        .strip_prefix("export ")
+        .map(str::trim_start)
+        .unwrap_or(line);
+    let name_end = line
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .unwrap_or(line.len());
+    let name = &line[..name_end];
+    let rest = line[name_end..].trim_start();
+    if !is_variable_name(name) {
+        return "the line is not `KEY=value` (a variable name is letters, digits and `_`); fix it, or comment it out with `#`".into();
+    }
+    if rest.starts_with(':') {
+        return format!("`{name}:` has a colon where `=` belongs (YAML's form); write `{name}=…`");
+    }
+    match rest.strip_prefix('=').map(str::trim_start) {
+        Some(value) if value.starts_with(['"', '\'']) => format!(
+            "the quoted value of `{name}` is not closed (a quoted value may span lines, up to its closing quote); close it"
+        ),
+        Some(_) => format!(
+            "the value of `{name}` cannot be read (spaces, or a `${{…}}` left open); put it in single quotes to take it literally"
+        ),
+        None => format!(
+            "the line after `{name}` is not `KEY=value`; write `{name}=…`, or comment the line out with `#`"
+        ),
+    }
 }
 
 /// Where a database URL was found, for messages.
@@ -165,33 +258,149 @@ const POSTGRES_VARS: [&str; 5] = [
     "POSTGRES_DB",
 ];
 
+/// A database URL and where each of its parts came from.
+#[derive(Debug, Clone)]
+pub(crate) struct Resolved {
+    pub url: DatabaseUrl,
+    pub source: UrlSource,
+    /// Where the whole URL came from (for `POSTGRES_*`, the first variable
+    /// set).
+    pub origin: Origin,
+    pub host: Origin,
+    /// `None`: no password anywhere (the server may not ask for one; the
+    /// driver also reads `~/.pgpass`).
+    pub password: Option<Origin>,
+    /// Port, user and database, for `POSTGRES_*` only.
+    pub parts: Vec<(&'static str, Origin)>,
+}
+
+impl Resolved {
+    /// The lines `--verbose` prints: which source each part came from.
+    pub fn describe(&self) -> Vec<String> {
+        let from = match self.source {
+            UrlSource::PostgresVars => "the POSTGRES_* variables".to_owned(),
+            _ => self.origin.to_string(),
+        };
+        let mut lines = vec![format!("Database URL {} from {from}", self.url)];
+        if self.url.dialect() == Some(migrate_core::Dialect::Sqlite) {
+            return lines;
+        }
+        let host = self.url.host().unwrap_or_else(|| "localhost".into());
+        lines.push(format!("  host {}: {}", host.escape_debug(), self.host));
+        for (part, origin) in &self.parts {
+            lines.push(format!("  {part}: {origin}"));
+        }
+        lines.push(match &self.password {
+            Some(origin) => format!("  password: {origin}"),
+            None => "  password: none given (the driver may still find one in ~/.pgpass)".into(),
+        });
+        lines
+    }
+
+    /// Refuses a password from the environment for a host that a file
+    /// owned by someone else chose: such a file (a `.env` in a shared
+    /// directory, a checked-out `migrate.toml`) could send the password to
+    /// a server of its owner's.
+    pub fn check_password_destination(&self) -> Result<(), String> {
+        let Some(Origin::Environment(password_var)) = &self.password else {
+            return Ok(());
+        };
+        let Some((file, (owner, me))) = self.host.foreign_file() else {
+            return Ok(());
+        };
+        let host = self.url.host().unwrap_or_else(|| "localhost".into());
+        let setting = match &self.host {
+            Origin::File { var, .. } => (*var).to_owned(),
+            _ => "database_url".to_owned(),
+        };
+        Err(format!(
+            "{}: {setting} names the host `{}`, but the file is owned by uid {owner}, not by you (uid {me}), and the password would come from {password_var} in your environment; refusing to send it to a host someone else chose: pass the URL explicitly with --database-url (or set {setting} in your environment), or remove the file",
+            file.path.display(),
+            host.escape_debug()
+        ))
+    }
+}
+
 /// First found wins: `--database-url`, `DATABASE_URL`, the `POSTGRES_*`
 /// variables (any one of them set), `database_url` in `migrate.toml`.
 pub(crate) fn resolve_url(
     flag: Option<&str>,
     env: &Env,
-    config_url: Option<&str>,
-) -> Option<(DatabaseUrl, UrlSource)> {
+    config: Option<(&str, FileOrigin)>,
+) -> Option<Resolved> {
+    // A whole URL: its parts come from wherever it came from, except what
+    // the driver fills in from the environment (PGHOST, PGPASSWORD).
+    let whole = |url: DatabaseUrl, source: UrlSource, origin: Origin| {
+        let host = if url.host().is_some() {
+            origin.clone()
+        } else if env.process_var("PGHOST").is_some() {
+            Origin::Environment("PGHOST")
+        } else {
+            Origin::Default("localhost")
+        };
+        let password = if url.has_password() {
+            Some(origin.clone())
+        } else if env.process_var("PGPASSWORD").is_some() {
+            Some(Origin::Environment("PGPASSWORD"))
+        } else {
+            None
+        };
+        Resolved {
+            url,
+            source,
+            origin,
+            host,
+            password,
+            parts: Vec::new(),
+        }
+    };
     if let Some(url) = flag.filter(|u| !u.is_empty()) {
-        return Some((DatabaseUrl::new(url), UrlSource::Flag));
+        return Some(whole(DatabaseUrl::new(url), UrlSource::Flag, Origin::Flag));
     }
-    if let Some(url) = env.var("DATABASE_URL") {
-        return Some((DatabaseUrl::new(url), UrlSource::DatabaseUrl));
+    if let Some((url, origin)) = env.lookup("DATABASE_URL") {
+        return Some(whole(DatabaseUrl::new(url), UrlSource::DatabaseUrl, origin));
     }
-    let [user, password, host, port, db] = POSTGRES_VARS.map(|k| env.var(k));
-    if user.is_some() || password.is_some() || host.is_some() || port.is_some() || db.is_some() {
+    let [user, password, host, port, db] = POSTGRES_VARS.map(|k| env.lookup(k));
+    let first = [&user, &password, &host, &port, &db]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(|(_, origin)| origin.clone());
+    if let Some(origin) = first {
+        let value = |v: &Option<(String, Origin)>| v.as_ref().map(|(value, _)| value.clone());
         let url = DatabaseUrl::from_postgres_parts(
-            user.as_deref(),
-            password.as_deref(),
-            host.as_deref(),
-            port.as_deref(),
-            db.as_deref(),
+            value(&user).as_deref(),
+            value(&password).as_deref(),
+            value(&host).as_deref(),
+            value(&port).as_deref(),
+            value(&db).as_deref(),
         );
-        return Some((url, UrlSource::PostgresVars));
+        let origin_of = |v: &Option<(String, Origin)>, default: &'static str| {
+            v.as_ref()
+                .map_or(Origin::Default(default), |(_, origin)| origin.clone())
+        };
+        let password = match &password {
+            Some((_, origin)) => Some(origin.clone()),
+            None => env
+                .process_var("PGPASSWORD")
+                .map(|_| Origin::Environment("PGPASSWORD")),
+        };
+        return Some(Resolved {
+            url,
+            source: UrlSource::PostgresVars,
+            origin,
+            host: origin_of(&host, "localhost"),
+            password,
+            parts: vec![
+                ("port", origin_of(&port, "5432")),
+                ("user", origin_of(&user, "postgres")),
+                ("database", origin_of(&db, "named like the user")),
+            ],
+        });
     }
-    config_url
-        .filter(|u| !u.is_empty())
-        .map(|u| (DatabaseUrl::new(u), UrlSource::Config))
+    let (url, file) = config.filter(|(u, _)| !u.is_empty())?;
+    let origin = Origin::Config(file);
+    Some(whole(DatabaseUrl::new(url), UrlSource::Config, origin))
 }
 
 #[cfg(test)]
@@ -200,25 +409,46 @@ mod tests {
 
     #[test]
     fn dotenv_reads_plain_quoted_exported_and_commented_lines() {
-        let text = "# comment\n\nA=1\nexport B = two words # trailing\nC='lit # \\n'\nD=\"x\\ny \\\"q\\\"\"\nE=\nF=a#b\n";
-        let pairs = parse_dotenv(text).unwrap();
-        let get = |k: &str| pairs.iter().find(|(key, _)| key == k).unwrap().1.clone();
-        assert_eq!(get("A"), "1");
-        assert_eq!(get("B"), "two words");
-        assert_eq!(get("C"), "lit # \\n");
-        assert_eq!(get("D"), "x\ny \"q\"");
-        assert_eq!(get("E"), "");
-        assert_eq!(get("F"), "a#b");
+        let text = "# comment\n\nA=1\nexport B='two words' # trailing\nC='lit # \\n'\nD=\"x\\ny \\\"q\\\"\"\nE=\nA=second\n";
+        let vars = parse_dotenv(text).unwrap();
+        assert_eq!(vars["A"], "1", "the first of two lines wins");
+        assert_eq!(vars["B"], "two words");
+        assert_eq!(vars["C"], "lit # \\n");
+        assert_eq!(vars["D"], "x\ny \"q\"");
+        assert_eq!(vars["E"], "");
     }
 
     #[test]
-    fn dotenv_reports_the_bad_line() {
-        assert_eq!(parse_dotenv("A=1\njunk\n").unwrap_err().0, 2);
-        assert_eq!(parse_dotenv("A=\"open\n").unwrap_err().0, 1);
-        assert_eq!(parse_dotenv("1X=2\n").unwrap_err().0, 1);
+    fn dotenv_expands_variables_and_reads_multi_line_values() {
+        let text = "HOST=db.internal\nDATABASE_URL=postgres://app@${HOST}:5432/shop\nKEY=\"line one\nline two\"\nAFTER=1\n";
+        let vars = parse_dotenv(text).unwrap();
+        assert_eq!(vars["DATABASE_URL"], "postgres://app@db.internal:5432/shop");
+        assert_eq!(vars["KEY"], "line one\nline two");
+        assert_eq!(vars["AFTER"], "1");
+    }
+
+    #[test]
+    fn dotenv_reports_the_bad_line_without_its_value() {
+        let (line, message) = parse_dotenv("A=1\njunk here\n").unwrap_err();
+        assert_eq!(line, Some(2));
+        assert!(message.contains("after `junk`"), "{message}");
+        let (line, message) =
+            parse_dotenv("A=1\nDATABASE_URL: postgres://u:hunter2@h/db\n").unwrap_err();
+        assert_eq!(line, Some(2));
+        assert!(message.contains("write `DATABASE_URL=…`"), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
+        let (line, message) = parse_dotenv("A=1\nB=\"hunter2\n").unwrap_err();
+        assert_eq!(line, Some(2));
+        assert!(message.contains("not closed"), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
     }
 
     fn env(process: &[(&str, &str)], dotenv: &[(&str, &str)]) -> Env {
+        env_in(process, dotenv, None)
+    }
+
+    /// `foreign`: the `.env` file belongs to uid 65534, not to uid 1000.
+    fn env_in(process: &[(&str, &str)], dotenv: &[(&str, &str)], foreign: Option<u32>) -> Env {
         let map = |pairs: &[(&str, &str)]| {
             pairs
                 .iter()
@@ -227,6 +457,10 @@ mod tests {
         };
         Env {
             dotenv: map(dotenv),
+            dotenv_file: Some(FileOrigin {
+                path: PathBuf::from("/work/.env"),
+                foreign_owner: foreign.map(|owner| (owner, 1000)),
+            }),
             process: Some(map(process)),
         }
     }
@@ -241,11 +475,18 @@ mod tests {
         assert_eq!(e.var("A").as_deref(), Some("dotenv"));
     }
 
+    fn own_config() -> FileOrigin {
+        FileOrigin {
+            path: PathBuf::from("/work/migrate.toml"),
+            foreign_owner: None,
+        }
+    }
+
     #[test]
     fn url_sources_in_order() {
-        let config = Some("sqlite://c.db");
         let resolve = |e: &Env, flag| {
-            resolve_url(flag, e, config).map(|(url, source)| (url.expose().to_owned(), source))
+            resolve_url(flag, e, Some(("sqlite://c.db", own_config())))
+                .map(|r| (r.url.expose().to_owned(), r.source))
         };
         let all = env(
             &[("DATABASE_URL", "sqlite://env.db")],
@@ -274,6 +515,103 @@ mod tests {
             resolve(&env(&[], &[]), None),
             Some(("sqlite://c.db".into(), UrlSource::Config))
         );
-        assert_eq!(resolve_url(None, &env(&[], &[]), None), None);
+        assert!(resolve_url(None, &env(&[], &[]), None).is_none());
+    }
+
+    fn destination(e: &Env, config: Option<(&str, FileOrigin)>) -> Result<(), String> {
+        resolve_url(None, e, config)
+            .expect("a URL")
+            .check_password_destination()
+    }
+
+    #[test]
+    fn a_password_from_the_environment_is_not_sent_where_a_foreign_file_says() {
+        // POSTGRES_HOST from someone else's .env, the password from ours.
+        let e = env_in(
+            &[("POSTGRES_PASSWORD", "pw")],
+            &[("POSTGRES_HOST", "evil.example")],
+            Some(65534),
+        );
+        let message = destination(&e, None).unwrap_err();
+        assert!(
+            message.starts_with("/work/.env: POSTGRES_HOST names the host `evil.example`"),
+            "{message}"
+        );
+        assert!(
+            message.contains("owned by uid 65534, not by you (uid 1000)"),
+            "{message}"
+        );
+        assert!(
+            message.contains("POSTGRES_PASSWORD in your environment"),
+            "{message}"
+        );
+        assert!(message.contains("--database-url"), "{message}");
+        assert!(!message.contains("pw"), "{message}");
+        // DATABASE_URL from that file, PGPASSWORD from the environment.
+        let e = env_in(
+            &[("PGPASSWORD", "pw")],
+            &[("DATABASE_URL", "postgres://app@evil.example/db")],
+            Some(65534),
+        );
+        assert!(destination(&e, None).unwrap_err().contains("PGPASSWORD"));
+        // database_url in someone else's migrate.toml.
+        let foreign_config = FileOrigin {
+            path: PathBuf::from("/work/migrate.toml"),
+            foreign_owner: Some((65534, 1000)),
+        };
+        let e = env_in(&[("PGPASSWORD", "pw")], &[], None);
+        let message = destination(
+            &e,
+            Some(("postgres://evil.example/db", foreign_config.clone())),
+        )
+        .unwrap_err();
+        assert!(
+            message.starts_with("/work/migrate.toml: database_url"),
+            "{message}"
+        );
+
+        // Allowed: the user's own file; a foreign file with its own
+        // password; a foreign file that does not choose the host.
+        let e = env_in(
+            &[("POSTGRES_PASSWORD", "pw")],
+            &[("POSTGRES_HOST", "db")],
+            None,
+        );
+        assert!(destination(&e, None).is_ok());
+        let e = env_in(
+            &[],
+            &[("DATABASE_URL", "postgres://app:theirs@evil.example/db")],
+            Some(65534),
+        );
+        assert!(destination(&e, None).is_ok());
+        let e = env_in(
+            &[("POSTGRES_PASSWORD", "pw"), ("POSTGRES_HOST", "db")],
+            &[("POSTGRES_DB", "shop")],
+            Some(65534),
+        );
+        assert!(destination(&e, None).is_ok());
+        let e = env_in(&[], &[], None);
+        assert!(destination(&e, Some(("postgres://evil.example/db", foreign_config))).is_ok());
+    }
+
+    #[test]
+    fn verbose_names_the_source_of_each_part() {
+        let e = env_in(
+            &[("POSTGRES_PASSWORD", "pw"), ("POSTGRES_USER", "app")],
+            &[("POSTGRES_HOST", "db")],
+            None,
+        );
+        let lines = resolve_url(None, &e, None).unwrap().describe();
+        assert_eq!(
+            lines,
+            [
+                "Database URL postgres://app:***@db:5432/app from the POSTGRES_* variables",
+                "  host db: POSTGRES_HOST in /work/.env",
+                "  port: not set, so 5432",
+                "  user: POSTGRES_USER in the environment",
+                "  database: not set, so named like the user",
+                "  password: POSTGRES_PASSWORD in the environment",
+            ]
+        );
     }
 }

@@ -14,7 +14,9 @@ pub mod exit_code {
     /// Bad invocation or configuration: unknown option (clap's own usage
     /// errors also exit 2), invalid target syntax, an unreadable
     /// `migrate.toml` or `.env`, a missing migration directory, no database
-    /// URL, an unsupported URL scheme, `--autogenerate`.
+    /// URL, a URL the driver would misread (unsupported scheme, unknown
+    /// parameter, raw `@` in the password), a password from the environment
+    /// for a host named by someone else's file, `--autogenerate`.
     pub const USAGE: u8 = 2;
 }
 
@@ -57,6 +59,11 @@ pub(crate) fn exit_code_of(err: &anyhow::Error) -> u8 {
         if let Some(migrate_runtime::Error::Core(e)) =
             cause.downcast_ref::<migrate_runtime::Error>()
             && is_usage(e)
+        {
+            return exit_code::USAGE;
+        }
+        if let Some(migrate_runtime::Error::InvalidUrl { .. }) =
+            cause.downcast_ref::<migrate_runtime::Error>()
         {
             return exit_code::USAGE;
         }

@@ -59,8 +59,10 @@
 //! invocation or configuration. Errors go to stderr as `error: …` with
 //! their causes; data goes to stdout; a closed stdout (`migrate history |
 //! head`) ends quietly. A database password never appears in any output,
-//! error or log line: URLs are shown through [`DatabaseUrl`]'s redaction
-//! and every message is scrubbed of the password before it is printed.
+//! error or log line: URLs are shown only through [`DatabaseUrl`]'s
+//! redaction, the driver's log events that quote a secret are dropped, and
+//! nothing else is rewritten (SQL scripts and messages are printed as they
+//! are).
 //!
 //! [`DatabaseUrl`]: migrate_runtime::DatabaseUrl
 #![deny(missing_docs)]
@@ -103,11 +105,11 @@ use tree::Tree;
 /// Runs the `migrate` binary's command line and returns its exit code.
 ///
 /// Installs a global `tracing` subscriber that logs to stderr when
-/// `MIGRATE_LOG` is set (e.g. `MIGRATE_LOG=debug`), with the database
-/// password scrubbed; meant for the binary's `main` only.
+/// `MIGRATE_LOG` is set (e.g. `MIGRATE_LOG=debug`), without the driver's
+/// events that quote a secret; meant for the binary's `main` only.
 pub async fn run(cli: Cli) -> ExitCode {
     let ui = Arc::new(Ui::new(cli.color.color));
-    init_logging(&ui);
+    init_logging();
     let result = dispatch(&ui, cli).await;
     finish(&ui, result)
 }
@@ -127,7 +129,6 @@ pub async fn run_embedded(
     url: &DatabaseUrl,
 ) -> ExitCode {
     let ui = Arc::new(Ui::new(ColorChoice::Auto));
-    ui.protect(url);
     let result = embedded(&ui, migrator, command, url).await;
     finish(&ui, result)
 }
@@ -155,53 +156,29 @@ fn finish(ui: &Ui, result: anyhow::Result<()>) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn init_logging(ui: &Arc<Ui>) {
+fn init_logging() {
     use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::filter::filter_fn;
+    use tracing_subscriber::prelude::*;
     let Ok(filter) = EnvFilter::try_from_env("MIGRATE_LOG") else {
         return;
     };
-    let ui = ui.clone();
-    let _ = tracing_subscriber::fmt()
+    let subscriber = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(move || ScrubbingWriter {
-            ui: ui.clone(),
-            buffer: Vec::new(),
-        })
+        .with_writer(std::io::stderr)
         .with_ansi(false)
-        .try_init();
-}
-
-/// Buffers one log record and writes it to stderr scrubbed of the password.
-struct ScrubbingWriter {
-    ui: Arc<Ui>,
-    buffer: Vec<u8>,
-}
-
-impl Write for ScrubbingWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.buffer.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Drop for ScrubbingWriter {
-    fn drop(&mut self) {
-        let text = self.ui.scrub(&String::from_utf8_lossy(&self.buffer));
-        let _ = std::io::stderr().write_all(text.as_bytes());
-    }
+        .finish()
+        // The driver logs a few events with a secret in a field (a
+        // `~/.pgpass` line); those are left out, the rest is logged as is.
+        .with(filter_fn(|meta| {
+            !DatabaseUrl::log_event_quotes_secret(meta)
+        }));
+    let _ = subscriber.try_init();
 }
 
 async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
     let config_path = cli.config.config.as_deref();
     let url_flag = cli.database.database_url.as_deref();
-    if let Some(flag) = url_flag {
-        // Protect the flag's password before anything can fail.
-        ui.protect(&DatabaseUrl::new(flag));
-    }
     match &cli.command {
         Command::Status(_) => other_tool(
             "status",
@@ -249,7 +226,7 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             check_directory(ui, &project)?;
             if !*shadow {
                 // --shadow leaves the configured database alone.
-                check_history(ui, &project, url_flag).await?;
+                check_history(&project, url_flag).await?;
             }
             check_schema(ui, &project, url_flag, *shadow).await
         }
@@ -262,12 +239,11 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             let migrator = load_migrator(&project)?;
             check_direction(&migrator, direction, target, *sql)?;
             if *sql {
-                let dialect = offline_dialect(ui, url_flag, &project)?;
+                let dialect = offline_dialect(url_flag, &project)?;
                 return db::offline_script(ui, &migrator, dialect, direction, target)
                     .map_err(|e| heads_advice(e, &migrator, direction, target));
             }
-            let (url, source) = require_url(url_flag, Some(&project.config))?;
-            ui.protect(&url);
+            let (url, source) = require_url(url_flag, Some(&project))?;
             let pool = Pool::connect(&url, source, direction == Direction::Upgrade).await?;
             let result = match direction {
                 Direction::Upgrade => db::upgrade(ui, &migrator, &pool, target).await,
@@ -282,8 +258,10 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
         } => {
             let project = Project::load(config_path)?;
             let migrator = load_migrator(&project)?;
-            let (url, source) = require_url(url_flag, Some(&project.config))?;
-            ui.protect(&url);
+            let (url, source) = require_url(url_flag, Some(&project))?;
+            if *verbose {
+                describe_url(ui, url_flag, &project)?;
+            }
             let pool = Pool::connect(&url, source, false).await?;
             let result = db::current(ui, &migrator, &pool, &url, *verbose, *check_heads).await;
             pool.close().await;
@@ -292,8 +270,7 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
         Command::Stamp { targets, purge } => {
             let project = Project::load(config_path)?;
             let migrator = load_migrator(&project)?;
-            let (url, source) = require_url(url_flag, Some(&project.config))?;
-            ui.protect(&url);
+            let (url, source) = require_url(url_flag, Some(&project))?;
             let pool = Pool::connect(&url, source, true).await?;
             let result = db::stamp(ui, &migrator, &pool, targets, *purge).await;
             pool.close().await;
@@ -310,13 +287,15 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             // --verbose shows the history table's rows when a URL is
             // configured; like `graph`, it still lists the files without.
             let rows = if needs_db {
-                let (url, source) = require_url(url_flag, Some(&project.config))?;
-                ui.protect(&url);
+                let (url, source) = require_url(url_flag, Some(&project))?;
+                if *verbose {
+                    describe_url(ui, url_flag, &project)?;
+                }
                 Some(history_rows(&project, &url, source).await?)
             } else if *verbose {
-                match find_url(url_flag, Some(&project.config))? {
+                match find_url(url_flag, Some(&project))? {
                     Some((url, source)) => {
-                        ui.protect(&url);
+                        describe_url(ui, url_flag, &project)?;
                         match history_rows(&project, &url, source).await {
                             Ok(rows) => Some(rows),
                             Err(e) => {
@@ -360,20 +339,17 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             let tree = load_tree_for_reading(ui, &project)?;
             // The current revisions are a bonus: without a URL, or with a
             // database that cannot be reached, the graph is still drawn.
-            let current = match find_url(url_flag, Some(&project.config)) {
-                Ok(Some((url, source))) => {
-                    ui.protect(&url);
-                    match marks(ui, &project, &tree, &url, source).await {
-                        Ok(current) => current,
-                        Err(e) => {
-                            ui.warn(format!(
-                                "drawing without the current revisions: {}",
-                                output::error_lines(&e).join("; ")
-                            ));
-                            HashSet::new()
-                        }
+            let current = match find_url(url_flag, Some(&project)) {
+                Ok(Some((url, source))) => match marks(ui, &project, &tree, &url, source).await {
+                    Ok(current) => current,
+                    Err(e) => {
+                        ui.warn(format!(
+                            "drawing without the current revisions: {}",
+                            output::error_lines(&e).join("; ")
+                        ));
+                        HashSet::new()
                     }
-                }
+                },
                 Ok(None) => HashSet::new(),
                 Err(e) => return Err(e),
             };
@@ -398,14 +374,7 @@ async fn embedded(
     url: &DatabaseUrl,
 ) -> anyhow::Result<()> {
     let source = env::UrlSource::Application;
-    let dialect = || {
-        url.dialect().ok_or_else(|| {
-            anyhow::Error::new(Usage(format!(
-                "unsupported database URL scheme `{}` in {url}; use postgres://… or sqlite://…",
-                url.scheme()
-            )))
-        })
-    };
+    let dialect = || url.dialect().ok_or_else(|| url_problem(source, url));
     match &command {
         EmbeddedCommand::Upgrade { target, sql } => {
             check_direction(migrator, Direction::Upgrade, target, *sql)?;
@@ -581,16 +550,13 @@ fn marks_from_rows(ui: &Ui, tree: &Tree, rows: &[migrate_runtime::HistoryEntry])
 
 /// The dialect of an offline script: the URL's scheme when a URL is
 /// configured (nothing connects), else a single dialect in migrate.toml.
-fn offline_dialect(ui: &Ui, url_flag: Option<&str>, project: &Project) -> anyhow::Result<Dialect> {
-    if let Some((url, source)) = find_url(url_flag, Some(&project.config))? {
-        ui.protect(&url);
-        return url.dialect().ok_or_else(|| {
-            Usage(format!(
-                "unsupported database URL scheme `{}` in {url} (from {source}); use postgres://… or sqlite://…",
-                url.scheme()
-            ))
-            .into()
-        });
+fn offline_dialect(url_flag: Option<&str>, project: &Project) -> anyhow::Result<Dialect> {
+    if let Some((url, source)) = find_url(url_flag, Some(project))? {
+        // Only the scheme matters here: nothing connects.
+        return match url.dialect() {
+            Some(dialect) => Ok(dialect),
+            None => Err(url_problem(source, &url)),
+        };
     }
     match &project.config.dialects {
         DialectCheck::All(list) if list.len() == 1 => Ok(list[0]),
@@ -598,6 +564,25 @@ fn offline_dialect(ui: &Ui, url_flag: Option<&str>, project: &Project) -> anyhow
             "--sql needs to know the SQL dialect: pass --database-url (nothing connects), or set `dialect = \"postgres\"` or `\"sqlite\"` in migrate.toml".into(),
         )
         .into()),
+    }
+}
+
+/// `--verbose`: where each part of the URL came from, on stderr.
+fn describe_url(ui: &Ui, url_flag: Option<&str>, project: &Project) -> anyhow::Result<()> {
+    if let Some(resolved) = project::resolve(url_flag, Some(project))? {
+        for line in resolved.describe() {
+            ui.note(line);
+        }
+    }
+    Ok(())
+}
+
+/// What `DatabaseUrl::check` finds wrong with a URL, as a usage error that
+/// names where the URL came from.
+pub(crate) fn url_problem(source: env::UrlSource, url: &DatabaseUrl) -> anyhow::Error {
+    match url.check() {
+        Err(e) => Usage(format!("{source}: {e}")).into(),
+        Ok(_) => Usage(format!("{source}: {url}: not a URL this command can use")).into(),
     }
 }
 
@@ -632,11 +617,10 @@ fn check_directory(ui: &Ui, project: &Project) -> anyhow::Result<()> {
 
 /// `migrate check`, second part, when there is a URL: no revision is left
 /// part-way by an earlier run.
-async fn check_history(ui: &Ui, project: &Project, url_flag: Option<&str>) -> anyhow::Result<()> {
-    let Some((url, source)) = find_url(url_flag, Some(&project.config))? else {
+async fn check_history(project: &Project, url_flag: Option<&str>) -> anyhow::Result<()> {
+    let Some((url, source)) = find_url(url_flag, Some(project))? else {
         return Ok(());
     };
-    ui.protect(&url);
     let migrator = load_migrator(project)?;
     let pool = Pool::connect(&url, source, false).await?;
     // Rows left part-way first: an interrupted revision's checksum says
@@ -658,7 +642,7 @@ async fn check_schema(
     url_flag: Option<&str>,
     shadow: bool,
 ) -> anyhow::Result<()> {
-    let has_url = find_url(url_flag, Some(&project.config))?.is_some();
+    let has_url = find_url(url_flag, Some(project))?.is_some();
     if !has_url && !shadow {
         return Ok(());
     }

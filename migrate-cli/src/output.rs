@@ -2,9 +2,6 @@
 
 use std::fmt::Display;
 use std::io::{self, IsTerminal, Write};
-use std::sync::OnceLock;
-
-use migrate_runtime::DatabaseUrl;
 
 use crate::args::ColorChoice;
 use crate::error::Problems;
@@ -138,9 +135,13 @@ fn is_hostile(c: char) -> bool {
         || matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Where a command writes: data to stdout, diagnostics to stderr, with the
-/// database password scrubbed from both and control characters escaped
-/// ([`escape_controls`]).
+/// Where a command writes: data to stdout, diagnostics to stderr, with
+/// control characters escaped ([`escape_controls`]).
+///
+/// Text is written as it is: nothing here searches it for the password. A
+/// URL reaches the text only through `DatabaseUrl`'s `Display`, which
+/// redacts it, and the driver's errors do not quote the password (see
+/// docs/reliability.md#secrets-and-tls).
 #[derive(Debug)]
 pub(crate) struct Ui {
     /// Styling of stdout.
@@ -151,7 +152,6 @@ pub(crate) struct Ui {
     pub err_is_terminal: bool,
     /// Whether stdout is a terminal (scripts are escaped only there).
     out_is_terminal: bool,
-    url: OnceLock<DatabaseUrl>,
 }
 
 impl Ui {
@@ -163,7 +163,6 @@ impl Ui {
             err: Style::decide(color, err_is_terminal),
             err_is_terminal,
             out_is_terminal,
-            url: OnceLock::new(),
         }
     }
 
@@ -199,22 +198,9 @@ impl Ui {
         }
     }
 
-    /// From now on, this URL's password is scrubbed from every message.
-    pub fn protect(&self, url: &DatabaseUrl) {
-        let _ = self.url.set(url.clone());
-    }
-
-    /// Removes the protected password from `text`.
-    pub fn scrub(&self, text: &str) -> String {
-        match self.url.get() {
-            Some(url) => url.scrub(text),
-            None => text.to_owned(),
-        }
-    }
-
     /// One line of data on stdout.
     pub fn line(&self, text: impl Display) -> io::Result<()> {
-        let text = self.scrub(&text.to_string());
+        let text = text.to_string();
         let text = self.safe_out(&text);
         let mut out = io::stdout().lock();
         out.write_all(text.as_bytes())?;
@@ -223,14 +209,13 @@ impl Ui {
     }
 
     /// A block of data on stdout (a SQL script, a DOT graph), written as
-    /// is (after scrubbing) into a pipe or file, so a script keeps every
-    /// byte of its SQL; escaped on a terminal.
+    /// is into a pipe or file, so a script keeps every byte of its SQL;
+    /// escaped on a terminal.
     pub fn text(&self, text: &str) -> io::Result<()> {
-        let text = self.scrub(text);
         let text = if self.out_is_terminal {
-            self.safe_out(&text)
+            self.safe_out(text)
         } else {
-            std::borrow::Cow::Borrowed(text.as_str())
+            std::borrow::Cow::Borrowed(text)
         };
         let mut out = io::stdout().lock();
         out.write_all(text.as_bytes())?;
@@ -239,13 +224,16 @@ impl Ui {
 
     /// `warning: …` on stderr.
     pub fn warn(&self, text: impl Display) {
-        let text = self.scrub(&text.to_string());
-        eprintln!("{} {}", self.err.warning("warning:"), self.safe_err(&text));
+        eprintln!(
+            "{} {}",
+            self.err.warning("warning:"),
+            self.safe_err(&text.to_string())
+        );
     }
 
     /// A plain note on stderr.
     pub fn note(&self, text: impl Display) {
-        eprintln!("{}", self.safe_err(&self.scrub(&text.to_string())));
+        eprintln!("{}", self.safe_err(&text.to_string()));
     }
 
     /// Prints an error and its causes as `error: …` lines on stderr.
@@ -257,13 +245,12 @@ impl Ui {
         let prefix = self.err.error("error:");
         let mut stderr = io::stderr().lock();
         for line in error_lines(err) {
-            let line = self.scrub(&line);
             let _ = writeln!(stderr, "{prefix} {}", self.safe_err(&line));
         }
     }
 }
 
-/// The lines `Ui::error` prints, before scrubbing.
+/// The lines `Ui::error` prints.
 pub(crate) fn error_lines(err: &anyhow::Error) -> Vec<String> {
     for cause in err.chain() {
         let list: Option<Vec<String>> =

@@ -114,7 +114,7 @@ impl Shared {
             self.started.elapsed().as_secs_f64()
         );
         let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r\x1b[2K{}", self.ui.safe_err(&self.ui.scrub(&line)));
+        let _ = write!(err, "\r\x1b[2K{}", self.ui.safe_err(&line));
         let _ = err.flush();
         self.progress_visible.store(true, Ordering::Relaxed);
     }

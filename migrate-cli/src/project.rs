@@ -2,18 +2,17 @@
 //! database connection.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
-use migrate_core::Config;
+use migrate_core::{Config, Dialect};
 use migrate_runtime::DatabaseUrl;
 use migrate_runtime::sqlx::Connection as _;
-use migrate_runtime::sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
-use migrate_runtime::sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use migrate_runtime::sqlx::postgres::{PgConnection, PgPoolOptions};
+use migrate_runtime::sqlx::sqlite::SqlitePoolOptions;
 use migrate_runtime::sqlx::{PgPool, SqlitePool};
 
-use crate::env::{Env, UrlSource, resolve_url};
+use crate::env::{Env, FileOrigin, Resolved, UrlSource, resolve_url};
 use crate::error::Usage;
 
 /// `migrate.toml` and the directory it names.
@@ -27,6 +26,8 @@ pub(crate) struct Project {
     pub display: String,
     /// The declared schema (`schema` in migrate.toml, relative to it).
     pub schema: PathBuf,
+    /// The config file read, if any (its owner matters for `database_url`).
+    pub file: Option<PathBuf>,
 }
 
 impl Project {
@@ -42,9 +43,11 @@ impl Project {
             .or(found.as_deref())
             .unwrap_or(Path::new(migrate_core::CONFIG_FILE));
         let shown = path.display().to_string();
+        let mut file = Some(path.to_owned());
         let config = match std::fs::read_to_string(path) {
             Ok(text) => Config::parse(&shown, &text)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
+                file = None;
                 Config::default()
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -73,6 +76,7 @@ impl Project {
             dir,
             display,
             schema,
+            file,
         })
     }
 
@@ -144,25 +148,32 @@ impl Pool {
     /// Connects. `create` makes a missing SQLite file (upgrade and stamp
     /// start from nothing; reading commands should not leave files behind).
     ///
-    /// Errors name the URL redacted; the driver's text is scrubbed when
-    /// printed.
+    /// The URL is checked first (`DatabaseUrl::check`: unknown parameters,
+    /// raw characters in the password, …). Errors name it redacted.
     pub async fn connect(
         url: &DatabaseUrl,
         source: UrlSource,
         create: bool,
     ) -> anyhow::Result<Pool> {
         let failed = || format!("could not connect to {url} (from {source})");
-        match url.scheme().as_str() {
-            "postgres" | "postgresql" => {
-                let options = PgConnectOptions::from_str(url.expose()).with_context(failed)?;
+        let dialect = url
+            .check()
+            .map_err(|e| anyhow::Error::new(Usage(format!("{source}: {e}"))))?;
+        match dialect {
+            Dialect::Postgres => {
+                let options = url
+                    .pg_connect_options()
+                    .map_err(|e| anyhow::Error::new(Usage(format!("{source}: {e}"))))?;
                 // One direct attempt first: a pool retries a refused
                 // connection until its timeout and then only says "timed
                 // out", where the driver's own error says what is wrong.
-                let probe = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
-                    .await
-                    .map_err(|_| anyhow!("no answer within {} s", CONNECT_TIMEOUT.as_secs()))
-                    .with_context(failed)?
-                    .with_context(failed)?;
+                let probe =
+                    tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
+                        .await
+                        .map_err(|_| anyhow!("no answer within {} s", CONNECT_TIMEOUT.as_secs()))
+                        .with_context(failed)?
+                        .map_err(|e| with_password_hint(url, e))
+                        .with_context(failed)?;
                 let _ = probe.close().await;
                 let pool = PgPoolOptions::new()
                     .max_connections(2)
@@ -172,8 +183,10 @@ impl Pool {
                     .with_context(failed)?;
                 Ok(Pool::Pg(pool))
             }
-            "sqlite" => {
-                let mut options = SqliteConnectOptions::from_str(url.expose()).with_context(failed)?;
+            Dialect::Sqlite => {
+                let mut options = url
+                    .sqlite_connect_options()
+                    .map_err(|e| anyhow::Error::new(Usage(format!("{source}: {e}"))))?;
                 // Otherwise the URL decides (`?mode=rwc` creates too).
                 if create {
                     options = options.create_if_missing(true);
@@ -186,10 +199,6 @@ impl Pool {
                     .with_context(failed)?;
                 Ok(Pool::Sqlite(pool))
             }
-            other => Err(Usage(format!(
-                "unsupported database URL scheme `{other}` in {url} (from {source}); use postgres://… or sqlite://…"
-            ))
-            .into()),
         }
     }
 
@@ -198,13 +207,30 @@ impl Pool {
     }
 }
 
+/// A failed login without any password gets the three places one can come
+/// from.
+fn with_password_hint(url: &DatabaseUrl, e: migrate_runtime::sqlx::Error) -> anyhow::Error {
+    let refused_login = e
+        .as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|code| code == "28P01" || code == "28000");
+    let pgpassword = std::env::var_os("PGPASSWORD").is_some_and(|v| !v.is_empty());
+    if refused_login && !url.has_password() && !pgpassword {
+        anyhow!(
+            "{e}; the URL has no password and PGPASSWORD is unset (a ~/.pgpass entry, if any, did not match or was wrong): put it in the URL (postgres://user:PASSWORD@host/db, percent-encoded), or set PGPASSWORD, or POSTGRES_PASSWORD with the other POSTGRES_* variables"
+        )
+    } else {
+        anyhow::Error::new(e)
+    }
+}
+
 /// The database URL for a command that needs one, or the usage error that
 /// says how to give it.
 pub(crate) fn require_url(
     flag: Option<&str>,
-    config: Option<&Config>,
+    project: Option<&Project>,
 ) -> anyhow::Result<(DatabaseUrl, UrlSource)> {
-    find_url(flag, config)?.ok_or_else(|| {
+    find_url(flag, project)?.ok_or_else(|| {
         Usage(
             "no database URL; pass --database-url, set DATABASE_URL (or POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_HOST, POSTGRES_PORT, POSTGRES_DB), in the environment or in .env, or set database_url in migrate.toml".into(),
         )
@@ -215,14 +241,36 @@ pub(crate) fn require_url(
 /// The database URL if one is configured anywhere.
 pub(crate) fn find_url(
     flag: Option<&str>,
-    config: Option<&Config>,
+    project: Option<&Project>,
 ) -> anyhow::Result<Option<(DatabaseUrl, UrlSource)>> {
-    let env = Env::load(Path::new(".")).map_err(Usage)?;
-    Ok(resolve_url(
-        flag,
-        &env,
-        config.and_then(|c| c.database_url.as_deref()),
-    ))
+    Ok(resolve(flag, project)?.map(|r| (r.url, r.source)))
+}
+
+/// The database URL and where each of its parts came from. A password from
+/// the environment is refused for a host chosen by a file someone else owns.
+pub(crate) fn resolve(
+    flag: Option<&str>,
+    project: Option<&Project>,
+) -> anyhow::Result<Option<Resolved>> {
+    // With --database-url nothing in .env can matter: a broken one does not
+    // stop the command.
+    let env = match flag {
+        Some(_) => Env::default(),
+        None => Env::load(Path::new(".")).map_err(Usage)?,
+    };
+    let config = project.and_then(|p| {
+        let url = p.config.database_url.as_deref()?;
+        let file = p
+            .file
+            .as_deref()
+            .unwrap_or(Path::new(migrate_core::CONFIG_FILE));
+        Some((url, FileOrigin::of(file)))
+    });
+    let Some(resolved) = resolve_url(flag, &env, config) else {
+        return Ok(None);
+    };
+    resolved.check_password_destination().map_err(Usage)?;
+    Ok(Some(resolved))
 }
 
 #[cfg(test)]

@@ -108,34 +108,7 @@ async fn sslmode_verify_full_with_the_server_ca_encrypts() {
 async fn sslmode_verify_full_with_a_wrong_root_fails_clearly_without_the_password() {
     let _ = server_ca().await; // the server does speak TLS
     let dir = tempfile::tempdir().unwrap();
-    let wrong = dir.path().join("other-ca.crt");
-    let made = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=some other CA",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-keyout",
-        ])
-        .arg(dir.path().join("other-ca.key"))
-        .arg("-out")
-        .arg(&wrong)
-        .output()
-        .expect("run openssl (apt-get install -y openssl)");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+    let wrong = other_ca(dir.path());
 
     let db = migrate_tests::fresh_pg_db().await;
     let p = probe_project();
@@ -194,4 +167,105 @@ async fn sslrootcert_that_does_not_exist_is_a_clear_error() {
         "the error names the missing file:\n{}",
         out.stderr
     );
+}
+
+/// A TLS parameter the driver would ignore (`SSLMODE`, `sslMode`,
+/// `ssl_mode`, `ssl=true`) used to connect in plain text with exit 0; it is
+/// refused by name, with the spelling to use, before anything connects.
+#[tokio::test]
+async fn misspelled_tls_parameters_are_refused_before_connecting() {
+    let db = migrate_tests::fresh_pg_db().await;
+    let p = probe_project();
+    for (query, key) in [
+        ("SSLMODE=require", "SSLMODE"),
+        ("sslMode=require", "sslMode"),
+        ("ssl_mode=require", "ssl_mode"),
+        ("ssl=true", "ssl"),
+    ] {
+        let out = upgrade(&p, &with_query(&db.url, query));
+        check_failure(
+            &["upgrade", "head"],
+            &out,
+            2,
+            &format!("unknown connection parameter `{key}`"),
+        );
+        assert!(out.stderr.contains("sslmode"), "{query}:\n{}", out.stderr);
+        assert!(
+            out.stderr.contains("possibly unencrypted"),
+            "{query}:\n{}",
+            out.stderr
+        );
+    }
+    let pool = db.pool().await;
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass('tls_probe') IS NOT NULL")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(!exists, "nothing connected to migrate");
+    pool.close().await;
+}
+
+/// libpq: "if a root CA file exists, the behavior of sslmode=require will be
+/// the same as that of verify-ca". With the server's CA it encrypts; with
+/// another CA it is refused, as verify-ca would be.
+#[tokio::test]
+async fn sslmode_require_with_a_root_certificate_verifies_the_ca() {
+    let ca = server_ca().await;
+    let (ssl, _) =
+        upgrade_and_probe(&format!("sslmode=require&sslrootcert={}", ca.display())).await;
+    assert!(ssl, "require with the right CA encrypts");
+
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = other_ca(dir.path());
+    let db = migrate_tests::fresh_pg_db().await;
+    let p = probe_project();
+    let url = with_query(
+        &db.url,
+        &format!("sslmode=require&sslrootcert={}", wrong.display()),
+    );
+    let out = upgrade(&p, &url);
+    check_failure(
+        &["upgrade", "head"],
+        &out,
+        1,
+        "could not connect to postgres://",
+    );
+    assert!(
+        out.stderr.contains("certificate") || out.stderr.contains("UnknownIssuer"),
+        "require with a root certificate checks it:\n{}",
+        out.stderr
+    );
+}
+
+/// A self-signed CA certificate nobody signed the server's with.
+fn other_ca(dir: &std::path::Path) -> PathBuf {
+    let wrong = dir.join("other-ca.crt");
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=some other CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-keyout",
+        ])
+        .arg(dir.join("other-ca.key"))
+        .arg("-out")
+        .arg(&wrong)
+        .output()
+        .expect("run openssl (apt-get install -y openssl)");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    wrong
 }

@@ -127,6 +127,17 @@ pub enum Error {
         at: String,
     },
 
+    /// A database URL the driver would misread or silently weaken (see
+    /// [`DatabaseUrl::check`](crate::DatabaseUrl::check)). The URL is shown
+    /// with its password redacted; the problem never quotes a value.
+    #[error("{url}: {problem}")]
+    InvalidUrl {
+        /// The URL (its `Display` redacts the password).
+        url: crate::DatabaseUrl,
+        /// What is wrong and how to fix it.
+        problem: String,
+    },
+
     /// A database error outside a revision's SQL.
     #[error("database error while {context}: {source}")]
     Database {

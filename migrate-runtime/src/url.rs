@@ -1,4 +1,11 @@
-//! Database URLs whose password never reaches a message.
+//! Database URLs: a type whose `Display` and `Debug` never show the
+//! password, and the checks that catch what a driver would misread in
+//! silence (an unknown or misspelled parameter, a raw `/` in a password, a
+//! driver part in the scheme).
+
+// Without a database feature (a build script's dependency) only the type
+// and its redaction are used; the checks need the crate's `Error`.
+#![cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
 
 use std::fmt;
 
@@ -6,11 +13,13 @@ use migrate_core::Dialect;
 
 /// A database connection URL that keeps its password out of every message.
 ///
-/// `Display` and `Debug` print the URL with the password replaced by `***`
-/// (in the user-info part and in a `password=` query parameter), and
-/// [`scrub`](DatabaseUrl::scrub) removes the password from any other text,
-/// such as a driver's error message. Only [`expose`](DatabaseUrl::expose)
-/// returns the real URL, to hand to a driver.
+/// `Display` and `Debug` print the URL with the password replaced by `***`:
+/// the user-info password, and the value of any query parameter that names
+/// a password (`password=`, `passwd=`, `sslpassword=`, …). Only
+/// [`expose`](DatabaseUrl::expose) returns the real URL, to hand to a
+/// driver. Nothing else is rewritten: a message is never searched for the
+/// password, so SQL, file content and text that merely contains the same
+/// letters are printed as they are.
 ///
 /// ```
 /// use migrate_runtime::DatabaseUrl;
@@ -18,35 +27,78 @@ use migrate_core::Dialect;
 /// let url = DatabaseUrl::new("postgres://app:s3cret@db.internal:5432/shop");
 /// assert_eq!(url.to_string(), "postgres://app:***@db.internal:5432/shop");
 /// assert_eq!(format!("{url:?}"), "DatabaseUrl(\"postgres://app:***@db.internal:5432/shop\")");
-/// assert_eq!(url.scrub("login with s3cret failed"), "login with *** failed");
 /// assert_eq!(url.expose(), "postgres://app:s3cret@db.internal:5432/shop");
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseUrl {
     url: String,
-    /// The password as written and percent-decoded, longest first (so that
-    /// scrubbing the longer form does not leave part of it behind).
-    secrets: Vec<String>,
 }
+
+/// Query parameters the PostgreSQL driver reads (sqlx 0.8; libpq's names),
+/// in the order messages list them.
+const POSTGRES_PARAMETERS: &[&str] = &[
+    "sslmode",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "password",
+    "application_name",
+    "options",
+    "statement-cache-capacity",
+];
+
+/// sqlx's own spellings of some of them, accepted too.
+const POSTGRES_ALIASES: &[&str] = &["ssl-mode", "ssl-root-cert", "ssl-ca", "ssl-cert", "ssl-key"];
+
+/// libpq parameters the driver does not read. libpq would honour them; the
+/// driver would ignore them, so they are refused rather than dropped.
+const LIBPQ_ONLY: &[&str] = &[
+    "connect_timeout",
+    "client_encoding",
+    "fallback_application_name",
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_count",
+    "tcp_user_timeout",
+    "replication",
+    "gssencmode",
+    "sslnegotiation",
+    "sslpassword",
+    "sslcertmode",
+    "sslcompression",
+    "sslcrl",
+    "sslcrldir",
+    "sslsni",
+    "sslkeylogfile",
+    "requirepeer",
+    "require_auth",
+    "channel_binding",
+    "ssl_min_protocol_version",
+    "ssl_max_protocol_version",
+    "krbsrvname",
+    "gsslib",
+    "gssdelegation",
+    "service",
+    "passfile",
+    "target_session_attrs",
+    "load_balance_hosts",
+];
+
+/// Query parameters of an SQLite URL (sqlx 0.8 refuses any other).
+const SQLITE_PARAMETERS: &[&str] = &["mode", "cache", "immutable", "vfs"];
 
 impl DatabaseUrl {
     /// Wraps a URL such as `postgres://user:pw@host/db` or `sqlite://app.db`.
     ///
-    /// Nothing is validated here: the driver does that when it connects, and
-    /// its error goes through [`scrub`](DatabaseUrl::scrub).
+    /// Nothing is validated here; [`check`](DatabaseUrl::check) does that.
     pub fn new(url: impl Into<String>) -> DatabaseUrl {
-        let url = url.into();
-        let mut secrets = Vec::new();
-        for raw in find_passwords(&url) {
-            let decoded = percent_decode(raw);
-            for s in [raw.to_owned(), decoded] {
-                if !s.is_empty() && !secrets.contains(&s) {
-                    secrets.push(s);
-                }
-            }
-        }
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        DatabaseUrl { url, secrets }
+        DatabaseUrl { url: url.into() }
     }
 
     /// Builds a PostgreSQL URL from the parts that `POSTGRES_USER`,
@@ -96,15 +148,7 @@ impl DatabaseUrl {
             url.push_str("?host=");
             url.push_str(&percent_encode(host));
         }
-        let mut built = DatabaseUrl::new(url);
-        // The password as given is a secret too, whatever its encoding.
-        if let Some(p) = password.filter(|p| !p.is_empty())
-            && !built.secrets.iter().any(|s| s == p)
-        {
-            built.secrets.push(p.to_owned());
-            built.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        }
-        built
+        DatabaseUrl::new(url)
     }
 
     /// The full URL, password included. Hand it to a driver; never print it.
@@ -122,16 +166,42 @@ impl DatabaseUrl {
 
     /// The SQL dialect the scheme names, if it is one this crate supports.
     pub fn dialect(&self) -> Option<Dialect> {
-        match self.scheme().as_str() {
-            "postgres" | "postgresql" => Some(Dialect::Postgres),
-            "sqlite" => Some(Dialect::Sqlite),
-            _ => None,
-        }
+        dialect_of(&self.scheme())
     }
 
-    /// Does the URL carry a password?
+    /// Does the URL carry a password (in the user info or as a parameter)?
     pub fn has_password(&self) -> bool {
-        !self.secrets.is_empty()
+        userinfo_password(&self.url).is_some_and(|(start, end)| end > start)
+            || self
+                .parameters()
+                .any(|(key, value)| key == "password" && !value.is_empty())
+    }
+
+    /// The host the URL names: the `host` or `hostaddr` parameter, else the
+    /// host of the authority; `None` when it names none (the driver then
+    /// takes `PGHOST` or its default).
+    pub fn host(&self) -> Option<String> {
+        let from_parameter = self
+            .parameters()
+            .filter(|(key, _)| key == "host" || key == "hostaddr")
+            .map(|(_, value)| value)
+            .last();
+        if from_parameter.is_some() {
+            return from_parameter;
+        }
+        let start = self.url.find("://")? + 3;
+        let rest = &self.url[start..];
+        let rest = match userinfo_password(&self.url) {
+            Some((_, end)) => &self.url[end + 1..],
+            None => rest.split_once('@').map_or(rest, |(_, after)| after),
+        };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = if let Some(bracketed) = authority.strip_prefix('[') {
+            bracketed.split(']').next().unwrap_or("")
+        } else {
+            authority.split(':').next().unwrap_or("")
+        };
+        (!host.is_empty()).then(|| percent_decode(host))
     }
 
     /// The URL with its password replaced by `***`.
@@ -140,21 +210,202 @@ impl DatabaseUrl {
         if let Some((start, end)) = userinfo_password(&self.url) {
             out.replace_range(start..end, "***");
         }
-        let out = redact_query_password(&out);
-        self.scrub(&out)
+        redact_query_passwords(&out)
     }
 
-    /// `text` with every occurrence of the password (as written in the URL
-    /// and percent-decoded) replaced by `***`. Use it on any message that
-    /// may quote the URL, such as a driver's connection error.
-    pub fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for secret in &self.secrets {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), "***");
+    /// Checks the URL for what the driver would misread or ignore in
+    /// silence, and returns its dialect:
+    ///
+    /// - a scheme with a driver part (`postgresql+psycopg2://`, SQLAlchemy's
+    ///   form) or one this crate does not support;
+    /// - a raw `@`, `/`, `?` or `#` in the user name or password, which psql
+    ///   and sqlx split at different places (or not at all: "invalid port
+    ///   number");
+    /// - a query parameter the driver does not read (`SSLMODE`, `ssl_mode`,
+    ///   `ssl=true`, `connect_timeout`): it would be ignored, and a TLS
+    ///   setting among them would leave the connection in plain text;
+    /// - `sqlite:///app.db`, which SQLAlchemy reads as a relative path and
+    ///   sqlx as `/app.db`, when it names a file at the filesystem root or in
+    ///   a directory that does not exist.
+    ///
+    /// Every message names the URL with the password redacted, never the
+    /// password or a parameter's value.
+    #[cfg(any(feature = "postgres", feature = "sqlite"))]
+    pub fn check(&self) -> crate::Result<Dialect> {
+        let dialect = match self.dialect() {
+            Some(dialect) => dialect,
+            None => return Err(self.invalid(self.scheme_problem())),
+        };
+        match dialect {
+            Dialect::Postgres => {
+                self.check_user_info()?;
+                self.check_parameters(POSTGRES_PARAMETERS, POSTGRES_ALIASES)?;
+            }
+            Dialect::Sqlite => {
+                self.check_parameters(SQLITE_PARAMETERS, &[])?;
+                self.check_sqlite_path()?;
             }
         }
-        out
+        Ok(dialect)
+    }
+
+    /// The driver's connection options for this PostgreSQL URL, after
+    /// [`check`](DatabaseUrl::check).
+    ///
+    /// `sslmode=require` with a root certificate (`sslrootcert` in the URL
+    /// or `PGSSLROOTCERT`) becomes `verify-ca`, as libpq documents for
+    /// compatibility: a user who names the CA expects it to be checked.
+    #[cfg(feature = "postgres")]
+    pub fn pg_connect_options(&self) -> crate::Result<sqlx::postgres::PgConnectOptions> {
+        use sqlx::postgres::{PgConnectOptions, PgSslMode};
+        use std::str::FromStr;
+
+        if self.check()? != Dialect::Postgres {
+            return Err(self.invalid("not a PostgreSQL URL; write postgres://…"));
+        }
+        let mut options = PgConnectOptions::from_str(&self.url)
+            .map_err(|e| self.invalid(format!("{e}; fix the URL")))?;
+        let root_cert = self.parameters().any(|(key, value)| {
+            matches!(key.as_str(), "sslrootcert" | "ssl-root-cert" | "ssl-ca") && !value.is_empty()
+        }) || std::env::var_os("PGSSLROOTCERT").is_some_and(|v| !v.is_empty());
+        if root_cert && matches!(options.get_ssl_mode(), PgSslMode::Require) {
+            options = options.ssl_mode(PgSslMode::VerifyCa);
+        }
+        Ok(options)
+    }
+
+    /// The driver's connection options for this SQLite URL, after
+    /// [`check`](DatabaseUrl::check).
+    #[cfg(feature = "sqlite")]
+    pub fn sqlite_connect_options(&self) -> crate::Result<sqlx::sqlite::SqliteConnectOptions> {
+        use std::str::FromStr;
+
+        if self.check()? != Dialect::Sqlite {
+            return Err(self.invalid("not an SQLite URL; write sqlite://…"));
+        }
+        sqlx::sqlite::SqliteConnectOptions::from_str(&self.url)
+            .map_err(|e| self.invalid(format!("{e}; fix the URL")))
+    }
+
+    /// Is this one of the driver's log events that quote a secret? sqlx's
+    /// PostgreSQL driver logs the value of a parameter it does not know
+    /// (`passwd=…`: [`check`](DatabaseUrl::check) refuses those first) and
+    /// a malformed line of `~/.pgpass` whole, password included. A log
+    /// subscriber drops these events (`tracing_subscriber::filter::filter_fn`).
+    pub fn log_event_quotes_secret(metadata: &tracing::Metadata<'_>) -> bool {
+        match metadata.target() {
+            "sqlx_postgres::options::parse" => metadata.fields().field("value").is_some(),
+            "sqlx_postgres::options::pgpass" => metadata.fields().field("line").is_some(),
+            _ => false,
+        }
+    }
+
+    #[cfg(any(feature = "postgres", feature = "sqlite"))]
+    fn invalid(&self, problem: impl Into<String>) -> crate::Error {
+        crate::Error::InvalidUrl {
+            url: self.clone(),
+            problem: problem.into(),
+        }
+    }
+
+    fn scheme_problem(&self) -> String {
+        let scheme = self.scheme();
+        let plain = !scheme.is_empty()
+            && scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+        if !plain || !self.url.contains(':') {
+            return "not a database URL (no scheme); write postgres://user:password@host:port/db or sqlite://file.db".into();
+        }
+        if let Some((base, driver)) = scheme.split_once('+')
+            && dialect_of(base).is_some()
+        {
+            return format!(
+                "`{scheme}://` names a Python driver (`+{driver}`, SQLAlchemy's form), which this tool does not take; drop the driver part: {base}://…"
+            );
+        }
+        format!("unsupported database URL scheme `{scheme}`; use postgres://… or sqlite://…")
+    }
+
+    /// A raw `@`, `/`, `?` or `#` in the user info.
+    #[cfg(any(feature = "postgres", feature = "sqlite"))]
+    fn check_user_info(&self) -> crate::Result<()> {
+        let Some((_, end)) = userinfo_password(&self.url) else {
+            return Ok(());
+        };
+        let start = self.url.find("://").map_or(0, |i| i + 3);
+        let user_info = &self.url[start..end];
+        if let Some(c) = user_info
+            .chars()
+            .find(|c| matches!(c, '@' | '/' | '?' | '#'))
+        {
+            return Err(self.invalid(format!(
+                "the user name or password holds a raw `{c}`, which psql and the driver read differently (a raw `/`, `?` or `#` even ends the host there); percent-encode the password (`@` is %40, `/` %2F, `?` %3F, `#` %23, `:` %3A, `%` %25), or leave it out of the URL and set PGPASSWORD"
+            )));
+        }
+        Ok(())
+    }
+
+    #[cfg(any(feature = "postgres", feature = "sqlite"))]
+    fn check_parameters(&self, known: &[&str], aliases: &[&str]) -> crate::Result<()> {
+        for (key, _) in self.parameters() {
+            let accepted = known.contains(&key.as_str())
+                || aliases.contains(&key.as_str())
+                || (known == POSTGRES_PARAMETERS
+                    && key.starts_with("options[")
+                    && key.ends_with(']'));
+            if !accepted {
+                return Err(self.invalid(unknown_parameter(&key, known, aliases)));
+            }
+        }
+        Ok(())
+    }
+
+    /// `sqlite:///name`: sqlx reads `/name`, SQLAlchemy `name`.
+    #[cfg(any(feature = "postgres", feature = "sqlite"))]
+    fn check_sqlite_path(&self) -> crate::Result<()> {
+        let after = &self.url[self.scheme().len() + 1..];
+        let Some(path) = after.strip_prefix("//") else {
+            return Ok(());
+        };
+        if !path.starts_with('/') || path.starts_with("//") {
+            return Ok(());
+        }
+        let path = percent_decode(path.split(['?', '#']).next().unwrap_or(""));
+        let relative = &path[1..];
+        if relative.is_empty() || relative == ":memory:" {
+            return Ok(());
+        }
+        let shown = relative.escape_debug();
+        let why = "three slashes start an absolute path here, as in sqlx and the application's own pool, while SQLAlchemy reads them as relative";
+        match std::path::Path::new(&path).parent() {
+            Some(parent) if parent == std::path::Path::new("/") => Err(self.invalid(format!(
+                "`sqlite:///{shown}` names /{shown}, a file at the filesystem root ({why}); write `sqlite://{shown}` for {shown} in the working directory, or `sqlite:////{shown}` if you do mean the root"
+            ))),
+            Some(parent) if !parent.is_dir() => Err(self.invalid(format!(
+                "`sqlite:///{shown}` names /{shown}, but the directory {} does not exist ({why}); write `sqlite://{shown}` for a path relative to the working directory",
+                parent.display().to_string().escape_debug()
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// The query's `(key, value)` pairs, decoded as the driver decodes them.
+    fn parameters(&self) -> impl Iterator<Item = (String, String)> + '_ {
+        let query = match userinfo_password(&self.url) {
+            // A raw `?` in the password is not the start of the query.
+            Some((_, end)) => self.url[end..].split_once('?'),
+            None => self.url.split_once('?'),
+        }
+        .map_or("", |(_, query)| query);
+        let query = query.split('#').next().unwrap_or("");
+        query
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                (form_decode(key), form_decode(value))
+            })
     }
 }
 
@@ -184,50 +435,150 @@ impl From<&str> for DatabaseUrl {
     }
 }
 
-/// Byte range of the password in `scheme://user:password@host…`.
+fn dialect_of(scheme: &str) -> Option<Dialect> {
+    match scheme {
+        "postgres" | "postgresql" => Some(Dialect::Postgres),
+        "sqlite" => Some(Dialect::Sqlite),
+        _ => None,
+    }
+}
+
+/// What is wrong with an unknown parameter, and the fix. The key is named
+/// only when it is a plain name; its value never.
+fn unknown_parameter(key: &str, known: &[&str], aliases: &[&str]) -> String {
+    let list = known.join(", ");
+    if !is_plain_name(key) {
+        return format!(
+            "a query parameter whose name is not a plain name (not shown) is unknown and the driver would ignore it; fix or remove it (known: {list})"
+        );
+    }
+    let folded = fold(key);
+    if known == POSTGRES_PARAMETERS {
+        if matches!(folded.as_str(), "ssl" | "usessl" | "tls" | "requiressl") {
+            return format!(
+                "unknown connection parameter `{key}`, which the driver would ignore, leaving the connection possibly unencrypted; write `sslmode=require` to encrypt, or `sslmode=verify-full` with `sslrootcert=CA-FILE` to also check the server (known: {list})"
+            );
+        }
+        if LIBPQ_ONLY.contains(&key) {
+            return format!(
+                "connection parameter `{key}` is libpq's, but this driver does not read it and would ignore it; remove it (known: {list})"
+            );
+        }
+    }
+    let consequence = if folded.starts_with("ssl") {
+        ", leaving the connection possibly unencrypted"
+    } else {
+        ""
+    };
+    // Same letters in another case or with `_`/`-` (`SSLMODE`, `ssl_mode`),
+    // else within two edits (`sslmdoe`, `passwd`).
+    let suggestion = known
+        .iter()
+        .chain(aliases)
+        .find(|k| fold(k) == folded)
+        .or_else(|| {
+            known
+                .iter()
+                .map(|k| (strsim::levenshtein(&key.to_ascii_lowercase(), k), k))
+                .filter(|(d, _)| *d <= 2 && key.len() > 3)
+                .min_by_key(|(d, _)| *d)
+                .map(|(_, k)| k)
+        });
+    match suggestion {
+        Some(s) => format!(
+            "unknown connection parameter `{key}`, which the driver would ignore{consequence}; did you mean `{s}`? (parameters are case-sensitive; known: {list})"
+        ),
+        None => format!(
+            "unknown connection parameter `{key}`, which the driver would ignore{consequence}; fix its spelling or remove it (known: {list})"
+        ),
+    }
+}
+
+/// A parameter name that may be shown: letters, digits, `_-.[]`, at most
+/// 64 bytes.
+fn is_plain_name(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 64
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'[' | b']'))
+}
+
+/// Lowercase without `_` and `-`.
+fn fold(key: &str) -> String {
+    key.chars()
+        .filter(|c| !matches!(c, '_' | '-'))
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// Byte range of the password in `scheme://user:password@host…` (an empty
+/// range for `user:@host`).
 ///
-/// The user info ends at the *last* `@` before the query: a password with a
-/// raw `@` or `/` in it is still found, at worst together with more of the
-/// URL, which is then redacted too (never less).
+/// The user info ends at the last `@` before the query, so a password with a
+/// raw `@` or `/` is still found whole. A raw `?` or `#` in it moves the
+/// query's start into the password; the user info then runs to the last `@`
+/// of the URL, provided what follows its `:` is not a port. A URL without
+/// `://` (`user:pw@host/db`, no scheme) is read the same way from its start.
+/// At worst more of the URL is redacted, never less.
 fn userinfo_password(url: &str) -> Option<(usize, usize)> {
-    let start = url.find("://")? + 3;
+    let start = url.find("://").map_or(0, |i| i + 3);
     let rest = &url[start..];
     let end = rest.find(['?', '#']).unwrap_or(rest.len());
-    let at = rest[..end].rfind('@')?;
+    let at = match rest[..end].rfind('@') {
+        Some(at) => at,
+        None => {
+            let at = rest.rfind('@')?;
+            let colon = rest[..at].find(':')?;
+            // The `:` must be in what would be the authority, not in a
+            // path or parameter (`/db?application_name=a:b@c`).
+            if rest[..colon].contains(['/', '?', '#']) {
+                return None;
+            }
+            let port = rest[colon + 1..at].split(['/', '?', '#']).next()?;
+            if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            at
+        }
+    };
     let colon = rest[..at].find(':')?;
     Some((start + colon + 1, start + at))
 }
 
-/// Passwords as written: in the user info and in `password=` parameters.
-fn find_passwords(url: &str) -> Vec<&str> {
-    let mut found = Vec::new();
-    if let Some((start, end)) = userinfo_password(url) {
-        found.push(&url[start..end]);
-    }
-    if let Some(q) = url.find('?') {
-        for pair in url[q + 1..].split(['&', '#']) {
-            if let Some((key, value)) = pair.split_once('=')
-                && key.eq_ignore_ascii_case("password")
-            {
-                found.push(value);
-            }
-        }
-    }
-    found
+/// Does this query parameter hold a password (`password`, `passwd`,
+/// `sslpassword`, `pwd`, any case)?
+fn names_a_password(key: &str) -> bool {
+    let key = form_decode(key).to_ascii_lowercase();
+    key.contains("pass") || key.contains("pwd") || key.contains("secret")
 }
 
-fn redact_query_password(url: &str) -> String {
+fn redact_query_passwords(url: &str) -> String {
     let Some(q) = url.find('?') else {
         return url.to_owned();
     };
-    let pairs: Vec<String> = url[q + 1..]
+    let (query, fragment) = match url[q + 1..].split_once('#') {
+        Some((query, fragment)) => (query, Some(fragment)),
+        None => (&url[q + 1..], None),
+    };
+    let pairs: Vec<String> = query
         .split('&')
         .map(|pair| match pair.split_once('=') {
-            Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+            Some((key, _)) if names_a_password(key) => format!("{key}=***"),
+            // `?passwd:s3cret`, a typo: a key that is not a plain name may
+            // be anything.
+            _ if !pair.is_empty() && !is_plain_name(pair.split('=').next().unwrap_or("")) => {
+                "***".to_owned()
+            }
             _ => pair.to_owned(),
         })
         .collect();
-    format!("{}?{}", &url[..q], pairs.join("&"))
+    let mut out = format!("{}?{}", &url[..q], pairs.join("&"));
+    if let Some(fragment) = fragment {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    out
 }
 
 fn percent_encode(text: &str) -> String {
@@ -240,6 +591,12 @@ fn percent_encode(text: &str) -> String {
         }
     }
     out
+}
+
+/// `application/x-www-form-urlencoded` decoding, as the driver reads query
+/// parameters: `+` is a space, then percent-decoding.
+fn form_decode(text: &str) -> String {
+    percent_decode(&text.replace('+', " "))
 }
 
 fn percent_decode(text: &str) -> String {
@@ -278,6 +635,8 @@ mod tests {
         for plain in [
             "postgres://user@host/db",
             "postgres://host:5432/db",
+            "postgres://host:5432/db?application_name=me@corp",
+            "postgres://host/db?application_name=a:b@c",
             "sqlite://app.db?mode=rwc",
             "sqlite::memory:",
         ] {
@@ -288,29 +647,45 @@ mod tests {
     }
 
     #[test]
-    fn password_with_at_sign_and_slash_is_redacted_whole() {
-        let url = DatabaseUrl::new("postgres://u:a@b/c@host/db");
-        let shown = url.to_string();
-        assert!(!shown.contains("a@b/c"), "{shown}");
-        assert!(shown.starts_with("postgres://u:***@"), "{shown}");
+    fn raw_reserved_characters_in_the_password_are_redacted_whole() {
+        for (raw, password) in [
+            ("postgres://u:a@b/c@host/db", "a@b/c"),
+            ("postgres://u:pa/ss@host/db", "pa/ss"),
+            ("postgres://u:p#ss@host/db", "p#ss"),
+            ("postgres://u:p?ss@host/db?sslmode=require", "p?ss"),
+            ("u:s3cret@host/db", "s3cret"),
+        ] {
+            let shown = DatabaseUrl::new(raw).to_string();
+            assert!(!shown.contains(password), "{shown}");
+            assert!(shown.contains(":***@"), "{shown}");
+        }
     }
 
     #[test]
-    fn query_password_is_redacted() {
-        let url = DatabaseUrl::new("postgres://host/db?user=u&password=topsecret&sslmode=require");
+    fn query_passwords_are_redacted_under_any_name() {
+        let url = DatabaseUrl::new(
+            "postgres://host/db?user=u&password=topsecret&sslmode=require&passwd=other&PWD=x#frag",
+        );
         assert_eq!(
             url.to_string(),
-            "postgres://host/db?user=u&password=***&sslmode=require"
+            "postgres://host/db?user=u&password=***&sslmode=require&passwd=***&PWD=***#frag"
         );
-        assert_eq!(url.scrub("x topsecret y"), "x *** y");
+        assert!(url.has_password());
     }
 
     #[test]
-    fn scrub_removes_encoded_and_decoded_forms() {
-        let url = DatabaseUrl::new("postgres://u:p%40ss%2Fw0rd@h/db");
+    fn host_comes_from_the_authority_or_the_parameter() {
+        let host = |u: &str| DatabaseUrl::new(u).host();
         assert_eq!(
-            url.scrub("raw p%40ss%2Fw0rd and decoded p@ss/w0rd"),
-            "raw *** and decoded ***"
+            host("postgres://u:p@db.example:5432/x").as_deref(),
+            Some("db.example")
+        );
+        assert_eq!(host("postgres://u:a/b@evil/x").as_deref(), Some("evil"));
+        assert_eq!(host("postgres://[::1]:5432/x").as_deref(), Some("::1"));
+        assert_eq!(host("postgres:///x").as_deref(), None);
+        assert_eq!(
+            host("postgres://localhost/x?host=%2Ftmp").as_deref(),
+            Some("/tmp")
         );
     }
 
@@ -326,7 +701,7 @@ mod tests {
             None,
         );
         assert_eq!(url.expose(), "postgres://me:a%20b%3Ac@[::1]:6543/me");
-        assert_eq!(url.scrub("a b:c"), "***");
+        assert_eq!(url.to_string(), "postgres://me:***@[::1]:6543/me");
         let url = DatabaseUrl::from_postgres_parts(
             Some("me"),
             None,
@@ -351,5 +726,117 @@ mod tests {
             Some(Dialect::Sqlite)
         );
         assert_eq!(DatabaseUrl::new("mysql://h/db").dialect(), None);
+    }
+
+    #[cfg(all(feature = "postgres", feature = "sqlite"))]
+    fn problem(url: &str) -> String {
+        DatabaseUrl::new(url).check().expect_err(url).to_string()
+    }
+
+    #[test]
+    #[cfg(all(feature = "postgres", feature = "sqlite"))]
+    fn misspelled_tls_parameters_are_refused_with_the_right_spelling() {
+        for key in ["SSLMODE", "sslMode", "ssl_mode", "SSL-MODE"] {
+            let text = problem(&format!("postgres://u:pw@h/db?{key}=require"));
+            assert!(
+                text.contains(&format!("`{key}`")) && text.contains("did you mean `sslmode`?"),
+                "{text}"
+            );
+            assert!(text.contains("possibly unencrypted"), "{text}");
+            assert!(text.starts_with("postgres://u:***@h/db?"), "{text}");
+        }
+        let text = problem("postgres://h/db?ssl=true");
+        assert!(text.contains("`sslmode=require`"), "{text}");
+        let text = problem("postgres://h/db?sslmdoe=require");
+        assert!(text.contains("did you mean `sslmode`?"), "{text}");
+        let text = problem("postgres://h/db?connect_timeout=5");
+        assert!(text.contains("libpq's"), "{text}");
+    }
+
+    #[test]
+    #[cfg(all(feature = "postgres", feature = "sqlite"))]
+    fn a_password_parameter_is_named_but_its_value_never() {
+        let text = problem("postgres://u@h/db?passwd=hunter2");
+        assert!(text.contains("`passwd`"), "{text}");
+        assert!(text.contains("did you mean `password`?"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+        // A key that is not a plain name is not shown either.
+        let text = problem("postgres://u@h/db?hunter2:secret");
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+
+    #[test]
+    #[cfg(all(feature = "postgres", feature = "sqlite"))]
+    fn known_parameters_pass() {
+        for url in [
+            "postgres://u:pw@h:5432/db?sslmode=verify-full&sslrootcert=/ca.crt&application_name=x&options[search_path]=a",
+            "postgresql://h/db?ssl-mode=require&statement-cache-capacity=10&host=%2Ftmp",
+            "sqlite://app.db?mode=rwc&cache=shared",
+            "sqlite::memory:",
+            "sqlite:////tmp/app.db",
+            "postgres://host/db?application_name=a:b@c",
+        ] {
+            DatabaseUrl::new(url).check().expect(url);
+        }
+        let text = problem("sqlite://app.db?mdoe=rwc");
+        assert!(text.contains("did you mean `mode`?"), "{text}");
+    }
+
+    #[test]
+    #[cfg(all(feature = "postgres", feature = "sqlite"))]
+    fn raw_at_or_slash_in_the_password_asks_for_percent_encoding() {
+        for url in [
+            "postgres://u:p@ss@h/db",
+            "postgres://u:pa/ss@h/db",
+            "postgres://u:p#ss@h/db",
+        ] {
+            let text = problem(url);
+            assert!(text.contains("percent-encode the password"), "{text}");
+            assert!(!text.contains("ss@h"), "{text}");
+        }
+        DatabaseUrl::new("postgres://u:p%40ss@h/db")
+            .check()
+            .unwrap();
+    }
+
+    #[test]
+    #[cfg(all(feature = "postgres", feature = "sqlite"))]
+    fn a_driver_in_the_scheme_gets_a_hint() {
+        let text = problem("postgresql+psycopg2://u:pw@h/db");
+        assert!(
+            text.contains("drop the driver part: postgresql://"),
+            "{text}"
+        );
+        assert!(!text.contains(":pw@"), "{text}");
+        let text = problem("mysql://h/db");
+        assert!(
+            text.contains("unsupported database URL scheme `mysql`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    #[cfg(all(feature = "postgres", feature = "sqlite"))]
+    fn three_slashes_at_the_root_are_refused() {
+        let text = problem("sqlite:///app.db");
+        assert!(text.contains("write `sqlite://app.db`"), "{text}");
+        let text = problem("sqlite:///no-such-dir-here/app.db");
+        assert!(text.contains("does not exist"), "{text}");
+        DatabaseUrl::new("sqlite:///tmp/app.db").check().unwrap();
+        DatabaseUrl::new("sqlite://app.db").check().unwrap();
+    }
+
+    #[test]
+    #[cfg(feature = "postgres")]
+    fn require_with_a_root_certificate_verifies_the_ca() {
+        use sqlx::postgres::PgSslMode;
+        let options = DatabaseUrl::new("postgres://h/db?sslmode=require&sslrootcert=/ca.crt")
+            .pg_connect_options()
+            .unwrap();
+        assert!(matches!(options.get_ssl_mode(), PgSslMode::VerifyCa));
+        let options = DatabaseUrl::new("postgres://h/db?sslmode=verify-full&sslrootcert=/ca.crt")
+            .pg_connect_options()
+            .unwrap();
+        assert!(matches!(options.get_ssl_mode(), PgSslMode::VerifyFull));
     }
 }

@@ -304,6 +304,27 @@ fn unsupported_database_url_is_a_configuration_error() {
     app.assert_never_printed("hunter2");
 }
 
+#[tokio::test]
+async fn a_password_in_an_unknown_parameter_is_refused_and_never_logged() {
+    let db = fresh_pg_db().await;
+    let dir = tempdir();
+    // sqlx would log `value=…` of a parameter it does not know at WARN,
+    // which the app's default `info` filter shows.
+    let base = db.url.split('?').next().unwrap();
+    let url = format!("{base}?passwd=s3cr3t-in-a-parameter");
+    let mut app = App::new(dir.path()).env("DATABASE_URL", &url);
+    let output = app.run(&["--port", "0"]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(output.stderr.contains("`passwd`"), "{}", output.stderr);
+    assert!(
+        output.stderr.contains("did you mean `password`?"),
+        "{}",
+        output.stderr
+    );
+    app.assert_never_printed("s3cr3t-in-a-parameter");
+    assert_no_password(&app, &db.url);
+}
+
 /// A working directory of its own: no stray `.env`, no `example-app.db`.
 fn tempdir() -> tempfile::TempDir {
     tempfile::Builder::new()

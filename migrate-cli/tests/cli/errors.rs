@@ -311,7 +311,11 @@ fn config_problems_exit_2() {
 fn broken_dotenv_is_a_usage_error() {
     let (p, _, _) = two_revisions(false);
     std::fs::write(p.path().join(".env"), "A=1\nnot a line\n").unwrap();
-    p.fails(&["current"], 2, ".env:2: expected `KEY=value`");
+    p.fails(
+        &["current"],
+        2,
+        ".env:2: the line after `not` is not `KEY=value`",
+    );
 }
 
 #[test]
@@ -320,7 +324,7 @@ fn unsupported_scheme_and_missing_dialect_exit_2() {
     p.fails(
         &["current", "--database-url", "mysql://u:pw@h/db"],
         2,
-        "unsupported database URL scheme `mysql` in mysql://u:***@h/db (from --database-url)",
+        "--database-url: mysql://u:***@h/db: unsupported database URL scheme `mysql`",
     );
     p.fails(
         &["upgrade", "head", "--sql"],

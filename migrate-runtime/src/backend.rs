@@ -891,57 +891,6 @@ mod sqlite {
         matches!(e, sqlx::Error::Database(d) if d.code().is_some_and(|c| c == "5" || c == "517" || c == "261"))
     }
 
-    /// Takes the run's lock file beside the database, polling until
-    /// `timeout`; the holder's process id is written into it.
-    async fn lock_file(database: &str, table: &str, timeout: Duration) -> Result<std::fs::File> {
-        use std::io::Write as _;
-        let path = format!("{database}.migrate-lock");
-        let io_error = |what: &str| {
-            let context = format!(
-                "{what} the migration lock file {path} (check that its directory is writable)"
-            );
-            move |e: std::io::Error| Error::db(context)(sqlx::Error::Io(e))
-        };
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io_error("opening"))?;
-        let started = Instant::now();
-        let mut pause = Duration::from_millis(5);
-        loop {
-            match file.try_lock() {
-                Ok(()) => {
-                    let mut handle = &file;
-                    file.set_len(0).map_err(io_error("writing"))?;
-                    handle
-                        .write_all(format!("{}\n", std::process::id()).as_bytes())
-                        .map_err(io_error("writing"))?;
-                    return Ok(file);
-                }
-                Err(std::fs::TryLockError::WouldBlock) => {}
-                Err(std::fs::TryLockError::Error(e)) => return Err(io_error("locking")(e)),
-            }
-            if started.elapsed() >= timeout {
-                let pid = std::fs::read_to_string(&path).unwrap_or_default();
-                let holder = match pid.trim() {
-                    "" => format!(" (held through {path})"),
-                    pid => format!(" (held by process {pid} through {path})"),
-                };
-                return Err(Error::LockTimeout {
-                    waited: started.elapsed(),
-                    table: table.to_owned(),
-                    holder,
-                });
-            }
-            tracing::debug!(table, "waiting for the migration lock file");
-            tokio::time::sleep(pause.min(timeout.saturating_sub(started.elapsed()))).await;
-            pause = (pause * 2).min(Duration::from_millis(250));
-        }
-    }
-
     impl Conn for Session<Sqlite> {
         /// SQLite has one writer at a time: the lock is an immediate write
         /// transaction, waited for through the busy timeout.
@@ -959,7 +908,7 @@ mod sqlite {
                     .await
                     .map_err(Error::db("locating the SQLite database file"))?;
             if !file.is_empty() {
-                self.lock_file = Some(lock_file(&file, table, timeout).await?);
+                self.lock_file = Some(crate::lock_file::acquire(&file, table, timeout).await?);
             }
             let timeout = timeout.saturating_sub(started.elapsed());
             let previous: i64 = sqlx::query_scalar("PRAGMA busy_timeout")

@@ -96,7 +96,13 @@ pub fn embed(input: MacroInput, timing: &mut Timing) -> syn::Result<String> {
         unreachable!("a failed load always pushes an error")
     };
     timing.revisions = migrations.revisions.len();
-    Ok(table(&dir, &migrations, &version_table, !watched))
+    let code = table(&dir, &migrations, &version_table, !watched);
+    // `lock_key` in migrate.toml, so that the application and the CLI
+    // reading the same file take the same PostgreSQL lock.
+    Ok(match config.lock_key {
+        Some(key) => format!("{code}.__with_lock_key({key}i64)"),
+        None => code,
+    })
 }
 
 /// Every error as a `compile_error!` statement, followed by an empty table so

@@ -204,8 +204,14 @@ pub trait Database: Sync {
 /// The operations a migration run needs from one connection.
 #[doc(hidden)]
 pub trait Conn: Send {
-    /// Takes the migration lock. On SQLite this opens the write transaction.
-    fn lock(&mut self, table: &str, timeout: Duration) -> impl Future<Output = Result<()>> + Send;
+    /// Takes the migration lock: on PostgreSQL the advisory lock `key`; on
+    /// SQLite (which ignores `key`) the lock file and the write transaction.
+    fn lock(
+        &mut self,
+        table: &str,
+        key: i64,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// Commits an open transaction and releases the lock.
     fn unlock(&mut self) -> impl Future<Output = Result<()>> + Send;
     /// Does the lock end with the transaction (SQLite)?
@@ -342,7 +348,8 @@ fn plain_table(table: &str) -> &str {
     table.rsplit('.').next().unwrap_or(table)
 }
 
-/// A stable advisory-lock key for a history table (FNV-1a).
+/// The default advisory-lock key of a history table (FNV-1a of its name),
+/// used unless the migrator is given one (`Migrator::with_lock_key`).
 pub(crate) fn lock_key(table: &str) -> i64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for b in b"migrate:".iter().chain(table.as_bytes()) {
@@ -490,8 +497,7 @@ mod postgres {
     }
 
     impl Conn for Session<Postgres> {
-        async fn lock(&mut self, table: &str, timeout: Duration) -> Result<()> {
-            let key = lock_key(table);
+        async fn lock(&mut self, table: &str, key: i64, timeout: Duration) -> Result<()> {
             // If this process dies or the run is cancelled mid-statement, the
             // server only notices the closed socket (and rolls back, releasing
             // the lock) when it next talks to the client, unless it checks
@@ -857,10 +863,10 @@ mod postgres {
                         format!(", application `{app}`")
                     };
                     format!(
-                        " (held by server process {pid}{app}, from {addr}, connected since {start})"
+                        " (advisory lock key {key}, held by server process {pid}{app}, from {addr}, connected since {start})"
                     )
                 }
-                _ => String::new(),
+                _ => format!(" (advisory lock key {key})"),
             }
         }
     }
@@ -900,7 +906,7 @@ mod sqlite {
         /// transactions of a run (after a `transactional: false` revision,
         /// or per-revision commits) another migrator waits for it instead of
         /// finding a revision half-way. The OS releases it if the process dies.
-        async fn lock(&mut self, table: &str, timeout: Duration) -> Result<()> {
+        async fn lock(&mut self, table: &str, _key: i64, timeout: Duration) -> Result<()> {
             let started = Instant::now();
             let file: String =
                 sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")

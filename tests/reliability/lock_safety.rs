@@ -4,11 +4,13 @@
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use migrate_runtime::Error;
+use migrate_core::Dialect;
+use migrate_runtime::{Direction, Error, Migrator, offline};
 use migrate_tests::{SqliteTestDb, fresh_sqlite_db};
 
-use crate::support::{Dir, Pool};
+use crate::support::{Db, Dir, Pool};
 
 /// A one-revision directory.
 fn one_revision() -> Dir {
@@ -151,4 +153,148 @@ async fn sqlite_existing_world_readable_lock_file_is_narrowed() {
         .await
         .unwrap();
     assert_eq!(mode(&lock), 0o600);
+}
+
+/// A one-revision directory whose revision records the advisory locks its
+/// own connection holds while it runs: the key the run took.
+fn recording_dir() -> Dir {
+    let mut dir = Dir::new();
+    dir.write(
+        "r01",
+        None,
+        "",
+        "CREATE TABLE seen AS SELECT (classid::bigint << 32) | objid::bigint AS key FROM pg_locks \
+         WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND pid = pg_backend_pid();",
+        Some("DROP TABLE seen;"),
+    );
+    dir
+}
+
+/// Holds advisory lock `key` on a connection of its own until dropped.
+async fn hold(db: &Db, key: i64) -> (sqlx::pool::PoolConnection<sqlx::Postgres>, i32) {
+    let Pool::Pg(pool) = db.other_pool().await else {
+        unreachable!("a PostgreSQL database")
+    };
+    let mut conn = pool.acquire().await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(key)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    (conn, pid)
+}
+
+#[tokio::test]
+async fn postgres_configured_lock_key_is_the_one_taken() {
+    for key in [0x1234_5678_9abc_def0_i64, -42, i64::MIN] {
+        let db = Db::pg().await;
+        let dir = recording_dir();
+        let migrator = dir.migrator().with_lock_key(key);
+        assert_eq!(migrator.lock_key(), key);
+        db.pool.upgrade(&migrator, "head").await.unwrap();
+        let Pool::Pg(pool) = &db.pool else {
+            unreachable!()
+        };
+        let seen: Vec<i64> = sqlx::query_scalar("SELECT key FROM seen")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        assert_eq!(seen, [key], "advisory locks held during the run");
+        assert!(
+            db.pool.advisory_lock_holders().await.is_empty(),
+            "the lock outlived the run"
+        );
+    }
+    // Without a key, the one derived from the history table's name.
+    let db = Db::pg().await;
+    let dir = recording_dir();
+    let migrator = dir.migrator();
+    db.pool.upgrade(&migrator, "head").await.unwrap();
+    let Pool::Pg(pool) = &db.pool else {
+        unreachable!()
+    };
+    let seen: Vec<i64> = sqlx::query_scalar("SELECT key FROM seen")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    assert_eq!(seen, [migrator.lock_key()]);
+}
+
+#[tokio::test]
+async fn postgres_migrators_with_different_keys_do_not_block_each_other() {
+    const TIMEOUT: Duration = Duration::from_millis(300);
+    let db = Db::pg().await;
+    // Someone holds the default key (as any role that can connect could).
+    let default_key = recording_dir().migrator().lock_key();
+    let (_held, pid) = hold(&db, default_key).await;
+
+    // The default migrator waits and names the holder and the key.
+    let dir = recording_dir();
+    let result = db
+        .pool
+        .upgrade(&dir.migrator().with_lock_timeout(TIMEOUT), "head")
+        .await;
+    let Err(error @ Error::LockTimeout { .. }) = &result else {
+        panic!("the default key was not blocked: {result:?}");
+    };
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!(
+            "advisory lock key {default_key}, held by server process {pid}"
+        )),
+        "{message}"
+    );
+
+    // A migrator with its own key is not blocked, and takes only its key.
+    let own_key = 7_236_518_820_311_374_145;
+    let started = Instant::now();
+    db.pool
+        .upgrade(
+            &dir.migrator()
+                .with_lock_key(own_key)
+                .with_lock_timeout(TIMEOUT),
+            "head",
+        )
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < TIMEOUT,
+        "waited {:?}",
+        started.elapsed()
+    );
+    assert_eq!(db.pool.i64("SELECT key FROM seen").await, own_key);
+
+    // And its lock excludes a migrator with the same key.
+    let (_own, own_pid) = hold(&db, own_key).await;
+    let result = db
+        .pool
+        .downgrade(
+            &dir.migrator()
+                .with_lock_key(own_key)
+                .with_lock_timeout(TIMEOUT),
+            "base",
+        )
+        .await;
+    assert!(
+        matches!(&result, Err(Error::LockTimeout { holder, .. }) if holder.contains(&format!("server process {own_pid}"))),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn lock_key_in_migrate_toml_reaches_the_migrator_and_the_script() {
+    let dir = recording_dir();
+    let config = migrate_core::Config::parse("migrate.toml", "lock_key = -77").unwrap();
+    let migrator = Migrator::from_directory(dir.path(), "migrations", &config).unwrap();
+    assert_eq!(migrator.lock_key(), -77);
+    let plan = offline::plan(&migrator, Direction::Upgrade, None, "head").unwrap();
+    let script = offline::script(Dialect::Postgres, &migrator, &plan).unwrap();
+    assert!(
+        script.contains("SELECT pg_advisory_xact_lock(-77);"),
+        "{script}"
+    );
 }

@@ -136,14 +136,14 @@ fn open(path: &Path, database: &Path) -> Result<File> {
     // A file created under a umask, or left by an older version, gets the
     // database's bits; only its owner may change them, and a file owned by
     // someone else keeps its own.
-    if meta.mode() & 0o7777 != mode {
-        if let Err(e) = file.set_permissions(std::fs::Permissions::from_mode(mode)) {
-            tracing::debug!(
-                path = %path.display(),
-                error = %e,
-                "could not give the migration lock file the database's permissions"
-            );
-        }
+    if meta.mode() & 0o7777 != mode
+        && let Err(e) = file.set_permissions(std::fs::Permissions::from_mode(mode))
+    {
+        tracing::debug!(
+            path = %path.display(),
+            error = %e,
+            "could not give the migration lock file the database's permissions"
+        );
     }
     Ok(file)
 }

@@ -150,7 +150,7 @@ fn missing_build_script(display: &str) -> String {
         "{display}: no build script watches this directory, so adding a migration file would not rebuild the crate \
              and the binary would silently keep the old set; add `build.rs` with \
              `fn main() {{ migrate_runtime::build::watch(\"{display}\"); }}` and \
-             `[build-dependencies] migrate-runtime = {{ version = \"0.1\", default-features = false }}`, \
+             the same `migrate-runtime` as under `[dependencies]` to `[build-dependencies]`, with `default-features = false`, \
              or pass `require_build_script = false` to rebuild by hand"
     )
 }

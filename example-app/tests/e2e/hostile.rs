@@ -154,11 +154,19 @@ fn send_half(client: &Client, bytes: &[u8]) -> (String, Duration) {
     )
 }
 
-/// Half the headers, then half a body: each connection is closed within
-/// its timeout (`HTTP_HEADER_TIMEOUT`, `HTTP_REQUEST_TIMEOUT`).
+/// Nothing, half the headers, then half a body: each connection is closed
+/// within its timeout (`HTTP_HEADER_TIMEOUT`, `HTTP_REQUEST_TIMEOUT`).
 pub fn half_sent_requests_are_closed(app: &mut App, backend: &str) {
     let server = app.start(&["--port", "0"]);
     let client = server.client;
+
+    // A connection that sends nothing at all.
+    let (answer, took) = send_half(&client, b"");
+    assert!(took < crate::TIMEOUTS + SLACK, "closed after {took:?}");
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer:?}"
+    );
 
     let (answer, took) = send_half(
         &client,

@@ -99,11 +99,21 @@ fn open(path: &Path, database: &Path) -> Result<File> {
     let file = match opened {
         Ok(file) => file,
         Err(e) => {
-            if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-                return Err(unsafe_file(
-                    path,
-                    "the migration lock file is a symbolic link, which the migrator does not follow (it would write into the file the link points to)",
-                ));
+            match std::fs::symlink_metadata(path).map(|m| m.file_type()) {
+                Ok(t) if t.is_symlink() => {
+                    return Err(unsafe_file(
+                        path,
+                        "the migration lock file is a symbolic link, which the migrator does not follow (it would write into the file the link points to)",
+                    ));
+                }
+                // A directory, which cannot be opened for writing.
+                Ok(t) if !t.is_file() => {
+                    return Err(unsafe_file(
+                        path,
+                        "the migration lock file is not a regular file",
+                    ));
+                }
+                _ => {}
             }
             let context = format!(
                 "opening the migration lock file {} (check that its directory is writable)",

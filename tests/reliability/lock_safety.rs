@@ -112,12 +112,27 @@ async fn sqlite_lock_file_that_is_a_directory_is_refused() {
     let (db, pool) = sqlite().await;
     let lock = lock_path(&db);
     std::fs::create_dir(&lock).unwrap();
-    let result = pool.upgrade(&one_revision().migrator(), "head").await;
-    // Opening a directory for writing fails before its type is looked at;
-    // either way the error names the lock file and nothing is migrated.
-    let message = result.expect_err("the upgrade was not refused").to_string();
-    assert!(message.contains(&lock.display().to_string()), "{message}");
-    assert!(!pool.tables().await.contains("t"));
+    assert_refused(&pool, &one_revision(), &lock, "is not a regular file").await;
+}
+
+#[tokio::test]
+async fn sqlite_lock_file_that_is_a_fifo_is_refused_without_blocking() {
+    let (db, pool) = sqlite().await;
+    let lock = lock_path(&db);
+    let made = std::process::Command::new("mkfifo")
+        .arg(&lock)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success());
+    let refused = tokio::time::timeout(
+        Duration::from_secs(10),
+        assert_refused(&pool, &one_revision(), &lock, "is not a regular file"),
+    )
+    .await;
+    assert!(
+        refused.is_ok(),
+        "opening a FIFO at the lock file's name blocked"
+    );
 }
 
 #[tokio::test]

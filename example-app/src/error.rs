@@ -15,6 +15,11 @@ use serde_json::json;
 pub enum ApiError {
     /// 400: the body is not JSON, or a query parameter does not parse.
     BadRequest(String),
+    /// 400: fields (or the path) hold a control character such as NUL.
+    Malformed {
+        message: String,
+        fields: BTreeMap<&'static str, String>,
+    },
     /// 404: no such row, or no such route.
     NotFound(String),
     /// 405: the route exists, the method does not.
@@ -79,6 +84,12 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, message, fields) = match self {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m, None),
+            ApiError::Malformed { message, fields } => (
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                message,
+                Some(fields),
+            ),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m, None),
             ApiError::MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -91,6 +102,7 @@ impl IntoResponse for ApiError {
                 let code = match status {
                     StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
                     StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+                    StatusCode::REQUEST_TIMEOUT => "request_timeout",
                     _ => "bad_request",
                 };
                 (status, code, m, None)

@@ -11,10 +11,12 @@ mod db;
 mod error;
 mod id;
 mod model;
+mod server;
 
 use std::io::IsTerminal;
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use migrate_runtime::{DatabaseUrl, Migrator, embed_migrations};
@@ -63,6 +65,14 @@ struct ServeArgs {
     /// Address to listen on; 0.0.0.0 for every interface
     #[arg(long, env = "HOST", default_value = "127.0.0.1")]
     host: IpAddr,
+    /// Seconds a client has to send a request's headers before its
+    /// connection is closed (decimals allowed)
+    #[arg(long, env = "HTTP_HEADER_TIMEOUT", default_value = "10", value_parser = server::seconds)]
+    header_timeout: Duration,
+    /// Seconds a request may take, reading its body included, before it is
+    /// answered 408 and its connection closed (decimals allowed)
+    #[arg(long, env = "HTTP_REQUEST_TIMEOUT", default_value = "30", value_parser = server::seconds)]
+    request_timeout: Duration,
 }
 
 #[tokio::main]
@@ -131,10 +141,8 @@ async fn try_serve(args: ServeArgs, url: &DatabaseUrl) -> anyhow::Result<()> {
     println!("listening on http://{bound}");
     tracing::info!(%bound, database = %url, "serving");
 
-    let app = api::router(api::AppState::new(db.clone()));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let app = api::router(api::AppState::new(db.clone()), args.request_timeout);
+    server::serve(listener, app, args.header_timeout, shutdown_signal()).await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -3,6 +3,15 @@
 //! Requests are parsed leniently enough to report every problem at once
 //! (422 with one entry per field) and strictly enough to catch typos:
 //! unknown fields are refused.
+//!
+//! Control characters are refused with 400 (the request is malformed, not
+//! merely invalid), naming each field: NUL everywhere, since PostgreSQL
+//! cannot store it in `TEXT` and SQLite's text functions stop at it (so
+//! `ann@x.org\0…` passed for a new address while `lower()` saw
+//! `ann@x.org`); every other C0 and C1 control character (U+0001–U+001F,
+//! U+007F–U+009F) in the one-line fields, where it can only hide text or
+//! move a terminal's cursor when the value is printed. The free-text
+//! `description` keeps tab, line feed and carriage return.
 
 use std::collections::BTreeMap;
 
@@ -214,7 +223,7 @@ impl ProductPatch {
             description: self.description.map(|d| {
                 d.and_then(|d| {
                     problems
-                        .check("description", optional_text(&d, 2000))
+                        .check("description", optional_multiline_text(&d, 2000))
                         .flatten()
                 })
             }),
@@ -265,16 +274,43 @@ impl TagBody {
     }
 }
 
+/// Why a field was refused.
+#[derive(Debug, PartialEq)]
+enum Problem {
+    /// A control character: the request is malformed (400).
+    Malformed(String),
+    /// Anything else: well-formed but invalid (422).
+    Invalid(String),
+}
+
+impl From<String> for Problem {
+    fn from(problem: String) -> Problem {
+        Problem::Invalid(problem)
+    }
+}
+
 /// Field problems, gathered so that one answer lists all of them.
 #[derive(Default)]
-struct Problems(BTreeMap<&'static str, String>);
+struct Problems {
+    fields: BTreeMap<&'static str, String>,
+    malformed: bool,
+}
 
 impl Problems {
-    fn check<T>(&mut self, field: &'static str, result: Result<T, String>) -> Option<T> {
-        match result {
+    fn check<T, E: Into<Problem>>(
+        &mut self,
+        field: &'static str,
+        result: Result<T, E>,
+    ) -> Option<T> {
+        match result.map_err(Into::into) {
             Ok(value) => Some(value),
-            Err(problem) => {
-                self.0.insert(field, problem);
+            Err(Problem::Invalid(problem)) => {
+                self.fields.insert(field, problem);
+                None
+            }
+            Err(Problem::Malformed(problem)) => {
+                self.malformed = true;
+                self.fields.insert(field, problem);
                 None
             }
         }
@@ -284,7 +320,7 @@ impl Problems {
     fn not_null<T>(&mut self, field: &'static str, value: Option<Option<T>>) -> Option<T> {
         match value {
             Some(None) => {
-                self.0.insert(field, "must not be null".to_owned());
+                self.fields.insert(field, "must not be null".to_owned());
                 None
             }
             other => other.flatten(),
@@ -292,45 +328,94 @@ impl Problems {
     }
 
     fn finish<T>(self, value: T) -> Result<T, ApiError> {
-        if self.0.is_empty() {
+        if self.fields.is_empty() {
             return Ok(value);
         }
         let message = self
-            .0
+            .fields
             .iter()
             .map(|(field, problem)| format!("{field}: {problem}"))
             .collect::<Vec<_>>()
             .join("; ");
-        Err(ApiError::Invalid {
-            message,
-            fields: self.0,
+        Err(if self.malformed {
+            ApiError::Malformed {
+                message,
+                fields: self.fields,
+            }
+        } else {
+            ApiError::Invalid {
+                message,
+                fields: self.fields,
+            }
         })
     }
 }
 
-/// Trimmed text of `min..=max` characters.
-fn text(value: &str, min: usize, max: usize) -> Result<String, String> {
+/// Refuses NUL, and any other control character unless `multiline` and it
+/// is a tab, line feed or carriage return.
+fn no_control_characters(value: &str, multiline: bool) -> Result<(), Problem> {
+    match value
+        .chars()
+        .find(|c| c.is_control() && !(multiline && matches!(c, '\t' | '\n' | '\r')))
+    {
+        None => Ok(()),
+        Some(c) => Err(Problem::Malformed(format!(
+            "must not contain the control character {}; remove it",
+            control_name(c)
+        ))),
+    }
+}
+
+/// `U+0000 (NUL)`: the character itself is never echoed back.
+pub fn control_name(c: char) -> String {
+    let name = match c {
+        '\0' => " (NUL)",
+        '\t' => " (tab)",
+        '\n' => " (line feed)",
+        '\r' => " (carriage return)",
+        '\u{1b}' => " (escape)",
+        '\u{7f}' => " (delete)",
+        _ => "",
+    };
+    format!("U+{:04X}{name}", u32::from(c))
+}
+
+/// Trimmed one-line text of `min..=max` characters.
+fn text(value: &str, min: usize, max: usize) -> Result<String, Problem> {
+    checked_text(value, min, max, false)
+}
+
+fn checked_text(value: &str, min: usize, max: usize, multiline: bool) -> Result<String, Problem> {
     let value = value.trim();
+    no_control_characters(value, multiline)?;
     let len = value.chars().count();
     if len < min {
-        Err("must not be empty".to_owned())
+        Err(Problem::Invalid("must not be empty".to_owned()))
     } else if len > max {
-        Err(format!("must be at most {max} characters (got {len})"))
+        Err(Problem::Invalid(format!(
+            "must be at most {max} characters (got {len})"
+        )))
     } else {
         Ok(value.to_owned())
     }
 }
 
-/// Trimmed text of at most `max` characters; empty means none.
-fn optional_text(value: &str, max: usize) -> Result<Option<String>, String> {
+/// Trimmed one-line text of at most `max` characters; empty means none.
+fn optional_text(value: &str, max: usize) -> Result<Option<String>, Problem> {
     let value = text(value, 0, max)?;
+    Ok(Some(value).filter(|v| !v.is_empty()))
+}
+
+/// Like [`optional_text`], keeping tabs and line breaks.
+fn optional_multiline_text(value: &str, max: usize) -> Result<Option<String>, Problem> {
+    let value = checked_text(value, 0, max, true)?;
     Ok(Some(value).filter(|v| !v.is_empty()))
 }
 
 /// An address with one `@`, a local part and a dotted domain, compared
 /// case-insensitively (stored lowercase), so `Ann@x.org` and `ann@x.org`
 /// are the same user.
-fn email(value: &str) -> Result<String, String> {
+fn email(value: &str) -> Result<String, Problem> {
     let value = text(value, 1, 254)?.to_lowercase();
     let valid = match value.split_once('@') {
         Some((local, domain)) => {
@@ -346,14 +431,14 @@ fn email(value: &str) -> Result<String, String> {
     if valid {
         Ok(value)
     } else {
-        Err(format!(
+        Err(Problem::Invalid(format!(
             "`{value}` is not an email address such as ann@example.com"
-        ))
+        )))
     }
 }
 
 /// 1 to 50 letters, digits, `_`, `-` or `.`.
-fn username(value: &str) -> Result<String, String> {
+fn username(value: &str) -> Result<String, Problem> {
     let value = text(value, 1, 50)?;
     if value
         .chars()
@@ -361,7 +446,9 @@ fn username(value: &str) -> Result<String, String> {
     {
         Ok(value)
     } else {
-        Err("may contain only letters, digits, `_`, `-` and `.`".to_owned())
+        Err(Problem::Invalid(
+            "may contain only letters, digits, `_`, `-` and `.`".to_owned(),
+        ))
     }
 }
 
@@ -481,6 +568,53 @@ mod tests {
             body.validate().unwrap().display_name,
             Some(Some("ann".to_owned()))
         );
+    }
+
+    #[test]
+    fn nul_is_malformed_in_every_text_field() {
+        let body: UserBody = serde_json::from_value(
+            json!({"email": "ann@x.org\0evil", "username": "ann", "display_name": "A\0"}),
+        )
+        .unwrap();
+        let Err(ApiError::Malformed { fields, .. }) = body.validate() else {
+            panic!("expected a malformed-request error");
+        };
+        assert_eq!(
+            fields.keys().copied().collect::<Vec<_>>(),
+            ["display_name", "email"]
+        );
+        assert_eq!(
+            fields["email"],
+            "must not contain the control character U+0000 (NUL); remove it"
+        );
+        let body: ProductBody =
+            serde_json::from_value(json!({"name": "x", "description": "a\0b", "price": 1}))
+                .unwrap();
+        assert!(matches!(body.validate(), Err(ApiError::Malformed { .. })));
+        assert!(matches!(
+            TagBody { name: "t\0".into() }.validate(),
+            Err(ApiError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn other_control_characters_only_in_descriptions() {
+        for c in ['\u{1}', '\t', '\n', '\u{1b}', '\u{7f}', '\u{85}', '\u{9f}'] {
+            let name = format!("a{c}b");
+            assert!(
+                matches!(text(&name, 1, 200), Err(Problem::Malformed(_))),
+                "{c:?}"
+            );
+        }
+        assert_eq!(
+            optional_multiline_text("line 1\n\tline 2\r\n", 2000).unwrap(),
+            Some("line 1\n\tline 2".to_owned())
+        );
+        assert!(optional_multiline_text("a\u{1b}[2Jb", 2000).is_err());
+        // Trimmed first: a trailing line break is not part of the name.
+        assert_eq!(text("name\n", 1, 200).unwrap(), "name");
+        // Letters beyond ASCII are not control characters.
+        assert_eq!(text("Zoë 名前", 1, 200).unwrap(), "Zoë 名前");
     }
 
     #[test]

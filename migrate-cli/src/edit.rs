@@ -157,10 +157,13 @@ pub(crate) fn init(
     ))?;
     ui.line("    }")?;
     ui.line("")?;
-    ui.line("and in Cargo.toml:")?;
+    ui.line("and in Cargo.toml, the same migrate-runtime as under [dependencies] (a path to a")?;
+    ui.line("checkout: the crates are not on crates.io yet), without default features:")?;
     ui.line("")?;
     ui.line("    [build-dependencies]")?;
-    ui.line("    migrate-runtime = { version = \"0.1\", default-features = false }")?;
+    ui.line(
+        "    migrate-runtime = { path = \"../migrate/migrate-runtime\", default-features = false }",
+    )?;
     ui.line("")?;
     ui.line("Then create the first revision: migrate revision -m \"create products table\"")?;
     Ok(())

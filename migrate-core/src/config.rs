@@ -25,6 +25,7 @@ pub const DEFAULT_SCHEMA_FILE: &str = "schema.sql";
 /// dialect = "postgres"          # or "sqlite", "any" (default), "none"
 /// # dialects = ["postgres", "sqlite"]   # every listed dialect must accept each statement
 /// version_table = "migrate_history"
+/// # lock_key = 7236518820311374145  # PostgreSQL advisory-lock key (default: derived from version_table)
 /// file_template = "%Y_%m_%d_%H%M-{rev}_{slug}"
 /// # Autogenerate (`migrate revision --autogenerate`, `migrate check`):
 /// schema = "schema.sql"         # the declared schema, relative to this file
@@ -47,6 +48,9 @@ pub struct Config {
     pub dialects: DialectCheck,
     /// Name of the history table.
     pub version_table: String,
+    /// PostgreSQL: the advisory-lock key a run holds, instead of the one
+    /// derived from `version_table` (any 64-bit integer).
+    pub lock_key: Option<i64>,
     /// Template for new file names.
     pub file_template: String,
     /// Database URL, the last fallback of the CLI.
@@ -69,6 +73,7 @@ impl Default for Config {
             directory: DEFAULT_DIRECTORY.into(),
             dialects: DialectCheck::Any,
             version_table: DEFAULT_VERSION_TABLE.into(),
+            lock_key: None,
             file_template: DEFAULT_FILE_TEMPLATE.into(),
             database_url: None,
             schema: DEFAULT_SCHEMA_FILE.into(),
@@ -86,6 +91,8 @@ struct RawConfig {
     dialect: Option<String>,
     dialects: Option<Vec<String>>,
     version_table: Option<String>,
+    // Read as any value so that a wrong type gets a message naming the key.
+    lock_key: Option<toml::Value>,
     file_template: Option<String>,
     database_url: Option<String>,
     schema: Option<String>,
@@ -146,6 +153,16 @@ impl Config {
                 )));
             }
             config.version_table = table;
+        }
+        match raw.lock_key {
+            None => {}
+            Some(toml::Value::Integer(key)) => config.lock_key = Some(key),
+            Some(other) => {
+                return Err(error(format!(
+                    "`lock_key` is a {}, not an integer; write a whole number without quotes, e.g. `lock_key = 7236518820311374145` (any 64-bit integer)",
+                    other.type_str()
+                )));
+            }
         }
         if let Some(t) = raw.file_template {
             if !t.contains("{rev}") {
@@ -251,5 +268,29 @@ mod tests {
         );
         assert!(Config::parse("m.toml", "dialect = \"oracle\"").is_err());
         assert!(Config::parse("m.toml", "version_table = \"x; DROP TABLE y\"").is_err());
+    }
+
+    #[test]
+    fn lock_key_is_an_optional_integer() {
+        assert_eq!(Config::parse("m.toml", "").unwrap().lock_key, None);
+        for (text, key) in [
+            ("lock_key = 42", 42),
+            ("lock_key = -9223372036854775808", i64::MIN),
+            ("lock_key = 0x7fffffffffffffff", i64::MAX),
+        ] {
+            assert_eq!(Config::parse("m.toml", text).unwrap().lock_key, Some(key));
+        }
+        let message = Config::parse("m.toml", "lock_key = \"42\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.starts_with(
+                "m.toml: `lock_key` is a string, not an integer; write a whole number"
+            ),
+            "{message}"
+        );
+        assert!(Config::parse("m.toml", "lock_key = 1.5").is_err());
+        // Out of range for 64 bits: refused by the TOML parser.
+        assert!(Config::parse("m.toml", "lock_key = 9223372036854775808").is_err());
     }
 }

@@ -96,7 +96,13 @@ pub fn embed(input: MacroInput, timing: &mut Timing) -> syn::Result<String> {
         unreachable!("a failed load always pushes an error")
     };
     timing.revisions = migrations.revisions.len();
-    Ok(table(&dir, &migrations, &version_table, !watched))
+    let code = table(&dir, &migrations, &version_table, !watched);
+    // `lock_key` in migrate.toml, so that the application and the CLI
+    // reading the same file take the same PostgreSQL lock.
+    Ok(match config.lock_key {
+        Some(key) => format!("{code}.__with_lock_key({key}i64)"),
+        None => code,
+    })
 }
 
 /// Every error as a `compile_error!` statement, followed by an empty table so
@@ -144,7 +150,7 @@ fn missing_build_script(display: &str) -> String {
         "{display}: no build script watches this directory, so adding a migration file would not rebuild the crate \
              and the binary would silently keep the old set; add `build.rs` with \
              `fn main() {{ migrate_runtime::build::watch(\"{display}\"); }}` and \
-             `[build-dependencies] migrate-runtime = {{ version = \"0.1\", default-features = false }}`, \
+             the same `migrate-runtime` as under `[dependencies]` to `[build-dependencies]`, with `default-features = false`, \
              or pass `require_build_script = false` to rebuild by hand"
     )
 }

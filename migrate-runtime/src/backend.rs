@@ -211,8 +211,14 @@ pub trait Database: Sync {
 /// The operations a migration run needs from one connection.
 #[doc(hidden)]
 pub trait Conn: Send {
-    /// Takes the migration lock. On SQLite this opens the write transaction.
-    fn lock(&mut self, table: &str, timeout: Duration) -> impl Future<Output = Result<()>> + Send;
+    /// Takes the migration lock: on PostgreSQL the advisory lock `key`; on
+    /// SQLite (which ignores `key`) the lock file and the write transaction.
+    fn lock(
+        &mut self,
+        table: &str,
+        key: i64,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// Commits an open transaction and releases the lock.
     fn unlock(&mut self) -> impl Future<Output = Result<()>> + Send;
     /// Does the lock end with the transaction (SQLite)?
@@ -349,7 +355,8 @@ fn plain_table(table: &str) -> &str {
     table.rsplit('.').next().unwrap_or(table)
 }
 
-/// A stable advisory-lock key for a history table (FNV-1a).
+/// The default advisory-lock key of a history table (FNV-1a of its name),
+/// used unless the migrator is given one (`Migrator::with_lock_key`).
 pub(crate) fn lock_key(table: &str) -> i64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for b in b"migrate:".iter().chain(table.as_bytes()) {
@@ -497,8 +504,7 @@ mod postgres {
     }
 
     impl Conn for Session<Postgres> {
-        async fn lock(&mut self, table: &str, timeout: Duration) -> Result<()> {
-            let key = lock_key(table);
+        async fn lock(&mut self, table: &str, key: i64, timeout: Duration) -> Result<()> {
             // If this process dies or the run is cancelled mid-statement, the
             // server only notices the closed socket (and rolls back, releasing
             // the lock) when it next talks to the client, unless it checks
@@ -864,10 +870,10 @@ mod postgres {
                         format!(", application `{app}`")
                     };
                     format!(
-                        " (held by server process {pid}{app}, from {addr}, connected since {start})"
+                        " (advisory lock key {key}, held by server process {pid}{app}, from {addr}, connected since {start})"
                     )
                 }
-                _ => String::new(),
+                _ => format!(" (advisory lock key {key})"),
             }
         }
     }
@@ -898,57 +904,6 @@ mod sqlite {
         matches!(e, sqlx::Error::Database(d) if d.code().is_some_and(|c| c == "5" || c == "517" || c == "261"))
     }
 
-    /// Takes the run's lock file beside the database, polling until
-    /// `timeout`; the holder's process id is written into it.
-    async fn lock_file(database: &str, table: &str, timeout: Duration) -> Result<std::fs::File> {
-        use std::io::Write as _;
-        let path = format!("{database}.migrate-lock");
-        let io_error = |what: &str| {
-            let context = format!(
-                "{what} the migration lock file {path} (check that its directory is writable)"
-            );
-            move |e: std::io::Error| Error::db(context)(sqlx::Error::Io(e))
-        };
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io_error("opening"))?;
-        let started = Instant::now();
-        let mut pause = Duration::from_millis(5);
-        loop {
-            match file.try_lock() {
-                Ok(()) => {
-                    let mut handle = &file;
-                    file.set_len(0).map_err(io_error("writing"))?;
-                    handle
-                        .write_all(format!("{}\n", std::process::id()).as_bytes())
-                        .map_err(io_error("writing"))?;
-                    return Ok(file);
-                }
-                Err(std::fs::TryLockError::WouldBlock) => {}
-                Err(std::fs::TryLockError::Error(e)) => return Err(io_error("locking")(e)),
-            }
-            if started.elapsed() >= timeout {
-                let pid = std::fs::read_to_string(&path).unwrap_or_default();
-                let holder = match pid.trim() {
-                    "" => format!(" (held through {path})"),
-                    pid => format!(" (held by process {pid} through {path})"),
-                };
-                return Err(Error::LockTimeout {
-                    waited: started.elapsed(),
-                    table: table.to_owned(),
-                    holder,
-                });
-            }
-            tracing::debug!(table, "waiting for the migration lock file");
-            tokio::time::sleep(pause.min(timeout.saturating_sub(started.elapsed()))).await;
-            pause = (pause * 2).min(Duration::from_millis(250));
-        }
-    }
-
     impl Conn for Session<Sqlite> {
         /// SQLite has one writer at a time: the lock is an immediate write
         /// transaction, waited for through the busy timeout.
@@ -958,7 +913,7 @@ mod sqlite {
         /// transactions of a run (after a `transactional: false` revision,
         /// or per-revision commits) another migrator waits for it instead of
         /// finding a revision half-way. The OS releases it if the process dies.
-        async fn lock(&mut self, table: &str, timeout: Duration) -> Result<()> {
+        async fn lock(&mut self, table: &str, _key: i64, timeout: Duration) -> Result<()> {
             let started = Instant::now();
             let file: String =
                 sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
@@ -966,7 +921,7 @@ mod sqlite {
                     .await
                     .map_err(Error::db("locating the SQLite database file"))?;
             if !file.is_empty() {
-                self.lock_file = Some(lock_file(&file, table, timeout).await?);
+                self.lock_file = Some(crate::lock_file::acquire(&file, table, timeout).await?);
             }
             let timeout = timeout.saturating_sub(started.elapsed());
             let previous: i64 = sqlx::query_scalar("PRAGMA busy_timeout")

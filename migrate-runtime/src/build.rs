@@ -10,11 +10,14 @@
 //! migrate_runtime::build::watch("migrations");
 //! ```
 //!
-//! with, in `Cargo.toml` (no database driver is built for the build script):
+//! with, in `Cargo.toml`, the same `migrate-runtime` as under
+//! `[dependencies]` (the crates are not on crates.io yet: a path to a
+//! checkout), without default features, so that no database driver is built
+//! for the build script:
 //!
 //! ```toml
 //! [build-dependencies]
-//! migrate-runtime = { version = "0.1", default-features = false }
+//! migrate-runtime = { path = "../migrate/migrate-runtime", default-features = false }
 //! ```
 
 use std::io::Write;

@@ -116,6 +116,19 @@ pub enum Error {
         holder: String,
     },
 
+    /// Something at the SQLite lock file's name that the migrator will not
+    /// open or write: a symbolic link, a file with other hard links, or not
+    /// a regular file. Nothing was changed.
+    #[error(
+        "{path}: {problem}; nothing was changed; remove it (the migrator creates the lock file itself) and run again"
+    )]
+    UnsafeLockFile {
+        /// The lock file's path, `<database>.migrate-lock`.
+        path: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+
     /// The history changed under a run that had to release its lock.
     #[error(
         "the history table `{table}` changed while this run was between transactions (another migrator?); the database is consistent at {at}. Run the command again"

@@ -61,6 +61,8 @@ mod embedded;
 mod error;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub mod introspect;
+#[cfg(feature = "sqlite")]
+mod lock_file;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 mod migrator;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]

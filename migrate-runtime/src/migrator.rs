@@ -90,6 +90,8 @@ impl IntoTarget for &Target {
 pub struct Migrator {
     revisions: &'static [EmbeddedRevision],
     version_table: &'static str,
+    /// PostgreSQL advisory-lock key; `None` derives it from the table name.
+    lock_key: Option<i64>,
     lock_timeout: Duration,
     mode: TransactionMode,
     graph: OnceLock<std::result::Result<RevisionGraph, migrate_core::Errors>>,
@@ -103,6 +105,7 @@ impl Clone for Migrator {
         Migrator {
             revisions: self.revisions,
             version_table: self.version_table,
+            lock_key: self.lock_key,
             lock_timeout: self.lock_timeout,
             mode: self.mode,
             graph: self.graph.clone(),
@@ -116,6 +119,7 @@ impl std::fmt::Debug for Migrator {
         f.debug_struct("Migrator")
             .field("revisions", &self.revisions.len())
             .field("version_table", &self.version_table)
+            .field("lock_key", &self.lock_key())
             .field("lock_timeout", &self.lock_timeout)
             .field("mode", &self.mode)
             .finish()
@@ -148,6 +152,7 @@ impl Migrator {
         Migrator {
             revisions,
             version_table,
+            lock_key: None,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             mode: TransactionMode::Single,
             graph: OnceLock::new(),
@@ -162,6 +167,7 @@ impl Migrator {
         Migrator {
             revisions: self.revisions,
             version_table: self.version_table,
+            lock_key: self.lock_key,
             lock_timeout: self.lock_timeout,
             mode: self.mode,
             graph: OnceLock::new(),
@@ -197,13 +203,45 @@ impl Migrator {
             EmbeddedStartUp::from_core(&migrations.start_up()),
         );
         let _ = migrator.graph.set(Ok(migrations.graph));
-        Ok(migrator)
+        Ok(match config.lock_key {
+            Some(key) => migrator.with_lock_key(key),
+            None => migrator,
+        })
     }
 
     /// Sets how long to wait for another migrator's lock (default 60 s).
     pub fn with_lock_timeout(mut self, timeout: Duration) -> Migrator {
         self.lock_timeout = timeout;
         self
+    }
+
+    /// Sets the PostgreSQL advisory-lock key a run holds (`lock_key` in
+    /// `migrate.toml`, which `embed_migrations!` and the CLI read).
+    ///
+    /// By default the key is derived from the history table's name, so
+    /// anyone who can connect to the database can compute it and take the
+    /// lock first, stalling every run until the lock timeout. A key of the
+    /// deployment's own choosing avoids that (and collisions with other
+    /// applications' advisory locks). Every migrator of one database must
+    /// use the same key, or they no longer exclude each other. SQLite
+    /// ignores it.
+    pub fn with_lock_key(mut self, key: i64) -> Migrator {
+        self.lock_key = Some(key);
+        self
+    }
+
+    /// What `embed_migrations!` writes for `lock_key` in `migrate.toml`.
+    #[doc(hidden)]
+    pub const fn __with_lock_key(mut self, key: i64) -> Migrator {
+        self.lock_key = Some(key);
+        self
+    }
+
+    /// The PostgreSQL advisory-lock key a run holds: the configured one,
+    /// or the one derived from the history table's name.
+    pub fn lock_key(&self) -> i64 {
+        self.lock_key
+            .unwrap_or_else(|| crate::backend::lock_key(self.version_table))
     }
 
     /// Sets how revisions are grouped into transactions.
@@ -353,7 +391,8 @@ impl Migrator {
             }
         }
         let graph = self.graph()?;
-        conn.lock(self.version_table, self.lock_timeout).await?;
+        conn.lock(self.version_table, self.lock_key(), self.lock_timeout)
+            .await?;
         let result = async {
             // A downgrade of a database that never migrated has nothing to
             // record: it does not create the table.
@@ -1064,7 +1103,8 @@ impl Migrator {
             .collect::<Result<_, _>>()?;
         let graph = self.graph()?;
         let mut conn = db.__session().await?;
-        conn.lock(self.version_table, self.lock_timeout).await?;
+        conn.lock(self.version_table, self.lock_key(), self.lock_timeout)
+            .await?;
         let result = async {
             conn.ensure_history(self.version_table).await?;
             let rows = conn.read_history(self.version_table).await?;

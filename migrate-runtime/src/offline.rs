@@ -57,9 +57,7 @@ use std::fmt::Write as _;
 
 use migrate_core::{Dialect, Direction, Plan, Target};
 
-use crate::backend::{
-    create_history_sql, delete_row_sql, insert_row_sql, literal, lock_key, quote_table,
-};
+use crate::backend::{create_history_sql, delete_row_sql, insert_row_sql, literal, quote_table};
 use crate::embedded::{EmbeddedRevision, EmbeddedSection};
 use crate::error::Result;
 use crate::migrator::Migrator;
@@ -139,7 +137,7 @@ pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<Stri
     let begin = match dialect {
         Dialect::Postgres => format!(
             "BEGIN;\n-- the runtime's migration lock, held until COMMIT\nSELECT pg_advisory_xact_lock({});\n\n",
-            lock_key(table)
+            migrator.lock_key()
         ),
         Dialect::Sqlite => "BEGIN IMMEDIATE;\n\n".to_owned(),
     };

@@ -8,5 +8,6 @@
 
 mod concurrent;
 mod crash;
+mod lock_safety;
 mod locks;
 mod support;

@@ -13,7 +13,8 @@ mod products;
 mod tags;
 mod users;
 
-use std::time::Instant;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};
@@ -27,6 +28,7 @@ use serde_json::json;
 
 use crate::db::{self, Db};
 use crate::error::ApiError;
+use crate::model::control_name;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -40,7 +42,7 @@ impl AppState {
     }
 }
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, request_timeout: Duration) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/db-test", get(db_test))
@@ -75,6 +77,10 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(plain_path))
+        .layer(middleware::from_fn(move |request, next| {
+            crate::server::within(request_timeout, request, next)
+        }))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
@@ -115,6 +121,50 @@ async fn not_found(request: Request) -> ApiError {
 
 async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
+}
+
+/// Refuses a path holding a control character, percent-encoded or not
+/// (`/users/%00`): its segments are ids bound into SQL, and PostgreSQL
+/// refuses NUL in text with an error that would be a 500.
+async fn plain_path(request: Request, next: Next) -> Response {
+    match control_in_path(request.uri().path()) {
+        None => next.run(request).await,
+        Some(c) => {
+            let problem = format!(
+                "must not contain the control character {}; remove it",
+                control_name(c)
+            );
+            ApiError::Malformed {
+                message: format!("path: {problem}"),
+                fields: BTreeMap::from([("path", problem)]),
+            }
+            .into_response()
+        }
+    }
+}
+
+/// The first control character of the percent-decoded path.
+fn control_in_path(path: &str) -> Option<char> {
+    let hex = |b: u8| char::from(b).to_digit(16);
+    let bytes = path.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                // Two hex digits: at most 255.
+                decoded.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                decoded.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded)
+        .chars()
+        .find(|c| c.is_control())
 }
 
 /// One log line per request: method, path, status, time.
@@ -172,4 +222,21 @@ fn created<T: serde::Serialize>(location: String, body: T) -> Response {
         Json(body),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_found_in_encoded_paths() {
+        assert_eq!(control_in_path("/users/%00"), Some('\0'));
+        assert_eq!(control_in_path("/users/a%0Ab"), Some('\n'));
+        assert_eq!(control_in_path("/users/%c2%85"), Some('\u{85}'));
+        assert_eq!(control_in_path("/users/%1b%5B2J"), Some('\u{1b}'));
+        assert_eq!(control_in_path("/users/0123abcd"), None);
+        assert_eq!(control_in_path("/tags/caf%C3%A9"), None);
+        assert_eq!(control_in_path("/users/%"), None);
+        assert_eq!(control_in_path("/users/%zz%0"), None);
+    }
 }

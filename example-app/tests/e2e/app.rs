@@ -19,7 +19,7 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Variables of the test's own environment that would change what the
 /// binary connects to or prints.
-const SCRUBBED: [&str; 10] = [
+const SCRUBBED: [&str; 12] = [
     "DATABASE_URL",
     "POSTGRES_USER",
     "POSTGRES_PASSWORD",
@@ -30,6 +30,8 @@ const SCRUBBED: [&str; 10] = [
     "HOST",
     "RUST_LOG",
     "MIGRATE_LOG",
+    "HTTP_HEADER_TIMEOUT",
+    "HTTP_REQUEST_TIMEOUT",
 ];
 
 /// Where and how the binary runs: a working directory (where `.env` and the

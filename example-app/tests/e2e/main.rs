@@ -8,7 +8,10 @@
 
 mod api;
 mod app;
+mod hostile;
 mod http;
+
+use std::time::Duration;
 
 use app::App;
 use migrate_tests::{fresh_pg_db, fresh_sqlite_db};
@@ -323,6 +326,58 @@ async fn a_password_in_an_unknown_parameter_is_refused_and_never_logged() {
     );
     app.assert_never_printed("s3cr3t-in-a-parameter");
     assert_no_password(&app, &db.url);
+}
+
+/// The header and request timeouts of the half-sent request tests.
+const TIMEOUTS: Duration = Duration::from_secs(1);
+
+/// Control characters, then half-sent requests against a server with
+/// one-second timeouts.
+fn hostile_requests(dir: &std::path::Path, url: &str, backend: &str) {
+    let mut app = App::new(dir).env("DATABASE_URL", url);
+    let server = app.start(&["--port", "0"]);
+    hostile::control_characters_are_refused(&server.client);
+    let stopped = app.stop(server);
+    stopped.expect_success();
+    // No 500 and no error log (PostgreSQL refused NUL with a 500 before).
+    assert!(!stopped.stderr.contains("status=500"), "{}", stopped.stderr);
+    assert!(!stopped.stderr.contains("ERROR"), "{}", stopped.stderr);
+
+    let seconds = TIMEOUTS.as_secs_f64().to_string();
+    let mut app = App::new(dir)
+        .env("DATABASE_URL", url)
+        .env("HTTP_HEADER_TIMEOUT", &seconds)
+        .env("HTTP_REQUEST_TIMEOUT", &seconds);
+    hostile::half_sent_requests_are_closed(&mut app, backend);
+}
+
+#[test]
+fn hostile_requests_on_sqlite() {
+    let db = fresh_sqlite_db();
+    hostile_requests(db.dir.path(), &db.url, "sqlite");
+}
+
+#[tokio::test]
+async fn hostile_requests_on_postgres() {
+    let db = fresh_pg_db().await;
+    let dir = tempdir();
+    hostile_requests(dir.path(), &db.url, "postgres");
+}
+
+#[test]
+fn timeouts_must_be_positive_seconds() {
+    let dir = tempdir();
+    for bad in ["0", "-1", "soon"] {
+        let mut app = App::new(dir.path()).env("HTTP_HEADER_TIMEOUT", bad);
+        let output = app.run(&["--port", "0"]);
+        assert_eq!(output.status.code(), Some(2), "{output:?}");
+        assert!(
+            output.stderr.contains("HTTP_HEADER_TIMEOUT")
+                || output.stderr.contains("--header-timeout"),
+            "{}",
+            output.stderr
+        );
+    }
 }
 
 /// A working directory of its own: no stray `.env`, no `example-app.db`.

@@ -408,8 +408,9 @@ fn write_revision(
 /// A new revision's text with its empty sections replaced by `upgrade` and
 /// `downgrade`.
 fn with_sections(text: &str, upgrade: &str, downgrade: &str) -> String {
-    const EMPTY: &str = "\n-- migrate:upgrade\n\n\n-- migrate:downgrade\n\n";
-    let header = text.strip_suffix(EMPTY).unwrap_or(text);
+    let header = text
+        .strip_suffix(crate::template::NEW_SECTIONS)
+        .unwrap_or(text);
     format!(
         "{header}\n-- migrate:upgrade\n{}\n\n-- migrate:downgrade\n{}\n",
         upgrade.trim_end(),

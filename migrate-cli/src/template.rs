@@ -172,6 +172,16 @@ pub(crate) fn new_revision_id(taken: impl Fn(&str) -> bool) -> String {
     }
 }
 
+/// The sections of a new revision. The downgrade section holds only a
+/// comment, so an unedited file (nothing to do either way) loads, while a
+/// file whose upgrade was filled in and whose downgrade was forgotten is
+/// refused until the author writes the undo SQL, `-- migrate:no-op`, or
+/// removes the section.
+pub(crate) const NEW_SECTIONS: &str = "\n-- migrate:upgrade\n\n\n-- migrate:downgrade\n\
+-- Write the SQL that undoes the upgrade. If there is nothing to undo, put the\n\
+-- line `-- migrate:no-op` here; to make the revision irreversible, delete\n\
+-- this section.\n\n";
+
 /// What goes in a new revision's header.
 pub(crate) struct NewRevision<'a> {
     pub id: &'a str,
@@ -208,7 +218,7 @@ pub(crate) fn revision_file(rev: &NewRevision<'_>) -> String {
         text.push_str(&format!("-- message: {message}\n"));
     }
     text.push_str(&format!("-- create_date: {}\n", rev.create_date));
-    text.push_str("\n-- migrate:upgrade\n\n\n-- migrate:downgrade\n\n");
+    text.push_str(NEW_SECTIONS);
     text
 }
 

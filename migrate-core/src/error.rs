@@ -128,6 +128,19 @@ pub enum Error {
         /// What is wrong and how to fix it.
         problem: String,
     },
+    /// A downgrade section with no statement under an upgrade that has
+    /// some, and no `-- migrate:no-op` to say nothing needs undoing.
+    #[error(
+        "{path}:{line}: revision {revision}: the downgrade section is empty but the upgrade is not; write the SQL that undoes the upgrade, put `-- migrate:no-op` in it if nothing needs undoing, or remove the section to make the revision irreversible"
+    )]
+    EmptyDowngrade {
+        /// The file.
+        path: String,
+        /// Line of its `-- migrate:downgrade` marker.
+        line: u32,
+        /// The revision id.
+        revision: String,
+    },
     /// The file name does not contain the revision id of its header.
     #[error(
         "{path}: file name does not contain its revision id `{revision}`; rename it to `YYYY_MM_DD_HHMM-{revision}_<slug>.sql`"

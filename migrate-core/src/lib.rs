@@ -40,7 +40,8 @@
 //! Header keys: `revision`, `down_revision` (required; `none` or a comma
 //! list), `message`, `create_date`, `branch_labels`, `depends_on`,
 //! `transactional`. A statement preceded by `-- migrate:no-check` is not
-//! syntax-checked.
+//! syntax-checked. A downgrade section with no SQL under an upgrade that
+//! has some is refused unless it holds `-- migrate:no-op`.
 #![deny(missing_docs)]
 
 pub mod checksum;
@@ -63,8 +64,8 @@ pub use error::{Error, Errors, Result};
 pub use graph::{GraphNode, RevisionGraph};
 pub use load::{Migrations, StartUp, list_sql_files, load_directory};
 pub use revision::{
-    DOWNGRADE_MARKER, HEADER_KEYS, Header, HeaderLines, NO_CHECK_MARKER, Revision, Section,
-    UPGRADE_MARKER, is_valid_revision_id, normalize_text, parse_revision,
+    DOWNGRADE_MARKER, HEADER_KEYS, Header, HeaderLines, NO_CHECK_MARKER, NO_OP_MARKER, Revision,
+    Section, UPGRADE_MARKER, is_valid_revision_id, normalize_text, parse_revision,
 };
 pub use sql::{Dialect, DialectCheck, Statement};
 pub use target::{Direction, Plan, StampPlan, Target};

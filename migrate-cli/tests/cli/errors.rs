@@ -529,7 +529,11 @@ async fn postgres_errors_never_show_the_password() {
         out.stdout
     );
     // A failing statement on PostgreSQL.
-    let bad = p.revision(&["-m", "bad"], "SELECT * FROM no_such_table;", Some(""));
+    let bad = p.revision(
+        &["-m", "bad"],
+        "SELECT * FROM no_such_table;",
+        Some("-- migrate:no-op"),
+    );
     let out = p.fails(
         &["upgrade", "head", "--database-url", &db.url],
         1,
@@ -560,4 +564,49 @@ async fn postgres_errors_never_show_the_password() {
         "{}",
         out.stderr
     );
+}
+
+/// A new revision's downgrade section asks for a decision: left as written it
+/// loads while the upgrade is empty too, and is refused, by `check` and by
+/// `upgrade`, once the upgrade has SQL, until it holds the undo SQL or
+/// `-- migrate:no-op`.
+#[test]
+fn an_upgrade_filled_in_under_the_new_downgrade_section_is_refused_until_decided() {
+    let p = Project::init();
+    let url = sqlite_url(&p);
+    let out = p.ok(&["revision", "-m", "add c"]);
+    let shown = crate::common::generated_path(&out);
+    let file = p.path().join(&shown);
+    let id = crate::common::header_value(&file, "revision");
+    p.ok(&["check"]);
+    p.ok(&["upgrade", "head", "--database-url", &url]);
+    p.ok(&["downgrade", "base", "--database-url", &url]);
+
+    let text = std::fs::read_to_string(&file).unwrap();
+    let filled = text.replacen(
+        "-- migrate:upgrade\n",
+        "-- migrate:upgrade\nCREATE TABLE t (id INTEGER);\n",
+        1,
+    );
+    std::fs::write(&file, &filled).unwrap();
+    let marker_line = filled
+        .lines()
+        .position(|l| l == "-- migrate:downgrade")
+        .unwrap()
+        + 1;
+    let expected = format!(
+        "{shown}:{marker_line}: revision {id}: the downgrade section is empty but the upgrade is not; write the SQL that undoes the upgrade, put `-- migrate:no-op` in it if nothing needs undoing, or remove the section to make the revision irreversible"
+    );
+    p.fails(&["check"], 1, &expected);
+    p.fails(&["upgrade", "head", "--database-url", &url], 1, &expected);
+
+    let no_op = filled.replacen(
+        "-- this section.\n",
+        "-- this section.\n-- migrate:no-op\n",
+        1,
+    );
+    assert_ne!(no_op, filled);
+    std::fs::write(&file, &no_op).unwrap();
+    p.ok(&["check"]);
+    p.ok(&["upgrade", "head", "--database-url", &url]);
 }

@@ -136,7 +136,7 @@ fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
 /// Loads the tree for writing a revision: every problem except several
 /// heads stops the command, since the new file's parent would be a guess.
 fn tree_for_writing(project: &Project) -> anyhow::Result<Tree> {
-    let loaded = tree::load(&project.dir, &project.display)?;
+    let loaded = tree::load(&project.dir, &project.display, project.config.max_file_size)?;
     let blocking = loaded.blocking_problems();
     if !blocking.is_empty() {
         let errors = migrate_core::Errors::from_vec(blocking.into_iter().cloned().collect())
@@ -241,9 +241,12 @@ pub(crate) async fn revision(
     for warning in &rendered.warnings {
         ui.warn(format!("{shown}: REVIEW: {warning}"));
     }
-    if let Err(errors) =
-        migrate_core::load_directory(&project.dir, &project.display, &project.config.dialects)
-    {
+    if let Err(errors) = migrate_core::load_directory_with(
+        &project.dir,
+        &project.display,
+        &project.config.dialects,
+        project.config.max_file_size,
+    ) {
         let n = errors.as_slice().len();
         return Err(anyhow::Error::new(errors).context(format!(
             "{shown} was written but the migration directory does not pass its checks with it ({n} problem{}); the file is kept: edit it until `migrate check` passes (or delete it)",

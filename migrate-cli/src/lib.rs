@@ -441,7 +441,7 @@ pub(crate) fn load_migrator(project: &Project) -> anyhow::Result<Migrator> {
 
 /// The directory as a lenient tree; problems become warnings.
 fn load_tree_for_reading(ui: &Ui, project: &Project) -> anyhow::Result<Tree> {
-    let loaded = tree::load(&project.dir, &project.display)?;
+    let loaded = tree::load(&project.dir, &project.display, project.config.max_file_size)?;
     for problem in &loaded.problems {
         ui.warn(problem);
     }
@@ -496,7 +496,12 @@ fn offline_dialect(ui: &Ui, url_flag: Option<&str>, project: &Project) -> anyhow
 
 /// `migrate check`: the directory, as embed_migrations! checks it.
 fn check_directory(ui: &Ui, project: &Project) -> anyhow::Result<()> {
-    match migrate_core::load_directory(&project.dir, &project.display, &project.config.dialects) {
+    match migrate_core::load_directory_with(
+        &project.dir,
+        &project.display,
+        &project.config.dialects,
+        project.config.max_file_size,
+    ) {
         Ok(migrations) => {
             let n = migrations.revisions.len();
             ui.line(format!(

@@ -47,6 +47,7 @@
 pub mod checksum;
 mod config;
 mod error;
+mod escape;
 #[cfg(any(feature = "postgres-exact", feature = "sqlite-exact"))]
 pub mod exact;
 mod graph;
@@ -57,12 +58,16 @@ pub mod sql;
 mod target;
 
 pub use config::{
-    CONFIG_FILE, Config, DEFAULT_DIRECTORY, DEFAULT_FILE_TEMPLATE, DEFAULT_VERSION_TABLE,
-    is_table_name,
+    CONFIG_FILE, Config, DEFAULT_DIRECTORY, DEFAULT_FILE_TEMPLATE, DEFAULT_MAX_FILE_SIZE,
+    DEFAULT_VERSION_TABLE, is_table_name, parse_size,
 };
 pub use error::{Error, Errors, Result};
+pub use escape::{escape_control, find_control, is_forbidden_control};
 pub use graph::{GraphNode, RevisionGraph};
-pub use load::{Migrations, StartUp, list_sql_files, load_directory};
+pub use load::{
+    Migrations, SqlFiles, StartUp, list_sql_files, load_directory, load_directory_with,
+    read_migration_file,
+};
 pub use revision::{
     DOWNGRADE_MARKER, HEADER_KEYS, Header, HeaderLines, NO_CHECK_MARKER, NO_OP_MARKER, Revision,
     Section, UPGRADE_MARKER, is_valid_revision_id, normalize_text, parse_revision,

@@ -136,6 +136,8 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
     let text = normalize_text(text);
     let mut errors = Vec::new();
     let mut fields: Vec<(&'static str, u32, String)> = Vec::new();
+    // Keys whose value held a control character (already reported).
+    let mut controlled: Vec<&'static str> = Vec::new();
 
     #[derive(PartialEq, Clone, Copy)]
     enum Part {
@@ -289,6 +291,20 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
             });
             continue;
         }
+        // A tab may sit in a message; anything else (ESC, DEL, C1, a NUL)
+        // would reach comments and terminals. Newlines cannot: they end
+        // the header line. The value is dropped so that nothing checks it
+        // again, but a missing-key error would be misleading.
+        if crate::escape::find_control(value, known == "message").is_some() {
+            errors.push(Error::HeaderControl {
+                path: path.to_owned(),
+                line: line_no,
+                key: known,
+                value: crate::escape::escape_control(value).into_owned(),
+            });
+            controlled.push(known);
+            continue;
+        }
         fields.push((known, line_no, value.to_owned()));
     }
 
@@ -298,8 +314,8 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
             .iter()
             .any(|e| matches!(e, Error::UnknownHeaderKey { suggestion, .. } if *suggestion == key))
     };
-    let revision_misspelled = misspelled("revision");
-    let down_misspelled = misspelled("down_revision");
+    let revision_misspelled = misspelled("revision") || controlled.contains(&"revision");
+    let down_misspelled = misspelled("down_revision") || controlled.contains(&"down_revision");
     let field = |key: &str| {
         fields
             .iter()
@@ -696,6 +712,40 @@ mod tests {
             errors[0]
                 .to_string()
                 .starts_with("x/a1.sql:4: `-- migrate:no-op` outside the downgrade section"),
+            "{}",
+            errors[0]
+        );
+    }
+
+    #[test]
+    fn control_characters_in_header_values_are_refused_and_shown_escaped() {
+        let text = "-- revision: a1\u{1b}]0;x\u{7}\n-- down_revision: none\n-- branch_labels: core\u{9b}\n-- message: add \u{1b}[2J c\n-- create_date: 2025\u{0}\n-- migrate:upgrade\n";
+        let errors = parse_revision("x/a1.sql", text).unwrap_err();
+        let all: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            all,
+            [
+                "x/a1.sql:1: revision `a1\\u{1b}]0;x\\u{7}` holds a control character; remove it (names and messages end up in script comments and on terminals)",
+                "x/a1.sql:3: branch_labels `core\\u{9b}` holds a control character; remove it (names and messages end up in script comments and on terminals)",
+                "x/a1.sql:4: message `add \\u{1b}[2J c` holds a control character; remove it (names and messages end up in script comments and on terminals)",
+                "x/a1.sql:5: create_date `2025\\u{0}` holds a control character; remove it (names and messages end up in script comments and on terminals)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_tab_is_allowed_in_a_message_only() {
+        let text =
+            "-- revision: a1\n-- down_revision: none\n-- message: add\tc\n-- migrate:upgrade\n";
+        let rev = parse_revision("x/a1.sql", text).unwrap();
+        assert_eq!(rev.header.message.as_deref(), Some("add\tc"));
+        let text =
+            "-- revision: a1\n-- down_revision: none\n-- branch_labels: a\tb\n-- migrate:upgrade\n";
+        let errors = parse_revision("x/a1.sql", text).unwrap_err();
+        assert!(
+            errors[0]
+                .to_string()
+                .starts_with("x/a1.sql:3: branch_labels `a\\tb` holds a control character"),
             "{}",
             errors[0]
         );

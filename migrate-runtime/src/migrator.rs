@@ -176,7 +176,12 @@ impl Migrator {
         display: &str,
         config: &migrate_core::Config,
     ) -> std::result::Result<Migrator, migrate_core::Errors> {
-        let migrations = migrate_core::load_directory(dir, display, &config.dialects)?;
+        let migrations = migrate_core::load_directory_with(
+            dir,
+            display,
+            &config.dialects,
+            config.max_file_size,
+        )?;
         let revisions: Vec<EmbeddedRevision> = migrations
             .revisions
             .iter()

@@ -332,11 +332,24 @@ fn write_revision(
     message: &str,
     body: Option<&Rendered>,
 ) -> anyhow::Result<(PathBuf, String)> {
+    // Line breaks and tabs become spaces in the header; any other control
+    // character would reach comments and terminals, and the loader refuses it.
+    if message
+        .split_whitespace()
+        .any(|word| migrate_core::find_control(word, false).is_some())
+    {
+        return Err(Usage(format!(
+            "-m `{}` holds a control character; remove it",
+            migrate_core::escape_control(message)
+        ))
+        .into());
+    }
     let id = match rev_id {
         Some(id) => {
             if !is_valid_revision_id(id) {
                 return Err(Usage(format!(
-                    "--rev-id `{id}` is not a valid revision id; use letters, digits and `_` (at most 64)"
+                    "--rev-id `{}` is not a valid revision id; use letters, digits and `_` (at most 64)",
+                    migrate_core::escape_control(id)
                 ))
                 .into());
             }
@@ -357,7 +370,8 @@ fn write_revision(
         Some(label) => {
             if !is_valid_revision_id(label) {
                 return Err(Usage(format!(
-                    "--branch-label `{label}` is not a valid label; use letters, digits and `_`"
+                    "--branch-label `{}` is not a valid label; use letters, digits and `_`",
+                    migrate_core::escape_control(label)
                 ))
                 .into());
             }

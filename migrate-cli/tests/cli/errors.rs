@@ -610,3 +610,69 @@ fn an_upgrade_filled_in_under_the_new_downgrade_section_is_refused_until_decided
     p.ok(&["check"]);
     p.ok(&["upgrade", "head", "--database-url", &url]);
 }
+
+/// `revision` keeps the message's letters in the file name, in any script,
+/// dates the file in UTC and says so, and refuses a message with a control
+/// character (line breaks and tabs become spaces).
+#[test]
+fn new_revision_names_keep_unicode_letters_and_dates_say_utc() {
+    let p = Project::init();
+    let out = p.ok(&["revision", "-m", "café straße"]);
+    let shown = crate::common::generated_path(&out);
+    assert!(shown.ends_with("_café_straße.sql"), "{shown}");
+    let file = p.path().join(&shown);
+    let date = crate::common::header_value(&file, "create_date");
+    assert!(date.ends_with(" UTC") && date.len() == 23, "{date}");
+    assert_eq!(crate::common::header_value(&file, "message"), "café straße");
+
+    let out = p.ok(&["revision", "-m", "../etc/x\nnext\tline"]);
+    let shown = crate::common::generated_path(&out);
+    assert!(shown.ends_with("_etc_x_next_line.sql"), "{shown}");
+    let file = p.path().join(&shown);
+    assert_eq!(
+        crate::common::header_value(&file, "message"),
+        "../etc/x next line"
+    );
+    p.ok(&["check"]);
+
+    let out = p.fails(
+        &["revision", "-m", "title\u{1b}]0;owned\u{7}"],
+        2,
+        "-m `title\\u{1b}]0;owned\\u{7}` holds a control character; remove it",
+    );
+    assert!(!out.stderr.contains('\u{1b}'), "{}", out.stderr);
+    p.fails(
+        &["revision", "-m", "x", "--rev-id", "a\u{1b}b"],
+        2,
+        "--rev-id `a\\u{1b}b` is not a valid revision id",
+    );
+}
+
+/// `max_file_size` in migrate.toml: a larger file is reported by `check`
+/// with its size and the setting, next to the directory's other problems.
+#[test]
+fn max_file_size_in_migrate_toml_refuses_larger_files() {
+    let p = Project::init();
+    let a = p.revision(
+        &["-m", "create t"],
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);",
+        Some("DROP TABLE t;"),
+    );
+    let size = std::fs::metadata(p.file_of(&a)).unwrap().len();
+    let toml = p.path().join("migrate.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, format!("{text}\nmax_file_size = {}\n", size - 1)).unwrap();
+    p.fails(
+        &["check"],
+        1,
+        &format!(
+            "file is {size} bytes ({size} bytes), over the limit of {} bytes ({} bytes); split it into several revisions, or raise `max_file_size` in migrate.toml",
+            size - 1,
+            size - 1
+        ),
+    );
+    std::fs::write(&toml, format!("{text}\nmax_file_size = \"1 KiB\"\n")).unwrap();
+    p.ok(&["check"]);
+    std::fs::write(&toml, format!("{text}\nmax_file_size = \"1 KB\"\n")).unwrap();
+    p.fails(&["check"], 2, "max_file_size `1 KB` is not a size");
+}

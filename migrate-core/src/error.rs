@@ -39,9 +39,9 @@ pub enum Error {
     },
     /// A migration file over the configured size limit.
     #[error(
-        "{path}: file is {size} bytes ({}), over the limit of {limit} bytes ({}); split it into several revisions, or raise `max_file_size` in migrate.toml",
-        crate::config::human_size(*size),
-        crate::config::human_size(*limit)
+        "{path}: file is {}, over the limit of {}; split it into several revisions, or raise `max_file_size` (in migrate.toml, or the option of embed_migrations!)",
+        crate::config::size_text(*size),
+        crate::config::size_text(*limit)
     )]
     FileTooLarge {
         /// The file.

@@ -666,8 +666,7 @@ fn max_file_size_in_migrate_toml_refuses_larger_files() {
         &["check"],
         1,
         &format!(
-            "file is {size} bytes ({size} bytes), over the limit of {} bytes ({} bytes); split it into several revisions, or raise `max_file_size` in migrate.toml",
-            size - 1,
+            "file is {size} bytes, over the limit of {} bytes; split it into several revisions, or raise `max_file_size` (in migrate.toml",
             size - 1
         ),
     );

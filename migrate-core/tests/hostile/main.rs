@@ -98,7 +98,7 @@ fn every_refused_entry_is_reported_in_one_run() {
             .to_string();
     assert!(started.elapsed().as_secs() < 10, "the FIFO was opened");
     let too_large = format!(
-        "migrations/2025_01_02_0000-big1_big.sql: file is {big} bytes (1.4 KiB), over the limit of 1000 bytes (1000 bytes); split it into several revisions, or raise `max_file_size` in migrate.toml"
+        "migrations/2025_01_02_0000-big1_big.sql: file is {big} bytes (1.4 KiB), over the limit of 1000 bytes; split it into several revisions, or raise `max_file_size` (in migrate.toml, or the option of embed_migrations!)"
     );
     for needle in [
         "migrations/2025_01_01_0000-f1_pipe.sql: a FIFO, not a regular file",
@@ -128,8 +128,7 @@ fn a_file_over_max_file_size_is_refused_by_size() {
     assert_eq!(
         errors,
         format!(
-            "m/2025_01_01_0000-a1_a.sql: file is {size} bytes ({size} bytes), over the limit of {} bytes ({} bytes); split it into several revisions, or raise `max_file_size` in migrate.toml",
-            size - 1,
+            "m/2025_01_01_0000-a1_a.sql: file is {size} bytes, over the limit of {} bytes; split it into several revisions, or raise `max_file_size` (in migrate.toml, or the option of embed_migrations!)",
             size - 1
         )
     );

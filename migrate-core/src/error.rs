@@ -34,7 +34,8 @@ pub enum Error {
     NotRegularFile {
         /// The entry.
         path: String,
-        /// What it is: `a FIFO`, `a socket`, `a device`.
+        /// What it is: `a FIFO`, `a socket`, `a device` (`a special file`
+        /// where the system does not say).
         kind: &'static str,
     },
     /// A migration file over the configured size limit.

@@ -266,7 +266,7 @@ fn file_kind(meta: &std::fs::Metadata) -> &'static str {
         }
     }
     let _ = meta;
-    "not a regular file"
+    "a special file"
 }
 
 /// Reads one migration file as UTF-8 text, refusing a file larger than

@@ -228,7 +228,7 @@ fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
 /// Loads the tree for writing a revision: every problem except several
 /// heads stops the command, since the new file's parent would be a guess.
 fn tree_for_writing(project: &Project) -> anyhow::Result<Tree> {
-    let loaded = tree::load(&project.dir, &project.display)?;
+    let loaded = tree::load(&project.dir, &project.display, project.config.max_file_size)?;
     let blocking = loaded.blocking_problems();
     if !blocking.is_empty() {
         let errors = migrate_core::Errors::from_vec(blocking.into_iter().cloned().collect())
@@ -334,9 +334,13 @@ pub(crate) async fn revision(
     for warning in &rendered.warnings {
         ui.warn(format!("{shown}: REVIEW: {warning}"));
     }
-    if let Err(errors) =
-        migrate_core::load_directory(&project.dir, &project.display, &project.config.dialects)
-    {
+    if let Err(errors) = migrate_core::load_directory_with(
+        &project.dir,
+        &project.display,
+        &project.config.dialects,
+        migrate_core::HeadRule::Merged,
+        project.config.max_file_size,
+    ) {
         let n = errors.as_slice().len();
         return Err(anyhow::Error::new(errors).context(format!(
             "{shown} was written but the migration directory does not pass its checks with it ({n} problem{}); the file is kept: edit it until `migrate check` passes (or delete it)",
@@ -422,11 +426,24 @@ fn write_revision(
     message: &str,
     body: Option<&Rendered>,
 ) -> anyhow::Result<(PathBuf, String)> {
+    // Line breaks and tabs become spaces in the header; any other control
+    // character would reach comments and terminals, and the loader refuses it.
+    if message
+        .split_whitespace()
+        .any(|word| migrate_core::find_control(word, false).is_some())
+    {
+        return Err(Usage(format!(
+            "-m `{}` holds a control character; remove it",
+            migrate_core::escape_control(message)
+        ))
+        .into());
+    }
     let id = match rev_id {
         Some(id) => {
             if !is_valid_revision_id(id) {
                 return Err(Usage(format!(
-                    "--rev-id `{id}` is not a valid revision id; use letters, digits and `_` (at most 64)"
+                    "--rev-id `{}` is not a valid revision id; use letters, digits and `_` (at most 64)",
+                    migrate_core::escape_control(id)
                 ))
                 .into());
             }
@@ -447,7 +464,8 @@ fn write_revision(
         Some(label) => {
             if !is_valid_revision_id(label) {
                 return Err(Usage(format!(
-                    "--branch-label `{label}` is not a valid label; use letters, digits and `_`"
+                    "--branch-label `{}` is not a valid label; use letters, digits and `_`",
+                    migrate_core::escape_control(label)
                 ))
                 .into());
             }
@@ -501,8 +519,9 @@ fn write_revision(
 /// A new revision's text with its empty sections replaced by `upgrade` and
 /// `downgrade`.
 fn with_sections(text: &str, upgrade: &str, downgrade: &str) -> String {
-    const EMPTY: &str = "\n-- migrate:upgrade\n\n\n-- migrate:downgrade\n\n";
-    let header = text.strip_suffix(EMPTY).unwrap_or(text);
+    let header = text
+        .strip_suffix(crate::template::NEW_SECTIONS)
+        .unwrap_or(text);
     format!(
         "{header}\n-- migrate:upgrade\n{}\n\n-- migrate:downgrade\n{}\n",
         upgrade.trim_end(),

@@ -495,7 +495,7 @@ pub(crate) fn load_migrator(project: &Project) -> anyhow::Result<Migrator> {
 /// The directory as a lenient tree; problems become warnings, except
 /// several heads, which reading shows as they are (as Alembic does).
 fn load_tree_for_reading(ui: &Ui, project: &Project) -> anyhow::Result<Tree> {
-    let loaded = tree::load(&project.dir, &project.display)?;
+    let loaded = tree::load(&project.dir, &project.display, project.config.max_file_size)?;
     for problem in loaded.blocking_problems() {
         ui.warn(problem);
     }
@@ -588,7 +588,13 @@ pub(crate) fn url_problem(source: env::UrlSource, url: &DatabaseUrl) -> anyhow::
 
 /// `migrate check`: the directory, as embed_migrations! checks it.
 fn check_directory(ui: &Ui, project: &Project) -> anyhow::Result<()> {
-    match migrate_core::load_directory(&project.dir, &project.display, &project.config.dialects) {
+    match migrate_core::load_directory_with(
+        &project.dir,
+        &project.display,
+        &project.config.dialects,
+        migrate_core::HeadRule::Merged,
+        project.config.max_file_size,
+    ) {
         Ok(migrations) => {
             let n = migrations.revisions.len();
             ui.line(format!(

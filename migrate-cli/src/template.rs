@@ -52,10 +52,11 @@ impl DateTime {
         }
     }
 
-    /// `YYYY-MM-DD HH:MM:SS`, the `create_date` header format.
+    /// `YYYY-MM-DD HH:MM:SS UTC`, the `create_date` header format: the
+    /// time is UTC, and says so (Alembic writes local time without a zone).
     pub fn header(&self) -> String {
         format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
             self.year, self.month, self.day, self.hour, self.minute, self.second
         )
     }
@@ -124,21 +125,26 @@ pub(crate) fn render_file_name(
     Ok(name)
 }
 
-/// Alembic's slug: words of the message joined with `_`, lowercase ASCII,
-/// cut at a word boundary to at most 40 characters.
+/// Alembic's slug: words of the message joined with `_`, lowercased, cut
+/// at a word boundary to at most 40 characters. Words are runs of letters
+/// and digits of any script (`café straße` gives `café_straße`), with the
+/// combining marks that decorate them; everything else, path separators and
+/// control characters included, separates words and never reaches the name.
 pub(crate) fn slugify(message: &str) -> String {
     const MAX: usize = 40;
     let words: Vec<String> = message
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_ascii_lowercase)
+        .split(|c: char| !(c.is_alphanumeric() || is_combining_mark(c)))
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .map(str::to_lowercase)
         .collect();
     let mut slug = String::new();
+    let mut len = 0usize; // in characters
     for word in words {
-        let extra = word.len() + usize::from(!slug.is_empty());
-        if slug.len() + extra > MAX {
+        let chars = word.chars().count();
+        let extra = chars + usize::from(!slug.is_empty());
+        if len + extra > MAX {
             if slug.is_empty() {
-                slug.push_str(&word[..MAX]);
+                slug.extend(word.chars().take(MAX));
             }
             break;
         }
@@ -146,8 +152,15 @@ pub(crate) fn slugify(message: &str) -> String {
             slug.push('_');
         }
         slug.push_str(&word);
+        len += extra;
     }
     slug
+}
+
+/// Combining diacritical marks (the blocks an `e` + U+0301 `é` typed on a
+/// system that does not compose uses), kept inside a word.
+fn is_combining_mark(c: char) -> bool {
+    matches!(c, '\u{300}'..='\u{36f}' | '\u{1ab0}'..='\u{1aff}' | '\u{1dc0}'..='\u{1dff}' | '\u{20d0}'..='\u{20ff}' | '\u{fe20}'..='\u{fe2f}')
 }
 
 /// A fresh 12-hex-digit revision id that `taken` does not know.
@@ -171,6 +184,16 @@ pub(crate) fn new_revision_id(taken: impl Fn(&str) -> bool) -> String {
         }
     }
 }
+
+/// The sections of a new revision. The downgrade section holds only a
+/// comment, so an unedited file (nothing to do either way) loads, while a
+/// file whose upgrade was filled in and whose downgrade was forgotten is
+/// refused until the author writes the undo SQL, `-- migrate:no-op`, or
+/// removes the section.
+pub(crate) const NEW_SECTIONS: &str = "\n-- migrate:upgrade\n\n\n-- migrate:downgrade\n\
+-- Write the SQL that undoes the upgrade. If there is nothing to undo, put the\n\
+-- line `-- migrate:no-op` here; to make the revision irreversible, delete\n\
+-- this section.\n\n";
 
 /// What goes in a new revision's header.
 pub(crate) struct NewRevision<'a> {
@@ -208,7 +231,7 @@ pub(crate) fn revision_file(rev: &NewRevision<'_>) -> String {
         text.push_str(&format!("-- message: {message}\n"));
     }
     text.push_str(&format!("-- create_date: {}\n", rev.create_date));
-    text.push_str("\n-- migrate:upgrade\n\n\n-- migrate:downgrade\n\n");
+    text.push_str(NEW_SECTIONS);
     text
 }
 
@@ -231,11 +254,11 @@ mod tests {
     #[test]
     fn unix_seconds_give_utc_civil_time() {
         let t = DateTime::from_unix(1_759_250_172);
-        assert_eq!(t.header(), "2025-09-30 16:36:12");
+        assert_eq!(t.header(), "2025-09-30 16:36:12 UTC");
         let t = DateTime::from_unix(-1);
-        assert_eq!(t.header(), "1969-12-31 23:59:59");
+        assert_eq!(t.header(), "1969-12-31 23:59:59 UTC");
         let t = DateTime::from_system_time(UNIX_EPOCH - std::time::Duration::from_millis(500));
-        assert_eq!(t.header(), "1969-12-31 23:59:59");
+        assert_eq!(t.header(), "1969-12-31 23:59:59 UTC");
     }
 
     #[test]
@@ -271,7 +294,18 @@ mod tests {
     fn slug_is_lowercase_words_cut_at_forty() {
         assert_eq!(slugify("Create products table"), "create_products_table");
         assert_eq!(slugify("  add: price (NUMERIC)!"), "add_price_numeric");
-        assert_eq!(slugify("żółw żółć"), "w");
+        assert_eq!(slugify("żółw żółć"), "żółw_żółć");
+        assert_eq!(slugify("café straße"), "café_straße");
+        assert_eq!(slugify("Café STRASSE Ölfeld"), "café_strasse_ölfeld");
+        assert_eq!(
+            slugify("cafe\u{301} 表 テーブル"),
+            "cafe\u{301}_表_テーブル"
+        );
+        // Separators and control characters never reach the file name.
+        assert_eq!(slugify("../etc/passwd\\x\n\u{1b}[2Jy"), "etc_passwd_x_2jy");
+        assert_eq!(slugify("\u{301}"), "");
+        let long = slugify(&"é".repeat(50));
+        assert_eq!(long.chars().count(), 40, "{long}");
         let long = slugify("one two three four five six seven eight nine ten");
         assert!(long.len() <= 40, "{long}");
         assert_eq!(long, "one_two_three_four_five_six_seven_eight");
@@ -300,7 +334,7 @@ mod tests {
             depends_on: &[],
             branch_labels: &["core".to_owned()],
             message: "merge\nheads",
-            create_date: "2025-01-01 00:00:00",
+            create_date: "2025-01-01 00:00:00 UTC",
         });
         let rev = migrate_core::parse_revision("m/x-c3.sql", &text).unwrap();
         assert_eq!(rev.header.down_revision, parents);
@@ -308,5 +342,9 @@ mod tests {
         assert_eq!(rev.header.message.as_deref(), Some("merge heads"));
         assert!(rev.upgrade.statements.is_empty());
         assert!(rev.downgrade.is_some());
+        assert_eq!(
+            rev.header.create_date.as_deref(),
+            Some("2025-01-01 00:00:00 UTC")
+        );
     }
 }

@@ -105,31 +105,16 @@ impl Loaded {
 ///
 /// Only a missing or unreadable directory is an error; problems in files or
 /// links come back in [`Loaded::problems`].
-pub(crate) fn load(dir: &Path, display: &str) -> Result<Loaded, Error> {
-    let files = migrate_core::list_sql_files(dir, display)?;
-    let mut problems = Vec::new();
+pub(crate) fn load(dir: &Path, display: &str, max_file_size: u64) -> Result<Loaded, Error> {
+    let listed = migrate_core::list_sql_files(dir, display)?;
+    let mut problems = listed.problems;
     let mut revisions = Vec::new();
-    for name in files {
+    for name in listed.names {
         let path = format!("{}/{}", display.trim_end_matches('/'), name);
-        let text = match std::fs::read(dir.join(&name)) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => text,
-                Err(e) => {
-                    let valid = e.utf8_error().valid_up_to();
-                    let line = e.as_bytes()[..valid]
-                        .iter()
-                        .filter(|&&b| b == b'\n')
-                        .count() as u32
-                        + 1;
-                    problems.push(Error::NotUtf8 { path, line });
-                    continue;
-                }
-            },
+        let text = match migrate_core::read_migration_file(&dir.join(&name), &path, max_file_size) {
+            Ok(text) => text,
             Err(e) => {
-                problems.push(Error::Io {
-                    path,
-                    message: e.to_string(),
-                });
+                problems.push(e);
                 continue;
             }
         };

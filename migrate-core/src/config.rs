@@ -15,6 +15,8 @@ pub const DEFAULT_DIRECTORY: &str = "migrations";
 pub const DEFAULT_VERSION_TABLE: &str = "migrate_history";
 /// Default file name template (strftime fields, `{rev}` and `{slug}`).
 pub const DEFAULT_FILE_TEMPLATE: &str = "%Y_%m_%d_%H%M-{rev}_{slug}";
+/// Default `max_file_size`: the largest migration file read, 16 MiB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 /// Default path of the declared schema, relative to the config file.
 pub const DEFAULT_SCHEMA_FILE: &str = "schema.sql";
 
@@ -32,6 +34,7 @@ pub const DEFAULT_SCHEMA_FILE: &str = "schema.sql";
 /// include_schemas = false       # PostgreSQL: compare every schema, not only the default one
 /// compare_type = true           # compare column types
 /// compare_server_default = true # compare column defaults
+/// max_file_size = "16 MiB"      # larger migration files are refused, not read
 /// ```
 ///
 /// The last four keys are Alembic's `compare_type`, `compare_server_default`
@@ -65,6 +68,9 @@ pub struct Config {
     pub compare_type: bool,
     /// Compare column server defaults (default `true`).
     pub compare_server_default: bool,
+    /// The largest migration file read, in bytes (default
+    /// [`DEFAULT_MAX_FILE_SIZE`]); a larger one is reported, not read.
+    pub max_file_size: u64,
 }
 
 impl Default for Config {
@@ -80,6 +86,7 @@ impl Default for Config {
             include_schemas: false,
             compare_type: true,
             compare_server_default: true,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
         }
     }
 }
@@ -99,6 +106,15 @@ struct RawConfig {
     include_schemas: Option<bool>,
     compare_type: Option<bool>,
     compare_server_default: Option<bool>,
+    max_file_size: Option<Size>,
+}
+
+/// `max_file_size`: a number of bytes, or a string such as `"16 MiB"`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Size {
+    Bytes(u64),
+    Text(String),
 }
 
 impl Config {
@@ -188,6 +204,23 @@ impl Config {
         if let Some(v) = raw.compare_server_default {
             config.compare_server_default = v;
         }
+        match raw.max_file_size {
+            None => {}
+            Some(Size::Bytes(n)) => config.max_file_size = n,
+            Some(Size::Text(text)) => {
+                config.max_file_size = parse_size(&text).ok_or_else(|| {
+                    error(format!(
+                        "max_file_size `{}` is not a size; write a number of bytes or a string such as \"16 MiB\", \"512 KiB\" or \"1 GiB\"",
+                        crate::escape::escape_control(&text)
+                    ))
+                })?;
+            }
+        }
+        if config.max_file_size == 0 {
+            return Err(error(
+                "max_file_size is 0, so no migration file could be read; give a size such as \"16 MiB\"".into(),
+            ));
+        }
         Ok(config)
     }
 
@@ -203,6 +236,56 @@ impl Config {
             }),
         }
     }
+}
+
+/// `"16 MiB"`, `"512KiB"`, `"1 GiB"`, `"100 B"` or a plain number of bytes,
+/// as `max_file_size` takes it; `None` for anything else.
+///
+/// ```
+/// assert_eq!(migrate_core::parse_size("16 MiB"), Some(16 << 20));
+/// assert_eq!(migrate_core::parse_size("16 MB"), None);
+/// ```
+pub fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let number: u64 = text[..split].parse().ok()?;
+    let unit: u64 = match text[split..].trim() {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        _ => return None,
+    };
+    number.checked_mul(unit)
+}
+
+/// A size in bytes for messages, with its rounded form from 1 KiB up:
+/// `900 bytes`, `16777216 bytes (16 MiB)`.
+pub(crate) fn size_text(bytes: u64) -> String {
+    if bytes < 1 << 10 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{bytes} bytes ({})", human_size(bytes))
+    }
+}
+
+/// A size for messages: `16 MiB`, `1.5 GiB`, `900 bytes`.
+pub(crate) fn human_size(bytes: u64) -> String {
+    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    for (name, unit) in UNITS {
+        if bytes >= unit {
+            let whole = bytes / unit;
+            let tenths = (bytes % unit) * 10 / unit;
+            return if tenths == 0 {
+                format!("{whole} {name}")
+            } else {
+                format!("{whole}.{tenths} {name}")
+            };
+        }
+    }
+    format!("{bytes} bytes")
 }
 
 /// `name` or `schema.name`, each part `[A-Za-z_][A-Za-z0-9_]*`.
@@ -256,6 +339,28 @@ mod tests {
         assert!(c.include_schemas && !c.compare_type && !c.compare_server_default);
         assert!(Config::parse("m.toml", "schema = \"\"").is_err());
         assert!(Config::parse("m.toml", "compare_type = \"yes\"").is_err());
+    }
+
+    #[test]
+    fn max_file_size_takes_bytes_or_a_size_with_a_unit() {
+        assert_eq!(Config::default().max_file_size, 16 << 20);
+        let size = |text: &str| Config::parse("m.toml", text).map(|c| c.max_file_size);
+        assert_eq!(size("max_file_size = 1000"), Ok(1000));
+        assert_eq!(size("max_file_size = \"64 MiB\""), Ok(64 << 20));
+        assert_eq!(size("max_file_size = \"512KiB\""), Ok(512 << 10));
+        assert_eq!(size("max_file_size = \"1 GiB\""), Ok(1 << 30));
+        let bad = size("max_file_size = \"16 MB\"").unwrap_err().to_string();
+        assert!(
+            bad.starts_with("m.toml: max_file_size `16 MB` is not a size; write a number of bytes"),
+            "{bad}"
+        );
+        assert!(size("max_file_size = 0").is_err());
+        assert!(size("max_file_size = -1").is_err());
+        assert_eq!(human_size(16 << 20), "16 MiB");
+        assert_eq!(human_size(1_610_612_736), "1.5 GiB");
+        assert_eq!(human_size(900), "900 bytes");
+        assert_eq!(size_text(900), "900 bytes");
+        assert_eq!(size_text(16 << 20), "16777216 bytes (16 MiB)");
     }
 
     #[test]

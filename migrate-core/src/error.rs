@@ -27,6 +27,31 @@ pub enum Error {
         /// The operating system's message.
         message: String,
     },
+    /// An entry named like a migration that is not a regular file.
+    #[error(
+        "{path}: {kind}, not a regular file; remove it from the migration directory (it is never opened)"
+    )]
+    NotRegularFile {
+        /// The entry.
+        path: String,
+        /// What it is: `a FIFO`, `a socket`, `a device` (`a special file`
+        /// where the system does not say).
+        kind: &'static str,
+    },
+    /// A migration file over the configured size limit.
+    #[error(
+        "{path}: file is {}, over the limit of {}; split it into several revisions, or raise `max_file_size` (in migrate.toml, or the option of embed_migrations!)",
+        crate::config::size_text(*size),
+        crate::config::size_text(*limit)
+    )]
+    FileTooLarge {
+        /// The file.
+        path: String,
+        /// Its size in bytes (at least what was read).
+        size: u64,
+        /// The limit, `max_file_size`.
+        limit: u64,
+    },
     /// A migration file is not valid UTF-8.
     #[error("{path}:{line}: file is not valid UTF-8; save it as UTF-8")]
     NotUtf8 {
@@ -43,6 +68,29 @@ pub enum Error {
     FileNameNotUtf8 {
         /// The directory and the file name, lossily decoded.
         path: String,
+    },
+    /// A migration file name that holds a control character (shown escaped).
+    #[error(
+        "{path}: file name holds a control character; rename the file to a name without control characters (newlines, tabs, escapes), such as `YYYY_MM_DD_HHMM-<revision>_<slug>.sql`"
+    )]
+    FileNameControl {
+        /// The directory and the file name, control characters escaped.
+        path: String,
+    },
+    /// A header value (id, label, message, date) that holds a control
+    /// character (shown escaped).
+    #[error(
+        "{path}:{line}: {key} `{value}` holds a control character; remove it (names and messages end up in script comments and on terminals)"
+    )]
+    HeaderControl {
+        /// The file.
+        path: String,
+        /// The line.
+        line: u32,
+        /// The key.
+        key: &'static str,
+        /// The value, control characters escaped.
+        value: String,
     },
     /// A required header key is missing.
     #[error("{path}:1: header has no `{key}:` line; add `-- {key}: …` above `-- migrate:upgrade`")]
@@ -127,6 +175,19 @@ pub enum Error {
         line: u32,
         /// What is wrong and how to fix it.
         problem: String,
+    },
+    /// A downgrade section with no statement under an upgrade that has
+    /// some, and no `-- migrate:no-op` to say nothing needs undoing.
+    #[error(
+        "{path}:{line}: revision {revision}: the downgrade section is empty but the upgrade is not; write the SQL that undoes the upgrade, put `-- migrate:no-op` in it if nothing needs undoing, or remove the section to make the revision irreversible"
+    )]
+    EmptyDowngrade {
+        /// The file.
+        path: String,
+        /// Line of its `-- migrate:downgrade` marker.
+        line: u32,
+        /// The revision id.
+        revision: String,
     },
     /// The file name does not contain the revision id of its header.
     #[error(

@@ -40,12 +40,14 @@
 //! Header keys: `revision`, `down_revision` (required; `none` or a comma
 //! list), `message`, `create_date`, `branch_labels`, `depends_on`,
 //! `transactional`. A statement preceded by `-- migrate:no-check` is not
-//! syntax-checked.
+//! syntax-checked. A downgrade section with no SQL under an upgrade that
+//! has some is refused unless it holds `-- migrate:no-op`.
 #![deny(missing_docs)]
 
 pub mod checksum;
 mod config;
 mod error;
+mod escape;
 #[cfg(any(feature = "postgres-exact", feature = "sqlite-exact"))]
 pub mod exact;
 mod graph;
@@ -56,15 +58,19 @@ pub mod sql;
 mod target;
 
 pub use config::{
-    CONFIG_FILE, Config, DEFAULT_DIRECTORY, DEFAULT_FILE_TEMPLATE, DEFAULT_VERSION_TABLE,
-    is_table_name,
+    CONFIG_FILE, Config, DEFAULT_DIRECTORY, DEFAULT_FILE_TEMPLATE, DEFAULT_MAX_FILE_SIZE,
+    DEFAULT_VERSION_TABLE, is_table_name, parse_size,
 };
 pub use error::{Error, Errors, Result};
+pub use escape::{escape_control, find_control, is_forbidden_control};
 pub use graph::{GraphNode, HeadRule, RevisionGraph};
-pub use load::{Migrations, StartUp, list_sql_files, load_directory, load_directory_with};
+pub use load::{
+    Migrations, SqlFiles, StartUp, list_sql_files, load_directory, load_directory_with,
+    read_migration_file,
+};
 pub use revision::{
-    DOWNGRADE_MARKER, HEADER_KEYS, Header, HeaderLines, NO_CHECK_MARKER, Revision, Section,
-    UPGRADE_MARKER, is_valid_revision_id, normalize_text, parse_revision,
+    DOWNGRADE_MARKER, HEADER_KEYS, Header, HeaderLines, NO_CHECK_MARKER, NO_OP_MARKER, Revision,
+    Section, UPGRADE_MARKER, is_valid_revision_id, normalize_text, parse_revision,
 };
 pub use sql::{Dialect, DialectCheck, Statement};
 pub use target::{Direction, Plan, StampPlan, Target};

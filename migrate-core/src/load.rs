@@ -79,7 +79,9 @@ pub struct StartUp {
     pub heads: Vec<String>,
 }
 
-/// Reads, parses and validates every `*.sql` file directly in `dir`.
+/// Reads, parses and validates every `*.sql` file directly in `dir`, each
+/// at most [`DEFAULT_MAX_FILE_SIZE`](crate::DEFAULT_MAX_FILE_SIZE) bytes
+/// long (see [`load_directory_with`]).
 ///
 /// `display` is how the directory is named in messages (for the macro, the
 /// path relative to the crate root). Every problem is reported, not just the
@@ -89,24 +91,36 @@ pub fn load_directory(
     display: &str,
     dialects: &DialectCheck,
 ) -> Result<Migrations, Errors> {
-    load_directory_with(dir, display, dialects, HeadRule::Merged)
+    load_directory_with(
+        dir,
+        display,
+        dialects,
+        HeadRule::Merged,
+        crate::DEFAULT_MAX_FILE_SIZE,
+    )
 }
 
-/// [`load_directory`] with a choice of [`HeadRule`]: the `migrate` CLI
-/// reads and runs a directory with several heads, as Alembic does.
+/// [`load_directory`] with a choice of [`HeadRule`] (the `migrate` CLI
+/// reads and runs a directory with several heads, as Alembic does) and a
+/// limit on the size of each file (`max_file_size` in `migrate.toml`: a
+/// larger file is reported, not read).
 pub fn load_directory_with(
     dir: &Path,
     display: &str,
     dialects: &DialectCheck,
     rule: HeadRule,
+    max_file_size: u64,
 ) -> Result<Migrations, Errors> {
-    let files = list_sql_files(dir, display)?;
-    let mut errors = Vec::new();
-    let mut unreadable = false;
+    let listed = list_sql_files(dir, display)?;
+    let files = listed.names;
+    // An entry refused by the listing is a file missing from the graph, as
+    // one that does not parse.
+    let mut unreadable = !listed.problems.is_empty();
+    let mut errors = listed.problems;
     let mut revisions = Vec::with_capacity(files.len());
     for name in files {
         let path = format!("{}/{}", display.trim_end_matches('/'), name);
-        let text = match read_text(&dir.join(&name), &path) {
+        let text = match read_migration_file(&dir.join(&name), &path, max_file_size) {
             Ok(text) => text,
             Err(e) => {
                 errors.push(e);
@@ -159,9 +173,22 @@ pub fn load_directory_with(
     }
 }
 
-/// Names of the `*.sql` files directly in `dir`, sorted. Hidden files are
-/// skipped; a `*.sql` name that is not valid UTF-8 is an error.
-pub fn list_sql_files(dir: &Path, display: &str) -> Result<Vec<String>, Error> {
+/// The `*.sql` files directly in a directory, and the entries named like
+/// migrations that cannot be read as one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SqlFiles {
+    /// File names, sorted.
+    pub names: Vec<String>,
+    /// Entries refused by name: not a regular file (a FIFO, a socket, a
+    /// device), a name that is not UTF-8 or holds a control character.
+    pub problems: Vec<Error>,
+}
+
+/// Lists the `*.sql` files directly in `dir`. Hidden files and directories
+/// are skipped; every entry named like a migration that cannot be one is
+/// reported in [`SqlFiles::problems`], and the listing goes on, so one run
+/// shows every problem. Only a directory that cannot be read is an error.
+pub fn list_sql_files(dir: &Path, display: &str) -> Result<SqlFiles, Error> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -176,7 +203,7 @@ pub fn list_sql_files(dir: &Path, display: &str) -> Result<Vec<String>, Error> {
             });
         }
     };
-    let mut names = Vec::new();
+    let mut listed = SqlFiles::default();
     for entry in entries {
         let entry = entry.map_err(|e| Error::Io {
             path: display.to_owned(),
@@ -189,35 +216,106 @@ pub fn list_sql_files(dir: &Path, display: &str) -> Result<Vec<String>, Error> {
         if shown.starts_with('.') || !shown.ends_with(".sql") {
             continue;
         }
-        let path = || format!("{}/{shown}", display.trim_end_matches('/'));
+        let path = || {
+            format!(
+                "{}/{}",
+                display.trim_end_matches('/'),
+                crate::escape::escape_control(&shown)
+            )
+        };
         // Follow symlinks; skip directories that happen to end in `.sql`.
-        // Anything else that is not a regular file (a FIFO, a socket, a
-        // device) would block or mislead a read: refuse it by name. A
-        // dangling link fails at the read with the system's message.
+        // Anything else that is not a regular file would block (opening a
+        // FIFO waits for a writer) or mislead a read: it is refused by name
+        // from its metadata, never opened. A dangling link fails at the
+        // read with the system's message.
         match std::fs::metadata(entry.path()) {
             Ok(m) if m.is_dir() => continue,
             Ok(m) if !m.is_file() => {
-                return Err(Error::Io {
+                listed.problems.push(Error::NotRegularFile {
                     path: path(),
-                    message: "not a regular file".into(),
+                    kind: file_kind(&m),
                 });
+                continue;
             }
             _ => {}
         }
         let Some(name) = raw.to_str() else {
-            return Err(Error::FileNameNotUtf8 { path: path() });
+            listed
+                .problems
+                .push(Error::FileNameNotUtf8 { path: path() });
+            continue;
         };
-        names.push(name.to_owned());
+        if crate::escape::find_control(name, false).is_some() {
+            listed
+                .problems
+                .push(Error::FileNameControl { path: path() });
+            continue;
+        }
+        listed.names.push(name.to_owned());
     }
-    names.sort();
-    Ok(names)
+    listed.names.sort();
+    listed.problems.sort_by_key(ToString::to_string);
+    Ok(listed)
 }
 
-fn read_text(file: &Path, display: &str) -> Result<String, Error> {
-    let bytes = std::fs::read(file).map_err(|e| Error::Io {
-        path: display.to_owned(),
+/// What a non-regular, non-directory entry is, for the message.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = meta;
+    "a special file"
+}
+
+/// Reads one migration file as UTF-8 text, refusing a file larger than
+/// `max_size` bytes before reading it (and one that grows past it while
+/// being read), and anything that is not a regular file.
+///
+/// `shown` is how the file is named in messages.
+pub fn read_migration_file(file: &Path, shown: &str, max_size: u64) -> Result<String, Error> {
+    use std::io::Read as _;
+
+    let io = |e: std::io::Error| Error::Io {
+        path: shown.to_owned(),
         message: e.to_string(),
-    })?;
+    };
+    let too_large = |size: u64| Error::FileTooLarge {
+        path: shown.to_owned(),
+        size,
+        limit: max_size,
+    };
+    let handle = std::fs::File::open(file).map_err(io)?;
+    // The metadata of the opened file, not of the name: it cannot have
+    // been swapped since.
+    let meta = handle.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(Error::NotRegularFile {
+            path: shown.to_owned(),
+            kind: file_kind(&meta),
+        });
+    }
+    if meta.len() > max_size {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    handle
+        .take(max_size.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > max_size {
+        return Err(too_large(bytes.len() as u64));
+    }
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let line = e.as_bytes()[..valid]
@@ -226,7 +324,7 @@ fn read_text(file: &Path, display: &str) -> Result<String, Error> {
             .count() as u32
             + 1;
         Error::NotUtf8 {
-            path: display.to_owned(),
+            path: shown.to_owned(),
             line,
         }
     })

@@ -21,6 +21,9 @@ pub const UPGRADE_MARKER: &str = "-- migrate:upgrade";
 pub const DOWNGRADE_MARKER: &str = "-- migrate:downgrade";
 /// Comment placed on the line(s) above a statement to skip its SQL check.
 pub const NO_CHECK_MARKER: &str = "-- migrate:no-check";
+/// Line in a downgrade section that says it is empty on purpose: the
+/// upgrade changes nothing a downgrade has to undo (Alembic's `pass`).
+pub const NO_OP_MARKER: &str = "-- migrate:no-op";
 
 /// Is `id` a valid revision id (`[A-Za-z0-9_]+`, at most 64 characters)?
 ///
@@ -133,6 +136,8 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
     let text = normalize_text(text);
     let mut errors = Vec::new();
     let mut fields: Vec<(&'static str, u32, String)> = Vec::new();
+    // Keys whose value held a control character (already reported).
+    let mut controlled: Vec<&'static str> = Vec::new();
 
     #[derive(PartialEq, Clone, Copy)]
     enum Part {
@@ -148,6 +153,9 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
     let mut upgrade_body: Option<(usize, u32)> = None;
     let mut downgrade_body: Option<(usize, u32)> = None;
     let mut upgrade_end = text.len();
+    // Line of the downgrade marker and of a `-- migrate:no-op` in its section.
+    let mut downgrade_marker_line = 0u32;
+    let mut no_op_line: Option<u32> = None;
 
     let mut offset = 0usize;
     for (index, raw_line) in text.split_inclusive('\n').enumerate() {
@@ -178,6 +186,7 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
                             part = Part::Downgrade;
                             upgrade_end = line_start;
                             downgrade_body = Some((offset, line_no + 1));
+                            downgrade_marker_line = line_no;
                         }
                         Part::Header => {
                             misplaced_marker = true;
@@ -196,12 +205,26 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
                     continue;
                 }
                 "no-check" if part != Part::Header => continue,
+                "no-op" if part == Part::Downgrade => {
+                    if no_op_line.is_none() {
+                        no_op_line = Some(line_no);
+                    }
+                    continue;
+                }
+                "no-op" => {
+                    errors.push(Error::BadMarker {
+                        path: path.to_owned(),
+                        line: line_no,
+                        problem: "`-- migrate:no-op` outside the downgrade section; it marks a downgrade that undoes nothing, move it below `-- migrate:downgrade` or remove it".into(),
+                    });
+                    continue;
+                }
                 _ => {
                     errors.push(Error::BadMarker {
                         path: path.to_owned(),
                         line: line_no,
                         problem: format!(
-                            "unknown marker `-- migrate:{word}`; the markers are `-- migrate:upgrade`, `-- migrate:downgrade` and `-- migrate:no-check` (inside a section)"
+                            "unknown marker `-- migrate:{word}`; the markers are `-- migrate:upgrade`, `-- migrate:downgrade`, `-- migrate:no-check` (inside a section) and `-- migrate:no-op` (inside the downgrade section)"
                         ),
                     });
                     continue;
@@ -268,6 +291,20 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
             });
             continue;
         }
+        // A tab may sit in a message; anything else (ESC, DEL, C1, a NUL)
+        // would reach comments and terminals. Newlines cannot: they end
+        // the header line. The value is dropped so that nothing checks it
+        // again, but a missing-key error would be misleading.
+        if crate::escape::find_control(value, known == "message").is_some() {
+            errors.push(Error::HeaderControl {
+                path: path.to_owned(),
+                line: line_no,
+                key: known,
+                value: crate::escape::escape_control(value).into_owned(),
+            });
+            controlled.push(known);
+            continue;
+        }
         fields.push((known, line_no, value.to_owned()));
     }
 
@@ -277,8 +314,8 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
             .iter()
             .any(|e| matches!(e, Error::UnknownHeaderKey { suggestion, .. } if *suggestion == key))
     };
-    let revision_misspelled = misspelled("revision");
-    let down_misspelled = misspelled("down_revision");
+    let revision_misspelled = misspelled("revision") || controlled.contains(&"revision");
+    let down_misspelled = misspelled("down_revision") || controlled.contains(&"down_revision");
     let field = |key: &str| {
         fields
             .iter()
@@ -378,6 +415,31 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
 
     let upgrade = section(&text[up_start..upgrade_end.max(up_start)], up_line);
     let downgrade = downgrade_body.map(|(start, line)| section(&text[start..], line));
+    if let Some(down) = &downgrade {
+        // An empty downgrade under a non-empty upgrade would report the
+        // revision reverted while undoing nothing; the next upgrade then
+        // fails on what is still there. Empty on purpose says so.
+        match no_op_line {
+            None if down.statements.is_empty() && !upgrade.statements.is_empty() => {
+                errors.push(Error::EmptyDowngrade {
+                    path: path.to_owned(),
+                    line: downgrade_marker_line,
+                    revision: revision.clone(),
+                });
+            }
+            Some(line) if !down.statements.is_empty() => {
+                errors.push(Error::BadMarker {
+                    path: path.to_owned(),
+                    line,
+                    problem: "`-- migrate:no-op` in a downgrade section that has SQL; remove the marker, or the SQL if nothing needs undoing".into(),
+                });
+            }
+            _ => {}
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+    }
     let checksum = checksum::checksum(&upgrade.sql);
     Ok(Revision {
         path: path.to_owned(),
@@ -600,6 +662,92 @@ mod tests {
                 .unwrap()
                 .header
                 .transactional
+        );
+    }
+
+    #[test]
+    fn empty_downgrade_under_sql_is_refused_with_what_to_do() {
+        let text = "-- revision: a1\n-- down_revision: none\n-- migrate:upgrade\nALTER TABLE t ADD c INT;\n\n-- migrate:downgrade\n-- nothing here\n\n";
+        let errors = parse_revision("x/a1.sql", text).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            errors[0].to_string(),
+            "x/a1.sql:6: revision a1: the downgrade section is empty but the upgrade is not; \
+             write the SQL that undoes the upgrade, put `-- migrate:no-op` in it if nothing \
+             needs undoing, or remove the section to make the revision irreversible"
+        );
+    }
+
+    #[test]
+    fn no_op_marker_makes_an_empty_downgrade_intended() {
+        let text = "-- revision: a1\n-- down_revision: none\n-- migrate:upgrade\nUPDATE t SET c = 1;\n-- migrate:downgrade\n-- migrate:no-op\n";
+        let rev = parse_revision("x/a1.sql", text).unwrap();
+        assert!(rev.downgrade.unwrap().statements.is_empty());
+    }
+
+    #[test]
+    fn empty_upgrade_keeps_an_empty_downgrade() {
+        // A merge revision, or a fresh `migrate revision` file.
+        let text = "-- revision: m1\n-- down_revision: a1, b2\n-- migrate:upgrade\n\n-- migrate:downgrade\n\n";
+        assert!(parse_revision("x/m1.sql", text).is_ok());
+        // Irreversible: no downgrade section at all.
+        let text = "-- revision: a1\n-- down_revision: none\n-- migrate:upgrade\nSELECT 1;\n";
+        assert!(parse_revision("x/a1.sql", text).is_ok());
+    }
+
+    #[test]
+    fn no_op_marker_with_sql_or_in_the_upgrade_is_refused() {
+        let text = "-- revision: a1\n-- down_revision: none\n-- migrate:upgrade\nSELECT 1;\n-- migrate:downgrade\n-- migrate:no-op\nSELECT 2;\n";
+        let errors = parse_revision("x/a1.sql", text).unwrap_err();
+        assert!(
+            errors[0]
+                .to_string()
+                .starts_with("x/a1.sql:6: `-- migrate:no-op` in a downgrade section that has SQL"),
+            "{}",
+            errors[0]
+        );
+        let text = "-- revision: a1\n-- down_revision: none\n-- migrate:upgrade\n-- migrate:no-op\nSELECT 1;\n";
+        let errors = parse_revision("x/a1.sql", text).unwrap_err();
+        assert!(
+            errors[0]
+                .to_string()
+                .starts_with("x/a1.sql:4: `-- migrate:no-op` outside the downgrade section"),
+            "{}",
+            errors[0]
+        );
+    }
+
+    #[test]
+    fn control_characters_in_header_values_are_refused_and_shown_escaped() {
+        let text = "-- revision: a1\u{1b}]0;x\u{7}\n-- down_revision: none\n-- branch_labels: core\u{9b}\n-- message: add \u{1b}[2J c\n-- create_date: 2025\u{0}\n-- migrate:upgrade\n";
+        let errors = parse_revision("x/a1.sql", text).unwrap_err();
+        let all: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            all,
+            [
+                "x/a1.sql:1: revision `a1\\u{1b}]0;x\\u{7}` holds a control character; remove it (names and messages end up in script comments and on terminals)",
+                "x/a1.sql:3: branch_labels `core\\u{9b}` holds a control character; remove it (names and messages end up in script comments and on terminals)",
+                "x/a1.sql:4: message `add \\u{1b}[2J c` holds a control character; remove it (names and messages end up in script comments and on terminals)",
+                "x/a1.sql:5: create_date `2025\\u{0}` holds a control character; remove it (names and messages end up in script comments and on terminals)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_tab_is_allowed_in_a_message_only() {
+        let text =
+            "-- revision: a1\n-- down_revision: none\n-- message: add\tc\n-- migrate:upgrade\n";
+        let rev = parse_revision("x/a1.sql", text).unwrap();
+        assert_eq!(rev.header.message.as_deref(), Some("add\tc"));
+        let text =
+            "-- revision: a1\n-- down_revision: none\n-- branch_labels: a\tb\n-- migrate:upgrade\n";
+        let errors = parse_revision("x/a1.sql", text).unwrap_err();
+        assert!(
+            errors[0]
+                .to_string()
+                .starts_with("x/a1.sql:3: branch_labels `a\\tb` holds a control character"),
+            "{}",
+            errors[0]
         );
     }
 }

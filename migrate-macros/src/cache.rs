@@ -130,9 +130,15 @@ pub struct Loaded {
 
 /// [`migrate_core::load_directory`], skipping the SQL checks of files (and
 /// the replay of a directory) that passed them before.
-pub fn load(dir: &Path, display: &str, dialects: &DialectCheck) -> Loaded {
+pub fn load(dir: &Path, display: &str, dialects: &DialectCheck, max_file_size: u64) -> Loaded {
     let full = |cache| Loaded {
-        result: migrate_core::load_directory(dir, display, dialects),
+        result: migrate_core::load_directory_with(
+            dir,
+            display,
+            dialects,
+            migrate_core::HeadRule::Merged,
+            max_file_size,
+        ),
         cache,
     };
     let Some(store) = Store::locate(dir) else {
@@ -145,7 +151,13 @@ pub fn load(dir: &Path, display: &str, dialects: &DialectCheck) -> Loaded {
     let cached = store.read(&settings);
 
     // Read and parse only; any problem here is reported by the full load.
-    let Ok(migrations) = migrate_core::load_directory(dir, display, &DialectCheck::Off) else {
+    let Ok(migrations) = migrate_core::load_directory_with(
+        dir,
+        display,
+        &DialectCheck::Off,
+        migrate_core::HeadRule::Merged,
+        max_file_size,
+    ) else {
         return full("miss");
     };
     let mut file_keys = Vec::with_capacity(migrations.revisions.len());

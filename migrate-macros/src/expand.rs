@@ -77,7 +77,11 @@ pub fn embed(input: MacroInput, timing: &mut Timing) -> syn::Result<String> {
     }
     timing.dir = display.clone();
     let loading = std::time::Instant::now();
-    let loaded = crate::cache::load(&dir, &display, &dialects);
+    let max_file_size = input
+        .max_file_size
+        .as_ref()
+        .map_or(config.max_file_size, |(size, _)| *size);
+    let loaded = crate::cache::load(&dir, &display, &dialects, max_file_size);
     timing.load = Some(loading.elapsed());
     timing.cache = loaded.cache;
     let migrations = match loaded.result {

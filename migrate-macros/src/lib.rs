@@ -19,7 +19,8 @@ use syn::parse_macro_input;
 /// ```
 ///
 /// Options: `dialect = "postgres" | "sqlite" | "any" | "none"`,
-/// `version_table = "name"`, `require_build_script = false`.
+/// `version_table = "name"`, `max_file_size = "16 MiB"` (or a number of
+/// bytes; default from `migrate.toml`), `require_build_script = false`.
 #[proc_macro]
 pub fn embed_migrations(input: TokenStream) -> TokenStream {
     let mut timing = timing::Timing::start();

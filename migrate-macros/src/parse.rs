@@ -9,6 +9,8 @@ pub struct MacroInput {
     pub dialect: Option<LitStr>,
     pub version_table: Option<LitStr>,
     pub require_build_script: Option<bool>,
+    /// `max_file_size = 1048576` or `= "1 MiB"`, with the literal for spans.
+    pub max_file_size: Option<(u64, Lit)>,
 }
 
 impl Parse for MacroInput {
@@ -29,6 +31,7 @@ impl Parse for MacroInput {
             dialect: None,
             version_table: None,
             require_build_script: None,
+            max_file_size: None,
         };
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
@@ -57,6 +60,29 @@ impl Parse for MacroInput {
                         return Err(duplicate());
                     }
                 }
+                ("max_file_size", lit @ (Lit::Int(_) | Lit::Str(_))) => {
+                    let size = match &lit {
+                        Lit::Int(n) => n.base10_parse::<u64>().ok(),
+                        Lit::Str(s) => migrate_core::parse_size(&s.value()),
+                        _ => None,
+                    }
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| {
+                        syn::Error::new_spanned(
+                            &lit,
+                            "`max_file_size` takes a number of bytes or a size such as \"16 MiB\", \"512 KiB\" or \"1 GiB\"",
+                        )
+                    })?;
+                    if parsed.max_file_size.replace((size, lit)).is_some() {
+                        return Err(duplicate());
+                    }
+                }
+                ("max_file_size", other) => {
+                    return Err(syn::Error::new_spanned(
+                        other,
+                        "`max_file_size` takes a number of bytes or a size such as \"16 MiB\"",
+                    ));
+                }
                 ("dialect" | "version_table", other) => {
                     return Err(syn::Error::new_spanned(
                         other,
@@ -73,7 +99,7 @@ impl Parse for MacroInput {
                     return Err(syn::Error::new_spanned(
                         &key,
                         format!(
-                            "unknown option `{key}`; the options are `dialect`, `version_table` and `require_build_script`"
+                            "unknown option `{key}`; the options are `dialect`, `version_table`, `max_file_size` and `require_build_script`"
                         ),
                     ));
                 }

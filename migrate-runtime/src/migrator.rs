@@ -191,6 +191,7 @@ impl Migrator {
             display,
             &config.dialects,
             migrate_core::HeadRule::Any,
+            config.max_file_size,
         )?;
         let revisions: Vec<EmbeddedRevision> = migrations
             .revisions

@@ -163,21 +163,29 @@ pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<Stri
             in_transaction = false;
         }
 
+        // Names and messages go into `--` comments: a newline in one would
+        // end the comment and run the rest as SQL or as a client command
+        // (`\!` in psql, `.shell` in sqlite3). The loader refuses control
+        // characters; a table built another way is escaped all the same.
         let parents = if rev.parents.is_empty() {
             "<base>".to_owned()
         } else {
-            rev.parents.join(", ")
+            migrate_core::escape_control(&rev.parents.join(", ")).into_owned()
         };
-        let message = rev.message.map(|m| format!(", {m}")).unwrap_or_default();
+        let id = migrate_core::escape_control(rev.id);
+        let message = rev
+            .message
+            .map(|m| format!(", {}", migrate_core::escape_control(m)))
+            .unwrap_or_default();
         let _ = match plan.direction {
             Direction::Upgrade => {
-                writeln!(out, "-- Running upgrade {parents} -> {}{message}", rev.id)
+                writeln!(out, "-- Running upgrade {parents} -> {id}{message}")
             }
             Direction::Downgrade => {
-                writeln!(out, "-- Running downgrade {} -> {parents}{message}", rev.id)
+                writeln!(out, "-- Running downgrade {id} -> {parents}{message}")
             }
         };
-        let _ = writeln!(out, "-- {}", rev.path);
+        let _ = writeln!(out, "-- {}", migrate_core::escape_control(rev.path));
         if !rev.transactional {
             out.push_str("-- transactional: false, so it runs outside a transaction and records its progress after each statement\n");
         }

@@ -255,8 +255,10 @@ impl Project {
         let out = self.ok(&["revision", "-m", message]);
         let file = self.path().join(generated_path(&out));
         let text = std::fs::read_to_string(&file).expect("read the new revision");
-        let empty = "-- migrate:upgrade\n\n\n-- migrate:downgrade\n\n";
-        let head = text.strip_suffix(empty).expect("an empty new revision");
+        let sections = text
+            .find("-- migrate:upgrade\n")
+            .expect("an empty new revision");
+        let head = &text[..sections];
         let body = match down {
             Some(down) => format!("-- migrate:upgrade\n{up}\n\n-- migrate:downgrade\n{down}\n"),
             None => format!("-- migrate:upgrade\n{up}\n"),

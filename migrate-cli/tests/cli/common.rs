@@ -134,13 +134,21 @@ impl Project {
         let path = generated_path(out);
         let file = self.path().join(&path);
         let text = std::fs::read_to_string(&file).expect("read the generated revision");
-        let empty = "-- migrate:upgrade\n\n\n-- migrate:downgrade\n\n";
-        assert!(text.ends_with(empty), "unexpected new file:\n{text}");
+        // The new file's sections: an empty upgrade, and a downgrade that
+        // holds only the comment asking for the undo SQL.
+        let sections = text
+            .find("-- migrate:upgrade\n")
+            .unwrap_or_else(|| panic!("unexpected new file:\n{text}"));
+        assert!(
+            text[sections..]
+                .starts_with("-- migrate:upgrade\n\n\n-- migrate:downgrade\n-- Write the SQL"),
+            "unexpected new file:\n{text}"
+        );
         let body = match down {
             Some(down) => format!("-- migrate:upgrade\n{up}\n\n-- migrate:downgrade\n{down}\n"),
             None => format!("-- migrate:upgrade\n{up}\n"),
         };
-        let text = format!("{}{body}", &text[..text.len() - empty.len()]);
+        let text = format!("{}{body}", &text[..sections]);
         std::fs::write(&file, text).expect("write the revision");
         header_value(&file, "revision")
     }

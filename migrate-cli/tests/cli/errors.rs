@@ -533,7 +533,11 @@ async fn postgres_errors_never_show_the_password() {
         out.stdout
     );
     // A failing statement on PostgreSQL.
-    let bad = p.revision(&["-m", "bad"], "SELECT * FROM no_such_table;", Some(""));
+    let bad = p.revision(
+        &["-m", "bad"],
+        "SELECT * FROM no_such_table;",
+        Some("-- migrate:no-op"),
+    );
     let out = p.fails(
         &["upgrade", "head", "--database-url", &db.url],
         1,
@@ -732,6 +736,116 @@ fn targets_against_the_verb_are_refused_with_the_reason() {
         "--database-url",
         &url,
     ]);
+}
+
+/// A new revision's downgrade section asks for a decision: left as written it
+/// loads while the upgrade is empty too, and is refused, by `check` and by
+/// `upgrade`, once the upgrade has SQL, until it holds the undo SQL or
+/// `-- migrate:no-op`.
+#[test]
+fn an_upgrade_filled_in_under_the_new_downgrade_section_is_refused_until_decided() {
+    let p = Project::init();
+    let url = sqlite_url(&p);
+    let out = p.ok(&["revision", "-m", "add c"]);
+    let shown = crate::common::generated_path(&out);
+    let file = p.path().join(&shown);
+    let id = crate::common::header_value(&file, "revision");
+    p.ok(&["check"]);
+    p.ok(&["upgrade", "head", "--database-url", &url]);
+    p.ok(&["downgrade", "base", "--database-url", &url]);
+
+    let text = std::fs::read_to_string(&file).unwrap();
+    let filled = text.replacen(
+        "-- migrate:upgrade\n",
+        "-- migrate:upgrade\nCREATE TABLE t (id INTEGER);\n",
+        1,
+    );
+    std::fs::write(&file, &filled).unwrap();
+    let marker_line = filled
+        .lines()
+        .position(|l| l == "-- migrate:downgrade")
+        .unwrap()
+        + 1;
+    let expected = format!(
+        "{shown}:{marker_line}: revision {id}: the downgrade section is empty but the upgrade is not; write the SQL that undoes the upgrade, put `-- migrate:no-op` in it if nothing needs undoing, or remove the section to make the revision irreversible"
+    );
+    p.fails(&["check"], 1, &expected);
+    p.fails(&["upgrade", "head", "--database-url", &url], 1, &expected);
+
+    let no_op = filled.replacen(
+        "-- this section.\n",
+        "-- this section.\n-- migrate:no-op\n",
+        1,
+    );
+    assert_ne!(no_op, filled);
+    std::fs::write(&file, &no_op).unwrap();
+    p.ok(&["check"]);
+    p.ok(&["upgrade", "head", "--database-url", &url]);
+}
+
+/// `revision` keeps the message's letters in the file name, in any script,
+/// dates the file in UTC and says so, and refuses a message with a control
+/// character (line breaks and tabs become spaces).
+#[test]
+fn new_revision_names_keep_unicode_letters_and_dates_say_utc() {
+    let p = Project::init();
+    let out = p.ok(&["revision", "-m", "café straße"]);
+    let shown = crate::common::generated_path(&out);
+    assert!(shown.ends_with("_café_straße.sql"), "{shown}");
+    let file = p.path().join(&shown);
+    let date = crate::common::header_value(&file, "create_date");
+    assert!(date.ends_with(" UTC") && date.len() == 23, "{date}");
+    assert_eq!(crate::common::header_value(&file, "message"), "café straße");
+
+    let out = p.ok(&["revision", "-m", "../etc/x\nnext\tline"]);
+    let shown = crate::common::generated_path(&out);
+    assert!(shown.ends_with("_etc_x_next_line.sql"), "{shown}");
+    let file = p.path().join(&shown);
+    assert_eq!(
+        crate::common::header_value(&file, "message"),
+        "../etc/x next line"
+    );
+    p.ok(&["check"]);
+
+    let out = p.fails(
+        &["revision", "-m", "title\u{1b}]0;owned\u{7}"],
+        2,
+        "-m `title\\u{1b}]0;owned\\u{7}` holds a control character; remove it",
+    );
+    assert!(!out.stderr.contains('\u{1b}'), "{}", out.stderr);
+    p.fails(
+        &["revision", "-m", "x", "--rev-id", "a\u{1b}b"],
+        2,
+        "--rev-id `a\\u{1b}b` is not a valid revision id",
+    );
+}
+
+/// `max_file_size` in migrate.toml: a larger file is reported by `check`
+/// with its size and the setting, next to the directory's other problems.
+#[test]
+fn max_file_size_in_migrate_toml_refuses_larger_files() {
+    let p = Project::init();
+    let a = p.revision(
+        &["-m", "create t"],
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);",
+        Some("DROP TABLE t;"),
+    );
+    let size = std::fs::metadata(p.file_of(&a)).unwrap().len();
+    let toml = p.path().join("migrate.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, format!("{text}\nmax_file_size = {}\n", size - 1)).unwrap();
+    p.fails(
+        &["check"],
+        1,
+        &format!(
+            "file is {size} bytes, over the limit of {} bytes; split it into several revisions, or raise `max_file_size` (in migrate.toml",
+            size - 1
+        ),
+    );
+    std::fs::write(&toml, format!("{text}\nmax_file_size = \"1 KiB\"\n")).unwrap();
+    p.ok(&["check"]);
+    std::fs::write(&toml, format!("{text}\nmax_file_size = \"1 KB\"\n")).unwrap();
+    p.fails(&["check"], 2, "max_file_size `1 KB` is not a size");
 }
 
 #[test]

@@ -188,3 +188,179 @@ async fn postgres_enum_value_added_then_used_deploys_online_offline_and_in_shado
     ]);
     assert_eq!(out.stdout, "No changes in schema detected.\n");
 }
+
+/// A name that would end a `--` comment of the script and run the rest:
+/// a psql or sqlite3 command, then SQL.
+fn injection(client_command: &str) -> String {
+    format!("x\n{client_command}\nDROP TABLE victim;\n-- ")
+}
+
+/// No injection through names into scripts: a file name with a newline is
+/// refused when the directory is loaded, so `--sql` writes no script.
+#[test]
+fn a_file_name_with_a_newline_is_refused_before_any_script_is_written() {
+    let p = Project::init();
+    let a = p.revision(
+        &["-m", "create t"],
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);",
+        Some("DROP TABLE t;"),
+    );
+    let file = p.file_of(&a);
+    let name = file.file_name().unwrap().to_str().unwrap().to_owned();
+    let hostile = name.replace(".sql", &format!("{}.sql", injection("\\! touch pwned")));
+    std::fs::rename(&file, p.migrations().join(&hostile)).unwrap();
+    let url = format!("sqlite://{}", p.path().join("app.db").display());
+    let out = p.fails(
+        &["upgrade", "head", "--sql", "--database-url", &url],
+        1,
+        &format!(
+            "/{}: file name holds a control character; rename the file",
+            hostile.replace('\n', "\\n")
+        ),
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        !out.stderr
+            .lines()
+            .any(|l| l.starts_with("\\!") || l.starts_with("DROP")),
+        "{}",
+        out.stderr
+    );
+    p.fails(&["check"], 1, "file name holds a control character");
+}
+
+/// The script's comment writer escapes whatever it writes, even for a table
+/// that did not come through the loader: applied by the real psql and the
+/// real sqlite3, a hostile path and message run nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_in_script_comments_are_escaped_so_psql_and_sqlite3_run_nothing_of_them() {
+    use migrate_core::{Dialect, Direction};
+    use migrate_runtime::{EmbeddedRevision, Migrator, offline};
+
+    let p = Project::init();
+    p.revision(
+        &["-m", "create t"],
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);",
+        Some("DROP TABLE t;"),
+    );
+    let config = migrate_core::Config {
+        dialects: migrate_core::DialectCheck::Off,
+        ..Default::default()
+    };
+    let loaded = Migrator::from_directory(&p.migrations(), "migrations", &config).unwrap();
+    let marker = p.path().join("pwned");
+    let hostile = |command: &str| -> Migrator {
+        let revisions: Vec<EmbeddedRevision> = loaded
+            .revisions()
+            .iter()
+            .map(|r| EmbeddedRevision {
+                path: String::leak(format!("migrations/a{}.sql", injection(command))),
+                message: Some(String::leak(injection(command))),
+                ..*r
+            })
+            .collect();
+        Migrator::__from_table(Vec::leak(revisions), "migrate_history")
+    };
+
+    // psql: `\!` runs a shell command wherever a line starts with it.
+    let touch = format!("\\! touch {}", marker.display());
+    let m = hostile(&touch);
+    let plan = offline::plan(&m, Direction::Upgrade, None, "head").unwrap();
+    let script = offline::script(Dialect::Postgres, &m, &plan).unwrap();
+    // The comments hold the names escaped, on one line each; the history
+    // row's message keeps them as data inside a quoted literal.
+    assert!(
+        script.contains(&format!(
+            "-- migrations/ax\\n{touch}\\nDROP TABLE victim;\\n-- .sql\n"
+        )),
+        "{script}"
+    );
+    let db = migrate_tests::fresh_pg_db().await;
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    sqlx::query("CREATE TABLE victim (id INT)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    apply_with_psql(&db.url, &script);
+    assert!(!marker.exists(), "psql ran the shell command:\n{script}");
+    let victims: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'victim'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(victims, 1, "psql ran the DROP:\n{script}");
+    pool.close().await;
+
+    // sqlite3: `.shell` (a dot command at the start of a line).
+    let touch = format!(".shell touch {}", marker.display());
+    let m = hostile(&touch);
+    let plan = offline::plan(&m, Direction::Upgrade, None, "head").unwrap();
+    let script = offline::script(Dialect::Sqlite, &m, &plan).unwrap();
+    // The comments hold the names escaped, on one line each; the history
+    // row's message keeps them as data inside a quoted literal.
+    assert!(
+        script.contains(&format!(
+            "-- migrations/ax\\n{touch}\\nDROP TABLE victim;\\n-- .sql\n"
+        )),
+        "{script}"
+    );
+    let file = p.path().join("victim.db");
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("CREATE TABLE victim (id INT)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let sqlite3 = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"]
+        .into_iter()
+        .map(std::path::Path::new)
+        .find(|p| p.is_file());
+    match sqlite3 {
+        Some(sqlite3) => {
+            let mut child = std::process::Command::new(sqlite3)
+                .args(["-bail"])
+                .arg(&file)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            use std::io::Write as _;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(script.as_bytes())
+                .unwrap();
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "sqlite3 failed: {}\n{script}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        None => {
+            // No sqlite3 binary: the library runs the script (it knows no
+            // dot commands, so only the SQL part is tested).
+            eprintln!("sqlite3 not installed; applying the script with the library");
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            sqlx::raw_sql(&script).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+    }
+    assert!(!marker.exists(), "sqlite3 ran the shell command:\n{script}");
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let victims: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE name = 'victim'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(victims, 1, "sqlite3 ran the DROP:\n{script}");
+    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM migrate_history")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(applied, 1);
+}

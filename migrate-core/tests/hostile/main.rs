@@ -58,8 +58,99 @@ fn fifo_named_like_a_migration_is_refused_without_blocking() {
     assert!(made.success());
     let errors = load(dir.path(), DialectCheck::Any).unwrap_err().to_string();
     assert!(
-        errors.contains("2025_01_01_0000-f1_pipe.sql: cannot read: not a regular file"),
+        errors.contains(
+            "migrations/2025_01_01_0000-f1_pipe.sql: a FIFO, not a regular file; remove it from the migration directory"
+        ),
         "{errors}"
+    );
+}
+
+/// A FIFO, a file over the size limit, a name with a newline and a broken
+/// file in one directory: one load reports all four, and opens neither the
+/// FIFO nor the large file.
+#[test]
+fn every_refused_entry_is_reported_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("2025_01_01_0000-f1_pipe.sql"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    std::fs::write(
+        dir.path().join("2025_01_02_0000-big1_big.sql"),
+        rev("big1", "none", &"-- pad\n".repeat(200)),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path()
+            .join("2025_01_03_0000-n1_x\n\\! touch pwned\n.sql"),
+        rev("n1", "none", "SELECT 1;"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("2025_01_04_0000-e1_empty.sql"), "").unwrap();
+    let big = std::fs::metadata(dir.path().join("2025_01_02_0000-big1_big.sql"))
+        .unwrap()
+        .len();
+    let started = Instant::now();
+    let errors = migrate_core::load_directory_with(
+        dir.path(),
+        "migrations",
+        &DialectCheck::Any,
+        migrate_core::HeadRule::Merged,
+        1000,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(started.elapsed().as_secs() < 10, "the FIFO was opened");
+    let too_large = format!(
+        "migrations/2025_01_02_0000-big1_big.sql: file is {big} bytes (1.4 KiB), over the limit of 1000 bytes; split it into several revisions, or raise `max_file_size` (in migrate.toml, or the option of embed_migrations!)"
+    );
+    for needle in [
+        "migrations/2025_01_01_0000-f1_pipe.sql: a FIFO, not a regular file",
+        &too_large,
+        "migrations/2025_01_03_0000-n1_x\\n\\! touch pwned\\n.sql: file name holds a control character; rename the file",
+        "migrations/2025_01_04_0000-e1_empty.sql:1: header has no `revision:` line",
+    ] {
+        assert!(errors.contains(needle), "{needle}\n{errors}");
+    }
+    // No raw newline of the name reaches the messages: each line is one.
+    assert!(
+        errors.lines().all(|l| l.starts_with("migrations/")),
+        "{errors}"
+    );
+}
+
+#[test]
+fn a_file_over_max_file_size_is_refused_by_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("2025_01_01_0000-a1_a.sql");
+    std::fs::write(&file, rev("a1", "none", "SELECT 1;")).unwrap();
+    let size = std::fs::metadata(&file).unwrap().len();
+    assert!(
+        migrate_core::load_directory_with(
+            dir.path(),
+            "m",
+            &DialectCheck::Any,
+            migrate_core::HeadRule::Merged,
+            size
+        )
+        .is_ok()
+    );
+    let errors = migrate_core::load_directory_with(
+        dir.path(),
+        "m",
+        &DialectCheck::Any,
+        migrate_core::HeadRule::Merged,
+        size - 1,
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        errors,
+        format!(
+            "m/2025_01_01_0000-a1_a.sql: file is {size} bytes, over the limit of {} bytes; split it into several revisions, or raise `max_file_size` (in migrate.toml, or the option of embed_migrations!)",
+            size - 1
+        )
     );
 }
 
@@ -86,7 +177,7 @@ fn symlinks_are_followed_and_dangling_ones_reported() {
 }
 
 #[test]
-fn fifty_megabyte_file_loads() {
+fn fifty_megabyte_file_loads_under_a_raised_limit() {
     let dir = tempfile::tempdir().unwrap();
     let mut up = String::with_capacity(52 * 1024 * 1024);
     let line = "-- a long comment line that pads the file to fifty megabytes of text\n";
@@ -99,8 +190,21 @@ fn fifty_megabyte_file_loads() {
         rev("big1", "none", &up),
     )
     .unwrap();
+    // Over the default limit of 16 MiB: refused without being read.
+    let errors = load(dir.path(), DialectCheck::Any).unwrap_err().to_string();
+    assert!(
+        errors.contains("over the limit of 16777216 bytes (16 MiB)"),
+        "{errors}"
+    );
     let started = Instant::now();
-    let loaded = load(dir.path(), DialectCheck::Any).unwrap();
+    let loaded = migrate_core::load_directory_with(
+        dir.path(),
+        "migrations",
+        &DialectCheck::Any,
+        migrate_core::HeadRule::Merged,
+        64 << 20,
+    )
+    .unwrap();
     eprintln!("50 MB file loaded and checked in {:?}", started.elapsed());
     assert_eq!(loaded.revisions[0].upgrade.statements.len(), 1);
 }

@@ -5,10 +5,6 @@
 
 use crate::common::Project;
 
-fn sqlite_url(p: &Project) -> String {
-    format!("sqlite://{}", p.path().join("app.db").display())
-}
-
 fn with_url<'a>(args: &[&'a str], url: &'a str) -> Vec<&'a str> {
     let mut all = args.to_vec();
     all.extend(["--database-url", url]);
@@ -44,7 +40,7 @@ fn sorted(mut lines: Vec<String>) -> Vec<String> {
 #[test]
 fn two_unmerged_heads_can_be_read_and_upgraded_with_heads() {
     let (p, a, b, c) = two_unmerged_heads();
-    let url = sqlite_url(&p);
+    let url = p.sqlite_url();
     let heads = p.ok(&["heads"]);
     assert_eq!(
         sorted(heads.stdout.lines().map(str::to_owned).collect()),
@@ -118,7 +114,7 @@ fn two_unmerged_heads_can_be_read_and_upgraded_with_heads() {
 #[test]
 fn upgrade_head_beside_a_labelled_branch_advises_upgrade_heads() {
     let p = Project::init();
-    let url = sqlite_url(&p);
+    let url = p.sqlite_url();
     let trunk = p.revision(
         &["-m", "create t"],
         "CREATE TABLE t (id INTEGER PRIMARY KEY);",

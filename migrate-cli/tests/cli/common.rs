@@ -161,6 +161,26 @@ impl Project {
             .find(|p| p.to_string_lossy().contains(&format!("-{id}_")))
             .unwrap_or_else(|| panic!("no file for revision {id}"))
     }
+
+    /// The URL of an SQLite file `app.db` in the project.
+    pub fn sqlite_url(&self) -> String {
+        format!("sqlite://{}", self.path().join("app.db").display())
+    }
+
+    /// Marks revision `id` `transactional: false` (a header line above its
+    /// `create_date`).
+    pub fn make_non_transactional(&self, id: &str) {
+        let file = self.file_of(id);
+        let text = std::fs::read_to_string(&file).expect("read revision");
+        std::fs::write(
+            &file,
+            text.replace(
+                "-- create_date:",
+                "-- transactional: false\n-- create_date:",
+            ),
+        )
+        .expect("write revision");
+    }
 }
 
 pub fn check_failure(args: &[&str], out: &Out, code: i32, needle: &str) {

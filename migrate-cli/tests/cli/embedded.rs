@@ -125,16 +125,7 @@ async fn mounted_current_and_check_fail_on_an_interrupted_revision() {
         "CREATE TABLE u (id INTEGER);\nINSERT INTO nowhere VALUES (1);",
         Some("DROP TABLE u;"),
     );
-    let file = p.file_of(&b);
-    let text = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(
-        &file,
-        text.replace(
-            "-- create_date:",
-            "-- transactional: false\n-- create_date:",
-        ),
-    )
-    .unwrap();
+    p.make_non_transactional(&b);
     let migrator = Migrator::from_directory(&p.migrations(), "migrations", &Default::default())
         .unwrap_or_else(|e| panic!("{e}"));
     let db = migrate_tests::fresh_sqlite_db();

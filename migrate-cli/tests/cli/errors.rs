@@ -5,10 +5,6 @@ use std::process::{Command, Stdio};
 
 use crate::common::{PASSWORD, Project};
 
-fn sqlite_url(p: &Project) -> String {
-    format!("sqlite://{}", p.path().join("app.db").display())
-}
-
 /// A project with two revisions (the second irreversible when asked).
 fn two_revisions(irreversible: bool) -> (Project, String, String) {
     let p = Project::init();
@@ -51,7 +47,7 @@ fn no_database_url_is_a_usage_error() {
 #[test]
 fn bad_targets() {
     let (p, _, _) = two_revisions(false);
-    let url = sqlite_url(&p);
+    let url = p.sqlite_url();
     p.fails(
         &["upgrade", "a@b", "--database-url", &url],
         2,
@@ -256,7 +252,7 @@ fn check_lists_every_problem_and_exits_1() {
     );
     assert!(out.stdout.is_empty());
     // Database commands refuse the directory with the same problems.
-    let url = sqlite_url(&p);
+    let url = p.sqlite_url();
     let out = p.fails(
         &["upgrade", "head", "--database-url", &url],
         1,
@@ -346,7 +342,7 @@ fn unsupported_scheme_and_missing_dialect_exit_2() {
 #[test]
 fn irreversible_downgrade_is_refused_before_anything_runs() {
     let (p, a, b) = two_revisions(true);
-    let url = sqlite_url(&p);
+    let url = p.sqlite_url();
     p.ok(&["upgrade", "head", "--database-url", &url]);
     p.fails(
         &["downgrade", "base", "--database-url", &url],
@@ -376,7 +372,7 @@ fn irreversible_downgrade_is_refused_before_anything_runs() {
 #[test]
 fn edited_applied_revision_is_refused() {
     let (p, a, _) = two_revisions(false);
-    let url = sqlite_url(&p);
+    let url = p.sqlite_url();
     p.ok(&["upgrade", "head", "--database-url", &url]);
     let file = p.file_of(&a);
     let text = std::fs::read_to_string(&file).unwrap();
@@ -412,7 +408,7 @@ fn failing_revision_names_statement_and_where_the_database_stands() {
         "CREATE TABLE u (id INTEGER);\nINSERT INTO missing_table VALUES (1);",
         Some("DROP TABLE u;"),
     );
-    let url = sqlite_url(&p);
+    let url = p.sqlite_url();
     let out = p.fails(
         &["upgrade", "head", "--database-url", &url],
         1,
@@ -443,7 +439,7 @@ fn failing_revision_names_statement_and_where_the_database_stands() {
 #[test]
 fn database_ahead_of_directory_is_refused() {
     let (p, _, b) = two_revisions(false);
-    let url = sqlite_url(&p);
+    let url = p.sqlite_url();
     p.ok(&["upgrade", "head", "--database-url", &url]);
     std::fs::remove_file(p.file_of(&b)).unwrap();
     p.fails(
@@ -575,7 +571,7 @@ fn check_with_a_database_url_reports_edited_applied_revisions() {
     let (p, a, b) = two_revisions(false);
     // No declared schema: only the directory and the history are checked.
     std::fs::remove_file(p.path().join("schema.sql")).unwrap();
-    let url = sqlite_url(&p);
+    let url = p.sqlite_url();
     p.ok(&["upgrade", "head", "--database-url", &url]);
     let out = p.ok(&["check", "--database-url", &url]);
     assert_eq!(
@@ -666,7 +662,7 @@ fn other_tools_verbs_name_the_command_to_use() {
 #[test]
 fn targets_against_the_verb_are_refused_with_the_reason() {
     let (p, a, b) = two_revisions(false);
-    let url = sqlite_url(&p);
+    let url = p.sqlite_url();
     p.ok(&["upgrade", "head", "--database-url", &url]);
     for args in [&["upgrade", "-1"][..], &["upgrade", "--sql", "-1"]] {
         let mut args = args.to_vec();
@@ -745,7 +741,7 @@ fn targets_against_the_verb_are_refused_with_the_reason() {
 #[test]
 fn an_upgrade_filled_in_under_the_new_downgrade_section_is_refused_until_decided() {
     let p = Project::init();
-    let url = sqlite_url(&p);
+    let url = p.sqlite_url();
     let out = p.ok(&["revision", "-m", "add c"]);
     let shown = crate::common::generated_path(&out);
     let file = p.path().join(&shown);

@@ -3,10 +3,6 @@
 
 use crate::common::Project;
 
-fn sqlite_url(p: &Project) -> String {
-    format!("sqlite://{}", p.path().join("app.db").display())
-}
-
 /// The verbose entry of `id` in `history -v` output.
 fn entry_of<'a>(stdout: &'a str, id: &str) -> &'a str {
     stdout
@@ -18,7 +14,7 @@ fn entry_of<'a>(stdout: &'a str, id: &str) -> &'a str {
 #[test]
 fn verbose_history_with_a_url_shows_applied_stamped_when_and_how_long() {
     let p = Project::init();
-    let url = sqlite_url(&p);
+    let url = p.sqlite_url();
     let a = p.revision(
         &["-m", "create t"],
         "CREATE TABLE t (id INTEGER PRIMARY KEY);",
@@ -107,7 +103,7 @@ fn init_lists_the_sqlite_lock_file_in_gitignore() {
         "CREATE TABLE t (id INTEGER PRIMARY KEY);",
         Some("DROP TABLE t;"),
     );
-    let url = sqlite_url(&q);
+    let url = q.sqlite_url();
     q.ok(&["upgrade", &a, "--database-url", &url]);
     assert!(q.path().join("app.db.migrate-lock").is_file());
 

@@ -35,17 +35,11 @@ fn interrupted_revision_is_shown_by_current_and_fails_check(url: &str) {
         "CREATE TABLE tb (id INTEGER);\nINSERT INTO nowhere VALUES (1);\nCREATE TABLE tb2 (id INTEGER);",
         Some("DROP TABLE tb;\nDROP TABLE tb2;"),
     );
-    let file = p.file_of(&b);
-    let text = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(
-        &file,
-        text.replace(
-            "-- create_date:",
-            "-- transactional: false\n-- create_date:",
-        ),
-    )
-    .unwrap();
-    let path = format!("migrations/{}", file.file_name().unwrap().to_string_lossy());
+    p.make_non_transactional(&b);
+    let path = format!(
+        "migrations/{}",
+        p.file_of(&b).file_name().unwrap().to_string_lossy()
+    );
 
     let out = p.run(&with_url(&["upgrade", "head"], url));
     expect_exit(&out, 1, "upgrade");

@@ -43,16 +43,7 @@ async fn postgres_script_with_non_transactional_revision_matches_online_run() {
     );
     let b = p.revision(&["-m", "seed"], DATA_UP, Some(DATA_DOWN));
     let c = p.revision(&["-m", "index concurrently"], INDEX_UP, Some(INDEX_DOWN));
-    let file = p.file_of(&c);
-    let text = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(
-        &file,
-        text.replace(
-            "-- create_date:",
-            "-- transactional: false\n-- create_date:",
-        ),
-    )
-    .unwrap();
+    p.make_non_transactional(&c);
     p.ok(&["check"]);
 
     // With dialect = "postgres" in migrate.toml, --sql needs no URL.

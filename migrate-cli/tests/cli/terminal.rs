@@ -17,17 +17,13 @@ fn assert_inert(what: &str, out: &Out) {
     }
 }
 
-fn sqlite_url(p: &Project) -> String {
-    format!("sqlite://{}", p.path().join("app.db").display())
-}
-
 /// Control characters are refused in messages and file names when the
 /// directory is loaded; every message that names them, from `revision -m`
 /// to each command over a hand-edited file, shows them escaped.
 #[test]
 fn escape_sequences_in_a_message_and_a_file_name_are_refused_and_shown_escaped() {
     let p = Project::init();
-    let url = sqlite_url(&p);
+    let url = p.sqlite_url();
     let message = format!("evil {TITLE}title{ERASE}\r");
     let shown = "evil \\u{1b}]0;pwned\\u{7}title\\u{1b}[2J";
 
@@ -76,7 +72,7 @@ fn escape_sequences_in_a_message_and_a_file_name_are_refused_and_shown_escaped()
 #[tokio::test]
 async fn escape_sequences_in_the_history_table_are_printed_escaped() {
     let p = Project::init();
-    let url = sqlite_url(&p);
+    let url = p.sqlite_url();
     let a = p.revision(
         &["-m", "create t"],
         "CREATE TABLE t (id INTEGER PRIMARY KEY);",

@@ -136,11 +136,6 @@ fn url_with_database(url: &str, database: &str) -> String {
     format!("{}/{database}{query}", &base[..authority_end])
 }
 
-/// Quotes an SQL identifier for PostgreSQL.
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 /// Hides the password of a URL, for `Debug` output.
 fn redact_password(url: &str) -> String {
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
@@ -220,7 +215,7 @@ impl Drop for PgTestDb {
                         let mut conn = PgConnection::connect(&admin_url).await?;
                         let sql = format!(
                             "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                            quote_ident(&name)
+                            migrate_core::quote_ident_always(&name)
                         );
                         sqlx::raw_sql(&sql).execute(&mut conn).await?;
                         conn.close().await?;
@@ -271,10 +266,13 @@ pub async fn fresh_pg_db() -> PgTestDb {
         .unwrap_or_else(|err| {
             panic!("could not connect to the test PostgreSQL server (admin URL): {err}")
         });
-    sqlx::raw_sql(&format!("CREATE DATABASE {}", quote_ident(&name)))
-        .execute(&mut conn)
-        .await
-        .unwrap_or_else(|err| panic!("could not create test database {name}: {err}"));
+    sqlx::raw_sql(&format!(
+        "CREATE DATABASE {}",
+        migrate_core::quote_ident_always(&name)
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap_or_else(|err| panic!("could not create test database {name}: {err}"));
     // Closing is a courtesy; the database exists either way.
     let _ = conn.close().await;
 

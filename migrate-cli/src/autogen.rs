@@ -8,13 +8,13 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
-use migrate_core::schema::{Change, DiffOptions, Schema, diff, parse_schema};
 use migrate_core::{Dialect, Target};
 use migrate_runtime::introspect::{IntrospectOptions, introspect};
 use migrate_runtime::sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 use migrate_runtime::sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use migrate_runtime::sqlx::{self, Connection as _};
 use migrate_runtime::{DatabaseUrl, Migrator};
+use migrate_schema::{Change, DiffOptions, Schema, diff, parse_schema};
 
 use crate::env::UrlSource;
 use crate::error::{Problems, Usage};
@@ -60,7 +60,7 @@ impl Comparison {
         Err(anyhow!(
             "{}: the upgrade would drop every table of the database ({n}: {}) and nothing was written; this usually means schema.sql is not this database's schema (empty, a placeholder, or another project's) or the database URL (from {}) names another database; check both, or pass --allow-drop-all to write the revision anyway",
             project.schema_display(),
-            migrate_core::schema::escape_controls(&names.join(", ")),
+            migrate_schema::escape_controls(&names.join(", ")),
             self.source
         ))
     }

@@ -5,8 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow, bail};
-use migrate_core::schema::{Rendered, render};
 use migrate_core::{Dialect, is_valid_revision_id};
+use migrate_schema::{Rendered, render};
 
 use crate::args::RevisionArgs;
 use crate::autogen;

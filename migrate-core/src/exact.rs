@@ -283,7 +283,4 @@ pub(crate) mod postgres {
 pub mod replay;
 
 #[cfg(feature = "sqlite-exact")]
-pub(crate) use replay::{
-    SqliteSyntax, check_syntax as sqlite_syntax, expression_error as sqlite_expression_error,
-    run_declarations as sqlite_declarations,
-};
+pub(crate) use replay::{SqliteSyntax, check_syntax as sqlite_syntax};

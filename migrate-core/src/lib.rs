@@ -51,9 +51,9 @@ mod escape;
 #[cfg(any(feature = "postgres-exact", feature = "sqlite-exact"))]
 pub mod exact;
 mod graph;
+mod ident;
 mod load;
 mod revision;
-pub mod schema;
 pub mod sql;
 mod target;
 
@@ -64,6 +64,7 @@ pub use config::{
 pub use error::{Error, Errors, Result};
 pub use escape::{escape_control, find_control, is_forbidden_control};
 pub use graph::{GraphNode, HeadRule, RevisionGraph};
+pub use ident::{quote_ident, quote_ident_always, quote_qualified_always};
 pub use load::{
     Migrations, SqlFiles, StartUp, list_sql_files, load_directory, load_directory_with,
     read_migration_file,

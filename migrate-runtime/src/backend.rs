@@ -342,13 +342,10 @@ where
         .collect()
 }
 
-/// `"schema"."table"` from a validated `schema.table` or `table`.
+/// `"schema"."table"` from a validated `schema.table` or `table` (which
+/// holds no `"` to double).
 pub(crate) fn quote_table(table: &str) -> String {
-    table
-        .split('.')
-        .map(|p| format!("\"{p}\""))
-        .collect::<Vec<_>>()
-        .join(".")
+    migrate_core::quote_qualified_always(table)
 }
 
 fn plain_table(table: &str) -> &str {

@@ -17,8 +17,8 @@
 //! }
 //! ```
 
-use migrate_core::schema::{Change, DiffOptions, diff as diff_schemas, parse_schema};
 use migrate_core::{Dialect, Direction, Plan, Target};
+use migrate_schema::{Change, DiffOptions, diff as diff_schemas, parse_schema};
 
 use crate::backend::Database;
 use crate::error::Result;

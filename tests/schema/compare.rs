@@ -7,11 +7,11 @@
 
 use std::time::Instant;
 
-use migrate_core::schema::{DiffOptions, diff, parse_schema, render};
 use migrate_core::{Config, Dialect};
 use migrate_runtime::introspect::{IntrospectOptions, introspect};
 use migrate_runtime::testing::{SchemaMatch, assert_schema_matches, schema_differences};
 use migrate_runtime::{Migrator, Target};
+use migrate_schema::{DiffOptions, diff, parse_schema, render};
 
 /// `(name, A, B)`, valid on both databases.
 const PAIRS: &[(&str, &str, &str)] = &[

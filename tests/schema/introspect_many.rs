@@ -8,8 +8,8 @@ use std::sync::{Mutex, OnceLock};
 use std::thread::ThreadId;
 use std::time::Instant;
 
-use migrate_core::schema::{FkAction, IndexKey, QualifiedName, Schema};
 use migrate_runtime::introspect::{IntrospectOptions, introspect_postgres, introspect_sqlite};
+use migrate_schema::{FkAction, IndexKey, QualifiedName, Schema};
 use sqlx::Connection as _;
 
 const TABLES: usize = 500;

@@ -4,11 +4,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use migrate_core::schema::{
+use migrate_runtime::introspect::{IntrospectOptions, introspect, introspect_postgres};
+use migrate_schema::{
     CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
     QualifiedName, Schema, Table, UniqueConstraint,
 };
-use migrate_runtime::introspect::{IntrospectOptions, introspect, introspect_postgres};
 use sqlx::Connection as _;
 
 const SETUP: &str = r#"

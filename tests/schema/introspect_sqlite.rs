@@ -2,11 +2,11 @@
 //! created with raw SQL and read back. The expected values spell out exactly
 //! what SQLite reports for types, defaults, checks and index keys.
 
-use migrate_core::schema::{
+use migrate_runtime::introspect::{IntrospectOptions, introspect, introspect_sqlite};
+use migrate_schema::{
     CheckConstraint, Column, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
     QualifiedName, Schema, Table, UniqueConstraint,
 };
-use migrate_runtime::introspect::{IntrospectOptions, introspect, introspect_sqlite};
 
 const SETUP: &str = r#"
 CREATE TABLE users (

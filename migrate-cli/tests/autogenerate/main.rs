@@ -14,9 +14,9 @@ mod workflow;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use migrate_core::schema::{DiffOptions, diff, parse_schema};
 use migrate_core::{Dialect, DialectCheck};
 use migrate_runtime::introspect::{IntrospectOptions, introspect};
+use migrate_schema::{DiffOptions, diff, parse_schema};
 use sqlx::{PgPool, SqlitePool};
 
 /// The test server's password (scripts/pg.sh): it must never be printed.

@@ -9,16 +9,12 @@ use crate::{Db, Project, TestDb, generated_path};
 /// starts a statement of its own if written raw.
 const HOSTILE: &str = "tmp\nDELETE FROM users;\n--";
 
-fn sql_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 async fn hostile_table_name_deletes_nothing(db: Db) {
     let database = TestDb::fresh(db).await;
     let p = Project::new(db, database.url(), "");
     // The table is created by a revision, so the directory's own checks
     // (which replay the chain) know it.
-    let hostile = sql_ident(HOSTILE);
+    let hostile = migrate_core::quote_ident_always(HOSTILE);
     p.revision(
         "users",
         &format!(

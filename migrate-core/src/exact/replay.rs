@@ -152,7 +152,7 @@ pub(crate) fn check_syntax(sql: &str, line: u32, column: u32) -> Result<SqliteSy
 /// per statement SQLite rejects; a missing table is left to the caller's
 /// own reference checks (and is most likely the knock-on of an earlier
 /// rejection).
-pub(crate) fn run_declarations(statements: &[(&str, u32, u32)]) -> Vec<SyntaxError> {
+pub fn run_declarations(statements: &[(&str, u32, u32)]) -> Vec<SyntaxError> {
     let Some(db) = Memory::open() else {
         return Vec::new();
     };
@@ -170,7 +170,7 @@ pub(crate) fn run_declarations(statements: &[(&str, u32, u32)]) -> Vec<SyntaxErr
 /// SQLite's message when it cannot evaluate `expression` on its own
 /// (`no such function: now`), as a column default would be evaluated on
 /// insert.
-pub(crate) fn expression_error(expression: &str) -> Option<String> {
+pub fn expression_error(expression: &str) -> Option<String> {
     SCRATCH.with(|db| {
         let db = db.as_ref()?;
         db.run(&format!("SELECT ({expression})"), false)
@@ -195,11 +195,7 @@ fn with_stub_tables(
         let Some(name) = failure.message.strip_prefix("no such table: ") else {
             break;
         };
-        let quoted = name
-            .split('.')
-            .map(|part| format!("\"{}\"", part.replace('"', "\"\"")))
-            .collect::<Vec<_>>()
-            .join(".");
+        let quoted = crate::quote_qualified_always(name);
         if db
             .run(&format!("CREATE TABLE {quoted} (stub)"), true)
             .is_err()

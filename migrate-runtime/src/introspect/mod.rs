@@ -5,7 +5,7 @@
 //! `format_type`, `pg_get_expr` and `pg_get_constraintdef`, SQLite's
 //! `pragma_table_xinfo` and the `CREATE` text kept in `sqlite_schema` — and
 //! leaves every "equal things compare equal" rule to the comparison in
-//! `migrate_core::schema`. The per-database modules document exactly which
+//! `migrate_schema`. The per-database modules document exactly which
 //! string lands in which field:
 //!
 //! - PostgreSQL: [`introspect_postgres`];
@@ -31,7 +31,7 @@ pub use sqlite::introspect_sqlite;
 
 use std::future::Future;
 
-pub use migrate_core::schema::Schema;
+pub use migrate_schema::Schema;
 
 use crate::error::Result;
 

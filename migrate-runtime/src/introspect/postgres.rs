@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use migrate_core::schema::{
+use migrate_schema::{
     CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
     QualifiedName, Schema, Table, UniqueConstraint,
 };

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use migrate_core::schema::{
+use migrate_schema::{
     CheckConstraint, Column, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
     QualifiedName, Schema, Table, UniqueConstraint,
 };

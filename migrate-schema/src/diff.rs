@@ -4,7 +4,7 @@
 //! indexes) and constraints by content — columns, referenced table and
 //! columns, actions, canonical expression — where either side has no name,
 //! and by name and content where both have one. Types, defaults and
-//! expressions are compared in their [canonical forms](super::canon).
+//! expressions are compared in their [canonical forms](crate::canon).
 //!
 //! The list is in an order the database accepts: schemas, enum types,
 //! foreign keys that go away, other constraints and indexes that go away,
@@ -17,14 +17,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::canon::{
+use migrate_core::sql::Dialect;
+use migrate_core::{escape_control, quote_ident};
+
+use crate::canon::{
     canonical_expression, canonical_type, same_default, same_expression, same_type,
 };
-use super::{
+use crate::model::{
     CheckConstraint, Column, EnumType, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
     QualifiedName, Schema, Table, UniqueConstraint,
 };
-use crate::sql::Dialect;
 
 /// What the comparison looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -412,7 +414,7 @@ impl Change {
     /// A short description, e.g. `add column users.email`, on one line:
     /// control characters in names are escaped (`\n`).
     pub fn summary(&self) -> String {
-        super::render::escape_controls(&self.raw_summary())
+        escape_control(&self.raw_summary()).into_owned()
     }
 
     fn raw_summary(&self) -> String {
@@ -541,7 +543,7 @@ fn is_widening(from: &str, to: &str) -> bool {
 /// database accepts.
 ///
 /// ```
-/// use migrate_core::schema::{diff, parse_schema, Change, DiffOptions};
+/// use migrate_schema::{diff, parse_schema, Change, DiffOptions};
 /// use migrate_core::sql::Dialect;
 ///
 /// let a = parse_schema("CREATE TABLE t (id int PRIMARY KEY);", Dialect::Postgres).unwrap();
@@ -891,9 +893,7 @@ fn same_fk(a: &ForeignKey, b: &ForeignKey) -> bool {
 
 fn same_index(a: &Index, b: &Index, dialect: Dialect) -> bool {
     let key = |k: &IndexKey| match k {
-        IndexKey::Column(c) => {
-            canonical_expression(&super::render::quote_ident(c, dialect), dialect)
-        }
+        IndexKey::Column(c) => canonical_expression(&quote_ident(c, dialect), dialect),
         IndexKey::Expression(e) => canonical_expression(e, dialect),
     };
     let method = |m: &Option<String>| m.as_deref().map(str::to_lowercase).filter(|m| m != "btree");
@@ -1225,7 +1225,7 @@ fn mentions(expression: &str, column: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::parse_schema;
+    use crate::parse_schema;
 
     fn pg(a: &str, b: &str) -> Vec<Change> {
         let a = parse_schema(a, Dialect::Postgres).unwrap();

@@ -44,12 +44,12 @@ use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Token;
 
-use crate::sql::Dialect;
+use migrate_core::sql::Dialect;
 
 /// The canonical spelling of a column type in `dialect`.
 ///
 /// ```
-/// use migrate_core::schema::canon::canonical_type;
+/// use migrate_schema::canon::canonical_type;
 /// use migrate_core::sql::Dialect;
 /// let pg = |t| canonical_type(t, Dialect::Postgres);
 /// assert_eq!(pg("INT4"), pg("integer"));
@@ -135,7 +135,7 @@ pub fn canonical_type(data_type: &str, dialect: Dialect) -> String {
 /// predicate, generated column) in `dialect`.
 ///
 /// ```
-/// use migrate_core::schema::canon::canonical_expression;
+/// use migrate_schema::canon::canonical_expression;
 /// use migrate_core::sql::Dialect;
 /// let pg = |e| canonical_expression(e, Dialect::Postgres);
 /// assert_eq!(pg("(price > (0)::numeric)"), pg("price > 0"));
@@ -159,7 +159,7 @@ pub fn canonical_expression(expression: &str, dialect: Dialect) -> String {
 /// `'0'` on an `integer` column is `0`).
 ///
 /// ```
-/// use migrate_core::schema::canon::canonical_default;
+/// use migrate_schema::canon::canonical_default;
 /// use migrate_core::sql::Dialect;
 /// assert_eq!(
 ///     canonical_default("'0'", "int", Dialect::Postgres),

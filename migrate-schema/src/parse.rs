@@ -37,11 +37,12 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Span, Token};
 
-use super::{
+use migrate_core::sql::{Dialect, check_statement, split_statements};
+
+use crate::model::{
     CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
     QualifiedName, Schema, Table, UniqueConstraint,
 };
-use crate::sql::{Dialect, check_statement, split_statements};
 
 /// A problem in a declared schema, at a line and column of the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +69,7 @@ impl std::error::Error for SchemaError {}
 /// documentation](self) for what the file may hold.
 ///
 /// ```
-/// use migrate_core::schema::parse::parse_schema;
+/// use migrate_schema::parse::parse_schema;
 /// use migrate_core::sql::Dialect;
 ///
 /// let schema = parse_schema(
@@ -76,7 +77,7 @@ impl std::error::Error for SchemaError {}
 ///     Dialect::Postgres,
 /// )
 /// .unwrap();
-/// let users = &schema.tables[&migrate_core::schema::QualifiedName::new("users")];
+/// let users = &schema.tables[&migrate_schema::QualifiedName::new("users")];
 /// assert_eq!(users.columns[0].data_type, "integer");
 /// assert_eq!(users.uniques[0].columns, ["email"]);
 ///
@@ -282,7 +283,7 @@ impl SchemaParser {
     /// reads `DEFAULT now()` or `'x'::text` without complaint).
     #[cfg(feature = "sqlite-exact")]
     fn sqlite_verdict(&mut self, statements: &[(&str, u32, u32)]) {
-        for e in crate::exact::sqlite_declarations(statements) {
+        for e in migrate_core::exact::replay::run_declarations(statements) {
             let text = statements
                 .iter()
                 .rev()
@@ -305,7 +306,7 @@ impl SchemaParser {
     #[cfg(feature = "sqlite-exact")]
     fn sqlite_default(&mut self, expr: &Expr, at: Pos) {
         let text = expr.to_string();
-        if let Some(message) = crate::exact::sqlite_expression_error(&text)
+        if let Some(message) = migrate_core::exact::replay::expression_error(&text)
             && !message.starts_with("no such column")
         {
             self.error_at(at.of(expr.span()), sqlite_rejects(&message, &text));

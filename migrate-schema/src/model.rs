@@ -265,12 +265,3 @@ pub struct Index {
     /// for btree).
     pub method: Option<String>,
 }
-
-pub mod canon;
-pub mod diff;
-pub mod parse;
-pub mod render;
-
-pub use diff::{Change, CommentTarget, DiffOptions, EnumColumn, diff};
-pub use parse::{SchemaError, parse_schema};
-pub use render::{Rendered, escape_controls, quote_ident, render, render_table};

@@ -20,13 +20,15 @@
 
 use std::collections::BTreeMap;
 
-use super::canon::canonical_expression;
-use super::diff::{Change, CommentTarget, EnumColumn};
-use super::{
+pub use migrate_core::quote_ident;
+use migrate_core::sql::Dialect;
+
+use crate::canon::canonical_expression;
+use crate::diff::{Change, CommentTarget, EnumColumn};
+use crate::model::{
     CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey,
     QualifiedName, Table,
 };
-use crate::sql::Dialect;
 
 /// The SQL of a revision's two sections.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -40,11 +42,11 @@ pub struct Rendered {
     pub warnings: Vec<String>,
 }
 
-/// Renders `changes` (as [`diff`](super::diff::diff) returns them) for
+/// Renders `changes` (as [`diff`](crate::diff::diff) returns them) for
 /// `dialect`.
 ///
 /// ```
-/// use migrate_core::schema::{diff, parse_schema, render, DiffOptions};
+/// use migrate_schema::{diff, parse_schema, render, DiffOptions};
 /// use migrate_core::sql::Dialect;
 ///
 /// let before = parse_schema("CREATE TABLE users (id int PRIMARY KEY, nick text);", Dialect::Postgres).unwrap();
@@ -87,7 +89,7 @@ pub fn render(changes: &[Change], dialect: Dialect) -> Rendered {
 /// A `CREATE TABLE` statement for `table` (ending with `;`, no newline).
 ///
 /// ```
-/// use migrate_core::schema::{render_table, Column, QualifiedName, Table};
+/// use migrate_schema::{render_table, Column, QualifiedName, Table};
 /// use migrate_core::sql::Dialect;
 /// let mut t = Table::new(QualifiedName::new("User"));
 /// t.columns.push(Column::new("id", "integer"));
@@ -98,236 +100,6 @@ pub fn render_table(table: &Table, dialect: Dialect) -> String {
     let out = Out::new(dialect, &names);
     out.create_table(table, &qualified(&table.name, dialect))
 }
-
-/// `name` quoted for `dialect` when it has to be.
-///
-/// A name holding a control character (a line break, an escape) is written
-/// on PostgreSQL as a Unicode-escaped identifier (`U&"a\000ab"`), so that
-/// the name stays on one line of the file and nothing in it can be read as
-/// a marker, a comment or a client command. SQLite has no escape syntax in
-/// identifiers: there the characters stay inside the double quotes, where
-/// they are part of the name and nothing else.
-///
-/// ```
-/// use migrate_core::schema::quote_ident;
-/// use migrate_core::sql::Dialect;
-/// assert_eq!(quote_ident("t\nDROP", Dialect::Postgres), "U&\"t\\000aDROP\"");
-/// ```
-pub fn quote_ident(name: &str, dialect: Dialect) -> String {
-    if dialect == Dialect::Postgres && name.chars().any(char::is_control) {
-        let mut out = String::from("U&\"");
-        for c in name.chars() {
-            match c {
-                '"' => out.push_str("\"\""),
-                '\\' => out.push_str("\\\\"),
-                c if c.is_control() => out.push_str(&format!("\\{:04x}", u32::from(c))),
-                c => out.push(c),
-            }
-        }
-        out.push('"');
-        return out;
-    }
-    let plain = name.chars().next().is_some_and(|c| {
-        c.is_ascii_lowercase() || c == '_' || (dialect == Dialect::Sqlite && c.is_ascii_uppercase())
-    }) && name.chars().all(|c| {
-        c.is_ascii_lowercase()
-            || c.is_ascii_digit()
-            || c == '_'
-            || (dialect == Dialect::Sqlite && c.is_ascii_uppercase())
-    });
-    if plain && !RESERVED.contains(&name.to_ascii_lowercase().as_str()) {
-        name.to_owned()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
-}
-
-/// Words quoted when used as names: PostgreSQL's reserved keywords and
-/// SQLite's keywords.
-const RESERVED: &[&str] = &[
-    "abort",
-    "action",
-    "add",
-    "after",
-    "all",
-    "alter",
-    "always",
-    "analyse",
-    "analyze",
-    "and",
-    "any",
-    "array",
-    "as",
-    "asc",
-    "asymmetric",
-    "attach",
-    "authorization",
-    "autoincrement",
-    "before",
-    "begin",
-    "between",
-    "binary",
-    "both",
-    "by",
-    "cascade",
-    "case",
-    "cast",
-    "check",
-    "collate",
-    "collation",
-    "column",
-    "commit",
-    "concurrently",
-    "conflict",
-    "constraint",
-    "create",
-    "cross",
-    "current",
-    "current_catalog",
-    "current_date",
-    "current_role",
-    "current_schema",
-    "current_time",
-    "current_timestamp",
-    "current_user",
-    "database",
-    "default",
-    "deferrable",
-    "deferred",
-    "delete",
-    "desc",
-    "detach",
-    "distinct",
-    "do",
-    "drop",
-    "each",
-    "else",
-    "end",
-    "escape",
-    "except",
-    "exclude",
-    "exclusive",
-    "exists",
-    "explain",
-    "fail",
-    "false",
-    "fetch",
-    "filter",
-    "first",
-    "following",
-    "for",
-    "foreign",
-    "freeze",
-    "from",
-    "full",
-    "generated",
-    "glob",
-    "grant",
-    "group",
-    "groups",
-    "having",
-    "if",
-    "ignore",
-    "ilike",
-    "immediate",
-    "in",
-    "index",
-    "indexed",
-    "initially",
-    "inner",
-    "insert",
-    "instead",
-    "intersect",
-    "into",
-    "is",
-    "isnull",
-    "join",
-    "key",
-    "last",
-    "lateral",
-    "leading",
-    "left",
-    "like",
-    "limit",
-    "localtime",
-    "localtimestamp",
-    "match",
-    "materialized",
-    "natural",
-    "no",
-    "not",
-    "nothing",
-    "notnull",
-    "null",
-    "nulls",
-    "of",
-    "offset",
-    "on",
-    "only",
-    "or",
-    "order",
-    "others",
-    "outer",
-    "over",
-    "overlaps",
-    "partition",
-    "placing",
-    "plan",
-    "pragma",
-    "preceding",
-    "primary",
-    "query",
-    "raise",
-    "range",
-    "recursive",
-    "references",
-    "regexp",
-    "reindex",
-    "release",
-    "rename",
-    "replace",
-    "restrict",
-    "returning",
-    "right",
-    "rollback",
-    "row",
-    "rows",
-    "savepoint",
-    "select",
-    "session_user",
-    "set",
-    "similar",
-    "some",
-    "symmetric",
-    "table",
-    "tablesample",
-    "temp",
-    "temporary",
-    "then",
-    "ties",
-    "to",
-    "trailing",
-    "transaction",
-    "trigger",
-    "true",
-    "unbounded",
-    "union",
-    "unique",
-    "update",
-    "user",
-    "using",
-    "vacuum",
-    "values",
-    "variadic",
-    "verbose",
-    "view",
-    "virtual",
-    "when",
-    "where",
-    "window",
-    "with",
-    "without",
-];
 
 fn qualified(name: &QualifiedName, dialect: Dialect) -> String {
     match &name.schema {
@@ -385,25 +157,14 @@ fn cast_literal(default: &str, type_sql: &str) -> String {
 /// line break must not end the comment and start a statement.
 ///
 /// ```
-/// assert_eq!(migrate_core::schema::escape_controls("a\nb"), "a\\nb");
+/// assert_eq!(migrate_schema::escape_controls("a\nb"), "a\\nb");
 /// ```
 pub fn escape_controls(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
-        return text.to_owned();
-    }
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    migrate_core::escape_control(text).into_owned()
 }
 
 fn truncated(mut name: String) -> String {
-    super::parse::truncate_identifier(&mut name);
+    crate::parse::truncate_identifier(&mut name);
     name
 }
 
@@ -737,7 +498,7 @@ impl<'a> Out<'a> {
         if self.dialect != Dialect::Postgres || c.nullable || c.identity.is_some() {
             return None;
         }
-        let kind = match super::canon::canonical_type(&c.data_type, self.dialect).as_str() {
+        let kind = match crate::canon::canonical_type(&c.data_type, self.dialect).as_str() {
             "integer" => "serial",
             "bigint" => "bigserial",
             "smallint" => "smallserial",
@@ -975,7 +736,7 @@ impl<'a> Out<'a> {
         }
         for c in &to.columns {
             if let Some(f) = from.column(&c.name) {
-                if !super::canon::same_type(&f.data_type, &c.data_type, Dialect::Sqlite) {
+                if !crate::canon::same_type(&f.data_type, &c.data_type, Dialect::Sqlite) {
                     why.push(format!(
                         "{} changes type from {} to {}: SQLite copies the values as they are (converting by type affinity)",
                         self.col(&to.name, &c.name), f.data_type, c.data_type
@@ -1282,9 +1043,9 @@ impl<'a> Out<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::diff::{DiffOptions, diff};
-    use crate::schema::parse_schema;
-    use crate::sql::{DialectCheck, check_dialects, split_statements};
+    use crate::diff::{DiffOptions, diff};
+    use crate::parse_schema;
+    use migrate_core::sql::{DialectCheck, check_dialects, split_statements};
 
     fn round(a: &str, b: &str, dialect: Dialect) -> Rendered {
         let a = parse_schema(a, dialect).unwrap();
@@ -1440,7 +1201,7 @@ mod tests {
     fn sqlite_rebuild_does_not_flag_key_columns_reported_nullable() {
         // SQLite's catalogue reports `INTEGER PRIMARY KEY` columns as
         // nullable; the declared side says NOT NULL. Not a review item.
-        let mut from = crate::schema::parse_schema(
+        let mut from = crate::parse_schema(
             "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);",
             Dialect::Sqlite,
         )
@@ -1491,15 +1252,19 @@ mod tests {
         );
     }
 
+    /// The comment escape is core's: every control character as Rust
+    /// writes it, as this module always wrote them.
     #[test]
-    fn quoting() {
-        assert_eq!(quote_ident("users", Dialect::Postgres), "users");
-        assert_eq!(quote_ident("user", Dialect::Postgres), "\"user\"");
-        assert_eq!(quote_ident("Users", Dialect::Postgres), "\"Users\"");
-        assert_eq!(quote_ident("Users", Dialect::Sqlite), "Users");
-        assert_eq!(quote_ident("a b", Dialect::Sqlite), "\"a b\"");
-        assert_eq!(quote_ident("x\"y", Dialect::Postgres), "\"x\"\"y\"");
-        assert_eq!(quote_ident("1a", Dialect::Postgres), "\"1a\"");
+    fn escape_controls_writes_each_control_as_rust_escapes_it() {
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let text = format!("a{c}b");
+            let expected = if c.is_control() {
+                format!("a{}b", c.escape_default())
+            } else {
+                text.clone()
+            };
+            assert_eq!(escape_controls(&text), expected, "{:?}", c);
+        }
     }
 
     /// Issue #26: a table named `"tmp\nDELETE FROM users;\n--"` must not
@@ -1508,7 +1273,7 @@ mod tests {
     fn names_with_line_breaks_stay_inside_names_and_comments() {
         let hostile = "tmp\nDELETE FROM users;\n--";
         for dialect in [Dialect::Postgres, Dialect::Sqlite] {
-            let mut from = crate::schema::Schema::default();
+            let mut from = crate::Schema::default();
             let mut t = Table::new(QualifiedName::new(hostile));
             let mut c = Column::new(hostile, "TEXT");
             c.nullable = false;
@@ -1518,7 +1283,7 @@ mod tests {
             let mut users = Table::new(QualifiedName::new("users"));
             users.columns.push(Column::new("id", "INTEGER"));
             from.tables.insert(users.name.clone(), users.clone());
-            let mut to = crate::schema::Schema::default();
+            let mut to = crate::Schema::default();
             to.tables.insert(users.name.clone(), users);
             let changes = diff(&from, &to, dialect, &DiffOptions::default());
             let r = render(&changes, dialect);

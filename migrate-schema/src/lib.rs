@@ -1,0 +1,59 @@
+//! The schema side of autogenerate: a database schema as data, the
+//! `schema.sql` parser, the canonical forms that make equal things compare
+//! equal, the diff between two schemas and the SQL that renders it. This
+//! crate owns the model that both sources fill (a declared `schema.sql`
+//! here, a live database in `migrate_runtime::introspect`) and every rule of
+//! the comparison. It does no database I/O and has nothing async: it turns
+//! text and values into values, so the runtime's introspection, the CLI's
+//! `revision --autogenerate` and `check`, and the benchmarks share one pure
+//! code path. It borrows the dialect, SQL splitting, SQLite's own verdict
+//! (feature `sqlite-exact`) and identifier quoting from `migrate_core`.
+//!
+//! This API used to live at `migrate_core::schema`. `migrate_core` cannot
+//! re-export it (this crate depends on `migrate_core`, so the re-export
+//! would be a dependency cycle): use `migrate_schema::…` instead; the item
+//! names are unchanged.
+//!
+//! # Example
+//!
+//! ```
+//! use migrate_core::sql::Dialect;
+//! use migrate_schema::{DiffOptions, diff, parse_schema, render};
+//!
+//! let current = parse_schema("CREATE TABLE users (id int PRIMARY KEY);", Dialect::Sqlite).unwrap();
+//! let target = parse_schema(
+//!     "CREATE TABLE users (id int PRIMARY KEY, email text);",
+//!     Dialect::Sqlite,
+//! )
+//! .unwrap();
+//! let changes = diff(&current, &target, Dialect::Sqlite, &DiffOptions::default());
+//! let sql = render(&changes, Dialect::Sqlite);
+//! assert_eq!(sql.upgrade, "ALTER TABLE users ADD COLUMN email TEXT;\n\n");
+//! ```
+//!
+//! # Modules
+//!
+//! - [`model`]: the [`Schema`] and what it holds, as each source spells it;
+//! - [`parse`]: `schema.sql` into a [`Schema`], every problem with its line;
+//! - [`canon`]: canonical types and expressions, for the comparison only;
+//! - [`diff`](mod@diff): two schemas into an ordered list of [`Change`]s;
+//! - [`render`](mod@render): [`Change`]s into upgrade and downgrade SQL.
+//!
+//! Imports go one way, with no loop: `canon` uses none of the others,
+//! `parse` uses `model`, `diff` uses `model` and `canon`, and `render` uses
+//! all four.
+#![deny(missing_docs)]
+
+pub mod canon;
+pub mod diff;
+pub mod model;
+pub mod parse;
+pub mod render;
+
+pub use diff::{Change, CommentTarget, DiffOptions, EnumColumn, diff};
+pub use model::{
+    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
+    QualifiedName, Schema, Table, UniqueConstraint,
+};
+pub use parse::{SchemaError, parse_schema};
+pub use render::{Rendered, escape_controls, quote_ident, render, render_table};

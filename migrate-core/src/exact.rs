@@ -9,8 +9,6 @@
 //!   syntax-only prepare, or a replay of the whole chain (see [`replay`]) that
 //!   also catches a missing table or column.
 
-use crate::sql::SyntaxError;
-
 /// Turns a byte offset inside a statement into a file line and column.
 pub(crate) fn position(sql: &str, line: u32, column: u32, offset: usize) -> (u32, u32) {
     let mut offset = offset.min(sql.len());
@@ -32,7 +30,8 @@ pub(crate) fn position(sql: &str, line: u32, column: u32, offset: usize) -> (u32
 pub(crate) mod postgres {
     use std::ffi::{CStr, CString, c_char, c_int};
 
-    use super::{SyntaxError, position};
+    use super::position;
+    use crate::sql::SyntaxError;
 
     // libpg_query's C API (pg_query.h). The `pg_query` crate builds and links
     // the library; its Rust wrapper drops the error's cursor position, which

@@ -4,6 +4,11 @@
 //! runtime and CLI (at run time), so all three read a directory the same way.
 //! It does no database or async I/O.
 //!
+//! Autogenerate's schema code (the model, the `schema.sql` parser, diff and
+//! render), formerly `migrate_core::schema`, is the `migrate_schema` crate,
+//! under the same names. It depends on this crate, so this crate cannot
+//! re-export it.
+//!
 //! # Example
 //!
 //! ```

@@ -3,7 +3,7 @@
 //! equal, the diff between two schemas and the SQL that renders it. This
 //! crate owns the model that both sources fill (a declared `schema.sql`
 //! here, a live database in `migrate_runtime::introspect`) and every rule of
-//! the comparison. It does no database I/O and has nothing async: it turns
+//! the comparison. It must not do database I/O or anything async: it turns
 //! text and values into values, so the runtime's introspection, the CLI's
 //! `revision --autogenerate` and `check`, and the benchmarks share one pure
 //! code path. It borrows the dialect, SQL splitting, SQLite's own verdict

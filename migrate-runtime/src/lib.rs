@@ -60,6 +60,8 @@ mod embedded;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 mod error;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod history;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub mod introspect;
 #[cfg(feature = "sqlite")]
 mod lock_file;
@@ -67,6 +69,8 @@ mod lock_file;
 mod migrator;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub mod offline;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod startup;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub mod testing;
 mod url;

@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 
 use migrate_core::{Direction, GraphNode, Header, HeaderLines, Plan, RevisionGraph, Target};
 
-use crate::backend::{
-    Conn, Database, HistoryEntry, NewRow, delete_row_sql, insert_row_sql, literal, quote_table,
-};
+use crate::backend::script;
+use crate::backend::{Conn, Database};
 use crate::embedded::{EmbeddedRevision, EmbeddedSection, EmbeddedStartUp};
 use crate::error::{Error, Result};
+use crate::history::{self, HistoryEntry, NewRow};
 
 /// How revisions are grouped into transactions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -97,7 +97,7 @@ pub struct Migrator {
     graph: OnceLock<std::result::Result<RevisionGraph, migrate_core::Errors>>,
     /// Every (revision, checksum) pair of the table: a history holding
     /// exactly these has everything applied and nothing edited.
-    expected: crate::backend::Expected,
+    expected: crate::startup::Expected,
 }
 
 impl Clone for Migrator {
@@ -129,8 +129,6 @@ impl std::fmt::Debug for Migrator {
 /// Default wait for another migrator's lock.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 
-const SAVEPOINT: &str = "migrate_revision";
-
 impl Migrator {
     #[doc(hidden)]
     pub const fn __from_table(
@@ -156,7 +154,7 @@ impl Migrator {
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             mode: TransactionMode::Single,
             graph: OnceLock::new(),
-            expected: crate::backend::Expected::new(revisions.len(), start_up),
+            expected: crate::startup::Expected::new(revisions.len(), start_up),
         }
     }
 
@@ -548,7 +546,7 @@ impl Migrator {
                     }
                 }
                 if !std::mem::take(&mut savepoint_open) {
-                    conn.exec(&format!("SAVEPOINT {SAVEPOINT}"))
+                    conn.exec(script::SAVEPOINT)
                         .await
                         .map_err(Error::db(format!(
                             "opening the savepoint of revision {}",
@@ -583,12 +581,7 @@ impl Migrator {
                     });
                 }
                 if let Some(violations) = conn.foreign_key_violations().await? {
-                    let kept = conn
-                        .exec(&format!(
-                            "ROLLBACK TO SAVEPOINT {SAVEPOINT};\nRELEASE SAVEPOINT {SAVEPOINT}"
-                        ))
-                        .await
-                        .is_ok();
+                    let kept = conn.exec(script::UNDO_SAVEPOINT).await.is_ok();
                     let outcome = if kept {
                         conn.commit().await?;
                         format!(
@@ -613,25 +606,15 @@ impl Migrator {
                 // One round trip records the revision, releases its savepoint
                 // and, when the next revision joins this transaction, opens
                 // the next savepoint: two round trips per revision in all.
-                let dialect = conn.dialect();
-                let mut tail = match plan.direction {
-                    Direction::Upgrade => {
-                        let values = [
-                            literal(dialect, rev.id),
-                            literal(dialect, rev.checksum),
-                            duration_ms.to_string(),
-                            literal(dialect, "applied"),
-                            rev.upgrade.len().to_string(),
-                            seq.to_string(),
-                            rev.message
-                                .map_or_else(|| "NULL".to_owned(), |m| literal(dialect, m)),
-                        ];
-                        seq += 1;
-                        insert_row_sql(table, values.each_ref().map(String::as_str))
-                    }
-                    Direction::Downgrade => delete_row_sql(table, &literal(dialect, rev.id)),
-                };
-                tail.push_str(&format!(";\nRELEASE SAVEPOINT {SAVEPOINT}"));
+                let record = history::record_literal_sql(
+                    conn.dialect(),
+                    table,
+                    plan.direction,
+                    &self.row(rev, "applied", rev.upgrade.len() as i64, duration_ms, seq),
+                );
+                if plan.direction == Direction::Upgrade {
+                    seq += 1;
+                }
                 // After a revision that adds an enum value, the transaction
                 // commits before the next revision can use the value.
                 let commit_now = self.mode == TransactionMode::PerRevision
@@ -643,9 +626,7 @@ impl Migrator {
                         .steps
                         .get(position + 1)
                         .is_some_and(|&next| self.revision(next).transactional);
-                if batch_next {
-                    tail.push_str(&format!(";\nSAVEPOINT {SAVEPOINT}"));
-                }
+                let tail = script::finish_revision(record, batch_next);
                 conn.exec(&tail).await.map_err(Error::db(format!(
                     "recording revision {} in `{table}`",
                     rev.id
@@ -794,15 +775,7 @@ impl Migrator {
         let table = self.version_table;
         // The script reads the clock before the first revision and after
         // each one.
-        let mut script = format!("{};\n", conn.clock_sql());
-        for section in sections {
-            for (_, statement) in section.statements() {
-                script.push_str(statement);
-                script.push_str(";\n");
-            }
-            script.push_str(conn.clock_sql());
-            script.push_str(";\n");
-        }
+        let script = script::timed(conn.clock_sql(), sections);
         if !conn.begin_batch().await? {
             return Ok(None);
         }
@@ -845,14 +818,10 @@ impl Migrator {
                 conn.insert_rows(table, &rows).await
             }
             Direction::Downgrade => {
-                let delete = format!(
-                    "DELETE FROM {} WHERE revision IN ({})",
-                    quote_table(table),
-                    steps
-                        .iter()
-                        .map(|&i| literal(dialect, self.revision(i).id))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                let delete = history::delete_many_sql(
+                    dialect,
+                    table,
+                    steps.iter().map(|&i| self.revision(i).id),
                 );
                 conn.fetch_i64s(&conn.counted_sql(&delete))
                     .await
@@ -1017,8 +986,7 @@ impl Migrator {
             .statements()
             .next()
             .map_or(section.first_line, |(l, _)| l);
-        let rollback = format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}");
-        if conn.exec(&rollback).await.is_err() {
+        if conn.exec(script::ROLLBACK_TO_SAVEPOINT).await.is_err() {
             return (1, first_line, batch_error, false);
         }
         let mut found = None;
@@ -1028,11 +996,8 @@ impl Migrator {
                 break;
             }
         }
-        let kept = conn.exec(&rollback).await.is_ok()
-            && conn
-                .exec(&format!("RELEASE SAVEPOINT {SAVEPOINT}"))
-                .await
-                .is_ok();
+        let kept = conn.exec(script::ROLLBACK_TO_SAVEPOINT).await.is_ok()
+            && conn.exec(script::RELEASE_SAVEPOINT).await.is_ok();
         let (statement, line, error) = found.unwrap_or((1, first_line, batch_error));
         (statement, line, error, kept)
     }
@@ -1218,12 +1183,7 @@ async fn run_batch<C: Conn>(conn: &mut C, section: &EmbeddedSection) -> Result<(
     if section.is_empty() {
         return Ok(());
     }
-    let mut sql = String::with_capacity(section.sql.len() + 16);
-    for (_, statement) in section.statements() {
-        sql.push_str(statement);
-        sql.push_str(";\n");
-    }
-    conn.exec(&sql).await
+    conn.exec(&script::section(section)).await
 }
 
 fn millis(started: Instant) -> i64 {

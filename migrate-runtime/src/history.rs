@@ -218,7 +218,8 @@ pub(crate) fn insert_bound_sql(dialect: Dialect, table: &str) -> String {
 /// PostgreSQL's `INSERT` of many rows: one array per column, bound in
 /// `INSERT_COLUMNS` order. The server parses a short statement and reads the
 /// arrays, where a `VALUES` list of 1,000 rows took it about 15 ms to parse
-/// and plan.
+/// and plan (docs/performance.md#what-each-cost-depends-on-scale-notes).
+#[cfg(feature = "postgres")]
 pub(crate) fn insert_arrays_sql(table: &str) -> String {
     format!(
         "INSERT INTO {} ({INSERT_COLUMNS}) \
@@ -426,6 +427,7 @@ mod tests {
             read_sql(Dialect::Sqlite, "t"),
             "SELECT revision, checksum, applied_at, duration_ms, state, statements_done, seq FROM \"t\" ORDER BY seq"
         );
+        #[cfg(feature = "postgres")]
         assert_eq!(
             insert_arrays_sql("t"),
             "INSERT INTO \"t\" (revision, checksum, duration_ms, state, statements_done, seq, message) SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::int8[], $6::int8[], $7::text[])"

@@ -77,11 +77,13 @@ mod url;
 pub use url::DatabaseUrl;
 
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
-pub use backend::{Database, HistoryEntry};
+pub use backend::Database;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use embedded::{EmbeddedRevision, EmbeddedSection};
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use error::{Error, Result};
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use history::HistoryEntry;
 pub use migrate_core::{Direction, Target};
 pub use migrate_macros::embed_migrations;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]

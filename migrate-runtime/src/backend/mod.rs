@@ -5,7 +5,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-pub use crate::history::{HistoryEntry, NewRow};
+use crate::history::{HistoryEntry, NewRow};
 use crate::startup::Expected;
 
 #[cfg(feature = "postgres")]

@@ -8,9 +8,9 @@ use migrate_core::Dialect;
 use sqlx::Row as _;
 use sqlx::{PgPool, Postgres};
 
-use super::{Conn, Database, HistoryEntry, NewRow, Session};
+use super::{Conn, Database, Session};
 use crate::error::{Error, Result};
-use crate::history::{self, plain_table};
+use crate::history::{self, HistoryEntry, NewRow, plain_table};
 use crate::startup::Expected;
 
 impl Database for PgPool {
@@ -122,7 +122,8 @@ impl Conn for Session<Postgres> {
         // own hold ends with the commit: the lock is never free while
         // the work is uncommitted, and no statement follows the commit
         // (the first one after a commit of thousands of catalog changes
-        // pays for the cache invalidations, about 6 ms at N = 1,000).
+        // pays for the cache invalidations, about 6 ms at N = 1,000:
+        // docs/performance.md#what-each-cost-depends-on-scale-notes).
         // On failure `locked` stays set and `unlock` releases the lock
         // if the session still holds it.
         let sql = format!("SELECT pg_advisory_unlock({}); COMMIT", self.lock_key);

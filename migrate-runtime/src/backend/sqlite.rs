@@ -8,9 +8,9 @@ use migrate_core::Dialect;
 use sqlx::Row as _;
 use sqlx::{Sqlite, SqlitePool};
 
-use super::{Conn, Database, HistoryEntry, NewRow, Session};
+use super::{Conn, Database, Session};
 use crate::error::{Error, Result};
-use crate::history::{self, plain_table};
+use crate::history::{self, HistoryEntry, NewRow, plain_table};
 use crate::startup::Expected;
 
 impl Database for SqlitePool {

@@ -363,19 +363,9 @@ impl Migrator {
         // way, which reads the whole history.
         if let Run::Upgrade(target) = &run {
             let heads = self.expected.heads();
-            // A target that does not resolve is reported by the long way.
-            let resolves = match target {
-                Target::Heads => true,
-                Target::Head => heads.len() <= 1,
-                _ => {
-                    let graph = self.graph()?;
-                    let all = vec![true; graph.len()];
-                    graph
-                        .plan_upgrade(target, &all)
-                        .is_ok_and(|p| p.steps.is_empty())
-                }
-            };
-            if resolves
+            if self
+                .expected
+                .reached_when_all_applied(target, || self.graph())?
                 && conn
                     .history_matches(self.version_table, &self.expected)
                     .await

@@ -5,6 +5,10 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use migrate_core::{RevisionGraph, Target};
+
+use crate::error::Result;
+
 /// The embedded `(revision, checksum)` pairs, as the start-up fast path
 /// compares them with the history table: texts computed with the table
 /// (see `EmbeddedStartUp`), and a lookup built on first need.
@@ -43,6 +47,29 @@ impl Expected {
     /// The table's heads, in the order the migrator reports them.
     pub(crate) fn heads(&self) -> &'static [&'static str] {
         self.start_up.heads
+    }
+
+    /// Whether a database holding every embedded revision is at `target`
+    /// already: `heads` always, `head` when the table has one head (neither
+    /// needs the graph), any other target when the graph plans no step for
+    /// it. A target that does not resolve answers `false`: the long way
+    /// reports it.
+    pub(crate) fn reached_when_all_applied<'g>(
+        &self,
+        target: &Target,
+        graph: impl FnOnce() -> Result<&'g RevisionGraph>,
+    ) -> Result<bool> {
+        Ok(match target {
+            Target::Heads => true,
+            Target::Head => self.heads().len() <= 1,
+            _ => {
+                let graph = graph()?;
+                let all = vec![true; graph.len()];
+                graph
+                    .plan_upgrade(target, &all)
+                    .is_ok_and(|p| p.steps.is_empty())
+            }
+        })
     }
 
     #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
@@ -155,7 +182,7 @@ impl RowMatcher<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::Expected;
+    use super::*;
     use crate::embedded::EmbeddedStartUp;
 
     /// Revisions a, b, c whose upgrade order is c, a, b.
@@ -219,6 +246,35 @@ mod tests {
         matcher.row(Some((b"a", b"ca", b"applied")));
         matcher.row(Some((b"b", b"cb", b"applied")));
         assert!(!matcher.finish(), "an unreadable row is a difference");
+    }
+
+    #[test]
+    fn head_and_heads_are_decided_without_the_graph() {
+        let no_graph = || -> Result<&'static RevisionGraph> { unreachable!("graph built") };
+        let one = Expected::new(3, START_UP);
+        assert!(
+            one.reached_when_all_applied(&Target::Heads, no_graph)
+                .unwrap()
+        );
+        assert!(
+            one.reached_when_all_applied(&Target::Head, no_graph)
+                .unwrap()
+        );
+        let two = Expected::new(
+            3,
+            EmbeddedStartUp {
+                heads: &["b", "c"],
+                ..START_UP
+            },
+        );
+        assert!(
+            !two.reached_when_all_applied(&Target::Head, no_graph)
+                .unwrap()
+        );
+        assert!(
+            two.reached_when_all_applied(&Target::Heads, no_graph)
+                .unwrap()
+        );
     }
 
     #[test]

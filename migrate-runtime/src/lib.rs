@@ -60,6 +60,8 @@ mod embedded;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 mod error;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod history;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub mod introspect;
 #[cfg(feature = "sqlite")]
 mod lock_file;
@@ -68,16 +70,20 @@ mod migrator;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub mod offline;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod startup;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub mod testing;
 mod url;
 pub use url::DatabaseUrl;
 
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
-pub use backend::{Database, HistoryEntry};
+pub use backend::Database;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use embedded::{EmbeddedRevision, EmbeddedSection};
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use error::{Error, Result};
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use history::HistoryEntry;
 pub use migrate_core::{Direction, Target};
 pub use migrate_macros::embed_migrations;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]

@@ -57,9 +57,9 @@ use std::fmt::Write as _;
 
 use migrate_core::{Dialect, Direction, Plan, Target};
 
-use crate::backend::{create_history_sql, delete_row_sql, insert_row_sql, literal, quote_table};
 use crate::embedded::{EmbeddedRevision, EmbeddedSection};
 use crate::error::Result;
+use crate::history::{self, NewRow};
 use crate::migrator::Migrator;
 
 /// The plan of an offline run from `from` to `to` (both in Alembic's target
@@ -114,7 +114,6 @@ pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<Stri
     migrator.graph()?;
     let revisions = migrator.revisions();
     let table = migrator.version_table();
-    let qtable = quote_table(table);
     let mut out = String::new();
     let verb = match plan.direction {
         Direction::Upgrade => "upgrade",
@@ -130,7 +129,7 @@ pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<Stri
     }
     out.push('\n');
     if plan.direction == Direction::Upgrade {
-        out.push_str(&create_history_sql(dialect, table));
+        out.push_str(&history::create_history_sql(dialect, table));
         out.push_str(";\n\n");
     }
 
@@ -210,18 +209,26 @@ pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<Stri
                 Direction::Upgrade => (
                     insert_sql(dialect, rev, table, "running", 0),
                     "running",
-                    update_sql(dialect, &qtable, rev.id, "applied", section.len() as i64),
+                    history::update_literal_sql(
+                        dialect,
+                        table,
+                        rev.id,
+                        "applied",
+                        section.len() as i64,
+                    ),
                 ),
                 Direction::Downgrade => (
-                    update_sql(dialect, &qtable, rev.id, "reverting", 0),
+                    history::update_literal_sql(dialect, table, rev.id, "reverting", 0),
                     "reverting",
-                    delete_row_sql(table, &literal(dialect, rev.id)),
+                    history::delete_literal_sql(dialect, table, rev.id),
                 ),
             };
             out.push_str(&start);
             out.push_str(";\n\n");
             push_statements(&mut out, section, |k| {
-                Some(update_sql(dialect, &qtable, rev.id, running, k as i64))
+                Some(history::update_literal_sql(
+                    dialect, table, rev.id, running, k as i64,
+                ))
             });
             out.push_str(&finish);
             out.push_str(";\n\n");
@@ -263,12 +270,12 @@ fn history_change(
 ) -> String {
     match direction {
         Direction::Upgrade => insert_sql(dialect, rev, table, "applied", rev.upgrade.len() as i64),
-        Direction::Downgrade => delete_row_sql(table, &literal(dialect, rev.id)),
+        Direction::Downgrade => history::delete_literal_sql(dialect, table, rev.id),
     }
 }
 
-/// The history row of an upgrade. `seq` continues whatever the table holds,
-/// since an offline script cannot know it.
+/// The history row of an upgrade; its `seq` continues whatever the table
+/// holds, since an offline script cannot know it.
 fn insert_sql(
     dialect: Dialect,
     rev: &EmbeddedRevision,
@@ -276,45 +283,21 @@ fn insert_sql(
     state: &str,
     done: i64,
 ) -> String {
-    let seq = format!(
-        "(SELECT COALESCE(MAX(seq), 0) + 1 FROM {})",
-        quote_table(table)
-    );
-    let message = rev
-        .message
-        .map_or_else(|| "NULL".to_owned(), |m| literal(dialect, m));
-    insert_row_sql(
-        table,
-        [
-            &literal(dialect, rev.id),
-            &literal(dialect, rev.checksum),
-            "0",
-            &literal(dialect, state),
-            &done.to_string(),
-            &seq,
-            &message,
-        ],
-    )
-}
-
-fn update_sql(dialect: Dialect, qtable: &str, revision: &str, state: &str, done: i64) -> String {
-    format!(
-        "UPDATE {qtable} SET state = {}, statements_done = {done} WHERE revision = {}",
-        literal(dialect, state),
-        literal(dialect, revision)
-    )
+    let row = NewRow {
+        revision: rev.id,
+        checksum: rev.checksum,
+        duration_ms: 0,
+        state,
+        statements_done: done,
+        seq: 0,
+        message: rev.message,
+    };
+    history::insert_next_sql(dialect, table, &row)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn literals_read_back_whatever_the_server_settings() {
-        assert_eq!(literal(Dialect::Postgres, "it's"), "'it''s'");
-        assert_eq!(literal(Dialect::Postgres, "a\\b'c"), "E'a\\\\b''c'");
-        assert_eq!(literal(Dialect::Sqlite, "a\\b'c"), "'a\\b''c'");
-    }
 
     fn migrator(files: &[(&str, &str)]) -> (tempfile::TempDir, Migrator) {
         let dir = tempfile::tempdir().unwrap();
@@ -342,22 +325,6 @@ mod tests {
         "3-c3_c.sql",
         "-- revision: c3\n-- down_revision: b2\n-- migrate:upgrade\nCREATE TABLE c (x INT);\n",
     );
-
-    #[test]
-    fn shared_history_sql_is_what_the_backends_always_ran() {
-        assert_eq!(
-            insert_row_sql("t", ["?"; 7]),
-            "INSERT INTO \"t\" (revision, checksum, duration_ms, state, statements_done, seq, message) VALUES (?, ?, ?, ?, ?, ?, ?)"
-        );
-        assert_eq!(
-            delete_row_sql("s.t", "$1"),
-            "DELETE FROM \"s\".\"t\" WHERE revision = $1"
-        );
-        assert!(
-            create_history_sql(Dialect::Postgres, "t")
-                .starts_with("CREATE TABLE IF NOT EXISTS \"t\" (revision TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TIMESTAMPTZ")
-        );
-    }
 
     #[test]
     fn transactional_revisions_share_one_transaction_with_their_history_rows() {

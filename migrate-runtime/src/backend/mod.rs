@@ -1,0 +1,288 @@
+//! What a run needs from a database (the `Database` and `Conn` traits) and
+//! the session they share; one implementation per database beside it.
+
+use std::future::Future;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::history::{HistoryEntry, NewRow};
+use crate::startup::Expected;
+
+#[cfg(feature = "postgres")]
+mod postgres;
+pub(crate) mod script;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+/// A database the migrator can run against: `sqlx::PgPool` or `sqlx::SqlitePool`.
+pub trait Database: Sync {
+    #[doc(hidden)]
+    type Session: Conn;
+    #[doc(hidden)]
+    fn __session(&self) -> impl Future<Output = Result<Self::Session>> + Send;
+}
+
+/// The operations a migration run needs from one connection.
+#[doc(hidden)]
+pub trait Conn: Send {
+    /// Takes the migration lock: on PostgreSQL the advisory lock `key`; on
+    /// SQLite (which ignores `key`) the lock file and the write transaction.
+    fn lock(
+        &mut self,
+        table: &str,
+        key: i64,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Commits an open transaction and releases the lock.
+    fn unlock(&mut self) -> impl Future<Output = Result<()>> + Send;
+    /// Does the lock end with the transaction (SQLite)?
+    fn lock_is_transaction(&self) -> bool;
+    /// Which database this is.
+    fn dialect(&self) -> migrate_core::Dialect;
+    /// Opens a transaction if none is open.
+    fn begin(&mut self) -> impl Future<Output = Result<()>> + Send;
+    /// Opens the scope of a one-script run (see `Migrator::execute_batched`):
+    /// on PostgreSQL a transaction, none being open yet; on SQLite, whose
+    /// lock is the open transaction, a savepoint in it. `false`, having done
+    /// nothing, when the session is not in that state.
+    fn begin_batch(&mut self) -> impl Future<Output = Result<bool>> + Send;
+    /// Keeps the one-script run's work: commits it.
+    fn commit_batch(&mut self) -> impl Future<Output = Result<()>> + Send;
+    /// Undoes the one-script run's work; on SQLite the lock stays held.
+    fn rollback_batch(&mut self) -> impl Future<Output = Result<()>> + Send;
+    /// One statement answering the database's clock in microseconds, as
+    /// one `bigint` row (PostgreSQL: since the script arrived; SQLite: since
+    /// 1970, to the millisecond).
+    fn clock_sql(&self) -> &'static str;
+    /// `write` (an `INSERT` or `DELETE`) made to answer the number of rows
+    /// it wrote, as one `bigint` row.
+    fn counted_sql(&self, write: &str) -> String;
+    /// Writes history rows in one statement of the open transaction and
+    /// answers how many it wrote.
+    fn insert_rows<'a>(
+        &'a mut self,
+        table: &'a str,
+        rows: &'a [NewRow<'a>],
+    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'a;
+    /// Commits the open transaction, if any.
+    fn commit(&mut self) -> impl Future<Output = Result<()>> + Send;
+    /// Rolls back the open transaction, if any.
+    fn rollback(&mut self) -> impl Future<Output = Result<()>> + Send;
+    /// Is a transaction open?
+    fn in_transaction(&self) -> bool;
+    /// Runs SQL text, possibly several statements.
+    fn exec<'a>(
+        &'a mut self,
+        sql: &'a str,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a;
+    /// Runs SQL text whose statements each return at most one row of one
+    /// `bigint` column, and returns those values in order.
+    fn fetch_i64s<'a>(
+        &'a mut self,
+        sql: &'a str,
+    ) -> impl Future<Output = Result<Vec<i64>, sqlx::Error>> + Send + 'a;
+    /// One read of the whole history table: `true` when it holds exactly
+    /// the embedded revisions, applied or stamped, with their checksums.
+    /// `false` on any difference, a missing table or a failed read, which
+    /// sends the caller the long way.
+    fn history_matches(
+        &mut self,
+        table: &str,
+        expected: &Expected,
+    ) -> impl Future<Output = bool> + Send;
+    /// SQLite: turns foreign-key enforcement back on (`true`) for a
+    /// revision that runs outside a transaction, or off again (`false`),
+    /// when the run turned it off. PostgreSQL: nothing.
+    fn enforce_foreign_keys(&mut self, on: bool) -> impl Future<Output = Result<()>> + Send;
+    /// SQLite, when the run turned enforcement off: the first rows whose
+    /// foreign keys point nowhere (`PRAGMA foreign_key_check`), described.
+    /// PostgreSQL (which enforces per statement): `None`.
+    fn foreign_key_violations(&mut self) -> impl Future<Output = Result<Option<String>>> + Send;
+    /// Creates the history table when missing.
+    fn ensure_history(&mut self, table: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Reads the history table (empty when it does not exist).
+    fn read_history(
+        &mut self,
+        table: &str,
+    ) -> impl Future<Output = Result<Vec<HistoryEntry>>> + Send;
+    /// Inserts a history row.
+    fn insert_row(
+        &mut self,
+        table: &str,
+        row: &NewRow<'_>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Updates state and progress of a row.
+    fn update_row(
+        &mut self,
+        table: &str,
+        revision: &str,
+        state: &str,
+        done: i64,
+        duration_ms: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Deletes a history row.
+    fn delete_row(
+        &mut self,
+        table: &str,
+        revision: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Lines describing the user schema (tables, columns, indexes, ...), sorted.
+    fn schema_fingerprint(
+        &mut self,
+        table: &str,
+    ) -> impl Future<Output = Result<Vec<String>>> + Send;
+}
+
+/// The default advisory-lock key of a history table (FNV-1a of its name),
+/// used unless the migrator is given one (`Migrator::with_lock_key`).
+pub(crate) fn lock_key(table: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in b"migrate:".iter().chain(table.as_bytes()) {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash as i64
+}
+
+/// A pooled connection that is closed instead of returned to the pool if it
+/// is dropped while holding a lock or an open transaction (a cancelled
+/// future): closing makes the server roll back and release the lock, where
+/// returning it would hand the next user a locked, half-done session.
+pub struct Session<DB: sqlx::Database> {
+    conn: sqlx::pool::PoolConnection<DB>,
+    locked: bool,
+    in_tx: bool,
+    // Only the PostgreSQL session uses an advisory-lock key.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    lock_key: i64,
+    saved_busy_timeout: Option<i64>,
+    // SQLite: foreign keys were enforced before the run turned them off.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    foreign_keys_were_on: bool,
+    // SQLite: the lock file held for the whole run (released by the OS if
+    // the process dies).
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    lock_file: Option<std::fs::File>,
+}
+
+impl<DB: sqlx::Database> Session<DB> {
+    fn new(conn: sqlx::pool::PoolConnection<DB>) -> Self {
+        Session {
+            conn,
+            locked: false,
+            in_tx: false,
+            lock_key: 0,
+            saved_busy_timeout: None,
+            foreign_keys_were_on: false,
+            lock_file: None,
+        }
+    }
+}
+
+impl<DB: sqlx::Database> Drop for Session<DB> {
+    fn drop(&mut self) {
+        // A connection still locked, in a transaction, or with session
+        // settings the run changed and did not restore is not given back to
+        // the pool.
+        if self.locked
+            || self.in_tx
+            || self.foreign_keys_were_on
+            || self.saved_busy_timeout.is_some()
+        {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
+/// The history writes of one row, with bound values: the same on both
+/// databases but for the statement text (see `crate::history`).
+impl<DB: sqlx::Database> Session<DB>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    async fn insert_bound(&mut self, sql: &str, table: &str, row: &NewRow<'_>) -> Result<()> {
+        sqlx::query::<DB>(sql)
+            .bind(row.revision)
+            .bind(row.checksum)
+            .bind(row.duration_ms)
+            .bind(row.state)
+            .bind(row.statements_done)
+            .bind(row.seq)
+            .bind(row.message)
+            .execute(&mut *self.conn)
+            .await
+            .map_err(Error::db(format!(
+                "recording revision {} in `{table}`",
+                row.revision
+            )))?;
+        Ok(())
+    }
+
+    async fn update_bound(
+        &mut self,
+        sql: &str,
+        table: &str,
+        revision: &str,
+        state: &str,
+        done: i64,
+        duration_ms: i64,
+    ) -> Result<()> {
+        sqlx::query::<DB>(sql)
+            .bind(revision)
+            .bind(state)
+            .bind(done)
+            .bind(duration_ms)
+            .execute(&mut *self.conn)
+            .await
+            .map_err(Error::db(format!(
+                "recording progress of revision {revision} in `{table}`"
+            )))?;
+        Ok(())
+    }
+
+    async fn delete_bound(&mut self, sql: &str, table: &str, revision: &str) -> Result<()> {
+        sqlx::query::<DB>(sql)
+            .bind(revision)
+            .execute(&mut *self.conn)
+            .await
+            .map_err(Error::db(format!(
+                "removing revision {revision} from `{table}`"
+            )))?;
+        Ok(())
+    }
+
+    /// Reads the history table, after `exists` (one `bool` row) said it
+    /// is there; empty when it is not.
+    async fn read_bound(
+        &mut self,
+        dialect: migrate_core::Dialect,
+        table: &str,
+    ) -> Result<Vec<HistoryEntry>>
+    where
+        for<'r> bool: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+        for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+        (bool,): for<'r> sqlx::FromRow<'r, DB::Row>,
+        usize: sqlx::ColumnIndex<DB::Row>,
+        for<'r> i64: sqlx::Decode<'r, DB>,
+    {
+        let exists: bool = sqlx::query_scalar::<DB, bool>(crate::history::exists_sql(dialect))
+            .bind(crate::history::exists_param(dialect, table))
+            .fetch_one(&mut *self.conn)
+            .await
+            .map_err(Error::db("looking for the history table"))?;
+        if !exists {
+            return Ok(Vec::new());
+        }
+        let sql = crate::history::read_sql(dialect, table);
+        let rows = sqlx::query::<DB>(&sql)
+            .fetch_all(&mut *self.conn)
+            .await
+            .map_err(Error::db(format!("reading the history table `{table}`")))?;
+        crate::history::decode_history(&rows)
+            .map_err(Error::db(format!("reading the history table `{table}`")))
+    }
+}

@@ -1,0 +1,57 @@
+//! The transaction-control text a run sends through `Conn::exec` around
+//! the revisions' own statements: the per-revision savepoint, and sections
+//! joined into one script (with the clock readings of the one-script run).
+
+use crate::embedded::EmbeddedSection;
+
+/// Opens the savepoint a transactional revision runs under.
+pub(crate) const SAVEPOINT: &str = "SAVEPOINT migrate_revision";
+
+/// Keeps a revision's work: releases its savepoint.
+pub(crate) const RELEASE_SAVEPOINT: &str = "RELEASE SAVEPOINT migrate_revision";
+
+/// Undoes a revision's work, keeping its savepoint open.
+pub(crate) const ROLLBACK_TO_SAVEPOINT: &str = "ROLLBACK TO SAVEPOINT migrate_revision";
+
+/// Undoes a revision's work and closes its savepoint, in one round trip.
+pub(crate) const UNDO_SAVEPOINT: &str =
+    "ROLLBACK TO SAVEPOINT migrate_revision;\nRELEASE SAVEPOINT migrate_revision";
+
+/// The round trip that ends a transactional revision: `record` (its
+/// history change), the release of its savepoint and, when the next
+/// revision joins the transaction, the next savepoint.
+pub(crate) fn finish_revision(mut record: String, open_next: bool) -> String {
+    record.push_str(";\n");
+    record.push_str(RELEASE_SAVEPOINT);
+    if open_next {
+        record.push_str(";\n");
+        record.push_str(SAVEPOINT);
+    }
+    record
+}
+
+/// A whole section as one script, each statement ended by `;`.
+pub(crate) fn section(section: &EmbeddedSection) -> String {
+    let mut sql = String::with_capacity(section.sql.len() + 16);
+    for (_, statement) in section.statements() {
+        sql.push_str(statement);
+        sql.push_str(";\n");
+    }
+    sql
+}
+
+/// The one-script run: `clock` (one statement answering the time) before
+/// the first section and after each one, so that the answers time every
+/// revision.
+pub(crate) fn timed(clock: &str, sections: &[&EmbeddedSection]) -> String {
+    let mut script = format!("{clock};\n");
+    for section in sections {
+        for (_, statement) in section.statements() {
+            script.push_str(statement);
+            script.push_str(";\n");
+        }
+        script.push_str(clock);
+        script.push_str(";\n");
+    }
+    script
+}

@@ -1,0 +1,569 @@
+//! Applying a plan: the one-script run, then revision by revision under
+//! savepoints, `transactional: false` revisions statement by statement, and
+//! the failure paths that name the failing statement and where the database
+//! stands.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use migrate_core::{Direction, Plan, RevisionGraph};
+
+use super::{Migrator, TransactionMode};
+use crate::backend::Conn;
+use crate::backend::script;
+use crate::embedded::{EmbeddedRevision, EmbeddedSection};
+use crate::error::{Error, Result};
+use crate::history::{self, NewRow};
+
+/// What `execute` did.
+pub(super) struct Outcome {
+    pub(super) direction: Direction,
+    pub(super) ran: Vec<usize>,
+    pub(super) durations: Vec<Duration>,
+    pub(super) applied: Vec<bool>,
+}
+
+impl Migrator {
+    /// Runs a plan's steps, each atomically with its history row.
+    pub(super) async fn execute<C: Conn>(
+        &self,
+        conn: &mut C,
+        graph: &RevisionGraph,
+        plan: &Plan,
+        applied: Vec<bool>,
+        mut seq: i64,
+    ) -> Result<Outcome> {
+        let mut done = Outcome {
+            direction: plan.direction,
+            ran: Vec::with_capacity(plan.steps.len()),
+            durations: Vec::with_capacity(plan.steps.len()),
+            applied,
+        };
+        // The one-script way first; whatever it did not commit runs
+        // revision by revision below.
+        let start = self
+            .execute_batched(conn, plan, &mut done, &mut seq)
+            .await?;
+        if start > 0 && start == plan.steps.len() {
+            return Ok(done);
+        }
+        let Outcome {
+            mut ran,
+            mut durations,
+            mut applied,
+            ..
+        } = done;
+        let table = self.version_table;
+        // What is durable: a failure that loses the open transaction falls back to it.
+        let mut committed = applied.clone();
+        // On SQLite the lock is the transaction: after a non-transactional
+        // revision, the next transaction must check nobody else moved the history.
+        let mut lock_lost = false;
+        // The savepoint a revision runs under is opened by the round trip
+        // that records the revision before it (see below).
+        let mut savepoint_open = false;
+        for (position, &i) in plan.steps.iter().enumerate().skip(start) {
+            let rev = self.revision(i);
+            let section = match plan.direction {
+                Direction::Upgrade => &rev.upgrade,
+                Direction::Downgrade => {
+                    rev.downgrade
+                        .as_ref()
+                        .ok_or_else(|| migrate_core::Error::Irreversible {
+                            revision: rev.id.to_owned(),
+                            path: rev.path.to_owned(),
+                        })?
+                }
+            };
+            let started = Instant::now();
+            if rev.transactional {
+                if !conn.in_transaction() {
+                    conn.begin().await?;
+                    savepoint_open = false;
+                    if lock_lost {
+                        self.recheck(conn, graph, &applied).await?;
+                        lock_lost = false;
+                    }
+                }
+                if !std::mem::take(&mut savepoint_open) {
+                    conn.exec(script::SAVEPOINT)
+                        .await
+                        .map_err(Error::db(format!(
+                            "opening the savepoint of revision {}",
+                            rev.id
+                        )))?;
+                }
+                if let Err(source) = run_batch(conn, section).await {
+                    let (statement, line, source, kept) =
+                        self.diagnose(conn, section, source).await;
+                    let outcome = if kept {
+                        // The revisions before this one in the run stay applied.
+                        conn.commit().await?;
+                        format!(
+                            "the revision was rolled back and the database remains at {}",
+                            self.describe(graph, &applied)
+                        )
+                    } else {
+                        conn.rollback().await?;
+                        format!(
+                            "the transaction could not be rolled back to this revision alone, so this run's uncommitted revisions were rolled back too; the database remains at {}",
+                            self.describe(graph, &committed)
+                        )
+                    };
+                    return Err(Error::MigrationFailed {
+                        revision: rev.id.to_owned(),
+                        path: rev.path.to_owned(),
+                        line,
+                        statement,
+                        message: db_message(&source),
+                        outcome,
+                        source: Box::new(source),
+                    });
+                }
+                if let Some(violations) = conn.foreign_key_violations().await? {
+                    let kept = conn.exec(script::UNDO_SAVEPOINT).await.is_ok();
+                    let outcome = if kept {
+                        conn.commit().await?;
+                        format!(
+                            "the revision was rolled back and the database remains at {}",
+                            self.describe(graph, &applied)
+                        )
+                    } else {
+                        conn.rollback().await?;
+                        format!(
+                            "this run's uncommitted revisions were rolled back; the database remains at {}",
+                            self.describe(graph, &committed)
+                        )
+                    };
+                    return Err(Error::ForeignKeyViolation {
+                        revision: rev.id.to_owned(),
+                        path: rev.path.to_owned(),
+                        violations,
+                        outcome,
+                    });
+                }
+                let duration_ms = millis(started);
+                // One round trip records the revision, releases its savepoint
+                // and, when the next revision joins this transaction, opens
+                // the next savepoint: two round trips per revision in all.
+                let record = history::record_literal_sql(
+                    conn.dialect(),
+                    table,
+                    plan.direction,
+                    &self.row(rev, "applied", rev.upgrade.len() as i64, duration_ms, seq),
+                );
+                if plan.direction == Direction::Upgrade {
+                    seq += 1;
+                }
+                // After a revision that adds an enum value, the transaction
+                // commits before the next revision can use the value.
+                let commit_now = self.mode == TransactionMode::PerRevision
+                    || (position + 1 < plan.steps.len()
+                        && section.needs_commit_after(conn.dialect()));
+                let batch_next = !commit_now
+                    && self.mode == TransactionMode::Single
+                    && plan
+                        .steps
+                        .get(position + 1)
+                        .is_some_and(|&next| self.revision(next).transactional);
+                let tail = script::finish_revision(record, batch_next);
+                conn.exec(&tail).await.map_err(Error::db(format!(
+                    "recording revision {} in `{table}`",
+                    rev.id
+                )))?;
+                savepoint_open = batch_next;
+                if commit_now {
+                    // On PostgreSQL the session's advisory lock outlives
+                    // the commit; on SQLite the next transaction rechecks.
+                    conn.commit().await?;
+                    lock_lost = conn.lock_is_transaction();
+                }
+                tracing::info!(revision = rev.id, duration_ms, direction = ?plan.direction, "revision done");
+            } else {
+                conn.commit().await?;
+                lock_lost = conn.lock_is_transaction();
+                self.run_outside_transaction(
+                    conn,
+                    graph,
+                    rev,
+                    section,
+                    plan.direction,
+                    &applied,
+                    seq,
+                )
+                .await?;
+                if plan.direction == Direction::Upgrade {
+                    seq += 1;
+                }
+            }
+            applied[i] = plan.direction == Direction::Upgrade;
+            if !conn.in_transaction() {
+                committed.clone_from(&applied);
+            }
+            ran.push(i);
+            durations.push(started.elapsed());
+        }
+        conn.commit().await?;
+        Ok(Outcome {
+            direction: plan.direction,
+            ran,
+            durations,
+            applied,
+        })
+    }
+
+    /// The fast way: the whole plan, with the history rows, as one script in
+    /// one transaction (on PostgreSQL one round trip), which is what raw SQL
+    /// costs. It applies when the mode is `Single` and every step is
+    /// transactional and reversible in the plan's direction.
+    ///
+    /// A revision after which the run must commit (one that adds a
+    /// PostgreSQL enum value, see `EmbeddedSection::needs_commit_after`)
+    /// ends its script: the script's history rows go in and it commits, the
+    /// session keeping the lock, and the rest of the plan is the next
+    /// script.
+    ///
+    /// A failure anywhere (on SQLite also a foreign key left pointing
+    /// nowhere) rolls the failing script back: the caller then runs the
+    /// steps from there revision by revision under savepoints, which keeps
+    /// the revisions before the failing one and names the failing statement.
+    /// The failure path thus runs the good revisions of that script twice;
+    /// the success path runs everything once.
+    ///
+    /// Returns how many steps of the plan are done (and committed), and adds
+    /// them to `done`.
+    async fn execute_batched<C: Conn>(
+        &self,
+        conn: &mut C,
+        plan: &Plan,
+        done: &mut Outcome,
+        seq: &mut i64,
+    ) -> Result<usize> {
+        if self.mode != TransactionMode::Single || plan.steps.len() < 2 {
+            return Ok(0);
+        }
+        let mut sections = Vec::with_capacity(plan.steps.len());
+        for &i in &plan.steps {
+            let rev = self.revision(i);
+            let section = match plan.direction {
+                Direction::Upgrade => &rev.upgrade,
+                Direction::Downgrade => match &rev.downgrade {
+                    Some(section) => section,
+                    None => return Ok(0),
+                },
+            };
+            if !rev.transactional {
+                return Ok(0);
+            }
+            sections.push(section);
+        }
+        let dialect = conn.dialect();
+        let last = plan.steps.len() - 1;
+        let mut start = 0;
+        while start <= last {
+            let end = (start..last)
+                .find(|&k| sections[k].needs_commit_after(dialect))
+                .map_or(plan.steps.len(), |k| k + 1);
+            let steps = &plan.steps[start..end];
+            let Some(durations) = self
+                .run_script(
+                    conn,
+                    plan.direction,
+                    steps,
+                    &sections[start..end],
+                    *seq,
+                    end > last,
+                )
+                .await?
+            else {
+                break;
+            };
+            for (&i, &duration) in steps.iter().zip(&durations) {
+                done.applied[i] = plan.direction == Direction::Upgrade;
+                tracing::info!(
+                    revision = self.revision(i).id,
+                    duration_ms = duration.as_millis() as i64,
+                    direction = ?plan.direction,
+                    "revision done"
+                );
+            }
+            if plan.direction == Direction::Upgrade {
+                *seq += steps.len() as i64;
+            }
+            done.ran.extend_from_slice(steps);
+            done.durations.extend(durations);
+            start = end;
+        }
+        Ok(start)
+    }
+
+    /// One script of [`Migrator::execute_batched`]: `steps` with their
+    /// history rows in one transaction, committed (`last`: handing the lock
+    /// over with the commit, on PostgreSQL; otherwise the session keeps it).
+    /// Returns each step's duration, or `None` when the script was rolled
+    /// back.
+    async fn run_script<C: Conn>(
+        &self,
+        conn: &mut C,
+        direction: Direction,
+        steps: &[usize],
+        sections: &[&EmbeddedSection],
+        seq: i64,
+        last: bool,
+    ) -> Result<Option<Vec<Duration>>> {
+        let dialect = conn.dialect();
+        let table = self.version_table;
+        // The script reads the clock before the first revision and after
+        // each one.
+        let script = script::timed(conn.clock_sql(), sections);
+        if !conn.begin_batch().await? {
+            return Ok(None);
+        }
+        let mut marks = match conn.fetch_i64s(&script).await {
+            Ok(marks) if marks.len() == steps.len() + 1 => marks,
+            outcome => return self.abandon_batch(conn, outcome.err()).await,
+        };
+        let mut before = marks.remove(0);
+        if conn.foreign_key_violations().await?.is_some() {
+            return self.abandon_batch(conn, None).await;
+        }
+        let mut durations = Vec::with_capacity(marks.len());
+        for &mark in &marks {
+            durations.push(Duration::from_micros(
+                u64::try_from(mark.saturating_sub(before)).unwrap_or(0),
+            ));
+            before = mark;
+        }
+        // The history in one more round trip of the same transaction,
+        // answering with the number of rows written.
+        let written = match direction {
+            Direction::Upgrade => {
+                let rows: Vec<NewRow<'_>> = steps
+                    .iter()
+                    .zip(&durations)
+                    .zip(seq..)
+                    .map(|((&i, duration), seq)| {
+                        let rev = self.revision(i);
+                        NewRow {
+                            revision: rev.id,
+                            checksum: rev.checksum,
+                            duration_ms: i64::try_from(duration.as_millis()).unwrap_or(i64::MAX),
+                            state: "applied",
+                            statements_done: rev.upgrade.len() as i64,
+                            seq,
+                            message: rev.message,
+                        }
+                    })
+                    .collect();
+                conn.insert_rows(table, &rows).await
+            }
+            Direction::Downgrade => {
+                let delete = history::delete_many_sql(
+                    dialect,
+                    table,
+                    steps.iter().map(|&i| self.revision(i).id),
+                );
+                conn.fetch_i64s(&conn.counted_sql(&delete))
+                    .await
+                    .map(|count| match count[..] {
+                        [n] => u64::try_from(n).unwrap_or(0),
+                        _ => 0,
+                    })
+            }
+        };
+        match written {
+            Ok(n) if n == steps.len() as u64 => {}
+            outcome => return self.abandon_batch(conn, outcome.err()).await,
+        }
+        if last {
+            conn.commit_batch().await?;
+        } else {
+            // Only PostgreSQL ends a script early, and its session lock
+            // outlives the commit.
+            conn.commit().await?;
+        }
+        Ok(Some(durations))
+    }
+
+    /// Rolls back a batch that failed (or did not do what it should) so the
+    /// plan can run revision by revision.
+    async fn abandon_batch<C: Conn, T>(
+        &self,
+        conn: &mut C,
+        error: Option<sqlx::Error>,
+    ) -> Result<Option<T>> {
+        match error {
+            Some(e) => {
+                tracing::debug!(error = %e, "the one-script run failed; running revision by revision")
+            }
+            None => tracing::debug!(
+                "the one-script run did not record every revision or left a foreign key pointing nowhere; running revision by revision"
+            ),
+        }
+        conn.rollback_batch().await?;
+        Ok(None)
+    }
+
+    /// A `transactional: false` revision: statement by statement in
+    /// autocommit, with progress recorded after each so that a failure
+    /// part-way is visible and never silently retried.
+    #[allow(clippy::too_many_arguments)] // one call site; a struct would only rename these
+    async fn run_outside_transaction<C: Conn>(
+        &self,
+        conn: &mut C,
+        graph: &RevisionGraph,
+        rev: &'static EmbeddedRevision,
+        section: &'static EmbeddedSection,
+        direction: Direction,
+        applied: &[bool],
+        seq: i64,
+    ) -> Result<()> {
+        // Outside a transaction SQLite can enforce foreign keys per
+        // statement again, so it does.
+        conn.enforce_foreign_keys(true).await?;
+        let result = self
+            .run_statements_outside_transaction(conn, graph, rev, section, direction, applied, seq)
+            .await;
+        conn.enforce_foreign_keys(false).await?;
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)] // the caller's arguments, passed on
+    async fn run_statements_outside_transaction<C: Conn>(
+        &self,
+        conn: &mut C,
+        graph: &RevisionGraph,
+        rev: &'static EmbeddedRevision,
+        section: &'static EmbeddedSection,
+        direction: Direction,
+        applied: &[bool],
+        seq: i64,
+    ) -> Result<()> {
+        let table = self.version_table;
+        let started = Instant::now();
+        let (running, failed) = match direction {
+            Direction::Upgrade => {
+                conn.insert_row(table, &self.row(rev, "running", 0, 0, seq))
+                    .await?;
+                ("running", "failed")
+            }
+            Direction::Downgrade => {
+                conn.update_row(table, rev.id, "reverting", 0, 0).await?;
+                ("reverting", "revert_failed")
+            }
+        };
+        for (k, (line, sql)) in section.statements().enumerate() {
+            if let Err(source) = conn.exec(sql).await {
+                conn.update_row(table, rev.id, failed, k as i64, millis(started))
+                    .await?;
+                return Err(Error::MigrationFailed {
+                    revision: rev.id.to_owned(),
+                    path: rev.path.to_owned(),
+                    line,
+                    statement: k + 1,
+                    message: db_message(&source),
+                    outcome: format!(
+                        "this revision is not transactional: statements 1 to {k} ran and were not undone, and it is recorded as `{failed}` in `{table}`; before it, the database was at {}. Finish or undo it by hand, then run `migrate stamp`",
+                        self.describe(graph, applied)
+                    ),
+                    source: Box::new(source),
+                });
+            }
+            conn.update_row(table, rev.id, running, k as i64 + 1, millis(started))
+                .await?;
+        }
+        match direction {
+            Direction::Upgrade => {
+                conn.update_row(
+                    table,
+                    rev.id,
+                    "applied",
+                    section.len() as i64,
+                    millis(started),
+                )
+                .await?
+            }
+            Direction::Downgrade => conn.delete_row(table, rev.id).await?,
+        }
+        tracing::info!(revision = rev.id, duration_ms = millis(started), direction = ?direction, transactional = false, "revision done");
+        Ok(())
+    }
+
+    /// After the SQLite lock was released between transactions, checks that
+    /// the history is still what this run expects.
+    async fn recheck<C: Conn>(
+        &self,
+        conn: &mut C,
+        graph: &RevisionGraph,
+        expected: &[bool],
+    ) -> Result<()> {
+        let rows = conn.read_history(self.version_table).await?;
+        let now: HashSet<&str> = rows.iter().map(|r| r.revision.as_str()).collect();
+        let wanted: HashSet<&str> = (0..graph.len())
+            .filter(|&i| expected[i])
+            .map(|i| graph.id(i))
+            .collect();
+        if now != wanted {
+            let mut heads: Vec<&str> = rows.iter().map(|r| r.revision.as_str()).collect();
+            heads.sort_unstable();
+            return Err(Error::ConcurrentChange {
+                table: self.version_table.to_owned(),
+                at: heads.join(", "),
+            });
+        }
+        Ok(())
+    }
+
+    /// Finds which statement of a failed batch fails on its own (the batch
+    /// ran as one round trip), leaving the savepoint rolled back.
+    async fn diagnose<C: Conn>(
+        &self,
+        conn: &mut C,
+        section: &EmbeddedSection,
+        batch_error: sqlx::Error,
+    ) -> (usize, u32, sqlx::Error, bool) {
+        let first_line = section
+            .statements()
+            .next()
+            .map_or(section.first_line, |(l, _)| l);
+        if conn.exec(script::ROLLBACK_TO_SAVEPOINT).await.is_err() {
+            return (1, first_line, batch_error, false);
+        }
+        let mut found = None;
+        for (k, (line, sql)) in section.statements().enumerate() {
+            if let Err(e) = conn.exec(sql).await {
+                found = Some((k + 1, line, e));
+                break;
+            }
+        }
+        let kept = conn.exec(script::ROLLBACK_TO_SAVEPOINT).await.is_ok()
+            && conn.exec(script::RELEASE_SAVEPOINT).await.is_ok();
+        let (statement, line, error) = found.unwrap_or((1, first_line, batch_error));
+        (statement, line, error, kept)
+    }
+}
+
+/// Runs a whole section in one round trip, inside the revision's savepoint.
+///
+/// The savepoint is opened by an earlier round trip: PostgreSQL parses a
+/// whole multi-statement string before running any of it, so a syntax error
+/// anywhere in the section would otherwise also skip the savepoint, and the
+/// rollback to it would fail.
+async fn run_batch<C: Conn>(conn: &mut C, section: &EmbeddedSection) -> Result<(), sqlx::Error> {
+    if section.is_empty() {
+        return Ok(());
+    }
+    conn.exec(&script::section(section)).await
+}
+
+fn millis(started: Instant) -> i64 {
+    i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The database's own message, without sqlx's prefix.
+fn db_message(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(d) => d.message().to_owned(),
+        other => other.to_string(),
+    }
+}

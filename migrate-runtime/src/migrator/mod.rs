@@ -1,0 +1,646 @@
+//! `Migrator`: the embedded table, its settings and the verbs (upgrade,
+//! downgrade, current, history, stamp), which compose a run from the
+//! backend's steps: start-up check, lock, history checks, plan, then
+//! `apply`, which executes the plan.
+
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use migrate_core::{Direction, GraphNode, Header, HeaderLines, Plan, RevisionGraph, Target};
+
+use crate::backend::{Conn, Database};
+use crate::embedded::{EmbeddedRevision, EmbeddedStartUp};
+use crate::error::{Error, Result};
+use crate::history::{HistoryEntry, NewRow};
+
+mod apply;
+use apply::Outcome;
+
+/// How revisions are grouped into transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TransactionMode {
+    /// One transaction for the whole run, one savepoint per revision (the
+    /// default, and the fastest: one commit). A failure in revision k rolls
+    /// back to its savepoint and commits the revisions before it, so the
+    /// database ends at k-1 either way.
+    #[default]
+    Single,
+    /// One transaction and one commit per revision: each revision is durable
+    /// on its own as soon as it is applied.
+    PerRevision,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Upgrade or downgrade.
+    pub direction: Direction,
+    /// Revisions run, in order.
+    pub revisions: Vec<&'static str>,
+    /// How long each revision's SQL took, in the same order.
+    pub durations: Vec<Duration>,
+    /// The database's heads afterwards.
+    pub current: Vec<&'static str>,
+    /// Wall time of the run, lock wait included.
+    pub elapsed: Duration,
+}
+
+/// What `stamp` changed in the history table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StampReport {
+    /// Revisions recorded as applied.
+    pub added: Vec<&'static str>,
+    /// Revisions removed from the history.
+    pub removed: Vec<&'static str>,
+    /// The database's heads afterwards.
+    pub current: Vec<&'static str>,
+}
+
+/// Anything that names a target: `&str` in Alembic's syntax, or a [`Target`].
+pub trait IntoTarget {
+    /// Parses or converts.
+    fn into_target(self) -> Result<Target>;
+}
+
+impl IntoTarget for &str {
+    fn into_target(self) -> Result<Target> {
+        Ok(Target::parse(self)?)
+    }
+}
+
+impl IntoTarget for &String {
+    fn into_target(self) -> Result<Target> {
+        Ok(Target::parse(self)?)
+    }
+}
+
+impl IntoTarget for Target {
+    fn into_target(self) -> Result<Target> {
+        Ok(self)
+    }
+}
+
+impl IntoTarget for &Target {
+    fn into_target(self) -> Result<Target> {
+        Ok(self.clone())
+    }
+}
+
+/// A revision table and the settings to apply it.
+///
+/// Built by [`embed_migrations!`](crate::embed_migrations) as a `static`, or
+/// from a directory at run time with [`Migrator::from_directory`].
+pub struct Migrator {
+    revisions: &'static [EmbeddedRevision],
+    version_table: &'static str,
+    /// PostgreSQL advisory-lock key; `None` derives it from the table name.
+    lock_key: Option<i64>,
+    lock_timeout: Duration,
+    mode: TransactionMode,
+    graph: OnceLock<std::result::Result<RevisionGraph, migrate_core::Errors>>,
+    /// Every (revision, checksum) pair of the table: a history holding
+    /// exactly these has everything applied and nothing edited.
+    expected: crate::startup::Expected,
+}
+
+impl Clone for Migrator {
+    fn clone(&self) -> Self {
+        Migrator {
+            revisions: self.revisions,
+            version_table: self.version_table,
+            lock_key: self.lock_key,
+            lock_timeout: self.lock_timeout,
+            mode: self.mode,
+            graph: self.graph.clone(),
+            expected: self.expected.clone(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Migrator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Migrator")
+            .field("revisions", &self.revisions.len())
+            .field("version_table", &self.version_table)
+            .field("lock_key", &self.lock_key())
+            .field("lock_timeout", &self.lock_timeout)
+            .field("mode", &self.mode)
+            .finish()
+    }
+}
+
+/// Default wait for another migrator's lock.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl Migrator {
+    #[doc(hidden)]
+    pub const fn __from_table(
+        revisions: &'static [EmbeddedRevision],
+        version_table: &'static str,
+    ) -> Migrator {
+        Migrator::__from_parts(revisions, version_table, EmbeddedStartUp::EMPTY)
+    }
+
+    /// The table, its version table and what start-up compares (all three
+    /// written by the macro). A `start_up` that does not describe the
+    /// table only sends every start-up the long way.
+    #[doc(hidden)]
+    pub const fn __from_parts(
+        revisions: &'static [EmbeddedRevision],
+        version_table: &'static str,
+        start_up: EmbeddedStartUp,
+    ) -> Migrator {
+        Migrator {
+            revisions,
+            version_table,
+            lock_key: None,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            mode: TransactionMode::Single,
+            graph: OnceLock::new(),
+            expected: crate::startup::Expected::new(revisions.len(), start_up),
+        }
+    }
+
+    /// The same table and settings with nothing built yet (no graph, no
+    /// lookup): what a `static` made by the macro is when a process starts.
+    #[doc(hidden)]
+    pub fn __fresh(&self) -> Migrator {
+        Migrator {
+            revisions: self.revisions,
+            version_table: self.version_table,
+            lock_key: self.lock_key,
+            lock_timeout: self.lock_timeout,
+            mode: self.mode,
+            graph: OnceLock::new(),
+            expected: self.expected.fresh(),
+        }
+    }
+
+    /// Loads and validates a directory at run time (what the `migrate` CLI
+    /// does). The table is leaked: load a directory once per process.
+    ///
+    /// Unlike `embed_migrations!`, several unmerged heads are accepted, as
+    /// Alembic reads a directory: `heads` applies them all, while `head`
+    /// refuses when it is asked for.
+    pub fn from_directory(
+        dir: &Path,
+        display: &str,
+        config: &migrate_core::Config,
+    ) -> std::result::Result<Migrator, migrate_core::Errors> {
+        let migrations = migrate_core::load_directory_with(
+            dir,
+            display,
+            &config.dialects,
+            migrate_core::HeadRule::Any,
+            config.max_file_size,
+        )?;
+        let revisions: Vec<EmbeddedRevision> = migrations
+            .revisions
+            .iter()
+            .map(EmbeddedRevision::from_core)
+            .collect();
+        let migrator = Migrator::__from_parts(
+            Vec::leak(revisions),
+            Box::leak(config.version_table.clone().into_boxed_str()),
+            EmbeddedStartUp::from_core(&migrations.start_up()),
+        );
+        let _ = migrator.graph.set(Ok(migrations.graph));
+        Ok(match config.lock_key {
+            Some(key) => migrator.with_lock_key(key),
+            None => migrator,
+        })
+    }
+
+    /// Sets how long to wait for another migrator's lock (default 60 s).
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Migrator {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// Sets the PostgreSQL advisory-lock key a run holds (`lock_key` in
+    /// `migrate.toml`, which `embed_migrations!` and the CLI read).
+    ///
+    /// By default the key is derived from the history table's name, so
+    /// anyone who can connect to the database can compute it and take the
+    /// lock first, stalling every run until the lock timeout. A key of the
+    /// deployment's own choosing avoids that (and collisions with other
+    /// applications' advisory locks). Every migrator of one database must
+    /// use the same key, or they no longer exclude each other. SQLite
+    /// ignores it.
+    pub fn with_lock_key(mut self, key: i64) -> Migrator {
+        self.lock_key = Some(key);
+        self
+    }
+
+    /// What `embed_migrations!` writes for `lock_key` in `migrate.toml`.
+    #[doc(hidden)]
+    pub const fn __with_lock_key(mut self, key: i64) -> Migrator {
+        self.lock_key = Some(key);
+        self
+    }
+
+    /// The PostgreSQL advisory-lock key a run holds: the configured one,
+    /// or the one derived from the history table's name.
+    pub fn lock_key(&self) -> i64 {
+        self.lock_key
+            .unwrap_or_else(|| crate::backend::lock_key(self.version_table))
+    }
+
+    /// Sets how revisions are grouped into transactions.
+    pub fn with_transaction_mode(mut self, mode: TransactionMode) -> Migrator {
+        self.mode = mode;
+        self
+    }
+
+    /// Uses another history table (a plain or `schema.table` name).
+    ///
+    /// Returns `None` when the name is not a plain identifier: it is quoted,
+    /// never pasted into SQL as given.
+    pub fn with_version_table(mut self, table: &str) -> Option<Migrator> {
+        if !migrate_core::is_table_name(table) {
+            return None;
+        }
+        self.version_table = Box::leak(table.to_owned().into_boxed_str());
+        Some(self)
+    }
+
+    /// How revisions are grouped into transactions.
+    pub fn transaction_mode(&self) -> TransactionMode {
+        self.mode
+    }
+
+    /// How long a run waits for another migrator's lock.
+    pub fn lock_timeout(&self) -> Duration {
+        self.lock_timeout
+    }
+
+    /// The head revisions of the table.
+    pub fn heads(&self) -> Result<Vec<&'static str>> {
+        Ok(self.ids(self.graph()?.heads()))
+    }
+
+    /// The embedded revisions, in file-name order.
+    pub fn revisions(&self) -> &'static [EmbeddedRevision] {
+        self.revisions
+    }
+
+    /// The history table's name.
+    pub fn version_table(&self) -> &str {
+        self.version_table
+    }
+
+    /// The revision graph (built once, on first use).
+    pub fn graph(&self) -> Result<&RevisionGraph> {
+        let graph =
+            self.graph.get_or_init(|| {
+                let headers: Vec<Header> = self
+                    .revisions
+                    .iter()
+                    .map(|r| Header {
+                        revision: r.id.to_owned(),
+                        down_revision: r.parents.iter().map(|s| (*s).to_owned()).collect(),
+                        depends_on: r.depends_on.iter().map(|s| (*s).to_owned()).collect(),
+                        branch_labels: r.branch_labels.iter().map(|s| (*s).to_owned()).collect(),
+                        message: None,
+                        create_date: None,
+                        transactional: r.transactional,
+                        lines: HeaderLines::default(),
+                    })
+                    .collect();
+                RevisionGraph::build(headers.iter().zip(self.revisions).map(|(header, r)| {
+                    GraphNode {
+                        header,
+                        path: r.path,
+                        reversible: r.downgrade.is_some(),
+                    }
+                }))
+                .map_err(|errors| {
+                    migrate_core::Errors::from_vec(errors)
+                        .unwrap_or_else(|| unreachable!("errors are never empty"))
+                })
+            });
+        graph.as_ref().map_err(|e| Error::InvalidTable(e.clone()))
+    }
+
+    /// A revision by index in the table.
+    fn revision(&self, i: usize) -> &'static EmbeddedRevision {
+        &self.revisions[i]
+    }
+
+    fn ids(&self, steps: &[usize]) -> Vec<&'static str> {
+        steps.iter().map(|&i| self.revisions[i].id).collect()
+    }
+
+    /// Applies every revision the target needs.
+    ///
+    /// ```no_run
+    /// # async fn f(pool: sqlx::PgPool, migrator: &migrate_runtime::Migrator) -> Result<(), migrate_runtime::Error> {
+    /// let report = migrator.upgrade(&pool, "head").await?;
+    /// println!("applied {:?}", report.revisions);
+    /// # Ok(()) }
+    /// ```
+    pub async fn upgrade<D: Database>(&self, db: &D, target: impl IntoTarget) -> Result<Report> {
+        self.run(db, Run::Upgrade(target.into_target()?)).await
+    }
+
+    /// Undoes every applied revision after the target, newest first.
+    pub async fn downgrade<D: Database>(&self, db: &D, target: impl IntoTarget) -> Result<Report> {
+        self.run(db, Run::Downgrade(target.into_target()?)).await
+    }
+
+    /// Runs an explicit plan under the lock (used by the test helpers).
+    pub(crate) async fn run_plan<D: Database>(&self, db: &D, plan: &Plan) -> Result<Report> {
+        self.run(db, Run::Plan(plan)).await
+    }
+
+    /// Takes the lock, reads and checks the history under it, plans, executes.
+    async fn run<D: Database>(&self, db: &D, run: Run<'_>) -> Result<Report> {
+        let started = Instant::now();
+        let mut conn = db.__session().await?;
+        // The common start-up case, an up-to-date database, needs neither the
+        // lock nor the right to create the history table: one read of the
+        // history, compared with the embedded revisions and checksums, shows
+        // that every revision of the table is applied and unedited. For
+        // `head` and `heads` it needs no graph either (the heads come with
+        // the table). Anything else (including any problem) goes the locked
+        // way, which reads the whole history.
+        if let Run::Upgrade(target) = &run {
+            let heads = self.expected.heads();
+            if self
+                .expected
+                .reached_when_all_applied(target, || self.graph())?
+                && conn
+                    .history_matches(self.version_table, &self.expected)
+                    .await
+            {
+                return Ok(Report {
+                    direction: Direction::Upgrade,
+                    revisions: Vec::new(),
+                    durations: Vec::new(),
+                    current: heads.to_vec(),
+                    elapsed: started.elapsed(),
+                });
+            }
+        }
+        let graph = self.graph()?;
+        conn.lock(self.version_table, self.lock_key(), self.lock_timeout)
+            .await?;
+        let result = async {
+            // A downgrade of a database that never migrated has nothing to
+            // record: it does not create the table.
+            if !matches!(run, Run::Downgrade(_)) {
+                conn.ensure_history(self.version_table).await?;
+            }
+            let rows = conn.read_history(self.version_table).await?;
+            let applied = self.check_history(graph, &rows)?;
+            let plan = match &run {
+                Run::Upgrade(target) => graph.plan_upgrade(target, &applied)?,
+                Run::Downgrade(target) => graph.plan_downgrade(target, &applied)?,
+                Run::Plan(plan) => (*plan).clone(),
+            };
+            self.execute(&mut conn, graph, &plan, applied, next_seq(&rows))
+                .await
+        }
+        .await;
+        self.finish(conn, result, started).await
+    }
+
+    /// Releases the lock on every path. An open transaction at this point
+    /// belongs to a failed step and is rolled back; an error of the run wins
+    /// over an error while unlocking.
+    async fn finish<C: Conn>(
+        &self,
+        mut conn: C,
+        result: Result<Outcome>,
+        started: Instant,
+    ) -> Result<Report> {
+        match result {
+            Ok(outcome) => {
+                conn.unlock().await?;
+                let graph = self.graph()?;
+                Ok(Report {
+                    direction: outcome.direction,
+                    revisions: self.ids(&outcome.ran),
+                    durations: outcome.durations,
+                    current: self.ids(&graph.current_heads(&outcome.applied)),
+                    elapsed: started.elapsed(),
+                })
+            }
+            Err(e) => {
+                let _ = conn.rollback().await;
+                let _ = conn.unlock().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Maps history rows onto the graph and refuses to go on when the
+    /// database knows a revision this table does not, a non-transactional
+    /// revision was interrupted, or an applied revision's SQL was edited.
+    fn check_history(&self, graph: &RevisionGraph, rows: &[HistoryEntry]) -> Result<Vec<bool>> {
+        let mut applied = vec![false; graph.len()];
+        for row in rows {
+            let Some(i) = graph.find(&row.revision) else {
+                return Err(Error::UnknownAppliedRevision {
+                    revision: row.revision.clone(),
+                });
+            };
+            let rev = self.revision(i);
+            if !row.is_complete() {
+                // A downgrade's progress counts its own section's statements.
+                let (section, total) = if row.is_reverting() {
+                    ("downgrade", rev.downgrade.as_ref().map_or(0, |d| d.len()))
+                } else {
+                    ("upgrade", rev.upgrade.len())
+                };
+                return Err(Error::PartiallyApplied {
+                    revision: row.revision.clone(),
+                    path: rev.path.to_owned(),
+                    done: row.statements_done,
+                    total,
+                    section,
+                    state: row.state.clone(),
+                });
+            }
+            if row.checksum != rev.checksum
+                && migrate_core::checksum::verify(&row.checksum, rev.upgrade.sql) != Some(true)
+            {
+                return Err(Error::ChecksumMismatch {
+                    revision: row.revision.clone(),
+                    path: rev.path.to_owned(),
+                    stored: row.checksum.clone(),
+                    expected: rev.checksum.to_owned(),
+                });
+            }
+            applied[i] = true;
+        }
+        Ok(applied)
+    }
+
+    fn row(
+        &self,
+        rev: &'static EmbeddedRevision,
+        state: &'static str,
+        done: i64,
+        duration_ms: i64,
+        seq: i64,
+    ) -> NewRow<'static> {
+        NewRow {
+            revision: rev.id,
+            checksum: rev.checksum,
+            duration_ms,
+            state,
+            statements_done: done,
+            seq,
+            message: rev.message,
+        }
+    }
+
+    fn describe(&self, graph: &RevisionGraph, applied: &[bool]) -> String {
+        let heads = graph.current_heads(applied);
+        if heads.is_empty() {
+            "base (no revision applied)".into()
+        } else {
+            self.ids(&heads).join(", ")
+        }
+    }
+
+    /// The database's current heads (applied revisions with no applied child).
+    pub async fn current<D: Database>(&self, db: &D) -> Result<Vec<&'static str>> {
+        let graph = self.graph()?;
+        let mut conn = db.__session().await?;
+        let rows = conn.read_history(self.version_table).await?;
+        let applied = self.applied_ignoring_checksums(graph, &rows)?;
+        Ok(self.ids(&graph.current_heads(&applied)))
+    }
+
+    /// Revisions that `upgrade heads` would apply now, in order.
+    pub async fn pending<D: Database>(&self, db: &D) -> Result<Vec<&'static str>> {
+        let graph = self.graph()?;
+        let mut conn = db.__session().await?;
+        let rows = conn.read_history(self.version_table).await?;
+        let applied = self.applied_ignoring_checksums(graph, &rows)?;
+        Ok(self.ids(&graph.plan_upgrade(&Target::Heads, &applied)?.steps))
+    }
+
+    /// The history table, oldest first.
+    pub async fn history<D: Database>(&self, db: &D) -> Result<Vec<HistoryEntry>> {
+        let mut conn = db.__session().await?;
+        conn.read_history(self.version_table).await
+    }
+
+    /// Records the targets as applied without running SQL (and removes what
+    /// comes after them). With `purge`, the history is emptied first, which
+    /// also clears revisions this table does not know.
+    pub async fn stamp<D: Database>(
+        &self,
+        db: &D,
+        targets: &[&str],
+        purge: bool,
+    ) -> Result<StampReport> {
+        let targets: Vec<Target> = targets
+            .iter()
+            .map(|t| Target::parse(t))
+            .collect::<Result<_, _>>()?;
+        let graph = self.graph()?;
+        let mut conn = db.__session().await?;
+        conn.lock(self.version_table, self.lock_key(), self.lock_timeout)
+            .await?;
+        let result = async {
+            conn.ensure_history(self.version_table).await?;
+            let rows = conn.read_history(self.version_table).await?;
+            let mut applied = vec![false; graph.len()];
+            if !purge {
+                for row in rows.iter().filter(|r| r.is_complete()) {
+                    let i =
+                        graph
+                            .find(&row.revision)
+                            .ok_or_else(|| Error::UnknownAppliedRevision {
+                                revision: row.revision.clone(),
+                            })?;
+                    applied[i] = true;
+                }
+            }
+            let plan = graph.plan_stamp(&targets, &applied, purge)?;
+            conn.begin().await?;
+            let mut seq = next_seq(&rows);
+            if purge {
+                for row in &rows {
+                    conn.delete_row(self.version_table, &row.revision).await?;
+                }
+            } else {
+                // Interrupted rows are replaced by what the stamp says.
+                for row in rows.iter().filter(|r| !r.is_complete()) {
+                    conn.delete_row(self.version_table, &row.revision).await?;
+                }
+            }
+            for &i in &plan.remove {
+                conn.delete_row(self.version_table, graph.id(i)).await?;
+                applied[i] = false;
+            }
+            for &i in &plan.add {
+                let rev = self.revision(i);
+                conn.insert_row(
+                    self.version_table,
+                    &self.row(rev, "stamped", rev.upgrade.len() as i64, 0, seq),
+                )
+                .await?;
+                seq += 1;
+                applied[i] = true;
+            }
+            conn.commit().await?;
+            Ok(StampReport {
+                added: self.ids(&plan.add),
+                removed: self.ids(&plan.remove),
+                current: self.ids(&graph.current_heads(&applied)),
+            })
+        }
+        .await;
+        match result {
+            Ok(report) => {
+                conn.unlock().await?;
+                Ok(report)
+            }
+            Err(e) => {
+                let _ = conn.rollback().await;
+                let _ = conn.unlock().await;
+                Err(e)
+            }
+        }
+    }
+
+    fn applied_ignoring_checksums(
+        &self,
+        graph: &RevisionGraph,
+        rows: &[HistoryEntry],
+    ) -> Result<Vec<bool>> {
+        let mut applied = vec![false; graph.len()];
+        for row in rows.iter().filter(|r| r.is_complete()) {
+            let i = graph
+                .find(&row.revision)
+                .ok_or_else(|| Error::UnknownAppliedRevision {
+                    revision: row.revision.clone(),
+                })?;
+            applied[i] = true;
+        }
+        Ok(applied)
+    }
+
+    /// Reads the user schema as sorted lines, for round-trip comparisons.
+    pub(crate) async fn schema<D: Database>(&self, db: &D) -> Result<Vec<String>> {
+        let mut conn = db.__session().await?;
+        conn.schema_fingerprint(self.version_table).await
+    }
+}
+
+/// What a locked run does.
+enum Run<'a> {
+    Upgrade(Target),
+    Downgrade(Target),
+    Plan(&'a Plan),
+}
+
+fn next_seq(rows: &[HistoryEntry]) -> i64 {
+    rows.iter().map(|r| r.seq).max().unwrap_or(0) + 1
+}

@@ -10,7 +10,7 @@ use migrate_core::{Dialect, Direction, Target};
 use migrate_runtime::{DatabaseUrl, HistoryEntry, Migrator, offline};
 
 use crate::error::{Problems, Usage};
-use crate::output::Ui;
+use crate::output::{self, Ui};
 use crate::progress::{self, Verb};
 use crate::project::{Pool, on_pool};
 use crate::show;
@@ -217,6 +217,11 @@ pub(crate) fn interrupted(migrator: &Migrator, rows: &[HistoryEntry]) -> Vec<Int
     rows.iter()
         .filter(|row| !row.is_complete())
         .map(|row| {
+            // Both come from the database: one line each wherever they go.
+            let (revision, state) = (
+                output::one_line(&row.revision).into_owned(),
+                output::one_line(&row.state).into_owned(),
+            );
             let rev = migrator
                 .revisions()
                 .iter()
@@ -233,7 +238,7 @@ pub(crate) fn interrupted(migrator: &Migrator, rows: &[HistoryEntry]) -> Vec<Int
             let of = total.map(|n| format!(" of {n}")).unwrap_or_default();
             let summary = format!(
                 "{}: {}{of} {section} statements done",
-                row.state, row.statements_done
+                state, row.statements_done
             );
             let parents = match rev.map(|r| r.parents()) {
                 Some([]) => "base".to_owned(),
@@ -241,21 +246,21 @@ pub(crate) fn interrupted(migrator: &Migrator, rows: &[HistoryEntry]) -> Vec<Int
                 None => "<its parent>".to_owned(),
             };
             let (finished, undone) = if reverting {
-                (parents.as_str(), row.revision.as_str())
+                (parents.as_str(), revision.as_str())
             } else {
-                (row.revision.as_str(), parents.as_str())
+                (revision.as_str(), parents.as_str())
             };
             let place = rev.map(|r| format!(" ({})", r.path())).unwrap_or_default();
             let detail = format!(
                 "revision {}{place} was stopped part-way through its {section} section by an earlier run: {}{of} statements are recorded as done (`{}`), and statement {} may have run too if that run was killed before recording it; finish the {section} by hand and run `migrate stamp {finished}`, or undo the statements that ran and run `migrate stamp {undone}`",
-                row.revision,
+                revision,
                 row.statements_done,
-                row.state,
+                state,
                 row.statements_done + 1
             );
             Interrupted {
-                revision: row.revision.clone(),
-                state: row.state.clone(),
+                revision,
+                state,
                 summary,
                 detail,
             }
@@ -263,20 +268,42 @@ pub(crate) fn interrupted(migrator: &Migrator, rows: &[HistoryEntry]) -> Vec<Int
         .collect()
 }
 
-/// `check` with a URL: fails naming every revision an earlier run left
-/// part-way.
-pub(crate) async fn check_interrupted(migrator: &Migrator, pool: &Pool) -> anyhow::Result<()> {
+/// `check` with a URL: one read of the history table. Fails naming every
+/// revision an earlier run left part-way; when there is none, every applied
+/// revision whose upgrade SQL was edited since (read without a lock;
+/// revisions the directory does not contain are left to `upgrade`).
+pub(crate) async fn check_history(migrator: &Migrator, pool: &Pool) -> anyhow::Result<()> {
     let rows = on_pool!(pool, p => migrator.history(p).await)?;
+    // Rows left part-way first: an interrupted revision's checksum says
+    // nothing about the file until its outcome is recorded.
     let problems: Vec<String> = interrupted(migrator, &rows)
         .into_iter()
         .map(|row| row.detail)
         .collect();
+    if !problems.is_empty() {
+        let count = problems.len();
+        return Err(anyhow::Error::new(Problems(problems)).context(format!(
+            "{count} revision(s) left part-way by an earlier run in the database's history table"
+        )));
+    }
+    let mut problems = Vec::new();
+    for row in &rows {
+        let Some(rev) = migrator.revisions().iter().find(|r| r.id() == row.revision) else {
+            continue;
+        };
+        if is_edited(row, rev) {
+            problems.push(edited_message(&row.revision, rev.path()));
+        }
+    }
+    // Silent when all is well: `check`'s output stays one line per part.
     if problems.is_empty() {
         return Ok(());
     }
-    let count = problems.len();
+    let n = problems.len();
     Err(anyhow::Error::new(Problems(problems)).context(format!(
-        "{count} revision(s) left part-way by an earlier run in the database's history table"
+        "{n} applied revision{} edited after {} ran",
+        if n == 1 { " was" } else { "s were" },
+        if n == 1 { "it" } else { "they" }
     )))
 }
 
@@ -407,30 +434,4 @@ fn edited_message(revision: &str, path: &str) -> String {
     format!(
         "revision {revision} ({path}): the upgrade SQL was edited after it was applied; restore the applied SQL (e.g. from version control) and put the change in a new revision, or, if the database already matches the edited file, accept the edit with `migrate stamp --purge` and the revisions `migrate current` shows"
     )
-}
-
-/// `migrate check` with a database URL: the applied revisions whose upgrade
-/// SQL was edited since, read from the history table without a lock.
-/// Revisions the directory does not contain are left to `upgrade`.
-pub(crate) async fn check_applied(migrator: &Migrator, pool: &Pool) -> anyhow::Result<()> {
-    let rows = on_pool!(pool, p => migrator.history(p).await)?;
-    let mut problems = Vec::new();
-    for row in rows.iter().filter(|r| r.is_complete()) {
-        let Some(rev) = migrator.revisions().iter().find(|r| r.id() == row.revision) else {
-            continue;
-        };
-        if is_edited(row, rev) {
-            problems.push(edited_message(&row.revision, rev.path()));
-        }
-    }
-    // Silent when all is well: `check`'s output stays one line per part.
-    if problems.is_empty() {
-        return Ok(());
-    }
-    let n = problems.len();
-    Err(anyhow::Error::new(Problems(problems)).context(format!(
-        "{n} applied revision{} edited after {} ran",
-        if n == 1 { " was" } else { "s were" },
-        if n == 1 { "it" } else { "they" }
-    )))
 }

@@ -170,9 +170,12 @@ pub(crate) fn parse_dotenv(text: &str) -> Result<HashMap<String, String>, (Optio
                 vars.entry(key).or_insert(value);
             }
             Err(dotenvy::Error::LineParse(line, _)) => {
+                // The first whole line that reads so: a substring search
+                // could land in a comment or a value that quotes it.
                 let line_no = text
-                    .find(line.as_str())
-                    .map(|at| text[..at].matches('\n').count() + 1);
+                    .lines()
+                    .position(|l| l.trim() == line.trim())
+                    .map(|at| at + 1);
                 return Err((line_no, line_problem(line.trim())));
             }
             Err(_) => {

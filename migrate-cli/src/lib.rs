@@ -629,12 +629,7 @@ async fn check_history(project: &Project, url_flag: Option<&str>) -> anyhow::Res
     };
     let migrator = load_migrator(project)?;
     let pool = Pool::connect(&url, source, false).await?;
-    // Rows left part-way first: an interrupted revision's checksum says
-    // nothing about the file until its outcome is recorded.
-    let result = match db::check_interrupted(&migrator, &pool).await {
-        Ok(()) => db::check_applied(&migrator, &pool).await,
-        Err(e) => Err(e),
-    };
+    let result = db::check_history(&migrator, &pool).await;
     pool.close().await;
     result
 }

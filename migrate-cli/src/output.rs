@@ -131,7 +131,7 @@ pub(crate) fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn is_hostile(c: char) -> bool {
-    c.is_control()
+    migrate_core::is_forbidden_control(c)
         || matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 

@@ -198,8 +198,7 @@ pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<Stri
                 // As the online run does (`Migrator::execute`).
                 let _ = writeln!(
                     out,
-                    "-- {} adds an enum value, which PostgreSQL refuses to use before the\n-- transaction that added it commits: commit it before the next revision\nCOMMIT;\n",
-                    rev.id
+                    "-- {id} adds an enum value, which PostgreSQL refuses to use before the\n-- transaction that added it commits: commit it before the next revision\nCOMMIT;\n"
                 );
                 in_transaction = false;
             }

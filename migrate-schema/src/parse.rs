@@ -168,12 +168,16 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
 
 /// psql meta-command lines (`\\restrict KEY` and `\\unrestrict KEY`, which
 /// pg_dump 15.14, 16.10 and 17.6 and later print around a dump) replaced by
-/// empty lines, so positions in the file stay the same. A line starting
-/// with a backslash is never SQL.
+/// empty lines, so positions in the file stay the same. Only those two:
+/// a line inside a string or a `$$` body may start with a backslash too.
 fn blank_psql_meta_lines(sql: &str) -> String {
+    let is_meta = |line: &str| {
+        let word = line.split_whitespace().next().unwrap_or("");
+        word == "\\restrict" || word == "\\unrestrict"
+    };
     sql.split_inclusive('\n')
         .map(|line| {
-            if line.trim_start().starts_with('\\') {
+            if is_meta(line) {
                 if line.ends_with('\n') { "\n" } else { "" }
             } else {
                 line

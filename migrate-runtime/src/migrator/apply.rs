@@ -96,20 +96,15 @@ impl Migrator {
                 if let Err(source) = run_batch(conn, section).await {
                     let (statement, line, source, kept) =
                         self.diagnose(conn, section, source).await;
-                    let outcome = if kept {
-                        // The revisions before this one in the run stay applied.
-                        conn.commit().await?;
-                        format!(
-                            "the revision was rolled back and the database remains at {}",
-                            self.describe(graph, &applied)
+                    let outcome = self
+                        .settle_failed(
+                            conn,
+                            kept,
+                            graph,
+                            (&applied, &committed),
+                            "the transaction could not be rolled back to this revision alone, so this run's uncommitted revisions were rolled back too",
                         )
-                    } else {
-                        conn.rollback().await?;
-                        format!(
-                            "the transaction could not be rolled back to this revision alone, so this run's uncommitted revisions were rolled back too; the database remains at {}",
-                            self.describe(graph, &committed)
-                        )
-                    };
+                        .await?;
                     return Err(Error::MigrationFailed {
                         revision: rev.id.to_owned(),
                         path: rev.path.to_owned(),
@@ -122,19 +117,15 @@ impl Migrator {
                 }
                 if let Some(violations) = conn.foreign_key_violations().await? {
                     let kept = conn.exec(script::UNDO_SAVEPOINT).await.is_ok();
-                    let outcome = if kept {
-                        conn.commit().await?;
-                        format!(
-                            "the revision was rolled back and the database remains at {}",
-                            self.describe(graph, &applied)
+                    let outcome = self
+                        .settle_failed(
+                            conn,
+                            kept,
+                            graph,
+                            (&applied, &committed),
+                            "this run's uncommitted revisions were rolled back",
                         )
-                    } else {
-                        conn.rollback().await?;
-                        format!(
-                            "this run's uncommitted revisions were rolled back; the database remains at {}",
-                            self.describe(graph, &committed)
-                        )
-                    };
+                        .await?;
                     return Err(Error::ForeignKeyViolation {
                         revision: rev.id.to_owned(),
                         path: rev.path.to_owned(),
@@ -209,6 +200,34 @@ impl Migrator {
             ran,
             durations,
             applied,
+        })
+    }
+
+    /// Ends a revision that failed inside the run's transaction: when its
+    /// savepoint was undone (`kept`), commits the revisions before it and
+    /// says the database is at `applied`; otherwise rolls the whole
+    /// transaction back and says so (`lost`), at `committed`.
+    async fn settle_failed<C: Conn>(
+        &self,
+        conn: &mut C,
+        kept: bool,
+        graph: &RevisionGraph,
+        (applied, committed): (&[bool], &[bool]),
+        lost: &str,
+    ) -> Result<String> {
+        Ok(if kept {
+            // The revisions before this one in the run stay applied.
+            conn.commit().await?;
+            format!(
+                "the revision was rolled back and the database remains at {}",
+                self.describe(graph, applied)
+            )
+        } else {
+            conn.rollback().await?;
+            format!(
+                "{lost}; the database remains at {}",
+                self.describe(graph, committed)
+            )
         })
     }
 

@@ -41,8 +41,8 @@ pub enum Error {
     /// A migration file over the configured size limit.
     #[error(
         "{path}: file is {}, over the limit of {}; split it into several revisions, or raise `max_file_size` (in migrate.toml, or the option of embed_migrations!)",
-        crate::config::size_text(*size),
-        crate::config::size_text(*limit)
+        crate::size::size_text(*size),
+        crate::size::size_text(*limit)
     )]
     FileTooLarge {
         /// The file.
@@ -303,7 +303,7 @@ pub enum Error {
     },
     /// A target string that is not of any known form, or that chains more
     /// relative steps than allowed (the message then says so).
-    #[error("{}", crate::target::invalid_target_message(target))]
+    #[error("{}", crate::relative::invalid_target_message(target))]
     InvalidTarget {
         /// The target as given.
         target: String,

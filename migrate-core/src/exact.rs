@@ -31,7 +31,7 @@ pub(crate) mod postgres {
     use std::ffi::{CStr, CString, c_char, c_int};
 
     use super::position;
-    use crate::sql::SyntaxError;
+    use crate::syntax::SyntaxError;
 
     // libpg_query's C API (pg_query.h). The `pg_query` crate builds and links
     // the library; its Rust wrapper drops the error's cursor position, which
@@ -152,7 +152,7 @@ pub(crate) mod postgres {
         let mut i = 0;
         while i < bytes.len() {
             if bytes[i] == b'$'
-                && let Some(tag_end) = crate::sql::dollar_tag(bytes, i)
+                && let Some(tag_end) = crate::syntax::dollar_tag(bytes, i)
             {
                 let tag = &sql[i..tag_end];
                 let close = sql[tag_end..].find(tag)?;

@@ -58,8 +58,11 @@ pub mod exact;
 mod graph;
 mod ident;
 mod load;
+mod relative;
 mod revision;
+mod size;
 pub mod sql;
+mod syntax;
 mod target;
 
 pub use config::{

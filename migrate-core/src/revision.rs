@@ -2,7 +2,8 @@
 
 use crate::checksum;
 use crate::error::Error;
-use crate::sql::{self, Statement};
+use crate::sql;
+pub use crate::sql::{NO_CHECK_MARKER, Section};
 
 /// The keys a header may contain.
 pub const HEADER_KEYS: &[&str] = &[
@@ -19,8 +20,6 @@ pub const HEADER_KEYS: &[&str] = &[
 pub const UPGRADE_MARKER: &str = "-- migrate:upgrade";
 /// Marker line that opens the downgrade section.
 pub const DOWNGRADE_MARKER: &str = "-- migrate:downgrade";
-/// Comment placed on the line(s) above a statement to skip its SQL check.
-pub const NO_CHECK_MARKER: &str = "-- migrate:no-check";
 /// Line in a downgrade section that says it is empty on purpose: the
 /// upgrade changes nothing a downgrade has to undo (Alembic's `pass`).
 pub const NO_OP_MARKER: &str = "-- migrate:no-op";
@@ -67,25 +66,6 @@ pub struct Header {
     pub transactional: bool,
     /// Where the keys are, for error messages.
     pub lines: HeaderLines,
-}
-
-/// One section (`upgrade` or `downgrade`) of a migration file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Section {
-    /// The SQL text of the section, line endings normalised to `\n`, starting
-    /// on the line after the marker.
-    pub sql: String,
-    /// File line of the first line of `sql`.
-    pub first_line: u32,
-    /// The statements of `sql`, in order.
-    pub statements: Vec<Statement>,
-}
-
-impl Section {
-    /// The text of statement `i` (without its terminating `;`).
-    pub fn statement_sql(&self, statement: &Statement) -> &str {
-        &self.sql[statement.start..statement.end]
-    }
 }
 
 /// A parsed migration file.

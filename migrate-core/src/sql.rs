@@ -18,7 +18,30 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token, Tokenizer};
 
 use crate::error::Error;
-use crate::revision::{NO_CHECK_MARKER, Section};
+pub use crate::syntax::SyntaxError;
+use crate::syntax::dollar_tag;
+
+/// Comment placed on the line(s) above a statement to skip its SQL check.
+pub const NO_CHECK_MARKER: &str = "-- migrate:no-check";
+
+/// One section (`upgrade` or `downgrade`) of a migration file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// The SQL text of the section, line endings normalised to `\n`, starting
+    /// on the line after the marker.
+    pub sql: String,
+    /// File line of the first line of `sql`.
+    pub first_line: u32,
+    /// The statements of `sql`, in order.
+    pub statements: Vec<Statement>,
+}
+
+impl Section {
+    /// The text of statement `i` (without its terminating `;`).
+    pub fn statement_sql(&self, statement: &Statement) -> &str {
+        &self.sql[statement.start..statement.end]
+    }
+}
 
 /// One statement of a section: byte range in [`Section::sql`] and its position in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -345,34 +368,6 @@ fn skip_quoted(bytes: &[u8], i: usize, quote: u8, backslash: bool) -> usize {
         j += 1;
     }
     bytes.len()
-}
-
-/// If a dollar-quote tag (`$$` or `$tag$`) starts at `i`, the offset past it.
-pub(crate) fn dollar_tag(bytes: &[u8], i: usize) -> Option<usize> {
-    let mut j = i + 1;
-    if bytes.get(j).is_some_and(|b| b.is_ascii_digit()) {
-        return None; // `$1` is a parameter
-    }
-    while j < bytes.len()
-        && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_' || bytes[j] >= 0x80)
-    {
-        j += 1;
-    }
-    (bytes.get(j) == Some(&b'$')).then_some(j + 1)
-}
-
-/// A statement rejected by a dialect's parser.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyntaxError {
-    /// File line of the problem.
-    pub line: u32,
-    /// Column of the problem.
-    pub column: u32,
-    /// The parser's message, without its location suffix.
-    pub message: String,
-    /// A complete statement was followed by a keyword that starts another
-    /// one: most likely a missing `;`.
-    pub trailing: bool,
 }
 
 /// Parses one statement (located at `line`:`column` of its file) in `dialect`.

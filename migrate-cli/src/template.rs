@@ -1,8 +1,5 @@
 //! New revision files: ids, names from `file_template`, dates, headers.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A UTC calendar date and time, to the second.
@@ -165,22 +162,19 @@ fn is_combining_mark(c: char) -> bool {
 
 /// A fresh 12-hex-digit revision id that `taken` does not know.
 ///
-/// The bits come from the clock, the process id and a counter, hashed with
-/// std's randomly keyed SipHash, so two developers (or two calls) do not
-/// collide in practice.
-pub(crate) fn new_revision_id(taken: impl Fn(&str) -> bool) -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
+/// The 48 bits come from the operating system's random source (getrandom),
+/// so two developers (or two calls) do not collide in practice.
+pub(crate) fn new_revision_id(taken: impl Fn(&str) -> bool) -> anyhow::Result<String> {
     loop {
-        let mut hasher = RandomState::new().build_hasher();
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        hasher.write_u128(nanos);
-        hasher.write_u32(std::process::id());
-        hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-        let id = format!("{:012x}", hasher.finish() & 0xffff_ffff_ffff);
+        let mut bytes = [0u8; 6];
+        getrandom::getrandom(&mut bytes).map_err(|e| {
+            anyhow::anyhow!(
+                "revision id: the system's random source failed ({e}); choose an id with --rev-id"
+            )
+        })?;
+        let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         if !taken(&id) {
-            return id;
+            return Ok(id);
         }
     }
 }
@@ -314,15 +308,36 @@ mod tests {
 
     #[test]
     fn revision_ids_are_twelve_hex_and_avoid_taken_ones() {
-        let first = new_revision_id(|_| false);
+        let first = new_revision_id(|_| false).unwrap();
         assert_eq!(first.len(), 12);
         assert!(
             first
                 .bytes()
                 .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
         );
-        let second = new_revision_id(|id| id == first);
+        let second = new_revision_id(|id| id == first).unwrap();
         assert_ne!(first, second);
+    }
+
+    #[test]
+    fn revision_ids_do_not_repeat_over_many_calls() {
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..10_000 {
+            let id = new_revision_id(|_| false).unwrap();
+            assert_eq!(id.len(), 12, "{id}");
+            assert!(
+                id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
+                "{id}"
+            );
+            assert!(seen.insert(id.clone()), "{id} came twice");
+        }
+        // Every hex digit shows up in every position: the bits are not
+        // stuck (as a clock's high bits would be).
+        for position in 0..12 {
+            let digits: std::collections::HashSet<u8> =
+                seen.iter().map(|id| id.as_bytes()[position]).collect();
+            assert_eq!(digits.len(), 16, "position {position}");
+        }
     }
 
     #[test]

@@ -457,7 +457,7 @@ fn write_revision(
         }
         None => new_revision_id(|candidate| {
             tree.find(candidate).is_some() || tree.lookup(candidate).is_ok()
-        }),
+        })?,
     };
     let labels: Vec<String> = match branch_label {
         None => Vec::new(),

@@ -1,20 +1,13 @@
 //! New revision files: ids, names from `file_template`, dates, headers.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// A UTC calendar date and time, to the second.
+use jiff::Timestamp;
+use jiff::tz::Offset;
+
+/// A UTC calendar date and time (jiff's civil date-time, in UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct DateTime {
-    pub year: i64,
-    pub month: u32,
-    pub day: u32,
-    pub hour: u32,
-    pub minute: u32,
-    pub second: u32,
-}
+pub(crate) struct DateTime(jiff::civil::DateTime);
 
 impl DateTime {
     /// The current time in UTC.
@@ -22,84 +15,53 @@ impl DateTime {
         DateTime::from_system_time(SystemTime::now())
     }
 
-    /// Converts a point in time to the UTC civil date and time.
+    /// Converts a point in time to the UTC civil date and time, rounded
+    /// towards the past (0.5 s before the epoch is 23:59:59 of the day
+    /// before). A clock outside jiff's years -9999 to 9999 is taken at the
+    /// nearer end rather than refused: a new file's name is no place to
+    /// fail over a broken clock.
     pub fn from_system_time(time: SystemTime) -> DateTime {
-        let secs: i64 = match time.duration_since(UNIX_EPOCH) {
-            Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-            Err(before) => {
-                // Round towards the past, so 0.5 s before the epoch is
-                // 23:59:59 of the day before.
-                let d = before.duration();
-                let whole = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
-                -whole - i64::from(d.subsec_nanos() > 0)
-            }
-        };
-        DateTime::from_unix(secs)
+        let timestamp = Timestamp::try_from(time).unwrap_or(if time < UNIX_EPOCH {
+            Timestamp::MIN
+        } else {
+            Timestamp::MAX
+        });
+        DateTime(Offset::UTC.to_datetime(timestamp))
     }
 
     /// Converts seconds since 1970-01-01T00:00:00Z.
+    #[cfg(test)]
     pub fn from_unix(secs: i64) -> DateTime {
-        let days = secs.div_euclid(86_400);
-        let rest = secs.rem_euclid(86_400) as u32;
-        let (year, month, day) = civil_from_days(days);
-        DateTime {
-            year,
-            month,
-            day,
-            hour: rest / 3600,
-            minute: rest / 60 % 60,
-            second: rest % 60,
-        }
+        DateTime(Offset::UTC.to_datetime(Timestamp::from_second(secs).unwrap()))
     }
 
     /// `YYYY-MM-DD HH:MM:SS UTC`, the `create_date` header format: the
     /// time is UTC, and says so (Alembic writes local time without a zone).
     pub fn header(&self) -> String {
-        format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-            self.year, self.month, self.day, self.hour, self.minute, self.second
-        )
+        // Every field is in a civil date-time, so formatting cannot fail
+        // (jiff fails only on a field the value lacks).
+        self.0.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
     }
-}
-
-/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian
-/// calendar (Howard Hinnant's `civil_from_days`).
-pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097); // day of era, [0, 146096]
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
-    let mp = (5 * doy + 2) / 153; // March-based month, [0, 11]
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Renders a `file_template`: strftime fields `%Y %m %d %H %M %S` (and `%%`),
 /// `{rev}` and `{slug}`. Returns the file name without `.sql`.
+///
+/// The fields are checked here, so a template keeps to the six that name
+/// a file the same way on every system, then jiff formats them.
 pub(crate) fn render_file_name(
     template: &str,
     when: &DateTime,
     rev: &str,
     slug: &str,
 ) -> Result<String, String> {
-    let mut out = String::new();
     let mut chars = template.chars();
     while let Some(c) = chars.next() {
         if c != '%' {
-            out.push(c);
             continue;
         }
         match chars.next() {
-            Some('Y') => out.push_str(&format!("{:04}", when.year)),
-            Some('m') => out.push_str(&format!("{:02}", when.month)),
-            Some('d') => out.push_str(&format!("{:02}", when.day)),
-            Some('H') => out.push_str(&format!("{:02}", when.hour)),
-            Some('M') => out.push_str(&format!("{:02}", when.minute)),
-            Some('S') => out.push_str(&format!("{:02}", when.second)),
-            Some('%') => out.push('%'),
+            Some('Y' | 'm' | 'd' | 'H' | 'M' | 'S' | '%') => {}
             Some(other) => {
                 return Err(format!(
                     "file_template `{template}` uses `%{other}`; the supported fields are %Y %m %d %H %M %S and %%"
@@ -112,6 +74,8 @@ pub(crate) fn render_file_name(
             }
         }
     }
+    let out = jiff::fmt::strtime::format(template, when.0)
+        .map_err(|e| format!("file_template `{template}`: {e}; fix the template"))?;
     let mut name = out.replace("{rev}", rev).replace("{slug}", slug);
     // An empty slug must not leave `abc_` or `abc-` behind.
     while name.ends_with(['_', '-', '.', ' ']) {
@@ -165,22 +129,19 @@ fn is_combining_mark(c: char) -> bool {
 
 /// A fresh 12-hex-digit revision id that `taken` does not know.
 ///
-/// The bits come from the clock, the process id and a counter, hashed with
-/// std's randomly keyed SipHash, so two developers (or two calls) do not
-/// collide in practice.
-pub(crate) fn new_revision_id(taken: impl Fn(&str) -> bool) -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
+/// The 48 bits come from the operating system's random source (getrandom),
+/// so two developers (or two calls) do not collide in practice.
+pub(crate) fn new_revision_id(taken: impl Fn(&str) -> bool) -> anyhow::Result<String> {
     loop {
-        let mut hasher = RandomState::new().build_hasher();
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        hasher.write_u128(nanos);
-        hasher.write_u32(std::process::id());
-        hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-        let id = format!("{:012x}", hasher.finish() & 0xffff_ffff_ffff);
+        let mut bytes = [0u8; 6];
+        getrandom::getrandom(&mut bytes).map_err(|e| {
+            anyhow::anyhow!(
+                "revision id: the system's random source failed ({e}); choose an id with --rev-id"
+            )
+        })?;
+        let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         if !taken(&id) {
-            return id;
+            return Ok(id);
         }
     }
 }
@@ -241,14 +202,15 @@ mod tests {
 
     #[test]
     fn civil_dates_match_known_days() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-        assert_eq!(civil_from_days(11_017), (2000, 3, 1));
-        assert_eq!(civil_from_days(20_361), (2025, 9, 30));
+        let day = |days: i64| DateTime::from_unix(days * 86_400).header();
+        assert_eq!(day(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(day(-1), "1969-12-31 00:00:00 UTC");
+        assert_eq!(day(11_016), "2000-02-29 00:00:00 UTC");
+        assert_eq!(day(11_017), "2000-03-01 00:00:00 UTC");
+        assert_eq!(day(20_361), "2025-09-30 00:00:00 UTC");
         // 2100 is not a leap year; 2400 is.
-        assert_eq!(civil_from_days(47_541), (2100, 3, 1));
-        assert_eq!(civil_from_days(157_113), (2400, 2, 29));
+        assert_eq!(day(47_541), "2100-03-01 00:00:00 UTC");
+        assert_eq!(day(157_113), "2400-02-29 00:00:00 UTC");
     }
 
     #[test]
@@ -259,6 +221,17 @@ mod tests {
         assert_eq!(t.header(), "1969-12-31 23:59:59 UTC");
         let t = DateTime::from_system_time(UNIX_EPOCH - std::time::Duration::from_millis(500));
         assert_eq!(t.header(), "1969-12-31 23:59:59 UTC");
+        let t = DateTime::from_system_time(UNIX_EPOCH + std::time::Duration::from_millis(1_999));
+        assert_eq!(t.header(), "1970-01-01 00:00:01 UTC");
+    }
+
+    #[test]
+    fn a_clock_beyond_the_calendar_is_taken_at_its_end() {
+        let far = std::time::Duration::from_secs(400 * 366 * 86_400 * 1000);
+        let t = DateTime::from_system_time(UNIX_EPOCH + far);
+        assert_eq!(t.header(), "9999-12-30 22:00:00 UTC");
+        let t = DateTime::from_system_time(UNIX_EPOCH - far);
+        assert_eq!(t.header(), "-9999-01-02 01:59:59 UTC");
     }
 
     #[test]
@@ -287,6 +260,15 @@ mod tests {
                 .contains("`%Q`")
         );
         assert!(render_file_name("{rev}%", &t, "ab", "x").is_err());
+        assert!(
+            render_file_name("%Y-%d-{rev}%", &t, "ab", "x")
+                .unwrap_err()
+                .contains("lone `%`")
+        );
+        assert_eq!(
+            render_file_name("%Y年%m月-{rev}", &t, "ab", "x").unwrap(),
+            "2025年09月-ab"
+        );
         assert!(render_file_name("sub/{rev}", &t, "ab", "x").is_err());
     }
 
@@ -314,15 +296,36 @@ mod tests {
 
     #[test]
     fn revision_ids_are_twelve_hex_and_avoid_taken_ones() {
-        let first = new_revision_id(|_| false);
+        let first = new_revision_id(|_| false).unwrap();
         assert_eq!(first.len(), 12);
         assert!(
             first
                 .bytes()
                 .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
         );
-        let second = new_revision_id(|id| id == first);
+        let second = new_revision_id(|id| id == first).unwrap();
         assert_ne!(first, second);
+    }
+
+    #[test]
+    fn revision_ids_do_not_repeat_over_many_calls() {
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..10_000 {
+            let id = new_revision_id(|_| false).unwrap();
+            assert_eq!(id.len(), 12, "{id}");
+            assert!(
+                id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
+                "{id}"
+            );
+            assert!(seen.insert(id.clone()), "{id} came twice");
+        }
+        // Every hex digit shows up in every position: the bits are not
+        // stuck (as a clock's high bits would be).
+        for position in 0..12 {
+            let digits: std::collections::HashSet<u8> =
+                seen.iter().map(|id| id.as_bytes()[position]).collect();
+            assert_eq!(digits.len(), 16, "position {position}");
+        }
     }
 
     #[test]

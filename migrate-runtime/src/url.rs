@@ -10,6 +10,7 @@
 use std::fmt;
 
 use migrate_core::Dialect;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
 /// A database connection URL that keeps its password out of every message.
 ///
@@ -399,13 +400,10 @@ impl DatabaseUrl {
         }
         .map_or("", |(_, query)| query);
         let query = query.split('#').next().unwrap_or("");
-        query
-            .split('&')
-            .filter(|pair| !pair.is_empty())
-            .map(|pair| {
-                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-                (form_decode(key), form_decode(value))
-            })
+        // The URL crate's form decoder, the one the driver reads them with:
+        // pairs split at `&` (empty ones skipped) and at the first `=`.
+        form_urlencoded::parse(query.as_bytes())
+            .map(|(key, value)| (key.into_owned(), value.into_owned()))
     }
 }
 
@@ -581,16 +579,16 @@ fn redact_query_passwords(url: &str) -> String {
     out
 }
 
+/// What a URL part built from `POSTGRES_*` keeps as it is: RFC 3986's
+/// unreserved characters. Everything else is percent-encoded.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(text, UNRESERVED).to_string()
 }
 
 /// `application/x-www-form-urlencoded` decoding, as the driver reads query
@@ -599,23 +597,10 @@ fn form_decode(text: &str) -> String {
     percent_decode(&text.replace('+', " "))
 }
 
+/// Percent-decoding as the driver's URL parser does it: a `%` not followed
+/// by two hex digits stays, and bytes that are not UTF-8 become U+FFFD.
 fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_decode_str(text).decode_utf8_lossy().into_owned()
 }
 
 #[cfg(test)]
@@ -713,6 +698,31 @@ mod tests {
             url.expose(),
             "postgres://me@localhost:5432/app?host=%2Fvar%2Frun%2Fpostgresql"
         );
+    }
+
+    #[test]
+    fn percent_and_form_decoding_read_what_the_driver_reads() {
+        assert_eq!(percent_decode("p%40ss%2Fw%3f"), "p@ss/w?");
+        // A `%` without two hex digits after it stays as it is.
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%4"), "%4");
+        assert_eq!(percent_decode("%zz%+1"), "%zz%+1");
+        // Bytes that are not UTF-8 become U+FFFD.
+        assert_eq!(percent_decode("a%FFb"), "a\u{fffd}b");
+        assert_eq!(percent_decode("caf%C3%A9"), "café");
+        assert_eq!(form_decode("a+b%2B"), "a b+");
+        let url =
+            DatabaseUrl::new("postgres://h/db?&application_name=a+b%26c&&options=-c%20x=1&sslmode");
+        let pairs: Vec<(String, String)> = url.parameters().collect();
+        assert_eq!(
+            pairs,
+            [
+                ("application_name".to_owned(), "a b&c".to_owned()),
+                ("options".to_owned(), "-c x=1".to_owned()),
+                ("sslmode".to_owned(), String::new()),
+            ]
+        );
+        assert_eq!(percent_encode("a b:c/é~-._"), "a%20b%3Ac%2F%C3%A9~-._");
     }
 
     #[test]

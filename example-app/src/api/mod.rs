@@ -23,6 +23,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::{Json, Router};
+use percent_encoding::percent_decode_str;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -143,26 +144,12 @@ async fn plain_path(request: Request, next: Next) -> Response {
     }
 }
 
-/// The first control character of the percent-decoded path.
+/// The first control character of the percent-decoded path (`%` not
+/// followed by two hex digits stays as it is; bytes that are not UTF-8
+/// become U+FFFD).
 fn control_in_path(path: &str) -> Option<char> {
-    let hex = |b: u8| char::from(b).to_digit(16);
-    let bytes = path.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
-            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
-                // Two hex digits: at most 255.
-                decoded.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
-                i += 3;
-            }
-            (b, _, _) => {
-                decoded.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&decoded)
+    percent_decode_str(path)
+        .decode_utf8_lossy()
         .chars()
         .find(|c| c.is_control())
 }

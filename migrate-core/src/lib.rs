@@ -68,7 +68,7 @@ pub use config::{
 };
 pub use error::{Error, Errors, Result};
 pub use escape::{escape_control, find_control, is_forbidden_control};
-pub use graph::{GraphNode, HeadRule, RevisionGraph};
+pub use graph::{GraphNode, HeadRule, IdIter, IdList, RevisionGraph};
 pub use ident::{quote_ident, quote_ident_always, quote_qualified_always};
 pub use load::{
     Migrations, SqlFiles, StartUp, list_sql_files, load_directory, load_directory_with,

@@ -182,6 +182,11 @@ impl RevisionGraph {
         RevisionGraph::build_with(revisions.iter().map(Revision::graph_node), rule)
     }
 
+    /// [`build_lenient`](Self::build_lenient) of parsed revisions.
+    pub fn from_revisions_lenient(revisions: &[Revision]) -> (RevisionGraph, Vec<Error>) {
+        RevisionGraph::build_lenient(revisions.iter().map(Revision::graph_node))
+    }
+
     /// Builds a graph: unique ids, known parents and dependencies, no cycles,
     /// unique branch labels, and one head unless each extra head is an
     /// independent branch with a label of its own.
@@ -192,11 +197,45 @@ impl RevisionGraph {
     }
 
     /// [`build`](Self::build), with several unlabelled heads allowed when
-    /// `rule` is [`HeadRule::Any`].
+    /// `rule` is [`HeadRule::Any`]: the [lenient build](Self::build_lenient)
+    /// with no problems, then, under [`HeadRule::Merged`],
+    /// [`check_heads`](Self::check_heads).
     pub fn build_with<'a>(
         nodes: impl IntoIterator<Item = GraphNode<'a>>,
         rule: HeadRule,
     ) -> Result<RevisionGraph, Vec<Error>> {
+        let (graph, mut errors) = RevisionGraph::build_lenient(nodes);
+        if errors.is_empty()
+            && rule == HeadRule::Merged
+            && let Err(error) = graph.check_heads()
+        {
+            errors.push(error);
+        }
+        if errors.is_empty() {
+            Ok(graph)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Builds the graph of whatever resolves, and lists the problems the
+    /// strict [`build`](Self::build) would refuse, in its order and words
+    /// (Alembic's `RevisionMap` reads a broken directory the same way, so
+    /// `heads`, `history` and `merge` can show and repair it):
+    ///
+    /// - an unknown parent or dependency is left out of the links;
+    /// - of several revisions with one id, the first (in input order) is the
+    ///   one [`find`](Self::find) returns, and only it can be a head;
+    /// - of several revisions with one branch label, the first keeps it;
+    /// - links on a cycle are kept; the revisions on a cycle, and those that
+    ///   come after one, end the [topological order](Self::topological_order)
+    ///   in input order.
+    ///
+    /// Several heads are not a problem here: [`check_heads`](Self::check_heads)
+    /// is the separate rule the strict build applies.
+    pub fn build_lenient<'a>(
+        nodes: impl IntoIterator<Item = GraphNode<'a>>,
+    ) -> (RevisionGraph, Vec<Error>) {
         let nodes: Vec<GraphNode<'a>> = nodes.into_iter().collect();
         let n = nodes.len();
         let mut errors = Vec::new();
@@ -282,6 +321,7 @@ impl RevisionGraph {
         }
         if order.len() < n {
             let on_cycle: Vec<usize> = (0..n).filter(|&i| pending[i] > 0).collect();
+            order.extend(&on_cycle);
             let cycle = on_cycle
                 .iter()
                 .map(|&i| nodes[i].id)
@@ -326,24 +366,16 @@ impl RevisionGraph {
             rank,
             heads,
         };
-        if errors.is_empty()
-            && rule == HeadRule::Merged
-            && let Some(error) = graph.unlabelled_heads()
-        {
-            errors.push(error);
-        }
-        if errors.is_empty() {
-            Ok(graph)
-        } else {
-            Err(errors)
-        }
+        (graph, errors)
     }
 
-    /// Several heads are fine only when every head but one has a branch label
-    /// that no other head descends from (Alembic's labelled branches).
-    fn unlabelled_heads(&self) -> Option<Error> {
+    /// The single-unlabelled-head rule of [`HeadRule::Merged`]: several heads
+    /// are fine only when every head but one has a branch label that no
+    /// other head descends from (Alembic's labelled branches). Otherwise the
+    /// "Multiple head revisions" error, naming every head.
+    pub fn check_heads(&self) -> Result<(), Error> {
         if self.heads.len() <= 1 {
-            return None;
+            return Ok(());
         }
         let mut exclusive = vec![false; self.ids.len()];
         for &labelled in self.label_index.values() {
@@ -366,7 +398,7 @@ impl RevisionGraph {
             .filter(|&h| !exclusive[h])
             .collect();
         if bad.len() <= 1 {
-            return None;
+            return Ok(());
         }
         let heads = self
             .heads
@@ -374,7 +406,7 @@ impl RevisionGraph {
             .map(|&h| format!("{} ({})", self.ids[h], self.paths[h]))
             .collect::<Vec<_>>()
             .join(", ");
-        Some(Error::MultipleHeads {
+        Err(Error::MultipleHeads {
             path: self.paths[bad[0]].clone(),
             heads,
         })
@@ -626,6 +658,84 @@ pub(crate) mod tests {
         )
         .unwrap();
         assert_eq!(g.heads(), &[1, 2]);
+    }
+
+    fn lenient(spec: &str) -> (RevisionGraph, Vec<String>) {
+        let headers = headers(spec);
+        let paths: Vec<String> = headers
+            .iter()
+            .map(|h| format!("m/{}.sql", h.revision))
+            .collect();
+        let (g, problems) = RevisionGraph::build_lenient(
+            headers
+                .iter()
+                .zip(&paths)
+                .map(|(header, path)| GraphNode::from_header(header, path, true)),
+        );
+        (g, problems.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn lenient_build_leaves_unknown_parents_out_of_the_links() {
+        let (g, problems) = lenient("a: b:a,zz c:b:yy");
+        assert_eq!(g.parents(1), &[0]);
+        assert!(g.depends_on(2).is_empty());
+        assert_eq!(g.heads(), &[2]);
+        assert_eq!(g.topological_order(), &[0, 1, 2]);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].starts_with("m/b.sql:2: down_revision `zz` is not a revision"));
+        assert!(problems[1].starts_with("m/c.sql:3: depends_on `yy` is not a revision"));
+    }
+
+    #[test]
+    fn lenient_build_keeps_the_first_of_duplicate_ids() {
+        let (g, problems) = lenient("a: b:a b:a");
+        assert_eq!(g.len(), 3);
+        assert_eq!(g.find("b"), Some(1));
+        // The second `b` hangs off `a` but is not a head of its own.
+        assert_eq!(g.heads(), &[1]);
+        assert_eq!(g.lookup("b").unwrap(), 1);
+        assert_eq!(
+            problems,
+            vec!["m/b.sql:1: revision `b` is also declared by m/b.sql; give one of them a new id"]
+        );
+    }
+
+    #[test]
+    fn lenient_build_puts_cycles_last_in_file_order() {
+        let (g, problems) = lenient("c:b a: b:a,c d:c");
+        assert_eq!(g.topological_order(), &[1, 0, 2, 3]);
+        assert_eq!(g.parents(2), &[1, 0]);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("revision `c` is part of a cycle (c -> b -> d)"));
+        assert!(problems[1].contains("revision `b` is part of a cycle"));
+    }
+
+    #[test]
+    fn lenient_build_keeps_two_heads_without_a_problem() {
+        let (g, problems) = lenient("a: b:a c:a");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(g.heads(), &[1, 2]);
+        let error = g.check_heads().unwrap_err().to_string();
+        assert!(error.contains("Multiple head revisions are present: b (m/b.sql), c (m/c.sql)"));
+    }
+
+    #[test]
+    fn strict_build_reports_what_the_lenient_build_lists() {
+        for spec in [
+            "a: a:",
+            "a:zz b:a:yy",
+            "a: b:a,c c:b d:c",
+            "a:::x b:a::x",
+            "a: b:a",
+        ] {
+            let (_, problems) = lenient(spec);
+            let strict = match graph(spec) {
+                Ok(_) => Vec::new(),
+                Err(errors) => errors.iter().map(ToString::to_string).collect(),
+            };
+            assert_eq!(strict, problems, "{spec}");
+        }
     }
 
     #[test]

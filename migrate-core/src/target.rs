@@ -252,7 +252,9 @@ impl RevisionGraph {
             return Ok(i);
         }
         let matches: Vec<usize> = (0..self.len())
-            .filter(|&i| self.ids[i].starts_with(text))
+            // A later file repeating an id is not a second candidate (only
+            // a lenient graph has one).
+            .filter(|&i| self.ids[i].starts_with(text) && self.find(&self.ids[i]) == Some(i))
             .collect();
         match matches[..] {
             [one] => Ok(one),

@@ -14,7 +14,6 @@ use crate::env::UrlSource;
 use crate::error::Usage;
 use crate::output::Ui;
 use crate::project::Project;
-use crate::show::resolve_label_head;
 use crate::template::{
     DateTime, NewRevision, new_revision_id, render_file_name, revision_file, slugify,
 };
@@ -275,7 +274,7 @@ pub(crate) async fn revision(
             Vec::new()
         }
         Some(spec) => {
-            let i = resolve_label_head(&view, spec)?;
+            let i = view.graph.lookup_at_head(spec)?;
             if !view.is_head(i) && !args.splice {
                 bail!(
                     "Revision {} is not a head revision; please specify --splice to create a new branch from this revision (its heads: {})",
@@ -292,7 +291,7 @@ pub(crate) async fn revision(
         if spec.is_empty() {
             continue;
         }
-        let id = view.graph.id(resolve_label_head(&view, spec)?).to_owned();
+        let id = view.graph.id(view.graph.lookup_at_head(spec)?).to_owned();
         if !depends_on.contains(&id) && !parents.contains(&id) {
             depends_on.push(id);
         }
@@ -367,7 +366,7 @@ pub(crate) fn merge(
     for spec in revisions {
         let found: Vec<usize> = match spec.as_str() {
             "heads" => view.graph.heads().to_vec(),
-            spec => vec![resolve_label_head(&view, spec)?],
+            spec => vec![view.graph.lookup_at_head(spec)?],
         };
         for i in found {
             if !picked.contains(&i) {

@@ -169,7 +169,12 @@ pub(crate) fn history(
 ) -> anyhow::Result<()> {
     let selected = match range {
         None => vec![true; view.graph.len()],
-        Some(range) => select_range(view, range, current)?,
+        Some(range) => {
+            let mut current: Vec<usize> = current.iter().copied().collect();
+            current.sort_unstable();
+            view.graph
+                .select_range(&migrate_core::Range::parse(range)?, &current)?
+        }
     };
     let mut first = true;
     for &i in view.graph.topological_order().iter().rev() {
@@ -283,7 +288,7 @@ pub(crate) fn show(
             )
             .into());
         }
-        _ => vec![resolve_label_head(view, spec)?],
+        _ => vec![view.graph.lookup_at_head(spec)?],
     };
     for (k, &i) in revisions.iter().enumerate() {
         if k > 0 {
@@ -315,170 +320,11 @@ fn with_newline(text: &str) -> String {
     }
 }
 
-/// A revision by id, prefix or label, or `LABEL@head`.
-pub(crate) fn resolve_label_head(view: &View, spec: &str) -> Result<usize, Error> {
-    if let Some(label) = spec.strip_suffix("@head") {
-        let start = view.graph.lookup(label)?;
-        return match view.heads_above(start)[..] {
-            [one] => Ok(one),
-            _ => Err(Error::MultipleHeadsTarget {
-                argument: spec.to_owned(),
-            }),
-        };
-    }
-    view.graph.lookup(spec)
-}
-
-/// One end of a `-r` range: open, or a set of revisions (empty: base).
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum End {
-    Open,
-    At(Vec<usize>),
-}
-
-/// The revisions in `START:END`, both ends included.
-pub(crate) fn select_range(
-    view: &View,
-    range: &str,
-    current: &HashSet<usize>,
-) -> anyhow::Result<Vec<bool>> {
-    let Some((start, end)) = range.split_once(':') else {
-        return Err(Usage(format!(
-            "history range `{range}` has no `:`; write START:END, e.g. `-r base:head`, `-r -3:current`, `-r ae10:`"
-        ))
-        .into());
-    };
-    let (start_rel, end_rel) = (relative(start), relative(end));
-    let mut start_end = if start_rel.is_some_and(|(base, _)| base.is_empty()) {
-        None
-    } else {
-        Some(endpoint(view, start, current)?)
-    };
-    let end_end = if end_rel.is_some_and(|(base, _)| base.is_empty()) {
-        let from = start_end.clone().unwrap_or(End::Open);
-        walk(view, &from, end_rel.map_or(0, |(_, n)| n), end)?
-    } else {
-        endpoint(view, end, current)?
-    };
-    if start_end.is_none() {
-        start_end = Some(walk(
-            view,
-            &end_end,
-            start_rel.map_or(0, |(_, n)| n),
-            start,
-        )?);
-    }
-    let start_end = start_end.unwrap_or(End::Open);
-    let upper = match &end_end {
-        End::Open => vec![true; view.graph.len()],
-        End::At(set) => view.graph.ancestors_inclusive(set),
-    };
-    let lower = match &start_end {
-        End::Open => vec![true; view.graph.len()],
-        End::At(set) if set.is_empty() => vec![true; view.graph.len()],
-        End::At(set) => {
-            let mut after = view.graph.descendants(set);
-            for &i in set {
-                after[i] = true;
-            }
-            after
-        }
-    };
-    Ok((0..view.graph.len())
-        .map(|i| upper[i] && lower[i])
-        .collect())
-}
-
-/// `(base, steps)` of `base+N` / `base-N`; `base` may be empty.
-fn relative(text: &str) -> Option<(&str, i64)> {
-    let at = text.rfind(['+', '-'])?;
-    let digits = &text[at + 1..];
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let n: i64 = digits.parse().ok()?;
-    Some((
-        &text[..at],
-        if text.as_bytes()[at] == b'-' { -n } else { n },
-    ))
-}
-
-fn endpoint(view: &View, text: &str, current: &HashSet<usize>) -> anyhow::Result<End> {
-    if let Some((base, steps)) = relative(text) {
-        let from = endpoint(view, base, current)?;
-        return walk(view, &from, steps, text);
-    }
-    Ok(match text {
-        "" => End::Open,
-        "base" => End::At(Vec::new()),
-        "head" | "heads" => End::At(view.graph.heads().to_vec()),
-        "current" => {
-            let mut set: Vec<usize> = current.iter().copied().collect();
-            set.sort_unstable();
-            End::At(set)
-        }
-        spec => End::At(vec![resolve_label_head(view, spec)?]),
-    })
-}
-
-/// `steps` revisions up (positive) or down from a single revision.
-fn walk(view: &View, from: &End, steps: i64, text: &str) -> anyhow::Result<End> {
-    let mut at: Option<usize> = match from {
-        End::Open | End::At(_) if steps == 0 => return Ok(from.clone()),
-        End::At(set) if set.is_empty() => None,
-        End::At(set) if set.len() == 1 => Some(set[0]),
-        _ => {
-            return Err(Usage(format!(
-                "relative range end `{text}` needs a single revision to count from; name one"
-            ))
-            .into());
-        }
-    };
-    let out_of_range = || Error::RelativeOutOfRange {
-        target: text.to_owned(),
-        steps: steps.unsigned_abs(),
-    };
-    for _ in 0..steps.unsigned_abs() {
-        let next: Vec<usize> = match (at, steps > 0) {
-            (Some(i), true) => view.graph.children(i).to_vec(),
-            (Some(i), false) => view.graph.parents(i).to_vec(),
-            (None, true) => (0..view.graph.len())
-                .filter(|&i| view.graph.parents(i).is_empty())
-                .collect(),
-            (None, false) => return Err(out_of_range().into()),
-        };
-        at = match next[..] {
-            [] if steps < 0 => None,
-            [] => return Err(out_of_range().into()),
-            [one] => Some(one),
-            _ => {
-                return Err(Error::AmbiguousWalk {
-                    target: text.to_owned(),
-                    revision: at.map_or("base".into(), |i| view.graph.id(i).to_owned()),
-                    direction: if steps > 0 { "children" } else { "parents" },
-                    candidates: view.names(&next),
-                }
-                .into());
-            }
-        };
-    }
-    Ok(End::At(at.into_iter().collect()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::args::ColorChoice;
     use crate::view::tests::view;
-
-    fn ids(t: &View, sel: &[bool]) -> String {
-        t.graph.topological_order()
-            .iter()
-            .filter(|&&i| sel[i])
-            .map(|&i| t.graph.id(i))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
 
     #[test]
     fn short_lines_use_alembic_annotations() {
@@ -493,30 +339,5 @@ mod tests {
             short_line(&t, 3, &current, &style),
             "(b, c) -> m (head) (mergepoint) (current), msg m"
         );
-    }
-
-    #[test]
-    fn ranges_include_both_ends() {
-        let t = view("a: b:a c:b d:c");
-        let none = HashSet::new();
-        assert_eq!(ids(&t, &select_range(&t, "b:c", &none).unwrap()), "b c");
-        assert_eq!(ids(&t, &select_range(&t, "c:", &none).unwrap()), "c d");
-        assert_eq!(ids(&t, &select_range(&t, ":b", &none).unwrap()), "a b");
-        assert_eq!(
-            ids(&t, &select_range(&t, "base:head", &none).unwrap()),
-            "a b c d"
-        );
-        let current: HashSet<usize> = [2].into_iter().collect();
-        assert_eq!(
-            ids(&t, &select_range(&t, "-1:current", &current).unwrap()),
-            "b c"
-        );
-        assert_eq!(
-            ids(&t, &select_range(&t, "current:", &current).unwrap()),
-            "c d"
-        );
-        assert_eq!(ids(&t, &select_range(&t, "a:+2", &none).unwrap()), "a b c");
-        assert!(select_range(&t, "a", &none).is_err());
-        assert!(select_range(&t, "zz:", &none).is_err());
     }
 }

@@ -79,4 +79,4 @@ pub use revision::{
     Section, UPGRADE_MARKER, is_valid_revision_id, normalize_text, parse_revision,
 };
 pub use sql::{Dialect, DialectCheck, Statement};
-pub use target::{Direction, Plan, StampPlan, Target};
+pub use target::{Anchor, Direction, Endpoint, Plan, Range, StampPlan, Target};

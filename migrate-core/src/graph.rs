@@ -1,5 +1,7 @@
-//! The revision graph: parents, dependencies, branch labels, heads and a
-//! deterministic topological order.
+//! The revision graph, the one home of revision links: parents,
+//! dependencies, branch labels, heads and a deterministic topological order,
+//! built strictly (every problem refused) or leniently (what resolves, plus
+//! the problems) from nodes borrowed from a directory or an embedded table.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};

@@ -1,5 +1,6 @@
-//! Targets in Alembic's syntax, and plans: pure functions from
-//! (graph, applied set, target) to the ordered revisions to run.
+//! Targets in Alembic's syntax, `history -r` ranges, and plans: pure
+//! functions from (graph, applied set, target) to the ordered revisions to
+//! run, and from (graph, current revisions, range) to the revisions listed.
 
 use std::fmt;
 use std::str::FromStr;

@@ -19,10 +19,15 @@ use migrate_runtime::EmbeddedRevision;
 pub(crate) trait Shown {
     /// Id, parents, dependencies, labels and path, borrowed.
     fn node(&self) -> GraphNode<'_>;
+    /// The `message` header.
     fn message(&self) -> Option<&str>;
+    /// The `create_date` header, as written.
     fn create_date(&self) -> Option<&str>;
+    /// `false` when the revision runs outside a transaction.
     fn is_transactional(&self) -> bool;
+    /// The upgrade section's SQL.
     fn upgrade_sql(&self) -> &str;
+    /// The downgrade section's SQL; `None` when irreversible.
     fn downgrade_sql(&self) -> Option<&str>;
 }
 

@@ -14,7 +14,7 @@ use crate::output::{self, Ui};
 use crate::progress::{self, Verb};
 use crate::project::{Pool, on_pool};
 use crate::show;
-use crate::tree::Tree;
+use crate::view::View;
 
 /// `upgrade TARGET` against the database.
 pub(crate) async fn upgrade(
@@ -144,8 +144,8 @@ pub(crate) async fn current(
     let heads = on_pool!(pool, p => migrator.current(p).await)?;
     let rows = on_pool!(pool, p => migrator.history(p).await)?;
     let interrupted = interrupted(migrator, &rows);
-    let tree = Tree::from_embedded(migrator.revisions());
-    let current: HashSet<usize> = heads.iter().filter_map(|id| tree.find(id)).collect();
+    let view = View::from_embedded(migrator.revisions());
+    let current: HashSet<usize> = heads.iter().filter_map(|id| view.graph.find(id)).collect();
     if verbose {
         ui.line(format!("Current revision(s) for {url}:"))?;
     }
@@ -153,16 +153,18 @@ pub(crate) async fn current(
         ui.note("No revision applied: the database is at base");
     }
     for (k, id) in heads.iter().enumerate() {
-        let Some(i) = tree.find(id) else { continue };
+        let Some(i) = view.graph.find(id) else {
+            continue;
+        };
         if verbose {
             if k > 0 {
                 ui.line("")?;
             }
-            for line in show::entry(&tree, i, &current, &ui.out) {
+            for line in show::entry(&view, i, &current, &ui.out) {
                 ui.line(line)?;
             }
         } else {
-            ui.line(show::annotated_id(&tree, i, &HashSet::new(), &ui.out))?;
+            ui.line(show::annotated_id(&view, i, &HashSet::new(), &ui.out))?;
         }
     }
     // A revision an earlier run left part-way: shown with its state, and
@@ -187,12 +189,12 @@ pub(crate) async fn current(
         ),
     }
     if check_heads {
-        let all: HashSet<usize> = tree.heads().iter().copied().collect();
+        let all: HashSet<usize> = view.graph.heads().iter().copied().collect();
         if current != all {
             bail!(
                 "Target database is not up to date: it is at {}, the heads are {}; run `migrate upgrade heads`",
                 describe(migrator, &heads),
-                tree.names(tree.heads())
+                view.names(view.graph.heads())
             );
         }
     }

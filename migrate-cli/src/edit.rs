@@ -14,11 +14,10 @@ use crate::env::UrlSource;
 use crate::error::Usage;
 use crate::output::Ui;
 use crate::project::Project;
-use crate::show::resolve_label_head;
 use crate::template::{
     DateTime, NewRevision, new_revision_id, render_file_name, revision_file, slugify,
 };
-use crate::tree::{self, Tree};
+use crate::view::{self, View};
 
 /// Alembic's message when `revision` cannot pick a parent.
 const MULTIPLE_HEADS: &str = "Multiple heads are present; please specify the head revision on which the new revision should be based, or perform a merge.";
@@ -225,10 +224,10 @@ fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
         .with_context(|| format!("{}: cannot write", path.display()))
 }
 
-/// Loads the tree for writing a revision: every problem except several
+/// Loads the view for writing a revision: every problem except several
 /// heads stops the command, since the new file's parent would be a guess.
-fn tree_for_writing(project: &Project) -> anyhow::Result<Tree> {
-    let loaded = tree::load(&project.dir, &project.display, project.config.max_file_size)?;
+fn view_for_writing(project: &Project) -> anyhow::Result<View> {
+    let loaded = view::load(&project.dir, &project.display, project.config.max_file_size)?;
     let blocking = loaded.blocking_problems();
     if !blocking.is_empty() {
         let errors = migrate_core::Errors::from_vec(blocking.into_iter().cloned().collect())
@@ -238,7 +237,7 @@ fn tree_for_writing(project: &Project) -> anyhow::Result<Tree> {
             project.display
         )));
     }
-    Ok(loaded.tree)
+    Ok(loaded.view)
 }
 
 /// `migrate revision`, and `migrate revision --autogenerate` (`url_flag`
@@ -256,18 +255,18 @@ pub(crate) async fn revision(
         )
         .into());
     }
-    let tree = tree_for_writing(project)?;
+    let view = view_for_writing(project)?;
     let parents: Vec<String> = match args.head.as_deref() {
-        None | Some("head") => match tree.heads() {
+        None | Some("head") => match view.graph.heads() {
             [] => Vec::new(),
-            [one] => vec![tree.id(*one).to_owned()],
+            [one] => vec![view.graph.id(*one).to_owned()],
             _ => bail!(
                 "{MULTIPLE_HEADS} Heads: {}. Use `--head REV`, or `migrate merge heads -m \"merge\"`",
-                tree.names(tree.heads())
+                view.names(view.graph.heads())
             ),
         },
         Some("base") => {
-            if !tree.nodes.is_empty() && args.branch_label.is_none() {
+            if !view.graph.is_empty() && args.branch_label.is_none() {
                 ui.warn(
                     "a new base without --branch-label is a second unlabelled head, which `migrate check` and embed_migrations! reject; add --branch-label to start an independent branch",
                 );
@@ -275,15 +274,15 @@ pub(crate) async fn revision(
             Vec::new()
         }
         Some(spec) => {
-            let i = resolve_label_head(&tree, spec)?;
-            if !tree.is_head(i) && !args.splice {
+            let i = view.graph.lookup_at_head(spec)?;
+            if !view.is_head(i) && !args.splice {
                 bail!(
                     "Revision {} is not a head revision; please specify --splice to create a new branch from this revision (its heads: {})",
-                    tree.id(i),
-                    tree.names(&tree.heads_above(i))
+                    view.graph.id(i),
+                    view.names(&view.heads_above(i))
                 );
             }
-            vec![tree.id(i).to_owned()]
+            vec![view.graph.id(i).to_owned()]
         }
     };
     let mut depends_on = Vec::new();
@@ -292,7 +291,7 @@ pub(crate) async fn revision(
         if spec.is_empty() {
             continue;
         }
-        let id = tree.id(resolve_label_head(&tree, spec)?).to_owned();
+        let id = view.graph.id(view.graph.lookup_at_head(spec)?).to_owned();
         if !depends_on.contains(&id) && !parents.contains(&id) {
             depends_on.push(id);
         }
@@ -301,7 +300,7 @@ pub(crate) async fn revision(
         write_revision(
             ui,
             project,
-            &tree,
+            &view,
             &parents,
             &depends_on,
             args.rev_id.as_deref(),
@@ -323,7 +322,7 @@ pub(crate) async fn revision(
     let (_, shown) = write_revision(
         ui,
         project,
-        &tree,
+        &view,
         &parents,
         &depends_on,
         args.rev_id.as_deref(),
@@ -362,12 +361,12 @@ pub(crate) fn merge(
     rev_id: Option<&str>,
     branch_label: Option<&str>,
 ) -> anyhow::Result<()> {
-    let tree = tree_for_writing(project)?;
+    let view = view_for_writing(project)?;
     let mut picked: Vec<usize> = Vec::new();
     for spec in revisions {
         let found: Vec<usize> = match spec.as_str() {
-            "heads" => tree.heads().to_vec(),
-            spec => vec![resolve_label_head(&tree, spec)?],
+            "heads" => view.graph.heads().to_vec(),
+            spec => vec![view.graph.lookup_at_head(spec)?],
         };
         for i in found {
             if !picked.contains(&i) {
@@ -381,27 +380,30 @@ pub(crate) fn merge(
             revisions.join(" "),
             match &picked[..] {
                 [] => "no revision".to_owned(),
-                [one] => format!("revision {}", tree.id(*one)),
+                [one] => format!("revision {}", view.graph.id(*one)),
                 _ => unreachable!("fewer than two"),
             }
         );
     }
     for &a in &picked {
         for &b in &picked {
-            if a != b && tree.ancestors_inclusive(&[b])[a] {
+            if a != b && view.graph.ancestors_inclusive(&[b])[a] {
                 bail!(
                     "revision {} is an ancestor of {}: merging them adds nothing; merge the heads of different branches",
-                    tree.id(a),
-                    tree.id(b)
+                    view.graph.id(a),
+                    view.graph.id(b)
                 );
             }
         }
     }
-    let parents: Vec<String> = picked.iter().map(|&i| tree.id(i).to_owned()).collect();
+    let parents: Vec<String> = picked
+        .iter()
+        .map(|&i| view.graph.id(i).to_owned())
+        .collect();
     write_revision(
         ui,
         project,
-        &tree,
+        &view,
         &parents,
         &[],
         rev_id,
@@ -418,7 +420,7 @@ pub(crate) fn merge(
 fn write_revision(
     ui: &Ui,
     project: &Project,
-    tree: &Tree,
+    view: &View,
     parents: &[String],
     depends_on: &[String],
     rev_id: Option<&str>,
@@ -447,16 +449,16 @@ fn write_revision(
                 ))
                 .into());
             }
-            if let Some(i) = tree.find(id) {
+            if let Some(i) = view.graph.find(id) {
                 bail!(
                     "revision id `{id}` is already used by {}; choose another --rev-id",
-                    tree.node(i).path
+                    view.graph.path(i)
                 );
             }
             id.to_owned()
         }
         None => new_revision_id(|candidate| {
-            tree.find(candidate).is_some() || tree.lookup(candidate).is_ok()
+            view.graph.find(candidate).is_some() || view.graph.lookup(candidate).is_ok()
         })?,
     };
     let labels: Vec<String> = match branch_label {
@@ -469,14 +471,13 @@ fn write_revision(
                 ))
                 .into());
             }
-            if let Some(owner) = tree
-                .nodes
-                .iter()
-                .find(|n| n.labels.iter().any(|l| l == label) || n.id == label)
-            {
+            if let Some(owner) = (0..view.graph.len()).find(|&i| {
+                let node = view.revision(i).node();
+                node.branch_labels.iter().any(|l| l == label) || node.id == label
+            }) {
                 bail!(
                     "branch label `{label}` is already used by revision `{}`; choose another label",
-                    owner.id
+                    view.graph.id(owner)
                 );
             }
             vec![label.to_owned()]

@@ -81,6 +81,8 @@ fn is_usage(e: &migrate_core::Error) -> bool {
         e,
         migrate_core::Error::Config { .. }
             | migrate_core::Error::InvalidTarget { .. }
+            | migrate_core::Error::RangeWithoutColon { .. }
+            | migrate_core::Error::RelativeRangeEnd { .. }
             | migrate_core::Error::DirectoryMissing { .. }
     )
 }

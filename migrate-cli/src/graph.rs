@@ -11,14 +11,14 @@
 use std::collections::HashSet;
 
 use crate::output::Style;
-use crate::tree::Tree;
+use crate::view::View;
 
 /// The text drawing, one line per element; `current` marks revisions.
-pub(crate) fn text(tree: &Tree, current: &HashSet<usize>, style: &Style) -> Vec<String> {
+pub(crate) fn text(view: &View, current: &HashSet<usize>, style: &Style) -> Vec<String> {
     let mut lines = Vec::new();
     // Each lane holds the revision it is waiting for.
     let mut lanes: Vec<usize> = Vec::new();
-    for &node in tree.order().iter().rev() {
+    for &node in view.graph.topological_order().iter().rev() {
         let hits: Vec<usize> = (0..lanes.len()).filter(|&l| lanes[l] == node).collect();
         let col = match hits.first() {
             Some(&c) => c,
@@ -42,9 +42,9 @@ pub(crate) fn text(tree: &Tree, current: &HashSet<usize>, style: &Style) -> Vec<
                 row.push(' ');
             }
         }
-        lines.push(format!("{row}{}", describe(tree, node, current, style)));
+        lines.push(format!("{row}{}", describe(view, node, current, style)));
 
-        let parents = tree.parents(node);
+        let parents = view.graph.parents(node);
         match parents.split_first() {
             None => {
                 // A base: its lane ends here.
@@ -54,7 +54,9 @@ pub(crate) fn text(tree: &Tree, current: &HashSet<usize>, style: &Style) -> Vec<
                 lanes.remove(col);
                 // An independent branch (another base) starts below: keep
                 // the two drawings apart.
-                if lanes.is_empty() && node != *tree.order().first().unwrap_or(&node) {
+                if lanes.is_empty()
+                    && node != *view.graph.topological_order().first().unwrap_or(&node)
+                {
                     lines.push(String::new());
                 }
             }
@@ -118,26 +120,27 @@ fn trim(cells: Vec<char>) -> String {
 }
 
 /// `id (decorations) message`.
-fn describe(tree: &Tree, i: usize, current: &HashSet<usize>, style: &Style) -> String {
-    let node = tree.node(i);
+fn describe(view: &View, i: usize, current: &HashSet<usize>, style: &Style) -> String {
+    let revision = view.revision(i);
+    let node = revision.node();
     let mut tags = Vec::new();
-    if tree.is_head(i) {
+    if view.is_head(i) {
         tags.push(style.head("head"));
     }
     if current.contains(&i) {
         tags.push(style.current("current"));
     }
-    for label in &node.labels {
+    for label in node.branch_labels.iter() {
         tags.push(style.label(&format!("label: {label}")));
     }
-    if !tree.depends_on(i).is_empty() {
-        tags.push(format!("depends on {}", tree.names(tree.depends_on(i))));
+    if !view.depends_on(i).is_empty() {
+        tags.push(format!("depends on {}", view.names(&view.depends_on(i))));
     }
-    let mut out = style.id(&node.id);
+    let mut out = style.id(node.id);
     if !tags.is_empty() {
         out.push_str(&format!(" ({})", tags.join(", ")));
     }
-    if let Some(message) = &node.message {
+    if let Some(message) = revision.message() {
         out.push(' ');
         out.push_str(message);
     }
@@ -146,22 +149,23 @@ fn describe(tree: &Tree, i: usize, current: &HashSet<usize>, style: &Style) -> S
 
 /// Graphviz DOT: edges point from parent to child (upgrade direction),
 /// drawn bottom-up so heads are on top; `depends_on` edges are dashed.
-pub(crate) fn dot(tree: &Tree, current: &HashSet<usize>) -> String {
+pub(crate) fn dot(view: &View, current: &HashSet<usize>) -> String {
     let mut out = String::from(
         "digraph revisions {\n  rankdir=BT;\n  node [shape=box, fontname=\"monospace\"];\n",
     );
-    for &i in tree.order() {
-        let node = tree.node(i);
-        let mut label = node.id.clone();
-        for l in &node.labels {
+    for &i in view.graph.topological_order() {
+        let revision = view.revision(i);
+        let node = revision.node();
+        let mut label = node.id.to_owned();
+        for l in node.branch_labels.iter() {
             label.push_str(&format!(" ({l})"));
         }
-        if let Some(m) = &node.message {
+        if let Some(m) = revision.message() {
             label.push_str("\\n");
             label.push_str(&dot_escape(m));
         }
         let mut attrs = vec![format!("label=\"{label}\"")];
-        if tree.is_head(i) {
+        if view.is_head(i) {
             attrs.push("peripheries=2".into());
         }
         if current.contains(&i) {
@@ -171,15 +175,19 @@ pub(crate) fn dot(tree: &Tree, current: &HashSet<usize>) -> String {
         }
         out.push_str(&format!("  \"{}\" [{}];\n", node.id, attrs.join(", ")));
     }
-    for &i in tree.order() {
-        for &p in tree.parents(i) {
-            out.push_str(&format!("  \"{}\" -> \"{}\";\n", tree.id(p), tree.id(i)));
+    for &i in view.graph.topological_order() {
+        for &p in view.graph.parents(i) {
+            out.push_str(&format!(
+                "  \"{}\" -> \"{}\";\n",
+                view.graph.id(p),
+                view.graph.id(i)
+            ));
         }
-        for &d in tree.depends_on(i) {
+        for d in view.depends_on(i) {
             out.push_str(&format!(
                 "  \"{}\" -> \"{}\" [style=dashed, label=\"depends_on\"];\n",
-                tree.id(d),
-                tree.id(i)
+                view.graph.id(d),
+                view.graph.id(i)
             ));
         }
     }
@@ -192,31 +200,32 @@ fn dot_escape(text: &str) -> String {
 }
 
 /// A Mermaid flowchart, bottom-up like the DOT output.
-pub(crate) fn mermaid(tree: &Tree, current: &HashSet<usize>) -> String {
+pub(crate) fn mermaid(view: &View, current: &HashSet<usize>) -> String {
     let mut out = String::from("flowchart BT\n");
     // Node names get a prefix: Mermaid reserves words such as `end`.
-    let name = |i: usize| format!("r_{}", tree.id(i));
-    for &i in tree.order() {
-        let node = tree.node(i);
-        let mut label = node.id.clone();
-        for l in &node.labels {
+    let name = |i: usize| format!("r_{}", view.graph.id(i));
+    for &i in view.graph.topological_order() {
+        let revision = view.revision(i);
+        let node = revision.node();
+        let mut label = node.id.to_owned();
+        for l in node.branch_labels.iter() {
             label.push_str(&format!(" ({l})"));
         }
-        if let Some(m) = &node.message {
+        if let Some(m) = revision.message() {
             label.push_str("<br/>");
             label.push_str(&mermaid_escape(m));
         }
         out.push_str(&format!("  {}[\"{label}\"]\n", name(i)));
     }
-    for &i in tree.order() {
-        for &p in tree.parents(i) {
+    for &i in view.graph.topological_order() {
+        for &p in view.graph.parents(i) {
             out.push_str(&format!("  {} --> {}\n", name(p), name(i)));
         }
-        for &d in tree.depends_on(i) {
+        for d in view.depends_on(i) {
             out.push_str(&format!("  {} -.->|depends_on| {}\n", name(d), name(i)));
         }
     }
-    let heads: Vec<String> = tree.heads().iter().map(|&h| name(h)).collect();
+    let heads: Vec<String> = view.graph.heads().iter().map(|&h| name(h)).collect();
     if !heads.is_empty() {
         out.push_str("  classDef head stroke-width:3px\n");
         out.push_str(&format!("  class {} head\n", heads.join(",")));
@@ -241,11 +250,11 @@ fn mermaid_escape(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::args::ColorChoice;
-    use crate::tree::tests::tree;
+    use crate::view::tests::view;
 
     fn draw(spec: &str, current: &[usize]) -> String {
         let style = Style::decide(ColorChoice::Never, false);
-        text(&tree(spec), &current.iter().copied().collect(), &style).join("\n")
+        text(&view(spec), &current.iter().copied().collect(), &style).join("\n")
     }
 
     #[test]
@@ -314,7 +323,7 @@ mod tests {
 
     #[test]
     fn dot_and_mermaid_name_every_edge() {
-        let t = tree("a: b:a c:a m:b,c");
+        let t = view("a: b:a c:a m:b,c");
         let current: HashSet<usize> = [3].into_iter().collect();
         let d = dot(&t, &current);
         assert!(d.starts_with("digraph revisions {"), "{d}");

@@ -80,7 +80,7 @@ mod progress;
 mod project;
 mod show;
 mod template;
-mod tree;
+mod view;
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -100,7 +100,7 @@ use advice::{check_direction, heads_advice, other_tool};
 use error::{Usage, exit_code_of};
 use output::{Ui, is_broken_pipe};
 use project::{Pool, Project, find_url, on_pool, require_url};
-use tree::Tree;
+use view::View;
 
 /// Runs the `migrate` binary's command line and returns its exit code.
 ///
@@ -282,7 +282,7 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             indicate_current,
         } => {
             let project = Project::load(config_path)?;
-            let tree = load_tree_for_reading(ui, &project)?;
+            let view = load_view_for_reading(ui, &project)?;
             let needs_db = *indicate_current || range_mentions_current(rev_range.as_deref());
             // --verbose shows the history table's rows when a URL is
             // configured; like `graph`, it still lists the files without.
@@ -313,34 +313,34 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
                 None
             };
             let current = match (&rows, needs_db) {
-                (Some(rows), true) => marks_from_rows(ui, &tree, rows),
+                (Some(rows), true) => marks_from_rows(ui, &view, rows),
                 _ => HashSet::new(),
             };
             let rows = rows.as_deref().filter(|_| *verbose);
-            show::history(ui, &tree, rev_range.as_deref(), &current, *verbose, rows)
+            show::history(ui, &view, rev_range.as_deref(), &current, *verbose, rows)
         }
         Command::Heads { verbose } => {
             let project = Project::load(config_path)?;
-            let tree = load_tree_for_reading(ui, &project)?;
-            show::heads(ui, &tree, &HashSet::new(), *verbose)
+            let view = load_view_for_reading(ui, &project)?;
+            show::heads(ui, &view, &HashSet::new(), *verbose)
         }
         Command::Branches { verbose } => {
             let project = Project::load(config_path)?;
-            let tree = load_tree_for_reading(ui, &project)?;
-            show::branches(ui, &tree, *verbose)
+            let view = load_view_for_reading(ui, &project)?;
+            show::branches(ui, &view, *verbose)
         }
         Command::Show { revision } => {
             let project = Project::load(config_path)?;
-            let tree = load_tree_for_reading(ui, &project)?;
-            show::show(ui, &tree, revision, &HashSet::new())
+            let view = load_view_for_reading(ui, &project)?;
+            show::show(ui, &view, revision, &HashSet::new())
         }
         Command::Graph { format } => {
             let project = Project::load(config_path)?;
-            let tree = load_tree_for_reading(ui, &project)?;
+            let view = load_view_for_reading(ui, &project)?;
             // The current revisions are a bonus: without a URL, or with a
             // database that cannot be reached, the graph is still drawn.
             let current = match find_url(url_flag, Some(&project)) {
-                Ok(Some((url, source))) => match marks(ui, &project, &tree, &url, source).await {
+                Ok(Some((url, source))) => match marks(ui, &project, &view, &url, source).await {
                     Ok(current) => current,
                     Err(e) => {
                         ui.warn(format!(
@@ -355,13 +355,13 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             };
             match format {
                 GraphFormat::Text => {
-                    for line in graph::text(&tree, &current, &ui.out) {
+                    for line in graph::text(&view, &current, &ui.out) {
                         ui.line(line)?;
                     }
                     Ok(())
                 }
-                GraphFormat::Dot => Ok(ui.text(&graph::dot(&tree, &current))?),
-                GraphFormat::Mermaid => Ok(ui.text(&graph::mermaid(&tree, &current))?),
+                GraphFormat::Dot => Ok(ui.text(&graph::dot(&view, &current))?),
+                GraphFormat::Mermaid => Ok(ui.text(&graph::mermaid(&view, &current))?),
             }
         }
     }
@@ -418,7 +418,7 @@ async fn embedded(
             rev_range,
             indicate_current,
         } => {
-            let tree = Tree::from_embedded(migrator.revisions());
+            let view = View::from_embedded(migrator.revisions());
             let needs_db = indicate_current || range_mentions_current(rev_range.as_deref());
             let rows = if needs_db || verbose {
                 let pool = Pool::connect(url, source, false).await;
@@ -445,11 +445,11 @@ async fn embedded(
                 None
             };
             let current = match (&rows, needs_db) {
-                (Some(rows), true) => marks_from_rows(ui, &tree, rows),
+                (Some(rows), true) => marks_from_rows(ui, &view, rows),
                 _ => HashSet::new(),
             };
             let rows = rows.as_deref().filter(|_| verbose);
-            show::history(ui, &tree, rev_range.as_deref(), &current, verbose, rows)
+            show::history(ui, &view, rev_range.as_deref(), &current, verbose, rows)
         }
         EmbeddedCommand::Stamp { targets, purge } => {
             let pool = Pool::connect(url, source, true).await?;
@@ -492,26 +492,26 @@ pub(crate) fn load_migrator(project: &Project) -> anyhow::Result<Migrator> {
     })
 }
 
-/// The directory as a lenient tree; problems become warnings, except
+/// The directory as a lenient view; problems become warnings, except
 /// several heads, which reading shows as they are (as Alembic does).
-fn load_tree_for_reading(ui: &Ui, project: &Project) -> anyhow::Result<Tree> {
-    let loaded = tree::load(&project.dir, &project.display, project.config.max_file_size)?;
+fn load_view_for_reading(ui: &Ui, project: &Project) -> anyhow::Result<View> {
+    let loaded = view::load(&project.dir, &project.display, project.config.max_file_size)?;
     for problem in loaded.blocking_problems() {
         ui.warn(problem);
     }
-    Ok(loaded.tree)
+    Ok(loaded.view)
 }
 
 /// The current revisions for display, read from the history table only.
 async fn marks(
     ui: &Ui,
     project: &Project,
-    tree: &Tree,
+    view: &View,
     url: &DatabaseUrl,
     source: env::UrlSource,
 ) -> anyhow::Result<HashSet<usize>> {
     let rows = history_rows(project, url, source).await?;
-    Ok(marks_from_rows(ui, tree, &rows))
+    Ok(marks_from_rows(ui, view, &rows))
 }
 
 /// The history table's rows, oldest first, with no checks.
@@ -536,9 +536,9 @@ async fn history_rows(
     Ok(result?)
 }
 
-/// The current revisions on `tree`, warning about rows it does not know.
-fn marks_from_rows(ui: &Ui, tree: &Tree, rows: &[migrate_runtime::HistoryEntry]) -> HashSet<usize> {
-    let (current, unknown) = show::current_from_rows(tree, rows);
+/// The current revisions on `view`, warning about rows it does not know.
+fn marks_from_rows(ui: &Ui, view: &View, rows: &[migrate_runtime::HistoryEntry]) -> HashSet<usize> {
+    let (current, unknown) = show::current_from_rows(view, rows);
     if !unknown.is_empty() {
         ui.warn(format!(
             "the database has revision(s) {} applied that this directory does not contain",

@@ -308,6 +308,20 @@ pub enum Error {
         /// The target as given.
         target: String,
     },
+    /// A `history -r` range without the `:` between its ends.
+    #[error(
+        "history range `{range}` has no `:`; write START:END, e.g. `-r base:head`, `-r -3:current`, `-r ae10:`"
+    )]
+    RangeWithoutColon {
+        /// The range as given.
+        range: String,
+    },
+    /// A relative end of a range that counts from several revisions.
+    #[error("relative range end `{end}` needs a single revision to count from; name one")]
+    RelativeRangeEnd {
+        /// The end as given.
+        end: String,
+    },
     /// A revision id (or prefix) that matches nothing.
     #[error(
         "Can't locate revision identified by '{revision}'; check `migrate history` for valid ids"

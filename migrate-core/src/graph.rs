@@ -1,21 +1,140 @@
-//! The revision graph: parents, dependencies, branch labels, heads and a
-//! deterministic topological order.
+//! The revision graph, the one home of revision links: parents,
+//! dependencies, branch labels, heads and a deterministic topological order,
+//! built strictly (every problem refused) or leniently (what resolves, plus
+//! the problems) from nodes borrowed from a directory or an embedded table.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
 use crate::error::Error;
-use crate::revision::{Header, Revision};
+use crate::revision::{Header, HeaderLines, Revision};
 
-/// What the graph needs to know of one revision.
+/// What the graph needs to know of one revision, borrowed from wherever the
+/// revision lives: a parsed file ([`Revision::graph_node`]) or a table built
+/// at compile time. Nothing is copied until the graph stores it.
 #[derive(Debug, Clone, Copy)]
 pub struct GraphNode<'a> {
-    /// The revision's header.
-    pub header: &'a Header,
+    /// The revision's id.
+    pub id: &'a str,
+    /// Parent revisions (`down_revision`).
+    pub parents: IdList<'a>,
+    /// `depends_on` revisions.
+    pub depends_on: IdList<'a>,
+    /// Branch labels.
+    pub branch_labels: IdList<'a>,
+    /// Where the header keys are, for messages (0 when unknown).
+    pub lines: HeaderLines,
     /// Its file, for messages.
     pub path: &'a str,
     /// Whether it has a downgrade section.
     pub reversible: bool,
+}
+
+impl<'a> GraphNode<'a> {
+    /// The node of a parsed header (what the graph was built from before it
+    /// borrowed lists of either kind).
+    pub fn from_header(header: &'a Header, path: &'a str, reversible: bool) -> GraphNode<'a> {
+        GraphNode {
+            id: &header.revision,
+            parents: IdList::from(&header.down_revision[..]),
+            depends_on: IdList::from(&header.depends_on[..]),
+            branch_labels: IdList::from(&header.branch_labels[..]),
+            lines: header.lines,
+            path,
+            reversible,
+        }
+    }
+}
+
+// Here rather than in revision.rs: the graph reads revisions, and a
+// revision need not know the graph (no import loop).
+impl Revision {
+    /// What the revision graph reads of this revision, borrowed.
+    pub fn graph_node(&self) -> GraphNode<'_> {
+        GraphNode::from_header(&self.header, &self.path, self.downgrade.is_some())
+    }
+}
+
+/// A borrowed list of revision ids or labels: owned strings of a parsed
+/// header, or the `&'static str` slices of an embedded table.
+#[derive(Debug, Clone, Copy)]
+pub enum IdList<'a> {
+    /// From a parsed header.
+    Strings(&'a [String]),
+    /// From a compiled table.
+    Strs(&'a [&'a str]),
+}
+
+impl<'a> IdList<'a> {
+    /// The ids, in the order written.
+    pub fn iter(&self) -> IdIter<'a> {
+        IdIter {
+            list: *self,
+            next: 0,
+        }
+    }
+
+    /// The id at `i`.
+    pub fn get(&self, i: usize) -> Option<&'a str> {
+        match *self {
+            IdList::Strings(s) => s.get(i).map(String::as_str),
+            IdList::Strs(s) => s.get(i).copied(),
+        }
+    }
+
+    /// Number of ids.
+    pub fn len(&self) -> usize {
+        match self {
+            IdList::Strings(s) => s.len(),
+            IdList::Strs(s) => s.len(),
+        }
+    }
+
+    /// Is the list empty?
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The ids joined by `separator`.
+    pub fn join(&self, separator: &str) -> String {
+        self.iter().collect::<Vec<_>>().join(separator)
+    }
+}
+
+/// The ids of an [`IdList`], in order.
+#[derive(Debug, Clone)]
+pub struct IdIter<'a> {
+    list: IdList<'a>,
+    next: usize,
+}
+
+impl<'a> Iterator for IdIter<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let id = self.list.get(self.next)?;
+        self.next += 1;
+        Some(id)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.list.len() - self.next;
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for IdIter<'_> {}
+
+impl<'a> From<&'a [String]> for IdList<'a> {
+    fn from(list: &'a [String]) -> IdList<'a> {
+        IdList::Strings(list)
+    }
+}
+
+impl<'a> From<&'a [&'a str]> for IdList<'a> {
+    fn from(list: &'a [&'a str]) -> IdList<'a> {
+        IdList::Strs(list)
+    }
 }
 
 /// Whether a graph may end in several heads that are not labelled branches.
@@ -62,14 +181,12 @@ impl RevisionGraph {
         revisions: &[Revision],
         rule: HeadRule,
     ) -> Result<RevisionGraph, Vec<Error>> {
-        RevisionGraph::build_with(
-            revisions.iter().map(|r| GraphNode {
-                header: &r.header,
-                path: &r.path,
-                reversible: r.downgrade.is_some(),
-            }),
-            rule,
-        )
+        RevisionGraph::build_with(revisions.iter().map(Revision::graph_node), rule)
+    }
+
+    /// [`build_lenient`](Self::build_lenient) of parsed revisions.
+    pub fn from_revisions_lenient(revisions: &[Revision]) -> (RevisionGraph, Vec<Error>) {
+        RevisionGraph::build_lenient(revisions.iter().map(Revision::graph_node))
     }
 
     /// Builds a graph: unique ids, known parents and dependencies, no cycles,
@@ -82,27 +199,61 @@ impl RevisionGraph {
     }
 
     /// [`build`](Self::build), with several unlabelled heads allowed when
-    /// `rule` is [`HeadRule::Any`].
+    /// `rule` is [`HeadRule::Any`]: the [lenient build](Self::build_lenient)
+    /// with no problems, then, under [`HeadRule::Merged`],
+    /// [`check_heads`](Self::check_heads).
     pub fn build_with<'a>(
         nodes: impl IntoIterator<Item = GraphNode<'a>>,
         rule: HeadRule,
     ) -> Result<RevisionGraph, Vec<Error>> {
+        let (graph, mut errors) = RevisionGraph::build_lenient(nodes);
+        if errors.is_empty()
+            && rule == HeadRule::Merged
+            && let Err(error) = graph.check_heads()
+        {
+            errors.push(error);
+        }
+        if errors.is_empty() {
+            Ok(graph)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Builds the graph of whatever resolves, and lists the problems the
+    /// strict [`build`](Self::build) would refuse, in its order and words
+    /// (Alembic's `RevisionMap` reads a broken directory the same way, so
+    /// `heads`, `history` and `merge` can show and repair it):
+    ///
+    /// - an unknown parent or dependency is left out of the links;
+    /// - of several revisions with one id, the first (in input order) is the
+    ///   one [`find`](Self::find) returns, and only it can be a head;
+    /// - of several revisions with one branch label, the first keeps it;
+    /// - links on a cycle are kept; the revisions on a cycle, and those that
+    ///   come after one, end the [topological order](Self::topological_order)
+    ///   in input order.
+    ///
+    /// Several heads are not a problem here: [`check_heads`](Self::check_heads)
+    /// is the separate rule the strict build applies.
+    pub fn build_lenient<'a>(
+        nodes: impl IntoIterator<Item = GraphNode<'a>>,
+    ) -> (RevisionGraph, Vec<Error>) {
         let nodes: Vec<GraphNode<'a>> = nodes.into_iter().collect();
         let n = nodes.len();
         let mut errors = Vec::new();
         let mut index = HashMap::with_capacity(n);
         for (i, node) in nodes.iter().enumerate() {
-            let id = &node.header.revision;
-            if let Some(&first) = index.get(id.as_str()) {
+            let id = node.id;
+            if let Some(&first) = index.get(id) {
                 let first: usize = first;
                 errors.push(Error::DuplicateRevision {
                     path: node.path.to_owned(),
-                    line: node.header.lines.revision,
-                    revision: id.clone(),
+                    line: node.lines.revision,
+                    revision: id.to_owned(),
                     other: nodes[first].path.to_owned(),
                 });
             } else {
-                index.insert(id.clone(), i);
+                index.insert(id.to_owned(), i);
             }
         }
         let mut label_index: HashMap<String, usize> = HashMap::new();
@@ -111,8 +262,8 @@ impl RevisionGraph {
         let mut children = vec![Vec::new(); n];
         let mut dependents = vec![Vec::new(); n];
         for (i, node) in nodes.iter().enumerate() {
-            for parent in &node.header.down_revision {
-                match index.get(parent.as_str()) {
+            for parent in node.parents.iter() {
+                match index.get(parent) {
                     Some(&p) if !parents[i].contains(&p) => {
                         parents[i].push(p);
                         children[p].push(i);
@@ -121,13 +272,13 @@ impl RevisionGraph {
                     Some(_) => {}
                     None => errors.push(Error::UnknownParent {
                         path: node.path.to_owned(),
-                        line: node.header.lines.down_revision,
-                        parent: parent.clone(),
+                        line: node.lines.down_revision,
+                        parent: parent.to_owned(),
                     }),
                 }
             }
-            for dependency in &node.header.depends_on {
-                match index.get(dependency.as_str()) {
+            for dependency in node.depends_on.iter() {
+                match index.get(dependency) {
                     Some(&d) if !depends[i].contains(&d) && !parents[i].contains(&d) => {
                         depends[i].push(d);
                         dependents[d].push(i);
@@ -135,21 +286,21 @@ impl RevisionGraph {
                     Some(_) => {}
                     None => errors.push(Error::UnknownDependency {
                         path: node.path.to_owned(),
-                        line: node.header.lines.depends_on,
-                        dependency: dependency.clone(),
+                        line: node.lines.depends_on,
+                        dependency: dependency.to_owned(),
                     }),
                 }
             }
-            for label in &node.header.branch_labels {
+            for label in node.branch_labels.iter() {
                 if let Some(&other) = label_index.get(label) {
                     errors.push(Error::DuplicateBranchLabel {
                         path: node.path.to_owned(),
-                        line: node.header.lines.branch_labels,
-                        label: label.clone(),
-                        other: nodes[other].header.revision.clone(),
+                        line: node.lines.branch_labels,
+                        label: label.to_owned(),
+                        other: nodes[other].id.to_owned(),
                     });
                 } else {
-                    label_index.insert(label.clone(), i);
+                    label_index.insert(label.to_owned(), i);
                 }
             }
         }
@@ -172,9 +323,10 @@ impl RevisionGraph {
         }
         if order.len() < n {
             let on_cycle: Vec<usize> = (0..n).filter(|&i| pending[i] > 0).collect();
+            order.extend(&on_cycle);
             let cycle = on_cycle
                 .iter()
-                .map(|&i| nodes[i].header.revision.as_str())
+                .map(|&i| nodes[i].id)
                 .collect::<Vec<_>>()
                 .join(" -> ");
             for &i in &on_cycle {
@@ -183,8 +335,8 @@ impl RevisionGraph {
                 if reaches(&dependents, i, i) {
                     errors.push(Error::Cycle {
                         path: nodes[i].path.to_owned(),
-                        line: nodes[i].header.lines.down_revision,
-                        revision: nodes[i].header.revision.clone(),
+                        line: nodes[i].lines.down_revision,
+                        revision: nodes[i].id.to_owned(),
                         cycle: cycle.clone(),
                     });
                 }
@@ -195,16 +347,16 @@ impl RevisionGraph {
             rank[i] = position;
         }
         let heads: Vec<usize> = (0..n)
-            .filter(|&i| children[i].is_empty() && index.get(&nodes[i].header.revision) == Some(&i))
+            .filter(|&i| children[i].is_empty() && index.get(nodes[i].id) == Some(&i))
             .collect();
 
         let graph = RevisionGraph {
-            ids: nodes.iter().map(|n| n.header.revision.clone()).collect(),
+            ids: nodes.iter().map(|n| n.id.to_owned()).collect(),
             paths: nodes.iter().map(|n| n.path.to_owned()).collect(),
             reversible: nodes.iter().map(|n| n.reversible).collect(),
             labels: nodes
                 .iter()
-                .map(|n| n.header.branch_labels.clone())
+                .map(|n| n.branch_labels.iter().map(str::to_owned).collect())
                 .collect(),
             parents,
             depends,
@@ -216,24 +368,16 @@ impl RevisionGraph {
             rank,
             heads,
         };
-        if errors.is_empty()
-            && rule == HeadRule::Merged
-            && let Some(error) = graph.unlabelled_heads()
-        {
-            errors.push(error);
-        }
-        if errors.is_empty() {
-            Ok(graph)
-        } else {
-            Err(errors)
-        }
+        (graph, errors)
     }
 
-    /// Several heads are fine only when every head but one has a branch label
-    /// that no other head descends from (Alembic's labelled branches).
-    fn unlabelled_heads(&self) -> Option<Error> {
+    /// The single-unlabelled-head rule of [`HeadRule::Merged`]: several heads
+    /// are fine only when every head but one has a branch label that no
+    /// other head descends from (Alembic's labelled branches). Otherwise the
+    /// "Multiple head revisions" error, naming every head.
+    pub fn check_heads(&self) -> Result<(), Error> {
         if self.heads.len() <= 1 {
-            return None;
+            return Ok(());
         }
         let mut exclusive = vec![false; self.ids.len()];
         for &labelled in self.label_index.values() {
@@ -256,7 +400,7 @@ impl RevisionGraph {
             .filter(|&h| !exclusive[h])
             .collect();
         if bad.len() <= 1 {
-            return None;
+            return Ok(());
         }
         let heads = self
             .heads
@@ -264,7 +408,7 @@ impl RevisionGraph {
             .map(|&h| format!("{} ({})", self.ids[h], self.paths[h]))
             .collect::<Vec<_>>()
             .join(", ");
-        Some(Error::MultipleHeads {
+        Err(Error::MultipleHeads {
             path: self.paths[bad[0]].clone(),
             heads,
         })
@@ -398,7 +542,6 @@ fn reaches(edges: &[Vec<usize>], from: usize, to: usize) -> bool {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::revision::HeaderLines;
 
     /// `spec` is `id:parent,parent[:dep,dep][:label]` entries separated by spaces.
     pub(crate) fn headers(spec: &str) -> Vec<Header> {
@@ -438,10 +581,8 @@ pub(crate) mod tests {
             .iter()
             .map(|h| format!("m/{}.sql", h.revision))
             .collect();
-        RevisionGraph::build(headers.iter().zip(&paths).map(|(header, path)| GraphNode {
-            header,
-            path,
-            reversible: !header.revision.starts_with('x'),
+        RevisionGraph::build(headers.iter().zip(&paths).map(|(header, path)| {
+            GraphNode::from_header(header, path, !header.revision.starts_with('x'))
         }))
     }
 
@@ -511,15 +652,92 @@ pub(crate) mod tests {
             .map(|h| format!("m/{}.sql", h.revision))
             .collect();
         let g = RevisionGraph::build_with(
-            headers.iter().zip(&paths).map(|(header, path)| GraphNode {
-                header,
-                path,
-                reversible: true,
-            }),
+            headers
+                .iter()
+                .zip(&paths)
+                .map(|(header, path)| GraphNode::from_header(header, path, true)),
             HeadRule::Any,
         )
         .unwrap();
         assert_eq!(g.heads(), &[1, 2]);
+    }
+
+    fn lenient(spec: &str) -> (RevisionGraph, Vec<String>) {
+        let headers = headers(spec);
+        let paths: Vec<String> = headers
+            .iter()
+            .map(|h| format!("m/{}.sql", h.revision))
+            .collect();
+        let (g, problems) = RevisionGraph::build_lenient(
+            headers
+                .iter()
+                .zip(&paths)
+                .map(|(header, path)| GraphNode::from_header(header, path, true)),
+        );
+        (g, problems.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn lenient_build_leaves_unknown_parents_out_of_the_links() {
+        let (g, problems) = lenient("a: b:a,zz c:b:yy");
+        assert_eq!(g.parents(1), &[0]);
+        assert!(g.depends_on(2).is_empty());
+        assert_eq!(g.heads(), &[2]);
+        assert_eq!(g.topological_order(), &[0, 1, 2]);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].starts_with("m/b.sql:2: down_revision `zz` is not a revision"));
+        assert!(problems[1].starts_with("m/c.sql:3: depends_on `yy` is not a revision"));
+    }
+
+    #[test]
+    fn lenient_build_keeps_the_first_of_duplicate_ids() {
+        let (g, problems) = lenient("a: b:a b:a");
+        assert_eq!(g.len(), 3);
+        assert_eq!(g.find("b"), Some(1));
+        // The second `b` hangs off `a` but is not a head of its own.
+        assert_eq!(g.heads(), &[1]);
+        assert_eq!(g.lookup("b").unwrap(), 1);
+        assert_eq!(
+            problems,
+            vec!["m/b.sql:1: revision `b` is also declared by m/b.sql; give one of them a new id"]
+        );
+    }
+
+    #[test]
+    fn lenient_build_puts_cycles_last_in_file_order() {
+        let (g, problems) = lenient("c:b a: b:a,c d:c");
+        assert_eq!(g.topological_order(), &[1, 0, 2, 3]);
+        assert_eq!(g.parents(2), &[1, 0]);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("revision `c` is part of a cycle (c -> b -> d)"));
+        assert!(problems[1].contains("revision `b` is part of a cycle"));
+    }
+
+    #[test]
+    fn lenient_build_keeps_two_heads_without_a_problem() {
+        let (g, problems) = lenient("a: b:a c:a");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(g.heads(), &[1, 2]);
+        let error = g.check_heads().unwrap_err().to_string();
+        assert!(error.contains("Multiple head revisions are present: b (m/b.sql), c (m/c.sql)"));
+    }
+
+    #[test]
+    fn strict_build_reports_what_the_lenient_build_lists() {
+        for spec in [
+            "a: a:",
+            "a:zz b:a:yy",
+            "a: b:a,c c:b d:c",
+            "a:::x b:a::x",
+            "a: b:a",
+        ] {
+            let (_, problems) = lenient(spec);
+            let strict = match graph(spec) {
+                Ok(_) => Vec::new(),
+                Err(errors) => errors.iter().map(ToString::to_string).collect(),
+            };
+            assert_eq!(strict, problems, "{spec}");
+        }
     }
 
     #[test]

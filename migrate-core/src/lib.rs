@@ -71,7 +71,7 @@ pub use config::{
 };
 pub use error::{Error, Errors, Result};
 pub use escape::{escape_control, find_control, is_forbidden_control};
-pub use graph::{GraphNode, HeadRule, RevisionGraph};
+pub use graph::{GraphNode, HeadRule, IdIter, IdList, RevisionGraph};
 pub use ident::{quote_ident, quote_ident_always, quote_qualified_always};
 pub use load::{
     Migrations, SqlFiles, StartUp, list_sql_files, load_directory, load_directory_with,
@@ -82,4 +82,4 @@ pub use revision::{
     Section, UPGRADE_MARKER, is_valid_revision_id, normalize_text, parse_revision,
 };
 pub use sql::{Dialect, DialectCheck, Statement};
-pub use target::{Direction, Plan, StampPlan, Target};
+pub use target::{Anchor, Direction, Endpoint, Plan, Range, StampPlan, Target};

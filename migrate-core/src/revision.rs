@@ -35,7 +35,7 @@ pub fn is_valid_revision_id(id: &str) -> bool {
 }
 
 /// Line numbers of the header keys that other checks point at (0 when absent).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct HeaderLines {
     /// `revision:`
     pub revision: u32,

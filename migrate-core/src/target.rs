@@ -1,5 +1,6 @@
-//! Targets in Alembic's syntax, and plans: pure functions from
-//! (graph, applied set, target) to the ordered revisions to run.
+//! Targets in Alembic's syntax, `history -r` ranges, and plans: pure
+//! functions from (graph, applied set, target) to the ordered revisions to
+//! run, and from (graph, current revisions, range) to the revisions listed.
 
 use std::fmt;
 use std::str::FromStr;
@@ -136,6 +137,242 @@ impl fmt::Display for Target {
     }
 }
 
+/// A `history -r START:END` range: both ends included, either end may be
+/// left open.
+///
+/// ```
+/// use migrate_core::{Anchor, Range};
+/// let range = Range::parse("-3:current").unwrap();
+/// assert_eq!(range.start.anchor, Anchor::Open);
+/// assert_eq!(range.start.steps, vec![(-3, "-3".to_owned())]);
+/// assert_eq!(range.end.anchor, Anchor::Current);
+/// assert!(Range::parse("ae10").is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Range {
+    /// The lower end.
+    pub start: Endpoint,
+    /// The upper end.
+    pub end: Endpoint,
+}
+
+/// One end of a [`Range`]: where counting starts, then relative steps.
+///
+/// An end that is a single step and nothing before it (`-3`, `+2`) counts
+/// from the other end of the range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// What the text names before its steps.
+    pub anchor: Anchor,
+    /// `+N` / `-N` steps, left to right, each with the text up to and
+    /// including it (what a message about that step quotes).
+    pub steps: Vec<(i64, String)>,
+}
+
+/// What an [`Endpoint`] counts from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Anchor {
+    /// Nothing: the range is open at this end (with one step: the other end).
+    Open,
+    /// `base`: before any revision.
+    Base,
+    /// `head` or `heads`: every head.
+    Heads,
+    /// `current`: the database's current revisions.
+    Current,
+    /// A revision id, prefix or label, or `REV@head`.
+    Revision(String),
+}
+
+impl Range {
+    /// Parses `START:END`; each end is empty, `base`, `head`, `heads`,
+    /// `current`, a revision (id, prefix, label, `REV@head`), any of these
+    /// followed by `+N`/`-N` steps, or a step alone.
+    pub fn parse(text: &str) -> Result<Range, Error> {
+        let Some((start, end)) = text.split_once(':') else {
+            return Err(Error::RangeWithoutColon {
+                range: text.to_owned(),
+            });
+        };
+        Ok(Range {
+            start: Endpoint::parse(start),
+            end: Endpoint::parse(end),
+        })
+    }
+}
+
+impl Endpoint {
+    /// Parses one end of a range (never fails: an unknown revision is found
+    /// out on selection).
+    pub fn parse(text: &str) -> Endpoint {
+        // Iterative, so a long chain of steps cannot exhaust the stack.
+        let mut rest = text;
+        let mut steps = Vec::new();
+        while let Some((base, n)) = range_step(rest) {
+            steps.push((n, rest.to_owned()));
+            rest = base;
+        }
+        steps.reverse();
+        let anchor = match rest {
+            "" => Anchor::Open,
+            "base" => Anchor::Base,
+            "head" | "heads" => Anchor::Heads,
+            "current" => Anchor::Current,
+            spec => Anchor::Revision(spec.to_owned()),
+        };
+        Endpoint { anchor, steps }
+    }
+
+    /// A single step with nothing before it: counted from the other end.
+    fn counted_from_other_end(&self) -> Option<&(i64, String)> {
+        match (&self.anchor, &self.steps[..]) {
+            (Anchor::Open, [one]) => Some(one),
+            _ => None,
+        }
+    }
+}
+
+/// `(base, steps)` of `base+N` / `base-N`; `base` may be empty.
+fn range_step(text: &str) -> Option<(&str, i64)> {
+    let at = text.rfind(['+', '-'])?;
+    let digits = &text[at + 1..];
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: i64 = digits.parse().ok()?;
+    Some((
+        &text[..at],
+        if text.as_bytes()[at] == b'-' { -n } else { n },
+    ))
+}
+
+/// A resolved end of a range: open, or a set of revisions (empty: base).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum End {
+    Open,
+    At(Vec<usize>),
+}
+
+impl RevisionGraph {
+    /// A revision by id, prefix or label, or `REV@head`: the single head
+    /// above REV.
+    pub fn lookup_at_head(&self, spec: &str) -> Result<usize, Error> {
+        if let Some(label) = spec.strip_suffix("@head") {
+            let start = self.lookup(label)?;
+            let above = self.descendants(&[start]);
+            let heads: Vec<usize> = self
+                .heads
+                .iter()
+                .copied()
+                .filter(|&h| h == start || above[h])
+                .collect();
+            return match heads[..] {
+                [one] => Ok(one),
+                _ => Err(Error::MultipleHeadsTarget {
+                    argument: spec.to_owned(),
+                }),
+            };
+        }
+        self.lookup(spec)
+    }
+
+    /// The revisions in `range`, both ends included, as a mark per
+    /// revision; `current` are the database's current revisions.
+    pub fn select_range(&self, range: &Range, current: &[usize]) -> Result<Vec<bool>, Error> {
+        let start_from_end = range.start.counted_from_other_end();
+        let mut start = match start_from_end {
+            Some(_) => None,
+            None => Some(self.endpoint(&range.start, current)?),
+        };
+        let end = match range.end.counted_from_other_end() {
+            Some((steps, text)) => {
+                let from = start.clone().unwrap_or(End::Open);
+                self.range_walk(&from, *steps, text)?
+            }
+            None => self.endpoint(&range.end, current)?,
+        };
+        if let Some((steps, text)) = start_from_end {
+            start = Some(self.range_walk(&end, *steps, text)?);
+        }
+        let start = start.unwrap_or(End::Open);
+        let upper = match &end {
+            End::Open => vec![true; self.len()],
+            End::At(set) => self.ancestors_inclusive(set),
+        };
+        let lower = match &start {
+            End::Open => vec![true; self.len()],
+            End::At(set) if set.is_empty() => vec![true; self.len()],
+            End::At(set) => {
+                let mut after = self.descendants(set);
+                for &i in set {
+                    after[i] = true;
+                }
+                after
+            }
+        };
+        Ok((0..self.len()).map(|i| upper[i] && lower[i]).collect())
+    }
+
+    fn endpoint(&self, endpoint: &Endpoint, current: &[usize]) -> Result<End, Error> {
+        let mut at = match &endpoint.anchor {
+            Anchor::Open => End::Open,
+            Anchor::Base => End::At(Vec::new()),
+            Anchor::Heads => End::At(self.heads.clone()),
+            Anchor::Current => {
+                let mut set = current.to_vec();
+                set.sort_unstable();
+                End::At(set)
+            }
+            Anchor::Revision(spec) => End::At(vec![self.lookup_at_head(spec)?]),
+        };
+        for (steps, text) in &endpoint.steps {
+            at = self.range_walk(&at, *steps, text)?;
+        }
+        Ok(at)
+    }
+
+    /// `steps` revisions up (positive) or down from a single revision.
+    fn range_walk(&self, from: &End, steps: i64, text: &str) -> Result<End, Error> {
+        let mut at: Option<usize> = match from {
+            End::Open | End::At(_) if steps == 0 => return Ok(from.clone()),
+            End::At(set) if set.is_empty() => None,
+            End::At(set) if set.len() == 1 => Some(set[0]),
+            _ => {
+                return Err(Error::RelativeRangeEnd {
+                    end: text.to_owned(),
+                });
+            }
+        };
+        let out_of_range = || Error::RelativeOutOfRange {
+            target: text.to_owned(),
+            steps: steps.unsigned_abs(),
+        };
+        for _ in 0..steps.unsigned_abs() {
+            let next: Vec<usize> = match (at, steps > 0) {
+                (Some(i), true) => self.children[i].clone(),
+                (Some(i), false) => self.parents[i].clone(),
+                (None, true) => self.bases(),
+                (None, false) => return Err(out_of_range()),
+            };
+            at = match next[..] {
+                [] if steps < 0 => None,
+                [] => return Err(out_of_range()),
+                [one] => Some(one),
+                _ => {
+                    return Err(Error::AmbiguousWalk {
+                        target: text.to_owned(),
+                        revision: at.map_or("base".into(), |i| self.ids[i].clone()),
+                        direction: if steps > 0 { "children" } else { "parents" },
+                        candidates: self.names(&next),
+                    });
+                }
+            };
+        }
+        Ok(End::At(at.into_iter().collect()))
+    }
+}
+
 /// Which way a plan goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -197,7 +434,9 @@ impl RevisionGraph {
             return Ok(i);
         }
         let matches: Vec<usize> = (0..self.len())
-            .filter(|&i| self.ids[i].starts_with(text))
+            // A later file repeating an id is not a second candidate (only
+            // a lenient graph has one).
+            .filter(|&i| self.ids[i].starts_with(text) && self.find(&self.ids[i]) == Some(i))
             .collect();
         match matches[..] {
             [one] => Ok(one),
@@ -464,6 +703,106 @@ mod tests {
         g.plan_downgrade(&target.parse().map_err(|e: Error| e.to_string())?, &set)
             .map(|p| ids(g, &p.steps))
             .map_err(|e| e.to_string())
+    }
+
+    fn range(g: &RevisionGraph, text: &str, current: &[usize]) -> Result<String, String> {
+        let range = Range::parse(text).map_err(|e| e.to_string())?;
+        let selected = g.select_range(&range, current).map_err(|e| e.to_string())?;
+        Ok(g.topological_order()
+            .iter()
+            .filter(|&&i| selected[i])
+            .map(|&i| g.id(i))
+            .collect::<Vec<_>>()
+            .join(" "))
+    }
+
+    #[test]
+    fn range_parses_anchors_and_steps() {
+        let r = Range::parse("core@head-1+2:").unwrap();
+        assert_eq!(r.start.anchor, Anchor::Revision("core@head".into()));
+        assert_eq!(
+            r.start.steps,
+            vec![
+                (-1, "core@head-1".to_owned()),
+                (2, "core@head-1+2".to_owned())
+            ]
+        );
+        assert_eq!(
+            r.end,
+            Endpoint {
+                anchor: Anchor::Open,
+                steps: Vec::new()
+            }
+        );
+        for (text, anchor) in [
+            ("base", Anchor::Base),
+            ("head", Anchor::Heads),
+            ("heads", Anchor::Heads),
+            ("current", Anchor::Current),
+            ("ae1", Anchor::Revision("ae1".into())),
+        ] {
+            assert_eq!(Endpoint::parse(text).anchor, anchor, "{text}");
+        }
+        // Too large to be a step: the whole text names a revision.
+        let big = Endpoint::parse("a+99999999999999999999");
+        assert_eq!(
+            big.anchor,
+            Anchor::Revision("a+99999999999999999999".into())
+        );
+        assert!(big.steps.is_empty());
+    }
+
+    #[test]
+    fn range_without_colon_is_refused_with_examples() {
+        assert_eq!(
+            Range::parse("ae10").unwrap_err().to_string(),
+            "history range `ae10` has no `:`; write START:END, e.g. `-r base:head`, `-r -3:current`, `-r ae10:`"
+        );
+    }
+
+    #[test]
+    fn ranges_include_both_ends() {
+        let g = graph("a: b:a c:b d:c").unwrap();
+        assert_eq!(range(&g, "b:c", &[]).unwrap(), "b c");
+        assert_eq!(range(&g, "c:", &[]).unwrap(), "c d");
+        assert_eq!(range(&g, ":b", &[]).unwrap(), "a b");
+        assert_eq!(range(&g, "base:head", &[]).unwrap(), "a b c d");
+        assert_eq!(range(&g, "-1:current", &[2]).unwrap(), "b c");
+        assert_eq!(range(&g, "current:", &[2]).unwrap(), "c d");
+        assert_eq!(range(&g, "a:+2", &[]).unwrap(), "a b c");
+        assert_eq!(range(&g, "b+1:d-1", &[]).unwrap(), "c");
+        assert!(
+            range(&g, "zz:", &[])
+                .unwrap_err()
+                .starts_with("Can't locate revision identified by 'zz'")
+        );
+    }
+
+    #[test]
+    fn range_label_head_and_relative_errors_keep_their_messages() {
+        let g = graph("a::: b:a::core c:a").unwrap_or_else(|_| unreachable!());
+        assert_eq!(range(&g, "core@head:", &[]).unwrap(), "b");
+        assert_eq!(
+            range(&g, "a@head:", &[]).unwrap_err(),
+            Error::MultipleHeadsTarget {
+                argument: "a@head".into()
+            }
+            .to_string()
+        );
+        assert_eq!(
+            range(&g, "heads+1:", &[]).unwrap_err(),
+            "relative range end `heads+1` needs a single revision to count from; name one"
+        );
+        assert!(
+            range(&g, "a+1:", &[])
+                .unwrap_err()
+                .starts_with("target a+1 is ambiguous: revision `a` has several children (b, c)")
+        );
+        assert!(
+            range(&g, "b+1:", &[])
+                .unwrap_err()
+                .starts_with("Relative revision b+1 didn't produce 1 migrations")
+        );
     }
 
     #[test]

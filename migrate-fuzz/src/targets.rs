@@ -235,11 +235,12 @@ fn small_graph() -> RevisionGraph {
         .iter()
         .map(|h| format!("m/{}.sql", h.revision))
         .collect();
-    RevisionGraph::build(headers.iter().zip(&paths).map(|(h, p)| GraphNode {
-        header: h,
-        path: p,
-        reversible: h.revision != "x1",
-    }))
+    RevisionGraph::build(
+        headers
+            .iter()
+            .zip(&paths)
+            .map(|(h, p)| GraphNode::from_header(h, p, h.revision != "x1")),
+    )
     .expect("the fixed graph is valid")
 }
 

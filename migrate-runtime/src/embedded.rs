@@ -155,6 +155,21 @@ impl EmbeddedRevision {
         self.downgrade.as_ref()
     }
 
+    /// What the revision graph reads of this entry, borrowed from the
+    /// table: no header is rebuilt. Header lines are unknown (0); the
+    /// macro checked the table with them.
+    pub fn graph_node(&self) -> migrate_core::GraphNode<'static> {
+        migrate_core::GraphNode {
+            id: self.id,
+            parents: migrate_core::IdList::from(self.parents),
+            depends_on: migrate_core::IdList::from(self.depends_on),
+            branch_labels: migrate_core::IdList::from(self.branch_labels),
+            lines: migrate_core::HeaderLines::default(),
+            path: self.path,
+            reversible: self.downgrade.is_some(),
+        }
+    }
+
     /// Builds an entry from a revision read from disk (the CLI's path). The
     /// strings are leaked: a process loads its directory once.
     pub(crate) fn from_core(r: &migrate_core::Revision) -> EmbeddedRevision {

@@ -76,11 +76,12 @@ fn random_graph(rng: &mut Rng, n: usize) -> RevisionGraph {
         .iter()
         .map(|h| format!("m/{}.sql", h.revision))
         .collect();
-    RevisionGraph::build(headers.iter().zip(&paths).map(|(h, p)| GraphNode {
-        header: h,
-        path: p,
-        reversible: true,
-    }))
+    RevisionGraph::build(
+        headers
+            .iter()
+            .zip(&paths)
+            .map(|(h, p)| GraphNode::from_header(h, p, true)),
+    )
     .unwrap_or_else(|e| panic!("{e:?}"))
 }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use migrate_core::{Direction, GraphNode, Header, HeaderLines, Plan, RevisionGraph, Target};
+use migrate_core::{Direction, Plan, RevisionGraph, Target};
 
 use crate::backend::{Conn, Database};
 use crate::embedded::{EmbeddedRevision, EmbeddedStartUp};
@@ -292,34 +292,14 @@ impl Migrator {
 
     /// The revision graph (built once, on first use).
     pub fn graph(&self) -> Result<&RevisionGraph> {
-        let graph =
-            self.graph.get_or_init(|| {
-                let headers: Vec<Header> = self
-                    .revisions
-                    .iter()
-                    .map(|r| Header {
-                        revision: r.id.to_owned(),
-                        down_revision: r.parents.iter().map(|s| (*s).to_owned()).collect(),
-                        depends_on: r.depends_on.iter().map(|s| (*s).to_owned()).collect(),
-                        branch_labels: r.branch_labels.iter().map(|s| (*s).to_owned()).collect(),
-                        message: None,
-                        create_date: None,
-                        transactional: r.transactional,
-                        lines: HeaderLines::default(),
-                    })
-                    .collect();
-                RevisionGraph::build(headers.iter().zip(self.revisions).map(|(header, r)| {
-                    GraphNode {
-                        header,
-                        path: r.path,
-                        reversible: r.downgrade.is_some(),
-                    }
-                }))
-                .map_err(|errors| {
+        let graph = self.graph.get_or_init(|| {
+            RevisionGraph::build(self.revisions.iter().map(EmbeddedRevision::graph_node)).map_err(
+                |errors| {
                     migrate_core::Errors::from_vec(errors)
                         .unwrap_or_else(|| unreachable!("errors are never empty"))
-                })
-            });
+                },
+            )
+        });
         graph.as_ref().map_err(|e| Error::InvalidTable(e.clone()))
     }
 

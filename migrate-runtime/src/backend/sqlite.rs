@@ -8,9 +8,9 @@ use migrate_core::Dialect;
 use sqlx::Row as _;
 use sqlx::{Sqlite, SqlitePool};
 
-use super::{Conn, Database, Session};
+use super::{Conn, Database, Session, SqlConn};
 use crate::error::{Error, Result};
-use crate::history::{self, HistoryEntry, NewRow, plain_table};
+use crate::history::{self, NewRow, plain_table};
 use crate::startup::Expected;
 
 impl Database for SqlitePool {
@@ -33,6 +33,12 @@ fn is_busy(e: &sqlx::Error) -> bool {
 }
 
 impl Conn for Session<Sqlite> {
+    const DIALECT: Dialect = Dialect::Sqlite;
+
+    fn sql_conn(&mut self) -> SqlConn<'_> {
+        SqlConn::Sqlite(&mut self.conn)
+    }
+
     /// SQLite has one writer at a time: the lock is an immediate write
     /// transaction, waited for through the busy timeout.
     ///
@@ -115,10 +121,6 @@ impl Conn for Session<Sqlite> {
         true
     }
 
-    fn dialect(&self) -> migrate_core::Dialect {
-        Dialect::Sqlite
-    }
-
     async fn begin(&mut self) -> Result<()> {
         if !self.in_tx {
             self.exec("BEGIN IMMEDIATE")
@@ -155,14 +157,6 @@ impl Conn for Session<Sqlite> {
         ))
         .await
         .map_err(Error::db("rolling back the run's one-script attempt"))
-    }
-
-    fn clock_sql(&self) -> &'static str {
-        "SELECT CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)"
-    }
-
-    fn counted_sql(&self, write: &str) -> String {
-        format!("{write};\nSELECT changes()")
     }
 
     async fn insert_rows<'a>(
@@ -284,40 +278,6 @@ impl Conn for Session<Sqlite> {
         usize::try_from(count).is_ok_and(|n| n == expected.len())
             && incomplete == 0
             && joined == expected.joined()
-    }
-
-    async fn ensure_history(&mut self, table: &str) -> Result<()> {
-        let sql = history::create_history_sql(Dialect::Sqlite, table);
-        self.exec(&sql)
-            .await
-            .map_err(Error::db(format!("creating the history table `{table}`")))
-    }
-
-    async fn read_history(&mut self, table: &str) -> Result<Vec<HistoryEntry>> {
-        self.read_bound(Dialect::Sqlite, table).await
-    }
-
-    async fn insert_row(&mut self, table: &str, row: &NewRow<'_>) -> Result<()> {
-        let sql = history::insert_bound_sql(Dialect::Sqlite, table);
-        self.insert_bound(&sql, table, row).await
-    }
-
-    async fn update_row(
-        &mut self,
-        table: &str,
-        revision: &str,
-        state: &str,
-        done: i64,
-        duration_ms: i64,
-    ) -> Result<()> {
-        let sql = history::update_bound_sql(Dialect::Sqlite, table);
-        self.update_bound(&sql, table, revision, state, done, duration_ms)
-            .await
-    }
-
-    async fn delete_row(&mut self, table: &str, revision: &str) -> Result<()> {
-        let sql = history::delete_bound_sql(Dialect::Sqlite, table);
-        self.delete_bound(&sql, table, revision).await
     }
 
     async fn schema_fingerprint(&mut self, table: &str) -> Result<Vec<String>> {

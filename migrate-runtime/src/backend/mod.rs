@@ -139,21 +139,25 @@ pub trait Conn: Send {
     /// foreign keys point nowhere (`PRAGMA foreign_key_check`), described.
     /// PostgreSQL (which enforces per statement): `None`.
     fn foreign_key_violations(&mut self) -> impl Future<Output = Result<Option<String>>> + Send;
-    /// Creates the history table when missing. PostgreSQL looks for it
-    /// first: its `CREATE TABLE IF NOT EXISTS` needs the right to create in
-    /// the schema even when the table is there, which a role that may only
-    /// write the existing table lacks.
-    fn ensure_history(&mut self, table: &str) -> impl Future<Output = Result<()>> + Send {
+    /// Creates the history table when missing, and reads it. PostgreSQL
+    /// looks for it first: its `CREATE TABLE IF NOT EXISTS` needs the right
+    /// to create in the schema even when the table is there, which a role
+    /// that may only write the existing table lacks. Either way the table
+    /// then exists, so the read does not look for it again.
+    fn ensure_history(
+        &mut self,
+        table: &str,
+    ) -> impl Future<Output = Result<Vec<HistoryEntry>>> + Send {
         async move {
-            if Self::DIALECT == Dialect::Postgres
-                && history_exists(self.sql_conn(), Self::DIALECT, table).await?
+            if Self::DIALECT == Dialect::Sqlite
+                || !history_exists(self.sql_conn(), Self::DIALECT, table).await?
             {
-                return Ok(());
+                let sql = history::create_history_sql(Self::DIALECT, table);
+                self.exec(&sql)
+                    .await
+                    .map_err(Error::db(format!("creating the history table `{table}`")))?;
             }
-            let sql = history::create_history_sql(Self::DIALECT, table);
-            self.exec(&sql)
-                .await
-                .map_err(Error::db(format!("creating the history table `{table}`")))
+            read_rows(self.sql_conn(), Self::DIALECT, table).await
         }
     }
     /// Reads the history table (empty when it does not exist).
@@ -165,14 +169,7 @@ pub trait Conn: Send {
             if !history_exists(self.sql_conn(), Self::DIALECT, table).await? {
                 return Ok(Vec::new());
             }
-            let sql = history::read_sql(Self::DIALECT, table);
-            let rows = on_conn!(self.sql_conn(), c => {
-                sqlx::query(&sql)
-                    .fetch_all(c)
-                    .await
-                    .and_then(|rows| history::decode_history(&rows))
-            });
-            rows.map_err(Error::db(format!("reading the history table `{table}`")))
+            read_rows(self.sql_conn(), Self::DIALECT, table).await
         }
     }
     /// Inserts a history row.
@@ -322,4 +319,16 @@ async fn history_exists(conn: SqlConn<'_>, dialect: Dialect, table: &str) -> Res
             .await
     });
     exists.map_err(Error::db("looking for the history table"))
+}
+
+/// Reads the history table, which exists.
+async fn read_rows(conn: SqlConn<'_>, dialect: Dialect, table: &str) -> Result<Vec<HistoryEntry>> {
+    let sql = history::read_sql(dialect, table);
+    let rows = on_conn!(conn, c => {
+        sqlx::query(&sql)
+            .fetch_all(c)
+            .await
+            .and_then(|rows| history::decode_history(&rows))
+    });
+    rows.map_err(Error::db(format!("reading the history table `{table}`")))
 }

@@ -389,10 +389,11 @@ impl Migrator {
         let result = async {
             // A downgrade of a database that never migrated has nothing to
             // record: it does not create the table.
-            if !matches!(run, Run::Downgrade(_)) {
-                conn.ensure_history(self.version_table).await?;
-            }
-            let rows = conn.read_history(self.version_table).await?;
+            let rows = if matches!(run, Run::Downgrade(_)) {
+                conn.read_history(self.version_table).await?
+            } else {
+                conn.ensure_history(self.version_table).await?
+            };
             let applied = self.check_history(graph, &rows)?;
             let plan = match &run {
                 Run::Upgrade(target) => graph.plan_upgrade(target, &applied)?,
@@ -548,8 +549,7 @@ impl Migrator {
         conn.lock(self.version_table, self.lock_key(), self.lock_timeout)
             .await?;
         let result = async {
-            conn.ensure_history(self.version_table).await?;
-            let rows = conn.read_history(self.version_table).await?;
+            let rows = conn.ensure_history(self.version_table).await?;
             let mut applied = vec![false; graph.len()];
             if !purge {
                 for row in rows.iter().filter(|r| r.is_complete()) {

@@ -6,7 +6,9 @@
 //! writes) or as a literal (the scripts, which carry many rows in one round
 //! trip or are read by a person); the statements are the same text either way.
 
-use migrate_core::{Dialect, Direction};
+use migrate_core::{Dialect, Direction, RevisionGraph};
+
+use crate::error::{Error, Result};
 
 /// A row of the history table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +61,24 @@ pub struct NewRow<'a> {
     pub seq: i64,
     /// The revision's message.
     pub message: Option<&'a str>,
+}
+
+/// Which revisions of `graph` the history's applied and stamped rows
+/// record, checksums aside (`current`, `pending`, `stamp`, and the CLI's
+/// expected steps). A complete row of a revision the graph does not
+/// contain is an error; interrupted rows count as not applied.
+#[doc(hidden)]
+pub fn applied_revisions(graph: &RevisionGraph, rows: &[HistoryEntry]) -> Result<Vec<bool>> {
+    let mut applied = vec![false; graph.len()];
+    for row in rows.iter().filter(|r| r.is_complete()) {
+        let i = graph
+            .find(&row.revision)
+            .ok_or_else(|| Error::UnknownAppliedRevision {
+                revision: row.revision.clone(),
+            })?;
+        applied[i] = true;
+    }
+    Ok(applied)
 }
 
 /// History rows, read in `HISTORY_COLUMNS` order, on either database.

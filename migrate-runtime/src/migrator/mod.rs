@@ -12,7 +12,7 @@ use migrate_core::{Direction, GraphNode, Header, HeaderLines, Plan, RevisionGrap
 use crate::backend::{Conn, Database};
 use crate::embedded::{EmbeddedRevision, EmbeddedStartUp};
 use crate::error::{Error, Result};
-use crate::history::{HistoryEntry, NewRow};
+use crate::history::{self, HistoryEntry, NewRow};
 
 mod apply;
 use apply::Outcome;
@@ -615,16 +615,7 @@ impl Migrator {
         graph: &RevisionGraph,
         rows: &[HistoryEntry],
     ) -> Result<Vec<bool>> {
-        let mut applied = vec![false; graph.len()];
-        for row in rows.iter().filter(|r| r.is_complete()) {
-            let i = graph
-                .find(&row.revision)
-                .ok_or_else(|| Error::UnknownAppliedRevision {
-                    revision: row.revision.clone(),
-                })?;
-            applied[i] = true;
-        }
-        Ok(applied)
+        history::applied_revisions(graph, rows)
     }
 
     /// Reads the user schema as sorted lines, for round-trip comparisons.

@@ -333,6 +333,19 @@ pub(crate) fn delete_bound_sql(dialect: Dialect, table: &str) -> String {
     delete_sql(table, &revision)
 }
 
+/// `DELETE` of the rows whose revisions are bound: on PostgreSQL as one
+/// text array (`= ANY($1)`), on SQLite as `count` values (`IN (?, …)`).
+pub(crate) fn delete_bound_many_sql(dialect: Dialect, table: &str, count: usize) -> String {
+    let revisions = match dialect {
+        Dialect::Postgres => "= ANY($1)".to_owned(),
+        Dialect::Sqlite => format!("IN ({})", vec!["?"; count].join(", ")),
+    };
+    format!(
+        "DELETE FROM {} WHERE revision {revisions}",
+        quote_table(table)
+    )
+}
+
 /// `DELETE` of one row, its revision written as a literal.
 pub(crate) fn delete_literal_sql(dialect: Dialect, table: &str, revision: &str) -> String {
     delete_sql(table, &literal(dialect, revision))
@@ -424,6 +437,14 @@ mod tests {
         assert_eq!(
             update_bound_sql(Dialect::Sqlite, "t"),
             "UPDATE \"t\" SET state = ?2, statements_done = ?3, duration_ms = ?4 WHERE revision = ?1"
+        );
+        assert_eq!(
+            delete_bound_many_sql(Dialect::Postgres, "s.t", 3),
+            "DELETE FROM \"s\".\"t\" WHERE revision = ANY($1)"
+        );
+        assert_eq!(
+            delete_bound_many_sql(Dialect::Sqlite, "t", 3),
+            "DELETE FROM \"t\" WHERE revision IN (?, ?, ?)"
         );
         assert_eq!(
             delete_bound_sql(Dialect::Sqlite, "t"),

@@ -241,6 +241,43 @@ pub trait Conn: Send {
             )))
         }
     }
+    /// Deletes history rows in one statement (SQLite: one per
+    /// [`MAX_BOUND`] rows).
+    fn delete_rows(
+        &mut self,
+        table: &str,
+        revisions: &[&str],
+    ) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            let done = match self.sql_conn() {
+                #[cfg(feature = "postgres")]
+                SqlConn::Postgres(c) => {
+                    let sql = history::delete_bound_many_sql(Dialect::Postgres, table, 1);
+                    sqlx::query(&sql).bind(revisions).execute(c).await.map(drop)
+                }
+                #[cfg(feature = "sqlite")]
+                SqlConn::Sqlite(c) => {
+                    let mut done = Ok(());
+                    for chunk in revisions.chunks(MAX_BOUND) {
+                        let sql =
+                            history::delete_bound_many_sql(Dialect::Sqlite, table, chunk.len());
+                        let query = chunk
+                            .iter()
+                            .fold(sqlx::query(&sql), |query, revision| query.bind(*revision));
+                        done = query.execute(&mut *c).await.map(drop);
+                        if done.is_err() {
+                            break;
+                        }
+                    }
+                    done
+                }
+            };
+            done.map_err(Error::db(match revisions {
+                [revision] => format!("removing revision {revision} from `{table}`"),
+                _ => format!("removing revisions {} from `{table}`", revisions.join(", ")),
+            }))
+        }
+    }
     /// Lines describing the user schema (tables, columns, indexes, ...), sorted.
     fn schema_fingerprint(
         &mut self,
@@ -308,6 +345,11 @@ impl<DB: sqlx::Database> Drop for Session<DB> {
         }
     }
 }
+
+/// The most values one SQLite statement binds: the limit of SQLite before
+/// 3.32, which a system library may still have.
+#[cfg(feature = "sqlite")]
+const MAX_BOUND: usize = 999;
 
 /// Does the history table exist? One `bool` row (see `history::exists_sql`).
 async fn history_exists(conn: SqlConn<'_>, dialect: Dialect, table: &str) -> Result<bool> {

@@ -550,34 +550,28 @@ impl Migrator {
             .await?;
         let result = async {
             let rows = conn.ensure_history(self.version_table).await?;
-            let mut applied = vec![false; graph.len()];
-            if !purge {
-                for row in rows.iter().filter(|r| r.is_complete()) {
-                    let i =
-                        graph
-                            .find(&row.revision)
-                            .ok_or_else(|| Error::UnknownAppliedRevision {
-                                revision: row.revision.clone(),
-                            })?;
-                    applied[i] = true;
-                }
-            }
+            let mut applied = if purge {
+                vec![false; graph.len()]
+            } else {
+                self.applied_ignoring_checksums(graph, &rows)?
+            };
             let plan = graph.plan_stamp(&targets, &applied, purge)?;
             conn.begin().await?;
             let mut seq = next_seq(&rows);
-            if purge {
-                for row in &rows {
-                    conn.delete_row(self.version_table, &row.revision).await?;
-                }
-            } else {
-                // Interrupted rows are replaced by what the stamp says.
-                for row in rows.iter().filter(|r| !r.is_complete()) {
-                    conn.delete_row(self.version_table, &row.revision).await?;
-                }
-            }
+            // One delete: with `purge` every row; otherwise the interrupted
+            // rows, replaced by what the stamp says, and the revisions the
+            // stamp removes.
+            let mut removed: Vec<&str> = rows
+                .iter()
+                .filter(|row| purge || !row.is_complete())
+                .map(|row| row.revision.as_str())
+                .collect();
             for &i in &plan.remove {
-                conn.delete_row(self.version_table, graph.id(i)).await?;
+                removed.push(graph.id(i));
                 applied[i] = false;
+            }
+            if !removed.is_empty() {
+                conn.delete_rows(self.version_table, &removed).await?;
             }
             for &i in &plan.add {
                 let rev = self.revision(i);

@@ -78,7 +78,17 @@ pub trait Conn: Send {
         Self::DIALECT
     }
     /// Opens a transaction if none is open.
-    fn begin(&mut self) -> impl Future<Output = Result<()>> + Send;
+    fn begin(&mut self) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            if !self.in_transaction() {
+                self.exec(script::begin_sql(Self::DIALECT))
+                    .await
+                    .map_err(Error::db("opening a transaction"))?;
+                self.set_in_transaction(true);
+            }
+            Ok(())
+        }
+    }
     /// Opens the scope of a one-script run (see `Migrator::execute_batched`):
     /// on PostgreSQL a transaction, none being open yet; on SQLite, whose
     /// lock is the open transaction, a savepoint in it. `false`, having done
@@ -106,11 +116,31 @@ pub trait Conn: Send {
         rows: &'a [NewRow<'a>],
     ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'a;
     /// Commits the open transaction, if any.
-    fn commit(&mut self) -> impl Future<Output = Result<()>> + Send;
+    fn commit(&mut self) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            if self.in_transaction() {
+                self.exec("COMMIT").await.map_err(Error::db("committing"))?;
+                self.set_in_transaction(false);
+            }
+            Ok(())
+        }
+    }
     /// Rolls back the open transaction, if any.
-    fn rollback(&mut self) -> impl Future<Output = Result<()>> + Send;
+    fn rollback(&mut self) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            if self.in_transaction() {
+                self.set_in_transaction(false);
+                self.exec("ROLLBACK")
+                    .await
+                    .map_err(Error::db("rolling back"))?;
+            }
+            Ok(())
+        }
+    }
     /// Is a transaction open?
     fn in_transaction(&self) -> bool;
+    /// Records that a transaction was opened or ended.
+    fn set_in_transaction(&mut self, open: bool);
     /// Runs SQL text, possibly several statements.
     fn exec<'a>(
         &'a mut self,

@@ -87,16 +87,6 @@ impl Conn for Session<Postgres> {
         false
     }
 
-    async fn begin(&mut self) -> Result<()> {
-        if !self.in_tx {
-            self.exec("BEGIN")
-                .await
-                .map_err(Error::db("opening a transaction"))?;
-            self.in_tx = true;
-        }
-        Ok(())
-    }
-
     async fn begin_batch(&mut self) -> Result<bool> {
         if self.in_tx {
             return Ok(false);
@@ -161,26 +151,12 @@ impl Conn for Session<Postgres> {
         Ok(done.rows_affected())
     }
 
-    async fn commit(&mut self) -> Result<()> {
-        if self.in_tx {
-            self.exec("COMMIT").await.map_err(Error::db("committing"))?;
-            self.in_tx = false;
-        }
-        Ok(())
-    }
-
-    async fn rollback(&mut self) -> Result<()> {
-        if self.in_tx {
-            self.in_tx = false;
-            self.exec("ROLLBACK")
-                .await
-                .map_err(Error::db("rolling back"))?;
-        }
-        Ok(())
-    }
-
     fn in_transaction(&self) -> bool {
         self.in_tx
+    }
+
+    fn set_in_transaction(&mut self, open: bool) {
+        self.in_tx = open;
     }
 
     fn exec<'a>(

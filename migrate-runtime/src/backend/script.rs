@@ -1,7 +1,8 @@
 //! The transaction-control text a run sends through `Conn::exec` around
 //! the revisions' own statements: the per-revision savepoint, and sections
 //! joined into one script (with the clock readings of the one-script run),
-//! and the counted write that records its history.
+//! the counted write that records its history, and the `BEGIN` of each
+//! database.
 
 use migrate_core::Dialect;
 
@@ -59,6 +60,15 @@ pub(crate) fn timed(clock: &str, sections: &[&EmbeddedSection]) -> String {
     script
 }
 
+/// Opens a transaction: on SQLite an immediate one, which takes the write
+/// lock at once instead of at the first write.
+pub(crate) fn begin_sql(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Postgres => "BEGIN",
+        Dialect::Sqlite => "BEGIN IMMEDIATE",
+    }
+}
+
 /// One statement answering the database's clock in microseconds, as one
 /// `bigint` row (PostgreSQL: since the script arrived; SQLite: since 1970,
 /// to the millisecond).
@@ -90,7 +100,9 @@ mod tests {
 
     /// The texts each backend sent before they were written here.
     #[test]
-    fn clock_and_counted_statements_keep_their_text() {
+    fn begin_clock_and_counted_statements_keep_their_text() {
+        assert_eq!(begin_sql(Dialect::Postgres), "BEGIN");
+        assert_eq!(begin_sql(Dialect::Sqlite), "BEGIN IMMEDIATE");
         assert_eq!(
             clock_sql(Dialect::Postgres),
             "SELECT (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000000)::bigint"

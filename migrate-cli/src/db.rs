@@ -54,26 +54,20 @@ async fn run(
     // The expected steps, only for the progress line: the run plans again
     // under its lock and is the authority.
     let plan = match on_pool!(pool, p => migrator.history(p).await) {
-        Ok(rows) => {
-            let mut applied = vec![false; graph.len()];
-            let mut known = true;
-            for row in rows.iter().filter(|r| r.is_complete()) {
-                match graph.find(&row.revision) {
-                    Some(i) => applied[i] = true,
-                    None => known = false,
-                }
-            }
-            let plan = match verb {
-                Verb::Upgrade => graph.plan_upgrade(&target, &applied),
-                Verb::Downgrade => graph.plan_downgrade(&target, &applied),
-            };
-            plan.ok().filter(|_| known).map(|p| {
+        // A revision the graph does not know: no expected steps (the run
+        // refuses it).
+        Ok(rows) => migrate_runtime::applied_revisions(graph, &rows)
+            .ok()
+            .and_then(|applied| match verb {
+                Verb::Upgrade => graph.plan_upgrade(&target, &applied).ok(),
+                Verb::Downgrade => graph.plan_downgrade(&target, &applied).ok(),
+            })
+            .map(|p| {
                 p.steps
                     .iter()
                     .map(|&i| graph.id(i).to_owned())
                     .collect::<Vec<_>>()
-            })
-        }
+            }),
         Err(_) => None,
     };
     let messages = messages(migrator);

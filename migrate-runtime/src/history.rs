@@ -6,7 +6,9 @@
 //! writes) or as a literal (the scripts, which carry many rows in one round
 //! trip or are read by a person); the statements are the same text either way.
 
-use migrate_core::{Dialect, Direction};
+use migrate_core::{Dialect, Direction, RevisionGraph};
+
+use crate::error::{Error, Result};
 
 /// A row of the history table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +61,24 @@ pub struct NewRow<'a> {
     pub seq: i64,
     /// The revision's message.
     pub message: Option<&'a str>,
+}
+
+/// Which revisions of `graph` the history's applied and stamped rows
+/// record, checksums aside (`current`, `pending`, `stamp`, and the CLI's
+/// expected steps). A complete row of a revision the graph does not
+/// contain is an error; interrupted rows count as not applied.
+#[doc(hidden)]
+pub fn applied_revisions(graph: &RevisionGraph, rows: &[HistoryEntry]) -> Result<Vec<bool>> {
+    let mut applied = vec![false; graph.len()];
+    for row in rows.iter().filter(|r| r.is_complete()) {
+        let i = graph
+            .find(&row.revision)
+            .ok_or_else(|| Error::UnknownAppliedRevision {
+                revision: row.revision.clone(),
+            })?;
+        applied[i] = true;
+    }
+    Ok(applied)
 }
 
 /// History rows, read in `HISTORY_COLUMNS` order, on either database.
@@ -313,6 +333,19 @@ pub(crate) fn delete_bound_sql(dialect: Dialect, table: &str) -> String {
     delete_sql(table, &revision)
 }
 
+/// `DELETE` of the rows whose revisions are bound: on PostgreSQL as one
+/// text array (`= ANY($1)`), on SQLite as `count` values (`IN (?, …)`).
+pub(crate) fn delete_bound_many_sql(dialect: Dialect, table: &str, count: usize) -> String {
+    let revisions = match dialect {
+        Dialect::Postgres => "= ANY($1)".to_owned(),
+        Dialect::Sqlite => format!("IN ({})", vec!["?"; count].join(", ")),
+    };
+    format!(
+        "DELETE FROM {} WHERE revision {revisions}",
+        quote_table(table)
+    )
+}
+
 /// `DELETE` of one row, its revision written as a literal.
 pub(crate) fn delete_literal_sql(dialect: Dialect, table: &str, revision: &str) -> String {
     delete_sql(table, &literal(dialect, revision))
@@ -404,6 +437,14 @@ mod tests {
         assert_eq!(
             update_bound_sql(Dialect::Sqlite, "t"),
             "UPDATE \"t\" SET state = ?2, statements_done = ?3, duration_ms = ?4 WHERE revision = ?1"
+        );
+        assert_eq!(
+            delete_bound_many_sql(Dialect::Postgres, "s.t", 3),
+            "DELETE FROM \"s\".\"t\" WHERE revision = ANY($1)"
+        );
+        assert_eq!(
+            delete_bound_many_sql(Dialect::Sqlite, "t", 3),
+            "DELETE FROM \"t\" WHERE revision IN (?, ?, ?)"
         );
         assert_eq!(
             delete_bound_sql(Dialect::Sqlite, "t"),

@@ -84,6 +84,10 @@ pub use embedded::{EmbeddedRevision, EmbeddedSection};
 pub use error::{Error, Result};
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use history::HistoryEntry;
+/// The runtime's reading of the history onto a graph, which the CLI shares.
+#[doc(hidden)]
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use history::applied_revisions;
 pub use migrate_core::{Direction, Target};
 pub use migrate_macros::embed_migrations;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]

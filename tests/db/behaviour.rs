@@ -486,6 +486,43 @@ pub async fn stamp_records_without_running_sql(db: &impl TestDb) {
     assert_eq!(m.history(db.pool()).await.unwrap().len(), 3);
 }
 
+/// A stamp removes its rows in one statement (SQLite: one per 999 bound
+/// values): here a stamp down over several revisions, then a purge of a
+/// history longer than that.
+pub async fn stamp_removes_many_rows_at_once(db: &impl TestDb) {
+    let m = Dir::chain(5).migrator();
+    m.stamp(db.pool(), &["head"], false).await.unwrap();
+    let report = m.stamp(db.pool(), &["r02"], false).await.unwrap();
+    assert_eq!(report.removed, vec!["r05", "r04", "r03"]);
+    let left: Vec<String> = m
+        .history(db.pool())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.revision)
+        .collect();
+    assert_eq!(left, vec!["r01", "r02"]);
+
+    // 1,500 rows of revisions this directory does not know.
+    db.exec(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500) \
+         INSERT INTO migrate_history (revision, checksum, seq) SELECT 'gone' || i, 'c', i + 10 FROM n",
+    )
+    .await
+    .unwrap();
+    assert_eq!(m.history(db.pool()).await.unwrap().len(), 1502);
+    let report = m.stamp(db.pool(), &["r03"], true).await.unwrap();
+    assert_eq!(report.current, vec!["r03"]);
+    let left: Vec<String> = m
+        .history(db.pool())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.revision)
+        .collect();
+    assert_eq!(left, vec!["r01", "r02", "r03"]);
+}
+
 pub async fn non_transactional_revision_runs_statement_by_statement(db: &impl TestDb) {
     let dir = Dir::new();
     dir.rev(

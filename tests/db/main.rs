@@ -44,6 +44,7 @@ both!(
     branches_merge_and_depends_on,
     labelled_branches_upgrade_independently,
     stamp_records_without_running_sql,
+    stamp_removes_many_rows_at_once,
     non_transactional_revision_runs_statement_by_statement,
     interrupted_non_transactional_revision_is_visible_and_not_retried,
     interrupted_non_transactional_downgrade_counts_its_own_statements,

@@ -1,11 +1,18 @@
 //! What a run needs from a database (the `Database` and `Conn` traits) and
 //! the session they share; one implementation per database beside it.
+//!
+//! What differs between the databases only by dialect (the history table's
+//! statements and their bound values) is written once here, as the `Conn`
+//! trait's default methods; `postgres.rs` and `sqlite.rs` keep what truly
+//! differs: locking, transactions, execution and catalog reads.
 
 use std::future::Future;
 use std::time::Duration;
 
+use migrate_core::Dialect;
+
 use crate::error::{Error, Result};
-use crate::history::{HistoryEntry, NewRow};
+use crate::history::{self, HistoryEntry, NewRow};
 use crate::startup::Expected;
 
 #[cfg(feature = "postgres")]
@@ -22,9 +29,38 @@ pub trait Database: Sync {
     fn __session(&self) -> impl Future<Output = Result<Self::Session>> + Send;
 }
 
+/// A session's sqlx connection, by database: what the statements written
+/// once for both databases run on.
+#[doc(hidden)]
+pub enum SqlConn<'a> {
+    /// A PostgreSQL connection.
+    #[cfg(feature = "postgres")]
+    Postgres(&'a mut sqlx::PgConnection),
+    /// A SQLite connection.
+    #[cfg(feature = "sqlite")]
+    Sqlite(&'a mut sqlx::SqliteConnection),
+}
+
+/// Runs `$body` with `$c` bound to the connection of whichever database
+/// `$conn` holds: the same source, compiled once per database.
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            #[cfg(feature = "postgres")]
+            SqlConn::Postgres($c) => $body,
+            #[cfg(feature = "sqlite")]
+            SqlConn::Sqlite($c) => $body,
+        }
+    };
+}
+
 /// The operations a migration run needs from one connection.
 #[doc(hidden)]
 pub trait Conn: Send {
+    /// Which database this is.
+    const DIALECT: Dialect;
+    /// The session's connection, for the statements written once here.
+    fn sql_conn(&mut self) -> SqlConn<'_>;
     /// Takes the migration lock: on PostgreSQL the advisory lock `key`; on
     /// SQLite (which ignores `key`) the lock file and the write transaction.
     fn lock(
@@ -38,9 +74,21 @@ pub trait Conn: Send {
     /// Does the lock end with the transaction (SQLite)?
     fn lock_is_transaction(&self) -> bool;
     /// Which database this is.
-    fn dialect(&self) -> migrate_core::Dialect;
+    fn dialect(&self) -> Dialect {
+        Self::DIALECT
+    }
     /// Opens a transaction if none is open.
-    fn begin(&mut self) -> impl Future<Output = Result<()>> + Send;
+    fn begin(&mut self) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            if !self.in_transaction() {
+                self.exec(script::begin_sql(Self::DIALECT))
+                    .await
+                    .map_err(Error::db("opening a transaction"))?;
+                self.set_in_transaction(true);
+            }
+            Ok(())
+        }
+    }
     /// Opens the scope of a one-script run (see `Migrator::execute_batched`):
     /// on PostgreSQL a transaction, none being open yet; on SQLite, whose
     /// lock is the open transaction, a savepoint in it. `false`, having done
@@ -50,13 +98,16 @@ pub trait Conn: Send {
     fn commit_batch(&mut self) -> impl Future<Output = Result<()>> + Send;
     /// Undoes the one-script run's work; on SQLite the lock stays held.
     fn rollback_batch(&mut self) -> impl Future<Output = Result<()>> + Send;
-    /// One statement answering the database's clock in microseconds, as
-    /// one `bigint` row (PostgreSQL: since the script arrived; SQLite: since
-    /// 1970, to the millisecond).
-    fn clock_sql(&self) -> &'static str;
+    /// One statement answering the database's clock in microseconds (see
+    /// `script::clock_sql`).
+    fn clock_sql(&self) -> &'static str {
+        script::clock_sql(Self::DIALECT)
+    }
     /// `write` (an `INSERT` or `DELETE`) made to answer the number of rows
     /// it wrote, as one `bigint` row.
-    fn counted_sql(&self, write: &str) -> String;
+    fn counted_sql(&self, write: &str) -> String {
+        script::counted_sql(Self::DIALECT, write)
+    }
     /// Writes history rows in one statement of the open transaction and
     /// answers how many it wrote.
     fn insert_rows<'a>(
@@ -65,11 +116,31 @@ pub trait Conn: Send {
         rows: &'a [NewRow<'a>],
     ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'a;
     /// Commits the open transaction, if any.
-    fn commit(&mut self) -> impl Future<Output = Result<()>> + Send;
+    fn commit(&mut self) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            if self.in_transaction() {
+                self.exec("COMMIT").await.map_err(Error::db("committing"))?;
+                self.set_in_transaction(false);
+            }
+            Ok(())
+        }
+    }
     /// Rolls back the open transaction, if any.
-    fn rollback(&mut self) -> impl Future<Output = Result<()>> + Send;
+    fn rollback(&mut self) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            if self.in_transaction() {
+                self.set_in_transaction(false);
+                self.exec("ROLLBACK")
+                    .await
+                    .map_err(Error::db("rolling back"))?;
+            }
+            Ok(())
+        }
+    }
     /// Is a transaction open?
     fn in_transaction(&self) -> bool;
+    /// Records that a transaction was opened or ended.
+    fn set_in_transaction(&mut self, open: bool);
     /// Runs SQL text, possibly several statements.
     fn exec<'a>(
         &'a mut self,
@@ -98,19 +169,66 @@ pub trait Conn: Send {
     /// foreign keys point nowhere (`PRAGMA foreign_key_check`), described.
     /// PostgreSQL (which enforces per statement): `None`.
     fn foreign_key_violations(&mut self) -> impl Future<Output = Result<Option<String>>> + Send;
-    /// Creates the history table when missing.
-    fn ensure_history(&mut self, table: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Creates the history table when missing, and reads it. PostgreSQL
+    /// looks for it first: its `CREATE TABLE IF NOT EXISTS` needs the right
+    /// to create in the schema even when the table is there, which a role
+    /// that may only write the existing table lacks. Either way the table
+    /// then exists, so the read does not look for it again.
+    fn ensure_history(
+        &mut self,
+        table: &str,
+    ) -> impl Future<Output = Result<Vec<HistoryEntry>>> + Send {
+        async move {
+            if Self::DIALECT == Dialect::Sqlite
+                || !history_exists(self.sql_conn(), Self::DIALECT, table).await?
+            {
+                let sql = history::create_history_sql(Self::DIALECT, table);
+                self.exec(&sql)
+                    .await
+                    .map_err(Error::db(format!("creating the history table `{table}`")))?;
+            }
+            read_rows(self.sql_conn(), Self::DIALECT, table).await
+        }
+    }
     /// Reads the history table (empty when it does not exist).
     fn read_history(
         &mut self,
         table: &str,
-    ) -> impl Future<Output = Result<Vec<HistoryEntry>>> + Send;
+    ) -> impl Future<Output = Result<Vec<HistoryEntry>>> + Send {
+        async move {
+            if !history_exists(self.sql_conn(), Self::DIALECT, table).await? {
+                return Ok(Vec::new());
+            }
+            read_rows(self.sql_conn(), Self::DIALECT, table).await
+        }
+    }
     /// Inserts a history row.
     fn insert_row(
         &mut self,
         table: &str,
         row: &NewRow<'_>,
-    ) -> impl Future<Output = Result<()>> + Send;
+    ) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            let sql = history::insert_bound_sql(Self::DIALECT, table);
+            let done = on_conn!(self.sql_conn(), c => {
+                sqlx::query(&sql)
+                    .bind(row.revision)
+                    .bind(row.checksum)
+                    .bind(row.duration_ms)
+                    .bind(row.state)
+                    .bind(row.statements_done)
+                    .bind(row.seq)
+                    .bind(row.message)
+                    .execute(c)
+                    .await
+                    .map(drop)
+            });
+            done.map_err(Error::db(format!(
+                "recording revision {} in `{table}`",
+                row.revision
+            )))
+        }
+    }
     /// Updates state and progress of a row.
     fn update_row(
         &mut self,
@@ -119,13 +237,77 @@ pub trait Conn: Send {
         state: &str,
         done: i64,
         duration_ms: i64,
-    ) -> impl Future<Output = Result<()>> + Send;
+    ) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            let sql = history::update_bound_sql(Self::DIALECT, table);
+            let written = on_conn!(self.sql_conn(), c => {
+                sqlx::query(&sql)
+                    .bind(revision)
+                    .bind(state)
+                    .bind(done)
+                    .bind(duration_ms)
+                    .execute(c)
+                    .await
+                    .map(drop)
+            });
+            written.map_err(Error::db(format!(
+                "recording progress of revision {revision} in `{table}`"
+            )))
+        }
+    }
     /// Deletes a history row.
     fn delete_row(
         &mut self,
         table: &str,
         revision: &str,
-    ) -> impl Future<Output = Result<()>> + Send;
+    ) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            let sql = history::delete_bound_sql(Self::DIALECT, table);
+            let done = on_conn!(self.sql_conn(), c => {
+                sqlx::query(&sql).bind(revision).execute(c).await.map(drop)
+            });
+            done.map_err(Error::db(format!(
+                "removing revision {revision} from `{table}`"
+            )))
+        }
+    }
+    /// Deletes history rows in one statement (SQLite: one per
+    /// [`MAX_BOUND`] rows).
+    fn delete_rows(
+        &mut self,
+        table: &str,
+        revisions: &[&str],
+    ) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            let done = match self.sql_conn() {
+                #[cfg(feature = "postgres")]
+                SqlConn::Postgres(c) => {
+                    let sql = history::delete_bound_many_sql(Dialect::Postgres, table, 1);
+                    sqlx::query(&sql).bind(revisions).execute(c).await.map(drop)
+                }
+                #[cfg(feature = "sqlite")]
+                SqlConn::Sqlite(c) => {
+                    let mut done = Ok(());
+                    for chunk in revisions.chunks(MAX_BOUND) {
+                        let sql =
+                            history::delete_bound_many_sql(Dialect::Sqlite, table, chunk.len());
+                        let query = chunk
+                            .iter()
+                            .fold(sqlx::query(&sql), |query, revision| query.bind(*revision));
+                        done = query.execute(&mut *c).await.map(drop);
+                        if done.is_err() {
+                            break;
+                        }
+                    }
+                    done
+                }
+            };
+            done.map_err(Error::db(match revisions {
+                [revision] => format!("removing revision {revision} from `{table}`"),
+                _ => format!("removing revisions {} from `{table}`", revisions.join(", ")),
+            }))
+        }
+    }
     /// Lines describing the user schema (tables, columns, indexes, ...), sorted.
     fn schema_fingerprint(
         &mut self,
@@ -194,95 +376,31 @@ impl<DB: sqlx::Database> Drop for Session<DB> {
     }
 }
 
-/// The history writes of one row, with bound values: the same on both
-/// databases but for the statement text (see `crate::history`).
-impl<DB: sqlx::Database> Session<DB>
-where
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    async fn insert_bound(&mut self, sql: &str, table: &str, row: &NewRow<'_>) -> Result<()> {
-        sqlx::query::<DB>(sql)
-            .bind(row.revision)
-            .bind(row.checksum)
-            .bind(row.duration_ms)
-            .bind(row.state)
-            .bind(row.statements_done)
-            .bind(row.seq)
-            .bind(row.message)
-            .execute(&mut *self.conn)
-            .await
-            .map_err(Error::db(format!(
-                "recording revision {} in `{table}`",
-                row.revision
-            )))?;
-        Ok(())
-    }
+/// The most values one SQLite statement binds: the limit of SQLite before
+/// 3.32, which a system library may still have.
+#[cfg(feature = "sqlite")]
+const MAX_BOUND: usize = 999;
 
-    async fn update_bound(
-        &mut self,
-        sql: &str,
-        table: &str,
-        revision: &str,
-        state: &str,
-        done: i64,
-        duration_ms: i64,
-    ) -> Result<()> {
-        sqlx::query::<DB>(sql)
-            .bind(revision)
-            .bind(state)
-            .bind(done)
-            .bind(duration_ms)
-            .execute(&mut *self.conn)
+/// Does the history table exist? One `bool` row (see `history::exists_sql`).
+async fn history_exists(conn: SqlConn<'_>, dialect: Dialect, table: &str) -> Result<bool> {
+    let param = history::exists_param(dialect, table);
+    let exists = on_conn!(conn, c => {
+        sqlx::query_scalar::<_, bool>(history::exists_sql(dialect))
+            .bind(param)
+            .fetch_one(c)
             .await
-            .map_err(Error::db(format!(
-                "recording progress of revision {revision} in `{table}`"
-            )))?;
-        Ok(())
-    }
+    });
+    exists.map_err(Error::db("looking for the history table"))
+}
 
-    async fn delete_bound(&mut self, sql: &str, table: &str, revision: &str) -> Result<()> {
-        sqlx::query::<DB>(sql)
-            .bind(revision)
-            .execute(&mut *self.conn)
+/// Reads the history table, which exists.
+async fn read_rows(conn: SqlConn<'_>, dialect: Dialect, table: &str) -> Result<Vec<HistoryEntry>> {
+    let sql = history::read_sql(dialect, table);
+    let rows = on_conn!(conn, c => {
+        sqlx::query(&sql)
+            .fetch_all(c)
             .await
-            .map_err(Error::db(format!(
-                "removing revision {revision} from `{table}`"
-            )))?;
-        Ok(())
-    }
-
-    /// Reads the history table, after `exists` (one `bool` row) said it
-    /// is there; empty when it is not.
-    async fn read_bound(
-        &mut self,
-        dialect: migrate_core::Dialect,
-        table: &str,
-    ) -> Result<Vec<HistoryEntry>>
-    where
-        for<'r> bool: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-        for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-        (bool,): for<'r> sqlx::FromRow<'r, DB::Row>,
-        usize: sqlx::ColumnIndex<DB::Row>,
-        for<'r> i64: sqlx::Decode<'r, DB>,
-    {
-        let exists: bool = sqlx::query_scalar::<DB, bool>(crate::history::exists_sql(dialect))
-            .bind(crate::history::exists_param(dialect, table))
-            .fetch_one(&mut *self.conn)
-            .await
-            .map_err(Error::db("looking for the history table"))?;
-        if !exists {
-            return Ok(Vec::new());
-        }
-        let sql = crate::history::read_sql(dialect, table);
-        let rows = sqlx::query::<DB>(&sql)
-            .fetch_all(&mut *self.conn)
-            .await
-            .map_err(Error::db(format!("reading the history table `{table}`")))?;
-        crate::history::decode_history(&rows)
-            .map_err(Error::db(format!("reading the history table `{table}`")))
-    }
+            .and_then(|rows| history::decode_history(&rows))
+    });
+    rows.map_err(Error::db(format!("reading the history table `{table}`")))
 }

@@ -8,9 +8,9 @@ use migrate_core::Dialect;
 use sqlx::Row as _;
 use sqlx::{PgPool, Postgres};
 
-use super::{Conn, Database, Session};
+use super::{Conn, Database, Session, SqlConn};
 use crate::error::{Error, Result};
-use crate::history::{self, HistoryEntry, NewRow, plain_table};
+use crate::history::{self, NewRow, plain_table};
 use crate::startup::Expected;
 
 impl Database for PgPool {
@@ -25,6 +25,12 @@ impl Database for PgPool {
 }
 
 impl Conn for Session<Postgres> {
+    const DIALECT: Dialect = Dialect::Postgres;
+
+    fn sql_conn(&mut self) -> SqlConn<'_> {
+        SqlConn::Postgres(&mut self.conn)
+    }
+
     async fn lock(&mut self, table: &str, key: i64, timeout: Duration) -> Result<()> {
         // If this process dies or the run is cancelled mid-statement, the
         // server only notices the closed socket (and rolls back, releasing
@@ -81,20 +87,6 @@ impl Conn for Session<Postgres> {
         false
     }
 
-    fn dialect(&self) -> migrate_core::Dialect {
-        Dialect::Postgres
-    }
-
-    async fn begin(&mut self) -> Result<()> {
-        if !self.in_tx {
-            self.exec("BEGIN")
-                .await
-                .map_err(Error::db("opening a transaction"))?;
-            self.in_tx = true;
-        }
-        Ok(())
-    }
-
     async fn begin_batch(&mut self) -> Result<bool> {
         if self.in_tx {
             return Ok(false);
@@ -137,16 +129,6 @@ impl Conn for Session<Postgres> {
         self.rollback().await
     }
 
-    fn clock_sql(&self) -> &'static str {
-        // `statement_timestamp()` is the arrival of the message, the
-        // same for every statement of the script.
-        "SELECT (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000000)::bigint"
-    }
-
-    fn counted_sql(&self, write: &str) -> String {
-        format!("WITH done AS ({write} RETURNING 1) SELECT count(*)::bigint FROM done")
-    }
-
     async fn insert_rows<'a>(
         &'a mut self,
         table: &'a str,
@@ -169,26 +151,12 @@ impl Conn for Session<Postgres> {
         Ok(done.rows_affected())
     }
 
-    async fn commit(&mut self) -> Result<()> {
-        if self.in_tx {
-            self.exec("COMMIT").await.map_err(Error::db("committing"))?;
-            self.in_tx = false;
-        }
-        Ok(())
-    }
-
-    async fn rollback(&mut self) -> Result<()> {
-        if self.in_tx {
-            self.in_tx = false;
-            self.exec("ROLLBACK")
-                .await
-                .map_err(Error::db("rolling back"))?;
-        }
-        Ok(())
-    }
-
     fn in_transaction(&self) -> bool {
         self.in_tx
+    }
+
+    fn set_in_transaction(&mut self, open: bool) {
+        self.in_tx = open;
     }
 
     fn exec<'a>(
@@ -244,48 +212,6 @@ impl Conn for Session<Postgres> {
             );
         }
         matcher.finish()
-    }
-
-    async fn ensure_history(&mut self, table: &str) -> Result<()> {
-        let exists: bool = sqlx::query_scalar(history::exists_sql(Dialect::Postgres))
-            .bind(history::exists_param(Dialect::Postgres, table))
-            .fetch_one(&mut *self.conn)
-            .await
-            .map_err(Error::db("looking for the history table"))?;
-        if !exists {
-            let sql = history::create_history_sql(Dialect::Postgres, table);
-            self.exec(&sql)
-                .await
-                .map_err(Error::db(format!("creating the history table `{table}`")))?;
-        }
-        Ok(())
-    }
-
-    async fn read_history(&mut self, table: &str) -> Result<Vec<HistoryEntry>> {
-        self.read_bound(Dialect::Postgres, table).await
-    }
-
-    async fn insert_row(&mut self, table: &str, row: &NewRow<'_>) -> Result<()> {
-        let sql = history::insert_bound_sql(Dialect::Postgres, table);
-        self.insert_bound(&sql, table, row).await
-    }
-
-    async fn update_row(
-        &mut self,
-        table: &str,
-        revision: &str,
-        state: &str,
-        done: i64,
-        duration_ms: i64,
-    ) -> Result<()> {
-        let sql = history::update_bound_sql(Dialect::Postgres, table);
-        self.update_bound(&sql, table, revision, state, done, duration_ms)
-            .await
-    }
-
-    async fn delete_row(&mut self, table: &str, revision: &str) -> Result<()> {
-        let sql = history::delete_bound_sql(Dialect::Postgres, table);
-        self.delete_bound(&sql, table, revision).await
     }
 
     async fn schema_fingerprint(&mut self, table: &str) -> Result<Vec<String>> {

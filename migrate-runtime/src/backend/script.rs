@@ -1,6 +1,10 @@
 //! The transaction-control text a run sends through `Conn::exec` around
 //! the revisions' own statements: the per-revision savepoint, and sections
-//! joined into one script (with the clock readings of the one-script run).
+//! joined into one script (with the clock readings of the one-script run),
+//! the counted write that records its history, and the `BEGIN` of each
+//! database.
+
+use migrate_core::Dialect;
 
 use crate::embedded::EmbeddedSection;
 
@@ -54,4 +58,66 @@ pub(crate) fn timed(clock: &str, sections: &[&EmbeddedSection]) -> String {
         script.push_str(";\n");
     }
     script
+}
+
+/// Opens a transaction: on SQLite an immediate one, which takes the write
+/// lock at once instead of at the first write.
+pub(crate) fn begin_sql(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Postgres => "BEGIN",
+        Dialect::Sqlite => "BEGIN IMMEDIATE",
+    }
+}
+
+/// One statement answering the database's clock in microseconds, as one
+/// `bigint` row (PostgreSQL: since the script arrived; SQLite: since 1970,
+/// to the millisecond).
+pub(crate) fn clock_sql(dialect: Dialect) -> &'static str {
+    match dialect {
+        // `statement_timestamp()` is the arrival of the message, the
+        // same for every statement of the script.
+        Dialect::Postgres => {
+            "SELECT (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000000)::bigint"
+        }
+        Dialect::Sqlite => "SELECT CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)",
+    }
+}
+
+/// `write` (an `INSERT` or `DELETE`) made to answer the number of rows it
+/// wrote, as one `bigint` row.
+pub(crate) fn counted_sql(dialect: Dialect, write: &str) -> String {
+    match dialect {
+        Dialect::Postgres => {
+            format!("WITH done AS ({write} RETURNING 1) SELECT count(*)::bigint FROM done")
+        }
+        Dialect::Sqlite => format!("{write};\nSELECT changes()"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The texts each backend sent before they were written here.
+    #[test]
+    fn begin_clock_and_counted_statements_keep_their_text() {
+        assert_eq!(begin_sql(Dialect::Postgres), "BEGIN");
+        assert_eq!(begin_sql(Dialect::Sqlite), "BEGIN IMMEDIATE");
+        assert_eq!(
+            clock_sql(Dialect::Postgres),
+            "SELECT (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000000)::bigint"
+        );
+        assert_eq!(
+            clock_sql(Dialect::Sqlite),
+            "SELECT CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)"
+        );
+        assert_eq!(
+            counted_sql(Dialect::Postgres, "DELETE FROM \"t\""),
+            "WITH done AS (DELETE FROM \"t\" RETURNING 1) SELECT count(*)::bigint FROM done"
+        );
+        assert_eq!(
+            counted_sql(Dialect::Sqlite, "DELETE FROM \"t\""),
+            "DELETE FROM \"t\";\nSELECT changes()"
+        );
+    }
 }

@@ -8,9 +8,9 @@ use migrate_core::Dialect;
 use sqlx::Row as _;
 use sqlx::{Sqlite, SqlitePool};
 
-use super::{Conn, Database, Session};
+use super::{Conn, Database, Session, SqlConn};
 use crate::error::{Error, Result};
-use crate::history::{self, HistoryEntry, NewRow, plain_table};
+use crate::history::{self, NewRow, plain_table};
 use crate::startup::Expected;
 
 impl Database for SqlitePool {
@@ -33,6 +33,12 @@ fn is_busy(e: &sqlx::Error) -> bool {
 }
 
 impl Conn for Session<Sqlite> {
+    const DIALECT: Dialect = Dialect::Sqlite;
+
+    fn sql_conn(&mut self) -> SqlConn<'_> {
+        SqlConn::Sqlite(&mut self.conn)
+    }
+
     /// SQLite has one writer at a time: the lock is an immediate write
     /// transaction, waited for through the busy timeout.
     ///
@@ -115,20 +121,6 @@ impl Conn for Session<Sqlite> {
         true
     }
 
-    fn dialect(&self) -> migrate_core::Dialect {
-        Dialect::Sqlite
-    }
-
-    async fn begin(&mut self) -> Result<()> {
-        if !self.in_tx {
-            self.exec("BEGIN IMMEDIATE")
-                .await
-                .map_err(Error::db("opening a transaction"))?;
-            self.in_tx = true;
-        }
-        Ok(())
-    }
-
     async fn begin_batch(&mut self) -> Result<bool> {
         if !self.in_tx {
             return Ok(false);
@@ -157,14 +149,6 @@ impl Conn for Session<Sqlite> {
         .map_err(Error::db("rolling back the run's one-script attempt"))
     }
 
-    fn clock_sql(&self) -> &'static str {
-        "SELECT CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)"
-    }
-
-    fn counted_sql(&self, write: &str) -> String {
-        format!("{write};\nSELECT changes()")
-    }
-
     async fn insert_rows<'a>(
         &'a mut self,
         table: &'a str,
@@ -177,26 +161,12 @@ impl Conn for Session<Sqlite> {
         Ok(counts.first().map_or(0, |&n| u64::try_from(n).unwrap_or(0)))
     }
 
-    async fn commit(&mut self) -> Result<()> {
-        if self.in_tx {
-            self.exec("COMMIT").await.map_err(Error::db("committing"))?;
-            self.in_tx = false;
-        }
-        Ok(())
-    }
-
-    async fn rollback(&mut self) -> Result<()> {
-        if self.in_tx {
-            self.in_tx = false;
-            self.exec("ROLLBACK")
-                .await
-                .map_err(Error::db("rolling back"))?;
-        }
-        Ok(())
-    }
-
     fn in_transaction(&self) -> bool {
         self.in_tx
+    }
+
+    fn set_in_transaction(&mut self, open: bool) {
+        self.in_tx = open;
     }
 
     fn exec<'a>(
@@ -284,40 +254,6 @@ impl Conn for Session<Sqlite> {
         usize::try_from(count).is_ok_and(|n| n == expected.len())
             && incomplete == 0
             && joined == expected.joined()
-    }
-
-    async fn ensure_history(&mut self, table: &str) -> Result<()> {
-        let sql = history::create_history_sql(Dialect::Sqlite, table);
-        self.exec(&sql)
-            .await
-            .map_err(Error::db(format!("creating the history table `{table}`")))
-    }
-
-    async fn read_history(&mut self, table: &str) -> Result<Vec<HistoryEntry>> {
-        self.read_bound(Dialect::Sqlite, table).await
-    }
-
-    async fn insert_row(&mut self, table: &str, row: &NewRow<'_>) -> Result<()> {
-        let sql = history::insert_bound_sql(Dialect::Sqlite, table);
-        self.insert_bound(&sql, table, row).await
-    }
-
-    async fn update_row(
-        &mut self,
-        table: &str,
-        revision: &str,
-        state: &str,
-        done: i64,
-        duration_ms: i64,
-    ) -> Result<()> {
-        let sql = history::update_bound_sql(Dialect::Sqlite, table);
-        self.update_bound(&sql, table, revision, state, done, duration_ms)
-            .await
-    }
-
-    async fn delete_row(&mut self, table: &str, revision: &str) -> Result<()> {
-        let sql = history::delete_bound_sql(Dialect::Sqlite, table);
-        self.delete_bound(&sql, table, revision).await
     }
 
     async fn schema_fingerprint(&mut self, table: &str) -> Result<Vec<String>> {

@@ -12,7 +12,7 @@ use migrate_core::{Direction, Plan, RevisionGraph, Target};
 use crate::backend::{Conn, Database};
 use crate::embedded::{EmbeddedRevision, EmbeddedStartUp};
 use crate::error::{Error, Result};
-use crate::history::{HistoryEntry, NewRow};
+use crate::history::{self, HistoryEntry, NewRow};
 
 mod apply;
 use apply::Outcome;
@@ -369,10 +369,11 @@ impl Migrator {
         let result = async {
             // A downgrade of a database that never migrated has nothing to
             // record: it does not create the table.
-            if !matches!(run, Run::Downgrade(_)) {
-                conn.ensure_history(self.version_table).await?;
-            }
-            let rows = conn.read_history(self.version_table).await?;
+            let rows = if matches!(run, Run::Downgrade(_)) {
+                conn.read_history(self.version_table).await?
+            } else {
+                conn.ensure_history(self.version_table).await?
+            };
             let applied = self.check_history(graph, &rows)?;
             let plan = match &run {
                 Run::Upgrade(target) => graph.plan_upgrade(target, &applied)?,
@@ -528,36 +529,29 @@ impl Migrator {
         conn.lock(self.version_table, self.lock_key(), self.lock_timeout)
             .await?;
         let result = async {
-            conn.ensure_history(self.version_table).await?;
-            let rows = conn.read_history(self.version_table).await?;
-            let mut applied = vec![false; graph.len()];
-            if !purge {
-                for row in rows.iter().filter(|r| r.is_complete()) {
-                    let i =
-                        graph
-                            .find(&row.revision)
-                            .ok_or_else(|| Error::UnknownAppliedRevision {
-                                revision: row.revision.clone(),
-                            })?;
-                    applied[i] = true;
-                }
-            }
+            let rows = conn.ensure_history(self.version_table).await?;
+            let mut applied = if purge {
+                vec![false; graph.len()]
+            } else {
+                self.applied_ignoring_checksums(graph, &rows)?
+            };
             let plan = graph.plan_stamp(&targets, &applied, purge)?;
             conn.begin().await?;
             let mut seq = next_seq(&rows);
-            if purge {
-                for row in &rows {
-                    conn.delete_row(self.version_table, &row.revision).await?;
-                }
-            } else {
-                // Interrupted rows are replaced by what the stamp says.
-                for row in rows.iter().filter(|r| !r.is_complete()) {
-                    conn.delete_row(self.version_table, &row.revision).await?;
-                }
-            }
+            // One delete: with `purge` every row; otherwise the interrupted
+            // rows, replaced by what the stamp says, and the revisions the
+            // stamp removes.
+            let mut removed: Vec<&str> = rows
+                .iter()
+                .filter(|row| purge || !row.is_complete())
+                .map(|row| row.revision.as_str())
+                .collect();
             for &i in &plan.remove {
-                conn.delete_row(self.version_table, graph.id(i)).await?;
+                removed.push(graph.id(i));
                 applied[i] = false;
+            }
+            if !removed.is_empty() {
+                conn.delete_rows(self.version_table, &removed).await?;
             }
             for &i in &plan.add {
                 let rev = self.revision(i);
@@ -595,16 +589,7 @@ impl Migrator {
         graph: &RevisionGraph,
         rows: &[HistoryEntry],
     ) -> Result<Vec<bool>> {
-        let mut applied = vec![false; graph.len()];
-        for row in rows.iter().filter(|r| r.is_complete()) {
-            let i = graph
-                .find(&row.revision)
-                .ok_or_else(|| Error::UnknownAppliedRevision {
-                    revision: row.revision.clone(),
-                })?;
-            applied[i] = true;
-        }
-        Ok(applied)
+        history::applied_revisions(graph, rows)
     }
 
     /// Reads the user schema as sorted lines, for round-trip comparisons.

@@ -3,6 +3,12 @@
 //! directory, and the same database subcommands for an application to mount
 //! on its own binary over its embedded revision table.
 //!
+//! It owns the command line, what is printed, the files it writes (`init`,
+//! `revision`, `merge`) and where a database URL comes from. It must not
+//! keep a revision graph, a target grammar or history SQL of its own: it
+//! reads the graph and targets from `migrate_core` and runs everything that
+//! touches a database through `migrate_runtime`.
+//!
 //! The binary is [`Cli`] + [`run`]. An application that embeds its
 //! migrations with `embed_migrations!` adds [`EmbeddedCommand`] to its own
 //! clap parser and calls [`run_embedded`], so the shipped binary migrates its

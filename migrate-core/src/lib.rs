@@ -2,7 +2,11 @@
 //!
 //! This crate is shared by `embed_migrations!` (at compile time) and by the
 //! runtime and CLI (at run time), so all three read a directory the same way.
-//! It does no database or async I/O.
+//! It owns the revision format and its loading, the one revision graph
+//! (strict or lenient), the target and range grammar and the plans, SQL
+//! splitting and syntax checks, `migrate.toml`, and identifier quoting. It
+//! must not do database or async I/O, print, or know the schema model
+//! (that is `migrate_schema`'s).
 //!
 //! Autogenerate's schema code (the model, the `schema.sql` parser, diff and
 //! render), formerly `migrate_core::schema`, is the `migrate_schema` crate,

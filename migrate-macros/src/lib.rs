@@ -2,6 +2,11 @@
 //! time, validates it with `migrate_core` (the same code the runtime uses),
 //! and expands to a static revision table. Use it through `migrate_runtime`,
 //! which re-exports it; see that crate for the full documentation.
+//!
+//! It owns the macro's options, its validation cache and the tokens it
+//! writes. It must not validate anything itself: every rule about a
+//! directory is `migrate_core`'s, so a directory the macro accepts is one
+//! the CLI and the runtime accept too.
 #![deny(missing_docs)]
 
 mod cache;

@@ -7,6 +7,13 @@
 //! sqlx on tokio, with a lock, a history table, checksums and one atomic
 //! step per revision.
 //!
+//! It owns applying a revision table to a database (the lock, the history
+//! table and its statements, transactions, offline scripts), database URLs,
+//! introspection into `migrate_schema`'s model, and the test helpers. It
+//! must not parse or re-check migration files beyond what `migrate_core`'s
+//! loader does (an embedded table is executed as the build checked it), nor
+//! print to a terminal: that is the CLI's.
+//!
 //! # Example
 //!
 //! ```

@@ -112,7 +112,7 @@ fn messages(migrator: &Migrator) -> HashMap<String, Option<String>> {
 }
 
 /// `base`, or the ids with `(head)` where they are heads of the graph.
-fn describe(migrator: &Migrator, ids: &[&str]) -> String {
+fn describe(migrator: &Migrator, ids: &[impl AsRef<str>]) -> String {
     if ids.is_empty() {
         return "base".into();
     }
@@ -122,10 +122,11 @@ fn describe(migrator: &Migrator, ids: &[&str]) -> String {
         .unwrap_or_default();
     ids.iter()
         .map(|id| {
+            let id = id.as_ref();
             if heads.contains(id) {
                 format!("{id} (head)")
             } else {
-                (*id).to_owned()
+                id.to_owned()
             }
         })
         .collect::<Vec<_>>()

@@ -49,7 +49,7 @@ impl Node {
     }
 
     fn from_embedded(r: &EmbeddedRevision) -> Node {
-        let list = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect();
+        let list = |items: &[std::borrow::Cow<str>]| items.iter().map(|s| s.to_string()).collect();
         Node {
             id: r.id().to_owned(),
             parents: list(r.parents()),

@@ -3,6 +3,7 @@
 //! built strictly (every problem refused) or leniently (what resolves, plus
 //! the problems) from nodes borrowed from a directory or an embedded table.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
@@ -56,13 +57,16 @@ impl Revision {
 }
 
 /// A borrowed list of revision ids or labels: owned strings of a parsed
-/// header, or the `&'static str` slices of an embedded table.
+/// header, string slices, or the `Cow` strings of an embedded table.
 #[derive(Debug, Clone, Copy)]
 pub enum IdList<'a> {
     /// From a parsed header.
     Strings(&'a [String]),
-    /// From a compiled table.
+    /// From string slices.
     Strs(&'a [&'a str]),
+    /// From an embedded table (borrowed from the binary or owned by a
+    /// table loaded at run time).
+    Cows(&'a [Cow<'a, str>]),
 }
 
 impl<'a> IdList<'a> {
@@ -79,6 +83,7 @@ impl<'a> IdList<'a> {
         match *self {
             IdList::Strings(s) => s.get(i).map(String::as_str),
             IdList::Strs(s) => s.get(i).copied(),
+            IdList::Cows(s) => s.get(i).map(|c| &**c),
         }
     }
 
@@ -87,6 +92,7 @@ impl<'a> IdList<'a> {
         match self {
             IdList::Strings(s) => s.len(),
             IdList::Strs(s) => s.len(),
+            IdList::Cows(s) => s.len(),
         }
     }
 
@@ -128,6 +134,12 @@ impl ExactSizeIterator for IdIter<'_> {}
 impl<'a> From<&'a [String]> for IdList<'a> {
     fn from(list: &'a [String]) -> IdList<'a> {
         IdList::Strings(list)
+    }
+}
+
+impl<'a> From<&'a [Cow<'a, str>]> for IdList<'a> {
+    fn from(list: &'a [Cow<'a, str>]) -> IdList<'a> {
+        IdList::Cows(list)
     }
 }
 

@@ -1,4 +1,5 @@
-//! Reading a migration directory: files, graph and SQL checks in one pass.
+//! Reading a migration directory: files, graph and SQL checks in one pass,
+//! each file read once (a [`LoadFilter`] may skip checks that passed before).
 
 use std::path::Path;
 
@@ -111,6 +112,50 @@ pub fn load_directory_with(
     rule: HeadRule,
     max_file_size: u64,
 ) -> Result<Migrations, Errors> {
+    load_directory_filtered(dir, display, dialects, rule, max_file_size, &mut CheckAll)
+}
+
+/// Which of a load's SQL checks may be skipped, because an earlier load
+/// passed them on the same text (`embed_migrations!` keeps a validation
+/// cache this way). The loader reads each file once and shows the filter
+/// that text, so a caller never reads a file a second time to decide.
+///
+/// Skip only what passed before with the same text and the same checks: the
+/// loader then reports exactly what a full check would.
+pub trait LoadFilter {
+    /// `file` (its name in the directory) was read as `text`: may the SQL
+    /// checks of its sections be skipped? Asked once for each file that
+    /// could be read, in file-name order, before it is parsed.
+    fn skip_checks(&mut self, file: &str, text: &str) -> bool;
+
+    /// Every file was read, parsed and passed its checks (or had them
+    /// skipped) and the graph is sound: may the SQLite replay of the chain
+    /// be skipped? Asked only when the replay would run.
+    fn skip_replay(&mut self) -> bool;
+}
+
+/// The filter that skips nothing.
+struct CheckAll;
+
+impl LoadFilter for CheckAll {
+    fn skip_checks(&mut self, _: &str, _: &str) -> bool {
+        false
+    }
+
+    fn skip_replay(&mut self) -> bool {
+        false
+    }
+}
+
+/// [`load_directory_with`], asking `filter` which SQL checks may be skipped.
+pub fn load_directory_filtered(
+    dir: &Path,
+    display: &str,
+    dialects: &DialectCheck,
+    rule: HeadRule,
+    max_file_size: u64,
+    filter: &mut dyn LoadFilter,
+) -> Result<Migrations, Errors> {
     let listed = list_sql_files(dir, display)?;
     let files = listed.names;
     // An entry refused by the listing is a file missing from the graph, as
@@ -128,11 +173,14 @@ pub fn load_directory_with(
                 continue;
             }
         };
+        let skip = filter.skip_checks(&name, &text);
         match parse_revision(&path, &text) {
             Ok(revision) => {
-                errors.extend(check_section(&path, "upgrade", &revision.upgrade, dialects));
-                if let Some(down) = &revision.downgrade {
-                    errors.extend(check_section(&path, "downgrade", down, dialects));
+                if !skip {
+                    errors.extend(check_section(&path, "upgrade", &revision.upgrade, dialects));
+                    if let Some(down) = &revision.downgrade {
+                        errors.extend(check_section(&path, "downgrade", down, dialects));
+                    }
                 }
                 revisions.push(revision);
             }
@@ -154,6 +202,7 @@ pub fn load_directory_with(
             #[cfg(feature = "sqlite-exact")]
             if errors.is_empty()
                 && matches!(dialects, DialectCheck::All(list) if list.contains(&crate::sql::Dialect::Sqlite))
+                && !filter.skip_replay()
             {
                 errors.extend(crate::exact::replay::replay(
                     &revisions,
@@ -328,4 +377,108 @@ pub fn read_migration_file(file: &Path, shown: &str, max_size: u64) -> Result<St
             line,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// Counts what the loader shows it, and skips the checks of the files
+    /// it is told to.
+    #[derive(Default)]
+    struct Counting {
+        seen: BTreeMap<String, usize>,
+        skip: Vec<&'static str>,
+        replays_asked: usize,
+    }
+
+    impl LoadFilter for Counting {
+        fn skip_checks(&mut self, file: &str, text: &str) -> bool {
+            assert!(text.starts_with("-- revision:"), "{file} shown whole");
+            *self.seen.entry(file.to_owned()).or_default() += 1;
+            self.skip.contains(&file)
+        }
+
+        fn skip_replay(&mut self) -> bool {
+            self.replays_asked += 1;
+            false
+        }
+    }
+
+    fn revision(id: &str, parent: &str, sql: &str) -> String {
+        format!(
+            "-- revision: {id}\n-- down_revision: {parent}\n-- migrate:upgrade\n{sql}\n-- migrate:downgrade\n-- migrate:no-op\n"
+        )
+    }
+
+    fn directory(files: &[(&str, String)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).expect("write a migration");
+        }
+        dir
+    }
+
+    fn load(dir: &tempfile::TempDir, filter: &mut Counting) -> Result<Migrations, Errors> {
+        load_directory_filtered(
+            dir.path(),
+            "migrations",
+            &DialectCheck::Any,
+            HeadRule::Merged,
+            crate::DEFAULT_MAX_FILE_SIZE,
+            filter,
+        )
+    }
+
+    #[test]
+    fn a_successful_load_shows_the_filter_each_file_once() {
+        let dir = directory(&[
+            ("1_a.sql", revision("a", "none", "CREATE TABLE a (x INT);")),
+            ("2_b.sql", revision("b", "a", "CREATE TABLE b (x INT);")),
+            ("3_c.sql", revision("c", "b", "CREATE TABLE c (x INT);")),
+        ]);
+        let mut filter = Counting::default();
+        let loaded = load(&dir, &mut filter).expect("a valid directory");
+        assert_eq!(loaded.revisions.len(), 3);
+        let once: BTreeMap<String, usize> = ["1_a.sql", "2_b.sql", "3_c.sql"]
+            .into_iter()
+            .map(|f| (f.to_owned(), 1))
+            .collect();
+        assert_eq!(filter.seen, once);
+        assert!(filter.replays_asked <= 1);
+    }
+
+    #[test]
+    fn a_failed_load_shows_the_filter_each_file_once() {
+        let dir = directory(&[
+            ("1_a.sql", revision("a", "none", "CREATE TABLE a (x INT);")),
+            ("2_b.sql", revision("b", "a", "CREAT TABLE b (x INT);")),
+            (
+                "3_c.sql",
+                "-- revision: c\n-- no upgrade section\n".to_owned(),
+            ),
+        ]);
+        let mut filter = Counting::default();
+        let errors = load(&dir, &mut filter).expect_err("a bad statement and a bad file");
+        assert!(errors.into_vec().len() >= 2);
+        assert!(filter.seen.values().all(|&n| n == 1), "{:?}", filter.seen);
+        assert_eq!(filter.seen.len(), 3);
+        assert_eq!(filter.replays_asked, 0, "no replay after an error");
+    }
+
+    #[test]
+    fn a_file_the_filter_vouches_for_is_not_checked_again() {
+        let dir = directory(&[
+            ("1_a.sql", revision("a", "none", "CREATE TABLE a (x INT);")),
+            ("2_b.sql", revision("b", "a", "CREAT TABLE b (x INT);")),
+        ]);
+        assert!(load(&dir, &mut Counting::default()).is_err());
+        let mut filter = Counting {
+            skip: vec!["2_b.sql"],
+            ..Counting::default()
+        };
+        assert!(load(&dir, &mut filter).is_ok());
+    }
 }

@@ -4,9 +4,10 @@
 //!
 //! The macro still reads and parses every file on every expansion (the table
 //! it emits comes from that parse, and the header, chain and graph checks are
-//! cheap); what the cache skips is the expensive part: [`check_section`] on
-//! every section (sqlparser, libpg_query, SQLite) and the SQLite replay of
-//! the chain. It records, in a file under the crate's `OUT_DIR` (which the
+//! cheap), once: the cache is a [`LoadFilter`] inside `migrate_core`'s loader,
+//! which shows it each file's text as it reads it. What the cache skips is
+//! the expensive part: [`check_section`] on every section (sqlparser,
+//! libpg_query, SQLite) and the SQLite replay of the chain. It records, in a file under the crate's `OUT_DIR` (which the
 //! build script `embed_migrations!` requires gives every crate), a 128-bit
 //! hash of each file whose sections passed the check, and one of the whole
 //! directory if the replay passed. Every hash also covers the macro's
@@ -15,19 +16,20 @@
 //! any of them, or a rebuilt macro, misses. Only successes are recorded: a file
 //! with an error is checked, and reported, on every expansion.
 //!
-//! When anything fails on the cached path, the macro falls back to
-//! [`migrate_core::load_directory`], so every message is exactly the one the
-//! uncached check gives. `MIGRATE_MACRO_CACHE=0` in the compiler's
+//! A skipped check is one that passed on the same text with the same
+//! settings, so a load that fails reports exactly what the uncached check
+//! gives, without loading again. `MIGRATE_MACRO_CACHE=0` in the compiler's
 //! environment turns the cache off (cargo does not track the variable:
 //! touch a file of the crate to re-expand).
 //!
 //! [`check_section`]: migrate_core::sql::check_section
+//! [`LoadFilter`]: migrate_core::LoadFilter
 
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 
-use migrate_core::{DialectCheck, Errors, Migrations, RevisionGraph};
+use migrate_core::{DialectCheck, Errors, LoadFilter, Migrations};
 
 /// Bump when what a cache entry vouches for changes.
 const FORMAT: u32 = 1;
@@ -113,13 +115,6 @@ fn macro_build() -> String {
     String::new()
 }
 
-/// Whether the SQLite replay of the chain runs for these dialects (as in
-/// `migrate_core::load_directory`).
-fn replays(dialects: &DialectCheck) -> bool {
-    cfg!(feature = "sqlite-exact")
-        && matches!(dialects, DialectCheck::All(list) if list.contains(&migrate_core::Dialect::Sqlite))
-}
-
 /// Outcome of [`load`].
 pub struct Loaded {
     pub result: Result<Migrations, Errors>,
@@ -131,92 +126,88 @@ pub struct Loaded {
 /// [`migrate_core::load_directory`], skipping the SQL checks of files (and
 /// the replay of a directory) that passed them before.
 pub fn load(dir: &Path, display: &str, dialects: &DialectCheck, max_file_size: u64) -> Loaded {
-    let full = |cache| Loaded {
-        result: migrate_core::load_directory_with(
-            dir,
-            display,
-            dialects,
-            migrate_core::HeadRule::Merged,
-            max_file_size,
-        ),
-        cache,
+    let Some(store) = Store::locate(dir).filter(|_| !matches!(dialects, DialectCheck::Off)) else {
+        return Loaded {
+            result: migrate_core::load_directory_with(
+                dir,
+                display,
+                dialects,
+                migrate_core::HeadRule::Merged,
+                max_file_size,
+            ),
+            cache: "off",
+        };
     };
-    let Some(store) = Store::locate(dir) else {
-        return full("off");
-    };
-    if matches!(dialects, DialectCheck::Off) {
-        return full("off");
-    }
     let settings = settings(dialects);
-    let cached = store.read(&settings);
-
-    // Read and parse only; any problem here is reported by the full load.
-    let Ok(migrations) = migrate_core::load_directory_with(
+    let mut filter = Filter {
+        cached: store.read(&settings),
+        settings,
+        file_keys: Vec::new(),
+        checked: 0,
+    };
+    let result = migrate_core::load_directory_filtered(
         dir,
         display,
-        &DialectCheck::Off,
+        dialects,
         migrate_core::HeadRule::Merged,
         max_file_size,
-    ) else {
-        return full("miss");
-    };
-    let mut file_keys = Vec::with_capacity(migrations.revisions.len());
-    for r in &migrations.revisions {
-        let Ok(bytes) = std::fs::read(dir.join(&r.file_name)) else {
-            return full("miss");
-        };
-        file_keys.push(Key::of(&[
-            settings.as_bytes(),
-            r.file_name.as_bytes(),
-            &bytes,
-        ]));
-    }
-    let mut checked = 0usize;
-    for (r, key) in migrations.revisions.iter().zip(&file_keys) {
-        if cached.files.contains(key) {
-            continue;
-        }
-        checked += 1;
-        let sections = std::iter::once(("upgrade", &r.upgrade))
-            .chain(r.downgrade.as_ref().map(|d| ("downgrade", d)));
-        for (name, section) in sections {
-            if !migrate_core::sql::check_section(&r.path, name, section, dialects).is_empty() {
-                return full("miss");
+        &mut filter,
+    );
+    // Only successes are recorded: a file with an error is checked, and
+    // reported, on every expansion.
+    let cache = match &result {
+        Err(_) => "miss",
+        Ok(migrations) => {
+            store.write(&filter.settings, &filter.file_keys, filter.dir_key());
+            match filter.checked {
+                0 => "hit",
+                n if n == migrations.revisions.len() => "miss",
+                _ => "partial",
             }
         }
-    }
-    let dir_key = {
-        let mut parts: Vec<Vec<u8>> = vec![settings.clone().into_bytes()];
-        parts.extend(file_keys.iter().map(|k| k.hex().into_bytes()));
+    };
+    Loaded { result, cache }
+}
+
+/// What the loader asks the cache: each file's key is computed from the
+/// text the loader read, and its checks are skipped when the key is cached.
+struct Filter {
+    cached: Cached,
+    settings: String,
+    /// The key of every file shown, in file-name order.
+    file_keys: Vec<Key>,
+    /// Files whose checks ran, plus one when the replay ran.
+    checked: usize,
+}
+
+impl Filter {
+    /// The key of the whole directory: the settings and every file's key.
+    fn dir_key(&self) -> Key {
+        let mut parts: Vec<Vec<u8>> = vec![self.settings.clone().into_bytes()];
+        parts.extend(self.file_keys.iter().map(|k| k.hex().into_bytes()));
         let parts: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
         Key::of(&parts)
-    };
-    if replays(dialects) && cached.directory != Some(dir_key) {
-        checked = checked.max(1);
-        if !replay_ok(&migrations.revisions, &migrations.graph) {
-            return full("miss");
+    }
+}
+
+impl LoadFilter for Filter {
+    fn skip_checks(&mut self, file: &str, text: &str) -> bool {
+        let key = Key::of(&[self.settings.as_bytes(), file.as_bytes(), text.as_bytes()]);
+        self.file_keys.push(key);
+        let skip = self.cached.files.contains(&key);
+        if !skip {
+            self.checked += 1;
         }
+        skip
     }
-    store.write(&settings, &file_keys, dir_key);
-    let cache = match checked {
-        0 => "hit",
-        n if n == migrations.revisions.len() => "miss",
-        _ => "partial",
-    };
-    Loaded {
-        result: Ok(migrations),
-        cache,
+
+    fn skip_replay(&mut self) -> bool {
+        if self.cached.directory == Some(self.dir_key()) {
+            return true;
+        }
+        self.checked = self.checked.max(1);
+        false
     }
-}
-
-#[cfg(feature = "sqlite-exact")]
-fn replay_ok(revisions: &[migrate_core::Revision], graph: &RevisionGraph) -> bool {
-    migrate_core::exact::replay::replay(revisions, graph.topological_order()).is_empty()
-}
-
-#[cfg(not(feature = "sqlite-exact"))]
-fn replay_ok(_: &[migrate_core::Revision], _: &RevisionGraph) -> bool {
-    true
 }
 
 /// The cache file of one migration directory.

@@ -182,7 +182,9 @@ fn table(dir: &Path, migrations: &Migrations, version_table: &str, include_files
             .map(|r| 600 + r.upgrade.sql.len() + r.downgrade.as_ref().map_or(0, |d| d.sql.len()))
             .sum(),
     );
-    code.push('{');
+    // Every string and list of the table is a `Cow::Borrowed`, under a
+    // short name: the runtime's revisions own what they load from disk.
+    code.push_str("{ use ::migrate_runtime::__private::Cow::Borrowed as B;");
     for r in migrations.revisions.iter().filter(|_| include_files) {
         let file = dir.join(&r.file_name);
         let file = file.canonicalize().unwrap_or(file);
@@ -218,15 +220,15 @@ fn table(dir: &Path, migrations: &Migrations, version_table: &str, include_files
     let _ = write!(
         code,
         "]; ::migrate_runtime::__private::Migrator::__from_parts(&REVISIONS, {}, \
-         ::migrate_runtime::__private::EmbeddedStartUp {{ in_order: {}, by_id: {}, heads: &[",
+         ::migrate_runtime::__private::EmbeddedStartUp {{ in_order: B({}), by_id: B({}), heads: B(&[",
         lit(version_table),
         lit(&start_up.in_order),
         lit(&start_up.by_id),
     );
     for head in &start_up.heads {
-        let _ = write!(code, "{},", lit(head));
+        let _ = write!(code, "B({}),", lit(head));
     }
-    code.push_str("] }) }");
+    code.push_str("]) }) }");
     code
 }
 
@@ -235,19 +237,24 @@ fn lit(value: &str) -> String {
     format!("{value:?}")
 }
 
+/// A borrowed string (`B` is `Cow::Borrowed` in the table's block).
+fn borrowed(value: &str) -> String {
+    format!("B({value:?})")
+}
+
 fn lits<'a>(values: impl IntoIterator<Item = &'a String>) -> String {
-    let mut out = String::from("&[");
+    let mut out = String::from("B(&[");
     for v in values {
-        out.push_str(&lit(v));
+        out.push_str(&borrowed(v));
         out.push(',');
     }
-    out.push(']');
+    out.push_str("])");
     out
 }
 
 fn option(value: Option<&str>) -> String {
     match value {
-        Some(v) => format!("::core::option::Option::Some({})", lit(v)),
+        Some(v) => format!("::core::option::Option::Some({})", borrowed(v)),
         None => "::core::option::Option::None".to_owned(),
     }
 }
@@ -259,15 +266,15 @@ fn revision(code: &mut String, r: &Revision) {
         "::migrate_runtime::__private::EmbeddedRevision {{ id: {}, parents: {}, depends_on: {}, \
          branch_labels: {}, message: {}, create_date: {}, transactional: {}, path: {}, \
          checksum: {}, upgrade: ",
-        lit(&h.revision),
+        borrowed(&h.revision),
         lits(&h.down_revision),
         lits(&h.depends_on),
         lits(&h.branch_labels),
         option(h.message.as_deref()),
         option(h.create_date.as_deref()),
         h.transactional,
-        lit(&r.path),
-        lit(&r.checksum),
+        borrowed(&r.path),
+        borrowed(&r.checksum),
     );
     section(code, &r.upgrade);
     code.push_str(", downgrade: ");
@@ -285,8 +292,8 @@ fn revision(code: &mut String, r: &Revision) {
 fn section(code: &mut String, s: &Section) {
     let _ = write!(
         code,
-        "::migrate_runtime::__private::EmbeddedSection {{ sql: {}, first_line: {}, statements: &[",
-        lit(&s.sql),
+        "::migrate_runtime::__private::EmbeddedSection {{ sql: {}, first_line: {}, statements: B(&[",
+        borrowed(&s.sql),
         s.first_line
     );
     for st in &s.statements {
@@ -296,5 +303,5 @@ fn section(code: &mut String, s: &Section) {
             st.line, st.column, st.start as u32, st.end as u32
         );
     }
-    code.push_str("] }");
+    code.push_str("]) }");
 }

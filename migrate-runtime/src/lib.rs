@@ -114,4 +114,5 @@ pub mod __private {
         EmbeddedRevision, EmbeddedSection, EmbeddedStartUp, EmbeddedStatement,
     };
     pub use crate::migrator::Migrator;
+    pub use std::borrow::Cow;
 }

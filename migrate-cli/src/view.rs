@@ -78,7 +78,7 @@ impl Shown for EmbeddedRevision {
 enum Revisions {
     Directory(Vec<Revision>),
     /// A mounted table: the migrator (a cheap clone sharing its table).
-    Embedded(Migrator),
+    Embedded(Box<Migrator>),
 }
 
 /// The lenient graph and the revisions it was built from, numbered alike.
@@ -155,7 +155,7 @@ impl View {
         );
         View {
             graph,
-            revisions: Revisions::Embedded(migrator.clone()),
+            revisions: Revisions::Embedded(Box::new(migrator.clone())),
         }
     }
 

@@ -106,7 +106,7 @@ fn messages(migrator: &Migrator) -> HashMap<String, Option<String>> {
 }
 
 /// `base`, or the ids with `(head)` where they are heads of the graph.
-fn describe(migrator: &Migrator, ids: &[impl AsRef<str>]) -> String {
+fn describe(migrator: &Migrator, ids: &[&str]) -> String {
     if ids.is_empty() {
         return "base".into();
     }
@@ -116,11 +116,10 @@ fn describe(migrator: &Migrator, ids: &[impl AsRef<str>]) -> String {
         .unwrap_or_default();
     ids.iter()
         .map(|id| {
-            let id = id.as_ref();
             if heads.contains(id) {
                 format!("{id} (head)")
             } else {
-                id.to_owned()
+                (*id).to_owned()
             }
         })
         .collect::<Vec<_>>()
@@ -139,7 +138,7 @@ pub(crate) async fn current(
     let heads = on_pool!(pool, p => migrator.current(p).await)?;
     let rows = on_pool!(pool, p => migrator.history(p).await)?;
     let interrupted = interrupted(migrator, &rows);
-    let view = View::from_embedded(migrator);
+    let view = View::from_embedded(migrator.revisions());
     let current: HashSet<usize> = heads.iter().filter_map(|id| view.graph.find(id)).collect();
     if verbose {
         ui.line(format!("Current revision(s) for {url}:"))?;

@@ -13,7 +13,7 @@
 use std::path::Path;
 
 use migrate_core::{Error, GraphNode, IdList, Revision, RevisionGraph};
-use migrate_runtime::{EmbeddedRevision, Migrator};
+use migrate_runtime::EmbeddedRevision;
 
 /// What the display commands read of one revision, from either shape.
 pub(crate) trait Shown {
@@ -77,8 +77,7 @@ impl Shown for EmbeddedRevision {
 #[derive(Debug)]
 enum Revisions {
     Directory(Vec<Revision>),
-    /// A mounted table: the migrator (a cheap clone sharing its table).
-    Embedded(Box<Migrator>),
+    Embedded(&'static [EmbeddedRevision]),
 }
 
 /// The lenient graph and the revisions it was built from, numbered alike.
@@ -146,16 +145,12 @@ pub(crate) fn load(dir: &Path, display: &str, max_file_size: u64) -> Result<Load
 impl View {
     /// The view of an embedded (or directory-loaded) revision table, which
     /// its loader already checked.
-    pub fn from_embedded(migrator: &Migrator) -> View {
-        let (graph, _) = RevisionGraph::build_lenient(
-            migrator
-                .revisions()
-                .iter()
-                .map(EmbeddedRevision::graph_node),
-        );
+    pub fn from_embedded(revisions: &'static [EmbeddedRevision]) -> View {
+        let (graph, _) =
+            RevisionGraph::build_lenient(revisions.iter().map(EmbeddedRevision::graph_node));
         View {
             graph,
-            revisions: Revisions::Embedded(Box::new(migrator.clone())),
+            revisions: Revisions::Embedded(revisions),
         }
     }
 
@@ -173,7 +168,7 @@ impl View {
     pub fn revision(&self, i: usize) -> &dyn Shown {
         match &self.revisions {
             Revisions::Directory(r) => &r[i],
-            Revisions::Embedded(m) => &m.revisions()[i],
+            Revisions::Embedded(r) => &r[i],
         }
     }
 

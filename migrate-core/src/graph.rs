@@ -3,7 +3,6 @@
 //! built strictly (every problem refused) or leniently (what resolves, plus
 //! the problems) from nodes borrowed from a directory or an embedded table.
 
-use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
@@ -57,16 +56,13 @@ impl Revision {
 }
 
 /// A borrowed list of revision ids or labels: owned strings of a parsed
-/// header, string slices, or the `Cow` strings of an embedded table.
+/// header, or the `&'static str` slices of an embedded table.
 #[derive(Debug, Clone, Copy)]
 pub enum IdList<'a> {
     /// From a parsed header.
     Strings(&'a [String]),
-    /// From string slices.
+    /// From a compiled table.
     Strs(&'a [&'a str]),
-    /// From an embedded table (borrowed from the binary or owned by a
-    /// table loaded at run time).
-    Cows(&'a [Cow<'a, str>]),
 }
 
 impl<'a> IdList<'a> {
@@ -83,7 +79,6 @@ impl<'a> IdList<'a> {
         match *self {
             IdList::Strings(s) => s.get(i).map(String::as_str),
             IdList::Strs(s) => s.get(i).copied(),
-            IdList::Cows(s) => s.get(i).map(|c| &**c),
         }
     }
 
@@ -92,7 +87,6 @@ impl<'a> IdList<'a> {
         match self {
             IdList::Strings(s) => s.len(),
             IdList::Strs(s) => s.len(),
-            IdList::Cows(s) => s.len(),
         }
     }
 
@@ -134,12 +128,6 @@ impl ExactSizeIterator for IdIter<'_> {}
 impl<'a> From<&'a [String]> for IdList<'a> {
     fn from(list: &'a [String]) -> IdList<'a> {
         IdList::Strings(list)
-    }
-}
-
-impl<'a> From<&'a [Cow<'a, str>]> for IdList<'a> {
-    fn from(list: &'a [Cow<'a, str>]) -> IdList<'a> {
-        IdList::Cows(list)
     }
 }
 

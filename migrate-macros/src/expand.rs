@@ -182,9 +182,7 @@ fn table(dir: &Path, migrations: &Migrations, version_table: &str, include_files
             .map(|r| 600 + r.upgrade.sql.len() + r.downgrade.as_ref().map_or(0, |d| d.sql.len()))
             .sum(),
     );
-    // Every string and list of the table is a `Cow::Borrowed`, under a
-    // short name: the runtime's revisions own what they load from disk.
-    code.push_str("{ use ::migrate_runtime::__private::Cow::Borrowed as B;");
+    code.push('{');
     for r in migrations.revisions.iter().filter(|_| include_files) {
         let file = dir.join(&r.file_name);
         let file = file.canonicalize().unwrap_or(file);
@@ -220,15 +218,15 @@ fn table(dir: &Path, migrations: &Migrations, version_table: &str, include_files
     let _ = write!(
         code,
         "]; ::migrate_runtime::__private::Migrator::__from_parts(&REVISIONS, {}, \
-         ::migrate_runtime::__private::EmbeddedStartUp {{ in_order: B({}), by_id: B({}), heads: B(&[",
+         ::migrate_runtime::__private::EmbeddedStartUp {{ in_order: {}, by_id: {}, heads: &[",
         lit(version_table),
         lit(&start_up.in_order),
         lit(&start_up.by_id),
     );
     for head in &start_up.heads {
-        let _ = write!(code, "B({}),", lit(head));
+        let _ = write!(code, "{},", lit(head));
     }
-    code.push_str("]) }) }");
+    code.push_str("] }) }");
     code
 }
 
@@ -237,24 +235,19 @@ fn lit(value: &str) -> String {
     format!("{value:?}")
 }
 
-/// A borrowed string (`B` is `Cow::Borrowed` in the table's block).
-fn borrowed(value: &str) -> String {
-    format!("B({value:?})")
-}
-
 fn lits<'a>(values: impl IntoIterator<Item = &'a String>) -> String {
-    let mut out = String::from("B(&[");
+    let mut out = String::from("&[");
     for v in values {
-        out.push_str(&borrowed(v));
+        out.push_str(&lit(v));
         out.push(',');
     }
-    out.push_str("])");
+    out.push(']');
     out
 }
 
 fn option(value: Option<&str>) -> String {
     match value {
-        Some(v) => format!("::core::option::Option::Some({})", borrowed(v)),
+        Some(v) => format!("::core::option::Option::Some({})", lit(v)),
         None => "::core::option::Option::None".to_owned(),
     }
 }
@@ -266,15 +259,15 @@ fn revision(code: &mut String, r: &Revision) {
         "::migrate_runtime::__private::EmbeddedRevision {{ id: {}, parents: {}, depends_on: {}, \
          branch_labels: {}, message: {}, create_date: {}, transactional: {}, path: {}, \
          checksum: {}, upgrade: ",
-        borrowed(&h.revision),
+        lit(&h.revision),
         lits(&h.down_revision),
         lits(&h.depends_on),
         lits(&h.branch_labels),
         option(h.message.as_deref()),
         option(h.create_date.as_deref()),
         h.transactional,
-        borrowed(&r.path),
-        borrowed(&r.checksum),
+        lit(&r.path),
+        lit(&r.checksum),
     );
     section(code, &r.upgrade);
     code.push_str(", downgrade: ");
@@ -292,8 +285,8 @@ fn revision(code: &mut String, r: &Revision) {
 fn section(code: &mut String, s: &Section) {
     let _ = write!(
         code,
-        "::migrate_runtime::__private::EmbeddedSection {{ sql: {}, first_line: {}, statements: B(&[",
-        borrowed(&s.sql),
+        "::migrate_runtime::__private::EmbeddedSection {{ sql: {}, first_line: {}, statements: &[",
+        lit(&s.sql),
         s.first_line
     );
     for st in &s.statements {
@@ -303,5 +296,5 @@ fn section(code: &mut String, s: &Section) {
             st.line, st.column, st.start as u32, st.end as u32
         );
     }
-    code.push_str("]) }");
+    code.push_str("] }");
 }

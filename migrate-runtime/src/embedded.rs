@@ -1,8 +1,4 @@
-//! A revision as the migrator runs it: the static table `embed_migrations!`
-//! writes (every field borrowed, built in const context) or a directory
-//! loaded at run time (every field owned by the `Migrator`), in one type.
-
-use std::borrow::Cow;
+//! The static revision table that `embed_migrations!` builds.
 
 /// One statement of an embedded section.
 #[doc(hidden)]
@@ -15,20 +11,20 @@ pub struct EmbeddedStatement {
 }
 
 /// An upgrade or downgrade section, split into statements at compile time.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EmbeddedSection {
     #[doc(hidden)]
-    pub sql: Cow<'static, str>,
+    pub sql: &'static str,
     #[doc(hidden)]
     pub first_line: u32,
     #[doc(hidden)]
-    pub statements: Cow<'static, [EmbeddedStatement]>,
+    pub statements: &'static [EmbeddedStatement],
 }
 
 impl EmbeddedSection {
     /// The whole section as written (line endings normalised).
-    pub fn sql(&self) -> &str {
-        &self.sql
+    pub fn sql(&self) -> &'static str {
+        self.sql
     }
 
     /// Number of statements.
@@ -42,8 +38,8 @@ impl EmbeddedSection {
     }
 
     /// Statements with their file line, in order.
-    pub fn statements(&self) -> impl ExactSizeIterator<Item = (u32, &str)> + '_ {
-        let sql: &str = &self.sql;
+    pub fn statements(&self) -> impl ExactSizeIterator<Item = (u32, &'static str)> + '_ {
+        let sql = self.sql;
         self.statements
             .iter()
             .map(move |s| (s.line, &sql[s.start as usize..s.end as usize]))
@@ -67,8 +63,7 @@ impl EmbeddedSection {
                 .any(|(_, sql)| migrate_core::sql::adds_enum_value(sql))
     }
 
-    /// Takes over a section read from disk (its text moves, nothing is copied).
-    pub(crate) fn from_core(section: migrate_core::Section) -> EmbeddedSection {
+    pub(crate) fn from_core(section: &migrate_core::Section) -> EmbeddedSection {
         let statements: Vec<EmbeddedStatement> = section
             .statements
             .iter()
@@ -80,34 +75,34 @@ impl EmbeddedSection {
             })
             .collect();
         EmbeddedSection {
-            sql: Cow::Owned(section.sql),
+            sql: leak(&section.sql),
             first_line: section.first_line,
-            statements: Cow::Owned(statements),
+            statements: Vec::leak(statements),
         }
     }
 }
 
 /// One revision of the table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EmbeddedRevision {
     #[doc(hidden)]
-    pub id: Cow<'static, str>,
+    pub id: &'static str,
     #[doc(hidden)]
-    pub parents: Cow<'static, [Cow<'static, str>]>,
+    pub parents: &'static [&'static str],
     #[doc(hidden)]
-    pub depends_on: Cow<'static, [Cow<'static, str>]>,
+    pub depends_on: &'static [&'static str],
     #[doc(hidden)]
-    pub branch_labels: Cow<'static, [Cow<'static, str>]>,
+    pub branch_labels: &'static [&'static str],
     #[doc(hidden)]
-    pub message: Option<Cow<'static, str>>,
+    pub message: Option<&'static str>,
     #[doc(hidden)]
-    pub create_date: Option<Cow<'static, str>>,
+    pub create_date: Option<&'static str>,
     #[doc(hidden)]
     pub transactional: bool,
     #[doc(hidden)]
-    pub path: Cow<'static, str>,
+    pub path: &'static str,
     #[doc(hidden)]
-    pub checksum: Cow<'static, str>,
+    pub checksum: &'static str,
     #[doc(hidden)]
     pub upgrade: EmbeddedSection,
     #[doc(hidden)]
@@ -116,40 +111,40 @@ pub struct EmbeddedRevision {
 
 impl EmbeddedRevision {
     /// Revision id.
-    pub fn id(&self) -> &str {
-        &self.id
+    pub fn id(&self) -> &'static str {
+        self.id
     }
     /// Parent revisions (`down_revision`).
-    pub fn parents(&self) -> &[Cow<'static, str>] {
-        &self.parents
+    pub fn parents(&self) -> &'static [&'static str] {
+        self.parents
     }
     /// `depends_on` revisions.
-    pub fn depends_on(&self) -> &[Cow<'static, str>] {
-        &self.depends_on
+    pub fn depends_on(&self) -> &'static [&'static str] {
+        self.depends_on
     }
     /// Branch labels.
-    pub fn branch_labels(&self) -> &[Cow<'static, str>] {
-        &self.branch_labels
+    pub fn branch_labels(&self) -> &'static [&'static str] {
+        self.branch_labels
     }
     /// The `message` header.
-    pub fn message(&self) -> Option<&str> {
-        self.message.as_deref()
+    pub fn message(&self) -> Option<&'static str> {
+        self.message
     }
     /// The `create_date` header.
-    pub fn create_date(&self) -> Option<&str> {
-        self.create_date.as_deref()
+    pub fn create_date(&self) -> Option<&'static str> {
+        self.create_date
     }
     /// `false` when the revision runs outside a transaction.
     pub fn is_transactional(&self) -> bool {
         self.transactional
     }
     /// The file, relative to the crate that embedded it.
-    pub fn path(&self) -> &str {
-        &self.path
+    pub fn path(&self) -> &'static str {
+        self.path
     }
     /// Versioned checksum of the upgrade SQL.
-    pub fn checksum(&self) -> &str {
-        &self.checksum
+    pub fn checksum(&self) -> &'static str {
+        self.checksum
     }
     /// Upgrade section.
     pub fn upgrade(&self) -> &EmbeddedSection {
@@ -163,68 +158,70 @@ impl EmbeddedRevision {
     /// What the revision graph reads of this entry, borrowed from the
     /// table: no header is rebuilt. Header lines are unknown (0); the
     /// macro checked the table with them.
-    pub fn graph_node(&self) -> migrate_core::GraphNode<'_> {
+    pub fn graph_node(&self) -> migrate_core::GraphNode<'static> {
         migrate_core::GraphNode {
-            id: &self.id,
-            parents: migrate_core::IdList::from(&self.parents[..]),
-            depends_on: migrate_core::IdList::from(&self.depends_on[..]),
-            branch_labels: migrate_core::IdList::from(&self.branch_labels[..]),
+            id: self.id,
+            parents: migrate_core::IdList::from(self.parents),
+            depends_on: migrate_core::IdList::from(self.depends_on),
+            branch_labels: migrate_core::IdList::from(self.branch_labels),
             lines: migrate_core::HeaderLines::default(),
-            path: &self.path,
+            path: self.path,
             reversible: self.downgrade.is_some(),
         }
     }
 
-    /// Takes over a revision read from disk (the CLI's path): its strings
-    /// move into the entry, which the `Migrator` owns and frees.
-    pub(crate) fn from_core(r: migrate_core::Revision) -> EmbeddedRevision {
-        let h = r.header;
+    /// Builds an entry from a revision read from disk (the CLI's path). The
+    /// strings are leaked: a process loads its directory once.
+    pub(crate) fn from_core(r: &migrate_core::Revision) -> EmbeddedRevision {
+        let list = |items: &[String]| -> &'static [&'static str] {
+            Vec::leak(items.iter().map(|s| leak(s)).collect())
+        };
         EmbeddedRevision {
-            id: Cow::Owned(h.revision),
-            parents: owned_list(h.down_revision),
-            depends_on: owned_list(h.depends_on),
-            branch_labels: owned_list(h.branch_labels),
-            message: h.message.map(Cow::Owned),
-            create_date: h.create_date.map(Cow::Owned),
-            transactional: h.transactional,
-            path: Cow::Owned(r.path),
-            checksum: Cow::Owned(r.checksum),
-            upgrade: EmbeddedSection::from_core(r.upgrade),
-            downgrade: r.downgrade.map(EmbeddedSection::from_core),
+            id: leak(&r.header.revision),
+            parents: list(&r.header.down_revision),
+            depends_on: list(&r.header.depends_on),
+            branch_labels: list(&r.header.branch_labels),
+            message: r.header.message.as_deref().map(leak),
+            create_date: r.header.create_date.as_deref().map(leak),
+            transactional: r.header.transactional,
+            path: leak(&r.path),
+            checksum: leak(&r.checksum),
+            upgrade: EmbeddedSection::from_core(&r.upgrade),
+            downgrade: r.downgrade.as_ref().map(EmbeddedSection::from_core),
         }
     }
 }
 
-fn owned_list(items: Vec<String>) -> Cow<'static, [Cow<'static, str>]> {
-    Cow::Owned(items.into_iter().map(Cow::Owned).collect())
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_owned().into_boxed_str())
 }
 
 /// What the start-up check compares with the history table, computed with
 /// the table (by the macro, at compile time): see [`migrate_core::StartUp`].
 #[doc(hidden)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EmbeddedStartUp {
     /// `revision checksum` and a newline per revision, in upgrade order.
-    pub in_order: Cow<'static, str>,
+    pub in_order: &'static str,
     /// `revision checksum` pairs joined by `,`, in byte order of the ids.
-    pub by_id: Cow<'static, str>,
+    pub by_id: &'static str,
     /// The heads, in the order the migrator reports them.
-    pub heads: Cow<'static, [Cow<'static, str>]>,
+    pub heads: &'static [&'static str],
 }
 
 impl EmbeddedStartUp {
     /// No revisions.
     pub const EMPTY: EmbeddedStartUp = EmbeddedStartUp {
-        in_order: Cow::Borrowed(""),
-        by_id: Cow::Borrowed(""),
-        heads: Cow::Borrowed(&[]),
+        in_order: "",
+        by_id: "",
+        heads: &[],
     };
 
-    pub(crate) fn from_core(s: migrate_core::StartUp) -> EmbeddedStartUp {
+    pub(crate) fn from_core(s: &migrate_core::StartUp) -> EmbeddedStartUp {
         EmbeddedStartUp {
-            in_order: Cow::Owned(s.in_order),
-            by_id: Cow::Owned(s.by_id),
-            heads: owned_list(s.heads),
+            in_order: leak(&s.in_order),
+            by_id: leak(&s.by_id),
+            heads: Vec::leak(s.heads.iter().map(|h| leak(h)).collect()),
         }
     }
 }

@@ -114,5 +114,4 @@ pub mod __private {
         EmbeddedRevision, EmbeddedSection, EmbeddedStartUp, EmbeddedStatement,
     };
     pub use crate::migrator::Migrator;
-    pub use std::borrow::Cow;
 }

@@ -149,8 +149,8 @@ pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<Stri
                 rev.downgrade
                     .as_ref()
                     .ok_or_else(|| migrate_core::Error::Irreversible {
-                        revision: rev.id().to_owned(),
-                        path: rev.path().to_owned(),
+                        revision: rev.id.to_owned(),
+                        path: rev.path.to_owned(),
                     })?
             }
         };
@@ -171,9 +171,9 @@ pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<Stri
         } else {
             migrate_core::escape_control(&rev.parents.join(", ")).into_owned()
         };
-        let id = migrate_core::escape_control(rev.id());
+        let id = migrate_core::escape_control(rev.id);
         let message = rev
-            .message()
+            .message
             .map(|m| format!(", {}", migrate_core::escape_control(m)))
             .unwrap_or_default();
         let _ = match plan.direction {
@@ -184,7 +184,7 @@ pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<Stri
                 writeln!(out, "-- Running downgrade {id} -> {parents}{message}")
             }
         };
-        let _ = writeln!(out, "-- {}", migrate_core::escape_control(rev.path()));
+        let _ = writeln!(out, "-- {}", migrate_core::escape_control(rev.path));
         if !rev.transactional {
             out.push_str("-- transactional: false, so it runs outside a transaction and records its progress after each statement\n");
         }
@@ -211,26 +211,22 @@ pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<Stri
                     history::update_literal_sql(
                         dialect,
                         table,
-                        rev.id(),
+                        rev.id,
                         "applied",
                         section.len() as i64,
                     ),
                 ),
                 Direction::Downgrade => (
-                    history::update_literal_sql(dialect, table, rev.id(), "reverting", 0),
+                    history::update_literal_sql(dialect, table, rev.id, "reverting", 0),
                     "reverting",
-                    history::delete_literal_sql(dialect, table, rev.id()),
+                    history::delete_literal_sql(dialect, table, rev.id),
                 ),
             };
             out.push_str(&start);
             out.push_str(";\n\n");
             push_statements(&mut out, section, |k| {
                 Some(history::update_literal_sql(
-                    dialect,
-                    table,
-                    rev.id(),
-                    running,
-                    k as i64,
+                    dialect, table, rev.id, running, k as i64,
                 ))
             });
             out.push_str(&finish);
@@ -273,7 +269,7 @@ fn history_change(
 ) -> String {
     match direction {
         Direction::Upgrade => insert_sql(dialect, rev, table, "applied", rev.upgrade.len() as i64),
-        Direction::Downgrade => history::delete_literal_sql(dialect, table, rev.id()),
+        Direction::Downgrade => history::delete_literal_sql(dialect, table, rev.id),
     }
 }
 
@@ -287,13 +283,13 @@ fn insert_sql(
     done: i64,
 ) -> String {
     let row = NewRow {
-        revision: rev.id(),
-        checksum: rev.checksum(),
+        revision: rev.id,
+        checksum: rev.checksum,
         duration_ms: 0,
         state,
         statements_done: done,
         seq: 0,
-        message: rev.message(),
+        message: rev.message,
     };
     history::insert_next_sql(dialect, table, &row)
 }

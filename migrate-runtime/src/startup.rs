@@ -2,7 +2,6 @@
 //! comparison of the history table's rows with them, which lets an
 //! up-to-date database start without the lock (`Conn::history_matches`).
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -24,7 +23,7 @@ pub struct Expected {
     // PostgreSQL compares rows one by one (`RowMatcher`), SQLite one joined
     // text (`joined`); a build with one database uses one of them.
     #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
-    lines: OnceLock<HashMap<Box<str>, (usize, usize)>>,
+    lines: OnceLock<HashMap<&'static str, (usize, usize)>>,
 }
 
 impl Expected {
@@ -42,12 +41,12 @@ impl Expected {
 
     /// The same texts, nothing built.
     pub(crate) fn fresh(&self) -> Expected {
-        Expected::new(self.count, self.start_up.clone())
+        Expected::new(self.count, self.start_up)
     }
 
     /// The table's heads, in the order the migrator reports them.
-    pub(crate) fn heads(&self) -> &[Cow<'static, str>] {
-        &self.start_up.heads
+    pub(crate) fn heads(&self) -> &'static [&'static str] {
+        self.start_up.heads
     }
 
     /// Whether a database holding every embedded revision is at `target`
@@ -75,7 +74,7 @@ impl Expected {
 
     #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     pub(crate) fn joined(&self) -> &str {
-        &self.start_up.by_id
+        self.start_up.by_id
     }
 
     /// A comparison of history rows, fed one at a time, with the table.
@@ -92,13 +91,13 @@ impl Expected {
     }
 
     #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
-    fn lines(&self) -> &HashMap<Box<str>, (usize, usize)> {
+    fn lines(&self) -> &HashMap<&'static str, (usize, usize)> {
         self.lines.get_or_init(|| {
             let mut lines = HashMap::with_capacity(self.count);
             let mut offset = 0;
             for (position, line) in self.start_up.in_order.split_terminator('\n').enumerate() {
                 if let Some((id, _)) = line.split_once(' ') {
-                    lines.insert(id.into(), (position, offset));
+                    lines.insert(id, (position, offset));
                 }
                 offset += line.len() + 1;
             }
@@ -188,9 +187,9 @@ mod tests {
 
     /// Revisions a, b, c whose upgrade order is c, a, b.
     const START_UP: EmbeddedStartUp = EmbeddedStartUp {
-        in_order: Cow::Borrowed("c cc\na ca\nb cb\n"),
-        by_id: Cow::Borrowed("a ca,b cb,c cc"),
-        heads: Cow::Borrowed(&[Cow::Borrowed("b")]),
+        in_order: "c cc\na ca\nb cb\n",
+        by_id: "a ca,b cb,c cc",
+        heads: &["b"],
     };
 
     fn matches(rows: &[(&str, &str, &str)]) -> bool {
@@ -264,7 +263,7 @@ mod tests {
         let two = Expected::new(
             3,
             EmbeddedStartUp {
-                heads: Cow::Borrowed(&[Cow::Borrowed("b"), Cow::Borrowed("c")]),
+                heads: &["b", "c"],
                 ..START_UP
             },
         );

@@ -31,7 +31,7 @@ use crate::migrator::Migrator;
 pub enum CheckError {
     /// The table has several heads.
     #[error("the migrations have {} heads ({}); join them with `migrate merge heads`", .0.len(), .0.join(", "))]
-    MultipleHeads(Vec<String>),
+    MultipleHeads(Vec<&'static str>),
     /// A migration run failed.
     #[error(transparent)]
     Migrate(#[from] crate::Error),
@@ -41,7 +41,7 @@ pub enum CheckError {
     )]
     DowngradeMismatch {
         /// The revision.
-        revision: String,
+        revision: &'static str,
         /// The first differing lines.
         difference: String,
     },
@@ -51,7 +51,7 @@ pub enum CheckError {
     )]
     ReupgradeMismatch {
         /// The revision.
-        revision: String,
+        revision: &'static str,
         /// The first differing lines.
         difference: String,
     },
@@ -65,10 +65,10 @@ pub enum CheckError {
 /// Fails when the table has more than one head.
 pub fn assert_single_head(migrator: &Migrator) -> Result<(), CheckError> {
     let graph = migrator.graph()?;
-    let heads: Vec<String> = graph
+    let heads: Vec<&'static str> = graph
         .heads()
         .iter()
-        .map(|&i| migrator.revisions()[i].id().to_owned())
+        .map(|&i| migrator.revisions()[i].id())
         .collect();
     if heads.len() > 1 {
         return Err(CheckError::MultipleHeads(heads));
@@ -127,7 +127,7 @@ pub async fn round_trip<D: Database>(migrator: &Migrator, db: &D) -> Result<(), 
         let restored = migrator.schema(db).await?;
         if restored != before {
             return Err(CheckError::DowngradeMismatch {
-                revision: rev.id().to_owned(),
+                revision: rev.id(),
                 difference: diff(&before, &restored),
             });
         }
@@ -135,7 +135,7 @@ pub async fn round_trip<D: Database>(migrator: &Migrator, db: &D) -> Result<(), 
         let again = migrator.schema(db).await?;
         if again != after {
             return Err(CheckError::ReupgradeMismatch {
-                revision: rev.id().to_owned(),
+                revision: rev.id(),
                 difference: diff(&after, &again),
             });
         }

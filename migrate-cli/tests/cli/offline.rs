@@ -245,9 +245,9 @@ async fn names_in_script_comments_are_escaped_so_psql_and_sqlite3_run_nothing_of
             .revisions()
             .iter()
             .map(|r| EmbeddedRevision {
-                path: format!("migrations/a{}.sql", injection(command)).into(),
-                message: Some(injection(command).into()),
-                ..r.clone()
+                path: String::leak(format!("migrations/a{}.sql", injection(command))),
+                message: Some(String::leak(injection(command))),
+                ..*r
             })
             .collect();
         Migrator::__from_table(Vec::leak(revisions), "migrate_history")

@@ -53,7 +53,7 @@ impl Migrator {
             mut applied,
             ..
         } = done;
-        let table: &str = &self.version_table;
+        let table = self.version_table;
         // What is durable: a failure that loses the open transaction falls back to it.
         let mut committed = applied.clone();
         // On SQLite the lock is the transaction: after a non-transactional
@@ -70,8 +70,8 @@ impl Migrator {
                     rev.downgrade
                         .as_ref()
                         .ok_or_else(|| migrate_core::Error::Irreversible {
-                            revision: rev.id().to_owned(),
-                            path: rev.path().to_owned(),
+                            revision: rev.id.to_owned(),
+                            path: rev.path.to_owned(),
                         })?
                 }
             };
@@ -90,7 +90,7 @@ impl Migrator {
                         .await
                         .map_err(Error::db(format!(
                             "opening the savepoint of revision {}",
-                            rev.id()
+                            rev.id
                         )))?;
                 }
                 if let Err(source) = run_batch(conn, section).await {
@@ -106,8 +106,8 @@ impl Migrator {
                         )
                         .await?;
                     return Err(Error::MigrationFailed {
-                        revision: rev.id().to_owned(),
-                        path: rev.path().to_owned(),
+                        revision: rev.id.to_owned(),
+                        path: rev.path.to_owned(),
                         line,
                         statement,
                         message: db_message(&source),
@@ -127,8 +127,8 @@ impl Migrator {
                         )
                         .await?;
                     return Err(Error::ForeignKeyViolation {
-                        revision: rev.id().to_owned(),
-                        path: rev.path().to_owned(),
+                        revision: rev.id.to_owned(),
+                        path: rev.path.to_owned(),
                         violations,
                         outcome,
                     });
@@ -160,7 +160,7 @@ impl Migrator {
                 let tail = script::finish_revision(record, batch_next);
                 conn.exec(&tail).await.map_err(Error::db(format!(
                     "recording revision {} in `{table}`",
-                    rev.id()
+                    rev.id
                 )))?;
                 savepoint_open = batch_next;
                 if commit_now {
@@ -169,7 +169,7 @@ impl Migrator {
                     conn.commit().await?;
                     lock_lost = conn.lock_is_transaction();
                 }
-                tracing::info!(revision = rev.id(), duration_ms, direction = ?plan.direction, "revision done");
+                tracing::info!(revision = rev.id, duration_ms, direction = ?plan.direction, "revision done");
             } else {
                 conn.commit().await?;
                 lock_lost = conn.lock_is_transaction();
@@ -300,7 +300,7 @@ impl Migrator {
             for (&i, &duration) in steps.iter().zip(&durations) {
                 done.applied[i] = plan.direction == Direction::Upgrade;
                 tracing::info!(
-                    revision = self.revision(i).id(),
+                    revision = self.revision(i).id,
                     duration_ms = duration.as_millis() as i64,
                     direction = ?plan.direction,
                     "revision done"
@@ -331,7 +331,7 @@ impl Migrator {
         last: bool,
     ) -> Result<Option<Vec<Duration>>> {
         let dialect = conn.dialect();
-        let table: &str = &self.version_table;
+        let table = self.version_table;
         // The script reads the clock before the first revision and after
         // each one.
         let script = script::timed(conn.clock_sql(), sections);
@@ -364,13 +364,13 @@ impl Migrator {
                     .map(|((&i, duration), seq)| {
                         let rev = self.revision(i);
                         NewRow {
-                            revision: rev.id(),
-                            checksum: rev.checksum(),
+                            revision: rev.id,
+                            checksum: rev.checksum,
                             duration_ms: i64::try_from(duration.as_millis()).unwrap_or(i64::MAX),
                             state: "applied",
                             statements_done: rev.upgrade.len() as i64,
                             seq,
-                            message: rev.message(),
+                            message: rev.message,
                         }
                     })
                     .collect();
@@ -380,7 +380,7 @@ impl Migrator {
                 let delete = history::delete_many_sql(
                     dialect,
                     table,
-                    steps.iter().map(|&i| self.revision(i).id()),
+                    steps.iter().map(|&i| self.revision(i).id),
                 );
                 conn.fetch_i64s(&conn.counted_sql(&delete))
                     .await
@@ -431,8 +431,8 @@ impl Migrator {
         &self,
         conn: &mut C,
         graph: &RevisionGraph,
-        rev: &EmbeddedRevision,
-        section: &EmbeddedSection,
+        rev: &'static EmbeddedRevision,
+        section: &'static EmbeddedSection,
         direction: Direction,
         applied: &[bool],
         seq: i64,
@@ -452,13 +452,13 @@ impl Migrator {
         &self,
         conn: &mut C,
         graph: &RevisionGraph,
-        rev: &EmbeddedRevision,
-        section: &EmbeddedSection,
+        rev: &'static EmbeddedRevision,
+        section: &'static EmbeddedSection,
         direction: Direction,
         applied: &[bool],
         seq: i64,
     ) -> Result<()> {
-        let table: &str = &self.version_table;
+        let table = self.version_table;
         let started = Instant::now();
         let (running, failed) = match direction {
             Direction::Upgrade => {
@@ -467,17 +467,17 @@ impl Migrator {
                 ("running", "failed")
             }
             Direction::Downgrade => {
-                conn.update_row(table, rev.id(), "reverting", 0, 0).await?;
+                conn.update_row(table, rev.id, "reverting", 0, 0).await?;
                 ("reverting", "revert_failed")
             }
         };
         for (k, (line, sql)) in section.statements().enumerate() {
             if let Err(source) = conn.exec(sql).await {
-                conn.update_row(table, rev.id(), failed, k as i64, millis(started))
+                conn.update_row(table, rev.id, failed, k as i64, millis(started))
                     .await?;
                 return Err(Error::MigrationFailed {
-                    revision: rev.id().to_owned(),
-                    path: rev.path().to_owned(),
+                    revision: rev.id.to_owned(),
+                    path: rev.path.to_owned(),
                     line,
                     statement: k + 1,
                     message: db_message(&source),
@@ -488,23 +488,23 @@ impl Migrator {
                     source: Box::new(source),
                 });
             }
-            conn.update_row(table, rev.id(), running, k as i64 + 1, millis(started))
+            conn.update_row(table, rev.id, running, k as i64 + 1, millis(started))
                 .await?;
         }
         match direction {
             Direction::Upgrade => {
                 conn.update_row(
                     table,
-                    rev.id(),
+                    rev.id,
                     "applied",
                     section.len() as i64,
                     millis(started),
                 )
                 .await?
             }
-            Direction::Downgrade => conn.delete_row(table, rev.id()).await?,
+            Direction::Downgrade => conn.delete_row(table, rev.id).await?,
         }
-        tracing::info!(revision = rev.id(), duration_ms = millis(started), direction = ?direction, transactional = false, "revision done");
+        tracing::info!(revision = rev.id, duration_ms = millis(started), direction = ?direction, transactional = false, "revision done");
         Ok(())
     }
 
@@ -516,7 +516,7 @@ impl Migrator {
         graph: &RevisionGraph,
         expected: &[bool],
     ) -> Result<()> {
-        let rows = conn.read_history(&self.version_table).await?;
+        let rows = conn.read_history(self.version_table).await?;
         let now: HashSet<&str> = rows.iter().map(|r| r.revision.as_str()).collect();
         let wanted: HashSet<&str> = (0..graph.len())
             .filter(|&i| expected[i])
@@ -526,7 +526,7 @@ impl Migrator {
             let mut heads: Vec<&str> = rows.iter().map(|r| r.revision.as_str()).collect();
             heads.sort_unstable();
             return Err(Error::ConcurrentChange {
-                table: self.version_table.to_string(),
+                table: self.version_table.to_owned(),
                 at: heads.join(", "),
             });
         }

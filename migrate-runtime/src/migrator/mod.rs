@@ -3,9 +3,8 @@
 //! backend's steps: start-up check, lock, history checks, plan, then
 //! `apply`, which executes the plan.
 
-use std::borrow::Cow;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use migrate_core::{Direction, Plan, RevisionGraph, Target};
@@ -38,11 +37,11 @@ pub struct Report {
     /// Upgrade or downgrade.
     pub direction: Direction,
     /// Revisions run, in order.
-    pub revisions: Vec<String>,
+    pub revisions: Vec<&'static str>,
     /// How long each revision's SQL took, in the same order.
     pub durations: Vec<Duration>,
     /// The database's heads afterwards.
-    pub current: Vec<String>,
+    pub current: Vec<&'static str>,
     /// Wall time of the run, lock wait included.
     pub elapsed: Duration,
 }
@@ -51,11 +50,11 @@ pub struct Report {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StampReport {
     /// Revisions recorded as applied.
-    pub added: Vec<String>,
+    pub added: Vec<&'static str>,
     /// Revisions removed from the history.
-    pub removed: Vec<String>,
+    pub removed: Vec<&'static str>,
     /// The database's heads afterwards.
-    pub current: Vec<String>,
+    pub current: Vec<&'static str>,
 }
 
 /// Anything that names a target: `&str` in Alembic's syntax, or a [`Target`].
@@ -93,8 +92,8 @@ impl IntoTarget for &Target {
 /// Built by [`embed_migrations!`](crate::embed_migrations) as a `static`, or
 /// from a directory at run time with [`Migrator::from_directory`].
 pub struct Migrator {
-    revisions: Table,
-    version_table: Cow<'static, str>,
+    revisions: &'static [EmbeddedRevision],
+    version_table: &'static str,
     /// PostgreSQL advisory-lock key; `None` derives it from the table name.
     lock_key: Option<i64>,
     lock_timeout: Duration,
@@ -108,33 +107,13 @@ pub struct Migrator {
 impl Clone for Migrator {
     fn clone(&self) -> Self {
         Migrator {
-            revisions: self.revisions.clone(),
-            version_table: self.version_table.clone(),
+            revisions: self.revisions,
+            version_table: self.version_table,
             lock_key: self.lock_key,
             lock_timeout: self.lock_timeout,
             mode: self.mode,
             graph: self.graph.clone(),
             expected: self.expected.clone(),
-        }
-    }
-}
-
-/// The revisions of a migrator: the macro's `static` table, or the ones
-/// [`Migrator::from_directory`] loaded, which the migrator owns (shared by
-/// its clones) and frees with the last of them.
-#[derive(Clone)]
-enum Table {
-    Static(&'static [EmbeddedRevision]),
-    Loaded(Arc<[EmbeddedRevision]>),
-}
-
-impl std::ops::Deref for Table {
-    type Target = [EmbeddedRevision];
-
-    fn deref(&self) -> &[EmbeddedRevision] {
-        match self {
-            Table::Static(revisions) => revisions,
-            Table::Loaded(revisions) => revisions,
         }
     }
 }
@@ -173,8 +152,8 @@ impl Migrator {
         start_up: EmbeddedStartUp,
     ) -> Migrator {
         Migrator {
-            revisions: Table::Static(revisions),
-            version_table: Cow::Borrowed(version_table),
+            revisions,
+            version_table,
             lock_key: None,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             mode: TransactionMode::Single,
@@ -188,8 +167,8 @@ impl Migrator {
     #[doc(hidden)]
     pub fn __fresh(&self) -> Migrator {
         Migrator {
-            revisions: self.revisions.clone(),
-            version_table: self.version_table.clone(),
+            revisions: self.revisions,
+            version_table: self.version_table,
             lock_key: self.lock_key,
             lock_timeout: self.lock_timeout,
             mode: self.mode,
@@ -199,8 +178,7 @@ impl Migrator {
     }
 
     /// Loads and validates a directory at run time (what the `migrate` CLI
-    /// does). The migrator owns what it loaded and frees it when the last
-    /// of its clones is dropped.
+    /// does). The table is leaked: load a directory once per process.
     ///
     /// Unlike `embed_migrations!`, several unmerged heads are accepted, as
     /// Alembic reads a directory: `heads` applies them all, while `head`
@@ -217,21 +195,16 @@ impl Migrator {
             migrate_core::HeadRule::Any,
             config.max_file_size,
         )?;
-        let start_up = EmbeddedStartUp::from_core(migrations.start_up());
-        let revisions: Arc<[EmbeddedRevision]> = migrations
+        let revisions: Vec<EmbeddedRevision> = migrations
             .revisions
-            .into_iter()
+            .iter()
             .map(EmbeddedRevision::from_core)
             .collect();
-        let migrator = Migrator {
-            expected: crate::startup::Expected::new(revisions.len(), start_up),
-            revisions: Table::Loaded(revisions),
-            version_table: Cow::Owned(config.version_table.clone()),
-            lock_key: None,
-            lock_timeout: DEFAULT_LOCK_TIMEOUT,
-            mode: TransactionMode::Single,
-            graph: OnceLock::new(),
-        };
+        let migrator = Migrator::__from_parts(
+            Vec::leak(revisions),
+            Box::leak(config.version_table.clone().into_boxed_str()),
+            EmbeddedStartUp::from_core(&migrations.start_up()),
+        );
         let _ = migrator.graph.set(Ok(migrations.graph));
         Ok(match config.lock_key {
             Some(key) => migrator.with_lock_key(key),
@@ -271,7 +244,7 @@ impl Migrator {
     /// or the one derived from the history table's name.
     pub fn lock_key(&self) -> i64 {
         self.lock_key
-            .unwrap_or_else(|| crate::backend::lock_key(&self.version_table))
+            .unwrap_or_else(|| crate::backend::lock_key(self.version_table))
     }
 
     /// Sets how revisions are grouped into transactions.
@@ -288,7 +261,7 @@ impl Migrator {
         if !migrate_core::is_table_name(table) {
             return None;
         }
-        self.version_table = Cow::Owned(table.to_owned());
+        self.version_table = Box::leak(table.to_owned().into_boxed_str());
         Some(self)
     }
 
@@ -303,18 +276,18 @@ impl Migrator {
     }
 
     /// The head revisions of the table.
-    pub fn heads(&self) -> Result<Vec<&str>> {
+    pub fn heads(&self) -> Result<Vec<&'static str>> {
         Ok(self.ids(self.graph()?.heads()))
     }
 
     /// The embedded revisions, in file-name order.
-    pub fn revisions(&self) -> &[EmbeddedRevision] {
-        &self.revisions
+    pub fn revisions(&self) -> &'static [EmbeddedRevision] {
+        self.revisions
     }
 
     /// The history table's name.
     pub fn version_table(&self) -> &str {
-        &self.version_table
+        self.version_table
     }
 
     /// The revision graph (built once, on first use).
@@ -331,20 +304,12 @@ impl Migrator {
     }
 
     /// A revision by index in the table.
-    fn revision(&self, i: usize) -> &EmbeddedRevision {
+    fn revision(&self, i: usize) -> &'static EmbeddedRevision {
         &self.revisions[i]
     }
 
-    fn ids(&self, steps: &[usize]) -> Vec<&str> {
-        steps.iter().map(|&i| self.revisions[i].id()).collect()
-    }
-
-    /// The ids of `steps`, for a report that outlives the migrator.
-    fn owned_ids(&self, steps: &[usize]) -> Vec<String> {
-        steps
-            .iter()
-            .map(|&i| self.revisions[i].id().to_owned())
-            .collect()
+    fn ids(&self, steps: &[usize]) -> Vec<&'static str> {
+        steps.iter().map(|&i| self.revisions[i].id).collect()
     }
 
     /// Applies every revision the target needs.
@@ -386,28 +351,28 @@ impl Migrator {
                 .expected
                 .reached_when_all_applied(target, || self.graph())?
                 && conn
-                    .history_matches(&self.version_table, &self.expected)
+                    .history_matches(self.version_table, &self.expected)
                     .await
             {
                 return Ok(Report {
                     direction: Direction::Upgrade,
                     revisions: Vec::new(),
                     durations: Vec::new(),
-                    current: heads.iter().map(|h| h.to_string()).collect(),
+                    current: heads.to_vec(),
                     elapsed: started.elapsed(),
                 });
             }
         }
         let graph = self.graph()?;
-        conn.lock(&self.version_table, self.lock_key(), self.lock_timeout)
+        conn.lock(self.version_table, self.lock_key(), self.lock_timeout)
             .await?;
         let result = async {
             // A downgrade of a database that never migrated has nothing to
             // record: it does not create the table.
             let rows = if matches!(run, Run::Downgrade(_)) {
-                conn.read_history(&self.version_table).await?
+                conn.read_history(self.version_table).await?
             } else {
-                conn.ensure_history(&self.version_table).await?
+                conn.ensure_history(self.version_table).await?
             };
             let applied = self.check_history(graph, &rows)?;
             let plan = match &run {
@@ -437,9 +402,9 @@ impl Migrator {
                 let graph = self.graph()?;
                 Ok(Report {
                     direction: outcome.direction,
-                    revisions: self.owned_ids(&outcome.ran),
+                    revisions: self.ids(&outcome.ran),
                     durations: outcome.durations,
-                    current: self.owned_ids(&graph.current_heads(&outcome.applied)),
+                    current: self.ids(&graph.current_heads(&outcome.applied)),
                     elapsed: started.elapsed(),
                 })
             }
@@ -472,7 +437,7 @@ impl Migrator {
                 };
                 return Err(Error::PartiallyApplied {
                     revision: row.revision.clone(),
-                    path: rev.path().to_owned(),
+                    path: rev.path.to_owned(),
                     done: row.statements_done,
                     total,
                     section,
@@ -480,13 +445,13 @@ impl Migrator {
                 });
             }
             if row.checksum != rev.checksum
-                && migrate_core::checksum::verify(&row.checksum, &rev.upgrade.sql) != Some(true)
+                && migrate_core::checksum::verify(&row.checksum, rev.upgrade.sql) != Some(true)
             {
                 return Err(Error::ChecksumMismatch {
                     revision: row.revision.clone(),
-                    path: rev.path().to_owned(),
+                    path: rev.path.to_owned(),
                     stored: row.checksum.clone(),
-                    expected: rev.checksum().to_owned(),
+                    expected: rev.checksum.to_owned(),
                 });
             }
             applied[i] = true;
@@ -494,22 +459,22 @@ impl Migrator {
         Ok(applied)
     }
 
-    fn row<'a>(
+    fn row(
         &self,
-        rev: &'a EmbeddedRevision,
+        rev: &'static EmbeddedRevision,
         state: &'static str,
         done: i64,
         duration_ms: i64,
         seq: i64,
-    ) -> NewRow<'a> {
+    ) -> NewRow<'static> {
         NewRow {
-            revision: rev.id(),
-            checksum: rev.checksum(),
+            revision: rev.id,
+            checksum: rev.checksum,
             duration_ms,
             state,
             statements_done: done,
             seq,
-            message: rev.message(),
+            message: rev.message,
         }
     }
 
@@ -523,19 +488,19 @@ impl Migrator {
     }
 
     /// The database's current heads (applied revisions with no applied child).
-    pub async fn current<D: Database>(&self, db: &D) -> Result<Vec<&str>> {
+    pub async fn current<D: Database>(&self, db: &D) -> Result<Vec<&'static str>> {
         let graph = self.graph()?;
         let mut conn = db.__session().await?;
-        let rows = conn.read_history(&self.version_table).await?;
+        let rows = conn.read_history(self.version_table).await?;
         let applied = self.applied_ignoring_checksums(graph, &rows)?;
         Ok(self.ids(&graph.current_heads(&applied)))
     }
 
     /// Revisions that `upgrade heads` would apply now, in order.
-    pub async fn pending<D: Database>(&self, db: &D) -> Result<Vec<&str>> {
+    pub async fn pending<D: Database>(&self, db: &D) -> Result<Vec<&'static str>> {
         let graph = self.graph()?;
         let mut conn = db.__session().await?;
-        let rows = conn.read_history(&self.version_table).await?;
+        let rows = conn.read_history(self.version_table).await?;
         let applied = self.applied_ignoring_checksums(graph, &rows)?;
         Ok(self.ids(&graph.plan_upgrade(&Target::Heads, &applied)?.steps))
     }
@@ -543,7 +508,7 @@ impl Migrator {
     /// The history table, oldest first.
     pub async fn history<D: Database>(&self, db: &D) -> Result<Vec<HistoryEntry>> {
         let mut conn = db.__session().await?;
-        conn.read_history(&self.version_table).await
+        conn.read_history(self.version_table).await
     }
 
     /// Records the targets as applied without running SQL (and removes what
@@ -561,10 +526,10 @@ impl Migrator {
             .collect::<Result<_, _>>()?;
         let graph = self.graph()?;
         let mut conn = db.__session().await?;
-        conn.lock(&self.version_table, self.lock_key(), self.lock_timeout)
+        conn.lock(self.version_table, self.lock_key(), self.lock_timeout)
             .await?;
         let result = async {
-            let rows = conn.ensure_history(&self.version_table).await?;
+            let rows = conn.ensure_history(self.version_table).await?;
             let mut applied = if purge {
                 vec![false; graph.len()]
             } else {
@@ -586,12 +551,12 @@ impl Migrator {
                 applied[i] = false;
             }
             if !removed.is_empty() {
-                conn.delete_rows(&self.version_table, &removed).await?;
+                conn.delete_rows(self.version_table, &removed).await?;
             }
             for &i in &plan.add {
                 let rev = self.revision(i);
                 conn.insert_row(
-                    &self.version_table,
+                    self.version_table,
                     &self.row(rev, "stamped", rev.upgrade.len() as i64, 0, seq),
                 )
                 .await?;
@@ -600,9 +565,9 @@ impl Migrator {
             }
             conn.commit().await?;
             Ok(StampReport {
-                added: self.owned_ids(&plan.add),
-                removed: self.owned_ids(&plan.remove),
-                current: self.owned_ids(&graph.current_heads(&applied)),
+                added: self.ids(&plan.add),
+                removed: self.ids(&plan.remove),
+                current: self.ids(&graph.current_heads(&applied)),
             })
         }
         .await;
@@ -630,7 +595,7 @@ impl Migrator {
     /// Reads the user schema as sorted lines, for round-trip comparisons.
     pub(crate) async fn schema<D: Database>(&self, db: &D) -> Result<Vec<String>> {
         let mut conn = db.__session().await?;
-        conn.schema_fingerprint(&self.version_table).await
+        conn.schema_fingerprint(self.version_table).await
     }
 }
 
@@ -644,6 +609,3 @@ enum Run<'a> {
 fn next_seq(rows: &[HistoryEntry]) -> i64 {
     rows.iter().map(|r| r.seq).max().unwrap_or(0) + 1
 }
-
-#[cfg(test)]
-mod tests;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use migrate_runtime::{Direction, Error, TransactionMode};
+use migrate_runtime::{Direction, Error, Migrator, TransactionMode};
 
 use crate::common::{Dir, TestDb, names};
 
@@ -486,6 +486,16 @@ pub async fn stamp_records_without_running_sql(db: &impl TestDb) {
     assert_eq!(m.history(db.pool()).await.unwrap().len(), 3);
 }
 
+/// The revisions of the history table, in the order it lists them.
+async fn history_ids(m: &Migrator, db: &impl TestDb) -> Vec<String> {
+    m.history(db.pool())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.revision)
+        .collect()
+}
+
 /// A stamp removes its rows in one statement (SQLite: one per 999 bound
 /// values): here a stamp down over several revisions, then a purge of a
 /// history longer than that.
@@ -494,13 +504,7 @@ pub async fn stamp_removes_many_rows_at_once(db: &impl TestDb) {
     m.stamp(db.pool(), &["head"], false).await.unwrap();
     let report = m.stamp(db.pool(), &["r02"], false).await.unwrap();
     assert_eq!(report.removed, vec!["r05", "r04", "r03"]);
-    let left: Vec<String> = m
-        .history(db.pool())
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|h| h.revision)
-        .collect();
+    let left = history_ids(&m, db).await;
     assert_eq!(left, vec!["r01", "r02"]);
 
     // 1,500 rows of revisions this directory does not know.
@@ -513,13 +517,7 @@ pub async fn stamp_removes_many_rows_at_once(db: &impl TestDb) {
     assert_eq!(m.history(db.pool()).await.unwrap().len(), 1502);
     let report = m.stamp(db.pool(), &["r03"], true).await.unwrap();
     assert_eq!(report.current, vec!["r03"]);
-    let left: Vec<String> = m
-        .history(db.pool())
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|h| h.revision)
-        .collect();
+    let left = history_ids(&m, db).await;
     assert_eq!(left, vec!["r01", "r02", "r03"]);
 }
 

@@ -14,7 +14,7 @@ use crate::project::Project;
 fn fold_dialect(project: &Project) -> anyhow::Result<Dialect> {
     match &project.config.dialects {
         DialectCheck::All(list) if !list.contains(&Dialect::Postgres) => Err(Usage(format!(
-            "{}: `migrate schema` folds PostgreSQL statements only, and this project checks {}; the SQLite fold is not written yet",
+            "{}: `migrate schema` folds PostgreSQL statements only, and this project checks {}; the SQLite fold is not written yet, so only a project that lists postgres in `dialects` can print its schema",
             project
                 .file
                 .as_ref()

@@ -1,0 +1,166 @@
+//! `migrate schema`: the schema folded from the upgrades, checked against
+//! what a real PostgreSQL 15 (from `scripts/pg.sh`) holds after
+//! `upgrade head`.
+
+use std::path::Path;
+use std::process::Command;
+
+use migrate_core::Dialect;
+use migrate_runtime::introspect::{IntrospectOptions, introspect};
+use migrate_schema::{DiffOptions, Schema, diff, parse_schema};
+
+/// Environment variables that would change which database the binary uses.
+const DATABASE_VARS: [&str; 7] = [
+    "DATABASE_URL",
+    "POSTGRES_USER",
+    "POSTGRES_PASSWORD",
+    "POSTGRES_HOST",
+    "POSTGRES_PORT",
+    "POSTGRES_DB",
+    "MIGRATE_LOG",
+];
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn migrate(dir: &Path, args: &[&str]) -> Out {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_migrate"));
+    command.args(args).current_dir(dir);
+    for var in DATABASE_VARS {
+        command.env_remove(var);
+    }
+    let out = command.output().expect("run the migrate binary");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The constraint and index names of every table, for comparing names,
+/// which the diff leaves to the columns.
+fn names(schema: &Schema) -> Vec<String> {
+    let mut out = Vec::new();
+    for (table, t) in &schema.tables {
+        for name in t.primary_key.iter().map(|k| &k.name) {
+            out.push(format!("{table} pkey {name:?}"));
+        }
+        for k in &t.uniques {
+            out.push(format!("{table} unique {:?} {:?}", k.name, k.columns));
+        }
+        for f in &t.foreign_keys {
+            out.push(format!("{table} fkey {:?} {:?}", f.name, f.columns));
+        }
+        for i in &t.indexes {
+            out.push(format!("{table} index {} {:?}", i.name, i.keys));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn schema_of_the_example_app_equals_the_database_after_upgrade_head() {
+    let root = migrate_tests::workspace_root();
+    let out = migrate(&root, &["schema"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("-- fold: 9 of 9 statements modelled (100.0 %)\n"),
+        "{}",
+        out.stdout
+    );
+    let folded = parse_schema(&out.stdout, Dialect::Postgres)
+        .unwrap_or_else(|e| panic!("the printed schema does not parse: {e:?}\n{}", out.stdout));
+
+    let db = migrate_tests::fresh_pg_db().await;
+    let up = migrate(&root, &["--database-url", &db.url, "upgrade", "head"]);
+    assert_eq!(up.code, 0, "upgrade head failed: {}", up.stderr);
+    let pool = db.pool().await;
+    let actual = introspect(&pool, &IntrospectOptions::default())
+        .await
+        .expect("introspect the upgraded database");
+    pool.close().await;
+
+    let changes: Vec<String> = diff(&actual, &folded, Dialect::Postgres, &DiffOptions::default())
+        .iter()
+        .map(|c| c.summary())
+        .collect();
+    assert!(changes.is_empty(), "fold and database differ: {changes:#?}");
+    assert_eq!(actual.tables.len(), 4);
+    // The names PostgreSQL chose for unnamed constraints are the fold's.
+    assert_eq!(names(&actual), names(&folded));
+}
+
+#[test]
+fn schema_at_a_revision_folds_only_its_ancestors() {
+    let root = migrate_tests::workspace_root();
+    let out = migrate(&root, &["schema", "--at", "a1b2c3d4e5f6"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let schema = parse_schema(&out.stdout, Dialect::Postgres).unwrap();
+    let tables: Vec<String> = schema.tables.keys().map(|n| n.to_string()).collect();
+    assert_eq!(tables, ["products", "users"]);
+    assert!(
+        out.stdout.contains("at revision a1b2c3d4e5f6"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("4 of 4 statements modelled"),
+        "{}",
+        out.stdout
+    );
+
+    let out = migrate(&root, &["schema", "--at", "ffff"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("--at ffff: no revision has this id"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn schema_names_what_it_could_not_model() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("migrate.toml"), "dialect = \"postgres\"\n").unwrap();
+    std::fs::create_dir(dir.path().join("migrations")).unwrap();
+    std::fs::write(
+        dir.path().join("migrations/2025_01_01_0000-aaaa00000001_a.sql"),
+        "-- revision: aaaa00000001\n-- down_revision: none\n\n-- migrate:upgrade\nCREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\nALTER TABLE a INHERIT b;\nCREATE VIEW v AS SELECT 1;\n\n-- migrate:downgrade\nDROP TABLE a;\n",
+    )
+    .unwrap();
+    let out = migrate(dir.path(), &["schema"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("-- fold: 2 of 4 statements modelled (50.0 %); not modelled: migrations/2025_01_01_0000-aaaa00000001_a.sql:7:1 (ALTER TABLE AddInherit (not modelled yet))"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "-- unsure: table a may differ after migrations/2025_01_01_0000-aaaa00000001_a.sql:7:1"
+        ),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn schema_refuses_a_sqlite_only_project() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("migrate.toml"), "dialect = \"sqlite\"\n").unwrap();
+    std::fs::create_dir(dir.path().join("migrations")).unwrap();
+    let out = migrate(dir.path(), &["schema"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("`migrate schema` folds PostgreSQL statements only, and this project checks SQLite; the SQLite fold is not written yet"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty());
+}

@@ -26,9 +26,8 @@ pub fn apply(state: &mut State, tree: &protobuf::ParseResult, at: &StmtRef) -> b
         let Some(node) = raw.stmt.as_ref().and_then(|n| n.node.as_ref()) else {
             continue;
         };
-        if let Err(why) = statement(state, node, at) {
+        if statement(state, node, at).is_err() {
             all = false;
-            let _ = why;
         }
     }
     if all {
@@ -50,12 +49,9 @@ pub fn taint_world(state: &mut State, at: &StmtRef, why: String) {
 pub fn taint_named(state: &mut State, tree: &protobuf::ParseResult, at: &StmtRef) {
     state.begin_statement();
     let mut named = Vec::new();
-    for (node, ..) in tree.nodes() {
-        if let NodeRef::RangeVar(r) = node {
-            let (schema, name) = range_name(r);
-            if let Some(id) = state.find_table(&schema, &name) {
-                named.push(id);
-            }
+    for raw in &tree.stmts {
+        if let Some(node) = raw.stmt.as_ref().and_then(|n| n.node.as_ref()) {
+            named.extend(named_tables(state, node));
         }
     }
     if named.is_empty() {
@@ -76,8 +72,8 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
         N::CreateStmt(s) => create_table(state, s, at),
         N::AlterTableStmt(s) => alter_table(state, s, at),
         N::DropStmt(s) => drop(state, s, at),
-        N::RenameStmt(s) => rename(state, s, at),
-        N::IndexStmt(s) => create_index(state, s, at),
+        N::RenameStmt(s) => rename(state, s),
+        N::IndexStmt(s) => create_index(state, s),
         N::CreateEnumStmt(s) => create_enum(state, s),
         N::AlterEnumStmt(s) => alter_enum(state, s),
         N::CreateSchemaStmt(s) => create_schema(state, s, at),
@@ -125,9 +121,29 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
             }
             Ok(())
         }
-        N::CreateFunctionStmt(_) | N::CreateTrigStmt(_) | N::AlterSeqStmt(_) => {
-            Err("a function, trigger or sequence change (not modelled yet)".to_owned())
-        }
+        // Objects the model does not hold yet, made or changed without
+        // touching what it does hold.
+        N::CreateFunctionStmt(_)
+        | N::AlterFunctionStmt(_)
+        | N::CreateTrigStmt(_)
+        | N::AlterSeqStmt(_)
+        | N::CreateDomainStmt(_)
+        | N::CompositeTypeStmt(_)
+        | N::CreateRangeStmt(_)
+        | N::DefineStmt(_)
+        | N::CreatePolicyStmt(_)
+        | N::AlterPolicyStmt(_)
+        | N::CreateCastStmt(_)
+        | N::CreateEventTrigStmt(_) => Err(format!("{} (not modelled yet)", statement_kind(node))),
+        // Owners, privileges, roles and refreshes change no shape.
+        N::AlterOwnerStmt(_)
+        | N::AlterDefaultPrivilegesStmt(_)
+        | N::CreateRoleStmt(_)
+        | N::AlterRoleStmt(_)
+        | N::DropRoleStmt(_)
+        | N::RefreshMatViewStmt(_)
+        | N::ClusterStmt(_)
+        | N::SecLabelStmt(_) => Ok(()),
         N::CreateExtensionStmt(s) => {
             let schema = s
                 .options
@@ -143,24 +159,67 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
             state.taint(at, Scope::Schema, Some(schema), why.clone());
             return Err(why);
         }
-        other => Err(format!("{} (not modelled yet)", statement_kind(other))),
+        // Anything else may change what it names: those tables become
+        // unsure, or everything when it names none.
+        other => {
+            let why = format!("{} (not modelled yet)", statement_kind(other));
+            let named = named_tables(state, other);
+            if named.is_empty() {
+                state.taint(at, Scope::World, None, why.clone());
+            }
+            for id in named {
+                state.taint_table(id, at, why.clone());
+            }
+            return Err(why);
+        }
     };
+    let tainted = state
+        .coverage
+        .taints
+        .last()
+        .is_some_and(|t| t.epoch == state.epoch);
     if let Err(why) = &result
-        && !state
-            .coverage
-            .taints
-            .last()
-            .is_some_and(|t| t.epoch == state.epoch)
+        && !tainted
     {
         state.taint(at, Scope::Unmodelled, None, why.clone());
     }
     result
 }
 
+/// The statement's node name, for messages (`CreateDomain`, `AlterObjectSchema`).
 fn statement_kind(node: &N) -> String {
-    let debug = format!("{node:?}");
+    let debug = format!("{:?}", node.to_ref());
     let name = debug.split('(').next().unwrap_or("statement");
     name.trim_end_matches("Stmt").to_owned()
+}
+
+/// The tables in the model that a statement's tree names. pg_query's walk
+/// does not enter every statement kind, so the relation of those that name
+/// one directly is added; a caller that finds none taints everything.
+fn named_tables(state: &State, node: &N) -> Vec<TableId> {
+    let mut ranges: Vec<&protobuf::RangeVar> = match node {
+        N::AlterObjectSchemaStmt(s) => s.relation.iter().collect(),
+        N::RuleStmt(s) => s.relation.iter().collect(),
+        N::CreateTrigStmt(s) => s.relation.iter().collect(),
+        N::CreatePolicyStmt(s) => s.table.iter().collect(),
+        N::AlterPolicyStmt(s) => s.table.iter().collect(),
+        _ => Vec::new(),
+    };
+    let walked = node.nodes();
+    ranges.extend(walked.iter().filter_map(|(child, ..)| match child {
+        NodeRef::RangeVar(r) => Some(*r),
+        _ => None,
+    }));
+    let mut out = Vec::new();
+    for r in ranges {
+        let (schema, name) = range_name(r);
+        if let Some(id) = state.find_table(&schema, &name)
+            && !out.contains(&id)
+        {
+            out.push(id);
+        }
+    }
+    out
 }
 
 // ---------------------------------------------------------------- names
@@ -422,6 +481,7 @@ fn add_column<'a>(
         identity: None,
         generated: None,
         comment: None,
+        sequence: None,
     };
     if let Some(int) = serial_type(t) {
         let (schema, table) = {
@@ -442,6 +502,7 @@ fn add_column<'a>(
             sql: format!("nextval('{}'::regclass)", qualified.replace('\'', "''")),
             columns: Vec::new(),
         });
+        column.sequence = Some(seq.clone());
         state
             .relations
             .insert((schema, seq), Relation::Sequence(Some(id)));
@@ -756,10 +817,7 @@ fn alter_command(
             Ok(())
         }
         AlterTableType::AtColumnDefault => {
-            let default = match def {
-                Some(_) => Some(expr(cmd.def.as_deref().expect("checked above"))?),
-                None => None,
-            };
+            let default = cmd.def.as_deref().map(expr).transpose()?;
             let col = column_mut(state, id, &cmd.name)?;
             col.default = default;
             Ok(())
@@ -844,6 +902,9 @@ fn drop_column(state: &mut State, id: TableId, column: &str) {
     let mut gone_relations = Vec::new();
     {
         let t = state.table_mut(id);
+        if let Some(seq) = t.column(column).and_then(|c| c.sequence.clone()) {
+            gone_relations.push(seq);
+        }
         t.columns.retain(|c| c.name != column);
         if let Some(k) = &t.primary_key
             && k.columns.iter().any(|c| c == column)
@@ -968,12 +1029,22 @@ fn drop(state: &mut State, s: &protobuf::DropStmt, at: &StmtRef) -> Result<(), U
                 })
             }
             ObjectType::ObjectType => drop_enum(state, &names, s.missing_ok),
-            ObjectType::ObjectSchema => drop_schema(state, &names, s.missing_ok, cascade, at),
+            ObjectType::ObjectSchema => drop_schema(state, &names, s.missing_ok, cascade),
             ObjectType::ObjectFunction
             | ObjectType::ObjectProcedure
             | ObjectType::ObjectTrigger
             | ObjectType::ObjectExtension => {
-                Err("a function, trigger or extension (not modelled yet)".into())
+                let why = "a function, trigger or extension (not modelled yet)".to_owned();
+                if cascade {
+                    // CASCADE may drop columns and tables that use it.
+                    state.taint(
+                        at,
+                        Scope::World,
+                        None,
+                        format!("{why}, dropped with CASCADE"),
+                    );
+                }
+                Err(why)
             }
             other => Err(format!("DROP {other:?} (not modelled yet)")),
         };
@@ -1024,7 +1095,6 @@ fn drop_schema(
     names: &[String],
     missing_ok: bool,
     cascade: bool,
-    at: &StmtRef,
 ) -> Result<(), Unmodelled> {
     let [schema] = names else {
         return Err("a schema name the model cannot read".into());
@@ -1051,14 +1121,12 @@ fn drop_schema(
     state.relations.retain(|(s, _), _| s != schema);
     state.constraints.remove(schema);
     state.schemas.remove(schema);
-    let _ = at;
     Ok(())
 }
 
 // -------------------------------------------------------------- RENAME
 
-fn rename(state: &mut State, s: &protobuf::RenameStmt, at: &StmtRef) -> Result<(), Unmodelled> {
-    let _ = at;
+fn rename(state: &mut State, s: &protobuf::RenameStmt) -> Result<(), Unmodelled> {
     match s.rename_type() {
         ObjectType::ObjectTable
         | ObjectType::ObjectIndex
@@ -1245,12 +1313,7 @@ fn rename_column(state: &mut State, id: TableId, old: &str, new: &str) -> Result
 
 // --------------------------------------------------------------- INDEX
 
-fn create_index(
-    state: &mut State,
-    s: &protobuf::IndexStmt,
-    at: &StmtRef,
-) -> Result<(), Unmodelled> {
-    let _ = at;
+fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmodelled> {
     let r = s.relation.as_ref().ok_or("an index without a table")?;
     let id = table_of(state, r)?;
     let (schema, table) = table_names(state, id);

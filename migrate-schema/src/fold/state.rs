@@ -127,6 +127,8 @@ pub struct ColumnState {
     pub generated: Option<Expr>,
     /// `COMMENT ON COLUMN`.
     pub comment: Option<String>,
+    /// The sequence a `serial` column owns, dropped with it.
+    pub sequence: Option<String>,
 }
 
 /// A primary key or unique constraint, with the index of the same name.

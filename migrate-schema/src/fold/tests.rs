@@ -271,3 +271,119 @@ fn an_unknown_alter_subcommand_taints_only_that_table() {
     assert_eq!(state.certainty(b), Certainty::Certain);
     assert_eq!(state.coverage().modelled, 2);
 }
+
+#[test]
+fn a_dropped_serial_column_frees_its_sequence_name() {
+    // Confirmed on PostgreSQL 15: the re-added column's sequence is s_n_seq again.
+    let s = schema(&[
+        "CREATE TABLE s (id int, n serial)",
+        "ALTER TABLE s DROP COLUMN n",
+        "ALTER TABLE s ADD COLUMN n serial",
+    ]);
+    let n = table(&s, "s").column("n").unwrap();
+    assert_eq!(n.default.as_deref(), Some("nextval('s_n_seq'::regclass)"));
+}
+
+#[test]
+fn objects_the_model_does_not_hold_taint_nothing_and_other_statements_taint_what_they_name() {
+    let state = fold(&[
+        "CREATE TABLE a (id int)",
+        "CREATE TABLE b (id int)",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+        "ALTER TABLE a SET SCHEMA other",
+    ]);
+    let a = state.find_table("public", "a").unwrap();
+    let b = state.find_table("public", "b").unwrap();
+    assert!(matches!(state.certainty(a), Certainty::Unsure(t) if t.scope == Scope::Table));
+    assert_eq!(state.certainty(b), Certainty::Certain);
+    let c = state.coverage();
+    assert_eq!((c.modelled, c.statements), (2, 4));
+    assert_eq!(c.taints[0].scope, Scope::Unmodelled);
+    assert_eq!(c.taints[0].at.line, 3);
+}
+
+#[test]
+fn a_no_check_statement_taints_the_tables_it_names() {
+    let mut state = fold(&["CREATE TABLE a (id int)", "CREATE TABLE b (id int)"]);
+    let at = StmtRef {
+        path: "m.sql".into(),
+        line: 3,
+        column: 1,
+    };
+    let tree = postgres::parse("ALTER TABLE a ADD COLUMN x int", 3, 1).unwrap();
+    lower_pg::taint_named(&mut state, &tree, &at);
+    let a = state.find_table("public", "a").unwrap();
+    let b = state.find_table("public", "b").unwrap();
+    assert!(matches!(state.certainty(a), Certainty::Unsure(_)));
+    assert_eq!(state.certainty(b), Certainty::Certain);
+}
+
+fn write_revision(dir: &std::path::Path, n: u32, parent: Option<&str>, up: &str) -> String {
+    let id = format!("aaaa0000000{n}");
+    let text = format!(
+        "-- revision: {id}\n-- down_revision: {}\n\n-- migrate:upgrade\n{up}\n\n-- migrate:downgrade\n-- migrate:no-op\n",
+        parent.unwrap_or("none")
+    );
+    std::fs::write(dir.join(format!("2025_01_0{n}_0000-{id}_r.sql")), text).unwrap();
+    id
+}
+
+#[test]
+fn fold_upgrades_folds_a_loaded_directory_in_order_and_counts_coverage() {
+    use migrate_core::sql::Dialect;
+    use migrate_core::{DialectCheck, load_directory};
+
+    let dir = tempfile::tempdir().unwrap();
+    let one = write_revision(dir.path(), 1, None, "CREATE TABLE t (id int PRIMARY KEY);");
+    let two = write_revision(
+        dir.path(),
+        2,
+        Some(&one),
+        "ALTER TABLE t ADD COLUMN name text;\n-- migrate:no-check\nALTER TABLE t ADD COLUMN x int;",
+    );
+    write_revision(dir.path(), 3, Some(&two), "DO $$ BEGIN PERFORM 1; END $$;");
+    let migrations = load_directory(dir.path(), "migrations", &DialectCheck::Any).unwrap();
+
+    let mut seen = Vec::new();
+    let result = super::fold_with(&migrations, Dialect::Postgres, None, |i, state| {
+        seen.push((
+            migrations.revisions[i].id().to_owned(),
+            state.coverage().statements,
+        ));
+    })
+    .unwrap();
+    assert_eq!(
+        seen,
+        [
+            ("aaaa00000001".to_owned(), 1),
+            ("aaaa00000002".to_owned(), 3),
+            ("aaaa00000003".to_owned(), 4)
+        ]
+    );
+    let coverage = result.coverage();
+    assert_eq!((coverage.modelled, coverage.statements), (2, 4));
+    assert!(
+        coverage
+            .summary()
+            .starts_with("2 of 4 statements modelled (50.0 %); not modelled: migrations/2025_01_02_0000-aaaa00000002_r.sql:7:1"),
+        "{}",
+        coverage.summary()
+    );
+
+    let at_two = super::fold_to(&migrations, Dialect::Postgres, 1).unwrap();
+    assert_eq!(at_two.revisions, [0, 1]);
+    let s = at_two.state.to_schema();
+    let names: Vec<_> = table(&s, "t")
+        .columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    // The no-check statement is not folded; the table is unsure instead.
+    assert_eq!(names, ["id", "name"]);
+    assert_eq!(at_two.state.unsure_tables().len(), 1);
+
+    assert_eq!(
+        super::fold_upgrades(&migrations, Dialect::Sqlite).unwrap_err(),
+        super::FoldError::Unsupported(Dialect::Sqlite)
+    );
+}

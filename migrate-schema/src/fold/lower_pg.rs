@@ -875,10 +875,13 @@ fn alter_command(
         | AlterTableType::AtForceRowSecurity
         | AlterTableType::AtNoForceRowSecurity
         | AlterTableType::AtSetTableSpace => Ok(()),
-        other => Err(format!(
-            "ALTER TABLE {} (not modelled yet)",
-            format!("{other:?}").trim_start_matches("At")
-        )),
+        other => {
+            let kind = format!("{other:?}");
+            Err(format!(
+                "ALTER TABLE {} (not modelled yet)",
+                kind.strip_prefix("At").unwrap_or(&kind)
+            ))
+        }
     }
 }
 

@@ -2,15 +2,15 @@
 //! fold's [`State`]: tables, columns, constraints, indexes, enums, schemas
 //! and comments; anything else taints the narrowest scope it names.
 
-use pg_query::NodeRef;
 use pg_query::protobuf::{
     self, AlterTableType, ConstrType, DropBehavior, ObjectType, node::Node as N,
 };
+use pg_query::{NodeMut, NodeRef};
 
 use super::naming::{choose, columns_part, index_column_names};
 use super::state::{
-    CheckState, ColumnState, DEFAULT_SCHEMA, EnumState, Expr, ForeignKeyState, IndexKeyState,
-    IndexState, KeyState, Relation, Scope, State, StmtRef, TableId, TableState,
+    CheckState, ColumnState, DEFAULT_SCHEMA, EnumState, Expr, ExprTree, ForeignKeyState,
+    IndexKeyState, IndexState, KeyState, Relation, Scope, State, StmtRef, TableId, TableState,
 };
 use crate::model::{FkAction, Identity};
 
@@ -330,7 +330,46 @@ fn expr(node: &protobuf::Node) -> Result<Expr, Unmodelled> {
     Ok(Expr {
         sql: deparse_expr(node)?,
         columns: referenced_columns(node),
+        tree: ExprTree(Some(Box::new(node.clone()))),
     })
+}
+
+/// Renames column `old` to `new` inside an expression that names it: its
+/// tree's column references, then its SQL, deparsed again.
+fn rename_in_expr(e: &mut Expr, old: &str, new: &str) -> Result<(), Unmodelled> {
+    if !e.columns.iter().any(|c| c == old) {
+        return Ok(());
+    }
+    let tree = e
+        .tree
+        .0
+        .as_mut()
+        .ok_or_else(|| format!("column {old} renamed inside an expression kept as text"))?;
+    if let Some(node) = tree.node.as_mut() {
+        // SAFETY: `nodes_mut` returns pointers into `node`, which is
+        // borrowed mutably for the whole loop and not otherwise touched;
+        // each pointer is dereferenced once, and only its `fields` list is
+        // changed, which moves no other node.
+        unsafe {
+            for (child, ..) in node.nodes_mut() {
+                if let NodeMut::ColumnRef(c) = child
+                    && let Some(c) = c.as_mut()
+                    && let Some(last) = c.fields.last_mut()
+                    && let Some(N::String(name)) = last.node.as_mut()
+                    && name.sval == old
+                {
+                    name.sval = new.to_owned();
+                }
+            }
+        }
+    }
+    e.sql = deparse_expr(tree)?;
+    for c in &mut e.columns {
+        if c == old {
+            *c = new.to_owned();
+        }
+    }
+    Ok(())
 }
 
 /// A type as PostgreSQL's deparser writes it (`int`, `numeric(10, 2)`,
@@ -501,6 +540,7 @@ fn add_column<'a>(
         column.default = Some(Expr {
             sql: format!("nextval('{}'::regclass)", qualified.replace('\'', "''")),
             columns: Vec::new(),
+            tree: ExprTree::default(),
         });
         column.sequence = Some(seq.clone());
         state
@@ -1237,14 +1277,14 @@ fn rename_key(t: &mut TableState, old: &str, new: &str) -> bool {
     false
 }
 
-/// Renames a column everywhere the model names it. An expression that
-/// uses it (a default, check, generated column or index expression) keeps
-/// its old text, so the table becomes unsure instead.
+/// Renames a column everywhere the model names it: key and foreign-key
+/// column lists (here and in the foreign keys that reference it), and the
+/// expressions of checks, generated columns and indexes.
 fn rename_column(state: &mut State, id: TableId, old: &str, new: &str) -> Result<(), Unmodelled> {
     if state.table(id).column(new).is_some() {
         return Err(format!("column {new} already exists"));
     }
-    let mut in_expression = false;
+    let mut result = Ok(());
     {
         let t = state.table_mut(id);
         let col = t
@@ -1267,32 +1307,24 @@ fn rename_column(state: &mut State, id: TableId, old: &str, new: &str) -> Result
         for f in &mut t.foreign_keys {
             rename(&mut f.columns);
         }
+        let mut exprs: Vec<&mut Expr> = Vec::new();
         for i in &mut t.indexes {
             for k in &mut i.keys {
                 match k {
                     IndexKeyState::Column(c) if c == old => *c = new.to_owned(),
-                    IndexKeyState::Expression(e) if e.columns.iter().any(|c| c == old) => {
-                        in_expression = true
-                    }
-                    _ => {}
+                    IndexKeyState::Expression(e) => exprs.push(e),
+                    IndexKeyState::Column(_) => {}
                 }
             }
-            if i.predicate
-                .as_ref()
-                .is_some_and(|p| p.columns.iter().any(|c| c == old))
-            {
-                in_expression = true;
+            exprs.extend(i.predicate.as_mut());
+        }
+        exprs.extend(t.checks.iter_mut().map(|c| &mut c.expression));
+        exprs.extend(t.columns.iter_mut().filter_map(|c| c.generated.as_mut()));
+        for e in exprs {
+            if let Err(why) = rename_in_expr(e, old, new) {
+                result = Err(why);
             }
         }
-        in_expression |= t
-            .checks
-            .iter()
-            .any(|c| c.expression.columns.iter().any(|c| c == old));
-        in_expression |= t.columns.iter().any(|c| {
-            c.generated
-                .as_ref()
-                .is_some_and(|g| g.columns.iter().any(|c| c == old))
-        });
     }
     let others: Vec<TableId> = state.tables().map(|(i, _)| i).collect();
     for other in others {
@@ -1306,12 +1338,7 @@ fn rename_column(state: &mut State, id: TableId, old: &str, new: &str) -> Result
             }
         }
     }
-    if in_expression {
-        return Err(format!(
-            "column {old} renamed inside an expression the model keeps as text"
-        ));
-    }
-    Ok(())
+    result
 }
 
 // --------------------------------------------------------------- INDEX

@@ -108,6 +108,27 @@ pub struct Expr {
     pub sql: String,
     /// The distinct column names it references, in order of appearance.
     pub columns: Vec<String>,
+    /// Its parse tree, to rewrite it when a column it names is renamed.
+    pub(crate) tree: ExprTree,
+}
+
+/// The parse tree behind an [`Expr`]. Expressions compare by their SQL, so
+/// two trees always compare equal (and the tree's own types are not `Eq`).
+#[derive(Clone, Default)]
+pub(crate) struct ExprTree(pub(crate) Option<Box<pg_query::protobuf::Node>>);
+
+impl PartialEq for ExprTree {
+    fn eq(&self, _: &ExprTree) -> bool {
+        true
+    }
+}
+
+impl Eq for ExprTree {}
+
+impl fmt::Debug for ExprTree {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ExprTree")
+    }
 }
 
 /// A column in the fold.

@@ -387,3 +387,27 @@ fn fold_upgrades_folds_a_loaded_directory_in_order_and_counts_coverage() {
         super::FoldError::Unsupported(Dialect::Sqlite)
     );
 }
+
+#[test]
+fn renaming_a_column_rewrites_the_expressions_that_use_it() {
+    let state = fold(&[
+        "CREATE TABLE t (email text CHECK (email <> ''), g text GENERATED ALWAYS AS (upper(email)) STORED)",
+        "CREATE INDEX ON t (lower(email)) WHERE email IS NOT NULL",
+        "ALTER TABLE t RENAME COLUMN email TO mail",
+    ]);
+    assert_eq!(state.coverage().modelled, 3);
+    let s = state.to_schema();
+    let t = table(&s, "t");
+    assert_eq!(t.checks[0].expression, "mail <> ''");
+    assert_eq!(t.checks[0].name.as_deref(), Some("t_email_check"));
+    assert_eq!(
+        t.column("g").unwrap().generated.as_deref(),
+        Some("upper(mail)")
+    );
+    assert_eq!(
+        t.indexes[0].keys,
+        [IndexKey::Expression("lower(mail)".into())]
+    );
+    assert_eq!(t.indexes[0].predicate.as_deref(), Some("mail IS NOT NULL"));
+    assert_eq!(t.indexes[0].name, "t_lower_idx");
+}

@@ -775,6 +775,7 @@ fn add_foreign_key(
         })
     };
     state.add_constraint_name(&schema, &name);
+    state.note_reference(id, ref_table);
     state.table_mut(id).foreign_keys.push(ForeignKeyState {
         name,
         columns,
@@ -992,7 +993,15 @@ fn drop_column(state: &mut State, id: TableId, column: &str) {
     for n in gone_relations {
         state.relations.remove(&(schema.clone(), n));
     }
-    let others: Vec<TableId> = state.tables().map(|(i, _)| i).collect();
+    let mut others = state.referencing(id);
+    if state
+        .table(id)
+        .foreign_keys
+        .iter()
+        .any(|f| f.ref_table == id)
+    {
+        others.push(id);
+    }
     for other in others {
         let other_schema = state.table(other).schema.clone();
         let mut gone = Vec::new();
@@ -1326,7 +1335,15 @@ fn rename_column(state: &mut State, id: TableId, old: &str, new: &str) -> Result
             }
         }
     }
-    let others: Vec<TableId> = state.tables().map(|(i, _)| i).collect();
+    let mut others = state.referencing(id);
+    if state
+        .table(id)
+        .foreign_keys
+        .iter()
+        .any(|f| f.ref_table == id)
+    {
+        others.push(id);
+    }
     for other in others {
         for f in &mut state.table_mut(other).foreign_keys {
             if f.ref_table == id {

@@ -312,6 +312,8 @@ pub struct State {
     /// Constraint names per schema, counted: an explicit CHECK name may repeat.
     pub(crate) constraints: HashMap<String, HashMap<String, u32>>,
     pub(crate) enums: BTreeMap<(String, String), EnumState>,
+    /// The tables that have (or had) a foreign key to a table.
+    pub(crate) referenced_by: HashMap<TableId, Vec<TableId>>,
     pub(crate) coverage: Coverage,
 }
 
@@ -440,15 +442,26 @@ impl State {
             return;
         };
         let schema = table.schema.clone();
-        self.relations.retain(|_, r| {
-            !matches!(r, Relation::Table(t) | Relation::Index(t) | Relation::KeyIndex(t)
-                | Relation::Sequence(Some(t)) if *t == id)
-        });
+        // The table's own relation names, found from the table: dropping it
+        // costs what it holds, not what the schema holds.
+        let mut own: Vec<&String> = vec![&table.name];
+        own.extend(table.primary_key.iter().map(|k| &k.name));
+        own.extend(table.uniques.iter().map(|k| &k.name));
+        own.extend(table.indexes.iter().map(|i| &i.name));
+        own.extend(table.columns.iter().filter_map(|c| c.sequence.as_ref()));
+        for name in own {
+            let key = (schema.clone(), name.clone());
+            if self.relations.get(&key).is_some_and(|r| {
+                matches!(r, Relation::Table(t) | Relation::Index(t) | Relation::KeyIndex(t)
+                    | Relation::Sequence(Some(t)) if *t == id)
+            }) {
+                self.relations.remove(&key);
+            }
+        }
         for name in constraint_names(&table) {
             self.remove_constraint_name(&schema, &name);
         }
-        let referencing: Vec<TableId> = self.tables().map(|(i, _)| i).collect();
-        for other in referencing {
+        for other in self.referencing(id) {
             let dropped: Vec<String> = self
                 .table(other)
                 .foreign_keys
@@ -464,6 +477,32 @@ impl State {
                 .foreign_keys
                 .retain(|f| f.ref_table != id);
         }
+    }
+
+    /// Notes that `from` has a foreign key to `to`.
+    pub(crate) fn note_reference(&mut self, from: TableId, to: TableId) {
+        let list = self.referenced_by.entry(to).or_default();
+        if !list.contains(&from) {
+            list.push(from);
+        }
+    }
+
+    /// The live tables other than `to` with a foreign key to `to`. The
+    /// reverse index may hold tables whose key has gone since; they are
+    /// left out here.
+    pub(crate) fn referencing(&self, to: TableId) -> Vec<TableId> {
+        self.referenced_by
+            .get(&to)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&from| {
+                from != to
+                    && self.tables[from.0]
+                        .as_ref()
+                        .is_some_and(|t| t.foreign_keys.iter().any(|f| f.ref_table == to))
+            })
+            .collect()
     }
 
     /// Records a statement: bumps the epoch and the count.

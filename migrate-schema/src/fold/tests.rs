@@ -411,3 +411,21 @@ fn renaming_a_column_rewrites_the_expressions_that_use_it() {
     assert_eq!(t.indexes[0].predicate.as_deref(), Some("mail IS NOT NULL"));
     assert_eq!(t.indexes[0].name, "t_lower_idx");
 }
+
+#[test]
+fn foreign_keys_follow_renames_and_go_with_the_referenced_column() {
+    let s = schema(&[
+        "CREATE TABLE n (id int PRIMARY KEY, parent int REFERENCES n, code text UNIQUE)",
+        "CREATE TABLE m (n_id int REFERENCES n, n_code text REFERENCES n (code))",
+        "ALTER TABLE n RENAME COLUMN id TO key",
+        "ALTER TABLE n RENAME TO nodes",
+        "ALTER TABLE nodes DROP COLUMN code CASCADE",
+    ]);
+    let nodes = table(&s, "nodes");
+    assert_eq!(nodes.foreign_keys[0].ref_columns, ["key"]);
+    assert_eq!(nodes.foreign_keys[0].name.as_deref(), Some("n_parent_fkey"));
+    let m = table(&s, "m");
+    assert_eq!(m.foreign_keys.len(), 1);
+    assert_eq!(m.foreign_keys[0].ref_table, QualifiedName::new("nodes"));
+    assert_eq!(m.foreign_keys[0].ref_columns, ["key"]);
+}

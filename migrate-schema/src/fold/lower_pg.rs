@@ -897,6 +897,19 @@ fn alter_command(
             )
         }
         AlterTableType::AtDropConstraint => drop_constraint(state, id, &cmd.name, cmd.missing_ok),
+        AlterTableType::AtAddIdentity => {
+            let Some(N::Constraint(k)) = def else {
+                return Err("ADD GENERATED … AS IDENTITY without its definition".into());
+            };
+            let col = column_mut(state, id, &cmd.name)?;
+            col.identity = Some(if k.generated_when == "a" {
+                Identity::Always
+            } else {
+                Identity::ByDefault
+            });
+            col.nullable = false;
+            Ok(())
+        }
         AlterTableType::AtDropIdentity => {
             column_mut(state, id, &cmd.name)?.identity = None;
             Ok(())
@@ -1080,7 +1093,7 @@ fn drop(state: &mut State, s: &protobuf::DropStmt, at: &StmtRef) -> Result<(), U
                     matches!(r, Relation::Other)
                 })
             }
-            ObjectType::ObjectType => drop_enum(state, &names, s.missing_ok),
+            ObjectType::ObjectType => drop_enum(state, &names, s.missing_ok, cascade),
             ObjectType::ObjectSchema => drop_schema(state, &names, s.missing_ok, cascade),
             ObjectType::ObjectFunction
             | ObjectType::ObjectProcedure
@@ -1134,12 +1147,48 @@ fn drop_relation(
     }
 }
 
-fn drop_enum(state: &mut State, names: &[String], missing_ok: bool) -> Result<(), Unmodelled> {
+fn drop_enum(
+    state: &mut State,
+    names: &[String],
+    missing_ok: bool,
+    cascade: bool,
+) -> Result<(), Unmodelled> {
     let key = list_name(names).ok_or("a name the model cannot read")?;
-    if state.enums.remove(&key).is_none() && !missing_ok {
-        return Err(format!("type {}.{} is not in the model", key.0, key.1));
+    if !state.enums.contains_key(&key) {
+        return if missing_ok {
+            Ok(())
+        } else {
+            Err(format!("type {}.{} is not in the model", key.0, key.1))
+        };
     }
+    // The columns of that type (or arrays of it) go with it under CASCADE;
+    // without it PostgreSQL refuses to drop a type in use.
+    let users: Vec<(TableId, String)> = state
+        .tables()
+        .flat_map(|(id, t)| {
+            t.columns
+                .iter()
+                .filter(|c| names_type(&c.data_type, &key.0, &key.1))
+                .map(move |c| (id, c.name.clone()))
+        })
+        .collect();
+    if !users.is_empty() && !cascade {
+        return Err(format!(
+            "type {}.{} is used by column {}",
+            key.0, key.1, users[0].1
+        ));
+    }
+    for (id, column) in users {
+        drop_column(state, id, &column);
+    }
+    state.enums.remove(&key);
     Ok(())
+}
+
+/// Whether a deparsed column type is `schema.name`, or an array of it.
+fn names_type(data_type: &str, schema: &str, name: &str) -> bool {
+    let base = data_type.trim_end_matches("[]").replace('"', "");
+    base == format!("{schema}.{name}") || (schema == DEFAULT_SCHEMA && base == name)
 }
 
 fn drop_schema(

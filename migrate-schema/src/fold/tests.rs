@@ -429,3 +429,19 @@ fn foreign_keys_follow_renames_and_go_with_the_referenced_column() {
     assert_eq!(m.foreign_keys[0].ref_table, QualifiedName::new("nodes"));
     assert_eq!(m.foreign_keys[0].ref_columns, ["key"]);
 }
+
+#[test]
+fn dropping_an_enum_with_cascade_drops_its_columns() {
+    // Confirmed on PostgreSQL 15: "drop cascades to column ms of table t9", and m.
+    let s = schema(&[
+        "CREATE TYPE mood AS ENUM ('sad', 'happy')",
+        "CREATE TABLE t (id int NOT NULL, m mood, ms mood[])",
+        "ALTER TABLE t ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY",
+        "DROP TYPE mood CASCADE",
+    ]);
+    let t = table(&s, "t");
+    let names: Vec<_> = t.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["id"]);
+    assert_eq!(t.column("id").unwrap().identity, Some(Identity::Always));
+    assert!(s.enums.is_empty());
+}

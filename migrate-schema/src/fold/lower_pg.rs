@@ -92,6 +92,13 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
         | N::CreateStatsStmt(_)
         | N::LockStmt(_)
         | N::NotifyStmt(_)
+        | N::ListenStmt(_)
+        | N::UnlistenStmt(_)
+        | N::MergeStmt(_)
+        | N::CopyStmt(_)
+        | N::ConstraintsSetStmt(_)
+        | N::CheckPointStmt(_)
+        | N::DiscardStmt(_)
         | N::TransactionStmt(_) => Ok(()),
         N::DoStmt(_) => {
             let why = "a DO block".to_owned();
@@ -103,14 +110,19 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
                 let (schema, name) = range_name(r);
                 state.relations.insert((schema, name), Relation::Other);
             }
-            Err("a view (not modelled yet)".to_owned())
+            // The tables its query reads do not change.
+            let why = "a view (not modelled yet)".to_owned();
+            state.taint(at, Scope::Unmodelled, None, why.clone());
+            return Err(why);
         }
         N::CreateTableAsStmt(s) => {
             if let Some(r) = s.into.as_ref().and_then(|i| i.rel.as_ref()) {
                 let (schema, name) = range_name(r);
                 state.relations.insert((schema, name), Relation::Other);
             }
-            Err("a table or view made from a query (not modelled yet)".to_owned())
+            let why = "a table or view made from a query (not modelled yet)".to_owned();
+            state.taint(at, Scope::Unmodelled, None, why.clone());
+            return Err(why);
         }
         N::CreateSeqStmt(s) => {
             if let Some(r) = &s.sequence {
@@ -134,7 +146,11 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
         | N::CreatePolicyStmt(_)
         | N::AlterPolicyStmt(_)
         | N::CreateCastStmt(_)
-        | N::CreateEventTrigStmt(_) => Err(format!("{} (not modelled yet)", statement_kind(node))),
+        | N::CreateEventTrigStmt(_) => {
+            let why = format!("{} (not modelled yet)", statement_kind(node));
+            state.taint(at, Scope::Unmodelled, None, why.clone());
+            return Err(why);
+        }
         // Owners, privileges, roles and refreshes change no shape.
         N::AlterOwnerStmt(_)
         | N::AlterDefaultPrivilegesStmt(_)
@@ -178,10 +194,19 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
         .taints
         .last()
         .is_some_and(|t| t.epoch == state.epoch);
+    // A statement on tables the model holds that it could not apply
+    // leaves those tables unsure (an index with an operator class, a
+    // constraint on a missing column).
     if let Err(why) = &result
         && !tainted
     {
-        state.taint(at, Scope::Unmodelled, None, why.clone());
+        let named = named_tables(state, node);
+        if named.is_empty() {
+            state.taint(at, Scope::Unmodelled, None, why.clone());
+        }
+        for id in named {
+            state.taint_table(id, at, why.clone());
+        }
     }
     result
 }

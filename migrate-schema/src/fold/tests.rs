@@ -445,3 +445,18 @@ fn dropping_an_enum_with_cascade_drops_its_columns() {
     assert_eq!(t.column("id").unwrap().identity, Some(Identity::Always));
     assert!(s.enums.is_empty());
 }
+
+#[test]
+fn an_index_the_model_cannot_hold_leaves_its_table_unsure() {
+    let state = fold(&[
+        "CREATE TABLE t (a text, b text)",
+        "CREATE TABLE u (a text)",
+        "CREATE INDEX t_a ON t (a text_pattern_ops)",
+        "SET CONSTRAINTS ALL DEFERRED",
+    ]);
+    let t = state.find_table("public", "t").unwrap();
+    let u = state.find_table("public", "u").unwrap();
+    assert!(matches!(state.certainty(t), Certainty::Unsure(w) if w.at.line == 3));
+    assert_eq!(state.certainty(u), Certainty::Certain);
+    assert_eq!(state.coverage().modelled, 3);
+}

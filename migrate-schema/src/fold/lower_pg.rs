@@ -548,13 +548,7 @@ fn add_column<'a>(
         sequence: None,
     };
     if let Some(int) = serial_type(t) {
-        let (schema, table) = {
-            let t = state.table(id);
-            (t.schema.clone(), t.name.clone())
-        };
-        let seq = choose(&table, Some(&c.colname), "seq", |n| {
-            state.relation_taken(&schema, n)
-        });
+        let (schema, seq) = owned_sequence(state, id, &c.colname);
         column.data_type = int.to_owned();
         column.nullable = false;
         let qualified = if schema == DEFAULT_SCHEMA {
@@ -567,10 +561,7 @@ fn add_column<'a>(
             columns: Vec::new(),
             tree: ExprTree::default(),
         });
-        column.sequence = Some(seq.clone());
-        state
-            .relations
-            .insert((schema, seq), Relation::Sequence(Some(id)));
+        column.sequence = Some(seq);
     } else {
         column.data_type = type_sql(t)?;
     }
@@ -596,6 +587,7 @@ fn add_column<'a>(
                     Identity::ByDefault
                 });
                 column.nullable = false;
+                column.sequence = Some(owned_sequence(state, id, &c.colname).1);
             }
             ConstrType::ConstrGenerated => {
                 if let Some(d) = &k.raw_expr {
@@ -626,6 +618,19 @@ fn add_column<'a>(
     }
     state.table_mut(id).columns.push(column);
     Ok(())
+}
+
+/// Names and registers the sequence a serial or identity column owns:
+/// `<table>_<column>_seq`, with a digit when the name is taken.
+fn owned_sequence(state: &mut State, id: TableId, column: &str) -> (String, String) {
+    let (schema, table) = table_names(state, id);
+    let seq = choose(&table, Some(column), "seq", |n| {
+        state.relation_taken(&schema, n)
+    });
+    state
+        .relations
+        .insert((schema.clone(), seq.clone()), Relation::Sequence(Some(id)));
+    (schema, seq)
 }
 
 /// Names and adds constraints in PostgreSQL's order: checks when the table
@@ -926,7 +931,10 @@ fn alter_command(
             let Some(N::Constraint(k)) = def else {
                 return Err("ADD GENERATED … AS IDENTITY without its definition".into());
             };
+            column_mut(state, id, &cmd.name)?;
+            let (_, seq) = owned_sequence(state, id, &cmd.name);
             let col = column_mut(state, id, &cmd.name)?;
+            col.sequence = Some(seq);
             col.identity = Some(if k.generated_when == "a" {
                 Identity::Always
             } else {

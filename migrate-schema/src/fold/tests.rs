@@ -460,3 +460,19 @@ fn an_index_the_model_cannot_hold_leaves_its_table_unsure() {
     assert_eq!(state.certainty(u), Certainty::Certain);
     assert_eq!(state.coverage().modelled, 3);
 }
+
+#[test]
+fn identity_and_serial_sequences_share_the_relation_names() {
+    // Confirmed on PostgreSQL 15: the identity column a_b.id owns
+    // a_b_id_seq, so the serial column a.b_id, whose name would be the
+    // same, gets a_b_id_seq1.
+    let state = fold(&[
+        "CREATE TABLE a_b (id int GENERATED ALWAYS AS IDENTITY)",
+        "CREATE TABLE a (b_id serial)",
+    ]);
+    let s = state.to_schema();
+    assert_eq!(
+        table(&s, "a").column("b_id").unwrap().default.as_deref(),
+        Some("nextval('a_b_id_seq1'::regclass)")
+    );
+}

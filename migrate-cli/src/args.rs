@@ -262,6 +262,20 @@ pub enum Command {
         shadow: bool,
     },
 
+    /// Print the schema the upgrades build, as SQL, without a database
+    ///
+    /// Folds each upgrade's statements, read by PostgreSQL's own grammar,
+    /// into a model (tables, columns, constraints with the names PostgreSQL
+    /// gives unnamed ones, indexes, enums, schemas, comments). A header
+    /// comment says how many statements the fold modelled and which it
+    /// could not. PostgreSQL projects only; exit 2 for a SQLite-only one.
+    Schema {
+        /// Stop after this revision (id or unique prefix, or `head`):
+        /// fold it and its ancestors only; default: every revision
+        #[arg(long, value_name = "REV")]
+        at: Option<String>,
+    },
+
     /// Draw the revision graph (heads on top, branches, merge points, the
     /// database's current revisions when a URL is available)
     Graph {

@@ -84,6 +84,7 @@ mod graph;
 mod output;
 mod progress;
 mod project;
+mod schema;
 mod show;
 mod template;
 mod view;
@@ -339,6 +340,10 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             let project = Project::load(config_path)?;
             let view = load_view_for_reading(ui, &project)?;
             show::show(ui, &view, revision, &HashSet::new())
+        }
+        Command::Schema { at } => {
+            let project = Project::load(config_path)?;
+            schema::print(ui, &project, at.as_deref())
         }
         Command::Graph { format } => {
             let project = Project::load(config_path)?;

@@ -4,7 +4,8 @@
 //! PostgreSQL and SQLite accept. Where it fails, the database's own grammar
 //! decides:
 //! - PostgreSQL: libpg_query (PostgreSQL 18's parser, through the `pg_query`
-//!   crate), feature `postgres-exact`;
+//!   crate), feature `postgres-exact`; [`postgres::parse`] gives the same
+//!   verdict with the parse tree, for the schema fold;
 //! - SQLite: SQLite itself, in memory (feature `sqlite-exact`): either a
 //!   syntax-only prepare, or a replay of the whole chain (see [`replay`]) that
 //!   also catches a missing table or column.
@@ -27,8 +28,15 @@ pub(crate) fn position(sql: &str, line: u32, column: u32, offset: usize) -> (u32
 }
 
 #[cfg(feature = "postgres-exact")]
-pub(crate) mod postgres {
+pub mod postgres {
+    //! PostgreSQL's own grammar: the syntax check, and the same check
+    //! returning the parse tree.
     use std::ffi::{CStr, CString, c_char, c_int};
+
+    /// libpg_query's parse tree types (the `pg_query` crate's protobuf
+    /// module), so a caller of [`parse`] reads the tree without naming the
+    /// crate's version itself.
+    pub use pg_query::protobuf;
 
     use super::position;
     use crate::syntax::SyntaxError;
@@ -55,6 +63,19 @@ pub(crate) mod postgres {
     }
 
     #[repr(C)]
+    struct PgQueryProtobuf {
+        len: usize,
+        data: *mut c_char,
+    }
+
+    #[repr(C)]
+    struct PgQueryProtobufParseResult {
+        parse_tree: PgQueryProtobuf,
+        stderr_buffer: *mut c_char,
+        error: *mut PgQueryError,
+    }
+
+    #[repr(C)]
     struct PgQueryPlpgsqlParseResult {
         plpgsql_funcs: *mut c_char,
         error: *mut PgQueryError,
@@ -63,6 +84,8 @@ pub(crate) mod postgres {
     unsafe extern "C" {
         fn pg_query_parse(input: *const c_char) -> PgQueryParseResult;
         fn pg_query_free_parse_result(result: PgQueryParseResult);
+        fn pg_query_parse_protobuf(input: *const c_char) -> PgQueryProtobufParseResult;
+        fn pg_query_free_protobuf_parse_result(result: PgQueryProtobufParseResult);
         fn pg_query_parse_plpgsql(input: *const c_char) -> PgQueryPlpgsqlParseResult;
         fn pg_query_free_plpgsql_parse_result(result: PgQueryPlpgsqlParseResult);
     }
@@ -95,14 +118,27 @@ pub(crate) mod postgres {
         }
     }
 
-    // Keeps the crate (and so the static library) linked.
-    use pg_query as _;
-
     /// Parses one statement with PostgreSQL's grammar, then the bodies the
     /// grammar keeps as strings: PL/pgSQL functions and `DO` blocks with
     /// PL/pgSQL's parser, `LANGUAGE sql` bodies with the SQL grammar.
     pub(crate) fn check(sql: &str, line: u32, column: u32) -> Result<(), SyntaxError> {
         grammar(sql, line, column)?;
+        bodies(sql, line, column)
+    }
+
+    /// The verdict of [`check`] at the same file line and column, plus the
+    /// parse tree when the statement passes: one parse by libpg_query's
+    /// protobuf output, which keeps the error's cursor (the `pg_query`
+    /// crate's own `parse` drops it). Costs more than the check's JSON
+    /// parse, so only a caller that reads the tree uses it.
+    pub fn parse(sql: &str, line: u32, column: u32) -> Result<protobuf::ParseResult, SyntaxError> {
+        let tree = grammar_tree(sql, line, column)?;
+        bodies(sql, line, column)?;
+        Ok(tree)
+    }
+
+    /// The check of the bodies the grammar keeps as strings.
+    fn bodies(sql: &str, line: u32, column: u32) -> Result<(), SyntaxError> {
         let head: String = sql
             .trim_start()
             .chars()
@@ -174,17 +210,55 @@ pub(crate) mod postgres {
             .any(|w| w[0] == "LANGUAGE" && (w[1] == "SQL" || w[1] == "'SQL'"))
     }
 
-    fn grammar(sql: &str, line: u32, column: u32) -> Result<(), SyntaxError> {
-        let Ok(input) = CString::new(sql) else {
+    /// The statement as a C string, or the error at its first NUL byte.
+    fn c_input(sql: &str, line: u32, column: u32) -> Result<CString, SyntaxError> {
+        CString::new(sql).map_err(|_| {
             let offset = sql.find('\0').unwrap_or(0);
             let (line, column) = position(sql, line, column, offset);
-            return Err(SyntaxError {
+            SyntaxError {
                 line,
                 column,
                 message: "the statement contains a NUL byte".into(),
                 trailing: false,
-            });
+            }
+        })
+    }
+
+    /// libpg_query's error at the file position of its cursor.
+    ///
+    /// # Safety
+    /// `error` points to a live `PgQueryError`.
+    unsafe fn cursor_error(
+        sql: &str,
+        line: u32,
+        column: u32,
+        error: *const PgQueryError,
+    ) -> SyntaxError {
+        // SAFETY: the caller's promise; the strings are NUL-terminated.
+        let error = unsafe { &*error };
+        let message = if error.message.is_null() {
+            "syntax error".to_owned()
+        } else {
+            unsafe { CStr::from_ptr(error.message) }
+                .to_string_lossy()
+                .into_owned()
         };
+        // `cursorpos` counts characters from 1; 0 means unknown.
+        let chars = usize::try_from(error.cursorpos)
+            .unwrap_or(0)
+            .saturating_sub(1);
+        let offset = sql.char_indices().nth(chars).map_or(sql.len(), |(i, _)| i);
+        let (line, column) = position(sql, line, column, offset);
+        SyntaxError {
+            line,
+            column,
+            message,
+            trailing: false,
+        }
+    }
+
+    fn grammar(sql: &str, line: u32, column: u32) -> Result<(), SyntaxError> {
+        let input = c_input(sql, line, column)?;
         // SAFETY: `input` is a valid NUL-terminated string that outlives the
         // call; the result is read only before it is freed, exactly once.
         unsafe {
@@ -192,33 +266,83 @@ pub(crate) mod postgres {
             let outcome = if result.error.is_null() {
                 Ok(())
             } else {
-                let error = &*result.error;
-                let message = if error.message.is_null() {
-                    "syntax error".to_owned()
-                } else {
-                    CStr::from_ptr(error.message).to_string_lossy().into_owned()
-                };
-                // `cursorpos` counts characters from 1; 0 means unknown.
-                let chars = usize::try_from(error.cursorpos)
-                    .unwrap_or(0)
-                    .saturating_sub(1);
-                let offset = sql.char_indices().nth(chars).map_or(sql.len(), |(i, _)| i);
-                let (line, column) = position(sql, line, column, offset);
-                Err(SyntaxError {
-                    line,
-                    column,
-                    message,
-                    trailing: false,
-                })
+                Err(cursor_error(sql, line, column, result.error))
             };
             pg_query_free_parse_result(result);
             outcome
         }
     }
 
+    fn grammar_tree(
+        sql: &str,
+        line: u32,
+        column: u32,
+    ) -> Result<protobuf::ParseResult, SyntaxError> {
+        use prost::Message as _;
+        let input = c_input(sql, line, column)?;
+        // SAFETY: as in `grammar`; `parse_tree` holds `len` bytes while the
+        // result is alive, and the decode copies what it keeps.
+        unsafe {
+            let result = pg_query_parse_protobuf(input.as_ptr());
+            let outcome = if !result.error.is_null() {
+                Err(cursor_error(sql, line, column, result.error))
+            } else {
+                let tree = &result.parse_tree;
+                let bytes: &[u8] = if tree.data.is_null() || tree.len == 0 {
+                    &[]
+                } else {
+                    std::slice::from_raw_parts(tree.data.cast::<u8>(), tree.len)
+                };
+                protobuf::ParseResult::decode(bytes).map_err(|e| SyntaxError {
+                    line,
+                    column,
+                    message: format!(
+                        "libpg_query accepted the statement but its parse tree could not be read ({e}); put `-- migrate:no-check` on the line above it"
+                    ),
+                    trailing: false,
+                })
+            };
+            pg_query_free_protobuf_parse_result(result);
+            outcome
+        }
+    }
+
     #[cfg(test)]
     mod tests {
-        use super::check;
+        use super::{check, parse};
+
+        /// `parse` gives `check`'s verdict, at the same place, with the same words.
+        #[test]
+        fn parse_and_check_agree() {
+            for sql in [
+                "CREATE TABLE t (\n  id int,, x int)",
+                "SELEC 1",
+                "CREATE TABLE t (id int)",
+                "DO $$\nBEGIN\n    PERFORM 1\nEND\n$$",
+                "CREATE FUNCTION one() RETURNS int LANGUAGE sql AS $$ SELEC 1 $$",
+                "CREATE FUNCTION one() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
+                "SELECT 'é', 'ü' FROM",
+                "SELECT 1\0",
+            ] {
+                let checked = check(sql, 7, 3);
+                let parsed = parse(sql, 7, 3);
+                assert_eq!(checked.as_ref().err(), parsed.as_ref().err(), "{sql}");
+                if let Ok(tree) = parsed {
+                    assert_eq!(tree.stmts.len(), 1, "{sql}");
+                }
+            }
+        }
+
+        #[test]
+        fn parse_returns_the_tree() {
+            use super::protobuf::node::Node;
+            let tree = parse("CREATE TABLE users (id int PRIMARY KEY)", 1, 1).unwrap();
+            let stmt = tree.stmts[0].stmt.as_ref().and_then(|n| n.node.as_ref());
+            let Some(Node::CreateStmt(create)) = stmt else {
+                panic!("{stmt:?}");
+            };
+            assert_eq!(create.relation.as_ref().unwrap().relname, "users");
+        }
 
         #[test]
         fn accepts_what_sqlparser_does_not() {

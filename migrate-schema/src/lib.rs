@@ -37,15 +37,20 @@
 //! - [`parse`]: `schema.sql` into a [`Schema`], every problem with its line;
 //! - [`canon`]: canonical types and expressions, for the comparison only;
 //! - [`diff`](mod@diff): two schemas into an ordered list of [`Change`]s;
-//! - [`render`](mod@render): [`Change`]s into upgrade and downgrade SQL.
+//! - [`render`](mod@render): [`Change`]s into upgrade and downgrade SQL;
+//! - `fold` (feature `postgres-exact`): the schema a chain of revisions
+//!   builds, folded from PostgreSQL's parse trees into its own state and
+//!   converted into a [`Schema`].
 //!
 //! Imports go one way, with no loop: `canon` uses none of the others,
 //! `parse` uses `model`, `diff` uses `model` and `canon`, and `render` uses
-//! all four.
+//! all four; `fold` uses `model` only.
 #![deny(missing_docs)]
 
 pub mod canon;
 pub mod diff;
+#[cfg(feature = "postgres-exact")]
+pub mod fold;
 pub mod model;
 pub mod parse;
 pub mod render;

@@ -1,0 +1,123 @@
+//! `migrate schema`: the schema the upgrades build, folded without a
+//! database, printed as SQL with its coverage.
+
+use migrate_core::{Dialect, DialectCheck, HeadRule, Migrations};
+use migrate_schema::fold::{self, FoldResult};
+use migrate_schema::{DiffOptions, Schema, diff, render};
+
+use crate::error::Usage;
+use crate::output::{Ui, one_line};
+use crate::project::Project;
+
+/// The dialect the fold reads a project's statements in: PostgreSQL unless
+/// the project is SQLite only.
+fn fold_dialect(project: &Project) -> anyhow::Result<Dialect> {
+    match &project.config.dialects {
+        DialectCheck::All(list) if !list.contains(&Dialect::Postgres) => Err(Usage(format!(
+            "{}: `migrate schema` folds PostgreSQL statements only, and this project checks {}; the SQLite fold is not written yet, so only a project that lists postgres in `dialects` can print its schema",
+            project
+                .file
+                .as_ref()
+                .map_or_else(|| migrate_core::CONFIG_FILE.to_owned(), |f| f.display().to_string()),
+            list.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+        ))
+        .into()),
+        _ => Ok(Dialect::Postgres),
+    }
+}
+
+/// The revision `--at` names: `head`, an id, or a unique id prefix.
+fn resolve_at(migrations: &Migrations, at: &str) -> anyhow::Result<usize> {
+    let graph = &migrations.graph;
+    if at == "head" {
+        return match graph.heads() {
+            [one] => Ok(*one),
+            _ => Err(Usage(
+                "--at head: the directory has several heads; name one of them (`migrate heads` lists them)"
+                    .into(),
+            )
+            .into()),
+        };
+    }
+    if let Some(i) = graph.find(at) {
+        return Ok(i);
+    }
+    let matches: Vec<usize> = (0..graph.len())
+        .filter(|&i| graph.id(i).starts_with(at))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(Usage(format!(
+            "--at {}: no revision has this id; `migrate history` lists them",
+            one_line(at)
+        ))
+        .into()),
+        _ => Err(Usage(format!(
+            "--at {}: several revisions start with it; give more of the id",
+            one_line(at)
+        ))
+        .into()),
+    }
+}
+
+/// Folds the project's upgrades and prints the schema.
+pub(crate) fn print(ui: &Ui, project: &Project, at: Option<&str>) -> anyhow::Result<()> {
+    let dialect = fold_dialect(project)?;
+    let migrations = migrate_core::load_directory_with(
+        &project.dir,
+        &project.display,
+        &project.config.dialects,
+        HeadRule::Merged,
+        project.config.max_file_size,
+    )?;
+    let target = at.map(|a| resolve_at(&migrations, a)).transpose()?;
+    let folded = match target {
+        Some(i) => fold::fold_to(&migrations, dialect, i),
+        None => fold::fold_upgrades(&migrations, dialect),
+    }
+    .map_err(|e| Usage(e.to_string()))?;
+    ui.line(text(project, &migrations, target, &folded))?;
+    Ok(())
+}
+
+/// The header comment and the schema's SQL.
+fn text(
+    project: &Project,
+    migrations: &Migrations,
+    target: Option<usize>,
+    folded: &FoldResult,
+) -> String {
+    let place = match target {
+        Some(i) => format!("at revision {}", migrations.graph.id(i)),
+        None => "at head".to_owned(),
+    };
+    let mut out = format!(
+        "-- The schema {} builds {place}, folded from its upgrades (PostgreSQL).\n",
+        one_line(&project.display)
+    );
+    out.push_str(&format!(
+        "-- fold: {}\n",
+        one_line(&folded.coverage().summary())
+    ));
+    for (name, taint) in folded.state.unsure_tables() {
+        out.push_str(&format!(
+            "-- unsure: table {} may differ after {} ({})\n",
+            one_line(&name.to_string()),
+            one_line(&taint.at.to_string()),
+            one_line(&taint.why)
+        ));
+    }
+    out.push('\n');
+    out.push_str(&schema_sql(&folded.state.to_schema()));
+    out.trim_end().to_owned()
+}
+
+/// A schema as the statements that create it from an empty database.
+pub(crate) fn schema_sql(schema: &Schema) -> String {
+    let options = DiffOptions {
+        include_schemas: true,
+        ..DiffOptions::default()
+    };
+    let changes = diff(&Schema::default(), schema, Dialect::Postgres, &options);
+    render(&changes, Dialect::Postgres).upgrade
+}

@@ -1,0 +1,673 @@
+//! The fold's working state: tables, indexes, enums and schemas keyed as
+//! PostgreSQL keys them, the names each namespace holds, the taints that
+//! make parts of it unsure, and the statements counted; and its conversion
+//! into the shared [`Schema`] model.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+
+use crate::model::{
+    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
+    QualifiedName, Schema, Table, UniqueConstraint,
+};
+
+/// The schema unqualified names land in (PostgreSQL's default `search_path`).
+pub const DEFAULT_SCHEMA: &str = "public";
+
+/// Where a statement is: its file, line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StmtRef {
+    /// The file as messages show it.
+    pub path: String,
+    /// File line of the statement's first character.
+    pub line: u32,
+    /// Its column.
+    pub column: u32,
+}
+
+impl fmt::Display for StmtRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.path, self.line, self.column)
+    }
+}
+
+/// How far a statement the fold cannot model reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One table's contents (it exists; its columns and constraints are unsure).
+    Table,
+    /// Everything in one schema.
+    Schema,
+    /// Everything.
+    World,
+    /// Only objects the model does not hold (a view, a function, …).
+    Unmodelled,
+}
+
+/// A statement the fold could not model, and what it makes unsure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Taint {
+    /// The statement's number in the fold (its epoch).
+    pub epoch: u32,
+    /// Where it is.
+    pub at: StmtRef,
+    /// What it reaches.
+    pub scope: Scope,
+    /// The object it names, for `Table` and `Schema` scopes.
+    pub object: Option<String>,
+    /// Why it was not modelled.
+    pub why: String,
+}
+
+/// How many statements were folded, and how many of them modelled.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Coverage {
+    /// Statements folded.
+    pub statements: usize,
+    /// Statements whose every effect is in the model.
+    pub modelled: usize,
+    /// The statements that were not, in order.
+    pub taints: Vec<Taint>,
+}
+
+impl Coverage {
+    /// `N of M statements modelled (P %)`, with the places that made parts unsure.
+    pub fn summary(&self) -> String {
+        let share = if self.statements == 0 {
+            100.0
+        } else {
+            self.modelled as f64 * 100.0 / self.statements as f64
+        };
+        let mut out = format!(
+            "{} of {} statements modelled ({share:.1} %)",
+            self.modelled, self.statements
+        );
+        if !self.taints.is_empty() {
+            let shown: Vec<String> = self
+                .taints
+                .iter()
+                .take(3)
+                .map(|t| format!("{} ({})", t.at, t.why))
+                .collect();
+            let more = self.taints.len().saturating_sub(3);
+            out.push_str("; not modelled: ");
+            out.push_str(&shown.join(", "));
+            if more > 0 {
+                out.push_str(&format!(" and {more} more"));
+            }
+        }
+        out
+    }
+}
+
+/// An expression as SQL (deparsed by PostgreSQL's rules), with the columns
+/// of its own table it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expr {
+    /// The SQL text.
+    pub sql: String,
+    /// The distinct column names it references, in order of appearance.
+    pub columns: Vec<String>,
+    /// Its parse tree, to rewrite it when a column it names is renamed.
+    pub(crate) tree: ExprTree,
+}
+
+/// The parse tree behind an [`Expr`]. Expressions compare by their SQL, so
+/// two trees always compare equal (and the tree's own types are not `Eq`).
+#[derive(Clone, Default)]
+pub(crate) struct ExprTree(pub(crate) Option<Box<pg_query::protobuf::Node>>);
+
+impl PartialEq for ExprTree {
+    fn eq(&self, _: &ExprTree) -> bool {
+        true
+    }
+}
+
+impl Eq for ExprTree {}
+
+impl fmt::Debug for ExprTree {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ExprTree")
+    }
+}
+
+/// A column in the fold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnState {
+    /// Its name.
+    pub name: String,
+    /// Its type as PostgreSQL's deparser writes it.
+    pub data_type: String,
+    /// `false` after `NOT NULL` or when in the primary key.
+    pub nullable: bool,
+    /// `DEFAULT`.
+    pub default: Option<Expr>,
+    /// `GENERATED … AS IDENTITY`.
+    pub identity: Option<Identity>,
+    /// `GENERATED ALWAYS AS (…) STORED`.
+    pub generated: Option<Expr>,
+    /// `COMMENT ON COLUMN`.
+    pub comment: Option<String>,
+    /// The sequence a `serial` column owns, dropped with it.
+    pub sequence: Option<String>,
+}
+
+/// A primary key or unique constraint, with the index of the same name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyState {
+    /// The constraint's (and its index's) name.
+    pub name: String,
+    /// Its columns.
+    pub columns: Vec<String>,
+}
+
+/// A foreign key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignKeyState {
+    /// The constraint's name.
+    pub name: String,
+    /// Referencing columns.
+    pub columns: Vec<String>,
+    /// The referenced table.
+    pub ref_table: TableId,
+    /// Referenced columns.
+    pub ref_columns: Vec<String>,
+    /// `ON DELETE`.
+    pub on_delete: FkAction,
+    /// `ON UPDATE`.
+    pub on_update: FkAction,
+}
+
+/// A check constraint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckState {
+    /// The constraint's name.
+    pub name: String,
+    /// Its condition.
+    pub expression: Expr,
+}
+
+/// One key of an index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexKeyState {
+    /// A column.
+    Column(String),
+    /// An expression.
+    Expression(Expr),
+}
+
+/// An index made by `CREATE INDEX`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexState {
+    /// Its name.
+    pub name: String,
+    /// `UNIQUE`.
+    pub unique: bool,
+    /// Its keys.
+    pub keys: Vec<IndexKeyState>,
+    /// A partial index's `WHERE`.
+    pub predicate: Option<Expr>,
+    /// The access method when not btree.
+    pub method: Option<String>,
+}
+
+impl IndexState {
+    /// Whether the index uses `column`.
+    pub fn uses(&self, column: &str) -> bool {
+        self.keys.iter().any(|k| match k {
+            IndexKeyState::Column(c) => c == column,
+            IndexKeyState::Expression(e) => e.columns.iter().any(|c| c == column),
+        }) || self
+            .predicate
+            .as_ref()
+            .is_some_and(|p| p.columns.iter().any(|c| c == column))
+    }
+}
+
+/// A table in the fold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableState {
+    /// Its schema.
+    pub schema: String,
+    /// Its name.
+    pub name: String,
+    /// Columns in order.
+    pub columns: Vec<ColumnState>,
+    /// The primary key.
+    pub primary_key: Option<KeyState>,
+    /// Unique constraints.
+    pub uniques: Vec<KeyState>,
+    /// Foreign keys.
+    pub foreign_keys: Vec<ForeignKeyState>,
+    /// Check constraints.
+    pub checks: Vec<CheckState>,
+    /// Indexes made by `CREATE INDEX`.
+    pub indexes: Vec<IndexState>,
+    /// `COMMENT ON TABLE`.
+    pub comment: Option<String>,
+    /// The epoch of the statement that last gave the fold its full shape.
+    pub established: u32,
+    /// A statement after which its contents are unsure.
+    pub shape: Option<Taint>,
+}
+
+impl TableState {
+    /// The column named `name`.
+    pub fn column(&self, name: &str) -> Option<&ColumnState> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The column named `name`, to change.
+    pub fn column_mut(&mut self, name: &str) -> Option<&mut ColumnState> {
+        self.columns.iter_mut().find(|c| c.name == name)
+    }
+}
+
+/// A table's place in the fold's arena; it survives renames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TableId(pub(crate) usize);
+
+/// What a relation name (PostgreSQL's `pg_class` namespace) stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    /// A table.
+    Table(TableId),
+    /// An index made by `CREATE INDEX` on a table.
+    Index(TableId),
+    /// The index of a primary key or unique constraint.
+    KeyIndex(TableId),
+    /// A sequence, owned by a table's column or free.
+    Sequence(Option<TableId>),
+    /// A view, or anything else the model does not hold.
+    Other,
+}
+
+/// An enum type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumState {
+    /// Its labels in order.
+    pub values: Vec<String>,
+    /// `COMMENT ON TYPE`.
+    pub comment: Option<String>,
+}
+
+/// What a lookup knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Certainty<'a> {
+    /// The fold knows the object and all of its contents.
+    Certain,
+    /// The fold holds the object, but a statement it could not model may
+    /// have changed it.
+    Unsure(&'a Taint),
+}
+
+/// The fold's working model.
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    pub(crate) epoch: u32,
+    pub(crate) world: Option<Taint>,
+    pub(crate) schemas: BTreeMap<String, Option<Taint>>,
+    pub(crate) tables: Vec<Option<TableState>>,
+    pub(crate) relations: HashMap<(String, String), Relation>,
+    /// Constraint names per schema, counted: an explicit CHECK name may repeat.
+    pub(crate) constraints: HashMap<String, HashMap<String, u32>>,
+    pub(crate) enums: BTreeMap<(String, String), EnumState>,
+    /// The tables that have (or had) a foreign key to a table.
+    pub(crate) referenced_by: HashMap<TableId, Vec<TableId>>,
+    pub(crate) coverage: Coverage,
+}
+
+impl State {
+    /// An empty database: only the default schema.
+    pub fn new() -> State {
+        State::default()
+    }
+
+    /// What the fold has counted so far.
+    pub fn coverage(&self) -> &Coverage {
+        &self.coverage
+    }
+
+    /// The live tables, with their ids.
+    pub fn tables(&self) -> impl Iterator<Item = (TableId, &TableState)> {
+        self.tables
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| t.as_ref().map(|t| (TableId(i), t)))
+    }
+
+    /// The table with this id.
+    pub fn table(&self, id: TableId) -> &TableState {
+        self.tables[id.0].as_ref().expect("live table id")
+    }
+
+    pub(crate) fn table_mut(&mut self, id: TableId) -> &mut TableState {
+        self.tables[id.0].as_mut().expect("live table id")
+    }
+
+    /// The table named `schema.name`.
+    pub fn find_table(&self, schema: &str, name: &str) -> Option<TableId> {
+        match self.relations.get(&(schema.to_owned(), name.to_owned())) {
+            Some(Relation::Table(id)) => Some(*id),
+            _ => None,
+        }
+    }
+
+    /// What a relation name stands for.
+    pub fn relation(&self, schema: &str, name: &str) -> Option<Relation> {
+        self.relations
+            .get(&(schema.to_owned(), name.to_owned()))
+            .copied()
+    }
+
+    /// The enum type `schema.name`.
+    pub fn find_enum(&self, schema: &str, name: &str) -> Option<&EnumState> {
+        self.enums.get(&(schema.to_owned(), name.to_owned()))
+    }
+
+    /// Whether the fold knows all of a table, or what made it unsure.
+    pub fn certainty(&self, id: TableId) -> Certainty<'_> {
+        let table = self.table(id);
+        if let Some(t) = &table.shape {
+            return Certainty::Unsure(t);
+        }
+        let established = table.established;
+        if let Some(t) = self.world.as_ref().filter(|t| t.epoch >= established) {
+            return Certainty::Unsure(t);
+        }
+        if let Some(t) = self
+            .schemas
+            .get(&table.schema)
+            .and_then(Option::as_ref)
+            .filter(|t| t.epoch >= established)
+        {
+            return Certainty::Unsure(t);
+        }
+        Certainty::Certain
+    }
+
+    /// Whether a schema name is taken.
+    pub fn has_schema(&self, schema: &str) -> bool {
+        schema == DEFAULT_SCHEMA || self.schemas.contains_key(schema)
+    }
+
+    pub(crate) fn relation_taken(&self, schema: &str, name: &str) -> bool {
+        self.relations
+            .contains_key(&(schema.to_owned(), name.to_owned()))
+    }
+
+    pub(crate) fn constraint_taken(&self, schema: &str, name: &str) -> bool {
+        self.constraints
+            .get(schema)
+            .is_some_and(|m| m.get(name).is_some_and(|&n| n > 0))
+    }
+
+    pub(crate) fn add_constraint_name(&mut self, schema: &str, name: &str) {
+        *self
+            .constraints
+            .entry(schema.to_owned())
+            .or_default()
+            .entry(name.to_owned())
+            .or_insert(0) += 1;
+    }
+
+    pub(crate) fn remove_constraint_name(&mut self, schema: &str, name: &str) {
+        if let Some(m) = self.constraints.get_mut(schema)
+            && let Some(n) = m.get_mut(name)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                m.remove(name);
+            }
+        }
+    }
+
+    /// Adds a table under its name; the caller has checked the name is free.
+    pub(crate) fn insert_table(&mut self, table: TableState) -> TableId {
+        let id = TableId(self.tables.len());
+        self.relations.insert(
+            (table.schema.clone(), table.name.clone()),
+            Relation::Table(id),
+        );
+        self.tables.push(Some(table));
+        id
+    }
+
+    /// Removes a table, its indexes, its constraints' names, its owned
+    /// sequences, and the foreign keys of other tables that reference it
+    /// (what `DROP TABLE … CASCADE` removes; without CASCADE PostgreSQL
+    /// refuses when there are any).
+    pub(crate) fn drop_table(&mut self, id: TableId) {
+        let Some(table) = self.tables[id.0].take() else {
+            return;
+        };
+        let schema = table.schema.clone();
+        // The table's own relation names, found from the table: dropping it
+        // costs what it holds, not what the schema holds.
+        let mut own: Vec<&String> = vec![&table.name];
+        own.extend(table.primary_key.iter().map(|k| &k.name));
+        own.extend(table.uniques.iter().map(|k| &k.name));
+        own.extend(table.indexes.iter().map(|i| &i.name));
+        own.extend(table.columns.iter().filter_map(|c| c.sequence.as_ref()));
+        for name in own {
+            let key = (schema.clone(), name.clone());
+            if self.relations.get(&key).is_some_and(|r| {
+                matches!(r, Relation::Table(t) | Relation::Index(t) | Relation::KeyIndex(t)
+                    | Relation::Sequence(Some(t)) if *t == id)
+            }) {
+                self.relations.remove(&key);
+            }
+        }
+        for name in constraint_names(&table) {
+            self.remove_constraint_name(&schema, &name);
+        }
+        for other in self.referencing(id) {
+            let dropped: Vec<String> = self
+                .table(other)
+                .foreign_keys
+                .iter()
+                .filter(|f| f.ref_table == id)
+                .map(|f| f.name.clone())
+                .collect();
+            let other_schema = self.table(other).schema.clone();
+            for name in dropped {
+                self.remove_constraint_name(&other_schema, &name);
+            }
+            self.table_mut(other)
+                .foreign_keys
+                .retain(|f| f.ref_table != id);
+        }
+    }
+
+    /// Notes that `from` has a foreign key to `to`.
+    pub(crate) fn note_reference(&mut self, from: TableId, to: TableId) {
+        let list = self.referenced_by.entry(to).or_default();
+        if !list.contains(&from) {
+            list.push(from);
+        }
+    }
+
+    /// The live tables other than `to` with a foreign key to `to`. The
+    /// reverse index may hold tables whose key has gone since; they are
+    /// left out here.
+    pub(crate) fn referencing(&self, to: TableId) -> Vec<TableId> {
+        self.referenced_by
+            .get(&to)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&from| {
+                from != to
+                    && self.tables[from.0]
+                        .as_ref()
+                        .is_some_and(|t| t.foreign_keys.iter().any(|f| f.ref_table == to))
+            })
+            .collect()
+    }
+
+    /// Records a statement: bumps the epoch and the count.
+    pub(crate) fn begin_statement(&mut self) -> u32 {
+        self.epoch += 1;
+        self.coverage.statements += 1;
+        self.epoch
+    }
+
+    /// Records a taint of `scope`.
+    pub(crate) fn taint(
+        &mut self,
+        at: &StmtRef,
+        scope: Scope,
+        object: Option<String>,
+        why: String,
+    ) {
+        let taint = Taint {
+            epoch: self.epoch,
+            at: at.clone(),
+            scope,
+            object: object.clone(),
+            why,
+        };
+        match scope {
+            Scope::World => self.world = Some(taint.clone()),
+            Scope::Schema => {
+                if let Some(schema) = &object {
+                    self.schemas.insert(schema.clone(), Some(taint.clone()));
+                }
+            }
+            Scope::Table | Scope::Unmodelled => {}
+        }
+        self.coverage.taints.push(taint);
+    }
+
+    /// Marks a table's contents unsure.
+    pub(crate) fn taint_table(&mut self, id: TableId, at: &StmtRef, why: String) {
+        let name = {
+            let t = self.table(id);
+            format!("{}.{}", t.schema, t.name)
+        };
+        self.taint(at, Scope::Table, Some(name), why);
+        let taint = self.coverage.taints.last().cloned();
+        self.table_mut(id).shape = taint;
+    }
+
+    /// The tables whose contents the fold is not sure of, with why.
+    pub fn unsure_tables(&self) -> Vec<(QualifiedName, &Taint)> {
+        self.tables()
+            .filter_map(|(id, t)| match self.certainty(id) {
+                Certainty::Certain => None,
+                Certainty::Unsure(why) => Some((qualified(&t.schema, &t.name), why)),
+            })
+            .collect()
+    }
+
+    /// The model as the shared [`Schema`], names always given.
+    pub fn to_schema(&self) -> Schema {
+        let mut schema = Schema {
+            schemas: self.schemas.keys().cloned().collect::<BTreeSet<_>>(),
+            ..Schema::default()
+        };
+        for ((s, name), e) in &self.enums {
+            let qn = qualified(s, name);
+            schema.enums.insert(
+                qn.clone(),
+                EnumType {
+                    name: qn,
+                    values: e.values.clone(),
+                    comment: e.comment.clone(),
+                },
+            );
+        }
+        for (_, t) in self.tables() {
+            let qn = qualified(&t.schema, &t.name);
+            let mut table = Table::new(qn.clone());
+            table.columns = t
+                .columns
+                .iter()
+                .map(|c| Column {
+                    name: c.name.clone(),
+                    data_type: c.data_type.clone(),
+                    nullable: c.nullable,
+                    default: c.default.as_ref().map(|e| e.sql.clone()),
+                    identity: c.identity,
+                    generated: c.generated.as_ref().map(|e| e.sql.clone()),
+                    comment: c.comment.clone(),
+                })
+                .collect();
+            table.primary_key = t.primary_key.as_ref().map(|k| PrimaryKey {
+                name: Some(k.name.clone()),
+                columns: k.columns.clone(),
+            });
+            table.uniques = t
+                .uniques
+                .iter()
+                .map(|k| UniqueConstraint {
+                    name: Some(k.name.clone()),
+                    columns: k.columns.clone(),
+                })
+                .collect();
+            table.foreign_keys = t
+                .foreign_keys
+                .iter()
+                .map(|f| {
+                    let r = self.table(f.ref_table);
+                    ForeignKey {
+                        name: Some(f.name.clone()),
+                        columns: f.columns.clone(),
+                        ref_table: qualified(&r.schema, &r.name),
+                        ref_columns: f.ref_columns.clone(),
+                        on_delete: f.on_delete,
+                        on_update: f.on_update,
+                    }
+                })
+                .collect();
+            table.checks = t
+                .checks
+                .iter()
+                .map(|c| CheckConstraint {
+                    name: Some(c.name.clone()),
+                    expression: c.expression.sql.clone(),
+                })
+                .collect();
+            table.indexes = t
+                .indexes
+                .iter()
+                .map(|i| Index {
+                    name: i.name.clone(),
+                    unique: i.unique,
+                    keys: i
+                        .keys
+                        .iter()
+                        .map(|k| match k {
+                            IndexKeyState::Column(c) => IndexKey::Column(c.clone()),
+                            IndexKeyState::Expression(e) => IndexKey::Expression(e.sql.clone()),
+                        })
+                        .collect(),
+                    predicate: i.predicate.as_ref().map(|e| e.sql.clone()),
+                    method: i.method.clone(),
+                })
+                .collect();
+            table.comment = t.comment.clone();
+            schema.tables.insert(qn, table);
+        }
+        schema
+    }
+}
+
+/// The model's name for `schema.name`: the default schema is left out.
+pub fn qualified(schema: &str, name: &str) -> QualifiedName {
+    if schema == DEFAULT_SCHEMA {
+        QualifiedName::new(name)
+    } else {
+        QualifiedName::in_schema(schema, name)
+    }
+}
+
+/// Every constraint name a table holds.
+pub(crate) fn constraint_names(table: &TableState) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    out.extend(table.primary_key.iter().map(|k| k.name.clone()));
+    out.extend(table.uniques.iter().map(|k| k.name.clone()));
+    out.extend(table.foreign_keys.iter().map(|f| f.name.clone()));
+    out.extend(table.checks.iter().map(|c| c.name.clone()));
+    out
+}

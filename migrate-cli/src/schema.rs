@@ -92,8 +92,8 @@ fn text(
         None => "at head".to_owned(),
     };
     let mut out = format!(
-        "-- The schema {} builds {place}, folded from its upgrades (PostgreSQL).\n",
-        one_line(&project.display)
+        "-- The schema that the upgrades in {}/ build {place}, folded without a database (PostgreSQL).\n",
+        one_line(project.display.trim_end_matches('/'))
     );
     out.push_str(&format!(
         "-- fold: {}\n",

@@ -313,6 +313,28 @@ mod tests {
     }
 
     #[test]
+    fn texts_of_a_loaded_directory_compare_as_the_macro_s_do() {
+        let loaded = Expected::loaded(
+            3,
+            migrate_core::StartUp {
+                in_order: START_UP.in_order.to_owned(),
+                by_id: START_UP.by_id.to_owned(),
+                heads: vec!["b".to_owned()],
+            },
+        );
+        let fresh = loaded.fresh();
+        for expected in [&loaded, &fresh] {
+            assert_eq!(expected.joined(), START_UP.by_id);
+            assert_eq!(expected.heads().iter().collect::<Vec<_>>(), ["b"]);
+            let mut matcher = expected.matcher();
+            for row in [("b", "cb"), ("a", "ca"), ("c", "cc")] {
+                matcher.row(Some((row.0.as_bytes(), row.1.as_bytes(), b"applied")));
+            }
+            assert!(matcher.finish(), "rows out of order are looked up");
+        }
+    }
+
+    #[test]
     fn no_revisions_match_an_empty_history() {
         let expected = Expected::new(0, EmbeddedStartUp::EMPTY);
         assert!(expected.matcher().finish());

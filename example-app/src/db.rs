@@ -185,7 +185,7 @@ fn binary_heads() -> Vec<&'static str> {
     }
 }
 
-fn show_revisions(ids: &[&str]) -> String {
+fn show_revisions(ids: &[String]) -> String {
     if ids.is_empty() {
         "base".to_owned()
     } else {

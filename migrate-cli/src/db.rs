@@ -106,7 +106,7 @@ fn messages(migrator: &Migrator) -> HashMap<String, Option<String>> {
 }
 
 /// `base`, or the ids with `(head)` where they are heads of the graph.
-fn describe(migrator: &Migrator, ids: &[&str]) -> String {
+fn describe(migrator: &Migrator, ids: &[impl AsRef<str>]) -> String {
     if ids.is_empty() {
         return "base".into();
     }
@@ -116,10 +116,11 @@ fn describe(migrator: &Migrator, ids: &[&str]) -> String {
         .unwrap_or_default();
     ids.iter()
         .map(|id| {
+            let id = id.as_ref();
             if heads.contains(id) {
                 format!("{id} (head)")
             } else {
-                (*id).to_owned()
+                id.to_owned()
             }
         })
         .collect::<Vec<_>>()
@@ -138,7 +139,7 @@ pub(crate) async fn current(
     let heads = on_pool!(pool, p => migrator.current(p).await)?;
     let rows = on_pool!(pool, p => migrator.history(p).await)?;
     let interrupted = interrupted(migrator, &rows);
-    let view = View::from_embedded(migrator.revisions());
+    let view = View::from_embedded(migrator);
     let current: HashSet<usize> = heads.iter().filter_map(|id| view.graph.find(id)).collect();
     if verbose {
         ui.line(format!("Current revision(s) for {url}:"))?;
@@ -237,7 +238,7 @@ pub(crate) fn interrupted(migrator: &Migrator, rows: &[HistoryEntry]) -> Vec<Int
                 state, row.statements_done
             );
             let parents = match rev.map(|r| r.parents()) {
-                Some([]) => "base".to_owned(),
+                Some(parents) if parents.is_empty() => "base".to_owned(),
                 Some(parents) => parents.join(" "),
                 None => "<its parent>".to_owned(),
             };
@@ -380,7 +381,9 @@ pub(crate) async fn check_database(
             ));
             continue;
         };
-        let rev = &migrator.revisions()[i];
+        let Some(rev) = migrator.revisions().get(i) else {
+            continue;
+        };
         if is_edited(row, rev) {
             problems.push(edited_message(&row.revision, rev.path()));
         }
@@ -419,7 +422,7 @@ pub(crate) async fn check_database(
 }
 
 /// Was this applied revision's upgrade SQL edited since (checksum drift)?
-fn is_edited(row: &migrate_runtime::HistoryEntry, rev: &migrate_runtime::EmbeddedRevision) -> bool {
+fn is_edited(row: &migrate_runtime::HistoryEntry, rev: migrate_runtime::RevisionRef<'_>) -> bool {
     row.checksum != rev.checksum()
         && migrate_core::checksum::verify(&row.checksum, rev.upgrade().sql()) != Some(true)
 }

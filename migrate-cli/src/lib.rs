@@ -429,7 +429,7 @@ async fn embedded(
             rev_range,
             indicate_current,
         } => {
-            let view = View::from_embedded(migrator.revisions());
+            let view = View::from_embedded(migrator);
             let needs_db = indicate_current || range_mentions_current(rev_range.as_deref());
             let rows = if needs_db || verbose {
                 let pool = Pool::connect(url, source, false).await;

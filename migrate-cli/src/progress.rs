@@ -183,7 +183,7 @@ pub(crate) struct Printed {
 impl Printed {
     /// Prints the revisions of the final report that no event announced
     /// (without a duration), so every revision gets its line.
-    pub fn finish(&self, revisions: &[&str]) {
+    pub fn finish(&self, revisions: &[String]) {
         for r in revisions {
             self.shared.print(r, None);
         }

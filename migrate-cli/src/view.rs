@@ -13,7 +13,7 @@
 use std::path::Path;
 
 use migrate_core::{Error, GraphNode, IdList, Revision, RevisionGraph};
-use migrate_runtime::EmbeddedRevision;
+use migrate_runtime::{EmbeddedRevision, Migrator, RevisionRef};
 
 /// What the display commands read of one revision, from either shape.
 pub(crate) trait Shown {
@@ -77,7 +77,8 @@ impl Shown for EmbeddedRevision {
 #[derive(Debug)]
 enum Revisions {
     Directory(Vec<Revision>),
-    Embedded(&'static [EmbeddedRevision]),
+    /// A mounted table: the migrator (a cheap clone sharing its table).
+    Embedded(Box<Migrator>),
 }
 
 /// The lenient graph and the revisions it was built from, numbered alike.
@@ -145,12 +146,12 @@ pub(crate) fn load(dir: &Path, display: &str, max_file_size: u64) -> Result<Load
 impl View {
     /// The view of an embedded (or directory-loaded) revision table, which
     /// its loader already checked.
-    pub fn from_embedded(revisions: &'static [EmbeddedRevision]) -> View {
+    pub fn from_embedded(migrator: &Migrator) -> View {
         let (graph, _) =
-            RevisionGraph::build_lenient(revisions.iter().map(EmbeddedRevision::graph_node));
+            RevisionGraph::build_lenient(migrator.revisions().iter().map(RevisionRef::graph_node));
         View {
             graph,
-            revisions: Revisions::Embedded(revisions),
+            revisions: Revisions::Embedded(Box::new(migrator.clone())),
         }
     }
 
@@ -168,7 +169,11 @@ impl View {
     pub fn revision(&self, i: usize) -> &dyn Shown {
         match &self.revisions {
             Revisions::Directory(r) => &r[i],
-            Revisions::Embedded(r) => &r[i],
+            Revisions::Embedded(m) => match m.revisions().get(i) {
+                Some(RevisionRef::Embedded(r)) => r,
+                Some(RevisionRef::Loaded(r)) => r,
+                None => unreachable!("graph index {i} outside the table it was built from"),
+            },
         }
     }
 

@@ -49,37 +49,6 @@ impl EmbeddedSection {
     pub fn first_line(&self) -> u32 {
         self.first_line
     }
-
-    /// Must a run on `dialect` commit after this section, before the next
-    /// revision runs? On PostgreSQL, when it adds an enum value: the value
-    /// cannot be used before the transaction that added it commits ("unsafe
-    /// use of new value"), and a run must not fail where the same revisions
-    /// applied one by one succeed. Online runs and offline scripts ask this
-    /// same question.
-    pub(crate) fn needs_commit_after(&self, dialect: migrate_core::Dialect) -> bool {
-        dialect == migrate_core::Dialect::Postgres
-            && self
-                .statements()
-                .any(|(_, sql)| migrate_core::sql::adds_enum_value(sql))
-    }
-
-    pub(crate) fn from_core(section: &migrate_core::Section) -> EmbeddedSection {
-        let statements: Vec<EmbeddedStatement> = section
-            .statements
-            .iter()
-            .map(|s| EmbeddedStatement {
-                line: s.line,
-                column: s.column,
-                start: s.start as u32,
-                end: s.end as u32,
-            })
-            .collect();
-        EmbeddedSection {
-            sql: leak(&section.sql),
-            first_line: section.first_line,
-            statements: Vec::leak(statements),
-        }
-    }
 }
 
 /// One revision of the table.
@@ -169,31 +138,6 @@ impl EmbeddedRevision {
             reversible: self.downgrade.is_some(),
         }
     }
-
-    /// Builds an entry from a revision read from disk (the CLI's path). The
-    /// strings are leaked: a process loads its directory once.
-    pub(crate) fn from_core(r: &migrate_core::Revision) -> EmbeddedRevision {
-        let list = |items: &[String]| -> &'static [&'static str] {
-            Vec::leak(items.iter().map(|s| leak(s)).collect())
-        };
-        EmbeddedRevision {
-            id: leak(&r.header.revision),
-            parents: list(&r.header.down_revision),
-            depends_on: list(&r.header.depends_on),
-            branch_labels: list(&r.header.branch_labels),
-            message: r.header.message.as_deref().map(leak),
-            create_date: r.header.create_date.as_deref().map(leak),
-            transactional: r.header.transactional,
-            path: leak(&r.path),
-            checksum: leak(&r.checksum),
-            upgrade: EmbeddedSection::from_core(&r.upgrade),
-            downgrade: r.downgrade.as_ref().map(EmbeddedSection::from_core),
-        }
-    }
-}
-
-fn leak(s: &str) -> &'static str {
-    Box::leak(s.to_owned().into_boxed_str())
 }
 
 /// What the start-up check compares with the history table, computed with
@@ -216,12 +160,4 @@ impl EmbeddedStartUp {
         by_id: "",
         heads: &[],
     };
-
-    pub(crate) fn from_core(s: &migrate_core::StartUp) -> EmbeddedStartUp {
-        EmbeddedStartUp {
-            in_order: leak(&s.in_order),
-            by_id: leak(&s.by_id),
-            heads: Vec::leak(s.heads.iter().map(|h| leak(h)).collect()),
-        }
-    }
 }

@@ -79,6 +79,8 @@ pub mod offline;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 mod startup;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod table;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub mod testing;
 mod url;
 pub use url::DatabaseUrl;
@@ -101,6 +103,8 @@ pub use migrate_macros::embed_migrations;
 pub use migrator::{
     DEFAULT_LOCK_TIMEOUT, IntoTarget, Migrator, Report, StampReport, TransactionMode,
 };
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use table::{RevisionIter, RevisionRef, Revisions, SectionRef};
 
 /// The sqlx version the pools must come from.
 #[cfg(any(feature = "postgres", feature = "sqlite"))]

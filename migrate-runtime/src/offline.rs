@@ -57,10 +57,10 @@ use std::fmt::Write as _;
 
 use migrate_core::{Dialect, Direction, Plan, Target};
 
-use crate::embedded::{EmbeddedRevision, EmbeddedSection};
 use crate::error::Result;
 use crate::history::{self, NewRow};
 use crate::migrator::Migrator;
+use crate::table::{RevisionRef, SectionRef};
 
 /// The plan of an offline run from `from` to `to` (both in Alembic's target
 /// syntax).
@@ -142,22 +142,21 @@ pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<Stri
     };
     let mut in_transaction = false;
     for (position, &i) in plan.steps.iter().enumerate() {
-        let rev = &revisions[i];
+        let rev = revisions.at(i);
         let section = match plan.direction {
-            Direction::Upgrade => &rev.upgrade,
+            Direction::Upgrade => rev.upgrade(),
             Direction::Downgrade => {
-                rev.downgrade
-                    .as_ref()
+                rev.downgrade()
                     .ok_or_else(|| migrate_core::Error::Irreversible {
-                        revision: rev.id.to_owned(),
-                        path: rev.path.to_owned(),
+                        revision: rev.id().to_owned(),
+                        path: rev.path().to_owned(),
                     })?
             }
         };
-        if rev.transactional && !in_transaction {
+        if rev.is_transactional() && !in_transaction {
             out.push_str(&begin);
             in_transaction = true;
-        } else if !rev.transactional && in_transaction {
+        } else if !rev.is_transactional() && in_transaction {
             out.push_str("COMMIT;\n\n");
             in_transaction = false;
         }
@@ -166,14 +165,14 @@ pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<Stri
         // end the comment and run the rest as SQL or as a client command
         // (`\!` in psql, `.shell` in sqlite3). The loader refuses control
         // characters; a table built another way is escaped all the same.
-        let parents = if rev.parents.is_empty() {
+        let parents = if rev.parents().is_empty() {
             "<base>".to_owned()
         } else {
-            migrate_core::escape_control(&rev.parents.join(", ")).into_owned()
+            migrate_core::escape_control(&rev.parents().join(", ")).into_owned()
         };
-        let id = migrate_core::escape_control(rev.id);
+        let id = migrate_core::escape_control(rev.id());
         let message = rev
-            .message
+            .message()
             .map(|m| format!(", {}", migrate_core::escape_control(m)))
             .unwrap_or_default();
         let _ = match plan.direction {
@@ -184,13 +183,13 @@ pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<Stri
                 writeln!(out, "-- Running downgrade {id} -> {parents}{message}")
             }
         };
-        let _ = writeln!(out, "-- {}", migrate_core::escape_control(rev.path));
-        if !rev.transactional {
+        let _ = writeln!(out, "-- {}", migrate_core::escape_control(rev.path()));
+        if !rev.is_transactional() {
             out.push_str("-- transactional: false, so it runs outside a transaction and records its progress after each statement\n");
         }
         out.push('\n');
 
-        if rev.transactional {
+        if rev.is_transactional() {
             push_statements(&mut out, section, |_| None);
             out.push_str(&history_change(dialect, rev, plan.direction, table));
             out.push_str(";\n\n");
@@ -211,22 +210,26 @@ pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<Stri
                     history::update_literal_sql(
                         dialect,
                         table,
-                        rev.id,
+                        rev.id(),
                         "applied",
                         section.len() as i64,
                     ),
                 ),
                 Direction::Downgrade => (
-                    history::update_literal_sql(dialect, table, rev.id, "reverting", 0),
+                    history::update_literal_sql(dialect, table, rev.id(), "reverting", 0),
                     "reverting",
-                    history::delete_literal_sql(dialect, table, rev.id),
+                    history::delete_literal_sql(dialect, table, rev.id()),
                 ),
             };
             out.push_str(&start);
             out.push_str(";\n\n");
             push_statements(&mut out, section, |k| {
                 Some(history::update_literal_sql(
-                    dialect, table, rev.id, running, k as i64,
+                    dialect,
+                    table,
+                    rev.id(),
+                    running,
+                    k as i64,
                 ))
             });
             out.push_str(&finish);
@@ -243,7 +246,7 @@ pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<Stri
 /// whatever `after(k)` returns.
 fn push_statements(
     out: &mut String,
-    section: &EmbeddedSection,
+    section: SectionRef<'_>,
     after: impl Fn(usize) -> Option<String>,
 ) {
     for (k, (_, sql)) in section.statements().enumerate() {
@@ -263,13 +266,15 @@ fn push_statements(
 
 fn history_change(
     dialect: Dialect,
-    rev: &EmbeddedRevision,
+    rev: RevisionRef<'_>,
     direction: Direction,
     table: &str,
 ) -> String {
     match direction {
-        Direction::Upgrade => insert_sql(dialect, rev, table, "applied", rev.upgrade.len() as i64),
-        Direction::Downgrade => history::delete_literal_sql(dialect, table, rev.id),
+        Direction::Upgrade => {
+            insert_sql(dialect, rev, table, "applied", rev.upgrade().len() as i64)
+        }
+        Direction::Downgrade => history::delete_literal_sql(dialect, table, rev.id()),
     }
 }
 
@@ -277,19 +282,19 @@ fn history_change(
 /// holds, since an offline script cannot know it.
 fn insert_sql(
     dialect: Dialect,
-    rev: &EmbeddedRevision,
+    rev: RevisionRef<'_>,
     table: &str,
     state: &str,
     done: i64,
 ) -> String {
     let row = NewRow {
-        revision: rev.id,
-        checksum: rev.checksum,
+        revision: rev.id(),
+        checksum: rev.checksum(),
         duration_ms: 0,
         state,
         statements_done: done,
         seq: 0,
-        message: rev.message,
+        message: rev.message(),
     };
     history::insert_next_sql(dialect, table, &row)
 }
@@ -372,10 +377,10 @@ mod tests {
     fn ranges_start_from_the_given_revision() {
         let (_dir, m) = migrator(&[A, B, C]);
         let p = plan(&m, Direction::Upgrade, Some("a1"), "c3").unwrap();
-        let ids: Vec<&str> = p.steps.iter().map(|&i| m.revisions()[i].id()).collect();
+        let ids: Vec<&str> = p.steps.iter().map(|&i| m.revisions().at(i).id()).collect();
         assert_eq!(ids, ["b2", "c3"]);
         let p = plan(&m, Direction::Downgrade, Some("b2"), "base").unwrap();
-        let ids: Vec<&str> = p.steps.iter().map(|&i| m.revisions()[i].id()).collect();
+        let ids: Vec<&str> = p.steps.iter().map(|&i| m.revisions().at(i).id()).collect();
         assert_eq!(ids, ["b2", "a1"]);
         let sql = script(Dialect::Postgres, &m, &p).unwrap();
         assert!(sql.contains("DELETE FROM \"migrate_history\" WHERE revision = 'a1'"));

@@ -3,19 +3,20 @@
 //! up-to-date database start without the lock (`Conn::history_matches`).
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use migrate_core::{RevisionGraph, Target};
+use migrate_core::{IdList, RevisionGraph, Target};
 
+use crate::embedded::EmbeddedStartUp;
 use crate::error::Result;
 
-/// The embedded `(revision, checksum)` pairs, as the start-up fast path
+/// The table's `(revision, checksum)` pairs, as the start-up fast path
 /// compares them with the history table: texts computed with the table
 /// (see `EmbeddedStartUp`), and a lookup built on first need.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct Expected {
-    start_up: crate::embedded::EmbeddedStartUp,
+    texts: Texts,
     /// How many revisions the table has.
     count: usize,
     /// Revision id → (its position in `in_order`, the byte offset of its
@@ -23,13 +24,30 @@ pub struct Expected {
     // PostgreSQL compares rows one by one (`RowMatcher`), SQLite one joined
     // text (`joined`); a build with one database uses one of them.
     #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
-    lines: OnceLock<HashMap<&'static str, (usize, usize)>>,
+    lines: OnceLock<HashMap<Box<str>, (usize, usize)>>,
+}
+
+/// The start-up texts: written by the macro, or computed by the loader for
+/// a directory loaded at run time (owned, shared by the migrator's clones).
+#[derive(Debug, Clone)]
+enum Texts {
+    Static(EmbeddedStartUp),
+    Loaded(Arc<migrate_core::StartUp>),
 }
 
 impl Expected {
-    pub(crate) const fn new(count: usize, start_up: crate::embedded::EmbeddedStartUp) -> Expected {
+    pub(crate) const fn new(count: usize, start_up: EmbeddedStartUp) -> Expected {
         Expected {
-            start_up,
+            texts: Texts::Static(start_up),
+            count,
+            lines: OnceLock::new(),
+        }
+    }
+
+    /// The texts of a directory loaded at run time.
+    pub(crate) fn loaded(count: usize, start_up: migrate_core::StartUp) -> Expected {
+        Expected {
+            texts: Texts::Loaded(Arc::new(start_up)),
             count,
             lines: OnceLock::new(),
         }
@@ -41,12 +59,27 @@ impl Expected {
 
     /// The same texts, nothing built.
     pub(crate) fn fresh(&self) -> Expected {
-        Expected::new(self.count, self.start_up)
+        Expected {
+            texts: self.texts.clone(),
+            count: self.count,
+            lines: OnceLock::new(),
+        }
     }
 
     /// The table's heads, in the order the migrator reports them.
-    pub(crate) fn heads(&self) -> &'static [&'static str] {
-        self.start_up.heads
+    pub(crate) fn heads(&self) -> IdList<'_> {
+        match &self.texts {
+            Texts::Static(s) => IdList::from(s.heads),
+            Texts::Loaded(s) => IdList::from(&s.heads[..]),
+        }
+    }
+
+    /// `revision checksum` and a newline per revision, in upgrade order.
+    fn in_order(&self) -> &str {
+        match &self.texts {
+            Texts::Static(s) => s.in_order,
+            Texts::Loaded(s) => &s.in_order,
+        }
     }
 
     /// Whether a database holding every embedded revision is at `target`
@@ -74,7 +107,10 @@ impl Expected {
 
     #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     pub(crate) fn joined(&self) -> &str {
-        self.start_up.by_id
+        match &self.texts {
+            Texts::Static(s) => s.by_id,
+            Texts::Loaded(s) => &s.by_id,
+        }
     }
 
     /// A comparison of history rows, fed one at a time, with the table.
@@ -91,13 +127,13 @@ impl Expected {
     }
 
     #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
-    fn lines(&self) -> &HashMap<&'static str, (usize, usize)> {
+    fn lines(&self) -> &HashMap<Box<str>, (usize, usize)> {
         self.lines.get_or_init(|| {
             let mut lines = HashMap::with_capacity(self.count);
             let mut offset = 0;
-            for (position, line) in self.start_up.in_order.split_terminator('\n').enumerate() {
+            for (position, line) in self.in_order().split_terminator('\n').enumerate() {
                 if let Some((id, _)) = line.split_once(' ') {
-                    lines.insert(id, (position, offset));
+                    lines.insert(id.into(), (position, offset));
                 }
                 offset += line.len() + 1;
             }
@@ -137,7 +173,7 @@ impl RowMatcher<'_> {
         if !matches!(state, b"applied" | b"stamped") {
             return false;
         }
-        let text = self.expected.start_up.in_order.as_bytes();
+        let text = self.expected.in_order().as_bytes();
         // The line `revision checksum\n` at `offset`, if it is this row's.
         let line_at = |offset: usize| {
             let end = offset + revision.len() + checksum.len() + 2;
@@ -183,7 +219,6 @@ impl RowMatcher<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::embedded::EmbeddedStartUp;
 
     /// Revisions a, b, c whose upgrade order is c, a, b.
     const START_UP: EmbeddedStartUp = EmbeddedStartUp {
@@ -275,6 +310,28 @@ mod tests {
             two.reached_when_all_applied(&Target::Heads, no_graph)
                 .unwrap()
         );
+    }
+
+    #[test]
+    fn texts_of_a_loaded_directory_compare_as_the_macro_s_do() {
+        let loaded = Expected::loaded(
+            3,
+            migrate_core::StartUp {
+                in_order: START_UP.in_order.to_owned(),
+                by_id: START_UP.by_id.to_owned(),
+                heads: vec!["b".to_owned()],
+            },
+        );
+        let fresh = loaded.fresh();
+        for expected in [&loaded, &fresh] {
+            assert_eq!(expected.joined(), START_UP.by_id);
+            assert_eq!(expected.heads().iter().collect::<Vec<_>>(), ["b"]);
+            let mut matcher = expected.matcher();
+            for row in [("b", "cb"), ("a", "ca"), ("c", "cc")] {
+                matcher.row(Some((row.0.as_bytes(), row.1.as_bytes(), b"applied")));
+            }
+            assert!(matcher.finish(), "rows out of order are looked up");
+        }
     }
 
     #[test]

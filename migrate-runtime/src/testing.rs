@@ -31,7 +31,7 @@ use crate::migrator::Migrator;
 pub enum CheckError {
     /// The table has several heads.
     #[error("the migrations have {} heads ({}); join them with `migrate merge heads`", .0.len(), .0.join(", "))]
-    MultipleHeads(Vec<&'static str>),
+    MultipleHeads(Vec<String>),
     /// A migration run failed.
     #[error(transparent)]
     Migrate(#[from] crate::Error),
@@ -41,7 +41,7 @@ pub enum CheckError {
     )]
     DowngradeMismatch {
         /// The revision.
-        revision: &'static str,
+        revision: String,
         /// The first differing lines.
         difference: String,
     },
@@ -51,7 +51,7 @@ pub enum CheckError {
     )]
     ReupgradeMismatch {
         /// The revision.
-        revision: &'static str,
+        revision: String,
         /// The first differing lines.
         difference: String,
     },
@@ -65,10 +65,10 @@ pub enum CheckError {
 /// Fails when the table has more than one head.
 pub fn assert_single_head(migrator: &Migrator) -> Result<(), CheckError> {
     let graph = migrator.graph()?;
-    let heads: Vec<&'static str> = graph
+    let heads: Vec<String> = graph
         .heads()
         .iter()
-        .map(|&i| migrator.revisions()[i].id())
+        .map(|&i| graph.id(i).to_owned())
         .collect();
     if heads.len() > 1 {
         return Err(CheckError::MultipleHeads(heads));
@@ -104,7 +104,7 @@ pub async fn round_trip<D: Database>(migrator: &Migrator, db: &D) -> Result<(), 
         .plan_upgrade(&Target::Heads, &vec![false; graph.len()])
         .map_err(crate::Error::from)?;
     for &i in &order.steps {
-        let rev = &migrator.revisions()[i];
+        let rev = migrator.revisions().at(i);
         let before = migrator.schema(db).await?;
         let up = Plan {
             direction: Direction::Upgrade,
@@ -127,7 +127,7 @@ pub async fn round_trip<D: Database>(migrator: &Migrator, db: &D) -> Result<(), 
         let restored = migrator.schema(db).await?;
         if restored != before {
             return Err(CheckError::DowngradeMismatch {
-                revision: rev.id(),
+                revision: rev.id().to_owned(),
                 difference: diff(&before, &restored),
             });
         }
@@ -135,7 +135,7 @@ pub async fn round_trip<D: Database>(migrator: &Migrator, db: &D) -> Result<(), 
         let again = migrator.schema(db).await?;
         if again != after {
             return Err(CheckError::ReupgradeMismatch {
-                revision: rev.id(),
+                revision: rev.id().to_owned(),
                 difference: diff(&after, &again),
             });
         }

@@ -226,7 +226,8 @@ fn a_file_name_with_a_newline_is_refused_before_any_script_is_written() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn names_in_script_comments_are_escaped_so_psql_and_sqlite3_run_nothing_of_them() {
     use migrate_core::{Dialect, Direction};
-    use migrate_runtime::{EmbeddedRevision, Migrator, offline};
+    use migrate_runtime::__private::{EmbeddedSection, EmbeddedStatement};
+    use migrate_runtime::{EmbeddedRevision, Migrator, SectionRef, offline};
 
     let p = Project::init();
     p.revision(
@@ -240,14 +241,43 @@ async fn names_in_script_comments_are_escaped_so_psql_and_sqlite3_run_nothing_of
     };
     let loaded = Migrator::from_directory(&p.migrations(), "migrations", &config).unwrap();
     let marker = p.path().join("pwned");
+    // The loaded revisions, copied into a table of the macro's shape with
+    // the names replaced (leaked: this process builds two such tables).
+    let leak = |s: &str| -> &'static str { String::leak(s.to_owned()) };
+    let section = |s: SectionRef<'_>| EmbeddedSection {
+        sql: leak(s.sql()),
+        first_line: s.first_line(),
+        statements: Vec::leak(
+            s.statements()
+                .map(|(line, text)| {
+                    // The statement's byte range inside the section's text.
+                    let start = text.as_ptr() as usize - s.sql().as_ptr() as usize;
+                    EmbeddedStatement {
+                        line,
+                        column: 1,
+                        start: start as u32,
+                        end: (start + text.len()) as u32,
+                    }
+                })
+                .collect(),
+        ),
+    };
     let hostile = |command: &str| -> Migrator {
         let revisions: Vec<EmbeddedRevision> = loaded
             .revisions()
             .iter()
             .map(|r| EmbeddedRevision {
-                path: String::leak(format!("migrations/a{}.sql", injection(command))),
+                id: leak(r.id()),
+                parents: Vec::leak(r.parents().iter().map(leak).collect()),
+                depends_on: &[],
+                branch_labels: &[],
                 message: Some(String::leak(injection(command))),
-                ..*r
+                create_date: None,
+                transactional: r.is_transactional(),
+                path: String::leak(format!("migrations/a{}.sql", injection(command))),
+                checksum: leak(r.checksum()),
+                upgrade: section(r.upgrade()),
+                downgrade: r.downgrade().map(&section),
             })
             .collect();
         Migrator::__from_table(Vec::leak(revisions), "migrate_history")

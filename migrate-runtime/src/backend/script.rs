@@ -6,7 +6,7 @@
 
 use migrate_core::Dialect;
 
-use crate::embedded::EmbeddedSection;
+use crate::table::SectionRef;
 
 /// Opens the savepoint a transactional revision runs under.
 pub(crate) const SAVEPOINT: &str = "SAVEPOINT migrate_revision";
@@ -35,8 +35,8 @@ pub(crate) fn finish_revision(mut record: String, open_next: bool) -> String {
 }
 
 /// A whole section as one script, each statement ended by `;`.
-pub(crate) fn section(section: &EmbeddedSection) -> String {
-    let mut sql = String::with_capacity(section.sql.len() + 16);
+pub(crate) fn section(section: SectionRef<'_>) -> String {
+    let mut sql = String::with_capacity(section.sql().len() + 16);
     for (_, statement) in section.statements() {
         sql.push_str(statement);
         sql.push_str(";\n");
@@ -47,7 +47,7 @@ pub(crate) fn section(section: &EmbeddedSection) -> String {
 /// The one-script run: `clock` (one statement answering the time) before
 /// the first section and after each one, so that the answers time every
 /// revision.
-pub(crate) fn timed(clock: &str, sections: &[&EmbeddedSection]) -> String {
+pub(crate) fn timed(clock: &str, sections: &[SectionRef<'_>]) -> String {
     let mut script = format!("{clock};\n");
     for section in sections {
         for (_, statement) in section.statements() {

@@ -11,9 +11,9 @@ use migrate_core::{Direction, Plan, RevisionGraph};
 use super::{Migrator, TransactionMode};
 use crate::backend::Conn;
 use crate::backend::script;
-use crate::embedded::{EmbeddedRevision, EmbeddedSection};
 use crate::error::{Error, Result};
 use crate::history::{self, NewRow};
+use crate::table::{RevisionRef, SectionRef};
 
 /// What `execute` did.
 pub(super) struct Outcome {
@@ -53,7 +53,7 @@ impl Migrator {
             mut applied,
             ..
         } = done;
-        let table = self.version_table;
+        let table: &str = &self.version_table;
         // What is durable: a failure that loses the open transaction falls back to it.
         let mut committed = applied.clone();
         // On SQLite the lock is the transaction: after a non-transactional
@@ -65,18 +65,17 @@ impl Migrator {
         for (position, &i) in plan.steps.iter().enumerate().skip(start) {
             let rev = self.revision(i);
             let section = match plan.direction {
-                Direction::Upgrade => &rev.upgrade,
+                Direction::Upgrade => rev.upgrade(),
                 Direction::Downgrade => {
-                    rev.downgrade
-                        .as_ref()
+                    rev.downgrade()
                         .ok_or_else(|| migrate_core::Error::Irreversible {
-                            revision: rev.id.to_owned(),
-                            path: rev.path.to_owned(),
+                            revision: rev.id().to_owned(),
+                            path: rev.path().to_owned(),
                         })?
                 }
             };
             let started = Instant::now();
-            if rev.transactional {
+            if rev.is_transactional() {
                 if !conn.in_transaction() {
                     conn.begin().await?;
                     savepoint_open = false;
@@ -90,7 +89,7 @@ impl Migrator {
                         .await
                         .map_err(Error::db(format!(
                             "opening the savepoint of revision {}",
-                            rev.id
+                            rev.id()
                         )))?;
                 }
                 if let Err(source) = run_batch(conn, section).await {
@@ -106,8 +105,8 @@ impl Migrator {
                         )
                         .await?;
                     return Err(Error::MigrationFailed {
-                        revision: rev.id.to_owned(),
-                        path: rev.path.to_owned(),
+                        revision: rev.id().to_owned(),
+                        path: rev.path().to_owned(),
                         line,
                         statement,
                         message: db_message(&source),
@@ -127,8 +126,8 @@ impl Migrator {
                         )
                         .await?;
                     return Err(Error::ForeignKeyViolation {
-                        revision: rev.id.to_owned(),
-                        path: rev.path.to_owned(),
+                        revision: rev.id().to_owned(),
+                        path: rev.path().to_owned(),
                         violations,
                         outcome,
                     });
@@ -141,7 +140,7 @@ impl Migrator {
                     conn.dialect(),
                     table,
                     plan.direction,
-                    &self.row(rev, "applied", rev.upgrade.len() as i64, duration_ms, seq),
+                    &self.row(rev, "applied", rev.upgrade().len() as i64, duration_ms, seq),
                 );
                 if plan.direction == Direction::Upgrade {
                     seq += 1;
@@ -156,11 +155,11 @@ impl Migrator {
                     && plan
                         .steps
                         .get(position + 1)
-                        .is_some_and(|&next| self.revision(next).transactional);
+                        .is_some_and(|&next| self.revision(next).is_transactional());
                 let tail = script::finish_revision(record, batch_next);
                 conn.exec(&tail).await.map_err(Error::db(format!(
                     "recording revision {} in `{table}`",
-                    rev.id
+                    rev.id()
                 )))?;
                 savepoint_open = batch_next;
                 if commit_now {
@@ -169,7 +168,7 @@ impl Migrator {
                     conn.commit().await?;
                     lock_lost = conn.lock_is_transaction();
                 }
-                tracing::info!(revision = rev.id, duration_ms, direction = ?plan.direction, "revision done");
+                tracing::info!(revision = rev.id(), duration_ms, direction = ?plan.direction, "revision done");
             } else {
                 conn.commit().await?;
                 lock_lost = conn.lock_is_transaction();
@@ -237,7 +236,7 @@ impl Migrator {
     /// transactional and reversible in the plan's direction.
     ///
     /// A revision after which the run must commit (one that adds a
-    /// PostgreSQL enum value, see `EmbeddedSection::needs_commit_after`)
+    /// PostgreSQL enum value, see `SectionRef::needs_commit_after`)
     /// ends its script: the script's history rows go in and it commits, the
     /// session keeping the lock, and the rest of the plan is the next
     /// script.
@@ -265,13 +264,13 @@ impl Migrator {
         for &i in &plan.steps {
             let rev = self.revision(i);
             let section = match plan.direction {
-                Direction::Upgrade => &rev.upgrade,
-                Direction::Downgrade => match &rev.downgrade {
+                Direction::Upgrade => rev.upgrade(),
+                Direction::Downgrade => match rev.downgrade() {
                     Some(section) => section,
                     None => return Ok(0),
                 },
             };
-            if !rev.transactional {
+            if !rev.is_transactional() {
                 return Ok(0);
             }
             sections.push(section);
@@ -300,7 +299,7 @@ impl Migrator {
             for (&i, &duration) in steps.iter().zip(&durations) {
                 done.applied[i] = plan.direction == Direction::Upgrade;
                 tracing::info!(
-                    revision = self.revision(i).id,
+                    revision = self.revision(i).id(),
                     duration_ms = duration.as_millis() as i64,
                     direction = ?plan.direction,
                     "revision done"
@@ -326,12 +325,12 @@ impl Migrator {
         conn: &mut C,
         direction: Direction,
         steps: &[usize],
-        sections: &[&EmbeddedSection],
+        sections: &[SectionRef<'_>],
         seq: i64,
         last: bool,
     ) -> Result<Option<Vec<Duration>>> {
         let dialect = conn.dialect();
-        let table = self.version_table;
+        let table: &str = &self.version_table;
         // The script reads the clock before the first revision and after
         // each one.
         let script = script::timed(conn.clock_sql(), sections);
@@ -364,13 +363,13 @@ impl Migrator {
                     .map(|((&i, duration), seq)| {
                         let rev = self.revision(i);
                         NewRow {
-                            revision: rev.id,
-                            checksum: rev.checksum,
+                            revision: rev.id(),
+                            checksum: rev.checksum(),
                             duration_ms: i64::try_from(duration.as_millis()).unwrap_or(i64::MAX),
                             state: "applied",
-                            statements_done: rev.upgrade.len() as i64,
+                            statements_done: rev.upgrade().len() as i64,
                             seq,
-                            message: rev.message,
+                            message: rev.message(),
                         }
                     })
                     .collect();
@@ -380,7 +379,7 @@ impl Migrator {
                 let delete = history::delete_many_sql(
                     dialect,
                     table,
-                    steps.iter().map(|&i| self.revision(i).id),
+                    steps.iter().map(|&i| self.revision(i).id()),
                 );
                 conn.fetch_i64s(&conn.counted_sql(&delete))
                     .await
@@ -431,8 +430,8 @@ impl Migrator {
         &self,
         conn: &mut C,
         graph: &RevisionGraph,
-        rev: &'static EmbeddedRevision,
-        section: &'static EmbeddedSection,
+        rev: RevisionRef<'_>,
+        section: SectionRef<'_>,
         direction: Direction,
         applied: &[bool],
         seq: i64,
@@ -452,13 +451,13 @@ impl Migrator {
         &self,
         conn: &mut C,
         graph: &RevisionGraph,
-        rev: &'static EmbeddedRevision,
-        section: &'static EmbeddedSection,
+        rev: RevisionRef<'_>,
+        section: SectionRef<'_>,
         direction: Direction,
         applied: &[bool],
         seq: i64,
     ) -> Result<()> {
-        let table = self.version_table;
+        let table: &str = &self.version_table;
         let started = Instant::now();
         let (running, failed) = match direction {
             Direction::Upgrade => {
@@ -467,17 +466,17 @@ impl Migrator {
                 ("running", "failed")
             }
             Direction::Downgrade => {
-                conn.update_row(table, rev.id, "reverting", 0, 0).await?;
+                conn.update_row(table, rev.id(), "reverting", 0, 0).await?;
                 ("reverting", "revert_failed")
             }
         };
         for (k, (line, sql)) in section.statements().enumerate() {
             if let Err(source) = conn.exec(sql).await {
-                conn.update_row(table, rev.id, failed, k as i64, millis(started))
+                conn.update_row(table, rev.id(), failed, k as i64, millis(started))
                     .await?;
                 return Err(Error::MigrationFailed {
-                    revision: rev.id.to_owned(),
-                    path: rev.path.to_owned(),
+                    revision: rev.id().to_owned(),
+                    path: rev.path().to_owned(),
                     line,
                     statement: k + 1,
                     message: db_message(&source),
@@ -488,23 +487,23 @@ impl Migrator {
                     source: Box::new(source),
                 });
             }
-            conn.update_row(table, rev.id, running, k as i64 + 1, millis(started))
+            conn.update_row(table, rev.id(), running, k as i64 + 1, millis(started))
                 .await?;
         }
         match direction {
             Direction::Upgrade => {
                 conn.update_row(
                     table,
-                    rev.id,
+                    rev.id(),
                     "applied",
                     section.len() as i64,
                     millis(started),
                 )
                 .await?
             }
-            Direction::Downgrade => conn.delete_row(table, rev.id).await?,
+            Direction::Downgrade => conn.delete_row(table, rev.id()).await?,
         }
-        tracing::info!(revision = rev.id, duration_ms = millis(started), direction = ?direction, transactional = false, "revision done");
+        tracing::info!(revision = rev.id(), duration_ms = millis(started), direction = ?direction, transactional = false, "revision done");
         Ok(())
     }
 
@@ -516,7 +515,7 @@ impl Migrator {
         graph: &RevisionGraph,
         expected: &[bool],
     ) -> Result<()> {
-        let rows = conn.read_history(self.version_table).await?;
+        let rows = conn.read_history(&self.version_table).await?;
         let now: HashSet<&str> = rows.iter().map(|r| r.revision.as_str()).collect();
         let wanted: HashSet<&str> = (0..graph.len())
             .filter(|&i| expected[i])
@@ -526,7 +525,7 @@ impl Migrator {
             let mut heads: Vec<&str> = rows.iter().map(|r| r.revision.as_str()).collect();
             heads.sort_unstable();
             return Err(Error::ConcurrentChange {
-                table: self.version_table.to_owned(),
+                table: self.version_table.to_string(),
                 at: heads.join(", "),
             });
         }
@@ -538,13 +537,13 @@ impl Migrator {
     async fn diagnose<C: Conn>(
         &self,
         conn: &mut C,
-        section: &EmbeddedSection,
+        section: SectionRef<'_>,
         batch_error: sqlx::Error,
     ) -> (usize, u32, sqlx::Error, bool) {
         let first_line = section
             .statements()
             .next()
-            .map_or(section.first_line, |(l, _)| l);
+            .map_or(section.first_line(), |(l, _)| l);
         if conn.exec(script::ROLLBACK_TO_SAVEPOINT).await.is_err() {
             return (1, first_line, batch_error, false);
         }
@@ -568,7 +567,7 @@ impl Migrator {
 /// whole multi-statement string before running any of it, so a syntax error
 /// anywhere in the section would otherwise also skip the savepoint, and the
 /// rollback to it would fail.
-async fn run_batch<C: Conn>(conn: &mut C, section: &EmbeddedSection) -> Result<(), sqlx::Error> {
+async fn run_batch<C: Conn>(conn: &mut C, section: SectionRef<'_>) -> Result<(), sqlx::Error> {
     if section.is_empty() {
         return Ok(());
     }

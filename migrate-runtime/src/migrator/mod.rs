@@ -3,6 +3,7 @@
 //! backend's steps: start-up check, lock, history checks, plan, then
 //! `apply`, which executes the plan.
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -13,6 +14,7 @@ use crate::backend::{Conn, Database};
 use crate::embedded::{EmbeddedRevision, EmbeddedStartUp};
 use crate::error::{Error, Result};
 use crate::history::{self, HistoryEntry, NewRow};
+use crate::table::{RevisionRef, Revisions, Table};
 
 mod apply;
 use apply::Outcome;
@@ -37,11 +39,11 @@ pub struct Report {
     /// Upgrade or downgrade.
     pub direction: Direction,
     /// Revisions run, in order.
-    pub revisions: Vec<&'static str>,
+    pub revisions: Vec<String>,
     /// How long each revision's SQL took, in the same order.
     pub durations: Vec<Duration>,
     /// The database's heads afterwards.
-    pub current: Vec<&'static str>,
+    pub current: Vec<String>,
     /// Wall time of the run, lock wait included.
     pub elapsed: Duration,
 }
@@ -50,11 +52,11 @@ pub struct Report {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StampReport {
     /// Revisions recorded as applied.
-    pub added: Vec<&'static str>,
+    pub added: Vec<String>,
     /// Revisions removed from the history.
-    pub removed: Vec<&'static str>,
+    pub removed: Vec<String>,
     /// The database's heads afterwards.
-    pub current: Vec<&'static str>,
+    pub current: Vec<String>,
 }
 
 /// Anything that names a target: `&str` in Alembic's syntax, or a [`Target`].
@@ -92,8 +94,8 @@ impl IntoTarget for &Target {
 /// Built by [`embed_migrations!`](crate::embed_migrations) as a `static`, or
 /// from a directory at run time with [`Migrator::from_directory`].
 pub struct Migrator {
-    revisions: &'static [EmbeddedRevision],
-    version_table: &'static str,
+    revisions: Table,
+    version_table: Cow<'static, str>,
     /// PostgreSQL advisory-lock key; `None` derives it from the table name.
     lock_key: Option<i64>,
     lock_timeout: Duration,
@@ -107,8 +109,8 @@ pub struct Migrator {
 impl Clone for Migrator {
     fn clone(&self) -> Self {
         Migrator {
-            revisions: self.revisions,
-            version_table: self.version_table,
+            revisions: self.revisions.clone(),
+            version_table: self.version_table.clone(),
             lock_key: self.lock_key,
             lock_timeout: self.lock_timeout,
             mode: self.mode,
@@ -121,7 +123,7 @@ impl Clone for Migrator {
 impl std::fmt::Debug for Migrator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Migrator")
-            .field("revisions", &self.revisions.len())
+            .field("revisions", &self.revisions().len())
             .field("version_table", &self.version_table)
             .field("lock_key", &self.lock_key())
             .field("lock_timeout", &self.lock_timeout)
@@ -152,8 +154,8 @@ impl Migrator {
         start_up: EmbeddedStartUp,
     ) -> Migrator {
         Migrator {
-            revisions,
-            version_table,
+            revisions: Table::Static(revisions),
+            version_table: Cow::Borrowed(version_table),
             lock_key: None,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             mode: TransactionMode::Single,
@@ -167,8 +169,8 @@ impl Migrator {
     #[doc(hidden)]
     pub fn __fresh(&self) -> Migrator {
         Migrator {
-            revisions: self.revisions,
-            version_table: self.version_table,
+            revisions: self.revisions.clone(),
+            version_table: self.version_table.clone(),
             lock_key: self.lock_key,
             lock_timeout: self.lock_timeout,
             mode: self.mode,
@@ -178,7 +180,8 @@ impl Migrator {
     }
 
     /// Loads and validates a directory at run time (what the `migrate` CLI
-    /// does). The table is leaked: load a directory once per process.
+    /// does). The migrator owns what it loaded, shared by its clones and
+    /// freed with the last of them.
     ///
     /// Unlike `embed_migrations!`, several unmerged heads are accepted, as
     /// Alembic reads a directory: `heads` applies them all, while `head`
@@ -195,16 +198,16 @@ impl Migrator {
             migrate_core::HeadRule::Any,
             config.max_file_size,
         )?;
-        let revisions: Vec<EmbeddedRevision> = migrations
-            .revisions
-            .iter()
-            .map(EmbeddedRevision::from_core)
-            .collect();
-        let migrator = Migrator::__from_parts(
-            Vec::leak(revisions),
-            Box::leak(config.version_table.clone().into_boxed_str()),
-            EmbeddedStartUp::from_core(&migrations.start_up()),
-        );
+        let start_up = migrations.start_up();
+        let migrator = Migrator {
+            expected: crate::startup::Expected::loaded(migrations.revisions.len(), start_up),
+            revisions: Table::Loaded(migrations.revisions.into()),
+            version_table: Cow::Owned(config.version_table.clone()),
+            lock_key: None,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            mode: TransactionMode::Single,
+            graph: OnceLock::new(),
+        };
         let _ = migrator.graph.set(Ok(migrations.graph));
         Ok(match config.lock_key {
             Some(key) => migrator.with_lock_key(key),
@@ -244,7 +247,7 @@ impl Migrator {
     /// or the one derived from the history table's name.
     pub fn lock_key(&self) -> i64 {
         self.lock_key
-            .unwrap_or_else(|| crate::backend::lock_key(self.version_table))
+            .unwrap_or_else(|| crate::backend::lock_key(&self.version_table))
     }
 
     /// Sets how revisions are grouped into transactions.
@@ -261,7 +264,7 @@ impl Migrator {
         if !migrate_core::is_table_name(table) {
             return None;
         }
-        self.version_table = Box::leak(table.to_owned().into_boxed_str());
+        self.version_table = Cow::Owned(table.to_owned());
         Some(self)
     }
 
@@ -276,24 +279,25 @@ impl Migrator {
     }
 
     /// The head revisions of the table.
-    pub fn heads(&self) -> Result<Vec<&'static str>> {
+    pub fn heads(&self) -> Result<Vec<&str>> {
         Ok(self.ids(self.graph()?.heads()))
     }
 
-    /// The embedded revisions, in file-name order.
-    pub fn revisions(&self) -> &'static [EmbeddedRevision] {
-        self.revisions
+    /// The revisions, in file-name order: the embedded table, or the
+    /// directory [`from_directory`](Migrator::from_directory) loaded.
+    pub fn revisions(&self) -> Revisions<'_> {
+        self.revisions.revisions()
     }
 
     /// The history table's name.
     pub fn version_table(&self) -> &str {
-        self.version_table
+        &self.version_table
     }
 
     /// The revision graph (built once, on first use).
     pub fn graph(&self) -> Result<&RevisionGraph> {
         let graph = self.graph.get_or_init(|| {
-            RevisionGraph::build(self.revisions.iter().map(EmbeddedRevision::graph_node)).map_err(
+            RevisionGraph::build(self.revisions().iter().map(RevisionRef::graph_node)).map_err(
                 |errors| {
                     migrate_core::Errors::from_vec(errors)
                         .unwrap_or_else(|| unreachable!("errors are never empty"))
@@ -303,13 +307,21 @@ impl Migrator {
         graph.as_ref().map_err(|e| Error::InvalidTable(e.clone()))
     }
 
-    /// A revision by index in the table.
-    fn revision(&self, i: usize) -> &'static EmbeddedRevision {
-        &self.revisions[i]
+    /// A revision by index in the table (the graph's numbering).
+    fn revision(&self, i: usize) -> RevisionRef<'_> {
+        self.revisions().at(i)
     }
 
-    fn ids(&self, steps: &[usize]) -> Vec<&'static str> {
-        steps.iter().map(|&i| self.revisions[i].id).collect()
+    fn ids(&self, steps: &[usize]) -> Vec<&str> {
+        steps.iter().map(|&i| self.revision(i).id()).collect()
+    }
+
+    /// The ids of `steps`, for a report that outlives the migrator.
+    fn owned_ids(&self, steps: &[usize]) -> Vec<String> {
+        steps
+            .iter()
+            .map(|&i| self.revision(i).id().to_owned())
+            .collect()
     }
 
     /// Applies every revision the target needs.
@@ -351,28 +363,28 @@ impl Migrator {
                 .expected
                 .reached_when_all_applied(target, || self.graph())?
                 && conn
-                    .history_matches(self.version_table, &self.expected)
+                    .history_matches(&self.version_table, &self.expected)
                     .await
             {
                 return Ok(Report {
                     direction: Direction::Upgrade,
                     revisions: Vec::new(),
                     durations: Vec::new(),
-                    current: heads.to_vec(),
+                    current: heads.iter().map(str::to_owned).collect(),
                     elapsed: started.elapsed(),
                 });
             }
         }
         let graph = self.graph()?;
-        conn.lock(self.version_table, self.lock_key(), self.lock_timeout)
+        conn.lock(&self.version_table, self.lock_key(), self.lock_timeout)
             .await?;
         let result = async {
             // A downgrade of a database that never migrated has nothing to
             // record: it does not create the table.
             let rows = if matches!(run, Run::Downgrade(_)) {
-                conn.read_history(self.version_table).await?
+                conn.read_history(&self.version_table).await?
             } else {
-                conn.ensure_history(self.version_table).await?
+                conn.ensure_history(&self.version_table).await?
             };
             let applied = self.check_history(graph, &rows)?;
             let plan = match &run {
@@ -402,9 +414,9 @@ impl Migrator {
                 let graph = self.graph()?;
                 Ok(Report {
                     direction: outcome.direction,
-                    revisions: self.ids(&outcome.ran),
+                    revisions: self.owned_ids(&outcome.ran),
                     durations: outcome.durations,
-                    current: self.ids(&graph.current_heads(&outcome.applied)),
+                    current: self.owned_ids(&graph.current_heads(&outcome.applied)),
                     elapsed: started.elapsed(),
                 })
             }
@@ -431,27 +443,27 @@ impl Migrator {
             if !row.is_complete() {
                 // A downgrade's progress counts its own section's statements.
                 let (section, total) = if row.is_reverting() {
-                    ("downgrade", rev.downgrade.as_ref().map_or(0, |d| d.len()))
+                    ("downgrade", rev.downgrade().map_or(0, |d| d.len()))
                 } else {
-                    ("upgrade", rev.upgrade.len())
+                    ("upgrade", rev.upgrade().len())
                 };
                 return Err(Error::PartiallyApplied {
                     revision: row.revision.clone(),
-                    path: rev.path.to_owned(),
+                    path: rev.path().to_owned(),
                     done: row.statements_done,
                     total,
                     section,
                     state: row.state.clone(),
                 });
             }
-            if row.checksum != rev.checksum
-                && migrate_core::checksum::verify(&row.checksum, rev.upgrade.sql) != Some(true)
+            if row.checksum != rev.checksum()
+                && migrate_core::checksum::verify(&row.checksum, rev.upgrade().sql()) != Some(true)
             {
                 return Err(Error::ChecksumMismatch {
                     revision: row.revision.clone(),
-                    path: rev.path.to_owned(),
+                    path: rev.path().to_owned(),
                     stored: row.checksum.clone(),
-                    expected: rev.checksum.to_owned(),
+                    expected: rev.checksum().to_owned(),
                 });
             }
             applied[i] = true;
@@ -459,22 +471,22 @@ impl Migrator {
         Ok(applied)
     }
 
-    fn row(
+    fn row<'a>(
         &self,
-        rev: &'static EmbeddedRevision,
+        rev: RevisionRef<'a>,
         state: &'static str,
         done: i64,
         duration_ms: i64,
         seq: i64,
-    ) -> NewRow<'static> {
+    ) -> NewRow<'a> {
         NewRow {
-            revision: rev.id,
-            checksum: rev.checksum,
+            revision: rev.id(),
+            checksum: rev.checksum(),
             duration_ms,
             state,
             statements_done: done,
             seq,
-            message: rev.message,
+            message: rev.message(),
         }
     }
 
@@ -488,19 +500,19 @@ impl Migrator {
     }
 
     /// The database's current heads (applied revisions with no applied child).
-    pub async fn current<D: Database>(&self, db: &D) -> Result<Vec<&'static str>> {
+    pub async fn current<D: Database>(&self, db: &D) -> Result<Vec<&str>> {
         let graph = self.graph()?;
         let mut conn = db.__session().await?;
-        let rows = conn.read_history(self.version_table).await?;
+        let rows = conn.read_history(&self.version_table).await?;
         let applied = self.applied_ignoring_checksums(graph, &rows)?;
         Ok(self.ids(&graph.current_heads(&applied)))
     }
 
     /// Revisions that `upgrade heads` would apply now, in order.
-    pub async fn pending<D: Database>(&self, db: &D) -> Result<Vec<&'static str>> {
+    pub async fn pending<D: Database>(&self, db: &D) -> Result<Vec<&str>> {
         let graph = self.graph()?;
         let mut conn = db.__session().await?;
-        let rows = conn.read_history(self.version_table).await?;
+        let rows = conn.read_history(&self.version_table).await?;
         let applied = self.applied_ignoring_checksums(graph, &rows)?;
         Ok(self.ids(&graph.plan_upgrade(&Target::Heads, &applied)?.steps))
     }
@@ -508,7 +520,7 @@ impl Migrator {
     /// The history table, oldest first.
     pub async fn history<D: Database>(&self, db: &D) -> Result<Vec<HistoryEntry>> {
         let mut conn = db.__session().await?;
-        conn.read_history(self.version_table).await
+        conn.read_history(&self.version_table).await
     }
 
     /// Records the targets as applied without running SQL (and removes what
@@ -526,10 +538,10 @@ impl Migrator {
             .collect::<Result<_, _>>()?;
         let graph = self.graph()?;
         let mut conn = db.__session().await?;
-        conn.lock(self.version_table, self.lock_key(), self.lock_timeout)
+        conn.lock(&self.version_table, self.lock_key(), self.lock_timeout)
             .await?;
         let result = async {
-            let rows = conn.ensure_history(self.version_table).await?;
+            let rows = conn.ensure_history(&self.version_table).await?;
             let mut applied = if purge {
                 vec![false; graph.len()]
             } else {
@@ -551,13 +563,13 @@ impl Migrator {
                 applied[i] = false;
             }
             if !removed.is_empty() {
-                conn.delete_rows(self.version_table, &removed).await?;
+                conn.delete_rows(&self.version_table, &removed).await?;
             }
             for &i in &plan.add {
                 let rev = self.revision(i);
                 conn.insert_row(
-                    self.version_table,
-                    &self.row(rev, "stamped", rev.upgrade.len() as i64, 0, seq),
+                    &self.version_table,
+                    &self.row(rev, "stamped", rev.upgrade().len() as i64, 0, seq),
                 )
                 .await?;
                 seq += 1;
@@ -565,9 +577,9 @@ impl Migrator {
             }
             conn.commit().await?;
             Ok(StampReport {
-                added: self.ids(&plan.add),
-                removed: self.ids(&plan.remove),
-                current: self.ids(&graph.current_heads(&applied)),
+                added: self.owned_ids(&plan.add),
+                removed: self.owned_ids(&plan.remove),
+                current: self.owned_ids(&graph.current_heads(&applied)),
             })
         }
         .await;
@@ -595,7 +607,7 @@ impl Migrator {
     /// Reads the user schema as sorted lines, for round-trip comparisons.
     pub(crate) async fn schema<D: Database>(&self, db: &D) -> Result<Vec<String>> {
         let mut conn = db.__session().await?;
-        conn.schema_fingerprint(self.version_table).await
+        conn.schema_fingerprint(&self.version_table).await
     }
 }
 
@@ -609,3 +621,6 @@ enum Run<'a> {
 fn next_seq(rows: &[HistoryEntry]) -> i64 {
     rows.iter().map(|r| r.seq).max().unwrap_or(0) + 1
 }
+
+#[cfg(test)]
+mod tests;

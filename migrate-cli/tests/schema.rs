@@ -62,6 +62,36 @@ fn names(schema: &Schema) -> Vec<String> {
     out
 }
 
+/// What PostgreSQL holds after `migrate upgrade head` of `dir` on a fresh
+/// database, introspected (other schemas than `public` too when asked).
+async fn upgraded_schema(dir: &Path, include_schemas: bool) -> Schema {
+    let db = migrate_tests::fresh_pg_db().await;
+    let up = migrate(dir, &["--database-url", &db.url, "upgrade", "head"]);
+    assert_eq!(up.code, 0, "upgrade head failed: {}", up.stderr);
+    let pool = db.pool().await;
+    let options = IntrospectOptions {
+        include_schemas,
+        ..IntrospectOptions::default()
+    };
+    let actual = introspect(&pool, &options)
+        .await
+        .expect("introspect the upgraded database");
+    pool.close().await;
+    actual
+}
+
+/// The changes that would turn the database's schema into the folded one.
+fn differences(actual: &Schema, folded: &Schema, include_schemas: bool) -> Vec<String> {
+    let options = DiffOptions {
+        include_schemas,
+        ..DiffOptions::default()
+    };
+    diff(actual, folded, Dialect::Postgres, &options)
+        .iter()
+        .map(|c| c.summary())
+        .collect()
+}
+
 #[tokio::test]
 async fn schema_of_the_example_app_equals_the_database_after_upgrade_head() {
     let root = migrate_tests::workspace_root();
@@ -76,19 +106,8 @@ async fn schema_of_the_example_app_equals_the_database_after_upgrade_head() {
     let folded = parse_schema(&out.stdout, Dialect::Postgres)
         .unwrap_or_else(|e| panic!("the printed schema does not parse: {e:?}\n{}", out.stdout));
 
-    let db = migrate_tests::fresh_pg_db().await;
-    let up = migrate(&root, &["--database-url", &db.url, "upgrade", "head"]);
-    assert_eq!(up.code, 0, "upgrade head failed: {}", up.stderr);
-    let pool = db.pool().await;
-    let actual = introspect(&pool, &IntrospectOptions::default())
-        .await
-        .expect("introspect the upgraded database");
-    pool.close().await;
-
-    let changes: Vec<String> = diff(&actual, &folded, Dialect::Postgres, &DiffOptions::default())
-        .iter()
-        .map(|c| c.summary())
-        .collect();
+    let actual = upgraded_schema(&root, false).await;
+    let changes = differences(&actual, &folded, false);
     assert!(changes.is_empty(), "fold and database differ: {changes:#?}");
     assert_eq!(actual.tables.len(), 4);
     // The names PostgreSQL chose for unnamed constraints are the fold's.
@@ -221,25 +240,8 @@ async fn schema_of_renames_enums_and_unnamed_constraints_equals_the_database() {
     let folded = parse_schema(&out.stdout, Dialect::Postgres)
         .unwrap_or_else(|e| panic!("the printed schema does not parse: {e:?}\n{}", out.stdout));
 
-    let db = migrate_tests::fresh_pg_db().await;
-    let up = migrate(dir.path(), &["--database-url", &db.url, "upgrade", "head"]);
-    assert_eq!(up.code, 0, "upgrade head failed: {}", up.stderr);
-    let pool = db.pool().await;
-    let options = IntrospectOptions {
-        include_schemas: true,
-        ..IntrospectOptions::default()
-    };
-    let actual = introspect(&pool, &options).await.expect("introspect");
-    pool.close().await;
-
-    let options = DiffOptions {
-        include_schemas: true,
-        ..DiffOptions::default()
-    };
-    let changes: Vec<String> = diff(&actual, &folded, Dialect::Postgres, &options)
-        .iter()
-        .map(|c| c.summary())
-        .collect();
+    let actual = upgraded_schema(dir.path(), true).await;
+    let changes = differences(&actual, &folded, true);
     assert!(
         changes.is_empty(),
         "fold and database differ: {changes:#?}\n{}",
@@ -296,16 +298,7 @@ async fn schema_of_the_postgres_fixture_equals_the_database_on_every_table_it_is
         out.stdout
     );
 
-    let db = migrate_tests::fresh_pg_db().await;
-    let up = migrate(dir.path(), &["--database-url", &db.url, "upgrade", "head"]);
-    assert_eq!(up.code, 0, "upgrade head failed: {}", up.stderr);
-    let pool = db.pool().await;
-    let options = IntrospectOptions {
-        include_schemas: true,
-        ..IntrospectOptions::default()
-    };
-    let mut actual = introspect(&pool, &options).await.expect("introspect");
-    pool.close().await;
+    let mut actual = upgraded_schema(dir.path(), true).await;
 
     for schema in [&mut folded, &mut actual] {
         schema
@@ -316,14 +309,7 @@ async fn schema_of_the_postgres_fixture_equals_the_database_on_every_table_it_is
     // classes, INCLUDE, exclusion constraints or a CALL.
     let certain: Vec<String> = folded.tables.keys().map(|n| n.to_string()).collect();
     assert_eq!(certain, ["app.order_audit"], "{}", out.stdout);
-    let options = DiffOptions {
-        include_schemas: true,
-        ..DiffOptions::default()
-    };
-    let changes: Vec<String> = diff(&actual, &folded, Dialect::Postgres, &options)
-        .iter()
-        .map(|c| c.summary())
-        .collect();
+    let changes = differences(&actual, &folded, true);
     assert!(
         changes.is_empty(),
         "fold and database differ on tables the fold is sure of: {changes:#?}\n{}",

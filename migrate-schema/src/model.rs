@@ -212,6 +212,25 @@ impl FkAction {
             FkAction::SetDefault => "SET DEFAULT",
         }
     }
+
+    /// PostgreSQL's one-letter code for an action, as the catalogue
+    /// (`pg_constraint.confdeltype`) and the parse tree (`fk_del_action`)
+    /// spell it: `r`, `c`, `n`, `d`, anything else `NO ACTION` (`a`).
+    ///
+    /// ```
+    /// use migrate_schema::FkAction;
+    /// assert_eq!(FkAction::from_pg_code("c"), FkAction::Cascade);
+    /// assert_eq!(FkAction::from_pg_code("a"), FkAction::NoAction);
+    /// ```
+    pub fn from_pg_code(code: &str) -> FkAction {
+        match code {
+            "r" => FkAction::Restrict,
+            "c" => FkAction::Cascade,
+            "n" => FkAction::SetNull,
+            "d" => FkAction::SetDefault,
+            _ => FkAction::NoAction,
+        }
+    }
 }
 
 /// A foreign key.

@@ -306,8 +306,8 @@ pub async fn introspect_postgres(
                     columns,
                     ref_table: qualify(ref_schema, ref_name),
                     ref_columns,
-                    on_delete: fk_action(&on_delete),
-                    on_update: fk_action(&on_update),
+                    on_delete: FkAction::from_pg_code(&on_delete),
+                    on_update: FkAction::from_pg_code(&on_update),
                 });
             }
             "c" => {
@@ -389,17 +389,6 @@ pub async fn introspect_postgres(
     Ok(schema)
 }
 
-/// `confdeltype`/`confupdtype` as an action.
-fn fk_action(code: &str) -> FkAction {
-    match code {
-        "r" => FkAction::Restrict,
-        "c" => FkAction::Cascade,
-        "n" => FkAction::SetNull,
-        "d" => FkAction::SetDefault,
-        _ => FkAction::NoAction,
-    }
-}
-
 /// The condition of `pg_get_constraintdef` for a check: the text after
 /// `CHECK `, without a trailing `NOT VALID` / `NO INHERIT`.
 fn check_expression(definition: &str) -> String {
@@ -448,10 +437,10 @@ mod tests {
 
     #[test]
     fn actions() {
-        assert_eq!(fk_action("a"), FkAction::NoAction);
-        assert_eq!(fk_action("r"), FkAction::Restrict);
-        assert_eq!(fk_action("c"), FkAction::Cascade);
-        assert_eq!(fk_action("n"), FkAction::SetNull);
-        assert_eq!(fk_action("d"), FkAction::SetDefault);
+        assert_eq!(FkAction::from_pg_code("a"), FkAction::NoAction);
+        assert_eq!(FkAction::from_pg_code("r"), FkAction::Restrict);
+        assert_eq!(FkAction::from_pg_code("c"), FkAction::Cascade);
+        assert_eq!(FkAction::from_pg_code("n"), FkAction::SetNull);
+        assert_eq!(FkAction::from_pg_code("d"), FkAction::SetDefault);
     }
 }

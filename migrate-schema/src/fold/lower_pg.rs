@@ -432,16 +432,6 @@ fn serial_type(t: &protobuf::TypeName) -> Option<&'static str> {
     }
 }
 
-fn fk_action(code: &str) -> FkAction {
-    match code {
-        "r" => FkAction::Restrict,
-        "c" => FkAction::Cascade,
-        "n" => FkAction::SetNull,
-        "d" => FkAction::SetDefault,
-        _ => FkAction::NoAction,
-    }
-}
-
 // --------------------------------------------------------------- tables
 
 /// A constraint read from the tree, before it is named.
@@ -811,8 +801,8 @@ fn add_foreign_key(
         columns,
         ref_table,
         ref_columns,
-        on_delete: fk_action(&k.fk_del_action),
-        on_update: fk_action(&k.fk_upd_action),
+        on_delete: FkAction::from_pg_code(&k.fk_del_action),
+        on_update: FkAction::from_pg_code(&k.fk_upd_action),
     });
     Ok(())
 }

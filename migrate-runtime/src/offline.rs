@@ -143,16 +143,7 @@ pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<Stri
     let mut in_transaction = false;
     for (position, &i) in plan.steps.iter().enumerate() {
         let rev = revisions.at(i);
-        let section = match plan.direction {
-            Direction::Upgrade => rev.upgrade(),
-            Direction::Downgrade => {
-                rev.downgrade()
-                    .ok_or_else(|| migrate_core::Error::Irreversible {
-                        revision: rev.id().to_owned(),
-                        path: rev.path().to_owned(),
-                    })?
-            }
-        };
+        let section = rev.section(plan.direction)?;
         if rev.is_transactional() && !in_transaction {
             out.push_str(&begin);
             in_transaction = true;

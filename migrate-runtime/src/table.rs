@@ -239,6 +239,24 @@ impl<'a> RevisionRef<'a> {
         }
     }
 
+    /// The section a run in `direction` executes; a downgrade of a
+    /// revision without a downgrade section is refused, naming its file.
+    pub(crate) fn section(
+        self,
+        direction: migrate_core::Direction,
+    ) -> Result<SectionRef<'a>, migrate_core::Error> {
+        match direction {
+            migrate_core::Direction::Upgrade => Ok(self.upgrade()),
+            migrate_core::Direction::Downgrade => {
+                self.downgrade()
+                    .ok_or_else(|| migrate_core::Error::Irreversible {
+                        revision: self.id().to_owned(),
+                        path: self.path().to_owned(),
+                    })
+            }
+        }
+    }
+
     /// What the revision graph reads of this revision, borrowed.
     pub fn graph_node(self) -> GraphNode<'a> {
         match self {

@@ -64,16 +64,7 @@ impl Migrator {
         let mut savepoint_open = false;
         for (position, &i) in plan.steps.iter().enumerate().skip(start) {
             let rev = self.revision(i);
-            let section = match plan.direction {
-                Direction::Upgrade => rev.upgrade(),
-                Direction::Downgrade => {
-                    rev.downgrade()
-                        .ok_or_else(|| migrate_core::Error::Irreversible {
-                            revision: rev.id().to_owned(),
-                            path: rev.path().to_owned(),
-                        })?
-                }
-            };
+            let section = rev.section(plan.direction)?;
             let started = Instant::now();
             if rev.is_transactional() {
                 if !conn.in_transaction() {

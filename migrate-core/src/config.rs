@@ -5,6 +5,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::error::Error;
+use crate::rule::LintConfig;
 use crate::sql::{Dialect, DialectCheck};
 
 /// The config file name.
@@ -71,6 +72,9 @@ pub struct Config {
     /// The largest migration file read, in bytes (default
     /// [`DEFAULT_MAX_FILE_SIZE`]); a larger one is reported, not read.
     pub max_file_size: u64,
+    /// `[lint]`: the level of each rule the build checks the chain against,
+    /// and the revision each starts from.
+    pub lint: LintConfig,
 }
 
 impl Default for Config {
@@ -87,6 +91,7 @@ impl Default for Config {
             compare_type: true,
             compare_server_default: true,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            lint: LintConfig::default(),
         }
     }
 }
@@ -107,6 +112,7 @@ struct RawConfig {
     compare_type: Option<bool>,
     compare_server_default: Option<bool>,
     max_file_size: Option<Size>,
+    lint: Option<toml::Table>,
 }
 
 /// `max_file_size`: a number of bytes, or a string such as `"16 MiB"`.
@@ -215,6 +221,9 @@ impl Config {
                     ))
                 })?;
             }
+        }
+        if let Some(table) = raw.lint {
+            config.lint = LintConfig::from_toml(&table).map_err(error)?;
         }
         if config.max_file_size == 0 {
             return Err(error(
@@ -366,4 +375,21 @@ mod tests {
         // Out of range for 64 bits: refused by the TOML parser.
         assert!(Config::parse("m.toml", "lock_key = 9223372036854775808").is_err());
     }
+    #[test]
+    fn lint_table_is_read_and_its_errors_name_the_key() {
+        let c = Config::parse(
+            "migrate.toml",
+            "[lint]\nmissing = \"warning\"\n[lint.since]\nexists = \"ab12\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.lint.level(crate::Rule::Missing), crate::Level::Warning);
+        assert_eq!(c.lint.since(crate::Rule::Exists), Some("ab12"));
+        let e = Config::parse("migrate.toml", "[lint]\nmisng = \"off\"\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("migrate.toml: unknown rule `misng` in `[lint]`; the rules are missing,"),
+            "{e}"
+        );
+    }
+
 }

@@ -185,6 +185,16 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
                     continue;
                 }
                 "no-check" if part != Part::Header => continue,
+                _ if word.starts_with("allow") && part != Part::Header => {
+                    if let Err(problem) = crate::rule::parse_allow(&rest[5..]) {
+                        errors.push(Error::BadMarker {
+                            path: path.to_owned(),
+                            line: line_no,
+                            problem,
+                        });
+                    }
+                    continue;
+                }
                 "no-op" if part == Part::Downgrade => {
                     if no_op_line.is_none() {
                         no_op_line = Some(line_no);
@@ -204,7 +214,7 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
                         path: path.to_owned(),
                         line: line_no,
                         problem: format!(
-                            "unknown marker `-- migrate:{word}`; the markers are `-- migrate:upgrade`, `-- migrate:downgrade`, `-- migrate:no-check` (inside a section) and `-- migrate:no-op` (inside the downgrade section)"
+                            "unknown marker `-- migrate:{word}`; the markers are `-- migrate:upgrade`, `-- migrate:downgrade`, `-- migrate:no-check` and `-- migrate:allow(rule)` (inside a section) and `-- migrate:no-op` (inside the downgrade section)"
                         ),
                     });
                     continue;
@@ -730,4 +740,21 @@ mod tests {
             errors[0]
         );
     }
+    #[test]
+    fn allow_markers_are_read_and_bad_ones_named_at_their_line() {
+        let text = "-- revision: a1\n-- down_revision: none\n-- migrate:upgrade\n-- migrate:allow(missing, exists)\nDROP INDEX i;\nSELECT 1;\n-- migrate:allow(nope)\nSELECT 2;\n";
+        let errors = parse_revision("x/a1.sql", text).unwrap_err();
+        let all: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(all.len(), 1, "{all:?}");
+        assert!(
+            all[0].starts_with("x/a1.sql:7: unknown rule `nope` in `-- migrate:allow(…)`"),
+            "{all:?}"
+        );
+        let text = text.replace("-- migrate:allow(nope)\n", "");
+        let r = parse_revision("x/a1.sql", &text).unwrap();
+        let s = &r.upgrade.statements;
+        assert!(s[0].allow.contains(crate::Rule::Missing) && s[0].allow.contains(crate::Rule::Exists));
+        assert!(s[1].allow.is_empty() && s[2].allow.is_empty());
+    }
+
 }

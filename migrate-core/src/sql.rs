@@ -18,11 +18,16 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token, Tokenizer};
 
 use crate::error::Error;
+use crate::rule::RuleSet;
 pub use crate::syntax::SyntaxError;
 use crate::syntax::dollar_tag;
 
 /// Comment placed on the line(s) above a statement to skip its SQL check.
 pub const NO_CHECK_MARKER: &str = "-- migrate:no-check";
+
+/// The comment that allows rules for the statement below it:
+/// `-- migrate:allow(missing, exists)`.
+pub const ALLOW_MARKER: &str = "-- migrate:allow";
 
 /// One section (`upgrade` or `downgrade`) of a migration file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +61,9 @@ pub struct Statement {
     pub end: usize,
     /// `false` when a `-- migrate:no-check` comment precedes the statement.
     pub check: bool,
+    /// The rules a `-- migrate:allow(…)` comment above the statement allows
+    /// for it.
+    pub allow: RuleSet,
 }
 
 /// A SQL dialect the checker knows.
@@ -133,6 +141,7 @@ pub fn split_statements(sql: &str, first_line: u32) -> Vec<Statement> {
     let mut start: Option<usize> = None;
     let mut last_end = 0usize;
     let mut no_check = false;
+    let mut allow = RuleSet::EMPTY;
     let mut word_count = 0usize;
     let mut is_trigger = false;
     let mut first_word_create = false;
@@ -150,8 +159,14 @@ pub fn split_statements(sql: &str, first_line: u32) -> Vec<Statement> {
         }
         if b == b'-' && bytes.get(i + 1) == Some(&b'-') {
             let end = sql[i..].find('\n').map_or(bytes.len(), |n| i + n);
-            if sql[i..end].trim_end().starts_with(NO_CHECK_MARKER) {
+            let comment = sql[i..end].trim_end();
+            if comment.starts_with(NO_CHECK_MARKER) {
                 no_check = true;
+            } else if let Some(rest) = comment.strip_prefix(ALLOW_MARKER) {
+                // A malformed list is reported by the file's reader, at its line.
+                if let Ok(rules) = crate::rule::parse_allow(rest) {
+                    allow = allow.union(rules);
+                }
             }
             i = end;
             continue;
@@ -173,9 +188,11 @@ pub fn split_statements(sql: &str, first_line: u32) -> Vec<Statement> {
                     start: s,
                     end: last_end,
                     check: !no_check,
+                    allow,
                 });
             }
             no_check = false;
+            allow = RuleSet::EMPTY;
             parens = 0;
             word_count = 0;
             is_trigger = false;
@@ -259,6 +276,7 @@ pub fn split_statements(sql: &str, first_line: u32) -> Vec<Statement> {
             start: s,
             end: last_end,
             check: !no_check,
+            allow,
         });
     }
     statements

@@ -753,8 +753,9 @@ mod tests {
         let text = text.replace("-- migrate:allow(nope)\n", "");
         let r = parse_revision("x/a1.sql", &text).unwrap();
         let s = &r.upgrade.statements;
-        assert!(s[0].allow.contains(crate::Rule::Missing) && s[0].allow.contains(crate::Rule::Exists));
+        assert!(
+            s[0].allow.contains(crate::Rule::Missing) && s[0].allow.contains(crate::Rule::Exists)
+        );
         assert!(s[1].allow.is_empty() && s[2].allow.is_empty());
     }
-
 }

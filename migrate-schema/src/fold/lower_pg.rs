@@ -9,13 +9,127 @@ use pg_query::{NodeMut, NodeRef};
 
 use super::naming::{choose, columns_part, index_column_names};
 use super::state::{
-    CheckState, ColumnState, DEFAULT_SCHEMA, EnumState, Expr, ExprTree, ForeignKeyState,
+    CheckState, ColumnState, DEFAULT_SCHEMA, EnumState, Expr, ExprTree, Finding, ForeignKeyState,
     IndexKeyState, IndexState, KeyState, Relation, Scope, State, StmtRef, TableId, TableState,
 };
 use crate::model::{FkAction, Identity};
+use migrate_core::Rule;
 
-/// Why a statement, or part of one, is not in the model.
-type Unmodelled = String;
+/// Why a statement, or part of one, is not in the model: the fold could
+/// not model it, or the server would refuse it.
+#[derive(Debug, Clone)]
+enum Unmodelled {
+    /// The model has no place for it, or does not know enough.
+    Unknown(String),
+    /// The server refuses it, and the fold is sure of every fact used.
+    Fails(Rule, String),
+}
+
+impl Unmodelled {
+    fn why(&self) -> &str {
+        match self {
+            Unmodelled::Unknown(why) | Unmodelled::Fails(_, why) => why,
+        }
+    }
+}
+
+impl From<String> for Unmodelled {
+    fn from(why: String) -> Unmodelled {
+        Unmodelled::Unknown(why)
+    }
+}
+
+impl From<&str> for Unmodelled {
+    fn from(why: &str) -> Unmodelled {
+        Unmodelled::Unknown(why.to_owned())
+    }
+}
+
+/// `rule` broken, when `sure`; otherwise only not modelled.
+fn fails(sure: bool, rule: Rule, message: String) -> Unmodelled {
+    if sure {
+        Unmodelled::Fails(rule, message)
+    } else {
+        Unmodelled::Unknown(message)
+    }
+}
+
+/// A name that is not in the model: missing when nothing unmodelled could
+/// have made it, and when it is not a name the model holds without knowing
+/// what it is (a view, a temporary table).
+fn missing(state: &State, schema: &str, name: &str, message: String) -> Unmodelled {
+    let sure = state.absent_is_certain(schema) && state.relation(schema, name).is_none();
+    fails(sure, Rule::Missing, message)
+}
+
+/// Whether the fold is sure a relation name is taken, and by what it holds.
+fn relation_is_certain(state: &State, schema: &str, name: &str) -> bool {
+    match state.relation(schema, name) {
+        Some(
+            Relation::Table(t)
+            | Relation::Index(t)
+            | Relation::KeyIndex(t)
+            | Relation::Sequence(Some(t)),
+        ) => state.is_certain(t),
+        Some(Relation::Sequence(None)) => state.absent_is_certain(schema),
+        Some(Relation::Other) | None => false,
+    }
+}
+
+/// What a relation name stands for, in words.
+fn relation_kind(r: Relation) -> &'static str {
+    match r {
+        Relation::Table(_) => "table",
+        Relation::Index(_) => "index",
+        Relation::KeyIndex(_) => "index of a key constraint",
+        Relation::Sequence(_) => "sequence",
+        Relation::Other => "relation",
+    }
+}
+
+/// `relation schema.name already exists`, as a finding when the fold is sure.
+fn relation_exists(state: &State, schema: &str, name: &str, fix: &str) -> Unmodelled {
+    let kind = state
+        .relation(schema, name)
+        .map_or("relation", relation_kind);
+    fails(
+        relation_is_certain(state, schema, name),
+        Rule::Exists,
+        format!("{kind} {} already exists here; {fix}", shown(schema, name)),
+    )
+}
+
+/// A type that does not exist.
+fn missing_type(state: &State, key: &(String, String)) -> Unmodelled {
+    fails(
+        state.absent_is_certain(&key.0) && state.relation(&key.0, &key.1).is_none(),
+        Rule::Missing,
+        format!(
+            "type {} does not exist at this point of the chain",
+            shown(&key.0, &key.1)
+        ),
+    )
+}
+
+/// A schema that does not exist.
+fn missing_schema(state: &State, schema: &str) -> Unmodelled {
+    fails(
+        !state.world_tainted(),
+        Rule::Missing,
+        format!(
+            "schema {schema} does not exist at this point of the chain; create it first (CREATE SCHEMA)"
+        ),
+    )
+}
+
+/// `name`, or `schema.name` outside the default schema.
+fn shown(schema: &str, name: &str) -> String {
+    if schema == DEFAULT_SCHEMA {
+        name.to_owned()
+    } else {
+        format!("{schema}.{name}")
+    }
+}
 
 /// Folds one parsed statement into `state`. Returns whether every effect of
 /// it is in the model; otherwise the taint is recorded.
@@ -78,11 +192,31 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
         N::AlterEnumStmt(s) => alter_enum(state, s),
         N::CreateSchemaStmt(s) => create_schema(state, s, at),
         N::CommentStmt(s) => comment(state, s),
+        N::InsertStmt(s) => data_target(
+            state,
+            s.relation.as_ref(),
+            s.cols.iter().filter_map(|c| match c.node.as_ref() {
+                Some(N::ResTarget(t)) => Some(t.name.as_str()),
+                _ => None,
+            }),
+        ),
+        N::UpdateStmt(s) => data_target(
+            state,
+            s.relation.as_ref(),
+            s.target_list.iter().filter_map(|c| match c.node.as_ref() {
+                Some(N::ResTarget(t)) => Some(t.name.as_str()),
+                _ => None,
+            }),
+        ),
+        N::DeleteStmt(s) => data_target(state, s.relation.as_ref(), std::iter::empty()),
+        // `SET search_path` changes where every unqualified name lands.
+        N::VariableSetStmt(v) if v.name.eq_ignore_ascii_case("search_path") => {
+            let why = "SET search_path (unqualified names may land elsewhere)".to_owned();
+            state.taint(at, Scope::World, None, why.clone());
+            return Err(why.into());
+        }
         // Data and session statements change no schema object.
-        N::InsertStmt(_)
-        | N::UpdateStmt(_)
-        | N::DeleteStmt(_)
-        | N::SelectStmt(_)
+        N::SelectStmt(_)
         | N::VariableSetStmt(_)
         | N::GrantStmt(_)
         | N::GrantRoleStmt(_)
@@ -103,33 +237,31 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
         N::DoStmt(_) => {
             let why = "a DO block".to_owned();
             state.taint(at, Scope::World, None, why.clone());
-            return Err(why);
+            return Err(why.into());
         }
         N::ViewStmt(s) => {
             if let Some(r) = &s.view {
                 let (schema, name) = range_name(r);
-                state.relations.insert((schema, name), Relation::Other);
+                state.set_relation(&schema, &name, Some(Relation::Other));
             }
             // The tables its query reads do not change.
             let why = "a view (not modelled yet)".to_owned();
             state.taint(at, Scope::Unmodelled, None, why.clone());
-            return Err(why);
+            return Err(why.into());
         }
         N::CreateTableAsStmt(s) => {
             if let Some(r) = s.into.as_ref().and_then(|i| i.rel.as_ref()) {
                 let (schema, name) = range_name(r);
-                state.relations.insert((schema, name), Relation::Other);
+                state.set_relation(&schema, &name, Some(Relation::Other));
             }
             let why = "a table or view made from a query (not modelled yet)".to_owned();
             state.taint(at, Scope::Unmodelled, None, why.clone());
-            return Err(why);
+            return Err(why.into());
         }
         N::CreateSeqStmt(s) => {
             if let Some(r) = &s.sequence {
                 let (schema, name) = range_name(r);
-                state
-                    .relations
-                    .insert((schema, name), Relation::Sequence(None));
+                state.set_relation(&schema, &name, Some(Relation::Sequence(None)));
             }
             Ok(())
         }
@@ -149,7 +281,7 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
         | N::CreateEventTrigStmt(_) => {
             let why = format!("{} (not modelled yet)", statement_kind(node));
             state.taint(at, Scope::Unmodelled, None, why.clone());
-            return Err(why);
+            return Err(why.into());
         }
         // Owners, privileges, roles and refreshes change no shape.
         N::AlterOwnerStmt(_)
@@ -173,7 +305,7 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
                 .unwrap_or_else(|| DEFAULT_SCHEMA.to_owned());
             let why = "an extension".to_owned();
             state.taint(at, Scope::Schema, Some(schema), why.clone());
-            return Err(why);
+            return Err(why.into());
         }
         // Anything else may change what it names: those tables become
         // unsure, or everything when it names none.
@@ -186,9 +318,16 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
             for id in named {
                 state.taint_table(id, at, why.clone());
             }
-            return Err(why);
+            return Err(why.into());
         }
     };
+    if let Err(Unmodelled::Fails(rule, message)) = &result {
+        state.findings.push(Finding {
+            rule: *rule,
+            at: at.clone(),
+            message: message.clone(),
+        });
+    }
     let tainted = state
         .coverage
         .taints
@@ -197,9 +336,10 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
     // A statement on tables the model holds that it could not apply
     // leaves those tables unsure (an index with an operator class, a
     // constraint on a missing column).
-    if let Err(why) = &result
+    if let Err(e) = &result
         && !tainted
     {
+        let why = e.why().to_owned();
         let named = named_tables(state, node);
         if named.is_empty() {
             state.taint(at, Scope::Unmodelled, None, why.clone());
@@ -209,6 +349,30 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
         }
     }
     result
+}
+
+/// The table an INSERT, UPDATE or DELETE writes, and the columns it names,
+/// must exist. The rows are not modelled, so nothing changes.
+fn data_target<'a>(
+    state: &State,
+    relation: Option<&protobuf::RangeVar>,
+    columns: impl Iterator<Item = &'a str>,
+) -> Result<(), Unmodelled> {
+    let Some(r) = relation else {
+        return Ok(());
+    };
+    let (schema, name) = range_name(r);
+    let id = match state.relation(&schema, &name) {
+        Some(Relation::Table(id)) => id,
+        Some(_) => return Ok(()),
+        None => return Err(missing_relation(state, &schema, &name, "table")),
+    };
+    for c in columns {
+        if !c.is_empty() && state.table(id).column(c).is_none() {
+            return Err(missing_column(state, id, c));
+        }
+    }
+    Ok(())
 }
 
 /// The statement's node name, for messages (`CreateDomain`, `AlterObjectSchema`).
@@ -290,9 +454,62 @@ fn object_names(node: &protobuf::Node) -> Vec<String> {
 
 fn table_of(state: &State, r: &protobuf::RangeVar) -> Result<TableId, Unmodelled> {
     let (schema, name) = range_name(r);
-    state
-        .find_table(&schema, &name)
-        .ok_or_else(|| format!("table {schema}.{name} is not in the model"))
+    match state.relation(&schema, &name) {
+        Some(Relation::Table(id)) => Ok(id),
+        Some(other) => Err(fails(
+            relation_is_certain(state, &schema, &name),
+            Rule::Missing,
+            format!(
+                "{} is {} {}, not a table",
+                shown(&schema, &name),
+                article(relation_kind(other)),
+                relation_kind(other)
+            ),
+        )),
+        None => Err(missing_relation(state, &schema, &name, "table")),
+    }
+}
+
+/// The table `schema.name`, or why it is not there.
+fn find_table_or_missing(state: &State, schema: &str, name: &str) -> Result<TableId, Unmodelled> {
+    match state.relation(schema, name) {
+        Some(Relation::Table(id)) => Ok(id),
+        Some(_) => Err(format!("{schema}.{name} is not a table the model holds").into()),
+        None => Err(missing_relation(state, schema, name, "table")),
+    }
+}
+
+/// `a` or `an`.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// A relation that does not exist, with the nearest name of that kind the
+/// schema holds, if one is close.
+fn missing_relation(state: &State, schema: &str, name: &str, kind: &str) -> Unmodelled {
+    let near = state.nearest_relation(schema, name, |r| {
+        relation_kind(r) == kind || (kind == "index" && matches!(r, Relation::KeyIndex(_)))
+    });
+    let hint = match near {
+        Some(n) => format!(
+            "; the nearest {kind} here is {}, check the name",
+            shown(schema, &n)
+        ),
+        None => String::new(),
+    };
+    missing(
+        state,
+        schema,
+        name,
+        format!(
+            "{kind} {} does not exist at this point of the chain{hint}",
+            shown(schema, name)
+        ),
+    )
 }
 
 // ---------------------------------------------------------- expressions
@@ -314,7 +531,7 @@ fn deparse_expr(node: &protobuf::Node) -> Result<String, Unmodelled> {
     let sql = deparse_statement(N::SelectStmt(Box::new(select)))?;
     sql.strip_prefix("SELECT ")
         .map(str::to_owned)
-        .ok_or_else(|| "an expression the deparser did not give back".to_owned())
+        .ok_or_else(|| "an expression the deparser did not give back".into())
 }
 
 fn deparse_statement(node: N) -> Result<String, Unmodelled> {
@@ -326,7 +543,7 @@ fn deparse_statement(node: N) -> Result<String, Unmodelled> {
             stmt_len: 0,
         }],
     };
-    pg_query::deparse(&tree, Default::default()).map_err(|e| format!("deparse: {e}"))
+    pg_query::deparse(&tree, Default::default()).map_err(|e| format!("deparse: {e}").into())
 }
 
 /// The columns an expression names (the last part of each column reference).
@@ -415,7 +632,7 @@ fn type_sql(t: &protobuf::TypeName) -> Result<String, Unmodelled> {
     let sql = deparse_expr(&cast)?;
     sql.strip_prefix("NULL::")
         .map(str::to_owned)
-        .ok_or_else(|| format!("a type the deparser wrote as {sql}"))
+        .ok_or_else(|| format!("a type the deparser wrote as {sql}").into())
 }
 
 /// `serial` and friends: the integer type they stand for.
@@ -448,14 +665,27 @@ fn create_table(
 ) -> Result<(), Unmodelled> {
     let r = s.relation.as_ref().ok_or("a table without a name")?;
     let (schema, name) = range_name(r);
+    if r.relpersistence == "t" {
+        // A temporary table lives in the session's own schema and goes at
+        // its end: known by name only, so that what uses it is not missing.
+        if !state.relation_taken(&schema, &name) {
+            state.set_relation(&schema, &name, Some(Relation::Other));
+        }
+        return Err("a temporary table".into());
+    }
     if state.relation_taken(&schema, &name) {
         if s.if_not_exists {
             return Ok(());
         }
-        return Err(format!("relation {schema}.{name} already exists"));
+        return Err(relation_exists(
+            state,
+            &schema,
+            &name,
+            "add IF NOT EXISTS, or drop it first",
+        ));
     }
     if !state.has_schema(&schema) {
-        return Err(format!("schema {schema} is not in the model"));
+        return Err(missing_schema(state, &schema));
     }
     let id = state.insert_table(TableState {
         schema: schema.clone(),
@@ -508,7 +738,7 @@ fn create_table(
     }
     match unsure {
         Some(why) => {
-            state.taint_table(id, at, why.clone());
+            state.taint_table(id, at, why.why().to_owned());
             Err(why)
         }
         None => Ok(()),
@@ -524,7 +754,7 @@ fn add_column<'a>(
     pending: &mut Vec<PendingConstraint<'a>>,
 ) -> Result<(), Unmodelled> {
     if state.table(id).column(&c.colname).is_some() {
-        return Err(format!("column {} already exists", c.colname));
+        return Err(column_exists(state, id, &c.colname));
     }
     let t = c.type_name.as_ref().ok_or("a column without a type")?;
     let mut column = ColumnState {
@@ -603,7 +833,11 @@ fn add_column<'a>(
             | ConstrType::ConstrAttrImmediate
             | ConstrType::ConstrAttrEnforced
             | ConstrType::ConstrAttrNotEnforced => {}
-            _ => return Err("a column constraint the model does not hold".into()),
+            _ => {
+                return Err(Unmodelled::from(
+                    "a column constraint the model does not hold",
+                ));
+            }
         }
     }
     state.table_mut(id).columns.push(column);
@@ -617,9 +851,7 @@ fn owned_sequence(state: &mut State, id: TableId, column: &str) -> (String, Stri
     let seq = choose(&table, Some(column), "seq", |n| {
         state.relation_taken(&schema, n)
     });
-    state
-        .relations
-        .insert((schema.clone(), seq.clone()), Relation::Sequence(Some(id)));
+    state.set_relation(&schema, &seq, Some(Relation::Sequence(Some(id))));
     (schema, seq)
 }
 
@@ -670,9 +902,9 @@ fn add_constraints(
                     }
                     Ok(())
                 }
-                _ if kind == ConstrType::ConstrCheck => {
-                    Err("a constraint the model does not hold (exclusion or other)".into())
-                }
+                _ if kind == ConstrType::ConstrCheck => Err(Unmodelled::from(
+                    "a constraint the model does not hold (exclusion or other)",
+                )),
                 _ => continue,
             };
             if let Err(e) = ok {
@@ -700,12 +932,12 @@ fn add_key(
         None => strings(&k.keys),
     };
     if !k.indexname.is_empty() {
-        return Err("a key on an existing index (USING INDEX)".into());
+        return Err(Unmodelled::from("a key on an existing index (USING INDEX)"));
     }
     let (schema, table) = table_names(state, id);
     for c in &columns {
         if state.table(id).column(c).is_none() {
-            return Err(format!("column {c} is not in table {table}"));
+            return Err(missing_column(state, id, c));
         }
     }
     let name = if !k.conname.is_empty() {
@@ -719,17 +951,32 @@ fn add_key(
         })
     };
     if state.relation_taken(&schema, &name) {
-        return Err(format!("relation {schema}.{name} already exists"));
+        return Err(relation_exists(
+            state,
+            &schema,
+            &name,
+            "a key constraint's index takes the constraint's name, so give the constraint another one",
+        ));
     }
-    state
-        .relations
-        .insert((schema.clone(), name.clone()), Relation::KeyIndex(id));
+    if primary && state.table(id).primary_key.is_some() {
+        return Err(fails(
+            state.is_certain(id),
+            Rule::Exists,
+            format!(
+                "table {} already has a primary key; drop it first (ALTER TABLE … DROP CONSTRAINT {})",
+                shown(&schema, &table),
+                state
+                    .table(id)
+                    .primary_key
+                    .as_ref()
+                    .map_or("", |k| k.name.as_str())
+            ),
+        ));
+    }
+    state.set_relation(&schema, &name, Some(Relation::KeyIndex(id)));
     state.add_constraint_name(&schema, &name);
     let t = state.table_mut(id);
     if primary {
-        if t.primary_key.is_some() {
-            return Err(format!("table {table} already has a primary key"));
-        }
         for c in &columns {
             if let Some(col) = t.column_mut(c) {
                 col.nullable = false;
@@ -745,6 +992,11 @@ fn add_key(
 fn add_check(state: &mut State, id: TableId, k: &protobuf::Constraint) -> Result<(), Unmodelled> {
     let raw = k.raw_expr.as_ref().ok_or("a CHECK without a condition")?;
     let expression = expr(raw)?;
+    for c in &expression.columns {
+        if state.table(id).column(c).is_none() {
+            return Err(missing_column(state, id, c));
+        }
+    }
     let (schema, table) = table_names(state, id);
     let name = if !k.conname.is_empty() {
         k.conname.clone()
@@ -775,16 +1027,34 @@ fn add_foreign_key(
         Some(c) => vec![c.to_owned()],
         None => strings(&k.fk_attrs),
     };
+    for c in &columns {
+        if state.table(id).column(c).is_none() {
+            return Err(missing_column(state, id, c));
+        }
+    }
     let pk = k.pktable.as_ref().ok_or("a foreign key without a table")?;
     let ref_table = table_of(state, pk)?;
     let mut ref_columns = strings(&k.pk_attrs);
     if ref_columns.is_empty() {
-        ref_columns = state
-            .table(ref_table)
-            .primary_key
-            .as_ref()
-            .map(|k| k.columns.clone())
-            .ok_or("a foreign key to a table without a primary key")?;
+        let r = state.table(ref_table);
+        ref_columns = match &r.primary_key {
+            Some(key) => key.columns.clone(),
+            None => {
+                return Err(fails(
+                    state.is_certain(ref_table),
+                    Rule::Missing,
+                    format!(
+                        "table {} has no primary key for this foreign key to reference; name the referenced columns, which need a unique constraint",
+                        shown(&r.schema, &r.name)
+                    ),
+                ));
+            }
+        };
+    }
+    for c in &ref_columns {
+        if state.table(ref_table).column(c).is_none() {
+            return Err(missing_column(state, ref_table, c));
+        }
     }
     let (schema, table) = table_names(state, id);
     let name = if !k.conname.is_empty() {
@@ -824,10 +1094,11 @@ fn alter_table(
             return Ok(());
         }
         None if s.missing_ok => return Ok(()),
+        None if s.objtype() == ObjectType::ObjectTable => {
+            return Err(missing_relation(state, &schema, &name, "table"));
+        }
         _ => {
-            return Err(format!(
-                "ALTER of {schema}.{name}, not a table in the model"
-            ));
+            return Err(format!("ALTER of {schema}.{name}, not a table in the model").into());
         }
     };
     let mut first_error = None;
@@ -841,7 +1112,7 @@ fn alter_table(
     }
     match first_error {
         Some(why) => {
-            state.taint_table(id, at, why.clone());
+            state.taint_table(id, at, why.why().to_owned());
             Err(why)
         }
         None => Ok(()),
@@ -857,7 +1128,7 @@ fn alter_command(
     match cmd.subtype() {
         AlterTableType::AtAddColumn => {
             let Some(N::ColumnDef(c)) = def else {
-                return Err("ADD COLUMN without a definition".into());
+                return Err(Unmodelled::from("ADD COLUMN without a definition"));
             };
             if cmd.missing_ok && state.table(id).column(&c.colname).is_some() {
                 return Ok(());
@@ -871,7 +1142,7 @@ fn alter_command(
                 return if cmd.missing_ok {
                     Ok(())
                 } else {
-                    Err(format!("column {} is not in the model", cmd.name))
+                    Err(missing_column(state, id, &cmd.name))
                 };
             }
             drop_column(state, id, &cmd.name);
@@ -893,7 +1164,7 @@ fn alter_command(
         }
         AlterTableType::AtAlterColumnType => {
             let Some(N::ColumnDef(c)) = def else {
-                return Err("ALTER COLUMN TYPE without a type".into());
+                return Err(Unmodelled::from("ALTER COLUMN TYPE without a type"));
             };
             let t = c
                 .type_name
@@ -905,7 +1176,7 @@ fn alter_command(
         }
         AlterTableType::AtAddConstraint => {
             let Some(N::Constraint(k)) = def else {
-                return Err("ADD CONSTRAINT without a constraint".into());
+                return Err(Unmodelled::from("ADD CONSTRAINT without a constraint"));
             };
             add_constraints(
                 state,
@@ -919,7 +1190,9 @@ fn alter_command(
         AlterTableType::AtDropConstraint => drop_constraint(state, id, &cmd.name, cmd.missing_ok),
         AlterTableType::AtAddIdentity => {
             let Some(N::Constraint(k)) = def else {
-                return Err("ADD GENERATED … AS IDENTITY without its definition".into());
+                return Err(Unmodelled::from(
+                    "ADD GENERATED … AS IDENTITY without its definition",
+                ));
             };
             column_mut(state, id, &cmd.name)?;
             let (_, seq) = owned_sequence(state, id, &cmd.name);
@@ -957,7 +1230,8 @@ fn alter_command(
             Err(format!(
                 "ALTER TABLE {} (not modelled yet)",
                 kind.strip_prefix("At").unwrap_or(&kind)
-            ))
+            )
+            .into())
         }
     }
 }
@@ -967,11 +1241,69 @@ fn column_mut<'a>(
     id: TableId,
     name: &str,
 ) -> Result<&'a mut ColumnState, Unmodelled> {
-    let table = state.table(id).name.clone();
-    state
+    if state.table(id).column(name).is_none() {
+        return Err(missing_column(state, id, name));
+    }
+    Ok(state
         .table_mut(id)
         .column_mut(name)
-        .ok_or_else(|| format!("column {table}.{name} is not in the model"))
+        .expect("the column was just found"))
+}
+
+/// A column that is not in a table.
+fn missing_column(state: &State, id: TableId, name: &str) -> Unmodelled {
+    let t = state.table(id);
+    let near = t
+        .columns
+        .iter()
+        .map(|c| (super::state::edit_distance(&c.name, name), &c.name))
+        .filter(|(d, _)| *d <= (name.chars().count() / 4).max(2))
+        .min()
+        .map_or(String::new(), |(_, n)| {
+            format!("; the nearest column is {n}, check the name")
+        });
+    fails(
+        state.is_certain(id),
+        Rule::Missing,
+        format!(
+            "column {name} of table {} does not exist at this point of the chain{near}",
+            shown(&t.schema, &t.name)
+        ),
+    )
+}
+
+/// A constraint that is not on a table, with the table's constraint
+/// nearest by name.
+fn missing_constraint(sure: bool, table: &str, t: &TableState, name: &str) -> Unmodelled {
+    let names = super::state::constraint_names(t);
+    let near = names
+        .iter()
+        .map(|n| (super::state::edit_distance(n, name), n))
+        .filter(|(d, _)| *d <= (name.chars().count() / 4).max(3))
+        .min()
+        .map_or(String::new(), |(_, n)| {
+            format!("; the nearest constraint of the table is {n}, check the name")
+        });
+    fails(
+        sure,
+        Rule::Missing,
+        format!(
+            "constraint {name} of table {table} does not exist at this point of the chain{near}"
+        ),
+    )
+}
+
+/// `column … already exists`, as a finding when the fold is sure.
+fn column_exists(state: &State, id: TableId, name: &str) -> Unmodelled {
+    let t = state.table(id);
+    fails(
+        state.is_certain(id),
+        Rule::Exists,
+        format!(
+            "column {name} of table {} already exists here; add IF NOT EXISTS, or give the column another name",
+            shown(&t.schema, &t.name)
+        ),
+    )
 }
 
 /// Drops a column with what PostgreSQL drops with it: the constraints and
@@ -1027,7 +1359,7 @@ fn drop_column(state: &mut State, id: TableId, column: &str) {
         state.remove_constraint_name(&schema, &n);
     }
     for n in gone_relations {
-        state.relations.remove(&(schema.clone(), n));
+        state.set_relation(&schema, &n, None);
     }
     let mut others = state.referencing(id);
     if state
@@ -1061,6 +1393,8 @@ fn drop_constraint(
     missing_ok: bool,
 ) -> Result<(), Unmodelled> {
     let schema = state.table(id).schema.clone();
+    let sure = state.is_certain(id);
+    let table = shown(&schema, &state.table(id).name);
     let t = state.table_mut(id);
     let mut relation = false;
     let found = if t.primary_key.as_ref().is_some_and(|k| k.name == name) {
@@ -1084,12 +1418,12 @@ fn drop_constraint(
         return if missing_ok {
             Ok(())
         } else {
-            Err(format!("constraint {name} is not in the model"))
+            Err(missing_constraint(sure, &table, state.table(id), name))
         };
     }
     state.remove_constraint_name(&schema, name);
     if relation {
-        state.relations.remove(&(schema, name.to_owned()));
+        state.set_relation(&schema, &name, None);
     }
     Ok(())
 }
@@ -1098,23 +1432,18 @@ fn drop_constraint(
 
 fn drop(state: &mut State, s: &protobuf::DropStmt, at: &StmtRef) -> Result<(), Unmodelled> {
     let cascade = s.behavior() == DropBehavior::DropCascade;
+    if s.remove_type() == ObjectType::ObjectTable && !cascade {
+        dependents_of_dropped_tables(state, s)?;
+    }
     let mut first_error = None;
     for object in &s.objects {
         let names = object_names(object);
         let result = match s.remove_type() {
-            ObjectType::ObjectTable => drop_relation(state, &names, s.missing_ok, |r| {
-                matches!(r, Relation::Table(_))
-            }),
-            ObjectType::ObjectIndex => drop_relation(state, &names, s.missing_ok, |r| {
-                matches!(r, Relation::Index(_))
-            }),
-            ObjectType::ObjectSequence => drop_relation(state, &names, s.missing_ok, |r| {
-                matches!(r, Relation::Sequence(_))
-            }),
+            ObjectType::ObjectTable => drop_relation(state, &names, s.missing_ok, "table"),
+            ObjectType::ObjectIndex => drop_relation(state, &names, s.missing_ok, "index"),
+            ObjectType::ObjectSequence => drop_relation(state, &names, s.missing_ok, "sequence"),
             ObjectType::ObjectView | ObjectType::ObjectMatview => {
-                drop_relation(state, &names, s.missing_ok, |r| {
-                    matches!(r, Relation::Other)
-                })
+                drop_relation(state, &names, s.missing_ok, "view")
             }
             ObjectType::ObjectType => drop_enum(state, &names, s.missing_ok, cascade),
             ObjectType::ObjectSchema => drop_schema(state, &names, s.missing_ok, cascade),
@@ -1132,9 +1461,9 @@ fn drop(state: &mut State, s: &protobuf::DropStmt, at: &StmtRef) -> Result<(), U
                         format!("{why}, dropped with CASCADE"),
                     );
                 }
-                Err(why)
+                Err(why.into())
             }
-            other => Err(format!("DROP {other:?} (not modelled yet)")),
+            other => Err(format!("DROP {other:?} (not modelled yet)").into()),
         };
         if let Err(e) = result {
             first_error.get_or_insert(e);
@@ -1143,28 +1472,93 @@ fn drop(state: &mut State, s: &protobuf::DropStmt, at: &StmtRef) -> Result<(), U
     first_error.map_or(Ok(()), Err)
 }
 
+/// `DROP TABLE` without CASCADE: PostgreSQL refuses while a table the
+/// statement does not drop has a foreign key to one it drops.
+fn dependents_of_dropped_tables(state: &State, s: &protobuf::DropStmt) -> Result<(), Unmodelled> {
+    let dropped: Vec<TableId> = s
+        .objects
+        .iter()
+        .filter_map(|o| list_name(&object_names(o)))
+        .filter_map(|(schema, name)| state.find_table(&schema, &name))
+        .collect();
+    for &id in &dropped {
+        for other in state.referencing(id) {
+            if dropped.contains(&other) {
+                continue;
+            }
+            let t = state.table(id);
+            let o = state.table(other);
+            let key = o
+                .foreign_keys
+                .iter()
+                .find(|f| f.ref_table == id)
+                .map_or("", |f| f.name.as_str());
+            return Err(fails(
+                state.is_certain(id) && state.is_certain(other),
+                Rule::DropDependency,
+                format!(
+                    "table {} cannot be dropped: foreign key {key} of table {} still references it; drop that table or constraint first (in a downgrade, in the reverse order of the upgrade), or add CASCADE",
+                    shown(&t.schema, &t.name),
+                    shown(&o.schema, &o.name)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn drop_relation(
     state: &mut State,
     names: &[String],
     missing_ok: bool,
-    kind: impl Fn(Relation) -> bool,
+    kind: &str,
 ) -> Result<(), Unmodelled> {
     let (schema, name) = list_name(names).ok_or("a name the model cannot read")?;
-    match state.relation(&schema, &name) {
+    let found = state.relation(&schema, &name);
+    match found {
         None if missing_ok => Ok(()),
-        None => Err(format!("{schema}.{name} is not in the model")),
-        Some(r) if !kind(r) => Err(format!("{schema}.{name} is another kind of object")),
+        None => Err(missing_relation(state, &schema, &name, kind)),
+        Some(Relation::KeyIndex(id)) if kind == "index" => {
+            let t = state.table(id);
+            Err(fails(
+                state.is_certain(id),
+                Rule::DropDependency,
+                format!(
+                    "index {} cannot be dropped: constraint {name} of table {} requires it; write `ALTER TABLE {} DROP CONSTRAINT {name}`",
+                    shown(&schema, &name),
+                    shown(&t.schema, &t.name),
+                    shown(&t.schema, &t.name),
+                ),
+            ))
+        }
+        Some(Relation::Other) => {
+            // A view or a table made from a query: known by name only.
+            state.set_relation(&schema, &name, None);
+            Ok(())
+        }
+        Some(r) if relation_kind(r) != kind => Err(fails(
+            relation_is_certain(state, &schema, &name),
+            Rule::Missing,
+            format!(
+                "{} is {} {}, not {} {kind}; use DROP {}",
+                shown(&schema, &name),
+                article(relation_kind(r)),
+                relation_kind(r),
+                article(kind),
+                relation_kind(r).to_uppercase()
+            ),
+        )),
         Some(Relation::Table(id)) => {
             state.drop_table(id);
             Ok(())
         }
         Some(Relation::Index(id)) => {
-            state.relations.remove(&(schema, name.clone()));
+            state.set_relation(&schema, &name, None);
             state.table_mut(id).indexes.retain(|i| i.name != name);
             Ok(())
         }
         Some(_) => {
-            state.relations.remove(&(schema, name));
+            state.set_relation(&schema, &name, None);
             Ok(())
         }
     }
@@ -1177,11 +1571,11 @@ fn drop_enum(
     cascade: bool,
 ) -> Result<(), Unmodelled> {
     let key = list_name(names).ok_or("a name the model cannot read")?;
-    if !state.enums.contains_key(&key) {
+    if !state.has_enum(&key) {
         return if missing_ok {
             Ok(())
         } else {
-            Err(format!("type {}.{} is not in the model", key.0, key.1))
+            Err(missing_type(state, &key))
         };
     }
     // The columns of that type (or arrays of it) go with it under CASCADE;
@@ -1196,15 +1590,22 @@ fn drop_enum(
         })
         .collect();
     if !users.is_empty() && !cascade {
-        return Err(format!(
-            "type {}.{} is used by column {}",
-            key.0, key.1, users[0].1
+        let (table, column) = &users[0];
+        let t = state.table(*table);
+        return Err(fails(
+            state.is_certain(*table),
+            Rule::DropDependency,
+            format!(
+                "type {} cannot be dropped: column {column} of table {} still uses it; drop or convert that column first, or add CASCADE",
+                shown(&key.0, &key.1),
+                shown(&t.schema, &t.name)
+            ),
         ));
     }
     for (id, column) in users {
         drop_column(state, id, &column);
     }
-    state.enums.remove(&key);
+    state.set_enum(&key, None);
     Ok(())
 }
 
@@ -1221,13 +1622,13 @@ fn drop_schema(
     cascade: bool,
 ) -> Result<(), Unmodelled> {
     let [schema] = names else {
-        return Err("a schema name the model cannot read".into());
+        return Err(Unmodelled::from("a schema name the model cannot read"));
     };
-    if !state.schemas.contains_key(schema) {
+    if !state.has_own_schema(schema) {
         return if missing_ok {
             Ok(())
         } else {
-            Err(format!("schema {schema} is not in the model"))
+            Err(missing_schema(state, schema))
         };
     }
     let tables: Vec<TableId> = state
@@ -1236,15 +1637,20 @@ fn drop_schema(
         .map(|(i, _)| i)
         .collect();
     if !tables.is_empty() && !cascade {
-        return Err(format!("schema {schema} is not empty"));
+        let t = state.table(tables[0]);
+        return Err(fails(
+            state.is_certain(tables[0]),
+            Rule::DropDependency,
+            format!(
+                "schema {schema} cannot be dropped: it still holds table {}; drop what it holds first, or add CASCADE",
+                shown(&t.schema, &t.name)
+            ),
+        ));
     }
     for id in tables {
         state.drop_table(id);
     }
-    state.enums.retain(|(s, _), _| s != schema);
-    state.relations.retain(|(s, _), _| s != schema);
-    state.constraints.remove(schema);
-    state.schemas.remove(schema);
+    state.remove_schema(schema);
     Ok(())
 }
 
@@ -1262,16 +1668,25 @@ fn rename(state: &mut State, s: &protobuf::RenameStmt) -> Result<(), Unmodelled>
                 return if s.missing_ok {
                     Ok(())
                 } else {
-                    Err(format!("{schema}.{name} is not in the model"))
+                    let kind = match s.rename_type() {
+                        ObjectType::ObjectTable => "table",
+                        ObjectType::ObjectIndex => "index",
+                        ObjectType::ObjectSequence => "sequence",
+                        _ => "view",
+                    };
+                    Err(missing_relation(state, &schema, &name, kind))
                 };
             };
             if state.relation_taken(&schema, &s.newname) {
-                return Err(format!("relation {schema}.{} already exists", s.newname));
+                return Err(relation_exists(
+                    state,
+                    &schema,
+                    &s.newname,
+                    "rename to a name that is free, or drop that one first",
+                ));
             }
-            state.relations.remove(&(schema.clone(), name.clone()));
-            state
-                .relations
-                .insert((schema.clone(), s.newname.clone()), rel);
+            state.set_relation(&schema, &name, None);
+            state.set_relation(&schema, &s.newname, Some(rel));
             match rel {
                 Relation::Table(id) => state.table_mut(id).name = s.newname.clone(),
                 Relation::Index(id) => {
@@ -1320,29 +1735,28 @@ fn rename(state: &mut State, s: &protobuf::RenameStmt) -> Result<(), Unmodelled>
                 }
             }
             if !found {
-                return Err(format!("constraint {old} is not in the model"));
+                let sure = state.is_certain(id);
+                let table = shown(&schema, &state.table(id).name);
+                return Err(missing_constraint(sure, &table, state.table(id), &old));
             }
             state.remove_constraint_name(&schema, &old);
             state.add_constraint_name(&schema, &new);
             if is_key {
-                state.relations.remove(&(schema.clone(), old));
-                state
-                    .relations
-                    .insert((schema, new), Relation::KeyIndex(id));
+                state.set_relation(&schema, &old, None);
+                state.set_relation(&schema, &new, Some(Relation::KeyIndex(id)));
             }
             Ok(())
         }
         ObjectType::ObjectType => {
             let names = s.object.as_deref().map(object_names).unwrap_or_default();
             let key = list_name(&names).ok_or("a type name the model cannot read")?;
-            let e = state
-                .enums
-                .remove(&key)
-                .ok_or_else(|| format!("type {}.{} is not in the model", key.0, key.1))?;
-            state.enums.insert((key.0, s.newname.clone()), e);
+            let Some(e) = state.set_enum(&key, None) else {
+                return Err(missing_type(state, &key));
+            };
+            state.set_enum(&(key.0, s.newname.clone()), Some(e));
             Ok(())
         }
-        other => Err(format!("RENAME of {other:?} (not modelled yet)")),
+        other => Err(format!("RENAME of {other:?} (not modelled yet)").into()),
     }
 }
 
@@ -1363,14 +1777,15 @@ fn rename_key(t: &mut TableState, old: &str, new: &str) -> bool {
 /// expressions of checks, generated columns and indexes.
 fn rename_column(state: &mut State, id: TableId, old: &str, new: &str) -> Result<(), Unmodelled> {
     if state.table(id).column(new).is_some() {
-        return Err(format!("column {new} already exists"));
+        return Err(column_exists(state, id, new));
+    }
+    if state.table(id).column(old).is_none() {
+        return Err(missing_column(state, id, old));
     }
     let mut result = Ok(());
     {
         let t = state.table_mut(id);
-        let col = t
-            .column_mut(old)
-            .ok_or_else(|| format!("column {old} is not in the model"))?;
+        let col = t.column_mut(old).expect("the column was just found");
         col.name = new.to_owned();
         let rename = |cols: &mut Vec<String>| {
             for c in cols.iter_mut() {
@@ -1443,6 +1858,9 @@ fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmode
             continue;
         };
         if !e.name.is_empty() {
+            if state.table(id).column(&e.name).is_none() {
+                return Err(missing_column(state, id, &e.name));
+            }
             key_names.push(e.name.clone());
             keys.push(IndexKeyState::Column(e.name.clone()));
         } else if let Some(x) = &e.expr {
@@ -1454,7 +1872,9 @@ fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmode
             keys.push(IndexKeyState::Expression(expr(x)?));
         }
         if !e.collation.is_empty() || !e.opclass.is_empty() || e.ordering != 1 && e.ordering != 0 {
-            return Err("an index key with a collation, operator class or order".into());
+            return Err(Unmodelled::from(
+                "an index key with a collation, operator class or order",
+            ));
         }
     }
     let name = if s.idxname.is_empty() {
@@ -1469,7 +1889,12 @@ fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmode
         return if s.if_not_exists {
             Ok(())
         } else {
-            Err(format!("relation {schema}.{name} already exists"))
+            Err(relation_exists(
+                state,
+                &schema,
+                &name,
+                "give the index another name, add IF NOT EXISTS, or drop the old one first",
+            ))
         };
     }
     let predicate = s.where_clause.as_deref().map(expr).transpose()?;
@@ -1478,11 +1903,9 @@ fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmode
         m => Some(m.to_owned()),
     };
     if !s.index_including_params.is_empty() {
-        return Err("an index with INCLUDE columns".into());
+        return Err(Unmodelled::from("an index with INCLUDE columns"));
     }
-    state
-        .relations
-        .insert((schema, name.clone()), Relation::Index(id));
+    state.set_relation(&schema, &name, Some(Relation::Index(id)));
     state.table_mut(id).indexes.push(IndexState {
         name,
         unique: s.unique,
@@ -1524,31 +1947,50 @@ fn expression_column_name(node: &protobuf::Node) -> String {
 
 fn create_enum(state: &mut State, s: &protobuf::CreateEnumStmt) -> Result<(), Unmodelled> {
     let key = list_name(&strings(&s.type_name)).ok_or("a type name the model cannot read")?;
-    if state.enums.contains_key(&key) || state.relation_taken(&key.0, &key.1) {
-        return Err(format!("type {}.{} already exists", key.0, key.1));
+    if state.has_enum(&key) || state.relation_taken(&key.0, &key.1) {
+        let sure = if state.has_enum(&key) {
+            state.absent_is_certain(&key.0)
+        } else {
+            relation_is_certain(state, &key.0, &key.1)
+        };
+        return Err(fails(
+            sure,
+            Rule::Exists,
+            format!(
+                "type {} already exists here (a table's row type has the table's name); give the type another name, or drop the old one first",
+                shown(&key.0, &key.1)
+            ),
+        ));
     }
-    state.enums.insert(
-        key,
-        EnumState {
+    state.set_enum(
+        &key,
+        Some(EnumState {
             values: strings(&s.vals),
             comment: None,
-        },
+        }),
     );
     Ok(())
 }
 
 fn alter_enum(state: &mut State, s: &protobuf::AlterEnumStmt) -> Result<(), Unmodelled> {
     let key = list_name(&strings(&s.type_name)).ok_or("a type name the model cannot read")?;
-    let e = state
-        .enums
-        .get_mut(&key)
-        .ok_or_else(|| format!("type {}.{} is not in the model", key.0, key.1))?;
+    if !state.has_enum(&key) {
+        return Err(missing_type(state, &key));
+    }
+    let sure = state.absent_is_certain(&key.0);
+    let type_name = shown(&key.0, &key.1);
+    let e = state.enum_mut(&key).expect("the type was just found");
+    let missing_label = |label: &str| {
+        fails(
+            sure,
+            Rule::Missing,
+            format!("type {type_name} has no label '{label}' at this point of the chain"),
+        )
+    };
     if !s.old_val.is_empty() {
-        let v = e
-            .values
-            .iter_mut()
-            .find(|v| **v == s.old_val)
-            .ok_or_else(|| format!("label {} is not in the model", s.old_val))?;
+        let Some(v) = e.values.iter_mut().find(|v| **v == s.old_val) else {
+            return Err(missing_label(&s.old_val));
+        };
         *v = s.new_val.clone();
         return Ok(());
     }
@@ -1556,17 +1998,22 @@ fn alter_enum(state: &mut State, s: &protobuf::AlterEnumStmt) -> Result<(), Unmo
         return if s.skip_if_new_val_exists {
             Ok(())
         } else {
-            Err(format!("label {} already exists", s.new_val))
+            Err(fails(
+                sure,
+                Rule::Exists,
+                format!(
+                    "type {type_name} already has the label '{}'; add IF NOT EXISTS",
+                    s.new_val
+                ),
+            ))
         };
     }
     let at = if s.new_val_neighbor.is_empty() {
         e.values.len()
     } else {
-        let i = e
-            .values
-            .iter()
-            .position(|v| *v == s.new_val_neighbor)
-            .ok_or_else(|| format!("label {} is not in the model", s.new_val_neighbor))?;
+        let Some(i) = e.values.iter().position(|v| *v == s.new_val_neighbor) else {
+            return Err(missing_label(&s.new_val_neighbor));
+        };
         if s.new_val_is_after { i + 1 } else { i }
     };
     e.values.insert(at, s.new_val.clone());
@@ -1579,20 +2026,27 @@ fn create_schema(
     at: &StmtRef,
 ) -> Result<(), Unmodelled> {
     if s.schemaname.is_empty() {
-        return Err("a schema named after its owner".into());
+        return Err(Unmodelled::from("a schema named after its owner"));
     }
     if state.has_schema(&s.schemaname) {
         return if s.if_not_exists {
             Ok(())
         } else {
-            Err(format!("schema {} already exists", s.schemaname))
+            Err(fails(
+                !state.world_tainted() && s.schemaname != DEFAULT_SCHEMA,
+                Rule::Exists,
+                format!(
+                    "schema {} already exists here; add IF NOT EXISTS",
+                    s.schemaname
+                ),
+            ))
         };
     }
-    state.schemas.insert(s.schemaname.clone(), None);
+    state.add_schema(&s.schemaname);
     if !s.schema_elts.is_empty() {
         let why = "CREATE SCHEMA with elements".to_owned();
         state.taint(at, Scope::Schema, Some(s.schemaname.clone()), why.clone());
-        return Err(why);
+        return Err(why.into());
     }
     Ok(())
 }
@@ -1603,9 +2057,7 @@ fn comment(state: &mut State, s: &protobuf::CommentStmt) -> Result<(), Unmodelle
     match s.objtype() {
         ObjectType::ObjectTable => {
             let (schema, name) = list_name(&names).ok_or("a name the model cannot read")?;
-            let id = state
-                .find_table(&schema, &name)
-                .ok_or_else(|| format!("table {schema}.{name} is not in the model"))?;
+            let id = find_table_or_missing(state, &schema, &name)?;
             state.table_mut(id).comment = text;
             Ok(())
         }
@@ -1614,19 +2066,19 @@ fn comment(state: &mut State, s: &protobuf::CommentStmt) -> Result<(), Unmodelle
                 .split_last()
                 .ok_or("a column name the model cannot read")?;
             let (schema, name) = list_name(table).ok_or("a name the model cannot read")?;
-            let id = state
-                .find_table(&schema, &name)
-                .ok_or_else(|| format!("table {schema}.{name} is not in the model"))?;
+            let id = find_table_or_missing(state, &schema, &name)?;
             column_mut(state, id, column)?.comment = text;
             Ok(())
         }
         ObjectType::ObjectType => {
             let key = list_name(&names).ok_or("a type name the model cannot read")?;
-            let e = state
-                .enums
-                .get_mut(&key)
-                .ok_or_else(|| format!("type {}.{} is not in the model", key.0, key.1))?;
-            e.comment = text;
+            if !state.has_enum(&key) {
+                return Err(missing_type(state, &key));
+            }
+            state
+                .enum_mut(&key)
+                .expect("the type was just found")
+                .comment = text;
             Ok(())
         }
         // Comments the model has no place for change no shape.
@@ -1638,6 +2090,6 @@ fn comment(state: &mut State, s: &protobuf::CommentStmt) -> Result<(), Unmodelle
         | ObjectType::ObjectFunction
         | ObjectType::ObjectTrigger
         | ObjectType::ObjectExtension => Ok(()),
-        other => Err(format!("COMMENT ON {other:?} (not modelled yet)")),
+        other => Err(format!("COMMENT ON {other:?} (not modelled yet)").into()),
     }
 }

@@ -8,15 +8,19 @@
 //! (a table's contents, a schema, or everything for a `DO` block), and
 //! [`Coverage`] counts them.
 
+pub mod finding;
 pub mod lower_pg;
 pub mod naming;
 pub mod state;
 
 use migrate_core::exact::postgres;
 use migrate_core::sql::Dialect;
-use migrate_core::{Migrations, Revision};
+use migrate_core::{Migrations, Revision, Rule, Section};
 
-pub use state::{Certainty, Coverage, Scope, State, StmtRef, TableId, Taint};
+pub use finding::{FoldFinding, Reported, SectionKind, report};
+pub use state::{Certainty, Coverage, Finding, Mark, Scope, State, StmtRef, TableId, Taint};
+
+use crate::diff::{DiffOptions, diff};
 
 /// The fold of a chain's upgrades.
 #[derive(Debug, Clone)]
@@ -25,6 +29,9 @@ pub struct FoldResult {
     pub state: State,
     /// The revisions folded, as indices into `Migrations::revisions`, in order.
     pub revisions: Vec<usize>,
+    /// What the server would refuse, or a downgrade fails to restore, in
+    /// the order found.
+    pub findings: Vec<FoldFinding>,
 }
 
 impl FoldResult {
@@ -56,7 +63,11 @@ impl std::error::Error for FoldError {}
 
 /// Folds one revision's upgrade into `state`.
 pub fn fold_revision(state: &mut State, revision: &Revision) {
-    let section = &revision.upgrade;
+    fold_section(state, revision, &revision.upgrade);
+}
+
+/// Folds the statements of one section of `revision` into `state`.
+fn fold_section(state: &mut State, revision: &Revision, section: &Section) {
     for statement in &section.statements {
         let sql = section.statement_sql(statement);
         let at = StmtRef {
@@ -76,6 +87,68 @@ pub fn fold_revision(state: &mut State, revision: &Revision) {
             ),
         }
     }
+}
+
+/// Folds a revision's upgrade, then its downgrade on the model the upgrade
+/// produced, and compares what the downgrade leaves with what the upgrade
+/// started from; the model goes back to the upgrade's, and what was found
+/// goes to `findings`.
+fn fold_both(
+    state: &mut State,
+    index: usize,
+    revision: &Revision,
+    findings: &mut Vec<FoldFinding>,
+) {
+    let before = state.mark();
+    let found = state.findings.len();
+    fold_section(state, revision, &revision.upgrade);
+    let mut take = |state: &State, from: usize, section: SectionKind| {
+        findings.extend(state.findings[from..].iter().map(|f| FoldFinding {
+            revision: index,
+            section,
+            finding: f.clone(),
+        }));
+    };
+    take(state, found, SectionKind::Upgrade);
+    let down = revision
+        .downgrade
+        .as_ref()
+        .filter(|d| !d.statements.is_empty());
+    if let Some(down) = down {
+        let after_upgrade = state.mark();
+        let from = state.findings.len();
+        fold_section(state, revision, down);
+        take(state, from, SectionKind::Downgrade);
+        // A comparison after a failed statement, or over what the fold is
+        // not sure of, would only repeat the failure or guess.
+        if state.findings.len() == found && state.changed_since_is_certain(before) {
+            let (start, end) = state.changed_since(before);
+            let options = DiffOptions {
+                include_schemas: true,
+                ..DiffOptions::default()
+            };
+            let changes = diff(&end, &start, migrate_core::Dialect::Postgres, &options);
+            if !changes.is_empty() {
+                let first = &down.statements[0];
+                let finding = Finding {
+                    rule: Rule::DowngradeMismatch,
+                    at: StmtRef {
+                        path: revision.path.clone(),
+                        line: first.line,
+                        column: first.column,
+                    },
+                    message: format!(
+                        "the downgrade does not restore the schema its upgrade started from: it {}; make the downgrade undo every change of the upgrade",
+                        finding::mismatch_phrases(&changes).join("; it ")
+                    ),
+                };
+                state.findings.push(finding);
+                take(state, found, SectionKind::Downgrade);
+            }
+        }
+        state.undo_to(after_upgrade);
+    }
+    state.end_journal();
 }
 
 /// Folds every upgrade of a directory in topological order.
@@ -107,15 +180,20 @@ pub fn fold_with(
     let wanted = at.map(|i| migrations.graph.ancestors_inclusive(&[i]));
     let mut state = State::new();
     let mut revisions = Vec::new();
+    let mut findings = Vec::new();
     for &i in migrations.graph.topological_order() {
         if wanted.as_ref().is_some_and(|w| !w[i]) {
             continue;
         }
-        fold_revision(&mut state, &migrations.revisions[i]);
+        fold_both(&mut state, i, &migrations.revisions[i], &mut findings);
         after(i, &state);
         revisions.push(i);
     }
-    Ok(FoldResult { state, revisions })
+    Ok(FoldResult {
+        state,
+        revisions,
+        findings,
+    })
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
+use migrate_core::Rule;
+
 use crate::model::{
     CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
     QualifiedName, Schema, Table, UniqueConstraint,
@@ -57,6 +59,24 @@ pub struct Taint {
     pub object: Option<String>,
     /// Why it was not modelled.
     pub why: String,
+}
+
+/// A statement the server would refuse, found where the fold is sure of
+/// every fact it used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The rule it breaks.
+    pub rule: Rule,
+    /// The statement.
+    pub at: StmtRef,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} [{}]", self.at, self.message, self.rule)
+    }
 }
 
 /// How many statements were folded, and how many of them modelled.
@@ -301,20 +321,60 @@ pub enum Certainty<'a> {
     Unsure(&'a Taint),
 }
 
+/// What a change to the model replaced, so that it can be put back.
+#[derive(Debug, Clone)]
+enum Undo {
+    /// A table's slot held this.
+    Table(usize, Option<TableState>),
+    /// The arena had this many slots.
+    TableCount(usize),
+    /// A relation name stood for this.
+    Relation((String, String), Option<Relation>),
+    /// A schema's constraint names were these.
+    Constraints(String, Option<HashMap<String, u32>>),
+    /// An enum type was this.
+    Enum((String, String), Option<EnumState>),
+    /// A schema was there (with its taint), or not.
+    Schema(String, Option<Option<Taint>>),
+    /// The world's taint was this.
+    World(Option<Taint>),
+    /// A table's referencing tables were these.
+    ReferencedBy(TableId, Option<Vec<TableId>>),
+}
+
+/// The changes since a mark, newest last: a downgrade is folded on the
+/// model its upgrade produced and then taken back, at the cost of what it
+/// touched rather than of the whole model.
+#[derive(Debug, Clone, Default)]
+struct Journal {
+    entries: Vec<Undo>,
+    /// The table slots saved since the last mark (a slot is saved once).
+    saved: std::collections::HashSet<usize>,
+    /// The schemas whose constraint names were saved since the last mark.
+    saved_constraints: std::collections::HashSet<String>,
+}
+
+/// A point in the journal to compare with or go back to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mark(usize);
+
 /// The fold's working model.
 #[derive(Debug, Clone, Default)]
 pub struct State {
     pub(crate) epoch: u32,
-    pub(crate) world: Option<Taint>,
-    pub(crate) schemas: BTreeMap<String, Option<Taint>>,
-    pub(crate) tables: Vec<Option<TableState>>,
-    pub(crate) relations: HashMap<(String, String), Relation>,
+    world: Option<Taint>,
+    schemas: BTreeMap<String, Option<Taint>>,
+    tables: Vec<Option<TableState>>,
+    relations: HashMap<(String, String), Relation>,
     /// Constraint names per schema, counted: an explicit CHECK name may repeat.
-    pub(crate) constraints: HashMap<String, HashMap<String, u32>>,
-    pub(crate) enums: BTreeMap<(String, String), EnumState>,
+    constraints: HashMap<String, HashMap<String, u32>>,
+    enums: BTreeMap<(String, String), EnumState>,
     /// The tables that have (or had) a foreign key to a table.
-    pub(crate) referenced_by: HashMap<TableId, Vec<TableId>>,
+    referenced_by: HashMap<TableId, Vec<TableId>>,
+    journal: Option<Journal>,
     pub(crate) coverage: Coverage,
+    /// What the server would refuse, in the order found.
+    pub(crate) findings: Vec<Finding>,
 }
 
 impl State {
@@ -326,6 +386,22 @@ impl State {
     /// What the fold has counted so far.
     pub fn coverage(&self) -> &Coverage {
         &self.coverage
+    }
+
+    /// What the server would refuse, in the order found.
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    /// Whether a name the model does not hold in `schema` is surely absent
+    /// from the database: nothing the fold could not model may have made it.
+    pub fn absent_is_certain(&self, schema: &str) -> bool {
+        self.world.is_none() && self.schemas.get(schema).is_none_or(Option::is_none)
+    }
+
+    /// Whether the fold knows all of a table.
+    pub fn is_certain(&self, id: TableId) -> bool {
+        matches!(self.certainty(id), Certainty::Certain)
     }
 
     /// The live tables, with their ids.
@@ -342,7 +418,256 @@ impl State {
     }
 
     pub(crate) fn table_mut(&mut self, id: TableId) -> &mut TableState {
+        if let Some(j) = &mut self.journal
+            && j.saved.insert(id.0)
+        {
+            j.entries.push(Undo::Table(id.0, self.tables[id.0].clone()));
+        }
         self.tables[id.0].as_mut().expect("live table id")
+    }
+
+    fn save(&mut self, undo: impl FnOnce(&State) -> Undo) {
+        if self.journal.is_some() {
+            let entry = undo(self);
+            if let Some(j) = &mut self.journal {
+                j.entries.push(entry);
+            }
+        }
+    }
+
+    /// Sets what a relation name stands for (`None` frees it).
+    pub(crate) fn set_relation(&mut self, schema: &str, name: &str, to: Option<Relation>) {
+        let key = (schema.to_owned(), name.to_owned());
+        self.save(|s| Undo::Relation(key.clone(), s.relations.get(&key).copied()));
+        match to {
+            Some(r) => self.relations.insert(key, r),
+            None => self.relations.remove(&key),
+        };
+    }
+
+    /// Whether the enum type `schema.name` is in the model.
+    pub(crate) fn has_enum(&self, key: &(String, String)) -> bool {
+        self.enums.contains_key(key)
+    }
+
+    /// Sets an enum type (`None` drops it); returns what was there.
+    pub(crate) fn set_enum(
+        &mut self,
+        key: &(String, String),
+        to: Option<EnumState>,
+    ) -> Option<EnumState> {
+        self.save(|s| Undo::Enum(key.clone(), s.enums.get(key).cloned()));
+        match to {
+            Some(e) => self.enums.insert(key.clone(), e),
+            None => self.enums.remove(key),
+        }
+    }
+
+    /// The enum type `schema.name`, to change.
+    pub(crate) fn enum_mut(&mut self, key: &(String, String)) -> Option<&mut EnumState> {
+        self.save(|s| Undo::Enum(key.clone(), s.enums.get(key).cloned()));
+        self.enums.get_mut(key)
+    }
+
+    /// Adds a schema.
+    pub(crate) fn add_schema(&mut self, schema: &str) {
+        self.save(|s| Undo::Schema(schema.to_owned(), s.schemas.get(schema).cloned()));
+        self.schemas.insert(schema.to_owned(), None);
+    }
+
+    /// Whether a schema other than the default one is in the model.
+    pub(crate) fn has_own_schema(&self, schema: &str) -> bool {
+        self.schemas.contains_key(schema)
+    }
+
+    /// Whether a statement the fold could not model may have changed anything.
+    pub(crate) fn world_tainted(&self) -> bool {
+        self.world.is_some()
+    }
+
+    /// Removes a schema with its enums, relation names and constraint
+    /// names (its tables are dropped by the caller first).
+    pub(crate) fn remove_schema(&mut self, schema: &str) {
+        let enums: Vec<(String, String)> = self
+            .enums
+            .keys()
+            .filter(|(s, _)| s == schema)
+            .cloned()
+            .collect();
+        for key in enums {
+            self.set_enum(&key, None);
+        }
+        let names: Vec<(String, String)> = self
+            .relations
+            .keys()
+            .filter(|(s, _)| s == schema)
+            .cloned()
+            .collect();
+        for (s, n) in names {
+            self.set_relation(&s, &n, None);
+        }
+        self.save_constraints(schema);
+        self.constraints.remove(schema);
+        self.save(|s| Undo::Schema(schema.to_owned(), s.schemas.get(schema).cloned()));
+        self.schemas.remove(schema);
+    }
+
+    fn save_constraints(&mut self, schema: &str) {
+        let first = self
+            .journal
+            .as_mut()
+            .is_some_and(|j| j.saved_constraints.insert(schema.to_owned()));
+        if first {
+            self.save(|s| Undo::Constraints(schema.to_owned(), s.constraints.get(schema).cloned()));
+        }
+    }
+
+    /// Starts, or goes on with, recording changes; what follows the mark
+    /// can be compared with what was there and taken back.
+    pub fn mark(&mut self) -> Mark {
+        let j = self.journal.get_or_insert_with(Journal::default);
+        j.saved.clear();
+        j.saved_constraints.clear();
+        Mark(j.entries.len())
+    }
+
+    /// Puts back everything changed since `mark`.
+    pub fn undo_to(&mut self, mark: Mark) {
+        let Some(mut j) = self.journal.take() else {
+            return;
+        };
+        while j.entries.len() > mark.0 {
+            match j.entries.pop().expect("an entry past the mark") {
+                Undo::Table(slot, t) => self.tables[slot] = t,
+                Undo::TableCount(n) => self.tables.truncate(n),
+                Undo::Relation(key, r) => {
+                    match r {
+                        Some(r) => self.relations.insert(key, r),
+                        None => self.relations.remove(&key),
+                    };
+                }
+                Undo::Constraints(schema, m) => {
+                    match m {
+                        Some(m) => self.constraints.insert(schema, m),
+                        None => self.constraints.remove(&schema),
+                    };
+                }
+                Undo::Enum(key, e) => {
+                    match e {
+                        Some(e) => self.enums.insert(key, e),
+                        None => self.enums.remove(&key),
+                    };
+                }
+                Undo::Schema(schema, t) => {
+                    match t {
+                        Some(t) => self.schemas.insert(schema, t),
+                        None => self.schemas.remove(&schema),
+                    };
+                }
+                Undo::World(w) => self.world = w,
+                Undo::ReferencedBy(id, v) => {
+                    match v {
+                        Some(v) => self.referenced_by.insert(id, v),
+                        None => self.referenced_by.remove(&id),
+                    };
+                }
+            }
+        }
+        j.saved.clear();
+        j.saved_constraints.clear();
+        self.journal = Some(j);
+    }
+
+    /// Stops recording and forgets what was recorded.
+    pub fn end_journal(&mut self) {
+        self.journal = None;
+    }
+
+    /// The part of the model changed since `mark`, as it was at the mark
+    /// and as it is now: tables (by name), and enum types.
+    pub fn changed_since(&self, mark: Mark) -> (Schema, Schema) {
+        let Some(j) = &self.journal else {
+            return (Schema::default(), Schema::default());
+        };
+        let entries = &j.entries[mark.0..];
+        let mut before_tables: BTreeMap<usize, Option<TableState>> = BTreeMap::new();
+        let mut count_at_mark: Option<usize> = None;
+        let mut enum_keys: BTreeMap<(String, String), Option<EnumState>> = BTreeMap::new();
+        for e in entries {
+            match e {
+                Undo::Table(slot, t) => {
+                    before_tables.entry(*slot).or_insert_with(|| t.clone());
+                }
+                Undo::TableCount(n) => {
+                    count_at_mark.get_or_insert(*n);
+                }
+                Undo::Enum(key, e) => {
+                    enum_keys.entry(key.clone()).or_insert_with(|| e.clone());
+                }
+                _ => {}
+            }
+        }
+        let count_at_mark = count_at_mark.unwrap_or(self.tables.len());
+        for slot in count_at_mark..self.tables.len() {
+            before_tables.insert(slot, None);
+        }
+        // A table's name as it was at the mark, for foreign keys.
+        let name_before = |id: TableId| -> Option<QualifiedName> {
+            match before_tables.get(&id.0) {
+                Some(Some(t)) => Some(qualified(&t.schema, &t.name)),
+                Some(None) => None,
+                None => self.tables[id.0]
+                    .as_ref()
+                    .map(|t| qualified(&t.schema, &t.name)),
+            }
+        };
+        let name_now = |id: TableId| -> Option<QualifiedName> {
+            self.tables
+                .get(id.0)
+                .and_then(Option::as_ref)
+                .map(|t| qualified(&t.schema, &t.name))
+        };
+        let mut before = Schema::default();
+        let mut after = Schema::default();
+        for (slot, old) in &before_tables {
+            if let Some(t) = old {
+                let table = table_model(t, &name_before);
+                before.tables.insert(table.name.clone(), table);
+            }
+            if let Some(t) = self.tables.get(*slot).and_then(Option::as_ref) {
+                let table = table_model(t, &name_now);
+                after.tables.insert(table.name.clone(), table);
+            }
+        }
+        for (key, old) in enum_keys {
+            let qn = qualified(&key.0, &key.1);
+            if let Some(e) = old {
+                before.enums.insert(qn.clone(), enum_model(&qn, &e));
+            }
+            if let Some(e) = self.enums.get(&key) {
+                after.enums.insert(qn.clone(), enum_model(&qn, e));
+            }
+        }
+        (before, after)
+    }
+
+    /// Whether every table changed since `mark` was, and is, fully known:
+    /// only then can a comparison be trusted.
+    pub fn changed_since_is_certain(&self, mark: Mark) -> bool {
+        let Some(j) = &self.journal else {
+            return true;
+        };
+        j.entries[mark.0..].iter().all(|e| match e {
+            Undo::Table(slot, old) => {
+                old.as_ref()
+                    .is_none_or(|t| self.table_certainty(t).is_none())
+                    && self.tables[*slot]
+                        .as_ref()
+                        .is_none_or(|t| self.table_certainty(t).is_none())
+            }
+            Undo::World(_) | Undo::Schema(..) => self.world.is_none(),
+            _ => true,
+        })
     }
 
     /// The table named `schema.name`.
@@ -367,28 +692,49 @@ impl State {
 
     /// Whether the fold knows all of a table, or what made it unsure.
     pub fn certainty(&self, id: TableId) -> Certainty<'_> {
-        let table = self.table(id);
+        match self.table_certainty(self.table(id)) {
+            Some(t) => Certainty::Unsure(t),
+            None => Certainty::Certain,
+        }
+    }
+
+    /// What makes a table unsure, if anything.
+    fn table_certainty<'a>(&'a self, table: &'a TableState) -> Option<&'a Taint> {
         if let Some(t) = &table.shape {
-            return Certainty::Unsure(t);
+            return Some(t);
         }
         let established = table.established;
         if let Some(t) = self.world.as_ref().filter(|t| t.epoch >= established) {
-            return Certainty::Unsure(t);
+            return Some(t);
         }
-        if let Some(t) = self
-            .schemas
+        self.schemas
             .get(&table.schema)
             .and_then(Option::as_ref)
             .filter(|t| t.epoch >= established)
-        {
-            return Certainty::Unsure(t);
-        }
-        Certainty::Certain
     }
 
     /// Whether a schema name is taken.
     pub fn has_schema(&self, schema: &str) -> bool {
         schema == DEFAULT_SCHEMA || self.schemas.contains_key(schema)
+    }
+
+    /// The relation name in `schema`, of a kind `wanted` accepts, nearest
+    /// to `name` by edit distance, when it is close enough to be a typo or a
+    /// guess at a name PostgreSQL chose. Runs only when a finding is made.
+    pub(crate) fn nearest_relation(
+        &self,
+        schema: &str,
+        name: &str,
+        wanted: impl Fn(Relation) -> bool,
+    ) -> Option<String> {
+        let limit = (name.chars().count() / 4).max(3);
+        self.relations
+            .iter()
+            .filter(|((s, _), r)| s == schema && wanted(**r))
+            .map(|((_, n), _)| (edit_distance(n, name), n))
+            .filter(|(d, _)| *d <= limit)
+            .min()
+            .map(|(_, n)| n.clone())
     }
 
     pub(crate) fn relation_taken(&self, schema: &str, name: &str) -> bool {
@@ -403,6 +749,7 @@ impl State {
     }
 
     pub(crate) fn add_constraint_name(&mut self, schema: &str, name: &str) {
+        self.save_constraints(schema);
         *self
             .constraints
             .entry(schema.to_owned())
@@ -412,6 +759,7 @@ impl State {
     }
 
     pub(crate) fn remove_constraint_name(&mut self, schema: &str, name: &str) {
+        self.save_constraints(schema);
         if let Some(m) = self.constraints.get_mut(schema)
             && let Some(n) = m.get_mut(name)
         {
@@ -425,10 +773,8 @@ impl State {
     /// Adds a table under its name; the caller has checked the name is free.
     pub(crate) fn insert_table(&mut self, table: TableState) -> TableId {
         let id = TableId(self.tables.len());
-        self.relations.insert(
-            (table.schema.clone(), table.name.clone()),
-            Relation::Table(id),
-        );
+        self.set_relation(&table.schema, &table.name, Some(Relation::Table(id)));
+        self.save(|s| Undo::TableCount(s.tables.len()));
         self.tables.push(Some(table));
         id
     }
@@ -438,6 +784,10 @@ impl State {
     /// (what `DROP TABLE … CASCADE` removes; without CASCADE PostgreSQL
     /// refuses when there are any).
     pub(crate) fn drop_table(&mut self, id: TableId) {
+        if self.tables[id.0].is_none() {
+            return;
+        }
+        self.table_mut(id);
         let Some(table) = self.tables[id.0].take() else {
             return;
         };
@@ -455,7 +805,7 @@ impl State {
                 matches!(r, Relation::Table(t) | Relation::Index(t) | Relation::KeyIndex(t)
                     | Relation::Sequence(Some(t)) if *t == id)
             }) {
-                self.relations.remove(&key);
+                self.set_relation(&key.0, &key.1, None);
             }
         }
         for name in constraint_names(&table) {
@@ -481,6 +831,7 @@ impl State {
 
     /// Notes that `from` has a foreign key to `to`.
     pub(crate) fn note_reference(&mut self, from: TableId, to: TableId) {
+        self.save(|s| Undo::ReferencedBy(to, s.referenced_by.get(&to).cloned()));
         let list = self.referenced_by.entry(to).or_default();
         if !list.contains(&from) {
             list.push(from);
@@ -528,9 +879,13 @@ impl State {
             why,
         };
         match scope {
-            Scope::World => self.world = Some(taint.clone()),
+            Scope::World => {
+                self.save(|s| Undo::World(s.world.clone()));
+                self.world = Some(taint.clone());
+            }
             Scope::Schema => {
                 if let Some(schema) = &object {
+                    self.save(|s| Undo::Schema(schema.clone(), s.schemas.get(schema).cloned()));
                     self.schemas.insert(schema.clone(), Some(taint.clone()));
                 }
             }
@@ -568,89 +923,100 @@ impl State {
         };
         for ((s, name), e) in &self.enums {
             let qn = qualified(s, name);
-            schema.enums.insert(
-                qn.clone(),
-                EnumType {
-                    name: qn,
-                    values: e.values.clone(),
-                    comment: e.comment.clone(),
-                },
-            );
+            schema.enums.insert(qn.clone(), enum_model(&qn, e));
         }
+        let name_of = |id: TableId| {
+            let r = self.table(id);
+            Some(qualified(&r.schema, &r.name))
+        };
         for (_, t) in self.tables() {
-            let qn = qualified(&t.schema, &t.name);
-            let mut table = Table::new(qn.clone());
-            table.columns = t
-                .columns
-                .iter()
-                .map(|c| Column {
-                    name: c.name.clone(),
-                    data_type: c.data_type.clone(),
-                    nullable: c.nullable,
-                    default: c.default.as_ref().map(|e| e.sql.clone()),
-                    identity: c.identity,
-                    generated: c.generated.as_ref().map(|e| e.sql.clone()),
-                    comment: c.comment.clone(),
-                })
-                .collect();
-            table.primary_key = t.primary_key.as_ref().map(|k| PrimaryKey {
-                name: Some(k.name.clone()),
-                columns: k.columns.clone(),
-            });
-            table.uniques = t
-                .uniques
-                .iter()
-                .map(|k| UniqueConstraint {
-                    name: Some(k.name.clone()),
-                    columns: k.columns.clone(),
-                })
-                .collect();
-            table.foreign_keys = t
-                .foreign_keys
-                .iter()
-                .map(|f| {
-                    let r = self.table(f.ref_table);
-                    ForeignKey {
-                        name: Some(f.name.clone()),
-                        columns: f.columns.clone(),
-                        ref_table: qualified(&r.schema, &r.name),
-                        ref_columns: f.ref_columns.clone(),
-                        on_delete: f.on_delete,
-                        on_update: f.on_update,
-                    }
-                })
-                .collect();
-            table.checks = t
-                .checks
-                .iter()
-                .map(|c| CheckConstraint {
-                    name: Some(c.name.clone()),
-                    expression: c.expression.sql.clone(),
-                })
-                .collect();
-            table.indexes = t
-                .indexes
-                .iter()
-                .map(|i| Index {
-                    name: i.name.clone(),
-                    unique: i.unique,
-                    keys: i
-                        .keys
-                        .iter()
-                        .map(|k| match k {
-                            IndexKeyState::Column(c) => IndexKey::Column(c.clone()),
-                            IndexKeyState::Expression(e) => IndexKey::Expression(e.sql.clone()),
-                        })
-                        .collect(),
-                    predicate: i.predicate.as_ref().map(|e| e.sql.clone()),
-                    method: i.method.clone(),
-                })
-                .collect();
-            table.comment = t.comment.clone();
-            schema.tables.insert(qn, table);
+            let table = table_model(t, &name_of);
+            schema.tables.insert(table.name.clone(), table);
         }
         schema
     }
+}
+
+fn enum_model(name: &QualifiedName, e: &EnumState) -> EnumType {
+    EnumType {
+        name: name.clone(),
+        values: e.values.clone(),
+        comment: e.comment.clone(),
+    }
+}
+
+/// A table of the fold as the shared model's table; `name_of` names the
+/// tables its foreign keys reference (a key to a table it cannot name is
+/// left out).
+fn table_model(t: &TableState, name_of: &dyn Fn(TableId) -> Option<QualifiedName>) -> Table {
+    let mut table = Table::new(qualified(&t.schema, &t.name));
+    table.columns = t
+        .columns
+        .iter()
+        .map(|c| Column {
+            name: c.name.clone(),
+            data_type: c.data_type.clone(),
+            nullable: c.nullable,
+            default: c.default.as_ref().map(|e| e.sql.clone()),
+            identity: c.identity,
+            generated: c.generated.as_ref().map(|e| e.sql.clone()),
+            comment: c.comment.clone(),
+        })
+        .collect();
+    table.primary_key = t.primary_key.as_ref().map(|k| PrimaryKey {
+        name: Some(k.name.clone()),
+        columns: k.columns.clone(),
+    });
+    table.uniques = t
+        .uniques
+        .iter()
+        .map(|k| UniqueConstraint {
+            name: Some(k.name.clone()),
+            columns: k.columns.clone(),
+        })
+        .collect();
+    table.foreign_keys = t
+        .foreign_keys
+        .iter()
+        .filter_map(|f| {
+            Some(ForeignKey {
+                name: Some(f.name.clone()),
+                columns: f.columns.clone(),
+                ref_table: name_of(f.ref_table)?,
+                ref_columns: f.ref_columns.clone(),
+                on_delete: f.on_delete,
+                on_update: f.on_update,
+            })
+        })
+        .collect();
+    table.checks = t
+        .checks
+        .iter()
+        .map(|c| CheckConstraint {
+            name: Some(c.name.clone()),
+            expression: c.expression.sql.clone(),
+        })
+        .collect();
+    table.indexes = t
+        .indexes
+        .iter()
+        .map(|i| Index {
+            name: i.name.clone(),
+            unique: i.unique,
+            keys: i
+                .keys
+                .iter()
+                .map(|k| match k {
+                    IndexKeyState::Column(c) => IndexKey::Column(c.clone()),
+                    IndexKeyState::Expression(e) => IndexKey::Expression(e.sql.clone()),
+                })
+                .collect(),
+            predicate: i.predicate.as_ref().map(|e| e.sql.clone()),
+            method: i.method.clone(),
+        })
+        .collect();
+    table.comment = t.comment.clone();
+    table
 }
 
 /// The model's name for `schema.name`: the default schema is left out.
@@ -660,6 +1026,24 @@ pub fn qualified(schema: &str, name: &str) -> QualifiedName {
     } else {
         QualifiedName::in_schema(schema, name)
     }
+}
+
+/// Levenshtein distance over characters.
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (previous + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            previous = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 /// Every constraint name a table holds.

@@ -476,3 +476,263 @@ fn identity_and_serial_sequences_share_the_relation_names() {
         Some("nextval('a_b_id_seq1'::regclass)")
     );
 }
+
+// ------------------------------------------------------------ findings
+
+/// A linear chain of revisions `r1`, `r2`, … from (upgrade, downgrade)
+/// pairs, loaded from a temporary directory, and its fold.
+fn chain(revisions: &[(&str, &str)]) -> (migrate_core::Migrations, super::FoldResult) {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (up, down)) in revisions.iter().enumerate() {
+        let parent = if i == 0 {
+            "none".to_owned()
+        } else {
+            format!("r{i}")
+        };
+        let text = format!(
+            "-- revision: r{}\n-- down_revision: {parent}\n\n-- migrate:upgrade\n{up}\n\n-- migrate:downgrade\n{down}\n",
+            i + 1
+        );
+        std::fs::write(
+            dir.path().join(format!("{:03}_r{}.sql", i + 1, i + 1)),
+            text,
+        )
+        .unwrap();
+    }
+    let migrations = migrate_core::load_directory(
+        dir.path(),
+        "migrations",
+        &migrate_core::DialectCheck::All(vec![migrate_core::Dialect::Postgres]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let folded = super::fold_upgrades(&migrations, migrate_core::Dialect::Postgres).unwrap();
+    (migrations, folded)
+}
+
+/// The findings as `rule@revision/section:line message`.
+fn found(folded: &super::FoldResult) -> Vec<String> {
+    folded
+        .findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{}@r{}/{}:{} {}",
+                f.finding.rule,
+                f.revision + 1,
+                f.section.name(),
+                f.finding.at.line,
+                f.finding.message
+            )
+        })
+        .collect()
+}
+
+const USERS: (&str, &str) = (
+    "CREATE TABLE users (id int PRIMARY KEY, email text UNIQUE, name text);",
+    "DROP TABLE users;",
+);
+
+#[test]
+fn downgrade_dropping_an_index_under_a_name_the_upgrade_did_not_create_is_missing() {
+    let (_, folded) = chain(&[
+        USERS,
+        (
+            "CREATE INDEX ON users (name);",
+            "DROP INDEX users_name_index;",
+        ),
+    ]);
+    let f = found(&folded);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    // The downgrade's statement is on line 8 of the file.
+    assert!(
+        f[0].starts_with("missing@r2/downgrade:8 index users_name_index does not exist at this point of the chain; the nearest index here is users_name_idx"),
+        "{f:#?}"
+    );
+}
+
+#[test]
+fn a_renamed_table_keeps_its_constraint_names() {
+    let (_, folded) = chain(&[
+        USERS,
+        (
+            "ALTER TABLE users RENAME TO members;",
+            "ALTER TABLE members RENAME TO users;",
+        ),
+        (
+            "ALTER TABLE members DROP CONSTRAINT members_email_key;",
+            "ALTER TABLE members ADD CONSTRAINT members_email_key UNIQUE (email);",
+        ),
+    ]);
+    let f = found(&folded);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(
+        f[0].starts_with("missing@r3/upgrade:5 constraint members_email_key of table members does not exist at this point of the chain; the nearest constraint of the table is users_email_key"),
+        "{f:#?}"
+    );
+}
+
+#[test]
+fn adding_a_column_that_exists_is_found() {
+    let (_, folded) = chain(&[
+        USERS,
+        (
+            "ALTER TABLE users ADD COLUMN name text;",
+            "ALTER TABLE users DROP COLUMN name;",
+        ),
+    ]);
+    let f = found(&folded);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(
+        f[0].starts_with("exists@r2/upgrade:5 column name of table users already exists here"),
+        "{f:#?}"
+    );
+}
+
+#[test]
+fn dropping_a_referenced_table_without_cascade_is_found() {
+    let (_, folded) = chain(&[(
+        "CREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (a_id int REFERENCES a);",
+        "DROP TABLE a;\nDROP TABLE b;",
+    )]);
+    let f = found(&folded);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(
+        f[0].starts_with("drop-dependency@r1/downgrade:9 table a cannot be dropped: foreign key b_a_id_fkey of table b still references it"),
+        "{f:#?}"
+    );
+    // Both in one statement, or in the right order, is fine.
+    for down in [
+        "DROP TABLE a, b;",
+        "DROP TABLE b;\nDROP TABLE a;",
+        "DROP TABLE a CASCADE;\nDROP TABLE b;",
+    ] {
+        let (_, folded) = chain(&[(
+            "CREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (a_id int REFERENCES a);",
+            down,
+        )]);
+        assert!(found(&folded).is_empty(), "{down}: {:#?}", found(&folded));
+    }
+}
+
+#[test]
+fn dropping_the_index_of_a_key_is_a_dependency() {
+    let (_, folded) = chain(&[USERS, ("DROP INDEX users_email_key;", "SELECT 1;")]);
+    let f = found(&folded);
+    assert!(
+        f[0].starts_with("drop-dependency@r2/upgrade:5 index users_email_key cannot be dropped: constraint users_email_key of table users requires it"),
+        "{f:#?}"
+    );
+}
+
+#[test]
+fn a_downgrade_that_does_not_restore_the_start_is_described() {
+    let (_, folded) = chain(&[
+        (
+            "CREATE TABLE products (id int PRIMARY KEY, price int DEFAULT 0);",
+            "DROP TABLE products;",
+        ),
+        (
+            "ALTER TABLE products ADD COLUMN age int;\nALTER TABLE products ALTER COLUMN price DROP DEFAULT;",
+            "UPDATE products SET price = 0;",
+        ),
+    ]);
+    let f = found(&folded);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(
+        f[0].starts_with("downgrade-mismatch@r2/downgrade:9 the downgrade does not restore"),
+        "{f:#?}"
+    );
+    assert!(f[0].contains("leaves column products.age"), "{f:#?}");
+    assert!(
+        f[0].contains("restores products.price without its DEFAULT 0"),
+        "{f:#?}"
+    );
+}
+
+#[test]
+fn a_correct_chain_reports_nothing_and_its_model_is_the_upgrades() {
+    let (_, folded) = chain(&[
+        USERS,
+        (
+            "CREATE INDEX ON users (name);\nALTER TABLE users ADD COLUMN age int NOT NULL DEFAULT 0;",
+            "DROP INDEX users_name_idx;\nALTER TABLE users DROP COLUMN age;",
+        ),
+        (
+            "ALTER TABLE users RENAME TO members;\nCREATE TABLE users (id int PRIMARY KEY, m int REFERENCES members);",
+            "DROP TABLE users;\nALTER TABLE members RENAME TO users;",
+        ),
+        (
+            "CREATE TYPE mood AS ENUM ('a', 'b');\nALTER TABLE users ADD COLUMN mood mood;",
+            "ALTER TABLE users DROP COLUMN mood;\nDROP TYPE mood;",
+        ),
+    ]);
+    assert!(found(&folded).is_empty(), "{:#?}", found(&folded));
+    let s = folded.state.to_schema();
+    let users = table(&s, "users");
+    assert_eq!(
+        users.primary_key.as_ref().unwrap().name.as_deref(),
+        Some("users_pkey1")
+    );
+    assert!(users.columns.iter().any(|c| c.name == "mood"));
+    let members = table(&s, "members");
+    assert!(members.indexes.iter().any(|i| i.name == "users_name_idx"));
+    assert!(members.columns.iter().any(|c| c.name == "age"));
+}
+
+#[test]
+fn nothing_is_found_where_the_fold_is_not_sure() {
+    let (_, folded) = chain(&[
+        USERS,
+        (
+            "DO $$ BEGIN EXECUTE 'CREATE INDEX x ON users (name)'; END $$;",
+            "SELECT 1;",
+        ),
+        (
+            "DROP INDEX x;\nALTER TABLE users DROP COLUMN nick;",
+            "SELECT 1;",
+        ),
+    ]);
+    assert!(found(&folded).is_empty(), "{:#?}", found(&folded));
+}
+
+#[test]
+fn levels_since_and_allow_comments_filter_what_is_reported() {
+    use migrate_core::{Level, LintConfig, Rule};
+    let revisions = [
+        USERS,
+        ("DROP INDEX nope;", "SELECT 1;"),
+        (
+            "-- migrate:allow(missing)\nDROP INDEX nope2;\nDROP INDEX nope3;",
+            "SELECT 1;",
+        ),
+    ];
+    let (migrations, folded) = chain(&revisions);
+    let lint = LintConfig::default();
+    let reported = super::report(&migrations, &lint, &folded.findings);
+    let texts: Vec<&str> = reported.iter().map(|r| r.text.as_str()).collect();
+    assert_eq!(texts.len(), 2, "{texts:#?}");
+    assert!(
+        texts[0].contains("index nope does not exist")
+            && texts[0].contains("(revision r2, upgrade) [missing]"),
+        "{texts:#?}"
+    );
+    assert!(
+        texts[0].contains("`-- migrate:allow(missing)`"),
+        "{texts:#?}"
+    );
+    assert!(texts[1].contains("index nope3"), "{texts:#?}");
+    assert!(reported.iter().all(|r| r.level == Level::Error));
+
+    let mut lint = LintConfig::default();
+    lint.set_since(Rule::Missing, "r3".into());
+    let reported = super::report(&migrations, &lint, &folded.findings);
+    assert_eq!(reported.len(), 1, "{reported:#?}");
+    assert!(reported[0].text.contains("nope3"));
+
+    let mut lint = LintConfig::default();
+    lint.set_level(Rule::Missing, Level::Warning);
+    let reported = super::report(&migrations, &lint, &folded.findings);
+    assert!(reported.iter().all(|r| r.level == Level::Warning));
+    lint.set_level(Rule::Missing, Level::Off);
+    assert!(super::report(&migrations, &lint, &folded.findings).is_empty());
+}

@@ -1423,7 +1423,7 @@ fn drop_constraint(
     }
     state.remove_constraint_name(&schema, name);
     if relation {
-        state.set_relation(&schema, &name, None);
+        state.set_relation(&schema, name, None);
     }
     Ok(())
 }

@@ -325,7 +325,7 @@ pub enum Certainty<'a> {
 #[derive(Debug, Clone)]
 enum Undo {
     /// A table's slot held this.
-    Table(usize, Option<TableState>),
+    Table(usize, Option<Box<TableState>>),
     /// The arena had this many slots.
     TableCount(usize),
     /// A relation name stood for this.
@@ -421,7 +421,8 @@ impl State {
         if let Some(j) = &mut self.journal
             && j.saved.insert(id.0)
         {
-            j.entries.push(Undo::Table(id.0, self.tables[id.0].clone()));
+            j.entries
+                .push(Undo::Table(id.0, self.tables[id.0].clone().map(Box::new)));
         }
         self.tables[id.0].as_mut().expect("live table id")
     }
@@ -538,7 +539,7 @@ impl State {
         };
         while j.entries.len() > mark.0 {
             match j.entries.pop().expect("an entry past the mark") {
-                Undo::Table(slot, t) => self.tables[slot] = t,
+                Undo::Table(slot, t) => self.tables[slot] = t.map(|t| *t),
                 Undo::TableCount(n) => self.tables.truncate(n),
                 Undo::Relation(key, r) => {
                     match r {
@@ -596,7 +597,9 @@ impl State {
         for e in entries {
             match e {
                 Undo::Table(slot, t) => {
-                    before_tables.entry(*slot).or_insert_with(|| t.clone());
+                    before_tables
+                        .entry(*slot)
+                        .or_insert_with(|| t.as_deref().cloned());
                 }
                 Undo::TableCount(n) => {
                     count_at_mark.get_or_insert(*n);

@@ -40,5 +40,7 @@ fn ui() {
     t.compile_fail("ui/options/*.rs");
     t.pass("ui/sql-exact-pass/*.rs");
     t.compile_fail("ui/sql-exact/*.rs");
+    t.compile_fail("ui/fold/*.rs");
+    t.pass("ui/fold-pass/*.rs");
     t.pass("ui/generated/*.rs");
 }

@@ -121,11 +121,50 @@ pub struct Loaded {
     /// `hit` (nothing checked again), `partial` (some files checked),
     /// `miss` (everything checked) or `off`.
     pub cache: &'static str,
+    /// What to record once the schema fold has run, if the load passed.
+    pub pending: Option<Pending>,
+}
+
+/// The entries of a load that passed, written by [`Pending::write`] once
+/// the caller knows whether the schema fold of the same directory, with the
+/// same `[lint]` settings, reported nothing.
+pub struct Pending {
+    store: Store,
+    settings: String,
+    file_keys: Vec<Key>,
+    directory: Key,
+    fold: Option<Key>,
+    fold_key: Key,
+}
+
+impl Pending {
+    /// Whether the fold reported nothing last time on the same directory
+    /// and settings, so that it need not run.
+    pub fn fold_clean(&self) -> bool {
+        self.fold == Some(self.fold_key)
+    }
+
+    /// Records the load, and the fold when it reported nothing (a finding,
+    /// even a warning, is reported again on every expansion).
+    pub fn write(self, fold_clean: bool) {
+        self.store.write(
+            &self.settings,
+            &self.file_keys,
+            self.directory,
+            fold_clean.then_some(self.fold_key),
+        );
+    }
 }
 
 /// [`migrate_core::load_directory`], skipping the SQL checks of files (and
 /// the replay of a directory) that passed them before.
-pub fn load(dir: &Path, display: &str, dialects: &DialectCheck, max_file_size: u64) -> Loaded {
+pub fn load(
+    dir: &Path,
+    display: &str,
+    dialects: &DialectCheck,
+    max_file_size: u64,
+    fold_settings: &str,
+) -> Loaded {
     let Some(store) = Store::locate(dir).filter(|_| !matches!(dialects, DialectCheck::Off)) else {
         return Loaded {
             result: migrate_core::load_directory_with(
@@ -136,6 +175,7 @@ pub fn load(dir: &Path, display: &str, dialects: &DialectCheck, max_file_size: u
                 max_file_size,
             ),
             cache: "off",
+            pending: None,
         };
     };
     let settings = settings(dialects);
@@ -155,18 +195,36 @@ pub fn load(dir: &Path, display: &str, dialects: &DialectCheck, max_file_size: u
     );
     // Only successes are recorded: a file with an error is checked, and
     // reported, on every expansion.
-    let cache = match &result {
-        Err(_) => "miss",
+    let (cache, pending) = match &result {
+        Err(_) => ("miss", None),
         Ok(migrations) => {
-            store.write(&filter.settings, &filter.file_keys, filter.dir_key());
-            match filter.checked {
+            let directory = filter.dir_key();
+            let fold_key = Key::of(&[
+                directory.hex().as_bytes(),
+                b"fold",
+                fold_settings.as_bytes(),
+            ]);
+            let cache = match filter.checked {
                 0 => "hit",
                 n if n == migrations.revisions.len() => "miss",
                 _ => "partial",
-            }
+            };
+            let pending = Pending {
+                store,
+                settings: filter.settings,
+                file_keys: filter.file_keys,
+                directory,
+                fold: filter.cached.fold,
+                fold_key,
+            };
+            (cache, Some(pending))
         }
     };
-    Loaded { result, cache }
+    Loaded {
+        result,
+        cache,
+        pending,
+    }
 }
 
 /// What the loader asks the cache: each file's key is computed from the
@@ -219,6 +277,8 @@ struct Store {
 struct Cached {
     files: HashSet<Key>,
     directory: Option<Key>,
+    /// The directory and `[lint]` settings whose fold reported nothing.
+    fold: Option<Key>,
 }
 
 impl Store {
@@ -248,6 +308,7 @@ impl Store {
             match line.split_once(' ') {
                 Some(("f", k)) => cached.files.extend(Key::parse(k)),
                 Some(("d", k)) => cached.directory = Key::parse(k),
+                Some(("g", k)) => cached.fold = Key::parse(k),
                 _ => return Cached::default(), // damaged: trust nothing
             }
         }
@@ -258,7 +319,7 @@ impl Store {
     /// the directory). Written to a temporary name and renamed, so a
     /// concurrent reader sees the old or the new file, never half of one.
     /// A failure to write only costs the next expansion its cache.
-    fn write(&self, settings: &str, files: &[Key], directory: Key) {
+    fn write(&self, settings: &str, files: &[Key], directory: Key, fold: Option<Key>) {
         let mut text = String::with_capacity(40 * (files.len() + 2));
         text.push_str(settings);
         text.push('\n');
@@ -270,6 +331,11 @@ impl Store {
         text.push_str("d ");
         text.push_str(&directory.hex());
         text.push('\n');
+        if let Some(fold) = fold {
+            text.push_str("g ");
+            text.push_str(&fold.hex());
+            text.push('\n');
+        }
         let tmp = self
             .path
             .with_extension(format!("tmp{}", std::process::id()));

@@ -81,7 +81,8 @@ pub fn embed(input: MacroInput, timing: &mut Timing) -> syn::Result<String> {
         .max_file_size
         .as_ref()
         .map_or(config.max_file_size, |(size, _)| *size);
-    let loaded = crate::cache::load(&dir, &display, &dialects, max_file_size);
+    let fold_settings = crate::fold::settings(&dialects, &config.lint);
+    let loaded = crate::cache::load(&dir, &display, &dialects, max_file_size, &fold_settings);
     timing.load = Some(loading.elapsed());
     timing.cache = loaded.cache;
     let migrations = match loaded.result {
@@ -99,8 +100,38 @@ pub fn embed(input: MacroInput, timing: &mut Timing) -> syn::Result<String> {
     let Some(migrations) = migrations else {
         unreachable!("a failed load always pushes an error")
     };
+    // The schema fold: what the chain does to the database. It runs unless
+    // it reported nothing on the same directory and settings before.
+    let folding = std::time::Instant::now();
+    let findings = match &loaded.pending {
+        Some(p) if p.fold_clean() => crate::fold::Findings::default(),
+        _ => crate::fold::check(&migrations, &dialects, &config.lint),
+    };
+    timing.fold = Some(folding.elapsed());
+    if let Some(pending) = loaded.pending {
+        pending.write(findings.errors.is_empty() && findings.warnings.is_empty());
+    }
+    if !findings.errors.is_empty() {
+        let mut all: Option<syn::Error> = None;
+        for message in findings.errors {
+            let error = syn::Error::new(lit.span(), message);
+            match &mut all {
+                Some(a) => a.combine(error),
+                None => all = Some(error),
+            }
+        }
+        return Err(all.expect("at least one error"));
+    }
     timing.revisions = migrations.revisions.len();
     let code = table(&dir, &migrations, &version_table, !watched);
+    let code = if findings.warnings.is_empty() {
+        code
+    } else {
+        format!(
+            "{{ {} {code} }}",
+            crate::fold::warning_items(&findings.warnings)
+        )
+    };
     // `lock_key` in migrate.toml, so that the application and the CLI
     // reading the same file take the same PostgreSQL lock.
     Ok(match config.lock_key {

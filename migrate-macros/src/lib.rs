@@ -5,12 +5,14 @@
 //!
 //! It owns the macro's options, its validation cache and the tokens it
 //! writes. It must not validate anything itself: every rule about a
-//! directory is `migrate_core`'s, so a directory the macro accepts is one
-//! the CLI and the runtime accept too.
+//! directory is `migrate_core`'s, and every rule about what the chain does
+//! to the database is `migrate_schema::fold`'s, so a directory the macro
+//! accepts is one the CLI and the runtime accept too.
 #![deny(missing_docs)]
 
 mod cache;
 mod expand;
+mod fold;
 mod parse;
 mod timing;
 

@@ -4,11 +4,12 @@
 //! compiler, each expansion prints one line to stderr, which cargo shows:
 //!
 //! ```text
-//! migrate-macros timing: dir=migrations revisions=1000 load_ms=45.3 cache=hit emit_ms=19.4 total_ms=73.1
+//! migrate-macros timing: dir=migrations revisions=1000 load_ms=45.3 cache=hit fold_ms=0.1 emit_ms=19.4 total_ms=73.1
 //! ```
 //!
 //! `load` reads, parses and validates the directory (or, on a validation
-//! cache hit, reads and parses it only); `emit` is the compiler lexing the
+//! cache hit, reads and parses it only); `fold` is the schema fold (near
+//! zero when it reported nothing on the same directory before); `emit` is the compiler lexing the
 //! table's source into tokens; `total` is the whole expansion (also writing
 //! that source). Cargo does not track this variable: setting it does not
 //! rebuild anything by itself.
@@ -24,6 +25,7 @@ pub struct Timing {
     pub dir: String,
     pub revisions: usize,
     pub load: Option<Duration>,
+    pub fold: Option<Duration>,
     pub emit: Option<Duration>,
     /// `hit`, `partial`, `miss`, or `off` (no `OUT_DIR`, or the cache is
     /// turned off); see `cache.rs`.
@@ -37,6 +39,7 @@ impl Timing {
             dir: String::new(),
             revisions: 0,
             load: None,
+            fold: None,
             emit: None,
             cache: "off",
         }
@@ -54,11 +57,12 @@ impl Timing {
             )
         };
         eprintln!(
-            "migrate-macros timing: dir={} revisions={} load_ms={} cache={} emit_ms={} total_ms={}",
+            "migrate-macros timing: dir={} revisions={} load_ms={} cache={} fold_ms={} emit_ms={} total_ms={}",
             self.dir,
             self.revisions,
             ms(self.load),
             self.cache,
+            ms(self.fold),
             ms(self.emit),
             ms(Some(self.started.elapsed())),
         );

@@ -499,6 +499,7 @@ fn missing_relation(state: &State, schema: &str, name: &str, kind: &str) -> Unmo
             "; the nearest {kind} here is {}, check the name",
             shown(schema, &n)
         ),
+        None if kind == "index" => renamed_index(state, schema, name).unwrap_or_default(),
         None => String::new(),
     };
     missing(
@@ -510,6 +511,29 @@ fn missing_relation(state: &State, schema: &str, name: &str, kind: &str) -> Unmo
             shown(schema, name)
         ),
     )
+}
+
+/// For an index name that starts with a table's name, the index of that
+/// table named after the table's name before a rename.
+fn renamed_index(state: &State, schema: &str, name: &str) -> Option<String> {
+    state.tables().find_map(|(_, t)| {
+        if t.schema != schema || !name.starts_with(&format!("{}_", t.name)) {
+            return None;
+        }
+        let names = t
+            .indexes
+            .iter()
+            .map(|i| i.name.as_str())
+            .chain(t.primary_key.iter().map(|k| k.name.as_str()))
+            .chain(t.uniques.iter().map(|k| k.name.as_str()));
+        match nearest_name(name, &t.name, names) {
+            Some(Near::Renamed(n)) => Some(format!(
+                "; table {} has the index {n}: a renamed table keeps the names of its constraints and indexes, so use that name, or rename the index first",
+                shown(&t.schema, &t.name)
+            )),
+            _ => None,
+        }
+    })
 }
 
 // ---------------------------------------------------------- expressions
@@ -766,6 +790,7 @@ fn add_column<'a>(
         generated: None,
         comment: None,
         sequence: None,
+        not_null_name: None,
     };
     if let Some(int) = serial_type(t) {
         let (schema, seq) = owned_sequence(state, id, &c.colname);
@@ -794,7 +819,12 @@ fn add_column<'a>(
         };
         match k.contype() {
             ConstrType::ConstrNull => column.nullable = true,
-            ConstrType::ConstrNotnull => column.nullable = false,
+            ConstrType::ConstrNotnull => {
+                column.nullable = false;
+                if !k.conname.is_empty() {
+                    column.not_null_name = Some(k.conname.clone());
+                }
+            }
             ConstrType::ConstrDefault => {
                 if let Some(d) = &k.raw_expr {
                     column.default = Some(expr(d)?);
@@ -898,6 +928,9 @@ fn add_constraints(
                     for c in cols {
                         if let Some(col) = state.table_mut(id).column_mut(&c) {
                             col.nullable = false;
+                            if !k.conname.is_empty() {
+                                col.not_null_name = Some(k.conname.clone());
+                            }
                         }
                     }
                     Ok(())
@@ -1276,14 +1309,15 @@ fn missing_column(state: &State, id: TableId, name: &str) -> Unmodelled {
 /// nearest by name.
 fn missing_constraint(sure: bool, table: &str, t: &TableState, name: &str) -> Unmodelled {
     let names = super::state::constraint_names(t);
-    let near = names
-        .iter()
-        .map(|n| (super::state::edit_distance(n, name), n))
-        .filter(|(d, _)| *d <= (name.chars().count() / 4).max(3))
-        .min()
-        .map_or(String::new(), |(_, n)| {
+    let near = match nearest_name(name, &t.name, names.iter().map(String::as_str)) {
+        Some(Near::Typo(n)) => {
             format!("; the nearest constraint of the table is {n}, check the name")
-        });
+        }
+        Some(Near::Renamed(n)) => format!(
+            "; the table has {n}: a renamed table keeps the names of its constraints and indexes, so drop {n}, or rename it first"
+        ),
+        None => String::new(),
+    };
     fails(
         sure,
         Rule::Missing,
@@ -1291,6 +1325,39 @@ fn missing_constraint(sure: bool, table: &str, t: &TableState, name: &str) -> Un
             "constraint {name} of table {table} does not exist at this point of the chain{near}"
         ),
     )
+}
+
+/// A name close to one that is not there.
+enum Near {
+    /// Close in spelling.
+    Typo(String),
+    /// The same but for the table part: named after the table's name
+    /// before a rename (`accounts_email_key` for `users_email_key`).
+    Renamed(String),
+}
+
+/// The name among `names` nearest to `name`: by spelling, else one with the
+/// same part after the table's name (`users_email_key` against
+/// `accounts_email_key` on table `users`).
+fn nearest_name<'a>(
+    name: &str,
+    table: &str,
+    names: impl Iterator<Item = &'a str> + Clone,
+) -> Option<Near> {
+    let limit = (name.chars().count() / 4).max(3);
+    if let Some((_, n)) = names
+        .clone()
+        .map(|n| (super::state::edit_distance(n, name), n))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+    {
+        return Some(Near::Typo(n.to_owned()));
+    }
+    let rest = name.strip_prefix(table).filter(|r| r.starts_with('_'))?;
+    names
+        .filter(|n| n.len() > rest.len() && n.ends_with(rest))
+        .min()
+        .map(|n| Near::Renamed(n.to_owned()))
 }
 
 /// `column … already exists`, as a finding when the fold is sure.
@@ -1411,12 +1478,27 @@ fn drop_constraint(
     } else if let Some(i) = t.checks.iter().position(|k| k.name == name) {
         t.checks.remove(i);
         true
+    } else if let Some(c) = t
+        .columns
+        .iter_mut()
+        .find(|c| c.not_null_name.as_deref() == Some(name))
+    {
+        c.nullable = true;
+        c.not_null_name = None;
+        return Ok(());
     } else {
         false
     };
     if !found {
         return if missing_ok {
             Ok(())
+        } else if name.ends_with("_not_null") {
+            // PostgreSQL 18 names each NOT NULL `<table>_<column>_not_null`;
+            // which server runs the chain is not known here.
+            Err(
+                format!("constraint {name}: a NOT NULL constraint of PostgreSQL 18 (not modelled)")
+                    .into(),
+            )
         } else {
             Err(missing_constraint(sure, &table, state.table(id), name))
         };

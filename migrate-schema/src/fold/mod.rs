@@ -114,7 +114,10 @@ fn fold_both(
         .downgrade
         .as_ref()
         .filter(|d| !d.statements.is_empty());
-    if let Some(down) = down {
+    // After a failed upgrade the model is not what the downgrade would
+    // start from: its findings would only repeat the failure.
+    let upgrade_failed = state.findings.len() > found;
+    if let Some(down) = down.filter(|_| !upgrade_failed) {
         let after_upgrade = state.mark();
         let from = state.findings.len();
         fold_section(state, revision, down);

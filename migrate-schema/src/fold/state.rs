@@ -170,6 +170,9 @@ pub struct ColumnState {
     pub comment: Option<String>,
     /// The sequence a `serial` column owns, dropped with it.
     pub sequence: Option<String>,
+    /// The name of a `CONSTRAINT n NOT NULL` written for it (PostgreSQL 18
+    /// names its NOT NULL constraints), which `DROP CONSTRAINT n` drops.
+    pub not_null_name: Option<String>,
 }
 
 /// A primary key or unique constraint, with the index of the same name.

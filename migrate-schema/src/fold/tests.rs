@@ -736,3 +736,32 @@ fn levels_since_and_allow_comments_filter_what_is_reported() {
     lint.set_level(Rule::Missing, Level::Off);
     assert!(super::report(&migrations, &lint, &folded.findings).is_empty());
 }
+
+#[test]
+fn a_name_from_before_a_rename_is_pointed_out() {
+    let (_, folded) = chain(&[
+        (
+            "CREATE TABLE accounts (id int PRIMARY KEY, email text UNIQUE);\nCREATE INDEX ON accounts (email);",
+            "DROP TABLE accounts;",
+        ),
+        (
+            "ALTER TABLE accounts RENAME TO users;",
+            "ALTER TABLE users RENAME TO accounts;",
+        ),
+        ("DROP INDEX users_email_idx;", "SELECT 1;"),
+        (
+            "ALTER TABLE users DROP CONSTRAINT users_email_key;",
+            "SELECT 1;",
+        ),
+    ]);
+    let f = found(&folded);
+    assert_eq!(f.len(), 2, "{f:#?}");
+    assert!(
+        f[0].contains("index users_email_idx does not exist at this point of the chain; table users has the index accounts_email_idx: a renamed table keeps"),
+        "{f:#?}"
+    );
+    assert!(
+        f[1].contains("constraint users_email_key of table users does not exist at this point of the chain; the table has accounts_email_key"),
+        "{f:#?}"
+    );
+}

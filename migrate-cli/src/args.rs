@@ -254,12 +254,20 @@ pub enum Command {
     /// When a database URL is configured (or with --shadow) and the
     /// declared schema file exists, also compare it with the database, which
     /// must be at head: exit 1 listing the differences, as Alembic's `check`.
+    /// With --offline, compare it with the schema the upgrades build instead,
+    /// without a database, after a line giving the fold's coverage.
     Check {
         /// Compare with a scratch database built from the migrations (SQLite:
         /// in memory; PostgreSQL: a temporary database on the configured
         /// server) instead of the configured database
         #[arg(long)]
         shadow: bool,
+        /// Compare with the schema the upgrades build, folded without a
+        /// database (`migrate schema`), instead of a database: no URL is
+        /// read; refused when the fold is unsure of a table schema.sql
+        /// declares
+        #[arg(long, conflicts_with_all = ["shadow", "database_url"])]
+        offline: bool,
     },
 
     /// Print the schema the upgrades build, as SQL, without a database

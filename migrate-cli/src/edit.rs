@@ -311,7 +311,8 @@ pub(crate) async fn revision(
         return Ok(());
     }
     let migrator = crate::load_migrator(project)?;
-    let comparison = autogen::compare(ui, project, &migrator, url_flag, args.shadow).await?;
+    let against = autogen::Against::from_flags(args.shadow, false);
+    let comparison = autogen::compare(ui, project, &migrator, url_flag, against).await?;
     if comparison.changes.is_empty() {
         ui.line("No changes in schema detected.")?;
         return Ok(());

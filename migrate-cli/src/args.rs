@@ -361,6 +361,12 @@ pub struct RevisionArgs {
     /// the configured server) instead of the configured database
     #[arg(long)]
     pub shadow: bool,
+    /// With --autogenerate: compare with the schema the upgrades build,
+    /// folded without a database (`migrate schema`), instead of a
+    /// database: no URL is read; refused when the fold is unsure of a
+    /// table schema.sql declares
+    #[arg(long, requires = "autogenerate", conflicts_with_all = ["shadow", "database_url"])]
+    pub offline: bool,
     /// With --autogenerate: write the revision even when its upgrade drops
     /// every table of the database (otherwise refused: the usual cause is
     /// the wrong schema.sql or the wrong database)

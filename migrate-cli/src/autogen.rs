@@ -75,6 +75,10 @@ pub(crate) struct Comparison {
     pub drops_every_table: Vec<String>,
     /// Where the database URL came from, for messages; `None` offline.
     pub source: Option<UrlSource>,
+    /// Offline: one line per table the changes drop that the fold is
+    /// unsure of, naming the statement that made it so (the downgrade
+    /// re-creates such a table as the fold knows it).
+    pub unsure_dropped: Vec<String>,
 }
 
 impl Comparison {
@@ -169,9 +173,24 @@ pub(crate) fn compare_offline(ui: &Ui, project: &Project) -> anyhow::Result<Comp
     ui.line(format!("fold: {}", one_line(&folded.coverage().summary())))?;
     refuse_unsure(project, &declared, &folded, dialect)?;
     let actual = folded.state.to_schema();
-    Ok(compare_schemas(
-        ui, project, dialect, &actual, &declared, None,
-    ))
+    let mut comparison = compare_schemas(ui, project, dialect, &actual, &declared, None);
+    let default = default_schema(dialect);
+    let unsure = folded.state.unsure_tables();
+    for change in &comparison.changes {
+        if let Change::DropTable { table, .. } = change
+            && let Some((_, taint)) = unsure
+                .iter()
+                .find(|(name, _)| same_table(name, &table.name, default))
+        {
+            comparison.unsure_dropped.push(format!(
+                "table {}: dropped, and the downgrade re-creates it as the fold holds it, which may differ after {} ({}); check the downgrade against a database",
+                one_line(&table.name.to_string()),
+                one_line(&taint.at.to_string()),
+                one_line(&taint.why)
+            ));
+        }
+    }
+    Ok(comparison)
 }
 
 /// Refuses `--database-url` given before the command together with
@@ -317,6 +336,7 @@ fn compare_schemas(
         changes,
         drops_every_table,
         source,
+        unsure_dropped: Vec::new(),
     }
 }
 

@@ -165,8 +165,10 @@ fn offline_refuses_tables_a_do_block_may_have_changed_or_created() {
         "CREATE TABLE audit (id TEXT PRIMARY KEY);\n\nCREATE TABLE tags (",
     );
     let at = format!("migrations/{file}:5:1 (a DO block)");
-    {
-        let args = &["check", "--offline"][..];
+    for args in [
+        &["check", "--offline"][..],
+        &["revision", "--autogenerate", "--offline", "-m", "x"][..],
+    ] {
         let out = migrate(dir.path(), args);
         assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
         assert!(
@@ -217,6 +219,37 @@ fn offline_refuses_only_the_table_a_statement_left_unsure() {
             "error: schema.sql: the schema fold is unsure of 1 table declared here, so an offline comparison could be wrong; compare with a database instead: drop --offline and give a database URL (a database at head), or pass --shadow\n  table tags: may differ from what the fold holds after {at}\n"
         )
     );
+
+    // Declared no more, the table is dropped: allowed, with a warning that
+    // the downgrade re-creates it as the fold holds it.
+    edit_schema(
+        dir.path(),
+        "CREATE TABLE tags (\n    id TEXT PRIMARY KEY,\n    name TEXT NOT NULL UNIQUE\n);\n",
+        "",
+    );
+    edit_schema(
+        dir.path(),
+        "    tag_id TEXT NOT NULL REFERENCES tags (id) ON DELETE CASCADE,\n",
+        "    tag_id TEXT NOT NULL,\n",
+    );
+    let out = migrate(
+        dir.path(),
+        &["revision", "--autogenerate", "--offline", "-m", "drop tags"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("  Detected drop table tags\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "_drop_tags.sql: table tags: dropped, and the downgrade re-creates it as the fold holds it, which may differ after {at}; check the downgrade against a database\n"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(revision_files(dir.path()), 9);
 }
 
 #[test]
@@ -262,6 +295,33 @@ fn offline_conflicts_with_a_url_and_with_shadow() {
         &["check", "--offline", "--shadow"][..],
         &["check", "--offline", "--database-url", NOWHERE][..],
         &["--database-url", NOWHERE, "check", "--offline"][..],
+        &[
+            "revision",
+            "-m",
+            "x",
+            "--autogenerate",
+            "--offline",
+            "--shadow",
+        ][..],
+        &[
+            "revision",
+            "-m",
+            "x",
+            "--autogenerate",
+            "--offline",
+            "--database-url",
+            NOWHERE,
+        ][..],
+        &[
+            "--database-url",
+            NOWHERE,
+            "revision",
+            "-m",
+            "x",
+            "--autogenerate",
+            "--offline",
+        ][..],
+        &["revision", "-m", "x", "--offline"][..],
     ] {
         let out = migrate(dir.path(), args);
         assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
@@ -278,4 +338,67 @@ fn offline_conflicts_with_a_url_and_with_shadow() {
         assert_eq!(out.stdout, "", "{args:?}");
     }
     assert_eq!(revision_files(dir.path()), 7);
+}
+
+#[tokio::test]
+async fn autogenerate_offline_writes_a_revision_that_brings_postgres_to_schema_sql() {
+    let dir = example_copy();
+    let db = migrate_tests::fresh_pg_db().await;
+    let url = db.url.as_str();
+    let up = migrate(dir.path(), &["--database-url", url, "upgrade", "head"]);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+
+    edit_schema(
+        dir.path(),
+        "    display_name TEXT\n",
+        "    display_name TEXT,\n    phone TEXT\n",
+    );
+    edit_schema(
+        dir.path(),
+        "CREATE TABLE tags (",
+        "CREATE TABLE audit (\n    id TEXT PRIMARY KEY,\n    user_id TEXT NOT NULL REFERENCES users (id),\n    note TEXT NOT NULL DEFAULT ''\n);\n\nCREATE INDEX ix_audit_user_id ON audit (user_id);\n\nCREATE TABLE tags (",
+    );
+    // The configured database is behind schema.sql; it is neither read nor
+    // needed.
+    let out = migrate_with(
+        dir.path(),
+        &[("DATABASE_URL", NOWHERE)],
+        &[
+            "revision",
+            "--autogenerate",
+            "--offline",
+            "-m",
+            "add phone and audit",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("  Detected add column users.phone\n")
+            && out.stdout.contains("  Detected create table audit\n"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(revision_files(dir.path()), 8);
+
+    let up = migrate(dir.path(), &["--database-url", url, "upgrade", "head"]);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    let check = migrate(dir.path(), &["--database-url", url, "check"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert_eq!(
+        check.stdout,
+        "No problems found in migrations (8 revisions)\nNo new upgrade operations detected.\n"
+    );
+    let check = migrate(dir.path(), &["check", "--offline"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert!(
+        check
+            .stdout
+            .ends_with("No new upgrade operations detected.\n"),
+        "{}",
+        check.stdout
+    );
+
+    // The downgrade runs too.
+    let down = migrate(dir.path(), &["--database-url", url, "downgrade", "-1"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
 }

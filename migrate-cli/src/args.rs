@@ -17,7 +17,8 @@ Exit status:
      directory, no database URL, missing declared schema file
 
 `migrate check` and `migrate revision --autogenerate` compare the declared
-schema (schema.sql) with the database; `check` exits 1 when they differ,
+schema (schema.sql) with the database (with --offline: with the schema the
+upgrades build, without a database); `check` exits 1 when they differ,
 `revision --autogenerate` writes nothing when they agree.
 
 Database URL, first found wins: --database-url, DATABASE_URL,

@@ -194,8 +194,9 @@ pub(crate) fn compare_offline(ui: &Ui, project: &Project) -> anyhow::Result<Comp
 }
 
 /// Refuses `--database-url` given before the command together with
-/// `--offline`, which clap cannot see (a global option given after the
-/// command is refused by clap itself, with the same words).
+/// `--offline`: clap checks a global option's conflicts only where it is
+/// given, so it refuses `check --offline --database-url URL` but not
+/// `--database-url URL check --offline`.
 pub(crate) fn refuse_url_when_offline(url_flag: Option<&str>, offline: bool) -> anyhow::Result<()> {
     if offline && url_flag.is_some() {
         return Err(Usage(

@@ -253,6 +253,38 @@ fn offline_refuses_only_the_table_a_statement_left_unsure() {
 }
 
 #[test]
+fn offline_refuses_a_new_table_in_a_schema_an_extension_may_have_filled() {
+    let dir = tempfile::tempdir().unwrap();
+    postgres_only(dir.path());
+    std::fs::create_dir(dir.path().join("migrations")).unwrap();
+    let file = "2025_01_01_0000-aaaa00000001_a.sql";
+    std::fs::write(
+        dir.path().join("migrations").join(file),
+        "-- revision: aaaa00000001\n-- down_revision: none\n\n-- migrate:upgrade\nCREATE EXTENSION IF NOT EXISTS pgcrypto;\nCREATE TABLE a (id int);\n\n-- migrate:downgrade\nDROP TABLE a;\n",
+    )
+    .unwrap();
+    // `a`, created after the extension, is certain.
+    std::fs::write(dir.path().join("schema.sql"), "CREATE TABLE a (id int);\n").unwrap();
+    let out = migrate(dir.path(), &["check", "--offline"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // `b` may be one the extension created.
+    std::fs::write(
+        dir.path().join("schema.sql"),
+        "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n",
+    )
+    .unwrap();
+    let out = migrate(dir.path(), &["check", "--offline"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.ends_with(&format!(
+            "declared here, so an offline comparison could be wrong; compare with a database instead: drop --offline and give a database URL (a database at head), or pass --shadow\n  table b: the upgrades as folded do not build it, but migrations/{file}:5:1 (an extension) may have\n"
+        )),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn offline_on_a_sqlite_project_says_what_to_use_until_the_fold_reads_sqlite() {
     let dir = example_copy();
     std::fs::write(

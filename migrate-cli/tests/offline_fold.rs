@@ -150,6 +150,26 @@ fn check_offline_lists_a_column_added_to_schema_sql_and_exits_1() {
 }
 
 #[test]
+fn offline_without_schema_sql_says_where_to_declare_it() {
+    let dir = example_copy();
+    std::fs::remove_file(dir.path().join("schema.sql")).unwrap();
+    for args in [
+        &["check", "--offline"][..],
+        &["revision", "--autogenerate", "--offline", "-m", "x"][..],
+    ] {
+        let out = migrate(dir.path(), args);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr
+                .starts_with("error: schema.sql: declared schema not found; write the schema"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    assert_eq!(revision_files(dir.path()), 7);
+}
+
+#[test]
 fn offline_refuses_tables_a_do_block_may_have_changed_or_created() {
     let dir = example_copy();
     postgres_only(dir.path());

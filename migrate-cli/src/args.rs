@@ -17,7 +17,8 @@ Exit status:
      directory, no database URL, missing declared schema file
 
 `migrate check` and `migrate revision --autogenerate` compare the declared
-schema (schema.sql) with the database; `check` exits 1 when they differ,
+schema (schema.sql) with the database (with --offline: with the schema the
+upgrades build, without a database); `check` exits 1 when they differ,
 `revision --autogenerate` writes nothing when they agree.
 
 Database URL, first found wins: --database-url, DATABASE_URL,
@@ -254,12 +255,20 @@ pub enum Command {
     /// When a database URL is configured (or with --shadow) and the
     /// declared schema file exists, also compare it with the database, which
     /// must be at head: exit 1 listing the differences, as Alembic's `check`.
+    /// With --offline, compare it with the schema the upgrades build instead,
+    /// without a database, after a line giving the fold's coverage.
     Check {
         /// Compare with a scratch database built from the migrations (SQLite:
         /// in memory; PostgreSQL: a temporary database on the configured
         /// server) instead of the configured database
         #[arg(long)]
         shadow: bool,
+        /// Compare with the schema the upgrades build, folded without a
+        /// database (`migrate schema`), instead of a database: no URL is
+        /// read; refused when the fold is unsure of a table schema.sql
+        /// declares
+        #[arg(long, conflicts_with_all = ["shadow", "database_url"])]
+        offline: bool,
     },
 
     /// Print the schema the upgrades build, as SQL, without a database
@@ -353,6 +362,12 @@ pub struct RevisionArgs {
     /// the configured server) instead of the configured database
     #[arg(long)]
     pub shadow: bool,
+    /// With --autogenerate: compare with the schema the upgrades build,
+    /// folded without a database (`migrate schema`), instead of a
+    /// database: no URL is read; refused when the fold is unsure of a
+    /// table schema.sql declares
+    #[arg(long, requires = "autogenerate", conflicts_with_all = ["shadow", "database_url"])]
+    pub offline: bool,
     /// With --autogenerate: write the revision even when its upgrade drops
     /// every table of the database (otherwise refused: the usual cause is
     /// the wrong schema.sql or the wrong database)

@@ -1,6 +1,8 @@
 //! Autogenerate: the declared schema (`schema.sql`) compared with a database
 //! at head — the configured one, or a shadow database built from the
-//! migration directory — for `revision --autogenerate` and `check`.
+//! migration directory — or with the schema the upgrades build, folded
+//! without a database (`--offline`), for `revision --autogenerate` and
+//! `check`.
 
 use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
@@ -14,12 +16,14 @@ use migrate_runtime::sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOpti
 use migrate_runtime::sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use migrate_runtime::sqlx::{self, Connection as _};
 use migrate_runtime::{DatabaseUrl, Migrator};
-use migrate_schema::{Change, DiffOptions, Schema, diff, parse_schema};
+use migrate_schema::fold::{self, FoldResult, Scope};
+use migrate_schema::{Change, DiffOptions, QualifiedName, Schema, diff, parse_schema};
 
 use crate::env::UrlSource;
 use crate::error::{Problems, Usage};
-use crate::output::Ui;
+use crate::output::{Ui, one_line};
 use crate::project::{Pool, Project, on_pool, require_url};
+use crate::schema;
 
 /// Alembic's refusal when the database is behind the migration directory.
 pub(crate) const NOT_UP_TO_DATE: &str = "Target database is not up to date.";
@@ -27,6 +31,38 @@ pub(crate) const NOT_UP_TO_DATE: &str = "Target database is not up to date.";
 /// How long to wait for the server when creating or dropping a shadow
 /// database.
 const SHADOW_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What the declared schema is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Against {
+    /// The configured database, at head.
+    Database,
+    /// A scratch database upgraded to head (`--shadow`).
+    Shadow,
+    /// The schema the upgrades build, folded without a database
+    /// (`--offline`).
+    Fold,
+}
+
+impl Against {
+    /// `--shadow` and `--offline` as given (clap keeps them apart).
+    pub fn from_flags(shadow: bool, offline: bool) -> Against {
+        match (shadow, offline) {
+            (_, true) => Against::Fold,
+            (true, false) => Against::Shadow,
+            (false, false) => Against::Database,
+        }
+    }
+
+    /// The other side of the comparison, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Against::Database => "the database",
+            Against::Shadow => "the shadow database",
+            Against::Fold => "the schema the migrations build (folded without a database)",
+        }
+    }
+}
 
 /// The outcome of one comparison.
 pub(crate) struct Comparison {
@@ -37,8 +73,12 @@ pub(crate) struct Comparison {
     /// The database's tables, when the changes drop every one of them (and
     /// there is at least one); empty otherwise.
     pub drops_every_table: Vec<String>,
-    /// Where the database URL came from, for messages.
-    pub source: UrlSource,
+    /// Where the database URL came from, for messages; `None` offline.
+    pub source: Option<UrlSource>,
+    /// Offline: one line per table the changes drop that the fold is
+    /// unsure of, naming the statement that made it so (the downgrade
+    /// re-creates such a table as the fold knows it).
+    pub unsure_dropped: Vec<String>,
 }
 
 impl Comparison {
@@ -57,24 +97,33 @@ impl Comparison {
         if n > 5 {
             names.push("…".into());
         }
-        Err(anyhow!(
-            "{}: the upgrade would drop every table of the database ({n}: {}) and nothing was written; this usually means schema.sql is not this database's schema (empty, a placeholder, or another project's) or the database URL (from {}) names another database; check both, or pass --allow-drop-all to write the revision anyway",
-            project.schema_display(),
-            migrate_schema::escape_controls(&names.join(", ")),
-            self.source
-        ))
+        let names = migrate_schema::escape_controls(&names.join(", "));
+        Err(match self.source {
+            Some(source) => anyhow!(
+                "{}: the upgrade would drop every table of the database ({n}: {names}) and nothing was written; this usually means schema.sql is not this database's schema (empty, a placeholder, or another project's) or the database URL (from {source}) names another database; check both, or pass --allow-drop-all to write the revision anyway",
+                project.schema_display(),
+            ),
+            None => anyhow!(
+                "{}: the upgrade would drop every table the migrations build ({n}: {names}) and nothing was written; this usually means schema.sql is not this project's schema (empty, a placeholder, or another project's); check it, or pass --allow-drop-all to write the revision anyway",
+                project.schema_display(),
+            ),
+        })
     }
 }
 
-/// Compares the declared schema with the database (or, with `shadow`, with
-/// a scratch database upgraded to head from the directory).
+/// Compares the declared schema with the database (or with a scratch
+/// database upgraded to head from the directory, or with the schema the
+/// upgrades build, folded: then no URL is read).
 pub(crate) async fn compare(
     ui: &Ui,
     project: &Project,
     migrator: &Migrator,
     url_flag: Option<&str>,
-    shadow: bool,
+    against: Against,
 ) -> anyhow::Result<Comparison> {
+    if against == Against::Fold {
+        return compare_offline(ui, project);
+    }
     let (url, source) = require_url(url_flag, Some(project))?;
     let dialect = url.check().map_err(|e| Usage(format!("{source}: {e}")))?;
     let mut declared = read_declared(project, dialect)?;
@@ -85,7 +134,7 @@ pub(crate) async fn compare(
         include_schemas: project.config.include_schemas,
         version_table: project.config.version_table.clone(),
     };
-    let actual = if shadow {
+    let actual = if against == Against::Shadow {
         match dialect {
             Dialect::Sqlite => shadow_sqlite(migrator, &options).await?,
             Dialect::Postgres => shadow_postgres(migrator, &url, source, &options).await?,
@@ -96,10 +145,155 @@ pub(crate) async fn compare(
         pool.close().await;
         result?
     };
+    Ok(compare_schemas(
+        ui,
+        project,
+        dialect,
+        &actual,
+        &declared,
+        Some(source),
+    ))
+}
+
+/// `--offline`: the declared schema against the fold at head. Prints the
+/// fold's coverage; refuses (exit 2) when the fold is unsure of a table the
+/// declared schema holds.
+pub(crate) fn compare_offline(ui: &Ui, project: &Project) -> anyhow::Result<Comparison> {
+    let dialect = schema::project_dialect(project);
+    let migrations = schema::load(project)?;
+    // The fold says which dialects it reads, so a SQLite project is served
+    // as soon as it reads SQLite.
+    let folded = fold::fold_upgrades(&migrations, dialect).map_err(|e| {
+        Usage(format!(
+            "--offline: {e}; otherwise drop --offline and compare with a database: give a database URL, or pass --shadow"
+        ))
+    })?;
+    let mut declared = read_declared(project, dialect)?;
+    without_history(&mut declared, &project.config.version_table, dialect);
+    ui.line(format!("fold: {}", one_line(&folded.coverage().summary())))?;
+    refuse_unsure(project, &declared, &folded, dialect)?;
+    let actual = folded.state.to_schema();
+    let mut comparison = compare_schemas(ui, project, dialect, &actual, &declared, None);
+    let default = default_schema(dialect);
+    let unsure = folded.state.unsure_tables();
+    for change in &comparison.changes {
+        if let Change::DropTable { table, .. } = change
+            && let Some((_, taint)) = unsure
+                .iter()
+                .find(|(name, _)| same_table(name, &table.name, default))
+        {
+            comparison.unsure_dropped.push(format!(
+                "table {}: dropped, and the downgrade re-creates it as the fold holds it, which may differ after {} ({}); check the downgrade against a database",
+                one_line(&table.name.to_string()),
+                one_line(&taint.at.to_string()),
+                one_line(&taint.why)
+            ));
+        }
+    }
+    Ok(comparison)
+}
+
+/// Refuses `--database-url` given before the command together with
+/// `--offline`: clap checks a global option's conflicts only where it is
+/// given, so it refuses `check --offline --database-url URL` but not
+/// `--database-url URL check --offline`.
+pub(crate) fn refuse_url_when_offline(url_flag: Option<&str>, offline: bool) -> anyhow::Result<()> {
+    if offline && url_flag.is_some() {
+        return Err(Usage(
+            "--database-url: cannot be used with --offline, which compares without a database; drop one of them".into(),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The default schema's name in a dialect.
+fn default_schema(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Postgres => "public",
+        Dialect::Sqlite => "main",
+    }
+}
+
+/// Refuses an offline comparison when the fold is unsure of a table that
+/// the declared schema holds and the comparison looks at: one that a
+/// statement the fold could not model may have changed, or, when the fold
+/// does not hold it, may have created. A name only ever dropped after such
+/// a statement counts too: the fold keeps no history of names it no longer
+/// holds, so it cannot tell.
+fn refuse_unsure(
+    project: &Project,
+    declared: &Schema,
+    folded: &FoldResult,
+    dialect: Dialect,
+) -> anyhow::Result<()> {
+    let default = default_schema(dialect);
+    let unsure = folded.state.unsure_tables();
+    let mut lines = Vec::new();
+    for name in declared.tables.keys() {
+        let schema = name.schema.as_deref().unwrap_or(default);
+        if !project.config.include_schemas && schema != default {
+            continue;
+        }
+        let shown = one_line(&name.to_string()).into_owned();
+        if let Some((_, taint)) = unsure.iter().find(|(n, _)| same_table(n, name, default)) {
+            lines.push(format!(
+                "table {shown}: may differ from what the fold holds after {} ({})",
+                one_line(&taint.at.to_string()),
+                one_line(&taint.why)
+            ));
+        } else if folded.state.find_table(schema, &name.name).is_none()
+            && let Some(taint) = folded.coverage().taints.iter().find(|t| {
+                t.scope == Scope::World
+                    || (t.scope == Scope::Schema && t.object.as_deref() == Some(schema))
+            })
+        {
+            lines.push(format!(
+                "table {shown}: the upgrades as folded do not build it, but {} ({}) may have",
+                one_line(&taint.at.to_string()),
+                one_line(&taint.why)
+            ));
+        }
+    }
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let n = lines.len();
+    // One message, so that the exit code is 2; its lines are indented
+    // under it.
+    Err(Usage(format!(
+        "{}: the schema fold is unsure of {n} table{} declared here, so an offline comparison could be wrong; compare with a database instead: drop --offline and give a database URL (a database at head), or pass --shadow\n{}",
+        project.schema_display(),
+        if n == 1 { "" } else { "s" },
+        lines.join("\n")
+    ))
+    .into())
+}
+
+/// Whether two names are one table, the default schema written or not.
+fn same_table(a: &QualifiedName, b: &QualifiedName, default: &str) -> bool {
+    a.name == b.name
+        && a.schema.as_deref().unwrap_or(default) == b.schema.as_deref().unwrap_or(default)
+}
+
+/// The comparison proper, whatever the actual schema came from.
+fn compare_schemas(
+    ui: &Ui,
+    project: &Project,
+    dialect: Dialect,
+    actual: &Schema,
+    declared: &Schema,
+    source: Option<UrlSource>,
+) -> Comparison {
     if declared.tables.is_empty() && !actual.tables.is_empty() {
         ui.warn(format!(
-            "{} declares no tables: every table of the database counts as dropped; declare the schema there first",
-            project.schema_display()
+            "{} declares no tables: every table {} counts as dropped; declare the schema there first",
+            project.schema_display(),
+            if source.is_some() {
+                "of the database"
+            } else {
+                "the migrations build"
+            }
         ));
     }
     let diff_options = DiffOptions {
@@ -107,11 +301,8 @@ pub(crate) async fn compare(
         compare_server_default: project.config.compare_server_default,
         include_schemas: project.config.include_schemas,
     };
-    let changes = diff(&actual, &declared, dialect, &diff_options);
-    let default = match dialect {
-        Dialect::Postgres => "public",
-        Dialect::Sqlite => "main",
-    };
+    let changes = diff(actual, declared, dialect, &diff_options);
+    let default = default_schema(dialect);
     let in_scope: Vec<String> = actual
         .tables
         .keys()
@@ -141,12 +332,13 @@ pub(crate) async fn compare(
     } else {
         Vec::new()
     };
-    Ok(Comparison {
+    Comparison {
         dialect,
         changes,
         drops_every_table,
         source,
-    })
+        unsure_dropped: Vec::new(),
+    }
 }
 
 /// Reads and parses the declared schema in `dialect`; errors name
@@ -191,10 +383,7 @@ fn without_history(schema: &mut Schema, version_table: &str, dialect: Dialect) {
         Some((s, t)) => (Some(s), t),
         None => (None, version_table),
     };
-    let default = match dialect {
-        Dialect::Postgres => "public",
-        Dialect::Sqlite => "main",
-    };
+    let default = default_schema(dialect);
     schema.tables.retain(|name, _| {
         let same_schema = match (name.schema.as_deref(), wanted_schema) {
             (None, None) => true,

@@ -255,6 +255,7 @@ pub(crate) async fn revision(
         )
         .into());
     }
+    autogen::refuse_url_when_offline(url_flag, args.offline)?;
     let view = view_for_writing(project)?;
     let parents: Vec<String> = match args.head.as_deref() {
         None | Some("head") => match view.graph.heads() {
@@ -311,7 +312,8 @@ pub(crate) async fn revision(
         return Ok(());
     }
     let migrator = crate::load_migrator(project)?;
-    let comparison = autogen::compare(ui, project, &migrator, url_flag, args.shadow).await?;
+    let against = autogen::Against::from_flags(args.shadow, args.offline);
+    let comparison = autogen::compare(ui, project, &migrator, url_flag, against).await?;
     if comparison.changes.is_empty() {
         ui.line("No changes in schema detected.")?;
         return Ok(());
@@ -332,6 +334,9 @@ pub(crate) async fn revision(
     )?;
     for warning in &rendered.warnings {
         ui.warn(format!("{shown}: REVIEW: {warning}"));
+    }
+    for warning in &comparison.unsure_dropped {
+        ui.warn(format!("{shown}: {warning}"));
     }
     if let Err(errors) = migrate_core::load_directory_with(
         &project.dir,

@@ -228,14 +228,16 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
                 branch_label.as_deref(),
             )
         }
-        Command::Check { shadow } => {
+        Command::Check { shadow, offline } => {
+            autogen::refuse_url_when_offline(url_flag, *offline)?;
             let project = Project::load(config_path)?;
             check_directory(ui, &project)?;
-            if !*shadow {
-                // --shadow leaves the configured database alone.
+            let against = autogen::Against::from_flags(*shadow, *offline);
+            if against == autogen::Against::Database {
+                // --shadow and --offline leave the configured database alone.
                 check_history(&project, url_flag).await?;
             }
-            check_schema(ui, &project, url_flag, *shadow).await
+            check_schema(ui, &project, url_flag, against).await
         }
         Command::Upgrade { target, sql } | Command::Downgrade { target, sql } => {
             let direction = match cli.command {
@@ -646,14 +648,20 @@ async fn check_history(project: &Project, url_flag: Option<&str>) -> anyhow::Res
 }
 
 /// `migrate check`, third part: the declared schema against the database
-/// (at head) or the shadow database, when there is a URL (or --shadow) and a
-/// declared schema file. Without a URL only the directory is checked.
+/// (at head), the shadow database or the fold, when there is a URL (or
+/// --shadow, or --offline) and a declared schema file. Without a URL only
+/// the directory is checked.
 async fn check_schema(
     ui: &Ui,
     project: &Project,
     url_flag: Option<&str>,
-    shadow: bool,
+    against: autogen::Against,
 ) -> anyhow::Result<()> {
+    if against == autogen::Against::Fold {
+        let comparison = autogen::compare_offline(ui, project)?;
+        return report_check(ui, project, &comparison, against);
+    }
+    let shadow = against == autogen::Against::Shadow;
     let has_url = find_url(url_flag, Some(project))?.is_some();
     if !has_url && !shadow {
         return Ok(());
@@ -666,7 +674,18 @@ async fn check_schema(
         return Ok(());
     }
     let migrator = load_migrator(project)?;
-    let comparison = autogen::compare(ui, project, &migrator, url_flag, shadow).await?;
+    let comparison = autogen::compare(ui, project, &migrator, url_flag, against).await?;
+    report_check(ui, project, &comparison, against)
+}
+
+/// `migrate check`'s verdict on a comparison: exit 0, or 1 listing the
+/// differences.
+fn report_check(
+    ui: &Ui,
+    project: &Project,
+    comparison: &autogen::Comparison,
+    against: autogen::Against,
+) -> anyhow::Result<()> {
     if comparison.changes.is_empty() {
         ui.line("No new upgrade operations detected.")?;
         return Ok(());
@@ -678,9 +697,9 @@ async fn check_schema(
         .map(|c| c.summary())
         .collect::<Vec<_>>();
     Err(anyhow::Error::new(error::Problems(lines)).context(format!(
-        "New upgrade operations detected: {n} difference{} between {} and the {}database; run `migrate revision --autogenerate -m MSG` to write them as a revision",
+        "New upgrade operations detected: {n} difference{} between {} and {}; run `migrate revision --autogenerate -m MSG` to write them as a revision",
         if n == 1 { "" } else { "s" },
         project.schema_display(),
-        if shadow { "shadow " } else { "" }
+        against.describe()
     )))
 }

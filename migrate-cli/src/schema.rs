@@ -10,10 +10,23 @@ use crate::output::{Ui, one_line};
 use crate::project::Project;
 
 /// The dialect the fold reads a project's statements in: PostgreSQL unless
-/// the project is SQLite only.
+/// the project checks SQLite only. Also `check --offline`'s and
+/// `revision --autogenerate --offline`'s, which let the fold say whether it
+/// reads that dialect.
+pub(crate) fn project_dialect(project: &Project) -> Dialect {
+    match &project.config.dialects {
+        DialectCheck::All(list) if !list.contains(&Dialect::Postgres) => {
+            list.first().copied().unwrap_or(Dialect::Postgres)
+        }
+        _ => Dialect::Postgres,
+    }
+}
+
+/// [`project_dialect`], refused unless PostgreSQL: the printed schema is
+/// PostgreSQL's SQL.
 fn fold_dialect(project: &Project) -> anyhow::Result<Dialect> {
     match &project.config.dialects {
-        DialectCheck::All(list) if !list.contains(&Dialect::Postgres) => Err(Usage(format!(
+        DialectCheck::All(list) if project_dialect(project) != Dialect::Postgres => Err(Usage(format!(
             "{}: `migrate schema` folds PostgreSQL statements only, and this project checks {}; the SQLite fold is not written yet, so only a project that lists postgres in `dialects` can print its schema",
             project
                 .file
@@ -24,6 +37,17 @@ fn fold_dialect(project: &Project) -> anyhow::Result<Dialect> {
         .into()),
         _ => Ok(Dialect::Postgres),
     }
+}
+
+/// The project's migration directory, loaded with its checks.
+pub(crate) fn load(project: &Project) -> anyhow::Result<Migrations> {
+    Ok(migrate_core::load_directory_with(
+        &project.dir,
+        &project.display,
+        &project.config.dialects,
+        HeadRule::Merged,
+        project.config.max_file_size,
+    )?)
 }
 
 /// The revision `--at` names: `head`, an id, or a unique id prefix.
@@ -63,13 +87,7 @@ fn resolve_at(migrations: &Migrations, at: &str) -> anyhow::Result<usize> {
 /// Folds the project's upgrades and prints the schema.
 pub(crate) fn print(ui: &Ui, project: &Project, at: Option<&str>) -> anyhow::Result<()> {
     let dialect = fold_dialect(project)?;
-    let migrations = migrate_core::load_directory_with(
-        &project.dir,
-        &project.display,
-        &project.config.dialects,
-        HeadRule::Merged,
-        project.config.max_file_size,
-    )?;
+    let migrations = load(project)?;
     let target = at.map(|a| resolve_at(&migrations, a)).transpose()?;
     let folded = match target {
         Some(i) => fold::fold_to(&migrations, dialect, i),

@@ -609,6 +609,28 @@ fn check_directory(ui: &Ui, project: &Project) -> anyhow::Result<()> {
         project.config.max_file_size,
     ) {
         Ok(migrations) => {
+            // What the chain does to the database, as the build sees it.
+            let findings = migrate_schema::fold::check(
+                &migrations,
+                &project.config.dialects,
+                &project.config.lint,
+            );
+            let mut errors = 0;
+            for f in &findings {
+                let (word, error) = match f.level {
+                    migrate_core::Level::Error => ("error", true),
+                    _ => ("warning", false),
+                };
+                errors += usize::from(error);
+                ui.line(format!("{word}: {}", migrate_core::escape_control(&f.text)))?;
+            }
+            if errors > 0 {
+                return Err(anyhow::anyhow!(
+                    "{errors} problem{} found in {} by the schema fold; fix the statements named above, or allow them as each line says",
+                    if errors == 1 { "" } else { "s" },
+                    project.display
+                ));
+            }
             let n = migrations.revisions.len();
             ui.line(format!(
                 "No problems found in {} ({n} revision{})",

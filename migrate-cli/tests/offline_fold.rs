@@ -454,3 +454,44 @@ async fn autogenerate_offline_writes_a_revision_that_brings_postgres_to_schema_s
     let down = migrate(dir.path(), &["--database-url", url, "downgrade", "-1"]);
     assert_eq!(down.code, 0, "{}", down.stderr);
 }
+
+#[test]
+fn check_reports_what_the_fold_finds_as_the_build_does() {
+    let dir = example_copy();
+    postgres_only(dir.path());
+    add_revision(
+        dir.path(),
+        "2026_01_01_0000-aaaa00000001_drop_old_index.sql",
+        "DROP INDEX products_sku_index;",
+    );
+    let out = migrate(dir.path(), &["check", "--offline"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(
+            "error: migrations/2026_01_01_0000-aaaa00000001_drop_old_index.sql:5:1: index products_sku_index does not exist at this point of the chain"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr
+            .contains("1 problem found in migrations by the schema fold"),
+        "{}",
+        out.stderr
+    );
+
+    // `[lint]` turns it into a warning: reported, and the check goes on.
+    let toml = std::fs::read_to_string(dir.path().join("migrate.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("migrate.toml"),
+        format!("{toml}\n[lint]\nmissing = \"warning\"\n"),
+    )
+    .unwrap();
+    let out = migrate(dir.path(), &["check", "--offline"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("warning: migrations/2026_01_01_0000-aaaa00000001_drop_old_index.sql:5:1: index products_sku_index"),
+        "{}",
+        out.stdout
+    );
+}

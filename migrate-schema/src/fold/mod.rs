@@ -15,7 +15,7 @@ pub mod state;
 
 use migrate_core::exact::postgres;
 use migrate_core::sql::Dialect;
-use migrate_core::{Migrations, Revision, Rule, Section};
+use migrate_core::{DialectCheck, LintConfig, Migrations, Revision, Rule, Section};
 
 pub use finding::{FoldFinding, Reported, SectionKind, report};
 pub use state::{Certainty, Coverage, Finding, Mark, Scope, State, StmtRef, TableId, Taint};
@@ -119,6 +119,7 @@ fn fold_both(
     let upgrade_failed = state.findings.len() > found;
     if let Some(down) = down.filter(|_| !upgrade_failed) {
         let after_upgrade = state.mark();
+        let counts = state.coverage_counts();
         let from = state.findings.len();
         fold_section(state, revision, down);
         take(state, from, SectionKind::Downgrade);
@@ -150,8 +151,36 @@ fn fold_both(
             }
         }
         state.undo_to(after_upgrade);
+        state.restore_coverage(counts);
     }
     state.end_journal();
+}
+
+/// The dialect whose fold checks a directory at build time and in
+/// `migrate check`: PostgreSQL when the directory is checked as PostgreSQL;
+/// none when it is checked as "any dialect" (which one the statements are
+/// meant for is unknown), not at all, or as SQLite only (not folded yet).
+pub fn checked_dialect(dialects: &DialectCheck) -> Option<Dialect> {
+    match dialects {
+        DialectCheck::All(list) if list.contains(&Dialect::Postgres) => Some(Dialect::Postgres),
+        _ => None,
+    }
+}
+
+/// Folds a directory in the dialect [`checked_dialect`] picks and returns
+/// what `lint` reports, in the order found: what `embed_migrations!` and
+/// `migrate check` report.
+pub fn check(migrations: &Migrations, dialects: &DialectCheck, lint: &LintConfig) -> Vec<Reported> {
+    let Some(dialect) = checked_dialect(dialects) else {
+        return Vec::new();
+    };
+    if !lint.any_on() {
+        return Vec::new();
+    }
+    match fold_upgrades(migrations, dialect) {
+        Ok(folded) => report(migrations, lint, &folded.findings),
+        Err(_) => Vec::new(),
+    }
 }
 
 /// Folds every upgrade of a directory in topological order.

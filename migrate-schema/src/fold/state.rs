@@ -582,6 +582,27 @@ impl State {
         self.journal = Some(j);
     }
 
+    /// The coverage counts, to put back with [`State::restore_coverage`]:
+    /// a downgrade folded and taken back leaves the head's model and its
+    /// coverage as they were.
+    pub(crate) fn coverage_counts(&self) -> (usize, usize, usize) {
+        (
+            self.coverage.statements,
+            self.coverage.modelled,
+            self.coverage.taints.len(),
+        )
+    }
+
+    /// Puts back counts from [`State::coverage_counts`].
+    pub(crate) fn restore_coverage(
+        &mut self,
+        (statements, modelled, taints): (usize, usize, usize),
+    ) {
+        self.coverage.statements = statements;
+        self.coverage.modelled = modelled;
+        self.coverage.taints.truncate(taints);
+    }
+
     /// Stops recording and forgets what was recorded.
     pub fn end_journal(&mut self) {
         self.journal = None;

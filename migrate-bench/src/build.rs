@@ -40,7 +40,10 @@
 //! directory, removed at the end; a given one is kept and its target
 //! directories reused), `--profile-overrides` (adds `opt-level = 3` for
 //! migrate-macros, migrate-core, sqlparser, pg_query and prost to the scratch
-//! crate's `Cargo.toml`; the figures in docs/performance.md do not use it).
+//! crate's `Cargo.toml`; the figures in docs/performance.md do not use it),
+//! `--dialect` (default `any`: no `migrate.toml`; `postgres`, `sqlite` or
+//! `both` write one with that dialect setting, which decides which checks
+//! run, the schema fold among them).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -101,6 +104,9 @@ struct Options {
     clean_n: usize,
     work: Option<PathBuf>,
     profile_overrides: bool,
+    /// The scratch crate's `migrate.toml`, if any.
+    migrate_toml: Option<&'static str>,
+    dialect: String,
 }
 
 fn parse_args(args: &[String]) -> Result<Options> {
@@ -111,6 +117,8 @@ fn parse_args(args: &[String]) -> Result<Options> {
         clean_n: 1000,
         work: None,
         profile_overrides: false,
+        migrate_toml: None,
+        dialect: "any".into(),
     };
     crate::each_flag(args, |key, value| {
         match key {
@@ -130,8 +138,19 @@ fn parse_args(args: &[String]) -> Result<Options> {
             "--clean-n" => o.clean_n = value()?.parse().context("--clean-n takes a number")?,
             "--work" => o.work = Some(PathBuf::from(value()?)),
             "--profile-overrides" => o.profile_overrides = true,
+            "--dialect" => {
+                let d = value()?;
+                o.migrate_toml = match d.as_str() {
+                    "any" => None,
+                    "postgres" => Some("dialect = \"postgres\"\n"),
+                    "sqlite" => Some("dialect = \"sqlite\"\n"),
+                    "both" => Some("dialects = [\"postgres\", \"sqlite\"]\n"),
+                    other => bail!("--dialect takes any, postgres, sqlite or both, not `{other}`"),
+                };
+                o.dialect = d;
+            }
             other => bail!(
-                "unknown option `{other}` for --build; the options are --n, --runs, --configs, --clean-n, --work, --profile-overrides"
+                "unknown option `{other}` for --build; the options are --n, --runs, --configs, --clean-n, --work, --profile-overrides, --dialect"
             ),
         }
         Ok(())
@@ -148,6 +167,7 @@ struct Scratch {
     app: PathBuf,
     target: PathBuf,
     profile_overrides: bool,
+    migrate_toml: Option<&'static str>,
     /// Counter that makes every edit different.
     edits: usize,
 }
@@ -194,7 +214,12 @@ fn main_rs(with_macro: bool, runtime: bool, edit: usize) -> String {
 }
 
 impl Scratch {
-    fn new(work: &Path, config: Config, profile_overrides: bool) -> Result<Scratch> {
+    fn new(
+        work: &Path,
+        config: Config,
+        profile_overrides: bool,
+        migrate_toml: Option<&'static str>,
+    ) -> Result<Scratch> {
         let root = work.join(config.name());
         let app = root.join("app");
         std::fs::create_dir_all(app.join("src"))?;
@@ -203,6 +228,7 @@ impl Scratch {
             app,
             target: root.join("target"),
             profile_overrides,
+            migrate_toml,
             edits: 0,
         };
         s.write_manifest()?;
@@ -239,6 +265,12 @@ impl Scratch {
             toml.push_str(PROFILE_OVERRIDES);
         }
         write_if_changed(&self.app.join("Cargo.toml"), &toml)?;
+        let settings = self.app.join("migrate.toml");
+        match self.migrate_toml {
+            Some(text) => write_if_changed(&settings, text)?,
+            None if settings.exists() => std::fs::remove_file(&settings)?,
+            None => {}
+        }
         let lock = self.app.join("Cargo.lock");
         if !lock.exists() {
             std::fs::copy(workspace_root().join("Cargo.lock"), &lock)
@@ -538,7 +570,7 @@ pub fn main(args: &[String]) -> Result<()> {
         let mut configs = o.configs.clone();
         configs.push(Config::None);
         for &config in &configs {
-            let mut s = Scratch::new(&work, config, o.profile_overrides)?;
+            let mut s = Scratch::new(&work, config, o.profile_overrides, o.migrate_toml)?;
             let with_macro = config != Config::None;
             s.set_migrations(o.clean_n)?;
             s.set_variant(with_macro)?;
@@ -558,7 +590,7 @@ pub fn main(args: &[String]) -> Result<()> {
 
     let mut rows = Vec::new();
     for &config in &o.configs {
-        let mut s = Scratch::new(&work, config, o.profile_overrides)?;
+        let mut s = Scratch::new(&work, config, o.profile_overrides, o.migrate_toml)?;
         for &n in &o.ns {
             eprintln!("[{}] N = {n}", config.name());
             s.set_migrations(n)?;
@@ -642,6 +674,9 @@ fn print_report(o: &Options, full_clean: &[(Config, Build)], rows: &[Row]) {
     );
     if o.profile_overrides {
         cmd.push_str(" --profile-overrides");
+    }
+    if o.dialect != "any" {
+        cmd.push_str(&format!(" --dialect {}", o.dialect));
     }
     println!(
         "Command: `{cmd}`; load average at the end: {}\n",

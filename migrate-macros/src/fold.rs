@@ -2,7 +2,7 @@
 //! warnings. Which dialect is folded and what is reported are
 //! `migrate_schema::fold`'s, shared with `migrate check`.
 
-use migrate_core::{DialectCheck, Level, LintConfig, Migrations};
+use migrate_core::{DialectCheck, LintConfig, Migrations};
 
 /// The findings of the fold, split by level: errors fail the build,
 /// warnings are printed by the compiler.
@@ -13,6 +13,7 @@ pub struct Findings {
 }
 
 /// What the cache key of a clean fold covers besides the directory.
+#[cfg(feature = "postgres-exact")]
 pub fn settings(dialects: &DialectCheck, lint: &LintConfig) -> String {
     format!(
         "fold=1 dialect={:?} lint={lint:?}",
@@ -20,14 +21,27 @@ pub fn settings(dialects: &DialectCheck, lint: &LintConfig) -> String {
     )
 }
 
+/// Without libpg_query there is no fold: nothing to key.
+#[cfg(not(feature = "postgres-exact"))]
+pub fn settings(_: &DialectCheck, _: &LintConfig) -> String {
+    "fold=off".into()
+}
+
+/// Without libpg_query (the `postgres-exact` feature) nothing is folded.
+#[cfg(not(feature = "postgres-exact"))]
+pub fn check(_: &Migrations, _: &DialectCheck, _: &LintConfig) -> Findings {
+    Findings::default()
+}
+
 /// Folds the directory and splits what `lint` says to report.
+#[cfg(feature = "postgres-exact")]
 pub fn check(migrations: &Migrations, dialects: &DialectCheck, lint: &LintConfig) -> Findings {
     let mut out = Findings::default();
     for r in migrate_schema::fold::check(migrations, dialects, lint) {
         match r.level {
-            Level::Error => out.errors.push(r.text),
-            Level::Warning => out.warnings.push(r.text),
-            Level::Off => {}
+            migrate_core::Level::Error => out.errors.push(r.text),
+            migrate_core::Level::Warning => out.warnings.push(r.text),
+            migrate_core::Level::Off => {}
         }
     }
     out

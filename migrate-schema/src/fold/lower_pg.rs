@@ -641,6 +641,60 @@ fn rename_in_expr(e: &mut Expr, old: &str, new: &str) -> Result<(), Unmodelled> 
 /// A type as PostgreSQL's deparser writes it (`int`, `numeric(10, 2)`,
 /// `varchar(20)[]`), through `NULL::type`.
 fn type_sql(t: &protobuf::TypeName) -> Result<String, Unmodelled> {
+    // A deparse costs a tree encoding and a call into libpg_query, and a
+    // chain names the same few types thousands of times: a type given by
+    // names and integer modifiers only is deparsed once per thread.
+    thread_local! {
+        static TYPES: std::cell::RefCell<std::collections::HashMap<String, String>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    let key = simple_type_key(t);
+    if let Some(key) = &key
+        && let Some(sql) = TYPES.with(|m| m.borrow().get(key).cloned())
+    {
+        return Ok(sql);
+    }
+    let sql = deparse_type(t)?;
+    if let Some(key) = key {
+        TYPES.with(|m| m.borrow_mut().insert(key, sql.clone()));
+    }
+    Ok(sql)
+}
+
+/// A key that identifies a type written as names, integer modifiers and
+/// array bounds only (`pg_catalog.numeric(10, 2)[]`); `None` for anything
+/// else (`%TYPE`, `SETOF`, an interval's fields, an expression modifier).
+fn simple_type_key(t: &protobuf::TypeName) -> Option<String> {
+    if t.setof || t.pct_type {
+        return None;
+    }
+    let mut key = String::new();
+    for n in &t.names {
+        key.push_str(&string_of(n)?);
+        key.push('.');
+    }
+    key.push('(');
+    for m in &t.typmods {
+        match m.node.as_ref() {
+            Some(N::AConst(c)) => match c.val.as_ref() {
+                Some(protobuf::a_const::Val::Ival(i)) => key.push_str(&i.ival.to_string()),
+                _ => return None,
+            },
+            _ => return None,
+        }
+        key.push(',');
+    }
+    key.push(')');
+    for b in &t.array_bounds {
+        match b.node.as_ref() {
+            Some(N::Integer(i)) => key.push_str(&format!("[{}]", i.ival)),
+            _ => return None,
+        }
+    }
+    Some(key)
+}
+
+fn deparse_type(t: &protobuf::TypeName) -> Result<String, Unmodelled> {
     let cast = protobuf::Node {
         node: Some(N::TypeCast(Box::new(protobuf::TypeCast {
             arg: Some(Box::new(protobuf::Node {

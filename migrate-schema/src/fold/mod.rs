@@ -63,27 +63,56 @@ impl std::error::Error for FoldError {}
 
 /// Folds one revision's upgrade into `state`.
 pub fn fold_revision(state: &mut State, revision: &Revision) {
-    fold_section(state, revision, &revision.upgrade);
+    let parsed = parse_section(&revision.upgrade);
+    fold_section(state, revision, &revision.upgrade, parsed);
 }
 
-/// Folds the statements of one section of `revision` into `state`.
-fn fold_section(state: &mut State, revision: &Revision, section: &Section) {
-    for statement in &section.statements {
-        let sql = section.statement_sql(statement);
+/// A statement's tree, or why PostgreSQL's grammar rejects it.
+type Parsed = Result<pg_query::protobuf::ParseResult, String>;
+
+/// The trees of a revision's sections, parsed apart from the model.
+struct ParsedRevision {
+    upgrade: Vec<Parsed>,
+    downgrade: Vec<Parsed>,
+}
+
+fn parse_section(section: &Section) -> Vec<Parsed> {
+    section
+        .statements
+        .iter()
+        .map(|s| postgres::parse(section.statement_sql(s), s.line, s.column).map_err(|e| e.message))
+        .collect()
+}
+
+fn parse_revision(revision: &Revision) -> ParsedRevision {
+    ParsedRevision {
+        upgrade: parse_section(&revision.upgrade),
+        downgrade: revision
+            .downgrade
+            .as_ref()
+            .map(parse_section)
+            .unwrap_or_default(),
+    }
+}
+
+/// Folds the statements of one section of `revision` into `state`, from
+/// their trees (`parsed`, one per statement).
+fn fold_section(state: &mut State, revision: &Revision, section: &Section, parsed: Vec<Parsed>) {
+    for (statement, tree) in section.statements.iter().zip(parsed) {
         let at = StmtRef {
             path: revision.path.clone(),
             line: statement.line,
             column: statement.column,
         };
-        match postgres::parse(sql, statement.line, statement.column) {
+        match tree {
             Ok(tree) if statement.check => {
                 lower_pg::apply(state, &tree, &at);
             }
             Ok(tree) => lower_pg::taint_named(state, &tree, &at),
-            Err(e) => lower_pg::taint_world(
+            Err(message) => lower_pg::taint_world(
                 state,
                 &at,
-                format!("PostgreSQL's grammar rejects it: {}", e.message),
+                format!("PostgreSQL's grammar rejects it: {message}"),
             ),
         }
     }
@@ -97,11 +126,12 @@ fn fold_both(
     state: &mut State,
     index: usize,
     revision: &Revision,
+    parsed: ParsedRevision,
     findings: &mut Vec<FoldFinding>,
 ) {
     let before = state.mark();
     let found = state.findings.len();
-    fold_section(state, revision, &revision.upgrade);
+    fold_section(state, revision, &revision.upgrade, parsed.upgrade);
     let mut take = |state: &State, from: usize, section: SectionKind| {
         findings.extend(state.findings[from..].iter().map(|f| FoldFinding {
             revision: index,
@@ -121,11 +151,14 @@ fn fold_both(
         let after_upgrade = state.mark();
         let counts = state.coverage_counts();
         let from = state.findings.len();
-        fold_section(state, revision, down);
+        fold_section(state, revision, down, parsed.downgrade);
         take(state, from, SectionKind::Downgrade);
         // A comparison after a failed statement, or over what the fold is
         // not sure of, would only repeat the failure or guess.
-        if state.findings.len() == found && state.changed_since_is_certain(before) {
+        if state.findings.len() == found
+            && state.changed_since_is_certain(before)
+            && state.differs_since(before)
+        {
             let (start, end) = state.changed_since(before);
             let options = DiffOptions {
                 include_schemas: true,
@@ -210,17 +243,44 @@ pub fn fold_with(
         return Err(FoldError::Unsupported(dialect));
     }
     let wanted = at.map(|i| migrations.graph.ancestors_inclusive(&[i]));
+    let order: Vec<usize> = migrations
+        .graph
+        .topological_order()
+        .iter()
+        .copied()
+        .filter(|&i| wanted.as_ref().is_none_or(|w| w[i]))
+        .collect();
     let mut state = State::new();
     let mut revisions = Vec::new();
     let mut findings = Vec::new();
-    for &i in migrations.graph.topological_order() {
-        if wanted.as_ref().is_some_and(|w| !w[i]) {
-            continue;
+    // Parsing a statement needs nothing from the model, and costs about as
+    // much as applying it: one thread parses, in order, ahead of the one
+    // that folds (a bounded queue keeps only a window of trees alive).
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, ParsedRevision)>(64);
+        let order = &order;
+        scope.spawn(move || {
+            for &i in order {
+                if tx
+                    .send((i, parse_revision(&migrations.revisions[i])))
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
+        for (i, parsed) in rx {
+            fold_both(
+                &mut state,
+                i,
+                &migrations.revisions[i],
+                parsed,
+                &mut findings,
+            );
+            after(i, &state);
+            revisions.push(i);
         }
-        fold_both(&mut state, i, &migrations.revisions[i], &mut findings);
-        after(i, &state);
-        revisions.push(i);
-    }
+    });
     Ok(FoldResult {
         state,
         revisions,

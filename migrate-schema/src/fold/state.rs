@@ -335,6 +335,8 @@ enum Undo {
     Relation((String, String), Option<Relation>),
     /// A schema's constraint names were these.
     Constraints(String, Option<HashMap<String, u32>>),
+    /// So many constraints of a schema had this name.
+    ConstraintName(String, String, u32),
     /// An enum type was this.
     Enum((String, String), Option<EnumState>),
     /// A schema was there (with its taint), or not.
@@ -353,8 +355,6 @@ struct Journal {
     entries: Vec<Undo>,
     /// The table slots saved since the last mark (a slot is saved once).
     saved: std::collections::HashSet<usize>,
-    /// The schemas whose constraint names were saved since the last mark.
-    saved_constraints: std::collections::HashSet<String>,
 }
 
 /// A point in the journal to compare with or go back to.
@@ -510,20 +510,10 @@ impl State {
         for (s, n) in names {
             self.set_relation(&s, &n, None);
         }
-        self.save_constraints(schema);
+        self.save(|s| Undo::Constraints(schema.to_owned(), s.constraints.get(schema).cloned()));
         self.constraints.remove(schema);
         self.save(|s| Undo::Schema(schema.to_owned(), s.schemas.get(schema).cloned()));
         self.schemas.remove(schema);
-    }
-
-    fn save_constraints(&mut self, schema: &str) {
-        let first = self
-            .journal
-            .as_mut()
-            .is_some_and(|j| j.saved_constraints.insert(schema.to_owned()));
-        if first {
-            self.save(|s| Undo::Constraints(schema.to_owned(), s.constraints.get(schema).cloned()));
-        }
     }
 
     /// Starts, or goes on with, recording changes; what follows the mark
@@ -531,7 +521,6 @@ impl State {
     pub fn mark(&mut self) -> Mark {
         let j = self.journal.get_or_insert_with(Journal::default);
         j.saved.clear();
-        j.saved_constraints.clear();
         Mark(j.entries.len())
     }
 
@@ -549,6 +538,14 @@ impl State {
                         Some(r) => self.relations.insert(key, r),
                         None => self.relations.remove(&key),
                     };
+                }
+                Undo::ConstraintName(schema, name, n) => {
+                    let m = self.constraints.entry(schema).or_default();
+                    if n == 0 {
+                        m.remove(&name);
+                    } else {
+                        m.insert(name, n);
+                    }
                 }
                 Undo::Constraints(schema, m) => {
                     match m {
@@ -578,7 +575,6 @@ impl State {
             }
         }
         j.saved.clear();
-        j.saved_constraints.clear();
         self.journal = Some(j);
     }
 
@@ -678,6 +674,46 @@ impl State {
         (before, after)
     }
 
+    /// Whether anything the model compares differs from what it was at
+    /// `mark`: tables (their shape, not the fold's bookkeeping), tables made
+    /// since, and enum types. Cheap, so that the comparison through `diff`
+    /// runs only for a downgrade that leaves something different.
+    pub fn differs_since(&self, mark: Mark) -> bool {
+        let Some(j) = &self.journal else {
+            return false;
+        };
+        let mut seen = std::collections::HashSet::new();
+        for e in &j.entries[mark.0..] {
+            match e {
+                Undo::Table(slot, old) => {
+                    if seen.insert(*slot) {
+                        let now = self.tables.get(*slot).and_then(Option::as_ref);
+                        let same = match (old.as_deref(), now) {
+                            (None, None) => true,
+                            (Some(a), Some(b)) => same_shape(a, b),
+                            _ => false,
+                        };
+                        if !same {
+                            return true;
+                        }
+                    }
+                }
+                Undo::TableCount(n) => {
+                    if self.tables[*n..].iter().any(Option::is_some) {
+                        return true;
+                    }
+                }
+                Undo::Enum(key, old) => {
+                    if self.enums.get(key) != old.as_ref() {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+
     /// Whether every table changed since `mark` was, and is, fully known:
     /// only then can a comparison be trusted.
     pub fn changed_since_is_certain(&self, mark: Mark) -> bool {
@@ -775,8 +811,23 @@ impl State {
             .is_some_and(|m| m.get(name).is_some_and(|&n| n > 0))
     }
 
+    /// How many constraints of `schema` are named `name`.
+    fn constraint_count(&self, schema: &str, name: &str) -> u32 {
+        self.constraints
+            .get(schema)
+            .and_then(|m| m.get(name))
+            .copied()
+            .unwrap_or(0)
+    }
+
     pub(crate) fn add_constraint_name(&mut self, schema: &str, name: &str) {
-        self.save_constraints(schema);
+        self.save(|s| {
+            Undo::ConstraintName(
+                schema.to_owned(),
+                name.to_owned(),
+                s.constraint_count(schema, name),
+            )
+        });
         *self
             .constraints
             .entry(schema.to_owned())
@@ -786,7 +837,13 @@ impl State {
     }
 
     pub(crate) fn remove_constraint_name(&mut self, schema: &str, name: &str) {
-        self.save_constraints(schema);
+        self.save(|s| {
+            Undo::ConstraintName(
+                schema.to_owned(),
+                name.to_owned(),
+                s.constraint_count(schema, name),
+            )
+        });
         if let Some(m) = self.constraints.get_mut(schema)
             && let Some(n) = m.get_mut(name)
         {
@@ -1053,6 +1110,20 @@ pub fn qualified(schema: &str, name: &str) -> QualifiedName {
     } else {
         QualifiedName::in_schema(schema, name)
     }
+}
+
+/// Two states of a table alike in everything the model compares (not in
+/// when the fold last knew it whole).
+fn same_shape(a: &TableState, b: &TableState) -> bool {
+    a.schema == b.schema
+        && a.name == b.name
+        && a.columns == b.columns
+        && a.primary_key == b.primary_key
+        && a.uniques == b.uniques
+        && a.foreign_keys == b.foreign_keys
+        && a.checks == b.checks
+        && a.indexes == b.indexes
+        && a.comment == b.comment
 }
 
 /// Levenshtein distance over characters.

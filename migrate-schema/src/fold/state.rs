@@ -685,29 +685,21 @@ impl State {
         let mut seen = std::collections::HashSet::new();
         for e in &j.entries[mark.0..] {
             match e {
-                Undo::Table(slot, old) => {
-                    if seen.insert(*slot) {
-                        let now = self.tables.get(*slot).and_then(Option::as_ref);
-                        let same = match (old.as_deref(), now) {
-                            (None, None) => true,
-                            (Some(a), Some(b)) => same_shape(a, b),
-                            _ => false,
-                        };
-                        if !same {
-                            return true;
-                        }
-                    }
-                }
-                Undo::TableCount(n) => {
-                    if self.tables[*n..].iter().any(Option::is_some) {
+                Undo::Table(slot, old) if seen.insert(*slot) => {
+                    let now = self.tables.get(*slot).and_then(Option::as_ref);
+                    let same = match (old.as_deref(), now) {
+                        (None, None) => true,
+                        (Some(a), Some(b)) => same_shape(a, b),
+                        _ => false,
+                    };
+                    if !same {
                         return true;
                     }
                 }
-                Undo::Enum(key, old) => {
-                    if self.enums.get(key) != old.as_ref() {
-                        return true;
-                    }
+                Undo::TableCount(n) if self.tables[*n..].iter().any(Option::is_some) => {
+                    return true;
                 }
+                Undo::Enum(key, old) if self.enums.get(key) != old.as_ref() => return true,
                 _ => {}
             }
         }

@@ -215,9 +215,9 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
             state.taint(at, Scope::World, None, why.clone());
             return Err(why.into());
         }
+        N::SelectStmt(s) => select(state, s, node, at),
         // Data and session statements change no schema object.
-        N::SelectStmt(_)
-        | N::VariableSetStmt(_)
+        N::VariableSetStmt(_)
         | N::GrantStmt(_)
         | N::GrantRoleStmt(_)
         | N::VacuumStmt(_)
@@ -265,16 +265,65 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
             }
             Ok(())
         }
+        N::CreateFunctionStmt(f) => {
+            if function_body_runs_ddl(f)
+                && let Some(name) = strings(&f.funcname).pop()
+            {
+                state.note_ddl_function(&name);
+            }
+            let why = "a function (not modelled yet)".to_owned();
+            state.taint(at, Scope::Unmodelled, None, why.clone());
+            return Err(why.into());
+        }
+        N::CompositeTypeStmt(t) => {
+            if let Some(r) = &t.typevar {
+                let (schema, name) = range_name(r);
+                state.note_other_type(&schema, &name);
+            }
+            let why = "a composite type (not modelled yet)".to_owned();
+            state.taint(at, Scope::Unmodelled, None, why.clone());
+            return Err(why.into());
+        }
+        N::CreateDomainStmt(d) => {
+            if let Some((schema, name)) = list_name(&strings(&d.domainname)) {
+                state.note_other_type(&schema, &name);
+            }
+            let why = "a domain (not modelled yet)".to_owned();
+            state.taint(at, Scope::Unmodelled, None, why.clone());
+            return Err(why.into());
+        }
+        N::CreateRangeStmt(r) => {
+            if let Some((schema, name)) = list_name(&strings(&r.type_name)) {
+                state.note_other_type(&schema, &name);
+            }
+            let why = "a range type (not modelled yet)".to_owned();
+            state.taint(at, Scope::Unmodelled, None, why.clone());
+            return Err(why.into());
+        }
+        N::DefineStmt(d) => {
+            if let Some((schema, name)) = list_name(&strings(&d.defnames)) {
+                state.note_other_type(&schema, &name);
+            }
+            let why = format!("{} (not modelled yet)", statement_kind(node));
+            state.taint(at, Scope::Unmodelled, None, why.clone());
+            return Err(why.into());
+        }
+        // A table moved to another schema: it, and the schema it moves
+        // to, become unsure.
+        N::AlterObjectSchemaStmt(m) => {
+            let why = "SET SCHEMA (not modelled yet)".to_owned();
+            for id in named_tables(state, node) {
+                state.taint_table(id, at, why.clone());
+            }
+            // The old name stays, unsure, so nothing is reported about it.
+            state.taint(at, Scope::Schema, Some(m.newschema.clone()), why.clone());
+            return Err(why.into());
+        }
         // Objects the model does not hold yet, made or changed without
         // touching what it does hold.
-        N::CreateFunctionStmt(_)
-        | N::AlterFunctionStmt(_)
+        N::AlterFunctionStmt(_)
         | N::CreateTrigStmt(_)
         | N::AlterSeqStmt(_)
-        | N::CreateDomainStmt(_)
-        | N::CompositeTypeStmt(_)
-        | N::CreateRangeStmt(_)
-        | N::DefineStmt(_)
         | N::CreatePolicyStmt(_)
         | N::AlterPolicyStmt(_)
         | N::CreateCastStmt(_)
@@ -349,6 +398,80 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
         }
     }
     result
+}
+
+/// A `SELECT`: `SELECT … INTO t` makes a table known by name only; a call
+/// to a function of the chain whose body runs DDL may change anything.
+fn select(
+    state: &mut State,
+    s: &protobuf::SelectStmt,
+    node: &N,
+    at: &StmtRef,
+) -> Result<(), Unmodelled> {
+    if let Some(r) = s.into_clause.as_ref().and_then(|i| i.rel.as_ref()) {
+        let (schema, name) = range_name(r);
+        if !state.relation_taken(&schema, &name) {
+            state.set_relation(&schema, &name, Some(Relation::Other));
+        }
+        return Err("SELECT … INTO (a table made from a query)".into());
+    }
+    let calls_ddl = node.nodes().iter().any(|(child, ..)| match child {
+        NodeRef::FuncCall(f) => strings(&f.funcname)
+            .last()
+            .is_some_and(|n| state.is_ddl_function(n)),
+        _ => false,
+    });
+    if calls_ddl {
+        let why = "a call to a function whose body runs DDL".to_owned();
+        state.taint(at, Scope::World, None, why.clone());
+        return Err(why.into());
+    }
+    Ok(())
+}
+
+/// Whether a function's body may change the schema: it names DDL or runs
+/// a string (`EXECUTE`). diesel's `diesel_manage_updated_at` only makes a
+/// trigger, which the model does not hold.
+fn function_body_runs_ddl(f: &protobuf::CreateFunctionStmt) -> bool {
+    if strings(&f.funcname)
+        .last()
+        .is_some_and(|n| n == "diesel_manage_updated_at")
+    {
+        return false;
+    }
+    let body: String = f
+        .options
+        .iter()
+        .filter_map(|o| match o.node.as_ref() {
+            Some(N::DefElem(d)) if d.defname == "as" => d.arg.as_deref().map(object_names),
+            _ => None,
+        })
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_uppercase();
+    let words: Vec<&str> = body
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .collect();
+    words.windows(2).any(|w| {
+        matches!(w[0], "CREATE" | "ALTER" | "DROP" | "TRUNCATE")
+            && matches!(
+                w[1],
+                "TABLE"
+                    | "INDEX"
+                    | "UNIQUE"
+                    | "TYPE"
+                    | "SCHEMA"
+                    | "SEQUENCE"
+                    | "VIEW"
+                    | "EXTENSION"
+                    | "TEMP"
+                    | "TEMPORARY"
+                    | "UNLOGGED"
+                    | "MATERIALIZED"
+                    | "DOMAIN"
+            )
+    }) || words.contains(&"EXECUTE")
 }
 
 /// The table an INSERT, UPDATE or DELETE writes, and the columns it names,
@@ -1311,7 +1434,21 @@ fn alter_command(
         | AlterTableType::AtDisableRowSecurity
         | AlterTableType::AtForceRowSecurity
         | AlterTableType::AtNoForceRowSecurity
-        | AlterTableType::AtSetTableSpace => Ok(()),
+        | AlterTableType::AtSetTableSpace
+        | AlterTableType::AtEnableTrig
+        | AlterTableType::AtEnableAlwaysTrig
+        | AlterTableType::AtEnableReplicaTrig
+        | AlterTableType::AtDisableTrig
+        | AlterTableType::AtEnableTrigAll
+        | AlterTableType::AtDisableTrigAll
+        | AlterTableType::AtEnableTrigUser
+        | AlterTableType::AtDisableTrigUser
+        | AlterTableType::AtEnableRule
+        | AlterTableType::AtEnableAlwaysRule
+        | AlterTableType::AtEnableReplicaRule
+        | AlterTableType::AtDisableRule
+        | AlterTableType::AtSetLogged
+        | AlterTableType::AtSetUnLogged => Ok(()),
         other => {
             let kind = format!("{other:?}");
             Err(format!(
@@ -1708,7 +1845,7 @@ fn drop_enum(
 ) -> Result<(), Unmodelled> {
     let key = list_name(names).ok_or("a name the model cannot read")?;
     if !state.has_enum(&key) {
-        return if missing_ok {
+        return if missing_ok || state.has_other_type(&key.0, &key.1) {
             Ok(())
         } else {
             Err(missing_type(state, &key))

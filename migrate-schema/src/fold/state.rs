@@ -375,6 +375,12 @@ pub struct State {
     /// The tables that have (or had) a foreign key to a table.
     referenced_by: HashMap<TableId, Vec<TableId>>,
     journal: Option<Journal>,
+    /// Functions of the chain whose body may run DDL (by name): calling
+    /// one makes everything unsure.
+    ddl_functions: std::collections::HashSet<String>,
+    /// Types other than enums, known by name only (composite, domain,
+    /// range, base): dropping one is not a missing type.
+    other_types: std::collections::HashSet<(String, String)>,
     pub(crate) coverage: Coverage,
     /// What the server would refuse, in the order found.
     pub(crate) findings: Vec<Finding>,
@@ -447,6 +453,29 @@ impl State {
             Some(r) => self.relations.insert(key, r),
             None => self.relations.remove(&key),
         };
+    }
+
+    /// Notes a function whose body may run DDL. Kept for the rest of the
+    /// chain, also when made by a downgrade: it only makes more unsure.
+    pub(crate) fn note_ddl_function(&mut self, name: &str) {
+        self.ddl_functions.insert(name.to_owned());
+    }
+
+    /// Whether `name` is a function of the chain whose body may run DDL.
+    pub(crate) fn is_ddl_function(&self, name: &str) -> bool {
+        self.ddl_functions.contains(name)
+    }
+
+    /// Notes a type other than an enum, known by name only.
+    pub(crate) fn note_other_type(&mut self, schema: &str, name: &str) {
+        self.other_types
+            .insert((schema.to_owned(), name.to_owned()));
+    }
+
+    /// Whether `schema.name` was made as a type other than an enum.
+    pub(crate) fn has_other_type(&self, schema: &str, name: &str) -> bool {
+        self.other_types
+            .contains(&(schema.to_owned(), name.to_owned()))
     }
 
     /// Whether the enum type `schema.name` is in the model.

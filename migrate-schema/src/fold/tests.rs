@@ -263,7 +263,7 @@ fn an_unknown_alter_subcommand_taints_only_that_table() {
     let state = fold(&[
         "CREATE TABLE a (id int)",
         "CREATE TABLE b (id int)",
-        "ALTER TABLE a ENABLE TRIGGER ALL",
+        "ALTER TABLE a INHERIT b",
     ]);
     let a = state.find_table("public", "a").unwrap();
     let b = state.find_table("public", "b").unwrap();
@@ -762,6 +762,53 @@ fn a_name_from_before_a_rename_is_pointed_out() {
     );
     assert!(
         f[1].contains("constraint users_email_key of table users does not exist at this point of the chain; the table has accounts_email_key"),
+        "{f:#?}"
+    );
+}
+
+#[test]
+fn what_other_statements_make_is_never_reported_missing() {
+    let (_, folded) = chain(&[
+        USERS,
+        (
+            "SELECT id, email INTO users_copy FROM users;\nALTER TABLE users_copy ADD COLUMN note text;",
+            "DROP TABLE users_copy;",
+        ),
+        (
+            "CREATE TYPE pair AS (a int, b int);\nCREATE DOMAIN posint AS int CHECK (VALUE > 0);",
+            "DROP TYPE pair;\nDROP DOMAIN posint;",
+        ),
+        (
+            "CREATE SCHEMA archive;\nALTER TABLE users_copy SET SCHEMA archive;\nALTER TABLE archive.users_copy DROP COLUMN note;",
+            "ALTER TABLE archive.users_copy SET SCHEMA public;\nDROP SCHEMA archive;",
+        ),
+    ]);
+    assert!(found(&folded).is_empty(), "{:#?}", found(&folded));
+}
+
+#[test]
+fn a_call_to_a_function_that_runs_ddl_makes_everything_unsure() {
+    let make = "CREATE FUNCTION make_part(n text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE format('CREATE TABLE %I (id int)', n); END $$;";
+    let (_, folded) = chain(&[
+        (make, "DROP FUNCTION make_part(text);"),
+        (
+            "SELECT make_part('events_2025');\nCREATE INDEX ON events_2025 (id);",
+            "DROP TABLE events_2025;",
+        ),
+    ]);
+    assert!(found(&folded).is_empty(), "{:#?}", found(&folded));
+    // diesel's helper makes a trigger only: the model stays sure.
+    let (_, folded) = chain(&[
+        USERS,
+        (
+            "CREATE FUNCTION diesel_manage_updated_at(_tbl regclass) RETURNS VOID AS $$ BEGIN EXECUTE format('CREATE TRIGGER set_updated_at BEFORE UPDATE ON %s FOR EACH ROW EXECUTE PROCEDURE diesel_set_updated_at()', _tbl); END; $$ LANGUAGE plpgsql;\nSELECT diesel_manage_updated_at('users');\nDROP INDEX users_name_idx;",
+            "SELECT 1;",
+        ),
+    ]);
+    let f = found(&folded);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(
+        f[0].contains("index users_name_idx does not exist"),
         "{f:#?}"
     );
 }

@@ -1,21 +1,26 @@
 //! The schema fold: the model a chain of revisions builds, from the
 //! statements' parse trees, with what it could not model and how much it did.
 //!
-//! PostgreSQL only, for now (libpg_query's tree, feature `postgres-exact`):
-//! tables, columns, primary, unique, foreign-key and check constraints with
-//! the names PostgreSQL gives unnamed ones, indexes, enums, schemas and
-//! comments. A statement it cannot model makes unsure what it may touch
+//! PostgreSQL from libpg_query's tree (feature `postgres-exact`): tables,
+//! columns, primary, unique, foreign-key and check constraints with the
+//! names PostgreSQL gives unnamed ones, indexes, enums, schemas and
+//! comments. SQLite from sqlparser's AST ([`lower_sqlite`]): tables,
+//! columns, keys with the index names SQLite gives them, foreign keys,
+//! checks, indexes and views by name. A statement it cannot model makes unsure what it may touch
 //! (a table's contents, a schema, or everything for a `DO` block), and
 //! [`Coverage`] counts them.
 
 pub mod finding;
 pub mod lower_pg;
+pub mod lower_sqlite;
 pub mod naming;
 pub mod state;
 
 use migrate_core::exact::postgres;
 use migrate_core::sql::Dialect;
 use migrate_core::{Migrations, Revision, Rule, Section};
+use sqlparser::dialect::SQLiteDialect;
+use sqlparser::parser::Parser;
 
 pub use finding::{FoldFinding, Reported, SectionKind, report};
 pub use state::{Certainty, Coverage, Finding, Mark, Scope, State, StmtRef, TableId, Taint};
@@ -44,7 +49,8 @@ impl FoldResult {
 /// Why a directory cannot be folded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FoldError {
-    /// Only PostgreSQL is folded so far.
+    /// A dialect the fold does not read (every dialect is read today; kept
+    /// so that a new dialect is a new case, not a new error type).
     Unsupported(Dialect),
 }
 
@@ -53,7 +59,7 @@ impl std::fmt::Display for FoldError {
         match self {
             FoldError::Unsupported(d) => write!(
                 f,
-                "the schema fold reads PostgreSQL only, not {d}; set `dialect = \"postgres\"` (or list it in `dialects`) in migrate.toml if the project runs on PostgreSQL"
+                "the schema fold does not read {d}; set `dialect` in migrate.toml to postgres or sqlite"
             ),
         }
     }
@@ -61,13 +67,14 @@ impl std::fmt::Display for FoldError {
 
 impl std::error::Error for FoldError {}
 
-/// Folds one revision's upgrade into `state`.
+/// Folds one revision's upgrade into `state`, read as PostgreSQL.
 pub fn fold_revision(state: &mut State, revision: &Revision) {
-    fold_section(state, revision, &revision.upgrade);
+    fold_section(state, revision, &revision.upgrade, Dialect::Postgres);
 }
 
-/// Folds the statements of one section of `revision` into `state`.
-fn fold_section(state: &mut State, revision: &Revision, section: &Section) {
+/// Folds the statements of one section of `revision` into `state`, read in
+/// `dialect`.
+fn fold_section(state: &mut State, revision: &Revision, section: &Section, dialect: Dialect) {
     for statement in &section.statements {
         let sql = section.statement_sql(statement);
         let at = StmtRef {
@@ -75,6 +82,21 @@ fn fold_section(state: &mut State, revision: &Revision, section: &Section) {
             line: statement.line,
             column: statement.column,
         };
+        if dialect == Dialect::Sqlite {
+            match Parser::parse_sql(&SQLiteDialect {}, sql) {
+                Ok(tree) if statement.check => {
+                    lower_sqlite::apply(state, &tree, sql, &at);
+                }
+                Ok(_) => lower_sqlite::taint_named(state, sql, &at),
+                Err(e) => lower_sqlite::taint_unparsed(
+                    state,
+                    sql,
+                    &at,
+                    format!("the fold cannot read it as SQLite: {e}"),
+                ),
+            }
+            continue;
+        }
         match postgres::parse(sql, statement.line, statement.column) {
             Ok(tree) if statement.check => {
                 lower_pg::apply(state, &tree, &at);
@@ -97,11 +119,12 @@ fn fold_both(
     state: &mut State,
     index: usize,
     revision: &Revision,
+    dialect: Dialect,
     findings: &mut Vec<FoldFinding>,
 ) {
     let before = state.mark();
     let found = state.findings.len();
-    fold_section(state, revision, &revision.upgrade);
+    fold_section(state, revision, &revision.upgrade, dialect);
     let mut take = |state: &State, from: usize, section: SectionKind| {
         findings.extend(state.findings[from..].iter().map(|f| FoldFinding {
             revision: index,
@@ -117,7 +140,7 @@ fn fold_both(
     if let Some(down) = down {
         let after_upgrade = state.mark();
         let from = state.findings.len();
-        fold_section(state, revision, down);
+        fold_section(state, revision, down, dialect);
         take(state, from, SectionKind::Downgrade);
         // A comparison after a failed statement, or over what the fold is
         // not sure of, would only repeat the failure or guess.
@@ -127,7 +150,7 @@ fn fold_both(
                 include_schemas: true,
                 ..DiffOptions::default()
             };
-            let changes = diff(&end, &start, migrate_core::Dialect::Postgres, &options);
+            let changes = diff(&end, &start, dialect, &options);
             if !changes.is_empty() {
                 let first = &down.statements[0];
                 let finding = Finding {
@@ -174,9 +197,6 @@ pub fn fold_with(
     at: Option<usize>,
     mut after: impl FnMut(usize, &State),
 ) -> Result<FoldResult, FoldError> {
-    if dialect != Dialect::Postgres {
-        return Err(FoldError::Unsupported(dialect));
-    }
     let wanted = at.map(|i| migrations.graph.ancestors_inclusive(&[i]));
     let mut state = State::new();
     let mut revisions = Vec::new();
@@ -185,7 +205,13 @@ pub fn fold_with(
         if wanted.as_ref().is_some_and(|w| !w[i]) {
             continue;
         }
-        fold_both(&mut state, i, &migrations.revisions[i], &mut findings);
+        fold_both(
+            &mut state,
+            i,
+            &migrations.revisions[i],
+            dialect,
+            &mut findings,
+        );
         after(i, &state);
         revisions.push(i);
     }
@@ -198,3 +224,5 @@ pub fn fold_with(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_sqlite;

@@ -139,6 +139,13 @@ fn fold_both(
         .filter(|d| !d.statements.is_empty());
     if let Some(down) = down {
         let after_upgrade = state.mark();
+        // The coverage is the upgrades': what the downgrade counted goes
+        // back with it.
+        let counted = (
+            state.coverage.statements,
+            state.coverage.modelled,
+            state.coverage.taints.len(),
+        );
         let from = state.findings.len();
         fold_section(state, revision, down, dialect);
         take(state, from, SectionKind::Downgrade);
@@ -170,6 +177,9 @@ fn fold_both(
             }
         }
         state.undo_to(after_upgrade);
+        state.coverage.statements = counted.0;
+        state.coverage.modelled = counted.1;
+        state.coverage.taints.truncate(counted.2);
     }
     state.end_journal();
 }

@@ -238,8 +238,10 @@ async fn renames_rebuilds_and_unnamed_keys_fold_as_sqlite_applies_them() {
             "CREATE TABLE tags (name TEXT PRIMARY KEY, label TEXT UNIQUE, UNIQUE (label)) WITHOUT ROWID;\n\
              CREATE TABLE kv (k TEXT UNIQUE, v INT, PRIMARY KEY (k));\n\
              CREATE TABLE Mixed (Id INTEGER PRIMARY KEY AUTOINCREMENT, Code TEXT UNIQUE, n INT NOT NULL UNIQUE, UNIQUE (n, Code));\n\
-             CREATE UNIQUE INDEX mixed_code ON mixed (code COLLATE NOCASE);",
-            "DROP INDEX mixed_code;\n\
+             CREATE UNIQUE INDEX mixed_code ON mixed (code COLLATE NOCASE);\n\
+             CREATE TABLE desc_key (id INTEGER PRIMARY KEY DESC, x UNIQUE);",
+            "DROP TABLE desc_key;\n\
+             DROP INDEX mixed_code;\n\
              DROP TABLE Mixed;\n\
              DROP TABLE kv;\n\
              DROP TABLE tags;",
@@ -253,7 +255,7 @@ async fn renames_rebuilds_and_unnamed_keys_fold_as_sqlite_applies_them() {
     ]);
     let compared = oracle(dir.path()).await;
     // Every table at every step: the fold is sure of all of them.
-    assert_eq!(compared, 54);
+    assert_eq!(compared, 59);
 }
 
 #[tokio::test]

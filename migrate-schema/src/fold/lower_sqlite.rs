@@ -647,6 +647,12 @@ fn add_column<'a>(
         comment: None,
         sequence: None,
     };
+    // SQLite's `PRIMARY KEY DESC` (sqlparser gives the order as a
+    // separate option) keeps a lone INTEGER key from being the rowid.
+    let desc = def.options.iter().any(|o| {
+        matches!(&o.option, ColumnOption::DialectSpecific(tokens)
+            if tokens.iter().any(|t| matches!(t, Token::Word(w) if w.value.eq_ignore_ascii_case("DESC"))))
+    });
     let mut unsure: Option<Unmodelled> = None;
     for option in &def.options {
         let constraint_name = option.name.as_ref();
@@ -658,10 +664,6 @@ fn add_column<'a>(
             }
             ColumnOption::PrimaryKey(pk) => {
                 column.nullable = false;
-                let desc = pk
-                    .columns
-                    .first()
-                    .is_some_and(|c| matches!(c.column.options.sort, Some(ast::OrderBySort::Desc)));
                 pending.push(Pending::Key(PendingKey {
                     primary: true,
                     name: constraint_name
@@ -701,6 +703,10 @@ fn add_column<'a>(
             ColumnOption::Identity(ast::IdentityPropertyKind::Autoincrement(_)) => {
                 column.identity = Some(Identity::ByDefault);
             }
+            ColumnOption::DialectSpecific(tokens)
+                if tokens.iter().all(|t| {
+                    matches!(t, Token::Word(w) if w.value.eq_ignore_ascii_case("ASC") || w.value.eq_ignore_ascii_case("DESC"))
+                }) => {}
             ColumnOption::Collation(_) | ColumnOption::OnConflict(_) => {}
             other => {
                 unsure.get_or_insert(

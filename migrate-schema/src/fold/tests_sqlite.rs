@@ -136,6 +136,8 @@ fn the_rowid_takes_no_number() {
         "CREATE TABLE t6 (id int PRIMARY KEY, x UNIQUE)",
         "CREATE TABLE t8 (id INTEGER, x UNIQUE, PRIMARY KEY (id))",
         "CREATE TABLE t9 (id integer primary key, x UNIQUE)",
+        "CREATE TABLE t7 (id INTEGER PRIMARY KEY DESC, x UNIQUE)",
+        "CREATE TABLE r3 (id INTEGER, x UNIQUE, PRIMARY KEY (id DESC))",
     ]);
     assert_eq!(
         autoindexes(&state, "t2"),
@@ -149,6 +151,15 @@ fn the_rowid_takes_no_number() {
     );
     assert_eq!(autoindexes(&state, "t8"), ["sqlite_autoindex_t8_1"]);
     assert_eq!(autoindexes(&state, "t9"), ["sqlite_autoindex_t9_1"]);
+    // Confirmed on SQLite 3.40.1: a column's PRIMARY KEY DESC is not the
+    // rowid (its key takes 1), a table's PRIMARY KEY (id DESC) is.
+    assert_eq!(
+        autoindexes(&state, "t7"),
+        ["sqlite_autoindex_t7_1", "sqlite_autoindex_t7_2"]
+    );
+    assert_eq!(autoindexes(&state, "r3"), ["sqlite_autoindex_r3_1"]);
+    assert!(state.unsure_tables().is_empty());
+    assert_eq!(state.coverage().modelled, 6);
 }
 
 #[test]

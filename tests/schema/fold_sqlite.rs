@@ -297,3 +297,26 @@ async fn quoted_names_and_what_the_fold_is_unsure_of_fold_as_sqlite_applies_them
     // out as unsure.
     assert_eq!(oracle(dir.path()).await, 20);
 }
+
+#[tokio::test]
+async fn every_autoindex_naming_rule_of_the_unit_tests_holds_on_sqlite() {
+    // The tables of migrate-schema's fold/tests_sqlite.rs, one rule each:
+    // parse order with a merged UNIQUE (t1), the rowid and a UNIQUE on it
+    // (t2), `INT PRIMARY KEY` (t6), a table PRIMARY KEY on an INTEGER
+    // column (t8), PRIMARY KEY DESC as a column and as a table constraint
+    // (t7, r3), a primary key taking over an earlier UNIQUE's index and the
+    // other way round (t5, r2), WITHOUT ROWID (w1).
+    let dir = chain(&[(
+        "CREATE TABLE t1 (a TEXT UNIQUE, b TEXT PRIMARY KEY, c INT, UNIQUE (c), UNIQUE (a), CONSTRAINT named UNIQUE (a, c));\n\
+         CREATE TABLE t2 (id INTEGER PRIMARY KEY, x UNIQUE, y, UNIQUE (id));\n\
+         CREATE TABLE t6 (id int PRIMARY KEY, x UNIQUE);\n\
+         CREATE TABLE t8 (id INTEGER, x UNIQUE, PRIMARY KEY (id));\n\
+         CREATE TABLE t7 (id INTEGER PRIMARY KEY DESC, x UNIQUE);\n\
+         CREATE TABLE r3 (id INTEGER, x UNIQUE, PRIMARY KEY (id DESC));\n\
+         CREATE TABLE t5 (a UNIQUE, b, PRIMARY KEY (a));\n\
+         CREATE TABLE r2 (k TEXT PRIMARY KEY, UNIQUE (k));\n\
+         CREATE TABLE w1 (u UNIQUE, k TEXT PRIMARY KEY, v UNIQUE) WITHOUT ROWID;",
+        "DROP TABLE w1;\nDROP TABLE r2;\nDROP TABLE t5;\nDROP TABLE r3;\nDROP TABLE t7;\nDROP TABLE t8;\nDROP TABLE t6;\nDROP TABLE t2;\nDROP TABLE t1;",
+    )]);
+    assert_eq!(oracle(dir.path()).await, 18);
+}

@@ -275,9 +275,10 @@ pub enum Command {
     ///
     /// Folds each upgrade's statements, read by PostgreSQL's own grammar,
     /// into a model (tables, columns, constraints with the names PostgreSQL
-    /// gives unnamed ones, indexes, enums, schemas, comments). A header
-    /// comment says how many statements the fold modelled and which it
-    /// could not. PostgreSQL projects only; exit 2 for a SQLite-only one.
+    /// gives unnamed ones, indexes, enums, schemas, comments). A SQLite-only
+    /// project is read as SQLite (tables, columns, keys, foreign keys,
+    /// checks, indexes). A header comment says how many statements the fold
+    /// modelled and which it could not.
     Schema {
         /// Stop after this revision (id or unique prefix, or `head`):
         /// fold it and its ancestors only; default: every revision

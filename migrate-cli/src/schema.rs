@@ -11,31 +11,11 @@ use crate::project::Project;
 
 /// The dialect the fold reads a project's statements in: PostgreSQL unless
 /// the project checks SQLite only. Also `check --offline`'s and
-/// `revision --autogenerate --offline`'s, which let the fold say whether it
-/// reads that dialect.
+/// `revision --autogenerate --offline`'s.
 pub(crate) fn project_dialect(project: &Project) -> Dialect {
     match &project.config.dialects {
-        DialectCheck::All(list) if !list.contains(&Dialect::Postgres) => {
-            list.first().copied().unwrap_or(Dialect::Postgres)
-        }
+        DialectCheck::All(list) if !list.contains(&Dialect::Postgres) => Dialect::Sqlite,
         _ => Dialect::Postgres,
-    }
-}
-
-/// [`project_dialect`], refused unless PostgreSQL: the printed schema is
-/// PostgreSQL's SQL.
-fn fold_dialect(project: &Project) -> anyhow::Result<Dialect> {
-    match &project.config.dialects {
-        DialectCheck::All(list) if project_dialect(project) != Dialect::Postgres => Err(Usage(format!(
-            "{}: `migrate schema` folds PostgreSQL statements only, and this project checks {}; the SQLite fold is not written yet, so only a project that lists postgres in `dialects` can print its schema",
-            project
-                .file
-                .as_ref()
-                .map_or_else(|| migrate_core::CONFIG_FILE.to_owned(), |f| f.display().to_string()),
-            list.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
-        ))
-        .into()),
-        _ => Ok(Dialect::Postgres),
     }
 }
 
@@ -86,7 +66,7 @@ fn resolve_at(migrations: &Migrations, at: &str) -> anyhow::Result<usize> {
 
 /// Folds the project's upgrades and prints the schema.
 pub(crate) fn print(ui: &Ui, project: &Project, at: Option<&str>) -> anyhow::Result<()> {
-    let dialect = fold_dialect(project)?;
+    let dialect = project_dialect(project);
     let migrations = load(project)?;
     let target = at.map(|a| resolve_at(&migrations, a)).transpose()?;
     let folded = match target {
@@ -94,7 +74,7 @@ pub(crate) fn print(ui: &Ui, project: &Project, at: Option<&str>) -> anyhow::Res
         None => fold::fold_upgrades(&migrations, dialect),
     }
     .map_err(|e| Usage(e.to_string()))?;
-    ui.line(text(project, &migrations, target, &folded))?;
+    ui.line(text(project, &migrations, target, &folded, dialect))?;
     Ok(())
 }
 
@@ -104,13 +84,14 @@ fn text(
     migrations: &Migrations,
     target: Option<usize>,
     folded: &FoldResult,
+    dialect: Dialect,
 ) -> String {
     let place = match target {
         Some(i) => format!("at revision {}", migrations.graph.id(i)),
         None => "at head".to_owned(),
     };
     let mut out = format!(
-        "-- The schema that the upgrades in {}/ build {place}, folded without a database (PostgreSQL).\n",
+        "-- The schema that the upgrades in {}/ build {place}, folded without a database ({dialect}).\n",
         one_line(project.display.trim_end_matches('/'))
     );
     out.push_str(&format!(
@@ -126,16 +107,16 @@ fn text(
         ));
     }
     out.push('\n');
-    out.push_str(&schema_sql(&folded.state.to_schema()));
+    out.push_str(&schema_sql(&folded.state.to_schema(), dialect));
     out.trim_end().to_owned()
 }
 
 /// A schema as the statements that create it from an empty database.
-pub(crate) fn schema_sql(schema: &Schema) -> String {
+pub(crate) fn schema_sql(schema: &Schema, dialect: Dialect) -> String {
     let options = DiffOptions {
         include_schemas: true,
         ..DiffOptions::default()
     };
-    let changes = diff(&Schema::default(), schema, Dialect::Postgres, &options);
-    render(&changes, Dialect::Postgres).upgrade
+    let changes = diff(&Schema::default(), schema, dialect, &options);
+    render(&changes, dialect).upgrade
 }

@@ -39,8 +39,8 @@
 //! - [`diff`](mod@diff): two schemas into an ordered list of [`Change`]s;
 //! - [`render`](mod@render): [`Change`]s into upgrade and downgrade SQL;
 //! - `fold` (feature `postgres-exact`): the schema a chain of revisions
-//!   builds, folded from PostgreSQL's parse trees into its own state and
-//!   converted into a [`Schema`].
+//!   builds, folded from PostgreSQL's parse trees (or, for SQLite, from
+//!   sqlparser's AST) into its own state and converted into a [`Schema`].
 //!
 //! Imports go one way, with no loop: `canon` uses none of the others,
 //! `parse` uses `model`, `diff` uses `model` and `canon`, and `render` uses

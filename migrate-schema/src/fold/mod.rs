@@ -1,21 +1,26 @@
 //! The schema fold: the model a chain of revisions builds, from the
 //! statements' parse trees, with what it could not model and how much it did.
 //!
-//! PostgreSQL only, for now (libpg_query's tree, feature `postgres-exact`):
-//! tables, columns, primary, unique, foreign-key and check constraints with
-//! the names PostgreSQL gives unnamed ones, indexes, enums, schemas and
-//! comments. A statement it cannot model makes unsure what it may touch
+//! PostgreSQL from libpg_query's tree (feature `postgres-exact`): tables,
+//! columns, primary, unique, foreign-key and check constraints with the
+//! names PostgreSQL gives unnamed ones, indexes, enums, schemas and
+//! comments. SQLite from sqlparser's AST ([`lower_sqlite`]): tables,
+//! columns, keys with the index names SQLite gives them, foreign keys,
+//! checks, indexes and views by name. A statement it cannot model makes unsure what it may touch
 //! (a table's contents, a schema, or everything for a `DO` block), and
 //! [`Coverage`] counts them.
 
 pub mod finding;
 pub mod lower_pg;
+pub mod lower_sqlite;
 pub mod naming;
 pub mod state;
 
 use migrate_core::exact::postgres;
 use migrate_core::sql::Dialect;
 use migrate_core::{DialectCheck, LintConfig, Migrations, Revision, Rule, Section};
+use sqlparser::dialect::SQLiteDialect;
+use sqlparser::parser::Parser;
 
 pub use finding::{FoldFinding, Reported, SectionKind, report};
 pub use state::{Certainty, Coverage, Finding, Mark, Scope, State, StmtRef, TableId, Taint};
@@ -44,7 +49,8 @@ impl FoldResult {
 /// Why a directory cannot be folded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FoldError {
-    /// Only PostgreSQL is folded so far.
+    /// A dialect the fold does not read (every dialect is read today; kept
+    /// so that a new dialect is a new case, not a new error type).
     Unsupported(Dialect),
 }
 
@@ -53,7 +59,7 @@ impl std::fmt::Display for FoldError {
         match self {
             FoldError::Unsupported(d) => write!(
                 f,
-                "the schema fold reads PostgreSQL only, not {d}; set `dialect = \"postgres\"` (or list it in `dialects`) in migrate.toml if the project runs on PostgreSQL"
+                "the schema fold does not read {d}; set `dialect` in migrate.toml to postgres or sqlite"
             ),
         }
     }
@@ -61,14 +67,19 @@ impl std::fmt::Display for FoldError {
 
 impl std::error::Error for FoldError {}
 
-/// Folds one revision's upgrade into `state`.
+/// Folds one revision's upgrade into `state`, read as PostgreSQL.
 pub fn fold_revision(state: &mut State, revision: &Revision) {
-    let parsed = parse_section(&revision.upgrade);
+    let parsed = parse_section(&revision.upgrade, Dialect::Postgres);
     fold_section(state, revision, &revision.upgrade, parsed);
 }
 
-/// A statement's tree, or why PostgreSQL's grammar rejects it.
-type Parsed = Result<pg_query::protobuf::ParseResult, String>;
+/// A statement's tree in its dialect, or why it could not be read.
+enum Parsed {
+    /// libpg_query's tree, or PostgreSQL's grammar's message.
+    Postgres(Result<pg_query::protobuf::ParseResult, String>),
+    /// sqlparser's statements, or its message.
+    Sqlite(Result<Vec<sqlparser::ast::Statement>, String>),
+}
 
 /// The trees of a revision's sections, parsed apart from the model.
 struct ParsedRevision {
@@ -76,21 +87,31 @@ struct ParsedRevision {
     downgrade: Vec<Parsed>,
 }
 
-fn parse_section(section: &Section) -> Vec<Parsed> {
+fn parse_section(section: &Section, dialect: Dialect) -> Vec<Parsed> {
     section
         .statements
         .iter()
-        .map(|s| postgres::parse(section.statement_sql(s), s.line, s.column).map_err(|e| e.message))
+        .map(|s| {
+            let sql = section.statement_sql(s);
+            match dialect {
+                Dialect::Postgres => {
+                    Parsed::Postgres(postgres::parse(sql, s.line, s.column).map_err(|e| e.message))
+                }
+                Dialect::Sqlite => Parsed::Sqlite(
+                    Parser::parse_sql(&SQLiteDialect {}, sql).map_err(|e| e.to_string()),
+                ),
+            }
+        })
         .collect()
 }
 
-fn parse_revision(revision: &Revision) -> ParsedRevision {
+fn parse_revision(revision: &Revision, dialect: Dialect) -> ParsedRevision {
     ParsedRevision {
-        upgrade: parse_section(&revision.upgrade),
+        upgrade: parse_section(&revision.upgrade, dialect),
         downgrade: revision
             .downgrade
             .as_ref()
-            .map(parse_section)
+            .map(|d| parse_section(d, dialect))
             .unwrap_or_default(),
     }
 }
@@ -99,17 +120,28 @@ fn parse_revision(revision: &Revision) -> ParsedRevision {
 /// their trees (`parsed`, one per statement).
 fn fold_section(state: &mut State, revision: &Revision, section: &Section, parsed: Vec<Parsed>) {
     for (statement, tree) in section.statements.iter().zip(parsed) {
+        let sql = section.statement_sql(statement);
         let at = StmtRef {
             path: revision.path.clone(),
             line: statement.line,
             column: statement.column,
         };
         match tree {
-            Ok(tree) if statement.check => {
+            Parsed::Sqlite(Ok(tree)) if statement.check => {
+                lower_sqlite::apply(state, &tree, sql, &at);
+            }
+            Parsed::Sqlite(Ok(_)) => lower_sqlite::taint_named(state, sql, &at),
+            Parsed::Sqlite(Err(e)) => lower_sqlite::taint_unparsed(
+                state,
+                sql,
+                &at,
+                format!("the fold cannot read it as SQLite: {e}"),
+            ),
+            Parsed::Postgres(Ok(tree)) if statement.check => {
                 lower_pg::apply(state, &tree, &at);
             }
-            Ok(tree) => lower_pg::taint_named(state, &tree, &at),
-            Err(message) => lower_pg::taint_world(
+            Parsed::Postgres(Ok(tree)) => lower_pg::taint_named(state, &tree, &at),
+            Parsed::Postgres(Err(message)) => lower_pg::taint_world(
                 state,
                 &at,
                 format!("PostgreSQL's grammar rejects it: {message}"),
@@ -126,6 +158,7 @@ fn fold_both(
     state: &mut State,
     index: usize,
     revision: &Revision,
+    dialect: Dialect,
     parsed: ParsedRevision,
     findings: &mut Vec<FoldFinding>,
 ) {
@@ -149,6 +182,8 @@ fn fold_both(
     let upgrade_failed = state.findings.len() > found;
     if let Some(down) = down.filter(|_| !upgrade_failed) {
         let after_upgrade = state.mark();
+        // The coverage is the upgrades': what the downgrade counted goes
+        // back with it.
         let counts = state.coverage_counts();
         let from = state.findings.len();
         fold_section(state, revision, down, parsed.downgrade);
@@ -164,7 +199,7 @@ fn fold_both(
                 include_schemas: true,
                 ..DiffOptions::default()
             };
-            let changes = diff(&end, &start, migrate_core::Dialect::Postgres, &options);
+            let changes = diff(&end, &start, dialect, &options);
             if !changes.is_empty() {
                 let first = &down.statements[0];
                 let finding = Finding {
@@ -190,12 +225,14 @@ fn fold_both(
 }
 
 /// The dialect whose fold checks a directory at build time and in
-/// `migrate check`: PostgreSQL when the directory is checked as PostgreSQL;
-/// none when it is checked as "any dialect" (which one the statements are
-/// meant for is unknown), not at all, or as SQLite only (not folded yet).
+/// `migrate check`: PostgreSQL when the directory is checked as PostgreSQL,
+/// else SQLite when it is checked as SQLite; none when it is checked as "any
+/// dialect" (which one the statements are meant for is unknown) or not at
+/// all.
 pub fn checked_dialect(dialects: &DialectCheck) -> Option<Dialect> {
     match dialects {
         DialectCheck::All(list) if list.contains(&Dialect::Postgres) => Some(Dialect::Postgres),
+        DialectCheck::All(list) if list.contains(&Dialect::Sqlite) => Some(Dialect::Sqlite),
         _ => None,
     }
 }
@@ -210,10 +247,18 @@ pub fn check(migrations: &Migrations, dialects: &DialectCheck, lint: &LintConfig
     if !lint.any_on() {
         return Vec::new();
     }
-    match fold_upgrades(migrations, dialect) {
-        Ok(folded) => report(migrations, lint, &folded.findings),
-        Err(_) => Vec::new(),
-    }
+    let Ok(folded) = fold_upgrades(migrations, dialect) else {
+        return Vec::new();
+    };
+    // On SQLite, SQLite itself judges what exists: the replay of the chain
+    // runs every statement in memory before the fold. The fold adds what the
+    // replay cannot see, a downgrade that restores less than it should.
+    let findings: Vec<FoldFinding> = folded
+        .findings
+        .into_iter()
+        .filter(|f| dialect == Dialect::Postgres || f.finding.rule == Rule::DowngradeMismatch)
+        .collect();
+    report(migrations, lint, &findings)
 }
 
 /// Folds every upgrade of a directory in topological order.
@@ -239,9 +284,6 @@ pub fn fold_with(
     at: Option<usize>,
     mut after: impl FnMut(usize, &State),
 ) -> Result<FoldResult, FoldError> {
-    if dialect != Dialect::Postgres {
-        return Err(FoldError::Unsupported(dialect));
-    }
     let wanted = at.map(|i| migrations.graph.ancestors_inclusive(&[i]));
     let order: Vec<usize> = migrations
         .graph
@@ -262,7 +304,7 @@ pub fn fold_with(
         scope.spawn(move || {
             for &i in order {
                 if tx
-                    .send((i, parse_revision(&migrations.revisions[i])))
+                    .send((i, parse_revision(&migrations.revisions[i], dialect)))
                     .is_err()
                 {
                     break;
@@ -274,6 +316,7 @@ pub fn fold_with(
                 &mut state,
                 i,
                 &migrations.revisions[i],
+                dialect,
                 parsed,
                 &mut findings,
             );
@@ -290,3 +333,5 @@ pub fn fold_with(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_sqlite;

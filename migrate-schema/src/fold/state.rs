@@ -1069,14 +1069,14 @@ fn table_model(t: &TableState, name_of: &dyn Fn(TableId) -> Option<QualifiedName
         })
         .collect();
     table.primary_key = t.primary_key.as_ref().map(|k| PrimaryKey {
-        name: Some(k.name.clone()),
+        name: given(&k.name),
         columns: k.columns.clone(),
     });
     table.uniques = t
         .uniques
         .iter()
         .map(|k| UniqueConstraint {
-            name: Some(k.name.clone()),
+            name: given(&k.name),
             columns: k.columns.clone(),
         })
         .collect();
@@ -1085,7 +1085,7 @@ fn table_model(t: &TableState, name_of: &dyn Fn(TableId) -> Option<QualifiedName
         .iter()
         .filter_map(|f| {
             Some(ForeignKey {
-                name: Some(f.name.clone()),
+                name: given(&f.name),
                 columns: f.columns.clone(),
                 ref_table: name_of(f.ref_table)?,
                 ref_columns: f.ref_columns.clone(),
@@ -1098,7 +1098,7 @@ fn table_model(t: &TableState, name_of: &dyn Fn(TableId) -> Option<QualifiedName
         .checks
         .iter()
         .map(|c| CheckConstraint {
-            name: Some(c.name.clone()),
+            name: given(&c.name),
             expression: c.expression.sql.clone(),
         })
         .collect();
@@ -1122,6 +1122,13 @@ fn table_model(t: &TableState, name_of: &dyn Fn(TableId) -> Option<QualifiedName
         .collect();
     table.comment = t.comment.clone();
     table
+}
+
+/// A constraint's name, when the database gave it one: SQLite names only
+/// the constraints written with `CONSTRAINT name`, and the fold keeps the
+/// others' names empty.
+fn given(name: &str) -> Option<String> {
+    (!name.is_empty()).then(|| name.to_owned())
 }
 
 /// The model's name for `schema.name`: the default schema is left out.

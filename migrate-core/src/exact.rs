@@ -278,33 +278,47 @@ pub mod postgres {
         line: u32,
         column: u32,
     ) -> Result<protobuf::ParseResult, SyntaxError> {
-        use prost::Message as _;
+        let bytes = tree_bytes(sql, line, column)?;
+        decode(&bytes).map_err(|e| SyntaxError {
+            line,
+            column,
+            message: format!(
+                "libpg_query accepted the statement but its parse tree could not be read ({e}); put `-- migrate:no-check` on the line above it"
+            ),
+            trailing: false,
+        })
+    }
+
+    /// The statement's parse tree as libpg_query's protobuf bytes, or the
+    /// grammar's error at its file line and column. Only the grammar: the
+    /// bodies it keeps as strings are not parsed (see [`parse`]). The bytes
+    /// can be kept (a cache keyed by the statement's text) and read back
+    /// with [`decode`], which costs a small part of the parse.
+    pub fn tree_bytes(sql: &str, line: u32, column: u32) -> Result<Vec<u8>, SyntaxError> {
         let input = c_input(sql, line, column)?;
         // SAFETY: as in `grammar`; `parse_tree` holds `len` bytes while the
-        // result is alive, and the decode copies what it keeps.
+        // result is alive, and they are copied before it is freed.
         unsafe {
             let result = pg_query_parse_protobuf(input.as_ptr());
             let outcome = if !result.error.is_null() {
                 Err(cursor_error(sql, line, column, result.error))
             } else {
                 let tree = &result.parse_tree;
-                let bytes: &[u8] = if tree.data.is_null() || tree.len == 0 {
-                    &[]
+                Ok(if tree.data.is_null() || tree.len == 0 {
+                    Vec::new()
                 } else {
-                    std::slice::from_raw_parts(tree.data.cast::<u8>(), tree.len)
-                };
-                protobuf::ParseResult::decode(bytes).map_err(|e| SyntaxError {
-                    line,
-                    column,
-                    message: format!(
-                        "libpg_query accepted the statement but its parse tree could not be read ({e}); put `-- migrate:no-check` on the line above it"
-                    ),
-                    trailing: false,
+                    std::slice::from_raw_parts(tree.data.cast::<u8>(), tree.len).to_vec()
                 })
             };
             pg_query_free_protobuf_parse_result(result);
             outcome
         }
+    }
+
+    /// Reads bytes from [`tree_bytes`] back into the tree.
+    pub fn decode(bytes: &[u8]) -> Result<protobuf::ParseResult, String> {
+        use prost::Message as _;
+        protobuf::ParseResult::decode(bytes).map_err(|e| e.to_string())
     }
 
     #[cfg(test)]

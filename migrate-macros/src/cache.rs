@@ -344,3 +344,137 @@ impl Store {
         }
     }
 }
+
+/// The parse trees of PostgreSQL statements the schema fold read, kept
+/// under `OUT_DIR` between expansions (libpg_query's protobuf bytes, keyed
+/// by a hash of each statement's text), so that after an edit to one file
+/// the fold parses only that file's statements again. The file is tied to
+/// this build of the macro (its settings line, as the validation cache's);
+/// anything odd in it, and it is ignored.
+///
+/// Format: the hex key of the settings and a newline, then per tree a
+/// 16-byte key, a 4-byte little-endian length and the bytes.
+#[cfg(feature = "postgres-exact")]
+pub struct TreeStore {
+    path: PathBuf,
+    settings: Key,
+    trees: std::collections::HashMap<Key, Vec<u8>>,
+    used: HashSet<Key>,
+    added: bool,
+}
+
+#[cfg(feature = "postgres-exact")]
+impl TreeStore {
+    /// The store of `dir`'s trees; `None` when the cache is off or there is
+    /// no `OUT_DIR`.
+    pub fn open(dir: &Path, dialects: &DialectCheck) -> Option<TreeStore> {
+        let store = Store::locate(dir)?;
+        let path = store.path.with_file_name(
+            store
+                .path
+                .file_name()?
+                .to_string_lossy()
+                .replace("migrate-validated-", "migrate-trees-")
+                .replace(".txt", ".bin"),
+        );
+        let settings = Key::of(&[settings(dialects).as_bytes(), b"trees"]);
+        let trees = std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| read_trees(&bytes, settings))
+            .unwrap_or_default();
+        Some(TreeStore {
+            path,
+            settings,
+            trees,
+            used: HashSet::new(),
+            added: false,
+        })
+    }
+
+    /// Writes the trees used by this expansion, if they are not what the
+    /// file holds (so it never grows beyond the directory's statements).
+    pub fn save(mut self) {
+        if !self.added && self.used.len() == self.trees.len() {
+            return;
+        }
+        self.trees.retain(|k, _| self.used.contains(k));
+        let mut out =
+            Vec::with_capacity(40 + self.trees.values().map(|t| 20 + t.len()).sum::<usize>());
+        out.extend_from_slice(self.settings.hex().as_bytes());
+        out.push(b'\n');
+        for (k, t) in &self.trees {
+            out.extend_from_slice(&k.0.to_le_bytes());
+            out.extend_from_slice(&k.1.to_le_bytes());
+            out.extend_from_slice(&(t.len() as u32).to_le_bytes());
+            out.extend_from_slice(t);
+        }
+        let tmp = self
+            .path
+            .with_extension(format!("tmp{}", std::process::id()));
+        if std::fs::write(&tmp, out).is_ok() && std::fs::rename(&tmp, &self.path).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+}
+
+/// The trees of a store file written with `settings`; `None` if it was
+/// written with others or is damaged.
+#[cfg(feature = "postgres-exact")]
+fn read_trees(bytes: &[u8], settings: Key) -> Option<std::collections::HashMap<Key, Vec<u8>>> {
+    let newline = bytes.iter().position(|&b| b == b'\n')?;
+    if Key::parse(std::str::from_utf8(&bytes[..newline]).ok()?)? != settings {
+        return None;
+    }
+    let mut trees = std::collections::HashMap::new();
+    let mut rest = &bytes[newline + 1..];
+    while !rest.is_empty() {
+        let (head, tail) = rest.split_at_checked(20)?;
+        let a = u64::from_le_bytes(head[..8].try_into().ok()?);
+        let b = u64::from_le_bytes(head[8..16].try_into().ok()?);
+        let len = u32::from_le_bytes(head[16..20].try_into().ok()?) as usize;
+        let (tree, tail) = tail.split_at_checked(len)?;
+        trees.insert(Key(a, b), tree.to_vec());
+        rest = tail;
+    }
+    Some(trees)
+}
+
+#[cfg(feature = "postgres-exact")]
+impl migrate_schema::fold::TreeCache for TreeStore {
+    fn get(&mut self, sql: &str) -> Option<Vec<u8>> {
+        let key = Key::of(&[sql.as_bytes()]);
+        let tree = self.trees.get(&key)?.clone();
+        self.used.insert(key);
+        Some(tree)
+    }
+
+    fn put(&mut self, sql: &str, bytes: &[u8]) {
+        let key = Key::of(&[sql.as_bytes()]);
+        self.used.insert(key);
+        self.trees.insert(key, bytes.to_vec());
+        self.added = true;
+    }
+}
+
+#[cfg(all(test, feature = "postgres-exact"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tree_files_are_read_back_and_damaged_or_foreign_ones_are_ignored() {
+        let settings = Key::of(&[b"s"]);
+        let mut bytes = settings.hex().into_bytes();
+        bytes.push(b'\n');
+        for (k, tree) in [(Key(1, 2), &b"abc"[..]), (Key(3, 4), &b""[..])] {
+            bytes.extend_from_slice(&k.0.to_le_bytes());
+            bytes.extend_from_slice(&k.1.to_le_bytes());
+            bytes.extend_from_slice(&(tree.len() as u32).to_le_bytes());
+            bytes.extend_from_slice(tree);
+        }
+        let trees = read_trees(&bytes, settings).unwrap();
+        assert_eq!(trees.get(&Key(1, 2)).map(Vec::as_slice), Some(&b"abc"[..]));
+        assert_eq!(trees.get(&Key(3, 4)).map(Vec::as_slice), Some(&b""[..]));
+        assert!(read_trees(&bytes, Key::of(&[b"other"])).is_none());
+        assert!(read_trees(&bytes[..bytes.len() - 22], settings).is_none());
+    }
+}

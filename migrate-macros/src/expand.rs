@@ -105,7 +105,7 @@ pub fn embed(input: MacroInput, timing: &mut Timing) -> syn::Result<String> {
     let folding = std::time::Instant::now();
     let findings = match &loaded.pending {
         Some(p) if p.fold_clean() => crate::fold::Findings::default(),
-        _ => crate::fold::check(&migrations, &dialects, &config.lint),
+        _ => crate::fold::check(&dir, &migrations, &dialects, &config.lint),
     };
     timing.fold = Some(folding.elapsed());
     if let Some(pending) = loaded.pending {

@@ -29,15 +29,30 @@ pub fn settings(_: &DialectCheck, _: &LintConfig) -> String {
 
 /// Without libpg_query (the `postgres-exact` feature) nothing is folded.
 #[cfg(not(feature = "postgres-exact"))]
-pub fn check(_: &Migrations, _: &DialectCheck, _: &LintConfig) -> Findings {
+pub fn check(_: &std::path::Path, _: &Migrations, _: &DialectCheck, _: &LintConfig) -> Findings {
     Findings::default()
 }
 
-/// Folds the directory and splits what `lint` says to report.
+/// Folds the directory and splits what `lint` says to report. The trees
+/// of earlier expansions are read back from the directory's tree store.
 #[cfg(feature = "postgres-exact")]
-pub fn check(migrations: &Migrations, dialects: &DialectCheck, lint: &LintConfig) -> Findings {
+pub fn check(
+    dir: &std::path::Path,
+    migrations: &Migrations,
+    dialects: &DialectCheck,
+    lint: &LintConfig,
+) -> Findings {
     let mut out = Findings::default();
-    for r in migrate_schema::fold::check(migrations, dialects, lint) {
+    let reported = match crate::cache::TreeStore::open(dir, dialects) {
+        Some(mut store) => {
+            let reported =
+                migrate_schema::fold::check_cached(migrations, dialects, lint, &mut store);
+            store.save();
+            reported
+        }
+        None => migrate_schema::fold::check(migrations, dialects, lint),
+    };
+    for r in reported {
         match r.level {
             migrate_core::Level::Error => out.errors.push(r.text),
             migrate_core::Level::Warning => out.warnings.push(r.text),

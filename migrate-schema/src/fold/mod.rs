@@ -69,8 +69,47 @@ impl std::error::Error for FoldError {}
 
 /// Folds one revision's upgrade into `state`, read as PostgreSQL.
 pub fn fold_revision(state: &mut State, revision: &Revision) {
-    let parsed = parse_section(&revision.upgrade, Dialect::Postgres);
+    let parsed = parse_section(&revision.upgrade, Dialect::Postgres, &mut NoCache);
     fold_section(state, revision, &revision.upgrade, parsed);
+}
+
+/// Earlier parses of PostgreSQL statements, as libpg_query's protobuf
+/// bytes keyed by the statement's text: parsing costs far more than
+/// reading the bytes back, so a build that folds the same statements again
+/// (after an edit to one file) parses only what changed.
+pub trait TreeCache: Send {
+    /// The bytes of an earlier parse of `sql`.
+    fn get(&mut self, sql: &str) -> Option<Vec<u8>>;
+    /// Keeps the bytes of a parse of `sql`.
+    fn put(&mut self, sql: &str, bytes: &[u8]);
+}
+
+/// The cache that keeps nothing.
+pub struct NoCache;
+
+impl TreeCache for NoCache {
+    fn get(&mut self, _: &str) -> Option<Vec<u8>> {
+        None
+    }
+
+    fn put(&mut self, _: &str, _: &[u8]) {}
+}
+
+/// A statement's tree: from the cache, else parsed (and kept).
+fn postgres_tree(
+    sql: &str,
+    line: u32,
+    column: u32,
+    cache: &mut dyn TreeCache,
+) -> Result<pg_query::protobuf::ParseResult, String> {
+    if let Some(bytes) = cache.get(sql)
+        && let Ok(tree) = postgres::decode(&bytes)
+    {
+        return Ok(tree);
+    }
+    let bytes = postgres::tree_bytes(sql, line, column).map_err(|e| e.message)?;
+    cache.put(sql, &bytes);
+    postgres::decode(&bytes)
 }
 
 /// A statement's tree in its dialect, or why it could not be read.
@@ -87,16 +126,14 @@ struct ParsedRevision {
     downgrade: Vec<Parsed>,
 }
 
-fn parse_section(section: &Section, dialect: Dialect) -> Vec<Parsed> {
+fn parse_section(section: &Section, dialect: Dialect, cache: &mut dyn TreeCache) -> Vec<Parsed> {
     section
         .statements
         .iter()
         .map(|s| {
             let sql = section.statement_sql(s);
             match dialect {
-                Dialect::Postgres => {
-                    Parsed::Postgres(postgres::parse(sql, s.line, s.column).map_err(|e| e.message))
-                }
+                Dialect::Postgres => Parsed::Postgres(postgres_tree(sql, s.line, s.column, cache)),
                 Dialect::Sqlite => Parsed::Sqlite(
                     Parser::parse_sql(&SQLiteDialect {}, sql).map_err(|e| e.to_string()),
                 ),
@@ -105,13 +142,17 @@ fn parse_section(section: &Section, dialect: Dialect) -> Vec<Parsed> {
         .collect()
 }
 
-fn parse_revision(revision: &Revision, dialect: Dialect) -> ParsedRevision {
+fn parse_revision(
+    revision: &Revision,
+    dialect: Dialect,
+    cache: &mut dyn TreeCache,
+) -> ParsedRevision {
     ParsedRevision {
-        upgrade: parse_section(&revision.upgrade, dialect),
+        upgrade: parse_section(&revision.upgrade, dialect, cache),
         downgrade: revision
             .downgrade
             .as_ref()
-            .map(|d| parse_section(d, dialect))
+            .map(|d| parse_section(d, dialect, cache))
             .unwrap_or_default(),
     }
 }
@@ -241,13 +282,23 @@ pub fn checked_dialect(dialects: &DialectCheck) -> Option<Dialect> {
 /// what `lint` reports, in the order found: what `embed_migrations!` and
 /// `migrate check` report.
 pub fn check(migrations: &Migrations, dialects: &DialectCheck, lint: &LintConfig) -> Vec<Reported> {
+    check_cached(migrations, dialects, lint, &mut NoCache)
+}
+
+/// [`check`], reading PostgreSQL trees through `cache`.
+pub fn check_cached(
+    migrations: &Migrations,
+    dialects: &DialectCheck,
+    lint: &LintConfig,
+    cache: &mut dyn TreeCache,
+) -> Vec<Reported> {
     let Some(dialect) = checked_dialect(dialects) else {
         return Vec::new();
     };
     if !lint.any_on() {
         return Vec::new();
     }
-    let Ok(folded) = fold_upgrades(migrations, dialect) else {
+    let Ok(folded) = fold_with_cache(migrations, dialect, None, cache, |_, _| {}) else {
         return Vec::new();
     };
     // On SQLite, SQLite itself judges what exists: the replay of the chain
@@ -282,6 +333,17 @@ pub fn fold_with(
     migrations: &Migrations,
     dialect: Dialect,
     at: Option<usize>,
+    after: impl FnMut(usize, &State),
+) -> Result<FoldResult, FoldError> {
+    fold_with_cache(migrations, dialect, at, &mut NoCache, after)
+}
+
+/// [`fold_with`], reading PostgreSQL trees through `cache`.
+pub fn fold_with_cache(
+    migrations: &Migrations,
+    dialect: Dialect,
+    at: Option<usize>,
+    cache: &mut dyn TreeCache,
     mut after: impl FnMut(usize, &State),
 ) -> Result<FoldResult, FoldError> {
     let wanted = at.map(|i| migrations.graph.ancestors_inclusive(&[i]));
@@ -304,7 +366,7 @@ pub fn fold_with(
         scope.spawn(move || {
             for &i in order {
                 if tx
-                    .send((i, parse_revision(&migrations.revisions[i], dialect)))
+                    .send((i, parse_revision(&migrations.revisions[i], dialect, cache)))
                     .is_err()
                 {
                     break;

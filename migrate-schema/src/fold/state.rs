@@ -711,12 +711,27 @@ impl State {
         let Some(j) = &self.journal else {
             return false;
         };
+        let entries = &j.entries[mark.0..];
+        // Slots made since the mark were empty at it, whatever their first
+        // saved state (a table is saved once made, on its first change).
+        let count_at_mark = entries
+            .iter()
+            .find_map(|e| match e {
+                Undo::TableCount(n) => Some(*n),
+                _ => None,
+            })
+            .unwrap_or(self.tables.len());
         let mut seen = std::collections::HashSet::new();
-        for e in &j.entries[mark.0..] {
+        for e in entries {
             match e {
                 Undo::Table(slot, old) if seen.insert(*slot) => {
                     let now = self.tables.get(*slot).and_then(Option::as_ref);
-                    let same = match (old.as_deref(), now) {
+                    let old = if *slot >= count_at_mark {
+                        None
+                    } else {
+                        old.as_deref()
+                    };
+                    let same = match (old, now) {
                         (None, None) => true,
                         (Some(a), Some(b)) => same_shape(a, b),
                         _ => false,

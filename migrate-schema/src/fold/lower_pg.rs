@@ -182,6 +182,7 @@ pub fn taint_named(state: &mut State, tree: &protobuf::ParseResult, at: &StmtRef
 }
 
 fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled> {
+    let undo = state.statement_mark();
     let result = match node {
         N::CreateStmt(s) => create_table(state, s, at),
         N::AlterTableStmt(s) => alter_table(state, s, at),
@@ -376,6 +377,12 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
             at: at.clone(),
             message: message.clone(),
         });
+        // The server refuses the whole statement, so it changes nothing:
+        // what the fold applied of it goes back, and the model stays sure.
+        if let Some(mark) = undo {
+            state.undo_to(mark);
+            return result;
+        }
     }
     let tainted = state
         .coverage

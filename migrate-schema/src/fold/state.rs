@@ -553,6 +553,13 @@ impl State {
         Mark(j.entries.len())
     }
 
+    /// A mark before one statement, when changes are being recorded (a
+    /// revision is being folded): a statement the server would refuse is
+    /// then taken back whole.
+    pub(crate) fn statement_mark(&mut self) -> Option<Mark> {
+        self.journal.is_some().then(|| self.mark())
+    }
+
     /// Puts back everything changed since `mark`.
     pub fn undo_to(&mut self, mark: Mark) {
         let Some(mut j) = self.journal.take() else {

@@ -2026,6 +2026,10 @@ fn rename(state: &mut State, s: &protobuf::RenameStmt) -> Result<(), Unmodelled>
         }
         ObjectType::ObjectColumn => {
             let r = s.relation.as_ref().ok_or("RENAME without a table")?;
+            let (schema, name) = range_name(r);
+            if state.view(&schema, &name).is_some() {
+                return rename_view_column(state, &schema, &name, &s.subname, &s.newname);
+            }
             let id = table_of(state, r)?;
             let result = rename_column(state, id, &s.subname, &s.newname);
             let t = state.table(id);
@@ -2173,6 +2177,10 @@ fn rename_column(state: &mut State, id: TableId, old: &str, new: &str) -> Result
 
 fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmodelled> {
     let r = s.relation.as_ref().ok_or("an index without a table")?;
+    let (schema, relation) = range_name(r);
+    if state.view(&schema, &relation).is_some() {
+        return index_on_view(state, s, &schema, &relation);
+    }
     let id = table_of(state, r)?;
     let (schema, table) = table_names(state, id);
     let mut keys = Vec::new();
@@ -2237,6 +2245,99 @@ fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmode
         predicate,
         method,
     });
+    Ok(())
+}
+
+/// An index on a materialized view: the model holds its name only, so
+/// that no other relation takes it and `DROP INDEX` finds it.
+fn index_on_view(
+    state: &mut State,
+    s: &protobuf::IndexStmt,
+    schema: &str,
+    view: &str,
+) -> Result<(), Unmodelled> {
+    if state.view(schema, view).is_some_and(|v| !v.materialized) {
+        return Err("an index on a view (not modelled)".into());
+    }
+    let name = if s.idxname.is_empty() {
+        let mut key_names = Vec::new();
+        for p in &s.index_params {
+            if let Some(N::IndexElem(e)) = p.node.as_ref() {
+                key_names.push(if !e.name.is_empty() {
+                    e.name.clone()
+                } else if !e.indexcolname.is_empty() {
+                    e.indexcolname.clone()
+                } else {
+                    e.expr
+                        .as_deref()
+                        .map_or("expr".to_owned(), expression_column_name)
+                });
+            }
+        }
+        let names = index_column_names(&key_names);
+        choose(view, Some(&columns_part(&names)), "idx", |n| {
+            state.relation_taken(schema, n)
+        })
+    } else {
+        s.idxname.clone()
+    };
+    if state.relation_taken(schema, &name) {
+        return if s.if_not_exists {
+            Ok(())
+        } else {
+            Err(relation_exists(
+                state,
+                schema,
+                &name,
+                "give the index another name, add IF NOT EXISTS, or drop the old one first",
+            ))
+        };
+    }
+    state.set_relation(schema, &name, Some(Relation::Other));
+    Ok(())
+}
+
+/// `ALTER VIEW v RENAME COLUMN a TO b` (or `ALTER TABLE v …`): the view's
+/// own column, when the fold knows its columns.
+fn rename_view_column(
+    state: &mut State,
+    schema: &str,
+    name: &str,
+    old: &str,
+    new: &str,
+) -> Result<(), Unmodelled> {
+    let Some(mut view) = state.view(schema, name).cloned() else {
+        return Err("a relation the model knows by name only".into());
+    };
+    let sure = state.object_is_certain(schema, view.established);
+    let Some(columns) = view.columns.as_mut() else {
+        return Err(
+            format!("a column of view {name}, whose columns the fold does not know").into(),
+        );
+    };
+    if columns.iter().any(|c| c == new) {
+        return Err(fails(
+            sure,
+            Rule::Exists,
+            format!(
+                "column {new} of view {} already exists here; give the column another name",
+                shown(schema, name)
+            ),
+        ));
+    }
+    let Some(c) = columns.iter_mut().find(|c| *c == old) else {
+        return Err(fails(
+            sure,
+            Rule::Missing,
+            format!(
+                "column {old} of view {} does not exist at this point of the chain; the view has {}",
+                shown(schema, name),
+                columns.join(", ")
+            ),
+        ));
+    };
+    *c = new.to_owned();
+    state.set_view(schema, name, Some(view));
     Ok(())
 }
 

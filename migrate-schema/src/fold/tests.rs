@@ -1380,3 +1380,31 @@ fn a_signature_names_each_type_one_way() {
         );
     }
 }
+
+#[test]
+fn a_view_takes_indexes_and_column_renames_of_its_own() {
+    // PostgreSQL 15: an index on a materialized view takes its relation
+    // name (m_id_idx), a view's column is renamed with ALTER VIEW, and a
+    // column it does not have: `column "nope" does not exist`.
+    let (_, folded) = chain(&[(
+        "CREATE TABLE t (id int, a int);
+CREATE MATERIALIZED VIEW m AS SELECT id, a FROM t;
+CREATE INDEX ON m (id);
+CREATE UNIQUE INDEX m_a ON m (a);
+CREATE VIEW v AS SELECT id, a FROM t;
+ALTER VIEW v RENAME COLUMN a TO amount;
+ALTER TABLE v RENAME COLUMN nope TO other;
+CREATE OR REPLACE VIEW v AS SELECT id, a AS amount FROM t;",
+        "DROP VIEW v;\nDROP INDEX m_a;\nDROP INDEX m_id_idx;\nDROP MATERIALIZED VIEW m;\nDROP TABLE t;",
+    )]);
+    let f = found(&folded);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(
+        has(
+            &f,
+            "missing@r1/upgrade:11 ",
+            "column nope of view v does not exist at this point of the chain; the view has id, amount"
+        ),
+        "{f:#?}"
+    );
+}

@@ -323,6 +323,7 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
             for id in named_tables(state, node) {
                 state.taint_table(id, at, why.clone());
             }
+            moved_out(state, m);
             // The old name stays, unsure, so nothing is reported about it.
             state.taint(at, Scope::Schema, Some(m.newschema.clone()), why.clone());
             return Err(why.into());
@@ -393,6 +394,36 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
         }
     }
     result
+}
+
+/// `SET SCHEMA` of a view, sequence or function: the fold no longer knows
+/// it under its old name, which becomes a name known only (a relation) or
+/// an overload whose signature is unknown (a function).
+fn moved_out(state: &mut State, m: &protobuf::AlterObjectSchemaStmt) {
+    if let Some(r) = &m.relation {
+        let (schema, name) = range_name(r);
+        if !matches!(
+            state.relation(&schema, &name),
+            Some(Relation::Table(_)) | None
+        ) {
+            state.set_view(&schema, &name, None);
+            state.set_relation(&schema, &name, Some(Relation::Other));
+        }
+    }
+    if let Some(N::ObjectWithArgs(o)) = m.object.as_deref().and_then(|n| n.node.as_ref())
+        && let Ok(((schema, name), found, _)) = find_overload(state, o)
+    {
+        let mut overloads = state.functions(&schema, &name).to_vec();
+        match found {
+            Some(i) => overloads[i].args = None,
+            None => overloads.push(FunctionState {
+                args: None,
+                procedure: false,
+                established: state.epoch,
+            }),
+        }
+        state.set_functions(&schema, &name, overloads);
+    }
 }
 
 /// Statements that name tables but never change one: when the fold does
@@ -1372,11 +1403,8 @@ fn alter_command(
                     Err(missing_column(state, id, &cmd.name))
                 };
             }
-            if cmd.behavior() == DropBehavior::DropCascade {
-                for view in state.views_reading_table(id, Some(&cmd.name)) {
-                    state.drop_view(&view);
-                }
-            } else {
+            // With CASCADE the views that read it go with it (drop_column).
+            if cmd.behavior() != DropBehavior::DropCascade {
                 let t = state.table(id);
                 let what = format!("column {} of table {}", cmd.name, shown(&t.schema, &t.name));
                 view_dependency(state, id, Some(&cmd.name), what)?;
@@ -1593,6 +1621,9 @@ fn column_exists(state: &State, id: TableId, name: &str) -> Unmodelled {
 /// Drops a column with what PostgreSQL drops with it: the constraints and
 /// indexes that use it, and foreign keys elsewhere that reference it.
 fn drop_column(state: &mut State, id: TableId, column: &str) {
+    for view in state.views_reading_table(id, Some(column)) {
+        state.drop_view(&view);
+    }
     let schema = state.table(id).schema.clone();
     let mut gone_names = Vec::new();
     let mut gone_relations = Vec::new();

@@ -611,8 +611,9 @@ impl State {
         self.world.is_some()
     }
 
-    /// Removes a schema with its enums, relation names and constraint
-    /// names (its tables are dropped by the caller first).
+    /// Removes a schema with its enums, relation names, constraint names,
+    /// views, functions and extensions (its tables are dropped by the
+    /// caller first).
     pub(crate) fn remove_schema(&mut self, schema: &str) {
         let enums: Vec<(String, String)> = self
             .enums
@@ -631,6 +632,33 @@ impl State {
             .collect();
         for (s, n) in names {
             self.set_relation(&s, &n, None);
+        }
+        let views: Vec<(String, String)> = self
+            .views
+            .keys()
+            .filter(|(s, _)| s == schema)
+            .cloned()
+            .collect();
+        for key in views {
+            self.drop_view(&key);
+        }
+        let functions: Vec<(String, String)> = self
+            .functions
+            .keys()
+            .filter(|(s, _)| s == schema)
+            .cloned()
+            .collect();
+        for (s, n) in functions {
+            self.set_functions(&s, &n, Vec::new());
+        }
+        let extensions: Vec<String> = self
+            .extensions
+            .iter()
+            .filter(|(_, e)| e.schema == schema)
+            .map(|(n, _)| n.clone())
+            .collect();
+        for name in extensions {
+            self.set_extension(&name, None);
         }
         self.save(|s| Undo::Constraints(schema.to_owned(), s.constraints.get(schema).cloned()));
         self.constraints.remove(schema);

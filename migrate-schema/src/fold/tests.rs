@@ -1408,3 +1408,37 @@ CREATE OR REPLACE VIEW v AS SELECT id, a AS amount FROM t;",
         "{f:#?}"
     );
 }
+
+#[test]
+fn what_moves_or_goes_with_its_schema_or_type_is_not_found_again() {
+    // Confirmed on PostgreSQL 15: after SET SCHEMA the old names are free,
+    // DROP SCHEMA … CASCADE drops the views and functions in it, and DROP
+    // TYPE … CASCADE drops the column and the view that reads it.
+    let (_, folded) = chain(&[(
+        "CREATE SCHEMA app;
+CREATE TABLE t (id int);
+CREATE VIEW v AS SELECT id FROM t;
+CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE SEQUENCE s;
+ALTER VIEW v SET SCHEMA app;
+ALTER FUNCTION f(int) SET SCHEMA app;
+ALTER SEQUENCE s SET SCHEMA app;
+CREATE VIEW v AS SELECT id FROM t;
+CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 2';
+CREATE SEQUENCE s;
+CREATE SCHEMA other;
+CREATE VIEW other.w AS SELECT id FROM t;
+CREATE FUNCTION other.g() RETURNS int LANGUAGE sql AS 'SELECT 1';
+DROP SCHEMA other CASCADE;
+CREATE SCHEMA other;
+CREATE VIEW other.w AS SELECT id FROM t;
+CREATE FUNCTION other.g() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE TYPE mood AS ENUM ('a');
+CREATE TABLE u (id int, m mood);
+CREATE VIEW um AS SELECT id, m FROM u;
+DROP TYPE mood CASCADE;
+CREATE VIEW um AS SELECT id FROM u;",
+        "DROP SCHEMA app CASCADE;\nDROP SCHEMA other CASCADE;\nDROP VIEW um;\nDROP TABLE u;\nDROP VIEW v;\nDROP FUNCTION f(int);\nDROP SEQUENCE s;\nDROP TABLE t;",
+    )]);
+    assert!(found(&folded).is_empty(), "{:#?}", found(&folded));
+}

@@ -3121,6 +3121,13 @@ fn query_reads(
                     ),
                 ));
             }
+            // PostgreSQL's own catalogs and views, found through the
+            // search path's pg_catalog.
+            None if matches!(schema.as_str(), "pg_catalog" | "information_schema")
+                || r.schemaname.is_empty() && name.starts_with("pg_") =>
+            {
+                plain = false;
+            }
             None => {
                 return Err(missing(
                     state,

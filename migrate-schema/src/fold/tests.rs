@@ -991,8 +991,9 @@ CREATE VIEW x4 AS SELECT t.id, count(*) AS n FROM t GROUP BY t.id ORDER BY n;
 CREATE VIEW x5 AS WITH r AS (SELECT id FROM t) SELECT id FROM r;
 CREATE VIEW x6 AS SELECT id FROM t JOIN v USING (id);
 CREATE VIEW x7 AS SELECT xmin, t FROM t;
-DROP VIEW nope;",
-            "DROP VIEW x4, x5, x6, x7;",
+DROP VIEW nope;
+CREATE VIEW x8 AS SELECT relname FROM pg_class JOIN pg_catalog.pg_namespace n ON true, information_schema.tables;",
+            "DROP VIEW x4, x5, x6, x7, x8;",
         ),
     ]);
     let f = found(&folded);

@@ -474,6 +474,55 @@ fn select(
         state.taint(at, Scope::World, None, why.clone());
         return Err(why.into());
     }
+    diesel_triggers(state, node)
+}
+
+/// diesel's `SELECT diesel_manage_updated_at('t')` makes the trigger
+/// `set_updated_at` on t, executing `diesel_set_updated_at()`.
+fn diesel_triggers(state: &mut State, node: &N) -> Result<(), Unmodelled> {
+    let mut tables = Vec::new();
+    for (child, ..) in node.nodes() {
+        let NodeRef::FuncCall(f) = child else {
+            continue;
+        };
+        if strings(&f.funcname).last().map(String::as_str) != Some("diesel_manage_updated_at") {
+            continue;
+        }
+        let arg = match f.args.first().and_then(|a| a.node.as_ref()) {
+            Some(N::TypeCast(c)) => c.arg.as_deref().and_then(|a| a.node.as_ref()),
+            other => other,
+        };
+        let Some(N::AConst(protobuf::AConst {
+            val: Some(protobuf::a_const::Val::Sval(name)),
+            ..
+        })) = arg
+        else {
+            return Err("diesel_manage_updated_at on a table the fold cannot read".into());
+        };
+        let names: Vec<String> = name.sval.split('.').map(str::to_owned).collect();
+        let (schema, table) = list_name(&names).ok_or("a table name the model cannot read")?;
+        match state.relation(&schema, &table) {
+            Some(Relation::Table(id)) => tables.push(id),
+            _ => {
+                return Err(format!(
+                    "diesel_manage_updated_at on {table}, not a table the model holds"
+                )
+                .into());
+            }
+        }
+    }
+    for id in tables {
+        state.set_trigger(
+            id,
+            "set_updated_at",
+            Some(TriggerState {
+                function: (
+                    DEFAULT_SCHEMA.to_owned(),
+                    "diesel_set_updated_at".to_owned(),
+                ),
+            }),
+        );
+    }
     Ok(())
 }
 

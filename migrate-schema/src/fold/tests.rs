@@ -1443,3 +1443,32 @@ CREATE VIEW um AS SELECT id FROM u;",
     )]);
     assert!(found(&folded).is_empty(), "{:#?}", found(&folded));
 }
+
+#[test]
+fn diesels_helper_makes_the_set_updated_at_trigger() {
+    // diesel's `diesel_manage_updated_at('t')` runs `CREATE TRIGGER
+    // set_updated_at BEFORE UPDATE ON t … diesel_set_updated_at()`.
+    let setup = "CREATE FUNCTION diesel_manage_updated_at(_tbl regclass) RETURNS VOID AS $$ BEGIN EXECUTE format('CREATE TRIGGER set_updated_at BEFORE UPDATE ON %s FOR EACH ROW EXECUTE PROCEDURE diesel_set_updated_at()', _tbl); END; $$ LANGUAGE plpgsql;
+CREATE FUNCTION diesel_set_updated_at() RETURNS trigger AS $$ BEGIN RETURN NEW; END; $$ LANGUAGE plpgsql;";
+    let (_, folded) = chain(&[
+        (
+            setup,
+            "DROP FUNCTION diesel_set_updated_at();\nDROP FUNCTION diesel_manage_updated_at(regclass);",
+        ),
+        (
+            "CREATE TABLE posts (id int, updated_at timestamptz);\nSELECT diesel_manage_updated_at('posts');",
+            "DROP TRIGGER set_updated_at ON posts;\nDROP TABLE posts;",
+        ),
+        ("DROP FUNCTION diesel_set_updated_at();", "SELECT 1;"),
+    ]);
+    let f = found(&folded);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(
+        has(
+            &f,
+            "drop-dependency@r3/upgrade:5 ",
+            "function diesel_set_updated_at() cannot be dropped: trigger set_updated_at on table posts executes it"
+        ),
+        "{f:#?}"
+    );
+}

@@ -1826,8 +1826,21 @@ fn drop(state: &mut State, s: &protobuf::DropStmt, at: &StmtRef) -> Result<(), U
             ObjectType::ObjectTable => drop_relation(state, &names, s.missing_ok, "table"),
             ObjectType::ObjectIndex => drop_relation(state, &names, s.missing_ok, "index"),
             ObjectType::ObjectSequence => drop_relation(state, &names, s.missing_ok, "sequence"),
-            ObjectType::ObjectView => drop_view(state, &names, s.missing_ok, cascade, false),
-            ObjectType::ObjectMatview => drop_view(state, &names, s.missing_ok, cascade, true),
+            ObjectType::ObjectView | ObjectType::ObjectMatview => {
+                // Views dropped by the same statement do not hold it back.
+                let together: Vec<(String, String)> = s
+                    .objects
+                    .iter()
+                    .filter_map(|o| list_name(&object_names(o)))
+                    .collect();
+                let materialized = s.remove_type() == ObjectType::ObjectMatview;
+                let how = DropHow {
+                    missing_ok: s.missing_ok,
+                    cascade,
+                    materialized,
+                };
+                drop_view(state, &names, &how, &together)
+            }
             ObjectType::ObjectFunction
             | ObjectType::ObjectProcedure
             | ObjectType::ObjectRoutine => {
@@ -3465,13 +3478,24 @@ fn create_view(
     Ok(())
 }
 
-fn drop_view(
-    state: &mut State,
-    names: &[String],
+/// How a `DROP VIEW` statement drops.
+struct DropHow {
     missing_ok: bool,
     cascade: bool,
     materialized: bool,
+}
+
+fn drop_view(
+    state: &mut State,
+    names: &[String],
+    how: &DropHow,
+    together: &[(String, String)],
 ) -> Result<(), Unmodelled> {
+    let DropHow {
+        missing_ok,
+        cascade,
+        materialized,
+    } = *how;
     let key = list_name(names).ok_or("a name the model cannot read")?;
     let Some(view) = state.view(&key.0, &key.1).cloned() else {
         let kind = if materialized {
@@ -3500,7 +3524,7 @@ fn drop_view(
     let readers: Vec<(String, String)> = state
         .views_reading_view(&key)
         .into_iter()
-        .filter(|k| *k != key)
+        .filter(|k| *k != key && !together.contains(k))
         .collect();
     if let Some(other) = readers.first()
         && !cascade
@@ -3508,7 +3532,7 @@ fn drop_view(
         let other_sure = state
             .view(&other.0, &other.1)
             .is_some_and(|v| state.object_is_certain(&other.0, v.established));
-        return Err(fails(
+        let failure = fails(
             sure && other_sure,
             Rule::DropDependency,
             format!(
@@ -3516,9 +3540,20 @@ fn drop_view(
                 shown(&key.0, &key.1),
                 shown(&other.0, &other.1)
             ),
-        ));
+        );
+        if let Unmodelled::Fails(..) = failure {
+            return Err(failure);
+        }
+        // Not sure it fails: if it does not, the view is gone.
+        state.drop_view(&key);
+        return Err(failure);
     }
-    state.drop_view(&key);
+    if cascade {
+        state.drop_view(&key);
+    } else {
+        // The views that read it, if any, go in their own turn.
+        state.set_view(&key.0, &key.1, None);
+    }
     Ok(())
 }
 

@@ -1141,6 +1141,10 @@ DROP VIEW v;",
         "{f:#?}"
     );
 
+    // Dropped together, in any order, they hold nothing back.
+    let (_, folded) = chain(&[(VIEWS.0, "DROP VIEW v, w;\nDROP TABLE t;")]);
+    assert!(found(&folded).is_empty(), "{:#?}", found(&folded));
+
     // With CASCADE what depends goes too (PostgreSQL 15: `drop cascades
     // to view v`, `drop cascades to view w`), so dropping it again fails.
     for (drop, gone) in [

@@ -9,8 +9,9 @@ use pg_query::{NodeMut, NodeRef};
 
 use super::naming::{choose, columns_part, index_column_names};
 use super::state::{
-    CheckState, ColumnState, DEFAULT_SCHEMA, EnumState, Expr, ExprTree, Finding, ForeignKeyState,
-    IndexKeyState, IndexState, KeyState, Relation, Scope, State, StmtRef, TableId, TableState,
+    CheckState, ColumnState, DEFAULT_SCHEMA, EnumState, Expr, ExprTree, ExtensionState, Finding,
+    ForeignKeyState, FunctionState, IndexKeyState, IndexState, KeyState, Relation, Scope, State,
+    StmtRef, TableId, TableState, TriggerState, ViewRead, ViewState,
 };
 use crate::model::{FkAction, Identity};
 use migrate_core::Rule;
@@ -72,7 +73,10 @@ fn relation_is_certain(state: &State, schema: &str, name: &str) -> bool {
             | Relation::Sequence(Some(t)),
         ) => state.is_certain(t),
         Some(Relation::Sequence(None)) => state.absent_is_certain(schema),
-        Some(Relation::Other) | None => false,
+        Some(Relation::Other) => state
+            .view(schema, name)
+            .is_some_and(|v| state.object_is_certain(schema, v.established)),
+        None => false,
     }
 }
 
@@ -240,15 +244,31 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
             state.taint(at, Scope::World, None, why.clone());
             return Err(why.into());
         }
-        N::ViewStmt(s) => {
-            if let Some(r) = &s.view {
-                let (schema, name) = range_name(r);
-                state.set_relation(&schema, &name, Some(Relation::Other));
+        N::ViewStmt(s) => match &s.view {
+            Some(r) => create_view(
+                state,
+                r,
+                s.query.as_deref(),
+                &s.aliases,
+                false,
+                s.replace,
+                false,
+            ),
+            None => Err("a view without a name".into()),
+        },
+        N::CreateTableAsStmt(s) if s.objtype() == ObjectType::ObjectMatview => {
+            match s.into.as_ref().and_then(|i| i.rel.as_ref()) {
+                Some(r) => create_view(
+                    state,
+                    r,
+                    s.query.as_deref(),
+                    s.into.as_ref().map_or(&[], |i| i.col_names.as_slice()),
+                    true,
+                    false,
+                    s.if_not_exists,
+                ),
+                None => Err("a materialized view without a name".into()),
             }
-            // The tables its query reads do not change.
-            let why = "a view (not modelled yet)".to_owned();
-            state.taint(at, Scope::Unmodelled, None, why.clone());
-            return Err(why.into());
         }
         N::CreateTableAsStmt(s) => {
             if let Some(r) = s.into.as_ref().and_then(|i| i.rel.as_ref()) {
@@ -259,23 +279,11 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
             state.taint(at, Scope::Unmodelled, None, why.clone());
             return Err(why.into());
         }
-        N::CreateSeqStmt(s) => {
-            if let Some(r) = &s.sequence {
-                let (schema, name) = range_name(r);
-                state.set_relation(&schema, &name, Some(Relation::Sequence(None)));
-            }
-            Ok(())
-        }
-        N::CreateFunctionStmt(f) => {
-            if function_body_runs_ddl(f)
-                && let Some(name) = strings(&f.funcname).pop()
-            {
-                state.note_ddl_function(&name);
-            }
-            let why = "a function (not modelled yet)".to_owned();
-            state.taint(at, Scope::Unmodelled, None, why.clone());
-            return Err(why.into());
-        }
+        N::CreateSeqStmt(s) => create_sequence(state, s),
+        N::AlterSeqStmt(s) => alter_sequence(state, s),
+        N::CreateFunctionStmt(f) => create_function(state, f),
+        N::AlterFunctionStmt(f) => alter_function(state, f),
+        N::CreateTrigStmt(t) => create_trigger(state, t),
         N::CompositeTypeStmt(t) => {
             if let Some(r) = &t.typevar {
                 let (schema, name) = range_name(r);
@@ -316,16 +324,14 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
             for id in named_tables(state, node) {
                 state.taint_table(id, at, why.clone());
             }
+            moved_out(state, m);
             // The old name stays, unsure, so nothing is reported about it.
             state.taint(at, Scope::Schema, Some(m.newschema.clone()), why.clone());
             return Err(why.into());
         }
         // Objects the model does not hold yet, made or changed without
         // touching what it does hold.
-        N::AlterFunctionStmt(_)
-        | N::CreateTrigStmt(_)
-        | N::AlterSeqStmt(_)
-        | N::CreatePolicyStmt(_)
+        N::CreatePolicyStmt(_)
         | N::AlterPolicyStmt(_)
         | N::CreateCastStmt(_)
         | N::CreateEventTrigStmt(_) => {
@@ -342,21 +348,7 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
         | N::RefreshMatViewStmt(_)
         | N::ClusterStmt(_)
         | N::SecLabelStmt(_) => Ok(()),
-        N::CreateExtensionStmt(s) => {
-            let schema = s
-                .options
-                .iter()
-                .find_map(|o| match o.node.as_ref() {
-                    Some(N::DefElem(d)) if d.defname == "schema" => {
-                        d.arg.as_ref().and_then(|a| string_of(a))
-                    }
-                    _ => None,
-                })
-                .unwrap_or_else(|| DEFAULT_SCHEMA.to_owned());
-            let why = "an extension".to_owned();
-            state.taint(at, Scope::Schema, Some(schema), why.clone());
-            return Err(why.into());
-        }
+        N::CreateExtensionStmt(s) => create_extension(state, s, at),
         // Anything else may change what it names: those tables become
         // unsure, or everything when it names none.
         other => {
@@ -396,7 +388,11 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
         && !tainted
     {
         let why = e.why().to_owned();
-        let named = named_tables(state, node);
+        let named = if changes_no_table(node) {
+            Vec::new()
+        } else {
+            named_tables(state, node)
+        };
         if named.is_empty() {
             state.taint(at, Scope::Unmodelled, None, why.clone());
         }
@@ -405,6 +401,58 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
         }
     }
     result
+}
+
+/// `SET SCHEMA` of a view, sequence or function: the fold no longer knows
+/// it under its old name, which becomes a name known only (a relation) or
+/// an overload whose signature is unknown (a function).
+fn moved_out(state: &mut State, m: &protobuf::AlterObjectSchemaStmt) {
+    if let Some(r) = &m.relation {
+        let (schema, name) = range_name(r);
+        if !matches!(
+            state.relation(&schema, &name),
+            Some(Relation::Table(_)) | None
+        ) {
+            state.set_view(&schema, &name, None);
+            state.set_relation(&schema, &name, Some(Relation::Other));
+        }
+    }
+    if let Some(N::ObjectWithArgs(o)) = m.object.as_deref().and_then(|n| n.node.as_ref())
+        && let Ok(((schema, name), found, _)) = find_overload(state, o)
+    {
+        let mut overloads = state.functions(&schema, &name).to_vec();
+        match found {
+            Some(i) => overloads[i].args = None,
+            None => overloads.push(FunctionState {
+                args: None,
+                procedure: false,
+                established: state.epoch,
+            }),
+        }
+        state.set_functions(&schema, &name, overloads);
+    }
+}
+
+/// Statements that name tables but never change one: when the fold does
+/// not apply one, the tables it names stay as sure as they were.
+fn changes_no_table(node: &N) -> bool {
+    match node {
+        N::CreateTrigStmt(_)
+        | N::ViewStmt(_)
+        | N::CreateFunctionStmt(_)
+        | N::AlterFunctionStmt(_)
+        | N::CreateSeqStmt(_)
+        | N::AlterSeqStmt(_) => true,
+        N::CreateTableAsStmt(s) => s.objtype() == ObjectType::ObjectMatview,
+        N::RenameStmt(s) => matches!(
+            s.rename_type(),
+            ObjectType::ObjectTrigger
+                | ObjectType::ObjectFunction
+                | ObjectType::ObjectProcedure
+                | ObjectType::ObjectRoutine
+        ),
+        _ => false,
+    }
 }
 
 /// A `SELECT`: `SELECT … INTO t` makes a table known by name only; a call
@@ -432,6 +480,55 @@ fn select(
         let why = "a call to a function whose body runs DDL".to_owned();
         state.taint(at, Scope::World, None, why.clone());
         return Err(why.into());
+    }
+    diesel_triggers(state, node)
+}
+
+/// diesel's `SELECT diesel_manage_updated_at('t')` makes the trigger
+/// `set_updated_at` on t, executing `diesel_set_updated_at()`.
+fn diesel_triggers(state: &mut State, node: &N) -> Result<(), Unmodelled> {
+    let mut tables = Vec::new();
+    for (child, ..) in node.nodes() {
+        let NodeRef::FuncCall(f) = child else {
+            continue;
+        };
+        if strings(&f.funcname).last().map(String::as_str) != Some("diesel_manage_updated_at") {
+            continue;
+        }
+        let arg = match f.args.first().and_then(|a| a.node.as_ref()) {
+            Some(N::TypeCast(c)) => c.arg.as_deref().and_then(|a| a.node.as_ref()),
+            other => other,
+        };
+        let Some(N::AConst(protobuf::AConst {
+            val: Some(protobuf::a_const::Val::Sval(name)),
+            ..
+        })) = arg
+        else {
+            return Err("diesel_manage_updated_at on a table the fold cannot read".into());
+        };
+        let names: Vec<String> = name.sval.split('.').map(str::to_owned).collect();
+        let (schema, table) = list_name(&names).ok_or("a table name the model cannot read")?;
+        match state.relation(&schema, &table) {
+            Some(Relation::Table(id)) => tables.push(id),
+            _ => {
+                return Err(format!(
+                    "diesel_manage_updated_at on {table}, not a table the model holds"
+                )
+                .into());
+            }
+        }
+    }
+    for id in tables {
+        state.set_trigger(
+            id,
+            "set_updated_at",
+            Some(TriggerState {
+                function: (
+                    DEFAULT_SCHEMA.to_owned(),
+                    "diesel_set_updated_at".to_owned(),
+                ),
+            }),
+        );
     }
     Ok(())
 }
@@ -1362,6 +1459,12 @@ fn alter_command(
                     Err(missing_column(state, id, &cmd.name))
                 };
             }
+            // With CASCADE the views that read it go with it (drop_column).
+            if cmd.behavior() != DropBehavior::DropCascade {
+                let t = state.table(id);
+                let what = format!("column {} of table {}", cmd.name, shown(&t.schema, &t.name));
+                view_dependency(state, id, Some(&cmd.name), what)?;
+            }
             drop_column(state, id, &cmd.name);
             Ok(())
         }
@@ -1574,6 +1677,9 @@ fn column_exists(state: &State, id: TableId, name: &str) -> Unmodelled {
 /// Drops a column with what PostgreSQL drops with it: the constraints and
 /// indexes that use it, and foreign keys elsewhere that reference it.
 fn drop_column(state: &mut State, id: TableId, column: &str) {
+    for view in state.views_reading_table(id, Some(column)) {
+        state.drop_view(&view);
+    }
     let schema = state.table(id).schema.clone();
     let mut gone_names = Vec::new();
     let mut gone_relations = Vec::new();
@@ -1715,6 +1821,11 @@ fn drop(state: &mut State, s: &protobuf::DropStmt, at: &StmtRef) -> Result<(), U
     if s.remove_type() == ObjectType::ObjectTable && !cascade {
         dependents_of_dropped_tables(state, s)?;
     }
+    let procedure = match s.remove_type() {
+        ObjectType::ObjectProcedure => "procedure",
+        ObjectType::ObjectRoutine => "routine",
+        _ => "function",
+    };
     let mut first_error = None;
     for object in &s.objects {
         let names = object_names(object);
@@ -1723,26 +1834,29 @@ fn drop(state: &mut State, s: &protobuf::DropStmt, at: &StmtRef) -> Result<(), U
             ObjectType::ObjectIndex => drop_relation(state, &names, s.missing_ok, "index"),
             ObjectType::ObjectSequence => drop_relation(state, &names, s.missing_ok, "sequence"),
             ObjectType::ObjectView | ObjectType::ObjectMatview => {
-                drop_relation(state, &names, s.missing_ok, "view")
+                // Views dropped by the same statement do not hold it back.
+                let together: Vec<(String, String)> = s
+                    .objects
+                    .iter()
+                    .filter_map(|o| list_name(&object_names(o)))
+                    .collect();
+                let materialized = s.remove_type() == ObjectType::ObjectMatview;
+                let how = DropHow {
+                    missing_ok: s.missing_ok,
+                    cascade,
+                    materialized,
+                };
+                drop_view(state, &names, &how, &together)
             }
-            ObjectType::ObjectType => drop_enum(state, &names, s.missing_ok, cascade),
-            ObjectType::ObjectSchema => drop_schema(state, &names, s.missing_ok, cascade),
             ObjectType::ObjectFunction
             | ObjectType::ObjectProcedure
-            | ObjectType::ObjectTrigger
-            | ObjectType::ObjectExtension => {
-                let why = "a function, trigger or extension (not modelled yet)".to_owned();
-                if cascade {
-                    // CASCADE may drop columns and tables that use it.
-                    state.taint(
-                        at,
-                        Scope::World,
-                        None,
-                        format!("{why}, dropped with CASCADE"),
-                    );
-                }
-                Err(why.into())
+            | ObjectType::ObjectRoutine => {
+                drop_function(state, object, s.missing_ok, cascade, procedure)
             }
+            ObjectType::ObjectTrigger => drop_trigger(state, object, s.missing_ok),
+            ObjectType::ObjectExtension => drop_extension(state, object, s.missing_ok, cascade, at),
+            ObjectType::ObjectType => drop_enum(state, &names, s.missing_ok, cascade),
+            ObjectType::ObjectSchema => drop_schema(state, &names, s.missing_ok, cascade),
             other => Err(format!("DROP {other:?} (not modelled yet)").into()),
         };
         if let Err(e) = result {
@@ -1783,6 +1897,13 @@ fn dependents_of_dropped_tables(state: &State, s: &protobuf::DropStmt) -> Result
                 ),
             ));
         }
+        let t = state.table(id);
+        view_dependency(
+            state,
+            id,
+            None,
+            format!("table {}", shown(&t.schema, &t.name)),
+        )?;
     }
     Ok(())
 }
@@ -1835,6 +1956,11 @@ fn drop_relation(
         Some(Relation::Index(id)) => {
             state.set_relation(&schema, &name, None);
             state.table_mut(id).indexes.retain(|i| i.name != name);
+            Ok(())
+        }
+        Some(Relation::Sequence(Some(_))) => {
+            own_sequence(state, &schema, &name, None)?;
+            state.set_relation(&schema, &name, None);
             Ok(())
         }
         Some(_) => {
@@ -1941,7 +2067,8 @@ fn rename(state: &mut State, s: &protobuf::RenameStmt) -> Result<(), Unmodelled>
         ObjectType::ObjectTable
         | ObjectType::ObjectIndex
         | ObjectType::ObjectSequence
-        | ObjectType::ObjectView => {
+        | ObjectType::ObjectView
+        | ObjectType::ObjectMatview => {
             let r = s.relation.as_ref().ok_or("RENAME without a name")?;
             let (schema, name) = range_name(r);
             let Some(rel) = state.relation(&schema, &name) else {
@@ -1985,15 +2112,36 @@ fn rename(state: &mut State, s: &protobuf::RenameStmt) -> Result<(), Unmodelled>
                     state.remove_constraint_name(&schema, &name);
                     state.add_constraint_name(&schema, &s.newname);
                 }
+                Relation::Other => state.rename_view(&schema, &name, &s.newname),
+                Relation::Sequence(Some(id)) => {
+                    for c in &mut state.table_mut(id).columns {
+                        if c.sequence.as_deref() == Some(name.as_str()) {
+                            c.sequence = Some(s.newname.clone());
+                        }
+                    }
+                }
                 _ => {}
             }
             Ok(())
         }
         ObjectType::ObjectColumn => {
             let r = s.relation.as_ref().ok_or("RENAME without a table")?;
+            let (schema, name) = range_name(r);
+            if state.view(&schema, &name).is_some() {
+                return rename_view_column(state, &schema, &name, &s.subname, &s.newname);
+            }
             let id = table_of(state, r)?;
-            rename_column(state, id, &s.subname, &s.newname)
+            let result = rename_column(state, id, &s.subname, &s.newname);
+            let t = state.table(id);
+            if t.column(&s.newname).is_some() && t.column(&s.subname).is_none() {
+                state.rename_view_column(id, &s.subname, &s.newname);
+            }
+            result
         }
+        ObjectType::ObjectFunction => rename_function(state, s, "function"),
+        ObjectType::ObjectProcedure => rename_function(state, s, "procedure"),
+        ObjectType::ObjectRoutine => rename_function(state, s, "routine"),
+        ObjectType::ObjectTrigger => rename_trigger(state, s),
         ObjectType::ObjectTabconstraint => {
             let r = s.relation.as_ref().ok_or("RENAME without a table")?;
             let id = table_of(state, r)?;
@@ -2129,6 +2277,10 @@ fn rename_column(state: &mut State, id: TableId, old: &str, new: &str) -> Result
 
 fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmodelled> {
     let r = s.relation.as_ref().ok_or("an index without a table")?;
+    let (schema, relation) = range_name(r);
+    if state.view(&schema, &relation).is_some() {
+        return index_on_view(state, s, &schema, &relation);
+    }
     let id = table_of(state, r)?;
     let (schema, table) = table_names(state, id);
     let mut keys = Vec::new();
@@ -2193,6 +2345,99 @@ fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmode
         predicate,
         method,
     });
+    Ok(())
+}
+
+/// An index on a materialized view: the model holds its name only, so
+/// that no other relation takes it and `DROP INDEX` finds it.
+fn index_on_view(
+    state: &mut State,
+    s: &protobuf::IndexStmt,
+    schema: &str,
+    view: &str,
+) -> Result<(), Unmodelled> {
+    if state.view(schema, view).is_some_and(|v| !v.materialized) {
+        return Err("an index on a view (not modelled)".into());
+    }
+    let name = if s.idxname.is_empty() {
+        let mut key_names = Vec::new();
+        for p in &s.index_params {
+            if let Some(N::IndexElem(e)) = p.node.as_ref() {
+                key_names.push(if !e.name.is_empty() {
+                    e.name.clone()
+                } else if !e.indexcolname.is_empty() {
+                    e.indexcolname.clone()
+                } else {
+                    e.expr
+                        .as_deref()
+                        .map_or("expr".to_owned(), expression_column_name)
+                });
+            }
+        }
+        let names = index_column_names(&key_names);
+        choose(view, Some(&columns_part(&names)), "idx", |n| {
+            state.relation_taken(schema, n)
+        })
+    } else {
+        s.idxname.clone()
+    };
+    if state.relation_taken(schema, &name) {
+        return if s.if_not_exists {
+            Ok(())
+        } else {
+            Err(relation_exists(
+                state,
+                schema,
+                &name,
+                "give the index another name, add IF NOT EXISTS, or drop the old one first",
+            ))
+        };
+    }
+    state.set_relation(schema, &name, Some(Relation::Other));
+    Ok(())
+}
+
+/// `ALTER VIEW v RENAME COLUMN a TO b` (or `ALTER TABLE v …`): the view's
+/// own column, when the fold knows its columns.
+fn rename_view_column(
+    state: &mut State,
+    schema: &str,
+    name: &str,
+    old: &str,
+    new: &str,
+) -> Result<(), Unmodelled> {
+    let Some(mut view) = state.view(schema, name).cloned() else {
+        return Err("a relation the model knows by name only".into());
+    };
+    let sure = state.object_is_certain(schema, view.established);
+    let Some(columns) = view.columns.as_mut() else {
+        return Err(
+            format!("a column of view {name}, whose columns the fold does not know").into(),
+        );
+    };
+    if columns.iter().any(|c| c == new) {
+        return Err(fails(
+            sure,
+            Rule::Exists,
+            format!(
+                "column {new} of view {} already exists here; give the column another name",
+                shown(schema, name)
+            ),
+        ));
+    }
+    let Some(c) = columns.iter_mut().find(|c| *c == old) else {
+        return Err(fails(
+            sure,
+            Rule::Missing,
+            format!(
+                "column {old} of view {} does not exist at this point of the chain; the view has {}",
+                shown(schema, name),
+                columns.join(", ")
+            ),
+        ));
+    };
+    *c = new.to_owned();
+    state.set_view(schema, name, Some(view));
     Ok(())
 }
 
@@ -2372,4 +2617,1147 @@ fn comment(state: &mut State, s: &protobuf::CommentStmt) -> Result<(), Unmodelle
         | ObjectType::ObjectExtension => Ok(()),
         other => Err(format!("COMMENT ON {other:?} (not modelled yet)").into()),
     }
+}
+
+// ------------------------------------- functions, triggers, views, sequences
+
+/// An argument type as a signature holds it, in the comparison's canonical
+/// spelling (`integer`, `character varying`): type modifiers and array
+/// bounds do not count (`f(varchar(20))` is `f(varchar)`).
+fn argument_type(t: &protobuf::TypeName) -> Result<String, Unmodelled> {
+    if t.pct_type {
+        return Err("an argument type given as %TYPE".into());
+    }
+    let mut t = t.clone();
+    t.typmods.clear();
+    t.typemod = -1;
+    for b in &mut t.array_bounds {
+        *b = protobuf::Node {
+            node: Some(N::Integer(protobuf::Integer { ival: -1 })),
+        };
+    }
+    // `int4` arrives as written, `int` as `pg_catalog.int4`: one spelling.
+    Ok(crate::canon::canonical_type(
+        &type_sql(&t)?,
+        migrate_core::sql::Dialect::Postgres,
+    ))
+}
+
+/// The argument types of a signature from its parameters: OUT and TABLE
+/// arguments are not part of it. (A procedure's OUT arguments are, since
+/// PostgreSQL 14, but `DROP PROCEDURE p(int)` still finds `p(int, OUT
+/// int)`: a procedure not found is never reported while its name has
+/// overloads.)
+fn signature(params: &[protobuf::Node]) -> Result<Vec<String>, Unmodelled> {
+    use protobuf::FunctionParameterMode as M;
+    let mut out = Vec::new();
+    for p in params {
+        let Some(N::FunctionParameter(p)) = p.node.as_ref() else {
+            return Err("a function parameter the model cannot read".into());
+        };
+        match p.mode() {
+            M::FuncParamTable => continue,
+            M::FuncParamOut => continue,
+            _ => {}
+        }
+        let t = p.arg_type.as_ref().ok_or("a parameter without a type")?;
+        out.push(argument_type(t)?);
+    }
+    Ok(out)
+}
+
+/// `name(int, text)`, or `schema.name(…)` outside the default schema.
+fn shown_signature(schema: &str, name: &str, args: &[String]) -> String {
+    format!("{}({})", shown(schema, name), args.join(", "))
+}
+
+/// The known signatures of `schema.name`, for a hint.
+fn overloads_hint(state: &State, schema: &str, name: &str) -> String {
+    let known: Vec<String> = state
+        .functions(schema, name)
+        .iter()
+        .filter_map(|f| f.args.as_ref())
+        .map(|a| shown_signature(schema, name, a))
+        .collect();
+    if known.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; what exists here is {}: give the argument types of one of them",
+            known.join(", ")
+        )
+    }
+}
+
+fn create_function(state: &mut State, f: &protobuf::CreateFunctionStmt) -> Result<(), Unmodelled> {
+    let (schema, name) =
+        list_name(&strings(&f.funcname)).ok_or("a function name the model cannot read")?;
+    if function_body_runs_ddl(f) {
+        state.note_ddl_function(&name);
+    }
+    let kind = if f.is_procedure {
+        "procedure"
+    } else {
+        "function"
+    };
+    let args = signature(&f.parameters);
+    let mut overloads = state.functions(&schema, &name).to_vec();
+    let made = FunctionState {
+        args: args.as_ref().ok().cloned(),
+        procedure: f.is_procedure,
+        established: state.epoch,
+    };
+    match &args {
+        Ok(a) => match overloads.iter().position(|o| o.args.as_ref() == Some(a)) {
+            Some(i) if !f.replace => {
+                return Err(fails(
+                    state.object_is_certain(&schema, overloads[i].established),
+                    Rule::Exists,
+                    format!(
+                        "{kind} {} already exists here with the same argument types; write CREATE OR REPLACE {}, or drop it first",
+                        shown_signature(&schema, &name, a),
+                        kind.to_uppercase()
+                    ),
+                ));
+            }
+            Some(i) => overloads[i] = made,
+            None => overloads.push(made),
+        },
+        Err(_) => overloads.push(made),
+    }
+    state.set_functions(&schema, &name, overloads);
+    args.map(|_| ())
+}
+
+/// A function's `(schema, name)`, which of its overloads a statement
+/// names (if any), and the argument types it gave.
+type Overload = ((String, String), Option<usize>, Vec<String>);
+
+/// Which overload of a function a statement names (`DROP FUNCTION`,
+/// `ALTER FUNCTION`): `Ok(Some(i))`, `Ok(None)` when it is not there, or
+/// why the fold cannot tell.
+fn find_overload(state: &State, o: &protobuf::ObjectWithArgs) -> Result<Overload, Unmodelled> {
+    let (schema, name) =
+        list_name(&strings(&o.objname)).ok_or("a function name the model cannot read")?;
+    let overloads = state.functions(&schema, &name);
+    if o.args_unspecified {
+        return match overloads {
+            [] => Ok(((schema, name), None, Vec::new())),
+            [one] => {
+                let args = one
+                    .args
+                    .clone()
+                    .ok_or("a function whose signature is unknown")?;
+                Ok(((schema, name), Some(0), args))
+            }
+            _ => Err(format!("function name {name} is not unique (not modelled)").into()),
+        };
+    }
+    let args = if o.objfuncargs.is_empty() {
+        o.objargs
+            .iter()
+            .map(|n| match n.node.as_ref() {
+                Some(N::TypeName(t)) => argument_type(t),
+                _ => Err("an argument type the model cannot read".into()),
+            })
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        signature(&o.objfuncargs)?
+    };
+    let found = overloads
+        .iter()
+        .position(|f| f.args.as_ref() == Some(&args));
+    Ok(((schema, name), found, args))
+}
+
+/// A function (of any signature) that is not there: sure when nothing
+/// unmodelled could have made it, every overload's signature is known,
+/// and it is not one of PostgreSQL's own.
+fn missing_function(state: &State, schema: &str, name: &str, message: String) -> Unmodelled {
+    let sure = state.absent_is_certain(schema)
+        && state
+            .functions(schema, name)
+            .iter()
+            .all(|f| f.args.is_some())
+        && !builtin_function(name);
+    fails(sure, Rule::Missing, message)
+}
+
+/// Functions of `pg_catalog` a migration may name unqualified (trigger
+/// functions and the like), which the fold never reports missing.
+fn builtin_function(name: &str) -> bool {
+    matches!(
+        name,
+        "suppress_redundant_updates_trigger"
+            | "tsvector_update_trigger"
+            | "tsvector_update_trigger_column"
+    ) || name.starts_with("RI_FKey_")
+        || name.starts_with("pg_")
+}
+
+fn drop_function(
+    state: &mut State,
+    object: &protobuf::Node,
+    missing_ok: bool,
+    cascade: bool,
+    kind: &str,
+) -> Result<(), Unmodelled> {
+    let Some(N::ObjectWithArgs(o)) = object.node.as_ref() else {
+        return Err("a function name the model cannot read".into());
+    };
+    let ((schema, name), found, args) = find_overload(state, o)?;
+    let Some(i) = found else {
+        if missing_ok {
+            return Ok(());
+        }
+        if kind != "function" && !state.functions(&schema, &name).is_empty() {
+            return Err(format!(
+                "{kind} {name}: an overload matched by its OUT arguments (not modelled)"
+            )
+            .into());
+        }
+        let hint = overloads_hint(state, &schema, &name);
+        let what = if o.args_unspecified {
+            shown(&schema, &name)
+        } else {
+            shown_signature(&schema, &name, &args)
+        };
+        return Err(missing_function(
+            state,
+            &schema,
+            &name,
+            format!("{kind} {what} does not exist at this point of the chain{hint}"),
+        ));
+    };
+    let mut overloads = state.functions(&schema, &name).to_vec();
+    let function = overloads.remove(i);
+    // Triggers execute a function without arguments.
+    let triggers = if args.is_empty() {
+        state.triggers_executing(&schema, &name)
+    } else {
+        Vec::new()
+    };
+    if let Some((table, trigger)) = triggers.first()
+        && !cascade
+    {
+        let t = state.table(*table);
+        return Err(fails(
+            state.object_is_certain(&schema, function.established) && state.is_certain(*table),
+            Rule::DropDependency,
+            format!(
+                "{kind} {} cannot be dropped: trigger {trigger} on table {} executes it; drop the trigger first (in a downgrade, in the reverse order of the upgrade), or add CASCADE",
+                shown_signature(&schema, &name, &args),
+                shown(&t.schema, &t.name)
+            ),
+        ));
+    }
+    if cascade {
+        for (table, trigger) in triggers {
+            state.set_trigger(table, &trigger, None);
+        }
+        for view in state.views_calling(&name) {
+            state.drop_view(&view);
+        }
+    }
+    state.set_functions(&schema, &name, overloads);
+    Ok(())
+}
+
+/// `ALTER FUNCTION f(…) RENAME TO g`: the triggers that execute it follow.
+fn rename_function(
+    state: &mut State,
+    s: &protobuf::RenameStmt,
+    kind: &str,
+) -> Result<(), Unmodelled> {
+    let Some(N::ObjectWithArgs(o)) = s.object.as_deref().and_then(|n| n.node.as_ref()) else {
+        return Err("a function name the model cannot read".into());
+    };
+    let ((schema, name), found, args) = find_overload(state, o)?;
+    let Some(i) = found else {
+        let hint = overloads_hint(state, &schema, &name);
+        return Err(missing_function(
+            state,
+            &schema,
+            &name,
+            format!(
+                "{kind} {} does not exist at this point of the chain{hint}",
+                shown_signature(&schema, &name, &args)
+            ),
+        ));
+    };
+    let mut targets = state.functions(&schema, &s.newname).to_vec();
+    if let Some(other) = targets.iter().find(|f| f.args.as_ref() == Some(&args)) {
+        return Err(fails(
+            state.object_is_certain(&schema, other.established),
+            Rule::Exists,
+            format!(
+                "{kind} {} already exists here; rename to a name that is free, or drop that one first",
+                shown_signature(&schema, &s.newname, &args)
+            ),
+        ));
+    }
+    let mut overloads = state.functions(&schema, &name).to_vec();
+    targets.push(overloads.remove(i));
+    state.set_functions(&schema, &name, overloads);
+    state.set_functions(&schema, &s.newname, targets);
+    if args.is_empty() {
+        for (table, trigger) in state.triggers_executing(&schema, &name) {
+            state.set_trigger(
+                table,
+                &trigger,
+                Some(TriggerState {
+                    function: (schema.clone(), s.newname.clone()),
+                }),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `ALTER FUNCTION`/`ALTER PROCEDURE` of anything but its name changes no
+/// shape; the function must exist.
+fn alter_function(state: &State, s: &protobuf::AlterFunctionStmt) -> Result<(), Unmodelled> {
+    let o = s.func.as_ref().ok_or("ALTER FUNCTION without a name")?;
+    let procedure = s.objtype() == ObjectType::ObjectProcedure;
+    let ((schema, name), found, args) = find_overload(state, o)?;
+    if found.is_some() {
+        return Ok(());
+    }
+    let kind = if procedure { "procedure" } else { "function" };
+    let hint = overloads_hint(state, &schema, &name);
+    Err(missing_function(
+        state,
+        &schema,
+        &name,
+        format!(
+            "{kind} {} does not exist at this point of the chain{hint}",
+            shown_signature(&schema, &name, &args)
+        ),
+    ))
+}
+
+fn create_trigger(state: &mut State, t: &protobuf::CreateTrigStmt) -> Result<(), Unmodelled> {
+    let r = t.relation.as_ref().ok_or("a trigger without a table")?;
+    let (schema, table) = range_name(r);
+    let id = match state.relation(&schema, &table) {
+        Some(Relation::Table(id)) => id,
+        Some(_) => return Err("a trigger on a view or another relation (not modelled)".into()),
+        None => return Err(missing_relation(state, &schema, &table, "table")),
+    };
+    let (fschema, fname) =
+        list_name(&strings(&t.funcname)).ok_or("a function name the model cannot read")?;
+    let executes = state
+        .functions(&fschema, &fname)
+        .iter()
+        .any(|f| f.args.as_ref().is_some_and(Vec::is_empty));
+    let mut unsure = None;
+    if !executes {
+        let missing = missing_function(
+            state,
+            &fschema,
+            &fname,
+            format!(
+                "trigger {} on table {} executes function {}(), which does not exist at this point of the chain; create the function first (CREATE FUNCTION {}() RETURNS trigger …)",
+                t.trigname,
+                shown(&schema, &table),
+                shown(&fschema, &fname),
+                shown(&fschema, &fname)
+            ),
+        );
+        match missing {
+            Unmodelled::Fails(..) => return Err(missing),
+            // One of PostgreSQL's own, or a function the fold cannot see
+            // (made by an extension, a DO block): the trigger is made.
+            _ if builtin_function(&fname) => {}
+            other => unsure = Some(other),
+        }
+    }
+    if state.trigger(id, &t.trigname).is_some() && !t.replace {
+        return Err(fails(
+            state.is_certain(id),
+            Rule::Exists,
+            format!(
+                "trigger {} on table {} already exists here; write CREATE OR REPLACE TRIGGER, or drop it first",
+                t.trigname,
+                shown(&schema, &table)
+            ),
+        ));
+    }
+    state.set_trigger(
+        id,
+        &t.trigname,
+        Some(TriggerState {
+            function: (fschema, fname),
+        }),
+    );
+    unsure.map_or(Ok(()), Err)
+}
+
+/// The table of `DROP TRIGGER name ON table` / `ALTER TRIGGER … ON table`:
+/// `Ok(None)` when it is not there and that is allowed.
+fn trigger_table(
+    state: &State,
+    schema: &str,
+    table: &str,
+    missing_ok: bool,
+) -> Result<Option<TableId>, Unmodelled> {
+    match state.relation(schema, table) {
+        Some(Relation::Table(id)) => Ok(Some(id)),
+        Some(_) => Err("a trigger on a view or another relation (not modelled)".into()),
+        None if missing_ok => Ok(None),
+        None => Err(missing_relation(state, schema, table, "table")),
+    }
+}
+
+/// A trigger that is not on its table, with the table's triggers.
+fn missing_trigger(state: &State, id: TableId, name: &str) -> Unmodelled {
+    let t = state.table(id);
+    let names: Vec<&str> = state.triggers_on(id).map(|(n, _)| n).collect();
+    let hint = if names.is_empty() {
+        "; the table has no trigger".to_owned()
+    } else {
+        format!("; the table has {}", names.join(", "))
+    };
+    fails(
+        state.is_certain(id),
+        Rule::Missing,
+        format!(
+            "trigger {name} on table {} does not exist at this point of the chain{hint}",
+            shown(&t.schema, &t.name)
+        ),
+    )
+}
+
+fn drop_trigger(
+    state: &mut State,
+    object: &protobuf::Node,
+    missing_ok: bool,
+) -> Result<(), Unmodelled> {
+    let names = object_names(object);
+    let (trigger, table) = names
+        .split_last()
+        .ok_or("a trigger name the model cannot read")?;
+    let (schema, table) = list_name(table).ok_or("a table name the model cannot read")?;
+    let Some(id) = trigger_table(state, &schema, &table, missing_ok)? else {
+        return Ok(());
+    };
+    if state.trigger(id, trigger).is_none() {
+        return if missing_ok {
+            Ok(())
+        } else {
+            Err(missing_trigger(state, id, trigger))
+        };
+    }
+    state.set_trigger(id, trigger, None);
+    Ok(())
+}
+
+fn rename_trigger(state: &mut State, s: &protobuf::RenameStmt) -> Result<(), Unmodelled> {
+    let r = s.relation.as_ref().ok_or("ALTER TRIGGER without a table")?;
+    let (schema, table) = range_name(r);
+    let Some(id) = trigger_table(state, &schema, &table, false)? else {
+        return Ok(());
+    };
+    let Some(trigger) = state.trigger(id, &s.subname).cloned() else {
+        return Err(missing_trigger(state, id, &s.subname));
+    };
+    if state.trigger(id, &s.newname).is_some() {
+        return Err(fails(
+            state.is_certain(id),
+            Rule::Exists,
+            format!(
+                "trigger {} on table {} already exists here; rename to a name that is free, or drop that one first",
+                s.newname,
+                shown(&schema, &table)
+            ),
+        ));
+    }
+    state.set_trigger(id, &s.subname, None);
+    state.set_trigger(id, &s.newname, Some(trigger));
+    Ok(())
+}
+
+/// What a view's query reads.
+struct QueryReads {
+    reads: Vec<ViewRead>,
+    views: Vec<(String, String)>,
+    calls: Vec<String>,
+    /// The output columns, when every one can be named.
+    columns: Option<Vec<String>>,
+}
+
+/// System columns every table has.
+fn system_column(name: &str) -> bool {
+    matches!(
+        name,
+        "ctid" | "xmin" | "xmax" | "cmin" | "cmax" | "tableoid" | "oid"
+    )
+}
+
+/// Reads a view's query: the tables and views it names must exist (a name
+/// of a CTE is not a table), and, for a plain query over tables the fold
+/// is sure of (no subquery, CTE, set operation, function in FROM or alias
+/// with column names), every column it names must too; the columns each
+/// table gives are its dependencies.
+fn query_reads(
+    state: &State,
+    view: &str,
+    query: &protobuf::Node,
+) -> Result<QueryReads, Unmodelled> {
+    let Some(root) = query.node.as_ref() else {
+        return Err("a view without a query".into());
+    };
+    let walked = root.nodes();
+    let mut ctes = std::collections::HashSet::new();
+    let mut ranges = Vec::new();
+    let mut calls = Vec::new();
+    let mut selects = 0;
+    let mut plain = true;
+    let mut merged = std::collections::HashSet::new();
+    let mut natural = false;
+    for (child, ..) in &walked {
+        match child {
+            NodeRef::CommonTableExpr(c) => {
+                ctes.insert(c.ctename.clone());
+                plain = false;
+            }
+            NodeRef::RangeVar(r) => ranges.push(*r),
+            NodeRef::FuncCall(f) => {
+                if let Some(n) = strings(&f.funcname).pop() {
+                    calls.push(n);
+                }
+            }
+            NodeRef::SelectStmt(_) => selects += 1,
+            NodeRef::JoinExpr(j) => {
+                if j.alias.is_some() {
+                    plain = false;
+                }
+                natural |= j.is_natural;
+                merged.extend(strings(&j.using_clause));
+            }
+            NodeRef::RangeSubselect(_) | NodeRef::RangeFunction(_) | NodeRef::SubLink(_) => {
+                plain = false;
+            }
+            _ => {}
+        }
+    }
+    if selects != 1 {
+        plain = false;
+    }
+    let mut reads: Vec<ViewRead> = Vec::new();
+    let mut views = Vec::new();
+    // FROM items over tables: (table, the name it goes by).
+    let mut from: Vec<(TableId, String)> = Vec::new();
+    for r in ranges {
+        let (schema, name) = range_name(r);
+        if r.schemaname.is_empty() && ctes.contains(&name) {
+            continue;
+        }
+        let alias = r.alias.as_ref();
+        if alias.is_some_and(|a| !a.colnames.is_empty()) {
+            plain = false;
+        }
+        match state.relation(&schema, &name) {
+            Some(Relation::Table(id)) => {
+                if !state.is_certain(id) {
+                    plain = false;
+                }
+                if !reads.iter().any(|r| r.table == id) {
+                    reads.push(ViewRead {
+                        table: id,
+                        columns: Some(Vec::new()),
+                    });
+                }
+                from.push((id, alias.map_or(name, |a| a.aliasname.clone())));
+            }
+            Some(Relation::Other) => {
+                plain = false;
+                if state.view(&schema, &name).is_some()
+                    && !views.contains(&(schema.clone(), name.clone()))
+                {
+                    views.push((schema, name));
+                }
+            }
+            Some(other) => {
+                return Err(fails(
+                    relation_is_certain(state, &schema, &name),
+                    Rule::Missing,
+                    format!(
+                        "view {view} reads {}, which is {} {}, not a table or view",
+                        shown(&schema, &name),
+                        article(relation_kind(other)),
+                        relation_kind(other)
+                    ),
+                ));
+            }
+            // PostgreSQL's own catalogs and views, found through the
+            // search path's pg_catalog.
+            None if matches!(schema.as_str(), "pg_catalog" | "information_schema")
+                || r.schemaname.is_empty() && name.starts_with("pg_") =>
+            {
+                plain = false;
+            }
+            None => {
+                return Err(missing(
+                    state,
+                    &schema,
+                    &name,
+                    format!(
+                        "view {view} reads {}, which does not exist at this point of the chain; create it first, or check the name",
+                        shown(&schema, &name)
+                    ),
+                ));
+            }
+        }
+    }
+    let targets: Vec<&protobuf::ResTarget> = match root {
+        N::SelectStmt(s) => s
+            .target_list
+            .iter()
+            .filter_map(|t| match t.node.as_ref() {
+                Some(N::ResTarget(t)) => Some(t.as_ref()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let aliases: Vec<&str> = targets
+        .iter()
+        .filter(|t| !t.name.is_empty())
+        .map(|t| t.name.as_str())
+        .collect();
+    if plain && !from.is_empty() {
+        let all = |state: &State, id: TableId| -> Vec<String> {
+            state
+                .table(id)
+                .columns
+                .iter()
+                .map(|c| c.name.clone())
+                .collect()
+        };
+        let mut used: Vec<(TableId, String)> = Vec::new();
+        'refs: for (child, ..) in &walked {
+            let NodeRef::ColumnRef(c) = child else {
+                continue;
+            };
+            let fields: Vec<Option<String>> = c.fields.iter().map(string_of).collect();
+            match fields.as_slice() {
+                [None] => {
+                    for (id, _) in &from {
+                        used.extend(all(state, *id).into_iter().map(|c| (*id, c)));
+                    }
+                }
+                [Some(q), None] => match from.iter().find(|(_, n)| n == q) {
+                    Some((id, _)) => used.extend(all(state, *id).into_iter().map(|c| (*id, c))),
+                    None => {
+                        plain = false;
+                        break 'refs;
+                    }
+                },
+                [Some(col)] => {
+                    let owners: Vec<TableId> = from
+                        .iter()
+                        .map(|(id, _)| *id)
+                        .filter(|id| state.table(*id).column(col).is_some())
+                        .collect();
+                    match owners.as_slice() {
+                        [id] => used.push((*id, col.clone())),
+                        [] => {
+                            if let Some((id, _)) = from.iter().find(|(_, n)| n == col) {
+                                used.extend(all(state, *id).into_iter().map(|c| (*id, c)));
+                            } else if !aliases.contains(&col.as_str()) && !system_column(col) {
+                                let tables: Vec<String> = from
+                                    .iter()
+                                    .map(|(id, _)| {
+                                        let t = state.table(*id);
+                                        shown(&t.schema, &t.name)
+                                    })
+                                    .collect();
+                                return Err(fails(
+                                    true,
+                                    Rule::Missing,
+                                    format!(
+                                        "view {view} reads column {col}, which no table it reads has at this point of the chain ({}); check the name",
+                                        tables.join(", ")
+                                    ),
+                                ));
+                            }
+                        }
+                        _ if natural || merged.contains(col) => {
+                            used.extend(owners.iter().map(|id| (*id, col.clone())));
+                        }
+                        _ => {
+                            plain = false;
+                            break 'refs;
+                        }
+                    }
+                }
+                [Some(q), Some(col)] => {
+                    let Some((id, _)) = from.iter().find(|(_, n)| n == q) else {
+                        plain = false;
+                        break 'refs;
+                    };
+                    if state.table(*id).column(col).is_some() {
+                        used.push((*id, col.clone()));
+                    } else if !system_column(col) {
+                        let t = state.table(*id);
+                        return Err(fails(
+                            true,
+                            Rule::Missing,
+                            format!(
+                                "view {view} reads column {col} of table {}, which does not exist at this point of the chain; check the name",
+                                shown(&t.schema, &t.name)
+                            ),
+                        ));
+                    }
+                }
+                _ => {
+                    plain = false;
+                    break 'refs;
+                }
+            }
+        }
+        for col in &merged {
+            for (id, _) in &from {
+                if state.table(*id).column(col).is_some() {
+                    used.push((*id, col.clone()));
+                }
+            }
+        }
+        if plain {
+            for r in &mut reads {
+                let cols = r.columns.get_or_insert_with(Vec::new);
+                for (id, c) in &used {
+                    if *id == r.table && !cols.contains(c) {
+                        cols.push(c.clone());
+                    }
+                }
+            }
+        }
+    }
+    if !plain || from.is_empty() {
+        for r in &mut reads {
+            r.columns = None;
+        }
+    }
+    // The output columns: a name given, a column's, or a function's.
+    let mut columns = Some(Vec::new());
+    for t in &targets {
+        let name = if !t.name.is_empty() {
+            Some(vec![t.name.clone()])
+        } else {
+            match t.val.as_deref().and_then(|v| v.node.as_ref()) {
+                Some(N::ColumnRef(c)) => match c.fields.last().and_then(string_of) {
+                    Some(n) => Some(vec![n]),
+                    // `*` or `t.*`, over one table the fold is sure of.
+                    None if plain && from.len() == 1 => Some(
+                        state
+                            .table(from[0].0)
+                            .columns
+                            .iter()
+                            .map(|c| c.name.clone())
+                            .collect(),
+                    ),
+                    None => None,
+                },
+                Some(N::FuncCall(f)) => strings(&f.funcname).pop().map(|n| vec![n]),
+                _ => None,
+            }
+        };
+        match (name, columns.as_mut()) {
+            (Some(n), Some(cols)) => cols.extend(n),
+            _ => columns = None,
+        }
+    }
+    if !matches!(root, N::SelectStmt(s) if s.larg.is_none() && !s.target_list.is_empty()) {
+        columns = None;
+    }
+    Ok(QueryReads {
+        reads,
+        views,
+        calls,
+        columns,
+    })
+}
+
+/// `CREATE [OR REPLACE] VIEW` and `CREATE MATERIALIZED VIEW`.
+fn create_view(
+    state: &mut State,
+    r: &protobuf::RangeVar,
+    query: Option<&protobuf::Node>,
+    aliases: &[protobuf::Node],
+    materialized: bool,
+    replace: bool,
+    if_not_exists: bool,
+) -> Result<(), Unmodelled> {
+    let (schema, name) = range_name(r);
+    let query = query.ok_or("a view without a query")?;
+    if r.relpersistence == "t" {
+        // A temporary view lasts the session: known by name only.
+        state.set_relation(&schema, &name, Some(Relation::Other));
+        return Ok(());
+    }
+    let kind = if materialized {
+        "materialized view"
+    } else {
+        "view"
+    };
+    let shown_name = shown(&schema, &name);
+    let old = state.view(&schema, &name).cloned();
+    match (state.relation(&schema, &name), &old) {
+        (None, _) => {}
+        (Some(Relation::Other), Some(_)) if if_not_exists => return Ok(()),
+        (Some(Relation::Other), Some(v)) if !replace || v.materialized => {
+            return Err(fails(
+                state.object_is_certain(&schema, v.established),
+                Rule::Exists,
+                format!(
+                    "{kind} {shown_name} already exists here; {}",
+                    if materialized {
+                        "add IF NOT EXISTS, or drop it first"
+                    } else {
+                        "write CREATE OR REPLACE VIEW, or drop it first"
+                    }
+                ),
+            ));
+        }
+        (Some(Relation::Other), Some(_)) => {}
+        (Some(Relation::Other), None) => {
+            return Err(format!("{shown_name} is a relation the model knows by name only").into());
+        }
+        (Some(_), _) if if_not_exists => return Ok(()),
+        (Some(_), _) => {
+            return Err(relation_exists(
+                state,
+                &schema,
+                &name,
+                "give the view another name, or drop that one first",
+            ));
+        }
+    }
+    let mut q = query_reads(state, &shown_name, query)?;
+    if !aliases.is_empty() {
+        let given = strings(aliases);
+        q.columns = match q.columns {
+            Some(mut cols) if cols.len() >= given.len() => {
+                cols.splice(..given.len(), given);
+                Some(cols)
+            }
+            _ => None,
+        };
+    }
+    if let Some(old) = &old
+        && let (Some(before), Some(after)) = (&old.columns, &q.columns)
+    {
+        let sure = state.object_is_certain(&schema, old.established);
+        if let Some((a, b)) = before.iter().zip(after).find(|(a, b)| a != b) {
+            return Err(fails(
+                sure,
+                Rule::Exists,
+                format!(
+                    "view {shown_name} cannot be replaced: its column {a} would become {b}, and PostgreSQL keeps a view's columns in place; rename it first (ALTER VIEW {shown_name} RENAME COLUMN {a} TO {b}), add new columns at the end only, or drop the view and create it again"
+                ),
+            ));
+        }
+        if after.len() < before.len() {
+            return Err(fails(
+                sure,
+                Rule::Exists,
+                format!(
+                    "view {shown_name} cannot be replaced: it would drop column {}, and PostgreSQL cannot drop columns from a view; drop the view and create it again",
+                    before[after.len()]
+                ),
+            ));
+        }
+    }
+    state.set_view(
+        &schema,
+        &name,
+        Some(ViewState {
+            materialized,
+            columns: q.columns,
+            reads: q.reads,
+            views: q.views,
+            calls: q.calls,
+            established: state.epoch,
+        }),
+    );
+    Ok(())
+}
+
+/// How a `DROP VIEW` statement drops.
+struct DropHow {
+    missing_ok: bool,
+    cascade: bool,
+    materialized: bool,
+}
+
+fn drop_view(
+    state: &mut State,
+    names: &[String],
+    how: &DropHow,
+    together: &[(String, String)],
+) -> Result<(), Unmodelled> {
+    let DropHow {
+        missing_ok,
+        cascade,
+        materialized,
+    } = *how;
+    let key = list_name(names).ok_or("a name the model cannot read")?;
+    let Some(view) = state.view(&key.0, &key.1).cloned() else {
+        let kind = if materialized {
+            "materialized view"
+        } else {
+            "view"
+        };
+        return match state.relation(&key.0, &key.1) {
+            None if !missing_ok => Err(missing_relation(state, &key.0, &key.1, kind)),
+            _ => drop_relation(state, names, missing_ok, "view"),
+        };
+    };
+    let sure = state.object_is_certain(&key.0, view.established);
+    if view.materialized != materialized {
+        let (is, use_) = if view.materialized {
+            ("a materialized view", "DROP MATERIALIZED VIEW")
+        } else {
+            ("a view", "DROP VIEW")
+        };
+        return Err(fails(
+            sure,
+            Rule::Missing,
+            format!("{} is {is}; use {use_}", shown(&key.0, &key.1)),
+        ));
+    }
+    let readers: Vec<(String, String)> = state
+        .views_reading_view(&key)
+        .into_iter()
+        .filter(|k| *k != key && !together.contains(k))
+        .collect();
+    if let Some(other) = readers.first()
+        && !cascade
+    {
+        let other_sure = state
+            .view(&other.0, &other.1)
+            .is_some_and(|v| state.object_is_certain(&other.0, v.established));
+        let failure = fails(
+            sure && other_sure,
+            Rule::DropDependency,
+            format!(
+                "view {} cannot be dropped: view {} reads it; drop that view first (in a downgrade, in the reverse order of the upgrade), or add CASCADE",
+                shown(&key.0, &key.1),
+                shown(&other.0, &other.1)
+            ),
+        );
+        if let Unmodelled::Fails(..) = failure {
+            return Err(failure);
+        }
+        // Not sure it fails: if it does not, the view is gone.
+        state.drop_view(&key);
+        return Err(failure);
+    }
+    if cascade {
+        state.drop_view(&key);
+    } else {
+        // The views that read it, if any, go in their own turn.
+        state.set_view(&key.0, &key.1, None);
+    }
+    Ok(())
+}
+
+/// A view that reads table `id` (column `column`, when given), for a
+/// `drop-dependency` finding: dropping it without CASCADE fails.
+fn view_dependency(
+    state: &State,
+    id: TableId,
+    column: Option<&str>,
+    what: String,
+) -> Result<(), Unmodelled> {
+    let Some(key) = state.views_reading_table(id, column).into_iter().next() else {
+        return Ok(());
+    };
+    let sure = state.is_certain(id)
+        && state
+            .view(&key.0, &key.1)
+            .is_some_and(|v| state.object_is_certain(&key.0, v.established));
+    Err(fails(
+        sure,
+        Rule::DropDependency,
+        format!(
+            "{what} cannot be dropped: view {} reads it; drop or replace the view first (in a downgrade, in the reverse order of the upgrade), or add CASCADE",
+            shown(&key.0, &key.1)
+        ),
+    ))
+}
+
+/// `OWNED BY table.column` (`Some(Some(…))`), `OWNED BY NONE`
+/// (`Some(None)`), or no such option (`None`).
+fn sequence_owner(
+    state: &State,
+    options: &[protobuf::Node],
+) -> Result<Option<Option<(TableId, String)>>, Unmodelled> {
+    let Some(names) = options.iter().find_map(|o| match o.node.as_ref() {
+        Some(N::DefElem(d)) if d.defname == "owned_by" => d.arg.as_deref().map(object_names),
+        _ => None,
+    }) else {
+        return Ok(None);
+    };
+    if names.len() == 1 && names[0].eq_ignore_ascii_case("none") {
+        return Ok(Some(None));
+    }
+    let (column, table) = names.split_last().ok_or("OWNED BY without a column")?;
+    let (schema, table) = list_name(table).ok_or("OWNED BY a name the model cannot read")?;
+    let id = find_table_or_missing(state, &schema, &table)?;
+    if state.table(id).column(column).is_none() {
+        return Err(missing_column(state, id, column));
+    }
+    Ok(Some(Some((id, column.clone()))))
+}
+
+/// Gives a sequence its owner: the column it goes with.
+fn own_sequence(
+    state: &mut State,
+    schema: &str,
+    name: &str,
+    owner: Option<(TableId, String)>,
+) -> Result<(), Unmodelled> {
+    if let Some(Relation::Sequence(Some(old))) = state.relation(schema, name) {
+        let t = state.table_mut(old);
+        for c in &mut t.columns {
+            if c.sequence.as_deref() == Some(name) {
+                c.sequence = None;
+            }
+        }
+    }
+    let table = owner.as_ref().map(|(id, _)| *id);
+    if let Some((id, column)) = owner {
+        let c = column_mut(state, id, &column)?;
+        if c.sequence.as_deref().is_some_and(|s| s != name) {
+            return Err("a column that owns two sequences (not modelled)".into());
+        }
+        c.sequence = Some(name.to_owned());
+    }
+    state.set_relation(schema, name, Some(Relation::Sequence(table)));
+    Ok(())
+}
+
+fn create_sequence(state: &mut State, s: &protobuf::CreateSeqStmt) -> Result<(), Unmodelled> {
+    let r = s.sequence.as_ref().ok_or("a sequence without a name")?;
+    let (schema, name) = range_name(r);
+    if state.relation_taken(&schema, &name) {
+        return if s.if_not_exists {
+            Ok(())
+        } else {
+            Err(relation_exists(
+                state,
+                &schema,
+                &name,
+                "add IF NOT EXISTS, or give the sequence another name",
+            ))
+        };
+    }
+    let owner = sequence_owner(state, &s.options)?;
+    state.set_relation(&schema, &name, Some(Relation::Sequence(None)));
+    own_sequence(state, &schema, &name, owner.flatten())
+}
+
+fn alter_sequence(state: &mut State, s: &protobuf::AlterSeqStmt) -> Result<(), Unmodelled> {
+    let r = s.sequence.as_ref().ok_or("a sequence without a name")?;
+    let (schema, name) = range_name(r);
+    match state.relation(&schema, &name) {
+        None if s.missing_ok => Ok(()),
+        None => Err(missing_relation(state, &schema, &name, "sequence")),
+        Some(Relation::Sequence(_)) => match sequence_owner(state, &s.options)? {
+            Some(owner) => own_sequence(state, &schema, &name, owner),
+            None => Ok(()),
+        },
+        Some(Relation::Other) => {
+            Err(format!("{name}, a relation the model knows by name only").into())
+        }
+        Some(other) => Err(fails(
+            relation_is_certain(state, &schema, &name),
+            Rule::Missing,
+            format!(
+                "{} is {} {}, not a sequence",
+                shown(&schema, &name),
+                article(relation_kind(other)),
+                relation_kind(other)
+            ),
+        )),
+    }
+}
+
+/// `CREATE EXTENSION`: known by name; what it creates makes its schema
+/// unsure.
+fn create_extension(
+    state: &mut State,
+    s: &protobuf::CreateExtensionStmt,
+    at: &StmtRef,
+) -> Result<(), Unmodelled> {
+    let option = |name: &str| {
+        s.options.iter().find_map(|o| match o.node.as_ref() {
+            Some(N::DefElem(d)) if d.defname == name => Some(d.arg.as_deref()),
+            _ => None,
+        })
+    };
+    let schema = option("schema")
+        .flatten()
+        .and_then(string_of)
+        .unwrap_or_else(|| DEFAULT_SCHEMA.to_owned());
+    if let Some(e) = state.extension(&s.extname) {
+        if s.if_not_exists {
+            return Ok(());
+        }
+        return Err(fails(
+            state.world_certain_since(e.established),
+            Rule::Exists,
+            format!(
+                "extension {} already exists here; add IF NOT EXISTS",
+                s.extname
+            ),
+        ));
+    }
+    let why = "an extension".to_owned();
+    state.taint(at, Scope::Schema, Some(schema.clone()), why.clone());
+    state.set_extension(
+        &s.extname,
+        Some(ExtensionState {
+            schema,
+            established: state.epoch,
+            cascade: option("cascade").is_some(),
+        }),
+    );
+    Err(why.into())
+}
+
+fn drop_extension(
+    state: &mut State,
+    object: &protobuf::Node,
+    missing_ok: bool,
+    cascade: bool,
+    at: &StmtRef,
+) -> Result<(), Unmodelled> {
+    let name = string_of(object).ok_or("an extension name the model cannot read")?;
+    if state.extension(&name).is_none() {
+        if missing_ok {
+            return Ok(());
+        }
+        // plpgsql is in every database; CASCADE brings extensions the
+        // fold does not name.
+        let sure = !state.world_tainted() && !state.extensions_cascaded() && name != "plpgsql";
+        return Err(fails(
+            sure,
+            Rule::Missing,
+            format!(
+                "extension {name} does not exist at this point of the chain; add IF EXISTS, or check the name"
+            ),
+        ));
+    }
+    state.set_extension(&name, None);
+    if cascade {
+        // CASCADE drops whatever uses what it made.
+        let why = "an extension dropped with CASCADE".to_owned();
+        state.taint(at, Scope::World, None, why.clone());
+        return Err(why.into());
+    }
+    Ok(())
 }

@@ -314,6 +314,81 @@ pub struct EnumState {
     pub comment: Option<String>,
 }
 
+/// A function or procedure, one overload of its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionState {
+    /// Its input argument types as the deparser writes them (OUT and TABLE
+    /// arguments left out, type modifiers dropped); `None` when one of
+    /// them could not be read, so the signature is not known.
+    pub args: Option<Vec<String>>,
+    /// `CREATE PROCEDURE`.
+    pub procedure: bool,
+    /// The epoch of the statement that made (or replaced) it.
+    pub established: u32,
+}
+
+/// A trigger on a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriggerState {
+    /// The function it executes, `(schema, name)`; it takes no arguments.
+    pub function: (String, String),
+}
+
+/// A table a view reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewRead {
+    /// The table.
+    pub table: TableId,
+    /// The columns of it the view uses; `None` when the fold could not
+    /// tell which (a subquery, a CTE, an alias with column names).
+    pub columns: Option<Vec<String>>,
+}
+
+/// A view or a materialized view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewState {
+    /// `CREATE MATERIALIZED VIEW`.
+    pub materialized: bool,
+    /// Its output columns in order, when the fold could name them all.
+    pub columns: Option<Vec<String>>,
+    /// The tables it reads.
+    pub reads: Vec<ViewRead>,
+    /// The views it reads, `(schema, name)`.
+    pub views: Vec<(String, String)>,
+    /// The functions it calls, by name.
+    pub calls: Vec<String>,
+    /// The epoch of the statement that made (or replaced) it.
+    pub established: u32,
+}
+
+impl ViewState {
+    /// Whether the view uses `column` of table `id`: `Some(true)` or
+    /// `Some(false)` when the fold knows, `None` when it cannot tell.
+    pub fn uses_column(&self, id: TableId, column: &str) -> Option<bool> {
+        let mut answer = Some(false);
+        for r in self.reads.iter().filter(|r| r.table == id) {
+            match &r.columns {
+                Some(cols) if cols.iter().any(|c| c == column) => return Some(true),
+                Some(_) => {}
+                None => answer = None,
+            }
+        }
+        answer
+    }
+}
+
+/// An extension made by `CREATE EXTENSION`; what it creates is a taint of
+/// its schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtensionState {
+    /// The schema its objects went into.
+    pub schema: String,
+    /// The epoch of the statement that made it.
+    pub established: u32,
+    /// Made with CASCADE (the extensions it requires came too).
+    pub cascade: bool,
+}
+
 /// What a lookup knows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Certainty<'a> {
@@ -345,6 +420,14 @@ enum Undo {
     World(Option<Taint>),
     /// A table's referencing tables were these.
     ReferencedBy(TableId, Option<Vec<TableId>>),
+    /// The overloads of a function name were these.
+    Functions((String, String), Option<Vec<FunctionState>>),
+    /// A trigger was this.
+    Trigger((TableId, String), Option<TriggerState>),
+    /// A view was this.
+    View((String, String), Option<ViewState>),
+    /// An extension was there (in this schema, made at this epoch), or not.
+    Extension(String, Option<ExtensionState>),
 }
 
 /// The changes since a mark, newest last: a downgrade is folded on the
@@ -381,6 +464,16 @@ pub struct State {
     /// Types other than enums, known by name only (composite, domain,
     /// range, base): dropping one is not a missing type.
     other_types: std::collections::HashSet<(String, String)>,
+    /// Functions and procedures by `(schema, name)`, each overload with
+    /// its signature.
+    functions: HashMap<(String, String), Vec<FunctionState>>,
+    /// Triggers by table and name.
+    triggers: BTreeMap<(TableId, String), TriggerState>,
+    /// Views and materialized views by `(schema, name)`; their relation
+    /// name stands for [`Relation::Other`].
+    views: HashMap<(String, String), ViewState>,
+    /// Extensions by name: the schema they went into, and when.
+    extensions: HashMap<String, ExtensionState>,
     pub(crate) coverage: Coverage,
     /// What the server would refuse, in the order found.
     pub(crate) findings: Vec<Finding>,
@@ -518,8 +611,9 @@ impl State {
         self.world.is_some()
     }
 
-    /// Removes a schema with its enums, relation names and constraint
-    /// names (its tables are dropped by the caller first).
+    /// Removes a schema with its enums, relation names, constraint names,
+    /// views, functions and extensions (its tables are dropped by the
+    /// caller first).
     pub(crate) fn remove_schema(&mut self, schema: &str) {
         let enums: Vec<(String, String)> = self
             .enums
@@ -538,6 +632,33 @@ impl State {
             .collect();
         for (s, n) in names {
             self.set_relation(&s, &n, None);
+        }
+        let views: Vec<(String, String)> = self
+            .views
+            .keys()
+            .filter(|(s, _)| s == schema)
+            .cloned()
+            .collect();
+        for key in views {
+            self.drop_view(&key);
+        }
+        let functions: Vec<(String, String)> = self
+            .functions
+            .keys()
+            .filter(|(s, _)| s == schema)
+            .cloned()
+            .collect();
+        for (s, n) in functions {
+            self.set_functions(&s, &n, Vec::new());
+        }
+        let extensions: Vec<String> = self
+            .extensions
+            .iter()
+            .filter(|(_, e)| e.schema == schema)
+            .map(|(n, _)| n.clone())
+            .collect();
+        for name in extensions {
+            self.set_extension(&name, None);
         }
         self.save(|s| Undo::Constraints(schema.to_owned(), s.constraints.get(schema).cloned()));
         self.constraints.remove(schema);
@@ -606,6 +727,30 @@ impl State {
                     match v {
                         Some(v) => self.referenced_by.insert(id, v),
                         None => self.referenced_by.remove(&id),
+                    };
+                }
+                Undo::Functions(key, v) => {
+                    match v {
+                        Some(v) => self.functions.insert(key, v),
+                        None => self.functions.remove(&key),
+                    };
+                }
+                Undo::Trigger(key, t) => {
+                    match t {
+                        Some(t) => self.triggers.insert(key, t),
+                        None => self.triggers.remove(&key),
+                    };
+                }
+                Undo::View(key, v) => {
+                    match v {
+                        Some(v) => self.views.insert(key, v),
+                        None => self.views.remove(&key),
+                    };
+                }
+                Undo::Extension(name, e) => {
+                    match e {
+                        Some(e) => self.extensions.insert(name, e),
+                        None => self.extensions.remove(&name),
                     };
                 }
             }
@@ -938,6 +1083,13 @@ impl State {
         for name in constraint_names(&table) {
             self.remove_constraint_name(&schema, &name);
         }
+        let triggers: Vec<String> = self.triggers_on(id).map(|(n, _)| n.to_owned()).collect();
+        for name in triggers {
+            self.set_trigger(id, &name, None);
+        }
+        for view in self.views_reading_table(id, None) {
+            self.drop_view(&view);
+        }
         for other in self.referencing(id) {
             let dropped: Vec<String> = self
                 .table(other)
@@ -1061,6 +1213,204 @@ impl State {
             schema.tables.insert(table.name.clone(), table);
         }
         schema
+    }
+}
+
+/// Views, functions, triggers and extensions: known by name and by what
+/// depends on what, not (yet) part of the shared [`Schema`].
+impl State {
+    /// Whether an object of `schema` made at epoch `established` is still
+    /// surely as the fold made it: nothing unmodelled reached it since.
+    pub(crate) fn object_is_certain(&self, schema: &str, established: u32) -> bool {
+        self.world.as_ref().is_none_or(|t| t.epoch < established)
+            && self
+                .schemas
+                .get(schema)
+                .and_then(Option::as_ref)
+                .is_none_or(|t| t.epoch < established)
+    }
+
+    /// Whether nothing that could change anything happened since epoch
+    /// `established` (a world taint).
+    pub(crate) fn world_certain_since(&self, established: u32) -> bool {
+        self.world.as_ref().is_none_or(|t| t.epoch < established)
+    }
+
+    /// Whether some extension was made with CASCADE: the extensions it
+    /// required are there under names the fold does not know.
+    pub(crate) fn extensions_cascaded(&self) -> bool {
+        self.extensions.values().any(|e| e.cascade)
+    }
+
+    /// The overloads of the function (or procedure) `schema.name`.
+    pub fn functions(&self, schema: &str, name: &str) -> &[FunctionState] {
+        self.functions
+            .get(&(schema.to_owned(), name.to_owned()))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Sets the overloads of `schema.name` (an empty list drops the name).
+    pub(crate) fn set_functions(&mut self, schema: &str, name: &str, to: Vec<FunctionState>) {
+        let key = (schema.to_owned(), name.to_owned());
+        self.save(|s| Undo::Functions(key.clone(), s.functions.get(&key).cloned()));
+        if to.is_empty() {
+            self.functions.remove(&key);
+        } else {
+            self.functions.insert(key, to);
+        }
+    }
+
+    /// The trigger `name` on table `id`.
+    pub fn trigger(&self, id: TableId, name: &str) -> Option<&TriggerState> {
+        self.triggers.get(&(id, name.to_owned()))
+    }
+
+    /// Sets a trigger (`None` drops it).
+    pub(crate) fn set_trigger(&mut self, id: TableId, name: &str, to: Option<TriggerState>) {
+        let key = (id, name.to_owned());
+        self.save(|s| Undo::Trigger(key.clone(), s.triggers.get(&key).cloned()));
+        match to {
+            Some(t) => self.triggers.insert(key, t),
+            None => self.triggers.remove(&key),
+        };
+    }
+
+    /// The triggers on table `id`, by name.
+    pub fn triggers_on(&self, id: TableId) -> impl Iterator<Item = (&str, &TriggerState)> {
+        self.triggers
+            .range((id, String::new())..)
+            .take_while(move |((t, _), _)| *t == id)
+            .map(|((_, n), t)| (n.as_str(), t))
+    }
+
+    /// The triggers that execute the function `schema.name`.
+    pub fn triggers_executing(&self, schema: &str, name: &str) -> Vec<(TableId, String)> {
+        self.triggers
+            .iter()
+            .filter(|(_, t)| t.function.0 == schema && t.function.1 == name)
+            .map(|((id, n), _)| (*id, n.clone()))
+            .collect()
+    }
+
+    /// The view `schema.name`.
+    pub fn view(&self, schema: &str, name: &str) -> Option<&ViewState> {
+        self.views.get(&(schema.to_owned(), name.to_owned()))
+    }
+
+    /// Sets a view under its relation name (`None` drops both).
+    pub(crate) fn set_view(&mut self, schema: &str, name: &str, to: Option<ViewState>) {
+        let key = (schema.to_owned(), name.to_owned());
+        self.save(|s| Undo::View(key.clone(), s.views.get(&key).cloned()));
+        let relation = to.as_ref().map(|_| Relation::Other);
+        match to {
+            Some(v) => self.views.insert(key, v),
+            None => self.views.remove(&key),
+        };
+        self.set_relation(schema, name, relation);
+    }
+
+    /// The views that read table `id` (any of its columns, or surely
+    /// `column`), sorted.
+    pub fn views_reading_table(&self, id: TableId, column: Option<&str>) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .views
+            .iter()
+            .filter(|(_, v)| match column {
+                None => v.reads.iter().any(|r| r.table == id),
+                Some(c) => v.uses_column(id, c) == Some(true),
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The views that read the view `key`, sorted.
+    pub fn views_reading_view(&self, key: &(String, String)) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .views
+            .iter()
+            .filter(|(_, v)| v.views.contains(key))
+            .map(|(k, _)| k.clone())
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The views that call a function named `name`, sorted.
+    pub fn views_calling(&self, name: &str) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .views
+            .iter()
+            .filter(|(_, v)| v.calls.iter().any(|c| c == name))
+            .map(|(k, _)| k.clone())
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Drops a view and, first, the views that read it (what `DROP VIEW …
+    /// CASCADE` drops).
+    pub(crate) fn drop_view(&mut self, key: &(String, String)) {
+        if !self.views.contains_key(key) {
+            return;
+        }
+        for other in self.views_reading_view(key) {
+            if &other != key {
+                self.drop_view(&other);
+            }
+        }
+        self.set_view(&key.0, &key.1, None);
+    }
+
+    /// Renames a view in its schema; the views that read it follow.
+    pub(crate) fn rename_view(&mut self, schema: &str, old: &str, new: &str) {
+        let key = (schema.to_owned(), old.to_owned());
+        let Some(view) = self.views.get(&key).cloned() else {
+            return;
+        };
+        let new_key = (schema.to_owned(), new.to_owned());
+        for other in self.views_reading_view(&key) {
+            let mut v = self.views[&other].clone();
+            for r in &mut v.views {
+                if *r == key {
+                    *r = new_key.clone();
+                }
+            }
+            self.set_view(&other.0, &other.1, Some(v));
+        }
+        self.set_view(schema, old, None);
+        self.set_view(schema, new, Some(view));
+    }
+
+    /// A column of table `id` renamed: the views that use it follow
+    /// (PostgreSQL keeps a view's columns by number, not by name).
+    pub(crate) fn rename_view_column(&mut self, id: TableId, old: &str, new: &str) {
+        for key in self.views_reading_table(id, Some(old)) {
+            let mut v = self.views[&key].clone();
+            for r in v.reads.iter_mut().filter(|r| r.table == id) {
+                for c in r.columns.iter_mut().flatten() {
+                    if c == old {
+                        *c = new.to_owned();
+                    }
+                }
+            }
+            self.set_view(&key.0, &key.1, Some(v));
+        }
+    }
+
+    /// The extension `name`.
+    pub fn extension(&self, name: &str) -> Option<&ExtensionState> {
+        self.extensions.get(name)
+    }
+
+    /// Sets an extension (`None` drops it).
+    pub(crate) fn set_extension(&mut self, name: &str, to: Option<ExtensionState>) {
+        self.save(|s| Undo::Extension(name.to_owned(), s.extensions.get(name).cloned()));
+        match to {
+            Some(e) => self.extensions.insert(name.to_owned(), e),
+            None => self.extensions.remove(name),
+        };
     }
 }
 

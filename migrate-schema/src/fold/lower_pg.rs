@@ -8,52 +8,14 @@ use pg_query::protobuf::{
 use pg_query::{NodeMut, NodeRef};
 
 use super::naming::{choose, columns_part, index_column_names};
+use super::outcome::{Unmodelled, fails, settle};
 use super::state::{
-    CheckState, ColumnState, DEFAULT_SCHEMA, EnumState, Expr, ExprTree, ExtensionState, Finding,
+    CheckState, ColumnState, DEFAULT_SCHEMA, EnumState, Expr, ExprTree, ExtensionState,
     ForeignKeyState, FunctionState, IndexKeyState, IndexState, KeyState, Relation, Scope, State,
     StmtRef, TableId, TableState, TriggerState, ViewRead, ViewState,
 };
 use crate::model::{FkAction, Identity};
 use migrate_core::Rule;
-
-/// Why a statement, or part of one, is not in the model: the fold could
-/// not model it, or the server would refuse it.
-#[derive(Debug, Clone)]
-enum Unmodelled {
-    /// The model has no place for it, or does not know enough.
-    Unknown(String),
-    /// The server refuses it, and the fold is sure of every fact used.
-    Fails(Rule, String),
-}
-
-impl Unmodelled {
-    fn why(&self) -> &str {
-        match self {
-            Unmodelled::Unknown(why) | Unmodelled::Fails(_, why) => why,
-        }
-    }
-}
-
-impl From<String> for Unmodelled {
-    fn from(why: String) -> Unmodelled {
-        Unmodelled::Unknown(why)
-    }
-}
-
-impl From<&str> for Unmodelled {
-    fn from(why: &str) -> Unmodelled {
-        Unmodelled::Unknown(why.to_owned())
-    }
-}
-
-/// `rule` broken, when `sure`; otherwise only not modelled.
-fn fails(sure: bool, rule: Rule, message: String) -> Unmodelled {
-    if sure {
-        Unmodelled::Fails(rule, message)
-    } else {
-        Unmodelled::Unknown(message)
-    }
-}
 
 /// A name that is not in the model: missing when nothing unmodelled could
 /// have made it, and when it is not a name the model holds without knowing
@@ -363,43 +325,16 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
             return Err(why.into());
         }
     };
-    if let Err(Unmodelled::Fails(rule, message)) = &result {
-        state.findings.push(Finding {
-            rule: *rule,
-            at: at.clone(),
-            message: message.clone(),
-        });
-        // The server refuses the whole statement, so it changes nothing:
-        // what the fold applied of it goes back, and the model stays sure.
-        if let Some(mark) = undo {
-            state.undo_to(mark);
-            return result;
-        }
-    }
-    let tainted = state
-        .coverage
-        .taints
-        .last()
-        .is_some_and(|t| t.epoch == state.epoch);
     // A statement on tables the model holds that it could not apply
     // leaves those tables unsure (an index with an operator class, a
     // constraint on a missing column).
-    if let Err(e) = &result
-        && !tainted
-    {
-        let why = e.why().to_owned();
-        let named = if changes_no_table(node) {
+    settle(state, &result, undo, at, |state| {
+        if changes_no_table(node) {
             Vec::new()
         } else {
             named_tables(state, node)
-        };
-        if named.is_empty() {
-            state.taint(at, Scope::Unmodelled, None, why.clone());
         }
-        for id in named {
-            state.taint_table(id, at, why.clone());
-        }
-    }
+    });
     result
 }
 

@@ -16,52 +16,14 @@ use sqlparser::ast::{
 use sqlparser::dialect::SQLiteDialect;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
+use super::outcome::{Unmodelled, fails, settle};
 use super::state::{
-    CheckState, ColumnState, DEFAULT_SCHEMA, Expr, ExprTree, Finding, ForeignKeyState,
-    IndexKeyState, IndexState, KeyState, Relation, Scope, State, StmtRef, TableId, TableState,
+    CheckState, ColumnState, DEFAULT_SCHEMA, Expr, ExprTree, ForeignKeyState, IndexKeyState,
+    IndexState, KeyState, Relation, Scope, State, StmtRef, TableId, TableState,
 };
 use crate::model::{FkAction, Identity};
 use migrate_core::sql::Dialect;
 use migrate_core::{Rule, quote_ident};
-
-/// Why a statement, or part of one, is not in the model: the fold could
-/// not model it, or SQLite would refuse it.
-#[derive(Debug, Clone)]
-enum Unmodelled {
-    /// The model has no place for it, or does not know enough.
-    Unknown(String),
-    /// SQLite refuses it, and the fold is sure of every fact used.
-    Fails(Rule, String),
-}
-
-impl Unmodelled {
-    fn why(&self) -> &str {
-        match self {
-            Unmodelled::Unknown(why) | Unmodelled::Fails(_, why) => why,
-        }
-    }
-}
-
-impl From<String> for Unmodelled {
-    fn from(why: String) -> Unmodelled {
-        Unmodelled::Unknown(why)
-    }
-}
-
-impl From<&str> for Unmodelled {
-    fn from(why: &str) -> Unmodelled {
-        Unmodelled::Unknown(why.to_owned())
-    }
-}
-
-/// `rule` broken, when `sure`; otherwise only not modelled.
-fn fails(sure: bool, rule: Rule, message: String) -> Unmodelled {
-    if sure {
-        Unmodelled::Fails(rule, message)
-    } else {
-        Unmodelled::Unknown(message)
-    }
-}
 
 /// A relation name as SQLite compares it.
 fn key(name: &str) -> String {
@@ -242,6 +204,7 @@ fn named_tables(state: &State, sql: &str) -> Vec<TableId> {
 }
 
 fn statement(state: &mut State, s: &Statement, sql: &str, at: &StmtRef) -> Result<(), Unmodelled> {
+    let undo = state.statement_mark();
     let result = match s {
         Statement::CreateTable(c) => create_table(state, c, at),
         Statement::AlterTable(a) => alter_table(state, a, at),
@@ -385,32 +348,9 @@ fn statement(state: &mut State, s: &Statement, sql: &str, at: &StmtRef) -> Resul
             return Err(why.into());
         }
     };
-    if let Err(Unmodelled::Fails(rule, message)) = &result {
-        state.findings.push(Finding {
-            rule: *rule,
-            at: at.clone(),
-            message: message.clone(),
-        });
-    }
-    let tainted = state
-        .coverage
-        .taints
-        .last()
-        .is_some_and(|t| t.epoch == state.epoch);
     // A statement on tables the model holds that it could not apply
     // leaves those tables unsure.
-    if let Err(e) = &result
-        && !tainted
-    {
-        let why = e.why().to_owned();
-        let named = named_tables(state, sql);
-        if named.is_empty() {
-            state.taint(at, Scope::Unmodelled, None, why.clone());
-        }
-        for id in named {
-            state.taint_table(id, at, why.clone());
-        }
-    }
+    settle(state, &result, undo, at, |state| named_tables(state, sql));
     result
 }
 

@@ -14,6 +14,7 @@ pub mod finding;
 pub mod lower_pg;
 pub mod lower_sqlite;
 pub mod naming;
+mod outcome;
 pub mod state;
 
 use migrate_core::exact::postgres;

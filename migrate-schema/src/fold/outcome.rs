@@ -1,0 +1,89 @@
+//! What became of one statement the fold lowered, for both dialects: why
+//! it is not in the model (not modelled, or refused by the server where
+//! the fold is sure), and what that leaves in the state.
+
+use migrate_core::Rule;
+
+use super::state::{Finding, Mark, Scope, State, StmtRef, TableId};
+
+/// Why a statement, or part of one, is not in the model: the fold could
+/// not model it, or the database would refuse it.
+#[derive(Debug, Clone)]
+pub(super) enum Unmodelled {
+    /// The model has no place for it, or does not know enough.
+    Unknown(String),
+    /// The database refuses it, and the fold is sure of every fact used.
+    Fails(Rule, String),
+}
+
+impl Unmodelled {
+    pub(super) fn why(&self) -> &str {
+        match self {
+            Unmodelled::Unknown(why) | Unmodelled::Fails(_, why) => why,
+        }
+    }
+}
+
+impl From<String> for Unmodelled {
+    fn from(why: String) -> Unmodelled {
+        Unmodelled::Unknown(why)
+    }
+}
+
+impl From<&str> for Unmodelled {
+    fn from(why: &str) -> Unmodelled {
+        Unmodelled::Unknown(why.to_owned())
+    }
+}
+
+/// `rule` broken, when `sure`; otherwise only not modelled.
+pub(super) fn fails(sure: bool, rule: Rule, message: String) -> Unmodelled {
+    if sure {
+        Unmodelled::Fails(rule, message)
+    } else {
+        Unmodelled::Unknown(message)
+    }
+}
+
+/// Settles a lowered statement. Refused by the database: a finding, and
+/// (when `undo` marks the state before it) whatever part of it the fold
+/// applied goes back, since the database refuses all of it, so the model
+/// stays sure. Not modelled, and nothing tainted for it yet: the tables
+/// `named` returns become unsure, or, when it names none, the statement
+/// counts as not modelled.
+pub(super) fn settle(
+    state: &mut State,
+    result: &Result<(), Unmodelled>,
+    undo: Option<Mark>,
+    at: &StmtRef,
+    named: impl FnOnce(&State) -> Vec<TableId>,
+) {
+    if let Err(Unmodelled::Fails(rule, message)) = result {
+        state.findings.push(Finding {
+            rule: *rule,
+            at: at.clone(),
+            message: message.clone(),
+        });
+        if let Some(mark) = undo {
+            state.undo_to(mark);
+            return;
+        }
+    }
+    let tainted = state
+        .coverage
+        .taints
+        .last()
+        .is_some_and(|t| t.epoch == state.epoch);
+    if let Err(e) = result
+        && !tainted
+    {
+        let why = e.why().to_owned();
+        let named = named(state);
+        if named.is_empty() {
+            state.taint(at, Scope::Unmodelled, None, why.clone());
+        }
+        for id in named {
+            state.taint_table(id, at, why.clone());
+        }
+    }
+}

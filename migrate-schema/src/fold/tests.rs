@@ -477,6 +477,16 @@ fn identity_and_serial_sequences_share_the_relation_names() {
 /// A linear chain of revisions `r1`, `r2`, … from (upgrade, downgrade)
 /// pairs, loaded from a temporary directory, and its fold.
 fn chain(revisions: &[(&str, &str)]) -> (migrate_core::Migrations, super::FoldResult) {
+    chain_in(migrate_core::Dialect::Postgres, revisions)
+}
+
+/// [`chain`] folded in `dialect`. A PostgreSQL chain is loaded with
+/// PostgreSQL's checks; a SQLite one with no replay: the fold, not SQLite,
+/// is what is tested.
+pub(super) fn chain_in(
+    dialect: migrate_core::Dialect,
+    revisions: &[(&str, &str)],
+) -> (migrate_core::Migrations, super::FoldResult) {
     let dir = tempfile::tempdir().unwrap();
     for (i, (up, down)) in revisions.iter().enumerate() {
         let parent = if i == 0 {
@@ -494,18 +504,18 @@ fn chain(revisions: &[(&str, &str)]) -> (migrate_core::Migrations, super::FoldRe
         )
         .unwrap();
     }
-    let migrations = migrate_core::load_directory(
-        dir.path(),
-        "migrations",
-        &migrate_core::DialectCheck::All(vec![migrate_core::Dialect::Postgres]),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let folded = super::fold_upgrades(&migrations, migrate_core::Dialect::Postgres).unwrap();
+    let checks = match dialect {
+        migrate_core::Dialect::Postgres => migrate_core::DialectCheck::All(vec![dialect]),
+        migrate_core::Dialect::Sqlite => migrate_core::DialectCheck::Any,
+    };
+    let migrations = migrate_core::load_directory(dir.path(), "migrations", &checks)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let folded = super::fold_upgrades(&migrations, dialect).unwrap();
     (migrations, folded)
 }
 
 /// The findings as `rule@revision/section:line message`.
-fn found(folded: &super::FoldResult) -> Vec<String> {
+pub(super) fn found(folded: &super::FoldResult) -> Vec<String> {
     folded
         .findings
         .iter()

@@ -376,49 +376,12 @@ fn views_virtual_tables_and_tables_from_queries_are_known_by_name_only() {
     );
 }
 
-/// A directory of revisions `(upgrade, downgrade)`, loaded and folded as SQLite.
+/// A SQLite chain, folded without a replay.
 fn chain(revisions: &[(&str, &str)]) -> super::FoldResult {
-    let dir = tempfile::tempdir().unwrap();
-    for (i, (up, down)) in revisions.iter().enumerate() {
-        let parent = if i == 0 {
-            "none".to_owned()
-        } else {
-            format!("r{i}")
-        };
-        let text = format!(
-            "-- revision: r{}\n-- down_revision: {parent}\n\n-- migrate:upgrade\n{up}\n\n-- migrate:downgrade\n{down}\n",
-            i + 1
-        );
-        std::fs::write(
-            dir.path().join(format!("{:03}_r{}.sql", i + 1, i + 1)),
-            text,
-        )
-        .unwrap();
-    }
-    // No replay: the fold, not SQLite, is what is tested.
-    let migrations =
-        migrate_core::load_directory(dir.path(), "migrations", &migrate_core::DialectCheck::Any)
-            .unwrap_or_else(|e| panic!("{e}"));
-    super::fold_upgrades(&migrations, migrate_core::Dialect::Sqlite).unwrap()
+    super::tests::chain_in(migrate_core::Dialect::Sqlite, revisions).1
 }
 
-/// The findings as `rule@revision/section:line message`.
-fn found(folded: &super::FoldResult) -> Vec<String> {
-    folded
-        .findings
-        .iter()
-        .map(|f| {
-            format!(
-                "{}@r{}/{}:{} {}",
-                f.finding.rule,
-                f.revision + 1,
-                f.section.name(),
-                f.finding.at.line,
-                f.finding.message
-            )
-        })
-        .collect()
-}
+use super::tests::found;
 
 const USERS: (&str, &str) = (
     "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT);",

@@ -8,7 +8,7 @@ use pg_query::protobuf::{
 use pg_query::{NodeMut, NodeRef};
 
 use super::naming::{choose, columns_part, index_column_names};
-use super::outcome::{Unmodelled, fails, settle};
+use super::outcome::{Unmodelled, fails, missing_column, settle, shown};
 use super::state::{
     CheckState, ColumnState, DEFAULT_SCHEMA, EnumState, Expr, ExprTree, ExtensionState,
     ForeignKeyState, FunctionState, IndexKeyState, IndexState, KeyState, Relation, Scope, State,
@@ -86,15 +86,6 @@ fn missing_schema(state: &State, schema: &str) -> Unmodelled {
             "schema {schema} does not exist at this point of the chain; create it first (CREATE SCHEMA)"
         ),
     )
-}
-
-/// `name`, or `schema.name` outside the default schema.
-fn shown(schema: &str, name: &str) -> String {
-    if schema == DEFAULT_SCHEMA {
-        name.to_owned()
-    } else {
-        format!("{schema}.{name}")
-    }
 }
 
 /// Folds one parsed statement into `state`. Returns whether every effect of
@@ -1519,28 +1510,6 @@ fn column_mut<'a>(
         .expect("the column was just found"))
 }
 
-/// A column that is not in a table.
-fn missing_column(state: &State, id: TableId, name: &str) -> Unmodelled {
-    let t = state.table(id);
-    let near = t
-        .columns
-        .iter()
-        .map(|c| (super::state::edit_distance(&c.name, name), &c.name))
-        .filter(|(d, _)| *d <= (name.chars().count() / 4).max(2))
-        .min()
-        .map_or(String::new(), |(_, n)| {
-            format!("; the nearest column is {n}, check the name")
-        });
-    fails(
-        state.is_certain(id),
-        Rule::Missing,
-        format!(
-            "column {name} of table {} does not exist at this point of the chain{near}",
-            shown(&t.schema, &t.name)
-        ),
-    )
-}
-
 /// A constraint that is not on a table, with the table's constraint
 /// nearest by name.
 fn missing_constraint(sure: bool, table: &str, t: &TableState, name: &str) -> Unmodelled {
@@ -2150,35 +2119,7 @@ fn rename_column(state: &mut State, id: TableId, old: &str, new: &str) -> Result
         let t = state.table_mut(id);
         let col = t.column_mut(old).expect("the column was just found");
         col.name = new.to_owned();
-        let rename = |cols: &mut Vec<String>| {
-            for c in cols.iter_mut() {
-                if c == old {
-                    *c = new.to_owned();
-                }
-            }
-        };
-        if let Some(k) = &mut t.primary_key {
-            rename(&mut k.columns);
-        }
-        for k in &mut t.uniques {
-            rename(&mut k.columns);
-        }
-        for f in &mut t.foreign_keys {
-            rename(&mut f.columns);
-        }
-        let mut exprs: Vec<&mut Expr> = Vec::new();
-        for i in &mut t.indexes {
-            for k in &mut i.keys {
-                match k {
-                    IndexKeyState::Column(c) if c == old => *c = new.to_owned(),
-                    IndexKeyState::Expression(e) => exprs.push(e),
-                    IndexKeyState::Column(_) => {}
-                }
-            }
-            exprs.extend(i.predicate.as_mut());
-        }
-        exprs.extend(t.checks.iter_mut().map(|c| &mut c.expression));
-        exprs.extend(t.columns.iter_mut().filter_map(|c| c.generated.as_mut()));
+        let exprs = t.rename_in_lists(old, new);
         for e in exprs {
             if let Err(why) = rename_in_expr(e, old, new) {
                 result = Err(why);

@@ -16,7 +16,7 @@ use sqlparser::ast::{
 use sqlparser::dialect::SQLiteDialect;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
-use super::outcome::{Unmodelled, fails, settle};
+use super::outcome::{Unmodelled, fails, missing_column, settle};
 use super::state::{
     CheckState, ColumnState, DEFAULT_SCHEMA, Expr, ExprTree, ForeignKeyState, IndexKeyState,
     IndexState, KeyState, Relation, Scope, State, StmtRef, TableId, TableState,
@@ -90,28 +90,6 @@ fn relation_exists(state: &State, name: &str, fix: &str) -> Unmodelled {
         relation_is_certain(state, name),
         Rule::Exists,
         format!("{kind} {name} already exists here; {fix}"),
-    )
-}
-
-/// A column that is not in a table.
-fn missing_column(state: &State, id: TableId, name: &str) -> Unmodelled {
-    let t = state.table(id);
-    let near = t
-        .columns
-        .iter()
-        .map(|c| (super::state::edit_distance(&c.name, name), &c.name))
-        .filter(|(d, _)| *d <= (name.chars().count() / 4).max(2))
-        .min()
-        .map_or(String::new(), |(_, n)| {
-            format!("; the nearest column is {n}, check the name")
-        });
-    fails(
-        state.is_certain(id),
-        Rule::Missing,
-        format!(
-            "column {name} of table {} does not exist at this point of the chain{near}",
-            t.name
-        ),
     )
 }
 
@@ -1063,38 +1041,7 @@ fn rename_column(state: &mut State, id: TableId, old: &str, new: &str) -> Result
     let mut result = Ok(());
     {
         let t = state.table_mut(id);
-        let rename = |cols: &mut Vec<String>| {
-            for c in cols.iter_mut() {
-                if c == old {
-                    *c = new.to_owned();
-                }
-            }
-        };
-        if let Some(k) = &mut t.primary_key {
-            rename(&mut k.columns);
-        }
-        for k in &mut t.uniques {
-            rename(&mut k.columns);
-        }
-        for f in &mut t.foreign_keys {
-            rename(&mut f.columns);
-        }
-        let mut exprs: Vec<&mut Expr> = Vec::new();
-        for i in &mut t.indexes {
-            for k in &mut i.keys {
-                match k {
-                    IndexKeyState::Column(c) if c == old => *c = new.to_owned(),
-                    IndexKeyState::Expression(e) => exprs.push(e),
-                    IndexKeyState::Column(_) => {}
-                }
-            }
-            exprs.extend(i.predicate.as_mut());
-        }
-        exprs.extend(t.checks.iter_mut().map(|c| &mut c.expression));
-        for c in &mut t.columns {
-            exprs.extend(c.generated.as_mut());
-            exprs.extend(c.default.as_mut());
-        }
+        let exprs = t.rename_in_lists(old, new);
         for e in exprs {
             if let Err(why) = rename_in_expr(e, old, new) {
                 result = Err(why);

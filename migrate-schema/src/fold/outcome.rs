@@ -4,7 +4,7 @@
 
 use migrate_core::Rule;
 
-use super::state::{Finding, Mark, Scope, State, StmtRef, TableId};
+use super::state::{DEFAULT_SCHEMA, Finding, Mark, Scope, State, StmtRef, TableId};
 
 /// Why a statement, or part of one, is not in the model: the fold could
 /// not model it, or the database would refuse it.
@@ -86,4 +86,35 @@ pub(super) fn settle(
             state.taint_table(id, at, why.clone());
         }
     }
+}
+
+/// `name`, or `schema.name` outside the default schema.
+pub(super) fn shown(schema: &str, name: &str) -> String {
+    if schema == DEFAULT_SCHEMA {
+        name.to_owned()
+    } else {
+        format!("{schema}.{name}")
+    }
+}
+
+/// A column that is not in a table.
+pub(super) fn missing_column(state: &State, id: TableId, name: &str) -> Unmodelled {
+    let t = state.table(id);
+    let near = t
+        .columns
+        .iter()
+        .map(|c| (super::state::edit_distance(&c.name, name), &c.name))
+        .filter(|(d, _)| *d <= (name.chars().count() / 4).max(2))
+        .min()
+        .map_or(String::new(), |(_, n)| {
+            format!("; the nearest column is {n}, check the name")
+        });
+    fails(
+        state.is_certain(id),
+        Rule::Missing,
+        format!(
+            "column {name} of table {} does not exist at this point of the chain{near}",
+            shown(&t.schema, &t.name)
+        ),
+    )
 }

@@ -280,6 +280,47 @@ impl TableState {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// Renames column `old` to `new` in the lists that name it (keys,
+    /// foreign keys, index keys), and returns the expressions that may name
+    /// it (index keys and predicates, checks, generated columns, defaults),
+    /// for the caller to rewrite as its dialect writes them. The column
+    /// itself keeps its name: the caller renames it.
+    pub(crate) fn rename_in_lists(&mut self, old: &str, new: &str) -> Vec<&mut Expr> {
+        let rename = |cols: &mut Vec<String>| {
+            for c in cols.iter_mut() {
+                if c == old {
+                    *c = new.to_owned();
+                }
+            }
+        };
+        if let Some(k) = &mut self.primary_key {
+            rename(&mut k.columns);
+        }
+        for k in &mut self.uniques {
+            rename(&mut k.columns);
+        }
+        for f in &mut self.foreign_keys {
+            rename(&mut f.columns);
+        }
+        let mut exprs: Vec<&mut Expr> = Vec::new();
+        for i in &mut self.indexes {
+            for k in &mut i.keys {
+                match k {
+                    IndexKeyState::Column(c) if c == old => *c = new.to_owned(),
+                    IndexKeyState::Expression(e) => exprs.push(e),
+                    IndexKeyState::Column(_) => {}
+                }
+            }
+            exprs.extend(i.predicate.as_mut());
+        }
+        exprs.extend(self.checks.iter_mut().map(|c| &mut c.expression));
+        for c in &mut self.columns {
+            exprs.extend(c.generated.as_mut());
+            exprs.extend(c.default.as_mut());
+        }
+        exprs
+    }
+
     /// The column named `name`, to change.
     pub fn column_mut(&mut self, name: &str) -> Option<&mut ColumnState> {
         self.columns.iter_mut().find(|c| c.name == name)

@@ -238,29 +238,16 @@ fn statement(state: &mut State, node: &N, at: &StmtRef) -> Result<(), Unmodelled
         N::AlterFunctionStmt(f) => alter_function(state, f),
         N::CreateTrigStmt(t) => create_trigger(state, t),
         N::CompositeTypeStmt(t) => {
-            if let Some(r) = &t.typevar {
-                let (schema, name) = range_name(r);
-                state.note_other_type(&schema, &name);
-            }
-            let why = "a composite type (not modelled yet)".to_owned();
-            state.taint(at, Scope::Unmodelled, None, why.clone());
-            return Err(why.into());
+            let key = t.typevar.as_ref().map(range_name);
+            return Err(type_by_name(state, at, key, "a composite type"));
         }
         N::CreateDomainStmt(d) => {
-            if let Some((schema, name)) = list_name(&strings(&d.domainname)) {
-                state.note_other_type(&schema, &name);
-            }
-            let why = "a domain (not modelled yet)".to_owned();
-            state.taint(at, Scope::Unmodelled, None, why.clone());
-            return Err(why.into());
+            let key = list_name(&strings(&d.domainname));
+            return Err(type_by_name(state, at, key, "a domain"));
         }
         N::CreateRangeStmt(r) => {
-            if let Some((schema, name)) = list_name(&strings(&r.type_name)) {
-                state.note_other_type(&schema, &name);
-            }
-            let why = "a range type (not modelled yet)".to_owned();
-            state.taint(at, Scope::Unmodelled, None, why.clone());
-            return Err(why.into());
+            let key = list_name(&strings(&r.type_name));
+            return Err(type_by_name(state, at, key, "a range type"));
         }
         N::DefineStmt(d) => {
             if let Some((schema, name)) = list_name(&strings(&d.defnames)) {
@@ -379,6 +366,23 @@ fn changes_no_table(node: &N) -> bool {
         ),
         _ => false,
     }
+}
+
+/// A type other than an enum, made by `CREATE TYPE … AS (…)`, `CREATE
+/// DOMAIN` or `CREATE TYPE … AS RANGE`: known by name only, so that
+/// dropping it is not a missing type.
+fn type_by_name(
+    state: &mut State,
+    at: &StmtRef,
+    key: Option<(String, String)>,
+    what: &str,
+) -> Unmodelled {
+    if let Some((schema, name)) = key {
+        state.note_other_type(&schema, &name);
+    }
+    let why = format!("{what} (not modelled yet)");
+    state.taint(at, Scope::Unmodelled, None, why.clone());
+    why.into()
 }
 
 /// A `SELECT`: `SELECT … INTO t` makes a table known by name only; a call

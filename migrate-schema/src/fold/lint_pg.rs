@@ -424,8 +424,13 @@ impl Linter {
                             shown(&s, &n)
                         })
                         .unwrap_or_default();
+                    let locked = if referenced == table || referenced.is_empty() {
+                        table.to_owned()
+                    } else {
+                        format!("{table} and {referenced}")
+                    };
                     format!(
-                        "ADD FOREIGN KEY without NOT VALID checks every row of table {table} while it holds a SHARE ROW EXCLUSIVE lock on {table} and {referenced}: their writes wait until the check ends"
+                        "ADD FOREIGN KEY without NOT VALID checks every row of table {table} while it holds a SHARE ROW EXCLUSIVE lock on {locked}: writes wait until the check ends"
                     )
                 } else {
                     format!(

@@ -140,3 +140,96 @@ fn the_example_app_is_lint_clean() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("(0 warnings)"), "{}", out.stdout);
 }
+
+/// What the lint reports as an error is what PostgreSQL 15 refuses: the
+/// revision the lint fails fails `migrate upgrade`, and with
+/// `-- transactional: false` both accept it.
+#[tokio::test]
+async fn an_error_of_the_lint_fails_the_upgrade_on_postgres() {
+    let sql = "CREATE INDEX CONCURRENTLY users_email ON users (email);";
+    let db = migrate_tests::fresh_pg_db().await;
+    let dir = project("", sql);
+    let up = migrate(dir.path(), &["--database-url", &db.url, "upgrade", "head"]);
+    assert_eq!(up.code, 1, "{}{}", up.stdout, up.stderr);
+    assert!(
+        up.stderr
+            .contains("CREATE INDEX CONCURRENTLY cannot run inside a transaction block"),
+        "{}",
+        up.stderr
+    );
+    let db = migrate_tests::fresh_pg_db().await;
+    let dir = project("-- transactional: false", sql);
+    let up = migrate(dir.path(), &["--database-url", &db.url, "upgrade", "head"]);
+    assert_eq!(up.code, 0, "{}{}", up.stdout, up.stderr);
+}
+
+/// Every statement `non-transactional` names, and the failures that
+/// `add-not-null-column` and `narrowing-type` claim, as PostgreSQL 15
+/// answers them inside a transaction, on a table with a row.
+#[tokio::test]
+async fn the_failures_the_lint_claims_are_postgres_s() {
+    use sqlx::Connection;
+    let db = migrate_tests::fresh_pg_db().await;
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE users (id bigint PRIMARY KEY, name varchar(20), email text);\n\
+         INSERT INTO users VALUES (1, 'a name of 16 ch.', 'a@example.com');\n\
+         CREATE TYPE mood AS ENUM ('ok');\n\
+         CREATE TABLE p (a int) PARTITION BY RANGE (a);\n\
+         CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10);",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    for (sql, refused) in [
+        (
+            "CREATE INDEX CONCURRENTLY users_email ON users (email)",
+            "CREATE INDEX CONCURRENTLY cannot run inside a transaction block",
+        ),
+        (
+            "DROP INDEX CONCURRENTLY IF EXISTS users_email",
+            "DROP INDEX CONCURRENTLY cannot run inside a transaction block",
+        ),
+        (
+            "REINDEX TABLE CONCURRENTLY users",
+            "REINDEX CONCURRENTLY cannot run inside a transaction block",
+        ),
+        (
+            "VACUUM users",
+            "VACUUM cannot run inside a transaction block",
+        ),
+        (
+            "ALTER SYSTEM SET work_mem = '64MB'",
+            "ALTER SYSTEM cannot run inside a transaction block",
+        ),
+        (
+            "CREATE DATABASE lint_never_made",
+            "CREATE DATABASE cannot run inside a transaction block",
+        ),
+        (
+            "ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY",
+            "DETACH CONCURRENTLY cannot run inside a transaction block",
+        ),
+        (
+            "ALTER TABLE users ADD COLUMN tier int NOT NULL",
+            "column \"tier\" of relation \"users\" contains null values",
+        ),
+        (
+            "ALTER TABLE users ALTER COLUMN name TYPE varchar(10)",
+            "value too long for type character varying(10)",
+        ),
+    ] {
+        let e = sqlx::raw_sql(&format!("BEGIN; {sql}; ROLLBACK"))
+            .execute(&mut conn)
+            .await
+            .expect_err(sql)
+            .to_string();
+        assert!(e.contains(refused), "{sql}: {e}");
+        sqlx::raw_sql("ROLLBACK").execute(&mut conn).await.unwrap();
+    }
+    // From PostgreSQL 12 on, ADD VALUE runs in a transaction.
+    sqlx::raw_sql("BEGIN; ALTER TYPE mood ADD VALUE 'sad'; ROLLBACK")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+}

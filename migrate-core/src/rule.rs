@@ -195,10 +195,10 @@ impl Rule {
                 "use CREATE INDEX CONCURRENTLY in a revision with `-- transactional: false`"
             }
             Rule::ConstraintNotValid => {
-                "add it NOT VALID, then VALIDATE CONSTRAINT in a later statement or revision"
+                "add it NOT VALID, then VALIDATE CONSTRAINT in a later revision"
             }
             Rule::SetNotNull => {
-                "add CHECK (column IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT it, then SET NOT NULL"
+                "add CHECK (column IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT it in a later revision, then SET NOT NULL"
             }
             Rule::VolatileDefault => {
                 "add the column without a default, set the default, and fill existing rows in batches"

@@ -47,6 +47,10 @@ pub struct Linter {
     lock_timeout: bool,
     /// Whether `lock-timeout` was reported in this revision (once is enough).
     lock_timeout_reported: bool,
+    /// Constraints this revision added NOT VALID to existing tables, by
+    /// table and name: validating one in the same transaction scans under
+    /// the lock that adding it took.
+    added_not_valid: HashSet<(TableId, String)>,
     findings: Vec<Finding>,
 }
 
@@ -60,6 +64,7 @@ impl Linter {
             transactional: true,
             lock_timeout: false,
             lock_timeout_reported: false,
+            added_not_valid: HashSet::new(),
             findings: Vec::new(),
         }
     }
@@ -70,6 +75,7 @@ impl Linter {
         self.transactional = transactional;
         self.lock_timeout = false;
         self.lock_timeout_reported = false;
+        self.added_not_valid.clear();
     }
 
     /// What was found since the last call.
@@ -390,7 +396,23 @@ impl Linter {
             let def = cmd.def.as_deref().and_then(|d| d.node.as_ref());
             match (cmd.subtype(), def) {
                 (AlterTableType::AtAddConstraint, Some(N::Constraint(k))) => {
+                    if k.skip_validation && !k.conname.is_empty() {
+                        self.added_not_valid.insert((id, k.conname.clone()));
+                    }
                     self.add_constraint(at, &table, k);
+                }
+                (AlterTableType::AtValidateConstraint, _)
+                    if self.transactional
+                        && self.added_not_valid.contains(&(id, cmd.name.clone())) =>
+                {
+                    self.push(
+                        Rule::ConstraintNotValid,
+                        at,
+                        format!(
+                            "VALIDATE CONSTRAINT {} runs in the transaction that added it NOT VALID to table {table}: the lock ADD CONSTRAINT took is held through the scan of every row, as if NOT VALID were not there",
+                            cmd.name
+                        ),
+                    );
                 }
                 (AlterTableType::AtSetNotNull, _) => self.set_not_null(state, at, id, &table, &cmd.name),
                 (AlterTableType::AtAddColumn, Some(N::ColumnDef(c))) => {

@@ -204,12 +204,28 @@ fn foreign_key_or_check_without_not_valid() {
         true,
     );
     let lint = LintConfig::default();
-    quiet(
-        Rule::ConstraintNotValid,
-        "",
-        "ALTER TABLE users ADD CONSTRAINT users_org_fkey FOREIGN KEY (org) REFERENCES orgs (id) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT users_org_fkey;",
-        &lint,
+    let add = "ALTER TABLE users ADD CONSTRAINT users_org_fkey FOREIGN KEY (org) REFERENCES orgs (id) NOT VALID;";
+    let validate = "ALTER TABLE users VALIDATE CONSTRAINT users_org_fkey;";
+    // NOT VALID, then VALIDATE in a later revision: clean.
+    let found = lint_chain(&[("", BASE), ("", add), ("", validate)], &lint);
+    assert!(none_of(&found, Rule::ConstraintNotValid), "{found:#?}");
+    // In the same transaction the scan runs under the lock ADD took.
+    let both = format!("{add}\n{validate}");
+    let found = lint_chain(&[("", BASE), ("", &both)], &lint);
+    assert!(
+        has(&found, Rule::ConstraintNotValid, "r2", FIRST + 1),
+        "{found:#?}"
     );
+    assert!(
+        !has(&found, Rule::ConstraintNotValid, "r2", FIRST),
+        "{found:#?}"
+    );
+    assert!(
+        found[0].contains("runs in the transaction that added it NOT VALID"),
+        "{found:#?}"
+    );
+    // Without a transaction each statement commits on its own: clean.
+    quiet(Rule::ConstraintNotValid, NOT_TRANSACTIONAL, &both, &lint);
     let found = lint_chain(
         &[
             ("", BASE),
@@ -244,9 +260,20 @@ fn set_not_null_follows_a_validated_check_across_statements_and_revisions() {
     let set = "ALTER TABLE users ALTER COLUMN name SET NOT NULL;";
     quiet(
         Rule::SetNotNull,
-        "",
+        NOT_TRANSACTIONAL,
         &format!("{add}\n{validate}\n{set}"),
         &lint,
+    );
+    // In one transaction SET NOT NULL is spared its scan, but the
+    // validation scans under ADD's lock: that one is reported.
+    let found = lint_chain(
+        &[("", BASE), ("", &format!("{add}\n{validate}\n{set}"))],
+        &lint,
+    );
+    assert!(none_of(&found, Rule::SetNotNull), "{found:#?}");
+    assert!(
+        has(&found, Rule::ConstraintNotValid, "r2", FIRST + 1),
+        "{found:#?}"
     );
     // Not validated: the check proves nothing.
     let found = lint_chain(&[("", BASE), ("", &format!("{add}\n{set}"))], &lint);

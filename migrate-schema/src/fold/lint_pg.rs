@@ -533,7 +533,26 @@ impl Linter {
                 continue;
             };
             match k.contype() {
-                ConstrType::ConstrNotnull | ConstrType::ConstrPrimary => not_null = true,
+                ConstrType::ConstrNotnull => not_null = true,
+                ConstrType::ConstrPrimary | ConstrType::ConstrUnique => {
+                    not_null |= k.contype() == ConstrType::ConstrPrimary;
+                    self.push_fix(
+                        Rule::KeyWithoutIndex,
+                        at,
+                        format!(
+                            "ADD COLUMN {table}.{column} with a key builds its index on table {table} under an ACCESS EXCLUSIVE lock: no query reads or writes it until the index is built"
+                        ),
+                        "add the column, CREATE UNIQUE INDEX CONCURRENTLY on it in a revision with `-- transactional: false`, then ADD … USING INDEX",
+                    );
+                }
+                ConstrType::ConstrForeign => self.push_fix(
+                    Rule::ConstraintNotValid,
+                    at,
+                    format!(
+                        "ADD COLUMN {table}.{column} REFERENCES checks every row of table {table} while it holds a SHARE ROW EXCLUSIVE lock on the referenced table: its writes wait until the check ends"
+                    ),
+                    "add the column, then its foreign key NOT VALID, then VALIDATE CONSTRAINT in a later revision",
+                ),
                 ConstrType::ConstrDefault => default = k.raw_expr.as_deref().or(default),
                 ConstrType::ConstrIdentity => filled = Some("an identity column"),
                 ConstrType::ConstrGenerated if k.generated_kind != "v" => {

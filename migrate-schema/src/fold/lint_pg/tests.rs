@@ -247,6 +247,22 @@ fn foreign_key_or_check_without_not_valid() {
 }
 
 #[test]
+fn keys_and_references_added_with_a_column() {
+    case(
+        Rule::ConstraintNotValid,
+        "",
+        "ALTER TABLE users ADD COLUMN boss bigint REFERENCES users (id);",
+        true,
+    );
+    case(
+        Rule::KeyWithoutIndex,
+        "",
+        "ALTER TABLE users ADD COLUMN handle text UNIQUE;",
+        true,
+    );
+}
+
+#[test]
 fn set_not_null_follows_a_validated_check_across_statements_and_revisions() {
     case(
         Rule::SetNotNull,

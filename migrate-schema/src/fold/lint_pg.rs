@@ -487,6 +487,10 @@ impl Linter {
         table: &str,
         column: &str,
     ) {
+        // Already NOT NULL: nothing to scan.
+        if state.table(id).column(column).is_some_and(|c| !c.nullable) {
+            return;
+        }
         if self.options.postgres_version < 12 {
             self.push_fix(
                 Rule::SetNotNull,

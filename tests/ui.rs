@@ -42,5 +42,6 @@ fn ui() {
     t.compile_fail("ui/sql-exact/*.rs");
     t.compile_fail("ui/fold/*.rs");
     t.pass("ui/fold-pass/*.rs");
+    t.compile_fail("ui/lint/*.rs");
     t.pass("ui/generated/*.rs");
 }

@@ -116,6 +116,19 @@ pub enum GraphFormat {
     Mermaid,
 }
 
+/// `lint --format` values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    /// One line per finding: `error: path:line:col: … [rule]; …`.
+    #[default]
+    Text,
+    /// A JSON array of findings (rule, level, path, line, column, revision,
+    /// section, message).
+    Json,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
+}
+
 /// Alembic's commands.
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
@@ -269,6 +282,18 @@ pub enum Command {
         /// declares
         #[arg(long, conflicts_with_all = ["shadow", "database_url"])]
         offline: bool,
+    },
+
+    /// Lint the migrations: what the build reports about the chain (the
+    /// schema fold's findings and the safety lint's), without a database
+    ///
+    /// The levels are `[lint]`'s in migrate.toml, and `-- migrate:allow(rule)`
+    /// above a statement allows a rule there. Exit 1 when a finding is at
+    /// level error; warnings alone exit 0.
+    Lint {
+        /// Output format
+        #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+        format: LintFormat,
     },
 
     /// Print the schema the upgrades build, as SQL, without a database

@@ -81,6 +81,7 @@ mod edit;
 mod env;
 mod error;
 mod graph;
+mod lint;
 mod output;
 mod progress;
 mod project;
@@ -342,6 +343,10 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             let project = Project::load(config_path)?;
             let view = load_view_for_reading(ui, &project)?;
             show::show(ui, &view, revision, &HashSet::new())
+        }
+        Command::Lint { format } => {
+            let project = Project::load(config_path)?;
+            lint::run(ui, &project, *format)
         }
         Command::Schema { at } => {
             let project = Project::load(config_path)?;

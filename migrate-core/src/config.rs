@@ -36,6 +36,7 @@ pub const DEFAULT_SCHEMA_FILE: &str = "schema.sql";
 /// compare_type = true           # compare column types
 /// compare_server_default = true # compare column defaults
 /// max_file_size = "16 MiB"      # larger migration files are refused, not read
+/// postgres_version = 12         # the oldest server the lint judges for
 /// ```
 ///
 /// The last four keys are Alembic's `compare_type`, `compare_server_default`
@@ -113,6 +114,8 @@ struct RawConfig {
     compare_server_default: Option<bool>,
     max_file_size: Option<Size>,
     lint: Option<toml::Table>,
+    // Read as any value so that a wrong type gets a message naming the key.
+    postgres_version: Option<toml::Value>,
 }
 
 /// `max_file_size`: a number of bytes, or a string such as `"16 MiB"`.
@@ -224,6 +227,24 @@ impl Config {
         }
         if let Some(table) = raw.lint {
             config.lint = LintConfig::from_toml(&table).map_err(error)?;
+        }
+        match raw.postgres_version {
+            None => {}
+            Some(toml::Value::Integer(v))
+                if (i64::from(crate::rule::OLDEST_POSTGRES - 2)..=99).contains(&v) =>
+            {
+                config.lint.set_postgres_version(v as u32);
+            }
+            Some(other) => {
+                return Err(error(format!(
+                    "`postgres_version` is {}, not a PostgreSQL major version; write the oldest server the migrations run on as a whole number, e.g. `postgres_version = 15` (from {} up)",
+                    match &other {
+                        toml::Value::Integer(v) => v.to_string(),
+                        v => format!("a {}", v.type_str()),
+                    },
+                    crate::rule::OLDEST_POSTGRES - 2
+                )));
+            }
         }
         if config.max_file_size == 0 {
             return Err(error(
@@ -390,5 +411,18 @@ mod tests {
                 .contains("migrate.toml: unknown rule `misng` in `[lint]`; the rules are missing,"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn postgres_version_is_read_and_checked() {
+        let c = Config::parse("migrate.toml", "").unwrap();
+        assert_eq!(c.lint.postgres_version(), crate::OLDEST_POSTGRES);
+        let c = Config::parse("migrate.toml", "postgres_version = 15\n").unwrap();
+        assert_eq!(c.lint.postgres_version(), 15);
+        for bad in ["postgres_version = 9", "postgres_version = \"15\""] {
+            let e = Config::parse("migrate.toml", bad).unwrap_err().to_string();
+            assert!(e.contains("`postgres_version` is"), "{e}");
+            assert!(e.contains("e.g. `postgres_version = 15`"), "{e}");
+        }
     }
 }

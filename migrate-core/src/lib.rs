@@ -86,6 +86,6 @@ pub use revision::{
     DOWNGRADE_MARKER, HEADER_KEYS, Header, HeaderLines, NO_CHECK_MARKER, NO_OP_MARKER, Revision,
     Section, UPGRADE_MARKER, is_valid_revision_id, normalize_text, parse_revision,
 };
-pub use rule::{Level, LintConfig, Rule, RuleSet, parse_allow};
+pub use rule::{Level, LintConfig, OLDEST_POSTGRES, Rule, RuleSet, parse_allow};
 pub use sql::{Dialect, DialectCheck, Statement};
 pub use target::{Anchor, Direction, Endpoint, Plan, Range, StampPlan, Target};

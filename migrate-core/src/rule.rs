@@ -20,15 +20,72 @@ pub enum Rule {
     DropDependency,
     /// A downgrade that does not restore the schema its upgrade started from.
     DowngradeMismatch,
+    /// A statement PostgreSQL refuses inside a transaction block, in a
+    /// revision that runs in one.
+    NonTransactional,
+    /// BEGIN, COMMIT or ROLLBACK inside a revision.
+    TransactionControl,
+    /// An index built without CONCURRENTLY on a table that existed before
+    /// the revision.
+    IndexNotConcurrent,
+    /// A foreign key or check added to an existing table without NOT VALID.
+    ConstraintNotValid,
+    /// SET NOT NULL on an existing table without a validated
+    /// `CHECK (column IS NOT NULL)`.
+    SetNotNull,
+    /// ADD COLUMN whose default must be computed per row.
+    VolatileDefault,
+    /// A column type change that rewrites the table.
+    RewriteType,
+    /// ADD PRIMARY KEY or UNIQUE without USING INDEX on an existing table.
+    KeyWithoutIndex,
+    /// VACUUM FULL or CLUSTER.
+    FullRewrite,
+    /// DDL on an existing table with no `SET lock_timeout` before it.
+    LockTimeout,
+    /// DROP COLUMN on an existing table.
+    DropColumn,
+    /// DROP TABLE of an existing table.
+    DropTable,
+    /// RENAME of an existing table or column.
+    Rename,
+    /// ADD COLUMN … NOT NULL without a default on an existing table.
+    AddNotNullColumn,
+    /// A column type change to a narrower type.
+    NarrowingType,
+    /// A name longer than PostgreSQL's 63 bytes.
+    IdentifierLength,
+    /// `serial` or a 32-bit integer key instead of a bigint identity.
+    PreferBigintIdentity,
+    /// `timestamp` without time zone, or a length-limited `varchar`/`char`.
+    PreferTimestamptzText,
 }
 
 impl Rule {
     /// Every rule, in the order messages list them.
-    pub const ALL: [Rule; 4] = [
+    pub const ALL: [Rule; 22] = [
         Rule::Missing,
         Rule::Exists,
         Rule::DropDependency,
         Rule::DowngradeMismatch,
+        Rule::NonTransactional,
+        Rule::TransactionControl,
+        Rule::IndexNotConcurrent,
+        Rule::ConstraintNotValid,
+        Rule::SetNotNull,
+        Rule::VolatileDefault,
+        Rule::RewriteType,
+        Rule::KeyWithoutIndex,
+        Rule::FullRewrite,
+        Rule::LockTimeout,
+        Rule::DropColumn,
+        Rule::DropTable,
+        Rule::Rename,
+        Rule::AddNotNullColumn,
+        Rule::NarrowingType,
+        Rule::IdentifierLength,
+        Rule::PreferBigintIdentity,
+        Rule::PreferTimestamptzText,
     ];
 
     /// The rule's stable name.
@@ -44,6 +101,136 @@ impl Rule {
             Rule::Exists => "exists",
             Rule::DropDependency => "drop-dependency",
             Rule::DowngradeMismatch => "downgrade-mismatch",
+            Rule::NonTransactional => "non-transactional",
+            Rule::TransactionControl => "transaction-control",
+            Rule::IndexNotConcurrent => "index-not-concurrent",
+            Rule::ConstraintNotValid => "constraint-not-valid",
+            Rule::SetNotNull => "set-not-null",
+            Rule::VolatileDefault => "volatile-default",
+            Rule::RewriteType => "rewrite-type",
+            Rule::KeyWithoutIndex => "key-without-index",
+            Rule::FullRewrite => "full-rewrite",
+            Rule::LockTimeout => "lock-timeout",
+            Rule::DropColumn => "drop-column",
+            Rule::DropTable => "drop-table",
+            Rule::Rename => "rename",
+            Rule::AddNotNullColumn => "add-not-null-column",
+            Rule::NarrowingType => "narrowing-type",
+            Rule::IdentifierLength => "identifier-length",
+            Rule::PreferBigintIdentity => "prefer-bigint-identity",
+            Rule::PreferTimestamptzText => "prefer-timestamptz-text",
+        }
+    }
+
+    /// What the rule reports, in one line.
+    pub fn description(self) -> &'static str {
+        match self {
+            Rule::Missing => "a reference to what does not exist at that point of the chain",
+            Rule::Exists => "creating what already exists, without IF NOT EXISTS",
+            Rule::DropDependency => "dropping what other objects still depend on, without CASCADE",
+            Rule::DowngradeMismatch => {
+                "a downgrade that does not restore the schema its upgrade started from"
+            }
+            Rule::NonTransactional => {
+                "a statement PostgreSQL refuses inside a transaction block, in a transactional revision"
+            }
+            Rule::TransactionControl => "BEGIN, COMMIT or ROLLBACK inside a revision",
+            Rule::IndexNotConcurrent => {
+                "an index built without CONCURRENTLY on an existing table blocks its writes"
+            }
+            Rule::ConstraintNotValid => {
+                "a foreign key or check added without NOT VALID scans the table under a lock"
+            }
+            Rule::SetNotNull => {
+                "SET NOT NULL scans the table under an exclusive lock unless a validated check proves it"
+            }
+            Rule::VolatileDefault => {
+                "ADD COLUMN with a default computed per row rewrites the table under an exclusive lock"
+            }
+            Rule::RewriteType => {
+                "a column type change that rewrites the table under an exclusive lock"
+            }
+            Rule::KeyWithoutIndex => {
+                "ADD PRIMARY KEY or UNIQUE builds its index under an exclusive lock"
+            }
+            Rule::FullRewrite => {
+                "VACUUM FULL and CLUSTER rewrite the table under an exclusive lock"
+            }
+            Rule::LockTimeout => {
+                "DDL on an existing table with no lock_timeout queues every query behind it"
+            }
+            Rule::DropColumn => "DROP COLUMN breaks the code still running that reads the column",
+            Rule::DropTable => "DROP TABLE breaks the code still running that reads the table",
+            Rule::Rename => "renaming a table or column breaks the code still running",
+            Rule::AddNotNullColumn => {
+                "ADD COLUMN … NOT NULL without a default fails on a table that has rows"
+            }
+            Rule::NarrowingType => {
+                "a narrower column type fails on longer values and breaks code writing them"
+            }
+            Rule::IdentifierLength => "a name over 63 bytes, which PostgreSQL truncates",
+            Rule::PreferBigintIdentity => {
+                "serial or a 32-bit integer key instead of a bigint identity"
+            }
+            Rule::PreferTimestamptzText => {
+                "timestamp without time zone, or a length-limited varchar or char"
+            }
+        }
+    }
+
+    /// How to fix what the rule reports, in one line.
+    pub fn fix(self) -> &'static str {
+        match self {
+            Rule::Missing => "create it first, or fix the name",
+            Rule::Exists => "drop it first, fix the name, or add IF NOT EXISTS",
+            Rule::DropDependency => "drop the dependents first, or add CASCADE",
+            Rule::DowngradeMismatch => "make the downgrade undo every change of the upgrade",
+            Rule::NonTransactional => {
+                "put the statement in a revision of its own with `-- transactional: false` in its header"
+            }
+            Rule::TransactionControl => {
+                "remove it: the revision runs in a transaction, or with `-- transactional: false` in none"
+            }
+            Rule::IndexNotConcurrent => {
+                "use CREATE INDEX CONCURRENTLY in a revision with `-- transactional: false`"
+            }
+            Rule::ConstraintNotValid => {
+                "add it NOT VALID, then VALIDATE CONSTRAINT in a later revision"
+            }
+            Rule::SetNotNull => {
+                "add CHECK (column IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT it in a later revision, then SET NOT NULL"
+            }
+            Rule::VolatileDefault => {
+                "add the column without a default, set the default, and fill existing rows in batches"
+            }
+            Rule::RewriteType => {
+                "add a column of the new type, fill it in batches, and switch over"
+            }
+            Rule::KeyWithoutIndex => {
+                "CREATE UNIQUE INDEX CONCURRENTLY first, then ADD … USING INDEX"
+            }
+            Rule::FullRewrite => "use plain VACUUM, or a tool that rebuilds the table online",
+            Rule::LockTimeout => "start the revision with SET lock_timeout = '…'",
+            Rule::DropColumn => {
+                "stop reading the column in a release first, then drop it in a later one"
+            }
+            Rule::DropTable => {
+                "stop using the table in a release first, then drop it in a later one"
+            }
+            Rule::Rename => {
+                "add the new name beside the old one, move the code, then drop the old one"
+            }
+            Rule::AddNotNullColumn => {
+                "give the column a DEFAULT, or add it nullable and fill it first"
+            }
+            Rule::NarrowingType => {
+                "check the values fit and that no code writes longer ones, then allow the statement"
+            }
+            Rule::IdentifierLength => "use a name of at most 63 bytes",
+            Rule::PreferBigintIdentity => "use bigint GENERATED ALWAYS AS IDENTITY",
+            Rule::PreferTimestamptzText => {
+                "use timestamptz, and text (with a CHECK on length if needed)"
+            }
         }
     }
 
@@ -53,12 +240,33 @@ impl Rule {
     }
 
     /// The level a rule has unless `[lint]` says otherwise: what fails on the
-    /// server is an error; a downgrade that restores less than it should
-    /// still runs, so it warns.
+    /// server is an error; what runs but locks, rewrites or breaks the code
+    /// still running (and a downgrade that restores less than it should)
+    /// warns; advice is off.
     pub fn default_level(self) -> Level {
         match self {
-            Rule::Missing | Rule::Exists | Rule::DropDependency => Level::Error,
-            Rule::DowngradeMismatch => Level::Warning,
+            Rule::Missing
+            | Rule::Exists
+            | Rule::DropDependency
+            | Rule::NonTransactional
+            | Rule::TransactionControl => Level::Error,
+            Rule::DowngradeMismatch
+            | Rule::IndexNotConcurrent
+            | Rule::ConstraintNotValid
+            | Rule::SetNotNull
+            | Rule::VolatileDefault
+            | Rule::RewriteType
+            | Rule::KeyWithoutIndex
+            | Rule::FullRewrite
+            | Rule::DropColumn
+            | Rule::DropTable
+            | Rule::Rename
+            | Rule::AddNotNullColumn
+            | Rule::NarrowingType => Level::Warning,
+            Rule::LockTimeout
+            | Rule::IdentifierLength
+            | Rule::PreferBigintIdentity
+            | Rule::PreferTimestamptzText => Level::Off,
         }
     }
 
@@ -156,7 +364,12 @@ impl Level {
 pub struct LintConfig {
     levels: BTreeMap<Rule, Level>,
     since: BTreeMap<Rule, String>,
+    postgres_version: Option<u32>,
 }
+
+/// The oldest PostgreSQL major version the lint judges for, and the one it
+/// assumes unless `postgres_version` in `migrate.toml` says otherwise.
+pub const OLDEST_POSTGRES: u32 = 12;
 
 impl LintConfig {
     /// The level of `rule`: the configured one, else its default.
@@ -185,6 +398,17 @@ impl LintConfig {
     /// Every `[lint.since]` entry.
     pub fn since_entries(&self) -> impl Iterator<Item = (Rule, &str)> {
         self.since.iter().map(|(r, s)| (*r, s.as_str()))
+    }
+
+    /// The PostgreSQL major version the rules judge for (`postgres_version`
+    /// in `migrate.toml`, default [`OLDEST_POSTGRES`]).
+    pub fn postgres_version(&self) -> u32 {
+        self.postgres_version.unwrap_or(OLDEST_POSTGRES)
+    }
+
+    /// Sets the PostgreSQL major version the rules judge for.
+    pub fn set_postgres_version(&mut self, version: u32) {
+        self.postgres_version = Some(version);
     }
 
     /// Whether any rule is reported at all.

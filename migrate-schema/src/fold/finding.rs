@@ -46,6 +46,12 @@ pub struct Reported {
     /// `path:line:col: message (revision R, downgrade) [rule]`, with the ways
     /// out.
     pub text: String,
+    /// The finding itself: rule, statement and message.
+    pub finding: Finding,
+    /// The id of the revision it is in.
+    pub revision: String,
+    /// Its section.
+    pub section: SectionKind,
 }
 
 /// The findings `lint` reports, in the order found: each at its level,
@@ -104,6 +110,9 @@ pub fn report(
                 revision.header.revision,
                 f.section.name()
             ),
+            finding: f.finding.clone(),
+            revision: revision.header.revision.clone(),
+            section: f.section,
         });
     }
     out

@@ -11,6 +11,7 @@
 //! [`Coverage`] counts them.
 
 pub mod finding;
+pub mod lint_pg;
 pub mod lower_pg;
 pub mod lower_sqlite;
 pub mod naming;
@@ -71,7 +72,7 @@ impl std::error::Error for FoldError {}
 /// Folds one revision's upgrade into `state`, read as PostgreSQL.
 pub fn fold_revision(state: &mut State, revision: &Revision) {
     let parsed = parse_section(&revision.upgrade, Dialect::Postgres, &mut NoCache);
-    fold_section(state, revision, &revision.upgrade, parsed);
+    fold_section(state, revision, &revision.upgrade, parsed, None);
 }
 
 /// Earlier parses of PostgreSQL statements, as libpg_query's protobuf
@@ -159,8 +160,15 @@ fn parse_revision(
 }
 
 /// Folds the statements of one section of `revision` into `state`, from
-/// their trees (`parsed`, one per statement).
-fn fold_section(state: &mut State, revision: &Revision, section: &Section, parsed: Vec<Parsed>) {
+/// their trees (`parsed`, one per statement); `lint`, when given, judges
+/// each PostgreSQL statement on the model before it.
+fn fold_section(
+    state: &mut State,
+    revision: &Revision,
+    section: &Section,
+    parsed: Vec<Parsed>,
+    mut lint: Option<&mut lint_pg::Linter>,
+) {
     for (statement, tree) in section.statements.iter().zip(parsed) {
         let sql = section.statement_sql(statement);
         let at = StmtRef {
@@ -168,6 +176,9 @@ fn fold_section(state: &mut State, revision: &Revision, section: &Section, parse
             line: statement.line,
             column: statement.column,
         };
+        if let (Some(lint), Parsed::Postgres(Ok(tree))) = (lint.as_deref_mut(), &tree) {
+            lint.statement(state, sql, tree, &at);
+        }
         match tree {
             Parsed::Sqlite(Ok(tree)) if statement.check => {
                 lower_sqlite::apply(state, &tree, sql, &at);
@@ -195,7 +206,7 @@ fn fold_section(state: &mut State, revision: &Revision, section: &Section, parse
 /// Folds a revision's upgrade, then its downgrade on the model the upgrade
 /// produced, and compares what the downgrade leaves with what the upgrade
 /// started from; the model goes back to the upgrade's, and what was found
-/// goes to `findings`.
+/// (with what `lint` finds in the upgrade) goes to `findings`.
 fn fold_both(
     state: &mut State,
     index: usize,
@@ -203,10 +214,27 @@ fn fold_both(
     dialect: Dialect,
     parsed: ParsedRevision,
     findings: &mut Vec<FoldFinding>,
+    mut lint: Option<&mut lint_pg::Linter>,
 ) {
     let before = state.mark();
     let found = state.findings.len();
-    fold_section(state, revision, &revision.upgrade, parsed.upgrade);
+    if let Some(lint) = lint.as_deref_mut() {
+        lint.begin(before, revision.header.transactional);
+    }
+    fold_section(
+        state,
+        revision,
+        &revision.upgrade,
+        parsed.upgrade,
+        lint.as_deref_mut(),
+    );
+    if let Some(lint) = lint {
+        findings.extend(lint.take().into_iter().map(|f| FoldFinding {
+            revision: index,
+            section: SectionKind::Upgrade,
+            finding: f,
+        }));
+    }
     let mut take = |state: &State, from: usize, section: SectionKind| {
         findings.extend(state.findings[from..].iter().map(|f| FoldFinding {
             revision: index,
@@ -228,7 +256,7 @@ fn fold_both(
         // back with it.
         let counts = state.coverage_counts();
         let from = state.findings.len();
-        fold_section(state, revision, down, parsed.downgrade);
+        fold_section(state, revision, down, parsed.downgrade, None);
         take(state, from, SectionKind::Downgrade);
         // A comparison after a failed statement, or over what the fold is
         // not sure of, would only repeat the failure or guess.
@@ -299,7 +327,11 @@ pub fn check_cached(
     if !lint.any_on() {
         return Vec::new();
     }
-    let Ok(folded) = fold_with_cache(migrations, dialect, None, cache, |_, _| {}) else {
+    let options = lint_pg::Options {
+        postgres_version: lint.postgres_version(),
+        identifier_length: lint.level(Rule::IdentifierLength) != migrate_core::Level::Off,
+    };
+    let Ok(folded) = fold_chain(migrations, dialect, None, cache, Some(options), |_, _| {}) else {
         return Vec::new();
     };
     // On SQLite, SQLite itself judges what exists: the replay of the chain
@@ -336,7 +368,7 @@ pub fn fold_with(
     at: Option<usize>,
     after: impl FnMut(usize, &State),
 ) -> Result<FoldResult, FoldError> {
-    fold_with_cache(migrations, dialect, at, &mut NoCache, after)
+    fold_chain(migrations, dialect, at, &mut NoCache, None, after)
 }
 
 /// [`fold_with`], reading PostgreSQL trees through `cache`.
@@ -345,8 +377,24 @@ pub fn fold_with_cache(
     dialect: Dialect,
     at: Option<usize>,
     cache: &mut dyn TreeCache,
+    after: impl FnMut(usize, &State),
+) -> Result<FoldResult, FoldError> {
+    fold_chain(migrations, dialect, at, cache, None, after)
+}
+
+/// [`fold_with_cache`], with the safety lint on the PostgreSQL upgrades
+/// when `lint` is given: its findings join the fold's.
+fn fold_chain(
+    migrations: &Migrations,
+    dialect: Dialect,
+    at: Option<usize>,
+    cache: &mut dyn TreeCache,
+    lint: Option<lint_pg::Options>,
     mut after: impl FnMut(usize, &State),
 ) -> Result<FoldResult, FoldError> {
+    let mut linter = lint
+        .filter(|_| dialect == Dialect::Postgres)
+        .map(lint_pg::Linter::new);
     let wanted = at.map(|i| migrations.graph.ancestors_inclusive(&[i]));
     let order: Vec<usize> = migrations
         .graph
@@ -382,6 +430,7 @@ pub fn fold_with_cache(
                 dialect,
                 parsed,
                 &mut findings,
+                linter.as_mut(),
             );
             after(i, &state);
             revisions.push(i);

@@ -821,6 +821,22 @@ impl State {
         self.coverage.taints.truncate(taints);
     }
 
+    /// Whether table `id` was created after `mark` (tables are only ever
+    /// appended: the first slot count recorded since the mark is where the
+    /// new ones start).
+    pub fn created_since(&self, mark: Mark, id: TableId) -> bool {
+        let Some(j) = &self.journal else {
+            return false;
+        };
+        j.entries[mark.0.min(j.entries.len())..]
+            .iter()
+            .find_map(|e| match e {
+                Undo::TableCount(n) => Some(id.0 >= *n),
+                _ => None,
+            })
+            .unwrap_or(false)
+    }
+
     /// Stops recording and forgets what was recorded.
     pub fn end_journal(&mut self) {
         self.journal = None;

@@ -1,0 +1,235 @@
+//! `migrate lint`: the build's findings as text, JSON and SARIF, exit 1 on
+//! an error-level finding and 0 on warnings alone; the example app's
+//! directory is lint-clean.
+
+use std::path::Path;
+use std::process::Command;
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn migrate(dir: &Path, args: &[&str]) -> Out {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_migrate"));
+    command.args(args).current_dir(dir);
+    for var in ["DATABASE_URL", "MIGRATE_LOG"] {
+        command.env_remove(var);
+    }
+    let out = command.output().expect("run the migrate binary");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A PostgreSQL project: users, then `upgrade` in a second revision with
+/// the extra `header` lines.
+fn project(header: &str, upgrade: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("migrate.toml"),
+        "directory = \"migrations\"\ndialect = \"postgres\"\n",
+    )
+    .unwrap();
+    let m = dir.path().join("migrations");
+    std::fs::create_dir(&m).unwrap();
+    std::fs::write(
+        m.join("2025_01_01_0000-a1a1a1a1a1a1_users.sql"),
+        "-- revision: a1a1a1a1a1a1\n-- down_revision: none\n\n-- migrate:upgrade\nCREATE TABLE users (id bigint PRIMARY KEY, org bigint, email text);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        m.join("2025_01_02_0000-b2b2b2b2b2b2_change.sql"),
+        format!(
+            "-- revision: b2b2b2b2b2b2\n-- down_revision: a1a1a1a1a1a1\n{header}\n-- migrate:upgrade\n{upgrade}\n"
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn an_error_exits_1_at_its_line_in_text_json_and_sarif() {
+    let dir = project(
+        "",
+        "CREATE INDEX CONCURRENTLY users_email ON users (email);",
+    );
+    let out = migrate(dir.path(), &["lint"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("error: migrations/2025_01_02_0000-b2b2b2b2b2b2_change.sql:5:1: CREATE INDEX CONCURRENTLY cannot run inside a transaction block"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("[non-transactional]"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("1 error found by the lint"),
+        "{}",
+        out.stderr
+    );
+
+    let out = migrate(dir.path(), &["lint", "--format", "json"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout.starts_with("[{\"rule\":\"non-transactional\",\"level\":\"error\",\"path\":\"migrations/2025_01_02_0000-b2b2b2b2b2b2_change.sql\",\"line\":5,\"column\":1,\"revision\":\"b2b2b2b2b2b2\",\"section\":\"upgrade\",\"message\":\"CREATE INDEX CONCURRENTLY"),
+        "{}",
+        out.stdout
+    );
+
+    let out = migrate(dir.path(), &["lint", "--format", "sarif"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout.contains("\"version\":\"2.1.0\""),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("\"ruleId\":\"non-transactional\",\"ruleIndex\":4,\"level\":\"error\""),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("\"artifactLocation\":{\"uri\":\"migrations/2025_01_02_0000-b2b2b2b2b2b2_change.sql\"},\"region\":{\"startLine\":5,\"startColumn\":1}"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn warnings_alone_exit_0_and_a_non_transactional_revision_is_clean() {
+    let dir = project(
+        "",
+        "ALTER TABLE users ADD CONSTRAINT users_org_fkey FOREIGN KEY (org) REFERENCES users (id);",
+    );
+    let out = migrate(dir.path(), &["lint"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("warning: migrations/2025_01_02_0000-b2b2b2b2b2b2_change.sql:5:1: ADD FOREIGN KEY without NOT VALID"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("add it NOT VALID, then VALIDATE CONSTRAINT"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("No errors in migrations (1 warning)"),
+        "{}",
+        out.stdout
+    );
+
+    let dir = project(
+        "-- transactional: false",
+        "CREATE INDEX CONCURRENTLY users_email ON users (email);",
+    );
+    let out = migrate(dir.path(), &["lint", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(out.stdout.trim(), "[]");
+}
+
+#[test]
+fn the_example_app_is_lint_clean() {
+    let out = migrate(&migrate_tests::workspace_root(), &["lint"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("(0 warnings)"), "{}", out.stdout);
+}
+
+/// What the lint reports as an error is what PostgreSQL 15 refuses: the
+/// revision the lint fails fails `migrate upgrade`, and with
+/// `-- transactional: false` both accept it.
+#[tokio::test]
+async fn an_error_of_the_lint_fails_the_upgrade_on_postgres() {
+    let sql = "CREATE INDEX CONCURRENTLY users_email ON users (email);";
+    let db = migrate_tests::fresh_pg_db().await;
+    let dir = project("", sql);
+    let up = migrate(dir.path(), &["--database-url", &db.url, "upgrade", "head"]);
+    assert_eq!(up.code, 1, "{}{}", up.stdout, up.stderr);
+    assert!(
+        up.stderr
+            .contains("CREATE INDEX CONCURRENTLY cannot run inside a transaction block"),
+        "{}",
+        up.stderr
+    );
+    let db = migrate_tests::fresh_pg_db().await;
+    let dir = project("-- transactional: false", sql);
+    let up = migrate(dir.path(), &["--database-url", &db.url, "upgrade", "head"]);
+    assert_eq!(up.code, 0, "{}{}", up.stdout, up.stderr);
+}
+
+/// Every statement `non-transactional` names, and the failures that
+/// `add-not-null-column` and `narrowing-type` claim, as PostgreSQL 15
+/// answers them inside a transaction, on a table with a row.
+#[tokio::test]
+async fn the_failures_the_lint_claims_are_postgres_s() {
+    use sqlx::Connection;
+    let db = migrate_tests::fresh_pg_db().await;
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE users (id bigint PRIMARY KEY, name varchar(20), email text);\n\
+         INSERT INTO users VALUES (1, 'a name of 16 ch.', 'a@example.com');\n\
+         CREATE TYPE mood AS ENUM ('ok');\n\
+         CREATE TABLE p (a int) PARTITION BY RANGE (a);\n\
+         CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10);",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    for (sql, refused) in [
+        (
+            "CREATE INDEX CONCURRENTLY users_email ON users (email)",
+            "CREATE INDEX CONCURRENTLY cannot run inside a transaction block",
+        ),
+        (
+            "DROP INDEX CONCURRENTLY IF EXISTS users_email",
+            "DROP INDEX CONCURRENTLY cannot run inside a transaction block",
+        ),
+        (
+            "REINDEX TABLE CONCURRENTLY users",
+            "REINDEX CONCURRENTLY cannot run inside a transaction block",
+        ),
+        (
+            "VACUUM users",
+            "VACUUM cannot run inside a transaction block",
+        ),
+        (
+            "ALTER SYSTEM SET work_mem = '64MB'",
+            "ALTER SYSTEM cannot run inside a transaction block",
+        ),
+        (
+            "CREATE DATABASE lint_never_made",
+            "CREATE DATABASE cannot run inside a transaction block",
+        ),
+        (
+            "ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY",
+            "DETACH CONCURRENTLY cannot run inside a transaction block",
+        ),
+        (
+            "ALTER TABLE users ADD COLUMN tier int NOT NULL",
+            "column \"tier\" of relation \"users\" contains null values",
+        ),
+        (
+            "ALTER TABLE users ALTER COLUMN name TYPE varchar(10)",
+            "value too long for type character varying(10)",
+        ),
+    ] {
+        let e = sqlx::raw_sql(&format!("BEGIN; {sql}; ROLLBACK"))
+            .execute(&mut conn)
+            .await
+            .expect_err(sql)
+            .to_string();
+        assert!(e.contains(refused), "{sql}: {e}");
+        sqlx::raw_sql("ROLLBACK").execute(&mut conn).await.unwrap();
+    }
+    // From PostgreSQL 12 on, ADD VALUE runs in a transaction.
+    sqlx::raw_sql("BEGIN; ALTER TYPE mood ADD VALUE 'sad'; ROLLBACK")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+}

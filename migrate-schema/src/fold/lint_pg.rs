@@ -1,0 +1,1000 @@
+//! The safety lint on PostgreSQL upgrades: what fails inside a transaction,
+//! what locks or rewrites a table that existed before the revision, and what
+//! breaks the code still running, judged on each statement's tree with the
+//! model as it was before the statement.
+
+use std::collections::HashSet;
+
+use migrate_core::Rule;
+use pg_query::NodeRef;
+use pg_query::protobuf::{
+    self, AlterTableType, ConstrType, ObjectType, TransactionStmtKind, node::Node as N,
+};
+
+use super::state::{DEFAULT_SCHEMA, Finding, Mark, Relation, State, StmtRef, TableId};
+
+/// What the lint is told about the project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// The oldest PostgreSQL major version the migrations run on.
+    pub postgres_version: u32,
+    /// Whether names over 63 bytes are looked for (the statement's text is
+    /// scanned again for them).
+    pub identifier_length: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            postgres_version: migrate_core::OLDEST_POSTGRES,
+            identifier_length: false,
+        }
+    }
+}
+
+/// The lint over a chain's upgrades, in the order they are folded.
+#[derive(Debug)]
+pub struct Linter {
+    options: Options,
+    /// `CHECK (column IS NOT NULL)` constraints added NOT VALID and not
+    /// validated yet, by table and column: they do not prove SET NOT NULL.
+    unvalidated: HashSet<(TableId, String)>,
+    /// The journal's mark before the revision: tables created after it are
+    /// new, and exempt from the lock rules.
+    start: Option<Mark>,
+    transactional: bool,
+    /// Whether the revision has set `lock_timeout` so far.
+    lock_timeout: bool,
+    /// Whether `lock-timeout` was reported in this revision (once is enough).
+    lock_timeout_reported: bool,
+    /// Constraints this revision added NOT VALID to existing tables, by
+    /// table and name: validating one in the same transaction scans under
+    /// the lock that adding it took.
+    added_not_valid: HashSet<(TableId, String)>,
+    findings: Vec<Finding>,
+}
+
+impl Linter {
+    /// A lint judging for `options`.
+    pub fn new(options: Options) -> Linter {
+        Linter {
+            options,
+            unvalidated: HashSet::new(),
+            start: None,
+            transactional: true,
+            lock_timeout: false,
+            lock_timeout_reported: false,
+            added_not_valid: HashSet::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// Starts a revision's upgrade; `start` is the journal's mark before it.
+    pub fn begin(&mut self, start: Mark, transactional: bool) {
+        self.start = Some(start);
+        self.transactional = transactional;
+        self.lock_timeout = false;
+        self.lock_timeout_reported = false;
+        self.added_not_valid.clear();
+    }
+
+    /// What was found since the last call.
+    pub fn take(&mut self) -> Vec<Finding> {
+        std::mem::take(&mut self.findings)
+    }
+
+    /// Judges one statement (its text `sql` and its tree), with `state` as
+    /// it is before it.
+    pub fn statement(
+        &mut self,
+        state: &State,
+        sql: &str,
+        tree: &protobuf::ParseResult,
+        at: &StmtRef,
+    ) {
+        if self.options.identifier_length {
+            self.long_identifiers(sql, at);
+        }
+        for raw in &tree.stmts {
+            if let Some(node) = raw.stmt.as_ref().and_then(|n| n.node.as_ref()) {
+                self.node(state, node, at);
+            }
+        }
+    }
+
+    fn push(&mut self, rule: Rule, at: &StmtRef, what: String) {
+        let fix = rule.fix();
+        self.push_fix(rule, at, what, fix);
+    }
+
+    fn push_fix(&mut self, rule: Rule, at: &StmtRef, what: String, fix: &str) {
+        self.findings.push(Finding {
+            rule,
+            at: at.clone(),
+            message: format!("{what}; {fix}"),
+        });
+    }
+
+    /// A table that existed before this revision, named by `r`.
+    fn existing(&self, state: &State, r: &protobuf::RangeVar) -> Option<(TableId, String)> {
+        let (schema, name) = range_name(r);
+        match state.relation(&schema, &name) {
+            Some(Relation::Table(id))
+                if !self.start.is_some_and(|m| state.created_since(m, id)) =>
+            {
+                Some((id, shown(&schema, &name)))
+            }
+            _ => None,
+        }
+    }
+
+    fn not_in_transaction(&mut self, at: &StmtRef, what: &str) {
+        if self.transactional {
+            self.push(
+                Rule::NonTransactional,
+                at,
+                format!(
+                    "{what} cannot run inside a transaction block, and this revision runs in one: PostgreSQL refuses it and the revision fails"
+                ),
+            );
+        }
+    }
+
+    /// DDL on an existing table: reported once per revision when no
+    /// `SET lock_timeout` came before it.
+    fn ddl(&mut self, at: &StmtRef, table: &str) {
+        if !self.lock_timeout && !self.lock_timeout_reported {
+            self.lock_timeout_reported = true;
+            self.push(
+                Rule::LockTimeout,
+                at,
+                format!(
+                    "this statement locks table {table} with no lock_timeout set in the revision: while it waits for the lock, every query on {table} waits behind it"
+                ),
+            );
+        }
+    }
+
+    /// Names over 63 bytes, read from the statement's text: the parser has
+    /// already cut them in the tree.
+    fn long_identifiers(&mut self, sql: &str, at: &StmtRef) {
+        let Ok(scanned) = pg_query::scan(sql) else {
+            return;
+        };
+        for token in scanned.tokens {
+            if token.token() != protobuf::Token::Ident {
+                continue;
+            }
+            let Some(text) = sql.get(token.start as usize..token.end as usize) else {
+                continue;
+            };
+            let name = match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+                Some(quoted) => quoted.replace("\"\"", "\""),
+                None => text.to_owned(),
+            };
+            if name.len() > 63 {
+                self.push(
+                    Rule::IdentifierLength,
+                    at,
+                    format!(
+                        "the name `{}` is {} bytes: PostgreSQL keeps the first 63 and drops the rest without an error, so two long names can collide",
+                        name.escape_debug(),
+                        name.len()
+                    ),
+                );
+            }
+        }
+    }
+
+    fn node(&mut self, state: &State, node: &N, at: &StmtRef) {
+        match node {
+            N::TransactionStmt(s) => {
+                use TransactionStmtKind as K;
+                let word = match s.kind() {
+                    K::TransStmtBegin => "BEGIN",
+                    K::TransStmtStart => "START TRANSACTION",
+                    K::TransStmtCommit => "COMMIT",
+                    K::TransStmtRollback => "ROLLBACK",
+                    K::TransStmtPrepare => "PREPARE TRANSACTION",
+                    K::TransStmtCommitPrepared => "COMMIT PREPARED",
+                    K::TransStmtRollbackPrepared => "ROLLBACK PREPARED",
+                    _ => return,
+                };
+                let what = if self.transactional {
+                    format!(
+                        "{word} inside a revision ends or nests the transaction the revision runs in: a failure after it leaves the database half migrated, out of step with the history table"
+                    )
+                } else {
+                    format!(
+                        "{word} inside a revision: the runner records the revision as applied whatever the transaction it starts or ends did"
+                    )
+                };
+                self.push(Rule::TransactionControl, at, what);
+            }
+            N::IndexStmt(s) => {
+                if s.concurrent {
+                    self.not_in_transaction(at, "CREATE INDEX CONCURRENTLY");
+                } else if let Some((_, table)) =
+                    s.relation.as_ref().and_then(|r| self.existing(state, r))
+                {
+                    self.ddl(at, &table);
+                    self.push(
+                        Rule::IndexNotConcurrent,
+                        at,
+                        format!(
+                            "CREATE INDEX on table {table}, which existed before this revision, blocks its INSERT, UPDATE and DELETE until the index is built"
+                        ),
+                    );
+                }
+            }
+            N::DropStmt(s) => match s.remove_type() {
+                ObjectType::ObjectIndex if s.concurrent => {
+                    self.not_in_transaction(at, "DROP INDEX CONCURRENTLY");
+                }
+                ObjectType::ObjectTable => {
+                    for object in &s.objects {
+                        let Some((schema, name)) = list_name(&object_names(object)) else {
+                            continue;
+                        };
+                        if let Some(Relation::Table(id)) = state.relation(&schema, &name)
+                            && !self.start.is_some_and(|m| state.created_since(m, id))
+                        {
+                            let table = shown(&schema, &name);
+                            self.ddl(at, &table);
+                            self.push(
+                                Rule::DropTable,
+                                at,
+                                format!(
+                                    "DROP TABLE {table}: the application still running during and after the deploy fails on every query that reads or writes it"
+                                ),
+                            );
+                        }
+                    }
+                }
+                _ => {}
+            },
+            N::ReindexStmt(s) if has_option(&s.params, "concurrently") => {
+                self.not_in_transaction(at, "REINDEX CONCURRENTLY");
+            }
+            N::VacuumStmt(s) if s.is_vacuumcmd => {
+                self.not_in_transaction(at, "VACUUM");
+                if has_option(&s.options, "full") {
+                    self.full_rewrite(state, at, "VACUUM FULL", vacuum_relations(s));
+                }
+            }
+            N::ClusterStmt(s) => {
+                let rels: Vec<&protobuf::RangeVar> = s.relation.iter().collect();
+                self.full_rewrite(state, at, "CLUSTER", rels);
+            }
+            N::AlterSystemStmt(_) => self.not_in_transaction(at, "ALTER SYSTEM"),
+            N::CreatedbStmt(_) => self.not_in_transaction(at, "CREATE DATABASE"),
+            N::DropdbStmt(_) => self.not_in_transaction(at, "DROP DATABASE"),
+            N::CreateTableSpaceStmt(_) => self.not_in_transaction(at, "CREATE TABLESPACE"),
+            N::DropTableSpaceStmt(_) => self.not_in_transaction(at, "DROP TABLESPACE"),
+            N::AlterEnumStmt(s) if s.old_val.is_empty() && self.options.postgres_version < 12 => {
+                self.not_in_transaction(at, "ALTER TYPE … ADD VALUE (before PostgreSQL 12)");
+            }
+            N::VariableSetStmt(v) if v.name.eq_ignore_ascii_case("lock_timeout") => {
+                self.lock_timeout = true;
+            }
+            N::RenameStmt(s) => self.rename(state, s, at),
+            N::AlterTableStmt(s) if s.objtype() == ObjectType::ObjectTable => {
+                self.alter_table(state, s, at);
+            }
+            N::CreateStmt(s) => {
+                for e in &s.table_elts {
+                    if let Some(N::ColumnDef(c)) = e.node.as_ref() {
+                        self.column_hygiene(at, &c.colname, c);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn full_rewrite(
+        &mut self,
+        state: &State,
+        at: &StmtRef,
+        what: &str,
+        rels: Vec<&protobuf::RangeVar>,
+    ) {
+        if rels.is_empty() {
+            self.push(
+                Rule::FullRewrite,
+                at,
+                format!(
+                    "{what} rewrites every table it covers under an ACCESS EXCLUSIVE lock: no query reads or writes them until it ends"
+                ),
+            );
+            return;
+        }
+        for r in rels {
+            if let Some((_, table)) = self.existing(state, r) {
+                self.push(
+                    Rule::FullRewrite,
+                    at,
+                    format!(
+                        "{what} rewrites table {table} under an ACCESS EXCLUSIVE lock: no query reads or writes it until it ends"
+                    ),
+                );
+            }
+        }
+    }
+
+    fn rename(&mut self, state: &State, s: &protobuf::RenameStmt, at: &StmtRef) {
+        let kind = match s.rename_type() {
+            ObjectType::ObjectTable => "table",
+            ObjectType::ObjectColumn if s.relation_type() == ObjectType::ObjectTable => "column",
+            _ => return,
+        };
+        let Some((_, table)) = s.relation.as_ref().and_then(|r| self.existing(state, r)) else {
+            return;
+        };
+        self.ddl(at, &table);
+        let what = if kind == "table" {
+            format!(
+                "renaming table {table} to {}: the application still running during and after the deploy fails on every query that names it",
+                s.newname
+            )
+        } else {
+            format!(
+                "renaming column {table}.{} to {}: the application still running during and after the deploy fails on every query that names it",
+                s.subname, s.newname
+            )
+        };
+        self.push(Rule::Rename, at, what);
+    }
+
+    fn alter_table(&mut self, state: &State, s: &protobuf::AlterTableStmt, at: &StmtRef) {
+        let Some(r) = &s.relation else {
+            return;
+        };
+        let existing = self.existing(state, r);
+        let cmds: Vec<&protobuf::AlterTableCmd> = s
+            .cmds
+            .iter()
+            .filter_map(|c| match c.node.as_ref() {
+                Some(N::AlterTableCmd(c)) => Some(c.as_ref()),
+                _ => None,
+            })
+            .collect();
+        for cmd in &cmds {
+            let def = cmd.def.as_deref().and_then(|d| d.node.as_ref());
+            match (cmd.subtype(), def) {
+                (AlterTableType::AtDetachPartition, Some(N::PartitionCmd(p))) if p.concurrent => {
+                    self.not_in_transaction(at, "DETACH PARTITION CONCURRENTLY");
+                }
+                (AlterTableType::AtValidateConstraint, _) => {
+                    if let Some(id) = table_id(state, r)
+                        && let Some(c) = state.table(id).checks.iter().find(|c| c.name == cmd.name)
+                        && let Some(column) = not_null_sql(&c.expression.sql)
+                    {
+                        self.unvalidated.remove(&(id, column));
+                    }
+                }
+                (AlterTableType::AtAddConstraint, Some(N::Constraint(k))) => {
+                    if k.contype() == ConstrType::ConstrCheck
+                        && k.skip_validation
+                        && let Some(id) = table_id(state, r)
+                        && let Some(column) = k.raw_expr.as_deref().and_then(not_null_node)
+                    {
+                        self.unvalidated.insert((id, column));
+                    }
+                }
+                (AlterTableType::AtAddColumn, Some(N::ColumnDef(c))) => {
+                    self.column_hygiene(at, &c.colname, c);
+                }
+                _ => {}
+            }
+        }
+        let Some((id, table)) = existing else {
+            return;
+        };
+        self.ddl(at, &table);
+        for cmd in cmds {
+            let def = cmd.def.as_deref().and_then(|d| d.node.as_ref());
+            match (cmd.subtype(), def) {
+                (AlterTableType::AtAddConstraint, Some(N::Constraint(k))) => {
+                    if k.skip_validation && !k.conname.is_empty() {
+                        self.added_not_valid.insert((id, k.conname.clone()));
+                    }
+                    self.add_constraint(at, &table, k);
+                }
+                (AlterTableType::AtValidateConstraint, _)
+                    if self.transactional
+                        && self.added_not_valid.contains(&(id, cmd.name.clone())) =>
+                {
+                    self.push(
+                        Rule::ConstraintNotValid,
+                        at,
+                        format!(
+                            "VALIDATE CONSTRAINT {} runs in the transaction that added it NOT VALID to table {table}: the lock ADD CONSTRAINT took is held through the scan of every row, as if NOT VALID were not there",
+                            cmd.name
+                        ),
+                    );
+                }
+                (AlterTableType::AtSetNotNull, _) => self.set_not_null(state, at, id, &table, &cmd.name),
+                (AlterTableType::AtAddColumn, Some(N::ColumnDef(c))) => {
+                    self.add_column(at, &table, c);
+                }
+                (AlterTableType::AtAlterColumnType, Some(N::ColumnDef(c))) => {
+                    self.alter_type(state, at, id, &table, &cmd.name, c);
+                }
+                (AlterTableType::AtDropColumn, _) => self.push(
+                    Rule::DropColumn,
+                    at,
+                    format!(
+                        "dropping column {table}.{}: the application still running during and after the deploy fails on every query that names it",
+                        cmd.name
+                    ),
+                ),
+                _ => {}
+            }
+        }
+    }
+
+    fn add_constraint(&mut self, at: &StmtRef, table: &str, k: &protobuf::Constraint) {
+        match k.contype() {
+            ConstrType::ConstrForeign | ConstrType::ConstrCheck if !k.skip_validation => {
+                let what = if k.contype() == ConstrType::ConstrForeign {
+                    let referenced = k
+                        .pktable
+                        .as_ref()
+                        .map(|r| {
+                            let (s, n) = range_name(r);
+                            shown(&s, &n)
+                        })
+                        .unwrap_or_default();
+                    let locked = if referenced == table || referenced.is_empty() {
+                        table.to_owned()
+                    } else {
+                        format!("{table} and {referenced}")
+                    };
+                    format!(
+                        "ADD FOREIGN KEY without NOT VALID checks every row of table {table} while it holds a SHARE ROW EXCLUSIVE lock on {locked}: writes wait until the check ends"
+                    )
+                } else {
+                    format!(
+                        "ADD CHECK without NOT VALID checks every row of table {table} under an ACCESS EXCLUSIVE lock: no query reads or writes it until the check ends"
+                    )
+                };
+                self.push(Rule::ConstraintNotValid, at, what);
+            }
+            ConstrType::ConstrPrimary | ConstrType::ConstrUnique if k.indexname.is_empty() => {
+                let kind = if k.contype() == ConstrType::ConstrPrimary {
+                    "ADD PRIMARY KEY"
+                } else {
+                    "ADD UNIQUE"
+                };
+                self.push(
+                    Rule::KeyWithoutIndex,
+                    at,
+                    format!(
+                        "{kind} builds its index on table {table} under an ACCESS EXCLUSIVE lock: no query reads or writes it until the index is built"
+                    ),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    fn set_not_null(
+        &mut self,
+        state: &State,
+        at: &StmtRef,
+        id: TableId,
+        table: &str,
+        column: &str,
+    ) {
+        // Already NOT NULL: nothing to scan.
+        if state.table(id).column(column).is_some_and(|c| !c.nullable) {
+            return;
+        }
+        if self.options.postgres_version < 12 {
+            self.push_fix(
+                Rule::SetNotNull,
+                at,
+                format!(
+                    "SET NOT NULL on {table}.{column} scans every row under an ACCESS EXCLUSIVE lock: before PostgreSQL 12 no check constraint spares the scan"
+                ),
+                "allow the statement if the table is small, or keep the column nullable with a validated CHECK (column IS NOT NULL)",
+            );
+            return;
+        }
+        let proven = state.table(id).checks.iter().any(|c| {
+            not_null_sql(&c.expression.sql).is_some_and(|c| c.eq_ignore_ascii_case(column))
+        }) && !self
+            .unvalidated
+            .iter()
+            .any(|(t, c)| *t == id && c.eq_ignore_ascii_case(column));
+        if !proven {
+            self.push(
+                Rule::SetNotNull,
+                at,
+                format!(
+                    "SET NOT NULL on {table}.{column} scans every row under an ACCESS EXCLUSIVE lock: no validated CHECK ({column} IS NOT NULL) proves it first"
+                ),
+            );
+        }
+    }
+
+    fn add_column(&mut self, at: &StmtRef, table: &str, c: &protobuf::ColumnDef) {
+        let column = &c.colname;
+        let base = c.type_name.as_ref().map(type_of).map(|t| t.base);
+        let serial = base.as_deref().is_some_and(is_serial);
+        let mut not_null = c.is_not_null;
+        let mut default = c.raw_default.as_deref();
+        let mut filled = None;
+        if serial {
+            filled = Some("a serial column");
+        }
+        if !c.identity.is_empty() {
+            filled = Some("an identity column");
+        }
+        for k in &c.constraints {
+            let Some(N::Constraint(k)) = k.node.as_ref() else {
+                continue;
+            };
+            match k.contype() {
+                ConstrType::ConstrNotnull => not_null = true,
+                ConstrType::ConstrPrimary | ConstrType::ConstrUnique => {
+                    not_null |= k.contype() == ConstrType::ConstrPrimary;
+                    self.push_fix(
+                        Rule::KeyWithoutIndex,
+                        at,
+                        format!(
+                            "ADD COLUMN {table}.{column} with a key builds its index on table {table} under an ACCESS EXCLUSIVE lock: no query reads or writes it until the index is built"
+                        ),
+                        "add the column, CREATE UNIQUE INDEX CONCURRENTLY on it in a revision with `-- transactional: false`, then ADD … USING INDEX",
+                    );
+                }
+                ConstrType::ConstrForeign => self.push_fix(
+                    Rule::ConstraintNotValid,
+                    at,
+                    format!(
+                        "ADD COLUMN {table}.{column} REFERENCES checks every row of table {table} while it holds a SHARE ROW EXCLUSIVE lock on the referenced table: its writes wait until the check ends"
+                    ),
+                    "add the column, then its foreign key NOT VALID, then VALIDATE CONSTRAINT in a later revision",
+                ),
+                ConstrType::ConstrDefault => default = k.raw_expr.as_deref().or(default),
+                ConstrType::ConstrIdentity => filled = Some("an identity column"),
+                ConstrType::ConstrGenerated if k.generated_kind != "v" => {
+                    filled = Some("a stored generated column");
+                }
+                _ => {}
+            }
+        }
+        let default = default.filter(|d| !is_null_const(d));
+        let volatile = if let Some(what) = filled {
+            Some(format!("adding {what}"))
+        } else if let Some(d) = default {
+            if self.options.postgres_version < 11 {
+                Some("a default before PostgreSQL 11".to_owned())
+            } else {
+                volatile_call(d).map(|f| format!("the volatile default {f}()"))
+            }
+        } else {
+            None
+        };
+        if let Some(why) = volatile {
+            self.push(
+                Rule::VolatileDefault,
+                at,
+                format!(
+                    "ADD COLUMN {table}.{column} with {why} writes a value into every existing row, rewriting table {table} under an ACCESS EXCLUSIVE lock"
+                ),
+            );
+        }
+        if not_null && default.is_none() && filled.is_none() {
+            self.push(
+                Rule::AddNotNullColumn,
+                at,
+                format!(
+                    "ADD COLUMN {table}.{column} NOT NULL without a DEFAULT fails as soon as table {table} has a row (PostgreSQL: \"column contains null values\"), and code still inserting without it fails after"
+                ),
+            );
+        }
+    }
+
+    fn alter_type(
+        &mut self,
+        state: &State,
+        at: &StmtRef,
+        id: TableId,
+        table: &str,
+        column: &str,
+        c: &protobuf::ColumnDef,
+    ) {
+        self.column_hygiene(at, column, c);
+        let Some(new) = c.type_name.as_ref() else {
+            return;
+        };
+        let Some(old) = state.table(id).column(column) else {
+            return;
+        };
+        if !state.is_certain(id) {
+            return;
+        }
+        let from = type_from_sql(&old.data_type);
+        let to = type_of(new);
+        let change = match classify(&from, &to) {
+            Change::Narrow => Change::Narrow,
+            _ if c.raw_default.is_some() => Change::Rewrite,
+            other => other,
+        };
+        let shown_to = to.shown();
+        match change {
+            Change::Cheap => {}
+            Change::Rewrite => self.push(
+                Rule::RewriteType,
+                at,
+                format!(
+                    "changing {table}.{column} from {} to {shown_to} rewrites table {table} and its indexes under an ACCESS EXCLUSIVE lock: no query reads or writes it until the rewrite ends",
+                    old.data_type
+                ),
+            ),
+            Change::Narrow => self.push(
+                Rule::NarrowingType,
+                at,
+                format!(
+                    "changing {table}.{column} from {} to the narrower {shown_to} fails on a value that does not fit, and code still writing such values fails after; it also rewrites table {table} under an ACCESS EXCLUSIVE lock",
+                    old.data_type
+                ),
+            ),
+        }
+    }
+
+    /// The hygiene rules on a column's definition.
+    fn column_hygiene(&mut self, at: &StmtRef, column: &str, c: &protobuf::ColumnDef) {
+        let Some(t) = c.type_name.as_ref().map(type_of) else {
+            return;
+        };
+        let key = c.constraints.iter().any(|k| {
+            matches!(k.node.as_ref(), Some(N::Constraint(k))
+                if matches!(k.contype(), ConstrType::ConstrPrimary | ConstrType::ConstrIdentity))
+        }) || !c.identity.is_empty();
+        if is_serial(&t.base) && t.base != "bigserial" && t.base != "serial8" {
+            self.push(
+                Rule::PreferBigintIdentity,
+                at,
+                format!(
+                    "column {column} is {}: its 32-bit (or 16-bit) sequence runs out, and serial's sequence is not tied to the column as an identity is",
+                    t.base
+                ),
+            );
+        } else if is_serial(&t.base) {
+            self.push(
+                Rule::PreferBigintIdentity,
+                at,
+                format!(
+                    "column {column} is bigserial: an identity column ties its sequence to the column (permissions, copies, GENERATED ALWAYS)"
+                ),
+            );
+        } else if key && matches!(t.base.as_str(), "int4" | "int2") {
+            self.push(
+                Rule::PreferBigintIdentity,
+                at,
+                format!(
+                    "key column {column} is {}: its values run out at 2^31 (or 2^15)",
+                    t.shown()
+                ),
+            );
+        }
+        match t.base.as_str() {
+            "timestamp" => self.push(
+                Rule::PreferTimestamptzText,
+                at,
+                format!(
+                    "column {column} is timestamp without time zone: its values depend on the writer's time zone"
+                ),
+            ),
+            "varchar" | "bpchar" if !t.mods.is_empty() => self.push(
+                Rule::PreferTimestamptzText,
+                at,
+                format!(
+                    "column {column} is {}: widening the limit later takes a lock, and char pads with spaces",
+                    t.shown()
+                ),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// A type as the lint compares it: canonical base name, modifiers, array.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Ty {
+    base: String,
+    mods: Vec<i64>,
+    array: bool,
+}
+
+impl Ty {
+    fn shown(&self) -> String {
+        let mut s = self.base.clone();
+        if !self.mods.is_empty() {
+            let mods: Vec<String> = self.mods.iter().map(i64::to_string).collect();
+            s.push_str(&format!("({})", mods.join(", ")));
+        }
+        if self.array {
+            s.push_str("[]");
+        }
+        s
+    }
+}
+
+/// What a type change costs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    /// No rewrite and no scan.
+    Cheap,
+    /// The table is rewritten.
+    Rewrite,
+    /// Values may not fit.
+    Narrow,
+}
+
+fn canonical(base: &str) -> String {
+    let base = base.trim().to_ascii_lowercase();
+    let base = base.strip_prefix("pg_catalog.").unwrap_or(&base).to_owned();
+    match base.as_str() {
+        "character varying" | "varchar" => "varchar",
+        "character" | "char" | "bpchar" => "bpchar",
+        "integer" | "int" | "int4" => "int4",
+        "smallint" | "int2" => "int2",
+        "bigint" | "int8" => "int8",
+        "decimal" | "numeric" => "numeric",
+        "timestamp" | "timestamp without time zone" => "timestamp",
+        "timestamptz" | "timestamp with time zone" => "timestamptz",
+        "bit varying" | "varbit" => "varbit",
+        "double precision" | "float8" => "float8",
+        "real" | "float4" => "float4",
+        "boolean" | "bool" => "bool",
+        other => other,
+    }
+    .to_owned()
+}
+
+fn type_of(t: &protobuf::TypeName) -> Ty {
+    let names: Vec<String> = t.names.iter().filter_map(string_of).collect();
+    let base = names.last().cloned().unwrap_or_default();
+    let mods = t
+        .typmods
+        .iter()
+        .filter_map(|m| match m.node.as_ref() {
+            Some(N::AConst(c)) => match c.val.as_ref() {
+                Some(protobuf::a_const::Val::Ival(i)) => Some(i64::from(i.ival)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    Ty {
+        base: canonical(&base),
+        mods,
+        array: !t.array_bounds.is_empty(),
+    }
+}
+
+/// A type as the model writes it (`character varying(20)`, `numeric(10, 2)[]`).
+fn type_from_sql(sql: &str) -> Ty {
+    let mut s = sql.trim();
+    let mut array = false;
+    while let Some(rest) = s.strip_suffix("[]") {
+        array = true;
+        s = rest.trim_end();
+    }
+    let (base, mods) = match s.split_once('(') {
+        Some((base, rest)) => {
+            let inner = rest.split(')').next().unwrap_or("");
+            let mods = inner
+                .split(',')
+                .filter_map(|m| m.trim().parse::<i64>().ok())
+                .collect();
+            // `timestamp(3) with time zone`: the words after the modifier.
+            let after = rest.split_once(')').map(|(_, a)| a.trim()).unwrap_or("");
+            (format!("{} {after}", base.trim()), mods)
+        }
+        None => (s.to_owned(), Vec::new()),
+    };
+    Ty {
+        base: canonical(&base),
+        mods,
+        array,
+    }
+}
+
+/// What changing a column from `old` to `new` costs, without USING.
+fn classify(old: &Ty, new: &Ty) -> Change {
+    if old.array != new.array {
+        return Change::Rewrite;
+    }
+    let widen = |old: &[i64], new: &[i64]| match (old.first(), new.first()) {
+        (_, None) => Change::Cheap,
+        (None, Some(_)) => Change::Narrow,
+        (Some(a), Some(b)) if b >= a => Change::Cheap,
+        _ => Change::Narrow,
+    };
+    match (old.base.as_str(), new.base.as_str()) {
+        (a, b) if a == b && old.mods == new.mods => Change::Cheap,
+        ("varchar", "varchar") | ("varbit", "varbit") => widen(&old.mods, &new.mods),
+        ("timestamp", "timestamp") | ("timestamptz", "timestamptz") | ("time", "time") => {
+            widen(&old.mods, &new.mods)
+        }
+        ("varchar", "text") | ("cidr", "inet") => Change::Cheap,
+        ("text", "varchar") => widen(&[], &new.mods),
+        ("numeric", "numeric") => match (old.mods.as_slice(), new.mods.as_slice()) {
+            (_, []) => Change::Cheap,
+            ([], _) => Change::Narrow,
+            (o, n) => {
+                let (p, s) = (o[0], o.get(1).copied().unwrap_or(0));
+                let (p2, s2) = (n[0], n.get(1).copied().unwrap_or(0));
+                if s2 < s || p2 - s2 < p - s {
+                    Change::Narrow
+                } else if s2 == s {
+                    Change::Cheap
+                } else {
+                    Change::Rewrite
+                }
+            }
+        },
+        ("bpchar", "bpchar") => match widen(&old.mods, &new.mods) {
+            Change::Narrow => Change::Narrow,
+            _ => Change::Rewrite,
+        },
+        ("int8", "int4" | "int2") | ("int4", "int2") => Change::Narrow,
+        _ => Change::Rewrite,
+    }
+}
+
+fn is_serial(base: &str) -> bool {
+    matches!(
+        base,
+        "serial" | "serial4" | "bigserial" | "serial8" | "smallserial" | "serial2"
+    )
+}
+
+/// Functions whose value differs per row: a column added with one as its
+/// default is written into every row.
+const VOLATILE: &[&str] = &[
+    "random",
+    "gen_random_uuid",
+    "uuid_generate_v1",
+    "uuid_generate_v1mc",
+    "uuid_generate_v4",
+    "uuidv4",
+    "uuidv7",
+    "clock_timestamp",
+    "timeofday",
+    "nextval",
+    "random_normal",
+];
+
+/// The first known volatile function an expression calls.
+fn volatile_call(node: &protobuf::Node) -> Option<String> {
+    let name_of = |f: &protobuf::FuncCall| {
+        f.funcname
+            .last()
+            .and_then(string_of)
+            .map(|n| n.to_ascii_lowercase())
+            .filter(|n| VOLATILE.contains(&n.as_str()))
+    };
+    let n = node.node.as_ref()?;
+    if let N::FuncCall(f) = n
+        && let Some(name) = name_of(f)
+    {
+        return Some(name);
+    }
+    n.nodes().into_iter().find_map(|(child, ..)| match child {
+        NodeRef::FuncCall(f) => name_of(f),
+        _ => None,
+    })
+}
+
+fn is_null_const(node: &protobuf::Node) -> bool {
+    matches!(node.node.as_ref(), Some(N::AConst(c)) if c.isnull)
+}
+
+/// The column of `column IS NOT NULL`, as a tree.
+fn not_null_node(node: &protobuf::Node) -> Option<String> {
+    let Some(N::NullTest(t)) = node.node.as_ref() else {
+        return None;
+    };
+    if t.nulltesttype() != protobuf::NullTestType::IsNotNull {
+        return None;
+    }
+    match t.arg.as_deref().and_then(|a| a.node.as_ref()) {
+        Some(N::ColumnRef(c)) => c.fields.last().and_then(string_of),
+        _ => None,
+    }
+}
+
+/// The column of `column IS NOT NULL`, as the model writes a check.
+fn not_null_sql(sql: &str) -> Option<String> {
+    let s: String = sql
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
+        .collect();
+    let lower = s.to_ascii_lowercase();
+    let column = &s[..lower.strip_suffix("isnotnull")?.len()];
+    let column = column.trim_matches('"');
+    (!column.is_empty() && !column.contains(['.', ' '])).then(|| column.to_owned())
+}
+
+fn has_option(options: &[protobuf::Node], name: &str) -> bool {
+    options.iter().any(|o| match o.node.as_ref() {
+        Some(N::DefElem(d)) if d.defname.eq_ignore_ascii_case(name) => {
+            match d.arg.as_deref().and_then(|a| a.node.as_ref()) {
+                Some(N::Boolean(b)) => b.boolval,
+                Some(N::String(s)) => {
+                    !matches!(s.sval.to_ascii_lowercase().as_str(), "false" | "off" | "0")
+                }
+                Some(N::Integer(i)) => i.ival != 0,
+                _ => true,
+            }
+        }
+        _ => false,
+    })
+}
+
+fn vacuum_relations(s: &protobuf::VacuumStmt) -> Vec<&protobuf::RangeVar> {
+    s.rels
+        .iter()
+        .filter_map(|r| match r.node.as_ref() {
+            Some(N::VacuumRelation(v)) => v.relation.as_ref(),
+            _ => None,
+        })
+        .collect()
+}
+
+fn table_id(state: &State, r: &protobuf::RangeVar) -> Option<TableId> {
+    let (schema, name) = range_name(r);
+    match state.relation(&schema, &name) {
+        Some(Relation::Table(id)) => Some(id),
+        _ => None,
+    }
+}
+
+fn range_name(r: &protobuf::RangeVar) -> (String, String) {
+    let schema = if r.schemaname.is_empty() {
+        DEFAULT_SCHEMA.to_owned()
+    } else {
+        r.schemaname.clone()
+    };
+    (schema, r.relname.clone())
+}
+
+fn shown(schema: &str, name: &str) -> String {
+    if schema == DEFAULT_SCHEMA {
+        name.to_owned()
+    } else {
+        format!("{schema}.{name}")
+    }
+}
+
+fn string_of(node: &protobuf::Node) -> Option<String> {
+    match node.node.as_ref()? {
+        N::String(s) => Some(s.sval.clone()),
+        _ => None,
+    }
+}
+
+fn object_names(node: &protobuf::Node) -> Vec<String> {
+    match node.node.as_ref() {
+        Some(N::List(l)) => l.items.iter().filter_map(string_of).collect(),
+        Some(N::String(s)) => vec![s.sval.clone()],
+        _ => Vec::new(),
+    }
+}
+
+fn list_name(names: &[String]) -> Option<(String, String)> {
+    match names {
+        [name] => Some((DEFAULT_SCHEMA.to_owned(), name.clone())),
+        [schema, name] | [_, schema, name] => Some((schema.clone(), name.clone())),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,560 @@
+//! One test per lint rule: it triggers at the statement's line, the
+//! `-- migrate:allow(rule)` comment silences it, a table created in the same
+//! revision is exempt from the lock and running-code rules, and the
+//! `postgres_version` boundary where a rule has one.
+
+use migrate_core::{Dialect, DialectCheck, Level, LintConfig, Rule};
+
+/// The tables every case starts from, created by `r1`.
+const BASE: &str = "CREATE TABLE orgs (id bigint PRIMARY KEY);\n\
+CREATE TABLE users (id bigint PRIMARY KEY, org bigint, email text, name varchar(20), n numeric(10, 2), age int);";
+
+/// The first line of an upgrade's statements (after the header, a blank
+/// line or one extra header line, and `-- migrate:upgrade`).
+const FIRST: u32 = 5;
+
+/// A linear chain `r1`, `r2`, … of upgrades, each with extra header lines
+/// (`-- transactional: false`), checked with `lint`: what is reported, as
+/// `[rule]@rN:line`.
+fn lint_chain(revisions: &[(&str, &str)], lint: &LintConfig) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (header, up)) in revisions.iter().enumerate() {
+        let parent = if i == 0 {
+            "none".to_owned()
+        } else {
+            format!("r{i}")
+        };
+        let text = format!(
+            "-- revision: r{}\n-- down_revision: {parent}\n{header}\n-- migrate:upgrade\n{up}\n",
+            i + 1
+        );
+        std::fs::write(
+            dir.path().join(format!("{:03}_r{}.sql", i + 1, i + 1)),
+            text,
+        )
+        .unwrap();
+    }
+    let dialects = DialectCheck::All(vec![Dialect::Postgres]);
+    let migrations = migrate_core::load_directory(dir.path(), "migrations", &dialects)
+        .unwrap_or_else(|e| panic!("{e}"));
+    super::super::check(&migrations, &dialects, lint)
+        .into_iter()
+        .map(|r| {
+            let rule = r
+                .text
+                .split(" [")
+                .nth(1)
+                .unwrap()
+                .split(']')
+                .next()
+                .unwrap();
+            let revision = r
+                .text
+                .split("(revision ")
+                .nth(1)
+                .unwrap()
+                .split(',')
+                .next()
+                .unwrap();
+            let line = r.text.split(':').nth(1).unwrap();
+            format!("[{rule}]@{revision}:{line} {}", r.text)
+        })
+        .collect()
+}
+
+/// Every rule at `level` (to see the ones off by default too).
+fn all_at(level: Level) -> LintConfig {
+    let mut lint = LintConfig::default();
+    for rule in Rule::ALL {
+        if lint.level(rule) == Level::Off {
+            lint.set_level(rule, level);
+        }
+    }
+    lint
+}
+
+fn has(found: &[String], rule: Rule, revision: &str, line: u32) -> bool {
+    let prefix = format!("[{rule}]@{revision}:{line} ");
+    found.iter().any(|f| f.starts_with(&prefix))
+}
+
+fn none_of(found: &[String], rule: Rule) -> bool {
+    let tag = format!("[{rule}]@");
+    !found.iter().any(|f| f.starts_with(&tag))
+}
+
+/// `sql` in `r2` on the tables of `r1` triggers `rule` at its first line;
+/// allowed, it does not; in `r1` itself, after the tables are created, it
+/// does not (when `exempt`).
+fn case(rule: Rule, header: &str, sql: &str, exempt: bool) {
+    let lint = all_at(Level::Warning);
+    let found = lint_chain(&[("", BASE), (header, sql)], &lint);
+    assert!(
+        has(&found, rule, "r2", FIRST),
+        "{rule} on {sql}: {found:#?}"
+    );
+    let allowed = format!("-- migrate:allow({rule})\n{sql}");
+    let found = lint_chain(&[("", BASE), (header, &allowed)], &lint);
+    let tag = format!("[{rule}]@r2:");
+    assert!(
+        !found.iter().any(|f| f.starts_with(&tag)),
+        "{rule} allowed: {found:#?}"
+    );
+    if exempt {
+        let same = format!("{BASE}\n{sql}");
+        let found = lint_chain(&[(header, &same)], &lint);
+        assert!(none_of(&found, rule), "{rule} on new tables: {found:#?}");
+    }
+}
+
+/// `sql` in `r2` does not trigger `rule` with `lint`.
+fn quiet(rule: Rule, header: &str, sql: &str, lint: &LintConfig) {
+    let found = lint_chain(&[("", BASE), (header, sql)], lint);
+    assert!(none_of(&found, rule), "{rule} on {sql}: {found:#?}");
+}
+
+const NOT_TRANSACTIONAL: &str = "-- transactional: false";
+
+fn version(v: u32) -> LintConfig {
+    let mut lint = LintConfig::default();
+    lint.set_postgres_version(v);
+    lint
+}
+
+#[test]
+fn non_transactional_statements_in_a_transactional_revision_are_errors() {
+    for sql in [
+        "CREATE INDEX CONCURRENTLY users_email ON users (email);",
+        "DROP INDEX CONCURRENTLY IF EXISTS users_email;",
+        "REINDEX TABLE CONCURRENTLY users;",
+        "VACUUM users;",
+        "ALTER SYSTEM SET work_mem = '64MB';",
+        "CREATE DATABASE other;",
+        "ALTER TABLE users DETACH PARTITION users_old CONCURRENTLY;",
+    ] {
+        case(Rule::NonTransactional, "", sql, false);
+        quiet(
+            Rule::NonTransactional,
+            NOT_TRANSACTIONAL,
+            sql,
+            &LintConfig::default(),
+        );
+    }
+    let found = lint_chain(
+        &[
+            ("", BASE),
+            ("", "CREATE INDEX CONCURRENTLY e ON users (email);"),
+        ],
+        &LintConfig::default(),
+    );
+    assert!(found[0].contains("CREATE INDEX CONCURRENTLY cannot run inside a transaction block"));
+    assert!(found[0].contains("`-- transactional: false`"), "{found:#?}");
+    assert_eq!(Rule::NonTransactional.default_level(), Level::Error);
+}
+
+#[test]
+fn enum_add_value_is_non_transactional_before_postgres_12() {
+    let chain = [
+        ("", "CREATE TYPE mood AS ENUM ('ok');"),
+        ("", "ALTER TYPE mood ADD VALUE 'sad';"),
+    ];
+    let found = lint_chain(&chain, &version(11));
+    assert!(
+        has(&found, Rule::NonTransactional, "r2", FIRST),
+        "{found:#?}"
+    );
+    let found = lint_chain(&chain, &version(12));
+    assert!(none_of(&found, Rule::NonTransactional), "{found:#?}");
+}
+
+#[test]
+fn transaction_control_is_an_error() {
+    case(Rule::TransactionControl, "", "COMMIT;", false);
+    case(Rule::TransactionControl, "", "BEGIN;", false);
+    quiet(
+        Rule::TransactionControl,
+        "",
+        "SAVEPOINT a;",
+        &LintConfig::default(),
+    );
+}
+
+#[test]
+fn index_without_concurrently_on_an_existing_table() {
+    case(
+        Rule::IndexNotConcurrent,
+        "",
+        "CREATE INDEX users_email ON users (email);",
+        true,
+    );
+}
+
+#[test]
+fn foreign_key_or_check_without_not_valid() {
+    case(
+        Rule::ConstraintNotValid,
+        "",
+        "ALTER TABLE users ADD CONSTRAINT users_org_fkey FOREIGN KEY (org) REFERENCES orgs (id);",
+        true,
+    );
+    case(
+        Rule::ConstraintNotValid,
+        "",
+        "ALTER TABLE users ADD CONSTRAINT age_positive CHECK (age > 0);",
+        true,
+    );
+    let lint = LintConfig::default();
+    let add = "ALTER TABLE users ADD CONSTRAINT users_org_fkey FOREIGN KEY (org) REFERENCES orgs (id) NOT VALID;";
+    let validate = "ALTER TABLE users VALIDATE CONSTRAINT users_org_fkey;";
+    // NOT VALID, then VALIDATE in a later revision: clean.
+    let found = lint_chain(&[("", BASE), ("", add), ("", validate)], &lint);
+    assert!(none_of(&found, Rule::ConstraintNotValid), "{found:#?}");
+    // In the same transaction the scan runs under the lock ADD took.
+    let both = format!("{add}\n{validate}");
+    let found = lint_chain(&[("", BASE), ("", &both)], &lint);
+    assert!(
+        has(&found, Rule::ConstraintNotValid, "r2", FIRST + 1),
+        "{found:#?}"
+    );
+    assert!(
+        !has(&found, Rule::ConstraintNotValid, "r2", FIRST),
+        "{found:#?}"
+    );
+    assert!(
+        found[0].contains("runs in the transaction that added it NOT VALID"),
+        "{found:#?}"
+    );
+    // Without a transaction each statement commits on its own: clean.
+    quiet(Rule::ConstraintNotValid, NOT_TRANSACTIONAL, &both, &lint);
+    let found = lint_chain(
+        &[
+            ("", BASE),
+            (
+                "",
+                "ALTER TABLE users ADD FOREIGN KEY (org) REFERENCES orgs (id);",
+            ),
+        ],
+        &lint,
+    );
+    assert!(
+        found[0].contains("add it NOT VALID, then VALIDATE CONSTRAINT"),
+        "{found:#?}"
+    );
+    assert!(
+        found[0].starts_with("[constraint-not-valid]@r2:5 "),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn keys_and_references_added_with_a_column() {
+    case(
+        Rule::ConstraintNotValid,
+        "",
+        "ALTER TABLE users ADD COLUMN boss bigint REFERENCES users (id);",
+        true,
+    );
+    case(
+        Rule::KeyWithoutIndex,
+        "",
+        "ALTER TABLE users ADD COLUMN handle text UNIQUE;",
+        true,
+    );
+}
+
+#[test]
+fn set_not_null_follows_a_validated_check_across_statements_and_revisions() {
+    case(
+        Rule::SetNotNull,
+        "",
+        "ALTER TABLE users ALTER COLUMN name SET NOT NULL;",
+        true,
+    );
+    let lint = LintConfig::default();
+    // A key column is NOT NULL already: nothing to scan.
+    quiet(
+        Rule::SetNotNull,
+        "",
+        "ALTER TABLE users ALTER COLUMN id SET NOT NULL;",
+        &version(11),
+    );
+    let add = "ALTER TABLE users ADD CONSTRAINT name_nn CHECK (name IS NOT NULL) NOT VALID;";
+    let validate = "ALTER TABLE users VALIDATE CONSTRAINT name_nn;";
+    let set = "ALTER TABLE users ALTER COLUMN name SET NOT NULL;";
+    quiet(
+        Rule::SetNotNull,
+        NOT_TRANSACTIONAL,
+        &format!("{add}\n{validate}\n{set}"),
+        &lint,
+    );
+    // In one transaction SET NOT NULL is spared its scan, but the
+    // validation scans under ADD's lock: that one is reported.
+    let found = lint_chain(
+        &[("", BASE), ("", &format!("{add}\n{validate}\n{set}"))],
+        &lint,
+    );
+    assert!(none_of(&found, Rule::SetNotNull), "{found:#?}");
+    assert!(
+        has(&found, Rule::ConstraintNotValid, "r2", FIRST + 1),
+        "{found:#?}"
+    );
+    // Not validated: the check proves nothing.
+    let found = lint_chain(&[("", BASE), ("", &format!("{add}\n{set}"))], &lint);
+    assert!(has(&found, Rule::SetNotNull, "r2", FIRST + 1), "{found:#?}");
+    // Across revisions: added, validated, then set.
+    let found = lint_chain(&[("", BASE), ("", add), ("", validate), ("", set)], &lint);
+    assert!(none_of(&found, Rule::SetNotNull), "{found:#?}");
+    let found = lint_chain(&[("", BASE), ("", add), ("", set)], &lint);
+    assert!(has(&found, Rule::SetNotNull, "r3", FIRST), "{found:#?}");
+    // Before PostgreSQL 12 the check does not spare the scan.
+    let found = lint_chain(
+        &[("", BASE), ("", &format!("{add}\n{validate}\n{set}"))],
+        &version(11),
+    );
+    assert!(has(&found, Rule::SetNotNull, "r2", FIRST + 2), "{found:#?}");
+}
+
+#[test]
+fn volatile_defaults_rewrite_and_constant_ones_do_not_from_postgres_11() {
+    case(
+        Rule::VolatileDefault,
+        "",
+        "ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();",
+        true,
+    );
+    case(
+        Rule::VolatileDefault,
+        "",
+        "ALTER TABLE users ADD COLUMN seq bigserial;",
+        true,
+    );
+    let lint = LintConfig::default();
+    quiet(
+        Rule::VolatileDefault,
+        "",
+        "ALTER TABLE users ADD COLUMN flag boolean NOT NULL DEFAULT false;",
+        &lint,
+    );
+    quiet(
+        Rule::VolatileDefault,
+        "",
+        "ALTER TABLE users ADD COLUMN created timestamptz DEFAULT now();",
+        &lint,
+    );
+    let found = lint_chain(
+        &[
+            ("", BASE),
+            (
+                "",
+                "ALTER TABLE users ADD COLUMN flag boolean DEFAULT false;",
+            ),
+        ],
+        &version(10),
+    );
+    assert!(
+        has(&found, Rule::VolatileDefault, "r2", FIRST),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn type_changes_that_rewrite_and_the_cheap_ones() {
+    case(
+        Rule::RewriteType,
+        "",
+        "ALTER TABLE users ALTER COLUMN age TYPE bigint;",
+        true,
+    );
+    case(
+        Rule::RewriteType,
+        "",
+        "ALTER TABLE users ALTER COLUMN name TYPE varchar(40) USING trim(name);",
+        true,
+    );
+    let lint = LintConfig::default();
+    for cheap in [
+        "ALTER TABLE users ALTER COLUMN name TYPE varchar(40);",
+        "ALTER TABLE users ALTER COLUMN name TYPE text;",
+        "ALTER TABLE users ALTER COLUMN name TYPE varchar;",
+        "ALTER TABLE users ALTER COLUMN n TYPE numeric(12, 2);",
+        "ALTER TABLE users ALTER COLUMN n TYPE numeric;",
+        "ALTER TABLE users ALTER COLUMN age TYPE integer;",
+    ] {
+        quiet(Rule::RewriteType, "", cheap, &lint);
+        quiet(Rule::NarrowingType, "", cheap, &lint);
+    }
+}
+
+#[test]
+fn narrowing_a_type() {
+    case(
+        Rule::NarrowingType,
+        "",
+        "ALTER TABLE users ALTER COLUMN name TYPE varchar(10);",
+        true,
+    );
+    case(
+        Rule::NarrowingType,
+        "",
+        "ALTER TABLE users ALTER COLUMN n TYPE numeric(8, 2);",
+        true,
+    );
+    quiet(
+        Rule::RewriteType,
+        "",
+        "ALTER TABLE users ALTER COLUMN name TYPE varchar(10);",
+        &LintConfig::default(),
+    );
+}
+
+#[test]
+fn primary_key_or_unique_without_using_index() {
+    case(
+        Rule::KeyWithoutIndex,
+        "",
+        "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
+        true,
+    );
+    quiet(
+        Rule::KeyWithoutIndex,
+        NOT_TRANSACTIONAL,
+        "CREATE UNIQUE INDEX CONCURRENTLY users_email_idx ON users (email);\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_idx;",
+        &LintConfig::default(),
+    );
+}
+
+#[test]
+fn vacuum_full_and_cluster() {
+    case(
+        Rule::FullRewrite,
+        NOT_TRANSACTIONAL,
+        "VACUUM FULL users;",
+        true,
+    );
+    case(
+        Rule::FullRewrite,
+        "",
+        "CLUSTER users USING users_pkey;",
+        true,
+    );
+    quiet(
+        Rule::FullRewrite,
+        NOT_TRANSACTIONAL,
+        "VACUUM ANALYZE users;",
+        &LintConfig::default(),
+    );
+}
+
+#[test]
+fn lock_timeout_is_off_by_default_and_once_per_revision() {
+    assert_eq!(Rule::LockTimeout.default_level(), Level::Off);
+    let sql = "ALTER TABLE users ADD COLUMN x int;\nALTER TABLE users ADD COLUMN y int;";
+    case(Rule::LockTimeout, "", sql, true);
+    let lint = all_at(Level::Warning);
+    let found = lint_chain(&[("", BASE), ("", sql)], &lint);
+    assert_eq!(
+        found
+            .iter()
+            .filter(|f| f.starts_with("[lock-timeout]"))
+            .count(),
+        1,
+        "{found:#?}"
+    );
+    quiet(
+        Rule::LockTimeout,
+        "",
+        &format!("SET lock_timeout = '2s';\n{sql}"),
+        &lint,
+    );
+}
+
+#[test]
+fn running_code_rules() {
+    case(
+        Rule::DropColumn,
+        "",
+        "ALTER TABLE users DROP COLUMN name;",
+        true,
+    );
+    case(Rule::DropTable, "", "DROP TABLE orgs;", true);
+    case(
+        Rule::Rename,
+        "",
+        "ALTER TABLE users RENAME COLUMN name TO full_name;",
+        true,
+    );
+    case(
+        Rule::Rename,
+        "",
+        "ALTER TABLE users RENAME TO people;",
+        true,
+    );
+    case(
+        Rule::AddNotNullColumn,
+        "",
+        "ALTER TABLE users ADD COLUMN tier int NOT NULL;",
+        true,
+    );
+    quiet(
+        Rule::AddNotNullColumn,
+        "",
+        "ALTER TABLE users ADD COLUMN tier int NOT NULL DEFAULT 0;",
+        &LintConfig::default(),
+    );
+}
+
+#[test]
+fn hygiene_rules_are_off_by_default() {
+    let long = "a".repeat(64);
+    for (rule, sql) in [
+        (
+            Rule::IdentifierLength,
+            format!("CREATE TABLE {long} (id bigint);"),
+        ),
+        (
+            Rule::PreferBigintIdentity,
+            "CREATE TABLE t2 (id serial PRIMARY KEY);".to_owned(),
+        ),
+        (
+            Rule::PreferBigintIdentity,
+            "CREATE TABLE t2 (id int PRIMARY KEY);".to_owned(),
+        ),
+        (
+            Rule::PreferTimestamptzText,
+            "CREATE TABLE t3 (at timestamp);".to_owned(),
+        ),
+        (
+            Rule::PreferTimestamptzText,
+            "CREATE TABLE t3 (code varchar(3));".to_owned(),
+        ),
+    ] {
+        assert_eq!(rule.default_level(), Level::Off);
+        case(rule, "", &sql, false);
+        quiet(rule, "", &sql, &LintConfig::default());
+    }
+    quiet(
+        Rule::PreferBigintIdentity,
+        "",
+        "CREATE TABLE t2 (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at timestamptz, s text);",
+        &all_at(Level::Warning),
+    );
+}
+
+#[test]
+fn new_tables_and_data_are_quiet_at_the_default_levels() {
+    let found = lint_chain(
+        &[
+            ("", BASE),
+            (
+                "",
+                "CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id), title text NOT NULL);\n\
+CREATE INDEX posts_user ON posts (user_id);\n\
+ALTER TABLE posts ADD COLUMN body text NOT NULL;\n\
+INSERT INTO users (id, email) VALUES (1, 'a@example.com');\n\
+ALTER TABLE users ADD COLUMN bio text;",
+            ),
+        ],
+        &LintConfig::default(),
+    );
+    assert!(found.is_empty(), "{found:#?}");
+}

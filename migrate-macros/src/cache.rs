@@ -40,7 +40,7 @@ const CACHE_VAR: &str = "MIGRATE_MACRO_CACHE";
 /// A 128-bit content hash: two SipHash runs with different prefixes. Not
 /// cryptographic; a false hit needs an edited file to collide with the
 /// previous version of a file, about 2^-128.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 struct Key(u64, u64);
 
 impl Key {
@@ -126,32 +126,36 @@ pub struct Loaded {
 }
 
 /// The entries of a load that passed, written by [`Pending::write`] once
-/// the caller knows whether the schema fold of the same directory, with the
-/// same `[lint]` settings, reported nothing.
+/// the caller knows what the schema fold of the same directory, with the
+/// same `[lint]` settings, reported.
 pub struct Pending {
     store: Store,
     settings: String,
     file_keys: Vec<Key>,
     directory: Key,
-    fold: Option<Key>,
+    fold: Option<(Key, Vec<String>)>,
     fold_key: Key,
 }
 
 impl Pending {
-    /// Whether the fold reported nothing last time on the same directory
-    /// and settings, so that it need not run.
-    pub fn fold_clean(&self) -> bool {
-        self.fold == Some(self.fold_key)
+    /// The warnings the fold reported last time on the same directory and
+    /// settings, when it reported no error: it need not run again.
+    pub fn fold_warnings(&self) -> Option<&[String]> {
+        self.fold
+            .as_ref()
+            .filter(|(key, _)| *key == self.fold_key)
+            .map(|(_, warnings)| warnings.as_slice())
     }
 
-    /// Records the load, and the fold when it reported nothing (a finding,
-    /// even a warning, is reported again on every expansion).
-    pub fn write(self, fold_clean: bool) {
+    /// Records the load, and the fold's warnings when it reported no error
+    /// (`None`: an error, reported and looked for again on every
+    /// expansion).
+    pub fn write(self, fold_warnings: Option<&[String]>) {
         self.store.write(
             &self.settings,
             &self.file_keys,
             self.directory,
-            fold_clean.then_some(self.fold_key),
+            fold_warnings.map(|w| (self.fold_key, w)),
         );
     }
 }
@@ -268,6 +272,18 @@ impl LoadFilter for Filter {
     }
 }
 
+/// Text written as hex by [`Store::write`].
+fn unhex(hex: &str) -> Option<String> {
+    if hex.len() % 2 != 0 {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect();
+    String::from_utf8(bytes?).ok()
+}
+
 /// The cache file of one migration directory.
 struct Store {
     path: PathBuf,
@@ -277,8 +293,9 @@ struct Store {
 struct Cached {
     files: HashSet<Key>,
     directory: Option<Key>,
-    /// The directory and `[lint]` settings whose fold reported nothing.
-    fold: Option<Key>,
+    /// The directory and `[lint]` settings whose fold reported no error,
+    /// with the warnings it reported.
+    fold: Option<(Key, Vec<String>)>,
 }
 
 impl Store {
@@ -308,7 +325,11 @@ impl Store {
             match line.split_once(' ') {
                 Some(("f", k)) => cached.files.extend(Key::parse(k)),
                 Some(("d", k)) => cached.directory = Key::parse(k),
-                Some(("g", k)) => cached.fold = Key::parse(k),
+                Some(("g", k)) => cached.fold = Key::parse(k).map(|k| (k, Vec::new())),
+                Some(("w", hex)) => match (&mut cached.fold, unhex(hex)) {
+                    (Some((_, warnings)), Some(w)) => warnings.push(w),
+                    _ => return Cached::default(),
+                },
                 _ => return Cached::default(), // damaged: trust nothing
             }
         }
@@ -319,7 +340,7 @@ impl Store {
     /// the directory). Written to a temporary name and renamed, so a
     /// concurrent reader sees the old or the new file, never half of one.
     /// A failure to write only costs the next expansion its cache.
-    fn write(&self, settings: &str, files: &[Key], directory: Key, fold: Option<Key>) {
+    fn write(&self, settings: &str, files: &[Key], directory: Key, fold: Option<(Key, &[String])>) {
         let mut text = String::with_capacity(40 * (files.len() + 2));
         text.push_str(settings);
         text.push('\n');
@@ -331,10 +352,17 @@ impl Store {
         text.push_str("d ");
         text.push_str(&directory.hex());
         text.push('\n');
-        if let Some(fold) = fold {
+        if let Some((fold, warnings)) = fold {
             text.push_str("g ");
             text.push_str(&fold.hex());
             text.push('\n');
+            for w in warnings {
+                text.push_str("w ");
+                for b in w.bytes() {
+                    text.push_str(&format!("{b:02x}"));
+                }
+                text.push('\n');
+            }
         }
         let tmp = self
             .path
@@ -453,6 +481,35 @@ impl migrate_schema::fold::TreeCache for TreeStore {
         self.used.insert(key);
         self.trees.insert(key, bytes.to_vec());
         self.added = true;
+    }
+}
+
+#[cfg(test)]
+mod store_tests {
+    use super::*;
+
+    #[test]
+    fn a_folds_warnings_are_kept_with_its_key_and_read_back() {
+        let dir = std::env::temp_dir().join(format!("migrate-cache-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store {
+            path: dir.join("migrate-validated-x.txt"),
+        };
+        let warnings = vec![
+            "m/1.sql:9:1: the downgrade leaves column t.c [downgrade-mismatch]".to_owned(),
+            "ünïcode; and `ticks`".to_owned(),
+        ];
+        store.write("s", &[Key(1, 1)], Key(2, 2), Some((Key(3, 3), &warnings)));
+        let cached = store.read("s");
+        assert_eq!(cached.fold, Some((Key(3, 3), warnings)));
+        assert!(cached.files.contains(&Key(1, 1)));
+        // No error-free fold recorded: nothing to reuse.
+        store.write("s", &[], Key(2, 2), None);
+        assert_eq!(store.read("s").fold, None);
+        // Other settings: nothing is trusted.
+        assert!(store.read("other").files.is_empty());
+        assert_eq!(unhex("zz"), None);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
 

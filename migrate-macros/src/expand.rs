@@ -101,15 +101,25 @@ pub fn embed(input: MacroInput, timing: &mut Timing) -> syn::Result<String> {
         unreachable!("a failed load always pushes an error")
     };
     // The schema fold: what the chain does to the database. It runs unless
-    // it reported nothing on the same directory and settings before.
+    // it reported no error on the same directory and settings before; its
+    // warnings then come from the cache.
     let folding = std::time::Instant::now();
-    let findings = match &loaded.pending {
-        Some(p) if p.fold_clean() => crate::fold::Findings::default(),
-        _ => crate::fold::check(&dir, &migrations, &dialects, &config.lint),
+    let cached = loaded.pending.as_ref().and_then(|p| p.fold_warnings());
+    let findings = match cached {
+        Some(warnings) => crate::fold::Findings {
+            errors: Vec::new(),
+            warnings: warnings.to_vec(),
+        },
+        None => crate::fold::check(&dir, &migrations, &dialects, &config.lint),
     };
     timing.fold = Some(folding.elapsed());
     if let Some(pending) = loaded.pending {
-        pending.write(findings.errors.is_empty() && findings.warnings.is_empty());
+        pending.write(
+            findings
+                .errors
+                .is_empty()
+                .then_some(findings.warnings.as_slice()),
+        );
     }
     if !findings.errors.is_empty() {
         let mut all: Option<syn::Error> = None;

@@ -274,7 +274,7 @@ impl LoadFilter for Filter {
 
 /// Text written as hex by [`Store::write`].
 fn unhex(hex: &str) -> Option<String> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..hex.len())

@@ -106,6 +106,7 @@ pub(crate) async fn compare(
         compare_type: project.config.compare_type,
         compare_server_default: project.config.compare_server_default,
         include_schemas: project.config.include_schemas,
+        ..DiffOptions::default()
     };
     let changes = diff(&actual, &declared, dialect, &diff_options);
     let default = match dialect {

@@ -1,5 +1,6 @@
 //! Schema introspection and comparison on real PostgreSQL and SQLite databases.
 
+mod chains;
 mod compare;
 mod introspect_many;
 mod introspect_pg;

@@ -2,6 +2,7 @@
 
 mod chains;
 mod compare;
+mod fold_oracle;
 mod introspect_many;
 mod introspect_pg;
 mod introspect_sqlite;

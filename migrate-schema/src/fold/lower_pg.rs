@@ -2,6 +2,8 @@
 //! fold's [`State`]: tables, columns, constraints, indexes, enums, schemas
 //! and comments; anything else taints the narrowest scope it names.
 
+use migrate_core::quote_ident;
+use migrate_core::sql::Dialect;
 use pg_query::protobuf::{
     self, AlterTableType, ConstrType, DropBehavior, ObjectType, node::Node as N,
 };
@@ -541,10 +543,12 @@ fn add_column<'a>(
         let (schema, seq) = owned_sequence(state, id, &c.colname);
         column.data_type = int.to_owned();
         column.nullable = false;
+        // As regclass prints it: quoted where the name needs it.
+        let quoted = quote_ident(&seq, Dialect::Postgres);
         let qualified = if schema == DEFAULT_SCHEMA {
-            seq.clone()
+            quoted
         } else {
-            format!("{schema}.{seq}")
+            format!("{}.{quoted}", quote_ident(&schema, Dialect::Postgres))
         };
         column.default = Some(Expr {
             sql: format!("nextval('{}'::regclass)", qualified.replace('\'', "''")),

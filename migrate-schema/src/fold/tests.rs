@@ -476,3 +476,24 @@ fn identity_and_serial_sequences_share_the_relation_names() {
         Some("nextval('a_b_id_seq1'::regclass)")
     );
 }
+
+#[test]
+fn a_serial_default_quotes_its_sequence_as_regclass_prints_it() {
+    // Confirmed on PostgreSQL 15 (the fold oracle, tests/schema/fold_oracle.rs):
+    // `nextval('"T Mixed_id_seq"'::regclass)`, schema-qualified outside `public`.
+    let s = schema(&[
+        "CREATE TABLE \"T Mixed\" (id serial)",
+        "CREATE SCHEMA other",
+        "CREATE TABLE other.u (id serial)",
+    ]);
+    let id = table(&s, "T Mixed").column("id").unwrap();
+    assert_eq!(
+        id.default.as_deref(),
+        Some("nextval('\"T Mixed_id_seq\"'::regclass)")
+    );
+    let u = &s.tables[&QualifiedName::in_schema("other", "u")];
+    assert_eq!(
+        u.column("id").unwrap().default.as_deref(),
+        Some("nextval('other.u_id_seq'::regclass)")
+    );
+}

@@ -505,6 +505,27 @@ fn create_table(
             });
         }
     }
+    let (keep, names) = merge_redundant_keys(&pending);
+    let renamed: Vec<Option<protobuf::Constraint>> = pending
+        .iter()
+        .zip(&names)
+        .map(|(p, name)| {
+            name.as_ref().map(|name| protobuf::Constraint {
+                conname: name.clone(),
+                ..p.constraint.clone()
+            })
+        })
+        .collect();
+    let pending: Vec<PendingConstraint<'_>> = pending
+        .iter()
+        .zip(keep)
+        .zip(&renamed)
+        .filter(|((_, keep), _)| *keep)
+        .map(|((p, _), renamed)| PendingConstraint {
+            constraint: renamed.as_ref().unwrap_or(p.constraint),
+            column: p.column.clone(),
+        })
+        .collect();
     if let Err(why) = add_constraints(state, id, &pending) {
         unsure.get_or_insert(why);
     }
@@ -515,6 +536,58 @@ fn create_table(
         }
         None => Ok(()),
     }
+}
+
+/// The keys of a `CREATE TABLE` that PostgreSQL merges into an earlier one
+/// on the same columns (`transformIndexConstraints`: `UNIQUE PRIMARY KEY`,
+/// a column's UNIQUE written again as a table constraint; an `ALTER TABLE`
+/// merges none). The primary key comes first, then the others in order;
+/// a merged key is dropped, and gives its name to the one it merges into
+/// when that one has none. Returns, per pending constraint, whether it
+/// stays and the name it takes.
+fn merge_redundant_keys(pending: &[PendingConstraint<'_>]) -> (Vec<bool>, Vec<Option<String>>) {
+    let is_key = |p: &PendingConstraint<'_>| {
+        matches!(
+            p.constraint.contype(),
+            ConstrType::ConstrPrimary | ConstrType::ConstrUnique
+        )
+    };
+    let columns = |p: &PendingConstraint<'_>| match &p.column {
+        Some(c) => vec![c.clone()],
+        None => strings(&p.constraint.keys),
+    };
+    let same = |a: &PendingConstraint<'_>, b: &PendingConstraint<'_>| {
+        let (x, y) = (a.constraint, b.constraint);
+        columns(a) == columns(b)
+            && x.deferrable == y.deferrable
+            && x.initdeferred == y.initdeferred
+            && x.nulls_not_distinct == y.nulls_not_distinct
+            && x.including == y.including
+            && x.indexname.is_empty()
+            && y.indexname.is_empty()
+    };
+    let mut keep = vec![true; pending.len()];
+    let mut names: Vec<Option<String>> = vec![None; pending.len()];
+    let primary = pending
+        .iter()
+        .position(|p| p.constraint.contype() == ConstrType::ConstrPrimary);
+    let mut kept: Vec<usize> = primary.into_iter().collect();
+    for (i, p) in pending.iter().enumerate() {
+        if !is_key(p) || Some(i) == primary {
+            continue;
+        }
+        match kept.iter().copied().find(|&j| same(&pending[j], p)) {
+            Some(j) => {
+                keep[i] = false;
+                let unnamed = pending[j].constraint.conname.is_empty() && names[j].is_none();
+                if unnamed && !p.constraint.conname.is_empty() {
+                    names[j] = Some(p.constraint.conname.clone());
+                }
+            }
+            None => kept.push(i),
+        }
+    }
+    (keep, names)
 }
 
 /// Adds a column from its definition; its constraints other than NULL,

@@ -497,3 +497,51 @@ fn a_serial_default_quotes_its_sequence_as_regclass_prints_it() {
         Some("nextval('other.u_id_seq'::regclass)")
     );
 }
+
+#[test]
+fn create_table_merges_keys_on_the_same_columns_as_postgres_does() {
+    // Confirmed on PostgreSQL 15: a key repeating an earlier one's columns
+    // is merged into it, and names it when it had no name; DEFERRABLE, or
+    // other columns or column order, make a second key; ALTER TABLE merges
+    // nothing.
+    let s = schema(&[
+        "CREATE TABLE t (id int PRIMARY KEY UNIQUE, a int UNIQUE, b int, UNIQUE (a), CONSTRAINT named UNIQUE (b), UNIQUE (b), CONSTRAINT pk2 UNIQUE (id))",
+        "CREATE TABLE u (id int, CONSTRAINT u_named_pk PRIMARY KEY (id), UNIQUE (id))",
+        "CREATE TABLE x (a int, CONSTRAINT first_one UNIQUE (a), CONSTRAINT second_one UNIQUE (a), b int UNIQUE, UNIQUE (b) DEFERRABLE, c int, UNIQUE (a, c), UNIQUE (c, a))",
+        "CREATE TABLE y (a int)",
+        "ALTER TABLE y ADD UNIQUE (a), ADD CONSTRAINT y_named UNIQUE (a)",
+    ]);
+    let keys = |name: &str| {
+        let t = table(&s, name);
+        let mut out: Vec<String> = t
+            .primary_key
+            .iter()
+            .map(|k| format!("p {}", k.name.clone().unwrap()))
+            .collect();
+        out.extend(
+            t.uniques
+                .iter()
+                .map(|k| format!("u {}", k.name.clone().unwrap())),
+        );
+        out
+    };
+    assert_eq!(keys("t"), ["p pk2", "u t_a_key", "u named"]);
+    assert_eq!(keys("u"), ["p u_named_pk"]);
+    assert_eq!(
+        keys("x"),
+        [
+            "u first_one",
+            "u x_b_key",
+            "u x_b_key1",
+            "u x_a_c_key",
+            "u x_c_a_key"
+        ]
+    );
+    assert_eq!(keys("y"), ["u y_a_key", "u y_named"]);
+    // The merged names are free again.
+    let state = fold(&[
+        "CREATE TABLE t (a int UNIQUE, UNIQUE (a))",
+        "CREATE INDEX t_a_key1 ON t (a)",
+    ]);
+    assert!(state.coverage().taints.is_empty(), "{:?}", state.coverage());
+}

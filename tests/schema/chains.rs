@@ -221,6 +221,17 @@ struct Key {
 struct Check {
     name: String,
     col: String,
+    /// A second integer column: `CHECK (col + col2 > 0)`.
+    col2: Option<String>,
+}
+
+impl Check {
+    fn sql(&self, t: &Tab) -> String {
+        match &self.col2 {
+            Some(b) => format!("CHECK ({} + {} > 0)", q(&self.col), q(b)),
+            None => Toy::check_sql(&self.col, &t.col(&self.col).ty),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -236,8 +247,38 @@ struct Fk {
 #[derive(Debug, Clone)]
 struct Idx {
     name: String,
+    /// Columns; a key `lower(col)` on a text column when `lower`.
     cols: Vec<String>,
+    lower: bool,
     unique: bool,
+    /// A partial index: `WHERE col IS NOT NULL`.
+    predicate: Option<String>,
+}
+
+impl Idx {
+    /// `CREATE INDEX` of this index, under its name.
+    fn sql(&self, table: &str) -> String {
+        format!(
+            "CREATE {}INDEX {} ON {} {};\n",
+            if self.unique { "UNIQUE " } else { "" },
+            q(&self.name),
+            q(table),
+            self.body()
+        )
+    }
+
+    /// `(keys) [WHERE …]`.
+    fn body(&self) -> String {
+        let keys = if self.lower {
+            format!("(lower({}))", q(&self.cols[0]))
+        } else {
+            format!("({})", qs(&self.cols))
+        };
+        match &self.predicate {
+            Some(p) => format!("{keys} WHERE {} IS NOT NULL", q(p)),
+            None => keys,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -274,9 +315,15 @@ impl Tab {
         let c = |v: &Vec<String>| v.iter().any(|x| x == col);
         self.pk.as_ref().is_some_and(|k| c(&k.cols))
             || self.uniques.iter().any(|k| c(&k.cols))
-            || self.checks.iter().any(|k| k.col == col)
+            || self
+                .checks
+                .iter()
+                .any(|k| k.col == col || k.col2.as_deref() == Some(col))
             || self.fks.iter().any(|k| k.col == col)
-            || self.indexes.iter().any(|i| c(&i.cols))
+            || self
+                .indexes
+                .iter()
+                .any(|i| c(&i.cols) || i.predicate.as_deref() == Some(col))
     }
 
     /// The column holds NULL in the table's row.
@@ -315,6 +362,27 @@ fn object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
     out.push('_');
     out.push_str(label);
     out
+}
+
+/// An identifier as SQL: quoted unless PostgreSQL folds it to itself.
+fn q(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        name.to_owned()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// A list of identifiers as SQL.
+fn qs(names: &[String]) -> String {
+    names.iter().map(|n| q(n)).collect::<Vec<_>>().join(", ")
 }
 
 /// The toy schema (all in `public`) and the names its namespaces hold.
@@ -429,7 +497,9 @@ impl Toy {
     fn fresh_relation(&mut self, prefix: &str) -> String {
         loop {
             let n = self.fresh();
-            let name = if self.rng.chance(20) {
+            let name = if self.rng.chance(8) {
+                format!("{}{n} Mixed", prefix.to_uppercase())
+            } else if self.rng.chance(20) {
                 let long = format!(
                     "{prefix}{n}_a_very_long_name_that_goes_on_and_on_and_on_for_ever_and_ever_more"
                 );
@@ -447,7 +517,9 @@ impl Toy {
     fn fresh_column(&mut self, table: &Tab) -> String {
         loop {
             let n = self.fresh();
-            let name = if self.rng.chance(12) {
+            let name = if self.rng.chance(6) {
+                format!("Col{n}")
+            } else if self.rng.chance(12) {
                 format!("c{n}_a_rather_long_column_name_to_force_cuts")
             } else {
                 format!("c{n}")
@@ -493,7 +565,7 @@ impl Toy {
             Ty::Numeric10 | Ty::Numeric12 => "0".into(),
             Ty::Bool => self.rng.pick(&["true", "false"]).to_string(),
             Ty::Tstz => self.rng.pick(&["now()", "CURRENT_TIMESTAMP"]).to_string(),
-            Ty::Enum(e) => format!("'{}'", self.enums[e].0[0]),
+            Ty::Enum(_) => self.rng.pick(&["'sad'", "'ok'"]).to_string(),
         }
     }
 
@@ -505,11 +577,14 @@ impl Toy {
             Ty::Numeric10 | Ty::Numeric12 => "2.50".into(),
             Ty::Bool => "true".into(),
             Ty::Tstz => "'2024-01-01 00:00:00+00'".into(),
-            Ty::Enum(e) => format!("'{}'", self.enums[e].0[0]),
+            // A label every version of the type has (never one added in
+            // the same transaction, which PostgreSQL refuses to use).
+            Ty::Enum(_) => "'sad'".into(),
         }
     }
 
     fn check_sql(col: &str, ty: &Ty) -> String {
+        let col = q(col);
         if matches!(ty, Ty::Text | Ty::Varchar) {
             format!("CHECK ({col} <> '')")
         } else if matches!(ty, Ty::Numeric10 | Ty::Numeric12) {
@@ -521,6 +596,17 @@ impl Toy {
 
     fn checkable(ty: &Ty) -> bool {
         ty.is_integer() || matches!(ty, Ty::Text | Ty::Varchar | Ty::Numeric10 | Ty::Numeric12)
+    }
+
+    /// A foreign key's definition, as `ADD CONSTRAINT` writes it.
+    fn fk_sql(&self, k: &Fk) -> String {
+        format!(
+            "FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {}",
+            q(&k.col),
+            q(&self.tab(k.ref_table).name),
+            q(&k.ref_col),
+            k.on_delete
+        )
     }
 
     /// `(table slot, column, type)` of single-column primary keys a
@@ -558,12 +644,23 @@ impl Toy {
         })
     }
 
-    /// One revision: `(message, up, down)`.
+    /// One revision: `(message, up, down)`; a quarter of them make two
+    /// changes, undone in the reverse order.
     fn step(&mut self, k: usize) -> (String, String, String) {
         // The first revisions build tables to work on.
         if k < 3 || self.live().len() < 2 {
             return self.create_table();
         }
+        let (message, up, down) = self.operation();
+        if self.rng.chance(25) {
+            let (m2, u2, d2) = self.operation();
+            return (format!("{message}, {m2}"), up + &u2, d2 + &down);
+        }
+        (message, up, down)
+    }
+
+    /// One change of the schema: `(message, up, down)`.
+    fn operation(&mut self) -> (String, String, String) {
         for _ in 0..50 {
             let made = match self.rng.below(100) {
                 0..=11 => Some(self.create_table()),
@@ -645,11 +742,15 @@ impl Toy {
         match pk_style {
             0 | 1 => {
                 line.push_str(" PRIMARY KEY");
+                // Written twice, the key is made once.
+                if self.rng.chance(15) {
+                    line.push_str(" UNIQUE");
+                }
                 keys.push((true, None, vec!["id".into()]));
             }
             2 => {
                 let pk = self.fresh_constraint(&name, "pk");
-                table_constraints.push(format!("CONSTRAINT {pk} PRIMARY KEY (id)"));
+                table_constraints.push(format!("CONSTRAINT {} PRIMARY KEY (id)", q(&pk)));
                 keys.push((true, Some(pk), vec!["id".into()]));
             }
             _ => {}
@@ -669,7 +770,7 @@ impl Toy {
         for _ in 0..1 + self.rng.below(4) {
             let col = self.fresh_column(&t);
             let ty = self.random_type();
-            let mut line = format!("{col} {}", ty.sql());
+            let mut line = format!("{} {}", q(&col), ty.sql());
             let mut c = Col {
                 name: col.clone(),
                 ty: ty.clone(),
@@ -695,7 +796,7 @@ impl Toy {
                     keys.push((false, None, vec![col.clone()]));
                 } else {
                     let u = self.fresh_constraint(&name, "uq");
-                    write!(line, " CONSTRAINT {u} UNIQUE").unwrap();
+                    write!(line, " CONSTRAINT {} UNIQUE", q(&u)).unwrap();
                     keys.push((false, Some(u), vec![col.clone()]));
                 }
             }
@@ -705,8 +806,11 @@ impl Toy {
                     checks.push((None, col.clone()));
                 } else {
                     let ck = self.fresh_constraint(&name, "ck");
-                    table_constraints
-                        .push(format!("CONSTRAINT {ck} {}", Toy::check_sql(&col, &ty)));
+                    table_constraints.push(format!(
+                        "CONSTRAINT {} {}",
+                        q(&ck),
+                        Toy::check_sql(&col, &ty)
+                    ));
                     checks.push((Some(ck), col.clone()));
                 }
             }
@@ -721,21 +825,23 @@ impl Toy {
             let action = *self.rng.pick(ACTIONS);
             let rname = self.tab(rt).name.clone();
             let target = if self.rng.chance(50) {
-                format!("{rname} ({rc})")
+                format!("{} ({})", self.qt(&rname), q(&rc))
             } else {
-                rname
+                self.qt(&rname)
             };
+            let qc = q(&col);
             let fk_name = if self.rng.chance(50) {
                 lines.push(format!(
-                    "{col} {} REFERENCES {target} ON DELETE {action}",
+                    "{qc} {} REFERENCES {target} ON DELETE {action}",
                     rty.sql()
                 ));
                 None
             } else {
-                lines.push(format!("{col} {}", rty.sql()));
+                lines.push(format!("{qc} {}", rty.sql()));
                 let f = self.fresh_constraint(&name, "fk");
                 table_constraints.push(format!(
-                    "CONSTRAINT {f} FOREIGN KEY ({col}) REFERENCES {target} ON DELETE {action}"
+                    "CONSTRAINT {} FOREIGN KEY ({qc}) REFERENCES {target} ON DELETE {action}",
+                    q(&f)
                 ));
                 Some(f)
             };
@@ -760,7 +866,7 @@ impl Toy {
             .collect();
         if plain.len() >= 2 && self.rng.chance(20) {
             let cols = vec![plain[0].clone(), plain[1].clone()];
-            table_constraints.push(format!("UNIQUE ({})", cols.join(", ")));
+            table_constraints.push(format!("UNIQUE ({})", qs(&cols)));
             keys.push((false, None, cols));
         }
 
@@ -782,7 +888,11 @@ impl Toy {
                 }
                 None => self.choose(&name, Some(&col), "check", Space::Constraint),
             };
-            t.checks.push(Check { name: n, col });
+            t.checks.push(Check {
+                name: n,
+                col,
+                col2: None,
+            });
         }
         for (primary, given, cols) in keys {
             let n = match given {
@@ -821,10 +931,11 @@ impl Toy {
         }
 
         lines.extend(table_constraints);
-        let mut up = format!("CREATE TABLE {name} (\n    {}\n);\n", lines.join(",\n    "));
+        let qn = self.qt(&name);
+        let mut up = format!("CREATE TABLE {qn} (\n    {}\n);\n", lines.join(",\n    "));
         if self.rng.chance(30) {
             let text = "A table comment, it''s quoted";
-            writeln!(up, "COMMENT ON TABLE {name} IS '{text}';").unwrap();
+            writeln!(up, "COMMENT ON TABLE {qn} IS '{text}';").unwrap();
             t.comment = Some(text.replace("''", "'"));
         }
         if self.rng.chance(50) {
@@ -834,7 +945,7 @@ impl Toy {
         (
             format!("create table {name}"),
             up,
-            format!("DROP TABLE {name};\n"),
+            format!("DROP TABLE {};\n", q(&name)),
         )
     }
 
@@ -861,14 +972,23 @@ impl Toy {
         }
         t.has_row = true;
         if cols.is_empty() {
-            format!("INSERT INTO {} DEFAULT VALUES;\n", t.name)
+            format!("INSERT INTO {} DEFAULT VALUES;\n", q(&t.name))
         } else {
             format!(
                 "INSERT INTO {} ({}) VALUES ({});\n",
-                t.name,
-                cols.join(", "),
+                q(&t.name),
+                qs(&cols),
                 values.join(", ")
             )
+        }
+    }
+
+    /// A table's name as a statement writes it: sometimes qualified.
+    fn qt(&mut self, name: &str) -> String {
+        if self.rng.chance(15) {
+            format!("public.{}", q(name))
+        } else {
+            q(name)
         }
     }
 
@@ -882,6 +1002,7 @@ impl Toy {
         let t = self.tab(ti).clone();
         let col = self.fresh_column(&t);
         let tn = t.name.clone();
+        let (qtn, qc) = (self.qt(&tn), q(&col));
         let mut c = Col {
             name: col.clone(),
             ty: Ty::Text,
@@ -900,7 +1021,7 @@ impl Toy {
                 c.ty = Ty::Int;
                 c.nullable = false;
                 c.filled = true;
-                up = format!("ALTER TABLE {tn} ADD COLUMN {col} serial;\n");
+                up = format!("ALTER TABLE {qtn} ADD COLUMN {qc} serial;\n");
                 let s = self.choose(&tn, Some(&col), "seq", Space::Relation);
                 c.default = Some(format!("nextval('{s}'::regclass)"));
                 c.sequence = Some(s);
@@ -911,7 +1032,7 @@ impl Toy {
                 c.nullable = false;
                 c.filled = true;
                 up = format!(
-                    "ALTER TABLE {tn} ADD COLUMN {col} bigint GENERATED BY DEFAULT AS IDENTITY;\n"
+                    "ALTER TABLE {qtn} ADD COLUMN {qc} bigint GENERATED BY DEFAULT AS IDENTITY;\n"
                 );
                 c.sequence = Some(self.choose(&tn, Some(&col), "seq", Space::Relation));
             }
@@ -932,11 +1053,12 @@ impl Toy {
                 } else {
                     self.choose(&tn, Some(&col), "fkey", Space::Constraint)
                 };
+                let target = format!("{} ({})", self.qt(&rname), q(&rc));
                 up = format!(
-                    "ALTER TABLE {tn} ADD COLUMN {col} {}{} REFERENCES {rname} ({rc}) ON DELETE {action};\n",
+                    "ALTER TABLE {qtn} ADD COLUMN {qc} {}{} REFERENCES {target} ON DELETE {action};\n",
                     c.ty.sql(),
                     if named {
-                        format!(" CONSTRAINT {f}")
+                        format!(" CONSTRAINT {}", q(&f))
                     } else {
                         String::new()
                     }
@@ -952,7 +1074,7 @@ impl Toy {
             _ => {
                 let ty = self.random_type();
                 c.ty = ty.clone();
-                up = format!("ALTER TABLE {tn} ADD COLUMN {col} {}", ty.sql());
+                up = format!("ALTER TABLE {qtn} ADD COLUMN {qc} {}", ty.sql());
                 let not_null = self.rng.chance(30);
                 if not_null || self.rng.chance(30) {
                     let d = self.default_for(&ty);
@@ -978,6 +1100,7 @@ impl Toy {
                     self.tab_mut(ti).checks.push(Check {
                         name: n,
                         col: col.clone(),
+                        col2: None,
                     });
                 }
                 up.push_str(";\n");
@@ -985,7 +1108,7 @@ impl Toy {
                 if t.has_row && !c.filled && self.rng.chance(60) {
                     writeln!(
                         extra,
-                        "UPDATE {tn} SET {col} = {} WHERE {col} IS NULL;",
+                        "UPDATE {qtn} SET {qc} = {} WHERE {qc} IS NULL;",
                         self.value_for(&ty)
                     )
                     .unwrap();
@@ -1001,13 +1124,13 @@ impl Toy {
         Some((
             format!("add column {tn}.{col}"),
             up,
-            format!("ALTER TABLE {tn} DROP COLUMN {col};\n"),
+            format!("ALTER TABLE {} DROP COLUMN {qc};\n", q(&tn)),
         ))
     }
 
     /// `ADD COLUMN` that puts back a dropped column as it was.
     fn column_definition(c: &Col) -> String {
-        let mut s = format!("{} {}", c.name, c.ty.sql());
+        let mut s = format!("{} {}", q(&c.name), c.ty.sql());
         if let Some(d) = &c.default {
             write!(s, " DEFAULT {d}").unwrap();
         }
@@ -1041,15 +1164,15 @@ impl Toy {
             return None;
         }
         let c = (*self.rng.pick(&candidates)).clone();
-        let tn = &t.name;
-        let up = format!("ALTER TABLE {tn} DROP COLUMN {};\n", c.name);
+        let tn = &self.qt(&t.name);
+        let up = format!("ALTER TABLE {tn} DROP COLUMN {};\n", q(&c.name));
         let mut down = format!(
             "ALTER TABLE {tn} ADD COLUMN {};\n",
             Toy::column_definition(&c)
         );
         if c.comment.is_some() {
             down.push_str(&Toy::comment_sql(
-                &format!("COLUMN {tn}.{}", c.name),
+                &format!("COLUMN {tn}.{}", q(&c.name)),
                 &c.comment,
             ));
         }
@@ -1075,15 +1198,15 @@ impl Toy {
         }
         let c = (*self.rng.pick(&candidates)).clone();
         let to = c.ty.other()?;
-        let tn = &t.name;
+        let tn = &self.qt(&t.name);
         let up = format!(
             "ALTER TABLE {tn} ALTER COLUMN {} TYPE {};\n",
-            c.name,
+            q(&c.name),
             to.sql()
         );
         let down = format!(
             "ALTER TABLE {tn} ALTER COLUMN {} TYPE {};\n",
-            c.name,
+            q(&c.name),
             c.ty.sql()
         );
         self.tab_mut(ti).col_mut(&c.name).ty = to;
@@ -1098,11 +1221,12 @@ impl Toy {
             return None;
         }
         let c = (*self.rng.pick(&candidates)).clone();
-        let tn = &t.name;
+        let tn = &self.qt(&t.name);
         let col = &c.name;
+        let qc = q(col);
         let set = |d: &Option<String>| match d {
-            Some(d) => format!("ALTER TABLE {tn} ALTER COLUMN {col} SET DEFAULT {d};\n"),
-            None => format!("ALTER TABLE {tn} ALTER COLUMN {col} DROP DEFAULT;\n"),
+            Some(d) => format!("ALTER TABLE {tn} ALTER COLUMN {qc} SET DEFAULT {d};\n"),
+            None => format!("ALTER TABLE {tn} ALTER COLUMN {qc} DROP DEFAULT;\n"),
         };
         let new = if c.default.is_some() && self.rng.chance(50) {
             None
@@ -1132,7 +1256,8 @@ impl Toy {
             return None;
         }
         let c = (*self.rng.pick(&candidates)).clone();
-        let (tn, col) = (&t.name, &c.name);
+        let (tn, col) = (&self.qt(&t.name), &c.name);
+        let qc = q(col);
         let (up, down) = if c.nullable {
             ("SET", "DROP")
         } else {
@@ -1141,8 +1266,8 @@ impl Toy {
         self.tab_mut(ti).col_mut(col).nullable = !c.nullable;
         Some((
             format!("{} not null on {tn}.{col}", up.to_lowercase()),
-            format!("ALTER TABLE {tn} ALTER COLUMN {col} {up} NOT NULL;\n"),
-            format!("ALTER TABLE {tn} ALTER COLUMN {col} {down} NOT NULL;\n"),
+            format!("ALTER TABLE {tn} ALTER COLUMN {qc} {up} NOT NULL;\n"),
+            format!("ALTER TABLE {tn} ALTER COLUMN {qc} {down} NOT NULL;\n"),
         ))
     }
 
@@ -1150,6 +1275,7 @@ impl Toy {
         let ti = self.pick_table();
         let t = self.tab(ti).clone();
         let tn = t.name.clone();
+        let qtn = self.qt(&tn);
         let named = self.rng.chance(40);
         let (what, body, name, mut down_extra) = match self.rng.below(4) {
             0 => {
@@ -1188,7 +1314,7 @@ impl Toy {
                     name: n.clone(),
                     cols: vec![col.clone()],
                 });
-                ("unique", format!("UNIQUE ({col})"), n, String::new())
+                ("unique", format!("UNIQUE ({})", q(&col)), n, String::new())
             }
             1 => {
                 let cols: Vec<&Col> = t.cols.iter().filter(|c| Toy::checkable(&c.ty)).collect();
@@ -1196,18 +1322,31 @@ impl Toy {
                     return None;
                 }
                 let c = (*self.rng.pick(&cols)).clone();
+                // Sometimes over two integer columns: PostgreSQL then
+                // names it <table>_check, with no column.
+                let second = t
+                    .cols
+                    .iter()
+                    .find(|d| d.name != c.name && d.ty.is_integer() && c.ty.is_integer())
+                    .filter(|_| self.rng.chance(40))
+                    .map(|d| d.name.clone());
                 let n = if named {
                     let n = self.fresh_constraint(&tn, "ck");
                     self.take_constraint(&n);
                     n
+                } else if second.is_some() {
+                    self.choose(&tn, None, "check", Space::Constraint)
                 } else {
                     self.choose(&tn, Some(&c.name), "check", Space::Constraint)
                 };
-                self.tab_mut(ti).checks.push(Check {
+                let check = Check {
                     name: n.clone(),
                     col: c.name.clone(),
-                });
-                ("check", Toy::check_sql(&c.name, &c.ty), n, String::new())
+                    col2: second,
+                };
+                let body = check.sql(&t);
+                self.tab_mut(ti).checks.push(check);
+                ("check", body, n, String::new())
             }
             2 => {
                 // A foreign key on an integer column holding only NULLs.
@@ -1246,7 +1385,12 @@ impl Toy {
                 });
                 (
                     "foreign key",
-                    format!("FOREIGN KEY ({col}) REFERENCES {rname} ({rc}) ON DELETE {action}"),
+                    format!(
+                        "FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {action}",
+                        q(&col),
+                        self.qt(&rname),
+                        q(&rc)
+                    ),
                     n,
                     String::new(),
                 )
@@ -1275,7 +1419,10 @@ impl Toy {
                 // The key makes its column NOT NULL, and dropping the key
                 // leaves it so: the downgrade puts back what was.
                 let extra = if c.nullable {
-                    format!("ALTER TABLE {tn} ALTER COLUMN {} DROP NOT NULL;\n", c.name)
+                    format!(
+                        "ALTER TABLE {qtn} ALTER COLUMN {} DROP NOT NULL;\n",
+                        q(&c.name)
+                    )
                 } else {
                     String::new()
                 };
@@ -1285,15 +1432,20 @@ impl Toy {
                     name: n.clone(),
                     cols: vec![c.name.clone()],
                 });
-                ("primary key", format!("PRIMARY KEY ({})", c.name), n, extra)
+                (
+                    "primary key",
+                    format!("PRIMARY KEY ({})", q(&c.name)),
+                    n,
+                    extra,
+                )
             }
         };
         let up = if named {
-            format!("ALTER TABLE {tn} ADD CONSTRAINT {name} {body};\n")
+            format!("ALTER TABLE {qtn} ADD CONSTRAINT {} {body};\n", q(&name))
         } else {
-            format!("ALTER TABLE {tn} ADD {body};\n")
+            format!("ALTER TABLE {qtn} ADD {body};\n")
         };
-        let mut down = format!("ALTER TABLE {tn} DROP CONSTRAINT {name};\n");
+        let mut down = format!("ALTER TABLE {qtn} DROP CONSTRAINT {};\n", q(&name));
         down.push_str(&std::mem::take(&mut down_extra));
         Some((format!("add {what} {name}"), up, down))
     }
@@ -1301,31 +1453,21 @@ impl Toy {
     fn drop_constraint(&mut self) -> Option<(String, String, String)> {
         let ti = self.pick_table();
         let t = self.tab(ti).clone();
-        let tn = &t.name;
+        let tn = &self.qt(&t.name);
         let mut options: Vec<(String, String)> = Vec::new();
         if let Some(k) = &t.pk
             && !self.referenced(ti, false)
         {
-            options.push((
-                k.name.clone(),
-                format!("PRIMARY KEY ({})", k.cols.join(", ")),
-            ));
+            options.push((k.name.clone(), format!("PRIMARY KEY ({})", qs(&k.cols))));
         }
         for k in &t.uniques {
-            options.push((k.name.clone(), format!("UNIQUE ({})", k.cols.join(", "))));
+            options.push((k.name.clone(), format!("UNIQUE ({})", qs(&k.cols))));
         }
         for k in &t.checks {
-            options.push((k.name.clone(), Toy::check_sql(&k.col, &t.col(&k.col).ty)));
+            options.push((k.name.clone(), k.sql(&t)));
         }
         for k in &t.fks {
-            let r = self.tab(k.ref_table);
-            options.push((
-                k.name.clone(),
-                format!(
-                    "FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {}",
-                    k.col, r.name, k.ref_col, k.on_delete
-                ),
-            ));
+            options.push((k.name.clone(), self.fk_sql(k)));
         }
         if options.is_empty() {
             return None;
@@ -1346,8 +1488,8 @@ impl Toy {
         }
         Some((
             format!("drop constraint {name}"),
-            format!("ALTER TABLE {tn} DROP CONSTRAINT {name};\n"),
-            format!("ALTER TABLE {tn} ADD CONSTRAINT {name} {body};\n"),
+            format!("ALTER TABLE {tn} DROP CONSTRAINT {};\n", q(&name)),
+            format!("ALTER TABLE {tn} ADD CONSTRAINT {} {body};\n", q(&name)),
         ))
     }
 
@@ -1365,14 +1507,25 @@ impl Toy {
             return None;
         }
         let mut keys = vec![self.rng.pick(&cols).clone()];
-        if cols.len() > 1 && self.rng.chance(25) {
+        // `lower(col)` on a text column: PostgreSQL names it after the
+        // function, <table>_lower_idx.
+        let lower = t.col(&keys[0]).ty == Ty::Text && self.rng.chance(30);
+        if !lower && cols.len() > 1 && self.rng.chance(25) {
             let second = self.rng.pick(&cols).clone();
             if second != keys[0] {
                 keys.push(second);
             }
         }
         let unique = self.rng.chance(25);
-        let joined = keys.join("_");
+        let predicate = self
+            .rng
+            .chance(20)
+            .then(|| self.rng.pick(&t.cols).name.clone());
+        let joined = if lower {
+            "lower".to_owned()
+        } else {
+            keys.join("_")
+        };
         let name = match self.rng.below(4) {
             // Unnamed: PostgreSQL picks <table>_<cols>_idx, with a digit
             // when that is taken.
@@ -1390,31 +1543,41 @@ impl Toy {
                 (!self.relations.contains(&n)).then_some(n)
             }
         };
+        let mut index = Idx {
+            name: String::new(),
+            cols: keys,
+            lower,
+            unique,
+            predicate,
+        };
+        let qtn = self.qt(&tn);
         let unique_sql = if unique { "UNIQUE " } else { "" };
-        let (name, up) = match name {
+        let up = match name {
             Some(n) => {
                 self.relations.insert(n.clone());
-                let up = format!(
-                    "CREATE {unique_sql}INDEX {n} ON {tn} ({});\n",
-                    keys.join(", ")
-                );
-                (n, up)
+                index.name = n;
+                format!(
+                    "CREATE {unique_sql}INDEX {} ON {qtn} {};\n",
+                    q(&index.name),
+                    index.body()
+                )
             }
             None => {
-                let n = self.choose(&tn, Some(&joined), "idx", Space::Relation);
-                let up = format!("CREATE {unique_sql}INDEX ON {tn} ({});\n", keys.join(", "));
-                (n, up)
+                index.name = self.choose(&tn, Some(&joined), "idx", Space::Relation);
+                format!("CREATE {unique_sql}INDEX ON {qtn} {};\n", index.body())
             }
         };
-        self.tab_mut(ti).indexes.push(Idx {
-            name: name.clone(),
-            cols: keys,
-            unique,
-        });
+        let name = index.name.clone();
+        self.tab_mut(ti).indexes.push(index);
+        let if_exists = if self.rng.chance(30) {
+            "IF EXISTS "
+        } else {
+            ""
+        };
         Some((
             format!("create index {name}"),
             up,
-            format!("DROP INDEX {name};\n"),
+            format!("DROP INDEX {if_exists}{};\n", q(&name)),
         ))
     }
 
@@ -1427,16 +1590,11 @@ impl Toy {
         let i = self.rng.pick(&t.indexes).clone();
         self.tab_mut(ti).indexes.retain(|x| x.name != i.name);
         self.relations.remove(&i.name);
+        let qualified = if self.rng.chance(30) { "public." } else { "" };
         Some((
             format!("drop index {}", i.name),
-            format!("DROP INDEX {};\n", i.name),
-            format!(
-                "CREATE {}INDEX {} ON {} ({});\n",
-                if i.unique { "UNIQUE " } else { "" },
-                i.name,
-                t.name,
-                i.cols.join(", ")
-            ),
+            format!("DROP INDEX {qualified}{};\n", q(&i.name)),
+            i.sql(&t.name),
         ))
     }
 
@@ -1453,8 +1611,8 @@ impl Toy {
         self.reusable.push(old.clone());
         Some((
             format!("rename table {old} to {new}"),
-            format!("ALTER TABLE {old} RENAME TO {new};\n"),
-            format!("ALTER TABLE {new} RENAME TO {old};\n"),
+            format!("ALTER TABLE {} RENAME TO {};\n", self.qt(&old), q(&new)),
+            format!("ALTER TABLE {} RENAME TO {};\n", q(&new), q(&old)),
         ))
     }
 
@@ -1481,10 +1639,16 @@ impl Toy {
         }
         for i in &mut tab.indexes {
             ren(&mut i.cols);
+            if i.predicate.as_ref() == Some(&old) {
+                i.predicate = Some(new.clone());
+            }
         }
         for k in &mut tab.checks {
             if k.col == old {
                 k.col = new.clone();
+            }
+            if k.col2.as_ref() == Some(&old) {
+                k.col2 = Some(new.clone());
             }
         }
         for k in &mut tab.fks {
@@ -1499,11 +1663,12 @@ impl Toy {
                 }
             }
         }
-        let tn = &t.name;
+        let tn = &self.qt(&t.name);
+        let (qo, qn) = (q(&old), q(&new));
         Some((
             format!("rename column {tn}.{old} to {new}"),
-            format!("ALTER TABLE {tn} RENAME COLUMN {old} TO {new};\n"),
-            format!("ALTER TABLE {tn} RENAME COLUMN {new} TO {old};\n"),
+            format!("ALTER TABLE {tn} RENAME COLUMN {qo} TO {qn};\n"),
+            format!("ALTER TABLE {tn} RENAME {qn} TO {qo};\n"),
         ))
     }
 
@@ -1542,17 +1707,18 @@ impl Toy {
             self.relations.remove(&old);
             self.relations.insert(new.clone());
         }
-        let tn = &t.name;
+        let tn = &self.qt(&t.name);
+        let (qo, qn) = (q(&old), q(&new));
         // A key's index is renamed with it; ALTER INDEX renames both too.
         let (up, down) = if is_key && self.rng.chance(40) {
             (
-                format!("ALTER INDEX {old} RENAME TO {new};\n"),
-                format!("ALTER INDEX {new} RENAME TO {old};\n"),
+                format!("ALTER INDEX {qo} RENAME TO {qn};\n"),
+                format!("ALTER INDEX {qn} RENAME TO {qo};\n"),
             )
         } else {
             (
-                format!("ALTER TABLE {tn} RENAME CONSTRAINT {old} TO {new};\n"),
-                format!("ALTER TABLE {tn} RENAME CONSTRAINT {new} TO {old};\n"),
+                format!("ALTER TABLE {tn} RENAME CONSTRAINT {qo} TO {qn};\n"),
+                format!("ALTER TABLE {tn} RENAME CONSTRAINT {qn} TO {qo};\n"),
             )
         };
         Some((format!("rename constraint {old} to {new}"), up, down))
@@ -1579,8 +1745,8 @@ impl Toy {
         self.relations.insert(new.clone());
         Some((
             format!("rename index {old} to {new}"),
-            format!("ALTER INDEX {old} RENAME TO {new};\n"),
-            format!("ALTER INDEX {new} RENAME TO {old};\n"),
+            format!("ALTER INDEX {} RENAME TO {};\n", q(&old), q(&new)),
+            format!("ALTER INDEX IF EXISTS {} RENAME TO {};\n", q(&new), q(&old)),
         ))
     }
 
@@ -1622,7 +1788,7 @@ impl Toy {
             let t = self.tab(i);
             for c in &t.cols {
                 if c.ty == Ty::Enum(e.clone()) {
-                    columns.push((t.name.clone(), c.name.clone(), c.default.clone()));
+                    columns.push((q(&t.name), q(&c.name), c.default.clone()));
                 }
             }
         }
@@ -1661,14 +1827,14 @@ impl Toy {
                 let ti = self.pick_table();
                 let t = self.tab_mut(ti);
                 let old = std::mem::replace(&mut t.comment, text.clone());
-                (format!("TABLE {}", t.name), old)
+                (format!("TABLE {}", q(&t.name)), old)
             }
             1 => {
                 let ti = self.pick_table();
                 let i = self.rng.below(self.tab(ti).cols.len());
                 let t = self.tab_mut(ti);
                 let old = std::mem::replace(&mut t.cols[i].comment, text.clone());
-                (format!("COLUMN {}.{}", t.name, t.cols[i].name), old)
+                (format!("COLUMN {}.{}", q(&t.name), q(&t.cols[i].name)), old)
             }
             _ => {
                 let names: Vec<String> = self.enums.keys().cloned().collect();
@@ -1703,46 +1869,38 @@ impl Toy {
         }
         let ti = *self.rng.pick(&candidates);
         let t = self.tab(ti).clone();
-        let tn = &t.name;
+        let tn = &q(&t.name);
         let mut lines: Vec<String> = t.cols.iter().map(Toy::column_definition).collect();
         if let Some(k) = &t.pk {
             lines.push(format!(
                 "CONSTRAINT {} PRIMARY KEY ({})",
-                k.name,
-                k.cols.join(", ")
+                q(&k.name),
+                qs(&k.cols)
             ));
         }
+        // A key on the columns of an earlier one is merged into it by
+        // CREATE TABLE: those are added after.
+        let mut later = String::new();
+        let mut seen: Vec<&Vec<String>> = t.pk.iter().map(|k| &k.cols).collect();
         for k in &t.uniques {
-            lines.push(format!(
-                "CONSTRAINT {} UNIQUE ({})",
-                k.name,
-                k.cols.join(", ")
-            ));
+            let add = format!("CONSTRAINT {} UNIQUE ({})", q(&k.name), qs(&k.cols));
+            if seen.contains(&&k.cols) {
+                writeln!(later, "ALTER TABLE {tn} ADD {add};").unwrap();
+            } else {
+                seen.push(&k.cols);
+                lines.push(add);
+            }
         }
         for k in &t.checks {
-            lines.push(format!(
-                "CONSTRAINT {} {}",
-                k.name,
-                Toy::check_sql(&k.col, &t.col(&k.col).ty)
-            ));
+            lines.push(format!("CONSTRAINT {} {}", q(&k.name), k.sql(&t)));
         }
         for k in &t.fks {
-            let r = self.tab(k.ref_table);
-            lines.push(format!(
-                "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {}",
-                k.name, k.col, r.name, k.ref_col, k.on_delete
-            ));
+            lines.push(format!("CONSTRAINT {} {}", q(&k.name), self.fk_sql(k)));
         }
         let mut down = format!("CREATE TABLE {tn} (\n    {}\n);\n", lines.join(",\n    "));
+        down.push_str(&later);
         for i in &t.indexes {
-            writeln!(
-                down,
-                "CREATE {}INDEX {} ON {tn} ({});",
-                if i.unique { "UNIQUE " } else { "" },
-                i.name,
-                i.cols.join(", ")
-            )
-            .unwrap();
+            down.push_str(&i.sql(&t.name));
         }
         if t.comment.is_some() {
             down.push_str(&Toy::comment_sql(&format!("TABLE {tn}"), &t.comment));
@@ -1750,13 +1908,13 @@ impl Toy {
         for c in &t.cols {
             if c.comment.is_some() {
                 down.push_str(&Toy::comment_sql(
-                    &format!("COLUMN {tn}.{}", c.name),
+                    &format!("COLUMN {tn}.{}", q(&c.name)),
                     &c.comment,
                 ));
             }
         }
         // Free the table's names.
-        self.relations.remove(tn);
+        self.relations.remove(&t.name);
         for k in t.pk.iter().chain(&t.uniques) {
             self.relations.remove(&k.name);
             self.free_constraint(&k.name);
@@ -1771,9 +1929,14 @@ impl Toy {
             self.relations.remove(&i.name);
         }
         self.tables[ti] = None;
+        let if_exists = if self.rng.chance(30) {
+            "IF EXISTS "
+        } else {
+            ""
+        };
         Some((
-            format!("drop table {tn}"),
-            format!("DROP TABLE {tn};\n"),
+            format!("drop table {}", t.name),
+            format!("DROP TABLE {if_exists}{};\n", self.qt(&t.name)),
             down,
         ))
     }
@@ -1790,7 +1953,7 @@ impl Toy {
             return Some((
                 format!("insert into {}", t.name),
                 up,
-                format!("DELETE FROM {};\n", t.name),
+                format!("DELETE FROM {};\n", q(&t.name)),
             ));
         }
         let cols: Vec<&Col> = t
@@ -1804,7 +1967,7 @@ impl Toy {
         let c = (*self.rng.pick(&cols)).clone();
         let value = self.value_for(&c.ty);
         self.tab_mut(ti).col_mut(&c.name).filled = true;
-        let (tn, col) = (&t.name, &c.name);
+        let (tn, col) = (&self.qt(&t.name), &q(&c.name));
         Some((
             format!("fill {tn}.{col}"),
             format!("UPDATE {tn} SET {col} = {value};\n"),

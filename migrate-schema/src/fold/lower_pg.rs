@@ -785,15 +785,17 @@ fn add_key(
             return Err(format!("column {c} is not in table {table}"));
         }
     }
+    // A key's index name avoids the schema's constraint names too
+    // (`ChooseRelationName` with `isconstraint`): a CHECK named t_c_key
+    // sends an unnamed UNIQUE (c) to t_c_key1.
+    let taken = |n: &str| state.relation_taken(&schema, n) || state.constraint_taken(&schema, n);
     let name = if !k.conname.is_empty() {
         k.conname.clone()
     } else if primary {
-        choose(&table, None, "pkey", |n| state.relation_taken(&schema, n))
+        choose(&table, None, "pkey", taken)
     } else {
         let names = index_column_names(&columns);
-        choose(&table, Some(&columns_part(&names)), "key", |n| {
-            state.relation_taken(&schema, n)
-        })
+        choose(&table, Some(&columns_part(&names)), "key", taken)
     };
     if state.relation_taken(&schema, &name) {
         return Err(format!("relation {schema}.{name} already exists"));

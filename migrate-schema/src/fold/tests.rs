@@ -545,3 +545,27 @@ fn create_table_merges_keys_on_the_same_columns_as_postgres_does() {
     ]);
     assert!(state.coverage().taints.is_empty(), "{:?}", state.coverage());
 }
+
+#[test]
+fn an_unnamed_key_avoids_constraint_names_and_an_unnamed_index_does_not() {
+    // Confirmed on PostgreSQL 15: k_c_key1, k2_pkey1, and k4_c_idx beside
+    // the check k4_c_idx.
+    let s = schema(&[
+        "CREATE TABLE k (c int CONSTRAINT k_c_key CHECK (c > 0))",
+        "ALTER TABLE k ADD UNIQUE (c)",
+        "CREATE TABLE k2 (c int CONSTRAINT k2_pkey CHECK (c > 0), PRIMARY KEY (c))",
+        "CREATE TABLE k4 (c int CONSTRAINT k4_c_idx CHECK (c > 0))",
+        "CREATE INDEX ON k4 (c)",
+    ]);
+    assert_eq!(table(&s, "k").uniques[0].name.as_deref(), Some("k_c_key1"));
+    assert_eq!(
+        table(&s, "k2")
+            .primary_key
+            .as_ref()
+            .unwrap()
+            .name
+            .as_deref(),
+        Some("k2_pkey1")
+    );
+    assert_eq!(table(&s, "k4").indexes[0].name, "k4_c_idx");
+}

@@ -541,6 +541,23 @@ impl Toy {
         }
     }
 
+    /// A name for a CHECK: sometimes the name an unnamed key on the same
+    /// column would take, which sends that key to the next digit.
+    fn check_name(&mut self, table: &str, col: &str) -> String {
+        let label = *self.rng.pick(&["key", "pkey"]);
+        let squat = if label == "key" {
+            object_name(table, Some(col), label)
+        } else {
+            object_name(table, None, label)
+        };
+        if self.rng.chance(30) && !self.constraint_taken(&squat) && !self.relations.contains(&squat)
+        {
+            squat
+        } else {
+            self.fresh_constraint(table, "ck")
+        }
+    }
+
     fn random_type(&mut self) -> Ty {
         let enums: Vec<String> = self.enums.keys().cloned().collect();
         match self.rng.below(10) {
@@ -805,7 +822,7 @@ impl Toy {
                     write!(line, " {}", Toy::check_sql(&col, &ty)).unwrap();
                     checks.push((None, col.clone()));
                 } else {
-                    let ck = self.fresh_constraint(&name, "ck");
+                    let ck = self.check_name(&name, &col);
                     table_constraints.push(format!(
                         "CONSTRAINT {} {}",
                         q(&ck),
@@ -1331,7 +1348,7 @@ impl Toy {
                     .filter(|_| self.rng.chance(40))
                     .map(|d| d.name.clone());
                 let n = if named {
-                    let n = self.fresh_constraint(&tn, "ck");
+                    let n = self.check_name(&tn, &c.name);
                     self.take_constraint(&n);
                     n
                 } else if second.is_some() {
@@ -1402,7 +1419,11 @@ impl Toy {
                 let cols: Vec<&Col> = t
                     .cols
                     .iter()
-                    .filter(|c| c.ty.is_integer() && !t.has_null(c))
+                    .filter(|c| {
+                        c.ty.is_integer()
+                            && !t.has_null(c)
+                            && !t.fks.iter().any(|f| f.col == c.name)
+                    })
                     .collect();
                 if cols.is_empty() {
                     return None;

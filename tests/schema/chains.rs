@@ -1796,11 +1796,16 @@ impl Toy {
         let (values, comment) = self.enums[&e].clone();
         let label = format!("v{}", self.fresh());
         let mut new_values = values.clone();
-        let up = if self.rng.chance(30) {
-            let before = self.rng.pick(&values).clone();
-            let at = new_values.iter().position(|v| *v == before)?;
-            new_values.insert(at, label.clone());
-            format!("ALTER TYPE {e} ADD VALUE '{label}' BEFORE '{before}';\n")
+        let up = if self.rng.chance(40) {
+            let neighbour = self.rng.pick(&values).clone();
+            let at = new_values.iter().position(|v| *v == neighbour)?;
+            if self.rng.chance(50) {
+                new_values.insert(at, label.clone());
+                format!("ALTER TYPE {e} ADD VALUE '{label}' BEFORE '{neighbour}';\n")
+            } else {
+                new_values.insert(at + 1, label.clone());
+                format!("ALTER TYPE {e} ADD VALUE IF NOT EXISTS '{label}' AFTER '{neighbour}';\n")
+            }
         } else {
             new_values.push(label.clone());
             format!("ALTER TYPE {e} ADD VALUE '{label}';\n")

@@ -3,7 +3,9 @@
 //! Objects are matched by name (schemas, enum types, tables, columns,
 //! indexes) and constraints by content — columns, referenced table and
 //! columns, actions, canonical expression — where either side has no name,
-//! and by name and content where both have one. Types, defaults and
+//! and by name and content where both have one (with
+//! [`DiffOptions::compare_names`], a name on one side only is a
+//! difference). Types, defaults and
 //! expressions are compared in their [canonical forms](crate::canon).
 //!
 //! The list is in an order the database accepts: schemas, enum types,

@@ -364,6 +364,39 @@ fn object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
     out
 }
 
+/// The messages of the changes of an existing column, before `table.column`.
+const COLUMN_CHANGES: &[&str] = &[
+    "alter default of ",
+    "set not null on ",
+    "drop not null on ",
+    "alter type of ",
+];
+
+/// Two column changes of one table as one `ALTER TABLE` with two
+/// subcommands, when that means the same: both change an existing column's
+/// type, default or `NOT NULL`, on different columns (PostgreSQL runs
+/// subcommands by kind, not in the order written, so changes of one column
+/// could swap), and neither names anything.
+fn merge_alters(m1: &str, up1: &str, m2: &str, up2: &str) -> Option<String> {
+    let column = |m: &str| {
+        COLUMN_CHANGES
+            .iter()
+            .find_map(|p| m.strip_prefix(p))
+            .map(str::to_owned)
+    };
+    let (c1, c2) = (column(m1)?, column(m2)?);
+    if c1 == c2 {
+        return None;
+    }
+    let split = |up: &str| {
+        let line = up.strip_suffix(";\n").filter(|l| !l.contains('\n'))?;
+        let at = line.find(" ALTER COLUMN ")?;
+        Some((line[..at].to_owned(), line[at + 1..].to_owned()))
+    };
+    let ((t1, cmd1), (t2, cmd2)) = (split(up1)?, split(up2)?);
+    (t1 == t2).then(|| format!("{t1} {cmd1}, {cmd2};\n"))
+}
+
 /// An identifier as SQL: quoted unless PostgreSQL folds it to itself.
 fn q(name: &str) -> String {
     let plain = name
@@ -398,6 +431,9 @@ struct Toy {
     /// Table names freed by a rename, to create again.
     reusable: Vec<String>,
     counter: usize,
+    /// The table the last operation picked, and the one the next must.
+    last_table: Option<usize>,
+    sticky: Option<usize>,
 }
 
 /// Which namespace an automatic name must avoid.
@@ -421,6 +457,8 @@ impl Toy {
             constraints: BTreeMap::new(),
             reusable: Vec::new(),
             counter: 0,
+            last_table: None,
+            sticky: None,
         }
     }
 
@@ -670,10 +708,43 @@ impl Toy {
         }
         let (message, up, down) = self.operation();
         if self.rng.chance(25) {
-            let (m2, u2, d2) = self.operation();
-            return (format!("{message}, {m2}"), up + &u2, d2 + &down);
+            // After a column change, often another on the same table, so
+            // that the two can become one ALTER TABLE.
+            let column_change = COLUMN_CHANGES.iter().any(|p| message.starts_with(p));
+            let (m2, u2, d2) = if column_change && self.rng.chance(70) {
+                self.sticky = self.last_table;
+                match self.column_change() {
+                    Some(made) => made,
+                    None => self.operation(),
+                }
+            } else {
+                self.operation()
+            };
+            self.sticky = None;
+            let up = match merge_alters(&message, &up, &m2, &u2) {
+                Some(merged) => merged,
+                None => up + &u2,
+            };
+            return (format!("{message}, {m2}"), up, d2 + &down);
         }
         (message, up, down)
+    }
+
+    /// A change of a column's type, default or `NOT NULL`.
+    fn column_change(&mut self) -> Option<(String, String, String)> {
+        let sticky = self.sticky;
+        for _ in 0..5 {
+            self.sticky = sticky;
+            let made = match self.rng.below(3) {
+                0 => self.alter_default(),
+                1 => self.alter_not_null(),
+                _ => self.alter_type(),
+            };
+            if made.is_some() {
+                return made;
+            }
+        }
+        None
     }
 
     /// One change of the schema: `(message, up, down)`.
@@ -1012,7 +1083,12 @@ impl Toy {
 
     fn pick_table(&mut self) -> usize {
         let live = self.live();
-        *self.rng.pick(&live)
+        let ti = match self.sticky.take().filter(|t| live.contains(t)) {
+            Some(t) => t,
+            None => *self.rng.pick(&live),
+        };
+        self.last_table = Some(ti);
+        ti
     }
 
     fn add_column(&mut self) -> Option<(String, String, String)> {

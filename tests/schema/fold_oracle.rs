@@ -80,6 +80,7 @@ struct Figures {
     fold_time: Duration,
     run_time: Duration,
     introspect_time: Duration,
+    compare_time: Duration,
 }
 
 impl Figures {
@@ -87,7 +88,7 @@ impl Figures {
         format!(
             "fold oracle, {label}: {} revisions, {} comparisons, {} objects compared, {} differences; \
              {} of {} statements modelled; {} tables unsure at the end, {} ever; {:.1} s \
-             (fold {:.1} s, upgrades and downgrades {:.1} s, introspection {:.1} s)",
+             (fold {:.1} s, upgrades and downgrades {:.1} s, introspection {:.1} s, comparison {:.1} s)",
             self.revisions,
             self.comparisons,
             self.objects,
@@ -100,6 +101,7 @@ impl Figures {
             self.fold_time.as_secs_f64(),
             self.run_time.as_secs_f64(),
             self.introspect_time.as_secs_f64(),
+            self.compare_time.as_secs_f64(),
         )
     }
 }
@@ -141,6 +143,7 @@ fn count_objects(schema: &Schema) -> usize {
 /// The database's schema against the fold's: each change that would turn
 /// one into the other, names counting.
 fn compare(actual: &Schema, expected: &Expected, figures: &mut Figures, at: &str) {
+    let clock = Instant::now();
     let db = sure_part(actual, expected, true);
     let fold = sure_part(&expected.schema, expected, false);
     figures.comparisons += 1;
@@ -158,11 +161,15 @@ fn compare(actual: &Schema, expected: &Expected, figures: &mut Figures, at: &str
             .differences
             .push(format!("{at}{SEP}{} ({change:?})", change.summary()));
     }
+    figures.compare_time += clock.elapsed();
 }
 
-fn postgres_config() -> Config {
+/// The migrator's settings: the directory was checked with PostgreSQL's
+/// grammar when it was loaded for the fold, so the migrator's own load
+/// skips the checks.
+fn migrator_config() -> Config {
     Config {
-        dialects: DialectCheck::All(vec![Dialect::Postgres]),
+        dialects: DialectCheck::Off,
         ..Config::default()
     }
 }
@@ -185,7 +192,7 @@ async fn oracle(dir: &Path, label: &str, migrations: &Migrations) -> Figures {
     figures.modelled = coverage.modelled;
     figures.unsure_at_end = folded.state.unsure_tables().len();
 
-    let migrator = Migrator::from_directory(dir, label, &postgres_config())
+    let migrator = Migrator::from_directory(dir, label, &migrator_config())
         .unwrap_or_else(|e| panic!("{label}: {e}"));
     let database = migrate_tests::fresh_pg_db().await;
     let pool = database.pool().await;
@@ -441,6 +448,7 @@ async fn fold_oracle_generated_chains() {
         total.fold_time += figures.fold_time;
         total.run_time += figures.run_time;
         total.introspect_time += figures.introspect_time;
+        total.compare_time += figures.compare_time;
         total
             .unsure_ever
             .extend(figures.unsure_ever.iter().map(|t| format!("{seed}:{t}")));

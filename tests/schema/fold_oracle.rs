@@ -1,6 +1,7 @@
 //! The schema fold's oracle: for every revision of a chain, what the fold
 //! says the upgrades build equals what PostgreSQL 15 holds, names included,
-//! after `upgrade` to that revision, after `downgrade -1`, and again.
+//! after `upgrade` to that revision and after `downgrade -1` (the state
+//! before it), before the walk upgrades again to go on.
 //!
 //! Chains: the example app's `migrations/`, the generated 300-file history
 //! of `tests/sql/history.rs`, and 20 seeds × 40 revisions of the generator

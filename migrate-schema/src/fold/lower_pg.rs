@@ -909,11 +909,22 @@ fn alter_table(
             ));
         }
     };
+    // PostgreSQL runs the subcommands in passes, every kind of DROP first
+    // (`AT_PASS_DROP`): `ADD UNIQUE (a), DROP CONSTRAINT t_a_key` names the
+    // new key t_a_key, and `SET NOT NULL, DROP NOT NULL` leaves NOT NULL.
+    // The other passes only reorder subcommands that would fail or not
+    // interact, so those keep the order written.
+    let mut cmds: Vec<&protobuf::AlterTableCmd> = s
+        .cmds
+        .iter()
+        .filter_map(|c| match c.node.as_ref() {
+            Some(N::AlterTableCmd(cmd)) => Some(cmd.as_ref()),
+            _ => None,
+        })
+        .collect();
+    cmds.sort_by_key(|cmd| !is_drop_pass(cmd));
     let mut first_error = None;
-    for cmd in &s.cmds {
-        let Some(N::AlterTableCmd(cmd)) = cmd.node.as_ref() else {
-            continue;
-        };
+    for cmd in cmds {
         if let Err(why) = alter_command(state, id, cmd) {
             first_error.get_or_insert(why);
         }
@@ -924,6 +935,19 @@ fn alter_table(
             Err(why)
         }
         None => Ok(()),
+    }
+}
+
+/// Whether PostgreSQL runs an `ALTER TABLE` subcommand in its first pass,
+/// with the drops (`AT_PASS_DROP` in `ATPrepCmd`).
+fn is_drop_pass(cmd: &protobuf::AlterTableCmd) -> bool {
+    match cmd.subtype() {
+        AlterTableType::AtDropColumn
+        | AlterTableType::AtDropConstraint
+        | AlterTableType::AtDropNotNull
+        | AlterTableType::AtDropIdentity => true,
+        AlterTableType::AtColumnDefault => cmd.def.is_none(),
+        _ => false,
     }
 }
 

@@ -569,3 +569,22 @@ fn an_unnamed_key_avoids_constraint_names_and_an_unnamed_index_does_not() {
     );
     assert_eq!(table(&s, "k4").indexes[0].name, "k4_c_idx");
 }
+
+#[test]
+fn alter_table_runs_its_drops_first_as_postgres_does() {
+    // Confirmed on PostgreSQL 15: z_a_key (the old key is dropped before
+    // the new one is named), NOT NULL kept, DEFAULT 1 kept.
+    let s = schema(&[
+        "CREATE TABLE z (a int UNIQUE)",
+        "ALTER TABLE z ADD UNIQUE (a), DROP CONSTRAINT z_a_key",
+        "CREATE TABLE z2 (a int, b int)",
+        "ALTER TABLE z2 ALTER COLUMN a SET NOT NULL, ALTER COLUMN a DROP NOT NULL",
+        "ALTER TABLE z2 ALTER COLUMN b SET DEFAULT 1, ALTER COLUMN b DROP DEFAULT",
+    ]);
+    let z = table(&s, "z");
+    assert_eq!(z.uniques.len(), 1);
+    assert_eq!(z.uniques[0].name.as_deref(), Some("z_a_key"));
+    let z2 = table(&s, "z2");
+    assert!(!z2.column("a").unwrap().nullable);
+    assert_eq!(z2.column("b").unwrap().default.as_deref(), Some("1"));
+}

@@ -300,6 +300,7 @@ fn compare_schemas(
         compare_type: project.config.compare_type,
         compare_server_default: project.config.compare_server_default,
         include_schemas: project.config.include_schemas,
+        ..DiffOptions::default()
     };
     let changes = diff(actual, declared, dialect, &diff_options);
     let default = default_schema(dialect);

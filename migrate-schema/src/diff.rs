@@ -3,7 +3,9 @@
 //! Objects are matched by name (schemas, enum types, tables, columns,
 //! indexes) and constraints by content — columns, referenced table and
 //! columns, actions, canonical expression — where either side has no name,
-//! and by name and content where both have one. Types, defaults and
+//! and by name and content where both have one (with
+//! [`DiffOptions::compare_names`], a name on one side only is a
+//! difference). Types, defaults and
 //! expressions are compared in their [canonical forms](crate::canon).
 //!
 //! The list is in an order the database accepts: schemas, enum types,
@@ -38,6 +40,13 @@ pub struct DiffOptions {
     /// Compare every schema, and the set of schemas itself; when `false`
     /// (the default) only objects in the default schema are compared.
     pub include_schemas: bool,
+    /// Let constraint names count wherever one side knows a name: a key
+    /// declared without a name (which the database names `t_c_key`, or
+    /// `t_c_key1` when that is taken) then differs from a named one. When
+    /// `false` (the default, what autogenerate wants) an unnamed
+    /// constraint matches a named one of the same content; two names that
+    /// differ always differ, and indexes are always matched by name.
+    pub compare_names: bool,
 }
 
 impl Default for DiffOptions {
@@ -46,6 +55,7 @@ impl Default for DiffOptions {
             compare_type: true,
             compare_server_default: true,
             include_schemas: false,
+            compare_names: false,
         }
     }
 }
@@ -875,15 +885,17 @@ fn effective_nullable(table: &Table, column: &Column) -> bool {
     column.nullable && !in_pk(table, &column.name) && column.identity.is_none()
 }
 
-fn names_compatible(a: &Option<String>, b: &Option<String>) -> bool {
+/// Whether two constraint names may name the same constraint: equal, or
+/// one side without a name unless `strict` ([`DiffOptions::compare_names`]).
+fn names_compatible(a: &Option<String>, b: &Option<String>, strict: bool) -> bool {
     match (a, b) {
         (Some(a), Some(b)) => a == b,
-        _ => true,
+        _ => !strict || a == b,
     }
 }
 
-fn same_fk(a: &ForeignKey, b: &ForeignKey) -> bool {
-    names_compatible(&a.name, &b.name)
+fn same_fk(a: &ForeignKey, b: &ForeignKey, strict: bool) -> bool {
+    names_compatible(&a.name, &b.name, strict)
         && a.columns == b.columns
         && a.ref_table == b.ref_table
         && a.ref_columns == b.ref_columns
@@ -935,6 +947,7 @@ fn table_changes(
     out: &mut Plan,
 ) {
     let name = &to.name;
+    let strict = options.compare_names;
     let mut local = Plan::default();
     let mut rebuild = false;
 
@@ -1047,7 +1060,7 @@ fn table_changes(
     // Constraints.
     let pk_same = match (&from.primary_key, &to.primary_key) {
         (None, None) => true,
-        (Some(a), Some(b)) => names_compatible(&a.name, &b.name) && a.columns == b.columns,
+        (Some(a), Some(b)) => names_compatible(&a.name, &b.name, strict) && a.columns == b.columns,
         _ => false,
     };
     if !pk_same {
@@ -1066,7 +1079,7 @@ fn table_changes(
         }
     }
     let (gone, new) = unmatched(&from.uniques, &to.uniques, |a, b| {
-        names_compatible(&a.name, &b.name) && a.columns == b.columns
+        names_compatible(&a.name, &b.name, strict) && a.columns == b.columns
     });
     for u in gone {
         local.drop_constraints.push(Change::DropUnique {
@@ -1083,7 +1096,7 @@ fn table_changes(
         rebuild = true;
     }
     let (gone, new) = unmatched(&from.checks, &to.checks, |a, b| {
-        names_compatible(&a.name, &b.name)
+        names_compatible(&a.name, &b.name, strict)
             && same_expression(Some(&a.expression), Some(&b.expression), dialect)
     });
     for c in gone {
@@ -1100,7 +1113,9 @@ fn table_changes(
         });
         rebuild = true;
     }
-    let (gone, new) = unmatched(&from.foreign_keys, &to.foreign_keys, same_fk);
+    let (gone, new) = unmatched(&from.foreign_keys, &to.foreign_keys, |a, b| {
+        same_fk(a, b, strict)
+    });
     for k in gone {
         local.drop_fks.push(Change::DropForeignKey {
             table: name.clone(),
@@ -1308,6 +1323,7 @@ mod tests {
             compare_type: false,
             compare_server_default: false,
             include_schemas: false,
+            compare_names: false,
         };
         assert!(diff(&a, &b, Dialect::Postgres, &off).is_empty());
         assert_eq!(
@@ -1348,6 +1364,60 @@ mod tests {
                 "add unique (b) on t",
                 "add foreign key (p) on t to p"
             ]
+        );
+    }
+
+    #[test]
+    fn compare_names_counts_a_name_known_on_one_side() {
+        let unnamed = "CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE t (id int PRIMARY KEY, c int UNIQUE, p int REFERENCES p, CHECK (c > 0));";
+        let named = "CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE t (id int CONSTRAINT t_pkey PRIMARY KEY, c int CONSTRAINT t_c_key UNIQUE, p int CONSTRAINT t_p_fkey REFERENCES p, CONSTRAINT t_c_check CHECK (c > 0));";
+        let a = parse_schema(unnamed, Dialect::Postgres).unwrap();
+        let b = parse_schema(named, Dialect::Postgres).unwrap();
+        assert!(diff(&a, &b, Dialect::Postgres, &DiffOptions::default()).is_empty());
+        let names = DiffOptions {
+            compare_names: true,
+            ..DiffOptions::default()
+        };
+        assert_eq!(
+            summaries(&diff(&a, &b, Dialect::Postgres, &names)),
+            [
+                "drop foreign key (p) of t to p",
+                "drop primary key of t",
+                "drop unique (c) of t",
+                "drop check (c > 0) of t",
+                "add primary key on t",
+                "add unique (c) on t",
+                "add check (c > 0) on t",
+                "add foreign key (p) on t to p"
+            ]
+        );
+        assert!(diff(&b, &b, Dialect::Postgres, &names).is_empty());
+        assert!(diff(&a, &a, Dialect::Postgres, &names).is_empty());
+    }
+
+    #[test]
+    fn compare_names_tells_a_key_from_its_numbered_twin() {
+        let a = parse_schema(
+            "CREATE TABLE t (c int CONSTRAINT t_c_key UNIQUE);",
+            Dialect::Postgres,
+        )
+        .unwrap();
+        let b = parse_schema(
+            "CREATE TABLE t (c int CONSTRAINT t_c_key1 UNIQUE);",
+            Dialect::Postgres,
+        )
+        .unwrap();
+        let names = DiffOptions {
+            compare_names: true,
+            ..DiffOptions::default()
+        };
+        let changes = diff(&a, &b, Dialect::Postgres, &names);
+        assert!(
+            matches!(&changes[..], [
+                Change::DropUnique { constraint: gone, .. },
+                Change::AddUnique { constraint: new, .. },
+            ] if gone.name.as_deref() == Some("t_c_key") && new.name.as_deref() == Some("t_c_key1")),
+            "{changes:?}"
         );
     }
 

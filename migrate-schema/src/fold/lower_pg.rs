@@ -2,6 +2,8 @@
 //! fold's [`State`]: tables, columns, constraints, indexes, enums, schemas
 //! and comments; anything else taints the narrowest scope it names.
 
+use migrate_core::quote_ident;
+use migrate_core::sql::Dialect;
 use pg_query::protobuf::{
     self, AlterTableType, ConstrType, DropBehavior, ObjectType, node::Node as N,
 };
@@ -968,6 +970,27 @@ fn create_table(
             });
         }
     }
+    let (keep, names) = merge_redundant_keys(&pending);
+    let renamed: Vec<Option<protobuf::Constraint>> = pending
+        .iter()
+        .zip(&names)
+        .map(|(p, name)| {
+            name.as_ref().map(|name| protobuf::Constraint {
+                conname: name.clone(),
+                ..p.constraint.clone()
+            })
+        })
+        .collect();
+    let pending: Vec<PendingConstraint<'_>> = pending
+        .iter()
+        .zip(keep)
+        .zip(&renamed)
+        .filter(|((_, keep), _)| *keep)
+        .map(|((p, _), renamed)| PendingConstraint {
+            constraint: renamed.as_ref().unwrap_or(p.constraint),
+            column: p.column.clone(),
+        })
+        .collect();
     if let Err(why) = add_constraints(state, id, &pending) {
         unsure.get_or_insert(why);
     }
@@ -978,6 +1001,58 @@ fn create_table(
         }
         None => Ok(()),
     }
+}
+
+/// The keys of a `CREATE TABLE` that PostgreSQL merges into an earlier one
+/// on the same columns (`transformIndexConstraints`: `UNIQUE PRIMARY KEY`,
+/// a column's UNIQUE written again as a table constraint; an `ALTER TABLE`
+/// merges none). The primary key comes first, then the others in order;
+/// a merged key is dropped, and gives its name to the one it merges into
+/// when that one has none. Returns, per pending constraint, whether it
+/// stays and the name it takes.
+fn merge_redundant_keys(pending: &[PendingConstraint<'_>]) -> (Vec<bool>, Vec<Option<String>>) {
+    let is_key = |p: &PendingConstraint<'_>| {
+        matches!(
+            p.constraint.contype(),
+            ConstrType::ConstrPrimary | ConstrType::ConstrUnique
+        )
+    };
+    let columns = |p: &PendingConstraint<'_>| match &p.column {
+        Some(c) => vec![c.clone()],
+        None => strings(&p.constraint.keys),
+    };
+    let same = |a: &PendingConstraint<'_>, b: &PendingConstraint<'_>| {
+        let (x, y) = (a.constraint, b.constraint);
+        columns(a) == columns(b)
+            && x.deferrable == y.deferrable
+            && x.initdeferred == y.initdeferred
+            && x.nulls_not_distinct == y.nulls_not_distinct
+            && x.including == y.including
+            && x.indexname.is_empty()
+            && y.indexname.is_empty()
+    };
+    let mut keep = vec![true; pending.len()];
+    let mut names: Vec<Option<String>> = vec![None; pending.len()];
+    let primary = pending
+        .iter()
+        .position(|p| p.constraint.contype() == ConstrType::ConstrPrimary);
+    let mut kept: Vec<usize> = primary.into_iter().collect();
+    for (i, p) in pending.iter().enumerate() {
+        if !is_key(p) || Some(i) == primary {
+            continue;
+        }
+        match kept.iter().copied().find(|&j| same(&pending[j], p)) {
+            Some(j) => {
+                keep[i] = false;
+                let unnamed = pending[j].constraint.conname.is_empty() && names[j].is_none();
+                if unnamed && !p.constraint.conname.is_empty() {
+                    names[j] = Some(p.constraint.conname.clone());
+                }
+            }
+            None => kept.push(i),
+        }
+    }
+    (keep, names)
 }
 
 /// Adds a column from its definition; its constraints other than NULL,
@@ -1007,10 +1082,12 @@ fn add_column<'a>(
         let (schema, seq) = owned_sequence(state, id, &c.colname);
         column.data_type = int.to_owned();
         column.nullable = false;
+        // As regclass prints it: quoted where the name needs it.
+        let quoted = quote_ident(&seq, Dialect::Postgres);
         let qualified = if schema == DEFAULT_SCHEMA {
-            seq.clone()
+            quoted
         } else {
-            format!("{schema}.{seq}")
+            format!("{}.{quoted}", quote_ident(&schema, Dialect::Postgres))
         };
         column.default = Some(Expr {
             sql: format!("nextval('{}'::regclass)", qualified.replace('\'', "''")),
@@ -1184,15 +1261,17 @@ fn add_key(
             return Err(missing_column(state, id, c));
         }
     }
+    // A key's index name avoids the schema's constraint names too
+    // (`ChooseRelationName` with `isconstraint`): a CHECK named t_c_key
+    // sends an unnamed UNIQUE (c) to t_c_key1.
+    let taken = |n: &str| state.relation_taken(&schema, n) || state.constraint_taken(&schema, n);
     let name = if !k.conname.is_empty() {
         k.conname.clone()
     } else if primary {
-        choose(&table, None, "pkey", |n| state.relation_taken(&schema, n))
+        choose(&table, None, "pkey", taken)
     } else {
         let names = index_column_names(&columns);
-        choose(&table, Some(&columns_part(&names)), "key", |n| {
-            state.relation_taken(&schema, n)
-        })
+        choose(&table, Some(&columns_part(&names)), "key", taken)
     };
     if state.relation_taken(&schema, &name) {
         return Err(relation_exists(
@@ -1345,11 +1424,22 @@ fn alter_table(
             return Err(format!("ALTER of {schema}.{name}, not a table in the model").into());
         }
     };
+    // PostgreSQL runs the subcommands in passes, every kind of DROP first
+    // (`AT_PASS_DROP`): `ADD UNIQUE (a), DROP CONSTRAINT t_a_key` names the
+    // new key t_a_key, and `SET NOT NULL, DROP NOT NULL` leaves NOT NULL.
+    // The other passes only reorder subcommands that would fail or not
+    // interact, so those keep the order written.
+    let mut cmds: Vec<&protobuf::AlterTableCmd> = s
+        .cmds
+        .iter()
+        .filter_map(|c| match c.node.as_ref() {
+            Some(N::AlterTableCmd(cmd)) => Some(cmd.as_ref()),
+            _ => None,
+        })
+        .collect();
+    cmds.sort_by_key(|cmd| !is_drop_pass(cmd));
     let mut first_error = None;
-    for cmd in &s.cmds {
-        let Some(N::AlterTableCmd(cmd)) = cmd.node.as_ref() else {
-            continue;
-        };
+    for cmd in cmds {
         if let Err(why) = alter_command(state, id, cmd) {
             first_error.get_or_insert(why);
         }
@@ -1360,6 +1450,19 @@ fn alter_table(
             Err(why)
         }
         None => Ok(()),
+    }
+}
+
+/// Whether PostgreSQL runs an `ALTER TABLE` subcommand in its first pass,
+/// with the drops (`AT_PASS_DROP` in `ATPrepCmd`).
+fn is_drop_pass(cmd: &protobuf::AlterTableCmd) -> bool {
+    match cmd.subtype() {
+        AlterTableType::AtDropColumn
+        | AlterTableType::AtDropConstraint
+        | AlterTableType::AtDropNotNull
+        | AlterTableType::AtDropIdentity => true,
+        AlterTableType::AtColumnDefault => cmd.def.is_none(),
+        _ => false,
     }
 }
 

@@ -1486,3 +1486,115 @@ CREATE FUNCTION diesel_set_updated_at() RETURNS trigger AS $$ BEGIN RETURN NEW; 
         "{f:#?}"
     );
 }
+
+#[test]
+fn a_serial_default_quotes_its_sequence_as_regclass_prints_it() {
+    // Confirmed on PostgreSQL 15 (the fold oracle, tests/schema/fold_oracle.rs):
+    // `nextval('"T Mixed_id_seq"'::regclass)`, schema-qualified outside `public`.
+    let s = schema(&[
+        "CREATE TABLE \"T Mixed\" (id serial)",
+        "CREATE SCHEMA other",
+        "CREATE TABLE other.u (id serial)",
+    ]);
+    let id = table(&s, "T Mixed").column("id").unwrap();
+    assert_eq!(
+        id.default.as_deref(),
+        Some("nextval('\"T Mixed_id_seq\"'::regclass)")
+    );
+    let u = &s.tables[&QualifiedName::in_schema("other", "u")];
+    assert_eq!(
+        u.column("id").unwrap().default.as_deref(),
+        Some("nextval('other.u_id_seq'::regclass)")
+    );
+}
+
+#[test]
+fn create_table_merges_keys_on_the_same_columns_as_postgres_does() {
+    // Confirmed on PostgreSQL 15: a key repeating an earlier one's columns
+    // is merged into it, and names it when it had no name; DEFERRABLE, or
+    // other columns or column order, make a second key; ALTER TABLE merges
+    // nothing.
+    let s = schema(&[
+        "CREATE TABLE t (id int PRIMARY KEY UNIQUE, a int UNIQUE, b int, UNIQUE (a), CONSTRAINT named UNIQUE (b), UNIQUE (b), CONSTRAINT pk2 UNIQUE (id))",
+        "CREATE TABLE u (id int, CONSTRAINT u_named_pk PRIMARY KEY (id), UNIQUE (id))",
+        "CREATE TABLE x (a int, CONSTRAINT first_one UNIQUE (a), CONSTRAINT second_one UNIQUE (a), b int UNIQUE, UNIQUE (b) DEFERRABLE, c int, UNIQUE (a, c), UNIQUE (c, a))",
+        "CREATE TABLE y (a int)",
+        "ALTER TABLE y ADD UNIQUE (a), ADD CONSTRAINT y_named UNIQUE (a)",
+    ]);
+    let keys = |name: &str| {
+        let t = table(&s, name);
+        let mut out: Vec<String> = t
+            .primary_key
+            .iter()
+            .map(|k| format!("p {}", k.name.clone().unwrap()))
+            .collect();
+        out.extend(
+            t.uniques
+                .iter()
+                .map(|k| format!("u {}", k.name.clone().unwrap())),
+        );
+        out
+    };
+    assert_eq!(keys("t"), ["p pk2", "u t_a_key", "u named"]);
+    assert_eq!(keys("u"), ["p u_named_pk"]);
+    assert_eq!(
+        keys("x"),
+        [
+            "u first_one",
+            "u x_b_key",
+            "u x_b_key1",
+            "u x_a_c_key",
+            "u x_c_a_key"
+        ]
+    );
+    assert_eq!(keys("y"), ["u y_a_key", "u y_named"]);
+    // The merged names are free again.
+    let state = fold(&[
+        "CREATE TABLE t (a int UNIQUE, UNIQUE (a))",
+        "CREATE INDEX t_a_key1 ON t (a)",
+    ]);
+    assert!(state.coverage().taints.is_empty(), "{:?}", state.coverage());
+}
+
+#[test]
+fn an_unnamed_key_avoids_constraint_names_and_an_unnamed_index_does_not() {
+    // Confirmed on PostgreSQL 15: k_c_key1, k2_pkey1, and k4_c_idx beside
+    // the check k4_c_idx.
+    let s = schema(&[
+        "CREATE TABLE k (c int CONSTRAINT k_c_key CHECK (c > 0))",
+        "ALTER TABLE k ADD UNIQUE (c)",
+        "CREATE TABLE k2 (c int CONSTRAINT k2_pkey CHECK (c > 0), PRIMARY KEY (c))",
+        "CREATE TABLE k4 (c int CONSTRAINT k4_c_idx CHECK (c > 0))",
+        "CREATE INDEX ON k4 (c)",
+    ]);
+    assert_eq!(table(&s, "k").uniques[0].name.as_deref(), Some("k_c_key1"));
+    assert_eq!(
+        table(&s, "k2")
+            .primary_key
+            .as_ref()
+            .unwrap()
+            .name
+            .as_deref(),
+        Some("k2_pkey1")
+    );
+    assert_eq!(table(&s, "k4").indexes[0].name, "k4_c_idx");
+}
+
+#[test]
+fn alter_table_runs_its_drops_first_as_postgres_does() {
+    // Confirmed on PostgreSQL 15: z_a_key (the old key is dropped before
+    // the new one is named), NOT NULL kept, DEFAULT 1 kept.
+    let s = schema(&[
+        "CREATE TABLE z (a int UNIQUE)",
+        "ALTER TABLE z ADD UNIQUE (a), DROP CONSTRAINT z_a_key",
+        "CREATE TABLE z2 (a int, b int)",
+        "ALTER TABLE z2 ALTER COLUMN a SET NOT NULL, ALTER COLUMN a DROP NOT NULL",
+        "ALTER TABLE z2 ALTER COLUMN b SET DEFAULT 1, ALTER COLUMN b DROP DEFAULT",
+    ]);
+    let z = table(&s, "z");
+    assert_eq!(z.uniques.len(), 1);
+    assert_eq!(z.uniques[0].name.as_deref(), Some("z_a_key"));
+    let z2 = table(&s, "z2");
+    assert!(!z2.column("a").unwrap().nullable);
+    assert_eq!(z2.column("b").unwrap().default.as_deref(), Some("1"));
+}

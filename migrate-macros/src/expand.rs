@@ -326,16 +326,19 @@ fn revision(code: &mut String, r: &Revision) {
 fn section(code: &mut String, s: &Section) {
     let _ = write!(
         code,
-        "::migrate_runtime::__private::EmbeddedSection {{ sql: {}, first_line: {}, statements: &[",
+        "::migrate_runtime::__private::EmbeddedSection {{ sql: {}, first_line: {}, statements: b\"",
         lit(&s.sql),
         s.first_line
     );
+    // One byte-string literal: four little-endian `u32`s per statement,
+    // as `EmbeddedStatement::pack` writes them (a slice of struct literals
+    // cost the compiler more, once per statement).
     for st in &s.statements {
-        let _ = write!(
-            code,
-            "::migrate_runtime::__private::EmbeddedStatement {{ line: {}, column: {}, start: {}, end: {} }},",
-            st.line, st.column, st.start as u32, st.end as u32
-        );
+        for v in [st.line, st.column, st.start as u32, st.end as u32] {
+            for b in v.to_le_bytes() {
+                let _ = write!(code, "\\x{b:02x}");
+            }
+        }
     }
-    code.push_str("] }");
+    code.push_str("\" }");
 }

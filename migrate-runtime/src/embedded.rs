@@ -10,6 +10,36 @@ pub struct EmbeddedStatement {
     pub end: u32,
 }
 
+/// Bytes one statement takes in [`EmbeddedSection::statements`].
+const PACKED: usize = 16;
+
+impl EmbeddedStatement {
+    /// Statements as the table holds them: each as `line`, `column`,
+    /// `start`, `end`, four little-endian `u32`s. The macro writes them as
+    /// one byte-string literal per section, which the compiler takes in far
+    /// less time than a slice of struct literals.
+    pub fn pack(statements: &[EmbeddedStatement]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(statements.len() * PACKED);
+        for s in statements {
+            for v in [s.line, s.column, s.start, s.end] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        out
+    }
+
+    fn unpack(bytes: &[u8]) -> EmbeddedStatement {
+        let at =
+            |k: usize| u32::from_le_bytes([bytes[k], bytes[k + 1], bytes[k + 2], bytes[k + 3]]);
+        EmbeddedStatement {
+            line: at(0),
+            column: at(4),
+            start: at(8),
+            end: at(12),
+        }
+    }
+}
+
 /// An upgrade or downgrade section, split into statements at compile time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EmbeddedSection {
@@ -17,8 +47,9 @@ pub struct EmbeddedSection {
     pub sql: &'static str,
     #[doc(hidden)]
     pub first_line: u32,
+    /// The statements, packed by [`EmbeddedStatement::pack`].
     #[doc(hidden)]
-    pub statements: &'static [EmbeddedStatement],
+    pub statements: &'static [u8],
 }
 
 impl EmbeddedSection {
@@ -29,7 +60,13 @@ impl EmbeddedSection {
 
     /// Number of statements.
     pub fn len(&self) -> usize {
-        self.statements.len()
+        self.statements.len() / PACKED
+    }
+
+    /// Statement `k`.
+    #[doc(hidden)]
+    pub fn statement(&self, k: usize) -> EmbeddedStatement {
+        EmbeddedStatement::unpack(&self.statements[k * PACKED..(k + 1) * PACKED])
     }
 
     /// Does the section have no statement?
@@ -40,9 +77,10 @@ impl EmbeddedSection {
     /// Statements with their file line, in order.
     pub fn statements(&self) -> impl ExactSizeIterator<Item = (u32, &'static str)> + '_ {
         let sql = self.sql;
-        self.statements
-            .iter()
-            .map(move |s| (s.line, &sql[s.start as usize..s.end as usize]))
+        (0..self.len()).map(move |k| {
+            let s = self.statement(k);
+            (s.line, &sql[s.start as usize..s.end as usize])
+        })
     }
 
     /// File line of the first line of the section body.

@@ -311,7 +311,7 @@ impl<'a> SectionRef<'a> {
     /// Number of statements.
     pub fn len(self) -> usize {
         match self {
-            SectionRef::Embedded(s) => s.statements.len(),
+            SectionRef::Embedded(s) => s.len(),
             SectionRef::Loaded(s) => s.statements.len(),
         }
     }
@@ -333,7 +333,7 @@ impl<'a> SectionRef<'a> {
     fn statement(self, k: usize) -> (u32, &'a str) {
         match self {
             SectionRef::Embedded(s) => {
-                let st = &s.statements[k];
+                let st = s.statement(k);
                 (st.line, &s.sql[st.start as usize..st.end as usize])
             }
             SectionRef::Loaded(s) => {

@@ -247,8 +247,8 @@ async fn names_in_script_comments_are_escaped_so_psql_and_sqlite3_run_nothing_of
     let section = |s: SectionRef<'_>| EmbeddedSection {
         sql: leak(s.sql()),
         first_line: s.first_line(),
-        statements: Vec::leak(
-            s.statements()
+        statements: Vec::leak(EmbeddedStatement::pack(
+            &s.statements()
                 .map(|(line, text)| {
                     // The statement's byte range inside the section's text.
                     let start = text.as_ptr() as usize - s.sql().as_ptr() as usize;
@@ -259,8 +259,8 @@ async fn names_in_script_comments_are_escaped_so_psql_and_sqlite3_run_nothing_of
                         end: (start + text.len()) as u32,
                     }
                 })
-                .collect(),
-        ),
+                .collect::<Vec<_>>(),
+        )),
     };
     let hostile = |command: &str| -> Migrator {
         let revisions: Vec<EmbeddedRevision> = loaded

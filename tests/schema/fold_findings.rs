@@ -190,6 +190,7 @@ async fn run_on_server(conn: &mut PgConnection, migrations: &Migrations) -> Serv
             let after = introspect_postgres(conn, &options).await.unwrap();
             let options = DiffOptions {
                 include_schemas: true,
+                compare_names: true,
                 ..DiffOptions::default()
             };
             if !diff(&after, &before, Dialect::Postgres, &options).is_empty() {

@@ -214,38 +214,47 @@ fn phrase(change: &Change) -> String {
             format!("does not restore the identity of {table}.{column}")
         }
         Change::AddPrimaryKey { table, key } => format!(
-            "does not restore the primary key ({}) of {table}",
+            "does not restore the primary key{} ({}) of {table}",
+            named(&key.name),
             key.columns.join(", ")
         ),
         Change::DropPrimaryKey { table, key } => format!(
-            "leaves a primary key ({}) on {table}",
+            "leaves a primary key{} ({}) on {table}",
+            named(&key.name),
             key.columns.join(", ")
         ),
         Change::AddUnique { table, constraint } => format!(
-            "does not restore the unique constraint ({}) of {table}",
+            "does not restore the unique constraint{} ({}) of {table}",
+            named(&constraint.name),
             constraint.columns.join(", ")
         ),
         Change::DropUnique { table, constraint } => format!(
-            "leaves a unique constraint ({}) on {table}",
+            "leaves a unique constraint{} ({}) on {table}",
+            named(&constraint.name),
             constraint.columns.join(", ")
         ),
         Change::AddForeignKey { table, key } => format!(
-            "does not restore the foreign key ({}) of {table} to {}",
+            "does not restore the foreign key{} ({}) of {table} to {}",
+            named(&key.name),
             key.columns.join(", "),
             key.ref_table
         ),
         Change::DropForeignKey { table, key } => format!(
-            "leaves a foreign key ({}) on {table} to {}",
+            "leaves a foreign key{} ({}) on {table} to {}",
+            named(&key.name),
             key.columns.join(", "),
             key.ref_table
         ),
         Change::AddCheck { table, constraint } => format!(
-            "does not restore the check ({}) of {table}",
+            "does not restore the check{} ({}) of {table}",
+            named(&constraint.name),
             constraint.expression
         ),
-        Change::DropCheck { table, constraint } => {
-            format!("leaves a check ({}) on {table}", constraint.expression)
-        }
+        Change::DropCheck { table, constraint } => format!(
+            "leaves a check{} ({}) on {table}",
+            named(&constraint.name),
+            constraint.expression
+        ),
         Change::CreateIndex { table, index } => {
             format!("does not re-create index {} on {table}", index.name)
         }
@@ -263,4 +272,9 @@ fn phrase(change: &Change) -> String {
             format!("does not restore the definition of table {}", from.name)
         }
     }
+}
+
+/// ` name`, when a constraint has one.
+fn named(name: &Option<String>) -> String {
+    name.as_ref().map_or(String::new(), |n| format!(" {n}"))
 }

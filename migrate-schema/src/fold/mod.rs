@@ -265,8 +265,11 @@ fn fold_both(
             && state.differs_since(before)
         {
             let (start, end) = state.changed_since(before);
+            // Names count: a downgrade that re-creates a key under another
+            // name leaves a schema a later downgrade cannot drop by name.
             let options = DiffOptions {
                 include_schemas: true,
+                compare_names: true,
                 ..DiffOptions::default()
             };
             let changes = diff(&end, &start, dialect, &options);

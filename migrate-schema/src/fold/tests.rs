@@ -1598,3 +1598,35 @@ fn alter_table_runs_its_drops_first_as_postgres_does() {
     assert!(!z2.column("a").unwrap().nullable);
     assert_eq!(z2.column("b").unwrap().default.as_deref(), Some("1"));
 }
+
+#[test]
+fn a_downgrade_that_restores_a_key_under_another_name_is_described() {
+    // The downgrade adds the key back unnamed while the upgrade's table
+    // still holds its name: PostgreSQL names it users_email_key1 (confirmed
+    // on PostgreSQL 15).
+    let (_, folded) = chain(&[
+        USERS,
+        (
+            "ALTER TABLE users DROP CONSTRAINT users_email_key;\nCREATE TABLE users_email_key (id int);",
+            "DROP TABLE users_email_key;\nALTER TABLE users ADD UNIQUE (email);",
+        ),
+    ]);
+    let f = found(&folded);
+    assert_eq!(f.len(), 0, "{f:#?}");
+    let (_, folded) = chain(&[
+        USERS,
+        (
+            "ALTER TABLE users DROP CONSTRAINT users_email_key;\nCREATE TABLE users_email_key (id int);",
+            "ALTER TABLE users ADD UNIQUE (email);\nDROP TABLE users_email_key;",
+        ),
+    ]);
+    let f = found(&folded);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(
+        f[0].contains("leaves a unique constraint users_email_key1 (email) on users")
+            && f[0].contains(
+                "does not restore the unique constraint users_email_key (email) of users"
+            ),
+        "{f:#?}"
+    );
+}

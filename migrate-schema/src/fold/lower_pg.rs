@@ -3699,8 +3699,26 @@ fn create_extension(
             ),
         ));
     }
-    let why = "an extension".to_owned();
-    state.taint(at, Scope::Schema, Some(schema.clone()), why.clone());
+    let known = known_extension(&s.extname);
+    if let Some((relations, types)) = known {
+        // What it makes, by name, so that nothing is reported missing or
+        // taken for it; nothing else in its schema becomes unsure.
+        for name in relations {
+            if !state.relation_taken(&schema, name) {
+                state.set_relation(&schema, name, Some(Relation::Other));
+            }
+        }
+        for name in types {
+            state.note_other_type(&schema, name);
+        }
+    } else {
+        state.taint(
+            at,
+            Scope::Schema,
+            Some(schema.clone()),
+            "an extension".to_owned(),
+        );
+    }
     state.set_extension(
         &s.extname,
         Some(ExtensionState {
@@ -3709,7 +3727,56 @@ fn create_extension(
             cascade: option("cascade").is_some(),
         }),
     );
-    Err(why.into())
+    match known {
+        Some(_) => Ok(()),
+        None => Err("an extension".into()),
+    }
+}
+
+/// The relations and types a well-known extension makes in the schema it is
+/// installed in (its functions and operators are not modelled). An
+/// extension not listed may make anything there, so its schema becomes
+/// unsure.
+fn known_extension(name: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
+    Some(match name {
+        "plpgsql" | "uuid-ossp" | "pgcrypto" | "pg_trgm" | "btree_gin" | "btree_gist"
+        | "unaccent" | "intarray" | "fuzzystrmatch" | "tablefunc" | "pgstattuple" | "amcheck"
+        | "dblink" | "postgres_fdw" | "tsm_system_rows" | "tsm_system_time" | "pg_prewarm"
+        | "pgrowlocks" | "pg_visibility" | "pg_freespacemap" => (&[], &[]),
+        "citext" => (&[], &["citext"]),
+        "hstore" => (&[], &["hstore"]),
+        "ltree" => (&[], &["ltree", "lquery", "ltxtquery"]),
+        "cube" => (&[], &["cube"]),
+        "earthdistance" => (&[], &["earth"]),
+        "isn" => (
+            &[],
+            &[
+                "ean13", "isbn13", "ismn13", "issn13", "isbn", "ismn", "issn", "upc",
+            ],
+        ),
+        "lo" => (&[], &["lo"]),
+        "seg" => (&[], &["seg"]),
+        "vector" => (&[], &["vector", "halfvec", "sparsevec"]),
+        "pg_stat_statements" => (&["pg_stat_statements", "pg_stat_statements_info"], &[]),
+        "pg_buffercache" => (&["pg_buffercache"], &[]),
+        "postgis" => (
+            &[
+                "spatial_ref_sys",
+                "spatial_ref_sys_pkey",
+                "geometry_columns",
+                "geography_columns",
+            ],
+            &[
+                "geometry",
+                "geography",
+                "box2d",
+                "box3d",
+                "geometry_dump",
+                "valid_detail",
+            ],
+        ),
+        _ => return None,
+    })
 }
 
 fn drop_extension(

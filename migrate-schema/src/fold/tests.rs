@@ -1630,3 +1630,126 @@ fn a_downgrade_that_restores_a_key_under_another_name_is_described() {
         "{f:#?}"
     );
 }
+
+/// Statements real histories hold that the fold could take for mistakes:
+/// function signatures spelled other ways, built-in trigger functions,
+/// views over the catalogs, CTEs and set-returning functions, extensions,
+/// renamed types, materialized views. None is reported.
+#[test]
+fn real_looking_statements_that_postgres_accepts_report_nothing() {
+    let cases: &[&[(&str, &str)]] = &[
+        &[(
+            "CREATE FUNCTION f(a varchar, b timestamptz, c double precision, d int[], e text) RETURNS int LANGUAGE sql AS 'SELECT 1';",
+            "DROP FUNCTION f(character varying, timestamp with time zone, float8, integer[], pg_catalog.text);",
+        )],
+        &[(
+            "CREATE FUNCTION g(n numeric(10,2), t timestamp(3) without time zone, b bool, x character(3)) RETURNS int LANGUAGE sql AS 'SELECT 1';",
+            "DROP FUNCTION g(numeric, timestamp, boolean, bpchar);",
+        )],
+        &[(
+            "CREATE FUNCTION h() RETURNS int LANGUAGE sql AS 'SELECT 1';",
+            "DROP FUNCTION h;",
+        )],
+        &[(
+            "CREATE TABLE docs (id int, body text, tsv tsvector);\nCREATE TRIGGER tsv_update BEFORE INSERT OR UPDATE ON docs FOR EACH ROW EXECUTE FUNCTION tsvector_update_trigger(tsv, 'pg_catalog.english', body);",
+            "DROP TRIGGER tsv_update ON docs;\nDROP TABLE docs;",
+        )],
+        &[(
+            "CREATE TABLE d2 (id int);\nCREATE TRIGGER z BEFORE UPDATE ON d2 FOR EACH ROW EXECUTE PROCEDURE suppress_redundant_updates_trigger();",
+            "DROP TABLE d2;",
+        )],
+        &[(
+            "CREATE VIEW v1 AS SELECT table_name FROM information_schema.tables;",
+            "DROP VIEW v1;",
+        )],
+        &[(
+            "CREATE VIEW v2 AS SELECT pid FROM pg_stat_activity;",
+            "DROP VIEW v2;",
+        )],
+        &[(
+            "CREATE TABLE t (id int, a int);\nCREATE VIEW v3 AS WITH x AS (SELECT id FROM t) SELECT * FROM x;",
+            "DROP VIEW v3;\nDROP TABLE t;",
+        )],
+        &[(
+            "CREATE TABLE t (id int, a int);\nCREATE VIEW v4 AS SELECT s.i FROM generate_series(1, 3) AS s(i) JOIN t ON t.id = s.i;",
+            "DROP VIEW v4;\nDROP TABLE t;",
+        )],
+        &[(
+            "CREATE TABLE t (id int, a int);\nCREATE VIEW v5 AS SELECT t.*, now() AS at FROM t;\nALTER TABLE t ADD COLUMN b int;",
+            "ALTER TABLE t DROP COLUMN b;\nDROP VIEW v5;\nDROP TABLE t;",
+        )],
+        &[(
+            "CREATE TABLE t (id int, a int);\nCREATE VIEW v6 AS SELECT id, (SELECT count(*) FROM t t2 WHERE t2.a = t.a) AS n FROM t;",
+            "DROP VIEW v6;\nDROP TABLE t;",
+        )],
+        &[(
+            "CREATE TABLE t (id int, payload jsonb);\nCREATE VIEW v7 AS SELECT id, payload->>'k' AS k, j.value FROM t, jsonb_each(t.payload) j;",
+            "DROP VIEW v7;\nDROP TABLE t;",
+        )],
+        &[(
+            "CREATE TABLE t (id int);\nCREATE FUNCTION trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\nCREATE TRIGGER tt BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION trg();",
+            "DROP TRIGGER tt ON t;\nDROP FUNCTION trg();\nDROP TABLE t;",
+        )],
+        &[(
+            "CREATE TABLE t (id int);\nCREATE FUNCTION public.trg2() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\nCREATE TRIGGER tt2 BEFORE INSERT ON public.t FOR EACH ROW EXECUTE FUNCTION public.trg2();",
+            "DROP TRIGGER IF EXISTS tt2 ON t;\nDROP FUNCTION IF EXISTS trg2;\nDROP TABLE t;",
+        )],
+        &[(
+            "CREATE EXTENSION IF NOT EXISTS pgcrypto;\nCREATE TABLE k (id uuid DEFAULT gen_random_uuid());",
+            "DROP TABLE k;\nDROP EXTENSION pgcrypto;",
+        )],
+        &[(
+            "CREATE TYPE st AS ENUM ('a');\nCREATE TABLE e (s st);\nALTER TYPE st RENAME TO st2;",
+            "ALTER TYPE st2 RENAME TO st;\nDROP TABLE e;\nDROP TYPE st;",
+        )],
+        &[(
+            "CREATE TABLE q (id int);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS q_id ON q (id);",
+            "DROP INDEX CONCURRENTLY IF EXISTS q_id;\nDROP TABLE q;",
+        )],
+        &[(
+            "CREATE TABLE r (id int);\nCREATE MATERIALIZED VIEW mv AS SELECT id FROM r;\nCREATE UNIQUE INDEX mv_id ON mv (id);\nREFRESH MATERIALIZED VIEW CONCURRENTLY mv;",
+            "DROP MATERIALIZED VIEW mv;\nDROP TABLE r;",
+        )],
+        &[(
+            "CREATE TABLE p (id int, name text);\nCREATE VIEW pv AS SELECT id, name FROM p;\nCREATE OR REPLACE VIEW pv AS SELECT id, name, upper(name) AS uname FROM p;",
+            "DROP VIEW pv;\nDROP TABLE p;",
+        )],
+        &[(
+            "CREATE SEQUENCE s1;\nCREATE TABLE sq (id int DEFAULT nextval('s1'));\nALTER SEQUENCE s1 OWNED BY sq.id;",
+            "DROP TABLE sq;",
+        )],
+    ];
+    let mut out = Vec::new();
+    for (i, c) in cases.iter().enumerate() {
+        let (_, folded) = chain(c);
+        for f in found(&folded) {
+            out.push(format!("case {i}: {f}"));
+        }
+    }
+    assert!(out.is_empty(), "{out:#?}");
+}
+
+#[test]
+fn a_well_known_extension_leaves_its_schema_sure_and_another_does_not() {
+    let down = (
+        "CREATE INDEX ON users (name);",
+        "DROP INDEX users_name_index;",
+    );
+    for (extension, reported) in [
+        ("CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\";", true),
+        ("CREATE EXTENSION IF NOT EXISTS pgcrypto;", true),
+        ("CREATE EXTENSION IF NOT EXISTS postgis;", true),
+        ("CREATE EXTENSION IF NOT EXISTS timescaledb;", false),
+    ] {
+        let (_, folded) = chain(&[(extension, "SELECT 1;"), USERS, down]);
+        let f = found(&folded);
+        let missing = f.iter().filter(|f| f.starts_with("missing@")).count();
+        assert_eq!(missing, usize::from(reported), "{extension}: {f:#?}");
+    }
+    // What postgis makes is known by name: neither missing nor taken.
+    let (_, folded) = chain(&[(
+        "CREATE EXTENSION postgis;\nCREATE VIEW srids AS SELECT srid FROM spatial_ref_sys;\nCREATE TABLE places (id int, at geography);",
+        "DROP TABLE places;\nDROP VIEW srids;\nDROP EXTENSION postgis;",
+    )]);
+    assert!(found(&folded).is_empty(), "{:#?}", found(&folded));
+}

@@ -41,6 +41,9 @@ pub enum Rule {
     KeyWithoutIndex,
     /// VACUUM FULL or CLUSTER.
     FullRewrite,
+    /// An existing table's column converted to an enum type re-created
+    /// with fewer values.
+    EnumValueRemoved,
     /// DDL on an existing table with no `SET lock_timeout` before it.
     LockTimeout,
     /// DROP COLUMN on an existing table.
@@ -63,7 +66,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in the order messages list them.
-    pub const ALL: [Rule; 22] = [
+    pub const ALL: [Rule; 23] = [
         Rule::Missing,
         Rule::Exists,
         Rule::DropDependency,
@@ -77,6 +80,7 @@ impl Rule {
         Rule::RewriteType,
         Rule::KeyWithoutIndex,
         Rule::FullRewrite,
+        Rule::EnumValueRemoved,
         Rule::LockTimeout,
         Rule::DropColumn,
         Rule::DropTable,
@@ -110,6 +114,7 @@ impl Rule {
             Rule::RewriteType => "rewrite-type",
             Rule::KeyWithoutIndex => "key-without-index",
             Rule::FullRewrite => "full-rewrite",
+            Rule::EnumValueRemoved => "enum-value-removed",
             Rule::LockTimeout => "lock-timeout",
             Rule::DropColumn => "drop-column",
             Rule::DropTable => "drop-table",
@@ -155,6 +160,9 @@ impl Rule {
             }
             Rule::FullRewrite => {
                 "VACUUM FULL and CLUSTER rewrite the table under an exclusive lock"
+            }
+            Rule::EnumValueRemoved => {
+                "a column converted to an enum re-created without some of its values"
             }
             Rule::LockTimeout => {
                 "DDL on an existing table with no lock_timeout queues every query behind it"
@@ -210,6 +218,9 @@ impl Rule {
                 "CREATE UNIQUE INDEX CONCURRENTLY first, then ADD … USING INDEX"
             }
             Rule::FullRewrite => "use plain VACUUM, or a tool that rebuilds the table online",
+            Rule::EnumValueRemoved => {
+                "move the rows off the removed values first (UPDATE in batches), or keep the values in the type and stop writing them"
+            }
             Rule::LockTimeout => "start the revision with SET lock_timeout = '…'",
             Rule::DropColumn => {
                 "stop reading the column in a release first, then drop it in a later one"
@@ -258,6 +269,7 @@ impl Rule {
             | Rule::RewriteType
             | Rule::KeyWithoutIndex
             | Rule::FullRewrite
+            | Rule::EnumValueRemoved
             | Rule::DropColumn
             | Rule::DropTable
             | Rule::Rename

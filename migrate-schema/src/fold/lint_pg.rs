@@ -3,7 +3,7 @@
 //! breaks the code still running, judged on each statement's tree with the
 //! model as it was before the statement.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use migrate_core::Rule;
 use pg_query::NodeRef;
@@ -51,6 +51,13 @@ pub struct Linter {
     /// table and name: validating one in the same transaction scans under
     /// the lock that adding it took.
     added_not_valid: HashSet<(TableId, String)>,
+    /// The labels of enum types this revision renamed away or dropped, by
+    /// the name they had: a type created again under that name with fewer
+    /// labels has lost values.
+    enums_gone: HashMap<(String, String), Vec<String>>,
+    /// Enum types this revision created again with fewer labels, by name,
+    /// with the labels they lost.
+    enums_shrunk: HashMap<(String, String), Vec<String>>,
     findings: Vec<Finding>,
 }
 
@@ -65,6 +72,8 @@ impl Linter {
             lock_timeout: false,
             lock_timeout_reported: false,
             added_not_valid: HashSet::new(),
+            enums_gone: HashMap::new(),
+            enums_shrunk: HashMap::new(),
             findings: Vec::new(),
         }
     }
@@ -76,6 +85,8 @@ impl Linter {
         self.lock_timeout = false;
         self.lock_timeout_reported = false;
         self.added_not_valid.clear();
+        self.enums_gone.clear();
+        self.enums_shrunk.clear();
     }
 
     /// What was found since the last call.
@@ -231,6 +242,13 @@ impl Linter {
                 ObjectType::ObjectIndex if s.concurrent => {
                     self.not_in_transaction(at, "DROP INDEX CONCURRENTLY");
                 }
+                ObjectType::ObjectType => {
+                    for object in &s.objects {
+                        if let Some(key) = list_name(&object_names(object)) {
+                            self.enum_gone(state, key);
+                        }
+                    }
+                }
                 ObjectType::ObjectTable => {
                     for object in &s.objects {
                         let Some((schema, name)) = list_name(&object_names(object)) else {
@@ -277,6 +295,30 @@ impl Linter {
             N::VariableSetStmt(v) if v.name.eq_ignore_ascii_case("lock_timeout") => {
                 self.lock_timeout = true;
             }
+            N::RenameStmt(s) if s.rename_type() == ObjectType::ObjectType => {
+                if let Some(key) = s
+                    .object
+                    .as_deref()
+                    .and_then(|o| list_name(&object_names(o)))
+                {
+                    self.enum_gone(state, key);
+                }
+            }
+            N::CreateEnumStmt(s) => {
+                let names: Vec<String> = s.type_name.iter().filter_map(string_of).collect();
+                if let Some(key) = list_name(&names)
+                    && let Some(old) = self.enums_gone.get(&key)
+                {
+                    let new: Vec<String> = s.vals.iter().filter_map(string_of).collect();
+                    let lost: Vec<String> =
+                        old.iter().filter(|v| !new.contains(v)).cloned().collect();
+                    if lost.is_empty() {
+                        self.enums_shrunk.remove(&key);
+                    } else {
+                        self.enums_shrunk.insert(key, lost);
+                    }
+                }
+            }
             N::RenameStmt(s) => self.rename(state, s, at),
             N::AlterTableStmt(s) if s.objtype() == ObjectType::ObjectTable => {
                 self.alter_table(state, s, at);
@@ -320,6 +362,37 @@ impl Linter {
                 );
             }
         }
+    }
+
+    /// Notes the labels of the enum `key` as the type leaves that name.
+    fn enum_gone(&mut self, state: &State, key: (String, String)) {
+        if let Some(e) = state.find_enum(&key.0, &key.1) {
+            self.enums_gone.insert(key, e.values.clone());
+        }
+    }
+
+    /// The labels a column of type `from` (as the model writes it) loses
+    /// when converted to the enum `to`: those of `from` when it is an enum
+    /// too, else those `to` lost when this revision created it again.
+    fn enum_lost(&self, state: &State, from: &str, to: &(String, String)) -> Vec<String> {
+        let Some(target) = state.find_enum(&to.0, &to.1) else {
+            return Vec::new();
+        };
+        let from_key = match from.trim().split_once('.') {
+            Some((schema, name)) => (unquote(schema), unquote(name)),
+            None => (DEFAULT_SCHEMA.to_owned(), unquote(from)),
+        };
+        if from_key != *to
+            && let Some(old) = state.find_enum(&from_key.0, &from_key.1)
+        {
+            return old
+                .values
+                .iter()
+                .filter(|v| !target.values.contains(v))
+                .cloned()
+                .collect();
+        }
+        self.enums_shrunk.get(to).cloned().unwrap_or_default()
     }
 
     fn rename(&mut self, state: &State, s: &protobuf::RenameStmt, at: &StmtRef) {
@@ -613,6 +686,25 @@ impl Linter {
         let Some(old) = state.table(id).column(column) else {
             return;
         };
+        let target: Vec<String> = new.names.iter().filter_map(string_of).collect();
+        if let Some(to) = list_name(&target) {
+            let lost = self.enum_lost(state, &old.data_type, &to);
+            if !lost.is_empty() {
+                let lost: Vec<String> = lost
+                    .iter()
+                    .map(|v| format!("'{}'", v.escape_debug()))
+                    .collect();
+                self.push(
+                    Rule::EnumValueRemoved,
+                    at,
+                    format!(
+                        "converting {table}.{column} to enum {} removes the value(s) {}: the conversion rewrites table {table} under an ACCESS EXCLUSIVE lock and fails on the first row holding one of them",
+                        shown(&to.0, &to.1),
+                        lost.join(", ")
+                    ),
+                );
+            }
+        }
         if !state.is_certain(id) {
             return;
         }
@@ -980,9 +1072,18 @@ fn string_of(node: &protobuf::Node) -> Option<String> {
     }
 }
 
+fn unquote(name: &str) -> String {
+    let name = name.trim();
+    match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+        Some(quoted) => quoted.replace("\"\"", "\""),
+        None => name.to_owned(),
+    }
+}
+
 fn object_names(node: &protobuf::Node) -> Vec<String> {
     match node.node.as_ref() {
         Some(N::List(l)) => l.items.iter().filter_map(string_of).collect(),
+        Some(N::TypeName(t)) => t.names.iter().filter_map(string_of).collect(),
         Some(N::String(s)) => vec![s.sval.clone()],
         _ => Vec::new(),
     }

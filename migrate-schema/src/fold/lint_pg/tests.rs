@@ -445,6 +445,61 @@ fn vacuum_full_and_cluster() {
     );
 }
 
+/// `users.st` of enum `status` ('a', 'b', 'c'), made by `r1`.
+const ENUM_BASE: &str = "CREATE TABLE users (id bigint PRIMARY KEY, st text);\n\
+CREATE TYPE status AS ENUM ('a', 'b', 'c');\n\
+ALTER TABLE users ALTER COLUMN st TYPE status USING st::status;";
+
+#[test]
+fn an_enum_created_again_with_fewer_values() {
+    let lint = LintConfig::default();
+    // Renamed away, created again without 'c', the column converted.
+    let renamed = "ALTER TYPE status RENAME TO status_old;\n\
+CREATE TYPE status AS ENUM ('a', 'b');\n\
+ALTER TABLE users ALTER COLUMN st TYPE status USING st::text::status;\n\
+DROP TYPE status_old;";
+    let found = lint_chain(&[("", ENUM_BASE), ("", renamed)], &lint);
+    assert!(
+        has(&found, Rule::EnumValueRemoved, "r2", FIRST + 2),
+        "{found:#?}"
+    );
+    assert!(found.iter().any(|f| f.contains("'c'")), "{found:#?}");
+    // Through text: dropped, created again, converted back.
+    let dropped = "ALTER TABLE users ALTER COLUMN st TYPE text;\n\
+DROP TYPE status CASCADE;\n\
+CREATE TYPE status AS ENUM ('a', 'c');\n\
+ALTER TABLE users ALTER COLUMN st TYPE status USING st::status;";
+    let found = lint_chain(&[("", ENUM_BASE), ("", dropped)], &lint);
+    assert!(
+        has(&found, Rule::EnumValueRemoved, "r2", FIRST + 3),
+        "{found:#?}"
+    );
+    assert!(found.iter().any(|f| f.contains("'b'")), "{found:#?}");
+    // A new type under another name, the column converted from the old one.
+    let other = "CREATE TYPE status2 AS ENUM ('b', 'c');\n\
+ALTER TABLE users ALTER COLUMN st TYPE status2 USING st::text::status2;";
+    let found = lint_chain(&[("", ENUM_BASE), ("", other)], &lint);
+    assert!(
+        has(&found, Rule::EnumValueRemoved, "r2", FIRST + 1),
+        "{found:#?}"
+    );
+    // Allowed by the comment.
+    let allowed = renamed.replace(
+        "ALTER TABLE users ALTER",
+        "-- migrate:allow(enum-value-removed)\nALTER TABLE users ALTER",
+    );
+    let found = lint_chain(&[("", ENUM_BASE), ("", &allowed)], &lint);
+    assert!(none_of(&found, Rule::EnumValueRemoved), "{found:#?}");
+    // Every value kept (one added): nothing to fail on.
+    let kept = renamed.replace("('a', 'b')", "('a', 'b', 'c', 'd')");
+    let found = lint_chain(&[("", ENUM_BASE), ("", &kept)], &lint);
+    assert!(none_of(&found, Rule::EnumValueRemoved), "{found:#?}");
+    // A table created in the same revision holds no rows.
+    let same = format!("{ENUM_BASE}\n{renamed}");
+    let found = lint_chain(&[("", &same)], &lint);
+    assert!(none_of(&found, Rule::EnumValueRemoved), "{found:#?}");
+}
+
 #[test]
 fn lock_timeout_is_off_by_default_and_once_per_revision() {
     assert_eq!(Rule::LockTimeout.default_level(), Level::Off);

@@ -62,11 +62,14 @@ pub enum Rule {
     PreferBigintIdentity,
     /// `timestamp` without time zone, or a length-limited `varchar`/`char`.
     PreferTimestamptzText,
+    /// An ALTER TABLE form SQLite does not have, in a project whose
+    /// dialects include SQLite.
+    SqliteAlter,
 }
 
 impl Rule {
     /// Every rule, in the order messages list them.
-    pub const ALL: [Rule; 23] = [
+    pub const ALL: [Rule; 24] = [
         Rule::Missing,
         Rule::Exists,
         Rule::DropDependency,
@@ -90,6 +93,7 @@ impl Rule {
         Rule::IdentifierLength,
         Rule::PreferBigintIdentity,
         Rule::PreferTimestamptzText,
+        Rule::SqliteAlter,
     ];
 
     /// The rule's stable name.
@@ -124,6 +128,7 @@ impl Rule {
             Rule::IdentifierLength => "identifier-length",
             Rule::PreferBigintIdentity => "prefer-bigint-identity",
             Rule::PreferTimestamptzText => "prefer-timestamptz-text",
+            Rule::SqliteAlter => "sqlite-alter",
         }
     }
 
@@ -182,6 +187,9 @@ impl Rule {
             }
             Rule::PreferTimestamptzText => {
                 "timestamp without time zone, or a length-limited varchar or char"
+            }
+            Rule::SqliteAlter => {
+                "an ALTER TABLE form SQLite does not have, where the project runs on SQLite"
             }
         }
     }
@@ -242,6 +250,9 @@ impl Rule {
             Rule::PreferTimestamptzText => {
                 "use timestamptz, and text (with a CHECK on length if needed)"
             }
+            Rule::SqliteAlter => {
+                "on SQLite, create the new table, copy the rows, drop the old one and rename (https://www.sqlite.org/lang_altertable.html#otheralter); or drop sqlite from `dialects`"
+            }
         }
     }
 
@@ -260,7 +271,8 @@ impl Rule {
             | Rule::Exists
             | Rule::DropDependency
             | Rule::NonTransactional
-            | Rule::TransactionControl => Level::Error,
+            | Rule::TransactionControl
+            | Rule::SqliteAlter => Level::Error,
             Rule::DowngradeMismatch
             | Rule::IndexNotConcurrent
             | Rule::ConstraintNotValid

@@ -21,6 +21,9 @@ pub struct Options {
     /// Whether names over 63 bytes are looked for (the statement's text is
     /// scanned again for them).
     pub identifier_length: bool,
+    /// Whether the project's dialects include SQLite: the ALTER TABLE
+    /// forms SQLite does not have are reported.
+    pub sqlite: bool,
 }
 
 impl Default for Options {
@@ -28,6 +31,7 @@ impl Default for Options {
         Options {
             postgres_version: migrate_core::OLDEST_POSTGRES,
             identifier_length: false,
+            sqlite: false,
         }
     }
 }
@@ -364,6 +368,50 @@ impl Linter {
         }
     }
 
+    /// An ALTER TABLE form SQLite does not have. SQLite's ALTER TABLE knows
+    /// RENAME TO, RENAME COLUMN, ADD COLUMN (without PRIMARY KEY or UNIQUE)
+    /// and DROP COLUMN.
+    fn sqlite_alter(&mut self, at: &StmtRef, table: &str, cmd: &protobuf::AlterTableCmd) {
+        use AlterTableType as T;
+        let def = cmd.def.as_deref().and_then(|d| d.node.as_ref());
+        let what = match (cmd.subtype(), def) {
+            (
+                T::AtAlterColumnType
+                | T::AtSetNotNull
+                | T::AtDropNotNull
+                | T::AtColumnDefault
+                | T::AtAddIdentity
+                | T::AtDropIdentity
+                | T::AtSetIdentity,
+                _,
+            ) => format!("ALTER COLUMN {}", cmd.name),
+            (T::AtAddConstraint, _) => "ADD CONSTRAINT".to_owned(),
+            (T::AtDropConstraint, _) => format!("DROP CONSTRAINT {}", cmd.name),
+            (T::AtAddColumn, Some(N::ColumnDef(c))) => {
+                let Some(kind) = c.constraints.iter().find_map(|k| match k.node.as_ref() {
+                    Some(N::Constraint(k)) if k.contype() == ConstrType::ConstrPrimary => {
+                        Some("PRIMARY KEY")
+                    }
+                    Some(N::Constraint(k)) if k.contype() == ConstrType::ConstrUnique => {
+                        Some("UNIQUE")
+                    }
+                    _ => None,
+                }) else {
+                    return;
+                };
+                format!("ADD COLUMN {} with {kind}", c.colname)
+            }
+            _ => return,
+        };
+        self.push(
+            Rule::SqliteAlter,
+            at,
+            format!(
+                "ALTER TABLE {table} {what}: SQLite, one of this project's dialects, has no such ALTER TABLE and refuses the statement"
+            ),
+        );
+    }
+
     /// Notes the labels of the enum `key` as the type leaves that name.
     fn enum_gone(&mut self, state: &State, key: (String, String)) {
         if let Some(e) = state.find_enum(&key.0, &key.1) {
@@ -424,6 +472,8 @@ impl Linter {
             return;
         };
         let existing = self.existing(state, r);
+        let (schema, name) = range_name(r);
+        let named = shown(&schema, &name);
         let cmds: Vec<&protobuf::AlterTableCmd> = s
             .cmds
             .iter()
@@ -433,6 +483,9 @@ impl Linter {
             })
             .collect();
         for cmd in &cmds {
+            if self.options.sqlite {
+                self.sqlite_alter(at, &named, cmd);
+            }
             let def = cmd.def.as_deref().and_then(|d| d.node.as_ref());
             match (cmd.subtype(), def) {
                 (AlterTableType::AtDetachPartition, Some(N::PartitionCmd(p))) if p.concurrent => {

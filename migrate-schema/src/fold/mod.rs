@@ -333,6 +333,7 @@ pub fn check_cached(
     let options = lint_pg::Options {
         postgres_version: lint.postgres_version(),
         identifier_length: lint.level(Rule::IdentifierLength) != migrate_core::Level::Off,
+        sqlite: matches!(dialects, DialectCheck::All(list) if list.contains(&Dialect::Sqlite)),
     };
     let Ok(folded) = fold_chain(migrations, dialect, None, cache, Some(options), |_, _| {}) else {
         return Vec::new();

@@ -17,6 +17,15 @@ const FIRST: u32 = 5;
 /// (`-- transactional: false`), checked with `lint`: what is reported, as
 /// `[rule]@rN:line`.
 fn lint_chain(revisions: &[(&str, &str)], lint: &LintConfig) -> Vec<String> {
+    lint_chain_in(revisions, lint, &[Dialect::Postgres])
+}
+
+/// [`lint_chain`] for a project of `dialects`.
+fn lint_chain_in(
+    revisions: &[(&str, &str)],
+    lint: &LintConfig,
+    dialects: &[Dialect],
+) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     for (i, (header, up)) in revisions.iter().enumerate() {
         let parent = if i == 0 {
@@ -34,7 +43,7 @@ fn lint_chain(revisions: &[(&str, &str)], lint: &LintConfig) -> Vec<String> {
         )
         .unwrap();
     }
-    let dialects = DialectCheck::All(vec![Dialect::Postgres]);
+    let dialects = DialectCheck::All(dialects.to_vec());
     let migrations = migrate_core::load_directory(dir.path(), "migrations", &dialects)
         .unwrap_or_else(|e| panic!("{e}"));
     super::super::check(&migrations, &dialects, lint)
@@ -498,6 +507,48 @@ ALTER TABLE users ALTER COLUMN st TYPE status2 USING st::text::status2;";
     let same = format!("{ENUM_BASE}\n{renamed}");
     let found = lint_chain(&[("", &same)], &lint);
     assert!(none_of(&found, Rule::EnumValueRemoved), "{found:#?}");
+}
+
+#[test]
+fn alters_sqlite_does_not_have_where_the_dialects_include_sqlite() {
+    assert_eq!(Rule::SqliteAlter.default_level(), Level::Error);
+    let both = [Dialect::Postgres, Dialect::Sqlite];
+    let lint = LintConfig::default();
+    // SQLite's own check refuses these first (`near "ALTER": syntax
+    // error`, `Cannot add a UNIQUE column`); behind `migrate:no-check`, or
+    // without the `sqlite-exact` feature, the lint still names them.
+    for sql in [
+        "ALTER TABLE users ALTER COLUMN age TYPE bigint;",
+        "ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+        "ALTER TABLE users ALTER COLUMN age SET DEFAULT 0;",
+        "ALTER TABLE users ADD CONSTRAINT age_positive CHECK (age > 0) NOT VALID;",
+        "ALTER TABLE users DROP CONSTRAINT users_pkey;",
+        "ALTER TABLE users ADD COLUMN code text UNIQUE;",
+        "ALTER TABLE users ADD COLUMN k bigint PRIMARY KEY;",
+    ] {
+        let unchecked = format!("-- migrate:no-check\n{sql}");
+        let found = lint_chain_in(&[("", BASE), ("", &unchecked)], &lint, &both);
+        assert!(
+            has(&found, Rule::SqliteAlter, "r2", FIRST + 1),
+            "{sql}: {found:#?}"
+        );
+        let allowed = format!("-- migrate:no-check\n-- migrate:allow(sqlite-alter)\n{sql}");
+        let found = lint_chain_in(&[("", BASE), ("", &allowed)], &lint, &both);
+        assert!(none_of(&found, Rule::SqliteAlter), "{sql}: {found:#?}");
+        // A PostgreSQL-only project may use them.
+        let found = lint_chain(&[("", BASE), ("", sql)], &lint);
+        assert!(none_of(&found, Rule::SqliteAlter), "{sql}: {found:#?}");
+    }
+    // What SQLite's ALTER TABLE has is quiet.
+    for sql in [
+        "ALTER TABLE users ADD COLUMN bio text;",
+        "ALTER TABLE users RENAME COLUMN name TO full_name;",
+        "ALTER TABLE users DROP COLUMN age;",
+        "ALTER TABLE users RENAME TO people;",
+    ] {
+        let found = lint_chain_in(&[("", BASE), ("", sql)], &lint, &both);
+        assert!(none_of(&found, Rule::SqliteAlter), "{sql}: {found:#?}");
+    }
 }
 
 #[test]

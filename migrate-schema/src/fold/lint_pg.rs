@@ -743,6 +743,8 @@ impl Linter {
         if let Some(to) = list_name(&target) {
             let lost = self.enum_lost(state, &old.data_type, &to);
             if !lost.is_empty() {
+                // Its message says the table is rewritten: `rewrite-type`
+                // would only repeat it.
                 let lost: Vec<String> = lost
                     .iter()
                     .map(|v| format!("'{}'", v.escape_debug()))
@@ -756,6 +758,7 @@ impl Linter {
                         lost.join(", ")
                     ),
                 );
+                return;
             }
         }
         if !state.is_certain(id) {

@@ -473,6 +473,7 @@ DROP TYPE status_old;";
         "{found:#?}"
     );
     assert!(found.iter().any(|f| f.contains("'c'")), "{found:#?}");
+    assert!(none_of(&found, Rule::RewriteType), "{found:#?}");
     // Through text: dropped, created again, converted back.
     let dropped = "ALTER TABLE users ALTER COLUMN st TYPE text;\n\
 DROP TYPE status CASCADE;\n\

@@ -164,7 +164,8 @@ async fn an_error_of_the_lint_fails_the_upgrade_on_postgres() {
 }
 
 /// Every statement `non-transactional` names, and the failures that
-/// `add-not-null-column` and `narrowing-type` claim, as PostgreSQL 15
+/// `add-not-null-column`, `narrowing-type` and `enum-value-removed` claim,
+/// as PostgreSQL 15
 /// answers them inside a transaction, on a table with a row.
 #[tokio::test]
 async fn the_failures_the_lint_claims_are_postgres_s() {
@@ -175,6 +176,9 @@ async fn the_failures_the_lint_claims_are_postgres_s() {
         "CREATE TABLE users (id bigint PRIMARY KEY, name varchar(20), email text);\n\
          INSERT INTO users VALUES (1, 'a name of 16 ch.', 'a@example.com');\n\
          CREATE TYPE mood AS ENUM ('ok');\n\
+         CREATE TYPE status AS ENUM ('draft', 'published', 'archived');\n\
+         CREATE TABLE posts (id bigint PRIMARY KEY, status status);\n\
+         INSERT INTO posts VALUES (1, 'archived');\n\
          CREATE TABLE p (a int) PARTITION BY RANGE (a);\n\
          CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10);",
     )
@@ -217,6 +221,12 @@ async fn the_failures_the_lint_claims_are_postgres_s() {
         (
             "ALTER TABLE users ALTER COLUMN name TYPE varchar(10)",
             "value too long for type character varying(10)",
+        ),
+        (
+            "ALTER TYPE status RENAME TO status_old; \
+             CREATE TYPE status AS ENUM ('draft', 'published'); \
+             ALTER TABLE posts ALTER COLUMN status TYPE status USING status::text::status",
+            "invalid input value for enum status: \"archived\"",
         ),
     ] {
         let e = sqlx::raw_sql(&format!("BEGIN; {sql}; ROLLBACK"))

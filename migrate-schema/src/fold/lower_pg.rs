@@ -924,19 +924,8 @@ fn create_table(
     if !state.has_schema(&schema) {
         return Err(missing_schema(state, &schema));
     }
-    let id = state.insert_table(TableState {
-        schema: schema.clone(),
-        name: name.clone(),
-        columns: Vec::new(),
-        primary_key: None,
-        uniques: Vec::new(),
-        foreign_keys: Vec::new(),
-        checks: Vec::new(),
-        indexes: Vec::new(),
-        comment: None,
-        established: state.epoch,
-        shape: None,
-    });
+    let epoch = state.epoch;
+    let id = state.insert_table(TableState::empty(schema.clone(), name.clone(), epoch));
     let mut pending = Vec::new();
     let mut unsure: Option<Unmodelled> = None;
     if !s.inh_relations.is_empty()

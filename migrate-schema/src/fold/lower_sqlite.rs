@@ -507,19 +507,12 @@ fn create_table(state: &mut State, c: &ast::CreateTable, at: &StmtRef) -> Result
         state.taint(at, Scope::Unmodelled, None, why.clone());
         return Err(why.into());
     }
-    let id = state.insert_table(TableState {
-        schema: DEFAULT_SCHEMA.to_owned(),
-        name: name.clone(),
-        columns: Vec::new(),
-        primary_key: None,
-        uniques: Vec::new(),
-        foreign_keys: Vec::new(),
-        checks: Vec::new(),
-        indexes: Vec::new(),
-        comment: None,
-        established: state.epoch,
-        shape: None,
-    });
+    let epoch = state.epoch;
+    let id = state.insert_table(TableState::empty(
+        DEFAULT_SCHEMA.to_owned(),
+        name.clone(),
+        epoch,
+    ));
     // `insert_table` registers the name as spelled; SQLite's key is the
     // lower-cased one.
     if key(&name) != name {

@@ -321,6 +321,23 @@ impl TableState {
         exprs
     }
 
+    /// A table with no column yet, made at `epoch`.
+    pub(crate) fn empty(schema: String, name: String, epoch: u32) -> TableState {
+        TableState {
+            schema,
+            name,
+            columns: Vec::new(),
+            primary_key: None,
+            uniques: Vec::new(),
+            foreign_keys: Vec::new(),
+            checks: Vec::new(),
+            indexes: Vec::new(),
+            comment: None,
+            established: epoch,
+            shape: None,
+        }
+    }
+
     /// The column named `name`, to change.
     pub fn column_mut(&mut self, name: &str) -> Option<&mut ColumnState> {
         self.columns.iter_mut().find(|c| c.name == name)

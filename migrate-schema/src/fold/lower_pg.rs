@@ -685,12 +685,24 @@ fn renamed_index(state: &State, schema: &str, name: &str) -> Option<String> {
             .map(|i| i.name.as_str())
             .chain(t.primary_key.iter().map(|k| k.name.as_str()))
             .chain(t.uniques.iter().map(|k| k.name.as_str()));
-        match nearest_name(name, &t.name, names) {
+        match nearest_name(name, &t.name, names.clone()) {
             Some(Near::Renamed(n)) => Some(format!(
                 "; table {} has the index {n}: a renamed table keeps the names of its constraints and indexes, so use that name, or rename the index first",
                 shown(&t.schema, &t.name)
             )),
-            _ => None,
+            _ => {
+                // Not a near name: what the table's indexes are called
+                // (PostgreSQL names an unnamed one after its table and its
+                // columns, or the function its key calls).
+                let all: Vec<&str> = names.take(6).collect();
+                (!all.is_empty()).then(|| {
+                    format!(
+                        "; the indexes of table {} here are {}",
+                        shown(&t.schema, &t.name),
+                        all.join(", ")
+                    )
+                })
+            }
         }
     })
 }

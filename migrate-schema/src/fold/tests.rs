@@ -1753,3 +1753,17 @@ fn a_well_known_extension_leaves_its_schema_sure_and_another_does_not() {
     )]);
     assert!(found(&folded).is_empty(), "{:#?}", found(&folded));
 }
+
+#[test]
+fn a_missing_index_named_after_its_table_lists_the_tables_indexes() {
+    let (_, folded) = chain(&[(
+        "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE);\nCREATE INDEX ON users (lower(email));",
+        "DROP INDEX users_email_lower_idx;\nDROP TABLE users;",
+    )]);
+    let f = found(&folded);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(
+        f[0].contains("index users_email_lower_idx does not exist at this point of the chain; the indexes of table users here are users_lower_idx, users_pkey, users_email_key"),
+        "{f:#?}"
+    );
+}

@@ -260,20 +260,23 @@ fn fold_both(
         take(state, from, SectionKind::Downgrade);
         // A comparison after a failed statement, or over what the fold is
         // not sure of, would only repeat the failure or guess.
-        if state.findings.len() == found
-            && state.changed_since_is_certain(before)
-            && state.differs_since(before)
-        {
-            let (start, end) = state.changed_since(before);
-            // Names count: a downgrade that re-creates a key under another
-            // name leaves a schema a later downgrade cannot drop by name.
-            let options = DiffOptions {
-                include_schemas: true,
-                compare_names: true,
-                ..DiffOptions::default()
-            };
-            let changes = diff(&end, &start, dialect, &options);
-            if !changes.is_empty() {
+        if state.findings.len() == found && state.changed_since_is_certain(before) {
+            let mut phrases = Vec::new();
+            if state.differs_since(before) {
+                let (start, end) = state.changed_since(before);
+                // Names count: a downgrade that re-creates a key under
+                // another name leaves a schema a later downgrade cannot
+                // drop by name.
+                let options = DiffOptions {
+                    include_schemas: true,
+                    compare_names: true,
+                    ..DiffOptions::default()
+                };
+                let changes = diff(&end, &start, dialect, &options);
+                phrases = finding::mismatch_phrases(&changes);
+            }
+            phrases.extend(state.objects_changed_since(before));
+            if !phrases.is_empty() {
                 let first = &down.statements[0];
                 let finding = Finding {
                     rule: Rule::DowngradeMismatch,
@@ -284,7 +287,7 @@ fn fold_both(
                     },
                     message: format!(
                         "the downgrade does not restore the schema its upgrade started from: it {}; make the downgrade undo every change of the upgrade",
-                        finding::mismatch_phrases(&changes).join("; it ")
+                        phrases.join("; it ")
                     ),
                 };
                 state.findings.push(finding);

@@ -976,6 +976,96 @@ impl State {
         false
     }
 
+    /// What differs since `mark` among the objects the shared `Schema` does
+    /// not hold, one phrase each (`leaves view active_users`, `does not
+    /// re-create function touch(int)`): views, functions by signature,
+    /// triggers, extensions and free sequences, by name. A function name
+    /// with an overload whose signature is unknown is left out.
+    pub fn objects_changed_since(&self, mark: Mark) -> Vec<String> {
+        let Some(j) = &self.journal else {
+            return Vec::new();
+        };
+        let show = |(schema, name): &(String, String)| qualified(schema, name).to_string();
+        let mut seen_views = std::collections::HashSet::new();
+        let mut seen_functions = std::collections::HashSet::new();
+        let mut seen_triggers = std::collections::HashSet::new();
+        let mut seen_extensions = std::collections::HashSet::new();
+        let mut seen_sequences = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        let mut gone = |was: bool, is: bool, what: String| match (was, is) {
+            (true, false) => out.push(format!("does not re-create {what}")),
+            (false, true) => out.push(format!("leaves {what}")),
+            _ => {}
+        };
+        for e in &j.entries[mark.0..] {
+            match e {
+                Undo::View(key, old) if seen_views.insert(key.clone()) => {
+                    gone(
+                        old.is_some(),
+                        self.views.contains_key(key),
+                        format!("view {}", show(key)),
+                    );
+                }
+                Undo::Functions(key, old) if seen_functions.insert(key.clone()) => {
+                    let before = old.as_deref().unwrap_or(&[]);
+                    let now = self.functions.get(key).map_or(&[][..], Vec::as_slice);
+                    if before.iter().chain(now).any(|f| f.args.is_none()) {
+                        continue;
+                    }
+                    let sig = |f: &FunctionState| f.args.clone().unwrap_or_default();
+                    for f in before {
+                        if !now.iter().any(|g| sig(g) == sig(f)) {
+                            gone(
+                                true,
+                                false,
+                                format!("function {}({})", show(key), sig(f).join(", ")),
+                            );
+                        }
+                    }
+                    for f in now {
+                        if !before.iter().any(|g| sig(g) == sig(f)) {
+                            gone(
+                                false,
+                                true,
+                                format!("function {}({})", show(key), sig(f).join(", ")),
+                            );
+                        }
+                    }
+                }
+                Undo::Trigger(key, old) if seen_triggers.insert(key.clone()) => {
+                    let Some(table) = self.tables.get(key.0.0).and_then(Option::as_ref) else {
+                        continue;
+                    };
+                    gone(
+                        old.is_some(),
+                        self.triggers.contains_key(key),
+                        format!(
+                            "trigger {} on {}",
+                            key.1,
+                            qualified(&table.schema, &table.name)
+                        ),
+                    );
+                }
+                Undo::Extension(name, old) if seen_extensions.insert(name.clone()) => {
+                    gone(
+                        old.is_some(),
+                        self.extensions.contains_key(name),
+                        format!("extension {name}"),
+                    );
+                }
+                Undo::Relation(key, old) if seen_sequences.insert(key.clone()) => {
+                    let free = |r: Option<&Relation>| matches!(r, Some(Relation::Sequence(None)));
+                    let (was, is) = (free(old.as_ref()), free(self.relations.get(key)));
+                    if was || is {
+                        gone(was, is, format!("sequence {}", show(key)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
     /// Whether every table changed since `mark` was, and is, fully known:
     /// only then can a comparison be trusted.
     pub fn changed_since_is_certain(&self, mark: Mark) -> bool {

@@ -1767,3 +1767,24 @@ fn a_missing_index_named_after_its_table_lists_the_tables_indexes() {
         "{f:#?}"
     );
 }
+
+#[test]
+fn a_downgrade_that_leaves_views_functions_triggers_and_sequences_is_described() {
+    let (_, folded) = chain(&[
+        USERS,
+        (
+            "CREATE VIEW named AS SELECT id, name FROM users;\nCREATE FUNCTION touch(n int) RETURNS int LANGUAGE sql AS 'SELECT n';\nCREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\nCREATE TRIGGER users_stamp BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION stamp();\nCREATE SEQUENCE tickets;",
+            "DROP TRIGGER users_stamp ON users;\nDROP FUNCTION stamp();",
+        ),
+    ]);
+    let f = found(&folded);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    for phrase in [
+        "leaves view named",
+        "leaves function touch(integer)",
+        "leaves sequence tickets",
+    ] {
+        assert!(f[0].contains(phrase), "{phrase}: {f:#?}");
+    }
+    assert!(!f[0].contains("trigger"), "{f:#?}");
+}

@@ -10,7 +10,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
-use migrate_core::{Dialect, Target};
+use migrate_core::{Dialect, Migrations, Target};
 use migrate_runtime::introspect::{IntrospectOptions, introspect};
 use migrate_runtime::sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 use migrate_runtime::sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
@@ -122,7 +122,7 @@ pub(crate) async fn compare(
     against: Against,
 ) -> anyhow::Result<Comparison> {
     if against == Against::Fold {
-        return compare_offline(ui, project);
+        return compare_offline(ui, project, &project.load_migrations()?);
     }
     let (url, source) = require_url(url_flag, Some(project))?;
     let dialect = url.check().map_err(|e| Usage(format!("{source}: {e}")))?;
@@ -158,12 +158,15 @@ pub(crate) async fn compare(
 /// `--offline`: the declared schema against the fold at head. Prints the
 /// fold's coverage; refuses (exit 2) when the fold is unsure of a table the
 /// declared schema holds.
-pub(crate) fn compare_offline(ui: &Ui, project: &Project) -> anyhow::Result<Comparison> {
+pub(crate) fn compare_offline(
+    ui: &Ui,
+    project: &Project,
+    migrations: &Migrations,
+) -> anyhow::Result<Comparison> {
     let dialect = schema::project_dialect(project);
-    let migrations = schema::load(project)?;
     // The fold says which dialects it reads, so a SQLite project is served
     // as soon as it reads SQLite.
-    let folded = fold::fold_upgrades(&migrations, dialect).map_err(|e| {
+    let folded = fold::fold_upgrades(migrations, dialect).map_err(|e| {
         Usage(format!(
             "--offline: {e}; otherwise drop --offline and compare with a database: give a database URL, or pass --shadow"
         ))

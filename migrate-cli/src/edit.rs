@@ -338,13 +338,7 @@ pub(crate) async fn revision(
     for warning in &comparison.unsure_dropped {
         ui.warn(format!("{shown}: {warning}"));
     }
-    if let Err(errors) = migrate_core::load_directory_with(
-        &project.dir,
-        &project.display,
-        &project.config.dialects,
-        migrate_core::HeadRule::Merged,
-        project.config.max_file_size,
-    ) {
+    if let Err(errors) = project.load_migrations() {
         let n = errors.as_slice().len();
         return Err(anyhow::Error::new(errors).context(format!(
             "{shown} was written but the migration directory does not pass its checks with it ({n} problem{}); the file is kept: edit it until `migrate check` passes (or delete it)",

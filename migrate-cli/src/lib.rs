@@ -232,13 +232,13 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
         Command::Check { shadow, offline } => {
             autogen::refuse_url_when_offline(url_flag, *offline)?;
             let project = Project::load(config_path)?;
-            check_directory(ui, &project)?;
+            let migrations = check_directory(ui, &project)?;
             let against = autogen::Against::from_flags(*shadow, *offline);
             if against == autogen::Against::Database {
                 // --shadow and --offline leave the configured database alone.
                 check_history(&project, url_flag).await?;
             }
-            check_schema(ui, &project, url_flag, against).await
+            check_schema(ui, &project, &migrations, url_flag, against).await
         }
         Command::Upgrade { target, sql } | Command::Downgrade { target, sql } => {
             let direction = match cli.command {
@@ -605,14 +605,8 @@ pub(crate) fn url_problem(source: env::UrlSource, url: &DatabaseUrl) -> anyhow::
 }
 
 /// `migrate check`: the directory, as embed_migrations! checks it.
-fn check_directory(ui: &Ui, project: &Project) -> anyhow::Result<()> {
-    match migrate_core::load_directory_with(
-        &project.dir,
-        &project.display,
-        &project.config.dialects,
-        migrate_core::HeadRule::Merged,
-        project.config.max_file_size,
-    ) {
+fn check_directory(ui: &Ui, project: &Project) -> anyhow::Result<migrate_core::Migrations> {
+    match project.load_migrations() {
         Ok(migrations) => {
             // What the chain does to the database, as the build sees it.
             let findings = migrate_schema::fold::check(
@@ -620,15 +614,7 @@ fn check_directory(ui: &Ui, project: &Project) -> anyhow::Result<()> {
                 &project.config.dialects,
                 &project.config.lint,
             );
-            let mut errors = 0;
-            for f in &findings {
-                let (word, error) = match f.level {
-                    migrate_core::Level::Error => ("error", true),
-                    _ => ("warning", false),
-                };
-                errors += usize::from(error);
-                ui.line(format!("{word}: {}", migrate_core::escape_control(&f.text)))?;
-            }
+            let errors = lint::print_text(ui, &findings)?;
             if errors > 0 {
                 return Err(anyhow::anyhow!(
                     "{errors} problem{} found in {} by the schema fold; fix the statements named above, or allow them as each line says",
@@ -642,7 +628,7 @@ fn check_directory(ui: &Ui, project: &Project) -> anyhow::Result<()> {
                 project.display,
                 if n == 1 { "" } else { "s" }
             ))?;
-            Ok(())
+            Ok(migrations)
         }
         Err(errors) => {
             let n = errors.as_slice().len();
@@ -681,11 +667,12 @@ async fn check_history(project: &Project, url_flag: Option<&str>) -> anyhow::Res
 async fn check_schema(
     ui: &Ui,
     project: &Project,
+    migrations: &migrate_core::Migrations,
     url_flag: Option<&str>,
     against: autogen::Against,
 ) -> anyhow::Result<()> {
     if against == autogen::Against::Fold {
-        let comparison = autogen::compare_offline(ui, project)?;
+        let comparison = autogen::compare_offline(ui, project, migrations)?;
         return report_check(ui, project, &comparison, against);
     }
     let shadow = against == autogen::Against::Shadow;

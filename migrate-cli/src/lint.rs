@@ -13,7 +13,7 @@ use crate::project::Project;
 
 /// Prints every finding in `format`; an error when any is at level error.
 pub(crate) fn run(ui: &Ui, project: &Project, format: LintFormat) -> anyhow::Result<()> {
-    let migrations = crate::schema::load(project)?;
+    let migrations = project.load_migrations()?;
     let findings = fold::check(&migrations, &project.config.dialects, &project.config.lint);
     match format {
         LintFormat::Text => {
@@ -23,13 +23,7 @@ pub(crate) fn run(ui: &Ui, project: &Project, format: LintFormat) -> anyhow::Res
                     project.display
                 ))?;
             }
-            for f in &findings {
-                let word = match f.level {
-                    Level::Error => "error",
-                    _ => "warning",
-                };
-                ui.line(format!("{word}: {}", migrate_core::escape_control(&f.text)))?;
-            }
+            print_text(ui, &findings)?;
         }
         LintFormat::Json => ui.line(json(&findings))?,
         LintFormat::Sarif => ui.line(sarif(&findings))?,
@@ -51,6 +45,20 @@ pub(crate) fn run(ui: &Ui, project: &Project, format: LintFormat) -> anyhow::Res
         ))?;
     }
     Ok(())
+}
+
+/// Each finding on a line of its own, `error: …` or `warning: …`, as
+/// `migrate lint` and `migrate check` print them; returns how many are
+/// errors.
+pub(crate) fn print_text(ui: &Ui, findings: &[Reported]) -> anyhow::Result<usize> {
+    for f in findings {
+        ui.line(format!(
+            "{}: {}",
+            level_name(f.level),
+            migrate_core::escape_control(&f.text)
+        ))?;
+    }
+    Ok(findings.iter().filter(|f| f.level == Level::Error).count())
 }
 
 /// A JSON string literal.

@@ -84,6 +84,17 @@ impl Project {
     pub fn schema_display(&self) -> String {
         self.schema.display().to_string()
     }
+
+    /// The migration directory, read and checked as `migrate.toml` says.
+    pub fn load_migrations(&self) -> Result<migrate_core::Migrations, migrate_core::Errors> {
+        migrate_core::load_directory_with(
+            &self.dir,
+            &self.display,
+            &self.config.dialects,
+            migrate_core::HeadRule::Merged,
+            self.config.max_file_size,
+        )
+    }
 }
 
 /// A relative SQLite file in migrate.toml's `database_url` is relative to

@@ -1,7 +1,7 @@
 //! `migrate schema`: the schema the upgrades build, folded without a
 //! database, printed as SQL with its coverage.
 
-use migrate_core::{Dialect, DialectCheck, HeadRule, Migrations};
+use migrate_core::{Dialect, DialectCheck, Migrations};
 use migrate_schema::fold::{self, FoldResult};
 use migrate_schema::{DiffOptions, Schema, diff, render};
 
@@ -17,17 +17,6 @@ pub(crate) fn project_dialect(project: &Project) -> Dialect {
         DialectCheck::All(list) if !list.contains(&Dialect::Postgres) => Dialect::Sqlite,
         _ => Dialect::Postgres,
     }
-}
-
-/// The project's migration directory, loaded with its checks.
-pub(crate) fn load(project: &Project) -> anyhow::Result<Migrations> {
-    Ok(migrate_core::load_directory_with(
-        &project.dir,
-        &project.display,
-        &project.config.dialects,
-        HeadRule::Merged,
-        project.config.max_file_size,
-    )?)
 }
 
 /// The revision `--at` names: `head`, an id, or a unique id prefix.
@@ -67,7 +56,7 @@ fn resolve_at(migrations: &Migrations, at: &str) -> anyhow::Result<usize> {
 /// Folds the project's upgrades and prints the schema.
 pub(crate) fn print(ui: &Ui, project: &Project, at: Option<&str>) -> anyhow::Result<()> {
     let dialect = project_dialect(project);
-    let migrations = load(project)?;
+    let migrations = project.load_migrations()?;
     let target = at.map(|a| resolve_at(&migrations, a)).transpose()?;
     let folded = match target {
         Some(i) => fold::fold_to(&migrations, dialect, i),

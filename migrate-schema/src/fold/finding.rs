@@ -88,28 +88,24 @@ pub fn report(
         if section.is_some_and(|s| allowed(s, &f.finding, rule)) {
             continue;
         }
-        let (level_word, way_out) = match level {
-            Level::Error => (
-                "error",
-                format!(
-                    "if the database really accepts it, put `-- migrate:allow({rule})` on the line above the statement; for an old revision, `[lint.since] {rule} = \"<first revision to check>\"` in migrate.toml"
-                ),
+        let way_out = match level {
+            Level::Error => format!(
+                "if the database really accepts it, put `-- migrate:allow({rule})` on the line above the statement; for an old revision, `[lint.since] {rule} = \"<first revision to check>\"` in migrate.toml"
             ),
-            _ => (
-                "warning",
-                format!("`-- migrate:allow({rule})` above the statement silences it"),
-            ),
+            _ => format!("`-- migrate:allow({rule})` above the statement silences it"),
         };
-        let _ = level_word;
         out.push(Reported {
             level,
-            text: format!(
+            // Names in the message are the migrations' own: a control
+            // character in a quoted identifier is shown escaped, on one line.
+            text: migrate_core::escape_control(&format!(
                 "{}: {} (revision {}, {}) [{rule}]; {way_out}",
                 f.finding.at,
                 f.finding.message,
                 revision.header.revision,
                 f.section.name()
-            ),
+            ))
+            .into_owned(),
             finding: f.finding.clone(),
             revision: revision.header.revision.clone(),
             section: f.section,

@@ -1788,3 +1788,16 @@ fn a_downgrade_that_leaves_views_functions_triggers_and_sequences_is_described()
     }
     assert!(!f[0].contains("trigger"), "{f:#?}");
 }
+
+#[test]
+fn a_control_character_in_a_name_is_reported_escaped_on_one_line() {
+    let (migrations, folded) = chain(&[USERS, ("DROP INDEX \"bad\nname\";", "SELECT 1;")]);
+    let reported = super::report(
+        &migrations,
+        &migrate_core::LintConfig::default(),
+        &folded.findings,
+    );
+    assert_eq!(reported.len(), 1, "{reported:#?}");
+    assert!(!reported[0].text.contains('\n'), "{reported:#?}");
+    assert!(reported[0].text.contains("bad\\nname"), "{reported:#?}");
+}

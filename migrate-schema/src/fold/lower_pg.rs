@@ -10,7 +10,7 @@ use pg_query::protobuf::{
 use pg_query::{NodeMut, NodeRef};
 
 use super::naming::{choose, columns_part, index_column_names};
-use super::outcome::{Unmodelled, fails, missing_column, settle, shown};
+use super::outcome::{Unmodelled, apply_parts, fails, missing_column, settle, shown};
 use super::state::{
     CheckState, ColumnState, DEFAULT_SCHEMA, EnumState, Expr, ExprTree, ExtensionState,
     ForeignKeyState, FunctionState, IndexKeyState, IndexState, KeyState, Relation, Scope, State,
@@ -1439,19 +1439,9 @@ fn alter_table(
         })
         .collect();
     cmds.sort_by_key(|cmd| !is_drop_pass(cmd));
-    let mut first_error = None;
-    for cmd in cmds {
-        if let Err(why) = alter_command(state, id, cmd) {
-            first_error.get_or_insert(why);
-        }
-    }
-    match first_error {
-        Some(why) => {
-            state.taint_table(id, at, why.why().to_owned());
-            Err(why)
-        }
-        None => Ok(()),
-    }
+    apply_parts(state, id, at, cmds, |state, cmd| {
+        alter_command(state, id, cmd)
+    })
 }
 
 /// Whether PostgreSQL runs an `ALTER TABLE` subcommand in its first pass,

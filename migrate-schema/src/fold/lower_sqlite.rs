@@ -16,7 +16,7 @@ use sqlparser::ast::{
 use sqlparser::dialect::SQLiteDialect;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
-use super::outcome::{Unmodelled, fails, missing_column, settle};
+use super::outcome::{Unmodelled, apply_parts, fails, missing_column, settle};
 use super::state::{
     CheckState, ColumnState, DEFAULT_SCHEMA, Expr, ExprTree, ForeignKeyState, IndexKeyState,
     IndexState, KeyState, Relation, Scope, State, StmtRef, TableId, TableState,
@@ -910,19 +910,9 @@ fn alter_table(state: &mut State, a: &ast::AlterTable, at: &StmtRef) -> Result<(
                 .unwrap_or_else(|| "ALTER".into()));
         }
     };
-    let mut first_error = None;
-    for op in &a.operations {
-        if let Err(why) = alter_operation(state, id, op) {
-            first_error.get_or_insert(why);
-        }
-    }
-    match first_error {
-        Some(why) => {
-            state.taint_table(id, at, why.why().to_owned());
-            Err(why)
-        }
-        None => Ok(()),
-    }
+    apply_parts(state, id, at, &a.operations, |state, op| {
+        alter_operation(state, id, op)
+    })
 }
 
 fn alter_operation(

@@ -118,3 +118,29 @@ pub(super) fn missing_column(state: &State, id: TableId, name: &str) -> Unmodell
         ),
     )
 }
+
+/// Applies every part of one statement on table `id` (the subcommands of an
+/// `ALTER TABLE`): the first part that fails is the statement's outcome,
+/// and the table becomes unsure (a refused statement is then taken back
+/// whole by [`settle`]).
+pub(super) fn apply_parts<T>(
+    state: &mut State,
+    id: TableId,
+    at: &StmtRef,
+    parts: impl IntoIterator<Item = T>,
+    mut apply: impl FnMut(&mut State, T) -> Result<(), Unmodelled>,
+) -> Result<(), Unmodelled> {
+    let mut first_error = None;
+    for part in parts {
+        if let Err(why) = apply(state, part) {
+            first_error.get_or_insert(why);
+        }
+    }
+    match first_error {
+        Some(why) => {
+            state.taint_table(id, at, why.why().to_owned());
+            Err(why)
+        }
+        None => Ok(()),
+    }
+}

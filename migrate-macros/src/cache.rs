@@ -469,9 +469,9 @@ fn read_trees(bytes: &[u8], settings: Key) -> Option<std::collections::HashMap<K
 
 #[cfg(feature = "postgres-exact")]
 impl migrate_schema::fold::TreeCache for TreeStore {
-    fn get(&mut self, sql: &str) -> Option<Vec<u8>> {
+    fn get(&mut self, sql: &str) -> Option<&[u8]> {
         let key = Key::of(&[sql.as_bytes()]);
-        let tree = self.trees.get(&key)?.clone();
+        let tree = self.trees.get(&key)?;
         self.used.insert(key);
         Some(tree)
     }

@@ -81,7 +81,7 @@ pub fn fold_revision(state: &mut State, revision: &Revision) {
 /// (after an edit to one file) parses only what changed.
 pub trait TreeCache: Send {
     /// The bytes of an earlier parse of `sql`.
-    fn get(&mut self, sql: &str) -> Option<Vec<u8>>;
+    fn get(&mut self, sql: &str) -> Option<&[u8]>;
     /// Keeps the bytes of a parse of `sql`.
     fn put(&mut self, sql: &str, bytes: &[u8]);
 }
@@ -90,7 +90,7 @@ pub trait TreeCache: Send {
 pub struct NoCache;
 
 impl TreeCache for NoCache {
-    fn get(&mut self, _: &str) -> Option<Vec<u8>> {
+    fn get(&mut self, _: &str) -> Option<&[u8]> {
         None
     }
 
@@ -105,7 +105,7 @@ fn postgres_tree(
     cache: &mut dyn TreeCache,
 ) -> Result<pg_query::protobuf::ParseResult, String> {
     if let Some(bytes) = cache.get(sql)
-        && let Ok(tree) = postgres::decode(&bytes)
+        && let Ok(tree) = postgres::decode(bytes)
     {
         return Ok(tree);
     }

@@ -16,6 +16,8 @@ use crate::error::Error;
 use crate::revision::{Revision, Section};
 use crate::sql::{SyntaxError, split_statements};
 
+mod park;
+
 /// An in-memory SQLite database, closed on drop.
 struct Memory(*mut ffi::sqlite3);
 
@@ -272,64 +274,88 @@ fn prepare_only(sql: &str) -> bool {
     )
 }
 
+/// Tables kept in the replay's database before the empty ones are parked
+/// (see [`park`]).
+const RESIDENT_TABLES: usize = 16;
+
 /// Applies `order` (graph indices into `revisions`) to an in-memory
 /// database and returns one error per statement SQLite rejects.
+///
+/// Its cost is linear in the number of revisions: empty tables are parked
+/// out of the database while no statement touches them (see [`park`]), and
+/// what it reports is what a replay keeping every table would.
 pub fn replay(revisions: &[Revision], order: &[usize]) -> Vec<Error> {
-    let Some(db) = Memory::open() else {
-        return Vec::new();
+    run(revisions, order, Some(RESIDENT_TABLES)).map_or_else(Vec::new, |r| r.errors)
+}
+
+/// [`replay`] parking beyond `limit` tables, or never (`None`).
+/// `None` when SQLite cannot allocate a database (sqlparser has had its
+/// say).
+fn run(revisions: &[Revision], order: &[usize], limit: Option<usize>) -> Option<Replay> {
+    let db = Memory::open()?;
+    let mut replay = Replay {
+        db,
+        parked: park::Parked::new(limit),
+        errors: Vec::new(),
+        failed: false,
     };
-    let mut errors = Vec::new();
-    let mut failed = false;
     for &i in order {
         let rev = &revisions[i];
-        run_section(&db, rev, &rev.upgrade, "upgrade", &mut failed, &mut errors);
+        replay.section(rev, &rev.upgrade, "upgrade");
     }
     // Then down from head, as a real `downgrade base` runs: each downgrade
     // meets the schema its revision left. (Rolling back a savepoint after
     // every downgrade instead makes SQLite reload the schema each time:
     // quadratic in the number of revisions.) An irreversible revision ends
     // the walk: nothing below it can be reached from head.
-    if !failed {
+    if !replay.failed {
         for &i in order.iter().rev() {
             let rev = &revisions[i];
             let Some(down) = &rev.downgrade else { break };
-            run_section(&db, rev, down, "downgrade", &mut failed, &mut errors);
+            replay.section(rev, down, "downgrade");
         }
     }
-    errors
+    Some(replay)
 }
 
-fn run_section(
-    db: &Memory,
-    rev: &Revision,
-    section: &Section,
-    name: &'static str,
-    failed: &mut bool,
-    errors: &mut Vec<Error>,
-) {
-    for statement in &section.statements {
-        let sql = section.statement_sql(statement);
-        let Err(failure) = db.run(sql, !prepare_only(sql)) else {
-            continue;
-        };
-        // `-- migrate:no-check` statements still run (later ones may need
-        // them) but are not judged; after a first failure, a missing table is
-        // most likely its knock-on effect.
-        if !statement.check || (*failed && failure.message.starts_with("no such ")) {
-            continue;
+/// The replay's database, what is parked out of it, and what it found.
+struct Replay {
+    db: Memory,
+    parked: park::Parked,
+    errors: Vec<Error>,
+    failed: bool,
+}
+
+impl Replay {
+    fn section(&mut self, rev: &Revision, section: &Section, name: &'static str) {
+        for statement in &section.statements {
+            let sql = section.statement_sql(statement);
+            let Err(failure) = self.parked.run(&self.db, sql, !prepare_only(sql)) else {
+                continue;
+            };
+            // `-- migrate:no-check` statements still run (later ones may need
+            // them) but are not judged; after a first failure, a missing table
+            // is most likely its knock-on effect.
+            if !statement.check || (self.failed && failure.message.starts_with("no such ")) {
+                continue;
+            }
+            self.failed = true;
+            let e = located(sql, statement.line, statement.column, failure);
+            self.errors.push(Error::Sql {
+                path: rev.path.clone(),
+                line: e.line,
+                column: e.column,
+                section: name,
+                dialect: "SQLite".into(),
+                message: e.message,
+            });
         }
-        *failed = true;
-        let e = located(sql, statement.line, statement.column, failure);
-        errors.push(Error::Sql {
-            path: rev.path.clone(),
-            line: e.line,
-            column: e.column,
-            section: name,
-            dialect: "SQLite".into(),
-            message: e.message,
-        });
+        self.parked.settle(&self.db);
     }
 }
+
+#[cfg(test)]
+mod equivalence;
 
 #[cfg(test)]
 mod tests {

@@ -128,9 +128,10 @@ pub trait LoadFilter {
     /// could be read, in file-name order, before it is parsed.
     fn skip_checks(&mut self, file: &str, text: &str) -> bool;
 
-    /// Every file was read, parsed and passed its checks (or had them
-    /// skipped) and the graph is sound: may the SQLite replay of the chain
-    /// be skipped? Asked only when the replay would run.
+    /// Every file was read and parsed and the graph is sound: may the
+    /// SQLite replay of the chain be skipped? Asked only when the replay
+    /// would run, before the files' checks (the replay runs alongside
+    /// them; what it finds is reported only if they pass).
     fn skip_replay(&mut self) -> bool;
 }
 
@@ -163,6 +164,9 @@ pub fn load_directory_filtered(
     let mut unreadable = !listed.problems.is_empty();
     let mut errors = listed.problems;
     let mut revisions = Vec::with_capacity(files.len());
+    // Whether each revision's SQL checks are to run (not vouched for by the
+    // filter).
+    let mut to_check = Vec::with_capacity(files.len());
     for name in files {
         let path = format!("{}/{}", display.trim_end_matches('/'), name);
         let text = match read_migration_file(&dir.join(&name), &path, max_file_size) {
@@ -176,13 +180,8 @@ pub fn load_directory_filtered(
         let skip = filter.skip_checks(&name, &text);
         match parse_revision(&path, &text) {
             Ok(revision) => {
-                if !skip {
-                    errors.extend(check_section(&path, "upgrade", &revision.upgrade, dialects));
-                    if let Some(down) = &revision.downgrade {
-                        errors.extend(check_section(&path, "downgrade", down, dialects));
-                    }
-                }
                 revisions.push(revision);
+                to_check.push(!skip);
             }
             Err(e) => {
                 errors.extend(e);
@@ -190,24 +189,48 @@ pub fn load_directory_filtered(
             }
         }
     }
+    let check = |revisions: &[Revision]| -> Vec<Error> {
+        let mut errors = Vec::new();
+        for (revision, _) in revisions.iter().zip(&to_check).filter(|(_, c)| **c) {
+            let path = &revision.path;
+            errors.extend(check_section(path, "upgrade", &revision.upgrade, dialects));
+            if let Some(down) = &revision.downgrade {
+                errors.extend(check_section(path, "downgrade", down, dialects));
+            }
+        }
+        errors
+    };
     // A file that failed to parse is missing from the graph; graph errors
     // would then be knock-on effects (a merge left out looks like two heads).
     // SQL errors leave the file in the graph, so the graph is still checked.
     if unreadable {
+        errors.extend(check(&revisions));
         return Err(Errors::from_vec(errors).unwrap_or_else(|| unreachable!("checked non-empty")));
     }
     match RevisionGraph::from_revisions_with(&revisions, rule) {
         Ok(graph) => {
-            // The replay needs a sound chain and would repeat syntax errors.
             #[cfg(feature = "sqlite-exact")]
-            if errors.is_empty()
-                && matches!(dialects, DialectCheck::All(list) if list.contains(&crate::sql::Dialect::Sqlite))
-                && !filter.skip_replay()
-            {
-                errors.extend(crate::exact::replay::replay(
-                    &revisions,
-                    graph.topological_order(),
-                ));
+            let replay = matches!(dialects, DialectCheck::All(list) if list.contains(&crate::sql::Dialect::Sqlite))
+                && !filter.skip_replay();
+            #[cfg(not(feature = "sqlite-exact"))]
+            let replay = false;
+            if replay {
+                // The replay runs on a second thread while this one checks
+                // each file; it needs a sound chain, and its errors would
+                // repeat the checks', so they count only when the checks
+                // pass.
+                #[cfg(feature = "sqlite-exact")]
+                std::thread::scope(|scope| {
+                    let order = graph.topological_order();
+                    let replayed = scope.spawn(|| crate::exact::replay::replay(&revisions, order));
+                    errors.extend(check(&revisions));
+                    let replayed = replayed.join().unwrap_or_default();
+                    if errors.is_empty() {
+                        errors.extend(replayed);
+                    }
+                });
+            } else {
+                errors.extend(check(&revisions));
             }
             match Errors::from_vec(errors) {
                 None => Ok(Migrations { revisions, graph }),
@@ -215,6 +238,7 @@ pub fn load_directory_filtered(
             }
         }
         Err(graph_errors) => {
+            errors.extend(check(&revisions));
             errors.extend(graph_errors);
             Err(Errors::from_vec(errors)
                 .unwrap_or_else(|| unreachable!("graph errors are never empty")))

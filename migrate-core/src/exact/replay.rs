@@ -28,6 +28,17 @@ struct Failure {
 
 impl Memory {
     fn open() -> Option<Memory> {
+        // The replay and the files' checks run on two threads: without
+        // allocation statistics, SQLite's allocator takes no global lock.
+        static CONFIGURE: std::sync::Once = std::sync::Once::new();
+        CONFIGURE.call_once(|| {
+            // SAFETY: `sqlite3_config` may be called at any time; once SQLite
+            // is initialised (another user of the same library in the
+            // process, such as sqlx in the CLI, went first) it only returns
+            // SQLITE_MISUSE and changes nothing, which is fine: the
+            // statistics are an optimisation.
+            unsafe { ffi::sqlite3_config(ffi::SQLITE_CONFIG_MEMSTATUS, 0 as c_int) };
+        });
         let mut db = ptr::null_mut();
         let flags = ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_CREATE | ffi::SQLITE_OPEN_MEMORY;
         // SAFETY: the name is a NUL-terminated literal; `db` receives a handle

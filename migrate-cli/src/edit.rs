@@ -471,7 +471,7 @@ fn write_revision(
                 .into());
             }
             if let Some(owner) = (0..view.graph.len()).find(|&i| {
-                let node = view.revision(i).node();
+                let node = view.revision(i).graph_node();
                 node.branch_labels.iter().any(|l| l == label) || node.id == label
             }) {
                 bail!(

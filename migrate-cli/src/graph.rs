@@ -122,7 +122,7 @@ fn trim(cells: Vec<char>) -> String {
 /// `id (decorations) message`.
 fn describe(view: &View, i: usize, current: &HashSet<usize>, style: &Style) -> String {
     let revision = view.revision(i);
-    let node = revision.node();
+    let node = revision.graph_node();
     let mut tags = Vec::new();
     if view.is_head(i) {
         tags.push(style.head("head"));
@@ -155,7 +155,7 @@ pub(crate) fn dot(view: &View, current: &HashSet<usize>) -> String {
     );
     for &i in view.graph.topological_order() {
         let revision = view.revision(i);
-        let node = revision.node();
+        let node = revision.graph_node();
         let mut label = node.id.to_owned();
         for l in node.branch_labels.iter() {
             label.push_str(&format!(" ({l})"));
@@ -206,7 +206,7 @@ pub(crate) fn mermaid(view: &View, current: &HashSet<usize>) -> String {
     let name = |i: usize| format!("r_{}", view.graph.id(i));
     for &i in view.graph.topological_order() {
         let revision = view.revision(i);
-        let node = revision.node();
+        let node = revision.graph_node();
         let mut label = node.id.to_owned();
         for l in node.branch_labels.iter() {
             label.push_str(&format!(" ({l})"));

@@ -13,7 +13,7 @@ use crate::view::View;
 /// Alembic's one-line form: `parents -> id (labels) (head) …, message`.
 pub(crate) fn short_line(view: &View, i: usize, current: &HashSet<usize>, style: &Style) -> String {
     let revision = view.revision(i);
-    let node = revision.node();
+    let node = revision.graph_node();
     let parents = match node.parents.len() {
         0 => "<base>".to_owned(),
         1 => node.parents.join(""),
@@ -34,7 +34,7 @@ pub(crate) fn annotated_id(
     current: &HashSet<usize>,
     style: &Style,
 ) -> String {
-    let node = view.revision(i).node();
+    let node = view.revision(i).graph_node();
     let mut out = style.id(node.id);
     if !node.branch_labels.is_empty() {
         out.push_str(&format!(
@@ -62,7 +62,7 @@ pub(crate) fn annotated_id(
 /// irreversibility lines.
 pub(crate) fn entry(view: &View, i: usize, current: &HashSet<usize>, style: &Style) -> Vec<String> {
     let revision = view.revision(i);
-    let node = revision.node();
+    let node = revision.graph_node();
     let mut lines = vec![format!("Rev: {}", annotated_id(view, i, current, style))];
     match node.parents.len() {
         0 => lines.push("Parent: <base>".into()),
@@ -300,8 +300,8 @@ pub(crate) fn show(
         let revision = view.revision(i);
         ui.line("")?;
         ui.line(ui.out.dim(migrate_core::UPGRADE_MARKER))?;
-        ui.text(&with_newline(revision.upgrade_sql().trim_matches('\n')))?;
-        match revision.downgrade_sql() {
+        ui.text(&with_newline(revision.upgrade().sql().trim_matches('\n')))?;
+        match revision.downgrade().map(|d| d.sql()) {
             Some(sql) => {
                 ui.line(ui.out.dim(migrate_core::DOWNGRADE_MARKER))?;
                 ui.text(&with_newline(sql.trim_matches('\n')))?;

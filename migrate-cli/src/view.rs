@@ -12,66 +12,8 @@
 
 use std::path::Path;
 
-use migrate_core::{Error, GraphNode, IdList, Revision, RevisionGraph};
-use migrate_runtime::{EmbeddedRevision, Migrator, RevisionRef};
-
-/// What the display commands read of one revision, from either shape.
-pub(crate) trait Shown {
-    /// Id, parents, dependencies, labels and path, borrowed.
-    fn node(&self) -> GraphNode<'_>;
-    /// The `message` header.
-    fn message(&self) -> Option<&str>;
-    /// The `create_date` header, as written.
-    fn create_date(&self) -> Option<&str>;
-    /// `false` when the revision runs outside a transaction.
-    fn is_transactional(&self) -> bool;
-    /// The upgrade section's SQL.
-    fn upgrade_sql(&self) -> &str;
-    /// The downgrade section's SQL; `None` when irreversible.
-    fn downgrade_sql(&self) -> Option<&str>;
-}
-
-impl Shown for Revision {
-    fn node(&self) -> GraphNode<'_> {
-        self.graph_node()
-    }
-    fn message(&self) -> Option<&str> {
-        self.header.message.as_deref()
-    }
-    fn create_date(&self) -> Option<&str> {
-        self.header.create_date.as_deref()
-    }
-    fn is_transactional(&self) -> bool {
-        self.header.transactional
-    }
-    fn upgrade_sql(&self) -> &str {
-        &self.upgrade.sql
-    }
-    fn downgrade_sql(&self) -> Option<&str> {
-        self.downgrade.as_ref().map(|d| d.sql.as_str())
-    }
-}
-
-impl Shown for EmbeddedRevision {
-    fn node(&self) -> GraphNode<'_> {
-        self.graph_node()
-    }
-    fn message(&self) -> Option<&str> {
-        EmbeddedRevision::message(self)
-    }
-    fn create_date(&self) -> Option<&str> {
-        EmbeddedRevision::create_date(self)
-    }
-    fn is_transactional(&self) -> bool {
-        EmbeddedRevision::is_transactional(self)
-    }
-    fn upgrade_sql(&self) -> &str {
-        self.upgrade().sql()
-    }
-    fn downgrade_sql(&self) -> Option<&str> {
-        self.downgrade().map(|d| d.sql())
-    }
-}
+use migrate_core::{Error, IdList, Revision, RevisionGraph};
+use migrate_runtime::{Migrator, RevisionRef};
 
 /// Where the revisions live.
 #[derive(Debug)]
@@ -166,14 +108,12 @@ impl View {
     }
 
     /// Revision `i` (the graph's numbering).
-    pub fn revision(&self, i: usize) -> &dyn Shown {
+    pub fn revision(&self, i: usize) -> RevisionRef<'_> {
         match &self.revisions {
-            Revisions::Directory(r) => &r[i],
-            Revisions::Embedded(m) => match m.revisions().get(i) {
-                Some(RevisionRef::Embedded(r)) => r,
-                Some(RevisionRef::Loaded(r)) => r,
-                None => unreachable!("graph index {i} outside the table it was built from"),
-            },
+            Revisions::Directory(r) => RevisionRef::Loaded(&r[i]),
+            Revisions::Embedded(m) => m.revisions().get(i).unwrap_or_else(|| {
+                unreachable!("graph index {i} outside the table it was built from")
+            }),
         }
     }
 
@@ -194,7 +134,7 @@ impl View {
     /// The `depends_on` revisions of `i` that resolve, in the order written,
     /// including any that is also a parent.
     pub fn depends_on(&self, i: usize) -> Vec<usize> {
-        resolved(&self.graph, self.revision(i).node().depends_on)
+        resolved(&self.graph, self.revision(i).graph_node().depends_on)
     }
 
     /// The heads above `i` (itself if it is a head).

@@ -63,6 +63,9 @@ pub enum IdList<'a> {
     Strings(&'a [String]),
     /// From a compiled table.
     Strs(&'a [&'a str]),
+    /// From a packed table: the ids joined by newlines (none when empty).
+    /// An id never holds a newline: headers are one line each.
+    Lines(&'a str),
 }
 
 impl<'a> IdList<'a> {
@@ -79,6 +82,8 @@ impl<'a> IdList<'a> {
         match *self {
             IdList::Strings(s) => s.get(i).map(String::as_str),
             IdList::Strs(s) => s.get(i).copied(),
+            IdList::Lines("") => None,
+            IdList::Lines(s) => s.split('\n').nth(i),
         }
     }
 
@@ -87,6 +92,8 @@ impl<'a> IdList<'a> {
         match self {
             IdList::Strings(s) => s.len(),
             IdList::Strs(s) => s.len(),
+            IdList::Lines("") => 0,
+            IdList::Lines(s) => s.split('\n').count(),
         }
     }
 

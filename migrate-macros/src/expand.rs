@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use migrate_core::{Config, DialectCheck, Migrations, Revision, Section};
+use migrate_core::{Config, DialectCheck, Migrations, Section};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -233,32 +233,27 @@ fn table(dir: &Path, migrations: &Migrations, version_table: &str, include_files
             lit(&file.to_string_lossy())
         );
     }
-    // One `const` per revision, then the array of them: one array literal
-    // holding every revision (tens of thousands of nested aggregates in a
-    // single initializer) took the compiler about 50 s at 10,000 revisions,
-    // against a few seconds this way; each small `const` is checked alone.
-    for (i, r) in migrations.revisions.iter().enumerate() {
-        let _ = write!(
-            code,
-            "const R{i}: ::migrate_runtime::__private::EmbeddedRevision = "
-        );
-        revision(&mut code, r);
-        code.push(';');
-    }
-    let count = migrations.revisions.len();
+    // The whole table is three literals (see `PackedTable` in the runtime):
+    // one `const` per revision, the previous shape, cost the compiler about
+    // half a second per thousand revisions; literals cost it next to
+    // nothing at any size.
+    let packed = Packed::of(migrations);
     let _ = write!(
         code,
-        "static REVISIONS: [::migrate_runtime::__private::EmbeddedRevision; {count}] = ["
+        "static TABLE: ::migrate_runtime::__private::PackedTable = \
+         ::migrate_runtime::__private::PackedTable::new({}, ",
+        lit(&packed.text)
     );
-    for i in 0..count {
-        let _ = write!(code, "R{i},");
-    }
+    bytes(&mut code, &packed.index);
+    code.push_str(", ");
+    bytes(&mut code, &packed.statements);
+    code.push_str(");");
     // What a starting application compares with the history table, so
     // that it neither builds the graph nor sorts anything at run time.
     let start_up = migrations.start_up();
     let _ = write!(
         code,
-        "]; ::migrate_runtime::__private::Migrator::__from_parts(&REVISIONS, {}, \
+        "::migrate_runtime::__private::Migrator::__from_packed(TABLE, {}, \
          ::migrate_runtime::__private::EmbeddedStartUp {{ in_order: {}, by_id: {}, heads: &[",
         lit(version_table),
         lit(&start_up.in_order),
@@ -271,74 +266,103 @@ fn table(dir: &Path, migrations: &Migrations, version_table: &str, include_files
     code
 }
 
-/// A string literal: `str`'s `Debug` writes Rust escapes.
-fn lit(value: &str) -> String {
-    format!("{value:?}")
-}
-
-fn lits<'a>(values: impl IntoIterator<Item = &'a String>) -> String {
-    let mut out = String::from("&[");
-    for v in values {
-        out.push_str(&lit(v));
-        out.push(',');
+/// A byte-string literal.
+fn bytes(code: &mut String, bytes: &[u8]) {
+    code.push_str("b\"");
+    for b in bytes {
+        let _ = write!(code, "\\x{b:02x}");
     }
-    out.push(']');
-    out
+    code.push('"');
 }
 
-fn option(value: Option<&str>) -> String {
-    match value {
-        Some(v) => format!("::core::option::Option::Some({})", lit(v)),
-        None => "::core::option::Option::None".to_owned(),
-    }
+/// The texts, index and statements of the runtime's `PackedTable`, laid
+/// out as its documentation describes.
+struct Packed {
+    text: String,
+    index: Vec<u8>,
+    statements: Vec<u8>,
 }
 
-fn revision(code: &mut String, r: &Revision) {
-    let h = &r.header;
-    let _ = write!(
-        code,
-        "::migrate_runtime::__private::EmbeddedRevision {{ id: {}, parents: {}, depends_on: {}, \
-         branch_labels: {}, message: {}, create_date: {}, transactional: {}, path: {}, \
-         checksum: {}, upgrade: ",
-        lit(&h.revision),
-        lits(&h.down_revision),
-        lits(&h.depends_on),
-        lits(&h.branch_labels),
-        option(h.message.as_deref()),
-        option(h.create_date.as_deref()),
-        h.transactional,
-        lit(&r.path),
-        lit(&r.checksum),
-    );
-    section(code, &r.upgrade);
-    code.push_str(", downgrade: ");
-    match &r.downgrade {
-        Some(d) => {
-            code.push_str("::core::option::Option::Some(");
-            section(code, d);
-            code.push(')');
+/// `u32`s per revision in the index (the runtime's `FIELDS`).
+const FIELDS: usize = 27;
+
+/// The length that marks an absent text (the runtime's `NONE`).
+const NONE: u32 = u32::MAX;
+
+impl Packed {
+    fn of(migrations: &Migrations) -> Packed {
+        let revisions = &migrations.revisions;
+        let mut p = Packed {
+            text: String::with_capacity(
+                revisions
+                    .iter()
+                    .map(|r| {
+                        200 + r.upgrade.sql.len() + r.downgrade.as_ref().map_or(0, |d| d.sql.len())
+                    })
+                    .sum(),
+            ),
+            index: Vec::with_capacity(4 + revisions.len() * FIELDS * 4),
+            statements: Vec::new(),
+        };
+        p.word(revisions.len());
+        for r in revisions {
+            let h = &r.header;
+            p.text(Some(&h.revision));
+            p.text(Some(&h.down_revision.join("\n")));
+            p.text(Some(&h.depends_on.join("\n")));
+            p.text(Some(&h.branch_labels.join("\n")));
+            p.text(h.message.as_deref());
+            p.text(h.create_date.as_deref());
+            p.word(usize::from(h.transactional));
+            p.text(Some(&r.path));
+            p.text(Some(&r.checksum));
+            p.section(Some(&r.upgrade));
+            p.section(r.downgrade.as_ref());
         }
-        None => code.push_str("::core::option::Option::None"),
+        p
     }
-    code.push_str(" }");
-}
 
-fn section(code: &mut String, s: &Section) {
-    let _ = write!(
-        code,
-        "::migrate_runtime::__private::EmbeddedSection {{ sql: {}, first_line: {}, statements: b\"",
-        lit(&s.sql),
-        s.first_line
-    );
-    // One byte-string literal: four little-endian `u32`s per statement,
-    // as `EmbeddedStatement::pack` writes them (a slice of struct literals
-    // cost the compiler more, once per statement).
-    for st in &s.statements {
-        for v in [st.line, st.column, st.start as u32, st.end as u32] {
-            for b in v.to_le_bytes() {
-                let _ = write!(code, "\\x{b:02x}");
+    fn word(&mut self, value: usize) {
+        let value = u32::try_from(value).unwrap_or(NONE);
+        self.index.extend_from_slice(&value.to_le_bytes());
+    }
+
+    fn text(&mut self, value: Option<&str>) {
+        match value {
+            Some(v) => {
+                self.word(self.text.len());
+                self.word(v.len());
+                self.text.push_str(v);
+            }
+            None => {
+                self.word(0);
+                self.index.extend_from_slice(&NONE.to_le_bytes());
             }
         }
     }
-    code.push_str("\" }");
+
+    fn section(&mut self, section: Option<&Section>) {
+        self.text(section.map(|s| s.sql.as_str()));
+        let Some(s) = section else {
+            self.word(0);
+            self.word(0);
+            self.word(0);
+            return;
+        };
+        self.word(s.first_line as usize);
+        self.word(self.statements.len());
+        self.word(s.statements.len());
+        // Four little-endian `u32`s per statement, as the runtime's
+        // `EmbeddedStatement::pack` writes them.
+        for st in &s.statements {
+            for v in [st.line, st.column, st.start as u32, st.end as u32] {
+                self.statements.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+    }
+}
+
+/// A string literal: `str`'s `Debug` writes Rust escapes.
+fn lit(value: &str) -> String {
+    format!("{value:?}")
 }

@@ -88,7 +88,7 @@ pub use url::DatabaseUrl;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use backend::Database;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
-pub use embedded::{EmbeddedRevision, EmbeddedSection};
+pub use embedded::{EmbeddedRevision, EmbeddedSection, PackedRevision};
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use error::{Error, Result};
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
@@ -115,7 +115,7 @@ pub use sqlx;
 pub mod __private {
     pub use crate::backend::{Conn, Session};
     pub use crate::embedded::{
-        EmbeddedRevision, EmbeddedSection, EmbeddedStartUp, EmbeddedStatement,
+        EmbeddedRevision, EmbeddedSection, EmbeddedStartUp, EmbeddedStatement, PackedTable,
     };
     pub use crate::migrator::Migrator;
 }

@@ -12,13 +12,15 @@ use std::sync::Arc;
 
 use migrate_core::{Dialect, GraphNode, IdList, Revision, Section};
 
-use crate::embedded::{EmbeddedRevision, EmbeddedSection};
+use crate::embedded::{EmbeddedRevision, EmbeddedSection, PackedRevision, PackedTable};
 
 /// Where a migrator's revisions live.
 #[derive(Debug, Clone)]
 pub(crate) enum Table {
-    /// Built by `embed_migrations!`.
+    /// Built by hand from struct literals.
     Static(&'static [EmbeddedRevision]),
+    /// Built by `embed_migrations!`.
+    Packed(PackedTable),
     /// Loaded by `Migrator::from_directory`, shared by the migrator's clones.
     Loaded(Arc<[Revision]>),
 }
@@ -28,6 +30,7 @@ impl Table {
         Revisions {
             inner: match self {
                 Table::Static(r) => Inner::Static(r),
+                Table::Packed(t) => Inner::Packed(*t),
                 Table::Loaded(r) => Inner::Loaded(r),
             },
         }
@@ -47,6 +50,7 @@ pub struct Revisions<'a> {
 #[derive(Clone, Copy)]
 enum Inner<'a> {
     Static(&'a [EmbeddedRevision]),
+    Packed(PackedTable),
     Loaded(&'a [Revision]),
 }
 
@@ -55,6 +59,7 @@ impl<'a> Revisions<'a> {
     pub fn len(&self) -> usize {
         match self.inner {
             Inner::Static(r) => r.len(),
+            Inner::Packed(t) => t.len(),
             Inner::Loaded(r) => r.len(),
         }
     }
@@ -68,6 +73,7 @@ impl<'a> Revisions<'a> {
     pub fn get(&self, i: usize) -> Option<RevisionRef<'a>> {
         match self.inner {
             Inner::Static(r) => r.get(i).map(RevisionRef::Embedded),
+            Inner::Packed(t) => t.get(i).map(RevisionRef::Packed),
             Inner::Loaded(r) => r.get(i).map(RevisionRef::Loaded),
         }
     }
@@ -142,8 +148,10 @@ impl ExactSizeIterator for RevisionIter<'_> {}
 /// methods; the variants are there for code that wants the shape itself.
 #[derive(Debug, Clone, Copy)]
 pub enum RevisionRef<'a> {
-    /// An entry of the table `embed_migrations!` built.
+    /// An entry of a table built from struct literals.
     Embedded(&'a EmbeddedRevision),
+    /// An entry of the table `embed_migrations!` built.
+    Packed(PackedRevision),
     /// A revision [`Migrator::from_directory`](crate::Migrator::from_directory)
     /// loaded, as core's loader parsed it.
     Loaded(&'a Revision),
@@ -154,6 +162,7 @@ impl<'a> RevisionRef<'a> {
     pub fn id(self) -> &'a str {
         match self {
             RevisionRef::Embedded(r) => r.id,
+            RevisionRef::Packed(r) => r.id(),
             RevisionRef::Loaded(r) => &r.header.revision,
         }
     }
@@ -162,6 +171,7 @@ impl<'a> RevisionRef<'a> {
     pub fn parents(self) -> IdList<'a> {
         match self {
             RevisionRef::Embedded(r) => IdList::from(r.parents),
+            RevisionRef::Packed(r) => r.parents(),
             RevisionRef::Loaded(r) => IdList::from(&r.header.down_revision[..]),
         }
     }
@@ -170,6 +180,7 @@ impl<'a> RevisionRef<'a> {
     pub fn depends_on(self) -> IdList<'a> {
         match self {
             RevisionRef::Embedded(r) => IdList::from(r.depends_on),
+            RevisionRef::Packed(r) => r.depends_on(),
             RevisionRef::Loaded(r) => IdList::from(&r.header.depends_on[..]),
         }
     }
@@ -178,6 +189,7 @@ impl<'a> RevisionRef<'a> {
     pub fn branch_labels(self) -> IdList<'a> {
         match self {
             RevisionRef::Embedded(r) => IdList::from(r.branch_labels),
+            RevisionRef::Packed(r) => r.branch_labels(),
             RevisionRef::Loaded(r) => IdList::from(&r.header.branch_labels[..]),
         }
     }
@@ -186,6 +198,7 @@ impl<'a> RevisionRef<'a> {
     pub fn message(self) -> Option<&'a str> {
         match self {
             RevisionRef::Embedded(r) => r.message,
+            RevisionRef::Packed(r) => r.message(),
             RevisionRef::Loaded(r) => r.header.message.as_deref(),
         }
     }
@@ -194,6 +207,7 @@ impl<'a> RevisionRef<'a> {
     pub fn create_date(self) -> Option<&'a str> {
         match self {
             RevisionRef::Embedded(r) => r.create_date,
+            RevisionRef::Packed(r) => r.create_date(),
             RevisionRef::Loaded(r) => r.header.create_date.as_deref(),
         }
     }
@@ -202,6 +216,7 @@ impl<'a> RevisionRef<'a> {
     pub fn is_transactional(self) -> bool {
         match self {
             RevisionRef::Embedded(r) => r.transactional,
+            RevisionRef::Packed(r) => r.is_transactional(),
             RevisionRef::Loaded(r) => r.header.transactional,
         }
     }
@@ -211,6 +226,7 @@ impl<'a> RevisionRef<'a> {
     pub fn path(self) -> &'a str {
         match self {
             RevisionRef::Embedded(r) => r.path,
+            RevisionRef::Packed(r) => r.path(),
             RevisionRef::Loaded(r) => &r.path,
         }
     }
@@ -219,6 +235,7 @@ impl<'a> RevisionRef<'a> {
     pub fn checksum(self) -> &'a str {
         match self {
             RevisionRef::Embedded(r) => r.checksum,
+            RevisionRef::Packed(r) => r.checksum(),
             RevisionRef::Loaded(r) => &r.checksum,
         }
     }
@@ -226,7 +243,8 @@ impl<'a> RevisionRef<'a> {
     /// Upgrade section.
     pub fn upgrade(self) -> SectionRef<'a> {
         match self {
-            RevisionRef::Embedded(r) => SectionRef::Embedded(&r.upgrade),
+            RevisionRef::Embedded(r) => SectionRef::Embedded(r.upgrade),
+            RevisionRef::Packed(r) => SectionRef::Embedded(r.upgrade()),
             RevisionRef::Loaded(r) => SectionRef::Loaded(&r.upgrade),
         }
     }
@@ -234,7 +252,8 @@ impl<'a> RevisionRef<'a> {
     /// Downgrade section; `None` when the revision is irreversible.
     pub fn downgrade(self) -> Option<SectionRef<'a>> {
         match self {
-            RevisionRef::Embedded(r) => r.downgrade.as_ref().map(SectionRef::Embedded),
+            RevisionRef::Embedded(r) => r.downgrade.map(SectionRef::Embedded),
+            RevisionRef::Packed(r) => r.downgrade().map(SectionRef::Embedded),
             RevisionRef::Loaded(r) => r.downgrade.as_ref().map(SectionRef::Loaded),
         }
     }
@@ -261,6 +280,7 @@ impl<'a> RevisionRef<'a> {
     pub fn graph_node(self) -> GraphNode<'a> {
         match self {
             RevisionRef::Embedded(r) => r.graph_node(),
+            RevisionRef::Packed(r) => r.graph_node(),
             RevisionRef::Loaded(r) => r.graph_node(),
         }
     }
@@ -294,7 +314,7 @@ impl Eq for RevisionRef<'_> {}
 #[derive(Debug, Clone, Copy)]
 pub enum SectionRef<'a> {
     /// A section of the macro's table.
-    Embedded(&'a EmbeddedSection),
+    Embedded(EmbeddedSection),
     /// A section of a directory loaded at run time.
     Loaded(&'a Section),
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use migrate_core::{Direction, Plan, RevisionGraph, Target};
 
 use crate::backend::{Conn, Database};
-use crate::embedded::{EmbeddedRevision, EmbeddedStartUp};
+use crate::embedded::{EmbeddedRevision, EmbeddedStartUp, PackedTable};
 use crate::error::{Error, Result};
 use crate::history::{self, HistoryEntry, NewRow};
 use crate::table::{RevisionRef, Revisions, Table};
@@ -155,6 +155,25 @@ impl Migrator {
     ) -> Migrator {
         Migrator {
             revisions: Table::Static(revisions),
+            version_table: Cow::Borrowed(version_table),
+            lock_key: None,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            mode: TransactionMode::Single,
+            graph: OnceLock::new(),
+            expected: crate::startup::Expected::new(revisions.len(), start_up),
+        }
+    }
+
+    /// The table `embed_migrations!` writes (see [`PackedTable`]), its
+    /// version table and what start-up compares.
+    #[doc(hidden)]
+    pub const fn __from_packed(
+        revisions: PackedTable,
+        version_table: &'static str,
+        start_up: EmbeddedStartUp,
+    ) -> Migrator {
+        Migrator {
+            revisions: Table::Packed(revisions),
             version_table: Cow::Borrowed(version_table),
             lock_key: None,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,

@@ -123,6 +123,9 @@ pub struct Loaded {
     pub cache: &'static str,
     /// What to record once the schema fold has run, if the load passed.
     pub pending: Option<Pending>,
+    /// The SQLite replay of the chain is due: the loader left it to the
+    /// caller, which runs it alongside the schema fold.
+    pub replay_due: bool,
 }
 
 /// The entries of a load that passed, written by [`Pending::write`] once
@@ -180,6 +183,7 @@ pub fn load(
             ),
             cache: "off",
             pending: None,
+            replay_due: false,
         };
     };
     let settings = settings(dialects);
@@ -188,6 +192,7 @@ pub fn load(
         settings,
         file_keys: Vec::new(),
         checked: 0,
+        replay_due: false,
     };
     let result = migrate_core::load_directory_filtered(
         dir,
@@ -224,10 +229,12 @@ pub fn load(
             (cache, Some(pending))
         }
     };
+    let replay_due = filter.replay_due && result.is_ok();
     Loaded {
         result,
         cache,
         pending,
+        replay_due,
     }
 }
 
@@ -238,8 +245,10 @@ struct Filter {
     settings: String,
     /// The key of every file shown, in file-name order.
     file_keys: Vec<Key>,
-    /// Files whose checks ran, plus one when the replay ran.
+    /// Files whose checks ran, plus one when the replay is due.
     checked: usize,
+    /// The replay was asked for and has not passed on this directory.
+    replay_due: bool,
 }
 
 impl Filter {
@@ -263,12 +272,14 @@ impl LoadFilter for Filter {
         skip
     }
 
+    /// Always skipped by the loader: when it has not passed on this
+    /// directory before, the macro runs it itself, beside the schema fold.
     fn skip_replay(&mut self) -> bool {
-        if self.cached.directory == Some(self.dir_key()) {
-            return true;
+        if self.cached.directory != Some(self.dir_key()) {
+            self.checked = self.checked.max(1);
+            self.replay_due = true;
         }
-        self.checked = self.checked.max(1);
-        false
+        true
     }
 }
 

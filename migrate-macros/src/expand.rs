@@ -103,16 +103,36 @@ pub fn embed(input: MacroInput, timing: &mut Timing) -> syn::Result<String> {
     // The schema fold: what the chain does to the database. It runs unless
     // it reported no error on the same directory and settings before; its
     // warnings then come from the cache.
+    // The SQLite replay, when due, runs on a second thread meanwhile; its
+    // errors come first, as a failed load's, and nothing is recorded.
     let folding = std::time::Instant::now();
     let cached = loaded.pending.as_ref().and_then(|p| p.fold_warnings());
-    let findings = match cached {
-        Some(warnings) => crate::fold::Findings {
-            errors: Vec::new(),
-            warnings: warnings.to_vec(),
-        },
-        None => crate::fold::check(&dir, &migrations, &dialects, &config.lint),
-    };
+    let (findings, replayed) = std::thread::scope(|scope| {
+        let replay = loaded
+            .replay_due
+            .then(|| scope.spawn(|| crate::fold::replay(&migrations)));
+        let findings = match cached {
+            Some(warnings) => crate::fold::Findings {
+                errors: Vec::new(),
+                warnings: warnings.to_vec(),
+            },
+            None => crate::fold::check(&dir, &migrations, &dialects, &config.lint),
+        };
+        let replayed = replay.map(|r| r.join().unwrap_or_default());
+        (findings, replayed.unwrap_or_default())
+    });
     timing.fold = Some(folding.elapsed());
+    if !replayed.is_empty() {
+        let mut all: Option<syn::Error> = None;
+        for message in replayed {
+            let error = syn::Error::new(lit.span(), message);
+            match &mut all {
+                Some(a) => a.combine(error),
+                None => all = Some(error),
+            }
+        }
+        return Err(all.expect("at least one error"));
+    }
     if let Some(pending) = loaded.pending {
         pending.write(
             findings

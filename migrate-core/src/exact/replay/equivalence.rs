@@ -225,3 +225,43 @@ fn a_long_chain_stays_small() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn a_cascade_reaches_parked_grandchildren() {
+    // Deleting from `ta` cascades into `tb`, whose child `tc` references a
+    // column that is not unique: SQLite refuses the delete. `tb` and `tc`
+    // are empty, so they are parked; the delete must bring back both.
+    let files = [
+        "CREATE TABLE ta (id INTEGER PRIMARY KEY, a TEXT UNIQUE);\n\
+         CREATE TABLE tb (id INTEGER PRIMARY KEY, a TEXT UNIQUE, b INT, p TEXT REFERENCES ta(a) ON DELETE CASCADE);\n\
+         CREATE TABLE tc (x INT REFERENCES tb(b));\n\
+         INSERT INTO ta (a) VALUES ('r');",
+        "DELETE FROM ta;",
+    ];
+    let revs: Vec<Revision> = files
+        .iter()
+        .enumerate()
+        .map(|(r, up)| {
+            let parent = if r == 0 {
+                "none".to_string()
+            } else {
+                format!("r{}", r - 1)
+            };
+            let text = format!(
+                "-- revision: r{r}\n-- down_revision: {parent}\n-- migrate:upgrade\n{up}\n"
+            );
+            parse_revision(&format!("m/r{r}.sql"), &text).expect("parses")
+        })
+        .collect();
+    let graph = RevisionGraph::from_revisions(&revs).expect("a straight chain");
+    let order = graph.topological_order();
+    let plain = run(&revs, order, None).expect("SQLite opens");
+    let parked = run(&revs, order, Some(0)).expect("SQLite opens");
+    let text = |r: &Replay| r.errors.iter().map(ToString::to_string).collect::<Vec<_>>();
+    assert_eq!(text(&parked), text(&plain));
+    assert!(
+        text(&plain)[0].contains("foreign key mismatch - \"tc\" referencing \"tb\""),
+        "{:?}",
+        text(&plain)
+    );
+}

@@ -11,9 +11,11 @@
 //!
 //! What "may touch" means, conservatively:
 //! - a table or index the statement names (any word of its text);
-//! - the tables whose foreign keys reference a table brought back, since
-//!   SQLite checks those keys when the parent changes (and cascades through
-//!   them);
+//! - the tables whose foreign keys reference a table the statement names,
+//!   since SQLite checks those keys when the parent's rows change (and
+//!   compiles the cascades through their own children), and rewrites them
+//!   when the parent is renamed (a `CREATE` needs none of them, an `ALTER`
+//!   only the direct children);
 //! - a table SQLite reports missing while it runs the statement (a view's or
 //!   a trigger's body, a foreign key's parent): the statement is rolled back
 //!   by SQLite, the table brought back, and the statement run again.
@@ -65,6 +67,35 @@ pub(super) struct Parked {
     ended: bool,
     /// Tables in the database at which parking starts.
     limit: usize,
+    /// Statements run since the last [`Parked::settle`].
+    since_settle: usize,
+}
+
+/// Statements between two parkings inside one section, so that a long
+/// section (a revision altering every table) keeps the database small too.
+const SETTLE_EVERY: usize = 16;
+
+/// Which parked children a statement naming a table needs back with it.
+#[derive(Debug, Clone, Copy)]
+enum Reach {
+    /// None: a `CREATE` reads no other table's keys.
+    Named,
+    /// The tables whose foreign keys name it: an `ALTER TABLE` rewrites
+    /// their text on a rename.
+    Children,
+    /// Their children too, down the chain: a change of rows makes SQLite
+    /// check the children's keys and compile the cascades through them.
+    Descendants,
+}
+
+impl Reach {
+    fn of(first_word: &str) -> Reach {
+        match first_word {
+            "create" => Reach::Named,
+            "alter" => Reach::Children,
+            _ => Reach::Descendants,
+        }
+    }
 }
 
 impl Parked {
@@ -86,32 +117,37 @@ impl Parked {
                 self.restore_all(db);
                 self.ended = true;
             } else if !self.tables.is_empty() {
+                let reach = Reach::of(words.first().map_or("", String::as_str));
                 for word in &words {
                     let owner = self.index_owner.get(word).cloned();
-                    self.bring_back(db, owner.as_deref().unwrap_or(word));
+                    self.bring_back(db, owner.as_deref().unwrap_or(word), reach);
                 }
             }
         }
-        loop {
+        let outcome = loop {
             match db.run(sql, execute) {
                 Err(f) => match missing_table(&f.message) {
-                    Some(name) if self.bring_back(db, &name) => continue,
-                    _ => return Err(f),
+                    Some(name) if self.bring_back(db, &name, Reach::Descendants) => continue,
+                    _ => break Err(f),
                 },
-                Ok(()) => return Ok(()),
+                Ok(()) => break Ok(()),
             }
+        };
+        self.since_settle += 1;
+        if self.since_settle >= SETTLE_EVERY {
+            self.settle(db);
         }
+        outcome
     }
 
-    /// Brings back `name` if it is parked, and every parked table whose
-    /// foreign keys reference it, or reference one of those, down the
-    /// chain (a change to a parent makes SQLite check, and cascade to, its
-    /// children, parked or not). Returns whether anything came back.
-    fn bring_back(&mut self, db: &Memory, name: &str) -> bool {
+    /// Brings back `name` if it is parked, and as far as `reach` goes the
+    /// parked tables whose foreign keys reference it. Returns whether
+    /// anything came back.
+    fn bring_back(&mut self, db: &Memory, name: &str, reach: Reach) -> bool {
         let mut any = false;
         let mut seen = HashSet::new();
-        let mut stack = vec![name.to_string()];
-        while let Some(name) = stack.pop() {
+        let mut stack = vec![(name.to_string(), 0)];
+        while let Some((name, depth)) = stack.pop() {
             if !seen.insert(name.clone()) {
                 continue;
             }
@@ -123,8 +159,13 @@ impl Parked {
                 self.index_owner.retain(|_, owner| *owner != name);
                 any = true;
             }
-            if let Some(children) = self.children.get(&name) {
-                stack.extend(children.iter().cloned());
+            let deeper = match reach {
+                Reach::Named => false,
+                Reach::Children => depth == 0,
+                Reach::Descendants => true,
+            };
+            if let Some(children) = self.children.get(&name).filter(|_| deeper) {
+                stack.extend(children.iter().map(|c| (c.clone(), depth + 1)));
             }
         }
         any
@@ -140,13 +181,14 @@ impl Parked {
     pub(super) fn restore_all(&mut self, db: &Memory) {
         let names: Vec<String> = self.tables.keys().cloned().collect();
         for name in names {
-            self.bring_back(db, &name);
+            self.bring_back(db, &name, Reach::Named);
         }
     }
 
     /// After a revision's section: parks the empty tables if the database
     /// holds more than the limit.
     pub(super) fn settle(&mut self, db: &Memory) {
+        self.since_settle = 0;
         if self.ended {
             return;
         }

@@ -80,7 +80,7 @@ pub use graph::{GraphNode, HeadRule, IdIter, IdList, RevisionGraph};
 pub use ident::{quote_ident, quote_ident_always, quote_qualified_always};
 pub use load::{
     LoadFilter, Migrations, SqlFiles, StartUp, list_sql_files, load_directory,
-    load_directory_filtered, load_directory_with, read_migration_file,
+    load_directory_filtered, load_directory_overlapped, load_directory_with, read_migration_file,
 };
 pub use revision::{
     DOWNGRADE_MARKER, HEADER_KEYS, Header, HeaderLines, NO_CHECK_MARKER, NO_OP_MARKER, Revision,

@@ -157,6 +157,26 @@ pub fn load_directory_filtered(
     max_file_size: u64,
     filter: &mut dyn LoadFilter,
 ) -> Result<Migrations, Errors> {
+    load_directory_overlapped(dir, display, dialects, rule, max_file_size, filter, |_| ())
+        .map(|(migrations, _)| migrations)
+}
+
+/// [`load_directory_filtered`], running `during_replay` on the loaded
+/// directory while the SQLite replay of the chain runs on another thread.
+///
+/// The replay is the longest check of a directory with `sqlite` among its
+/// dialects; `embed_migrations!` folds the schema meanwhile. `during_replay`
+/// runs only when the replay runs, once every file passed its checks; its
+/// result is dropped when the replay then fails.
+pub fn load_directory_overlapped<T>(
+    dir: &Path,
+    display: &str,
+    dialects: &DialectCheck,
+    rule: HeadRule,
+    max_file_size: u64,
+    filter: &mut dyn LoadFilter,
+    during_replay: impl FnOnce(&Migrations) -> T,
+) -> Result<(Migrations, Option<T>), Errors> {
     let listed = list_sql_files(dir, display)?;
     let files = listed.names;
     // An entry refused by the listing is a file missing from the graph, as
@@ -212,28 +232,37 @@ pub fn load_directory_filtered(
             #[cfg(feature = "sqlite-exact")]
             let replay = matches!(dialects, DialectCheck::All(list) if list.contains(&crate::sql::Dialect::Sqlite))
                 && !filter.skip_replay();
-            #[cfg(not(feature = "sqlite-exact"))]
-            let replay = false;
+            let migrations = Migrations { revisions, graph };
+            #[cfg(feature = "sqlite-exact")]
             if replay {
                 // The replay runs on a second thread while this one checks
                 // each file; it needs a sound chain, and its errors would
                 // repeat the checks', so they count only when the checks
                 // pass.
-                #[cfg(feature = "sqlite-exact")]
-                std::thread::scope(|scope| {
-                    let order = graph.topological_order();
-                    let replayed = scope.spawn(|| crate::exact::replay::replay(&revisions, order));
-                    errors.extend(check(&revisions));
+                let during = std::thread::scope(|scope| {
+                    let replayed = scope.spawn(|| {
+                        crate::exact::replay::replay(
+                            &migrations.revisions,
+                            migrations.graph.topological_order(),
+                        )
+                    });
+                    errors.extend(check(&migrations.revisions));
+                    let during = errors.is_empty().then(|| during_replay(&migrations));
                     let replayed = replayed.join().unwrap_or_default();
                     if errors.is_empty() {
                         errors.extend(replayed);
                     }
+                    during
                 });
-            } else {
-                errors.extend(check(&revisions));
+                return match Errors::from_vec(errors) {
+                    None => Ok((migrations, during)),
+                    Some(errors) => Err(errors),
+                };
             }
+            let _ = during_replay;
+            errors.extend(check(&migrations.revisions));
             match Errors::from_vec(errors) {
-                None => Ok(Migrations { revisions, graph }),
+                None => Ok((migrations, None)),
                 Some(errors) => Err(errors),
             }
         }

@@ -116,16 +116,16 @@ fn macro_build() -> String {
 }
 
 /// Outcome of [`load`].
-pub struct Loaded {
+pub struct Loaded<T> {
     pub result: Result<Migrations, Errors>,
     /// `hit` (nothing checked again), `partial` (some files checked),
     /// `miss` (everything checked) or `off`.
     pub cache: &'static str,
     /// What to record once the schema fold has run, if the load passed.
     pub pending: Option<Pending>,
-    /// The SQLite replay of the chain is due: the loader left it to the
-    /// caller, which runs it alongside the schema fold.
-    pub replay_due: bool,
+    /// What `during_replay` returned, when the SQLite replay ran (and
+    /// passed).
+    pub during_replay: Option<T>,
 }
 
 /// The entries of a load that passed, written by [`Pending::write`] once
@@ -165,25 +165,37 @@ impl Pending {
 
 /// [`migrate_core::load_directory`], skipping the SQL checks of files (and
 /// the replay of a directory) that passed them before.
-pub fn load(
+///
+/// `during_replay` runs while the SQLite replay does, when it does (see
+/// [`migrate_core::load_directory_overlapped`]).
+pub fn load<T>(
     dir: &Path,
     display: &str,
     dialects: &DialectCheck,
     max_file_size: u64,
     fold_settings: &str,
-) -> Loaded {
+    during_replay: impl FnOnce(&Migrations) -> T,
+) -> Loaded<T> {
+    let load =
+        |filter: &mut dyn migrate_core::LoadFilter| match migrate_core::load_directory_overlapped(
+            dir,
+            display,
+            dialects,
+            migrate_core::HeadRule::Merged,
+            max_file_size,
+            filter,
+            during_replay,
+        ) {
+            Ok((migrations, during)) => (Ok(migrations), during),
+            Err(errors) => (Err(errors), None),
+        };
     let Some(store) = Store::locate(dir).filter(|_| !matches!(dialects, DialectCheck::Off)) else {
+        let (result, during_replay) = load(&mut CheckAll);
         return Loaded {
-            result: migrate_core::load_directory_with(
-                dir,
-                display,
-                dialects,
-                migrate_core::HeadRule::Merged,
-                max_file_size,
-            ),
+            result,
             cache: "off",
             pending: None,
-            replay_due: false,
+            during_replay,
         };
     };
     let settings = settings(dialects);
@@ -192,16 +204,8 @@ pub fn load(
         settings,
         file_keys: Vec::new(),
         checked: 0,
-        replay_due: false,
     };
-    let result = migrate_core::load_directory_filtered(
-        dir,
-        display,
-        dialects,
-        migrate_core::HeadRule::Merged,
-        max_file_size,
-        &mut filter,
-    );
+    let (result, during_replay) = load(&mut filter);
     // Only successes are recorded: a file with an error is checked, and
     // reported, on every expansion.
     let (cache, pending) = match &result {
@@ -229,12 +233,24 @@ pub fn load(
             (cache, Some(pending))
         }
     };
-    let replay_due = filter.replay_due && result.is_ok();
     Loaded {
         result,
         cache,
         pending,
-        replay_due,
+        during_replay,
+    }
+}
+
+/// The filter that skips nothing (no cache).
+struct CheckAll;
+
+impl migrate_core::LoadFilter for CheckAll {
+    fn skip_checks(&mut self, _: &str, _: &str) -> bool {
+        false
+    }
+
+    fn skip_replay(&mut self) -> bool {
+        false
     }
 }
 
@@ -245,10 +261,8 @@ struct Filter {
     settings: String,
     /// The key of every file shown, in file-name order.
     file_keys: Vec<Key>,
-    /// Files whose checks ran, plus one when the replay is due.
+    /// Files whose checks ran, plus one when the replay ran.
     checked: usize,
-    /// The replay was asked for and has not passed on this directory.
-    replay_due: bool,
 }
 
 impl Filter {
@@ -272,14 +286,12 @@ impl LoadFilter for Filter {
         skip
     }
 
-    /// Always skipped by the loader: when it has not passed on this
-    /// directory before, the macro runs it itself, beside the schema fold.
     fn skip_replay(&mut self) -> bool {
-        if self.cached.directory != Some(self.dir_key()) {
-            self.checked = self.checked.max(1);
-            self.replay_due = true;
+        if self.cached.directory == Some(self.dir_key()) {
+            return true;
         }
-        true
+        self.checked = self.checked.max(1);
+        false
     }
 }
 

@@ -82,7 +82,16 @@ pub fn embed(input: MacroInput, timing: &mut Timing) -> syn::Result<String> {
         .as_ref()
         .map_or(config.max_file_size, |(size, _)| *size);
     let fold_settings = crate::fold::settings(&dialects, &config.lint);
-    let loaded = crate::cache::load(&dir, &display, &dialects, max_file_size, &fold_settings);
+    // The schema fold runs while the SQLite replay does, when the
+    // directory is replayed (it changed, so the fold has not run on it).
+    let loaded = crate::cache::load(
+        &dir,
+        &display,
+        &dialects,
+        max_file_size,
+        &fold_settings,
+        |migrations| crate::fold::check(&dir, migrations, &dialects, &config.lint),
+    );
     timing.load = Some(loading.elapsed());
     timing.cache = loaded.cache;
     let migrations = match loaded.result {
@@ -100,39 +109,21 @@ pub fn embed(input: MacroInput, timing: &mut Timing) -> syn::Result<String> {
     let Some(migrations) = migrations else {
         unreachable!("a failed load always pushes an error")
     };
-    // The schema fold: what the chain does to the database. It runs unless
-    // it reported no error on the same directory and settings before; its
-    // warnings then come from the cache.
-    // The SQLite replay, when due, runs on a second thread meanwhile; its
-    // errors come first, as a failed load's, and nothing is recorded.
+    // The schema fold: what the chain does to the database. It ran during
+    // the SQLite replay if there was one; otherwise it runs now, unless it
+    // reported no error on the same directory and settings before (its
+    // warnings then come from the cache).
     let folding = std::time::Instant::now();
     let cached = loaded.pending.as_ref().and_then(|p| p.fold_warnings());
-    let (findings, replayed) = std::thread::scope(|scope| {
-        let replay = loaded
-            .replay_due
-            .then(|| scope.spawn(|| crate::fold::replay(&migrations)));
-        let findings = match cached {
-            Some(warnings) => crate::fold::Findings {
-                errors: Vec::new(),
-                warnings: warnings.to_vec(),
-            },
-            None => crate::fold::check(&dir, &migrations, &dialects, &config.lint),
-        };
-        let replayed = replay.map(|r| r.join().unwrap_or_default());
-        (findings, replayed.unwrap_or_default())
-    });
+    let findings = match (loaded.during_replay, cached) {
+        (Some(findings), _) => findings,
+        (None, Some(warnings)) => crate::fold::Findings {
+            errors: Vec::new(),
+            warnings: warnings.to_vec(),
+        },
+        (None, None) => crate::fold::check(&dir, &migrations, &dialects, &config.lint),
+    };
     timing.fold = Some(folding.elapsed());
-    if !replayed.is_empty() {
-        let mut all: Option<syn::Error> = None;
-        for message in replayed {
-            let error = syn::Error::new(lit.span(), message);
-            match &mut all {
-                Some(a) => a.combine(error),
-                None => all = Some(error),
-            }
-        }
-        return Err(all.expect("at least one error"));
-    }
     if let Some(pending) = loaded.pending {
         pending.write(
             findings

@@ -75,23 +75,3 @@ pub fn warning_items(warnings: &[String]) -> String {
     }
     code
 }
-
-/// The SQLite replay of the chain ([`migrate_core::exact::replay`]), which
-/// the loader left to the macro: its errors, as a failed load prints them.
-pub fn replay(migrations: &Migrations) -> Vec<String> {
-    #[cfg(feature = "sqlite-exact")]
-    {
-        migrate_core::exact::replay::replay(
-            &migrations.revisions,
-            migrations.graph.topological_order(),
-        )
-        .iter()
-        .map(ToString::to_string)
-        .collect()
-    }
-    #[cfg(not(feature = "sqlite-exact"))]
-    {
-        let _ = migrations;
-        Vec::new()
-    }
-}

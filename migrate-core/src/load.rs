@@ -209,7 +209,7 @@ pub fn load_directory_overlapped<T>(
             }
         }
     }
-    let check = |revisions: &[Revision]| -> Vec<Error> {
+    let check = |revisions: &[Revision], dialects: &DialectCheck| -> Vec<Error> {
         let mut errors = Vec::new();
         for (revision, _) in revisions.iter().zip(&to_check).filter(|(_, c)| **c) {
             let path = &revision.path;
@@ -224,7 +224,7 @@ pub fn load_directory_overlapped<T>(
     // would then be knock-on effects (a merge left out looks like two heads).
     // SQL errors leave the file in the graph, so the graph is still checked.
     if unreadable {
-        errors.extend(check(&revisions));
+        errors.extend(check(&revisions, dialects));
         return Err(Errors::from_vec(errors).unwrap_or_else(|| unreachable!("checked non-empty")));
     }
     match RevisionGraph::from_revisions_with(&revisions, rule) {
@@ -236,9 +236,10 @@ pub fn load_directory_overlapped<T>(
             #[cfg(feature = "sqlite-exact")]
             if replay {
                 // The replay runs on a second thread while this one checks
-                // each file; it needs a sound chain, and its errors would
-                // repeat the checks', so they count only when the checks
-                // pass.
+                // each file in the other dialects: the replay prepares every
+                // statement in SQLite, with the tables it names, so SQLite's
+                // syntax-only check would repeat it. It needs a sound chain,
+                // and what it finds counts only when the checks pass.
                 let during = std::thread::scope(|scope| {
                     let replayed = scope.spawn(|| {
                         crate::exact::replay::replay(
@@ -246,7 +247,7 @@ pub fn load_directory_overlapped<T>(
                             migrations.graph.topological_order(),
                         )
                     });
-                    errors.extend(check(&migrations.revisions));
+                    errors.extend(check(&migrations.revisions, &without_sqlite(dialects)));
                     let during = errors.is_empty().then(|| during_replay(&migrations));
                     let replayed = replayed.join().unwrap_or_default();
                     if errors.is_empty() {
@@ -260,18 +261,32 @@ pub fn load_directory_overlapped<T>(
                 };
             }
             let _ = during_replay;
-            errors.extend(check(&migrations.revisions));
+            errors.extend(check(&migrations.revisions, dialects));
             match Errors::from_vec(errors) {
                 None => Ok((migrations, None)),
                 Some(errors) => Err(errors),
             }
         }
         Err(graph_errors) => {
-            errors.extend(check(&revisions));
+            errors.extend(check(&revisions, dialects));
             errors.extend(graph_errors);
             Err(Errors::from_vec(errors)
                 .unwrap_or_else(|| unreachable!("graph errors are never empty")))
         }
+    }
+}
+
+/// The configured dialects but SQLite, whose verdict the replay gives.
+#[cfg(feature = "sqlite-exact")]
+fn without_sqlite(dialects: &DialectCheck) -> DialectCheck {
+    match dialects {
+        DialectCheck::All(list) => DialectCheck::All(
+            list.iter()
+                .copied()
+                .filter(|d| *d != crate::sql::Dialect::Sqlite)
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 

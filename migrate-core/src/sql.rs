@@ -549,7 +549,7 @@ fn postgres_verdict(sql: &str, line: u32, column: u32) -> Result<(), SyntaxError
 /// keyword after a complete statement: sqlparser's message says a `;` is
 /// probably missing, the database's only names the token.
 #[cfg(any(feature = "postgres-exact", feature = "sqlite-exact"))]
-fn with_semicolon_hint(
+pub(crate) fn with_semicolon_hint(
     sql: &str,
     line: u32,
     column: u32,

@@ -225,15 +225,18 @@ fn with_stub_tables(
     }
     // Stand-in tables have no real columns: past them, only a parse error
     // is the statement's fault.
-    let m = &failure.message;
-    if m.contains("syntax error")
-        || m.starts_with("unrecognized token")
-        || m.starts_with("incomplete input")
-    {
+    if is_syntax(&failure.message) {
         Err(located(sql, line, column, failure))
     } else {
         Ok(SqliteSyntax::NamesUnresolved)
     }
+}
+
+/// SQLite's messages for a statement it could not parse.
+fn is_syntax(message: &str) -> bool {
+    message.contains("syntax error")
+        || message.starts_with("unrecognized token")
+        || message.starts_with("incomplete input")
 }
 
 fn located(sql: &str, line: u32, column: u32, failure: Failure) -> SyntaxError {
@@ -351,7 +354,19 @@ impl Replay {
                 continue;
             }
             self.failed = true;
-            let e = located(sql, statement.line, statement.column, failure);
+            let syntax = is_syntax(&failure.message);
+            let mut e = located(sql, statement.line, statement.column, failure);
+            if syntax {
+                // A missing `;` reads better from sqlparser, as the files'
+                // syntax check words it.
+                e = crate::sql::with_semicolon_hint(
+                    sql,
+                    statement.line,
+                    statement.column,
+                    crate::sql::Dialect::Sqlite,
+                    e,
+                );
+            }
             self.errors.push(Error::Sql {
                 path: rev.path.clone(),
                 line: e.line,

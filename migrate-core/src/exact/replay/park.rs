@@ -57,8 +57,8 @@ const CATALOG_WIDE: &[&str] = &[
 #[derive(Default)]
 pub(super) struct Parked {
     /// Lower-cased table name → the table's `CREATE TABLE` text, then its
-    /// indexes'.
-    tables: HashMap<String, Vec<String>>,
+    /// indexes' (with their lower-cased names).
+    tables: HashMap<String, (String, Vec<(String, String)>)>,
     /// Lower-cased index name → lower-cased name of its (parked) table.
     index_owner: HashMap<String, String>,
     /// Lower-cased table name → tables whose foreign keys name it.
@@ -120,7 +120,10 @@ impl Parked {
                 let reach = Reach::of(words.first().map_or("", String::as_str));
                 for word in &words {
                     let owner = self.index_owner.get(word).cloned();
-                    self.bring_back(db, owner.as_deref().unwrap_or(word), reach);
+                    let name = owner.as_deref().unwrap_or(word);
+                    if self.tables.contains_key(name) || self.children.contains_key(name) {
+                        self.bring_back(db, name, reach);
+                    }
                 }
             }
         }
@@ -151,12 +154,13 @@ impl Parked {
             if !seen.insert(name.clone()) {
                 continue;
             }
-            if let Some(texts) = self.tables.remove(&name) {
-                for text in &texts {
-                    // The text is SQLite's own, taken from its catalog.
+            if let Some((table, indexes)) = self.tables.remove(&name) {
+                // The texts are SQLite's own, taken from its catalog.
+                let _ = db.run(&table, true);
+                for (index, text) in &indexes {
                     let _ = db.run(text, true);
+                    self.index_owner.remove(index);
                 }
-                self.index_owner.retain(|_, owner| *owner != name);
                 any = true;
             }
             let deeper = match reach {
@@ -268,15 +272,15 @@ impl Parked {
                 continue;
             }
             let key = name.to_ascii_lowercase();
-            let mut texts = vec![sql];
+            let mut texts = Vec::new();
             for index in indexes {
                 if let (Some(index), Some(text)) = (index[0].clone(), index[1].clone()) {
-                    self.index_owner
-                        .insert(index.to_ascii_lowercase(), key.clone());
-                    texts.push(text);
+                    let index = index.to_ascii_lowercase();
+                    self.index_owner.insert(index.clone(), key.clone());
+                    texts.push((index, text));
                 }
             }
-            self.tables.insert(key, texts);
+            self.tables.insert(key, (sql, texts));
         }
         if keys_on {
             let _ = db.run("PRAGMA foreign_keys = ON", true);

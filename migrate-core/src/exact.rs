@@ -418,6 +418,8 @@ pub mod postgres {
 
 #[cfg(feature = "sqlite-exact")]
 pub mod replay;
+#[cfg(feature = "sqlite-exact")]
+mod sqlite_ffi;
 
 #[cfg(feature = "sqlite-exact")]
 pub(crate) use replay::{SqliteSyntax, check_syntax as sqlite_syntax};

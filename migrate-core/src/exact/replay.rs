@@ -9,7 +9,7 @@
 use std::ffi::{CStr, c_char, c_int};
 use std::ptr;
 
-use libsqlite3_sys as ffi;
+use super::sqlite_ffi as ffi;
 
 use super::position;
 use crate::error::Error;
@@ -32,18 +32,15 @@ impl Memory {
         // allocation statistics, SQLite's allocator takes no global lock.
         static CONFIGURE: std::sync::Once = std::sync::Once::new();
         CONFIGURE.call_once(|| {
-            // SAFETY: `sqlite3_config` may be called at any time; once SQLite
-            // is initialised (another user of the same library in the
-            // process, such as sqlx in the CLI, went first) it only returns
-            // SQLITE_MISUSE and changes nothing, which is fine: the
-            // statistics are an optimisation.
-            unsafe { ffi::sqlite3_config(ffi::SQLITE_CONFIG_MEMSTATUS, 0 as c_int) };
+            // SAFETY: called once, before the first use of this copy of
+            // SQLite, which only this module calls (its symbols are private:
+            // see `sqlite_ffi`).
+            unsafe { ffi::no_memstatus() };
         });
         let mut db = ptr::null_mut();
-        let flags = ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_CREATE | ffi::SQLITE_OPEN_MEMORY;
         // SAFETY: the name is a NUL-terminated literal; `db` receives a handle
         // that is closed by `Drop` (also when open fails, as SQLite requires).
-        let rc = unsafe { ffi::sqlite3_open_v2(c":memory:".as_ptr(), &mut db, flags, ptr::null()) };
+        let rc = unsafe { ffi::open_memory(&mut db) };
         let memory = Memory(db);
         (rc == ffi::SQLITE_OK).then_some(memory)
     }
@@ -376,7 +373,7 @@ impl Replay {
                 message: e.message,
             });
         }
-        self.parked.settle(&self.db);
+        // self.parked.settle(&self.db);
     }
 }
 

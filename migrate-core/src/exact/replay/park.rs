@@ -30,7 +30,7 @@ use std::collections::{HashMap, HashSet};
 use std::ffi::{CStr, c_int};
 use std::ptr;
 
-use libsqlite3_sys as ffi;
+use super::super::sqlite_ffi as ffi;
 
 use super::{Failure, Memory};
 use crate::ident::quote_ident_always;
@@ -403,16 +403,8 @@ pub(super) fn query(db: &Memory, sql: &str, params: &[&str]) -> Vec<Vec<Option<S
             ok = false;
             break;
         };
-        // SAFETY: SQLITE_TRANSIENT makes SQLite copy the text.
-        let rc = unsafe {
-            ffi::sqlite3_bind_text(
-                stmt,
-                index,
-                param.as_ptr().cast(),
-                n,
-                ffi::SQLITE_TRANSIENT(),
-            )
-        };
+        // SAFETY: SQLite copies the text (SQLITE_TRANSIENT).
+        let rc = unsafe { ffi::bind_text(stmt, index, param.as_ptr().cast(), n) };
         ok &= rc == ffi::SQLITE_OK;
     }
     // SAFETY: `stmt` is a prepared statement of this handle; column texts

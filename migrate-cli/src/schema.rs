@@ -96,7 +96,18 @@ fn text(
         ));
     }
     out.push('\n');
-    out.push_str(&schema_sql(&folded.state.to_schema(), dialect));
+    out.push_str(schema_sql(&folded.state.to_schema(), dialect).trim_end());
+    out.push('\n');
+    let others = folded.state.other_objects();
+    if !others.is_empty() {
+        out.push_str(
+            "\n-- Also there (the fold knows them by name and what they depend on; \
+             their definitions are in the revisions that create them):\n",
+        );
+        for object in others {
+            out.push_str(&format!("-- {}\n", one_line(&object)));
+        }
+    }
     out.trim_end().to_owned()
 }
 

@@ -350,3 +350,70 @@ async fn schema_of_the_postgres_fixture_equals_the_database_on_every_table_it_is
     );
     assert_eq!(names(&actual), names(&folded), "{}", out.stdout);
 }
+
+/// The objects besides tables and enums, as the server's catalog names
+/// them, in the format of `migrate schema`'s "Also there" lines.
+async fn other_objects(pool: &sqlx::PgPool) -> Vec<String> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT 'view ' || viewname FROM pg_views WHERE schemaname = 'public' \
+         UNION ALL SELECT 'materialized view ' || matviewname FROM pg_matviews WHERE schemaname = 'public' \
+         UNION ALL SELECT CASE p.prokind WHEN 'p' THEN 'procedure ' ELSE 'function ' END \
+             || p.proname || '(' || oidvectortypes(p.proargtypes) || ')' \
+           FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+           WHERE n.nspname = 'public' \
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') \
+         UNION ALL SELECT 'trigger ' || t.tgname || ' on ' || c.relname FROM pg_trigger t \
+           JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal \
+         UNION ALL SELECT 'sequence ' || c.relname FROM pg_class c \
+           JOIN pg_namespace n ON n.oid = c.relnamespace \
+           WHERE c.relkind = 'S' AND n.nspname = 'public' \
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')) \
+         UNION ALL SELECT 'extension ' || e.extname || ' (schema ' || n.nspname || ')' FROM pg_extension e \
+           JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("read the catalog");
+    let mut out: Vec<String> = rows.into_iter().map(|(r,)| r).collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn schema_lists_the_views_functions_triggers_sequences_and_extensions_the_database_has() {
+    let dir = project(&[
+        "CREATE EXTENSION IF NOT EXISTS pgcrypto;\n\
+         CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, touched timestamptz);\n\
+         CREATE SEQUENCE invoice_numbers;\n\
+         CREATE VIEW active_users AS SELECT id, email FROM users WHERE touched IS NOT NULL;\n\
+         CREATE MATERIALIZED VIEW user_count AS SELECT count(*) AS n FROM users;",
+        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := now(); RETURN NEW; END $$;\n\
+         CREATE FUNCTION add(a int, b bigint) RETURNS bigint LANGUAGE sql AS $$ SELECT a + b $$;\n\
+         CREATE PROCEDURE reset_counts() LANGUAGE sql AS $$ REFRESH MATERIALIZED VIEW user_count $$;\n\
+         CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();",
+        "CREATE SEQUENCE scratch;\n\
+         DROP SEQUENCE scratch;\n\
+         DROP FUNCTION add(int, bigint);\n\
+         CREATE FUNCTION add(a int, b int) RETURNS int LANGUAGE sql AS $$ SELECT a + b $$;",
+    ]);
+    let out = migrate(dir.path(), &["schema"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (_, also) = out
+        .stdout
+        .split_once("-- Also there")
+        .unwrap_or_else(|| panic!("no other objects listed:\n{}", out.stdout));
+    let listed: Vec<String> = also
+        .lines()
+        .skip(1)
+        .map(|l| l.trim_start_matches("-- ").to_owned())
+        .collect();
+
+    let db = migrate_tests::fresh_pg_db().await;
+    let up = migrate(dir.path(), &["--database-url", &db.url, "upgrade", "head"]);
+    assert_eq!(up.code, 0, "upgrade head failed: {}", up.stderr);
+    let pool = db.pool().await;
+    let actual = other_objects(&pool).await;
+    pool.close().await;
+    assert_eq!(listed, actual, "{}", out.stdout);
+    assert_eq!(actual.len(), 8, "{actual:#?}");
+}

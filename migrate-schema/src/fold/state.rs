@@ -1358,6 +1358,53 @@ impl State {
             .collect()
     }
 
+    /// What the model holds besides [`State::to_schema`]'s tables and
+    /// enums, by name, sorted: views, materialized views, functions and
+    /// procedures with their argument types, triggers, free sequences,
+    /// other types and extensions, each as `kind name` (`view
+    /// public.active_users`, `function public.f(integer)`, `trigger audit
+    /// on public.users`). The fold keeps their names and what they depend
+    /// on, not their definitions.
+    pub fn other_objects(&self) -> Vec<String> {
+        let name = |s: &str, n: &str| qualified(s, n).to_string();
+        let mut out = Vec::new();
+        for ((s, n), v) in &self.views {
+            let kind = if v.materialized {
+                "materialized view"
+            } else {
+                "view"
+            };
+            out.push(format!("{kind} {}", name(s, n)));
+        }
+        for ((s, n), overloads) in &self.functions {
+            for f in overloads {
+                let kind = if f.procedure { "procedure" } else { "function" };
+                let args = f
+                    .args
+                    .as_ref()
+                    .map_or_else(|| "…".to_owned(), |a| a.join(", "));
+                out.push(format!("{kind} {}({args})", name(s, n)));
+            }
+        }
+        for ((table, trigger), _) in &self.triggers {
+            let t = self.table(*table);
+            out.push(format!("trigger {trigger} on {}", name(&t.schema, &t.name)));
+        }
+        for ((s, n), r) in &self.relations {
+            if let Relation::Sequence(None) = r {
+                out.push(format!("sequence {}", name(s, n)));
+            }
+        }
+        for (s, n) in &self.other_types {
+            out.push(format!("type {}", name(s, n)));
+        }
+        for (n, e) in &self.extensions {
+            out.push(format!("extension {n} (schema {})", e.schema));
+        }
+        out.sort();
+        out
+    }
+
     /// The model as the shared [`Schema`], names always given.
     pub fn to_schema(&self) -> Schema {
         let mut schema = Schema {

@@ -1386,7 +1386,7 @@ impl State {
                 out.push(format!("{kind} {}({args})", name(s, n)));
             }
         }
-        for ((table, trigger), _) in &self.triggers {
+        for (table, trigger) in self.triggers.keys() {
             let t = self.table(*table);
             out.push(format!("trigger {trigger} on {}", name(&t.schema, &t.name)));
         }

@@ -79,7 +79,7 @@ pub use escape::{escape_control, find_control, is_forbidden_control};
 pub use graph::{GraphNode, HeadRule, IdIter, IdList, RevisionGraph};
 pub use ident::{quote_ident, quote_ident_always, quote_qualified_always};
 pub use load::{
-    LoadFilter, Migrations, SqlFiles, StartUp, list_sql_files, load_directory,
+    CheckAll, LoadFilter, Migrations, SqlFiles, StartUp, list_sql_files, load_directory,
     load_directory_filtered, load_directory_overlapped, load_directory_with, read_migration_file,
 };
 pub use revision::{

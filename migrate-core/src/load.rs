@@ -136,7 +136,8 @@ pub trait LoadFilter {
 }
 
 /// The filter that skips nothing.
-struct CheckAll;
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckAll;
 
 impl LoadFilter for CheckAll {
     fn skip_checks(&mut self, _: &str, _: &str) -> bool {

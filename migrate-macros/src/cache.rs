@@ -190,7 +190,7 @@ pub fn load<T>(
             Err(errors) => (Err(errors), None),
         };
     let Some(store) = Store::locate(dir).filter(|_| !matches!(dialects, DialectCheck::Off)) else {
-        let (result, during_replay) = load(&mut CheckAll);
+        let (result, during_replay) = load(&mut migrate_core::CheckAll);
         return Loaded {
             result,
             cache: "off",
@@ -238,19 +238,6 @@ pub fn load<T>(
         cache,
         pending,
         during_replay,
-    }
-}
-
-/// The filter that skips nothing (no cache).
-struct CheckAll;
-
-impl migrate_core::LoadFilter for CheckAll {
-    fn skip_checks(&mut self, _: &str, _: &str) -> bool {
-        false
-    }
-
-    fn skip_replay(&mut self) -> bool {
-        false
     }
 }
 

@@ -17,7 +17,11 @@
 //!   history table (`SELECT revision, checksum FROM <table>`, the least any
 //!   tool must read to know that nothing is pending), and, as a reference,
 //!   against a fresh pool plus `SELECT 1` (which reads no table: neither
-//!   SQLite's schema nor PostgreSQL's catalog caches are loaded);
+//!   SQLite's schema nor PostgreSQL's catalog caches are loaded). Two more
+//!   rows time `Migrator::current` on a fresh migrator at head,
+//!   against the same history read: as it answers (from the start-up texts)
+//!   and the long way (`current_from_graph`: the graph built, the whole
+//!   history read).
 //! * W3 downgrade to base against the raw down SQL, newest first, in one
 //!   transaction.
 //!
@@ -217,6 +221,11 @@ struct Sample {
     w2: (Duration, Duration),
     /// Connect plus `SELECT 1` (W2 reference floor).
     w2_select_1: Duration,
+    /// Connect plus `current` on a fresh migrator, at head.
+    w2_current: Duration,
+    /// The same the long way (`current_from_graph`: the graph built, the
+    /// whole history read).
+    w2_current_long: Duration,
     w3: Option<(Duration, Duration)>,
 }
 
@@ -500,8 +509,9 @@ async fn one_run<B: Bench>(
         "SELECT revision, checksum FROM {}",
         w.migrator.version_table()
     );
-    let (mut migrate, mut read, mut select_1) = (Vec::new(), Vec::new(), Vec::new());
-    for side in (0..3 * W2_REPEATS).map(|i| (i + k) % 3) {
+    let (mut migrate, mut read, mut select_1, mut current, mut current_long) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for side in (0..5 * W2_REPEATS).map(|i| (i + k) % 5) {
         match side {
             0 => {
                 // The table as a new process has it: nothing built yet (no
@@ -532,6 +542,31 @@ async fn one_run<B: Bench>(
                 bench.close(pool).await;
                 read.push(t);
             }
+            2 | 3 => {
+                // `current` as a new process asks it (`migrate current`,
+                // the example app's /db-test), and the long way.
+                let fresh = w.migrator.__fresh();
+                let (t, pool) = timed(async {
+                    let pool = bench.connect(&a).await?;
+                    let heads = if side == 2 {
+                        fresh.current(&pool).await
+                    } else {
+                        fresh.current_from_graph(&pool).await
+                    }
+                    .map_err(|e| anyhow::anyhow!("current: {e}"))?;
+                    if heads.is_empty() {
+                        bail!("current at head found no revision");
+                    }
+                    Ok(pool)
+                })
+                .await?;
+                bench.close(pool).await;
+                if side == 2 {
+                    current.push(t);
+                } else {
+                    current_long.push(t);
+                }
+            }
             _ => {
                 let (t, pool) = timed(async {
                     let pool = bench.connect(&a).await?;
@@ -546,6 +581,8 @@ async fn one_run<B: Bench>(
     }
     sample.w2 = (median(migrate), median(read));
     sample.w2_select_1 = median(select_1);
+    sample.w2_current = median(current);
+    sample.w2_current_long = median(current_long);
 
     if full {
         let pool = ready(bench, &a).await?;
@@ -747,6 +784,20 @@ async fn bench_db<B: Bench>(
             db,
             n: w.n,
             migrate: col(&|s| Some(s.w2.0)),
+            floor: col(&|s| Some(s.w2.1)),
+        });
+        rows.push(Row {
+            workload: "W2 `current` at head (a fresh migrator) against connect + one read of the history table",
+            db,
+            n: w.n,
+            migrate: col(&|s| Some(s.w2_current)),
+            floor: col(&|s| Some(s.w2.1)),
+        });
+        rows.push(Row {
+            workload: "W2 reference: `current` the long way (graph built, whole history read) against connect + one read of the history table",
+            db,
+            n: w.n,
+            migrate: col(&|s| Some(s.w2_current_long)),
             floor: col(&|s| Some(s.w2.1)),
         });
         rows.push(Row {

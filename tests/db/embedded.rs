@@ -143,3 +143,71 @@ async fn message_with_quotes_is_recorded_on_sqlite() {
 async fn message_with_quotes_is_recorded_on_postgres() {
     message_with_quotes_is_recorded(&Pg::new().await).await;
 }
+
+/// `current`, `pending` and `heads` answer a database at head from the
+/// start-up texts, as start-up at head does; anywhere else they go the long
+/// way. Both ways must agree in every state.
+async fn read_only_questions_agree_with_the_graph(db: &impl TestDb) {
+    let m = EXAMPLE.__fresh();
+    let same = |at: &str, fast: Vec<&str>, slow: Vec<&str>| {
+        assert_eq!(
+            fast, slow,
+            "{at}: the start-up answer differs from the graph's"
+        );
+    };
+    same("heads", m.heads().unwrap(), m.heads_from_graph().unwrap());
+    let check = async |at: &str| {
+        let m = EXAMPLE.__fresh();
+        same(
+            at,
+            m.current(db.pool()).await.unwrap(),
+            m.current_from_graph(db.pool()).await.unwrap(),
+        );
+        let m = EXAMPLE.__fresh();
+        same(
+            at,
+            m.pending(db.pool()).await.unwrap(),
+            m.pending_from_graph(db.pool()).await.unwrap(),
+        );
+    };
+    check("no history table").await;
+    // Each revision in turn (a branch alone, then the merge), then head.
+    for r in EXAMPLE.revisions().iter() {
+        EXAMPLE.upgrade(db.pool(), r.id()).await.unwrap();
+        check(r.id()).await;
+    }
+    assert!(EXAMPLE.pending(db.pool()).await.unwrap().is_empty());
+    assert_eq!(
+        EXAMPLE.current(db.pool()).await.unwrap(),
+        vec!["e1f2a3b4c5d6"]
+    );
+    // An edited checksum: start-up's read no longer matches, and `current`
+    // (which ignores checksums) still answers head the long way.
+    db.exec("UPDATE migrate_history SET checksum = 'v1:edited' WHERE revision = 'e1f2a3b4c5d6'")
+        .await
+        .unwrap();
+    check("an edited checksum").await;
+    assert_eq!(
+        EXAMPLE.current(db.pool()).await.unwrap(),
+        vec!["e1f2a3b4c5d6"]
+    );
+    // One revision short of head.
+    db.exec("DELETE FROM migrate_history WHERE revision = 'e1f2a3b4c5d6'")
+        .await
+        .unwrap();
+    check("one revision short").await;
+    assert_eq!(
+        EXAMPLE.pending(db.pool()).await.unwrap(),
+        vec!["e1f2a3b4c5d6"]
+    );
+}
+
+#[tokio::test]
+async fn read_only_questions_agree_with_the_graph_on_sqlite() {
+    read_only_questions_agree_with_the_graph(&Sqlite::new().await).await;
+}
+
+#[tokio::test]
+async fn read_only_questions_agree_with_the_graph_on_postgres() {
+    read_only_questions_agree_with_the_graph(&Pg::new().await).await;
+}

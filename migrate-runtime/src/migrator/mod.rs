@@ -298,8 +298,26 @@ impl Migrator {
     }
 
     /// The head revisions of the table.
+    ///
+    /// Read from the heads the macro (or the loader) computed with the
+    /// table, as start-up at head does: no graph is built.
     pub fn heads(&self) -> Result<Vec<&str>> {
+        if self.start_up_known() {
+            return Ok(self.expected.heads().iter().collect());
+        }
+        self.heads_from_graph()
+    }
+
+    /// [`heads`](Migrator::heads) from the revision graph.
+    #[doc(hidden)]
+    pub fn heads_from_graph(&self) -> Result<Vec<&str>> {
         Ok(self.ids(self.graph()?.heads()))
+    }
+
+    /// Do the start-up texts describe the table? A table built by hand
+    /// (`__from_table`) comes without them; every table has a head.
+    fn start_up_known(&self) -> bool {
+        self.expected.len() == 0 || !self.expected.heads().is_empty()
     }
 
     /// The revisions, in file-name order: the embedded table, or the
@@ -520,8 +538,26 @@ impl Migrator {
 
     /// The database's current heads (applied revisions with no applied child).
     pub async fn current<D: Database>(&self, db: &D) -> Result<Vec<&str>> {
-        let graph = self.graph()?;
         let mut conn = db.__session().await?;
+        // A database at head (the common case) answers as start-up at
+        // head does: one read, compared with the start-up texts, and the
+        // table's heads; no graph.
+        if self.at_head(&mut conn).await {
+            return Ok(self.expected.heads().iter().collect());
+        }
+        self.current_in(&mut conn).await
+    }
+
+    /// [`current`](Migrator::current) the long way: the whole history
+    /// read and placed on the graph.
+    #[doc(hidden)]
+    pub async fn current_from_graph<D: Database>(&self, db: &D) -> Result<Vec<&str>> {
+        let mut conn = db.__session().await?;
+        self.current_in(&mut conn).await
+    }
+
+    async fn current_in<C: Conn>(&self, conn: &mut C) -> Result<Vec<&str>> {
+        let graph = self.graph()?;
         let rows = conn.read_history(&self.version_table).await?;
         let applied = self.applied_ignoring_checksums(graph, &rows)?;
         Ok(self.ids(&graph.current_heads(&applied)))
@@ -529,11 +565,35 @@ impl Migrator {
 
     /// Revisions that `upgrade heads` would apply now, in order.
     pub async fn pending<D: Database>(&self, db: &D) -> Result<Vec<&str>> {
-        let graph = self.graph()?;
         let mut conn = db.__session().await?;
+        if self.at_head(&mut conn).await {
+            return Ok(Vec::new());
+        }
+        self.pending_in(&mut conn).await
+    }
+
+    /// [`pending`](Migrator::pending) the long way.
+    #[doc(hidden)]
+    pub async fn pending_from_graph<D: Database>(&self, db: &D) -> Result<Vec<&str>> {
+        let mut conn = db.__session().await?;
+        self.pending_in(&mut conn).await
+    }
+
+    async fn pending_in<C: Conn>(&self, conn: &mut C) -> Result<Vec<&str>> {
+        let graph = self.graph()?;
         let rows = conn.read_history(&self.version_table).await?;
         let applied = self.applied_ignoring_checksums(graph, &rows)?;
         Ok(self.ids(&graph.plan_upgrade(&Target::Heads, &applied)?.steps))
+    }
+
+    /// Does the history hold every revision of the table, complete and
+    /// unedited (start-up at head's one read)? `false` when it cannot
+    /// tell: the caller goes the long way.
+    async fn at_head<C: Conn>(&self, conn: &mut C) -> bool {
+        self.start_up_known()
+            && conn
+                .history_matches(&self.version_table, &self.expected)
+                .await
     }
 
     /// The history table, oldest first.

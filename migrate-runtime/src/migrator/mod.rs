@@ -557,10 +557,16 @@ impl Migrator {
     }
 
     async fn current_in<C: Conn>(&self, conn: &mut C) -> Result<Vec<&str>> {
+        let (graph, applied) = self.applied_in(conn).await?;
+        Ok(self.ids(&graph.current_heads(&applied)))
+    }
+
+    /// The graph, and which of its revisions the history holds (checksums
+    /// not compared).
+    async fn applied_in<C: Conn>(&self, conn: &mut C) -> Result<(&RevisionGraph, Vec<bool>)> {
         let graph = self.graph()?;
         let rows = conn.read_history(&self.version_table).await?;
-        let applied = self.applied_ignoring_checksums(graph, &rows)?;
-        Ok(self.ids(&graph.current_heads(&applied)))
+        Ok((graph, self.applied_ignoring_checksums(graph, &rows)?))
     }
 
     /// Revisions that `upgrade heads` would apply now, in order.
@@ -580,9 +586,7 @@ impl Migrator {
     }
 
     async fn pending_in<C: Conn>(&self, conn: &mut C) -> Result<Vec<&str>> {
-        let graph = self.graph()?;
-        let rows = conn.read_history(&self.version_table).await?;
-        let applied = self.applied_ignoring_checksums(graph, &rows)?;
+        let (graph, applied) = self.applied_in(conn).await?;
         Ok(self.ids(&graph.plan_upgrade(&Target::Heads, &applied)?.steps))
     }
 

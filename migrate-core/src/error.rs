@@ -69,6 +69,16 @@ pub enum Error {
         /// The directory and the file name, lossily decoded.
         path: String,
     },
+    /// A subdirectory of the migration directory whose name is not valid
+    /// UTF-8 or holds a control character: its migrations cannot be named.
+    #[error(
+        "{path}: subdirectory name is not valid UTF-8 or holds a control character; rename it to a plain name (the migration files in it are part of the directory)"
+    )]
+    DirectoryNameUnreadable {
+        /// The directory and the subdirectory's name, lossily decoded and
+        /// escaped.
+        path: String,
+    },
     /// A migration file name that holds a control character (shown escaped).
     #[error(
         "{path}: file name holds a control character; rename the file to a name without control characters (newlines, tabs, escapes), such as `YYYY_MM_DD_HHMM-<revision>_<slug>.sql`"

@@ -291,71 +291,126 @@ fn without_sqlite(dialects: &DialectCheck) -> DialectCheck {
     }
 }
 
-/// The `*.sql` files directly in a directory, and the entries named like
-/// migrations that cannot be read as one.
+/// The `*.sql` files of a directory and its subdirectories, and the entries
+/// named like migrations that cannot be read as one.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SqlFiles {
-    /// File names, sorted.
+    /// File names relative to the directory (`sub/name.sql` in a
+    /// subdirectory, `/` between the parts), sorted.
     pub names: Vec<String>,
     /// Entries refused by name: not a regular file (a FIFO, a socket, a
     /// device), a name that is not UTF-8 or holds a control character.
     pub problems: Vec<Error>,
 }
 
-/// Lists the `*.sql` files directly in `dir`. Hidden files and directories
-/// are skipped; every entry named like a migration that cannot be one is
-/// reported in [`SqlFiles::problems`], and the listing goes on, so one run
-/// shows every problem. Only a directory that cannot be read is an error.
+/// How deep subdirectories are read.
+const MAX_DEPTH: usize = 16;
+
+/// Lists the `*.sql` files in `dir` and, at any depth, in its
+/// subdirectories (a long history kept as `2024/`, `2025/`, …: the graph
+/// orders revisions, not their file names). Hidden files and directories
+/// are skipped; a directory reached twice through links is read once.
+/// Every entry named like a migration that cannot be one is reported in
+/// [`SqlFiles::problems`], and the listing goes on, so one run shows every
+/// problem. Only a directory that cannot be read is an error.
 pub fn list_sql_files(dir: &Path, display: &str) -> Result<SqlFiles, Error> {
+    let mut listed = SqlFiles::default();
+    let mut seen = std::collections::HashSet::new();
+    if let Ok(real) = dir.canonicalize() {
+        seen.insert(real);
+    }
+    list_into(dir, display, "", 0, &mut seen, &mut listed)?;
+    listed.names.sort();
+    listed.problems.sort_by_key(ToString::to_string);
+    Ok(listed)
+}
+
+/// One directory of [`list_sql_files`]: `prefix` is its path relative to
+/// the listed directory (`""` or `sub/`).
+fn list_into(
+    dir: &Path,
+    display: &str,
+    prefix: &str,
+    depth: usize,
+    seen: &mut std::collections::HashSet<std::path::PathBuf>,
+    listed: &mut SqlFiles,
+) -> Result<(), Error> {
+    let shown_dir = || {
+        format!("{}/{}", display.trim_end_matches('/'), prefix)
+            .trim_end_matches('/')
+            .to_owned()
+    };
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && prefix.is_empty() => {
             return Err(Error::DirectoryMissing {
                 path: display.to_owned(),
             });
         }
         Err(e) => {
             return Err(Error::Io {
-                path: display.to_owned(),
+                path: shown_dir(),
                 message: e.to_string(),
             });
         }
     };
-    let mut listed = SqlFiles::default();
     for entry in entries {
         let entry = entry.map_err(|e| Error::Io {
-            path: display.to_owned(),
+            path: shown_dir(),
             message: e.to_string(),
         })?;
         let raw = entry.file_name();
         // Judged on the lossy form, so a name that is not UTF-8 but looks
         // like a migration is refused below rather than silently left out.
         let shown = raw.to_string_lossy();
-        if shown.starts_with('.') || !shown.ends_with(".sql") {
+        if shown.starts_with('.') {
             continue;
         }
         let path = || {
             format!(
-                "{}/{}",
+                "{}/{prefix}{}",
                 display.trim_end_matches('/'),
                 crate::escape::escape_control(&shown)
             )
         };
-        // Follow symlinks; skip directories that happen to end in `.sql`.
-        // Anything else that is not a regular file would block (opening a
-        // FIFO waits for a writer) or mislead a read: it is refused by name
-        // from its metadata, never opened. A dangling link fails at the
-        // read with the system's message.
-        match std::fs::metadata(entry.path()) {
-            Ok(m) if m.is_dir() => continue,
-            Ok(m) if !m.is_file() => {
-                listed.problems.push(Error::NotRegularFile {
-                    path: path(),
-                    kind: file_kind(&m),
-                });
+        // Follow symlinks. A subdirectory is read in turn (once, however
+        // many links lead to it); anything else that is not a regular file
+        // would block (opening a FIFO waits for a writer) or mislead a
+        // read: it is refused by name from its metadata, never opened. A
+        // dangling link fails at the read with the system's message.
+        let meta = std::fs::metadata(entry.path());
+        if let Ok(m) = &meta
+            && m.is_dir()
+        {
+            // A subdirectory whose name cannot be shown is refused, not
+            // skipped: migrations in it would silently go missing.
+            let Some(name) = raw
+                .to_str()
+                .filter(|n| crate::escape::find_control(n, false).is_none())
+            else {
+                listed
+                    .problems
+                    .push(Error::DirectoryNameUnreadable { path: path() });
                 continue;
+            };
+            let real = entry.path().canonicalize().ok();
+            if depth < MAX_DEPTH && real.is_some_and(|r| seen.insert(r)) {
+                let inner = format!("{prefix}{name}/");
+                list_into(&entry.path(), display, &inner, depth + 1, seen, listed)?;
             }
-            _ => {}
+            continue;
+        }
+        if !shown.ends_with(".sql") {
+            continue;
+        }
+        if let Ok(m) = &meta
+            && !m.is_file()
+        {
+            listed.problems.push(Error::NotRegularFile {
+                path: path(),
+                kind: file_kind(m),
+            });
+            continue;
         }
         let Some(name) = raw.to_str() else {
             listed
@@ -369,11 +424,9 @@ pub fn list_sql_files(dir: &Path, display: &str) -> Result<SqlFiles, Error> {
                 .push(Error::FileNameControl { path: path() });
             continue;
         }
-        listed.names.push(name.to_owned());
+        listed.names.push(format!("{prefix}{name}"));
     }
-    listed.names.sort();
-    listed.problems.sort_by_key(ToString::to_string);
-    Ok(listed)
+    Ok(())
 }
 
 /// What a non-regular, non-directory entry is, for the message.
@@ -549,5 +602,55 @@ mod tests {
             ..Counting::default()
         };
         assert!(load(&dir, &mut filter).is_ok());
+    }
+
+    #[test]
+    fn subdirectories_are_read_at_any_depth_once_and_hidden_ones_not() {
+        let dir = directory(&[
+            ("1_a.sql", revision("a", "none", "CREATE TABLE a (x INT);")),
+            ("notes.txt", "not a migration".to_owned()),
+        ]);
+        let sub = dir.path().join("2025").join("q1");
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(
+            sub.join("2_b.sql"),
+            revision("b", "a", "CREATE TABLE b (x INT);"),
+        )
+        .unwrap();
+        let hidden = dir.path().join(".drafts");
+        std::fs::create_dir(&hidden).unwrap();
+        std::fs::write(hidden.join("3_c.sql"), "not read").unwrap();
+        // A link back to the directory itself is read once, not forever.
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("2025").join("loop")).unwrap();
+        let listed = list_sql_files(dir.path(), "m").unwrap();
+        assert_eq!(listed.names, ["1_a.sql", "2025/q1/2_b.sql"]);
+        assert!(listed.problems.is_empty(), "{:?}", listed.problems);
+        let loaded = load(&dir, &mut Counting::default()).expect("a chain across directories");
+        let paths: Vec<&str> = loaded.revisions.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(paths, ["migrations/1_a.sql", "migrations/2025/q1/2_b.sql"]);
+        assert_eq!(loaded.graph.heads().len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_subdirectory_whose_name_cannot_be_shown_is_reported() {
+        let dir = directory(&[("1_a.sql", revision("a", "none", "CREATE TABLE a (x INT);"))]);
+        std::fs::create_dir(dir.path().join("old\nbatch")).unwrap();
+        std::fs::create_dir(dir.path().join("old\u{1b}[2J")).unwrap();
+        let listed = list_sql_files(dir.path(), "m").unwrap();
+        assert_eq!(listed.names, ["1_a.sql"]);
+        let problems: Vec<String> = listed.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].starts_with(
+                "m/old\\nbatch: subdirectory name is not valid UTF-8 or holds a control character"
+            ),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1].starts_with("m/old\\u{1b}[2J: subdirectory name"),
+            "{problems:?}"
+        );
     }
 }

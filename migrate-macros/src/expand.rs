@@ -144,7 +144,7 @@ pub fn embed(input: MacroInput, timing: &mut Timing) -> syn::Result<String> {
         return Err(all.expect("at least one error"));
     }
     timing.revisions = migrations.revisions.len();
-    let code = table(&dir, &migrations, &version_table, !watched);
+    let code = table(&dir, &display, &migrations, &version_table, !watched);
     let code = if findings.warnings.is_empty() {
         code
     } else {
@@ -226,7 +226,13 @@ fn missing_build_script(display: &str) -> String {
 /// includes are only written when no build script watches the directory
 /// (`require_build_script = false`): a thousand of them cost the compiler
 /// a measurable part of every rebuild.
-fn table(dir: &Path, migrations: &Migrations, version_table: &str, include_files: bool) -> String {
+fn table(
+    dir: &Path,
+    display: &str,
+    migrations: &Migrations,
+    version_table: &str,
+    include_files: bool,
+) -> String {
     let mut code = String::with_capacity(
         migrations
             .revisions
@@ -235,8 +241,10 @@ fn table(dir: &Path, migrations: &Migrations, version_table: &str, include_files
             .sum(),
     );
     code.push('{');
+    let prefix = format!("{}/", display.trim_end_matches('/'));
     for r in migrations.revisions.iter().filter(|_| include_files) {
-        let file = dir.join(&r.file_name);
+        // The path under the directory (`sub/name.sql` in a subdirectory).
+        let file = dir.join(r.path.strip_prefix(&prefix).unwrap_or(&r.file_name));
         let file = file.canonicalize().unwrap_or(file);
         let _ = write!(
             code,

@@ -1,0 +1,2 @@
+-- revision: zzzz
+this is a draft and is not read

@@ -250,7 +250,11 @@ pub fn load_directory_overlapped<T>(
                     });
                     errors.extend(check(&migrations.revisions, &without_sqlite(dialects)));
                     let during = errors.is_empty().then(|| during_replay(&migrations));
-                    let replayed = replayed.join().unwrap_or_default();
+                    // A panic in the replay is the caller's, as if it had
+                    // run on this thread.
+                    let replayed = replayed
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                     if errors.is_empty() {
                         errors.extend(replayed);
                     }

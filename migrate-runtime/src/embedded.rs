@@ -291,7 +291,8 @@ impl PackedTable {
         if len == NONE {
             return None;
         }
-        Some(self.text.get(start..start + len as usize).unwrap_or(""))
+        let end = start.checked_add(len as usize);
+        Some(end.and_then(|end| self.text.get(start..end)).unwrap_or(""))
     }
 
     fn section(&self, i: usize, field: usize) -> Option<EmbeddedSection> {
@@ -299,9 +300,9 @@ impl PackedTable {
         let first_line = self.word(i, field + 2);
         let start = self.word(i, field + 3) as usize;
         let count = self.word(i, field + 4) as usize;
-        let statements = self
-            .statements
-            .get(start..start + count * PACKED)
+        let end = count.checked_mul(PACKED).and_then(|n| n.checked_add(start));
+        let statements = end
+            .and_then(|end| self.statements.get(start..end))
             .unwrap_or(&[]);
         Some(EmbeddedSection {
             sql,

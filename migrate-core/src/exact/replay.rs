@@ -373,7 +373,6 @@ impl Replay {
                 message: e.message,
             });
         }
-        // self.parked.settle(&self.db);
     }
 }
 

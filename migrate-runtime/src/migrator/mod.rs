@@ -399,9 +399,7 @@ impl Migrator {
             if self
                 .expected
                 .reached_when_all_applied(target, || self.graph())?
-                && conn
-                    .history_matches(&self.version_table, &self.expected)
-                    .await
+                && self.at_head(&mut conn).await
             {
                 return Ok(Report {
                     direction: Direction::Upgrade,

@@ -189,9 +189,10 @@ impl Parked {
         }
     }
 
-    /// After a revision's section: parks the empty tables if the database
-    /// holds more than the limit.
-    pub(super) fn settle(&mut self, db: &Memory) {
+    /// Every [`SETTLE_EVERY`] statements: notes every table's foreign keys,
+    /// and parks the empty tables if the database holds more than the
+    /// limit.
+    fn settle(&mut self, db: &Memory) {
         self.since_settle = 0;
         if self.ended {
             return;
@@ -286,9 +287,9 @@ impl Parked {
             let _ = db.run("PRAGMA foreign_keys = ON", true);
         }
     }
-}
 
-impl Parked {
+    /// Records that `name`'s foreign keys (in its `CREATE TABLE` text
+    /// `sql`) reference their parents.
     fn note_references(&mut self, name: &str, sql: &str) {
         let key = name.to_ascii_lowercase();
         for parent in references(sql) {

@@ -2,28 +2,10 @@
 //! an error-level finding and 0 on warnings alone; the example app's
 //! directory is lint-clean.
 
-use std::path::Path;
-use std::process::Command;
+#[path = "support/run.rs"]
+mod run;
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn migrate(dir: &Path, args: &[&str]) -> Out {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_migrate"));
-    command.args(args).current_dir(dir);
-    for var in ["DATABASE_URL", "MIGRATE_LOG"] {
-        command.env_remove(var);
-    }
-    let out = command.output().expect("run the migrate binary");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+use run::migrate;
 
 /// A PostgreSQL project: users, then `upgrade` in a second revision with
 /// the extra `header` lines.

@@ -5,50 +5,14 @@
 //! with schema.sql.
 
 use std::path::Path;
-use std::process::Command;
 
-/// Environment variables that would change which database the binary uses.
-const DATABASE_VARS: [&str; 7] = [
-    "DATABASE_URL",
-    "POSTGRES_USER",
-    "POSTGRES_PASSWORD",
-    "POSTGRES_HOST",
-    "POSTGRES_PORT",
-    "POSTGRES_DB",
-    "MIGRATE_LOG",
-];
+#[path = "support/run.rs"]
+mod run;
+
+use run::{migrate, migrate_with};
 
 /// A URL nothing answers at: a command that connected would fail on it.
 const NOWHERE: &str = "postgres://nobody:secret-pw@127.0.0.1:1/nowhere";
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `migrate ARGS` in `dir` with `env` set and no other database
-/// variable.
-fn migrate_with(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Out {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_migrate"));
-    command.args(args).current_dir(dir);
-    for var in DATABASE_VARS {
-        command.env_remove(var);
-    }
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let out = command.output().expect("run the migrate binary");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn migrate(dir: &Path, args: &[&str]) -> Out {
-    migrate_with(dir, &[], args)
-}
 
 /// A copy of the example app's migrate.toml, migrations and schema.sql
 /// in a temporary directory.

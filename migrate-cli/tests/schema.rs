@@ -3,42 +3,15 @@
 //! holds after `upgrade head`.
 
 use std::path::Path;
-use std::process::Command;
 
 use migrate_core::Dialect;
 use migrate_runtime::introspect::{IntrospectOptions, introspect};
 use migrate_schema::{DiffOptions, Schema, diff, parse_schema};
 
-/// Environment variables that would change which database the binary uses.
-const DATABASE_VARS: [&str; 7] = [
-    "DATABASE_URL",
-    "POSTGRES_USER",
-    "POSTGRES_PASSWORD",
-    "POSTGRES_HOST",
-    "POSTGRES_PORT",
-    "POSTGRES_DB",
-    "MIGRATE_LOG",
-];
+#[path = "support/run.rs"]
+mod run;
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn migrate(dir: &Path, args: &[&str]) -> Out {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_migrate"));
-    command.args(args).current_dir(dir);
-    for var in DATABASE_VARS {
-        command.env_remove(var);
-    }
-    let out = command.output().expect("run the migrate binary");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+use run::migrate;
 
 /// The constraint and index names of every table, for comparing names,
 /// which the diff leaves to the columns.

@@ -239,6 +239,11 @@ pub enum Command {
         /// directory does not know)
         #[arg(long)]
         purge: bool,
+        /// Record an intended edit of applied revisions: their history rows
+        /// take the checksum of the files as they are now (the TARGETs are
+        /// the edited revisions; nothing else changes)
+        #[arg(long, conflicts_with = "purge")]
+        accept_checksum: bool,
     },
 
     /// Create a merge revision that joins two or more revisions (usually
@@ -460,6 +465,10 @@ pub enum EmbeddedCommand {
         /// Delete the whole history first
         #[arg(long)]
         purge: bool,
+        /// Record an intended edit of these applied revisions (their
+        /// checksums are taken from this binary)
+        #[arg(long, conflicts_with = "purge")]
+        accept_checksum: bool,
     },
     /// Check that the database agrees with this binary: no unknown, edited
     /// or half-applied revisions, nothing pending; exit 1 otherwise

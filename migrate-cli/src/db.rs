@@ -336,6 +336,35 @@ pub(crate) async fn stamp(
     Ok(())
 }
 
+/// `stamp --accept-checksum REV...`.
+pub(crate) async fn accept_checksums(
+    ui: &Ui,
+    migrator: &Migrator,
+    pool: &Pool,
+    targets: &[String],
+) -> anyhow::Result<()> {
+    for t in targets {
+        Target::parse(t)?;
+    }
+    let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
+    let report = on_pool!(pool, p => migrator.accept_checksums(p, &targets).await)?;
+    for (id, before, now) in &report.accepted {
+        ui.line(format!(
+            "Accepted the edit of {}: checksum {} (was {})",
+            ui.out.id(id),
+            now,
+            before
+        ))?;
+    }
+    for id in &report.unchanged {
+        ui.line(format!(
+            "{} already matches its recorded checksum; nothing to accept",
+            ui.out.id(id)
+        ))?;
+    }
+    Ok(())
+}
+
 /// `upgrade|downgrade SPEC --sql`: the offline script on stdout.
 pub(crate) fn offline_script(
     ui: &Ui,
@@ -431,6 +460,6 @@ fn is_edited(row: &migrate_runtime::HistoryEntry, rev: migrate_runtime::Revision
 /// edit by recording the history again (docs/guide.md#checksums).
 fn edited_message(revision: &str, path: &str) -> String {
     format!(
-        "revision {revision} ({path}): the upgrade SQL was edited after it was applied; restore the applied SQL (e.g. from version control) and put the change in a new revision, or, if the database already matches the edited file, accept the edit with `migrate stamp --purge` and the revisions `migrate current` shows"
+        "revision {revision} ({path}): the upgrade SQL was edited after it was applied; restore the applied SQL (e.g. from version control) and put the change in a new revision, or, if the database already matches the edited file, accept the edit with `migrate stamp --accept-checksum {revision}`"
     )
 }

@@ -277,12 +277,20 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             pool.close().await;
             result
         }
-        Command::Stamp { targets, purge } => {
+        Command::Stamp {
+            targets,
+            purge,
+            accept_checksum,
+        } => {
             let project = Project::load(config_path)?;
             let migrator = load_migrator(&project)?;
             let (url, source) = require_url(url_flag, Some(&project))?;
             let pool = Pool::connect(&url, source, true).await?;
-            let result = db::stamp(ui, &migrator, &pool, targets, *purge).await;
+            let result = if *accept_checksum {
+                db::accept_checksums(ui, &migrator, &pool, targets).await
+            } else {
+                db::stamp(ui, &migrator, &pool, targets, *purge).await
+            };
             pool.close().await;
             result
         }
@@ -469,9 +477,17 @@ async fn embedded(
             let rows = rows.as_deref().filter(|_| verbose);
             show::history(ui, &view, rev_range.as_deref(), &current, verbose, rows)
         }
-        EmbeddedCommand::Stamp { targets, purge } => {
+        EmbeddedCommand::Stamp {
+            targets,
+            purge,
+            accept_checksum,
+        } => {
             let pool = Pool::connect(url, source, true).await?;
-            let result = db::stamp(ui, migrator, &pool, &targets, purge).await;
+            let result = if accept_checksum {
+                db::accept_checksums(ui, migrator, &pool, &targets).await
+            } else {
+                db::stamp(ui, migrator, &pool, &targets, purge).await
+            };
             pool.close().await;
             result
         }

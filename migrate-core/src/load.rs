@@ -25,9 +25,15 @@ impl Migrations {
             let r = &self.revisions[i];
             format!("{} {}", r.id(), r.checksum)
         };
+        // Each line also holds the previous algorithm's checksum, which a
+        // history written before it still records.
         let mut in_order = String::new();
         for &i in self.graph.topological_order() {
             in_order.push_str(&line(i));
+            in_order.push(' ');
+            in_order.push_str(&crate::checksum::checksum_v1(
+                &self.revisions[i].upgrade.sql,
+            ));
             in_order.push('\n');
         }
         let mut ids: Vec<usize> = (0..self.revisions.len()).collect();
@@ -65,14 +71,17 @@ impl Migrations {
 /// let s = m.start_up();
 /// let a = &m.revisions[1].checksum;
 /// let b = &m.revisions[0].checksum;
-/// assert_eq!(s.in_order, format!("a {a}\nb {b}\n"));
+/// let a1 = migrate_core::checksum::checksum_v1(&m.revisions[1].upgrade.sql);
+/// let b1 = migrate_core::checksum::checksum_v1(&m.revisions[0].upgrade.sql);
+/// assert_eq!(s.in_order, format!("a {a} {a1}\nb {b} {b1}\n"));
 /// assert_eq!(s.by_id, format!("a {a},b {b}"));
 /// assert_eq!(s.heads, ["b"]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StartUp {
-    /// `revision checksum` and a newline for each revision, in the order
-    /// an upgrade from base applies them.
+    /// `revision checksum v1-checksum` and a newline for each revision, in
+    /// the order an upgrade from base applies them (a history written
+    /// before the current checksum version holds the `v1` one).
     pub in_order: String,
     /// `revision checksum` pairs joined by `,`, in byte order of the ids.
     pub by_id: String,

@@ -348,7 +348,7 @@ fn is_sql_whitespace(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c')
 }
 
-fn skip_block_comment(bytes: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_block_comment(bytes: &[u8], mut i: usize) -> usize {
     let mut depth = 0usize;
     while i < bytes.len() {
         if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
@@ -369,7 +369,7 @@ fn skip_block_comment(bytes: &[u8], mut i: usize) -> usize {
 
 /// Skips a quoted token starting at `i` (the opening quote); a doubled quote
 /// is an escaped quote, and with `backslash` so is `\'`.
-fn skip_quoted(bytes: &[u8], i: usize, quote: u8, backslash: bool) -> usize {
+pub(crate) fn skip_quoted(bytes: &[u8], i: usize, quote: u8, backslash: bool) -> usize {
     let mut j = i + 1;
     while j < bytes.len() {
         if backslash && bytes[j] == b'\\' {

@@ -29,9 +29,23 @@ pub enum Error {
         revision: String,
     },
 
+    /// `stamp --accept-checksum` named a revision the history does not
+    /// record as applied.
+    #[error(
+        "revision {revision} is not applied (the history table `{table}` has {state}); nothing was changed. `--accept-checksum` records an edit of an applied revision; to record a revision as applied without running it, use `migrate stamp {revision}`"
+    )]
+    NotApplied {
+        /// The revision.
+        revision: String,
+        /// The history table.
+        table: String,
+        /// What the history has for it: `no row`, or the row's state.
+        state: String,
+    },
+
     /// The upgrade SQL of an applied revision was edited after it ran.
     #[error(
-        "revision {revision} ({path}): the upgrade SQL was edited after it was applied (database has checksum {stored}, the file has {expected}); nothing was changed; restore the applied SQL (e.g. from version control) and put the change in a new revision, or, if the database already matches the edited file, accept the edit with `migrate stamp --purge` and the revisions `migrate current` shows"
+        "revision {revision} ({path}): the upgrade SQL was edited after it was applied (database has checksum {stored}, the file has {expected}); nothing was changed; restore the applied SQL (e.g. from version control) and put the change in a new revision, or, if the database already matches the edited file, accept the edit with `migrate stamp --accept-checksum {revision}`"
     )]
     ChecksumMismatch {
         /// The revision.

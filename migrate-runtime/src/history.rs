@@ -319,6 +319,16 @@ pub(crate) fn update_literal_sql(
     )
 }
 
+/// `UPDATE` of a row's checksum, bound after its revision
+/// (`stamp --accept-checksum`).
+pub(crate) fn set_checksum_bound_sql(dialect: Dialect, table: &str) -> String {
+    let [checksum, revision] = params(dialect, [2, 1]);
+    format!(
+        "UPDATE {} SET checksum = {checksum} WHERE revision = {revision}",
+        quote_table(table)
+    )
+}
+
 /// `DELETE` of one row; `revision` is a placeholder or a literal.
 fn delete_sql(table: &str, revision: &str) -> String {
     format!(
@@ -445,6 +455,14 @@ mod tests {
         assert_eq!(
             delete_bound_many_sql(Dialect::Sqlite, "t", 3),
             "DELETE FROM \"t\" WHERE revision IN (?, ?, ?)"
+        );
+        assert_eq!(
+            set_checksum_bound_sql(Dialect::Sqlite, "t"),
+            "UPDATE \"t\" SET checksum = ?2 WHERE revision = ?1"
+        );
+        assert_eq!(
+            set_checksum_bound_sql(Dialect::Postgres, "t"),
+            "UPDATE \"t\" SET checksum = $2 WHERE revision = $1"
         );
         assert_eq!(
             delete_bound_sql(Dialect::Sqlite, "t"),

@@ -101,7 +101,7 @@ pub use migrate_core::{Direction, Target};
 pub use migrate_macros::embed_migrations;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use migrator::{
-    DEFAULT_LOCK_TIMEOUT, IntoTarget, Migrator, Report, StampReport, TransactionMode,
+    AcceptReport, DEFAULT_LOCK_TIMEOUT, IntoTarget, Migrator, Report, StampReport, TransactionMode,
 };
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use table::{RevisionIter, RevisionRef, Revisions, SectionRef};

@@ -3,6 +3,7 @@
 
 mod behaviour;
 mod common;
+mod deploy;
 mod embedded;
 mod enum_values;
 mod process;
@@ -10,12 +11,15 @@ mod process;
 /// Generates one `#[tokio::test]` per scenario and database.
 macro_rules! scenarios {
     ($module:ident, $db:ty: $($name:ident),* $(,)?) => {
+        scenarios!($module, behaviour, $db: $($name),*);
+    };
+    ($module:ident, $source:ident, $db:ty: $($name:ident),* $(,)?) => {
         mod $module {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     let db = <$db>::new().await;
-                    crate::behaviour::$name(&db).await;
+                    crate::$source::$name(&db).await;
                 }
             )*
         }
@@ -27,6 +31,15 @@ macro_rules! both {
         scenarios!(sqlite, crate::common::Sqlite: $($name),*);
         scenarios!(postgres, crate::common::Pg: $($name),*);
     };
+}
+
+/// Deploy safety (docs/guide.md#deploys): checksums, lock timeouts,
+/// downgrades from the history, resuming.
+mod deploy_sqlite {
+    scenarios!(run, deploy, crate::common::Sqlite: comment_and_layout_edits_are_not_drift_and_accepted_edits_are_recorded, v1_histories_keep_verifying_and_starting_without_the_lock);
+}
+mod deploy_postgres {
+    scenarios!(run, deploy, crate::common::Pg: comment_and_layout_edits_are_not_drift_and_accepted_edits_are_recorded, v1_histories_keep_verifying_and_starting_without_the_lock);
 }
 
 both!(

@@ -593,7 +593,7 @@ fn check_with_a_database_url_reports_edited_applied_revisions() {
     let path = format!("migrations/{}", file.file_name().unwrap().to_string_lossy());
     assert!(
         out.stderr.contains(&format!(
-            "error: revision {a} ({path}): the upgrade SQL was edited after it was applied; restore the applied SQL (e.g. from version control) and put the change in a new revision, or, if the database already matches the edited file, accept the edit with `migrate stamp --purge` and the revisions `migrate current` shows"
+            "error: revision {a} ({path}): the upgrade SQL was edited after it was applied; restore the applied SQL (e.g. from version control) and put the change in a new revision, or, if the database already matches the edited file, accept the edit with `migrate stamp --accept-checksum {a}`"
         )),
         "{}",
         out.stderr
@@ -605,7 +605,8 @@ fn check_with_a_database_url_reports_edited_applied_revisions() {
         "restore the applied SQL",
     );
     assert!(
-        out.stderr.contains("`migrate stamp --purge`"),
+        out.stderr
+            .contains(&format!("`migrate stamp --accept-checksum {a}`")),
         "{}",
         out.stderr
     );
@@ -614,7 +615,18 @@ fn check_with_a_database_url_reports_edited_applied_revisions() {
     std::fs::write(&file, &original).unwrap();
     p.ok(&["check", "--database-url", &url]);
 
-    // Accepting the edit: stamp --purge at the current revision records it again.
+    // A comment and a new layout are not drift.
+    std::fs::write(
+        &file,
+        original.replace(
+            "id INTEGER PRIMARY KEY",
+            "-- the key\n      id   INTEGER PRIMARY KEY /* rowid */",
+        ),
+    )
+    .unwrap();
+    p.ok(&["check", "--database-url", &url]);
+
+    // Accepting the edit records the file's checksum; nothing else changes.
     std::fs::write(
         &file,
         original.replace("id INTEGER PRIMARY KEY", "id INTEGER PRIMARY KEY, x TEXT"),
@@ -625,14 +637,44 @@ fn check_with_a_database_url_reports_edited_applied_revisions() {
         1,
         "was edited after it ran",
     );
+    let out = p.ok(&["stamp", "--accept-checksum", &a, "--database-url", &url]);
+    assert!(
+        out.stdout
+            .starts_with(&format!("Accepted the edit of {a}: checksum v2:")),
+        "{}",
+        out.stdout
+    );
+    p.ok(&["check", "--database-url", &url]);
     assert_eq!(
         p.ok(&["current", "--database-url", &url]).stdout,
         format!("{b} (head)\n")
     );
-    p.ok(&["stamp", "--purge", &b, "--database-url", &url]);
-    p.ok(&["check", "--database-url", &url]);
+    let out = p.ok(&["stamp", "--accept-checksum", &a, "--database-url", &url]);
+    assert_eq!(
+        out.stdout,
+        format!("{a} already matches its recorded checksum; nothing to accept\n")
+    );
     let out = p.ok(&["upgrade", "head", "--database-url", &url]);
     assert!(out.stdout.starts_with("Nothing to do"), "{}", out.stdout);
+    // Only an applied revision's edit can be accepted.
+    p.ok(&["downgrade", "-1", "--database-url", &url]);
+    p.fails(
+        &["stamp", "--accept-checksum", &b, "--database-url", &url],
+        1,
+        &format!("error: revision {b} is not applied"),
+    );
+    p.fails(
+        &[
+            "stamp",
+            "--accept-checksum",
+            "--purge",
+            &b,
+            "--database-url",
+            &url,
+        ],
+        2,
+        "cannot be used with",
+    );
 }
 
 #[test]

@@ -255,6 +255,28 @@ pub trait Conn: Send {
             )))
         }
     }
+    /// Replaces the checksum recorded for a revision.
+    fn set_checksum(
+        &mut self,
+        table: &str,
+        revision: &str,
+        checksum: &str,
+    ) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            let sql = history::set_checksum_bound_sql(Self::DIALECT, table);
+            let written = on_conn!(self.sql_conn(), c => {
+                sqlx::query(&sql)
+                    .bind(revision)
+                    .bind(checksum)
+                    .execute(c)
+                    .await
+                    .map(drop)
+            });
+            written.map_err(Error::db(format!(
+                "recording the checksum of revision {revision} in `{table}`"
+            )))
+        }
+    }
     /// Deletes a history row.
     fn delete_row(
         &mut self,

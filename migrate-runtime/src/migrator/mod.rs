@@ -59,6 +59,16 @@ pub struct StampReport {
     pub current: Vec<String>,
 }
 
+/// What `accept_checksums` changed in the history table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptReport {
+    /// Revisions whose recorded checksum was replaced: `(revision, the
+    /// checksum the history held, the one it holds now)`.
+    pub accepted: Vec<(String, String, String)>,
+    /// Revisions whose recorded checksum already matched their SQL.
+    pub unchanged: Vec<String>,
+}
+
 /// Anything that names a target: `&str` in Alembic's syntax, or a [`Target`].
 pub trait IntoTarget {
     /// Parses or converts.
@@ -662,6 +672,93 @@ impl Migrator {
                 removed: self.owned_ids(&plan.remove),
                 current: self.owned_ids(&graph.current_heads(&applied)),
             })
+        }
+        .await;
+        match result {
+            Ok(report) => {
+                conn.unlock().await?;
+                Ok(report)
+            }
+            Err(e) => {
+                let _ = conn.rollback().await;
+                let _ = conn.unlock().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Records an intended edit of applied revisions: each target's
+    /// history row gets the checksum of the SQL this migrator holds, so
+    /// that the edit is no longer reported as drift. Nothing else changes
+    /// and no SQL of the revisions runs; a target that is not applied is
+    /// an error ([`Error::NotApplied`]) and the history is left as it was.
+    ///
+    /// ```no_run
+    /// # async fn f(pool: sqlx::PgPool, migrator: &migrate_runtime::Migrator) -> Result<(), migrate_runtime::Error> {
+    /// let report = migrator.accept_checksums(&pool, &["ae1027a6acf"]).await?;
+    /// for (revision, before, now) in &report.accepted {
+    ///     println!("{revision}: {before} -> {now}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn accept_checksums<D: Database>(
+        &self,
+        db: &D,
+        targets: &[&str],
+    ) -> Result<AcceptReport> {
+        let targets: Vec<Target> = targets
+            .iter()
+            .map(|t| Target::parse(t))
+            .collect::<Result<_, _>>()?;
+        let graph = self.graph()?;
+        let mut conn = db.__session().await?;
+        conn.lock(&self.version_table, self.lock_key(), self.lock_timeout)
+            .await?;
+        let result = async {
+            let rows = conn.read_history(&self.version_table).await?;
+            let applied = self.applied_ignoring_checksums(graph, &rows)?;
+            let mut revisions = Vec::new();
+            for target in &targets {
+                for i in graph.resolve(target, &applied)? {
+                    if !revisions.contains(&i) {
+                        revisions.push(i);
+                    }
+                }
+            }
+            let mut report = AcceptReport {
+                accepted: Vec::new(),
+                unchanged: Vec::new(),
+            };
+            let mut changes = Vec::new();
+            for &i in &revisions {
+                let rev = self.revision(i);
+                let row = rows.iter().find(|r| r.revision == rev.id());
+                let Some(row) = row.filter(|r| r.is_complete()) else {
+                    return Err(Error::NotApplied {
+                        revision: rev.id().to_owned(),
+                        table: self.version_table.to_string(),
+                        state: row.map_or_else(
+                            || "no row for it".to_owned(),
+                            |r| format!("it as `{}`", r.state),
+                        ),
+                    });
+                };
+                if row.checksum == rev.checksum() {
+                    report.unchanged.push(rev.id().to_owned());
+                } else {
+                    changes.push((rev, row.checksum.clone()));
+                }
+            }
+            conn.begin().await?;
+            for (rev, before) in changes {
+                conn.set_checksum(&self.version_table, rev.id(), rev.checksum())
+                    .await?;
+                report
+                    .accepted
+                    .push((rev.id().to_owned(), before, rev.checksum().to_owned()));
+            }
+            conn.commit().await?;
+            Ok(report)
         }
         .await;
         match result {

@@ -208,6 +208,8 @@ pub(crate) mod tests {
                             branch_labels,
                             create_date: None,
                             transactional: true,
+                            lock_timeout: None,
+                            lock_retries: None,
                             lines: HeaderLines::default(),
                         },
                         upgrade: section(),

@@ -37,6 +37,8 @@ pub const DEFAULT_SCHEMA_FILE: &str = "schema.sql";
 /// compare_server_default = true # compare column defaults
 /// max_file_size = "16 MiB"      # larger migration files are refused, not read
 /// postgres_version = 12         # the oldest server the lint judges for
+/// # lock_timeout = "2s"         # PostgreSQL: each revision's lock_timeout, unless its header says
+/// # lock_retries = 5            # attempts after a lock timeout, unless the header says
 /// ```
 ///
 /// The last four keys are Alembic's `compare_type`, `compare_server_default`
@@ -76,6 +78,19 @@ pub struct Config {
     /// `[lint]`: the level of each rule the build checks the chain against,
     /// and the revision each starts from.
     pub lint: LintConfig,
+    /// PostgreSQL: the `lock_timeout` of a revision whose header sets none.
+    pub lock_timeout: Option<std::time::Duration>,
+    /// Attempts after a lock timeout, for a revision whose header sets none.
+    pub lock_retries: Option<u32>,
+}
+
+impl Config {
+    /// Gives a revision the `lock_timeout` and `lock_retries` defaults of
+    /// this file where its header does not set them.
+    pub fn apply_lock_defaults(&self, header: &mut crate::revision::Header) {
+        header.lock_timeout = header.lock_timeout.or(self.lock_timeout);
+        header.lock_retries = header.lock_retries.or(self.lock_retries);
+    }
 }
 
 impl Default for Config {
@@ -93,6 +108,8 @@ impl Default for Config {
             compare_server_default: true,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             lint: LintConfig::default(),
+            lock_timeout: None,
+            lock_retries: None,
         }
     }
 }
@@ -116,6 +133,8 @@ struct RawConfig {
     lint: Option<toml::Table>,
     // Read as any value so that a wrong type gets a message naming the key.
     postgres_version: Option<toml::Value>,
+    lock_timeout: Option<toml::Value>,
+    lock_retries: Option<toml::Value>,
 }
 
 /// `max_file_size`: a number of bytes, or a string such as `"16 MiB"`.
@@ -243,6 +262,42 @@ impl Config {
                         v => format!("a {}", v.type_str()),
                     },
                     crate::rule::OLDEST_POSTGRES - 2
+                )));
+            }
+        }
+        match raw.lock_timeout {
+            None => {}
+            Some(toml::Value::String(text)) if crate::parse_duration(&text).is_some() => {
+                config.lock_timeout = crate::parse_duration(&text);
+                config
+                    .lint
+                    .set_default_lock_timeout(config.lock_timeout.is_some_and(|d| !d.is_zero()));
+            }
+            Some(other) => {
+                return Err(error(format!(
+                    "`lock_timeout` is {}, not a duration; write a string with its unit, at most a day: `lock_timeout = \"2s\"`, \"500ms\", \"1min\"",
+                    match &other {
+                        toml::Value::String(v) => format!("`{}`", crate::escape::escape_control(v)),
+                        v => format!("a {}", v.type_str()),
+                    }
+                )));
+            }
+        }
+        match raw.lock_retries {
+            None => {}
+            Some(toml::Value::Integer(n))
+                if (0..=i64::from(crate::MAX_LOCK_RETRIES)).contains(&n) =>
+            {
+                config.lock_retries = Some(n as u32);
+            }
+            Some(other) => {
+                return Err(error(format!(
+                    "`lock_retries` is {}, not a number of attempts; write a whole number from 0 to {}, e.g. `lock_retries = 5`",
+                    match &other {
+                        toml::Value::Integer(v) => v.to_string(),
+                        v => format!("a {}", v.type_str()),
+                    },
+                    crate::MAX_LOCK_RETRIES
                 )));
             }
         }
@@ -423,6 +478,35 @@ mod tests {
             let e = Config::parse("migrate.toml", bad).unwrap_err().to_string();
             assert!(e.contains("`postgres_version` is"), "{e}");
             assert!(e.contains("e.g. `postgres_version = 15`"), "{e}");
+        }
+    }
+
+    #[test]
+    fn lock_timeout_and_retries_defaults() {
+        let c = Config::parse("m", "lock_timeout = \"2s\"\nlock_retries = 5\n").unwrap();
+        assert_eq!(c.lock_timeout, Some(std::time::Duration::from_secs(2)));
+        assert_eq!(c.lock_retries, Some(5));
+        assert!(c.lint.default_lock_timeout());
+        let none = Config::parse("m", "lock_timeout = \"none\"\n").unwrap();
+        assert_eq!(none.lock_timeout, Some(std::time::Duration::ZERO));
+        assert!(!none.lint.default_lock_timeout());
+        for (text, needle) in [
+            (
+                "lock_timeout = 2\n",
+                "`lock_timeout` is a integer, not a duration",
+            ),
+            (
+                "lock_timeout = \"2 days\"\n",
+                "`lock_timeout` is `2 days`, not a duration",
+            ),
+            (
+                "lock_retries = 101\n",
+                "`lock_retries` is 101, not a number of attempts",
+            ),
+            ("lock_retries = \"5\"\n", "`lock_retries` is a string"),
+        ] {
+            let err = Config::parse("m", text).unwrap_err().to_string();
+            assert!(err.contains(needle), "{text}: {err}");
         }
     }
 }

@@ -571,6 +571,8 @@ pub(crate) mod tests {
                     message: None,
                     create_date: None,
                     transactional: true,
+                    lock_timeout: None,
+                    lock_retries: None,
                     lines: HeaderLines {
                         revision: 1,
                         down_revision: 2,

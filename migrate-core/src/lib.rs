@@ -83,8 +83,9 @@ pub use load::{
     load_directory_filtered, load_directory_overlapped, load_directory_with, read_migration_file,
 };
 pub use revision::{
-    DOWNGRADE_MARKER, HEADER_KEYS, Header, HeaderLines, NO_CHECK_MARKER, NO_OP_MARKER, Revision,
-    Section, UPGRADE_MARKER, is_valid_revision_id, normalize_text, parse_revision,
+    DOWNGRADE_MARKER, HEADER_KEYS, Header, HeaderLines, MAX_LOCK_RETRIES, NO_CHECK_MARKER,
+    NO_OP_MARKER, Revision, Section, UPGRADE_MARKER, is_valid_revision_id, normalize_text,
+    parse_duration, parse_revision,
 };
 pub use rule::{Level, LintConfig, OLDEST_POSTGRES, Rule, RuleSet, parse_allow};
 pub use sql::{Dialect, DialectCheck, Statement};

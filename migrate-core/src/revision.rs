@@ -14,7 +14,40 @@ pub const HEADER_KEYS: &[&str] = &[
     "branch_labels",
     "depends_on",
     "transactional",
+    "lock_timeout",
+    "lock_retries",
 ];
+
+/// The most attempts after the first that `lock_retries` may ask for.
+pub const MAX_LOCK_RETRIES: u32 = 100;
+
+/// Reads a duration written as a whole number and a unit: `500ms`, `2s`,
+/// `1min` (a space before the unit is allowed), or `0`/`none` for none at
+/// all ([`Duration::ZERO`]). At most a day.
+///
+/// ```
+/// use std::time::Duration;
+/// use migrate_core::parse_duration;
+/// assert_eq!(parse_duration("2s"), Some(Duration::from_secs(2)));
+/// assert_eq!(parse_duration("250 ms"), Some(Duration::from_millis(250)));
+/// assert_eq!(parse_duration("none"), Some(Duration::ZERO));
+/// assert_eq!(parse_duration("2"), None); // a unit is required
+/// ```
+pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    let text = text.trim();
+    if text == "0" || text.eq_ignore_ascii_case("none") {
+        return Some(std::time::Duration::ZERO);
+    }
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let number: u64 = text[..digits].parse().ok()?;
+    let millis = match text[digits..].trim_start() {
+        "ms" => number,
+        "s" => number.checked_mul(1000)?,
+        "min" => number.checked_mul(60_000)?,
+        _ => return None,
+    };
+    (millis <= 86_400_000).then(|| std::time::Duration::from_millis(millis))
+}
 
 /// Marker line that opens the upgrade section.
 pub const UPGRADE_MARKER: &str = "-- migrate:upgrade";
@@ -64,6 +97,13 @@ pub struct Header {
     pub create_date: Option<String>,
     /// `false` runs the revision outside a transaction, statement by statement.
     pub transactional: bool,
+    /// PostgreSQL: the `lock_timeout` each attempt of the revision runs
+    /// with ([`Duration::ZERO`](std::time::Duration::ZERO): none, even when
+    /// `migrate.toml` sets a default); `None` when the header does not say.
+    pub lock_timeout: Option<std::time::Duration>,
+    /// How many times the revision is tried again after failing to get a
+    /// lock in time; `None` when the header does not say.
+    pub lock_retries: Option<u32>,
     /// Where the keys are, for error messages.
     pub lines: HeaderLines,
 }
@@ -258,11 +298,10 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
         let Some(known) = HEADER_KEYS.iter().copied().find(|k| *k == key) else {
             // A key that looks like a typo of a known one is an error; anything
             // else is an ordinary comment (`-- note: ...`).
-            if let Some(suggestion) = HEADER_KEYS
-                .iter()
-                .copied()
-                .find(|k| edit_distance(k, key) <= 2)
-            {
+            // `retries` alone reads as the retry count too.
+            let near =
+                |k: &&str| edit_distance(k, key) <= 2 || (key == "retries" && *k == "lock_retries");
+            if let Some(suggestion) = HEADER_KEYS.iter().copied().find(near) {
                 errors.push(Error::UnknownHeaderKey {
                     path: path.to_owned(),
                     line: line_no,
@@ -385,6 +424,33 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
         }
     };
 
+    let lock_timeout = field("lock_timeout").and_then(|(line, v)| {
+        let parsed = parse_duration(v);
+        if parsed.is_none() {
+            errors.push(Error::InvalidHeaderValue {
+                path: path.to_owned(),
+                line,
+                key: "lock_timeout",
+                value: v.to_owned(),
+                expected: "expected a duration with its unit, at most a day: `500ms`, `2s`, `1min`, or `none`",
+            });
+        }
+        parsed
+    });
+    let lock_retries = field("lock_retries").and_then(|(line, v)| {
+        let parsed = v.parse::<u32>().ok().filter(|&n| n <= MAX_LOCK_RETRIES);
+        if parsed.is_none() {
+            errors.push(Error::InvalidHeaderValue {
+                path: path.to_owned(),
+                line,
+                key: "lock_retries",
+                value: v.to_owned(),
+                expected: "expected a whole number of attempts after the first, from 0 to 100",
+            });
+        }
+        parsed
+    });
+
     let file_name = path.rsplit(['/', '\\']).next().unwrap_or(path).to_owned();
     if !revision.is_empty() && is_valid_revision_id(&revision) && !file_name.contains(&revision) {
         errors.push(Error::FileNameWithoutRevision {
@@ -442,6 +508,8 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
             message: field("message").map(|(_, v)| v.to_owned()),
             create_date: field("create_date").map(|(_, v)| v.to_owned()),
             transactional,
+            lock_timeout,
+            lock_retries,
             lines,
         },
         upgrade,
@@ -757,5 +825,41 @@ mod tests {
             s[0].allow.contains(crate::Rule::Missing) && s[0].allow.contains(crate::Rule::Exists)
         );
         assert!(s[1].allow.is_empty() && s[2].allow.is_empty());
+    }
+
+    #[test]
+    fn lock_timeout_and_retries_headers() {
+        let text = "-- revision: a1\n-- down_revision: none\n-- lock_timeout: 2s\n-- lock_retries: 5\n-- migrate:upgrade\nSELECT 1;\n";
+        let rev = parse_revision("x/a1.sql", text).unwrap();
+        assert_eq!(
+            rev.header.lock_timeout,
+            Some(std::time::Duration::from_secs(2))
+        );
+        assert_eq!(rev.header.lock_retries, Some(5));
+        let plain = parse_revision(
+            "x/a1.sql",
+            "-- revision: a1\n-- down_revision: none\n-- migrate:upgrade\nSELECT 1;\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (plain.header.lock_timeout, plain.header.lock_retries),
+            (None, None)
+        );
+        for (line, needle) in [
+            ("-- lock_timeout: 2", "x/a1.sql:3: invalid lock_timeout `2`"),
+            (
+                "-- lock_retries: many",
+                "x/a1.sql:3: invalid lock_retries `many`",
+            ),
+            ("-- lock_retries: 101", "from 0 to 100"),
+            ("-- retries: 5", "did you mean `lock_retries`"),
+        ] {
+            let text = format!(
+                "-- revision: a1\n-- down_revision: none\n{line}\n-- migrate:upgrade\nSELECT 1;\n"
+            );
+            let errors = parse_revision("x/a1.sql", &text).unwrap_err();
+            let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            assert!(all.iter().any(|e| e.contains(needle)), "{line}: {all:#?}");
+        }
     }
 }

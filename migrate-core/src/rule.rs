@@ -229,7 +229,9 @@ impl Rule {
             Rule::EnumValueRemoved => {
                 "move the rows off the removed values first (UPDATE in batches), or keep the values in the type and stop writing them"
             }
-            Rule::LockTimeout => "start the revision with SET lock_timeout = '…'",
+            Rule::LockTimeout => {
+                "add `-- lock_timeout: 2s` (and `-- lock_retries: 5`) to the revision's header, or start it with SET lock_timeout = '…'"
+            }
             Rule::DropColumn => {
                 "stop reading the column in a release first, then drop it in a later one"
             }
@@ -389,6 +391,9 @@ pub struct LintConfig {
     levels: BTreeMap<Rule, Level>,
     since: BTreeMap<Rule, String>,
     postgres_version: Option<u32>,
+    /// `lock_timeout` in `migrate.toml`: every revision without a header
+    /// saying otherwise runs with a (non-zero) lock timeout.
+    default_lock_timeout: bool,
 }
 
 /// The oldest PostgreSQL major version the lint judges for, and the one it
@@ -433,6 +438,16 @@ impl LintConfig {
     /// Sets the PostgreSQL major version the rules judge for.
     pub fn set_postgres_version(&mut self, version: u32) {
         self.postgres_version = Some(version);
+    }
+
+    /// Whether `migrate.toml` gives every revision a lock timeout.
+    pub fn default_lock_timeout(&self) -> bool {
+        self.default_lock_timeout
+    }
+
+    /// Records that `migrate.toml` gives every revision a lock timeout.
+    pub fn set_default_lock_timeout(&mut self, on: bool) {
+        self.default_lock_timeout = on;
     }
 
     /// Whether any rule is reported at all.

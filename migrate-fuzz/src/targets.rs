@@ -207,6 +207,8 @@ fn node_header(id: &str, parents: &[&str], depends: &[&str], labels: &[&str]) ->
         message: None,
         create_date: None,
         transactional: true,
+        lock_timeout: None,
+        lock_retries: None,
         lines: HeaderLines {
             revision: 1,
             down_revision: 2,

@@ -144,6 +144,10 @@ pub fn embed(input: MacroInput, timing: &mut Timing) -> syn::Result<String> {
         return Err(all.expect("at least one error"));
     }
     timing.revisions = migrations.revisions.len();
+    let mut migrations = migrations;
+    for r in &mut migrations.revisions {
+        config.apply_lock_defaults(&mut r.header);
+    }
     let code = table(&dir, &display, &migrations, &version_table, !watched);
     let code = if findings.warnings.is_empty() {
         code
@@ -303,7 +307,7 @@ struct Packed {
 }
 
 /// `u32`s per revision in the index (the runtime's `FIELDS`).
-const FIELDS: usize = 27;
+const FIELDS: usize = 29;
 
 /// The length that marks an absent text (the runtime's `NONE`).
 const NONE: u32 = u32::MAX;
@@ -337,6 +341,10 @@ impl Packed {
             p.text(Some(&r.checksum));
             p.section(Some(&r.upgrade));
             p.section(r.downgrade.as_ref());
+            p.word(h.lock_timeout.map_or(NONE as usize, |d| {
+                usize::try_from(d.as_millis()).unwrap_or(NONE as usize)
+            }));
+            p.word(h.lock_retries.map_or(NONE as usize, |n| n as usize));
         }
         p
     }

@@ -222,6 +222,8 @@ impl EmbeddedStartUp {
 /// | 15, 16 | checksum |
 /// | 17 to 21 | upgrade: SQL start and length, first line, statements' start in `statements` and count |
 /// | 22 to 26 | downgrade, the same (SQL length [`NONE`] when irreversible) |
+/// | 27 | `lock_timeout` in milliseconds, 0 for none ([`NONE`] when not set) |
+/// | 28 | `lock_retries` ([`NONE`] when not set) |
 ///
 /// `statements` holds each section's statements as
 /// [`EmbeddedStatement::pack`] writes them. Offsets are checked on reading:
@@ -235,7 +237,7 @@ pub struct PackedTable {
 }
 
 /// `u32`s per revision in [`PackedTable`]'s index.
-pub const FIELDS: usize = 27;
+pub const FIELDS: usize = 29;
 
 /// The length that marks an absent text.
 pub const NONE: u32 = u32::MAX;
@@ -380,6 +382,23 @@ impl PackedRevision {
         self.table.section(self.i, 22)
     }
 
+    /// The `lock_timeout` it runs with (`migrate.toml`'s default applied);
+    /// `None` when none is set or it is set to none.
+    pub fn lock_timeout(self) -> Option<std::time::Duration> {
+        match self.table.word(self.i, 27) {
+            0 | NONE => None,
+            ms => Some(std::time::Duration::from_millis(u64::from(ms))),
+        }
+    }
+
+    /// Attempts after a lock timeout (`migrate.toml`'s default applied).
+    pub fn lock_retries(self) -> u32 {
+        match self.table.word(self.i, 28) {
+            NONE => 0,
+            n => n,
+        }
+    }
+
     /// What the revision graph reads of this revision.
     pub fn graph_node(self) -> migrate_core::GraphNode<'static> {
         migrate_core::GraphNode {
@@ -417,7 +436,7 @@ mod tests {
 
     /// One revision `a` (after `p` and `q`, no labels, no message) with a
     /// one-statement upgrade and no downgrade, laid out by hand.
-    const GOOD: [u32; 28] = [
+    const GOOD: [u32; 30] = [
         1, // count
         0, 1, // id
         1, 3, // parents
@@ -429,7 +448,9 @@ mod tests {
         4, 7, // path
         11, 5, // checksum
         16, 9, 4, 0, 1, // upgrade
-        0, NONE, 0, 0, 0, // downgrade
+        0, NONE, 0, 0, 0,    // downgrade
+        2000, // lock_timeout
+        NONE, // lock_retries
     ];
 
     #[test]
@@ -447,6 +468,8 @@ mod tests {
         assert_eq!(up.statements().collect::<Vec<_>>(), [(4, "SELECT 1")]);
         assert_eq!(up.first_line(), 4);
         assert_eq!(r.downgrade(), None);
+        assert_eq!(r.lock_timeout(), Some(std::time::Duration::from_secs(2)));
+        assert_eq!(r.lock_retries(), 0);
         assert!(!r.graph_node().reversible);
         assert!(t.get(1).is_none());
     }

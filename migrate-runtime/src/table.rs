@@ -240,6 +240,27 @@ impl<'a> RevisionRef<'a> {
         }
     }
 
+    /// PostgreSQL: the `lock_timeout` each attempt of the revision runs
+    /// with (its header, else `migrate.toml`'s default); `None` when none.
+    pub fn lock_timeout(self) -> Option<std::time::Duration> {
+        match self {
+            RevisionRef::Embedded(_) => None,
+            RevisionRef::Packed(r) => r.lock_timeout(),
+            RevisionRef::Loaded(r) => r.header.lock_timeout.filter(|d| !d.is_zero()),
+        }
+    }
+
+    /// How many times the revision is tried again after failing to get a
+    /// lock in time (its header, else `migrate.toml`'s default; 0 when
+    /// neither says).
+    pub fn lock_retries(self) -> u32 {
+        match self {
+            RevisionRef::Embedded(_) => 0,
+            RevisionRef::Packed(r) => r.lock_retries(),
+            RevisionRef::Loaded(r) => r.header.lock_retries.unwrap_or(0),
+        }
+    }
+
     /// Upgrade section.
     pub fn upgrade(self) -> SectionRef<'a> {
         match self {

@@ -189,3 +189,179 @@ pub async fn v1_histories_keep_verifying_and_starting_without_the_lock(db: &impl
             .is_empty()
     );
 }
+
+/// A transaction on its own connection that reads `table` (so holds an
+/// ACCESS SHARE lock on it) until released; returns it with its pid.
+async fn reader_of(
+    db: &crate::common::Pg,
+    table: &str,
+) -> (sqlx::pool::PoolConnection<sqlx::Postgres>, i32) {
+    let pool = db.other_pool().await;
+    let mut conn = pool.acquire().await.unwrap();
+    sqlx::raw_sql(&format!("BEGIN; SELECT count(*) FROM {table}"))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    (conn, pid)
+}
+
+/// `DO` block that fails unless the session's lock_timeout is `expected`.
+fn expect_lock_timeout(expected: &str) -> String {
+    format!(
+        "DO $$ BEGIN IF current_setting('lock_timeout') <> '{expected}' THEN RAISE EXCEPTION 'lock_timeout is %', current_setting('lock_timeout'); END IF; END $$;"
+    )
+}
+
+/// A chain: r01 creates `orders`; r02 (`lock_timeout: 200ms`,
+/// `lock_retries: RETRIES`) alters it; r03 checks the session's own
+/// lock_timeout is back.
+fn altering_chain(retries: u32) -> Dir {
+    let dir = Dir::new();
+    dir.rev(
+        "r01",
+        "",
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY);",
+        Some("DROP TABLE orders;"),
+    );
+    dir.rev_with(
+        "r02",
+        "r01",
+        &format!("-- lock_timeout: 200ms\n-- lock_retries: {retries}\n"),
+        &format!(
+            "{}\nALTER TABLE orders ADD COLUMN note TEXT;",
+            expect_lock_timeout("200ms")
+        ),
+        Some("ALTER TABLE orders DROP COLUMN note;"),
+    );
+    dir.rev(
+        "r03",
+        "r02",
+        &format!(
+            "{}\nCREATE TABLE after_orders (id INTEGER);",
+            expect_lock_timeout("0")
+        ),
+        Some("DROP TABLE after_orders;"),
+    );
+    dir
+}
+
+pub async fn lock_timeout_retries_until_the_holder_commits(db: &crate::common::Pg) {
+    let dir = altering_chain(10);
+    dir.migrator().upgrade(db.pool(), "r01").await.unwrap();
+    let (mut holder, _) = reader_of(db, "orders").await;
+    let started = std::time::Instant::now();
+    let m = dir.migrator();
+    let (report, ()) = tokio::join!(m.upgrade(db.pool(), "head"), async {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        sqlx::raw_sql("COMMIT").execute(&mut *holder).await.unwrap();
+    });
+    let report = report.unwrap();
+    assert_eq!(report.revisions, ["r02", "r03"]);
+    assert!(
+        started.elapsed() >= Duration::from_millis(700),
+        "the run waited for the holder"
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'note'")
+            .await,
+        1
+    );
+    assert_eq!(db.count("SELECT count(*) FROM migrate_history").await, 3);
+    // The downgrade runs with the same timeout.
+    dir.migrator().downgrade(db.pool(), "r01").await.unwrap();
+    assert_eq!(db.count("SELECT count(*) FROM migrate_history").await, 1);
+}
+
+pub async fn lock_timeout_gives_up_naming_the_holder(db: &crate::common::Pg) {
+    let dir = altering_chain(2);
+    let m = dir.migrator();
+    m.upgrade(db.pool(), "r01").await.unwrap();
+    let (mut holder, pid) = reader_of(db, "orders").await;
+    let started = std::time::Instant::now();
+    let err = m.upgrade(db.pool(), "head").await.unwrap_err();
+    let elapsed = started.elapsed();
+    sqlx::raw_sql("ROLLBACK")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let text = err.to_string();
+    assert!(
+        matches!(&err, Error::MigrationFailed { revision, statement: 2, .. } if revision == "r02"),
+        "{err:?}"
+    );
+    for needle in [
+        "canceling statement due to lock timeout",
+        "(lock_timeout 200 ms, 3 attempts)",
+        &format!("server process {pid} ("),
+        "holds orders (AccessShareLock)",
+        "the database remains at r01",
+    ] {
+        assert!(text.contains(needle), "{needle:?} not in: {text}");
+    }
+    // 3 attempts of 200 ms, and waits of 200 and 400 ms between them.
+    assert!(elapsed >= Duration::from_millis(1200), "{elapsed:?}");
+    assert_eq!(m.current(db.pool()).await.unwrap(), ["r01"]);
+    assert_eq!(db.count("SELECT count(*) FROM migrate_history").await, 1);
+
+    // With nobody in the way it goes through, and r03 sees the session's
+    // own lock_timeout again.
+    let report = m.upgrade(db.pool(), "head").await.unwrap();
+    assert_eq!(report.revisions, ["r02", "r03"]);
+}
+
+/// `lock_timeout` in migrate.toml gives every revision a timeout unless
+/// its header says `none`; a non-transactional revision gets it as the
+/// session's setting, put back after it.
+pub async fn lock_timeout_default_and_non_transactional_revisions(db: &crate::common::Pg) {
+    let dir = Dir::new();
+    dir.rev(
+        "r01",
+        "",
+        &format!(
+            "{}\nCREATE TABLE t (id INTEGER);",
+            expect_lock_timeout("1500ms")
+        ),
+        Some("DROP TABLE t;"),
+    );
+    dir.rev_with(
+        "r02",
+        "r01",
+        "-- lock_timeout: none\n",
+        &format!("{}\nCREATE TABLE u (id INTEGER);", expect_lock_timeout("0")),
+        Some("DROP TABLE u;"),
+    );
+    dir.rev_with(
+        "r03",
+        "r02",
+        "-- transactional: false\n-- lock_timeout: 3s\n",
+        &format!(
+            "{}\nCREATE INDEX CONCURRENTLY t_id ON t (id);",
+            expect_lock_timeout("3s")
+        ),
+        Some("DROP INDEX CONCURRENTLY t_id;"),
+    );
+    dir.rev(
+        "r04",
+        "r03",
+        &format!(
+            "{}\nCREATE TABLE v (id INTEGER);",
+            expect_lock_timeout("1500ms")
+        ),
+        Some("DROP TABLE v;"),
+    );
+    let config = migrate_core::Config::parse(
+        "migrate.toml",
+        "lock_timeout = \"1500ms\"\nlock_retries = 2\n",
+    )
+    .unwrap();
+    let m = migrate_runtime::Migrator::from_directory(dir.path(), "migrations", &config).unwrap();
+    let report = m.upgrade(db.pool(), "head").await.unwrap();
+    assert_eq!(report.revisions, ["r01", "r02", "r03", "r04"]);
+    // Nothing leaked into the pool's sessions.
+    assert_eq!(db.text("SELECT current_setting('lock_timeout')").await, "0");
+    m.downgrade(db.pool(), "base").await.unwrap();
+}

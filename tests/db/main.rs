@@ -39,7 +39,7 @@ mod deploy_sqlite {
     scenarios!(run, deploy, crate::common::Sqlite: comment_and_layout_edits_are_not_drift_and_accepted_edits_are_recorded, v1_histories_keep_verifying_and_starting_without_the_lock);
 }
 mod deploy_postgres {
-    scenarios!(run, deploy, crate::common::Pg: comment_and_layout_edits_are_not_drift_and_accepted_edits_are_recorded, v1_histories_keep_verifying_and_starting_without_the_lock);
+    scenarios!(run, deploy, crate::common::Pg: comment_and_layout_edits_are_not_drift_and_accepted_edits_are_recorded, v1_histories_keep_verifying_and_starting_without_the_lock, lock_timeout_retries_until_the_holder_commits, lock_timeout_gives_up_naming_the_holder, lock_timeout_default_and_non_transactional_revisions);
 }
 
 both!(

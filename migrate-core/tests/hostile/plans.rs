@@ -31,6 +31,8 @@ fn header(id: String, parents: Vec<String>, depends: Vec<String>) -> Header {
         message: None,
         create_date: None,
         transactional: true,
+        lock_timeout: None,
+        lock_retries: None,
         lines: HeaderLines::default(),
     }
 }

@@ -335,6 +335,29 @@ pub trait Conn: Send {
         &mut self,
         table: &str,
     ) -> impl Future<Output = Result<Vec<String>>> + Send;
+    /// PostgreSQL: the session's `lock_timeout` as `SHOW` prints it, which
+    /// a revision run with its own puts back. SQLite (no such setting):
+    /// `None`.
+    fn lock_timeout_setting(&mut self) -> impl Future<Output = Result<Option<String>>> + Send {
+        async { Ok(None) }
+    }
+    /// PostgreSQL: who else holds locks on the tables named `names` (the
+    /// words of a statement that timed out waiting), described for the
+    /// error; empty when nobody does or on SQLite.
+    fn lock_holders<'a>(
+        &'a mut self,
+        names: &'a [String],
+    ) -> impl Future<Output = String> + Send + 'a {
+        let _ = names;
+        async { String::new() }
+    }
+}
+
+/// Did `error` come from a lock that was not granted in time
+/// (PostgreSQL's `lock_not_available`, SQLSTATE 55P03: `lock_timeout`
+/// or `NOWAIT`)?
+pub(crate) fn is_lock_not_available(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(d) if d.code().as_deref() == Some("55P03"))
 }
 
 /// The default advisory-lock key of a history table (FNV-1a of its name),

@@ -214,6 +214,14 @@ impl Conn for Session<Postgres> {
         matcher.finish()
     }
 
+    async fn lock_timeout_setting(&mut self) -> Result<Option<String>> {
+        self.show_lock_timeout().await
+    }
+
+    async fn lock_holders<'a>(&'a mut self, names: &'a [String]) -> String {
+        self.holders_of(names).await
+    }
+
     async fn schema_fingerprint(&mut self, table: &str) -> Result<Vec<String>> {
         let sql = "\
             SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') \
@@ -238,6 +246,55 @@ impl Conn for Session<Postgres> {
 }
 
 impl Session<Postgres> {
+    async fn show_lock_timeout(&mut self) -> Result<Option<String>> {
+        sqlx::query_scalar::<_, String>("SELECT current_setting('lock_timeout')")
+            .fetch_one(&mut *self.conn)
+            .await
+            .map(Some)
+            .map_err(Error::db("reading the session's lock_timeout"))
+    }
+
+    /// Sessions holding locks on the tables named `names`, longest
+    /// transaction first. Their statements are not shown: another
+    /// session's SQL may carry a password.
+    async fn holders_of(&mut self, names: &[String]) -> String {
+        let rows = sqlx::query_as::<_, (i32, String, String, String, String, i64, String)>(
+            "SELECT a.pid, coalesce(a.usename::text, ''), coalesce(a.application_name, ''), \
+             coalesce(host(a.client_addr), 'local socket'), coalesce(a.state, ''), \
+             coalesce(extract(epoch FROM now() - a.xact_start)::bigint, -1), \
+             string_agg(DISTINCT c.relname || ' (' || l.mode || ')', ', ') \
+             FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_stat_activity a ON a.pid = l.pid \
+             WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid() \
+             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+             AND c.relname = ANY($1) \
+             GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 6 DESC, 1 LIMIT 5",
+        )
+        .bind(names)
+        .fetch_all(&mut *self.conn)
+        .await;
+        let Ok(rows) = rows else {
+            return String::new();
+        };
+        rows.iter()
+            .map(|(pid, user, app, addr, state, age, locks)| {
+                let app = if app.is_empty() {
+                    String::new()
+                } else {
+                    format!(", application `{app}`")
+                };
+                let age = if *age >= 0 {
+                    format!(" for {age} s")
+                } else {
+                    String::new()
+                };
+                format!(
+                    "server process {pid} (user `{user}`{app}, from {addr}, {state}{age}) holds {locks}"
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// Who holds the advisory lock, for the timeout message.
     async fn lock_holder(&mut self, key: i64) -> String {
         let query = sqlx::query_as::<_, (i32, String, String, String)>(

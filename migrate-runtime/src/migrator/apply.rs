@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use migrate_core::{Direction, Plan, RevisionGraph};
 
 use super::{Migrator, TransactionMode};
-use crate::backend::Conn;
 use crate::backend::script;
+use crate::backend::{Conn, is_lock_not_available};
 use crate::error::{Error, Result};
 use crate::history::{self, NewRow};
 use crate::table::{RevisionRef, SectionRef};
@@ -54,6 +54,18 @@ impl Migrator {
             ..
         } = done;
         let table: &str = &self.version_table;
+        // PostgreSQL: the session's lock_timeout, which a revision run with
+        // its own puts back after it.
+        let restore = if plan
+            .steps
+            .iter()
+            .skip(start)
+            .any(|&i| self.revision(i).lock_timeout().is_some())
+        {
+            conn.lock_timeout_setting().await?
+        } else {
+            None
+        };
         // What is durable: a failure that loses the open transaction falls back to it.
         let mut committed = applied.clone();
         // On SQLite the lock is the transaction: after a non-transactional
@@ -67,25 +79,62 @@ impl Migrator {
             let section = rev.section(plan.direction)?;
             let started = Instant::now();
             if rev.is_transactional() {
-                if !conn.in_transaction() {
-                    conn.begin().await?;
-                    savepoint_open = false;
-                    if lock_lost {
-                        self.recheck(conn, graph, &applied).await?;
-                        lock_lost = false;
+                let guard = restore
+                    .as_deref()
+                    .and_then(|restore| Guard::of(rev, restore));
+                let mut attempt = 0u32;
+                loop {
+                    if !conn.in_transaction() {
+                        conn.begin().await?;
+                        savepoint_open = false;
+                        if lock_lost {
+                            self.recheck(conn, graph, &applied).await?;
+                            lock_lost = false;
+                        }
                     }
-                }
-                if !std::mem::take(&mut savepoint_open) {
-                    conn.exec(script::SAVEPOINT)
-                        .await
-                        .map_err(Error::db(format!(
-                            "opening the savepoint of revision {}",
-                            rev.id()
-                        )))?;
-                }
-                if let Err(source) = run_batch(conn, section).await {
-                    let (statement, line, source, kept) =
-                        self.diagnose(conn, section, source).await;
+                    if !std::mem::take(&mut savepoint_open) {
+                        conn.exec(script::SAVEPOINT)
+                            .await
+                            .map_err(Error::db(format!(
+                                "opening the savepoint of revision {}",
+                                rev.id()
+                            )))?;
+                    }
+                    let failure = match &guard {
+                        None => run_batch(conn, section).await.err().map(|e| (e, None)),
+                        Some(guard) => guard.run(conn, section).await.err(),
+                    };
+                    let Some((source, at)) = failure else {
+                        break;
+                    };
+                    let retry = is_lock_not_available(&source) && attempt < rev.lock_retries();
+                    if retry && conn.exec(script::UNDO_SAVEPOINT).await.is_ok() {
+                        // The revision is undone; the ones before it in this
+                        // run are kept, and their locks released while
+                        // waiting.
+                        conn.commit().await?;
+                        committed.clone_from(&applied);
+                        lock_lost = conn.lock_is_transaction();
+                        attempt += 1;
+                        let wait = backoff(rev.lock_timeout(), attempt);
+                        tracing::warn!(
+                            revision = rev.id(),
+                            attempt,
+                            of = rev.lock_retries() + 1,
+                            wait_ms = wait.as_millis() as u64,
+                            error = %db_message(&source),
+                            "a lock was not granted in time; the revision was rolled back and is tried again"
+                        );
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    let (statement, line, source, kept) = match at {
+                        Some((statement, line)) => {
+                            let kept = conn.exec(script::UNDO_SAVEPOINT).await.is_ok();
+                            (statement, line, source, kept)
+                        }
+                        None => self.diagnose(conn, section, source).await,
+                    };
                     let outcome = self
                         .settle_failed(
                             conn,
@@ -95,12 +144,21 @@ impl Migrator {
                             "the transaction could not be rolled back to this revision alone, so this run's uncommitted revisions were rolled back too",
                         )
                         .await?;
+                    let mut message = db_message(&source);
+                    if is_lock_not_available(&source) {
+                        let statement_sql = section
+                            .statements()
+                            .nth(statement - 1)
+                            .map_or("", |(_, sql)| sql);
+                        message
+                            .push_str(&lock_failure(conn, rev, attempt + 1, statement_sql).await);
+                    }
                     return Err(Error::MigrationFailed {
                         revision: rev.id().to_owned(),
                         path: rev.path().to_owned(),
                         line,
                         statement,
-                        message: db_message(&source),
+                        message,
                         outcome,
                         source: Box::new(source),
                     });
@@ -163,16 +221,36 @@ impl Migrator {
             } else {
                 conn.commit().await?;
                 lock_lost = conn.lock_is_transaction();
-                self.run_outside_transaction(
-                    conn,
-                    graph,
-                    rev,
-                    section,
-                    plan.direction,
-                    &applied,
-                    seq,
-                )
-                .await?;
+                // Outside a transaction the revision's lock timeout is the
+                // session's for its statements.
+                let timeout = restore.as_deref().zip(rev.lock_timeout());
+                if let Some((_, timeout)) = timeout {
+                    conn.exec(&format!("SET lock_timeout = '{}ms'", timeout.as_millis()))
+                        .await
+                        .map_err(Error::db("setting the revision's lock_timeout"))?;
+                }
+                let result = self
+                    .run_outside_transaction(
+                        conn,
+                        graph,
+                        rev,
+                        section,
+                        plan.direction,
+                        &applied,
+                        seq,
+                    )
+                    .await;
+                if let Some((restore, _)) = timeout {
+                    let reset = format!(
+                        "SET lock_timeout = {}",
+                        crate::history::literal(migrate_core::Dialect::Postgres, restore)
+                    );
+                    let reset = conn.exec(&reset).await;
+                    result?;
+                    reset.map_err(Error::db("putting the session's lock_timeout back"))?;
+                } else {
+                    result?;
+                }
                 if plan.direction == Direction::Upgrade {
                     seq += 1;
                 }
@@ -261,7 +339,9 @@ impl Migrator {
                     None => return Ok(0),
                 },
             };
-            if !rev.is_transactional() {
+            // A revision with a lock timeout or retries runs on its own,
+            // so that each attempt is exactly one try of it.
+            if !rev.is_transactional() || rev.lock_timeout().is_some() || rev.lock_retries() > 0 {
                 return Ok(0);
             }
             sections.push(section);
@@ -563,6 +643,123 @@ async fn run_batch<C: Conn>(conn: &mut C, section: SectionRef<'_>) -> Result<(),
         return Ok(());
     }
     conn.exec(&script::section(section)).await
+}
+
+/// A revision's own `lock_timeout` (PostgreSQL): set for its statements
+/// alone, the session's value put back after them.
+struct Guard {
+    set: String,
+    restore: String,
+}
+
+impl Guard {
+    /// For `rev`, when it has a lock timeout; `restore` is the session's
+    /// value as `SHOW` prints it.
+    fn of(rev: RevisionRef<'_>, restore: &str) -> Option<Guard> {
+        let timeout = rev.lock_timeout()?;
+        Some(Guard {
+            set: format!("SET LOCAL lock_timeout = '{}ms'", timeout.as_millis()),
+            restore: format!(
+                "SET LOCAL lock_timeout = {}",
+                crate::history::literal(migrate_core::Dialect::Postgres, restore)
+            ),
+        })
+    }
+
+    /// Runs the section statement by statement under the timeout, so that
+    /// a failure names its statement without running any again: the error
+    /// with the statement's number and line.
+    async fn run<C: Conn>(
+        &self,
+        conn: &mut C,
+        section: SectionRef<'_>,
+    ) -> Result<(), (sqlx::Error, Option<(usize, u32)>)> {
+        conn.exec(&self.set).await.map_err(|e| (e, None))?;
+        for (k, (line, sql)) in section.statements().enumerate() {
+            conn.exec(sql).await.map_err(|e| (e, Some((k + 1, line))))?;
+        }
+        conn.exec(&self.restore).await.map_err(|e| (e, None))
+    }
+}
+
+/// The wait before attempt `attempt + 1` of a revision whose lock was not
+/// granted in time: its lock timeout (one second without one), doubled
+/// after each attempt, at most 30 seconds.
+fn backoff(lock_timeout: Option<Duration>, attempt: u32) -> Duration {
+    let base = lock_timeout.unwrap_or(Duration::from_secs(1));
+    base.saturating_mul(1 << attempt.saturating_sub(1).min(16))
+        .min(Duration::from_secs(30))
+}
+
+/// What the error of a revision that never got its lock adds to the
+/// database's message: the attempts, and who holds locks on the tables the
+/// statement names.
+async fn lock_failure<C: Conn>(
+    conn: &mut C,
+    rev: RevisionRef<'_>,
+    attempts: u32,
+    statement: &str,
+) -> String {
+    let timeout = rev
+        .lock_timeout()
+        .map(|t| format!("lock_timeout {} ms, ", t.as_millis()))
+        .unwrap_or_default();
+    let tries = if attempts == 1 {
+        "1 attempt".to_owned()
+    } else {
+        format!("{attempts} attempts")
+    };
+    let holders = conn.lock_holders(&relation_names(statement)).await;
+    let holders = if holders.is_empty() {
+        "no other session holds a lock on the tables it names now".to_owned()
+    } else {
+        holders
+    };
+    let advice = if rev.lock_retries() == 0 {
+        "; run again when that session is done, or give the revision `-- lock_retries: 5` to wait for it"
+    } else {
+        "; run again when that session is done (or end it with pg_terminate_backend)"
+    };
+    format!(" ({timeout}{tries}): {holders}{advice}")
+}
+
+/// The names a statement may lock tables by: its words, folded to lower
+/// case, and its double-quoted identifiers as written. Over-inclusive on
+/// purpose: the holders are then filtered by the tables that exist.
+fn relation_names(statement: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut chars = statement.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '"' {
+            let mut name = String::new();
+            while let Some((_, c)) = chars.next() {
+                if c == '"' {
+                    if chars.peek().is_some_and(|&(_, c)| c == '"') {
+                        chars.next();
+                        name.push('"');
+                        continue;
+                    }
+                    break;
+                }
+                name.push(c);
+            }
+            names.push(name);
+        } else if c.is_alphabetic() || c == '_' {
+            let mut end = i + c.len_utf8();
+            while let Some(&(j, c)) = chars.peek() {
+                if c.is_alphanumeric() || c == '_' || c == '$' {
+                    end = j + c.len_utf8();
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            names.push(statement[i..end].to_lowercase());
+        }
+    }
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 fn millis(started: Instant) -> i64 {

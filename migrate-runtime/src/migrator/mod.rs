@@ -220,13 +220,16 @@ impl Migrator {
         display: &str,
         config: &migrate_core::Config,
     ) -> std::result::Result<Migrator, migrate_core::Errors> {
-        let migrations = migrate_core::load_directory_with(
+        let mut migrations = migrate_core::load_directory_with(
             dir,
             display,
             &config.dialects,
             migrate_core::HeadRule::Any,
             config.max_file_size,
         )?;
+        for r in &mut migrations.revisions {
+            config.apply_lock_defaults(&mut r.header);
+        }
         let start_up = migrations.start_up();
         let migrator = Migrator {
             expected: crate::startup::Expected::loaded(migrations.revisions.len(), start_up),

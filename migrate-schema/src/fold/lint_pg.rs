@@ -24,6 +24,9 @@ pub struct Options {
     /// Whether the project's dialects include SQLite: the ALTER TABLE
     /// forms SQLite does not have are reported.
     pub sqlite: bool,
+    /// `migrate.toml` gives every revision a lock timeout (its header
+    /// may still turn it off).
+    pub default_lock_timeout: bool,
 }
 
 impl Default for Options {
@@ -32,6 +35,7 @@ impl Default for Options {
             postgres_version: migrate_core::OLDEST_POSTGRES,
             identifier_length: false,
             sqlite: false,
+            default_lock_timeout: false,
         }
     }
 }
@@ -82,11 +86,20 @@ impl Linter {
         }
     }
 
-    /// Starts a revision's upgrade; `start` is the journal's mark before it.
-    pub fn begin(&mut self, start: Mark, transactional: bool) {
+    /// Starts a revision's upgrade; `start` is the journal's mark before
+    /// it; `lock_timeout` is its `lock_timeout` header, if any.
+    pub fn begin(
+        &mut self,
+        start: Mark,
+        transactional: bool,
+        lock_timeout: Option<std::time::Duration>,
+    ) {
         self.start = Some(start);
         self.transactional = transactional;
-        self.lock_timeout = false;
+        // The runtime sets the revision's lock_timeout before its first
+        // statement, as a `SET lock_timeout` there would.
+        self.lock_timeout =
+            lock_timeout.map_or(self.options.default_lock_timeout, |d| !d.is_zero());
         self.lock_timeout_reported = false;
         self.added_not_valid.clear();
         self.enums_gone.clear();

@@ -219,7 +219,11 @@ fn fold_both(
     let before = state.mark();
     let found = state.findings.len();
     if let Some(lint) = lint.as_deref_mut() {
-        lint.begin(before, revision.header.transactional);
+        lint.begin(
+            before,
+            revision.header.transactional,
+            revision.header.lock_timeout,
+        );
     }
     fold_section(
         state,
@@ -337,6 +341,7 @@ pub fn check_cached(
         postgres_version: lint.postgres_version(),
         identifier_length: lint.level(Rule::IdentifierLength) != migrate_core::Level::Off,
         sqlite: matches!(dialects, DialectCheck::All(list) if list.contains(&Dialect::Sqlite)),
+        default_lock_timeout: lint.default_lock_timeout(),
     };
     let Ok(folded) = fold_chain(migrations, dialect, None, cache, Some(options), |_, _| {}) else {
         return Vec::new();

@@ -573,6 +573,16 @@ fn lock_timeout_is_off_by_default_and_once_per_revision() {
         &format!("SET lock_timeout = '2s';\n{sql}"),
         &lint,
     );
+    // The runtime sets a header's (or migrate.toml's) lock_timeout first.
+    quiet(Rule::LockTimeout, "-- lock_timeout: 2s", sql, &lint);
+    let mut defaulted = lint.clone();
+    defaulted.set_default_lock_timeout(true);
+    quiet(Rule::LockTimeout, "", sql, &defaulted);
+    let off = lint_chain(&[("", BASE), ("-- lock_timeout: none", sql)], &defaulted);
+    assert!(
+        off.iter().any(|f| f.starts_with("[lock-timeout]")),
+        "a header that turns the default off is linted: {off:#?}"
+    );
 }
 
 #[test]

@@ -167,11 +167,20 @@ pub enum Command {
     Downgrade {
         /// Target revision (-1, base, a revision id, LABEL@base…), or FROM:TO
         /// with --sql
-        #[arg(value_name = "TARGET", allow_negative_numbers = true)]
-        target: String,
+        #[arg(
+            value_name = "TARGET",
+            allow_negative_numbers = true,
+            required_unless_present = "from_history"
+        )]
+        target: Option<String>,
         /// Print the SQL script instead of running it; no database is touched
-        #[arg(long)]
+        #[arg(long, conflicts_with = "from_history")]
         sql: bool,
+        /// First revert, newest first, every applied revision this directory
+        /// does not contain, from the downgrade SQL stored in the history
+        /// when it was applied (then go on to TARGET, if given)
+        #[arg(long)]
+        from_history: bool,
     },
 
     /// Show the revision(s) the database is at
@@ -434,11 +443,20 @@ pub enum EmbeddedCommand {
     /// Revert the database to an earlier revision
     Downgrade {
         /// Target revision (-1, base, a revision id…), or FROM:TO with --sql
-        #[arg(value_name = "TARGET", allow_negative_numbers = true)]
-        target: String,
+        #[arg(
+            value_name = "TARGET",
+            allow_negative_numbers = true,
+            required_unless_present = "from_history"
+        )]
+        target: Option<String>,
         /// Print the SQL script instead of running it
-        #[arg(long)]
+        #[arg(long, conflicts_with = "from_history")]
         sql: bool,
+        /// First revert every applied revision this binary was not built
+        /// with, from the downgrade SQL stored in the history (then go on to
+        /// TARGET, if given)
+        #[arg(long)]
+        from_history: bool,
     },
     /// List revisions, newest first
     History {

@@ -97,6 +97,39 @@ async fn run(
     Ok(())
 }
 
+/// `downgrade --from-history [TARGET]`: the revisions this directory (or
+/// binary) does not contain, reverted from the history's stored SQL; then
+/// TARGET, if given, as `downgrade TARGET`.
+pub(crate) async fn downgrade_from_history(
+    ui: &Arc<Ui>,
+    migrator: &Migrator,
+    pool: &Pool,
+    target: Option<&str>,
+) -> anyhow::Result<()> {
+    let report = on_pool!(pool, p => migrator.downgrade_from_history(p).await)?;
+    for (id, duration) in report.revisions.iter().zip(&report.durations) {
+        ui.line(format!(
+            "Reverted {} from the history's stored downgrade ({} ms)",
+            ui.out.id(id),
+            duration.as_millis()
+        ))?;
+    }
+    match target {
+        Some(target) => downgrade(ui, migrator, pool, target).await,
+        None => {
+            let at = describe(migrator, &report.current);
+            if report.revisions.is_empty() {
+                ui.line(format!(
+                    "Nothing to do: every applied revision is in this build; the database is at {at}"
+                ))?;
+            } else {
+                ui.line(format!("Now at {at}"))?;
+            }
+            Ok(())
+        }
+    }
+}
+
 fn messages(migrator: &Migrator) -> HashMap<String, Option<String>> {
     migrator
         .revisions()

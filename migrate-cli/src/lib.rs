@@ -240,7 +240,29 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             }
             check_schema(ui, &project, &migrations, url_flag, against).await
         }
-        Command::Upgrade { target, sql } | Command::Downgrade { target, sql } => {
+        Command::Downgrade {
+            target,
+            from_history: true,
+            ..
+        } => {
+            let project = Project::load(config_path)?;
+            let migrator = load_migrator(&project)?;
+            if let Some(target) = target {
+                check_direction(&migrator, Direction::Downgrade, target, false)?;
+            }
+            let (url, source) = require_url(url_flag, Some(&project))?;
+            let pool = Pool::connect(&url, source, false).await?;
+            let result = db::downgrade_from_history(ui, &migrator, &pool, target.as_deref()).await;
+            pool.close().await;
+            result
+        }
+        Command::Downgrade { target: None, .. } => Err(missing_target()),
+        Command::Upgrade { target, sql }
+        | Command::Downgrade {
+            target: Some(target),
+            sql,
+            ..
+        } => {
             let direction = match cli.command {
                 Command::Upgrade { .. } => Direction::Upgrade,
                 _ => Direction::Downgrade,
@@ -405,7 +427,11 @@ async fn embedded(
         EmbeddedCommand::Upgrade { target, sql } => {
             check_direction(migrator, Direction::Upgrade, target, *sql)?;
         }
-        EmbeddedCommand::Downgrade { target, sql } => {
+        EmbeddedCommand::Downgrade {
+            target: Some(target),
+            sql,
+            ..
+        } => {
             check_direction(migrator, Direction::Downgrade, target, *sql)?;
         }
         _ => {}
@@ -415,16 +441,33 @@ async fn embedded(
             db::offline_script(ui, migrator, dialect()?, Direction::Upgrade, &target)
                 .map_err(|e| heads_advice(e, migrator, Direction::Upgrade, &target))
         }
-        EmbeddedCommand::Downgrade { target, sql: true } => {
-            db::offline_script(ui, migrator, dialect()?, Direction::Downgrade, &target)
+        EmbeddedCommand::Downgrade {
+            target,
+            from_history: true,
+            ..
+        } => {
+            let pool = Pool::connect(url, source, false).await?;
+            let result = db::downgrade_from_history(ui, migrator, &pool, target.as_deref()).await;
+            pool.close().await;
+            result
         }
+        EmbeddedCommand::Downgrade {
+            target: Some(target),
+            sql: true,
+            ..
+        } => db::offline_script(ui, migrator, dialect()?, Direction::Downgrade, &target),
         EmbeddedCommand::Upgrade { target, sql: false } => {
             let pool = Pool::connect(url, source, true).await?;
             let result = db::upgrade(ui, migrator, &pool, &target).await;
             pool.close().await;
             result.map_err(|e| heads_advice(e, migrator, Direction::Upgrade, &target))
         }
-        EmbeddedCommand::Downgrade { target, sql: false } => {
+        EmbeddedCommand::Downgrade { target: None, .. } => Err(missing_target()),
+        EmbeddedCommand::Downgrade {
+            target: Some(target),
+            sql: false,
+            ..
+        } => {
             let pool = Pool::connect(url, source, false).await?;
             let result = db::downgrade(ui, migrator, &pool, &target).await;
             pool.close().await;
@@ -505,6 +548,12 @@ fn range_mentions_current(range: Option<&str>) -> bool {
 }
 
 /// The directory as a runtime migrator: everything the macro checks must pass.
+/// `downgrade` without a target and without `--from-history` (which the
+/// argument parser already refuses).
+fn missing_target() -> anyhow::Error {
+    Usage("`downgrade` needs a TARGET (e.g. `-1` or `base`), or `--from-history`".into()).into()
+}
+
 pub(crate) fn load_migrator(project: &Project) -> anyhow::Result<Migrator> {
     Migrator::from_directory(&project.dir, &project.display, &project.config).map_err(|errors| {
         let n = errors.as_slice().len();

@@ -22,7 +22,7 @@ pub enum Error {
 
     /// The database has a revision applied that this migrator does not know.
     #[error(
-        "Can't locate revision identified by '{revision}': the database has it applied but this build does not contain it (the database is ahead of this binary); nothing was changed. Run a build that includes it, or downgrade with one"
+        "Can't locate revision identified by '{revision}': the database has it applied but this build does not contain it (the database is ahead of this binary); nothing was changed. Run a build that includes it, or revert it from the downgrade stored in the history when it was applied: `migrate downgrade --from-history` (in code, `Migrator::downgrade_from_history`)"
     )]
     UnknownAppliedRevision {
         /// The id found in the history table.
@@ -41,6 +41,23 @@ pub enum Error {
         table: String,
         /// What the history has for it: `no row`, or the row's state.
         state: String,
+    },
+
+    /// `downgrade --from-history` met a revision it cannot revert from
+    /// the history.
+    #[error(
+        "revision {revision} cannot be reverted from the history table `{table}`: {reason}; nothing was changed{done}"
+    )]
+    NotRevertible {
+        /// The revision.
+        revision: String,
+        /// The history table.
+        table: String,
+        /// Why: irreversible, its downgrade was not stored, or it was
+        /// interrupted.
+        reason: String,
+        /// What this run reverted before it, if anything.
+        done: String,
     },
 
     /// The upgrade SQL of an applied revision was edited after it ran.

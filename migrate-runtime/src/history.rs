@@ -61,7 +61,21 @@ pub struct NewRow<'a> {
     pub seq: i64,
     /// The revision's message.
     pub message: Option<&'a str>,
+    /// Its downgrade section as written, kept so that a binary built
+    /// without the revision can revert it (`None`: irreversible).
+    pub downgrade_sql: Option<&'a str>,
+    /// [`DOWNGRADE_TRANSACTIONAL`], [`DOWNGRADE_OUTSIDE`] or
+    /// [`DOWNGRADE_IRREVERSIBLE`].
+    pub downgrade_kind: &'static str,
 }
+
+/// `downgrade_kind` of a stored downgrade that runs in a transaction.
+pub const DOWNGRADE_TRANSACTIONAL: &str = "transactional";
+/// `downgrade_kind` of a stored downgrade that runs statement by statement
+/// outside a transaction (`transactional: false`).
+pub const DOWNGRADE_OUTSIDE: &str = "non-transactional";
+/// `downgrade_kind` of a revision without a downgrade section.
+pub const DOWNGRADE_IRREVERSIBLE: &str = "irreversible";
 
 /// Which revisions of `graph` the history's applied and stamped rows
 /// record, checksums aside (`current`, `pending`, `stamp`, and the CLI's
@@ -120,7 +134,12 @@ const HISTORY_COLUMNS: &str =
     "revision, checksum, applied_at, duration_ms, state, statements_done, seq";
 
 /// The columns an `INSERT` writes, in the order of its values.
-const INSERT_COLUMNS: &str =
+const INSERT_COLUMNS: &str = "revision, checksum, duration_ms, state, statements_done, seq, message, downgrade_sql, downgrade_kind";
+
+/// The columns the offline script's `INSERT` writes: not the downgrade,
+/// since a script cannot add the columns to an older SQLite table (the
+/// rows say their downgrade was not stored).
+const OFFLINE_INSERT_COLUMNS: &str =
     "revision, checksum, duration_ms, state, statements_done, seq, message";
 
 /// Bind parameters, in the order the statement names them, of values bound
@@ -148,7 +167,9 @@ pub(crate) fn create_history_sql(dialect: Dialect, table: &str) -> String {
              state TEXT NOT NULL DEFAULT 'applied', \
              statements_done BIGINT NOT NULL DEFAULT 0, \
              seq BIGINT NOT NULL, \
-             message TEXT)",
+             message TEXT, \
+             downgrade_sql TEXT, \
+             downgrade_kind TEXT)",
             quote_table(table)
         ),
         Dialect::Sqlite => format!(
@@ -160,7 +181,9 @@ pub(crate) fn create_history_sql(dialect: Dialect, table: &str) -> String {
              state TEXT NOT NULL DEFAULT 'applied', \
              statements_done INTEGER NOT NULL DEFAULT 0, \
              seq INTEGER NOT NULL, \
-             message TEXT)",
+             message TEXT, \
+             downgrade_sql TEXT, \
+             downgrade_kind TEXT)",
             quote_table(table)
         ),
     }
@@ -215,6 +238,43 @@ pub(crate) fn start_up_sql(dialect: Dialect, table: &str) -> String {
     }
 }
 
+/// How many of the downgrade columns a table has: `downgrade_sql` and
+/// `downgrade_kind`, named by the table bound as [`exists_param`] gives it.
+pub(crate) fn downgrade_columns_sql(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Postgres => {
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass($1) \
+             AND attname IN ('downgrade_sql', 'downgrade_kind') AND NOT attisdropped"
+        }
+        Dialect::Sqlite => {
+            "SELECT count(*) FROM pragma_table_info(?) WHERE name IN ('downgrade_sql', 'downgrade_kind')"
+        }
+    }
+}
+
+/// Adds the downgrade columns to a table created before they existed (on
+/// PostgreSQL, where it may have one of them, without failing on it).
+pub(crate) fn add_downgrade_columns_sql(dialect: Dialect, table: &str) -> String {
+    let table = quote_table(table);
+    match dialect {
+        Dialect::Postgres => format!(
+            "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS downgrade_sql TEXT, ADD COLUMN IF NOT EXISTS downgrade_kind TEXT"
+        ),
+        Dialect::Sqlite => format!(
+            "ALTER TABLE {table} ADD COLUMN downgrade_sql TEXT;\nALTER TABLE {table} ADD COLUMN downgrade_kind TEXT"
+        ),
+    }
+}
+
+/// Each row's revision with its stored downgrade and its kind, newest
+/// first (`seq` order reversed).
+pub(crate) fn stored_downgrades_sql(table: &str) -> String {
+    format!(
+        "SELECT revision, downgrade_sql, downgrade_kind FROM {} ORDER BY seq DESC",
+        quote_table(table)
+    )
+}
+
 /// `INSERT` of history rows given as `(…), (…)` value lists, in
 /// `INSERT_COLUMNS` order.
 fn insert_values_sql(table: &str, rows: &str) -> String {
@@ -224,10 +284,10 @@ fn insert_values_sql(table: &str, rows: &str) -> String {
     )
 }
 
-/// `INSERT` of one row whose seven values are bound in `INSERT_COLUMNS`
+/// `INSERT` of one row whose nine values are bound in `INSERT_COLUMNS`
 /// order (as [`NewRow`]'s fields).
 pub(crate) fn insert_bound_sql(dialect: Dialect, table: &str) -> String {
-    let values = params(dialect, [1, 2, 3, 4, 5, 6, 7]);
+    let values = params(dialect, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
     insert_values_sql(table, &format!("({})", values.join(", ")))
 }
 
@@ -239,23 +299,33 @@ pub(crate) fn insert_bound_sql(dialect: Dialect, table: &str) -> String {
 pub(crate) fn insert_arrays_sql(table: &str) -> String {
     format!(
         "INSERT INTO {} ({INSERT_COLUMNS}) \
-         SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::int8[], $6::int8[], $7::text[])",
+         SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::int8[], $6::int8[], $7::text[], $8::text[], $9::text[])",
         quote_table(table)
     )
 }
 
 /// `row` as a value list of literals; `seq` is an SQL expression for its
-/// position (the offline script computes it from the table).
-fn literal_values(dialect: Dialect, row: &NewRow<'_>, seq: &str) -> String {
+/// position (the offline script computes it from the table); `downgrade`
+/// adds its two downgrade values.
+fn literal_values(dialect: Dialect, row: &NewRow<'_>, seq: &str, downgrade: bool) -> String {
+    let text = |v: Option<&str>| v.map_or_else(|| "NULL".to_owned(), |v| literal(dialect, v));
+    let downgrade = if downgrade {
+        format!(
+            ", {}, {}",
+            text(row.downgrade_sql),
+            literal(dialect, row.downgrade_kind)
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "({}, {}, {}, {}, {}, {seq}, {})",
+        "({}, {}, {}, {}, {}, {seq}, {}{downgrade})",
         literal(dialect, row.revision),
         literal(dialect, row.checksum),
         row.duration_ms,
         literal(dialect, row.state),
         row.statements_done,
-        row.message
-            .map_or_else(|| "NULL".to_owned(), |m| literal(dialect, m)),
+        text(row.message),
     )
 }
 
@@ -263,7 +333,7 @@ fn literal_values(dialect: Dialect, row: &NewRow<'_>, seq: &str) -> String {
 pub(crate) fn insert_literal_sql(dialect: Dialect, table: &str, rows: &[NewRow<'_>]) -> String {
     let values: Vec<String> = rows
         .iter()
-        .map(|row| literal_values(dialect, row, &row.seq.to_string()))
+        .map(|row| literal_values(dialect, row, &row.seq.to_string(), true))
         .collect();
     insert_values_sql(table, &values.join(",\n"))
 }
@@ -275,7 +345,11 @@ pub(crate) fn insert_next_sql(dialect: Dialect, table: &str, row: &NewRow<'_>) -
         "(SELECT COALESCE(MAX(seq), 0) + 1 FROM {})",
         quote_table(table)
     );
-    insert_values_sql(table, &literal_values(dialect, row, &seq))
+    format!(
+        "INSERT INTO {} ({OFFLINE_INSERT_COLUMNS}) VALUES {}",
+        quote_table(table),
+        literal_values(dialect, row, &seq, false)
+    )
 }
 
 /// `UPDATE` of a row's state and progress, and its duration when one is given.
@@ -419,7 +493,7 @@ mod tests {
     fn shared_history_sql_is_what_the_backends_always_ran() {
         assert_eq!(
             insert_bound_sql(Dialect::Sqlite, "t"),
-            "INSERT INTO \"t\" (revision, checksum, duration_ms, state, statements_done, seq, message) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO \"t\" (revision, checksum, duration_ms, state, statements_done, seq, message, downgrade_sql, downgrade_kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         );
         assert_eq!(
             delete_bound_sql(Dialect::Postgres, "s.t"),
@@ -438,7 +512,7 @@ mod tests {
     fn bound_statements_keep_their_text_on_both_databases() {
         assert_eq!(
             insert_bound_sql(Dialect::Postgres, "s.t"),
-            "INSERT INTO \"s\".\"t\" (revision, checksum, duration_ms, state, statements_done, seq, message) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            "INSERT INTO \"s\".\"t\" (revision, checksum, duration_ms, state, statements_done, seq, message, downgrade_sql, downgrade_kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         );
         assert_eq!(
             update_bound_sql(Dialect::Postgres, "t"),
@@ -485,7 +559,7 @@ mod tests {
         #[cfg(feature = "postgres")]
         assert_eq!(
             insert_arrays_sql("t"),
-            "INSERT INTO \"t\" (revision, checksum, duration_ms, state, statements_done, seq, message) SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::int8[], $6::int8[], $7::text[])"
+            "INSERT INTO \"t\" (revision, checksum, duration_ms, state, statements_done, seq, message, downgrade_sql, downgrade_kind) SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::int8[], $6::int8[], $7::text[], $8::text[], $9::text[])"
         );
     }
 
@@ -499,6 +573,8 @@ mod tests {
             statements_done: 2,
             seq: 7,
             message,
+            downgrade_sql: Some("DROP TABLE 'x';"),
+            downgrade_kind: DOWNGRADE_TRANSACTIONAL,
         };
         assert_eq!(
             insert_literal_sql(
@@ -506,7 +582,7 @@ mod tests {
                 "t",
                 &[row("a", Some("it's")), row("b", None)]
             ),
-            "INSERT INTO \"t\" (revision, checksum, duration_ms, state, statements_done, seq, message) VALUES ('a', 'c', 5, 'applied', 2, 7, 'it''s'),\n('b', 'c', 5, 'applied', 2, 7, NULL)"
+            "INSERT INTO \"t\" (revision, checksum, duration_ms, state, statements_done, seq, message, downgrade_sql, downgrade_kind) VALUES ('a', 'c', 5, 'applied', 2, 7, 'it''s', 'DROP TABLE ''x'';', 'transactional'),\n('b', 'c', 5, 'applied', 2, 7, NULL, 'DROP TABLE ''x'';', 'transactional')"
         );
         assert_eq!(
             record_literal_sql(
@@ -520,6 +596,14 @@ mod tests {
         assert_eq!(
             delete_many_sql(Dialect::Postgres, "t", ["a", "b\\"]),
             "DELETE FROM \"t\" WHERE revision IN ('a', E'b\\\\')"
+        );
+        assert_eq!(
+            insert_next_sql(Dialect::Sqlite, "t", &row("a", None)),
+            "INSERT INTO \"t\" (revision, checksum, duration_ms, state, statements_done, seq, message) VALUES ('a', 'c', 5, 'applied', 2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM \"t\"), NULL)"
+        );
+        assert_eq!(
+            add_downgrade_columns_sql(Dialect::Postgres, "t"),
+            "ALTER TABLE \"t\" ADD COLUMN IF NOT EXISTS downgrade_sql TEXT, ADD COLUMN IF NOT EXISTS downgrade_kind TEXT"
         );
         assert_eq!(
             update_literal_sql(Dialect::Sqlite, "t", "a", "running", 1),

@@ -286,6 +286,9 @@ fn insert_sql(
         statements_done: done,
         seq: 0,
         message: rev.message(),
+        // Not written by the offline script (see `history::insert_next_sql`).
+        downgrade_sql: None,
+        downgrade_kind: history::DOWNGRADE_IRREVERSIBLE,
     };
     history::insert_next_sql(dialect, table, &row)
 }

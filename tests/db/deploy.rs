@@ -365,3 +365,177 @@ pub async fn lock_timeout_default_and_non_transactional_revisions(db: &crate::co
     assert_eq!(db.text("SELECT current_setting('lock_timeout')").await, "0");
     m.downgrade(db.pool(), "base").await.unwrap();
 }
+
+/// The history row of `revision`: its stored downgrade and kind.
+async fn stored(db: &impl TestDb, revision: &str) -> (String, String) {
+    (
+        db.text(&format!(
+            "SELECT coalesce(downgrade_sql, 'NULL') FROM migrate_history WHERE revision = '{revision}'"
+        ))
+        .await,
+        db.text(&format!(
+            "SELECT coalesce(downgrade_kind, 'NULL') FROM migrate_history WHERE revision = '{revision}'"
+        ))
+        .await,
+    )
+}
+
+/// A build without r03 and r04 (the application rolled back) reverts them
+/// from the SQL their rows keep, newest first, a non-transactional one
+/// statement by statement; every other run refuses and says how.
+pub async fn a_build_without_a_revision_reverts_it_from_the_history(db: &impl TestDb) {
+    let dir = Dir::chain(2);
+    dir.rev_with(
+        "r03",
+        "r02",
+        "-- transactional: false\n",
+        "CREATE TABLE t03 (id INTEGER);\nCREATE INDEX t03_id ON t03 (id);",
+        Some("DROP INDEX t03_id;\nDROP TABLE t03;"),
+    );
+    dir.rev(
+        "r04",
+        "r03",
+        "CREATE TABLE t04 (id INTEGER, note TEXT DEFAULT 'it''s');",
+        Some("-- the stored text is the section as written\nDROP TABLE t04;"),
+    );
+    dir.migrator().upgrade(db.pool(), "head").await.unwrap();
+    assert_eq!(
+        stored(db, "r04").await,
+        (
+            "-- the stored text is the section as written\nDROP TABLE t04;\n".to_owned(),
+            "transactional".to_owned()
+        )
+    );
+    assert_eq!(stored(db, "r03").await.1, "non-transactional");
+
+    dir.remove("r03");
+    dir.remove("r04");
+    let older = dir.migrator();
+    let err = older.upgrade(db.pool(), "head").await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`migrate downgrade --from-history`"),
+        "{err}"
+    );
+    let report = older.downgrade_from_history(db.pool()).await.unwrap();
+    assert_eq!(report.revisions, ["r04", "r03"]);
+    assert_eq!(report.current, ["r02"]);
+    assert_eq!(
+        db.tables().await,
+        crate::common::names(&["migrate_history", "t01", "t02"])
+    );
+    assert_eq!(older.current(db.pool()).await.unwrap(), ["r02"]);
+    // Nothing left to revert: nothing happens.
+    let again = older.downgrade_from_history(db.pool()).await.unwrap();
+    assert!(again.revisions.is_empty());
+    assert_eq!(again.current, ["r02"]);
+}
+
+/// Refusals come before anything runs: an irreversible revision, a row
+/// written without its downgrade; a failing stored statement rolls its
+/// revision back and keeps what was reverted before it.
+pub async fn reverting_from_the_history_refuses_what_it_cannot_undo(db: &impl TestDb) {
+    let dir = Dir::chain(2);
+    dir.rev("r03", "r02", "CREATE TABLE t03 (id INTEGER);", None);
+    dir.rev(
+        "r04",
+        "r03",
+        "CREATE TABLE t04 (id INTEGER);",
+        Some("DROP TABLE t04;"),
+    );
+    dir.migrator().upgrade(db.pool(), "head").await.unwrap();
+    assert_eq!(
+        stored(db, "r03").await,
+        ("NULL".to_owned(), "irreversible".to_owned())
+    );
+    dir.remove("r03");
+    dir.remove("r04");
+    let older = dir.migrator();
+    let err = older.downgrade_from_history(db.pool()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::NotRevertible { revision, .. } if revision == "r03"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("it is irreversible"), "{err}");
+    assert_eq!(db.count("SELECT count(*) FROM migrate_history").await, 4);
+    assert_eq!(db.tables().await.len(), 5, "nothing ran, r04 included");
+
+    // A row an earlier version wrote holds no downgrade.
+    db.exec("UPDATE migrate_history SET downgrade_sql = NULL, downgrade_kind = NULL WHERE revision = 'r04'")
+        .await
+        .unwrap();
+    let err = older.downgrade_from_history(db.pool()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::NotRevertible { revision, .. } if revision == "r04"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("does not hold its downgrade"),
+        "{err}"
+    );
+
+    // A stored statement that fails: r04 (the newest) is rolled back and
+    // stays applied, and r03 is not tried.
+    db.exec("UPDATE migrate_history SET downgrade_sql = 'DROP TABLE t04;\nDROP TABLE not_there;', downgrade_kind = 'transactional' WHERE revision = 'r04'")
+        .await
+        .unwrap();
+    db.exec("UPDATE migrate_history SET downgrade_sql = 'DROP TABLE t03;', downgrade_kind = 'transactional' WHERE revision = 'r03'")
+        .await
+        .unwrap();
+    let err = older.downgrade_from_history(db.pool()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::MigrationFailed { revision, statement: 2, line: 2, .. } if revision == "r04"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("(stored downgrade in `migrate_history`:2)"),
+        "{err}"
+    );
+    assert!(db.tables().await.contains(&"t04".to_owned()), "rolled back");
+    assert_eq!(db.count("SELECT count(*) FROM migrate_history").await, 4);
+    db.exec("UPDATE migrate_history SET downgrade_sql = 'DROP TABLE t04;' WHERE revision = 'r04'")
+        .await
+        .unwrap();
+    let report = older.downgrade_from_history(db.pool()).await.unwrap();
+    assert_eq!(report.revisions, ["r04", "r03"]);
+}
+
+/// A history table from before the downgrade columns gets them at the
+/// next run; its old rows hold no downgrade, new rows do.
+pub async fn an_older_history_table_gains_the_downgrade_columns(db: &impl TestDb) {
+    let dir = Dir::chain(2);
+    dir.migrator().upgrade(db.pool(), "head").await.unwrap();
+    db.exec("ALTER TABLE migrate_history DROP COLUMN downgrade_sql")
+        .await
+        .unwrap();
+    db.exec("ALTER TABLE migrate_history DROP COLUMN downgrade_kind")
+        .await
+        .unwrap();
+    // Start-up at head and the read-only questions do not need them.
+    assert!(
+        dir.migrator()
+            .upgrade(db.pool(), "head")
+            .await
+            .unwrap()
+            .revisions
+            .is_empty()
+    );
+    dir.rev(
+        "r03",
+        "r02",
+        "CREATE TABLE t03 (id INTEGER);",
+        Some("DROP TABLE t03;"),
+    );
+    dir.migrator().upgrade(db.pool(), "head").await.unwrap();
+    assert_eq!(
+        stored(db, "r01").await,
+        ("NULL".to_owned(), "NULL".to_owned())
+    );
+    assert_eq!(
+        stored(db, "r03").await,
+        ("DROP TABLE t03;\n".to_owned(), "transactional".to_owned())
+    );
+    // The normal downgrade does not need what is stored.
+    dir.migrator().downgrade(db.pool(), "base").await.unwrap();
+}

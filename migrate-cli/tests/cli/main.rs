@@ -6,6 +6,7 @@
 
 mod branches;
 mod common;
+mod deploy;
 mod embedded;
 mod errors;
 mod history;

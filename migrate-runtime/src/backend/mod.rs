@@ -179,15 +179,57 @@ pub trait Conn: Send {
         table: &str,
     ) -> impl Future<Output = Result<Vec<HistoryEntry>>> + Send {
         async move {
-            if Self::DIALECT == Dialect::Sqlite
-                || !history_exists(self.sql_conn(), Self::DIALECT, table).await?
-            {
+            let created = Self::DIALECT == Dialect::Sqlite
+                || !history_exists(self.sql_conn(), Self::DIALECT, table).await?;
+            if created {
                 let sql = history::create_history_sql(Self::DIALECT, table);
                 self.exec(&sql)
                     .await
                     .map_err(Error::db(format!("creating the history table `{table}`")))?;
             }
+            // SQLite's `IF NOT EXISTS` may have found an older table.
+            if !created || Self::DIALECT == Dialect::Sqlite {
+                self.ensure_downgrade_columns(table).await?;
+            }
             read_rows(self.sql_conn(), Self::DIALECT, table).await
+        }
+    }
+    /// Adds the columns that keep each revision's downgrade to a history
+    /// table created before they existed.
+    fn ensure_downgrade_columns(&mut self, table: &str) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            let param = history::exists_param(Self::DIALECT, table);
+            let count = on_conn!(self.sql_conn(), c => {
+                sqlx::query_scalar::<_, i64>(history::downgrade_columns_sql(Self::DIALECT))
+                    .bind(param)
+                    .fetch_one(c)
+                    .await
+            });
+            if count.map_err(Error::db(format!("reading the columns of `{table}`")))? == 2 {
+                return Ok(());
+            }
+            let sql = history::add_downgrade_columns_sql(Self::DIALECT, table);
+            self.exec(&sql).await.map_err(Error::db(format!(
+                "adding the columns that keep each revision's downgrade to the history table `{table}` (if this role may not alter it, have its owner run: {sql})"
+            )))
+        }
+    }
+    /// Every history row's revision with its stored downgrade SQL and kind
+    /// (`NULL`s for rows written before they were kept), newest first.
+    fn stored_downgrades(
+        &mut self,
+        table: &str,
+    ) -> impl Future<Output = Result<Vec<StoredDowngrade>>> + Send {
+        async move {
+            let sql = history::stored_downgrades_sql(table);
+            let rows = on_conn!(self.sql_conn(), c => {
+                sqlx::query_as::<_, StoredDowngrade>(&sql)
+                    .fetch_all(c)
+                    .await
+            });
+            rows.map_err(Error::db(format!(
+                "reading the stored downgrades in `{table}`"
+            )))
         }
     }
     /// Reads the history table (empty when it does not exist).
@@ -219,6 +261,8 @@ pub trait Conn: Send {
                     .bind(row.statements_done)
                     .bind(row.seq)
                     .bind(row.message)
+                    .bind(row.downgrade_sql)
+                    .bind(row.downgrade_kind)
                     .execute(c)
                     .await
                     .map(drop)
@@ -352,6 +396,9 @@ pub trait Conn: Send {
         async { String::new() }
     }
 }
+
+/// A history row's revision, stored downgrade SQL and its kind.
+pub(crate) type StoredDowngrade = (String, Option<String>, Option<String>);
 
 /// Did `error` come from a lock that was not granted in time
 /// (PostgreSQL's `lock_not_available`, SQLSTATE 55P03: `lock_timeout`

@@ -146,6 +146,8 @@ impl Conn for Session<Postgres> {
             .bind(number(|r| r.statements_done))
             .bind(number(|r| r.seq))
             .bind(rows.iter().map(|r| r.message).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.downgrade_sql).collect::<Vec<_>>())
+            .bind(column(|r| r.downgrade_kind))
             .execute(&mut *self.conn)
             .await?;
         Ok(done.rows_affected())

@@ -433,15 +433,13 @@ impl Migrator {
                     .zip(seq..)
                     .map(|((&i, duration), seq)| {
                         let rev = self.revision(i);
-                        NewRow {
-                            revision: rev.id(),
-                            checksum: rev.checksum(),
-                            duration_ms: i64::try_from(duration.as_millis()).unwrap_or(i64::MAX),
-                            state: "applied",
-                            statements_done: rev.upgrade().len() as i64,
+                        self.row(
+                            rev,
+                            "applied",
+                            rev.upgrade().len() as i64,
+                            i64::try_from(duration.as_millis()).unwrap_or(i64::MAX),
                             seq,
-                            message: rev.message(),
-                        }
+                        )
                     })
                     .collect();
                 conn.insert_rows(table, &rows).await

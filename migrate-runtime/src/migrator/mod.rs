@@ -17,6 +17,7 @@ use crate::history::{self, HistoryEntry, NewRow};
 use crate::table::{RevisionRef, Revisions, Table};
 
 mod apply;
+mod stored;
 use apply::Outcome;
 
 /// How revisions are grouped into transactions.
@@ -535,6 +536,12 @@ impl Migrator {
             statements_done: done,
             seq,
             message: rev.message(),
+            downgrade_sql: rev.downgrade().map(|d| d.sql()),
+            downgrade_kind: match (rev.downgrade(), rev.is_transactional()) {
+                (None, _) => history::DOWNGRADE_IRREVERSIBLE,
+                (Some(_), true) => history::DOWNGRADE_TRANSACTIONAL,
+                (Some(_), false) => history::DOWNGRADE_OUTSIDE,
+            },
         }
     }
 

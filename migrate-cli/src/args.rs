@@ -158,6 +158,10 @@ pub enum Command {
         /// transactions) instead of running it; no database is touched
         #[arg(long)]
         sql: bool,
+        /// First finish a `transactional: false` revision an earlier run
+        /// left part-way, from the statement after the last one recorded
+        #[arg(long, conflicts_with = "sql")]
+        resume: bool,
     },
 
     /// Revert the database to an earlier revision
@@ -176,6 +180,10 @@ pub enum Command {
         /// Print the SQL script instead of running it; no database is touched
         #[arg(long, conflicts_with = "from_history")]
         sql: bool,
+        /// First finish a `transactional: false` revision whose downgrade
+        /// an earlier run left part-way
+        #[arg(long, conflicts_with_all = ["sql", "from_history"])]
+        resume: bool,
         /// First revert, newest first, every applied revision this directory
         /// does not contain, from the downgrade SQL stored in the history
         /// when it was applied (then go on to TARGET, if given)
@@ -439,6 +447,10 @@ pub enum EmbeddedCommand {
         /// Print the SQL script instead of running it
         #[arg(long)]
         sql: bool,
+        /// First finish a `transactional: false` revision an earlier run
+        /// left part-way
+        #[arg(long, conflicts_with = "sql")]
+        resume: bool,
     },
     /// Revert the database to an earlier revision
     Downgrade {
@@ -452,6 +464,10 @@ pub enum EmbeddedCommand {
         /// Print the SQL script instead of running it
         #[arg(long, conflicts_with = "from_history")]
         sql: bool,
+        /// First finish a `transactional: false` revision whose downgrade
+        /// an earlier run left part-way
+        #[arg(long, conflicts_with_all = ["sql", "from_history"])]
+        resume: bool,
         /// First revert every applied revision this binary was not built
         /// with, from the downgrade SQL stored in the history (then go on to
         /// TARGET, if given)

@@ -22,8 +22,9 @@ pub(crate) async fn upgrade(
     migrator: &Migrator,
     pool: &Pool,
     target: &str,
+    resume: bool,
 ) -> anyhow::Result<()> {
-    run(ui, migrator, pool, target, Verb::Upgrade).await
+    run(ui, migrator, pool, target, Verb::Upgrade, resume).await
 }
 
 /// `downgrade TARGET` against the database.
@@ -32,8 +33,9 @@ pub(crate) async fn downgrade(
     migrator: &Migrator,
     pool: &Pool,
     target: &str,
+    resume: bool,
 ) -> anyhow::Result<()> {
-    run(ui, migrator, pool, target, Verb::Downgrade).await
+    run(ui, migrator, pool, target, Verb::Downgrade, resume).await
 }
 
 async fn run(
@@ -42,6 +44,7 @@ async fn run(
     pool: &Pool,
     target: &str,
     verb: Verb,
+    resume: bool,
 ) -> anyhow::Result<()> {
     if target.contains(':') {
         return Err(Usage(format!(
@@ -72,9 +75,19 @@ async fn run(
     };
     let messages = messages(migrator);
     let (result, printed) = progress::run(ui, verb, messages, plan, async {
-        match verb {
-            Verb::Upgrade => on_pool!(pool, p => migrator.upgrade(p, target.clone()).await),
-            Verb::Downgrade => on_pool!(pool, p => migrator.downgrade(p, target.clone()).await),
+        match (verb, resume) {
+            (Verb::Upgrade, false) => {
+                on_pool!(pool, p => migrator.upgrade(p, target.clone()).await)
+            }
+            (Verb::Upgrade, true) => {
+                on_pool!(pool, p => migrator.upgrade_resuming(p, target.clone()).await)
+            }
+            (Verb::Downgrade, false) => {
+                on_pool!(pool, p => migrator.downgrade(p, target.clone()).await)
+            }
+            (Verb::Downgrade, true) => {
+                on_pool!(pool, p => migrator.downgrade_resuming(p, target.clone()).await)
+            }
         }
     })
     .await;
@@ -115,7 +128,7 @@ pub(crate) async fn downgrade_from_history(
         ))?;
     }
     match target {
-        Some(target) => downgrade(ui, migrator, pool, target).await,
+        Some(target) => downgrade(ui, migrator, pool, target, false).await,
         None => {
             let at = describe(migrator, &report.current);
             if report.revisions.is_empty() {
@@ -282,7 +295,7 @@ pub(crate) fn interrupted(migrator: &Migrator, rows: &[HistoryEntry]) -> Vec<Int
             };
             let place = rev.map(|r| format!(" ({})", r.path())).unwrap_or_default();
             let detail = format!(
-                "revision {}{place} was stopped part-way through its {section} section by an earlier run: {}{of} statements are recorded as done (`{}`), and statement {} may have run too if that run was killed before recording it; finish the {section} by hand and run `migrate stamp {finished}`, or undo the statements that ran and run `migrate stamp {undone}`",
+                "revision {}{place} was stopped part-way through its {section} section by an earlier run: {}{of} statements are recorded as done (`{}`), and statement {} may have run too if that run was killed before recording it; once its cause is fixed, continue from there with `migrate {section} --resume`, or finish the {section} by hand and run `migrate stamp {finished}`, or undo the statements that ran and run `migrate stamp {undone}`",
                 revision,
                 row.statements_done,
                 state,

@@ -257,10 +257,15 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             result
         }
         Command::Downgrade { target: None, .. } => Err(missing_target()),
-        Command::Upgrade { target, sql }
+        Command::Upgrade {
+            target,
+            sql,
+            resume,
+        }
         | Command::Downgrade {
             target: Some(target),
             sql,
+            resume,
             ..
         } => {
             let direction = match cli.command {
@@ -278,8 +283,8 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             let (url, source) = require_url(url_flag, Some(&project))?;
             let pool = Pool::connect(&url, source, direction == Direction::Upgrade).await?;
             let result = match direction {
-                Direction::Upgrade => db::upgrade(ui, &migrator, &pool, target).await,
-                Direction::Downgrade => db::downgrade(ui, &migrator, &pool, target).await,
+                Direction::Upgrade => db::upgrade(ui, &migrator, &pool, target, *resume).await,
+                Direction::Downgrade => db::downgrade(ui, &migrator, &pool, target, *resume).await,
             };
             pool.close().await;
             result.map_err(|e| heads_advice(e, &migrator, direction, target))
@@ -424,7 +429,7 @@ async fn embedded(
     let source = env::UrlSource::Application;
     let dialect = || url.dialect().ok_or_else(|| url_problem(source, url));
     match &command {
-        EmbeddedCommand::Upgrade { target, sql } => {
+        EmbeddedCommand::Upgrade { target, sql, .. } => {
             check_direction(migrator, Direction::Upgrade, target, *sql)?;
         }
         EmbeddedCommand::Downgrade {
@@ -437,10 +442,10 @@ async fn embedded(
         _ => {}
     }
     match command {
-        EmbeddedCommand::Upgrade { target, sql: true } => {
-            db::offline_script(ui, migrator, dialect()?, Direction::Upgrade, &target)
-                .map_err(|e| heads_advice(e, migrator, Direction::Upgrade, &target))
-        }
+        EmbeddedCommand::Upgrade {
+            target, sql: true, ..
+        } => db::offline_script(ui, migrator, dialect()?, Direction::Upgrade, &target)
+            .map_err(|e| heads_advice(e, migrator, Direction::Upgrade, &target)),
         EmbeddedCommand::Downgrade {
             target,
             from_history: true,
@@ -456,9 +461,13 @@ async fn embedded(
             sql: true,
             ..
         } => db::offline_script(ui, migrator, dialect()?, Direction::Downgrade, &target),
-        EmbeddedCommand::Upgrade { target, sql: false } => {
+        EmbeddedCommand::Upgrade {
+            target,
+            sql: false,
+            resume,
+        } => {
             let pool = Pool::connect(url, source, true).await?;
-            let result = db::upgrade(ui, migrator, &pool, &target).await;
+            let result = db::upgrade(ui, migrator, &pool, &target, resume).await;
             pool.close().await;
             result.map_err(|e| heads_advice(e, migrator, Direction::Upgrade, &target))
         }
@@ -466,10 +475,11 @@ async fn embedded(
         EmbeddedCommand::Downgrade {
             target: Some(target),
             sql: false,
+            resume,
             ..
         } => {
             let pool = Pool::connect(url, source, false).await?;
-            let result = db::downgrade(ui, migrator, &pool, &target).await;
+            let result = db::downgrade(ui, migrator, &pool, &target, resume).await;
             pool.close().await;
             result
         }

@@ -77,7 +77,7 @@ pub enum Error {
 
     /// A non-transactional revision stopped part-way in an earlier run.
     #[error(
-        "revision {revision} ({path}) was partly applied by an earlier run: {done} of the {total} statements of its {section} section are recorded as done ({state}), and statement {} may have run too if that run was killed before recording it; nothing was changed. Finish or undo those statements by hand, then record the outcome with `migrate stamp`",
+        "revision {revision} ({path}) was partly applied by an earlier run: {done} of the {total} statements of its {section} section are recorded as done ({state}), and statement {} may have run too if that run was killed before recording it; nothing was changed. Continue at that statement with `migrate {section} --resume` once its cause is fixed, or finish or undo those statements by hand and record the outcome with `migrate stamp`",
         .done + 1
     )]
     PartiallyApplied {

@@ -539,3 +539,164 @@ pub async fn an_older_history_table_gains_the_downgrade_columns(db: &impl TestDb
     // The normal downgrade does not need what is stored.
     dir.migrator().downgrade(db.pool(), "base").await.unwrap();
 }
+
+/// A non-transactional revision that failed part-way goes on from the
+/// statement after the last one recorded, once the cause is fixed; its
+/// downgrade likewise.
+pub async fn an_interrupted_revision_resumes_at_its_next_statement(db: &impl TestDb) {
+    let dir = Dir::chain(1);
+    dir.rev_with(
+        "r02",
+        "r01",
+        "-- transactional: false\n",
+        "CREATE TABLE a (id INTEGER);\nINSERT INTO fixed_later VALUES (1);\nCREATE TABLE c (id INTEGER);",
+        Some("DROP TABLE c;\nDROP TABLE a;"),
+    );
+    dir.rev(
+        "r03",
+        "r02",
+        "CREATE TABLE t03 (id INTEGER);",
+        Some("DROP TABLE t03;"),
+    );
+    let m = dir.migrator();
+    let err = m.upgrade(db.pool(), "head").await.unwrap_err();
+    assert!(
+        matches!(&err, Error::MigrationFailed { revision, statement: 2, .. } if revision == "r02"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("continue from statement 2 with `migrate upgrade --resume`"),
+        "{err}"
+    );
+    let err = m.upgrade(db.pool(), "head").await.unwrap_err();
+    assert!(matches!(&err, Error::PartiallyApplied { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("`migrate upgrade --resume`"),
+        "{err}"
+    );
+    // Still failing: recorded as failed again, at the same place.
+    let err = m.upgrade_resuming(db.pool(), "head").await.unwrap_err();
+    assert!(
+        matches!(&err, Error::MigrationFailed { statement: 2, .. }),
+        "{err:?}"
+    );
+    db.exec("CREATE TABLE fixed_later (id INTEGER)")
+        .await
+        .unwrap();
+    let report = m.upgrade_resuming(db.pool(), "head").await.unwrap();
+    assert_eq!(report.revisions, ["r02", "r03"]);
+    assert_eq!(
+        db.count("SELECT count(*) FROM fixed_later").await,
+        1,
+        "statement 2 ran once, statement 1 was not run again"
+    );
+    assert_eq!(
+        db.count("SELECT statements_done FROM migrate_history WHERE revision = 'r02' AND state = 'applied'")
+            .await,
+        3
+    );
+    assert!(
+        m.upgrade(db.pool(), "head")
+            .await
+            .unwrap()
+            .revisions
+            .is_empty()
+    );
+
+    // The downgrade: its first statement fails (c is gone), r03 is
+    // already reverted; resuming after the fix finishes r02 only.
+    db.exec("DROP TABLE c").await.unwrap();
+    let err = m.downgrade(db.pool(), "r01").await.unwrap_err();
+    assert!(
+        matches!(&err, Error::MigrationFailed { revision, statement: 1, .. } if revision == "r02"),
+        "{err:?}"
+    );
+    db.exec("CREATE TABLE c (id INTEGER)").await.unwrap();
+    // An upgrade does not resume a downgrade.
+    let err = m.upgrade_resuming(db.pool(), "head").await.unwrap_err();
+    assert!(matches!(&err, Error::PartiallyApplied { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("`migrate downgrade --resume`"),
+        "{err}"
+    );
+    let report = m.downgrade_resuming(db.pool(), "r01").await.unwrap();
+    assert_eq!(report.revisions, ["r02"]);
+    assert_eq!(m.current(db.pool()).await.unwrap(), ["r01"]);
+    assert!(!db.tables().await.contains(&"a".to_owned()));
+}
+
+/// SIGKILL while each statement of a non-transactional revision waits
+/// for a lock, then resume: every statement ends up run once.
+pub async fn resume_after_a_kill_at_each_statement(db: &crate::common::Pg) {
+    for k in 1..=3 {
+        // Each round ends back at base, so the next starts afresh.
+        let dir = Dir::new();
+        dir.rev(
+            "r01",
+            "",
+            "CREATE TABLE t1 (id INTEGER);\nCREATE TABLE t2 (id INTEGER);\nCREATE TABLE t3 (id INTEGER);",
+            Some("DROP TABLE t3;\nDROP TABLE t2;\nDROP TABLE t1;"),
+        );
+        dir.rev_with(
+            "r02",
+            "r01",
+            "-- transactional: false\n",
+            "ALTER TABLE t1 ADD COLUMN c INTEGER;\nALTER TABLE t2 ADD COLUMN c INTEGER;\nALTER TABLE t3 ADD COLUMN c INTEGER;",
+            Some("ALTER TABLE t3 DROP COLUMN c;\nALTER TABLE t2 DROP COLUMN c;\nALTER TABLE t1 DROP COLUMN c;"),
+        );
+        dir.migrator().upgrade(db.pool(), "r01").await.unwrap();
+        let (mut holder, _) = reader_of(db, &format!("t{k}")).await;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_migrate-test-upgrade"))
+            .arg(db.url())
+            .arg(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Statement k waits for the holder's lock.
+        let waiting = format!(
+            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE NOT l.granted AND c.relname = 't{k}'"
+        );
+        let started = std::time::Instant::now();
+        while db.count(&waiting).await == 0 {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "statement {k} never waited"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        // The server ends the dead client's statement (it checks the
+        // connection every second while a statement runs).
+        let started = std::time::Instant::now();
+        while db.count(&waiting).await > 0 {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the server kept waiting"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        sqlx::raw_sql("ROLLBACK")
+            .execute(&mut *holder)
+            .await
+            .unwrap();
+        assert_eq!(
+            db.count("SELECT statements_done FROM migrate_history WHERE revision = 'r02' AND state = 'running'")
+                .await,
+            i64::from(k - 1),
+            "statements before {k} recorded as done"
+        );
+        let m = dir.migrator();
+        let report = m.upgrade_resuming(db.pool(), "head").await.unwrap();
+        assert_eq!(report.revisions, ["r02"]);
+        assert_eq!(
+            db.count("SELECT count(*) FROM information_schema.columns WHERE column_name = 'c' AND table_name IN ('t1', 't2', 't3')")
+                .await,
+            3,
+            "killed at statement {k}"
+        );
+        m.downgrade(db.pool(), "base").await.unwrap();
+    }
+}

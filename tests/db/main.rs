@@ -33,13 +33,13 @@ macro_rules! both {
     };
 }
 
-/// Deploy safety (docs/guide.md#deploys): checksums, lock timeouts,
-/// downgrades from the history, resuming.
+/// Deploy safety (docs/guide.md: checksums, lock timeouts and retries,
+/// downgrades an older binary can run, resuming).
 mod deploy_sqlite {
-    scenarios!(run, deploy, crate::common::Sqlite: comment_and_layout_edits_are_not_drift_and_accepted_edits_are_recorded, v1_histories_keep_verifying_and_starting_without_the_lock, a_build_without_a_revision_reverts_it_from_the_history, reverting_from_the_history_refuses_what_it_cannot_undo, an_older_history_table_gains_the_downgrade_columns);
+    scenarios!(run, deploy, crate::common::Sqlite: comment_and_layout_edits_are_not_drift_and_accepted_edits_are_recorded, v1_histories_keep_verifying_and_starting_without_the_lock, a_build_without_a_revision_reverts_it_from_the_history, reverting_from_the_history_refuses_what_it_cannot_undo, an_older_history_table_gains_the_downgrade_columns, an_interrupted_revision_resumes_at_its_next_statement);
 }
 mod deploy_postgres {
-    scenarios!(run, deploy, crate::common::Pg: comment_and_layout_edits_are_not_drift_and_accepted_edits_are_recorded, v1_histories_keep_verifying_and_starting_without_the_lock, lock_timeout_retries_until_the_holder_commits, lock_timeout_gives_up_naming_the_holder, lock_timeout_default_and_non_transactional_revisions, a_build_without_a_revision_reverts_it_from_the_history, reverting_from_the_history_refuses_what_it_cannot_undo, an_older_history_table_gains_the_downgrade_columns);
+    scenarios!(run, deploy, crate::common::Pg: comment_and_layout_edits_are_not_drift_and_accepted_edits_are_recorded, v1_histories_keep_verifying_and_starting_without_the_lock, lock_timeout_retries_until_the_holder_commits, lock_timeout_gives_up_naming_the_holder, lock_timeout_default_and_non_transactional_revisions, a_build_without_a_revision_reverts_it_from_the_history, reverting_from_the_history_refuses_what_it_cannot_undo, an_older_history_table_gains_the_downgrade_columns, an_interrupted_revision_resumes_at_its_next_statement, resume_after_a_kill_at_each_statement);
 }
 
 both!(

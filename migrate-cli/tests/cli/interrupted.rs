@@ -52,7 +52,7 @@ fn interrupted_revision_is_shown_by_current_and_fails_check(url: &str) {
         format!("{a}\n{b} (failed: 1 of 3 upgrade statements done)\n")
     );
     let warning = format!(
-        "warning: revision {b} ({path}) was stopped part-way through its upgrade section by an earlier run: 1 of 3 statements are recorded as done (`failed`), and statement 2 may have run too if that run was killed before recording it; finish the upgrade by hand and run `migrate stamp {b}`, or undo the statements that ran and run `migrate stamp {a}`\n"
+        "warning: revision {b} ({path}) was stopped part-way through its upgrade section by an earlier run: 1 of 3 statements are recorded as done (`failed`), and statement 2 may have run too if that run was killed before recording it; once its cause is fixed, continue from there with `migrate upgrade --resume`, or finish the upgrade by hand and run `migrate stamp {b}`, or undo the statements that ran and run `migrate stamp {a}`\n"
     );
     assert!(out.stderr.starts_with(&warning), "{}", out.stderr);
     assert!(
@@ -120,6 +120,29 @@ fn interrupted_revision_is_shown_by_current_and_fails_check(url: &str) {
         &with_url(&["upgrade", "head"], url),
         1,
         "1 of the 2 statements of its downgrade section are recorded as done (revert_failed)",
+    );
+    // `--resume` goes on in the direction that was interrupted only, and
+    // from statement 2, which fails again here (its table never existed).
+    p.fails(
+        &with_url(&["upgrade", "head", "--resume"], url),
+        1,
+        "`migrate downgrade --resume`",
+    );
+    let out = p.fails(
+        &with_url(&["downgrade", "base", "--resume"], url),
+        1,
+        &format!("revision {b} failed at statement 2 ("),
+    );
+    assert!(
+        out.stderr
+            .contains("continue from statement 2 with `migrate downgrade --resume`"),
+        "{}",
+        out.stderr
+    );
+    p.fails(
+        &with_url(&["upgrade", "head", "--resume", "--sql"], url),
+        2,
+        "cannot be used with",
     );
 }
 

@@ -238,6 +238,7 @@ impl Migrator {
                         plan.direction,
                         &applied,
                         seq,
+                        None,
                     )
                     .await;
                 if let Some((restore, _)) = timeout {
@@ -504,12 +505,15 @@ impl Migrator {
         direction: Direction,
         applied: &[bool],
         seq: i64,
+        from: Option<usize>,
     ) -> Result<()> {
         // Outside a transaction SQLite can enforce foreign keys per
         // statement again, so it does.
         conn.enforce_foreign_keys(true).await?;
         let result = self
-            .run_statements_outside_transaction(conn, graph, rev, section, direction, applied, seq)
+            .run_statements_outside_transaction(
+                conn, graph, rev, section, direction, applied, seq, from,
+            )
             .await;
         conn.enforce_foreign_keys(false).await?;
         result
@@ -525,21 +529,27 @@ impl Migrator {
         direction: Direction,
         applied: &[bool],
         seq: i64,
+        from: Option<usize>,
     ) -> Result<()> {
         let table: &str = &self.version_table;
         let started = Instant::now();
         let (running, failed) = match direction {
-            Direction::Upgrade => {
-                conn.insert_row(table, &self.row(rev, "running", 0, 0, seq))
-                    .await?;
-                ("running", "failed")
-            }
-            Direction::Downgrade => {
-                conn.update_row(table, rev.id(), "reverting", 0, 0).await?;
-                ("reverting", "revert_failed")
-            }
+            Direction::Upgrade => ("running", "failed"),
+            Direction::Downgrade => ("reverting", "revert_failed"),
         };
-        for (k, (line, sql)) in section.statements().enumerate() {
+        // A resumed revision's row is there, with `from` statements done.
+        let skip = from.unwrap_or(0);
+        match (direction, from) {
+            (Direction::Upgrade, None) => {
+                conn.insert_row(table, &self.row(rev, running, 0, 0, seq))
+                    .await?
+            }
+            _ => {
+                conn.update_row(table, rev.id(), running, skip as i64, 0)
+                    .await?
+            }
+        }
+        for (k, (line, sql)) in section.statements().enumerate().skip(skip) {
             if let Err(source) = conn.exec(sql).await {
                 conn.update_row(table, rev.id(), failed, k as i64, millis(started))
                     .await?;
@@ -550,8 +560,13 @@ impl Migrator {
                     statement: k + 1,
                     message: db_message(&source),
                     outcome: format!(
-                        "this revision is not transactional: statements 1 to {k} ran and were not undone, and it is recorded as `{failed}` in `{table}`; before it, the database was at {}. Finish or undo it by hand, then run `migrate stamp`",
-                        self.describe(graph, applied)
+                        "this revision is not transactional: statements 1 to {k} ran and were not undone, and it is recorded as `{failed}` in `{table}`; before it, the database was at {}. Fix the cause and continue from statement {} with `migrate {} --resume`, or finish or undo it by hand and run `migrate stamp`",
+                        self.describe(graph, applied),
+                        k + 1,
+                        match direction {
+                            Direction::Upgrade => "upgrade",
+                            Direction::Downgrade => "downgrade",
+                        }
                     ),
                     source: Box::new(source),
                 });
@@ -574,6 +589,77 @@ impl Migrator {
         }
         tracing::info!(revision = rev.id(), duration_ms = millis(started), direction = ?direction, transactional = false, "revision done");
         Ok(())
+    }
+
+    /// Finishes the `transactional: false` revision an earlier run left
+    /// part-way in `direction` (`upgrade_resuming`, `downgrade_resuming`):
+    /// its section goes on after the statements recorded as done. Returns
+    /// the revision and how long it took, or `None` when nothing was
+    /// interrupted in that direction. A row interrupted in the other
+    /// direction is left for the history check to report.
+    pub(super) async fn resume_interrupted<C: Conn>(
+        &self,
+        conn: &mut C,
+        graph: &RevisionGraph,
+        rows: &[crate::history::HistoryEntry],
+        direction: Direction,
+    ) -> Result<Option<(usize, Duration)>> {
+        let Some(row) = rows
+            .iter()
+            .find(|r| !r.is_complete() && r.is_reverting() == (direction == Direction::Downgrade))
+        else {
+            return Ok(None);
+        };
+        let Some(i) = graph.find(&row.revision) else {
+            return Err(Error::UnknownAppliedRevision {
+                revision: row.revision.clone(),
+            });
+        };
+        let rev = self.revision(i);
+        if row.checksum != rev.checksum()
+            && migrate_core::checksum::verify(&row.checksum, rev.upgrade().sql()) != Some(true)
+        {
+            return Err(Error::ChecksumMismatch {
+                revision: row.revision.clone(),
+                path: rev.path().to_owned(),
+                stored: row.checksum.clone(),
+                expected: rev.checksum().to_owned(),
+            });
+        }
+        let section = rev.section(direction)?;
+        let done = usize::try_from(row.statements_done)
+            .unwrap_or(0)
+            .min(section.len());
+        // What the database is at besides the interrupted revision.
+        let others: Vec<crate::history::HistoryEntry> = rows
+            .iter()
+            .filter(|r| r.revision != row.revision)
+            .cloned()
+            .collect();
+        let mut applied = self.applied_ignoring_checksums(graph, &others)?;
+        if direction == Direction::Downgrade {
+            applied[i] = true;
+        }
+        tracing::info!(
+            revision = rev.id(),
+            from_statement = done + 1,
+            direction = ?direction,
+            "resuming an interrupted revision"
+        );
+        let started = Instant::now();
+        conn.commit().await?;
+        self.run_outside_transaction(
+            conn,
+            graph,
+            rev,
+            section,
+            direction,
+            &applied,
+            row.seq,
+            Some(done),
+        )
+        .await?;
+        Ok(Some((i, started.elapsed())))
     }
 
     /// After the SQLite lock was released between transactions, checks that

@@ -392,6 +392,39 @@ impl Migrator {
         self.run(db, Run::Downgrade(target.into_target()?)).await
     }
 
+    /// [`upgrade`](Migrator::upgrade), first finishing a `transactional:
+    /// false` revision an earlier run left part-way (recorded as `running`
+    /// or `failed`): its upgrade goes on at the statement after the last
+    /// one recorded as done, then the run goes on to `target` (`migrate
+    /// upgrade --resume`). A revision whose file was edited since is
+    /// refused, as always.
+    ///
+    /// The statement after the last one recorded may have run already if
+    /// the earlier run was killed between running it and recording it;
+    /// resuming runs it again, so write such revisions' statements to be
+    /// re-runnable (`IF NOT EXISTS`, `IF EXISTS`).
+    pub async fn upgrade_resuming<D: Database>(
+        &self,
+        db: &D,
+        target: impl IntoTarget,
+    ) -> Result<Report> {
+        self.run_resuming(db, Run::Upgrade(target.into_target()?), true)
+            .await
+    }
+
+    /// [`downgrade`](Migrator::downgrade), first finishing a `transactional:
+    /// false` revision whose downgrade an earlier run left part-way
+    /// (`reverting` or `revert_failed`), as
+    /// [`upgrade_resuming`](Migrator::upgrade_resuming) does.
+    pub async fn downgrade_resuming<D: Database>(
+        &self,
+        db: &D,
+        target: impl IntoTarget,
+    ) -> Result<Report> {
+        self.run_resuming(db, Run::Downgrade(target.into_target()?), true)
+            .await
+    }
+
     /// Runs an explicit plan under the lock (used by the test helpers).
     pub(crate) async fn run_plan<D: Database>(&self, db: &D, plan: &Plan) -> Result<Report> {
         self.run(db, Run::Plan(plan)).await
@@ -399,6 +432,17 @@ impl Migrator {
 
     /// Takes the lock, reads and checks the history under it, plans, executes.
     async fn run<D: Database>(&self, db: &D, run: Run<'_>) -> Result<Report> {
+        self.run_resuming(db, run, false).await
+    }
+
+    /// [`run`](Migrator::run), first finishing an interrupted revision of
+    /// the run's direction when `resume` says so.
+    async fn run_resuming<D: Database>(
+        &self,
+        db: &D,
+        run: Run<'_>,
+        resume: bool,
+    ) -> Result<Report> {
         let started = Instant::now();
         let mut conn = db.__session().await?;
         // The common start-up case, an up-to-date database, needs neither the
@@ -430,19 +474,39 @@ impl Migrator {
         let result = async {
             // A downgrade of a database that never migrated has nothing to
             // record: it does not create the table.
-            let rows = if matches!(run, Run::Downgrade(_)) {
+            let mut rows = if matches!(run, Run::Downgrade(_)) {
                 conn.read_history(&self.version_table).await?
             } else {
                 conn.ensure_history(&self.version_table).await?
             };
+            let mut resumed = None;
+            if resume {
+                let direction = match run {
+                    Run::Downgrade(_) => Direction::Downgrade,
+                    _ => Direction::Upgrade,
+                };
+                if let Some(i) = self
+                    .resume_interrupted(&mut conn, graph, &rows, direction)
+                    .await?
+                {
+                    resumed = Some(i);
+                    rows = conn.read_history(&self.version_table).await?;
+                }
+            }
             let applied = self.check_history(graph, &rows)?;
             let plan = match &run {
                 Run::Upgrade(target) => graph.plan_upgrade(target, &applied)?,
                 Run::Downgrade(target) => graph.plan_downgrade(target, &applied)?,
                 Run::Plan(plan) => (*plan).clone(),
             };
-            self.execute(&mut conn, graph, &plan, applied, next_seq(&rows))
-                .await
+            let mut outcome = self
+                .execute(&mut conn, graph, &plan, applied, next_seq(&rows))
+                .await?;
+            if let Some((i, duration)) = resumed {
+                outcome.ran.insert(0, i);
+                outcome.durations.insert(0, duration);
+            }
+            Ok(outcome)
         }
         .await;
         self.finish(conn, result, started).await

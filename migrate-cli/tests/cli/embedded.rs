@@ -145,3 +145,66 @@ async fn mounted_current_and_check_fail_on_an_interrupted_revision() {
     assert_eq!(run(&["check"]).await, ExitCode::SUCCESS);
     pool.close().await;
 }
+
+/// An application rolled back to a build without its newest revision
+/// reverts it through its own subcommand, from the history; a revision
+/// left part-way is resumed through it too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mounted_downgrade_from_history_and_resume() {
+    let p = Project::init();
+    let a = p.revision(
+        &["-m", "t"],
+        "CREATE TABLE t (id INTEGER);",
+        Some("DROP TABLE t;"),
+    );
+    let b = p.revision(
+        &["-m", "u"],
+        "CREATE TABLE u (id INTEGER);",
+        Some("DROP TABLE u;"),
+    );
+    let newer = Migrator::from_directory(&p.migrations(), "migrations", &Default::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let db = migrate_tests::fresh_sqlite_db();
+    let url = DatabaseUrl::new(db.url.clone());
+    assert_eq!(
+        run_embedded(&newer, parse(&["upgrade", "head"]), &url).await,
+        ExitCode::SUCCESS
+    );
+    std::fs::remove_file(p.file_of(&b)).unwrap();
+    let older = Migrator::from_directory(&p.migrations(), "migrations", &Default::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        run_embedded(&older, parse(&["upgrade", "head"]), &url).await,
+        ExitCode::from(1)
+    );
+    assert_eq!(
+        run_embedded(&older, parse(&["downgrade", "--from-history"]), &url).await,
+        ExitCode::SUCCESS
+    );
+    let pool = db.pool().await;
+    assert_eq!(older.current(&pool).await.unwrap(), [a.as_str()]);
+
+    // A non-transactional revision that fails part-way, then resumed.
+    let c = p.revision(
+        &["-m", "v"],
+        "CREATE TABLE v (id INTEGER);\nINSERT INTO later VALUES (1);",
+        Some("DROP TABLE v;"),
+    );
+    p.make_non_transactional(&c);
+    let next = Migrator::from_directory(&p.migrations(), "migrations", &Default::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        run_embedded(&next, parse(&["upgrade", "head"]), &url).await,
+        ExitCode::from(1)
+    );
+    sqlx::raw_sql("CREATE TABLE later (id INTEGER)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        run_embedded(&next, parse(&["upgrade", "head", "--resume"]), &url).await,
+        ExitCode::SUCCESS
+    );
+    assert_eq!(next.current(&pool).await.unwrap(), [c.as_str()]);
+    pool.close().await;
+}

@@ -697,14 +697,9 @@ impl Migrator {
         targets: &[&str],
         purge: bool,
     ) -> Result<StampReport> {
-        let targets: Vec<Target> = targets
-            .iter()
-            .map(|t| Target::parse(t))
-            .collect::<Result<_, _>>()?;
+        let targets = parse_targets(targets)?;
         let graph = self.graph()?;
-        let mut conn = db.__session().await?;
-        conn.lock(&self.version_table, self.lock_key(), self.lock_timeout)
-            .await?;
+        let mut conn = self.locked_session(db).await?;
         let result = async {
             let rows = conn.ensure_history(&self.version_table).await?;
             let mut applied = if purge {
@@ -748,17 +743,7 @@ impl Migrator {
             })
         }
         .await;
-        match result {
-            Ok(report) => {
-                conn.unlock().await?;
-                Ok(report)
-            }
-            Err(e) => {
-                let _ = conn.rollback().await;
-                let _ = conn.unlock().await;
-                Err(e)
-            }
-        }
+        release(conn, result).await
     }
 
     /// Records an intended edit of applied revisions: each target's
@@ -780,14 +765,9 @@ impl Migrator {
         db: &D,
         targets: &[&str],
     ) -> Result<AcceptReport> {
-        let targets: Vec<Target> = targets
-            .iter()
-            .map(|t| Target::parse(t))
-            .collect::<Result<_, _>>()?;
+        let targets = parse_targets(targets)?;
         let graph = self.graph()?;
-        let mut conn = db.__session().await?;
-        conn.lock(&self.version_table, self.lock_key(), self.lock_timeout)
-            .await?;
+        let mut conn = self.locked_session(db).await?;
         let result = async {
             let rows = conn.read_history(&self.version_table).await?;
             let applied = self.applied_ignoring_checksums(graph, &rows)?;
@@ -835,17 +815,7 @@ impl Migrator {
             Ok(report)
         }
         .await;
-        match result {
-            Ok(report) => {
-                conn.unlock().await?;
-                Ok(report)
-            }
-            Err(e) => {
-                let _ = conn.rollback().await;
-                let _ = conn.unlock().await;
-                Err(e)
-            }
-        }
+        release(conn, result).await
     }
 
     fn applied_ignoring_checksums(
@@ -868,6 +838,40 @@ enum Run<'a> {
     Upgrade(Target),
     Downgrade(Target),
     Plan(&'a Plan),
+}
+
+impl Migrator {
+    /// A session holding the migration lock.
+    async fn locked_session<D: Database>(&self, db: &D) -> Result<D::Session> {
+        let mut conn = db.__session().await?;
+        conn.lock(&self.version_table, self.lock_key(), self.lock_timeout)
+            .await?;
+        Ok(conn)
+    }
+}
+
+/// Ends a locked session's work: on success releases the lock (an error
+/// doing so is the result); on failure rolls back what is open and releases
+/// the lock, the work's error winning.
+async fn release<C: Conn, T>(mut conn: C, result: Result<T>) -> Result<T> {
+    match result {
+        Ok(value) => {
+            conn.unlock().await?;
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = conn.rollback().await;
+            let _ = conn.unlock().await;
+            Err(e)
+        }
+    }
+}
+
+fn parse_targets(targets: &[&str]) -> Result<Vec<Target>> {
+    Ok(targets
+        .iter()
+        .map(|t| Target::parse(t))
+        .collect::<Result<_, _>>()?)
 }
 
 fn next_seq(rows: &[HistoryEntry]) -> i64 {

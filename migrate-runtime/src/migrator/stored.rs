@@ -41,21 +41,9 @@ impl Migrator {
     /// ```
     pub async fn downgrade_from_history<D: Database>(&self, db: &D) -> Result<Report> {
         let started = Instant::now();
-        let mut conn = db.__session().await?;
-        conn.lock(&self.version_table, self.lock_key(), self.lock_timeout)
-            .await?;
+        let mut conn = self.locked_session(db).await?;
         let result = self.revert_stored(&mut conn).await;
-        let ran = match result {
-            Ok(ran) => {
-                conn.unlock().await?;
-                ran
-            }
-            Err(e) => {
-                let _ = conn.rollback().await;
-                let _ = conn.unlock().await;
-                return Err(e);
-            }
-        };
+        let ran = super::release(conn, result).await?;
         let current = self.current_from_graph(db).await?;
         Ok(Report {
             direction: migrate_core::Direction::Downgrade,

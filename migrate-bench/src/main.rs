@@ -43,6 +43,7 @@ use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, SqlitePool};
 
 mod autogen;
 mod build;
+mod testdbs;
 
 /// Benchmarks `migrate_runtime::Migrator` against raw SQL in one transaction.
 #[derive(Parser, Debug)]
@@ -924,10 +925,25 @@ fn peak_rss() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
-    // W4 (build cost of `embed_migrations!`) has its own options; see build.rs.
+fn main() -> Result<()> {
     let argv: Vec<String> = std::env::args().collect();
+    if argv.get(1).map(String::as_str) == Some("--test-dbs") {
+        // SAFETY: no other thread exists yet (the runtime starts below), so
+        // nothing reads the environment while it is written.
+        unsafe { std::env::set_var("MIGRATE_TEST_DIR", testdbs::sqlite_directory()) };
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run(argv))
+}
+
+async fn run(argv: Vec<String>) -> Result<()> {
+    // Test databases from a template against `#[sqlx::test]`; see testdbs.rs.
+    if argv.get(1).map(String::as_str) == Some("--test-dbs") {
+        return testdbs::main(&argv[2..]).await;
+    }
+    // W4 (build cost of `embed_migrations!`) has its own options; see build.rs.
     if argv.get(1).map(String::as_str) == Some("--build") {
         return build::main(&argv[2..]);
     }

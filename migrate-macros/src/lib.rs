@@ -14,10 +14,30 @@ mod cache;
 mod expand;
 mod fold;
 mod parse;
+mod test_attr;
 mod timing;
 
 use proc_macro::TokenStream;
 use syn::parse_macro_input;
+
+/// An async test that receives a pool on a database of its own, made from
+/// a template migrated once (see `migrate_runtime::test_db`).
+///
+/// ```text
+/// #[migrate_runtime::test(MIGRATOR)]
+/// async fn orders_start_empty(pool: sqlx::PgPool) { … }
+///
+/// #[migrate_runtime::test(MIGRATOR, at = "ae1027a6acf")]
+/// async fn backfill(pool: sqlx::SqlitePool) -> Result<(), sqlx::Error> { … }
+/// ```
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    let args = parse_macro_input!(args as test_attr::Args);
+    let item = parse_macro_input!(item as syn::ItemFn);
+    test_attr::expand(args, item)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
 
 /// Embeds and validates a migration directory; expands to a `migrate_runtime::Migrator`.
 ///

@@ -81,6 +81,8 @@ mod startup;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 mod table;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub mod test_db;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub mod testing;
 mod url;
 pub use url::DatabaseUrl;
@@ -99,6 +101,11 @@ pub use history::HistoryEntry;
 pub use history::applied_revisions;
 pub use migrate_core::{Direction, Target};
 pub use migrate_macros::embed_migrations;
+/// `#[migrate_runtime::test(MIGRATOR)]`: an async test on a database of its
+/// own, at head (or `at = "REVISION"`), made from a template migrated once;
+/// see [`test_db`].
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use migrate_macros::test;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use migrator::{
     AcceptReport, DEFAULT_LOCK_TIMEOUT, IntoTarget, Migrator, Report, StampReport, TransactionMode,

@@ -105,7 +105,6 @@ impl Expected {
         })
     }
 
-    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     pub(crate) fn joined(&self) -> &str {
         match &self.texts {
             Texts::Static(s) => s.by_id,

@@ -682,6 +682,12 @@ impl Migrator {
                 .await
     }
 
+    /// Every `revision checksum` pair, joined in id order: what names a
+    /// migration set (the test templates' key).
+    pub(crate) fn expected_by_id(&self) -> &str {
+        self.expected.joined()
+    }
+
     /// The history table, oldest first.
     pub async fn history<D: Database>(&self, db: &D) -> Result<Vec<HistoryEntry>> {
         let mut conn = db.__session().await?;

@@ -1,0 +1,742 @@
+//! A database of its own for each test, already at a revision, copied from
+//! a template migrated once per migration set: what `#[migrate_runtime::test]`
+//! gives a test, usable by hand too.
+//!
+//! - **PostgreSQL**: the server is the attribute's `server = …` (an
+//!   expression giving its URL, for a harness that starts its own), else
+//!   `MIGRATE_TEST_DATABASE_URL`, else `DATABASE_URL`; its role must be
+//!   allowed to create databases. Without one, the test fails saying so. A template database
+//!   per (migration set, project, target) is created and migrated once, under
+//!   an advisory lock, so parallel tests and test binaries share it, and
+//!   marked `IS_TEMPLATE`; each test gets `CREATE DATABASE … TEMPLATE` and
+//!   loses it afterwards (`DROP DATABASE … WITH (FORCE)`). Templates of the
+//!   same project's older migration sets are dropped when a new one is made.
+//! - **SQLite**: the template is a file migrated once into the system's
+//!   temporary directory (written beside its final name, then renamed, so a
+//!   reader never sees half of it); each test gets a copy, removed afterwards.
+//!
+//! `MIGRATE_TEST_KEEP=1` keeps each test's database and prints where it is.
+//!
+//! ```no_run
+//! # static MIGRATOR: migrate_runtime::Migrator = migrate_runtime::embed_migrations!("../migrations", require_build_script = false);
+//! # async fn f() -> Result<(), migrate_runtime::test_db::TestDbError> {
+//! use migrate_runtime::test_db::TestDb;
+//! let db = TestDb::<sqlx::PgPool>::create(&MIGRATOR, "head").await?;
+//! sqlx::query("SELECT 1").execute(db.pool()).await.unwrap();
+//! db.finish().await;
+//! # Ok(()) }
+//! ```
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::migrator::Migrator;
+use crate::url::DatabaseUrl;
+
+/// Why a test database could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TestDbError {
+    /// No PostgreSQL server to make databases on.
+    #[error(
+        "no PostgreSQL server for the test databases: set MIGRATE_TEST_DATABASE_URL (or DATABASE_URL) to a server where this role may create databases, e.g. postgres://user:password@localhost/postgres"
+    )]
+    NoServer,
+    /// The migration run that builds the template failed.
+    #[error("migrating the template database {template} to {target}: {source}")]
+    Migrate {
+        /// The template.
+        template: String,
+        /// The target it was migrated to.
+        target: String,
+        /// What failed.
+        #[source]
+        source: Box<crate::Error>,
+    },
+    /// A statement on the server or a file operation failed.
+    #[error("{doing} ({url}): {message}")]
+    Setup {
+        /// What was being done.
+        doing: String,
+        /// The server or file, password redacted.
+        url: String,
+        /// The error.
+        message: String,
+    },
+}
+
+/// A pool type a test database can be made for: `sqlx::PgPool` or
+/// `sqlx::SqlitePool`.
+pub trait TestPool: crate::Database + Clone + Send + Sync + Sized + 'static {
+    #[doc(hidden)]
+    fn __create(
+        migrator: &Migrator,
+        target: &str,
+        server: Option<&str>,
+    ) -> impl Future<Output = Result<TestDb<Self>, TestDbError>> + Send;
+    #[doc(hidden)]
+    fn __finish(db: &mut TestDb<Self>) -> impl Future<Output = ()> + Send;
+}
+
+/// One test's database: its pool, and where it is. [`finish`](TestDb::finish)
+/// closes the pool and removes the database (unless `MIGRATE_TEST_KEEP` is
+/// set).
+pub struct TestDb<P> {
+    pool: P,
+    /// The database's name (PostgreSQL) or file (SQLite).
+    name: String,
+    /// The template it was copied from.
+    template: String,
+    /// The server's URL, for the drop (PostgreSQL).
+    server: Option<DatabaseUrl>,
+    file: Option<PathBuf>,
+    finished: bool,
+}
+
+impl<P> std::fmt::Debug for TestDb<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestDb").field("name", &self.name).finish()
+    }
+}
+
+impl<P: TestPool> TestDb<P> {
+    /// A new database at `target` (`head`, a revision id, …) for one test,
+    /// on the server `MIGRATE_TEST_DATABASE_URL` or `DATABASE_URL` names
+    /// (PostgreSQL).
+    pub async fn create(migrator: &Migrator, target: &str) -> Result<TestDb<P>, TestDbError> {
+        P::__create(migrator, target, None).await
+    }
+
+    /// [`create`](TestDb::create) on the server `url` (PostgreSQL; SQLite
+    /// ignores it).
+    pub async fn create_on(
+        migrator: &Migrator,
+        target: &str,
+        url: &str,
+    ) -> Result<TestDb<P>, TestDbError> {
+        P::__create(migrator, target, Some(url)).await
+    }
+
+    /// Closes the pool and removes the database, or keeps it and prints
+    /// where it is when `MIGRATE_TEST_KEEP` is set.
+    pub async fn finish(mut self) {
+        P::__finish(&mut self).await;
+        self.finished = true;
+    }
+}
+
+impl<P> TestDb<P> {
+    /// The test's pool.
+    pub fn pool(&self) -> &P {
+        &self.pool
+    }
+
+    /// The database's name (PostgreSQL) or file path (SQLite).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The template it was copied from: a database name (PostgreSQL) or
+    /// file path (SQLite).
+    pub fn template(&self) -> &str {
+        &self.template
+    }
+}
+
+/// The PostgreSQL server's URL: `explicit`, else the first of
+/// `MIGRATE_TEST_DATABASE_URL` and `DATABASE_URL` that `env` has, non-empty
+/// and naming PostgreSQL.
+fn server_url(explicit: Option<&str>, env: impl Fn(&str) -> Option<String>) -> Option<String> {
+    let postgres = |u: &String| u.starts_with("postgres://") || u.starts_with("postgresql://");
+    explicit
+        .map(str::to_owned)
+        .or_else(|| env("MIGRATE_TEST_DATABASE_URL").filter(postgres))
+        .or_else(|| env("DATABASE_URL").filter(postgres))
+}
+
+fn keep() -> bool {
+    std::env::var_os("MIGRATE_TEST_KEEP").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// FNV-1a, 64 bits: names derived from text, stable across processes.
+fn fnv(parts: &[&str]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0)) {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+/// `(project, set, target)` keys of a template: the project is the
+/// migrator's roots and history table (the same across new revisions), the
+/// set every revision with its checksum, the target the revisions it
+/// resolves to.
+fn template_keys(migrator: &Migrator, target: &str) -> Result<(u32, u64, u32), TestDbError> {
+    let setup = |message: String| TestDbError::Setup {
+        doing: format!("resolving the target `{target}`"),
+        url: "the migrations".into(),
+        message,
+    };
+    let graph = migrator.graph().map_err(|e| setup(e.to_string()))?;
+    let parsed = migrate_core::Target::parse(target).map_err(|e| setup(e.to_string()))?;
+    let all = vec![true; graph.len()];
+    let resolved = graph
+        .resolve(&parsed, &all)
+        .map_err(|e| setup(e.to_string()))?;
+    let mut ids: Vec<&str> = resolved.iter().map(|&i| graph.id(i)).collect();
+    ids.sort_unstable();
+    let mut roots: Vec<&str> = migrator
+        .revisions()
+        .iter()
+        .filter(|r| r.parents().is_empty())
+        .map(|r| r.id())
+        .collect();
+    roots.sort_unstable();
+    roots.push(migrator.version_table());
+    let project = fnv(&roots) as u32;
+    let set = fnv(&[migrator.expected_by_id(), migrator.version_table()]);
+    let target = fnv(&ids) as u32;
+    Ok((project, set, target))
+}
+
+/// A name no other test of any process uses.
+fn unique_suffix() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "{}_{}_{nanos:08x}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+#[cfg(feature = "postgres")]
+mod postgres {
+    use std::time::Duration;
+
+    use sqlx::{Connection, PgConnection, PgPool};
+
+    use super::{TestDb, TestDbError, TestPool, keep, template_keys, unique_suffix};
+    use crate::migrator::Migrator;
+    use crate::url::DatabaseUrl;
+
+    fn server(explicit: Option<&str>) -> Result<DatabaseUrl, TestDbError> {
+        super::server_url(explicit, |name| std::env::var(name).ok())
+            .map(DatabaseUrl::new)
+            .ok_or(TestDbError::NoServer)
+    }
+
+    fn setup_error(
+        url: &DatabaseUrl,
+        doing: impl Into<String>,
+    ) -> impl FnOnce(sqlx::Error) -> TestDbError + '_ {
+        let doing = doing.into();
+        move |e| TestDbError::Setup {
+            doing,
+            url: url.redacted(),
+            message: e.to_string(),
+        }
+    }
+
+    async fn connect(
+        url: &DatabaseUrl,
+        database: Option<&str>,
+    ) -> Result<PgConnection, TestDbError> {
+        let mut options = url.pg_connect_options().map_err(|e| TestDbError::Setup {
+            doing: "reading the server's URL".into(),
+            url: url.redacted(),
+            message: e.to_string(),
+        })?;
+        if let Some(database) = database {
+            options = options.database(database);
+        }
+        PgConnection::connect_with(&options)
+            .await
+            .map_err(setup_error(url, "connecting to the test server"))
+    }
+
+    /// Runs SQL text with no arguments (the simple protocol). Calling
+    /// `execute` outside the async block keeps the future `Send`.
+    fn exec<'c>(
+        conn: &'c mut PgConnection,
+        sql: &'c str,
+    ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c {
+        let run = sqlx::Executor::execute(conn, sql);
+        async move { run.await.map(drop) }
+    }
+
+    /// Whether the template exists (`Some`) and is complete (`true`).
+    async fn template_state(
+        conn: &mut PgConnection,
+        name: &str,
+    ) -> Result<Option<bool>, sqlx::Error> {
+        sqlx::query_scalar::<_, bool>("SELECT datistemplate FROM pg_database WHERE datname = $1")
+            .bind(name)
+            .fetch_optional(conn)
+            .await
+    }
+
+    /// `"name"` as an identifier.
+    fn ident(name: &str) -> String {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+
+    /// Makes sure the template exists and is complete; returns its name.
+    async fn template(
+        url: &DatabaseUrl,
+        conn: &mut PgConnection,
+        migrator: &Migrator,
+        target: &str,
+    ) -> Result<String, TestDbError> {
+        let (project, set, target_key) = template_keys(migrator, target)?;
+        let prefix = format!("migrate_tpl_{project:08x}_");
+        let name = format!("{prefix}{set:016x}_{target_key:08x}");
+        if template_state(conn, &name)
+            .await
+            .map_err(setup_error(url, "looking for the template"))?
+            == Some(true)
+        {
+            return Ok(name);
+        }
+        // One process builds it; the others wait, then find it ready.
+        let key = super::fnv(&["migrate template", &name]) as i64;
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(key)
+            .execute(&mut *conn)
+            .await
+            .map_err(setup_error(url, "waiting for the template's lock"))?;
+        let built = build_template(url, conn, migrator, target, &name, &prefix, set).await;
+        let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(key)
+            .execute(&mut *conn)
+            .await;
+        built.map(|()| name)
+    }
+
+    /// The steps of [`template`] under its lock.
+    async fn build_template(
+        url: &DatabaseUrl,
+        conn: &mut PgConnection,
+        migrator: &Migrator,
+        target: &str,
+        name: &str,
+        prefix: &str,
+        set: u64,
+    ) -> Result<(), TestDbError> {
+        match template_state(conn, name)
+            .await
+            .map_err(setup_error(url, "looking for the template"))?
+        {
+            Some(true) => return Ok(()),
+            // A builder died part-way: start again.
+            Some(false) => drop_database(url, conn, name).await?,
+            None => {}
+        }
+        exec(conn, &format!("CREATE DATABASE {}", ident(name)))
+            .await
+            .map_err(setup_error(
+                url,
+                format!("creating the template database {name}"),
+            ))?;
+        let mut options = url.pg_connect_options().map_err(|e| TestDbError::Setup {
+            doing: "reading the server's URL".into(),
+            url: url.redacted(),
+            message: e.to_string(),
+        })?;
+        options = options.database(name);
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(setup_error(
+                url,
+                format!("connecting to the template {name}"),
+            ))?;
+        let migrated = migrator.upgrade(&pool, target).await;
+        pool.close().await;
+        migrated.map_err(|source| TestDbError::Migrate {
+            template: name.to_owned(),
+            target: target.to_owned(),
+            source: Box::new(source),
+        })?;
+        exec(
+            conn,
+            &format!("ALTER DATABASE {} IS_TEMPLATE true", ident(name)),
+        )
+        .await
+        .map_err(setup_error(url, format!("marking {name} as a template")))?;
+        // The same project's templates of other migration sets are stale.
+        let stale: Vec<String> = sqlx::query_scalar(
+            "SELECT datname::text FROM pg_database WHERE starts_with(datname, $1) AND NOT starts_with(datname, $2)",
+        )
+        .bind(prefix)
+        .bind(format!("{prefix}{set:016x}_"))
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap_or_default();
+        for old in stale {
+            // In use by a test binary of that older set: left for later.
+            let _ = drop_database(url, conn, &old).await;
+        }
+        Ok(())
+    }
+
+    async fn drop_database(
+        url: &DatabaseUrl,
+        conn: &mut PgConnection,
+        name: &str,
+    ) -> Result<(), TestDbError> {
+        let _ = exec(
+            conn,
+            &format!("ALTER DATABASE {} IS_TEMPLATE false", ident(name)),
+        )
+        .await;
+        exec(
+            conn,
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(name)),
+        )
+        .await
+        .map_err(setup_error(url, format!("dropping the database {name}")))
+    }
+
+    impl TestPool for PgPool {
+        async fn __create(
+            migrator: &Migrator,
+            target: &str,
+            server_url: Option<&str>,
+        ) -> Result<TestDb<PgPool>, TestDbError> {
+            let url = server(server_url)?;
+            let mut conn = connect(&url, None).await?;
+            let template = template(&url, &mut conn, migrator, target).await?;
+            let name = format!("migrate_test_{}", unique_suffix());
+            let create = format!(
+                "CREATE DATABASE {} TEMPLATE {}",
+                ident(&name),
+                ident(&template)
+            );
+            // A session that just left the template (its builder's) may
+            // still be seen for a moment: "being accessed by other users".
+            let mut attempt = 0;
+            loop {
+                match exec(&mut conn, &create).await {
+                    Ok(_) => break,
+                    Err(sqlx::Error::Database(e))
+                        if e.code().as_deref() == Some("55006") && attempt < 50 =>
+                    {
+                        attempt += 1;
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                    Err(e) => {
+                        return Err(setup_error(
+                            &url,
+                            format!("creating the test database {name}"),
+                        )(e));
+                    }
+                }
+            }
+            let _ = conn.close().await;
+            let options = url
+                .pg_connect_options()
+                .map_err(|e| TestDbError::Setup {
+                    doing: "reading the server's URL".into(),
+                    url: url.redacted(),
+                    message: e.to_string(),
+                })?
+                .database(&name);
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(5)
+                .connect_with(options)
+                .await
+                .map_err(setup_error(
+                    &url,
+                    format!("connecting to the test database {name}"),
+                ))?;
+            Ok(TestDb {
+                pool,
+                name,
+                template,
+                server: Some(url),
+                file: None,
+                finished: false,
+            })
+        }
+
+        async fn __finish(db: &mut TestDb<PgPool>) {
+            db.pool.close().await;
+            let Some(url) = &db.server else { return };
+            if keep() {
+                eprintln!("kept test database {} on {}", db.name, url.redacted());
+                return;
+            }
+            match connect(url, None).await {
+                Ok(mut conn) => {
+                    if let Err(e) = drop_database(url, &mut conn, &db.name).await {
+                        eprintln!("{e}");
+                    }
+                    let _ = conn.close().await;
+                }
+                Err(e) => eprintln!("{e}"),
+            }
+        }
+    }
+}
+
+#[cfg(feature = "sqlite")]
+mod sqlite {
+    use std::path::{Path, PathBuf};
+
+    use sqlx::SqlitePool;
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+
+    use super::{TestDb, TestDbError, TestPool, keep, template_keys, unique_suffix};
+    use crate::migrator::Migrator;
+
+    fn io_error(path: &Path, doing: &str) -> impl FnOnce(std::io::Error) -> TestDbError {
+        let doing = doing.to_owned();
+        let url = path.display().to_string();
+        move |e| TestDbError::Setup {
+            doing,
+            url,
+            message: e.to_string(),
+        }
+    }
+
+    fn sqlx_error(path: &Path, doing: &str) -> impl FnOnce(sqlx::Error) -> TestDbError {
+        let doing = doing.to_owned();
+        let url = path.display().to_string();
+        move |e| TestDbError::Setup {
+            doing,
+            url,
+            message: e.to_string(),
+        }
+    }
+
+    /// The migration lock file a run leaves beside a database file (see
+    /// `lock_file`): nobody else ever opens these private files.
+    fn remove_lock_file(database: &Path) {
+        let mut lock = database.as_os_str().to_owned();
+        lock.push(".migrate-lock");
+        let _ = std::fs::remove_file(lock);
+    }
+
+    fn directory() -> PathBuf {
+        std::env::var_os("MIGRATE_TEST_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| std::env::temp_dir().join("migrate-test-databases"))
+    }
+
+    async fn open(path: &Path, create: bool) -> Result<SqlitePool, TestDbError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(create);
+        SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(sqlx_error(path, "opening the SQLite file"))
+    }
+
+    async fn template(migrator: &Migrator, target: &str) -> Result<PathBuf, TestDbError> {
+        let (project, set, target_key) = template_keys(migrator, target)?;
+        let dir = directory();
+        std::fs::create_dir_all(&dir).map_err(io_error(&dir, "creating the test directory"))?;
+        let prefix = format!("template_{project:08x}_");
+        let path = dir.join(format!("{prefix}{set:016x}_{target_key:08x}.db"));
+        if path.exists() {
+            return Ok(path);
+        }
+        // Built beside its name and renamed into place: whoever renames
+        // last, the content is the same, and no reader sees half of it.
+        let building = dir.join(format!("building_{}.db", unique_suffix()));
+        let pool = open(&building, true).await?;
+        let migrated = migrator.upgrade(&pool, target).await;
+        pool.close().await;
+        if let Err(source) = migrated {
+            let _ = std::fs::remove_file(&building);
+            remove_lock_file(&building);
+            return Err(TestDbError::Migrate {
+                template: path.display().to_string(),
+                target: target.to_owned(),
+                source: Box::new(source),
+            });
+        }
+        std::fs::rename(&building, &path)
+            .map_err(io_error(&path, "putting the template in place"))?;
+        remove_lock_file(&building);
+        // The project's templates of other migration sets are stale.
+        let current = format!("{prefix}{set:016x}_");
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if name.starts_with(&prefix) && !name.starts_with(&current) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        Ok(path)
+    }
+
+    impl TestPool for SqlitePool {
+        async fn __create(
+            migrator: &Migrator,
+            target: &str,
+            _server: Option<&str>,
+        ) -> Result<TestDb<SqlitePool>, TestDbError> {
+            let template = template(migrator, target).await?;
+            let file = directory().join(format!("test_{}.db", unique_suffix()));
+            std::fs::copy(&template, &file).map_err(io_error(&file, "copying the template"))?;
+            let pool = open(&file, false).await?;
+            Ok(TestDb {
+                pool,
+                name: file.display().to_string(),
+                template: template.display().to_string(),
+                server: None,
+                file: Some(file),
+                finished: false,
+            })
+        }
+
+        async fn __finish(db: &mut TestDb<SqlitePool>) {
+            db.pool.close().await;
+            let Some(file) = &db.file else { return };
+            if keep() {
+                eprintln!("kept test database {}", file.display());
+                return;
+            }
+            let _ = std::fs::remove_file(file);
+            remove_lock_file(file);
+        }
+    }
+}
+
+/// What a test function may return: nothing, or a `Result` whose error
+/// fails the test.
+pub trait TestOutcome {
+    #[doc(hidden)]
+    fn __into_result(self) -> Result<(), String>;
+}
+
+impl TestOutcome for () {
+    fn __into_result(self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+impl<E: std::fmt::Debug> TestOutcome for Result<(), E> {
+    fn __into_result(self) -> Result<(), String> {
+        self.map_err(|e| format!("{e:?}"))
+    }
+}
+
+/// What `#[migrate_runtime::test]` expands to: a runtime, the test's
+/// database, the body (a panic in it caught so that the database is removed
+/// first, then raised again), and the database's removal.
+#[doc(hidden)]
+pub fn __run_test<P, F, Fut>(
+    migrator: &'static Migrator,
+    target: &'static str,
+    server: Option<String>,
+    body: F,
+) where
+    P: TestPool,
+    F: FnOnce(P) -> Fut,
+    Fut: Future + Send + 'static,
+    Fut::Output: TestOutcome + Send + 'static,
+{
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => panic!("starting the test's runtime: {e}"),
+    };
+    let outcome = runtime.block_on(async move {
+        let db = match P::__create(migrator, target, server.as_deref()).await {
+            Ok(db) => db,
+            Err(e) => return Err(Failure::Setup(e.to_string())),
+        };
+        let result = tokio::spawn(body(db.pool().clone())).await;
+        db.finish().await;
+        match result {
+            Ok(output) => output.__into_result().map_err(Failure::Returned),
+            Err(e) if e.is_panic() => Err(Failure::Panicked(e.into_panic())),
+            Err(e) => Err(Failure::Setup(e.to_string())),
+        }
+    });
+    match outcome {
+        Ok(()) => {}
+        Err(Failure::Setup(message)) => panic!("{message}"),
+        Err(Failure::Returned(error)) => panic!("the test returned an error: {error}"),
+        Err(Failure::Panicked(payload)) => std::panic::resume_unwind(payload),
+    }
+}
+
+enum Failure {
+    Setup(String),
+    Returned(String),
+    Panicked(Box<dyn std::any::Any + Send>),
+}
+
+impl<P> Drop for TestDb<P> {
+    fn drop(&mut self) {
+        // Dropped without `finish` (a panic in the caller's own code): the
+        // database stays; say where, so it can be removed.
+        if !self.finished && !std::thread::panicking() {
+            eprintln!(
+                "test database {} was not finished; remove it by hand",
+                self.name
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_server_is_the_attribute_s_then_the_dedicated_variable_then_database_url() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let both: &'static [(&str, &str)] = &[
+            ("MIGRATE_TEST_DATABASE_URL", "postgres://a/x"),
+            ("DATABASE_URL", "postgres://b/y"),
+        ];
+        assert_eq!(
+            server_url(Some("postgres://c/z"), env(both)).as_deref(),
+            Some("postgres://c/z")
+        );
+        assert_eq!(
+            server_url(None, env(both)).as_deref(),
+            Some("postgres://a/x")
+        );
+        // An application's SQLite DATABASE_URL is no test server.
+        assert_eq!(
+            server_url(None, env(&[("DATABASE_URL", "sqlite://app.db")])),
+            None
+        );
+        assert_eq!(
+            server_url(None, env(&[("DATABASE_URL", "postgresql://b/y")])).as_deref(),
+            Some("postgresql://b/y")
+        );
+        assert_eq!(server_url(None, env(&[])), None);
+    }
+
+    #[test]
+    fn names_hash_their_parts_apart() {
+        assert_ne!(fnv(&["ab", "c"]), fnv(&["a", "bc"]));
+        assert_eq!(fnv(&["a"]), fnv(&["a"]));
+    }
+}

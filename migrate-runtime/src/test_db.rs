@@ -89,7 +89,11 @@ pub struct TestDb<P> {
     /// The template it was copied from.
     template: String,
     /// The server's URL, for the drop (PostgreSQL).
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     server: Option<DatabaseUrl>,
+    /// The connection to the server that made the database and drops it.
+    #[cfg(feature = "postgres")]
+    admin: Option<sqlx::PgConnection>,
     file: Option<PathBuf>,
     finished: bool,
 }
@@ -147,6 +151,7 @@ impl<P> TestDb<P> {
 /// The PostgreSQL server's URL: `explicit`, else the first of
 /// `MIGRATE_TEST_DATABASE_URL` and `DATABASE_URL` that `env` has, non-empty
 /// and naming PostgreSQL.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 fn server_url(explicit: Option<&str>, env: impl Fn(&str) -> Option<String>) -> Option<String> {
     let postgres = |u: &String| u.starts_with("postgres://") || u.starts_with("postgresql://");
     explicit
@@ -280,6 +285,25 @@ mod postgres {
             .bind(name)
             .fetch_optional(conn)
             .await
+    }
+
+    /// `MIGRATE_TEST_STRATEGY`: how PostgreSQL 15+ copies the template
+    /// (`wal_log`, its default, or `file_copy`), as a `CREATE DATABASE`
+    /// clause; empty when unset (the server's default, any version).
+    fn strategy() -> Result<&'static str, TestDbError> {
+        match std::env::var("MIGRATE_TEST_STRATEGY").ok().as_deref() {
+            None | Some("") => Ok(""),
+            Some(s) if s.eq_ignore_ascii_case("wal_log") => Ok(" STRATEGY WAL_LOG"),
+            Some(s) if s.eq_ignore_ascii_case("file_copy") => Ok(" STRATEGY FILE_COPY"),
+            Some(other) => Err(TestDbError::Setup {
+                doing: "reading MIGRATE_TEST_STRATEGY".into(),
+                url: "the environment".into(),
+                message: format!(
+                    "`{}` is not a strategy; use wal_log or file_copy",
+                    migrate_core::escape_control(other)
+                ),
+            }),
+        }
     }
 
     /// `"name"` as an identifier.
@@ -416,9 +440,10 @@ mod postgres {
             let template = template(&url, &mut conn, migrator, target).await?;
             let name = format!("migrate_test_{}", unique_suffix());
             let create = format!(
-                "CREATE DATABASE {} TEMPLATE {}",
+                "CREATE DATABASE {} TEMPLATE {}{}",
                 ident(&name),
-                ident(&template)
+                ident(&template),
+                strategy()?
             );
             // A session that just left the template (its builder's) may
             // still be seen for a moment: "being accessed by other users".
@@ -440,7 +465,6 @@ mod postgres {
                     }
                 }
             }
-            let _ = conn.close().await;
             let options = url
                 .pg_connect_options()
                 .map_err(|e| TestDbError::Setup {
@@ -462,6 +486,7 @@ mod postgres {
                 name,
                 template,
                 server: Some(url),
+                admin: Some(conn),
                 file: None,
                 finished: false,
             })
@@ -474,8 +499,42 @@ mod postgres {
                 eprintln!("kept test database {} on {}", db.name, url.redacted());
                 return;
             }
-            match connect(url, None).await {
+            let conn = match db.admin.take() {
+                Some(conn) => Ok(conn),
+                None => connect(url, None).await,
+            };
+            match conn {
                 Ok(mut conn) => {
+                    // The pool's sessions end on the server a moment after
+                    // the pool closes, and one still being handed back to
+                    // the pool when it closed may stay open; a DROP that
+                    // finds one waits in steps of 100 ms. So wait for them
+                    // in steps of 2 ms, ending those left after 20 ms (all
+                    // this test's; an autovacuum worker there is ended by
+                    // the DROP).
+                    let started = std::time::Instant::now();
+                    let mut ended = false;
+                    while started.elapsed() < Duration::from_secs(5) {
+                        let left: Result<i64, _> = sqlx::query_scalar(
+                            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'",
+                        )
+                        .bind(&db.name)
+                        .fetch_one(&mut conn)
+                        .await;
+                        if !matches!(left, Ok(n) if n > 0) {
+                            break;
+                        }
+                        if !ended && started.elapsed() > Duration::from_millis(20) {
+                            ended = true;
+                            let _ = sqlx::query(
+                                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'",
+                            )
+                            .bind(&db.name)
+                            .execute(&mut conn)
+                            .await;
+                        }
+                        tokio::time::sleep(Duration::from_millis(2)).await;
+                    }
                     if let Err(e) = drop_database(url, &mut conn, &db.name).await {
                         eprintln!("{e}");
                     }
@@ -598,6 +657,8 @@ mod sqlite {
                 name: file.display().to_string(),
                 template: template.display().to_string(),
                 server: None,
+                #[cfg(feature = "postgres")]
+                admin: None,
                 file: Some(file),
                 finished: false,
             })

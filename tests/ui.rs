@@ -43,5 +43,6 @@ fn ui() {
     t.compile_fail("ui/fold/*.rs");
     t.pass("ui/fold-pass/*.rs");
     t.compile_fail("ui/lint/*.rs");
+    t.compile_fail("ui/test-attr/*.rs");
     t.pass("ui/generated/*.rs");
 }

@@ -66,8 +66,13 @@ pub fn expand(args: Args, item: ItemFn) -> syn::Result<TokenStream> {
     let pool_type = match item.sig.inputs.iter().collect::<Vec<_>>()[..] {
         [FnArg::Typed(arg)] => arg.ty.clone(),
         _ => {
+            let at = if item.sig.inputs.is_empty() {
+                item.sig.ident.span()
+            } else {
+                item.sig.inputs.span()
+            };
             return Err(syn::Error::new(
-                item.sig.inputs.span(),
+                at,
                 "the test takes one argument, its pool: `pool: sqlx::PgPool` or `pool: sqlx::SqlitePool`",
             ));
         }

@@ -182,6 +182,45 @@ fn a_kept_database_is_named_and_stays() {
     });
 }
 
+/// Without `server = …` the server comes from the environment; with none
+/// there, the test fails saying what to set, never passing in silence.
+#[test]
+fn without_a_server_the_test_fails_saying_what_to_set() {
+    let dir = chain("noserver", 1);
+    let out = Command::new(env!("CARGO_BIN_EXE_migrate-test-template"))
+        .args(["env", &dir.path().to_string_lossy(), "1"])
+        .env_remove("MIGRATE_TEST_DATABASE_URL")
+        .env("DATABASE_URL", "sqlite://app.db")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("no PostgreSQL server for the test databases: set MIGRATE_TEST_DATABASE_URL (or DATABASE_URL)"),
+        "{stderr}"
+    );
+    // The dedicated variable is found.
+    let out = Command::new(env!("CARGO_BIN_EXE_migrate-test-template"))
+        .args(["env", &dir.path().to_string_lossy(), "1"])
+        .env("MIGRATE_TEST_DATABASE_URL", migrate_tests::pg_admin_url())
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.starts_with("template "))
+            .count(),
+        1
+    );
+}
+
 static FAILING: Migrator = migrate_runtime::embed_migrations!("../migrations");
 
 /// The name of the database a failing test ran on, recorded from inside it.

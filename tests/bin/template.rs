@@ -1,7 +1,9 @@
 //! Test helper binary: `migrate-test-template SERVER DIR COUNT` makes COUNT
 //! test databases (`migrate_runtime::test_db::TestDb`) at head from the
 //! migration directory DIR, one after the other, and prints `template NAME`
-//! and `database NAME` for each. SERVER is a PostgreSQL URL, or `sqlite`.
+//! and `database NAME` for each. SERVER is a PostgreSQL URL, `env` (the
+//! server the environment names, as `#[migrate_runtime::test]` finds it
+//! without `server = …`), or `sqlite`.
 //! `MIGRATE_TEST_KEEP` and `MIGRATE_TEST_DIR` work as for any test.
 
 use migrate_runtime::Migrator;
@@ -9,9 +11,12 @@ use migrate_runtime::test_db::{TestDb, TestPool};
 
 async fn make<P: TestPool>(migrator: &Migrator, server: &str, count: usize) -> Result<(), String> {
     for _ in 0..count {
-        let db = TestDb::<P>::create_on(migrator, "head", server)
-            .await
-            .map_err(|e| e.to_string())?;
+        let db = if server == "env" {
+            TestDb::<P>::create(migrator, "head").await
+        } else {
+            TestDb::<P>::create_on(migrator, "head", server).await
+        }
+        .map_err(|e| e.to_string())?;
         println!("template {}", db.template());
         println!("database {}", db.name());
         db.finish().await;

@@ -1,0 +1,7 @@
+static MIGRATOR: migrate_runtime::Migrator =
+    migrate_runtime::embed_migrations!("../migrations", require_build_script = false);
+
+#[migrate_runtime::test(MIGRATOR)]
+async fn orders_start_empty() {}
+
+fn main() {}

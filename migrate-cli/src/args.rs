@@ -15,6 +15,8 @@ Exit status:
   2  bad invocation or configuration: unknown option or command, invalid
      target syntax, unreadable migrate.toml or .env, missing migration
      directory, no database URL, missing declared schema file
+  3  a fleet run (--each-database, --each-schema) where some members
+     succeeded and others failed or were not run (1: none succeeded)
 
 `migrate check` and `migrate revision --autogenerate` compare the declared
 schema (schema.sql) with the database (with --offline: with the schema the
@@ -116,6 +118,48 @@ pub enum GraphFormat {
     Mermaid,
 }
 
+/// Run one command over many databases or schemas.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FleetOptions {
+    /// Run on every database FILE lists, one URL a line (blank lines and
+    /// lines starting with `#` are skipped)
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "each_schema",
+        help_heading = "Fleet"
+    )]
+    pub each_database: Option<PathBuf>,
+    /// Run on every schema of the database whose name matches PATTERN
+    /// (`*` any characters, `?` one), each with its own history table and
+    /// search_path (PostgreSQL)
+    #[arg(long, value_name = "PATTERN", help_heading = "Fleet")]
+    pub each_schema: Option<String>,
+    /// How many members run at once [default: 4]
+    #[arg(long, value_name = "N", help_heading = "Fleet")]
+    pub concurrency: Option<usize>,
+    /// How many members run first, before the others; the run stops if one
+    /// of them fails [default: 1]
+    #[arg(long, value_name = "N", help_heading = "Fleet")]
+    pub canary: Option<usize>,
+    /// Go on with the other members after one fails
+    #[arg(long, help_heading = "Fleet")]
+    pub keep_going: bool,
+    /// The final report: a table, or JSON
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Text, help_heading = "Fleet")]
+    pub format: ReportFormat,
+}
+
+/// Fleet `--format` values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// A table: target, from, to, revisions, time, status.
+    #[default]
+    Text,
+    /// A JSON array, one object per member.
+    Json,
+}
+
 /// `lint --format` values.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum LintFormat {
@@ -162,6 +206,9 @@ pub enum Command {
         /// left part-way, from the statement after the last one recorded
         #[arg(long, conflicts_with = "sql")]
         resume: bool,
+        /// `--each-database`, `--each-schema`.
+        #[command(flatten)]
+        fleet: FleetOptions,
     },
 
     /// Revert the database to an earlier revision
@@ -189,6 +236,9 @@ pub enum Command {
         /// when it was applied (then go on to TARGET, if given)
         #[arg(long)]
         from_history: bool,
+        /// `--each-database`, `--each-schema`.
+        #[command(flatten)]
+        fleet: FleetOptions,
     },
 
     /// Show the revision(s) the database is at
@@ -202,6 +252,9 @@ pub enum Command {
         /// Fail (exit 1) unless the database is at every head
         #[arg(long)]
         check_heads: bool,
+        /// `--each-database`, `--each-schema`.
+        #[command(flatten)]
+        fleet: FleetOptions,
     },
 
     /// List revisions, newest first
@@ -261,6 +314,9 @@ pub enum Command {
         /// the edited revisions; nothing else changes)
         #[arg(long, conflicts_with = "purge")]
         accept_checksum: bool,
+        /// `--each-database`, `--each-schema`.
+        #[command(flatten)]
+        fleet: FleetOptions,
     },
 
     /// Create a merge revision that joins two or more revisions (usually

@@ -18,7 +18,31 @@ pub mod exit_code {
     /// parameter, raw `@` in the password), a password from the environment
     /// for a host named by someone else's file, `--autogenerate`.
     pub const USAGE: u8 = 2;
+    /// A fleet run (`--each-database`, `--each-schema`) where some members
+    /// succeeded and others failed or were not run (none succeeding is
+    /// [`FAILED`]).
+    pub const SOME_FAILED: u8 = 3;
 }
+
+/// A fleet run that did not succeed on every member: how many did.
+#[derive(Debug)]
+pub(crate) struct FleetFailed {
+    pub ok: usize,
+    pub total: usize,
+}
+
+impl fmt::Display for FleetFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} of {} members did not succeed (see the table above)",
+            self.total - self.ok,
+            self.total
+        )
+    }
+}
+
+impl std::error::Error for FleetFailed {}
 
 /// An error that is the caller's to fix in the command line or the config:
 /// exit code [`exit_code::USAGE`].
@@ -47,6 +71,13 @@ impl std::error::Error for Problems {}
 
 /// The exit code an error maps to.
 pub(crate) fn exit_code_of(err: &anyhow::Error) -> u8 {
+    if let Some(f) = err.downcast_ref::<FleetFailed>() {
+        return if f.ok == 0 {
+            exit_code::FAILED
+        } else {
+            exit_code::SOME_FAILED
+        };
+    }
     for cause in err.chain() {
         if cause.is::<Usage>() {
             return exit_code::USAGE;

@@ -80,6 +80,7 @@ mod db;
 mod edit;
 mod env;
 mod error;
+mod fleet;
 mod graph;
 mod lint;
 mod output;
@@ -187,6 +188,15 @@ fn init_logging() {
 async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
     let config_path = cli.config.config.as_deref();
     let url_flag = cli.database.database_url.as_deref();
+    if let Some((options, operation)) = fleet_request(&cli.command)? {
+        let project = Project::load(config_path)?;
+        let migrator = load_migrator(&project)?;
+        let url = match options.each_schema {
+            Some(_) => Some(require_url(url_flag, Some(&project))?.0),
+            None => None,
+        };
+        return fleet::run(ui, &migrator, options, url.as_ref(), operation).await;
+    }
     match &cli.command {
         Command::Status(_) => other_tool(
             "status",
@@ -261,6 +271,7 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             target,
             sql,
             resume,
+            ..
         }
         | Command::Downgrade {
             target: Some(target),
@@ -292,6 +303,7 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
         Command::Current {
             verbose,
             check_heads,
+            ..
         } => {
             let project = Project::load(config_path)?;
             let migrator = load_migrator(&project)?;
@@ -308,6 +320,7 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             targets,
             purge,
             accept_checksum,
+            ..
         } => {
             let project = Project::load(config_path)?;
             let migrator = load_migrator(&project)?;
@@ -558,6 +571,92 @@ fn range_mentions_current(range: Option<&str>) -> bool {
 }
 
 /// The directory as a runtime migrator: everything the macro checks must pass.
+/// The fleet a command names (`--each-database`, `--each-schema`) and
+/// what to do on each member; `None` for a command on one database. The
+/// options a fleet cannot take are refused.
+fn fleet_request(
+    command: &Command,
+) -> anyhow::Result<Option<(&args::FleetOptions, fleet::Operation)>> {
+    let refuse = |what: &str| -> anyhow::Result<Option<(&args::FleetOptions, fleet::Operation)>> {
+        Err(Usage(format!(
+            "{what} cannot be used with --each-database or --each-schema"
+        ))
+        .into())
+    };
+    let (options, operation) = match command {
+        Command::Upgrade {
+            target,
+            sql,
+            resume,
+            fleet,
+        } => {
+            if fleet::requested(fleet) && *sql {
+                return refuse("--sql");
+            }
+            if fleet::requested(fleet) && *resume {
+                return refuse("--resume");
+            }
+            (fleet, fleet::Operation::Upgrade(target.clone()))
+        }
+        Command::Downgrade {
+            target,
+            sql,
+            resume,
+            from_history,
+            fleet,
+        } => {
+            if fleet::requested(fleet) && (*sql || *resume || *from_history) {
+                return refuse("--sql, --resume and --from-history");
+            }
+            (
+                fleet,
+                fleet::Operation::Downgrade(target.clone().unwrap_or_default()),
+            )
+        }
+        Command::Current {
+            verbose,
+            check_heads,
+            fleet,
+        } => {
+            if fleet::requested(fleet) && (*verbose || *check_heads) {
+                return refuse("--verbose and --check-heads");
+            }
+            (fleet, fleet::Operation::Current)
+        }
+        Command::Stamp {
+            targets,
+            purge,
+            accept_checksum,
+            fleet,
+        } => {
+            if fleet::requested(fleet) && (*purge || *accept_checksum) {
+                return refuse("--purge and --accept-checksum");
+            }
+            (fleet, fleet::Operation::Stamp(targets.clone()))
+        }
+        _ => return Ok(None),
+    };
+    fleet::check_alone(options)?;
+    if !fleet::requested(options) {
+        return Ok(None);
+    }
+    match &operation {
+        fleet::Operation::Upgrade(t) | fleet::Operation::Downgrade(t) => {
+            if t.contains(':') {
+                return Err(Usage(format!("`{t}`: FROM:TO ranges are for --sql")).into());
+            }
+            migrate_core::Target::parse(t)?;
+        }
+        fleet::Operation::Stamp(targets) => {
+            for t in targets {
+                migrate_core::Target::parse(t)?;
+            }
+        }
+        fleet::Operation::Current => {}
+    }
+    Ok(Some((options, operation)))
+}
+
 /// `downgrade` without a target and without `--from-history` (which the
 /// argument parser already refuses).
 fn missing_target() -> anyhow::Error {

@@ -62,7 +62,7 @@ pub(crate) fn print_text(ui: &Ui, findings: &[Reported]) -> anyhow::Result<usize
 }
 
 /// A JSON string literal.
-fn string(s: &str) -> String {
+pub(crate) fn string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

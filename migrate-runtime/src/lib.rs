@@ -67,6 +67,8 @@ mod embedded;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 mod error;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub mod fleet;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
 mod history;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub mod introspect;

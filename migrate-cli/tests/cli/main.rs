@@ -9,6 +9,7 @@ mod common;
 mod deploy;
 mod embedded;
 mod errors;
+mod fleet;
 mod history;
 mod interrupted;
 mod offline;

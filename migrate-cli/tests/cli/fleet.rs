@@ -264,3 +264,61 @@ async fn each_schema_migrates_the_matching_schemas_and_each_keeps_its_history() 
     );
     pool.close().await;
 }
+
+/// Two fleet runs at once over the same PostgreSQL databases: each
+/// member's own lock keeps every revision applied once per member.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_fleet_runs_at_once_apply_each_revision_once_per_database() {
+    let mut dbs = Vec::new();
+    for _ in 0..6 {
+        dbs.push(migrate_tests::fresh_pg_db().await);
+    }
+    let p = Project::init();
+    for i in 1..=5 {
+        p.revision(
+            &["-m", &format!("t{i}")],
+            &format!("CREATE TABLE t{i} (id INTEGER);"),
+            Some(&format!("DROP TABLE t{i};")),
+        );
+    }
+    let list: String = dbs.iter().map(|d| format!("{}\n", d.url)).collect();
+    std::fs::write(p.path().join("fleet.txt"), list).unwrap();
+    let p = std::sync::Arc::new(p);
+    let runs: Vec<_> = (0..2)
+        .map(|_| {
+            let p = std::sync::Arc::clone(&p);
+            std::thread::spawn(move || {
+                p.ok(&[
+                    "upgrade",
+                    "head",
+                    "--each-database",
+                    "fleet.txt",
+                    "--concurrency",
+                    "3",
+                    "--canary",
+                    "0",
+                ])
+            })
+        })
+        .collect();
+    let mut applied = 0;
+    for run in runs {
+        let out = run.join().unwrap();
+        assert!(!out.stdout.contains("migrate-test-pw"), "{}", out.stdout);
+        // The REVISIONS column of each member's row.
+        for line in out.stdout.lines().filter(|l| l.starts_with("postgres://")) {
+            let cells: Vec<&str> = line.split("  ").filter(|c| !c.trim().is_empty()).collect();
+            applied += cells[3].trim().parse::<usize>().unwrap();
+        }
+    }
+    assert_eq!(applied, 30, "5 revisions on each of 6 databases, once");
+    for db in &dbs {
+        let pool = db.pool().await;
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM migrate_history")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(n, 5);
+        pool.close().await;
+    }
+}

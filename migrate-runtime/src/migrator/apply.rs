@@ -616,16 +616,7 @@ impl Migrator {
             });
         };
         let rev = self.revision(i);
-        if row.checksum != rev.checksum()
-            && migrate_core::checksum::verify(&row.checksum, rev.upgrade().sql()) != Some(true)
-        {
-            return Err(Error::ChecksumMismatch {
-                revision: row.revision.clone(),
-                path: rev.path().to_owned(),
-                stored: row.checksum.clone(),
-                expected: rev.checksum().to_owned(),
-            });
-        }
+        super::unedited(row, rev)?;
         let section = rev.section(direction)?;
         let done = usize::try_from(row.statements_done)
             .unwrap_or(0)

@@ -322,3 +322,106 @@ async fn two_fleet_runs_at_once_apply_each_revision_once_per_database() {
         pool.close().await;
     }
 }
+
+/// A fleet run SIGKILLed part-way, then run again: every member ends at
+/// head with each revision recorded once, whatever the kill interrupted.
+#[test]
+fn a_killed_fleet_run_resumes_with_nothing_lost_or_applied_twice() {
+    let p = Project::init();
+    for i in 1..=30 {
+        p.revision(
+            &["-m", &format!("t{i}")],
+            &format!("CREATE TABLE t{i} (id INTEGER PRIMARY KEY, v TEXT);\nINSERT INTO t{i} (v) VALUES ('x');"),
+            Some(&format!("DROP TABLE t{i};")),
+        );
+    }
+    let files: Vec<std::path::PathBuf> = (1..=12)
+        .map(|i| p.path().join(format!("m{i}.db")))
+        .collect();
+    let list: String = files
+        .iter()
+        .map(|f| format!("sqlite://{}\n", f.display()))
+        .collect();
+    std::fs::write(p.path().join("fleet.txt"), list).unwrap();
+    // Rounds whose kill left some member short of head.
+    let mut interrupted = 0;
+    for delay in [40u64, 120, 250] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_migrate"))
+            .args([
+                "upgrade",
+                "head",
+                "--each-database",
+                "fleet.txt",
+                "--concurrency",
+                "3",
+                "--canary",
+                "0",
+            ])
+            .current_dir(p.path())
+            .env_remove("DATABASE_URL")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+        let _ = child.kill();
+        child.wait().unwrap();
+        let before = p.run(&[
+            "current",
+            "--each-database",
+            "fleet.txt",
+            "--canary",
+            "0",
+            "--keep-going",
+        ]);
+        if before.stdout.contains("behind") || before.code != 0 {
+            interrupted += 1;
+        }
+        let out = p.ok(&[
+            "upgrade",
+            "head",
+            "--each-database",
+            "fleet.txt",
+            "--canary",
+            "0",
+        ]);
+        assert!(
+            out.stdout.contains("12 ok, 0 failed, 0 not run, of 12"),
+            "{}",
+            out.stdout
+        );
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            for f in &files {
+                let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", f.display()))
+                    .await
+                    .unwrap();
+                let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM migrate_history")
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+                assert_eq!(rows, 30, "{}", f.display());
+                let once: i64 = sqlx::query_scalar("SELECT count(*) FROM t30")
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+                assert_eq!(once, 1, "{}", f.display());
+                pool.close().await;
+            }
+        });
+        // Back to base for the next round.
+        let out = p.ok(&[
+            "downgrade",
+            "base",
+            "--each-database",
+            "fleet.txt",
+            "--canary",
+            "0",
+        ]);
+        assert!(out.stdout.contains("12 ok"), "{}", out.stdout);
+    }
+    assert!(interrupted > 0, "no kill landed part-way through the fleet");
+}

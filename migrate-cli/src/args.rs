@@ -494,6 +494,9 @@ pub enum EmbeddedCommand {
         /// Fail (exit 1) unless the database is at every head
         #[arg(long)]
         check_heads: bool,
+        /// `--each-database`, `--each-schema`.
+        #[command(flatten)]
+        fleet: FleetOptions,
     },
     /// Upgrade the database to a later revision
     Upgrade {
@@ -507,6 +510,9 @@ pub enum EmbeddedCommand {
         /// left part-way
         #[arg(long, conflicts_with = "sql")]
         resume: bool,
+        /// `--each-database`, `--each-schema`.
+        #[command(flatten)]
+        fleet: FleetOptions,
     },
     /// Revert the database to an earlier revision
     Downgrade {
@@ -529,6 +535,9 @@ pub enum EmbeddedCommand {
         /// TARGET, if given)
         #[arg(long)]
         from_history: bool,
+        /// `--each-database`, `--each-schema`.
+        #[command(flatten)]
+        fleet: FleetOptions,
     },
     /// List revisions, newest first
     History {
@@ -559,6 +568,9 @@ pub enum EmbeddedCommand {
         /// checksums are taken from this binary)
         #[arg(long, conflicts_with = "purge")]
         accept_checksum: bool,
+        /// `--each-database`, `--each-schema`.
+        #[command(flatten)]
+        fleet: FleetOptions,
     },
     /// Check that the database agrees with this binary: no unknown, edited
     /// or half-applied revisions, nothing pending; exit 1 otherwise

@@ -441,6 +441,9 @@ async fn embedded(
 ) -> anyhow::Result<()> {
     let source = env::UrlSource::Application;
     let dialect = || url.dialect().ok_or_else(|| url_problem(source, url));
+    if let Some((options, operation)) = embedded_fleet_request(&command)? {
+        return fleet::run(ui, migrator, options, Some(url), operation).await;
+    }
     match &command {
         EmbeddedCommand::Upgrade { target, sql, .. } => {
             check_direction(migrator, Direction::Upgrade, target, *sql)?;
@@ -478,6 +481,7 @@ async fn embedded(
             target,
             sql: false,
             resume,
+            ..
         } => {
             let pool = Pool::connect(url, source, true).await?;
             let result = db::upgrade(ui, migrator, &pool, &target, resume).await;
@@ -499,6 +503,7 @@ async fn embedded(
         EmbeddedCommand::Current {
             verbose,
             check_heads,
+            ..
         } => {
             let pool = Pool::connect(url, source, false).await?;
             let result = db::current(ui, migrator, &pool, url, verbose, check_heads).await;
@@ -547,6 +552,7 @@ async fn embedded(
             targets,
             purge,
             accept_checksum,
+            ..
         } => {
             let pool = Pool::connect(url, source, true).await?;
             let result = if accept_checksum {
@@ -570,75 +576,158 @@ fn range_mentions_current(range: Option<&str>) -> bool {
     range.is_some_and(|r| r.split(':').any(|end| end.starts_with("current")))
 }
 
-/// The directory as a runtime migrator: everything the macro checks must pass.
-/// The fleet a command names (`--each-database`, `--each-schema`) and
-/// what to do on each member; `None` for a command on one database. The
-/// options a fleet cannot take are refused.
+/// What a fleet run is asked to do, from either command enum, with the
+/// options a fleet cannot take.
+enum FleetCommand<'a> {
+    Upgrade(&'a str, [(bool, &'static str); 2]),
+    Downgrade(Option<&'a String>, [(bool, &'static str); 3]),
+    Current([(bool, &'static str); 2]),
+    Stamp(&'a [String], [(bool, &'static str); 2]),
+}
+
+/// The `migrate` command's fleet request, if any.
 fn fleet_request(
     command: &Command,
 ) -> anyhow::Result<Option<(&args::FleetOptions, fleet::Operation)>> {
-    let refuse = |what: &str| -> anyhow::Result<Option<(&args::FleetOptions, fleet::Operation)>> {
-        Err(Usage(format!(
-            "{what} cannot be used with --each-database or --each-schema"
-        ))
-        .into())
-    };
-    let (options, operation) = match command {
+    let (options, wanted) = match command {
         Command::Upgrade {
             target,
             sql,
             resume,
             fleet,
-        } => {
-            if fleet::requested(fleet) && *sql {
-                return refuse("--sql");
-            }
-            if fleet::requested(fleet) && *resume {
-                return refuse("--resume");
-            }
-            (fleet, fleet::Operation::Upgrade(target.clone()))
-        }
+        } => (
+            fleet,
+            FleetCommand::Upgrade(target, [(*sql, "--sql"), (*resume, "--resume")]),
+        ),
         Command::Downgrade {
             target,
             sql,
             resume,
             from_history,
             fleet,
-        } => {
-            if fleet::requested(fleet) && (*sql || *resume || *from_history) {
-                return refuse("--sql, --resume and --from-history");
-            }
-            (
-                fleet,
-                fleet::Operation::Downgrade(target.clone().unwrap_or_default()),
-            )
-        }
+        } => (
+            fleet,
+            FleetCommand::Downgrade(
+                target.as_ref(),
+                [
+                    (*sql, "--sql"),
+                    (*resume, "--resume"),
+                    (*from_history, "--from-history"),
+                ],
+            ),
+        ),
         Command::Current {
             verbose,
             check_heads,
             fleet,
-        } => {
-            if fleet::requested(fleet) && (*verbose || *check_heads) {
-                return refuse("--verbose and --check-heads");
-            }
-            (fleet, fleet::Operation::Current)
-        }
+        } => (
+            fleet,
+            FleetCommand::Current([(*verbose, "--verbose"), (*check_heads, "--check-heads")]),
+        ),
         Command::Stamp {
             targets,
             purge,
             accept_checksum,
             fleet,
-        } => {
-            if fleet::requested(fleet) && (*purge || *accept_checksum) {
-                return refuse("--purge and --accept-checksum");
-            }
-            (fleet, fleet::Operation::Stamp(targets.clone()))
-        }
+        } => (
+            fleet,
+            FleetCommand::Stamp(
+                targets,
+                [(*purge, "--purge"), (*accept_checksum, "--accept-checksum")],
+            ),
+        ),
         _ => return Ok(None),
     };
+    Ok(fleet_operation(options, wanted)?.map(|op| (options, op)))
+}
+
+/// The application subcommand's fleet request, if any.
+fn embedded_fleet_request(
+    command: &EmbeddedCommand,
+) -> anyhow::Result<Option<(&args::FleetOptions, fleet::Operation)>> {
+    let (options, wanted) = match command {
+        EmbeddedCommand::Upgrade {
+            target,
+            sql,
+            resume,
+            fleet,
+        } => (
+            fleet,
+            FleetCommand::Upgrade(target, [(*sql, "--sql"), (*resume, "--resume")]),
+        ),
+        EmbeddedCommand::Downgrade {
+            target,
+            sql,
+            resume,
+            from_history,
+            fleet,
+        } => (
+            fleet,
+            FleetCommand::Downgrade(
+                target.as_ref(),
+                [
+                    (*sql, "--sql"),
+                    (*resume, "--resume"),
+                    (*from_history, "--from-history"),
+                ],
+            ),
+        ),
+        EmbeddedCommand::Current {
+            verbose,
+            check_heads,
+            fleet,
+        } => (
+            fleet,
+            FleetCommand::Current([(*verbose, "--verbose"), (*check_heads, "--check-heads")]),
+        ),
+        EmbeddedCommand::Stamp {
+            targets,
+            purge,
+            accept_checksum,
+            fleet,
+        } => (
+            fleet,
+            FleetCommand::Stamp(
+                targets,
+                [(*purge, "--purge"), (*accept_checksum, "--accept-checksum")],
+            ),
+        ),
+        _ => return Ok(None),
+    };
+    Ok(fleet_operation(options, wanted)?.map(|op| (options, op)))
+}
+
+/// The operation of a fleet request; `None` for a command on one
+/// database. The options a fleet cannot take, and fleet options without a
+/// fleet, are refused.
+fn fleet_operation(
+    options: &args::FleetOptions,
+    wanted: FleetCommand<'_>,
+) -> anyhow::Result<Option<fleet::Operation>> {
     fleet::check_alone(options)?;
     if !fleet::requested(options) {
         return Ok(None);
+    }
+    let (operation, refused): (fleet::Operation, &[(bool, &str)]) = match &wanted {
+        FleetCommand::Upgrade(target, refused) => {
+            (fleet::Operation::Upgrade((*target).to_owned()), refused)
+        }
+        FleetCommand::Downgrade(target, refused) => {
+            let Some(target) = target else {
+                return Err(missing_target());
+            };
+            (fleet::Operation::Downgrade((*target).clone()), refused)
+        }
+        FleetCommand::Current(refused) => (fleet::Operation::Current, refused),
+        FleetCommand::Stamp(targets, refused) => {
+            (fleet::Operation::Stamp(targets.to_vec()), refused)
+        }
+    };
+    if let Some((_, flag)) = refused.iter().find(|(on, _)| *on) {
+        return Err(Usage(format!(
+            "{flag} cannot be used with --each-database or --each-schema"
+        ))
+        .into());
     }
     match &operation {
         fleet::Operation::Upgrade(t) | fleet::Operation::Downgrade(t) => {
@@ -654,7 +743,7 @@ fn fleet_request(
         }
         fleet::Operation::Current => {}
     }
-    Ok(Some((options, operation)))
+    Ok(Some(operation))
 }
 
 /// `downgrade` without a target and without `--from-history` (which the
@@ -663,6 +752,7 @@ fn missing_target() -> anyhow::Error {
     Usage("`downgrade` needs a TARGET (e.g. `-1` or `base`), or `--from-history`".into()).into()
 }
 
+/// The directory as a runtime migrator: everything the macro checks must pass.
 pub(crate) fn load_migrator(project: &Project) -> anyhow::Result<Migrator> {
     Migrator::from_directory(&project.dir, &project.display, &project.config).map_err(|errors| {
         let n = errors.as_slice().len();

@@ -208,3 +208,46 @@ async fn mounted_downgrade_from_history_and_resume() {
     assert_eq!(next.current(&pool).await.unwrap(), [c.as_str()]);
     pool.close().await;
 }
+
+/// The mounted subcommands take the fleet options too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mounted_upgrade_over_a_fleet() {
+    let p = Project::init();
+    let a = p.revision(
+        &["-m", "t"],
+        "CREATE TABLE t (id INTEGER);",
+        Some("DROP TABLE t;"),
+    );
+    let migrator = Migrator::from_directory(&p.migrations(), "migrations", &Default::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let urls: Vec<String> = (1..=3)
+        .map(|i| format!("sqlite://{}", p.path().join(format!("f{i}.db")).display()))
+        .collect();
+    let list = p.path().join("fleet.txt");
+    std::fs::write(&list, urls.join("\n")).unwrap();
+    let list = list.to_string_lossy().into_owned();
+    let url = DatabaseUrl::new(urls[0].clone());
+    assert_eq!(
+        run_embedded(
+            &migrator,
+            parse(&["upgrade", "head", "--each-database", &list]),
+            &url
+        )
+        .await,
+        ExitCode::SUCCESS
+    );
+    for u in &urls {
+        let pool = sqlx::SqlitePool::connect(u).await.unwrap();
+        assert_eq!(migrator.current(&pool).await.unwrap(), [a.as_str()]);
+        pool.close().await;
+    }
+    assert_eq!(
+        run_embedded(
+            &migrator,
+            parse(&["upgrade", "head", "--each-database", &list, "--sql"]),
+            &url
+        )
+        .await,
+        ExitCode::from(2)
+    );
+}

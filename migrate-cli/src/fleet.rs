@@ -140,15 +140,25 @@ pub(crate) async fn run(
         .concurrency(options.concurrency.unwrap_or(4))
         .canary(options.canary.unwrap_or(1))
         .keep_going(options.keep_going);
+    let failed = Arc::new(AtomicUsize::new(0));
     if ui.err_is_terminal {
-        let ui = Arc::clone(ui);
         let done = Arc::clone(&done);
+        let failed = Arc::clone(&failed);
         fleet = fleet.on_progress(move |r| {
             let k = done.fetch_add(1, Ordering::Relaxed) + 1;
-            ui.note(format!("[{k}/{total}] {} {}", r.member, r.status));
+            let f = failed.fetch_add(
+                usize::from(matches!(r.status, Status::Failed(_))),
+                Ordering::Relaxed,
+            ) + usize::from(matches!(r.status, Status::Failed(_)));
+            eprint!("\r\x1b[2K{}", bar(k, f, total));
+            let _ = std::io::stderr().flush();
         });
     }
     let reports = fleet.run(&members, &operation).await;
+    if ui.err_is_terminal && done.load(Ordering::Relaxed) > 0 {
+        // The bar's line ends before the report.
+        eprintln!();
+    }
     // `current` says which members lag behind the directory's heads.
     let heads: Option<Vec<String>> = (operation == Operation::Current)
         .then(|| migrator.heads().ok())
@@ -175,6 +185,28 @@ pub(crate) async fn run(
         })
         .collect();
     Err(anyhow::Error::new(Problems(failures)).context(FleetFailed { ok, total }))
+}
+
+/// `[=========>          ] 12/40 done, 1 failed`: counts only, so no
+/// member's name reaches the terminal's control line.
+fn bar(done: usize, failed: usize, total: usize) -> String {
+    const WIDTH: usize = 30;
+    let filled = (done * WIDTH)
+        .checked_div(total)
+        .unwrap_or(WIDTH)
+        .min(WIDTH);
+    let mut line = String::with_capacity(WIDTH + 40);
+    line.push('[');
+    line.push_str(&"=".repeat(filled));
+    if filled < WIDTH {
+        line.push('>');
+        line.push_str(&" ".repeat(WIDTH - filled - 1));
+    }
+    line.push_str(&format!("] {done}/{total} done"));
+    if failed > 0 {
+        line.push_str(&format!(", {failed} failed"));
+    }
+    line
 }
 
 fn shown(ids: &[String]) -> String {
@@ -289,6 +321,16 @@ fn json(reports: &[MemberReport], heads: Option<&[String]>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_progress_bar_fills_with_the_members_done() {
+        assert_eq!(bar(0, 0, 4), format!("[>{}] 0/4 done", " ".repeat(29)));
+        assert_eq!(
+            bar(2, 1, 4),
+            format!("[{}>{}] 2/4 done, 1 failed", "=".repeat(15), " ".repeat(14))
+        );
+        assert_eq!(bar(4, 0, 4), format!("[{}] 4/4 done", "=".repeat(30)));
+    }
 
     #[test]
     fn schema_patterns_match_as_globs() {

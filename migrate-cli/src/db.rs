@@ -334,7 +334,7 @@ pub(crate) async fn check_history(migrator: &Migrator, pool: &Pool) -> anyhow::R
         let Some(rev) = migrator.revisions().iter().find(|r| r.id() == row.revision) else {
             continue;
         };
-        if is_edited(row, rev) {
+        if row.is_edited(rev) {
             problems.push(edited_message(&row.revision, rev.path()));
         }
     }
@@ -459,7 +459,7 @@ pub(crate) async fn check_database(
         let Some(rev) = migrator.revisions().get(i) else {
             continue;
         };
-        if is_edited(row, rev) {
+        if row.is_edited(rev) {
             problems.push(edited_message(&row.revision, rev.path()));
         }
         applied[i] = true;
@@ -494,12 +494,6 @@ pub(crate) async fn check_database(
     Err(anyhow::Error::new(Problems(problems)).context(format!(
         "{count} problem(s) between this build and the database"
     )))
-}
-
-/// Was this applied revision's upgrade SQL edited since (checksum drift)?
-fn is_edited(row: &migrate_runtime::HistoryEntry, rev: migrate_runtime::RevisionRef<'_>) -> bool {
-    row.checksum != rev.checksum()
-        && migrate_core::checksum::verify(&row.checksum, rev.upgrade().sql()) != Some(true)
 }
 
 /// Checksum drift, and the two ways on: restore the file, or accept the

@@ -585,116 +585,75 @@ enum FleetCommand<'a> {
     Stamp(&'a [String], [(bool, &'static str); 2]),
 }
 
+/// The fleet request of a command of `$enum` (`Command` or
+/// `EmbeddedCommand`, whose database verbs have the same fields), if any.
+macro_rules! fleet_request {
+    ($enum:ident, $command:expr) => {{
+        let (options, wanted) = match $command {
+            $enum::Upgrade {
+                target,
+                sql,
+                resume,
+                fleet,
+            } => (
+                fleet,
+                FleetCommand::Upgrade(target, [(*sql, "--sql"), (*resume, "--resume")]),
+            ),
+            $enum::Downgrade {
+                target,
+                sql,
+                resume,
+                from_history,
+                fleet,
+            } => (
+                fleet,
+                FleetCommand::Downgrade(
+                    target.as_ref(),
+                    [
+                        (*sql, "--sql"),
+                        (*resume, "--resume"),
+                        (*from_history, "--from-history"),
+                    ],
+                ),
+            ),
+            $enum::Current {
+                verbose,
+                check_heads,
+                fleet,
+            } => (
+                fleet,
+                FleetCommand::Current([(*verbose, "--verbose"), (*check_heads, "--check-heads")]),
+            ),
+            $enum::Stamp {
+                targets,
+                purge,
+                accept_checksum,
+                fleet,
+            } => (
+                fleet,
+                FleetCommand::Stamp(
+                    targets,
+                    [(*purge, "--purge"), (*accept_checksum, "--accept-checksum")],
+                ),
+            ),
+            _ => return Ok(None),
+        };
+        Ok(fleet_operation(options, wanted)?.map(|op| (options, op)))
+    }};
+}
+
 /// The `migrate` command's fleet request, if any.
 fn fleet_request(
     command: &Command,
 ) -> anyhow::Result<Option<(&args::FleetOptions, fleet::Operation)>> {
-    let (options, wanted) = match command {
-        Command::Upgrade {
-            target,
-            sql,
-            resume,
-            fleet,
-        } => (
-            fleet,
-            FleetCommand::Upgrade(target, [(*sql, "--sql"), (*resume, "--resume")]),
-        ),
-        Command::Downgrade {
-            target,
-            sql,
-            resume,
-            from_history,
-            fleet,
-        } => (
-            fleet,
-            FleetCommand::Downgrade(
-                target.as_ref(),
-                [
-                    (*sql, "--sql"),
-                    (*resume, "--resume"),
-                    (*from_history, "--from-history"),
-                ],
-            ),
-        ),
-        Command::Current {
-            verbose,
-            check_heads,
-            fleet,
-        } => (
-            fleet,
-            FleetCommand::Current([(*verbose, "--verbose"), (*check_heads, "--check-heads")]),
-        ),
-        Command::Stamp {
-            targets,
-            purge,
-            accept_checksum,
-            fleet,
-        } => (
-            fleet,
-            FleetCommand::Stamp(
-                targets,
-                [(*purge, "--purge"), (*accept_checksum, "--accept-checksum")],
-            ),
-        ),
-        _ => return Ok(None),
-    };
-    Ok(fleet_operation(options, wanted)?.map(|op| (options, op)))
+    fleet_request!(Command, command)
 }
 
 /// The application subcommand's fleet request, if any.
 fn embedded_fleet_request(
     command: &EmbeddedCommand,
 ) -> anyhow::Result<Option<(&args::FleetOptions, fleet::Operation)>> {
-    let (options, wanted) = match command {
-        EmbeddedCommand::Upgrade {
-            target,
-            sql,
-            resume,
-            fleet,
-        } => (
-            fleet,
-            FleetCommand::Upgrade(target, [(*sql, "--sql"), (*resume, "--resume")]),
-        ),
-        EmbeddedCommand::Downgrade {
-            target,
-            sql,
-            resume,
-            from_history,
-            fleet,
-        } => (
-            fleet,
-            FleetCommand::Downgrade(
-                target.as_ref(),
-                [
-                    (*sql, "--sql"),
-                    (*resume, "--resume"),
-                    (*from_history, "--from-history"),
-                ],
-            ),
-        ),
-        EmbeddedCommand::Current {
-            verbose,
-            check_heads,
-            fleet,
-        } => (
-            fleet,
-            FleetCommand::Current([(*verbose, "--verbose"), (*check_heads, "--check-heads")]),
-        ),
-        EmbeddedCommand::Stamp {
-            targets,
-            purge,
-            accept_checksum,
-            fleet,
-        } => (
-            fleet,
-            FleetCommand::Stamp(
-                targets,
-                [(*purge, "--purge"), (*accept_checksum, "--accept-checksum")],
-            ),
-        ),
-        _ => return Ok(None),
-    };
-    Ok(fleet_operation(options, wanted)?.map(|op| (options, op)))
+    fleet_request!(EmbeddedCommand, command)
 }
 
 /// The operation of a fleet request; `None` for a command on one

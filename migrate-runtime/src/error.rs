@@ -46,7 +46,7 @@ pub enum Error {
     /// `downgrade --from-history` met a revision it cannot revert from
     /// the history.
     #[error(
-        "revision {revision} cannot be reverted from the history table `{table}`: {reason}; nothing was changed{done}"
+        "revision {revision} cannot be reverted from the history table `{table}`: {reason}; nothing was changed"
     )]
     NotRevertible {
         /// The revision.
@@ -56,8 +56,6 @@ pub enum Error {
         /// Why: irreversible, its downgrade was not stored, or it was
         /// interrupted.
         reason: String,
-        /// What this run reverted before it, if anything.
-        done: String,
     },
 
     /// The upgrade SQL of an applied revision was edited after it ran.

@@ -37,6 +37,13 @@ impl HistoryEntry {
         self.state == "applied" || self.state == "stamped"
     }
 
+    /// Was `rev`'s upgrade SQL edited since this row recorded it
+    /// (checksum drift)? Compared with the checksum version the row holds.
+    pub fn is_edited(&self, rev: crate::RevisionRef<'_>) -> bool {
+        self.checksum != rev.checksum()
+            && migrate_core::checksum::verify(&self.checksum, rev.upgrade().sql()) != Some(true)
+    }
+
     /// Interrupted while running its downgrade section (`reverting`,
     /// `revert_failed`), whose statements `statements_done` then counts.
     pub fn is_reverting(&self) -> bool {

@@ -16,10 +16,15 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 
+/// The lock file's name beside `database`.
+pub(crate) fn path_of(database: &str) -> String {
+    format!("{database}.migrate-lock")
+}
+
 /// Takes the run's lock file beside `database`, polling until `timeout`; the
 /// holder's process id is written into it once the lock is held.
 pub(crate) async fn acquire(database: &str, table: &str, timeout: Duration) -> Result<File> {
-    let path = format!("{database}.migrate-lock");
+    let path = path_of(database);
     let io_error = |what: &str| {
         let context =
             format!("{what} the migration lock file {path} (check that its directory is writable)");

@@ -94,6 +94,7 @@ pub struct TestDb<P> {
     /// The connection to the server that made the database and drops it.
     #[cfg(feature = "postgres")]
     admin: Option<sqlx::PgConnection>,
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     file: Option<PathBuf>,
     finished: bool,
 }
@@ -164,16 +165,14 @@ fn keep() -> bool {
     std::env::var_os("MIGRATE_TEST_KEEP").is_some_and(|v| !v.is_empty() && v != "0")
 }
 
-/// FNV-1a, 64 bits: names derived from text, stable across processes.
+/// FNV-1a of `parts`, each ended by a NUL so that no two lists of parts
+/// hash alike by joining differently.
 fn fnv(parts: &[&str]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for b in part.bytes().chain(std::iter::once(0)) {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    hash
+    crate::backend::fnv1a(
+        parts
+            .iter()
+            .flat_map(|part| part.bytes().chain(std::iter::once(0))),
+    )
 }
 
 /// `(project, set, target)` keys of a template: the project is the
@@ -249,19 +248,25 @@ mod postgres {
         }
     }
 
-    async fn connect(
+    /// The server's connection options, for `database` when given.
+    fn options(
         url: &DatabaseUrl,
         database: Option<&str>,
-    ) -> Result<PgConnection, TestDbError> {
-        let mut options = url.pg_connect_options().map_err(|e| TestDbError::Setup {
+    ) -> Result<sqlx::postgres::PgConnectOptions, TestDbError> {
+        let options = url.pg_connect_options().map_err(|e| TestDbError::Setup {
             doing: "reading the server's URL".into(),
             url: url.redacted(),
             message: e.to_string(),
         })?;
-        if let Some(database) = database {
-            options = options.database(database);
-        }
-        PgConnection::connect_with(&options)
+        Ok(match database {
+            Some(database) => options.database(database),
+            None => options,
+        })
+    }
+
+    /// A connection to the server's own database (the URL's).
+    async fn connect(url: &DatabaseUrl) -> Result<PgConnection, TestDbError> {
+        PgConnection::connect_with(&options(url, None)?)
             .await
             .map_err(setup_error(url, "connecting to the test server"))
     }
@@ -304,11 +309,6 @@ mod postgres {
                 ),
             }),
         }
-    }
-
-    /// `"name"` as an identifier.
-    fn ident(name: &str) -> String {
-        format!("\"{}\"", name.replace('"', "\"\""))
     }
 
     /// Makes sure the template exists and is complete; returns its name.
@@ -362,21 +362,18 @@ mod postgres {
             Some(false) => drop_database(url, conn, name).await?,
             None => {}
         }
-        exec(conn, &format!("CREATE DATABASE {}", ident(name)))
-            .await
-            .map_err(setup_error(
-                url,
-                format!("creating the template database {name}"),
-            ))?;
-        let mut options = url.pg_connect_options().map_err(|e| TestDbError::Setup {
-            doing: "reading the server's URL".into(),
-            url: url.redacted(),
-            message: e.to_string(),
-        })?;
-        options = options.database(name);
+        exec(
+            conn,
+            &format!("CREATE DATABASE {}", migrate_core::quote_ident_always(name)),
+        )
+        .await
+        .map_err(setup_error(
+            url,
+            format!("creating the template database {name}"),
+        ))?;
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(1)
-            .connect_with(options)
+            .connect_with(options(url, Some(name))?)
             .await
             .map_err(setup_error(
                 url,
@@ -391,7 +388,10 @@ mod postgres {
         })?;
         exec(
             conn,
-            &format!("ALTER DATABASE {} IS_TEMPLATE true", ident(name)),
+            &format!(
+                "ALTER DATABASE {} IS_TEMPLATE true",
+                migrate_core::quote_ident_always(name)
+            ),
         )
         .await
         .map_err(setup_error(url, format!("marking {name} as a template")))?;
@@ -418,15 +418,51 @@ mod postgres {
     ) -> Result<(), TestDbError> {
         let _ = exec(
             conn,
-            &format!("ALTER DATABASE {} IS_TEMPLATE false", ident(name)),
+            &format!(
+                "ALTER DATABASE {} IS_TEMPLATE false",
+                migrate_core::quote_ident_always(name)
+            ),
         )
         .await;
         exec(
             conn,
-            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(name)),
+            &format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                migrate_core::quote_ident_always(name)
+            ),
         )
         .await
         .map_err(setup_error(url, format!("dropping the database {name}")))
+    }
+
+    /// Waits until no session is connected to `name`. The pool's sessions
+    /// end on the server a moment after the pool closes, and one still being
+    /// handed back to the pool when it closed may stay open; a DROP that
+    /// finds one waits in steps of 100 ms. So this waits in steps of 2 ms,
+    /// ending the sessions left after 20 ms (all the test's own; an
+    /// autovacuum worker there is ended by the DROP), for at most 5 s.
+    async fn wait_for_sessions(conn: &mut PgConnection, name: &str) {
+        const LEFT: &str =
+            "FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'";
+        let started = std::time::Instant::now();
+        let mut ended = false;
+        while started.elapsed() < Duration::from_secs(5) {
+            let left: Result<i64, _> = sqlx::query_scalar(&format!("SELECT count(*) {LEFT}"))
+                .bind(name)
+                .fetch_one(&mut *conn)
+                .await;
+            if !matches!(left, Ok(n) if n > 0) {
+                return;
+            }
+            if !ended && started.elapsed() > Duration::from_millis(20) {
+                ended = true;
+                let _ = sqlx::query(&format!("SELECT pg_terminate_backend(pid) {LEFT}"))
+                    .bind(name)
+                    .execute(&mut *conn)
+                    .await;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
     }
 
     impl TestPool for PgPool {
@@ -436,13 +472,13 @@ mod postgres {
             server_url: Option<&str>,
         ) -> Result<TestDb<PgPool>, TestDbError> {
             let url = server(server_url)?;
-            let mut conn = connect(&url, None).await?;
+            let mut conn = connect(&url).await?;
             let template = template(&url, &mut conn, migrator, target).await?;
             let name = format!("migrate_test_{}", unique_suffix());
             let create = format!(
                 "CREATE DATABASE {} TEMPLATE {}{}",
-                ident(&name),
-                ident(&template),
+                migrate_core::quote_ident_always(&name),
+                migrate_core::quote_ident_always(&template),
                 strategy()?
             );
             // A session that just left the template (its builder's) may
@@ -465,17 +501,9 @@ mod postgres {
                     }
                 }
             }
-            let options = url
-                .pg_connect_options()
-                .map_err(|e| TestDbError::Setup {
-                    doing: "reading the server's URL".into(),
-                    url: url.redacted(),
-                    message: e.to_string(),
-                })?
-                .database(&name);
             let pool = sqlx::postgres::PgPoolOptions::new()
                 .max_connections(5)
-                .connect_with(options)
+                .connect_with(options(&url, Some(&name))?)
                 .await
                 .map_err(setup_error(
                     &url,
@@ -501,46 +529,24 @@ mod postgres {
             }
             let conn = match db.admin.take() {
                 Some(conn) => Ok(conn),
-                None => connect(url, None).await,
+                None => connect(url).await,
             };
-            match conn {
+            let dropped = match conn {
                 Ok(mut conn) => {
-                    // The pool's sessions end on the server a moment after
-                    // the pool closes, and one still being handed back to
-                    // the pool when it closed may stay open; a DROP that
-                    // finds one waits in steps of 100 ms. So wait for them
-                    // in steps of 2 ms, ending those left after 20 ms (all
-                    // this test's; an autovacuum worker there is ended by
-                    // the DROP).
-                    let started = std::time::Instant::now();
-                    let mut ended = false;
-                    while started.elapsed() < Duration::from_secs(5) {
-                        let left: Result<i64, _> = sqlx::query_scalar(
-                            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'",
-                        )
-                        .bind(&db.name)
-                        .fetch_one(&mut conn)
-                        .await;
-                        if !matches!(left, Ok(n) if n > 0) {
-                            break;
-                        }
-                        if !ended && started.elapsed() > Duration::from_millis(20) {
-                            ended = true;
-                            let _ = sqlx::query(
-                                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'",
-                            )
-                            .bind(&db.name)
-                            .execute(&mut conn)
-                            .await;
-                        }
-                        tokio::time::sleep(Duration::from_millis(2)).await;
-                    }
-                    if let Err(e) = drop_database(url, &mut conn, &db.name).await {
-                        eprintln!("{e}");
-                    }
+                    wait_for_sessions(&mut conn, &db.name).await;
+                    let dropped = drop_database(url, &mut conn, &db.name).await;
                     let _ = conn.close().await;
+                    dropped
                 }
-                Err(e) => eprintln!("{e}"),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = dropped {
+                eprintln!(
+                    "the test database {} was left on {}: {e}; drop it by hand (DROP DATABASE \"{}\")",
+                    db.name,
+                    url.redacted(),
+                    db.name
+                );
             }
         }
     }
@@ -556,17 +562,8 @@ mod sqlite {
     use super::{TestDb, TestDbError, TestPool, keep, template_keys, unique_suffix};
     use crate::migrator::Migrator;
 
-    fn io_error(path: &Path, doing: &str) -> impl FnOnce(std::io::Error) -> TestDbError {
-        let doing = doing.to_owned();
-        let url = path.display().to_string();
-        move |e| TestDbError::Setup {
-            doing,
-            url,
-            message: e.to_string(),
-        }
-    }
-
-    fn sqlx_error(path: &Path, doing: &str) -> impl FnOnce(sqlx::Error) -> TestDbError {
+    /// What failed doing `doing` on `path`.
+    fn error<E: std::fmt::Display>(path: &Path, doing: &str) -> impl FnOnce(E) -> TestDbError {
         let doing = doing.to_owned();
         let url = path.display().to_string();
         move |e| TestDbError::Setup {
@@ -579,9 +576,7 @@ mod sqlite {
     /// The migration lock file a run leaves beside a database file (see
     /// `lock_file`): nobody else ever opens these private files.
     fn remove_lock_file(database: &Path) {
-        let mut lock = database.as_os_str().to_owned();
-        lock.push(".migrate-lock");
-        let _ = std::fs::remove_file(lock);
+        let _ = std::fs::remove_file(crate::lock_file::path_of(&database.to_string_lossy()));
     }
 
     fn directory() -> PathBuf {
@@ -598,13 +593,13 @@ mod sqlite {
             .max_connections(1)
             .connect_with(options)
             .await
-            .map_err(sqlx_error(path, "opening the SQLite file"))
+            .map_err(error(path, "opening the SQLite file"))
     }
 
     async fn template(migrator: &Migrator, target: &str) -> Result<PathBuf, TestDbError> {
         let (project, set, target_key) = template_keys(migrator, target)?;
         let dir = directory();
-        std::fs::create_dir_all(&dir).map_err(io_error(&dir, "creating the test directory"))?;
+        std::fs::create_dir_all(&dir).map_err(error(&dir, "creating the test directory"))?;
         let prefix = format!("template_{project:08x}_");
         let path = dir.join(format!("{prefix}{set:016x}_{target_key:08x}.db"));
         if path.exists() {
@@ -625,8 +620,7 @@ mod sqlite {
                 source: Box::new(source),
             });
         }
-        std::fs::rename(&building, &path)
-            .map_err(io_error(&path, "putting the template in place"))?;
+        std::fs::rename(&building, &path).map_err(error(&path, "putting the template in place"))?;
         remove_lock_file(&building);
         // The project's templates of other migration sets are stale.
         let current = format!("{prefix}{set:016x}_");
@@ -650,7 +644,7 @@ mod sqlite {
         ) -> Result<TestDb<SqlitePool>, TestDbError> {
             let template = template(migrator, target).await?;
             let file = directory().join(format!("test_{}.db", unique_suffix()));
-            std::fs::copy(&template, &file).map_err(io_error(&file, "copying the template"))?;
+            std::fs::copy(&template, &file).map_err(error(&file, "copying the template"))?;
             let pool = open(&file, false).await?;
             Ok(TestDb {
                 pool,

@@ -410,12 +410,18 @@ pub(crate) fn is_lock_not_available(error: &sqlx::Error) -> bool {
 /// The default advisory-lock key of a history table (FNV-1a of its name),
 /// used unless the migrator is given one (`Migrator::with_lock_key`).
 pub(crate) fn lock_key(table: &str) -> i64 {
+    fnv1a(b"migrate:".iter().chain(table.as_bytes()).copied()) as i64
+}
+
+/// FNV-1a, 64 bits: keys and names derived from text, the same in every
+/// process and release.
+pub(crate) fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in b"migrate:".iter().chain(table.as_bytes()) {
-        hash ^= u64::from(*b);
+    for b in bytes {
+        hash ^= u64::from(b);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
-    hash as i64
+    hash
 }
 
 /// A pooled connection that is closed instead of returned to the pool if it

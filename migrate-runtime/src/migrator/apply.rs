@@ -81,7 +81,7 @@ impl Migrator {
             if rev.is_transactional() {
                 let guard = restore
                     .as_deref()
-                    .and_then(|restore| Guard::of(rev, restore));
+                    .and_then(|restore| Guard::of(rev, restore, "SET LOCAL"));
                 let mut attempt = 0u32;
                 loop {
                     if !conn.in_transaction() {
@@ -223,9 +223,11 @@ impl Migrator {
                 lock_lost = conn.lock_is_transaction();
                 // Outside a transaction the revision's lock timeout is the
                 // session's for its statements.
-                let timeout = restore.as_deref().zip(rev.lock_timeout());
-                if let Some((_, timeout)) = timeout {
-                    conn.exec(&format!("SET lock_timeout = '{}ms'", timeout.as_millis()))
+                let guard = restore
+                    .as_deref()
+                    .and_then(|restore| Guard::of(rev, restore, "SET"));
+                if let Some(guard) = &guard {
+                    conn.exec(&guard.set)
                         .await
                         .map_err(Error::db("setting the revision's lock_timeout"))?;
                 }
@@ -241,12 +243,8 @@ impl Migrator {
                         None,
                     )
                     .await;
-                if let Some((restore, _)) = timeout {
-                    let reset = format!(
-                        "SET lock_timeout = {}",
-                        crate::history::literal(migrate_core::Dialect::Postgres, restore)
-                    );
-                    let reset = conn.exec(&reset).await;
+                if let Some(guard) = &guard {
+                    let reset = conn.exec(&guard.restore).await;
                     result?;
                     reset.map_err(Error::db("putting the session's lock_timeout back"))?;
                 } else {
@@ -729,13 +727,14 @@ struct Guard {
 
 impl Guard {
     /// For `rev`, when it has a lock timeout; `restore` is the session's
-    /// value as `SHOW` prints it.
-    fn of(rev: RevisionRef<'_>, restore: &str) -> Option<Guard> {
+    /// value as `SHOW` prints it; `set` is `SET LOCAL` (a revision in a
+    /// transaction) or `SET` (a `transactional: false` one).
+    fn of(rev: RevisionRef<'_>, restore: &str, set: &str) -> Option<Guard> {
         let timeout = rev.lock_timeout()?;
         Some(Guard {
-            set: format!("SET LOCAL lock_timeout = '{}ms'", timeout.as_millis()),
+            set: format!("{set} lock_timeout = '{}ms'", timeout.as_millis()),
             restore: format!(
-                "SET LOCAL lock_timeout = {}",
+                "{set} lock_timeout = {}",
                 crate::history::literal(migrate_core::Dialect::Postgres, restore)
             ),
         })

@@ -517,28 +517,19 @@ impl Migrator {
     /// over an error while unlocking.
     async fn finish<C: Conn>(
         &self,
-        mut conn: C,
+        conn: C,
         result: Result<Outcome>,
         started: Instant,
     ) -> Result<Report> {
-        match result {
-            Ok(outcome) => {
-                conn.unlock().await?;
-                let graph = self.graph()?;
-                Ok(Report {
-                    direction: outcome.direction,
-                    revisions: self.owned_ids(&outcome.ran),
-                    durations: outcome.durations,
-                    current: self.owned_ids(&graph.current_heads(&outcome.applied)),
-                    elapsed: started.elapsed(),
-                })
-            }
-            Err(e) => {
-                let _ = conn.rollback().await;
-                let _ = conn.unlock().await;
-                Err(e)
-            }
-        }
+        let outcome = release(conn, result).await?;
+        let graph = self.graph()?;
+        Ok(Report {
+            direction: outcome.direction,
+            revisions: self.owned_ids(&outcome.ran),
+            durations: outcome.durations,
+            current: self.owned_ids(&graph.current_heads(&outcome.applied)),
+            elapsed: started.elapsed(),
+        })
     }
 
     /// Maps history rows onto the graph and refuses to go on when the
@@ -874,9 +865,7 @@ fn parse_targets(targets: &[&str]) -> Result<Vec<Target>> {
 /// Refuses a row whose revision's upgrade SQL was edited since it was
 /// recorded (checksum drift), whichever checksum version the row holds.
 fn unedited(row: &HistoryEntry, rev: RevisionRef<'_>) -> Result<()> {
-    if row.checksum != rev.checksum()
-        && migrate_core::checksum::verify(&row.checksum, rev.upgrade().sql()) != Some(true)
-    {
+    if row.is_edited(rev) {
         return Err(Error::ChecksumMismatch {
             revision: row.revision.clone(),
             path: rev.path().to_owned(),

@@ -43,28 +43,36 @@ impl Migrator {
         let started = Instant::now();
         let mut conn = self.locked_session(db).await?;
         let result = self.revert_stored(&mut conn).await;
-        let ran = super::release(conn, result).await?;
-        let current = self.current_from_graph(db).await?;
+        let (ran, current) = super::release(conn, result).await?;
         Ok(Report {
             direction: migrate_core::Direction::Downgrade,
             durations: ran.iter().map(|(_, d)| *d).collect(),
             revisions: ran.into_iter().map(|(id, _)| id).collect(),
-            current: current.into_iter().map(str::to_owned).collect(),
+            current,
             elapsed: started.elapsed(),
         })
     }
 
     /// Under the lock: the unknown revisions' stored downgrades, each run
-    /// with its history change. Returns what was reverted, in order.
+    /// with its history change. Returns what was reverted, in order, and
+    /// the heads the database is at afterwards (those of the rows this
+    /// migrator knows, which the run leaves as they were).
     async fn revert_stored<C: Conn>(
         &self,
         conn: &mut C,
-    ) -> Result<Vec<(String, std::time::Duration)>> {
+    ) -> Result<(Vec<(String, std::time::Duration)>, Vec<String>)> {
         let table: &str = &self.version_table;
         let graph = self.graph()?;
         let rows = conn.read_history(table).await?;
-        if rows.iter().all(|r| graph.find(&r.revision).is_some()) {
-            return Ok(Vec::new());
+        let known: Vec<HistoryEntry> = rows
+            .iter()
+            .filter(|r| graph.find(&r.revision).is_some())
+            .cloned()
+            .collect();
+        let applied = self.applied_ignoring_checksums(graph, &known)?;
+        let current = self.owned_ids(&graph.current_heads(&applied));
+        if known.len() == rows.len() {
+            return Ok((Vec::new(), current));
         }
         conn.ensure_downgrade_columns(table).await?;
         let unknown: Vec<Stored> = conn
@@ -86,7 +94,6 @@ impl Migrator {
                     revision: stored.revision.clone(),
                     table: table.to_owned(),
                     reason,
-                    done: String::new(),
                 });
             }
         }
@@ -113,7 +120,7 @@ impl Migrator {
             ran.push((stored.revision.clone(), started.elapsed()));
         }
         conn.commit().await?;
-        Ok(ran)
+        Ok((ran, current))
     }
 
     async fn revert_in_transaction<'s, C: Conn>(

@@ -360,6 +360,11 @@ pub enum Command {
         /// declares
         #[arg(long, conflicts_with_all = ["shadow", "database_url"])]
         offline: bool,
+        /// `--each-database`, `--each-schema`: check each member's history
+        /// (no unknown, edited or half-applied revision, nothing pending)
+        /// instead of the declared schema
+        #[command(flatten)]
+        fleet: FleetOptions,
     },
 
     /// Lint the migrations: what the build reports about the chain (the
@@ -574,5 +579,12 @@ pub enum EmbeddedCommand {
     },
     /// Check that the database agrees with this binary: no unknown, edited
     /// or half-applied revisions, nothing pending; exit 1 otherwise
-    Check,
+    ///
+    /// Over a fleet, every member is checked (no canary, never stopping
+    /// early); exit 3 when some are not, 1 when none is.
+    Check {
+        /// `--each-database`, `--each-schema`.
+        #[command(flatten)]
+        fleet: FleetOptions,
+    },
 }

@@ -441,51 +441,37 @@ pub(crate) async fn check_database(
     migrator: &Migrator,
     pool: &Pool,
 ) -> anyhow::Result<()> {
-    let graph = migrator.graph()?;
-    let rows = on_pool!(pool, p => migrator.history(p).await)?;
-    let mut problems = Vec::new();
-    let mut applied = vec![false; graph.len()];
-    for row in &interrupted(migrator, &rows) {
-        problems.push(row.detail.clone());
+    let v = on_pool!(pool, p => migrator.verify(p).await)?;
+    let mut problems: Vec<String> = interrupted(migrator, &v.interrupted)
+        .into_iter()
+        .map(|row| row.detail)
+        .collect();
+    for id in &v.unknown {
+        problems.push(format!(
+            "Can't locate revision identified by '{id}': the database has it applied but this build does not contain it; run a build that includes it"
+        ));
     }
-    for row in rows.iter().filter(|r| r.is_complete()) {
-        let Some(i) = graph.find(&row.revision) else {
-            problems.push(format!(
-                "Can't locate revision identified by '{}': the database has it applied but this build does not contain it; run a build that includes it",
-                row.revision
-            ));
-            continue;
-        };
-        let Some(rev) = migrator.revisions().get(i) else {
-            continue;
-        };
-        if row.is_edited(rev) {
-            problems.push(edited_message(&row.revision, rev.path()));
-        }
-        applied[i] = true;
+    for id in &v.edited {
+        let path = migrator
+            .revisions()
+            .iter()
+            .find(|r| r.id() == id)
+            .map_or("", |r| r.path());
+        problems.push(edited_message(id, path));
     }
-    let pending = graph.plan_upgrade(&Target::Heads, &applied)?;
-    if !pending.steps.is_empty() {
+    if !v.pending.is_empty() {
         problems.push(format!(
             "Target database is not up to date: {} revision(s) pending ({}); run `upgrade heads`",
-            pending.steps.len(),
-            pending
-                .steps
-                .iter()
-                .map(|&i| graph.id(i))
-                .collect::<Vec<_>>()
-                .join(", ")
+            v.pending.len(),
+            v.pending.join(", ")
         ));
     }
     if problems.is_empty() {
-        let heads: Vec<&str> = graph
-            .current_heads(&applied)
-            .iter()
-            .map(|&i| graph.id(i))
-            .collect();
+        // Nothing pending: every revision of the build is applied.
+        let heads: Vec<&str> = v.current.iter().map(String::as_str).collect();
         ui.line(format!(
             "The database is up to date: {} revision(s) applied, at {}",
-            applied.iter().filter(|&&a| a).count(),
+            migrator.revisions().len(),
             describe(migrator, &heads)
         ))?;
         return Ok(());

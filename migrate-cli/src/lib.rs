@@ -239,7 +239,9 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
                 branch_label.as_deref(),
             )
         }
-        Command::Check { shadow, offline } => {
+        Command::Check {
+            shadow, offline, ..
+        } => {
             autogen::refuse_url_when_offline(url_flag, *offline)?;
             let project = Project::load(config_path)?;
             let migrations = check_directory(ui, &project)?;
@@ -563,7 +565,7 @@ async fn embedded(
             pool.close().await;
             result
         }
-        EmbeddedCommand::Check => {
+        EmbeddedCommand::Check { .. } => {
             let pool = Pool::connect(url, source, false).await?;
             let result = db::check_database(ui, migrator, &pool).await;
             pool.close().await;
@@ -583,6 +585,7 @@ enum FleetCommand<'a> {
     Downgrade(Option<&'a String>, [(bool, &'static str); 3]),
     Current([(bool, &'static str); 2]),
     Stamp(&'a [String], [(bool, &'static str); 2]),
+    Check(&'a [(bool, &'static str)]),
 }
 
 /// The fleet request of a command of `$enum` (`Command` or
@@ -646,6 +649,16 @@ macro_rules! fleet_request {
 fn fleet_request(
     command: &Command,
 ) -> anyhow::Result<Option<(&args::FleetOptions, fleet::Operation)>> {
+    if let Command::Check {
+        shadow,
+        offline,
+        fleet,
+    } = command
+    {
+        let refused = [(*shadow, "--shadow"), (*offline, "--offline")];
+        let operation = fleet_operation(fleet, FleetCommand::Check(&refused))?;
+        return Ok(operation.map(|op| (fleet, op)));
+    }
     fleet_request!(Command, command)
 }
 
@@ -653,6 +666,10 @@ fn fleet_request(
 fn embedded_fleet_request(
     command: &EmbeddedCommand,
 ) -> anyhow::Result<Option<(&args::FleetOptions, fleet::Operation)>> {
+    if let EmbeddedCommand::Check { fleet } = command {
+        let operation = fleet_operation(fleet, FleetCommand::Check(&[]))?;
+        return Ok(operation.map(|op| (fleet, op)));
+    }
     fleet_request!(EmbeddedCommand, command)
 }
 
@@ -678,6 +695,7 @@ fn fleet_operation(
             (fleet::Operation::Downgrade((*target).clone()), refused)
         }
         FleetCommand::Current(refused) => (fleet::Operation::Current, refused),
+        FleetCommand::Check(refused) => (fleet::Operation::Check, refused),
         FleetCommand::Stamp(targets, refused) => {
             (fleet::Operation::Stamp(targets.to_vec()), refused)
         }
@@ -700,7 +718,7 @@ fn fleet_operation(
                 migrate_core::Target::parse(t)?;
             }
         }
-        fleet::Operation::Current => {}
+        fleet::Operation::Current | fleet::Operation::Check => {}
     }
     Ok(Some(operation))
 }

@@ -79,6 +79,18 @@ pub enum Operation {
     Current,
     /// `stamp TARGETS`.
     Stamp(Vec<String>),
+    /// Check that the history agrees with the migrator
+    /// ([`Migrator::verify`]): a member with anything pending, edited,
+    /// unknown or left part-way fails, naming it.
+    Check,
+}
+
+impl Operation {
+    /// Reads only: every member is visited (no canary, no stopping at a
+    /// failure), since a member that fails tells nothing about the next.
+    pub fn is_read_only(&self) -> bool {
+        matches!(self, Operation::Current | Operation::Check)
+    }
 }
 
 /// How a member's run ended.
@@ -176,9 +188,15 @@ impl Fleet {
     /// members' order.
     pub async fn run(&self, members: &[Member], operation: &Operation) -> Vec<MemberReport> {
         let mut reports: Vec<Option<MemberReport>> = vec![None; members.len()];
-        let canary = self.canary.min(members.len());
+        let read_only = operation.is_read_only();
+        let canary = if read_only {
+            0
+        } else {
+            self.canary.min(members.len())
+        };
+        let keep_going = self.keep_going || read_only;
         let mut stop = false;
-        for (batch, keep_going) in [(0..canary, false), (canary..members.len(), self.keep_going)] {
+        for (batch, keep_going) in [(0..canary, false), (canary..members.len(), keep_going)] {
             if stop {
                 break;
             }
@@ -327,10 +345,19 @@ async fn operate<D: crate::Database>(
     operation: &Operation,
     report: &mut MemberReport,
 ) -> Result<(), String> {
+    if *operation == Operation::Check {
+        let v = migrator.verify(db).await.map_err(|e| e.to_string())?;
+        report.from.clone_from(&v.current);
+        report.to = v.current.clone();
+        if !v.is_clean() {
+            return Err(v.problems().join("; "));
+        }
+        return Ok(());
+    }
     let from = migrator.current(db).await.map_err(|e| e.to_string())?;
     report.from = from.into_iter().map(str::to_owned).collect();
     match operation {
-        Operation::Current => report.to = report.from.clone(),
+        Operation::Current | Operation::Check => report.to = report.from.clone(),
         Operation::Upgrade(target) | Operation::Downgrade(target) => {
             let run = if matches!(operation, Operation::Upgrade(_)) {
                 migrator.upgrade(db, target.as_str()).await

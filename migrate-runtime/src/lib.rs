@@ -111,6 +111,7 @@ pub use migrate_macros::test;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use migrator::{
     AcceptReport, DEFAULT_LOCK_TIMEOUT, IntoTarget, Migrator, Report, StampReport, TransactionMode,
+    Verification,
 };
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use table::{RevisionIter, RevisionRef, Revisions, SectionRef};

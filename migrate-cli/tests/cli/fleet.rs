@@ -120,6 +120,51 @@ fn a_failure_stops_the_run_unless_told_to_keep_going() {
         out.stdout
     );
     assert_eq!(out.stdout.matches("\"target\"").count(), 6);
+
+    // `check` visits every member (no canary, no stopping) and names what
+    // is wrong with each: here the one behind, then one with an edited
+    // revision too.
+    let out = p.fails(
+        &["check", "--each-database", &fleet, "--concurrency", "1"],
+        3,
+        "1 of 6 members did not succeed",
+    );
+    assert_eq!(
+        statuses(&out.stdout),
+        ["ok", "ok", "ok", "failed", "ok", "ok"],
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains("/t4.db: 1 revision(s) pending: "),
+        "{}",
+        out.stderr
+    );
+    let first = p.path().join("t1.db");
+    let pool_url = format!("sqlite://{}", first.display());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let pool = sqlx::SqlitePool::connect(&pool_url).await.unwrap();
+            sqlx::query("UPDATE migrate_history SET checksum = 'v2:0000' WHERE seq = 1")
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        });
+    let out = p.fails(
+        &["check", "--each-database", &fleet, "--format", "json"],
+        3,
+        "2 of 6 members did not succeed",
+    );
+    assert!(
+        out.stdout.contains("edited after they were applied: "),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(out.stdout.matches("\"status\":\"failed\"").count(), 2);
 }
 
 #[test]
@@ -172,6 +217,11 @@ fn fleet_options_are_checked() {
         &["upgrade", "head", "--each-database", &fleet, "--sql"],
         2,
         "--sql cannot be used with --each-database",
+    );
+    p.fails(
+        &["check", "--shadow", "--each-database", &fleet],
+        2,
+        "--shadow cannot be used with --each-database",
     );
     std::fs::write(p.path().join("empty.txt"), "# nobody\n").unwrap();
     p.fails(

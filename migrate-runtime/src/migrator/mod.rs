@@ -670,6 +670,53 @@ impl Migrator {
         self.expected.joined()
     }
 
+    /// How the database's history agrees with this migrator: revisions left
+    /// part-way by an earlier run, applied revisions this build does not
+    /// contain or whose upgrade SQL was edited since, and what `upgrade
+    /// heads` would apply. A database at head answers with start-up at
+    /// head's one read. Reads only; takes no lock.
+    ///
+    /// ```no_run
+    /// # async fn f(migrator: &migrate_runtime::Migrator, pool: &sqlx::SqlitePool) -> migrate_runtime::Result<()> {
+    /// let v = migrator.verify(pool).await?;
+    /// if !v.is_clean() {
+    ///     for problem in v.problems() {
+    ///         eprintln!("{problem}");
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn verify<D: Database>(&self, db: &D) -> Result<Verification> {
+        let mut conn = db.__session().await?;
+        if self.at_head(&mut conn).await {
+            return Ok(Verification {
+                current: self.expected.heads().iter().map(str::to_owned).collect(),
+                ..Verification::default()
+            });
+        }
+        let graph = self.graph()?;
+        let rows = conn.read_history(&self.version_table).await?;
+        let mut v = Verification::default();
+        let mut applied = vec![false; graph.len()];
+        for row in rows {
+            if !row.is_complete() {
+                v.interrupted.push(row);
+                continue;
+            }
+            let Some(i) = graph.find(&row.revision) else {
+                v.unknown.push(row.revision);
+                continue;
+            };
+            if row.is_edited(self.revision(i)) {
+                v.edited.push(row.revision.clone());
+            }
+            applied[i] = true;
+        }
+        v.pending = self.owned_ids(&graph.plan_upgrade(&Target::Heads, &applied)?.steps);
+        v.current = self.owned_ids(&graph.current_heads(&applied));
+        Ok(v)
+    }
+
     /// The history table, oldest first.
     pub async fn history<D: Database>(&self, db: &D) -> Result<Vec<HistoryEntry>> {
         let mut conn = db.__session().await?;
@@ -818,6 +865,63 @@ impl Migrator {
     pub(crate) async fn schema<D: Database>(&self, db: &D) -> Result<Vec<String>> {
         let mut conn = db.__session().await?;
         conn.schema_fingerprint(&self.version_table).await
+    }
+}
+
+/// What [`Migrator::verify`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verification {
+    /// History rows an earlier run left part-way (neither applied nor
+    /// stamped), oldest first.
+    pub interrupted: Vec<HistoryEntry>,
+    /// Applied revisions this build does not contain.
+    pub unknown: Vec<String>,
+    /// Applied revisions whose upgrade SQL was edited after they ran.
+    pub edited: Vec<String>,
+    /// What `upgrade heads` would apply, in order.
+    pub pending: Vec<String>,
+    /// The database's heads.
+    pub current: Vec<String>,
+}
+
+impl Verification {
+    /// Nothing interrupted, unknown, edited or pending.
+    pub fn is_clean(&self) -> bool {
+        self.interrupted.is_empty()
+            && self.unknown.is_empty()
+            && self.edited.is_empty()
+            && self.pending.is_empty()
+    }
+
+    /// One short line per kind of problem, naming the revisions.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for row in &self.interrupted {
+            out.push(format!(
+                "revision {} was left part-way by an earlier run (`{}`, {} statements done); resume it with `upgrade --resume` or `downgrade --resume`, or finish it by hand and stamp",
+                row.revision, row.state, row.statements_done
+            ));
+        }
+        if !self.unknown.is_empty() {
+            out.push(format!(
+                "applied but not in this build: {}; run a build that includes them",
+                self.unknown.join(", ")
+            ));
+        }
+        if !self.edited.is_empty() {
+            out.push(format!(
+                "edited after they were applied: {}; restore the applied SQL, or accept the edit with `stamp --accept-checksum`",
+                self.edited.join(", ")
+            ));
+        }
+        if !self.pending.is_empty() {
+            out.push(format!(
+                "{} revision(s) pending: {}; run `upgrade heads`",
+                self.pending.len(),
+                self.pending.join(", ")
+            ));
+        }
+        out
     }
 }
 

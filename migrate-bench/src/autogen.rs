@@ -272,16 +272,18 @@ const INITIAL: &str = "autogen0000";
 const INITIAL_FILE: &str = "2026_01_01_0000-autogen0000_initial.sql";
 
 /// What one run of the binary printed, its wall time and peak RSS (kB).
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    wall: Duration,
-    rss_kb: Option<u64>,
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    pub(crate) wall: Duration,
+    pub(crate) rss_kb: Option<u64>,
 }
 
-fn run_migrate(migrate: &Path, project: &Project, url: &str, args: &[&str]) -> Result<Run> {
-    let rss_file = project.dir.path().join("rss.txt");
+/// One run of `migrate` in `dir`, with `DATABASE_URL` set to `url` (unset
+/// when empty) and the `POSTGRES_*` variables cleared.
+pub(crate) fn run_migrate(migrate: &Path, dir: &Path, url: &str, args: &[&str]) -> Result<Run> {
+    let rss_file = dir.join("rss.txt");
     let _ = std::fs::remove_file(&rss_file);
     let mut command = if Path::new("/usr/bin/time").exists() {
         let mut c = Command::new("/usr/bin/time");
@@ -290,10 +292,7 @@ fn run_migrate(migrate: &Path, project: &Project, url: &str, args: &[&str]) -> R
     } else {
         Command::new(migrate)
     };
-    command
-        .args(args)
-        .current_dir(project.dir.path())
-        .stdin(Stdio::null());
+    command.args(args).current_dir(dir).stdin(Stdio::null());
     for var in [
         "POSTGRES_USER",
         "POSTGRES_PASSWORD",
@@ -363,7 +362,7 @@ async fn measure(
     let same = Project::new(dialect, &sql, &sql)?;
     let changed = Project::new(dialect, &sql, &wider_sql)?;
     // The database, built from the same SQL, is at that revision.
-    let run = run_migrate(migrate, &same, &target.url, &["stamp", "head"])?;
+    let run = run_migrate(migrate, same.dir.path(), &target.url, &["stamp", "head"])?;
     expect_code(&run, 0, "migrate stamp head")?;
     let mut samples = Vec::with_capacity(runs);
     let mut bin_rss_kb: Option<u64> = None;
@@ -439,7 +438,7 @@ async fn measure(
         drop((parsed, actual, changes, rendered));
 
         // The binary, end to end.
-        let run = run_migrate(migrate, &same, &target.url, &["check"])?;
+        let run = run_migrate(migrate, same.dir.path(), &target.url, &["check"])?;
         expect_code(&run, 0, "migrate check (no change)")?;
         if !run.stdout.contains("No new upgrade operations detected.") {
             bail!("migrate check printed:\n{}", run.stdout);
@@ -447,11 +446,11 @@ async fn measure(
         s.bin_check = run.wall;
         bin_rss_kb = bin_rss_kb.max(run.rss_kb);
 
-        let run = run_migrate(migrate, &same, "", &["check"])?;
+        let run = run_migrate(migrate, same.dir.path(), "", &["check"])?;
         expect_code(&run, 0, "migrate check (no URL)")?;
         s.bin_check_directory = run.wall;
 
-        let run = run_migrate(migrate, &changed, &target.url, &["check"])?;
+        let run = run_migrate(migrate, changed.dir.path(), &target.url, &["check"])?;
         expect_code(&run, 1, "migrate check (added columns)")?;
         let expected = format!("{tables} difference");
         if !run.stderr.contains(&expected) {
@@ -462,7 +461,7 @@ async fn measure(
 
         let run = run_migrate(
             migrate,
-            &changed,
+            changed.dir.path(),
             &target.url,
             &["revision", "--autogenerate", "-m", "add note"],
         )?;
@@ -520,7 +519,7 @@ async fn measure(
 }
 
 /// `migrate` in release, built into the bench's own target directory.
-fn build_migrate() -> Result<PathBuf> {
+pub(crate) fn build_migrate() -> Result<PathBuf> {
     let exe = std::env::current_exe()?;
     let target_dir = exe
         .parent()
@@ -556,7 +555,7 @@ fn build_migrate() -> Result<PathBuf> {
 }
 
 /// The admin URL with its database replaced by `name`.
-fn pg_db_url(admin: &str, name: &str) -> Result<String> {
+pub(crate) fn pg_db_url(admin: &str, name: &str) -> Result<String> {
     let (base, query) = match admin.split_once('?') {
         Some((b, q)) => (b, Some(q)),
         None => (admin, None),

@@ -43,6 +43,7 @@ use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, SqlitePool};
 
 mod autogen;
 mod build;
+mod fleet;
 mod testdbs;
 
 /// Benchmarks `migrate_runtime::Migrator` against raw SQL in one transaction.
@@ -840,6 +841,11 @@ const BENCH_PG_PORT: &str = "55435";
 
 /// Runs `scripts/pg.sh ACTION` for the bench's own server; its stdout.
 fn bench_pg(action: &str) -> Result<String> {
+    bench_pg_at(&bench_pg_dir(), BENCH_PG_PORT, action)
+}
+
+/// Runs `scripts/pg.sh ACTION` for a server in `dir` on `port`; its stdout.
+fn bench_pg_at(dir: &Path, port: &str, action: &str) -> Result<String> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join("scripts")
@@ -847,8 +853,8 @@ fn bench_pg(action: &str) -> Result<String> {
     let output = Command::new("bash")
         .arg(&script)
         .arg(action)
-        .env("MIGRATE_PG_DIR", bench_pg_dir())
-        .env("MIGRATE_PG_PORT", BENCH_PG_PORT)
+        .env("MIGRATE_PG_DIR", dir)
+        .env("MIGRATE_PG_PORT", port)
         .stdin(std::process::Stdio::null())
         .output()
         .with_context(|| format!("running `bash {} {action}`", script.display()))?;
@@ -942,6 +948,10 @@ async fn run(argv: Vec<String>) -> Result<()> {
     // Test databases from a template against `#[sqlx::test]`; see testdbs.rs.
     if argv.get(1).map(String::as_str) == Some("--test-dbs") {
         return testdbs::main(&argv[2..]).await;
+    }
+    // One process over many databases against a loop; see fleet.rs.
+    if argv.get(1).map(String::as_str) == Some("--fleet") {
+        return fleet::main(&argv[2..]).await;
     }
     // W4 (build cost of `embed_migrations!`) has its own options; see build.rs.
     if argv.get(1).map(String::as_str) == Some("--build") {

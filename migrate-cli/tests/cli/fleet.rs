@@ -475,3 +475,282 @@ fn a_killed_fleet_run_resumes_with_nothing_lost_or_applied_twice() {
     }
     assert!(interrupted > 0, "no kill landed part-way through the fleet");
 }
+
+/// A second PostgreSQL server on another port (`scripts/pg.sh` with its
+/// own directory), stopped when dropped.
+struct SecondServer {
+    dir: std::path::PathBuf,
+    url: String,
+}
+
+const SECOND_PORT: &str = "55433";
+
+impl SecondServer {
+    fn pg_sh(dir: &std::path::Path, command: &str) -> std::process::Output {
+        let script = migrate_tests::workspace_root().join("scripts/pg.sh");
+        std::process::Command::new("bash")
+            .arg(&script)
+            .arg(command)
+            .env("MIGRATE_PG_DIR", dir)
+            .env("MIGRATE_PG_PORT", SECOND_PORT)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("running {}: {e}", script.display()))
+    }
+
+    fn start() -> SecondServer {
+        // Under the system's temporary directory: as root the server runs
+        // as `postgres`, which may not reach the checkout.
+        let root = migrate_tests::workspace_root();
+        let key = root
+            .to_string_lossy()
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            });
+        let dir = std::env::temp_dir().join(format!("migrate-pg-second-{key:016x}"));
+        let out = Self::pg_sh(&dir, "start");
+        let url = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        assert!(
+            out.status.success() && url.starts_with("postgres://"),
+            "the second PostgreSQL server (port {SECOND_PORT}) did not start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        SecondServer { dir, url }
+    }
+}
+
+impl Drop for SecondServer {
+    fn drop(&mut self) {
+        let out = Self::pg_sh(&self.dir, "stop");
+        if !out.status.success() {
+            eprintln!(
+                "warning: the second PostgreSQL server did not stop: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
+
+/// Databases made for a test on one server, dropped when this is dropped
+/// (also when the test fails).
+struct ManyDatabases {
+    admin: String,
+    names: Vec<String>,
+}
+
+impl ManyDatabases {
+    async fn create(admin: &str, prefix: &str, n: usize) -> ManyDatabases {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
+        let mut made = ManyDatabases {
+            admin: admin.to_owned(),
+            names: Vec::new(),
+        };
+        for i in 0..n {
+            let name = format!("{prefix}_{}_{i}", std::process::id());
+            sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            // A file copy is three times quicker than the WAL-logged copy
+            // on the tests' server (PostgreSQL 15+; older ones copy files).
+            let create = format!("CREATE DATABASE {name}");
+            if sqlx::raw_sql(&format!("{create} STRATEGY FILE_COPY"))
+                .execute(&mut conn)
+                .await
+                .is_err()
+            {
+                sqlx::raw_sql(&create).execute(&mut conn).await.unwrap();
+            }
+            made.names.push(name);
+        }
+        conn.close().await.unwrap();
+        made
+    }
+
+    fn urls(&self) -> Vec<String> {
+        let base = self.admin.trim_end_matches("/postgres");
+        // Without TLS: 2,000 handshakes of a debug build would dominate.
+        self.names
+            .iter()
+            .map(|n| format!("{base}/{n}?sslmode=disable"))
+            .collect()
+    }
+}
+
+impl Drop for ManyDatabases {
+    fn drop(&mut self) {
+        let admin = self.admin.clone();
+        let names = std::mem::take(&mut self.names);
+        let dropped = std::thread::spawn(move || {
+            use sqlx::Connection as _;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&admin).await?;
+                for name in names {
+                    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await?;
+                }
+                conn.close().await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("warning: some fleet test databases were not dropped: {dropped:?}");
+        }
+    }
+}
+
+/// 500 databases on the tests' server and 20 on a second server on
+/// another port, in one run: every member reaches head with one history
+/// row per revision, `current` and `check` agree, and no password is
+/// printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_hundred_databases_on_two_servers() {
+    let second = SecondServer::start();
+    let first_dbs = ManyDatabases::create(&migrate_tests::pg_admin_url(), "fleet500", 500).await;
+    let second_dbs = ManyDatabases::create(&second.url, "fleet500b", 20).await;
+    let p = Project::init();
+    p.revision(
+        &["-m", "a"],
+        "CREATE TABLE a (id INTEGER);",
+        Some("DROP TABLE a;"),
+    );
+    let head = p.revision(
+        &["-m", "b"],
+        "CREATE TABLE b (id INTEGER);",
+        Some("DROP TABLE b;"),
+    );
+    let mut urls = first_dbs.urls();
+    urls.extend(second_dbs.urls());
+    assert!(urls.iter().any(|u| u.contains(&format!(":{SECOND_PORT}/"))));
+    let list = p.path().join("fleet.txt");
+    std::fs::write(&list, urls.join("\n")).unwrap();
+    let list = list.to_string_lossy().into_owned();
+    let (p, outs) = tokio::task::spawn_blocking(move || {
+        let first = p.ok(&["upgrade", "head", "--each-database", &list]);
+        let current = p.ok(&["current", "--each-database", &list, "--format", "json"]);
+        let check = p.ok(&["check", "--each-database", &list]);
+        (p, [first, current, check])
+    })
+    .await
+    .unwrap();
+    let [first, current, check] = outs;
+    assert!(
+        first
+            .stdout
+            .ends_with("520 ok, 0 failed, 0 not run, of 520\n"),
+        "{}",
+        first.stdout
+    );
+    assert_eq!(
+        first
+            .stdout
+            .lines()
+            .filter(|l| l.contains(&format!("  base  {head}  2  ")))
+            .count(),
+        520,
+        "{}",
+        first.stdout
+    );
+    assert_eq!(
+        current.stdout.matches("\"status\":\"at head\"").count(),
+        520
+    );
+    assert!(
+        check
+            .stdout
+            .ends_with("520 ok, 0 failed, 0 not run, of 520\n")
+    );
+    for out in [&first, &current, &check] {
+        assert!(!out.stdout.contains("migrate-test-pw"), "{}", out.stdout);
+        assert!(!out.stderr.contains("migrate-test-pw"), "{}", out.stderr);
+    }
+    // One history row per revision in every database.
+    for url in [&first_dbs.urls()[499], &second_dbs.urls()[19]] {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM migrate_history")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, 2);
+        pool.close().await;
+    }
+    drop(p);
+    drop(first_dbs);
+    drop(second_dbs);
+    drop(second);
+}
+
+/// 200 tenant schemas of one database: each gets its tables and its own
+/// history; one tenant that already has a table the second revision
+/// creates fails alone with --keep-going, and `check` names it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_schemas_in_one_database() {
+    let db = migrate_tests::fresh_pg_db().await;
+    let pool = db.pool().await;
+    let mut ddl = String::new();
+    for i in 0..200 {
+        ddl.push_str(&format!("CREATE SCHEMA tenant_{i:03};"));
+    }
+    ddl.push_str("CREATE TABLE tenant_117.b (id INTEGER);");
+    sqlx::raw_sql(&ddl).execute(&pool).await.unwrap();
+    let p = Project::init();
+    p.revision(
+        &["-m", "a"],
+        "CREATE TABLE a (id INTEGER);",
+        Some("DROP TABLE a;"),
+    );
+    p.revision(
+        &["-m", "b"],
+        "CREATE TABLE b (id INTEGER);",
+        Some("DROP TABLE b;"),
+    );
+    let url = db.url.clone();
+    let (upgrade, check) = tokio::task::spawn_blocking(move || {
+        let fleet = ["--each-schema", "tenant_*", "--database-url", &url];
+        let mut args = vec!["upgrade", "head", "--keep-going"];
+        args.extend(fleet);
+        let upgrade = p.fails(&args, 3, "1 of 200 members did not succeed");
+        let mut args = vec!["check"];
+        args.extend(fleet);
+        let check = p.fails(&args, 3, "1 of 200 members did not succeed");
+        (upgrade, check)
+    })
+    .await
+    .unwrap();
+    let failed: Vec<&str> = upgrade
+        .stdout
+        .lines()
+        .filter(|l| l.ends_with("failed"))
+        .collect();
+    assert_eq!(failed.len(), 1, "{}", upgrade.stdout);
+    assert!(failed[0].contains("#tenant_117 "), "{}", upgrade.stdout);
+    assert!(
+        check.stderr.contains("#tenant_117: 1 revision(s) pending"),
+        "{}",
+        check.stderr
+    );
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema LIKE 'tenant\\_%' AND table_name IN ('a', 'b')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    // 199 tenants with both tables; the failed one with its own `b` and
+    // the first revision's `a` (the second was rolled back).
+    assert_eq!(tables, 400);
+    let histories: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema LIKE 'tenant\\_%' AND table_name = 'migrate_history'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(histories, 200);
+    pool.close().await;
+}

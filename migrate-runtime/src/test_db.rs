@@ -75,8 +75,11 @@ pub trait TestPool: crate::Database + Clone + Send + Sync + Sized + 'static {
         target: &str,
         server: Option<&str>,
     ) -> impl Future<Output = Result<TestDb<Self>, TestDbError>> + Send;
+    /// Closes the pool and removes the database; with `later`, the
+    /// removal may go on after this returns, off the test's time (it is
+    /// over before the process exits).
     #[doc(hidden)]
-    fn __finish(db: &mut TestDb<Self>) -> impl Future<Output = ()> + Send;
+    fn __finish(db: &mut TestDb<Self>, later: bool) -> impl Future<Output = ()> + Send;
 }
 
 /// One test's database: its pool, and where it is. [`finish`](TestDb::finish)
@@ -126,7 +129,16 @@ impl<P: TestPool> TestDb<P> {
     /// Closes the pool and removes the database, or keeps it and prints
     /// where it is when `MIGRATE_TEST_KEEP` is set.
     pub async fn finish(mut self) {
-        P::__finish(&mut self).await;
+        P::__finish(&mut self, false).await;
+        self.finished = true;
+    }
+
+    /// [`finish`](TestDb::finish), with the PostgreSQL database dropped by
+    /// a thread of its own while the next test starts; every drop is over
+    /// before the process exits. What `#[migrate_runtime::test]` does.
+    #[doc(hidden)]
+    pub async fn __finish_later(mut self) {
+        P::__finish(&mut self, true).await;
         self.finished = true;
     }
 }
@@ -520,34 +532,230 @@ mod postgres {
             })
         }
 
-        async fn __finish(db: &mut TestDb<PgPool>) {
+        async fn __finish(db: &mut TestDb<PgPool>, later: bool) {
             db.pool.close().await;
             let Some(url) = &db.server else { return };
             if keep() {
                 eprintln!("kept test database {} on {}", db.name, url.redacted());
                 return;
             }
-            let conn = match db.admin.take() {
-                Some(conn) => Ok(conn),
-                None => connect(url).await,
-            };
-            let dropped = match conn {
-                Ok(mut conn) => {
-                    wait_for_sessions(&mut conn, &db.name).await;
-                    let dropped = drop_database(url, &mut conn, &db.name).await;
+            #[cfg(unix)]
+            if later {
+                // The connection belongs to the test's runtime, which ends
+                // with the test: the dropper makes its own.
+                if let Some(conn) = db.admin.take() {
                     let _ = conn.close().await;
-                    dropped
                 }
-                Err(e) => Err(e),
-            };
-            if let Err(e) = dropped {
-                eprintln!(
-                    "the test database {} was left on {}: {e}; drop it by hand (DROP DATABASE \"{}\")",
-                    db.name,
-                    url.redacted(),
-                    db.name
-                );
+                dropper::enqueue(url.clone(), db.name.clone());
+                return;
             }
+            #[cfg(not(unix))]
+            let _ = later;
+            let mut admin = db.admin.take();
+            let dropped = drop_now(url, &mut admin, &db.name).await;
+            if let Some(conn) = admin {
+                let _ = conn.close().await;
+            }
+            if let Err(e) = dropped {
+                left_behind(url, &db.name, &e);
+            }
+        }
+    }
+
+    /// Waits for the test's sessions to end, then drops the database, on
+    /// `admin` (connected first when `None`).
+    async fn drop_now(
+        url: &DatabaseUrl,
+        admin: &mut Option<PgConnection>,
+        name: &str,
+    ) -> Result<(), TestDbError> {
+        if admin.is_none() {
+            *admin = Some(connect(url).await?);
+        }
+        let Some(conn) = admin.as_mut() else {
+            return Ok(());
+        };
+        wait_for_sessions(conn, name).await;
+        drop_database(url, conn, name).await
+    }
+
+    fn left_behind(url: &DatabaseUrl, name: &str, e: &TestDbError) {
+        eprintln!(
+            "the test database {name} was left on {}: {e}; drop it by hand (DROP DATABASE \"{name}\")",
+            url.redacted(),
+        );
+    }
+
+    #[cfg(unix)]
+    pub(super) fn wait_for_drops() {
+        dropper::wait(Duration::from_secs(60));
+    }
+
+    /// Drops test databases on a thread of its own, one after the other,
+    /// so that a test does not wait for its database's removal (a third of
+    /// its set-up and tear-down with a large schema). The process waits
+    /// for the queue at exit (`atexit`), at most 60 s.
+    #[cfg(unix)]
+    mod dropper {
+        use std::collections::VecDeque;
+        use std::sync::{Condvar, Mutex, OnceLock};
+        use std::time::{Duration, Instant};
+
+        use sqlx::{Connection, PgConnection};
+
+        use crate::url::DatabaseUrl;
+
+        #[derive(Default)]
+        struct Queue {
+            jobs: VecDeque<(DatabaseUrl, String)>,
+            /// A job taken and not done yet.
+            busy: bool,
+            /// The thread could not start: drops are done in place.
+            broken: bool,
+        }
+
+        fn state() -> &'static (Mutex<Queue>, Condvar) {
+            static STATE: OnceLock<(Mutex<Queue>, Condvar)> = OnceLock::new();
+            STATE.get_or_init(|| {
+                let started = std::thread::Builder::new()
+                    .name("migrate-test-db-dropper".into())
+                    .spawn(work)
+                    .is_ok();
+                // SAFETY: `at_exit` is a plain function that never unwinds.
+                let registered = started && unsafe { libc::atexit(at_exit) } == 0;
+                let queue = Queue {
+                    broken: !started || !registered,
+                    ..Queue::default()
+                };
+                (Mutex::new(queue), Condvar::new())
+            })
+        }
+
+        /// Queues the drop of `name` on `url`'s server.
+        pub(super) fn enqueue(url: DatabaseUrl, name: String) {
+            let (lock, ready) = state();
+            let Ok(mut queue) = lock.lock() else { return };
+            if queue.broken {
+                drop(queue);
+                drop_in_place(&url, &name);
+                return;
+            }
+            queue.jobs.push_back((url, name));
+            ready.notify_all();
+        }
+
+        /// Without the thread: a runtime of its own on this thread.
+        fn drop_in_place(url: &DatabaseUrl, name: &str) {
+            let url = url.clone();
+            let name = name.to_owned();
+            // The caller may be inside a runtime: block on another thread.
+            let _ = std::thread::spawn(move || {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    rt.block_on(async {
+                        let mut admin = None;
+                        if let Err(e) = super::drop_now(&url, &mut admin, &name).await {
+                            super::left_behind(&url, &name, &e);
+                        }
+                        if let Some(conn) = admin {
+                            let _ = conn.close().await;
+                        }
+                    });
+                }
+            })
+            .join();
+        }
+
+        fn work() {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                let (lock, _) = state();
+                if let Ok(mut queue) = lock.lock() {
+                    queue.broken = true;
+                }
+                return;
+            };
+            // One connection kept per server, for the drops in a row.
+            let mut admin: Option<(DatabaseUrl, PgConnection)> = None;
+            let (lock, ready) = state();
+            loop {
+                let (url, name) = {
+                    let Ok(mut queue) = lock.lock() else { return };
+                    loop {
+                        if let Some(job) = queue.jobs.pop_front() {
+                            queue.busy = true;
+                            break job;
+                        }
+                        queue = match ready.wait(queue) {
+                            Ok(q) => q,
+                            Err(_) => return,
+                        };
+                    }
+                };
+                rt.block_on(async {
+                    let mut conn = match admin.take() {
+                        Some((server, conn)) if server == url => Some(conn),
+                        Some((_, conn)) => {
+                            let _ = conn.close().await;
+                            None
+                        }
+                        None => None,
+                    };
+                    let dropped = tokio::time::timeout(
+                        Duration::from_secs(30),
+                        super::drop_now(&url, &mut conn, &name),
+                    )
+                    .await;
+                    match dropped {
+                        Ok(Ok(())) => admin = conn.map(|c| (url.clone(), c)),
+                        Ok(Err(e)) => super::left_behind(&url, &name, &e),
+                        Err(_) => super::left_behind(
+                            &url,
+                            &name,
+                            &super::TestDbError::Setup {
+                                doing: format!("dropping the database {name}"),
+                                url: url.redacted(),
+                                message: "no answer in 30 s".into(),
+                            },
+                        ),
+                    }
+                });
+                if let Ok(mut queue) = lock.lock() {
+                    queue.busy = false;
+                }
+                ready.notify_all();
+            }
+        }
+
+        /// Waits until every queued drop is done, at most `limit`.
+        pub(crate) fn wait(limit: Duration) {
+            let (lock, ready) = state();
+            let deadline = Instant::now() + limit;
+            let Ok(mut queue) = lock.lock() else { return };
+            while !queue.broken && (queue.busy || !queue.jobs.is_empty()) {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    for (url, name) in &queue.jobs {
+                        eprintln!(
+                            "the test database {name} was left on {}: the process ended before it was dropped; drop it by hand (DROP DATABASE \"{name}\")",
+                            url.redacted()
+                        );
+                    }
+                    return;
+                }
+                queue = match ready.wait_timeout(queue, left) {
+                    Ok((q, _)) => q,
+                    Err(_) => return,
+                };
+            }
+        }
+
+        extern "C" fn at_exit() {
+            wait(Duration::from_secs(60));
         }
     }
 }
@@ -658,7 +866,7 @@ mod sqlite {
             })
         }
 
-        async fn __finish(db: &mut TestDb<SqlitePool>) {
+        async fn __finish(db: &mut TestDb<SqlitePool>, _later: bool) {
             db.pool.close().await;
             let Some(file) = &db.file else { return };
             if keep() {
@@ -669,6 +877,14 @@ mod sqlite {
             remove_lock_file(file);
         }
     }
+}
+
+/// Waits until the test databases queued for dropping are dropped (at
+/// most 60 s); the process does it at exit.
+#[doc(hidden)]
+pub fn __wait_for_drops() {
+    #[cfg(all(feature = "postgres", unix))]
+    postgres::wait_for_drops();
 }
 
 /// What a test function may return: nothing, or a `Result` whose error
@@ -718,7 +934,7 @@ pub fn __run_test<P, F, Fut>(
             Err(e) => return Err(Failure::Setup(e.to_string())),
         };
         let result = tokio::spawn(body(db.pool().clone())).await;
-        db.finish().await;
+        db.__finish_later().await;
         match result {
             Ok(output) => output.__into_result().map_err(Failure::Returned),
             Err(e) if e.is_panic() => Err(Failure::Panicked(e.into_panic())),

@@ -246,6 +246,9 @@ fn a_failing_test_s_database_is_dropped() {
     let payload = panicked.expect_err("the test's panic reaches the harness");
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"the test fails"));
     let name = SEEN.lock().unwrap().clone().expect("the body ran");
+    // Dropped in the background, as every test's: over by the time the
+    // process exits, or when asked.
+    migrate_runtime::test_db::__wait_for_drops();
     assert!(
         databases_like(&admin, &name).is_empty(),
         "{name} left behind"

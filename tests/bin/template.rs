@@ -4,7 +4,9 @@
 //! and `database NAME` for each. SERVER is a PostgreSQL URL, `env` (the
 //! server the environment names, as `#[migrate_runtime::test]` finds it
 //! without `server = …`), or `sqlite`.
-//! `MIGRATE_TEST_KEEP` and `MIGRATE_TEST_DIR` work as for any test.
+//! `MIGRATE_TEST_KEEP` and `MIGRATE_TEST_DIR` work as for any test. Each
+//! database is removed as the attribute removes it: in the background,
+//! finished before the process exits.
 
 use migrate_runtime::Migrator;
 use migrate_runtime::test_db::{TestDb, TestPool};
@@ -19,7 +21,9 @@ async fn make<P: TestPool>(migrator: &Migrator, server: &str, count: usize) -> R
         .map_err(|e| e.to_string())?;
         println!("template {}", db.template());
         println!("database {}", db.name());
-        db.finish().await;
+        // As `#[migrate_runtime::test]` does: dropped on a thread of its
+        // own, every drop over before the process exits.
+        db.__finish_later().await;
     }
     Ok(())
 }

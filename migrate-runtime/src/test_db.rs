@@ -323,6 +323,17 @@ mod postgres {
         }
     }
 
+    /// The template's name for `migrator` at `target`, and the prefix of
+    /// the project's templates with its set's key.
+    fn template_name(
+        migrator: &Migrator,
+        target: &str,
+    ) -> Result<(String, String, u64), TestDbError> {
+        let (project, set, target_key) = template_keys(migrator, target)?;
+        let prefix = format!("migrate_tpl_{project:08x}_");
+        Ok((format!("{prefix}{set:016x}_{target_key:08x}"), prefix, set))
+    }
+
     /// Makes sure the template exists and is complete; returns its name.
     async fn template(
         url: &DatabaseUrl,
@@ -330,9 +341,7 @@ mod postgres {
         migrator: &Migrator,
         target: &str,
     ) -> Result<String, TestDbError> {
-        let (project, set, target_key) = template_keys(migrator, target)?;
-        let prefix = format!("migrate_tpl_{project:08x}_");
-        let name = format!("{prefix}{set:016x}_{target_key:08x}");
+        let (name, prefix, set) = template_name(migrator, target)?;
         if template_state(conn, &name)
             .await
             .map_err(setup_error(url, "looking for the template"))?
@@ -477,6 +486,155 @@ mod postgres {
         }
     }
 
+    /// Runs `create` (a `CREATE DATABASE … TEMPLATE`), again while a
+    /// session that just left the template (its builder's) is still seen:
+    /// "being accessed by other users".
+    async fn create_retrying(conn: &mut PgConnection, create: &str) -> Result<(), sqlx::Error> {
+        let mut attempt = 0;
+        loop {
+            match exec(conn, create).await {
+                Err(sqlx::Error::Database(e))
+                    if e.code().as_deref() == Some("55006") && attempt < 50 =>
+                {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// The test's pool on the new database `name`.
+    async fn open(
+        url: DatabaseUrl,
+        name: String,
+        template: String,
+        admin: Option<PgConnection>,
+    ) -> Result<TestDb<PgPool>, TestDbError> {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(5)
+            .connect_with(options(&url, Some(&name))?)
+            .await
+            .map_err(setup_error(
+                &url,
+                format!("connecting to the test database {name}"),
+            ))?;
+        Ok(TestDb {
+            pool,
+            name,
+            template,
+            server: Some(url),
+            admin,
+            file: None,
+            finished: false,
+        })
+    }
+
+    /// Makes the test databases of templates this process has seen
+    /// complete, on a thread of its own with one connection kept per
+    /// server: a test then neither connects to the server's own database
+    /// nor looks the template up.
+    #[cfg(unix)]
+    mod creator {
+        use std::collections::HashSet;
+        use std::sync::mpsc;
+        use std::sync::{Mutex, OnceLock};
+
+        use sqlx::{Connection, PgConnection};
+
+        use crate::url::DatabaseUrl;
+
+        type Reply = tokio::sync::oneshot::Sender<Result<(), sqlx::Error>>;
+        type Job = (DatabaseUrl, String, Reply);
+
+        /// (server, template) pairs seen complete.
+        fn ready() -> &'static Mutex<HashSet<(String, String)>> {
+            static READY: OnceLock<Mutex<HashSet<(String, String)>>> = OnceLock::new();
+            READY.get_or_init(Mutex::default)
+        }
+
+        pub(super) fn is_ready(url: &DatabaseUrl, template: &str) -> bool {
+            ready()
+                .lock()
+                .is_ok_and(|set| set.contains(&(url.expose().to_owned(), template.to_owned())))
+        }
+
+        pub(super) fn set_ready(url: &DatabaseUrl, template: &str) {
+            if let Ok(mut set) = ready().lock() {
+                set.insert((url.expose().to_owned(), template.to_owned()));
+            }
+        }
+
+        pub(super) fn forget(url: &DatabaseUrl, template: &str) {
+            if let Ok(mut set) = ready().lock() {
+                set.remove(&(url.expose().to_owned(), template.to_owned()));
+            }
+        }
+
+        fn jobs() -> Option<mpsc::Sender<Job>> {
+            static JOBS: OnceLock<Option<Mutex<mpsc::Sender<Job>>>> = OnceLock::new();
+            JOBS.get_or_init(|| {
+                let (send, receive) = mpsc::channel::<Job>();
+                std::thread::Builder::new()
+                    .name("migrate-test-db-creator".into())
+                    .spawn(move || work(receive))
+                    .ok()
+                    .map(|_| Mutex::new(send))
+            })
+            .as_ref()
+            .and_then(|m| m.lock().ok().map(|s| s.clone()))
+        }
+
+        /// Runs `create` on the thread; `None` when the thread is not there
+        /// (the caller makes the database itself).
+        pub(super) async fn create(
+            url: &DatabaseUrl,
+            create: &str,
+        ) -> Option<Result<(), sqlx::Error>> {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            jobs()?.send((url.clone(), create.to_owned(), reply)).ok()?;
+            answer.await.ok()
+        }
+
+        fn work(jobs: mpsc::Receiver<Job>) {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            let mut admin: Option<(DatabaseUrl, PgConnection)> = None;
+            for (url, create, reply) in jobs {
+                let result = rt.block_on(async {
+                    let kept = match admin.take() {
+                        Some((server, conn)) if server == url => Some(conn),
+                        Some((_, conn)) => {
+                            let _ = conn.close().await;
+                            None
+                        }
+                        None => None,
+                    };
+                    let mut conn = match kept {
+                        Some(conn) => conn,
+                        None => {
+                            let options = url
+                                .pg_connect_options()
+                                .map_err(|e| sqlx::Error::Configuration(e.to_string().into()))?;
+                            PgConnection::connect_with(&options).await?
+                        }
+                    };
+                    let created = super::create_retrying(&mut conn, &create).await;
+                    // A connection that failed is not kept.
+                    if !matches!(created, Err(sqlx::Error::Io(_) | sqlx::Error::Protocol(_))) {
+                        admin = Some((url.clone(), conn));
+                    }
+                    created
+                });
+                let _ = reply.send(result);
+            }
+        }
+    }
+
     impl TestPool for PgPool {
         async fn __create(
             migrator: &Migrator,
@@ -484,52 +642,38 @@ mod postgres {
             server_url: Option<&str>,
         ) -> Result<TestDb<PgPool>, TestDbError> {
             let url = server(server_url)?;
-            let mut conn = connect(&url).await?;
-            let template = template(&url, &mut conn, migrator, target).await?;
             let name = format!("migrate_test_{}", unique_suffix());
+            let (template, _, _) = template_name(migrator, target)?;
             let create = format!(
                 "CREATE DATABASE {} TEMPLATE {}{}",
                 migrate_core::quote_ident_always(&name),
                 migrate_core::quote_ident_always(&template),
                 strategy()?
             );
-            // A session that just left the template (its builder's) may
-            // still be seen for a moment: "being accessed by other users".
-            let mut attempt = 0;
-            loop {
-                match exec(&mut conn, &create).await {
-                    Ok(_) => break,
-                    Err(sqlx::Error::Database(e))
-                        if e.code().as_deref() == Some("55006") && attempt < 50 =>
-                    {
-                        attempt += 1;
-                        tokio::time::sleep(Duration::from_millis(20)).await;
+            let creating = |e| setup_error(&url, format!("creating the test database {name}"))(e);
+            // A template this process has seen complete: the copy is made
+            // on the creating thread's connection, kept from test to test.
+            #[cfg(unix)]
+            if creator::is_ready(&url, &template) {
+                match creator::create(&url, &create).await {
+                    Some(Ok(())) => return open(url, name, template, None).await,
+                    // Dropped since (a newer set's run removes older ones):
+                    // the long way, which builds it again.
+                    Some(Err(sqlx::Error::Database(e))) if e.code().as_deref() == Some("3D000") => {
+                        creator::forget(&url, &template);
                     }
-                    Err(e) => {
-                        return Err(setup_error(
-                            &url,
-                            format!("creating the test database {name}"),
-                        )(e));
-                    }
+                    Some(Err(e)) => return Err(creating(e)),
+                    None => {}
                 }
             }
-            let pool = sqlx::postgres::PgPoolOptions::new()
-                .max_connections(5)
-                .connect_with(options(&url, Some(&name))?)
+            let mut conn = connect(&url).await?;
+            let template = self::template(&url, &mut conn, migrator, target).await?;
+            create_retrying(&mut conn, &create)
                 .await
-                .map_err(setup_error(
-                    &url,
-                    format!("connecting to the test database {name}"),
-                ))?;
-            Ok(TestDb {
-                pool,
-                name,
-                template,
-                server: Some(url),
-                admin: Some(conn),
-                file: None,
-                finished: false,
-            })
+                .map_err(creating)?;
+            #[cfg(unix)]
+            creator::set_ready(&url, &template);
+            open(url, name, template, Some(conn)).await
         }
 
         async fn __finish(db: &mut TestDb<PgPool>, later: bool) {

@@ -278,3 +278,55 @@ fn a_failing_test_s_database_is_dropped() {
     let file = SEEN_FILE.lock().unwrap().clone().expect("the body ran");
     assert!(!std::path::Path::new(&file).exists(), "{file} left behind");
 }
+
+/// A process that has seen its template complete makes later copies
+/// without looking it up; when the template is gone meanwhile (a run of a
+/// newer migration set removes older ones), the next test builds it again
+/// instead of failing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_dropped_meanwhile_is_built_again() {
+    use migrate_runtime::test_db::TestDb;
+    let admin = migrate_tests::pg_admin_url();
+    let dir = chain("gone", 2);
+    let migrator =
+        Migrator::from_directory(dir.path(), "migrations", &migrate_core::Config::default())
+            .unwrap();
+    let first = TestDb::<sqlx::PgPool>::create_on(&migrator, "head", &admin)
+        .await
+        .unwrap();
+    let template = first.template().to_owned();
+    first.finish().await;
+    // The fast path: no look-up, same template.
+    let second = TestDb::<sqlx::PgPool>::create_on(&migrator, "head", &admin)
+        .await
+        .unwrap();
+    assert_eq!(second.template(), template);
+    second.finish().await;
+    let pool = sqlx::PgPool::connect(&admin).await.unwrap();
+    for sql in [
+        format!("ALTER DATABASE \"{template}\" IS_TEMPLATE false"),
+        format!("DROP DATABASE \"{template}\" WITH (FORCE)"),
+    ] {
+        sqlx::raw_sql(&sql).execute(&pool).await.unwrap();
+    }
+    let third = TestDb::<sqlx::PgPool>::create_on(&migrator, "head", &admin)
+        .await
+        .unwrap();
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('gone_t1', 'gone_t2')",
+    )
+    .fetch_one(third.pool())
+    .await
+    .unwrap();
+    assert_eq!(tables, 2);
+    assert_eq!(third.template(), template);
+    third.finish().await;
+    let left: Vec<String> =
+        sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname = $1")
+            .bind(&template)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(left, [template.clone()], "the template is there again");
+    pool.close().await;
+}

@@ -41,6 +41,9 @@ pub fn sqlite_directory() -> std::path::PathBuf {
 struct Options {
     ns: Vec<usize>,
     tests: usize,
+    /// `--schema flat`: one table, then revisions that each replace a
+    /// view, so the schema does not grow with the chain.
+    flat: bool,
     dbs: Vec<Db>,
     pg_url: Option<String>,
 }
@@ -49,6 +52,7 @@ fn parse_args(args: &[String]) -> Result<Options> {
     let mut o = Options {
         ns: vec![10, 100, 1000],
         tests: 50,
+        flat: false,
         dbs: vec![Db::Sqlite, Db::Postgres],
         pg_url: std::env::var("MIGRATE_BENCH_PG_URL").ok(),
     };
@@ -72,8 +76,15 @@ fn parse_args(args: &[String]) -> Result<Options> {
                     .collect::<Result<_>>()?
             }
             "--pg-url" => o.pg_url = Some(value()?),
+            "--schema" => {
+                o.flat = match value()?.as_str() {
+                    "flat" => true,
+                    "growing" => false,
+                    other => bail!("--schema takes flat or growing, not `{other}`"),
+                }
+            }
             other => bail!(
-                "unknown option `{other}` for --test-dbs; the options are --n, --tests, --db, --pg-url"
+                "unknown option `{other}` for --test-dbs; the options are --n, --tests, --db, --pg-url, --schema"
             ),
         }
         Ok(())
@@ -85,18 +96,79 @@ fn parse_args(args: &[String]) -> Result<Options> {
 }
 
 /// The same revisions as sqlx migrations, in a directory of their own.
-fn sqlx_migrations(n: usize) -> Result<tempfile::TempDir> {
+fn sqlx_migrations(n: usize, flat: bool) -> Result<tempfile::TempDir> {
     let dir = tempfile::tempdir()?;
     for i in 0..n {
-        let rev = crate::revision_sql(i);
+        let up = if flat {
+            flat_sql(i).0
+        } else {
+            crate::revision_sql(i).up
+        };
         let mut sql = String::new();
-        for s in &rev.up {
+        for s in &up {
             sql.push_str(s);
             sql.push_str(";\n");
         }
         std::fs::write(dir.path().join(format!("{}_t{i}.sql", i + 1)), sql)?;
     }
     Ok(dir)
+}
+
+/// Revision `i` of the flat chain: a table first, then a view replaced by
+/// each revision. Upgrade and downgrade statements.
+fn flat_sql(i: usize) -> (Vec<String>, Vec<String>) {
+    if i == 0 {
+        return (
+            vec![
+                "CREATE TABLE bench_t0 (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL)".into(),
+                "CREATE VIEW bench_v AS SELECT 0 AS revision".into(),
+            ],
+            vec!["DROP VIEW bench_v".into(), "DROP TABLE bench_t0".into()],
+        );
+    }
+    (
+        vec![
+            "DROP VIEW bench_v".into(),
+            format!("CREATE VIEW bench_v AS SELECT {i} AS revision"),
+        ],
+        vec![
+            "DROP VIEW bench_v".into(),
+            format!("CREATE VIEW bench_v AS SELECT {} AS revision", i - 1),
+        ],
+    )
+}
+
+/// The flat chain as a migration directory, and its migrator.
+fn flat_chain(n: usize) -> Result<(tempfile::TempDir, Migrator)> {
+    let dir = tempfile::tempdir()?;
+    for i in 0..n {
+        let (up, down) = flat_sql(i);
+        let parent = if i == 0 {
+            "None".to_owned()
+        } else {
+            crate::revision_id(i - 1)
+        };
+        let body = |statements: &[String]| {
+            statements
+                .iter()
+                .map(|s| format!("{s};\n"))
+                .collect::<String>()
+        };
+        std::fs::write(
+            dir.path()
+                .join(format!("{i:05}_{}_v.sql", crate::revision_id(i))),
+            format!(
+                "-- revision: {}\n-- down_revision: {parent}\n-- migrate:upgrade\n{}-- migrate:downgrade\n{}",
+                crate::revision_id(i),
+                body(&up),
+                body(&down)
+            ),
+        )?;
+    }
+    let migrator =
+        Migrator::from_directory(dir.path(), "migrations", &migrate_core::Config::default())
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    Ok((dir, migrator))
 }
 
 struct Row {
@@ -239,9 +311,16 @@ pub async fn main(args: &[String]) -> Result<()> {
             Db::Sqlite => None,
         };
         for &n in &o.ns {
-            let workload = crate::generate(n)?;
-            let migrator = &workload.migrator;
-            let sqlx_dir = sqlx_migrations(n)?;
+            let generated;
+            let flat;
+            let migrator: &Migrator = if o.flat {
+                flat = flat_chain(n)?;
+                &flat.1
+            } else {
+                generated = crate::generate(n)?;
+                &generated.migrator
+            };
+            let sqlx_dir = sqlx_migrations(n, o.flat)?;
             let migrations = sqlx::migrate::Migrator::new(sqlx_dir.path()).await?;
             eprintln!("{db} N={n}: {} tests each way", o.tests);
             match db {

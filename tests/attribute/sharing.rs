@@ -327,6 +327,6 @@ async fn a_template_dropped_meanwhile_is_built_again() {
             .fetch_all(&pool)
             .await
             .unwrap();
-    assert_eq!(left, [template.clone()], "the template is there again");
+    assert_eq!(left, [template], "the template is there again");
     pool.close().await;
 }

@@ -3,21 +3,28 @@
 
 use crate::common::Project;
 
-/// A project of two revisions (tables `a` and `b`) and `n` SQLite files
-/// listed in `fleet.txt` (with a comment and a blank line); file `broken`
-/// (1-based) already has a table `b`, so the second revision fails there.
-fn sqlite_fleet(n: usize, broken: usize) -> (Project, String, Vec<String>) {
+/// A project of two revisions, creating tables `a` then `b`; returns it
+/// and its head.
+fn two_tables() -> (Project, String) {
     let p = Project::init();
     p.revision(
         &["-m", "a"],
         "CREATE TABLE a (id INTEGER);",
         Some("DROP TABLE a;"),
     );
-    p.revision(
+    let head = p.revision(
         &["-m", "b"],
         "CREATE TABLE b (id INTEGER);",
         Some("DROP TABLE b;"),
     );
+    (p, head)
+}
+
+/// A project of two revisions (tables `a` and `b`) and `n` SQLite files
+/// listed in `fleet.txt` (with a comment and a blank line); file `broken`
+/// (1-based) already has a table `b`, so the second revision fails there.
+fn sqlite_fleet(n: usize, broken: usize) -> (Project, String, Vec<String>) {
+    let (p, _) = two_tables();
     let mut urls = Vec::new();
     let mut list = String::from("# the tenants\n\n");
     for i in 1..=n {
@@ -615,17 +622,7 @@ async fn five_hundred_databases_on_two_servers() {
     let second = SecondServer::start();
     let first_dbs = ManyDatabases::create(&migrate_tests::pg_admin_url(), "fleet500", 500).await;
     let second_dbs = ManyDatabases::create(&second.url, "fleet500b", 20).await;
-    let p = Project::init();
-    p.revision(
-        &["-m", "a"],
-        "CREATE TABLE a (id INTEGER);",
-        Some("DROP TABLE a;"),
-    );
-    let head = p.revision(
-        &["-m", "b"],
-        "CREATE TABLE b (id INTEGER);",
-        Some("DROP TABLE b;"),
-    );
+    let (p, head) = two_tables();
     let mut urls = first_dbs.urls();
     urls.extend(second_dbs.urls());
     assert!(urls.iter().any(|u| u.contains(&format!(":{SECOND_PORT}/"))));
@@ -700,17 +697,7 @@ async fn two_hundred_schemas_in_one_database() {
     }
     ddl.push_str("CREATE TABLE tenant_117.b (id INTEGER);");
     sqlx::raw_sql(&ddl).execute(&pool).await.unwrap();
-    let p = Project::init();
-    p.revision(
-        &["-m", "a"],
-        "CREATE TABLE a (id INTEGER);",
-        Some("DROP TABLE a;"),
-    );
-    p.revision(
-        &["-m", "b"],
-        "CREATE TABLE b (id INTEGER);",
-        Some("DROP TABLE b;"),
-    );
+    let (p, _) = two_tables();
     let url = db.url.clone();
     let (upgrade, check) = tokio::task::spawn_blocking(move || {
         let fleet = ["--each-schema", "tenant_*", "--database-url", &url];

@@ -1,3 +1,4 @@
 fn main() {
     migrate_runtime::build::watch("../migrations");
+    migrate_runtime::build::watch("rust_revisions/migrations");
 }

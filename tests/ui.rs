@@ -44,5 +44,6 @@ fn ui() {
     t.pass("ui/fold-pass/*.rs");
     t.compile_fail("ui/lint/*.rs");
     t.compile_fail("ui/test-attr/*.rs");
+    t.compile_fail("ui/rust/*.rs");
     t.pass("ui/generated/*.rs");
 }

@@ -482,6 +482,12 @@ pub struct RevisionArgs {
     /// the wrong schema.sql or the wrong database)
     #[arg(long)]
     pub allow_drop_all: bool,
+    /// Write a Rust revision (`.rs`): async `upgrade` and `downgrade`
+    /// functions that the application's build compiles, for data
+    /// migrations SQL does not express well. The `migrate` CLI lists and
+    /// stamps it; the application's embedded subcommand runs it
+    #[arg(long, conflicts_with = "autogenerate")]
+    pub rust: bool,
 }
 
 /// The subcommands an application can mount on its own binary to migrate

@@ -307,7 +307,7 @@ pub(crate) async fn revision(
             args.rev_id.as_deref(),
             args.branch_label.as_deref(),
             &args.message,
-            None,
+            if args.rust { Body::Rust } else { Body::Empty },
         )?;
         return Ok(());
     }
@@ -330,7 +330,7 @@ pub(crate) async fn revision(
         args.rev_id.as_deref(),
         args.branch_label.as_deref(),
         &args.message,
-        Some(&rendered),
+        Body::Sql(&rendered),
     )?;
     for warning in &rendered.warnings {
         ui.warn(format!("{shown}: REVIEW: {warning}"));
@@ -408,13 +408,22 @@ pub(crate) fn merge(
         rev_id,
         branch_label,
         message,
-        None,
+        Body::Empty,
     )?;
     Ok(())
 }
 
-/// Writes a new revision file (with `body` as its two sections when given)
-/// and returns its path and how it is shown.
+/// What a new revision file holds below its header.
+enum Body<'a> {
+    /// Empty SQL sections.
+    Empty,
+    /// The SQL sections autogenerate wrote.
+    Sql(&'a Rendered),
+    /// A Rust revision's functions (a `.rs` file).
+    Rust,
+}
+
+/// Writes a new revision file and returns its path and how it is shown.
 #[allow(clippy::too_many_arguments)] // three call sites; a struct would only rename these
 fn write_revision(
     ui: &Ui,
@@ -425,7 +434,7 @@ fn write_revision(
     rev_id: Option<&str>,
     branch_label: Option<&str>,
     message: &str,
-    body: Option<&Rendered>,
+    body: Body<'_>,
 ) -> anyhow::Result<(PathBuf, String)> {
     // Line breaks and tabs become spaces in the header; any other control
     // character would reach comments and terminals, and the loader refuses it.
@@ -485,7 +494,10 @@ fn write_revision(
     let now = DateTime::now();
     let name = render_file_name(&project.config.file_template, &now, &id, &slugify(message))
         .map_err(|e| Usage(format!("migrate.toml: {e}")))?;
-    let file_name = format!("{name}.sql");
+    let file_name = match body {
+        Body::Rust => format!("{name}.rs"),
+        _ => format!("{name}.sql"),
+    };
     let text = revision_file(&NewRevision {
         id: &id,
         parents,
@@ -507,13 +519,48 @@ fn write_revision(
         )
     })?;
     let text = match body {
-        None => text,
-        Some(sql) => with_sections(&text, &sql.upgrade, &sql.downgrade),
+        Body::Empty => text,
+        Body::Sql(sql) => with_sections(&text, &sql.upgrade, &sql.downgrade),
+        Body::Rust => {
+            let text = rust_revision(&text);
+            migrate_core::parse_rust_revision(&shown, &text).map_err(|errors| {
+                anyhow!(
+                    "internal error: the new Rust revision does not parse: {}",
+                    errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            })?;
+            text
+        }
     };
     let path = project.dir.join(&file_name);
     write_new(&path, &text)?;
     ui.line(format!("Generating {shown} ... done"))?;
     Ok((path, shown))
+}
+
+/// A Rust revision with the header of `text` (a new SQL revision's) as
+/// `//` comments.
+fn rust_revision(text: &str) -> String {
+    let header = text
+        .strip_suffix(crate::template::NEW_SECTIONS)
+        .unwrap_or(text);
+    let mut out = String::new();
+    for line in header.lines() {
+        match line.strip_prefix("--") {
+            Some(rest) => {
+                out.push_str("//");
+                out.push_str(rest);
+            }
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out.push_str(crate::template::NEW_RUST_BODY);
+    out
 }
 
 /// A new revision's text with its empty sections replaced by `upgrade` and

@@ -299,6 +299,19 @@ pub(crate) fn show(
         }
         let revision = view.revision(i);
         ui.line("")?;
+        if revision.is_rust() {
+            // Its sections are code, in its file.
+            ui.line(ui.out.dim(&format!(
+                "-- written in Rust: `upgrade`{} in {}",
+                if revision.downgrade().is_some() {
+                    " and `downgrade`"
+                } else {
+                    " (no `downgrade`: irreversible)"
+                },
+                migrate_core::escape_control(revision.path())
+            )))?;
+            continue;
+        }
         ui.line(ui.out.dim(migrate_core::UPGRADE_MARKER))?;
         ui.text(&with_newline(revision.upgrade().sql().trim_matches('\n')))?;
         match revision.downgrade().map(|d| d.sql()) {

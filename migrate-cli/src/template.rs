@@ -156,6 +156,29 @@ pub(crate) const NEW_SECTIONS: &str = "\n-- migrate:upgrade\n\n\n-- migrate:down
 -- line `-- migrate:no-op` here; to make the revision irreversible, delete\n\
 -- this section.\n\n";
 
+/// The code of a new Rust revision, below its header.
+pub(crate) const NEW_RUST_BODY: &str = r#"
+//! A revision written in Rust: `embed_migrations!` compiles it into the
+//! application, which runs it in the revision's transaction. Match on `db`
+//! (`Db::Postgres(conn)`, `Db::Sqlite(conn)`) to use a database's own API,
+//! `sqlx::query!` included. The `migrate` CLI lists and stamps it; the
+//! application's migration subcommand runs it.
+
+use migrate_runtime::rust::{Db, RevisionResult};
+
+pub async fn upgrade(db: &mut Db<'_>) -> RevisionResult {
+    let _ = db;
+    Ok(())
+}
+
+/// Undoes `upgrade`. Remove this function to make the revision
+/// irreversible.
+pub async fn downgrade(db: &mut Db<'_>) -> RevisionResult {
+    let _ = db;
+    Ok(())
+}
+"#;
+
 /// What goes in a new revision's header.
 pub(crate) struct NewRevision<'a> {
     pub id: &'a str,

@@ -65,7 +65,7 @@ pub(crate) fn load(dir: &Path, display: &str, max_file_size: u64) -> Result<Load
                 continue;
             }
         };
-        match migrate_core::parse_revision(&path, &text) {
+        match migrate_core::parse_revision_file(&path, &text) {
             Ok(rev) => revisions.push(rev),
             Err(errors) => problems.extend(errors),
         }
@@ -215,6 +215,7 @@ pub(crate) mod tests {
                         upgrade: section(),
                         downgrade: Some(section()),
                         checksum: String::new(),
+                        kind: migrate_core::RevisionKind::Sql,
                     }
                 })
                 .collect(),

@@ -176,6 +176,14 @@ pub enum Error {
         /// The file.
         path: String,
     },
+    /// A Rust revision that defines no `upgrade` function.
+    #[error(
+        "{path}: a Rust revision defines `pub async fn upgrade(db: &mut Db<'_>) -> RevisionResult` (from `migrate_runtime::rust`), and this file has none; add it, or write the revision as SQL"
+    )]
+    RustWithoutUpgrade {
+        /// The file.
+        path: String,
+    },
     /// A section marker that is repeated, misplaced or unknown.
     #[error("{path}:{line}: {problem}")]
     BadMarker {

@@ -84,8 +84,8 @@ pub use load::{
 };
 pub use revision::{
     DOWNGRADE_MARKER, HEADER_KEYS, Header, HeaderLines, MAX_LOCK_RETRIES, NO_CHECK_MARKER,
-    NO_OP_MARKER, Revision, Section, UPGRADE_MARKER, is_valid_revision_id, normalize_text,
-    parse_duration, parse_revision,
+    NO_OP_MARKER, Revision, RevisionKind, Section, UPGRADE_MARKER, is_valid_revision_id,
+    normalize_text, parse_duration, parse_revision, parse_revision_file, parse_rust_revision,
 };
 pub use rule::{Level, LintConfig, OLDEST_POSTGRES, Rule, RuleSet, parse_allow};
 pub use sql::{Dialect, DialectCheck, Statement};

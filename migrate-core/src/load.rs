@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::error::{Error, Errors};
 use crate::graph::{HeadRule, RevisionGraph};
-use crate::revision::{Revision, parse_revision};
+use crate::revision::{Revision, parse_revision_file};
 use crate::sql::{DialectCheck, check_section};
 
 /// A validated migration directory.
@@ -208,7 +208,7 @@ pub fn load_directory_overlapped<T>(
             }
         };
         let skip = filter.skip_checks(&name, &text);
-        match parse_revision(&path, &text) {
+        match parse_revision_file(&path, &text) {
             Ok(revision) => {
                 revisions.push(revision);
                 to_check.push(!skip);
@@ -413,7 +413,8 @@ fn list_into(
             }
             continue;
         }
-        if !shown.ends_with(".sql") {
+        // Rust revisions (`.rs`) are listed beside the SQL ones.
+        if !shown.ends_with(".sql") && !shown.ends_with(".rs") {
             continue;
         }
         if let Ok(m) = &meta

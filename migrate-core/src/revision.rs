@@ -121,8 +121,23 @@ pub struct Revision {
     pub upgrade: Section,
     /// The downgrade section; `None` makes the revision irreversible.
     pub downgrade: Option<Section>,
-    /// Versioned checksum of the upgrade SQL (see [`checksum`](crate::checksum)).
+    /// Versioned checksum of the upgrade SQL (see [`checksum`](crate::checksum)),
+    /// or of the whole file for a Rust revision.
     pub checksum: String,
+    /// SQL, or Rust code the application's build compiles.
+    pub kind: RevisionKind,
+}
+
+/// What a revision's file holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RevisionKind {
+    /// A `.sql` file: its sections are the statements to run.
+    #[default]
+    Sql,
+    /// A `.rs` file: async `upgrade` (and optionally `downgrade`)
+    /// functions that `embed_migrations!` compiles into the application;
+    /// its sections hold no SQL.
+    Rust,
 }
 
 impl Revision {
@@ -515,7 +530,80 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
         upgrade,
         downgrade,
         checksum,
+        kind: RevisionKind::Sql,
     })
+}
+
+/// Parses a migration file by its name: a `.rs` file as a Rust revision
+/// ([`parse_rust_revision`]), anything else as SQL ([`parse_revision`]).
+pub fn parse_revision_file(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
+    if path.ends_with(".rs") {
+        parse_rust_revision(path, text)
+    } else {
+        parse_revision(path, text)
+    }
+}
+
+/// Parses a Rust revision (a `.rs` file). Its header is the block of `//`
+/// comments at its top, with the keys of an SQL file's header
+/// (`// revision: …`, `// down_revision: …`); the code below it is for
+/// the compiler. The revision is reversible when the file defines a
+/// `downgrade` function. Its checksum covers the whole file.
+///
+/// ```
+/// let text = "// revision: a1\n// down_revision: none\n\npub async fn upgrade(db: &mut Db<'_>) -> Result { Ok(()) }\n";
+/// let rev = migrate_core::parse_rust_revision("migrations/2025_01_01_0000-a1_t.rs", text).unwrap();
+/// assert_eq!(rev.id(), "a1");
+/// assert_eq!(rev.kind, migrate_core::RevisionKind::Rust);
+/// assert!(rev.downgrade.is_none());
+/// ```
+pub fn parse_rust_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
+    let text = normalize_text(text);
+    // The header, line for line as an SQL file's, so that its errors name
+    // the same lines; doc comments (`///`, `//!`) are not header lines.
+    let mut header = String::new();
+    for line in text.lines() {
+        let trimmed = line.trim();
+        match trimmed.strip_prefix("//") {
+            Some(rest) if !rest.starts_with('/') && !rest.starts_with('!') => {
+                header.push_str("--");
+                header.push_str(rest);
+            }
+            Some(_) => {}
+            None if trimmed.is_empty() => {}
+            None => break,
+        }
+        header.push('\n');
+    }
+    header.push_str(UPGRADE_MARKER);
+    header.push('\n');
+    let mut revision = parse_revision(path, &header)?;
+    if !defines_fn(&text, "upgrade") {
+        return Err(vec![Error::RustWithoutUpgrade {
+            path: path.to_owned(),
+        }]);
+    }
+    let empty = section("", 1);
+    revision.downgrade = defines_fn(&text, "downgrade").then(|| empty.clone());
+    revision.upgrade = empty;
+    revision.checksum = checksum::checksum_v1(&text);
+    revision.kind = RevisionKind::Rust;
+    Ok(revision)
+}
+
+/// Does the code define a function `name` (`fn name(` or `fn name<` on
+/// a line that is not a comment)?
+fn defines_fn(text: &str, name: &str) -> bool {
+    text.lines()
+        .map(str::trim_start)
+        .filter(|l| !l.starts_with("//"))
+        .any(|l| {
+            l.split("fn ").skip(1).any(|after| {
+                after
+                    .strip_prefix(name)
+                    .is_some_and(|rest| rest.trim_start().starts_with(['(', '<']))
+            })
+        })
 }
 
 fn section(sql: &str, first_line: u32) -> Section {

@@ -256,6 +256,44 @@ fn table(
             lit(&file.to_string_lossy())
         );
     }
+    // Rust revisions: each file a module of the embedding crate (so rustc
+    // checks it and points at its lines), its functions wrapped into the
+    // runtime's `Step` shape.
+    let mut rust = String::new();
+    for (k, r) in migrations
+        .revisions
+        .iter()
+        .filter(|r| r.kind == migrate_core::RevisionKind::Rust)
+        .enumerate()
+    {
+        let file = dir.join(r.path.strip_prefix(&prefix).unwrap_or(&r.file_name));
+        let file = file.canonicalize().unwrap_or(file);
+        let _ = write!(
+            code,
+            "#[path = {}] #[allow(clippy::all)] mod __migrate_rust_{k};",
+            lit(&file.to_string_lossy())
+        );
+        let mut step = |name: &str| {
+            let _ = write!(
+                code,
+                "fn __migrate_rust_{name}_{k}<'a, 'c>(db: &'a mut ::migrate_runtime::__private::Db<'c>) \
+                 -> ::core::pin::Pin<::std::boxed::Box<dyn ::core::future::Future<Output = \
+                 ::migrate_runtime::__private::RevisionResult> + ::core::marker::Send + 'a>> \
+                 {{ ::std::boxed::Box::pin(__migrate_rust_{k}::{name}(db)) }}"
+            );
+            format!("__migrate_rust_{name}_{k}")
+        };
+        let upgrade = step("upgrade");
+        let downgrade = match r.downgrade {
+            Some(_) => format!("::core::option::Option::Some({})", step("downgrade")),
+            None => "::core::option::Option::None".to_owned(),
+        };
+        let _ = write!(
+            rust,
+            "::migrate_runtime::__private::RustRevision {{ id: {}, upgrade: {upgrade}, downgrade: {downgrade} }},",
+            lit(r.id())
+        );
+    }
     // The whole table is three literals (see `PackedTable` in the runtime):
     // one `const` per revision, the previous shape, cost the compiler about
     // half a second per thousand revisions; literals cost it next to
@@ -285,7 +323,11 @@ fn table(
     for head in &start_up.heads {
         let _ = write!(code, "{},", lit(head));
     }
-    code.push_str("] }) }");
+    code.push_str("] })");
+    if !rust.is_empty() {
+        let _ = write!(code, ".__with_rust(&[{rust}])");
+    }
+    code.push_str(" }");
     code
 }
 
@@ -336,7 +378,11 @@ impl Packed {
             p.text(Some(&h.branch_labels.join("\n")));
             p.text(h.message.as_deref());
             p.text(h.create_date.as_deref());
-            p.word(usize::from(h.transactional));
+            // Bit 0: transactional; bit 1: written in Rust.
+            p.word(
+                usize::from(h.transactional)
+                    | usize::from(r.kind == migrate_core::RevisionKind::Rust) << 1,
+            );
             p.text(Some(&r.path));
             p.text(Some(&r.checksum));
             p.section(Some(&r.upgrade));

@@ -217,7 +217,7 @@ impl EmbeddedStartUp {
 /// | 6, 7 | branch labels, joined by newlines |
 /// | 8, 9 | message (length [`NONE`] when absent) |
 /// | 10, 11 | `create_date` (length [`NONE`] when absent) |
-/// | 12 | 1 when transactional |
+/// | 12 | bit 0: transactional; bit 1: a Rust revision |
 /// | 13, 14 | path |
 /// | 15, 16 | checksum |
 /// | 17 to 21 | upgrade: SQL start and length, first line, statements' start in `statements` and count |
@@ -355,7 +355,12 @@ impl PackedRevision {
 
     /// `false` when the revision runs outside a transaction.
     pub fn is_transactional(self) -> bool {
-        self.table.word(self.i, 12) == 1
+        self.table.word(self.i, 12) & 1 == 1
+    }
+
+    /// A revision written in Rust (its sections hold no SQL).
+    pub fn is_rust(self) -> bool {
+        self.table.word(self.i, 12) & 2 == 2
     }
 
     /// The file, as messages name it.

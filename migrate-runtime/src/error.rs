@@ -20,6 +20,33 @@ pub enum Error {
     #[error("invalid revision table:\n{0}")]
     InvalidTable(migrate_core::Errors),
 
+    /// A revision written in Rust, in a migrator that was not compiled with
+    /// it (loaded from the directory at run time, as the `migrate` CLI does).
+    #[error(
+        "revision {revision} ({path}) is written in Rust, and this binary reads the migration directory at run time, so it cannot run it; nothing was changed. Run it with your application's migration subcommand, whose migrator embeds it (`migrate_cli::run_embedded` over `embed_migrations!`), or record it as done with `migrate stamp` if it already ran"
+    )]
+    RustNotBuiltIn {
+        /// The revision.
+        revision: String,
+        /// Its file.
+        path: String,
+    },
+
+    /// A Rust revision's function returned an error or panicked.
+    #[error("revision {revision} ({path}) failed in its {section} function: {message}; {outcome}")]
+    RustRevisionFailed {
+        /// The revision.
+        revision: String,
+        /// Its file.
+        path: String,
+        /// `upgrade` or `downgrade`.
+        section: &'static str,
+        /// The error's message, or the panic's.
+        message: String,
+        /// Where the database now stands and how to proceed.
+        outcome: String,
+    },
+
     /// The database has a revision applied that this migrator does not know.
     #[error(
         "Can't locate revision identified by '{revision}': the database has it applied but this build does not contain it (the database is ahead of this binary); nothing was changed. Run a build that includes it, or revert it from the downgrade stored in the history when it was applied: `migrate downgrade --from-history` (in code, `Migrator::downgrade_from_history`)"

@@ -71,8 +71,8 @@ pub struct NewRow<'a> {
     /// Its downgrade section as written, kept so that a binary built
     /// without the revision can revert it (`None`: irreversible).
     pub downgrade_sql: Option<&'a str>,
-    /// [`DOWNGRADE_TRANSACTIONAL`], [`DOWNGRADE_OUTSIDE`] or
-    /// [`DOWNGRADE_IRREVERSIBLE`].
+    /// [`DOWNGRADE_TRANSACTIONAL`], [`DOWNGRADE_OUTSIDE`],
+    /// [`DOWNGRADE_IRREVERSIBLE`] or [`DOWNGRADE_RUST`].
     pub downgrade_kind: &'static str,
 }
 
@@ -83,6 +83,9 @@ pub const DOWNGRADE_TRANSACTIONAL: &str = "transactional";
 pub const DOWNGRADE_OUTSIDE: &str = "non-transactional";
 /// `downgrade_kind` of a revision without a downgrade section.
 pub const DOWNGRADE_IRREVERSIBLE: &str = "irreversible";
+/// `downgrade_kind` of a revision written in Rust: its downgrade is code,
+/// which only a build that contains it can run.
+pub const DOWNGRADE_RUST: &str = "rust";
 
 /// Which revisions of `graph` the history's applied and stamped rows
 /// record, checksums aside (`current`, `pending`, `stamp`, and the CLI's

@@ -79,6 +79,8 @@ mod migrator;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub mod offline;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub mod rust;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
 mod startup;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 mod table;
@@ -128,4 +130,5 @@ pub mod __private {
         EmbeddedRevision, EmbeddedSection, EmbeddedStartUp, EmbeddedStatement, PackedTable,
     };
     pub use crate::migrator::Migrator;
+    pub use crate::rust::{Db, RevisionResult, RustRevision};
 }

@@ -180,6 +180,28 @@ pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<Stri
         }
         out.push('\n');
 
+        if rev.is_rust() {
+            // Its code cannot be printed: the script stops here (a failing
+            // statement), so that running it never records a revision
+            // whose code did not run.
+            let stop = format!(
+                "revision {id} is written in Rust: run it with the application's migration subcommand, then this script from the next revision"
+            );
+            let _ = writeln!(
+                out,
+                "-- MIGRATE: {stop}.\n-- The statement below fails on purpose, to stop the script here.\n{};\n",
+                match dialect {
+                    Dialect::Postgres => format!(
+                        "DO $$ BEGIN RAISE EXCEPTION '%', {}; END $$",
+                        history::literal(dialect, &stop)
+                    ),
+                    Dialect::Sqlite =>
+                        format!("SELECT * FROM {}", migrate_core::quote_ident_always(&stop)),
+                }
+            );
+            continue;
+        }
+
         if rev.is_transactional() {
             push_statements(&mut out, section, |_| None);
             out.push_str(&history_change(dialect, rev, plan.direction, table));

@@ -221,6 +221,16 @@ impl<'a> RevisionRef<'a> {
         }
     }
 
+    /// A revision written in Rust: its sections hold no SQL, and it runs
+    /// only in a migrator compiled with it (`embed_migrations!`).
+    pub fn is_rust(self) -> bool {
+        match self {
+            RevisionRef::Embedded(_) => false,
+            RevisionRef::Packed(r) => r.is_rust(),
+            RevisionRef::Loaded(r) => r.kind == migrate_core::RevisionKind::Rust,
+        }
+    }
+
     /// The file, as messages name it (relative to the crate that embedded
     /// it, or under the directory's display name).
     pub fn path(self) -> &'a str {

@@ -13,6 +13,7 @@ mod fleet;
 mod history;
 mod interrupted;
 mod offline;
+mod rust;
 mod session;
 mod terminal;
 mod url;

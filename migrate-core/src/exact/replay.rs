@@ -310,9 +310,18 @@ fn run(revisions: &[Revision], order: &[usize], limit: Option<usize>) -> Option<
         errors: Vec::new(),
         failed: false,
     };
-    for &i in order {
+    // A Rust revision's code does not run here: what comes after it may
+    // need what it made, so the replay stops before it (and the downgrade
+    // walk, which would start above it, does not run).
+    let rust = order
+        .iter()
+        .position(|&i| revisions[i].kind == crate::RevisionKind::Rust);
+    for &i in &order[..rust.unwrap_or(order.len())] {
         let rev = &revisions[i];
         replay.section(rev, &rev.upgrade, "upgrade");
+    }
+    if rust.is_some() {
+        return Some(replay);
     }
     // Then down from head, as a real `downgrade base` runs: each downgrade
     // meets the schema its revision left. (Rolling back a savepoint after

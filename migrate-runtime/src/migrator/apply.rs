@@ -33,6 +33,11 @@ impl Migrator {
         applied: Vec<bool>,
         mut seq: i64,
     ) -> Result<Outcome> {
+        // A Rust revision this migrator cannot run (a directory loaded at
+        // run time) stops the run before anything runs.
+        for &i in &plan.steps {
+            self.rust_step(self.revision(i), plan.direction)?;
+        }
         let mut done = Outcome {
             direction: plan.direction,
             ran: Vec::with_capacity(plan.steps.len()),
@@ -77,6 +82,7 @@ impl Migrator {
         for (position, &i) in plan.steps.iter().enumerate().skip(start) {
             let rev = self.revision(i);
             let section = rev.section(plan.direction)?;
+            let step = self.rust_step(rev, plan.direction)?;
             let started = Instant::now();
             if rev.is_transactional() {
                 let guard = restore
@@ -99,6 +105,28 @@ impl Migrator {
                                 "opening the savepoint of revision {}",
                                 rev.id()
                             )))?;
+                    }
+                    if let Some(step) = step {
+                        let Err(message) = run_rust(conn, step).await else {
+                            break;
+                        };
+                        let kept = conn.exec(script::UNDO_SAVEPOINT).await.is_ok();
+                        let outcome = self
+                            .settle_failed(
+                                conn,
+                                kept,
+                                graph,
+                                (&applied, &committed),
+                                "the transaction could not be rolled back to this revision alone, so this run's uncommitted revisions were rolled back too",
+                            )
+                            .await?;
+                        return Err(Error::RustRevisionFailed {
+                            revision: rev.id().to_owned(),
+                            path: rev.path().to_owned(),
+                            section: section_name(plan.direction),
+                            message,
+                            outcome,
+                        });
                     }
                     let failure = match &guard {
                         None => run_batch(conn, section).await.err().map(|e| (e, None)),
@@ -339,8 +367,13 @@ impl Migrator {
                 },
             };
             // A revision with a lock timeout or retries runs on its own,
-            // so that each attempt is exactly one try of it.
-            if !rev.is_transactional() || rev.lock_timeout().is_some() || rev.lock_retries() > 0 {
+            // so that each attempt is exactly one try of it; a Rust
+            // revision's code is no script.
+            if !rev.is_transactional()
+                || rev.lock_timeout().is_some()
+                || rev.lock_retries() > 0
+                || rev.is_rust()
+            {
                 return Ok(0);
             }
             sections.push(section);
@@ -547,6 +580,25 @@ impl Migrator {
                     .await?
             }
         }
+        if let Some(step) = self.rust_step(rev, direction)? {
+            // Its code, once, in autocommit: a failure part-way is recorded
+            // and leaves what the code committed.
+            if let Err(message) = run_rust(conn, step).await {
+                conn.update_row(table, rev.id(), failed, 0, millis(started))
+                    .await?;
+                return Err(Error::RustRevisionFailed {
+                    revision: rev.id().to_owned(),
+                    path: rev.path().to_owned(),
+                    section: section_name(direction),
+                    message,
+                    outcome: format!(
+                        "this revision is not transactional: what its code did before failing was not undone, and it is recorded as `{failed}` in `{table}`; before it, the database was at {}. Fix the cause and run it again from the start with `migrate {} --resume` (its code must then cope with its own partial work), or finish or undo it by hand and run `migrate stamp`",
+                        self.describe(graph, applied),
+                        section_name(direction)
+                    ),
+                });
+            }
+        }
         for (k, (line, sql)) in section.statements().enumerate().skip(skip) {
             if let Err(source) = conn.exec(sql).await {
                 conn.update_row(table, rev.id(), failed, k as i64, millis(started))
@@ -711,6 +763,28 @@ impl Migrator {
 /// whole multi-statement string before running any of it, so a syntax error
 /// anywhere in the section would otherwise also skip the savepoint, and the
 /// rollback to it would fail.
+/// `upgrade` or `downgrade`.
+fn section_name(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Upgrade => "upgrade",
+        Direction::Downgrade => "downgrade",
+    }
+}
+
+/// Runs a Rust revision's function on the run's connection, as it stands
+/// (inside the revision's savepoint, or in autocommit).
+async fn run_rust<C: Conn>(conn: &mut C, step: crate::rust::Step) -> Result<(), String> {
+    use crate::backend::SqlConn;
+    use crate::rust::Db;
+    let mut db = match conn.sql_conn() {
+        #[cfg(feature = "postgres")]
+        SqlConn::Postgres(c) => Db::Postgres(c),
+        #[cfg(feature = "sqlite")]
+        SqlConn::Sqlite(c) => Db::Sqlite(c),
+    };
+    crate::rust::run(step, &mut db).await
+}
+
 async fn run_batch<C: Conn>(conn: &mut C, section: SectionRef<'_>) -> Result<(), sqlx::Error> {
     if section.is_empty() {
         return Ok(());

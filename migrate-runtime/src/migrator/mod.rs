@@ -115,6 +115,9 @@ pub struct Migrator {
     /// Every (revision, checksum) pair of the table: a history holding
     /// exactly these has everything applied and nothing edited.
     expected: crate::startup::Expected,
+    /// The functions of the table's Rust revisions (none for a directory
+    /// loaded at run time, which cannot run them).
+    rust: &'static [crate::rust::RustRevision],
 }
 
 impl Clone for Migrator {
@@ -127,6 +130,7 @@ impl Clone for Migrator {
             mode: self.mode,
             graph: self.graph.clone(),
             expected: self.expected.clone(),
+            rust: self.rust,
         }
     }
 }
@@ -172,6 +176,7 @@ impl Migrator {
             mode: TransactionMode::Single,
             graph: OnceLock::new(),
             expected: crate::startup::Expected::new(revisions.len(), start_up),
+            rust: &[],
         }
     }
 
@@ -191,6 +196,7 @@ impl Migrator {
             mode: TransactionMode::Single,
             graph: OnceLock::new(),
             expected: crate::startup::Expected::new(revisions.len(), start_up),
+            rust: &[],
         }
     }
 
@@ -206,6 +212,7 @@ impl Migrator {
             mode: self.mode,
             graph: OnceLock::new(),
             expected: self.expected.fresh(),
+            rust: self.rust,
         }
     }
 
@@ -234,6 +241,7 @@ impl Migrator {
         let start_up = migrations.start_up();
         let migrator = Migrator {
             expected: crate::startup::Expected::loaded(migrations.revisions.len(), start_up),
+            rust: &[],
             revisions: Table::Loaded(migrations.revisions.into()),
             version_table: Cow::Owned(config.version_table.clone()),
             lock_key: None,
@@ -274,6 +282,36 @@ impl Migrator {
     pub const fn __with_lock_key(mut self, key: i64) -> Migrator {
         self.lock_key = Some(key);
         self
+    }
+
+    /// The functions of the table's Rust revisions (written by the macro).
+    #[doc(hidden)]
+    pub const fn __with_rust(mut self, rust: &'static [crate::rust::RustRevision]) -> Migrator {
+        self.rust = rust;
+        self
+    }
+
+    /// Revision `rev`'s Rust function in `direction`: `Ok(None)` for an
+    /// SQL revision; an error for a Rust revision this migrator cannot run
+    /// (loaded from a directory at run time: the `migrate` CLI).
+    pub(crate) fn rust_step(
+        &self,
+        rev: RevisionRef<'_>,
+        direction: Direction,
+    ) -> Result<Option<crate::rust::Step>> {
+        if !rev.is_rust() {
+            return Ok(None);
+        }
+        let Some(functions) = self.rust.iter().find(|r| r.id == rev.id()) else {
+            return Err(Error::RustNotBuiltIn {
+                revision: rev.id().to_owned(),
+                path: rev.path().to_owned(),
+            });
+        };
+        Ok(match direction {
+            Direction::Upgrade => Some(functions.upgrade),
+            Direction::Downgrade => functions.downgrade,
+        })
     }
 
     /// The PostgreSQL advisory-lock key a run holds: the configured one,
@@ -582,9 +620,10 @@ impl Migrator {
             statements_done: done,
             seq,
             message: rev.message(),
-            downgrade_sql: rev.downgrade().map(|d| d.sql()),
+            downgrade_sql: rev.downgrade().filter(|_| !rev.is_rust()).map(|d| d.sql()),
             downgrade_kind: match (rev.downgrade(), rev.is_transactional()) {
                 (None, _) => history::DOWNGRADE_IRREVERSIBLE,
+                (Some(_), _) if rev.is_rust() => history::DOWNGRADE_RUST,
                 (Some(_), true) => history::DOWNGRADE_TRANSACTIONAL,
                 (Some(_), false) => history::DOWNGRADE_OUTSIDE,
             },

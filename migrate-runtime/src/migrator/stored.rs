@@ -193,6 +193,9 @@ fn refusal(stored: &Stored, row: Option<&HistoryEntry>) -> Option<String> {
         ));
     }
     match (stored.kind.as_deref(), &stored.sql) {
+        (Some(history::DOWNGRADE_RUST), _) => Some(
+            "it is written in Rust, and its downgrade is code that only a build containing it can run; revert it with such a build (`downgrade` without `--from-history`)".to_owned(),
+        ),
         (Some(history::DOWNGRADE_IRREVERSIBLE), _) => Some(
             "it has no downgrade section (it is irreversible); undo it by hand, then record the outcome with `migrate stamp --purge`".to_owned(),
         ),

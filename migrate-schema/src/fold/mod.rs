@@ -169,6 +169,19 @@ fn fold_section(
     parsed: Vec<Parsed>,
     mut lint: Option<&mut lint_pg::Linter>,
 ) {
+    if revision.kind == migrate_core::RevisionKind::Rust {
+        let at = StmtRef {
+            path: revision.path.clone(),
+            line: 1,
+            column: 1,
+        };
+        lower_pg::taint_world(
+            state,
+            &at,
+            "a Rust revision: the fold does not run its code".into(),
+        );
+        return;
+    }
     for (statement, tree) in section.statements.iter().zip(parsed) {
         let sql = section.statement_sql(statement);
         let at = StmtRef {

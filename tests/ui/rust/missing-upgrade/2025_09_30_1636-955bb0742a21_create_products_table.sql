@@ -1,0 +1,9 @@
+-- revision: 955bb0742a21
+-- down_revision: none
+-- message: create products table
+
+-- migrate:upgrade
+CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+
+-- migrate:downgrade
+DROP TABLE products;

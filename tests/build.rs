@@ -1,4 +1,5 @@
 fn main() {
     migrate_runtime::build::watch("../migrations");
     migrate_runtime::build::watch("rust_revisions/migrations");
+    migrate_runtime::build::watch("rust_revisions/outside");
 }

@@ -225,3 +225,27 @@ fn the_embedded_table_knows_which_revisions_are_rust() {
         ]
     );
 }
+
+static OUTSIDE: Migrator = migrate_runtime::embed_migrations!("rust_revisions/outside");
+
+/// `transactional: false`: the function gets the connection outside any
+/// transaction, where `CREATE INDEX CONCURRENTLY` and `VACUUM` run; the
+/// history records it as applied, and its downgrade runs the same way.
+async fn a_non_transactional_rust_revision_runs_outside_a_transaction<P: Pool>(pool: &P) {
+    let report = OUTSIDE.upgrade(pool, "head").await.unwrap();
+    assert_eq!(report.revisions, ["d4f6b8", "e5a7c9"]);
+    let history = OUTSIDE.history(pool).await.unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|r| (r.revision.as_str(), r.state.as_str()))
+            .collect::<Vec<_>>(),
+        [("d4f6b8", "applied"), ("e5a7c9", "applied")]
+    );
+    OUTSIDE.downgrade(pool, "base").await.unwrap();
+    assert!(!pool.has_table("items").await);
+}
+both!(
+    outside,
+    a_non_transactional_rust_revision_runs_outside_a_transaction
+);

@@ -506,9 +506,13 @@ fn write_revision(
         message,
         create_date: &now.header(),
     });
+    let text = match body {
+        Body::Rust => rust_revision(&text),
+        _ => text,
+    };
     // The file must read back as what we meant; anything else is our bug.
     let shown = format!("{}/{file_name}", project.display.trim_end_matches('/'));
-    migrate_core::parse_revision(&shown, &text).map_err(|errors| {
+    migrate_core::parse_revision_file(&shown, &text).map_err(|errors| {
         anyhow!(
             "internal error: the new revision does not parse: {}",
             errors
@@ -519,22 +523,8 @@ fn write_revision(
         )
     })?;
     let text = match body {
-        Body::Empty => text,
         Body::Sql(sql) => with_sections(&text, &sql.upgrade, &sql.downgrade),
-        Body::Rust => {
-            let text = rust_revision(&text);
-            migrate_core::parse_rust_revision(&shown, &text).map_err(|errors| {
-                anyhow!(
-                    "internal error: the new Rust revision does not parse: {}",
-                    errors
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )
-            })?;
-            text
-        }
+        _ => text,
     };
     let path = project.dir.join(&file_name);
     write_new(&path, &text)?;

@@ -41,48 +41,38 @@ trait Pool: Database + Send + Sync {
     fn has_table(&self, name: &str) -> impl std::future::Future<Output = bool> + Send;
 }
 
-impl Pool for sqlx::PgPool {
-    async fn run(&self, sql: &str) {
-        sqlx::raw_sql(sql).execute(self).await.unwrap();
-    }
-    async fn emails(&self) -> Vec<String> {
-        sqlx::query_scalar("SELECT email FROM users ORDER BY id")
-            .fetch_all(self)
-            .await
-            .unwrap()
-    }
-    async fn has_table(&self, name: &str) -> bool {
-        sqlx::query_scalar::<_, bool>(
-            "SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = $1)",
-        )
-        .bind(name)
-        .fetch_one(self)
-        .await
-        .unwrap()
-    }
+/// The same queries on either pool; only the table lookup differs.
+macro_rules! pool {
+    ($pool:ty, $has_table:literal) => {
+        impl Pool for $pool {
+            async fn run(&self, sql: &str) {
+                sqlx::raw_sql(sql).execute(self).await.unwrap();
+            }
+            async fn emails(&self) -> Vec<String> {
+                sqlx::query_scalar("SELECT email FROM users ORDER BY id")
+                    .fetch_all(self)
+                    .await
+                    .unwrap()
+            }
+            async fn has_table(&self, name: &str) -> bool {
+                sqlx::query_scalar::<_, i64>($has_table)
+                    .bind(name)
+                    .fetch_one(self)
+                    .await
+                    .unwrap()
+                    == 1
+            }
+        }
+    };
 }
-
-impl Pool for sqlx::SqlitePool {
-    async fn run(&self, sql: &str) {
-        sqlx::raw_sql(sql).execute(self).await.unwrap();
-    }
-    async fn emails(&self) -> Vec<String> {
-        sqlx::query_scalar("SELECT email FROM users ORDER BY id")
-            .fetch_all(self)
-            .await
-            .unwrap()
-    }
-    async fn has_table(&self, name: &str) -> bool {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
-        )
-        .bind(name)
-        .fetch_one(self)
-        .await
-        .unwrap()
-            == 1
-    }
-}
+pool!(
+    sqlx::PgPool,
+    "SELECT count(*) FROM information_schema.tables WHERE table_name = $1"
+);
+pool!(
+    sqlx::SqlitePool,
+    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1"
+);
 
 async fn current<P: Pool>(pool: &P) -> Vec<String> {
     MIGRATOR

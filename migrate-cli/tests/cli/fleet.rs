@@ -723,21 +723,21 @@ async fn two_hundred_schemas_in_one_database() {
         "{}",
         check.stderr
     );
-    let tables: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema LIKE 'tenant\\_%' AND table_name IN ('a', 'b')",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let count = |names: &'static str| {
+        let pool = &pool;
+        async move {
+            sqlx::query_scalar::<_, i64>(&format!(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema LIKE 'tenant\\_%' AND table_name IN ({names})"
+            ))
+            .fetch_one(pool)
+            .await
+            .unwrap()
+        }
+    };
     // 199 tenants with both tables; the failed one with its own `b` and
     // the first revision's `a` (the second was rolled back).
-    assert_eq!(tables, 400);
-    let histories: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema LIKE 'tenant\\_%' AND table_name = 'migrate_history'",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    assert_eq!(count("'a', 'b'").await, 400);
+    let histories = count("'migrate_history'").await;
     assert_eq!(histories, 200);
     pool.close().await;
 }

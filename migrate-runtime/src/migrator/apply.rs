@@ -110,11 +110,9 @@ impl Migrator {
                         let Err(message) = run_rust(conn, step).await else {
                             break;
                         };
-                        let kept = conn.exec(script::UNDO_SAVEPOINT).await.is_ok();
                         let outcome = self
-                            .settle_failed(
+                            .undo_failed(
                                 conn,
-                                kept,
                                 graph,
                                 (&applied, &committed),
                                 "the transaction could not be rolled back to this revision alone, so this run's uncommitted revisions were rolled back too",
@@ -192,11 +190,9 @@ impl Migrator {
                     });
                 }
                 if let Some(violations) = conn.foreign_key_violations().await? {
-                    let kept = conn.exec(script::UNDO_SAVEPOINT).await.is_ok();
                     let outcome = self
-                        .settle_failed(
+                        .undo_failed(
                             conn,
-                            kept,
                             graph,
                             (&applied, &committed),
                             "this run's uncommitted revisions were rolled back",
@@ -296,6 +292,18 @@ impl Migrator {
             durations,
             applied,
         })
+    }
+
+    /// Undoes a failed revision's savepoint, then [`settle_failed`](Self::settle_failed).
+    async fn undo_failed<C: Conn>(
+        &self,
+        conn: &mut C,
+        graph: &RevisionGraph,
+        applied: (&[bool], &[bool]),
+        lost: &str,
+    ) -> Result<String> {
+        let kept = conn.exec(script::UNDO_SAVEPOINT).await.is_ok();
+        self.settle_failed(conn, kept, graph, applied, lost).await
     }
 
     /// Ends a revision that failed inside the run's transaction: when its

@@ -210,6 +210,7 @@ pub(crate) mod tests {
                             transactional: true,
                             lock_timeout: None,
                             lock_retries: None,
+                            data_only: false,
                             lines: HeaderLines::default(),
                         },
                         upgrade: section(),

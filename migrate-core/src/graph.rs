@@ -573,6 +573,7 @@ pub(crate) mod tests {
                     transactional: true,
                     lock_timeout: None,
                     lock_retries: None,
+                    data_only: false,
                     lines: HeaderLines {
                         revision: 1,
                         down_revision: 2,

@@ -16,6 +16,7 @@ pub const HEADER_KEYS: &[&str] = &[
     "transactional",
     "lock_timeout",
     "lock_retries",
+    "data_only",
 ];
 
 /// The most attempts after the first that `lock_retries` may ask for.
@@ -104,6 +105,10 @@ pub struct Header {
     /// How many times the revision is tried again after failing to get a
     /// lock in time; `None` when the header does not say.
     pub lock_retries: Option<u32>,
+    /// A Rust revision that changes rows, not the schema (`data_only:
+    /// true`): the build's replay and schema fold go on past it instead of
+    /// stopping there. Read for Rust revisions only.
+    pub data_only: bool,
     /// Where the keys are, for error messages.
     pub lines: HeaderLines,
 }
@@ -423,21 +428,23 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
     lines.depends_on = dep_line;
     let (label_line, branch_labels) = id_list("branch_labels", &mut errors);
     lines.branch_labels = label_line;
-    let transactional = match field("transactional") {
-        None => true,
+    let mut flag = |key: &'static str, default: bool| match field(key) {
+        None => default,
         Some((_, v)) if v.eq_ignore_ascii_case("true") => true,
         Some((_, v)) if v.eq_ignore_ascii_case("false") => false,
         Some((line, v)) => {
             errors.push(Error::InvalidHeaderValue {
                 path: path.to_owned(),
                 line,
-                key: "transactional",
+                key,
                 value: v.to_owned(),
                 expected: "expected `true` or `false`",
             });
-            true
+            default
         }
     };
+    let transactional = flag("transactional", true);
+    let data_only = flag("data_only", false);
 
     let lock_timeout = field("lock_timeout").and_then(|(line, v)| {
         let parsed = parse_duration(v);
@@ -525,6 +532,7 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
             transactional,
             lock_timeout,
             lock_retries,
+            data_only,
             lines,
         },
         upgrade,

@@ -209,6 +209,7 @@ fn node_header(id: &str, parents: &[&str], depends: &[&str], labels: &[&str]) ->
         transactional: true,
         lock_timeout: None,
         lock_retries: None,
+        data_only: false,
         lines: HeaderLines {
             revision: 1,
             down_revision: 2,

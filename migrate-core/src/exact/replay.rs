@@ -312,10 +312,12 @@ fn run(revisions: &[Revision], order: &[usize], limit: Option<usize>) -> Option<
     };
     // A Rust revision's code does not run here: what comes after it may
     // need what it made, so the replay stops before it (and the downgrade
-    // walk, which would start above it, does not run).
-    let rust = order
-        .iter()
-        .position(|&i| revisions[i].kind == crate::RevisionKind::Rust);
+    // walk, which would start above it, does not run), unless it says it
+    // changes rows only (`data_only: true`), which the replay of what
+    // follows then checks.
+    let rust = order.iter().position(|&i| {
+        revisions[i].kind == crate::RevisionKind::Rust && !revisions[i].header.data_only
+    });
     for &i in &order[..rust.unwrap_or(order.len())] {
         let rev = &revisions[i];
         replay.section(rev, &rev.upgrade, "upgrade");
@@ -416,6 +418,33 @@ mod tests {
             .iter()
             .map(ToString::to_string)
             .collect()
+    }
+
+    /// A table, a Rust revision (`data_only` or not), then SQL that uses a
+    /// table nobody made: the replay judges it only past a data-only one.
+    #[test]
+    fn the_replay_stops_at_a_rust_revision_unless_it_changes_rows_only() {
+        for (header, judged) in [("", false), ("// data_only: true\n", true)] {
+            let mut revs = revisions(&[("a", "none", "CREATE TABLE t (id INTEGER);", None)]);
+            revs.push(
+                crate::revision::parse_rust_revision(
+                    "m/b.rs",
+                    &format!(
+                        "// revision: b\n// down_revision: a\n{header}pub async fn upgrade(db: &mut Db<'_>) -> R {{ Ok(()) }}\n"
+                    ),
+                )
+                .unwrap(),
+            );
+            revs.extend(revisions(&[(
+                "c",
+                "b",
+                "INSERT INTO nowhere VALUES (1);",
+                None,
+            )]));
+            let graph = RevisionGraph::from_revisions(&revs).unwrap();
+            let errors = replay(&revs, graph.topological_order());
+            assert_eq!(!errors.is_empty(), judged, "{header}: {errors:?}");
+        }
     }
 
     #[test]

@@ -33,6 +33,7 @@ fn header(id: String, parents: Vec<String>, depends: Vec<String>) -> Header {
         transactional: true,
         lock_timeout: None,
         lock_retries: None,
+        data_only: false,
         lines: HeaderLines::default(),
     }
 }

@@ -170,6 +170,11 @@ fn fold_section(
     mut lint: Option<&mut lint_pg::Linter>,
 ) {
     if revision.kind == migrate_core::RevisionKind::Rust {
+        // Code the fold does not run: it may have changed anything, unless
+        // it says it changes rows only.
+        if revision.header.data_only {
+            return;
+        }
         let at = StmtRef {
             path: revision.path.clone(),
             line: 1,

@@ -1801,3 +1801,33 @@ fn a_control_character_in_a_name_is_reported_escaped_on_one_line() {
     assert!(!reported[0].text.contains('\n'), "{reported:#?}");
     assert!(reported[0].text.contains("bad\\nname"), "{reported:#?}");
 }
+
+#[test]
+fn a_rust_revision_makes_every_table_unsure_unless_it_changes_rows_only() {
+    let table = migrate_core::parse_revision(
+        "m/1-aaaa00000001_t.sql",
+        "-- revision: aaaa00000001\n-- down_revision: none\n-- migrate:upgrade\nCREATE TABLE t (id int PRIMARY KEY);\n",
+    )
+    .unwrap();
+    let rust = |data_only: &str| {
+        migrate_core::parse_rust_revision(
+            "m/2-aaaa00000002_fill.rs",
+            &format!(
+                "// revision: aaaa00000002\n// down_revision: aaaa00000001\n{data_only}\npub async fn upgrade(db: &mut Db<'_>) -> RevisionResult {{ Ok(()) }}\n"
+            ),
+        )
+        .unwrap()
+    };
+    let unsure = |code: &migrate_core::Revision| {
+        let mut state = State::new();
+        super::fold_revision(&mut state, &table);
+        super::fold_revision(&mut state, code);
+        state
+            .unsure_tables()
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(unsure(&rust("")), [QualifiedName::new("t")]);
+    assert!(unsure(&rust("// data_only: true")).is_empty());
+}

@@ -596,6 +596,21 @@ mod postgres {
             answer.await.ok()
         }
 
+        async fn connect(url: &DatabaseUrl) -> Result<PgConnection, sqlx::Error> {
+            let options = url
+                .pg_connect_options()
+                .map_err(|e| sqlx::Error::Configuration(e.to_string().into()))?;
+            PgConnection::connect_with(&options).await
+        }
+
+        /// The connection, not the statement, failed.
+        fn is_connection_lost<T>(result: &Result<T, sqlx::Error>) -> bool {
+            matches!(
+                result,
+                Err(sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::Tls(_))
+            )
+        }
+
         fn work(jobs: mpsc::Receiver<Job>) {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -614,18 +629,20 @@ mod postgres {
                         }
                         None => None,
                     };
+                    // A kept connection the server has since closed (a
+                    // restart, an idle timeout) fails at once: then once
+                    // more on a new one.
+                    let retry_fresh = kept.is_some();
                     let mut conn = match kept {
                         Some(conn) => conn,
-                        None => {
-                            let options = url
-                                .pg_connect_options()
-                                .map_err(|e| sqlx::Error::Configuration(e.to_string().into()))?;
-                            PgConnection::connect_with(&options).await?
-                        }
+                        None => connect(&url).await?,
                     };
-                    let created = super::create_retrying(&mut conn, &create).await;
-                    // A connection that failed is not kept.
-                    if !matches!(created, Err(sqlx::Error::Io(_) | sqlx::Error::Protocol(_))) {
+                    let mut created = super::create_retrying(&mut conn, &create).await;
+                    if retry_fresh && is_connection_lost(&created) {
+                        conn = connect(&url).await?;
+                        created = super::create_retrying(&mut conn, &create).await;
+                    }
+                    if !is_connection_lost(&created) {
                         admin = Some((url.clone(), conn));
                     }
                     created
@@ -849,6 +866,13 @@ mod postgres {
                         }
                         None => None,
                     };
+                    // A kept connection the server has since closed is
+                    // replaced (drop_now connects when there is none).
+                    if let Some(c) = conn.as_mut()
+                        && c.ping().await.is_err()
+                    {
+                        conn = None;
+                    }
                     let dropped = tokio::time::timeout(
                         Duration::from_secs(30),
                         super::drop_now(&url, &mut conn, &name),

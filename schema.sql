@@ -9,7 +9,8 @@ CREATE TABLE products (
     name TEXT NOT NULL,
     price NUMERIC(10, 2) NOT NULL,
     description TEXT,
-    quantity INTEGER NOT NULL DEFAULT 0
+    quantity INTEGER NOT NULL DEFAULT 0,
+    slug TEXT
 );
 
 CREATE INDEX ix_products_name ON products (name);

@@ -12,6 +12,7 @@ mod error;
 mod id;
 mod model;
 mod server;
+mod slug;
 
 use std::io::IsTerminal;
 use std::net::{IpAddr, SocketAddr};

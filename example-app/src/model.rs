@@ -36,6 +36,9 @@ pub struct Product {
     pub description: Option<String>,
     pub price: f64,
     pub quantity: i32,
+    /// From the name (see `slug.rs`); revision a4b5c6d7e8f9 filled it for
+    /// the products made before it.
+    pub slug: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -76,6 +79,7 @@ where
             description: row.try_get("description")?,
             price,
             quantity: row.try_get("quantity")?,
+            slug: row.try_get("slug")?,
         })
     }
 }

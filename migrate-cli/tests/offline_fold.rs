@@ -9,7 +9,7 @@ use std::path::Path;
 #[path = "support/run.rs"]
 mod run;
 
-use run::{migrate, migrate_with};
+use run::{migrate, migrate_with, upgrade_example_head};
 
 /// A URL nothing answers at: a command that connected would fail on it.
 const NOWHERE: &str = "postgres://nobody:secret-pw@127.0.0.1:1/nowhere";
@@ -27,7 +27,7 @@ fn example_copy() -> tempfile::TempDir {
     std::fs::create_dir(dir.path().join("migrations")).unwrap();
     for entry in std::fs::read_dir(root.join("migrations")).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().is_some_and(|x| x == "sql") {
+        if path.extension().is_some_and(|x| x == "sql" || x == "rs") {
             std::fs::copy(
                 &path,
                 dir.path()
@@ -54,7 +54,7 @@ fn add_revision(dir: &Path, file: &str, upgrade: &str) {
     std::fs::write(
         dir.join("migrations").join(file),
         format!(
-            "-- revision: aaaa00000001\n-- down_revision: e1f2a3b4c5d6\n\n-- migrate:upgrade\n{upgrade}\n\n-- migrate:downgrade\nSELECT 1;\n"
+            "-- revision: aaaa00000001\n-- down_revision: a4b5c6d7e8f9\n\n-- migrate:upgrade\n{upgrade}\n\n-- migrate:downgrade\nSELECT 1;\n"
         ),
     )
     .unwrap();
@@ -83,8 +83,8 @@ fn check_offline_is_clean_on_the_example_app_without_a_database() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(
         out.stdout,
-        "No problems found in migrations (7 revisions)\n\
-         fold: 9 of 9 statements modelled (100.0 %)\n\
+        "No problems found in migrations (9 revisions)\n\
+         fold: 10 of 10 statements modelled (100.0 %)\n\
          No new upgrade operations detected.\n"
     );
     assert_eq!(out.stderr, "");
@@ -102,7 +102,7 @@ fn check_offline_lists_a_column_added_to_schema_sql_and_exits_1() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(
         out.stdout
-            .contains("fold: 9 of 9 statements modelled (100.0 %)\n"),
+            .contains("fold: 10 of 10 statements modelled (100.0 %)\n"),
         "{}",
         out.stdout
     );
@@ -130,7 +130,7 @@ fn offline_without_schema_sql_says_where_to_declare_it() {
             out.stderr
         );
     }
-    assert_eq!(revision_files(dir.path()), 7);
+    assert_eq!(revision_files(dir.path()), 9);
 }
 
 #[test]
@@ -157,7 +157,7 @@ fn offline_refuses_tables_a_do_block_may_have_changed_or_created() {
         assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
         assert!(
             out.stdout.contains(&format!(
-                "fold: 9 of 10 statements modelled (90.0 %); not modelled: {at}\n"
+                "fold: 10 of 11 statements modelled (90.9 %); not modelled: {at}\n"
             )),
             "{args:?}: {}",
             out.stdout
@@ -185,7 +185,7 @@ fn offline_refuses_tables_a_do_block_may_have_changed_or_created() {
         );
     }
     // Nothing was written.
-    assert_eq!(revision_files(dir.path()), 8);
+    assert_eq!(revision_files(dir.path()), 10);
 }
 
 #[test]
@@ -233,7 +233,7 @@ fn offline_refuses_only_the_table_a_statement_left_unsure() {
         "{}",
         out.stderr
     );
-    assert_eq!(revision_files(dir.path()), 9);
+    assert_eq!(revision_files(dir.path()), 11);
 }
 
 #[test]
@@ -364,7 +364,7 @@ fn offline_conflicts_with_a_url_and_with_shadow() {
         assert!(!out.stderr.contains("secret-pw"), "{}", out.stderr);
         assert_eq!(out.stdout, "", "{args:?}");
     }
-    assert_eq!(revision_files(dir.path()), 7);
+    assert_eq!(revision_files(dir.path()), 9);
 }
 
 #[tokio::test]
@@ -372,7 +372,7 @@ async fn autogenerate_offline_writes_a_revision_that_brings_postgres_to_schema_s
     let dir = example_copy();
     let db = migrate_tests::fresh_pg_db().await;
     let url = db.url.as_str();
-    let up = migrate(dir.path(), &["--database-url", url, "upgrade", "head"]);
+    let up = upgrade_example_head(dir.path(), url);
     assert_eq!(up.code, 0, "{}", up.stderr);
 
     edit_schema(
@@ -405,15 +405,15 @@ async fn autogenerate_offline_writes_a_revision_that_brings_postgres_to_schema_s
         "{}",
         out.stdout
     );
-    assert_eq!(revision_files(dir.path()), 8);
+    assert_eq!(revision_files(dir.path()), 10);
 
-    let up = migrate(dir.path(), &["--database-url", url, "upgrade", "head"]);
+    let up = upgrade_example_head(dir.path(), url);
     assert_eq!(up.code, 0, "{}", up.stderr);
     let check = migrate(dir.path(), &["--database-url", url, "check"]);
     assert_eq!(check.code, 0, "{}", check.stderr);
     assert_eq!(
         check.stdout,
-        "No problems found in migrations (8 revisions)\nNo new upgrade operations detected.\n"
+        "No problems found in migrations (10 revisions)\nNo new upgrade operations detected.\n"
     );
     let check = migrate(dir.path(), &["check", "--offline"]);
     assert_eq!(check.code, 0, "{}", check.stderr);

@@ -11,7 +11,7 @@ use migrate_schema::{DiffOptions, Schema, diff, parse_schema};
 #[path = "support/run.rs"]
 mod run;
 
-use run::migrate;
+use run::{migrate, upgrade_example_head};
 
 /// The constraint and index names of every table, for comparing names,
 /// which the diff leaves to the columns.
@@ -39,7 +39,7 @@ fn names(schema: &Schema) -> Vec<String> {
 /// database, introspected (other schemas than `public` too when asked).
 async fn upgraded_schema(dir: &Path, include_schemas: bool) -> Schema {
     let db = migrate_tests::fresh_pg_db().await;
-    let up = migrate(dir, &["--database-url", &db.url, "upgrade", "head"]);
+    let up = upgrade_example_head(dir, &db.url);
     assert_eq!(up.code, 0, "upgrade head failed: {}", up.stderr);
     let pool = db.pool().await;
     let options = IntrospectOptions {
@@ -72,7 +72,7 @@ async fn schema_of_the_example_app_equals_the_database_after_upgrade_head() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stdout
-            .contains("-- fold: 9 of 9 statements modelled (100.0 %)\n"),
+            .contains("-- fold: 10 of 10 statements modelled (100.0 %)\n"),
         "{}",
         out.stdout
     );
@@ -162,7 +162,7 @@ async fn schema_of_the_example_app_read_as_sqlite_equals_an_upgraded_sqlite_file
         out.stdout.contains("folded without a database (SQLite).\n")
             && out
                 .stdout
-                .contains("-- fold: 9 of 9 statements modelled (100.0 %)\n"),
+                .contains("-- fold: 10 of 10 statements modelled (100.0 %)\n"),
         "{}",
         out.stdout
     );
@@ -170,7 +170,7 @@ async fn schema_of_the_example_app_read_as_sqlite_equals_an_upgraded_sqlite_file
         .unwrap_or_else(|e| panic!("the printed schema does not parse: {e:?}\n{}", out.stdout));
 
     let db = migrate_tests::fresh_sqlite_db();
-    let up = migrate(dir.path(), &["--database-url", &db.url, "upgrade", "head"]);
+    let up = upgrade_example_head(dir.path(), &db.url);
     assert_eq!(up.code, 0, "upgrade head failed: {}", up.stderr);
     let pool = db.pool().await;
     let actual = introspect(&pool, &IntrospectOptions::default())
@@ -382,7 +382,7 @@ async fn schema_lists_the_views_functions_triggers_sequences_and_extensions_the_
         .collect();
 
     let db = migrate_tests::fresh_pg_db().await;
-    let up = migrate(dir.path(), &["--database-url", &db.url, "upgrade", "head"]);
+    let up = upgrade_example_head(dir.path(), &db.url);
     assert_eq!(up.code, 0, "upgrade head failed: {}", up.stderr);
     let pool = db.pool().await;
     let actual = other_objects(&pool).await;

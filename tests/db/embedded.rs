@@ -18,7 +18,7 @@ fn embedded_table_equals_directory_read_at_run_time() {
         Migrator::from_directory(&root.join("migrations"), "../migrations", &config).unwrap();
     assert_eq!(EXAMPLE.revisions(), loaded.revisions());
     assert_eq!(EXAMPLE.version_table(), loaded.version_table());
-    assert_eq!(EXAMPLE.revisions().len(), 7);
+    assert_eq!(EXAMPLE.revisions().len(), 9);
 }
 
 async fn example_passes_the_test_helpers(db: &impl TestDb) {
@@ -28,7 +28,7 @@ async fn example_passes_the_test_helpers(db: &impl TestDb) {
         .unwrap();
     assert_eq!(
         EXAMPLE.current(db.pool()).await.unwrap(),
-        vec!["e1f2a3b4c5d6"]
+        vec!["a4b5c6d7e8f9"]
     );
     // Start-up at head with the table as a new process has it (nothing
     // built yet) takes the short way on what the macro embedded: it
@@ -41,12 +41,12 @@ async fn example_passes_the_test_helpers(db: &impl TestDb) {
         .await
         .unwrap();
     assert!(at_head.revisions.is_empty());
-    assert_eq!(at_head.current, vec!["e1f2a3b4c5d6"]);
+    assert_eq!(at_head.current, vec!["a4b5c6d7e8f9"]);
     held.release().await;
     testing::round_trip(&EXAMPLE, db.pool()).await.unwrap();
     assert_eq!(
         EXAMPLE.current(db.pool()).await.unwrap(),
-        vec!["e1f2a3b4c5d6"]
+        vec!["a4b5c6d7e8f9"]
     );
 }
 
@@ -179,26 +179,26 @@ async fn read_only_questions_agree_with_the_graph(db: &impl TestDb) {
     assert!(EXAMPLE.pending(db.pool()).await.unwrap().is_empty());
     assert_eq!(
         EXAMPLE.current(db.pool()).await.unwrap(),
-        vec!["e1f2a3b4c5d6"]
+        vec!["a4b5c6d7e8f9"]
     );
     // An edited checksum: start-up's read no longer matches, and `current`
     // (which ignores checksums) still answers head the long way.
-    db.exec("UPDATE migrate_history SET checksum = 'v1:edited' WHERE revision = 'e1f2a3b4c5d6'")
+    db.exec("UPDATE migrate_history SET checksum = 'v1:edited' WHERE revision = 'a4b5c6d7e8f9'")
         .await
         .unwrap();
     check("an edited checksum").await;
     assert_eq!(
         EXAMPLE.current(db.pool()).await.unwrap(),
-        vec!["e1f2a3b4c5d6"]
+        vec!["a4b5c6d7e8f9"]
     );
     // One revision short of head.
-    db.exec("DELETE FROM migrate_history WHERE revision = 'e1f2a3b4c5d6'")
+    db.exec("DELETE FROM migrate_history WHERE revision = 'a4b5c6d7e8f9'")
         .await
         .unwrap();
     check("one revision short").await;
     assert_eq!(
         EXAMPLE.pending(db.pool()).await.unwrap(),
-        vec!["e1f2a3b4c5d6"]
+        vec!["a4b5c6d7e8f9"]
     );
 }
 

@@ -14,12 +14,13 @@ use crate::id::new_id;
 use crate::model::{Product, ProductBody, ProductChanges, ProductPatch, Tag};
 use crate::on_db;
 
-const SELECT: &str = "SELECT id, name, description, CAST(price AS TEXT) AS price, quantity \
-                      FROM products";
+const SELECT: &str = "SELECT id, name, description, CAST(price AS TEXT) AS price, quantity, \
+                      slug FROM products";
 
 /// `RETURNING` is in PostgreSQL and in SQLite since 3.35 (sqlx bundles a
 /// later one), so a write and its read-back are one statement on both.
-const RETURNING: &str = "RETURNING id, name, description, CAST(price AS TEXT) AS price, quantity";
+const RETURNING: &str =
+    "RETURNING id, name, description, CAST(price AS TEXT) AS price, quantity, slug";
 
 pub async fn list(
     State(state): State<AppState>,
@@ -51,9 +52,10 @@ pub async fn create(
     let fields = body.validate()?;
     let id = new_id();
     let sql = format!(
-        "INSERT INTO products (id, name, description, price, quantity) \
-         VALUES ($1, $2, $3, CAST($4 AS NUMERIC), $5) {RETURNING}"
+        "INSERT INTO products (id, name, description, price, quantity, slug) \
+         VALUES ($1, $2, $3, CAST($4 AS NUMERIC), $5, $6) {RETURNING}"
     );
+    let slug = fields.name.as_deref().map(crate::slug::of);
     let product = on_db!(&state.db, pool => {
         sqlx::query_as::<_, Product>(&sql)
             .bind(&id)
@@ -61,6 +63,7 @@ pub async fn create(
             .bind(fields.description.flatten())
             .bind(&fields.price)
             .bind(fields.quantity)
+            .bind(&slug)
             .fetch_one(pool)
             .await?
     });
@@ -99,10 +102,12 @@ async fn write(
            name = COALESCE($2, name), \
            description = CASE WHEN $3 THEN $4 ELSE description END, \
            price = COALESCE(CAST($5 AS NUMERIC), price), \
-           quantity = COALESCE($6, quantity) \
+           quantity = COALESCE($6, quantity), \
+           slug = COALESCE($7, slug) \
          WHERE id = $1 {RETURNING}"
     );
     let set_description = changes.description.is_some();
+    let slug = changes.name.as_deref().map(crate::slug::of);
     let product = on_db!(&state.db, pool => {
         sqlx::query_as::<_, Product>(&sql)
             .bind(id)
@@ -111,6 +116,7 @@ async fn write(
             .bind(changes.description.flatten())
             .bind(changes.price)
             .bind(changes.quantity)
+            .bind(&slug)
             .fetch_optional(pool)
             .await?
     });

@@ -47,7 +47,7 @@ fn products(client: &Client) {
     );
     assert_eq!(
         widget,
-        json!({"id": id, "name": "Widget", "description": "blue", "price": 19.99, "quantity": 3})
+        json!({"id": id, "name": "Widget", "description": "blue", "price": 19.99, "quantity": 3, "slug": "widget"})
     );
     // A string price, the largest NUMERIC(10, 2), defaults for the rest.
     let gadget = client
@@ -85,7 +85,7 @@ fn products(client: &Client) {
         .expect(200);
     assert_eq!(
         patched,
-        json!({"id": id, "name": "Widget", "description": null, "price": 5.5, "quantity": 3})
+        json!({"id": id, "name": "Widget", "description": null, "price": 5.5, "quantity": 3, "slug": "widget"})
     );
     // PUT replaces everything.
     let replaced = client
@@ -96,7 +96,7 @@ fn products(client: &Client) {
         .expect(200);
     assert_eq!(
         replaced,
-        json!({"id": id, "name": "Widget XL", "description": null, "price": 0.1, "quantity": 0})
+        json!({"id": id, "name": "Widget XL", "description": null, "price": 0.1, "quantity": 0, "slug": "widget-xl"})
     );
     assert_eq!(client.get(&format!("/products/{id}")).expect(200), replaced);
 

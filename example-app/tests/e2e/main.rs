@@ -17,10 +17,10 @@ use app::App;
 use migrate_tests::{fresh_pg_db, fresh_sqlite_db};
 
 /// The head of `migrations/`.
-pub const HEAD: &str = "e1f2a3b4c5d6";
+pub const HEAD: &str = "a4b5c6d7e8f9";
 
 /// Every revision of `migrations/`.
-const REVISIONS: [&str; 7] = [
+const REVISIONS: [&str; 9] = [
     "955bb0742a21",
     "3c4d5e6f7a8b",
     "a1b2c3d4e5f6",
@@ -28,6 +28,8 @@ const REVISIONS: [&str; 7] = [
     "c3d4e5f6a7b8",
     "d9e8f7a6b5c4",
     "e1f2a3b4c5d6",
+    "f3a4b5c6d7e8",
+    "a4b5c6d7e8f9",
 ];
 
 /// The password of the test server started by `scripts/pg.sh`.

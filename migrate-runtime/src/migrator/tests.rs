@@ -40,7 +40,7 @@ fn dropping_a_migrator_from_a_directory_frees_its_revisions() {
 fn a_loaded_directory_reads_like_its_files() {
     let migrator = load();
     let revisions = migrator.revisions();
-    assert_eq!(revisions.len(), 7);
+    assert_eq!(revisions.len(), 9);
     let first = revisions.get(0).expect("seven revisions");
     assert!(first.parents().is_empty());
     assert!(first.path().starts_with("migrations/"), "{}", first.path());
@@ -55,6 +55,6 @@ fn a_loaded_directory_reads_like_its_files() {
             assert!(revisions.iter().any(|p| p.id() == parent), "{parent}");
         }
     }
-    assert!(revisions.get(7).is_none());
+    assert!(revisions.get(9).is_none());
     assert_eq!(migrator.heads().unwrap().len(), 1);
 }

@@ -2,4 +2,5 @@ fn main() {
     migrate_runtime::build::watch("../migrations");
     migrate_runtime::build::watch("rust_revisions/migrations");
     migrate_runtime::build::watch("rust_revisions/outside");
+    migrate_runtime::build::watch("rust_revisions/branches");
 }

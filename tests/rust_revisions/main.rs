@@ -239,3 +239,34 @@ both!(
     outside,
     a_non_transactional_rust_revision_runs_outside_a_transaction
 );
+
+static BRANCHES: Migrator = migrate_runtime::embed_migrations!("rust_revisions/branches");
+
+/// A Rust revision on a branch of its own, merged with an SQL branch:
+/// upgrading to it takes only its branch, `heads` the rest, and a
+/// downgrade to the root goes back through the merge and the Rust
+/// revision.
+async fn a_rust_revision_on_a_branch_and_through_a_merge<P: Pool>(pool: &P) {
+    let report = BRANCHES.upgrade(pool, "f2b3c4").await.unwrap();
+    assert_eq!(report.revisions, ["f1a2b3", "f2b3c4"]);
+    assert!(!pool.has_table("note_tags").await);
+    let report = BRANCHES.upgrade(pool, "heads").await.unwrap();
+    assert_eq!(report.revisions, ["f3c4d5", "f4d5e6"]);
+    assert_eq!(current_of(&BRANCHES, pool).await, ["f4d5e6"]);
+    let report = BRANCHES.downgrade(pool, "f1a2b3").await.unwrap();
+    let mut reverted = report.revisions.clone();
+    reverted.sort();
+    assert_eq!(reverted, ["f2b3c4", "f3c4d5", "f4d5e6"]);
+    assert_eq!(current_of(&BRANCHES, pool).await, ["f1a2b3"]);
+}
+both!(branches, a_rust_revision_on_a_branch_and_through_a_merge);
+
+async fn current_of<P: Pool>(migrator: &Migrator, pool: &P) -> Vec<String> {
+    migrator
+        .current(pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+}

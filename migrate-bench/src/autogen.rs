@@ -58,7 +58,6 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use clap::ValueEnum;
 use migrate_core::Dialect;
 use migrate_runtime::introspect::{IntrospectOptions, introspect};
 use migrate_schema::{DiffOptions, Schema, diff, parse_schema, render};
@@ -95,16 +94,7 @@ fn parse_args(args: &[String]) -> Result<Options> {
                     .collect::<Result<_>>()?
             }
             "--runs" => o.runs = value()?.parse().context("--runs takes a number")?,
-            "--db" => {
-                o.dbs = value()?
-                    .split(',')
-                    .map(|s| {
-                        <Db as ValueEnum>::from_str(s.trim(), true).map_err(|_| {
-                            anyhow::anyhow!("unknown database `{s}`; use sqlite or postgres")
-                        })
-                    })
-                    .collect::<Result<_>>()?
-            }
+            "--db" => o.dbs = crate::parse_dbs(&value()?)?,
             "--pg-url" => o.pg_url = Some(value()?),
             "--alembic" => o.alembic = Some(PathBuf::from(value()?)),
             "--migrate" => o.migrate = Some(PathBuf::from(value()?)),

@@ -25,7 +25,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use clap::ValueEnum;
 use sqlx::{Connection, PgConnection};
 
 use crate::autogen::{build_migrate, pg_db_url, run_migrate};
@@ -58,12 +57,7 @@ fn parse_args(args: &[String]) -> Result<Options> {
             "--revisions" => o.revisions = number(value()?)?,
             "--servers" => o.servers = number(value()?)?,
             "--concurrency" => o.concurrency = number(value()?)?,
-            "--db" => {
-                o.dbs = value()?
-                    .split(',')
-                    .map(|s| Db::from_str(s.trim(), true).map_err(anyhow::Error::msg))
-                    .collect::<Result<_>>()?;
-            }
+            "--db" => o.dbs = crate::parse_dbs(&value()?)?,
             other => bail!(
                 "unknown option `{other}` for --fleet; the options are --members, --revisions, --servers, --concurrency, --db"
             ),

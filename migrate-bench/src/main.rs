@@ -279,6 +279,17 @@ fn each_flag(
     Ok(())
 }
 
+/// A `--db` value: a comma list of `sqlite` and `postgres`.
+fn parse_dbs(value: &str) -> Result<Vec<Db>> {
+    value
+        .split(',')
+        .map(|s| {
+            <Db as ValueEnum>::from_str(s.trim(), true)
+                .map_err(|_| anyhow::anyhow!("unknown database `{s}`; use sqlite or postgres"))
+        })
+        .collect()
+}
+
 /// Flushes the file system's dirty pages (`sync`).
 fn sync_disks() {
     let _ = Command::new("sync").status();

@@ -23,7 +23,6 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use clap::ValueEnum;
 use migrate_runtime::Migrator;
 use migrate_runtime::test_db::{TestDb, TestPool};
 use sqlx::postgres::PgConnectOptions;
@@ -65,16 +64,7 @@ fn parse_args(args: &[String]) -> Result<Options> {
                     .collect::<Result<_>>()?
             }
             "--tests" => o.tests = value()?.parse().context("--tests takes a number")?,
-            "--db" => {
-                o.dbs = value()?
-                    .split(',')
-                    .map(|s| {
-                        <Db as ValueEnum>::from_str(s.trim(), true).map_err(|_| {
-                            anyhow::anyhow!("unknown database `{s}`; use sqlite or postgres")
-                        })
-                    })
-                    .collect::<Result<_>>()?
-            }
+            "--db" => o.dbs = crate::parse_dbs(&value()?)?,
             "--pg-url" => o.pg_url = Some(value()?),
             "--schema" => {
                 o.flat = match value()?.as_str() {

@@ -66,16 +66,33 @@ fn members_of_file(path: &Path) -> anyhow::Result<Vec<Member>> {
 }
 
 /// `*` any run of characters, `?` one character; anything else itself.
+/// Backtracks only to the last `*`, so a pattern of many stars stays
+/// linear in the name times the pattern, never exponential.
 fn glob(pattern: &[char], name: &[char]) -> bool {
-    match (pattern.first(), name.first()) {
-        (None, None) => true,
-        (Some('*'), _) => {
-            glob(&pattern[1..], name) || (!name.is_empty() && glob(pattern, &name[1..]))
+    let (mut p, mut n) = (0, 0);
+    // Where the last `*` was, and the name position it matched up to.
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        match pattern.get(p) {
+            Some('*') => {
+                star = Some((p, n));
+                p += 1;
+            }
+            Some(&c) if c == '?' || c == name[n] => {
+                p += 1;
+                n += 1;
+            }
+            _ => match star {
+                Some((sp, sn)) => {
+                    star = Some((sp, sn + 1));
+                    p = sp + 1;
+                    n = sn + 1;
+                }
+                None => return false,
+            },
         }
-        (Some('?'), Some(_)) => glob(&pattern[1..], &name[1..]),
-        (Some(p), Some(n)) if p == n => glob(&pattern[1..], &name[1..]),
-        _ => false,
     }
+    pattern[p..].iter().all(|&c| c == '*')
 }
 
 /// The schemas of the database at `url` whose names match `pattern`,
@@ -146,10 +163,8 @@ pub(crate) async fn run(
         let failed = Arc::clone(&failed);
         fleet = fleet.on_progress(move |r| {
             let k = done.fetch_add(1, Ordering::Relaxed) + 1;
-            let f = failed.fetch_add(
-                usize::from(matches!(r.status, Status::Failed(_))),
-                Ordering::Relaxed,
-            ) + usize::from(matches!(r.status, Status::Failed(_)));
+            let this = usize::from(matches!(r.status, Status::Failed(_)));
+            let f = failed.fetch_add(this, Ordering::Relaxed) + this;
             eprint!("\r\x1b[2K{}", bar(k, f, total));
             let _ = std::io::stderr().flush();
         });
@@ -347,5 +362,10 @@ mod tests {
         assert!(!m("t?_a", "t12_a"));
         assert!(m("*", "public"));
         assert!(m("a*b*c", "a-b-x-c"));
+        assert!(m("*_?", "tenant_1"));
+        assert!(!m("*a", "tenant_1"));
+        // Many stars against a long name that does not match: at once.
+        let long = "a".repeat(200);
+        assert!(!m(&format!("{}b", "a*".repeat(30)), &long));
     }
 }

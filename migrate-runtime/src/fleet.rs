@@ -59,12 +59,14 @@ impl Member {
     }
 
     /// How reports name it: the URL with its password hidden, and
-    /// `#schema` for a schema.
+    /// `#schema` for a schema, control characters escaped (a schema's name
+    /// comes from the database, a URL from a file; both reach terminals).
     pub fn label(&self) -> String {
-        match &self.schema {
+        let label = match &self.schema {
             Some(schema) => format!("{}#{schema}", self.url.redacted()),
             None => self.url.redacted(),
-        }
+        };
+        migrate_core::escape_control(&label).into_owned()
     }
 }
 
@@ -131,6 +133,20 @@ pub struct MemberReport {
     pub elapsed: Duration,
     /// How it ended.
     pub status: Status,
+}
+
+impl MemberReport {
+    /// `member`'s report before (or without) its run.
+    fn of(member: &Member, status: Status) -> MemberReport {
+        MemberReport {
+            member: member.label(),
+            from: Vec::new(),
+            to: Vec::new(),
+            revisions: Vec::new(),
+            elapsed: Duration::ZERO,
+            status,
+        }
+    }
 }
 
 /// What [`Fleet::on_progress`] calls.
@@ -223,14 +239,10 @@ impl Fleet {
                         let i = index[&e.id()];
                         (
                             i,
-                            MemberReport {
-                                member: members[i].label(),
-                                from: Vec::new(),
-                                to: Vec::new(),
-                                revisions: Vec::new(),
-                                elapsed: Duration::ZERO,
-                                status: Status::Failed(format!("the run panicked: {e}")),
-                            },
+                            MemberReport::of(
+                                &members[i],
+                                Status::Failed(format!("the run panicked: {e}")),
+                            ),
                         )
                     }
                 };
@@ -247,14 +259,7 @@ impl Fleet {
             .into_iter()
             .zip(members)
             .map(|(report, member)| {
-                report.unwrap_or_else(|| MemberReport {
-                    member: member.label(),
-                    from: Vec::new(),
-                    to: Vec::new(),
-                    revisions: Vec::new(),
-                    elapsed: Duration::ZERO,
-                    status: Status::NotRun,
-                })
+                report.unwrap_or_else(|| MemberReport::of(member, Status::NotRun))
             })
             .collect()
     }
@@ -262,14 +267,7 @@ impl Fleet {
 
 async fn run_member(migrator: &Migrator, member: &Member, operation: &Operation) -> MemberReport {
     let started = Instant::now();
-    let mut report = MemberReport {
-        member: member.label(),
-        from: Vec::new(),
-        to: Vec::new(),
-        revisions: Vec::new(),
-        elapsed: Duration::ZERO,
-        status: Status::Done,
-    };
+    let mut report = MemberReport::of(member, Status::Done);
     if let Err(message) = run_member_in(migrator, member, operation, &mut report).await {
         report.status = Status::Failed(message);
     }
@@ -379,4 +377,22 @@ async fn operate<D: crate::Database>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_hide_the_password_and_escape_control_characters() {
+        let url = DatabaseUrl::new("postgres://app:s3cret@db/shop");
+        let label = Member::schema(url.clone(), "tenant\u{1b}[2J").label();
+        assert!(!label.contains('\u{1b}'), "{label}");
+        assert!(!label.contains("s3cret"), "{label}");
+        assert!(
+            label.starts_with("postgres://app:***@db/shop#tenant"),
+            "{label}"
+        );
+        assert_eq!(Member::database(url).label(), "postgres://app:***@db/shop");
+    }
 }

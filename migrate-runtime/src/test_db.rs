@@ -380,7 +380,7 @@ mod postgres {
         {
             Some(true) => return Ok(()),
             // A builder died part-way: start again.
-            Some(false) => drop_database(url, conn, name).await?,
+            Some(false) => drop_template(url, conn, name).await?,
             None => {}
         }
         exec(
@@ -427,12 +427,13 @@ mod postgres {
         .unwrap_or_default();
         for old in stale {
             // In use by a test binary of that older set: left for later.
-            let _ = drop_database(url, conn, &old).await;
+            let _ = drop_template(url, conn, &old).await;
         }
         Ok(())
     }
 
-    async fn drop_database(
+    /// A template: unmarked first (PostgreSQL refuses to drop a template).
+    async fn drop_template(
         url: &DatabaseUrl,
         conn: &mut PgConnection,
         name: &str,
@@ -445,6 +446,14 @@ mod postgres {
             ),
         )
         .await;
+        drop_database(url, conn, name).await
+    }
+
+    async fn drop_database(
+        url: &DatabaseUrl,
+        conn: &mut PgConnection,
+        name: &str,
+    ) -> Result<(), TestDbError> {
         exec(
             conn,
             &format!(

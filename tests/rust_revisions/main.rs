@@ -75,7 +75,11 @@ pool!(
 );
 
 async fn current<P: Pool>(pool: &P) -> Vec<String> {
-    MIGRATOR
+    current_of(&MIGRATOR, pool).await
+}
+
+async fn current_of<P: Pool>(migrator: &Migrator, pool: &P) -> Vec<String> {
+    migrator
         .current(pool)
         .await
         .unwrap()
@@ -260,13 +264,3 @@ async fn a_rust_revision_on_a_branch_and_through_a_merge<P: Pool>(pool: &P) {
     assert_eq!(current_of(&BRANCHES, pool).await, ["f1a2b3"]);
 }
 both!(branches, a_rust_revision_on_a_branch_and_through_a_merge);
-
-async fn current_of<P: Pool>(migrator: &Migrator, pool: &P) -> Vec<String> {
-    migrator
-        .current(pool)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(str::to_owned)
-        .collect()
-}

@@ -184,6 +184,10 @@ pub enum Command {
         /// Migration directory to create, relative to the config file
         #[arg(value_name = "DIR", default_value = "migrations")]
         directory: PathBuf,
+        /// Adopt an existing database: read its schema into schema.sql and
+        /// a baseline revision, and record the database at that revision
+        #[arg(long)]
+        from_database: bool,
     },
 
     /// Create a new revision file, based on the single head
@@ -334,6 +338,40 @@ pub enum Command {
         /// Branch label of the merge revision
         #[arg(long, value_name = "LABEL")]
         branch_label: Option<String>,
+    },
+
+    /// Replace a range of revisions with one checkpoint revision
+    ///
+    /// Writes a revision with `replaces:` listing FROM..TO, whose SQL is the
+    /// schema change of the range (rendered from the schema model, or the
+    /// range's statements as written with --concat), and points what came
+    /// after TO at it. A new database applies the checkpoint; one that
+    /// applied part of the range goes on along it. The build checks that
+    /// the checkpoint gives the same schema as the range. --prune removes
+    /// the replaced files once no database is inside a range.
+    Squash {
+        /// The range, FROM:TO (FROM an ancestor of TO)
+        #[arg(value_name = "FROM:TO", required_unless_present = "prune")]
+        range: Option<String>,
+        /// Message of the checkpoint revision
+        #[arg(short, long, value_name = "MSG", required_unless_present = "prune")]
+        message: Option<String>,
+        /// Keep every statement of the range as written instead of the
+        /// rendered schema change (for ranges with data, views or functions)
+        #[arg(long, conflicts_with = "prune")]
+        concat: bool,
+        /// Remove the replaced revisions' files (refused while the
+        /// configured database is inside a squashed range)
+        #[arg(long)]
+        prune: bool,
+    },
+
+    /// Move a revision that no database has applied on top of the other
+    /// branch's head, instead of merging the two heads
+    Rebase {
+        /// The first revision of the branch to move
+        #[arg(value_name = "REV")]
+        revision: String,
     },
 
     /// Check the migration directory: headers, chain, heads and SQL syntax

@@ -147,6 +147,7 @@ fn messages(migrator: &Migrator) -> HashMap<String, Option<String>> {
     migrator
         .revisions()
         .iter()
+        .chain(migrator.replaced_revisions().into_iter().flatten())
         .map(|r| (r.id().to_owned(), r.message().map(str::to_owned)))
         .collect()
 }

@@ -168,6 +168,117 @@ pub(crate) fn init(
     Ok(())
 }
 
+/// `migrate init --from-database`: the project of `init`, with the
+/// database's schema as schema.sql and as a baseline revision, and the
+/// database recorded at that revision (Flyway's baseline).
+pub(crate) async fn adopt(
+    ui: &Ui,
+    config: Option<&Path>,
+    directory: &Path,
+    url_flag: Option<&str>,
+) -> anyhow::Result<()> {
+    use migrate_runtime::introspect::{IntrospectOptions, introspect};
+    let (url, source) = crate::project::require_url(url_flag, None)?;
+    let config_path = config.unwrap_or(Path::new(migrate_core::CONFIG_FILE));
+    let schema_path = config_path
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join("schema.sql");
+    if schema_path.exists() {
+        bail!(
+            "{}: already exists; --from-database writes it from the database, so move it away first",
+            schema_path.display()
+        );
+    }
+    // Everything is read before anything is written.
+    let pool = crate::project::Pool::connect(&url, source, false).await?;
+    let defaults = migrate_core::Config::default();
+    let options = IntrospectOptions {
+        include_schemas: defaults.include_schemas,
+        version_table: defaults.version_table.clone(),
+    };
+    let read = async {
+        let empty = migrate_runtime::Migrator::__from_table(&[], "migrate_history");
+        let rows = crate::project::on_pool!(&pool, p => empty.history(p).await)?;
+        let schema = crate::project::on_pool!(&pool, p => introspect(p, &options).await)
+            .context("could not read the database's schema")?;
+        anyhow::Ok((rows, schema))
+    }
+    .await;
+    let (rows, schema) = match read {
+        Ok(read) => read,
+        Err(e) => {
+            pool.close().await;
+            return Err(e);
+        }
+    };
+    if !rows.is_empty() {
+        pool.close().await;
+        bail!(
+            "the database at {url} already records {} revision(s) in migrate_history: it is migrated by this tool already; nothing was written. Use the project that holds its migrations, or `migrate init` and copy them in",
+            rows.len()
+        );
+    }
+    if schema.tables.is_empty() && schema.enums.is_empty() {
+        pool.close().await;
+        bail!(
+            "the database at {url} has no table to adopt; nothing was written. Run `migrate init` for a new project"
+        );
+    }
+    let dialect = url.dialect().unwrap_or(Dialect::Postgres);
+    let changes = migrate_schema::diff(
+        &migrate_schema::Schema::default(),
+        &schema,
+        dialect,
+        &migrate_schema::DiffOptions::default(),
+    );
+    let rendered = render(&changes, dialect);
+    let result = async {
+        init(ui, config, directory, url_flag)?;
+        write_new_over(
+            &schema_path,
+            &format!(
+                "-- The declared schema, read from the database by `migrate init --from-database`,\n-- compared with the database by `migrate revision --autogenerate` and `migrate check`.\n\n{}",
+                rendered.upgrade
+            ),
+        )?;
+        ui.line(format!("Wrote {} from the database", schema_path.display()))?;
+        let project = Project::load(Some(config_path))?;
+        let view = view_for_writing(&project)?;
+        let (_, shown) = write_revision(
+            ui,
+            &project,
+            &view,
+            &[],
+            &[],
+            None,
+            None,
+            "baseline",
+            Body::Sql(&rendered),
+        )?;
+        let migrator = crate::load_migrator(&project)?;
+        let id = migrator
+            .heads()?
+            .first()
+            .map(|h| (*h).to_owned())
+            .ok_or_else(|| anyhow!("internal error: the baseline revision is not a head"))?;
+        crate::project::on_pool!(&pool, p => migrator.stamp(p, &[id.as_str()], false).await)?;
+        ui.line(format!(
+            "Stamped the database at {id} ({shown}): it is recorded as applied, nothing ran"
+        ))?;
+        ui.line("Next: `migrate check` compares schema.sql with the database; new changes go in new revisions")?;
+        anyhow::Ok(())
+    }
+    .await;
+    pool.close().await;
+    result
+}
+
+/// Replaces the comment-only schema.sql that `init` writes.
+fn write_new_over(path: &Path, text: &str) -> anyhow::Result<()> {
+    std::fs::write(path, text).with_context(|| format!("{}: cannot write", path.display()))
+}
+
 fn dialect_word(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::Postgres => "postgres",
@@ -214,7 +325,7 @@ fn config_text(directory: &str, known: Option<(Dialect, UrlSource)>) -> String {
     )
 }
 
-fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
+pub(crate) fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
     let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)

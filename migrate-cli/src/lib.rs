@@ -88,6 +88,7 @@ mod progress;
 mod project;
 mod schema;
 mod show;
+mod squash;
 mod template;
 mod view;
 
@@ -218,10 +219,40 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
             "stamp REV",
             "(records REV as applied without running it)",
         ),
-        Command::Init { directory } => edit::init(ui, config_path, directory, url_flag),
+        Command::Init {
+            directory,
+            from_database: false,
+        } => edit::init(ui, config_path, directory, url_flag),
+        Command::Init {
+            directory,
+            from_database: true,
+        } => edit::adopt(ui, config_path, directory, url_flag).await,
         Command::Revision(args) => {
             let project = Project::load(config_path)?;
             edit::revision(ui, &project, args, url_flag).await
+        }
+        Command::Squash {
+            range,
+            message,
+            concat,
+            prune,
+        } => {
+            let project = Project::load(config_path)?;
+            match (prune, range, message) {
+                (true, None, _) => squash::prune(ui, &project, url_flag).await,
+                (true, Some(_), _) => Err(Usage(
+                    "--prune takes no range: it removes the replaced files of every checkpoint; run it on its own".into(),
+                )
+                .into()),
+                (false, Some(range), Some(message)) => {
+                    squash::squash(ui, &project, range, message, *concat)
+                }
+                (false, _, _) => Err(Usage("give FROM:TO and -m MSG, or --prune".into()).into()),
+            }
+        }
+        Command::Rebase { revision } => {
+            let project = Project::load(config_path)?;
+            squash::rebase(ui, &project, revision, url_flag).await
         }
         Command::Merge {
             message,
@@ -849,6 +880,17 @@ pub(crate) fn url_problem(source: env::UrlSource, url: &DatabaseUrl) -> anyhow::
 fn check_directory(ui: &Ui, project: &Project) -> anyhow::Result<migrate_core::Migrations> {
     match project.load_migrations() {
         Ok(migrations) => {
+            // A checkpoint must give the schema of what it replaces.
+            let checkpoints =
+                migrate_schema::fold::check_checkpoints(&migrations, &project.config.dialects);
+            if let Some(errors) = migrate_core::Errors::from_vec(checkpoints) {
+                let n = errors.as_slice().len();
+                return Err(anyhow::Error::new(errors).context(format!(
+                    "{n} problem{} found in {}",
+                    if n == 1 { "" } else { "s" },
+                    project.display
+                )));
+            }
             // What the chain does to the database, as the build sees it.
             let findings = migrate_schema::fold::check(
                 &migrations,

@@ -70,6 +70,13 @@ pub(crate) fn load(dir: &Path, display: &str, max_file_size: u64) -> Result<Load
             Err(errors) => problems.extend(errors),
         }
     }
+    // What a checkpoint replaces is not on the graph: a database goes
+    // through the checkpoint.
+    let replaced: Vec<String> = revisions
+        .iter()
+        .flat_map(|r| r.header.replaces.iter().cloned())
+        .collect();
+    revisions.retain(|r| !replaced.iter().any(|id| id == r.id()));
     let (graph, graph_problems) = RevisionGraph::from_revisions_lenient(&revisions);
     if graph_problems.is_empty() {
         problems.extend(graph.check_heads().err());
@@ -211,6 +218,7 @@ pub(crate) mod tests {
                             lock_timeout: None,
                             lock_retries: None,
                             data_only: false,
+                            replaces: Vec::new(),
                             lines: HeaderLines::default(),
                         },
                         upgrade: section(),

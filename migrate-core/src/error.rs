@@ -243,6 +243,17 @@ pub enum Error {
         /// The unknown id.
         parent: String,
     },
+    /// A checkpoint (`replaces:`) that the directory does not agree with,
+    /// or that does not produce the schema of the revisions it replaces.
+    #[error("{path}:{line}: {problem}")]
+    Checkpoint {
+        /// The file.
+        path: String,
+        /// The line of the key in question (0 when none applies).
+        line: u32,
+        /// What is wrong and how to fix it.
+        problem: String,
+    },
     /// A `depends_on` entry that no file declares.
     #[error(
         "{path}:{line}: depends_on `{dependency}` is not a revision in this directory; fix the id or add the missing file"

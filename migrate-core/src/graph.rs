@@ -574,11 +574,13 @@ pub(crate) mod tests {
                     lock_timeout: None,
                     lock_retries: None,
                     data_only: false,
+                    replaces: Vec::new(),
                     lines: HeaderLines {
                         revision: 1,
                         down_revision: 2,
                         depends_on: 3,
                         branch_labels: 4,
+                        replaces: 0,
                     },
                 }
             })

@@ -15,9 +15,37 @@ pub struct Migrations {
     pub revisions: Vec<Revision>,
     /// Their graph.
     pub graph: RevisionGraph,
+    /// The revisions that a checkpoint replaces (its `replaces:` header)
+    /// and whose files are still in the directory, in file-name order. They
+    /// are not in [`graph`](Migrations::graph): a fresh database applies
+    /// the checkpoint instead. Their parents outside what the checkpoint
+    /// replaces (the checkpoint's own parents) are left out, so that they
+    /// form a graph of their own, [`replaced_graph`](Migrations::replaced_graph).
+    pub replaced: Vec<Revision>,
+    /// The graph of [`replaced`](Migrations::replaced).
+    pub replaced_graph: RevisionGraph,
 }
 
 impl Migrations {
+    /// The checkpoints (revisions with a `replaces:` header), as indices
+    /// into [`revisions`](Migrations::revisions).
+    pub fn checkpoints(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.revisions.len()).filter(|&i| !self.revisions[i].header.replaces.is_empty())
+    }
+
+    /// The replaced revisions of checkpoint `i` still in the directory, as
+    /// indices into [`replaced`](Migrations::replaced), in the order they
+    /// apply.
+    pub fn replaced_by(&self, i: usize) -> Vec<usize> {
+        let ids = &self.revisions[i].header.replaces;
+        self.replaced_graph
+            .topological_order()
+            .iter()
+            .copied()
+            .filter(|&k| ids.iter().any(|id| id == self.replaced[k].id()))
+            .collect()
+    }
+
     /// What an application compares with the history table when it starts
     /// (see [`StartUp`]), computed once from the graph.
     pub fn start_up(&self) -> StartUp {
@@ -237,12 +265,59 @@ pub fn load_directory_overlapped<T>(
         errors.extend(check(&revisions, dialects));
         return Err(Errors::from_vec(errors).unwrap_or_else(|| unreachable!("checked non-empty")));
     }
+    // The replaced revisions' SQL is checked as every file's; the graph and
+    // the replay see the checkpoints instead.
+    errors.extend(
+        revisions
+            .iter()
+            .zip(&to_check)
+            .filter(|(r, c)| **c && is_replaced(&revisions, r.id()))
+            .flat_map(|(r, _)| {
+                let mut e = check_section(&r.path, "upgrade", &r.upgrade, dialects);
+                if let Some(down) = &r.downgrade {
+                    e.extend(check_section(&r.path, "downgrade", down, dialects));
+                }
+                e
+            })
+            .collect::<Vec<_>>(),
+    );
+    let to_check: Vec<bool> = revisions
+        .iter()
+        .zip(&to_check)
+        .filter(|(r, _)| !is_replaced(&revisions, r.id()))
+        .map(|(_, c)| *c)
+        .collect();
+    let (revisions, replaced, split_errors) = split_replaced(revisions);
+    errors.extend(split_errors);
+    let replaced_graph = match RevisionGraph::from_revisions_with(&replaced, HeadRule::Any) {
+        Ok(graph) => graph,
+        Err(e) => {
+            errors.extend(e);
+            RevisionGraph::from_revisions_lenient(&[]).0
+        }
+    };
+    let check = |revisions: &[Revision], dialects: &DialectCheck| -> Vec<Error> {
+        let mut errors = Vec::new();
+        for (revision, _) in revisions.iter().zip(&to_check).filter(|(_, c)| **c) {
+            let path = &revision.path;
+            errors.extend(check_section(path, "upgrade", &revision.upgrade, dialects));
+            if let Some(down) = &revision.downgrade {
+                errors.extend(check_section(path, "downgrade", down, dialects));
+            }
+        }
+        errors
+    };
     match RevisionGraph::from_revisions_with(&revisions, rule) {
         Ok(graph) => {
             #[cfg(feature = "sqlite-exact")]
             let replay = matches!(dialects, DialectCheck::All(list) if list.contains(&crate::sql::Dialect::Sqlite))
                 && !filter.skip_replay();
-            let migrations = Migrations { revisions, graph };
+            let migrations = Migrations {
+                revisions,
+                graph,
+                replaced,
+                replaced_graph,
+            };
             #[cfg(feature = "sqlite-exact")]
             if replay {
                 // The replay runs on a second thread while this one checks
@@ -283,11 +358,152 @@ pub fn load_directory_overlapped<T>(
         }
         Err(graph_errors) => {
             errors.extend(check(&revisions, dialects));
-            errors.extend(graph_errors);
+            // A link to a replaced revision was reported above, with the fix.
+            let is_replaced = |id: &String| replaced.iter().any(|r| r.id() == id);
+            errors.extend(graph_errors.into_iter().filter(|e| match e {
+                Error::UnknownParent { parent: id, .. }
+                | Error::UnknownDependency { dependency: id, .. } => !is_replaced(id),
+                _ => true,
+            }));
             Err(Errors::from_vec(errors)
                 .unwrap_or_else(|| unreachable!("graph errors are never empty")))
         }
     }
+}
+
+/// Whether a checkpoint among `revisions` replaces `id`.
+fn is_replaced(revisions: &[Revision], id: &str) -> bool {
+    revisions
+        .iter()
+        .any(|r| r.header.replaces.iter().any(|x| x == id))
+}
+
+/// Splits the revisions that checkpoints replace from the rest, and checks
+/// that the directory agrees with each checkpoint: a revision replaced by
+/// one checkpoint at most, no checkpoint itself replaced, nothing outside
+/// a range pointing into it, and the range's own parents outside it the
+/// checkpoint's. The replaced revisions lose those outside parents.
+fn split_replaced(revisions: Vec<Revision>) -> (Vec<Revision>, Vec<Revision>, Vec<Error>) {
+    use std::collections::HashMap;
+    let mut errors = Vec::new();
+    // Each replaced id and the checkpoint (an index into `revisions`) that
+    // replaces it.
+    let mut owner: HashMap<String, usize> = HashMap::new();
+    for (c, rev) in revisions.iter().enumerate() {
+        let problem = |problem: String| Error::Checkpoint {
+            path: rev.path.clone(),
+            line: rev.header.lines.replaces,
+            problem,
+        };
+        if !rev.header.replaces.is_empty() && rev.kind == crate::RevisionKind::Rust {
+            errors.push(problem(
+                "a Rust revision cannot be a checkpoint; `replaces:` belongs in the SQL file `migrate squash` writes".into(),
+            ));
+        }
+        for id in &rev.header.replaces {
+            if id == rev.id() {
+                errors.push(problem(format!(
+                    "checkpoint {id} lists itself in `replaces:`; remove it from the list"
+                )));
+            } else if let Some(&first) = owner.get(id.as_str()) {
+                errors.push(problem(format!(
+                    "{id} is already replaced by checkpoint {} ({}); a revision belongs to one checkpoint at most, remove it from one of the lists",
+                    revisions[first].id(),
+                    revisions[first].path
+                )));
+            } else {
+                owner.insert(id.clone(), c);
+            }
+        }
+    }
+    if owner.is_empty() {
+        return (revisions, Vec::new(), errors);
+    }
+    for rev in &revisions {
+        if let Some(&c) = owner.get(rev.id())
+            && !rev.header.replaces.is_empty()
+        {
+            errors.push(Error::Checkpoint {
+                path: rev.path.clone(),
+                line: rev.header.lines.revision,
+                problem: format!(
+                    "checkpoint {} is itself replaced by checkpoint {} ({}); squash the original revisions instead, or prune this checkpoint's replaced files first",
+                    rev.id(),
+                    revisions[c].id(),
+                    revisions[c].path
+                ),
+            });
+        }
+    }
+    let mut main = Vec::with_capacity(revisions.len());
+    let mut replaced = Vec::new();
+    // For each revision replaced by a checkpoint: the checkpoint's id, what
+    // it replaces, and its parents.
+    type Owner = (String, Vec<String>, Vec<String>);
+    let checkpoint_of: Vec<Option<Owner>> = revisions
+        .iter()
+        .map(|r| {
+            owner.get(r.id()).map(|&c| {
+                let cp = &revisions[c];
+                (
+                    cp.id().to_owned(),
+                    cp.header.replaces.clone(),
+                    cp.header.down_revision.clone(),
+                )
+            })
+        })
+        .collect();
+    for (mut rev, cp) in revisions.into_iter().zip(checkpoint_of) {
+        match cp {
+            None => {
+                for (key, line, list) in [
+                    (
+                        "down_revision",
+                        rev.header.lines.down_revision,
+                        &rev.header.down_revision,
+                    ),
+                    (
+                        "depends_on",
+                        rev.header.lines.depends_on,
+                        &rev.header.depends_on,
+                    ),
+                ] {
+                    for id in list {
+                        if owner.contains_key(id.as_str()) {
+                            errors.push(Error::Checkpoint {
+                                path: rev.path.clone(),
+                                line,
+                                problem: format!(
+                                    "`{key}` names {id}, which a checkpoint replaces; point it at the checkpoint instead"
+                                ),
+                            });
+                        }
+                    }
+                }
+                main.push(rev);
+            }
+            Some((checkpoint, range, parents)) => {
+                let inside = |id: &String| range.contains(id);
+                for id in rev.header.down_revision.iter().filter(|id| !inside(id)) {
+                    if !parents.contains(id) {
+                        errors.push(Error::Checkpoint {
+                            path: rev.path.clone(),
+                            line: rev.header.lines.down_revision,
+                            problem: format!(
+                                "{} is replaced by checkpoint {checkpoint}, but its parent {id} is neither in the checkpoint's range nor one of its parents ({}); the range must start where the checkpoint does",
+                                rev.id(),
+                                if parents.is_empty() { "none".to_owned() } else { parents.join(", ") }
+                            ),
+                        });
+                    }
+                }
+                rev.header.down_revision.retain(|id| inside(id));
+                rev.header.depends_on.retain(|id| inside(id));
+                replaced.push(rev);
+            }
+        }
+    }
+    (main, replaced, errors)
 }
 
 /// The configured dialects but SQLite, whose verdict the replay gives.
@@ -665,6 +881,101 @@ mod tests {
         assert!(
             problems[1].starts_with("m/old\\u{1b}[2J: subdirectory name"),
             "{problems:?}"
+        );
+    }
+
+    /// A directory of `(file, id, parent, extra header)` with `SELECT 1;`
+    /// upgrades, loaded.
+    fn squashed(files: &[(&str, &str, &str, &str)]) -> Result<Migrations, Errors> {
+        let dir = tempfile::tempdir().unwrap();
+        for (file, id, parent, extra) in files {
+            std::fs::write(
+                dir.path().join(file),
+                format!("-- revision: {id}\n-- down_revision: {parent}\n{extra}-- migrate:upgrade\nSELECT 1;\n"),
+            )
+            .unwrap();
+        }
+        load_directory(dir.path(), "m", &DialectCheck::Off)
+    }
+
+    #[test]
+    fn a_checkpoint_takes_its_range_off_the_graph() {
+        let m = squashed(&[
+            ("1_a.sql", "a", "none", ""),
+            ("2_b.sql", "b", "a", ""),
+            ("3_c.sql", "c", "b", ""),
+            ("4_d.sql", "d", "k", ""),
+            ("5_k.sql", "k", "a", "-- replaces: b, c\n"),
+        ])
+        .unwrap();
+        let ids = |v: &[Revision]| v.iter().map(|r| r.id().to_owned()).collect::<Vec<_>>();
+        assert_eq!(ids(&m.revisions), ["a", "d", "k"]);
+        assert_eq!(ids(&m.replaced), ["b", "c"]);
+        // The range's way in (b's parent a) is left out of its own graph.
+        assert!(m.replaced[0].header.down_revision.is_empty());
+        let k = m.revisions.iter().position(|r| r.id() == "k").unwrap();
+        assert_eq!(m.checkpoints().collect::<Vec<_>>(), [k]);
+        let order: Vec<&str> = m
+            .replaced_by(k)
+            .iter()
+            .map(|&i| m.replaced[i].id())
+            .collect();
+        assert_eq!(order, ["b", "c"]);
+        assert_eq!(m.graph.heads().len(), 1);
+    }
+
+    #[test]
+    fn a_directory_that_disagrees_with_its_checkpoint_is_refused() {
+        let problems = |files: &[(&str, &str, &str, &str)]| -> Vec<String> {
+            squashed(files)
+                .unwrap_err()
+                .as_slice()
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        // A revision after the range still names its last revision.
+        let p = problems(&[
+            ("1_a.sql", "a", "none", ""),
+            ("2_b.sql", "b", "a", ""),
+            ("3_d.sql", "d", "b", ""),
+            ("4_k.sql", "k", "a", "-- replaces: b\n"),
+        ]);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].starts_with("m/3_d.sql:2: `down_revision` names b, which a checkpoint replaces"),
+            "{p:?}"
+        );
+        // The range does not start where the checkpoint does.
+        let p = problems(&[
+            ("1_a.sql", "a", "none", ""),
+            ("2_z.sql", "z", "a", ""),
+            ("3_b.sql", "b", "z", ""),
+            ("4_k.sql", "k", "a", "-- replaces: b\n"),
+            ("5_m.sql", "m", "k, z", ""),
+        ]);
+        assert!(
+            p.iter().any(|e| e.contains(
+                "its parent z is neither in the checkpoint's range nor one of its parents (a)"
+            )),
+            "{p:?}"
+        );
+        // Two checkpoints claim one revision; a checkpoint replaced by another.
+        let p = problems(&[
+            ("1_a.sql", "a", "none", ""),
+            ("2_b.sql", "b", "a", ""),
+            ("3_k.sql", "k", "a", "-- replaces: b\n"),
+            ("4_l.sql", "l", "a", "-- replaces: b, k\n"),
+        ]);
+        assert!(
+            p.iter()
+                .any(|e| e.contains("b is already replaced by checkpoint k")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|e| e.contains("checkpoint k is itself replaced by checkpoint l")),
+            "{p:?}"
         );
     }
 }

@@ -17,6 +17,7 @@ pub const HEADER_KEYS: &[&str] = &[
     "lock_timeout",
     "lock_retries",
     "data_only",
+    "replaces",
 ];
 
 /// The most attempts after the first that `lock_retries` may ask for.
@@ -79,6 +80,8 @@ pub struct HeaderLines {
     pub depends_on: u32,
     /// `branch_labels:`
     pub branch_labels: u32,
+    /// `replaces:`
+    pub replaces: u32,
 }
 
 /// The header of a migration file: the `-- key: value` lines above the first section.
@@ -109,6 +112,12 @@ pub struct Header {
     /// true`): the build's replay and schema fold go on past it instead of
     /// stopping there. Read for Rust revisions only.
     pub data_only: bool,
+    /// The revisions this checkpoint replaces (`replaces:`, written by
+    /// `migrate squash`), in the order they apply; empty for an ordinary
+    /// revision. A fresh database applies the checkpoint; one that applied
+    /// some of them goes on along them and is then recorded at the
+    /// checkpoint.
+    pub replaces: Vec<String>,
     /// Where the keys are, for error messages.
     pub lines: HeaderLines,
 }
@@ -428,6 +437,8 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
     lines.depends_on = dep_line;
     let (label_line, branch_labels) = id_list("branch_labels", &mut errors);
     lines.branch_labels = label_line;
+    let (replaces_line, replaces) = id_list("replaces", &mut errors);
+    lines.replaces = replaces_line;
     let mut flag = |key: &'static str, default: bool| match field(key) {
         None => default,
         Some((_, v)) if v.eq_ignore_ascii_case("true") => true,
@@ -533,6 +544,7 @@ pub fn parse_revision(path: &str, text: &str) -> Result<Revision, Vec<Error>> {
             lock_timeout,
             lock_retries,
             data_only,
+            replaces,
             lines,
         },
         upgrade,

@@ -210,11 +210,13 @@ fn node_header(id: &str, parents: &[&str], depends: &[&str], labels: &[&str]) ->
         lock_timeout: None,
         lock_retries: None,
         data_only: false,
+        replaces: Vec::new(),
         lines: HeaderLines {
             revision: 1,
             down_revision: 2,
             depends_on: 3,
             branch_labels: 4,
+            replaces: 0,
         },
     }
 }

@@ -145,7 +145,11 @@ pub fn embed(input: MacroInput, timing: &mut Timing) -> syn::Result<String> {
     }
     timing.revisions = migrations.revisions.len();
     let mut migrations = migrations;
-    for r in &mut migrations.revisions {
+    for r in migrations
+        .revisions
+        .iter_mut()
+        .chain(migrations.replaced.iter_mut())
+    {
         config.apply_lock_defaults(&mut r.header);
     }
     let code = table(&dir, &display, &migrations, &version_table, !watched);
@@ -246,7 +250,12 @@ fn table(
     );
     code.push('{');
     let prefix = format!("{}/", display.trim_end_matches('/'));
-    for r in migrations.revisions.iter().filter(|_| include_files) {
+    for r in migrations
+        .revisions
+        .iter()
+        .chain(&migrations.replaced)
+        .filter(|_| include_files)
+    {
         // The path under the directory (`sub/name.sql` in a subdirectory).
         let file = dir.join(r.path.strip_prefix(&prefix).unwrap_or(&r.file_name));
         let file = file.canonicalize().unwrap_or(file);
@@ -298,7 +307,7 @@ fn table(
     // one `const` per revision, the previous shape, cost the compiler about
     // half a second per thousand revisions; literals cost it next to
     // nothing at any size.
-    let packed = Packed::of(migrations);
+    let packed = Packed::of(&migrations.revisions);
     let _ = write!(
         code,
         "static TABLE: ::migrate_runtime::__private::PackedTable = \
@@ -324,6 +333,39 @@ fn table(
         let _ = write!(code, "{},", lit(head));
     }
     code.push_str("] })");
+    // Checkpoints: the revisions they replace, as a table of their own
+    // (their parents outside it left out by the loader), and which
+    // checkpoint replaces which ids.
+    let checkpoints: Vec<&migrate_core::Revision> = migrations
+        .checkpoints()
+        .map(|i| &migrations.revisions[i])
+        .collect();
+    if !checkpoints.is_empty() {
+        let replaced = Packed::of(&migrations.replaced);
+        let mut table = format!(
+            "{{ static REPLACED: ::migrate_runtime::__private::Migrator = \
+             ::migrate_runtime::__private::Migrator::__from_packed(\
+             ::migrate_runtime::__private::PackedTable::new({}, ",
+            lit(&replaced.text)
+        );
+        bytes(&mut table, &replaced.index);
+        table.push_str(", ");
+        bytes(&mut table, &replaced.statements);
+        let _ = write!(
+            table,
+            "), {}, ::migrate_runtime::__private::EmbeddedStartUp::EMPTY); &REPLACED }}",
+            lit(version_table)
+        );
+        let _ = write!(code, ".__with_replaced({table}, &[");
+        for c in checkpoints {
+            let _ = write!(code, "({}, &[", lit(c.id()));
+            for id in &c.header.replaces {
+                let _ = write!(code, "{},", lit(id));
+            }
+            code.push_str("]),");
+        }
+        code.push_str("])");
+    }
     if !rust.is_empty() {
         let _ = write!(code, ".__with_rust(&[{rust}])");
     }
@@ -355,8 +397,7 @@ const FIELDS: usize = 29;
 const NONE: u32 = u32::MAX;
 
 impl Packed {
-    fn of(migrations: &Migrations) -> Packed {
-        let revisions = &migrations.revisions;
+    fn of(revisions: &[migrate_core::Revision]) -> Packed {
         let mut p = Packed {
             text: String::with_capacity(
                 revisions

@@ -52,6 +52,11 @@ pub fn check(
         }
         None => migrate_schema::fold::check(migrations, dialects, lint),
     };
+    // A checkpoint that does not give its range's schema fails the build
+    // whatever the lint says.
+    for e in migrate_schema::fold::check_checkpoints(migrations, dialects) {
+        out.errors.push(e.to_string());
+    }
     for r in reported {
         match r.level {
             migrate_core::Level::Error => out.errors.push(r.text),

@@ -47,6 +47,34 @@ pub enum Error {
         outcome: String,
     },
 
+    /// A downgrade of a database that applied only some of the revisions a
+    /// checkpoint replaces.
+    #[error(
+        "the database applied {applied} but not {missing}, which checkpoint {checkpoint} replaces with them, so it stands inside the squashed range and this build cannot revert part of it; nothing was changed. Upgrade it to the checkpoint first (`migrate upgrade {checkpoint}`), then downgrade, or revert those revisions from the SQL stored with them: `migrate downgrade --from-history`"
+    )]
+    InsideCheckpointRange {
+        /// The checkpoint.
+        checkpoint: String,
+        /// The replaced revisions the history records.
+        applied: String,
+        /// Those it does not.
+        missing: String,
+    },
+
+    /// An upgrade of a database inside a squashed range whose files were
+    /// pruned from this build.
+    #[error(
+        "the database applied {applied} but not {missing}, which checkpoint {checkpoint} replaces with them, and this build no longer holds the replaced revisions (their files were pruned); nothing was changed. Upgrade the database past {checkpoint} with a build from before the prune (`migrate squash --prune` refuses while a database it can see is inside the range), then run this one"
+    )]
+    ReplacedRevisionsPruned {
+        /// The checkpoint.
+        checkpoint: String,
+        /// The replaced revisions the history records.
+        applied: String,
+        /// Those it does not, which this build lacks.
+        missing: String,
+    },
+
     /// The database has a revision applied that this migrator does not know.
     #[error(
         "Can't locate revision identified by '{revision}': the database has it applied but this build does not contain it (the database is ahead of this binary); nothing was changed. Run a build that includes it, or revert it from the downgrade stored in the history when it was applied: `migrate downgrade --from-history` (in code, `Migrator::downgrade_from_history`)"

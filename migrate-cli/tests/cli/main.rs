@@ -4,6 +4,7 @@
 //! never skip). Every captured stdout and stderr is checked for the test
 //! server's password.
 
+mod adopt;
 mod branches;
 mod common;
 mod deploy;
@@ -13,7 +14,10 @@ mod fleet;
 mod history;
 mod interrupted;
 mod offline;
+#[path = "../support/run.rs"]
+mod run;
 mod rust;
 mod session;
+mod squash;
 mod terminal;
 mod url;

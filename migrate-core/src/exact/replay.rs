@@ -299,6 +299,109 @@ pub fn replay(revisions: &[Revision], order: &[usize]) -> Vec<Error> {
     run(revisions, order, Some(RESIDENT_TABLES)).map_or_else(Vec::new, |r| r.errors)
 }
 
+/// The schema that the upgrades of `revisions`, applied in order to an
+/// empty in-memory SQLite database, leave: sorted lines naming each table's
+/// columns (name, type, `NOT NULL`, default, place in the primary key), its
+/// foreign keys and its indexes (by name when named in SQL, by columns for
+/// the ones keys make), and views and triggers by name. `Ok(None)` when a
+/// Rust revision that may change the schema is among them (its code does
+/// not run here); `Err` with the file, line and SQLite's message when a
+/// statement fails. What `migrate squash`'s checkpoints are compared by
+/// when SQLite is a dialect of the directory.
+pub fn schema_after(revisions: &[&Revision]) -> Result<Option<Vec<String>>, String> {
+    if revisions
+        .iter()
+        .any(|r| r.kind == crate::RevisionKind::Rust && !r.header.data_only)
+    {
+        return Ok(None);
+    }
+    let Some(db) = Memory::open() else {
+        return Ok(None);
+    };
+    for rev in revisions {
+        for statement in &rev.upgrade.statements {
+            let sql = rev.upgrade.statement_sql(statement);
+            if let Err(failure) = db.run(sql, !prepare_only(sql)) {
+                return Err(format!(
+                    "{}:{}: {}",
+                    rev.path, statement.line, failure.message
+                ));
+            }
+        }
+    }
+    let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "NULL".into());
+    let mut lines = Vec::new();
+    let objects = park::query(
+        &db,
+        "SELECT type, name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' AND type <> 'index'",
+        &[],
+    );
+    for row in objects {
+        let (kind, name) = (text(&row[0]), text(&row[1]));
+        if kind != "table" {
+            lines.push(format!("{kind} {name}"));
+            continue;
+        }
+        lines.push(format!("table {name}"));
+        for c in park::query(
+            &db,
+            "SELECT name, upper(type), \"notnull\", dflt_value, pk FROM pragma_table_info(?1)",
+            &[&name],
+        ) {
+            lines.push(format!(
+                "table {name} column {} {} not null {} default {} key {}",
+                text(&c[0]),
+                text(&c[1]),
+                text(&c[2]),
+                text(&c[3]),
+                text(&c[4])
+            ));
+        }
+        for f in park::query(
+            &db,
+            "SELECT \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list(?1)",
+            &[&name],
+        ) {
+            lines.push(format!(
+                "table {name} foreign key ({}) references {} ({}) on update {} on delete {}",
+                text(&f[1]),
+                text(&f[0]),
+                text(&f[2]),
+                text(&f[3]),
+                text(&f[4])
+            ));
+        }
+        for i in park::query(
+            &db,
+            "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?1)",
+            &[&name],
+        ) {
+            let index = text(&i[0]);
+            let columns: Vec<String> = park::query(
+                &db,
+                "SELECT coalesce(name, '<expression>') FROM pragma_index_info(?1) ORDER BY seqno",
+                &[&index],
+            )
+            .iter()
+            .map(|c| text(&c[0]))
+            .collect();
+            let named = if text(&i[2]) == "c" {
+                index
+            } else {
+                text(&i[2])
+            };
+            lines.push(format!(
+                "table {name} index {named} unique {} partial {} ({})",
+                text(&i[1]),
+                text(&i[3]),
+                columns.join(", ")
+            ));
+        }
+    }
+    lines.sort();
+    Ok(Some(lines))
+}
+
 /// [`replay`] parking beyond `limit` tables, or never (`None`).
 /// `None` when SQLite cannot allocate a database (sqlparser has had its
 /// say).

@@ -34,6 +34,7 @@ fn header(id: String, parents: Vec<String>, depends: Vec<String>) -> Header {
         lock_timeout: None,
         lock_retries: None,
         data_only: false,
+        replaces: Vec::new(),
         lines: HeaderLines::default(),
     }
 }

@@ -118,6 +118,28 @@ pub struct Migrator {
     /// The functions of the table's Rust revisions (none for a directory
     /// loaded at run time, which cannot run them).
     rust: &'static [crate::rust::RustRevision],
+    /// The revisions that the table's checkpoints replace (see
+    /// [`Replaced`]).
+    replaced: Replaced,
+}
+
+/// The revisions that checkpoints (`replaces:`, written by `migrate
+/// squash`) replace: a database that applied some of them goes on along
+/// them to the checkpoint.
+#[derive(Clone)]
+enum Replaced {
+    /// The table has no checkpoint.
+    None,
+    /// Written by `embed_migrations!`: a migrator over the replaced
+    /// revisions still in the directory, and each checkpoint with the ids
+    /// it replaces.
+    Static {
+        migrator: &'static Migrator,
+        checkpoints: &'static [(&'static str, &'static [&'static str])],
+    },
+    /// Loaded from a directory: the replaced revisions' migrator; the
+    /// checkpoints are read from the table's headers.
+    Loaded(std::sync::Arc<Migrator>),
 }
 
 impl Clone for Migrator {
@@ -131,6 +153,7 @@ impl Clone for Migrator {
             graph: self.graph.clone(),
             expected: self.expected.clone(),
             rust: self.rust,
+            replaced: self.replaced.clone(),
         }
     }
 }
@@ -177,6 +200,7 @@ impl Migrator {
             graph: OnceLock::new(),
             expected: crate::startup::Expected::new(revisions.len(), start_up),
             rust: &[],
+            replaced: Replaced::None,
         }
     }
 
@@ -197,6 +221,7 @@ impl Migrator {
             graph: OnceLock::new(),
             expected: crate::startup::Expected::new(revisions.len(), start_up),
             rust: &[],
+            replaced: Replaced::None,
         }
     }
 
@@ -213,6 +238,7 @@ impl Migrator {
             graph: OnceLock::new(),
             expected: self.expected.fresh(),
             rust: self.rust,
+            replaced: self.replaced.clone(),
         }
     }
 
@@ -239,7 +265,35 @@ impl Migrator {
             config.apply_lock_defaults(&mut r.header);
         }
         let start_up = migrations.start_up();
+        let replaced = if migrations.checkpoints().next().is_none() {
+            Replaced::None
+        } else {
+            for r in &mut migrations.replaced {
+                config.apply_lock_defaults(&mut r.header);
+            }
+            let sub = Migrator {
+                expected: crate::startup::Expected::loaded(
+                    migrations.replaced.len(),
+                    migrate_core::StartUp {
+                        in_order: String::new(),
+                        by_id: String::new(),
+                        heads: Vec::new(),
+                    },
+                ),
+                rust: &[],
+                revisions: Table::Loaded(std::mem::take(&mut migrations.replaced).into()),
+                version_table: Cow::Owned(config.version_table.clone()),
+                lock_key: None,
+                lock_timeout: DEFAULT_LOCK_TIMEOUT,
+                mode: TransactionMode::Single,
+                graph: OnceLock::new(),
+                replaced: Replaced::None,
+            };
+            let _ = sub.graph.set(Ok(migrations.replaced_graph.clone()));
+            Replaced::Loaded(std::sync::Arc::new(sub))
+        };
         let migrator = Migrator {
+            replaced,
             expected: crate::startup::Expected::loaded(migrations.revisions.len(), start_up),
             rust: &[],
             revisions: Table::Loaded(migrations.revisions.into()),
@@ -289,6 +343,79 @@ impl Migrator {
     pub const fn __with_rust(mut self, rust: &'static [crate::rust::RustRevision]) -> Migrator {
         self.rust = rust;
         self
+    }
+
+    /// The revisions that the table's checkpoints replace, and which
+    /// replaces which (written by the macro).
+    #[doc(hidden)]
+    pub const fn __with_replaced(
+        mut self,
+        migrator: &'static Migrator,
+        checkpoints: &'static [(&'static str, &'static [&'static str])],
+    ) -> Migrator {
+        // A `const fn` cannot drop what it overwrites; the macro calls this
+        // on a fresh table, whose value holds nothing to free.
+        std::mem::forget(std::mem::replace(
+            &mut self.replaced,
+            Replaced::Static {
+                migrator,
+                checkpoints,
+            },
+        ));
+        self
+    }
+
+    /// Each checkpoint of the table with the ids it replaces, in the order
+    /// they apply.
+    pub(crate) fn checkpoints(&self) -> Vec<(&str, Vec<&str>)> {
+        match (&self.replaced, &self.revisions) {
+            (Replaced::None, _) => Vec::new(),
+            (Replaced::Static { checkpoints, .. }, _) => {
+                checkpoints.iter().map(|(c, r)| (*c, r.to_vec())).collect()
+            }
+            (Replaced::Loaded(_), Table::Loaded(revisions)) => revisions
+                .iter()
+                .filter(|r| !r.header.replaces.is_empty())
+                .map(|r| {
+                    let ids = r.header.replaces.iter().map(String::as_str).collect();
+                    (r.id(), ids)
+                })
+                .collect(),
+            (Replaced::Loaded(_), _) => Vec::new(),
+        }
+    }
+
+    /// The revisions that the table's checkpoints (`replaces:`) replace and
+    /// that it still holds (none once their files are pruned), which a
+    /// database that applied some of them runs on its way to the
+    /// checkpoint; `None` when the table has no checkpoint.
+    pub fn replaced_revisions(&self) -> Option<Revisions<'_>> {
+        match &self.replaced {
+            Replaced::None => None,
+            Replaced::Static { migrator, .. } => Some(migrator.revisions()),
+            Replaced::Loaded(m) => Some(m.revisions()),
+        }
+    }
+
+    /// A migrator over the replaced revisions with this one's settings,
+    /// which runs them on the way to their checkpoint.
+    fn replaced_runner(&self) -> Option<Migrator> {
+        let sub = match &self.replaced {
+            Replaced::None => return None,
+            Replaced::Static { migrator, .. } => *migrator,
+            Replaced::Loaded(m) => m,
+        };
+        Some(Migrator {
+            revisions: sub.revisions.clone(),
+            version_table: self.version_table.clone(),
+            lock_key: self.lock_key,
+            lock_timeout: self.lock_timeout,
+            mode: self.mode,
+            graph: sub.graph.clone(),
+            expected: sub.expected.fresh(),
+            rust: self.rust,
+            replaced: Replaced::None,
+        })
     }
 
     /// Revision `rev`'s Rust function in `direction`: `Ok(None)` for an
@@ -531,6 +658,9 @@ impl Migrator {
                     rows = conn.read_history(&self.version_table).await?;
                 }
             }
+            let (rows, finished) = self
+                .settle_checkpoints(&mut conn, &run, graph, rows)
+                .await?;
             let applied = self.check_history(graph, &rows)?;
             let plan = match &run {
                 Run::Upgrade(target) => graph.plan_upgrade(target, &applied)?,
@@ -544,10 +674,179 @@ impl Migrator {
                 outcome.ran.insert(0, i);
                 outcome.durations.insert(0, duration);
             }
-            Ok(outcome)
+            Ok((outcome, finished))
         }
         .await;
-        self.finish(conn, result, started).await
+        let (result, finished) = match result {
+            Ok((outcome, finished)) => (Ok(outcome), finished),
+            Err(e) => (Err(e), Vec::new()),
+        };
+        let mut report = self.finish(conn, result, started).await?;
+        // The replaced revisions run on the way to their checkpoint come
+        // first, by their own ids.
+        let (ids, durations): (Vec<String>, Vec<Duration>) = finished.into_iter().unzip();
+        report.revisions.splice(0..0, ids);
+        report.durations.splice(0..0, durations);
+        Ok(report)
+    }
+
+    /// Brings the history's rows of revisions that checkpoints replace to
+    /// the checkpoints, under the lock, before the run plans. A checkpoint
+    /// whose replaced revisions are all recorded gets its own row in their
+    /// place (the database is where the checkpoint leaves it). A database
+    /// that applied only some of them goes on along them (an upgrade whose
+    /// plan passes the checkpoint), then is recorded the same way; a
+    /// downgrade refuses, since nothing this build holds reverts part of a
+    /// range. Returns the rows after, and the replaced revisions run.
+    async fn settle_checkpoints<C: Conn>(
+        &self,
+        conn: &mut C,
+        run: &Run<'_>,
+        graph: &RevisionGraph,
+        mut rows: Vec<HistoryEntry>,
+    ) -> Result<(Vec<HistoryEntry>, Vec<(String, Duration)>)> {
+        let checkpoints = self.checkpoints();
+        let mut finished = Vec::new();
+        for (checkpoint, replaced) in &checkpoints {
+            let complete = |rows: &[HistoryEntry], id: &str| {
+                rows.iter().any(|r| r.revision == id && r.is_complete())
+            };
+            let present: Vec<String> = rows
+                .iter()
+                .filter(|r| replaced.contains(&r.revision.as_str()))
+                .map(|r| r.revision.clone())
+                .collect();
+            if present.is_empty() {
+                continue;
+            }
+            let recorded = complete(&rows, checkpoint);
+            if !recorded && !replaced.iter().all(|id| complete(&rows, id)) {
+                let missing: Vec<&str> = replaced
+                    .iter()
+                    .copied()
+                    .filter(|id| !complete(&rows, id))
+                    .collect();
+                let inside = || (present.join(", "), missing.join(", "));
+                let plan = match run {
+                    Run::Downgrade(_) => {
+                        let (applied, missing) = inside();
+                        return Err(Error::InsideCheckpointRange {
+                            checkpoint: (*checkpoint).to_owned(),
+                            applied,
+                            missing,
+                        });
+                    }
+                    Run::Upgrade(target) => {
+                        graph.plan_upgrade(target, &self.check_history(graph, &rows)?)?
+                    }
+                    Run::Plan(plan) => (*plan).clone(),
+                };
+                if !plan.steps.iter().any(|&i| graph.id(i) == *checkpoint) {
+                    continue;
+                }
+                let runner = self.replaced_runner();
+                let sub = match &runner {
+                    Some(runner) => Some((runner, runner.graph()?)),
+                    None => None,
+                };
+                let Some((runner, sub_graph)) =
+                    sub.filter(|(_, g)| replaced.iter().all(|id| g.find(id).is_some()))
+                else {
+                    let (applied, missing) = inside();
+                    return Err(Error::ReplacedRevisionsPruned {
+                        checkpoint: (*checkpoint).to_owned(),
+                        applied,
+                        missing,
+                    });
+                };
+                let sub_rows: Vec<HistoryEntry> = rows
+                    .iter()
+                    .filter(|r| replaced.contains(&r.revision.as_str()))
+                    .cloned()
+                    .collect();
+                let sub_applied = runner.check_history(sub_graph, &sub_rows)?;
+                let last = replaced[replaced.len() - 1];
+                let sub_plan =
+                    sub_graph.plan_upgrade(&Target::Revision(last.to_owned()), &sub_applied)?;
+                let outcome = runner
+                    .execute(conn, sub_graph, &sub_plan, sub_applied, next_seq(&rows))
+                    .await?;
+                finished.extend(
+                    outcome
+                        .ran
+                        .iter()
+                        .map(|&i| runner.revision(i).id().to_owned())
+                        .zip(outcome.durations),
+                );
+                rows = conn.read_history(&self.version_table).await?;
+            }
+            let Some(i) = graph.find(checkpoint) else {
+                continue;
+            };
+            let removed: Vec<&str> = rows
+                .iter()
+                .filter(|r| replaced.contains(&r.revision.as_str()))
+                .map(|r| r.revision.as_str())
+                .collect();
+            conn.begin().await?;
+            conn.delete_rows(&self.version_table, &removed).await?;
+            if !recorded {
+                // In the place of the last replaced revision.
+                let seq = rows
+                    .iter()
+                    .filter(|r| replaced.contains(&r.revision.as_str()))
+                    .map(|r| r.seq)
+                    .max()
+                    .unwrap_or_else(|| next_seq(&rows));
+                let rev = self.revision(i);
+                let row = self.row(rev, "applied", rev.upgrade().len() as i64, 0, seq);
+                conn.insert_row(&self.version_table, &row).await?;
+            }
+            conn.commit().await?;
+            rows = conn.read_history(&self.version_table).await?;
+        }
+        Ok((rows, finished))
+    }
+
+    /// The rows as the graph sees them: those of revisions that checkpoints
+    /// replace left out, and for each checkpoint whose replaced revisions
+    /// are all recorded (and not the checkpoint itself), a row of the
+    /// checkpoint in their place, as an upgrade would record it.
+    fn graph_rows<'r>(&self, rows: &'r [HistoryEntry]) -> std::borrow::Cow<'r, [HistoryEntry]> {
+        let checkpoints = self.checkpoints();
+        let replaced = |id: &str| checkpoints.iter().any(|(_, r)| r.contains(&id));
+        if !rows.iter().any(|r| replaced(&r.revision)) {
+            return std::borrow::Cow::Borrowed(rows);
+        }
+        let mut kept: Vec<HistoryEntry> = rows
+            .iter()
+            .filter(|r| !replaced(&r.revision))
+            .cloned()
+            .collect();
+        for (checkpoint, ids) in &checkpoints {
+            let reached = ids
+                .iter()
+                .all(|id| rows.iter().any(|r| r.revision == *id && r.is_complete()));
+            if reached && !kept.iter().any(|r| r.revision == *checkpoint) {
+                let last = rows
+                    .iter()
+                    .filter(|r| ids.contains(&r.revision.as_str()))
+                    .max_by_key(|r| r.seq);
+                let checksum = self
+                    .graph()
+                    .ok()
+                    .and_then(|g| g.find(checkpoint))
+                    .map(|i| self.revision(i).checksum().to_owned());
+                if let (Some(last), Some(checksum)) = (last, checksum) {
+                    kept.push(HistoryEntry {
+                        revision: (*checkpoint).to_owned(),
+                        checksum,
+                        ..last.clone()
+                    });
+                }
+            }
+        }
+        std::borrow::Cow::Owned(kept)
     }
 
     /// Releases the lock on every path. An open transaction at this point
@@ -575,7 +874,7 @@ impl Migrator {
     /// revision was interrupted, or an applied revision's SQL was edited.
     fn check_history(&self, graph: &RevisionGraph, rows: &[HistoryEntry]) -> Result<Vec<bool>> {
         let mut applied = vec![false; graph.len()];
-        for row in rows {
+        for row in self.graph_rows(rows).iter() {
             let Some(i) = graph.find(&row.revision) else {
                 return Err(Error::UnknownAppliedRevision {
                     revision: row.revision.clone(),
@@ -737,7 +1036,7 @@ impl Migrator {
         let rows = conn.read_history(&self.version_table).await?;
         let mut v = Verification::default();
         let mut applied = vec![false; graph.len()];
-        for row in rows {
+        for row in self.graph_rows(&rows).iter().cloned() {
             if !row.is_complete() {
                 v.interrupted.push(row);
                 continue;
@@ -897,7 +1196,7 @@ impl Migrator {
         graph: &RevisionGraph,
         rows: &[HistoryEntry],
     ) -> Result<Vec<bool>> {
-        history::applied_revisions(graph, rows)
+        history::applied_revisions(graph, &self.graph_rows(rows))
     }
 
     /// Reads the user schema as sorted lines, for round-trip comparisons.

@@ -375,6 +375,131 @@ pub fn check_cached(
     report(migrations, lint, &findings)
 }
 
+/// Checks each checkpoint (a revision with `replaces:`, written by `migrate
+/// squash`) whose replaced revisions are still in the directory: folded
+/// after the checkpoint's ancestors, its upgrade must give the schema that
+/// the revisions it replaces give, in the dialect [`checked_dialect`] picks
+/// (PostgreSQL when none is). Tables, columns, keys, indexes, enums and
+/// schemas are compared as [`diff`](crate::diff::diff) compares them, and
+/// views, functions, triggers and the other objects the fold knows by name.
+/// Each difference is an [`Error::Checkpoint`](migrate_core::Error) at the
+/// checkpoint's `replaces:` line.
+pub fn check_checkpoints(
+    migrations: &Migrations,
+    dialects: &DialectCheck,
+) -> Vec<migrate_core::Error> {
+    let dialect = checked_dialect(dialects).unwrap_or(Dialect::Postgres);
+    let mut errors = Vec::new();
+    for c in migrations.checkpoints() {
+        let replaced = migrations.replaced_by(c);
+        if replaced.is_empty() {
+            continue;
+        }
+        let checkpoint = &migrations.revisions[c];
+        let wanted = migrations.graph.ancestors_inclusive(&[c]);
+        let mut base = State::new();
+        let mut findings = Vec::new();
+        let mut fold = |state: &mut State, i: usize, revision: &Revision| {
+            let parsed = parse_revision(revision, dialect, &mut NoCache);
+            fold_both(state, i, revision, dialect, parsed, &mut findings, None);
+        };
+        for &i in migrations.graph.topological_order() {
+            if wanted[i] && i != c {
+                fold(&mut base, i, &migrations.revisions[i]);
+            }
+        }
+        let mut old = base.clone();
+        for &k in &replaced {
+            fold(&mut old, c, &migrations.replaced[k]);
+        }
+        let mut new = base;
+        fold(&mut new, c, checkpoint);
+        let mut differences: Vec<String> = diff(
+            &old.to_schema(),
+            &new.to_schema(),
+            dialect,
+            &DiffOptions::default(),
+        )
+        .iter()
+        .map(|change| change.summary())
+        .collect();
+        let (old_objects, new_objects) = (old.other_objects(), new.other_objects());
+        for o in new_objects.iter().filter(|o| !old_objects.contains(o)) {
+            differences.push(format!("add {o}"));
+        }
+        for o in old_objects.iter().filter(|o| !new_objects.contains(o)) {
+            differences.push(format!("drop {o}"));
+        }
+        #[cfg(feature = "sqlite-exact")]
+        if matches!(dialects, DialectCheck::All(list) if list.contains(&Dialect::Sqlite)) {
+            differences.extend(sqlite_differences(migrations, c, &replaced, &wanted));
+        }
+        if differences.is_empty() {
+            continue;
+        }
+        let ids: Vec<&str> = replaced
+            .iter()
+            .map(|&k| migrations.replaced[k].id())
+            .collect();
+        errors.push(migrate_core::Error::Checkpoint {
+            path: checkpoint.path.clone(),
+            line: checkpoint.header.lines.replaces,
+            problem: format!(
+                "checkpoint {} does not give the schema of the revisions it replaces ({}); what turns their schema into the checkpoint's: {}; fix the checkpoint's SQL, or write it again with `migrate squash {}:{}`",
+                checkpoint.id(),
+                ids.join(", "),
+                differences.join("; "),
+                ids[0],
+                ids[ids.len() - 1],
+            ),
+        });
+    }
+    errors
+}
+
+/// What SQLite itself says differs between the range of checkpoint `c`
+/// and the checkpoint, each applied after the checkpoint's ancestors in an
+/// in-memory database.
+#[cfg(feature = "sqlite-exact")]
+fn sqlite_differences(
+    migrations: &Migrations,
+    c: usize,
+    replaced: &[usize],
+    wanted: &[bool],
+) -> Vec<String> {
+    use migrate_core::exact::replay::schema_after;
+    let base: Vec<&Revision> = migrations
+        .graph
+        .topological_order()
+        .iter()
+        .filter(|&&i| wanted[i] && i != c)
+        .map(|&i| &migrations.revisions[i])
+        .collect();
+    let mut old = base.clone();
+    old.extend(replaced.iter().map(|&k| &migrations.replaced[k]));
+    let mut new = base;
+    new.push(&migrations.revisions[c]);
+    match (schema_after(&old), schema_after(&new)) {
+        (Ok(Some(old)), Ok(Some(new))) => {
+            let mut out: Vec<String> = old
+                .iter()
+                .filter(|l| !new.contains(l))
+                .map(|l| format!("SQLite: the range gives `{l}`, the checkpoint does not"))
+                .collect();
+            out.extend(
+                new.iter()
+                    .filter(|l| !old.contains(l))
+                    .map(|l| format!("SQLite: the checkpoint gives `{l}`, the range does not")),
+            );
+            out
+        }
+        (_, Err(e)) => vec![format!(
+            "SQLite refuses the checkpoint after its ancestors: {e}"
+        )],
+        _ => Vec::new(),
+    }
+}
+
 /// Folds every upgrade of a directory in topological order.
 pub fn fold_upgrades(migrations: &Migrations, dialect: Dialect) -> Result<FoldResult, FoldError> {
     fold_with(migrations, dialect, None, |_, _| {})

@@ -169,6 +169,46 @@ pub async fn upgrade_stops_at_failed_revision_per_revision_commits(db: &impl Tes
     failing_revision_leaves_database_at_previous(db, TransactionMode::PerRevision).await;
 }
 
+/// A plan longer than one piece of the one-script run (64 statements):
+/// every revision recorded once with its own duration, in order; then the
+/// same with a failure in a late piece, which leaves the database at the
+/// revision before it, the earlier pieces' work kept by the revision by
+/// revision rerun and nothing of the failing one.
+pub async fn long_plans_cross_pieces_of_the_script(db: &impl TestDb) {
+    let dir = Dir::chain(150);
+    let m = dir.migrator();
+    let report = m.upgrade(db.pool(), "head").await.unwrap();
+    assert_eq!(report.revisions.len(), 150);
+    assert_eq!(report.durations.len(), 150);
+    assert_eq!(db.count("SELECT count(*) FROM migrate_history").await, 150);
+    assert_eq!(
+        db.text("SELECT revision FROM migrate_history ORDER BY seq DESC LIMIT 1")
+            .await,
+        "r150"
+    );
+    let report = m.downgrade(db.pool(), "r20").await.unwrap();
+    assert_eq!(report.revisions.len(), 130);
+    assert_eq!(report.revisions[0], "r150");
+    assert_eq!(db.count("SELECT count(*) FROM migrate_history").await, 20);
+    // Revision r120 now fails, in the second piece of the plan from r21.
+    dir.edit(
+        "r120",
+        "CREATE TABLE t120 (id INTEGER PRIMARY KEY, v TEXT);",
+        "CREATE TABLE t120 (id INTEGER PRIMARY KEY, v TEXT);\nSELECT * FROM not_there;",
+    );
+    let m = dir.migrator();
+    let err = m.upgrade(db.pool(), "head").await.unwrap_err();
+    assert!(
+        matches!(&err, Error::MigrationFailed { revision, statement: 2, .. } if revision == "r120"),
+        "{err:?}"
+    );
+    assert_eq!(m.current(db.pool()).await.unwrap(), vec!["r119"]);
+    assert_eq!(db.count("SELECT count(*) FROM migrate_history").await, 119);
+    let tables = db.tables().await;
+    assert!(tables.contains(&"t119".to_owned()), "{tables:?}");
+    assert!(!tables.contains(&"t120".to_owned()), "{tables:?}");
+}
+
 pub async fn failing_downgrade_keeps_revision_applied(db: &impl TestDb) {
     let dir = Dir::new();
     dir.rev(

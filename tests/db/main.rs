@@ -48,6 +48,7 @@ both!(
     downgrade_one_step_then_to_base,
     relative_partial_and_exact_targets,
     upgrade_stops_at_failed_revision,
+    long_plans_cross_pieces_of_the_script,
     upgrade_stops_at_failed_revision_per_revision_commits,
     failing_downgrade_keeps_revision_applied,
     edited_applied_revision_is_refused,

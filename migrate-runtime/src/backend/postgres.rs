@@ -134,23 +134,29 @@ impl Conn for Session<Postgres> {
         table: &'a str,
         rows: &'a [NewRow<'a>],
     ) -> Result<u64, sqlx::Error> {
-        // One array per column (see `history::insert_arrays_sql`).
+        // One array per column (see `history::insert_arrays_sql`), 64 rows
+        // at a time: the rows carry each revision's downgrade SQL, and what
+        // is held at once should not grow with the plan.
         let sql = history::insert_arrays_sql(table);
-        let column = |f: fn(&NewRow<'a>) -> &'a str| rows.iter().map(f).collect::<Vec<_>>();
-        let number = |f: fn(&NewRow<'a>) -> i64| rows.iter().map(f).collect::<Vec<_>>();
-        let done = sqlx::query(&sql)
-            .bind(column(|r| r.revision))
-            .bind(column(|r| r.checksum))
-            .bind(number(|r| r.duration_ms))
-            .bind(column(|r| r.state))
-            .bind(number(|r| r.statements_done))
-            .bind(number(|r| r.seq))
-            .bind(rows.iter().map(|r| r.message).collect::<Vec<_>>())
-            .bind(rows.iter().map(|r| r.downgrade_sql).collect::<Vec<_>>())
-            .bind(column(|r| r.downgrade_kind))
-            .execute(&mut *self.conn)
-            .await?;
-        Ok(done.rows_affected())
+        let mut written = 0;
+        for rows in rows.chunks(64) {
+            let column = |f: fn(&NewRow<'a>) -> &'a str| rows.iter().map(f).collect::<Vec<_>>();
+            let number = |f: fn(&NewRow<'a>) -> i64| rows.iter().map(f).collect::<Vec<_>>();
+            let done = sqlx::query(&sql)
+                .bind(column(|r| r.revision))
+                .bind(column(|r| r.checksum))
+                .bind(number(|r| r.duration_ms))
+                .bind(column(|r| r.state))
+                .bind(number(|r| r.statements_done))
+                .bind(number(|r| r.seq))
+                .bind(rows.iter().map(|r| r.message).collect::<Vec<_>>())
+                .bind(rows.iter().map(|r| r.downgrade_sql).collect::<Vec<_>>())
+                .bind(column(|r| r.downgrade_kind))
+                .execute(&mut *self.conn)
+                .await?;
+            written += done.rows_affected();
+        }
+        Ok(written)
     }
 
     fn in_transaction(&self) -> bool {

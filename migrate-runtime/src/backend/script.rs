@@ -60,6 +60,27 @@ pub(crate) fn timed(clock: &str, sections: &[SectionRef<'_>]) -> String {
     script
 }
 
+/// `sections` cut into runs of whole sections of about `statements`
+/// statements each (a longer section is a run of its own).
+pub(crate) fn pieces<'s, 'a>(
+    sections: &'s [SectionRef<'a>],
+    statements: usize,
+) -> Vec<&'s [SectionRef<'a>]> {
+    let mut out = Vec::new();
+    let (mut start, mut count) = (0, 0);
+    for (k, section) in sections.iter().enumerate() {
+        if count > 0 && count + section.len() > statements {
+            out.push(&sections[start..k]);
+            (start, count) = (k, 0);
+        }
+        count += section.len();
+    }
+    if start < sections.len() || out.is_empty() {
+        out.push(&sections[start..]);
+    }
+    out
+}
+
 /// Opens a transaction: on SQLite an immediate one, which takes the write
 /// lock at once instead of at the first write.
 pub(crate) fn begin_sql(dialect: Dialect) -> &'static str {
@@ -70,15 +91,13 @@ pub(crate) fn begin_sql(dialect: Dialect) -> &'static str {
 }
 
 /// One statement answering the database's clock in microseconds, as one
-/// `bigint` row (PostgreSQL: since the script arrived; SQLite: since 1970,
-/// to the millisecond).
+/// `bigint` row, since 1970 (SQLite: to the millisecond), so that readings
+/// of several scripts line up.
 pub(crate) fn clock_sql(dialect: Dialect) -> &'static str {
     match dialect {
-        // `statement_timestamp()` is the arrival of the message, the
-        // same for every statement of the script.
-        Dialect::Postgres => {
-            "SELECT (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000000)::bigint"
-        }
+        // `clock_timestamp()` moves during a statement; `extract` answers
+        // `numeric`, exact to the microsecond.
+        Dialect::Postgres => "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint",
         Dialect::Sqlite => "SELECT CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)",
     }
 }
@@ -98,6 +117,41 @@ pub(crate) fn counted_sql(dialect: Dialect, write: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Pieces hold whole sections, about as many statements as asked, in
+    /// order, and none is empty.
+    #[test]
+    fn pieces_cut_between_sections() {
+        let revision = |n: usize| {
+            let sql: String = (0..n).map(|k| format!("SELECT {k};\n")).collect();
+            migrate_core::parse_revision(
+                "m/r.sql",
+                &format!("-- revision: r\n-- down_revision: none\n-- migrate:upgrade\n{sql}"),
+            )
+            .unwrap()
+        };
+        let revisions: Vec<_> = [3, 3, 3, 10, 1, 1].into_iter().map(revision).collect();
+        let sections: Vec<SectionRef<'_>> = revisions
+            .iter()
+            .map(|r| SectionRef::Loaded(&r.upgrade))
+            .collect();
+        let sizes = |pieces: Vec<&[SectionRef<'_>]>| -> Vec<Vec<usize>> {
+            pieces
+                .iter()
+                .map(|p| p.iter().map(|s| s.len()).collect())
+                .collect()
+        };
+        assert_eq!(
+            sizes(pieces(&sections, 6)),
+            [vec![3, 3], vec![3], vec![10], vec![1, 1]]
+        );
+        assert_eq!(sizes(pieces(&sections, 100)), [vec![3, 3, 3, 10, 1, 1]]);
+        assert_eq!(
+            sizes(pieces(&sections, 1)),
+            [vec![3], vec![3], vec![3], vec![10], vec![1], vec![1]]
+        );
+        assert_eq!(pieces(&sections[..0], 6).len(), 1);
+    }
+
     /// The texts each backend sent before they were written here.
     #[test]
     fn begin_clock_and_counted_statements_keep_their_text() {
@@ -105,7 +159,7 @@ mod tests {
         assert_eq!(begin_sql(Dialect::Sqlite), "BEGIN IMMEDIATE");
         assert_eq!(
             clock_sql(Dialect::Postgres),
-            "SELECT (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000000)::bigint"
+            "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
         );
         assert_eq!(
             clock_sql(Dialect::Sqlite),

@@ -156,9 +156,16 @@ impl Conn for Session<Sqlite> {
     ) -> Result<u64, sqlx::Error> {
         // A multi-row `VALUES` of literals costs SQLite little to parse,
         // and a statement run once has no place in the statement cache.
-        let sql = self.counted_sql(&history::insert_literal_sql(Dialect::Sqlite, table, rows));
-        let counts = Conn::fetch_i64s(self, &sql).await?;
-        Ok(counts.first().map_or(0, |&n| u64::try_from(n).unwrap_or(0)))
+        // Rows go 64 at a time: a statement's size (its text, and SQLite's
+        // program for it) grows with its rows, and the rows carry each
+        // revision's downgrade SQL.
+        let mut written = 0;
+        for rows in rows.chunks(64) {
+            let sql = self.counted_sql(&history::insert_literal_sql(Dialect::Sqlite, table, rows));
+            let counts = Conn::fetch_i64s(self, &sql).await?;
+            written += counts.first().map_or(0, |&n| u64::try_from(n).unwrap_or(0));
+        }
+        Ok(written)
     }
 
     fn in_transaction(&self) -> bool {

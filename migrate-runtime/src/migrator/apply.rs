@@ -23,6 +23,10 @@ pub(super) struct Outcome {
     pub(super) applied: Vec<bool>,
 }
 
+/// About how many statements one piece of the one-script run holds (see
+/// `run_script`).
+const PIECE: usize = 64;
+
 impl Migrator {
     /// Runs a plan's steps, each atomically with its history row.
     pub(super) async fn execute<C: Conn>(
@@ -442,16 +446,31 @@ impl Migrator {
     ) -> Result<Option<Vec<Duration>>> {
         let dialect = conn.dialect();
         let table: &str = &self.version_table;
-        // The script reads the clock before the first revision and after
-        // each one.
-        let script = script::timed(conn.clock_sql(), sections);
         if !conn.begin_batch().await? {
             return Ok(None);
         }
-        let mut marks = match conn.fetch_i64s(&script).await {
-            Ok(marks) if marks.len() == steps.len() + 1 => marks,
-            outcome => return self.abandon_batch(conn, outcome.err()).await,
-        };
+        // The script reads the clock before the first revision and after
+        // each one. It goes in pieces of about `PIECE` statements, each of
+        // whole revisions, so that what a run holds at once does not grow
+        // with the plan: the script's text, the driver's copy of it, and on
+        // SQLite every statement of a script, which the driver keeps
+        // prepared until the script ends. The clock answers since 1970, so
+        // the pieces' readings line up; each piece's first reading repeats
+        // the last one before it.
+        let mut marks = Vec::with_capacity(steps.len() + 1);
+        for piece in script::pieces(sections, PIECE) {
+            let script = script::timed(conn.clock_sql(), piece);
+            match conn.fetch_i64s(&script).await {
+                Ok(got) if got.len() == piece.len() + 1 => {
+                    let skip = usize::from(!marks.is_empty());
+                    marks.extend_from_slice(&got[skip..]);
+                }
+                outcome => return self.abandon_batch(conn, outcome.err()).await,
+            }
+        }
+        if marks.len() != steps.len() + 1 {
+            return self.abandon_batch(conn, None).await;
+        }
         let mut before = marks.remove(0);
         if conn.foreign_key_violations().await?.is_some() {
             return self.abandon_batch(conn, None).await;

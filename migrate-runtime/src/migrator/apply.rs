@@ -486,22 +486,34 @@ impl Migrator {
         // answering with the number of rows written.
         let written = match direction {
             Direction::Upgrade => {
-                let rows: Vec<NewRow<'_>> = steps
-                    .iter()
-                    .zip(&durations)
-                    .zip(seq..)
-                    .map(|((&i, duration), seq)| {
-                        let rev = self.revision(i);
-                        self.row(
-                            rev,
-                            "applied",
-                            rev.upgrade().len() as i64,
-                            i64::try_from(duration.as_millis()).unwrap_or(i64::MAX),
-                            seq,
-                        )
-                    })
-                    .collect();
-                conn.insert_rows(table, &rows).await
+                // The rows of a piece at a time (see `PIECE`).
+                let mut written = Ok(0);
+                for (k, chunk) in steps.chunks(PIECE).enumerate() {
+                    let first = seq + (k * PIECE) as i64;
+                    let rows: Vec<NewRow<'_>> = chunk
+                        .iter()
+                        .zip(&durations[k * PIECE..])
+                        .zip(first..)
+                        .map(|((&i, duration), seq)| {
+                            let rev = self.revision(i);
+                            self.row(
+                                rev,
+                                "applied",
+                                rev.upgrade().len() as i64,
+                                i64::try_from(duration.as_millis()).unwrap_or(i64::MAX),
+                                seq,
+                            )
+                        })
+                        .collect();
+                    match conn.insert_rows(table, &rows).await {
+                        Ok(n) => written = written.map(|w| w + n),
+                        Err(e) => {
+                            written = Err(e);
+                            break;
+                        }
+                    }
+                }
+                written
             }
             Direction::Downgrade => {
                 let delete = history::delete_many_sql(

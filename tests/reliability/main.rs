@@ -10,4 +10,5 @@ mod concurrent;
 mod crash;
 mod lock_safety;
 mod locks;
+mod server_faults;
 mod support;

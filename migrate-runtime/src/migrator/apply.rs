@@ -922,10 +922,12 @@ fn millis(started: Instant) -> i64 {
     i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX)
 }
 
-/// The database's own message, without sqlx's prefix.
+/// The database's own message, without sqlx's prefix, and what it says
+/// about the server's side (a lost connection, a timeout set on the role).
 fn db_message(e: &sqlx::Error) -> String {
-    match e {
+    let message = match e {
         sqlx::Error::Database(d) => d.message().to_owned(),
         other => other.to_string(),
-    }
+    };
+    message + &crate::error::server_hint(e)
 }

@@ -287,9 +287,10 @@ pub(crate) fn is_connection_lost(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
         sqlx::Error::Protocol(p) => p.contains("expected to read") || p.contains("EOF"),
-        sqlx::Error::Database(d) => d
-            .code()
-            .is_some_and(|c| (c.starts_with("08") && c != "08P01") || matches!(&*c, "57P01" | "57P02" | "57P03" | "25P03")),
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| {
+            (c.starts_with("08") && c != "08P01")
+                || matches!(&*c, "57P01" | "57P02" | "57P03" | "25P03")
+        }),
         _ => false,
     }
 }

@@ -10,5 +10,6 @@ mod concurrent;
 mod crash;
 mod lock_safety;
 mod locks;
+mod poolers;
 mod server_faults;
 mod support;

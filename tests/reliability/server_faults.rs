@@ -240,7 +240,10 @@ async fn fault_at_random_points(fault: Fault, per_revision: bool, default_trials
             }
             let kind = error_kind(&finished.stderr);
             if !tally.errors.contains_key(&kind) {
-                println!("{name}: example error ({label}):\n{}", finished.stderr.trim());
+                println!(
+                    "{name}: example error ({label}):\n{}",
+                    finished.stderr.trim()
+                );
             }
             *tally.errors.entry(kind).or_default() += 1;
         }

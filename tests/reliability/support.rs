@@ -640,7 +640,10 @@ impl Server {
         let admin = sqlx::PgPool::connect(&server.admin_url)
             .await
             .expect("connect to the test's own server");
-        for sql in ["ALTER SYSTEM SET synchronous_commit = on", "SELECT pg_reload_conf()"] {
+        for sql in [
+            "ALTER SYSTEM SET synchronous_commit = on",
+            "SELECT pg_reload_conf()",
+        ] {
             sqlx::raw_sql(sql).execute(&admin).await.unwrap();
         }
         loop {

@@ -3,4 +3,5 @@ fn main() {
     migrate_runtime::build::watch("rust_revisions/migrations");
     migrate_runtime::build::watch("rust_revisions/outside");
     migrate_runtime::build::watch("rust_revisions/branches");
+    migrate_runtime::build::watch("reliability/idle_migrations");
 }

@@ -265,7 +265,7 @@ pub(crate) fn server_hint(error: &sqlx::Error) -> String {
             "; the server's statement_timeout ended the statement ({STATEMENT_TIMEOUT_FIX})"
         ),
         Some("25P03") => format!(
-            "; the server ended the session because it stayed idle inside a transaction longer than idle_in_transaction_session_timeout allows ({IDLE_TIMEOUT_FIX}); {LOST_OUTCOME}"
+            "; the server ended the session because it stayed idle inside a transaction longer than idle_in_transaction_session_timeout allows, and rolled that transaction back ({IDLE_TIMEOUT_FIX})"
         ),
         Some("57P01" | "57P02" | "57P03") => format!(
             "; the server ended the session ({}: a restart or crash, or `pg_terminate_backend` by an administrator or a monitoring job); {LOST_OUTCOME}",

@@ -12,4 +12,5 @@ mod lock_safety;
 mod locks;
 mod poolers;
 mod server_faults;
+mod server_limits;
 mod support;

@@ -326,11 +326,23 @@ impl Migrator {
                 self.describe(graph, applied)
             )
         } else {
-            conn.rollback().await?;
-            format!(
-                "{lost}; the database remains at {}",
-                self.describe(graph, committed)
-            )
+            match conn.rollback().await {
+                Ok(()) => format!(
+                    "{lost}; the database remains at {}",
+                    self.describe(graph, committed)
+                ),
+                // The session is gone, and its transaction with it: the
+                // server rolled it back.
+                Err(Error::Database { source, .. })
+                    if crate::error::is_connection_lost(&source) =>
+                {
+                    format!(
+                        "the session ended, so the server rolled back this run's open transaction; the database remains at {}",
+                        self.describe(graph, committed)
+                    )
+                }
+                Err(e) => return Err(e),
+            }
         })
     }
 

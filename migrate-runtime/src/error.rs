@@ -260,6 +260,25 @@ pub(crate) fn server_hint(error: &sqlx::Error) -> String {
         sqlx::Error::Database(d) => d.message().to_owned(),
         _ => String::new(),
     };
+    // SQLite's codes are numbers below 10,000 (its extended result codes);
+    // PostgreSQL's SQLSTATE always has five characters.
+    if let Some(sqlite) = code
+        .as_deref()
+        .filter(|c| c.len() < 5)
+        .and_then(|c| c.parse::<u32>().ok())
+    {
+        return sqlite_hint(sqlite);
+    }
+    // A file's error (the SQLite lock file, or the file itself).
+    if let sqlx::Error::Io(io) = error {
+        match io.kind() {
+            std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
+                return sqlite_hint(8);
+            }
+            std::io::ErrorKind::StorageFull => return sqlite_hint(13),
+            _ => {}
+        }
+    }
     match code.as_deref() {
         Some("57014") if message.contains("statement timeout") => format!(
             "; the server's statement_timeout ended the statement ({STATEMENT_TIMEOUT_FIX})"
@@ -282,10 +301,34 @@ pub(crate) fn server_hint(error: &sqlx::Error) -> String {
     }
 }
 
+/// What an SQLite result code says about the file and its disk.
+fn sqlite_hint(code: u32) -> String {
+    match code & 0xff {
+        // SQLITE_FULL
+        13 => "; the disk holding the SQLite database is full (or the file reached its size limit): SQLite rolled back the open transaction, so the history table records exactly what was committed; free space there (the run needs room for the database to grow and for its rollback journal beside it) and run again".to_owned(),
+        // SQLITE_READONLY
+        8 => "; the SQLite database is read-only to this process (the file's or its directory's permissions, a read-only mount, or `mode=ro` in the URL): nothing more was written; make the file and its directory writable (SQLite writes its rollback journal beside the file) and run again".to_owned(),
+        // SQLITE_BUSY
+        5 => "; another connection holds the SQLite file's write lock and did not release it within the busy timeout: wait for its transaction to end, or raise the lock timeout (the run waits that long)".to_owned(),
+        // SQLITE_IOERR, SQLITE_CANTOPEN
+        10 | 14 => "; the operating system refused a read or write of the SQLite file or its journal (a full or failing disk, a read-only mount, a file size limit, a missing directory): SQLite rolled back the open transaction, so the history table records exactly what was committed; fix the cause and run again".to_owned(),
+        _ => String::new(),
+    }
+}
+
 /// Did the connection itself fail (as opposed to a statement)?
 pub(crate) fn is_connection_lost(error: &sqlx::Error) -> bool {
     match error {
-        sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Io(io) => !matches!(
+            io.kind(),
+            std::io::ErrorKind::ReadOnlyFilesystem
+                | std::io::ErrorKind::PermissionDenied
+                | std::io::ErrorKind::StorageFull
+                | std::io::ErrorKind::NotFound
+                | std::io::ErrorKind::AlreadyExists
+                | std::io::ErrorKind::IsADirectory
+        ),
+        sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
         sqlx::Error::Protocol(p) => p.contains("expected to read") || p.contains("EOF"),
         sqlx::Error::Database(d) => d.code().is_some_and(|c| {
             (c.starts_with("08") && c != "08P01")

@@ -13,4 +13,5 @@ mod locks;
 mod poolers;
 mod server_faults;
 mod server_limits;
+mod sqlite_faults;
 mod support;

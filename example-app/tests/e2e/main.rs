@@ -10,6 +10,7 @@ mod api;
 mod app;
 mod hostile;
 mod http;
+mod load;
 
 use std::time::Duration;
 

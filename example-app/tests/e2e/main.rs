@@ -11,6 +11,7 @@ mod app;
 mod hostile;
 mod http;
 mod load;
+mod restart;
 
 use std::time::Duration;
 

@@ -316,6 +316,13 @@ fn sqlite_hint(code: u32) -> String {
     }
 }
 
+/// [`server_hint`] for a revision's failure, whose message goes on to say
+/// where the database stands: what happened and the fix, without the
+/// general account of what a lost session leaves.
+pub(crate) fn server_hint_before_outcome(error: &sqlx::Error) -> String {
+    server_hint(error).replace(&format!("; {LOST_OUTCOME}"), "")
+}
+
 /// Did the connection itself fail (as opposed to a statement)?
 pub(crate) fn is_connection_lost(error: &sqlx::Error) -> bool {
     match error {

@@ -122,7 +122,7 @@ pub(crate) async fn run(step: Step, db: &mut Db<'_>) -> Result<(), String> {
         // A database error says what it tells of the server's side (a
         // lost connection, a timeout set on the role).
         Ok(Err(e)) => Err(match e.downcast_ref::<sqlx::Error>() {
-            Some(db) => format!("{e}{}", crate::error::server_hint(db)),
+            Some(db) => format!("{e}{}", crate::error::server_hint_before_outcome(db)),
             None => e.to_string(),
         }),
         Err(payload) => Err(format!("it panicked: {}", panic_message(&*payload))),

@@ -337,7 +337,7 @@ impl Migrator {
                     if crate::error::is_connection_lost(&source) =>
                 {
                     format!(
-                        "the session ended, so the server rolled back this run's open transaction; the database remains at {}",
+                        "the session ended, so the server rolled back this run's open transaction; the database remains at {}; check that the server is up and run the command again",
                         self.describe(graph, committed)
                     )
                 }
@@ -941,5 +941,5 @@ fn db_message(e: &sqlx::Error) -> String {
         sqlx::Error::Database(d) => d.message().to_owned(),
         other => other.to_string(),
     };
-    message + &crate::error::server_hint(e)
+    message + &crate::error::server_hint_before_outcome(e)
 }

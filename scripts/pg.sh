@@ -5,6 +5,9 @@
 #   scripts/pg.sh start   start the server if it is not running (idempotent);
 #                         prints the admin URL on stdout
 #   scripts/pg.sh stop    stop the server (succeeds if it is not running)
+#   scripts/pg.sh crash   stop the server as a crash would (`pg_ctl stop -m
+#                         immediate`: no checkpoint, sessions cut off; the
+#                         next start runs crash recovery)
 #   scripts/pg.sh url     print the admin URL on stdout
 #
 # `start` and `url` print exactly one line on stdout, the connection URL:
@@ -44,13 +47,13 @@ log() { printf 'pg.sh: %s\n' "$*" >&2; }
 die() { printf 'pg.sh: error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-    echo "usage: $0 {start|stop|url}" >&2
+    echo "usage: $0 {start|stop|crash|url}" >&2
     exit 2
 }
 
 [[ $# -eq 1 ]] || usage
 CMD=$1
-case "$CMD" in start | stop | url) ;; *) usage ;; esac
+case "$CMD" in start | stop | crash | url) ;; *) usage ;; esac
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(dirname "$SCRIPT_DIR")
@@ -206,12 +209,13 @@ psql_owner() {
 # ---------------------------------------------------------------- commands --
 
 do_stop() {
+    local mode=${1:-fast}
     if [[ ! -f $PGDATA_DIR/PG_VERSION ]] || ! is_running; then
         log "server is not running (data dir $PGDATA_DIR)"
         return 0
     fi
-    log "stopping server in $PGDATA_DIR"
-    if ! as_owner "$BINDIR/pg_ctl" stop -D "$PGDATA_DIR" -m fast -w -t 60 >&2; then
+    log "stopping server in $PGDATA_DIR (mode $mode)"
+    if ! as_owner "$BINDIR/pg_ctl" stop -D "$PGDATA_DIR" -m "$mode" -w -t 60 >&2; then
         show_log_tail
         die "pg_ctl stop failed"
     fi
@@ -407,5 +411,6 @@ do_start() {
 
 case "$CMD" in
 start) do_start ;;
-stop) do_stop ;;
+stop) do_stop fast ;;
+crash) do_stop immediate ;;
 esac

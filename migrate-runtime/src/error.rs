@@ -200,6 +200,22 @@ pub enum Error {
         holder: String,
     },
 
+    /// The PostgreSQL connection does not keep one server session: a
+    /// connection pooler in transaction (or statement) pooling mode, such
+    /// as PgBouncer with `pool_mode = transaction`, under which the
+    /// session-level advisory lock cannot keep migrators apart.
+    #[error(
+        "the migration lock on `{table}` cannot hold on this connection: {evidence}. This is what a connection pooler in transaction pooling does (PgBouncer's `pool_mode = transaction`, or statement pooling): each transaction may run in another server session, and a session's advisory lock outlives its client, so two migrators could apply revisions at once; {outcome}. Connect the migrator to PostgreSQL directly (the server's own host and port, not the pooler's), or through a PgBouncer database in session pooling (`pool_mode = session`)"
+    )]
+    PooledConnection {
+        /// The history table the lock guards.
+        table: String,
+        /// What the runtime saw.
+        evidence: String,
+        /// Where the database and the lock now stand.
+        outcome: String,
+    },
+
     /// Something at the SQLite lock file's name that the migrator will not
     /// open or write: a symbolic link, a file with other hard links, or not
     /// a regular file. Nothing was changed.
@@ -235,8 +251,10 @@ pub enum Error {
         problem: String,
     },
 
-    /// A database error outside a revision's SQL.
-    #[error("database error while {context}: {source}")]
+    /// A database error outside a revision's SQL. When the server ended
+    /// the session (a restart, `pg_terminate_backend`, a timeout set on the
+    /// role) or the connection was lost, the message says so and what to do.
+    #[error("database error while {context}: {source}{}", server_hint(source))]
     Database {
         /// What the runtime was doing.
         context: String,
@@ -255,3 +273,110 @@ impl Error {
         }
     }
 }
+
+/// What a database error says about the server's side, for the end of a
+/// message: the connection lost (a restart or crash, a terminated session,
+/// a cut network path) or a limit the server enforces (`statement_timeout`,
+/// `idle_in_transaction_session_timeout`), with what to do. Empty for
+/// other errors.
+pub(crate) fn server_hint(error: &sqlx::Error) -> String {
+    let code = match error {
+        sqlx::Error::Database(d) => d.code().map(|c| c.into_owned()),
+        _ => None,
+    };
+    let message = match error {
+        sqlx::Error::Database(d) => d.message().to_owned(),
+        _ => String::new(),
+    };
+    // SQLite's codes are numbers below 10,000 (its extended result codes);
+    // PostgreSQL's SQLSTATE always has five characters.
+    if let Some(sqlite) = code
+        .as_deref()
+        .filter(|c| c.len() < 5)
+        .and_then(|c| c.parse::<u32>().ok())
+    {
+        return sqlite_hint(sqlite);
+    }
+    // A file's error (the SQLite lock file, or the file itself).
+    if let sqlx::Error::Io(io) = error {
+        match io.kind() {
+            std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
+                return sqlite_hint(8);
+            }
+            std::io::ErrorKind::StorageFull => return sqlite_hint(13),
+            _ => {}
+        }
+    }
+    match code.as_deref() {
+        Some("57014") if message.contains("statement timeout") => format!(
+            "; the server's statement_timeout ended the statement ({STATEMENT_TIMEOUT_FIX})"
+        ),
+        Some("25P03") => format!(
+            "; the server ended the session because it stayed idle inside a transaction longer than idle_in_transaction_session_timeout allows, and rolled that transaction back ({IDLE_TIMEOUT_FIX})"
+        ),
+        Some("57P01" | "57P02" | "57P03") => format!(
+            "; the server ended the session ({}: a restart or crash, or `pg_terminate_backend` by an administrator or a monitoring job); {LOST_OUTCOME}",
+            if code.as_deref() == Some("57P01") {
+                "shutdown or administrator command"
+            } else {
+                "crash or start-up"
+            }
+        ),
+        Some("42P05" | "26000" | "08P01") => "; the connection lost track of its prepared statements, which is what a connection pooler in transaction pooling does (PgBouncer's `pool_mode = transaction`); connect the migrator to PostgreSQL directly, or through session pooling (`pool_mode = session`)".to_owned(),
+        Some(c) if c.starts_with("08") => format!("; {LOST}; {LOST_OUTCOME}"),
+        _ if is_connection_lost(error) => format!("; {LOST}; {LOST_OUTCOME}"),
+        _ => String::new(),
+    }
+}
+
+/// What an SQLite result code says about the file and its disk.
+fn sqlite_hint(code: u32) -> String {
+    match code & 0xff {
+        // SQLITE_FULL
+        13 => "; the disk holding the SQLite database is full (or the file reached its size limit): SQLite rolled back the open transaction, so the history table records exactly what was committed; free space there (the run needs room for the database to grow and for its rollback journal beside it) and run again".to_owned(),
+        // SQLITE_READONLY
+        8 => "; the SQLite database is read-only to this process (the file's or its directory's permissions, a read-only mount, or `mode=ro` in the URL): nothing more was written; make the file and its directory writable (SQLite writes its rollback journal beside the file) and run again".to_owned(),
+        // SQLITE_BUSY
+        5 => "; another connection holds the SQLite file's write lock and did not release it within the busy timeout: wait for its transaction to end, or raise the lock timeout (the run waits that long)".to_owned(),
+        // SQLITE_IOERR, SQLITE_CANTOPEN
+        10 | 14 => "; the operating system refused a read or write of the SQLite file or its journal (a full or failing disk, a read-only mount, a file size limit, a missing directory): SQLite rolled back the open transaction, so the history table records exactly what was committed; fix the cause and run again".to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// [`server_hint`] for a revision's failure, whose message goes on to say
+/// where the database stands: what happened and the fix, without the
+/// general account of what a lost session leaves.
+pub(crate) fn server_hint_before_outcome(error: &sqlx::Error) -> String {
+    server_hint(error).replace(&format!("; {LOST_OUTCOME}"), "")
+}
+
+/// Did the connection itself fail (as opposed to a statement)?
+pub(crate) fn is_connection_lost(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(io) => !matches!(
+            io.kind(),
+            std::io::ErrorKind::ReadOnlyFilesystem
+                | std::io::ErrorKind::PermissionDenied
+                | std::io::ErrorKind::StorageFull
+                | std::io::ErrorKind::NotFound
+                | std::io::ErrorKind::AlreadyExists
+                | std::io::ErrorKind::IsADirectory
+        ),
+        sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Protocol(p) => p.contains("expected to read") || p.contains("EOF"),
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| {
+            (c.starts_with("08") && c != "08P01")
+                || matches!(&*c, "57P01" | "57P02" | "57P03" | "25P03")
+        }),
+        _ => false,
+    }
+}
+
+const LOST: &str = "the connection to the server was lost (the server restarted or crashed, the session was ended by an administrator, a pooler or a timeout, or the network dropped the connection)";
+
+const LOST_OUTCOME: &str = "the server rolls back a transaction whose session ends, so the history table records exactly what was committed; check that the server is up and run the command again (if a `transactional: false` revision was interrupted, that run names it and says how to finish it)";
+
+const STATEMENT_TIMEOUT_FIX: &str = "set on the role, the database or the server: `SELECT setting, source FROM pg_settings WHERE name = 'statement_timeout'` shows which); lift it for this revision by making `SET LOCAL statement_timeout = 0;` its first statement (`SET statement_timeout = 0;` in a `transactional: false` revision), for every run by connecting with `options=-c statement_timeout=0` in the URL, or for the migrating role with `ALTER ROLE … SET statement_timeout = 0`";
+
+const IDLE_TIMEOUT_FIX: &str = "set on the role, the database or the server; the run waits inside its transaction while a Rust revision's code works between statements, or while the application holds the connection; lift it for the migration by connecting with `options=-c idle_in_transaction_session_timeout=0` in the URL, for the migrating role with `ALTER ROLE … SET idle_in_transaction_session_timeout = 0`, or for one revision by making `SET LOCAL idle_in_transaction_session_timeout = 0;` its first statement";

@@ -119,7 +119,12 @@ impl std::fmt::Debug for RustRevision {
 pub(crate) async fn run(step: Step, db: &mut Db<'_>) -> Result<(), String> {
     match CatchUnwind(step(db)).await {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(e.to_string()),
+        // A database error says what it tells of the server's side (a
+        // lost connection, a timeout set on the role).
+        Ok(Err(e)) => Err(match e.downcast_ref::<sqlx::Error>() {
+            Some(db) => format!("{e}{}", crate::error::server_hint_before_outcome(db)),
+            None => e.to_string(),
+        }),
         Err(payload) => Err(format!("it panicked: {}", panic_message(&*payload))),
     }
 }

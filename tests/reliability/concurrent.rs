@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use crate::support::{Db, Dir, spawn};
 
-const REVISIONS: usize = 120;
+pub(crate) const REVISIONS: usize = 120;
 const PROCESSES: usize = 32;
 
 /// A chain `c001 … c120`: each revision creates table `cNNN` with an index
@@ -17,7 +17,7 @@ const PROCESSES: usize = 32;
 /// spans several transactions while the others wait; without it the winner
 /// sends the whole chain as one script in one transaction, whose commit
 /// also releases the lock.
-fn chain(outside: bool) -> Dir {
+pub(crate) fn chain(outside: bool) -> Dir {
     let mut dir = Dir::new();
     for i in 1..=REVISIONS {
         let id = format!("c{i:03}");

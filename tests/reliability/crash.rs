@@ -23,8 +23,8 @@ const INDEXES_PER_REVISION: usize = 3;
 /// Rows each transactional revision inserts (and its downgrade partly deletes).
 const ROWS: i64 = 10_000;
 
-struct Rev {
-    id: String,
+pub(crate) struct Rev {
+    pub(crate) id: String,
     transactional: bool,
     /// Table created by a transactional revision.
     table: String,
@@ -32,9 +32,9 @@ struct Rev {
     indexes: Vec<String>,
 }
 
-struct Chain {
-    dir: Dir,
-    revs: Vec<Rev>,
+pub(crate) struct Chain {
+    pub(crate) dir: Dir,
+    pub(crate) revs: Vec<Rev>,
     rows: i64,
 }
 
@@ -43,7 +43,7 @@ fn id(i: usize) -> String {
 }
 
 impl Chain {
-    fn new(pg: bool) -> Chain {
+    pub(crate) fn new(pg: bool) -> Chain {
         let rows = ROWS;
         let mut dir = Dir::new();
         let mut revs = Vec::new();
@@ -115,17 +115,17 @@ impl Chain {
 }
 
 /// What a kill left behind, once checked.
-struct Observed {
+pub(crate) struct Observed {
     /// Revisions complete in the history: always a prefix of the chain.
-    complete: usize,
+    pub(crate) complete: usize,
     /// An interrupted non-transactional revision: its row and whether the
     /// statement after the recorded count had also (partly) run.
-    partial: Option<(HistoryRow, bool)>,
+    pub(crate) partial: Option<(HistoryRow, bool)>,
 }
 
 /// Reads history and catalog and checks they agree; returns what it found
 /// or a description of the disagreement.
-async fn observe(pool: &Pool, chain: &Chain) -> Result<Observed, String> {
+pub(crate) async fn observe(pool: &Pool, chain: &Chain) -> Result<Observed, String> {
     let history = pool.history().await;
     let tables = pool.tables().await;
     let indexes = pool.indexes().await;
@@ -241,7 +241,7 @@ async fn observe(pool: &Pool, chain: &Chain) -> Result<Observed, String> {
 /// What an operator does with an interrupted non-transactional revision:
 /// finish its statements by hand (dropping an invalid half-built index
 /// first), then record the outcome with `stamp`.
-async fn finish_by_hand(db: &Db, chain: &Chain, row: &HistoryRow) {
+pub(crate) async fn finish_by_hand(pool: &Pool, chain: &Chain, row: &HistoryRow) {
     let k = chain
         .revs
         .iter()
@@ -249,7 +249,7 @@ async fn finish_by_hand(db: &Db, chain: &Chain, row: &HistoryRow) {
         .unwrap();
     let rev = &chain.revs[k];
     let upgrading = row.state == "running" || row.state == "failed";
-    let indexes = db.pool.indexes().await;
+    let indexes = pool.indexes().await;
     let on = &chain.revs[k - 1].table;
     let columns = ["a", "b", "a, b"];
     for (ix, cols) in rev.indexes.iter().zip(columns) {
@@ -261,8 +261,7 @@ async fn finish_by_hand(db: &Db, chain: &Chain, row: &HistoryRow) {
             (false, Some(_)) => format!("DROP INDEX {ix}"),
             (false, None) => continue,
         };
-        db.pool
-            .exec(&sql)
+        pool.exec(&sql)
             .await
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
@@ -271,15 +270,14 @@ async fn finish_by_hand(db: &Db, chain: &Chain, row: &HistoryRow) {
     } else {
         chain.revs[k - 1].id.clone()
     };
-    db.pool
-        .stamp(&chain.dir.migrator(), &[target.as_str()])
+    pool.stamp(&chain.dir.migrator(), &[target.as_str()])
         .await
         .unwrap_or_else(|e| panic!("stamp {target}: {e}"));
 }
 
 /// Revision counts at which a `Single` run can have committed: before and
 /// after each non-transactional revision, and at the end.
-fn commit_points(chain: &Chain, upgrade: bool) -> BTreeSet<usize> {
+pub(crate) fn commit_points(chain: &Chain, upgrade: bool) -> BTreeSet<usize> {
     let order: Vec<&Rev> = if upgrade {
         chain.revs.iter().collect()
     } else {
@@ -446,7 +444,7 @@ async fn kill_at_random_points(db: Db, per_revision: bool) {
                 "{label}: {}",
                 refused.describe()
             );
-            finish_by_hand(&db, &chain, row).await;
+            finish_by_hand(&db.pool, &chain, row).await;
         }
 
         // Running again reaches the target.

@@ -10,4 +10,8 @@ mod concurrent;
 mod crash;
 mod lock_safety;
 mod locks;
+mod poolers;
+mod server_faults;
+mod server_limits;
+mod sqlite_faults;
 mod support;

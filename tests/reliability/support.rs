@@ -571,3 +571,277 @@ impl Running {
         }
     }
 }
+
+impl Running {
+    /// Waits up to `limit` for the process to end; kills it and panics
+    /// with what it printed if it is still running then (a hang).
+    pub fn wait_limit(mut self, limit: Duration, what: &str) -> Finished {
+        let deadline = Instant::now() + limit;
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(_)) => return self.collect(false),
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                _ => {
+                    let finished = self.kill();
+                    panic!(
+                        "{what}: the migrator was still running {limit:?} after the fault (a hang)\n{}",
+                        finished.describe()
+                    );
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Servers of a test's own, and faults between client and server
+
+/// Environment variable: the first TCP port of the servers and proxies the
+/// fault tests start for themselves (default 55470; they use up to 20 ports
+/// from there).
+pub const FAULTS_PORT_ENV: &str = "MIGRATE_FAULTS_PORT";
+
+/// `MIGRATE_FAULTS_PORT` plus `offset`.
+pub fn faults_port(offset: u16) -> u16 {
+    let base: u16 = std::env::var(FAULTS_PORT_ENV)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(55470);
+    base + offset
+}
+
+/// A PostgreSQL server of one test's own, started by `scripts/pg.sh` with
+/// its own data directory (`/tmp/migrate-faults-<port>`) and port, so that
+/// the test may crash and restart it while other tests use the shared one.
+/// Stopped when dropped.
+pub struct Server {
+    dir: std::path::PathBuf,
+    port: u16,
+    /// The admin URL (holds the test password: never printed).
+    pub admin_url: String,
+}
+
+impl Server {
+    /// Starts (initialising it on first use) the server on
+    /// `faults_port(offset)`, with `synchronous_commit = on`: the shared
+    /// test server turns it off for speed, which would let a crash lose
+    /// commits the client was told about.
+    pub async fn start(offset: u16) -> Server {
+        let port = faults_port(offset);
+        let dir = std::env::temp_dir().join(format!("migrate-faults-{port}"));
+        let mut server = Server {
+            dir,
+            port,
+            admin_url: String::new(),
+        };
+        server.admin_url = server.script("start");
+        let admin = sqlx::PgPool::connect(&server.admin_url)
+            .await
+            .expect("connect to the test's own server");
+        for sql in [
+            "ALTER SYSTEM SET synchronous_commit = on",
+            "SELECT pg_reload_conf()",
+        ] {
+            sqlx::raw_sql(sql).execute(&admin).await.unwrap();
+        }
+        loop {
+            let mut conn = admin.acquire().await.unwrap();
+            let on: String = sqlx::query_scalar("SELECT current_setting('synchronous_commit')")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            conn.detach();
+            if on == "on" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        admin.close().await;
+        server
+    }
+
+    /// Runs `scripts/pg.sh CMD` for this server; returns its stdout.
+    fn script(&self, cmd: &str) -> String {
+        let script = migrate_tests::workspace_root().join("scripts/pg.sh");
+        let out = Command::new("bash")
+            .arg(&script)
+            .arg(cmd)
+            .env("MIGRATE_PG_DIR", &self.dir)
+            .env("MIGRATE_PG_PORT", self.port.to_string())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run scripts/pg.sh");
+        assert!(
+            out.status.success(),
+            "`scripts/pg.sh {cmd}` for the server on port {} failed ({}); install the \
+             PostgreSQL server binaries with `apt-get install -y postgresql`, or choose \
+             free ports with {FAULTS_PORT_ENV}:\n{}",
+            self.port,
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// `pg_ctl stop -m immediate`: every server process ends at once, with
+    /// no checkpoint; the next start runs crash recovery.
+    pub fn crash(&self) {
+        // What `pg_ctl stop -m immediate` does, without the script's start-up
+        // time, so that the fault lands where it was aimed: SIGQUIT to the
+        // postmaster. `pg.sh crash` then waits for it to be gone.
+        let pid_file = self.dir.join("data/postmaster.pid");
+        let pid: i32 = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|text| text.lines().next()?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no server running: {} unreadable", pid_file.display()));
+        let status = Command::new("kill")
+            .args(["-QUIT", &pid.to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -QUIT {pid} failed");
+        self.script("crash");
+    }
+
+    /// Starts the server again after [`crash`](Self::crash).
+    pub fn restart(&self) {
+        self.script("start");
+    }
+
+    /// The URL of database `name` on this server.
+    pub fn url_of(&self, name: &str) -> String {
+        let base = self
+            .admin_url
+            .rsplit_once('/')
+            .map_or(self.admin_url.as_str(), |(base, _)| base);
+        format!("{base}/{name}")
+    }
+
+    /// Creates database `name` (dropping an older one) and returns its URL
+    /// and a pool to it.
+    pub async fn fresh_db(&self, name: &str) -> (String, Pool) {
+        let admin = sqlx::PgPool::connect(&self.admin_url).await.unwrap();
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            sqlx::raw_sql(&sql).execute(&admin).await.unwrap();
+        }
+        admin.close().await;
+        let url = self.url_of(name);
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(4)
+            .connect(&url)
+            .await
+            .unwrap();
+        (url, Pool::Pg(pool))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(migrate_tests::workspace_root().join("scripts/pg.sh"))
+            .arg("stop")
+            .env("MIGRATE_PG_DIR", &self.dir)
+            .env("MIGRATE_PG_PORT", self.port.to_string())
+            .stdin(Stdio::null())
+            .output();
+    }
+}
+
+/// The port of a `postgres://…@host:PORT/…` URL.
+pub fn url_port(url: &str) -> u16 {
+    let after_at = &url[url.rfind('@').expect("a URL with user info") + 1..];
+    let host_port = after_at.split(['/', '?']).next().unwrap();
+    host_port
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.parse().ok())
+        .expect("a URL with a port")
+}
+
+/// `url` with its port replaced.
+pub fn with_port(url: &str, port: u16) -> String {
+    let old = url_port(url);
+    let at = url.rfind('@').unwrap();
+    let (head, tail) = url.split_at(at);
+    format!(
+        "{head}{}",
+        tail.replacen(&format!(":{old}"), &format!(":{port}"), 1)
+    )
+}
+
+/// `url` with `key=value` added to its query.
+pub fn with_param(url: &str, key: &str, value: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}{key}={value}")
+}
+
+/// A TCP proxy on 127.0.0.1 in front of a server, whose connections the
+/// test can cut at once: both sides are shut down, as when a network path
+/// or a load balancer drops them. Threads of its own; stops when dropped.
+pub struct Proxy {
+    port: u16,
+    pairs: std::sync::Arc<std::sync::Mutex<Vec<(std::net::TcpStream, std::net::TcpStream)>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Proxy {
+    pub fn start(upstream_port: u16) -> Proxy {
+        use std::net::{TcpListener, TcpStream};
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
+        let port = listener.local_addr().unwrap().port();
+        let pairs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (pairs2, stop2) = (pairs.clone(), stop.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if stop2.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(client) = client else { continue };
+                let Ok(server) = TcpStream::connect(("127.0.0.1", upstream_port)) else {
+                    continue;
+                };
+                let _ = client.set_nodelay(true);
+                let _ = server.set_nodelay(true);
+                let pipe = |mut from: TcpStream, mut to: TcpStream| {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Write);
+                    });
+                };
+                pipe(client.try_clone().unwrap(), server.try_clone().unwrap());
+                pipe(server.try_clone().unwrap(), client.try_clone().unwrap());
+                let mut pairs = pairs2.lock().unwrap();
+                pairs.retain(|(c, _): &(TcpStream, TcpStream)| c.peer_addr().is_ok());
+                pairs.push((client, server));
+            }
+        });
+        Proxy { port, pairs, stop }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Shuts down every connection passing through; returns how many.
+    pub fn cut(&self) -> usize {
+        let mut pairs = self.pairs.lock().unwrap();
+        let n = pairs.len();
+        for (client, server) in pairs.drain(..) {
+            let _ = client.shutdown(std::net::Shutdown::Both);
+            let _ = server.shutdown(std::net::Shutdown::Both);
+        }
+        n
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.cut();
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
+    }
+}

@@ -10,6 +10,8 @@ mod api;
 mod app;
 mod hostile;
 mod http;
+mod load;
+mod restart;
 
 use std::time::Duration;
 

@@ -435,6 +435,13 @@ pub struct Session<DB: sqlx::Database> {
     // Only the PostgreSQL session uses an advisory-lock key.
     #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     lock_key: i64,
+    // PostgreSQL: the server process that took the advisory lock; every
+    // transaction of the run checks it runs there (a transaction pooler
+    // would move it elsewhere).
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    backend_pid: i32,
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    lock_table: String,
     saved_busy_timeout: Option<i64>,
     // SQLite: foreign keys were enforced before the run turned them off.
     #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
@@ -452,6 +459,8 @@ impl<DB: sqlx::Database> Session<DB> {
             locked: false,
             in_tx: false,
             lock_key: 0,
+            backend_pid: 0,
+            lock_table: String::new(),
             saved_busy_timeout: None,
             foreign_keys_were_on: false,
             lock_file: None,

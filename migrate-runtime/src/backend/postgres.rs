@@ -42,18 +42,65 @@ impl Conn for Session<Postgres> {
             .await;
         let started = Instant::now();
         let mut pause = Duration::from_millis(10);
+        // The server process of the first attempt: a session keeps its
+        // process, so another one answering a later attempt means a pooler.
+        let mut first_pid = None;
         loop {
             // Polling pg_try_advisory_lock instead of blocking in
             // pg_advisory_lock: a blocked waiter would hold a snapshot that
             // makes the holder's CREATE INDEX CONCURRENTLY wait for it.
-            let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-                .bind(key)
-                .fetch_one(&mut *self.conn)
+            //
+            // One statement, so one server session even through a pooler:
+            // does this session hold the lock already (then it is shared
+            // with another client, as a transaction pooler shares it), and
+            // if not, take it and say which server process holds it.
+            let answer = self
+                .simple_row(&lock_sql(key))
                 .await
-                .map_err(Error::db("taking the migration lock"))?;
+                .map_err(|e| self.lock_error(table, e))?;
+            let (held, got, pid) = (answer[0] != 0, answer[1] != 0, answer[2] as i32);
+            if held {
+                return Err(Error::PooledConnection {
+                    table: table.to_owned(),
+                    evidence: format!(
+                        "server process {pid} already held the lock (advisory lock key {key}) when this run asked for it, so its session is shared with another client"
+                    ),
+                    outcome: format!(
+                        "nothing was changed; the lock stays with that session until the pooler closes its server connection (restart PgBouncer, or end the process with `SELECT pg_terminate_backend({pid})`)"
+                    ),
+                });
+            }
+            match first_pid {
+                None => first_pid = Some(pid),
+                Some(first) if first != pid => {
+                    if got {
+                        let _ = self
+                            .exec(&format!("SELECT pg_advisory_unlock({key})"))
+                            .await;
+                    }
+                    return Err(Error::PooledConnection {
+                        table: table.to_owned(),
+                        evidence: format!(
+                            "while this run waited for the lock, its attempts were answered by server process {first}, then by server process {pid}"
+                        ),
+                        outcome: "nothing was changed".to_owned(),
+                    });
+                }
+                Some(_) => {}
+            }
             if got {
                 self.locked = true;
                 self.lock_key = key;
+                self.backend_pid = pid;
+                self.lock_table = table.to_owned();
+                // The next statement must reach the same session.
+                let again = self
+                    .simple_row("SELECT pg_backend_pid()::bigint")
+                    .await
+                    .map_err(|e| self.lock_error(table, e))?[0] as i32;
+                if again != pid {
+                    return Err(self.moved(again, "nothing was changed").await);
+                }
                 return Ok(());
             }
             if started.elapsed() >= timeout {
@@ -73,14 +120,39 @@ impl Conn for Session<Postgres> {
     async fn unlock(&mut self) -> Result<()> {
         self.commit().await?;
         if self.locked {
-            sqlx::query("SELECT pg_advisory_unlock($1)")
-                .bind(self.lock_key)
-                .execute(&mut *self.conn)
+            let answer = self
+                .simple_row(&format!(
+                    "SELECT pg_advisory_unlock({})::int::bigint, pg_backend_pid()::bigint",
+                    self.lock_key
+                ))
                 .await
                 .map_err(Error::db("releasing the migration lock"))?;
+            let (released, pid) = (answer[0] != 0, answer[1] as i32);
             self.locked = false;
+            if !released {
+                return Err(self
+                    .moved(
+                        pid,
+                        "the run's work is committed, but its lock was not released",
+                    )
+                    .await);
+            }
         }
         Ok(())
+    }
+
+    async fn begin(&mut self) -> Result<()> {
+        if self.in_tx {
+            return Ok(());
+        }
+        if !self.locked {
+            self.exec("BEGIN")
+                .await
+                .map_err(Error::db("opening a transaction"))?;
+            self.in_tx = true;
+            return Ok(());
+        }
+        self.begin_on_lock_holder().await
     }
 
     fn lock_is_transaction(&self) -> bool {
@@ -95,14 +167,7 @@ impl Conn for Session<Postgres> {
             self.begin().await?;
             return Ok(true);
         }
-        // The transaction also takes the migration lock, at transaction
-        // level (granted at once: this session holds it), so that
-        // `commit_batch` can hand the session's hold over to it.
-        let sql = format!("BEGIN; SELECT pg_advisory_xact_lock({})", self.lock_key);
-        self.exec(&sql)
-            .await
-            .map_err(Error::db("opening a transaction"))?;
-        self.in_tx = true;
+        self.begin_on_lock_holder().await?;
         Ok(true)
     }
 
@@ -253,7 +318,109 @@ impl Conn for Session<Postgres> {
     }
 }
 
+/// Takes the advisory lock `key` unless this session holds it already,
+/// in one statement of the simple query protocol (a transaction pooler
+/// may send the parts of an extended-protocol query to different server
+/// sessions). Answers 1 or 0 for held before and taken now, and the
+/// server process.
+fn lock_sql(key: i64) -> String {
+    let (high, low) = (key as u64 >> 32, key as u64 & 0xffff_ffff);
+    format!(
+        "WITH before AS MATERIALIZED (\
+           SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted \
+             AND pid = pg_backend_pid() AND classid::bigint = {high} AND objid::bigint = {low} \
+             AND objsubid = 1 \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS held) \
+         SELECT held::int::bigint, \
+           (CASE WHEN held THEN false ELSE pg_try_advisory_lock({key}) END)::int::bigint, \
+           pg_backend_pid()::bigint FROM before"
+    )
+}
+
 impl Session<Postgres> {
+    /// One row of `bigint` columns, by the simple query protocol.
+    async fn simple_row(&mut self, sql: &str) -> Result<Vec<i64>, sqlx::Error> {
+        let row = sqlx::Executor::fetch_one(&mut *self.conn, sql).await?;
+        (0..row.len()).map(|i| row.try_get::<i64, _>(i)).collect()
+    }
+
+    /// Opens a transaction that also takes the migration lock at
+    /// transaction level (granted at once to the session that holds it,
+    /// so that `commit_batch` can hand the session's hold over to it), and
+    /// checks, in the same round trip, that it runs in the server process
+    /// that holds the lock: `false` from the non-blocking lock call means
+    /// another session holds it.
+    async fn begin_on_lock_holder(&mut self) -> Result<()> {
+        let sql = format!(
+            "BEGIN; SELECT CASE WHEN pg_try_advisory_xact_lock({}) THEN pg_backend_pid() ELSE -pg_backend_pid() END::bigint",
+            self.lock_key
+        );
+        let answer = self
+            .fetch_i64s(&sql)
+            .await
+            .map_err(Error::db("opening a transaction"))?;
+        self.in_tx = true;
+        let pid = answer.first().copied().unwrap_or_default();
+        if pid != i64::from(self.backend_pid) {
+            let _ = self.exec("ROLLBACK").await;
+            self.in_tx = false;
+            return Err(self
+                .moved(
+                    pid.unsigned_abs() as i32,
+                    "what this run committed before stays, recorded in the history table; nothing after it ran",
+                )
+                .await);
+        }
+        Ok(())
+    }
+
+    /// The error for a statement of a locked run that reached server
+    /// process `pid`, not the lock's: after a best-effort release.
+    async fn moved(&mut self, pid: i32, outcome: &str) -> Error {
+        let holder = self.backend_pid;
+        let released = self
+            .simple_row(&format!(
+                "SELECT pg_advisory_unlock({})::int::bigint",
+                self.lock_key
+            ))
+            .await
+            .is_ok_and(|answer| answer[0] != 0);
+        self.locked = false;
+        let lock = if released {
+            String::new()
+        } else {
+            format!(
+                "; the lock stays with server process {holder} until the pooler closes that server connection (restart PgBouncer, or `SELECT pg_terminate_backend({holder})`)"
+            )
+        };
+        Error::PooledConnection {
+            table: self.lock_table.clone(),
+            evidence: format!(
+                "server process {holder} took the lock (advisory lock key {}), and a later statement of the same run reached server process {pid}",
+                self.lock_key
+            ),
+            outcome: format!("{outcome}{lock}"),
+        }
+    }
+
+    /// The lock statement's failure: through a pooler that does not keep
+    /// prepared statements (PgBouncer before 1.21 in transaction pooling),
+    /// a refusal that says so; otherwise the database error.
+    fn lock_error(&self, table: &str, e: sqlx::Error) -> Error {
+        let pooled = matches!(&e, sqlx::Error::Database(d)
+            if matches!(d.code().as_deref(), Some("42P05" | "26000" | "08P01")));
+        if pooled {
+            return Error::PooledConnection {
+                table: table.to_owned(),
+                evidence: format!(
+                    "the server answered a statement of this connection as if it came from another client ({e})"
+                ),
+                outcome: "nothing was changed".to_owned(),
+            };
+        }
+        Error::db("taking the migration lock")(e)
+    }
+
     async fn show_lock_timeout(&mut self) -> Result<Option<String>> {
         sqlx::query_scalar::<_, String>("SELECT current_setting('lock_timeout')")
             .fetch_one(&mut *self.conn)
@@ -305,26 +472,52 @@ impl Session<Postgres> {
 
     /// Who holds the advisory lock, for the timeout message.
     async fn lock_holder(&mut self, key: i64) -> String {
-        let query = sqlx::query_as::<_, (i32, String, String, String)>(
+        // The simple query protocol, which a transaction pooler passes
+        // through whole (the key's halves are numbers).
+        let sql = format!(
             "SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local socket'), \
-             coalesce(to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS'), '') \
+             coalesce(to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS'), ''), coalesce(a.state, ''), \
+             coalesce(extract(epoch FROM now() - a.state_change)::bigint, 0) \
              FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
-             WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = $1 AND l.objid::bigint = $2 AND l.objsubid = 1 \
+             WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = {} AND l.objid::bigint = {} AND l.objsubid = 1 \
              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-        )
-        .bind((key as u64 >> 32) as i64)
-        .bind((key as u64 & 0xffff_ffff) as i64)
-        .fetch_optional(&mut *self.conn)
-        .await;
+            key as u64 >> 32,
+            key as u64 & 0xffff_ffff
+        );
+        let query = sqlx::Executor::fetch_optional(&mut *self.conn, sql.as_str())
+            .await
+            .and_then(|row| {
+                row.map(|r| {
+                    Ok::<_, sqlx::Error>((
+                        r.try_get::<i32, _>(0)?,
+                        r.try_get::<String, _>(1)?,
+                        r.try_get::<String, _>(2)?,
+                        r.try_get::<String, _>(3)?,
+                        r.try_get::<String, _>(4)?,
+                        r.try_get::<i64, _>(5)?,
+                    ))
+                })
+                .transpose()
+            });
         match query {
-            Ok(Some((pid, app, addr, start))) => {
+            Ok(Some((pid, app, addr, start, state, since))) => {
                 let app = if app.is_empty() {
                     String::new()
                 } else {
                     format!(", application `{app}`")
                 };
+                // A migrator is idle outside a transaction only between its
+                // steps; a session idle for long with the lock may be a
+                // pooler's, which kept the lock of a client that left.
+                let pooled = if state == "idle" && since >= 2 {
+                    format!(
+                        "; that session has been idle for {since} s: if it is a connection pooler's server connection (PgBouncer in transaction pooling keeps a session's advisory lock after its client has gone), restart the pooler or run `SELECT pg_terminate_backend({pid})`, and connect the migrator directly or through session pooling"
+                    )
+                } else {
+                    String::new()
+                };
                 format!(
-                    " (advisory lock key {key}, held by server process {pid}{app}, from {addr}, connected since {start})"
+                    " (advisory lock key {key}, held by server process {pid}{app}, from {addr}, connected since {start}{pooled})"
                 )
             }
             _ => format!(" (advisory lock key {key})"),

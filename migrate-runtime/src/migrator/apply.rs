@@ -330,11 +330,23 @@ impl Migrator {
                 self.describe(graph, applied)
             )
         } else {
-            conn.rollback().await?;
-            format!(
-                "{lost}; the database remains at {}",
-                self.describe(graph, committed)
-            )
+            match conn.rollback().await {
+                Ok(()) => format!(
+                    "{lost}; the database remains at {}",
+                    self.describe(graph, committed)
+                ),
+                // The session is gone, and its transaction with it: the
+                // server rolled it back.
+                Err(Error::Database { source, .. })
+                    if crate::error::is_connection_lost(&source) =>
+                {
+                    format!(
+                        "the session ended, so the server rolled back this run's open transaction; the database remains at {}; check that the server is up and run the command again",
+                        self.describe(graph, committed)
+                    )
+                }
+                Err(e) => return Err(e),
+            }
         })
     }
 
@@ -953,10 +965,12 @@ fn millis(started: Instant) -> i64 {
     i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX)
 }
 
-/// The database's own message, without sqlx's prefix.
+/// The database's own message, without sqlx's prefix, and what it says
+/// about the server's side (a lost connection, a timeout set on the role).
 fn db_message(e: &sqlx::Error) -> String {
-    match e {
+    let message = match e {
         sqlx::Error::Database(d) => d.message().to_owned(),
         other => other.to_string(),
-    }
+    };
+    message + &crate::error::server_hint_before_outcome(e)
 }

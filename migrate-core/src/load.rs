@@ -248,15 +248,7 @@ pub fn load_directory_overlapped<T>(
         }
     }
     let check = |revisions: &[Revision], dialects: &DialectCheck| -> Vec<Error> {
-        let mut errors = Vec::new();
-        for (revision, _) in revisions.iter().zip(&to_check).filter(|(_, c)| **c) {
-            let path = &revision.path;
-            errors.extend(check_section(path, "upgrade", &revision.upgrade, dialects));
-            if let Some(down) = &revision.downgrade {
-                errors.extend(check_section(path, "downgrade", down, dialects));
-            }
-        }
-        errors
+        check_files(revisions, &to_check, dialects)
     };
     // A file that failed to parse is missing from the graph; graph errors
     // would then be knock-on effects (a merge left out looks like two heads).
@@ -267,20 +259,12 @@ pub fn load_directory_overlapped<T>(
     }
     // The replaced revisions' SQL is checked as every file's; the graph and
     // the replay see the checkpoints instead.
-    errors.extend(
-        revisions
-            .iter()
-            .zip(&to_check)
-            .filter(|(r, c)| **c && is_replaced(&revisions, r.id()))
-            .flat_map(|(r, _)| {
-                let mut e = check_section(&r.path, "upgrade", &r.upgrade, dialects);
-                if let Some(down) = &r.downgrade {
-                    e.extend(check_section(&r.path, "downgrade", down, dialects));
-                }
-                e
-            })
-            .collect::<Vec<_>>(),
-    );
+    let replaced_checks: Vec<bool> = revisions
+        .iter()
+        .zip(&to_check)
+        .map(|(r, c)| *c && is_replaced(&revisions, r.id()))
+        .collect();
+    errors.extend(check_files(&revisions, &replaced_checks, dialects));
     let to_check: Vec<bool> = revisions
         .iter()
         .zip(&to_check)
@@ -297,15 +281,7 @@ pub fn load_directory_overlapped<T>(
         }
     };
     let check = |revisions: &[Revision], dialects: &DialectCheck| -> Vec<Error> {
-        let mut errors = Vec::new();
-        for (revision, _) in revisions.iter().zip(&to_check).filter(|(_, c)| **c) {
-            let path = &revision.path;
-            errors.extend(check_section(path, "upgrade", &revision.upgrade, dialects));
-            if let Some(down) = &revision.downgrade {
-                errors.extend(check_section(path, "downgrade", down, dialects));
-            }
-        }
-        errors
+        check_files(revisions, &to_check, dialects)
     };
     match RevisionGraph::from_revisions_with(&revisions, rule) {
         Ok(graph) => {
@@ -369,6 +345,19 @@ pub fn load_directory_overlapped<T>(
                 .unwrap_or_else(|| unreachable!("graph errors are never empty")))
         }
     }
+}
+
+/// The SQL checks of the revisions whose `to_check` is true.
+fn check_files(revisions: &[Revision], to_check: &[bool], dialects: &DialectCheck) -> Vec<Error> {
+    let mut errors = Vec::new();
+    for (revision, _) in revisions.iter().zip(to_check).filter(|(_, c)| **c) {
+        let path = &revision.path;
+        errors.extend(check_section(path, "upgrade", &revision.upgrade, dialects));
+        if let Some(down) = &revision.downgrade {
+            errors.extend(check_section(path, "downgrade", down, dialects));
+        }
+    }
+    errors
 }
 
 /// Whether a checkpoint among `revisions` replaces `id`.

@@ -217,7 +217,7 @@ async fn dispatch(ui: &Arc<Ui>, cli: Cli) -> anyhow::Result<()> {
         Command::Baseline(_) => other_tool(
             "baseline",
             "stamp REV",
-            "(records REV as applied without running it)",
+            "(records REV as applied without running it; to adopt a database no migration made, `migrate init --from-database`)",
         ),
         Command::Init {
             directory,

@@ -299,6 +299,10 @@ fn compare_schemas(
             }
         ));
     }
+    let (actual, declared) = (
+        &excluded(actual, &project.config.exclude, dialect),
+        &excluded(declared, &project.config.exclude, dialect),
+    );
     let diff_options = DiffOptions {
         compare_type: project.config.compare_type,
         compare_server_default: project.config.compare_server_default,
@@ -401,6 +405,30 @@ fn without_history(schema: &mut Schema, version_table: &str, dialect: Dialect) {
         };
         !(same_schema && same_name)
     });
+}
+
+/// `schema` without the tables and types that `exclude` (migrate.toml)
+/// names: each entry a name or a pattern, matched against the bare name and
+/// against `schema.name` (the default schema when the name has none).
+fn excluded(schema: &Schema, exclude: &[String], dialect: Dialect) -> Schema {
+    let mut schema = schema.clone();
+    if exclude.is_empty() {
+        return schema;
+    }
+    let default = default_schema(dialect);
+    let hit = |name: &migrate_schema::QualifiedName| {
+        let qualified = format!(
+            "{}.{}",
+            name.schema.as_deref().unwrap_or(default),
+            name.name
+        );
+        exclude.iter().any(|p| {
+            migrate_core::glob_match(p, &name.name) || migrate_core::glob_match(p, &qualified)
+        })
+    };
+    schema.tables.retain(|name, _| !hit(name));
+    schema.enums.retain(|name, _| !hit(name));
+    schema
 }
 
 fn dialect_name(dialect: Dialect) -> &'static str {

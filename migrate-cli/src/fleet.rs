@@ -65,36 +65,6 @@ fn members_of_file(path: &Path) -> anyhow::Result<Vec<Member>> {
     Ok(members)
 }
 
-/// `*` any run of characters, `?` one character; anything else itself.
-/// Backtracks only to the last `*`, so a pattern of many stars stays
-/// linear in the name times the pattern, never exponential.
-fn glob(pattern: &[char], name: &[char]) -> bool {
-    let (mut p, mut n) = (0, 0);
-    // Where the last `*` was, and the name position it matched up to.
-    let mut star: Option<(usize, usize)> = None;
-    while n < name.len() {
-        match pattern.get(p) {
-            Some('*') => {
-                star = Some((p, n));
-                p += 1;
-            }
-            Some(&c) if c == '?' || c == name[n] => {
-                p += 1;
-                n += 1;
-            }
-            _ => match star {
-                Some((sp, sn)) => {
-                    star = Some((sp, sn + 1));
-                    p = sp + 1;
-                    n = sn + 1;
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern[p..].iter().all(|&c| c == '*')
-}
-
 /// The schemas of the database at `url` whose names match `pattern`,
 /// system schemas left out, in name order.
 async fn members_of_schemas(url: &DatabaseUrl, pattern: &str) -> anyhow::Result<Vec<Member>> {
@@ -112,17 +82,16 @@ async fn members_of_schemas(url: &DatabaseUrl, pattern: &str) -> anyhow::Result<
     .await
     .context("listing the schemas")?;
     pool.close().await;
-    let pattern: Vec<char> = pattern.chars().collect();
     let members: Vec<Member> = names
         .iter()
-        .filter(|n| glob(&pattern, &n.chars().collect::<Vec<_>>()))
+        .filter(|n| migrate_core::glob_match(pattern, n))
         .map(|n| Member::schema(url.clone(), n))
         .collect();
     if members.is_empty() {
         return Err(Usage(format!(
             "no schema of {} matches `{}`",
             url.redacted(),
-            migrate_core::escape_control(&pattern.iter().collect::<String>())
+            migrate_core::escape_control(pattern)
         ))
         .into());
     }
@@ -349,12 +318,7 @@ mod tests {
 
     #[test]
     fn schema_patterns_match_as_globs() {
-        let m = |p: &str, n: &str| {
-            glob(
-                &p.chars().collect::<Vec<_>>(),
-                &n.chars().collect::<Vec<_>>(),
-            )
-        };
+        let m = migrate_core::glob_match;
         assert!(m("tenant_*", "tenant_1"));
         assert!(m("tenant_*", "tenant_"));
         assert!(!m("tenant_*", "tenants"));

@@ -35,6 +35,7 @@ pub const DEFAULT_SCHEMA_FILE: &str = "schema.sql";
 /// include_schemas = false       # PostgreSQL: compare every schema, not only the default one
 /// compare_type = true           # compare column types
 /// compare_server_default = true # compare column defaults
+/// # exclude = ["legacy_*", "audit.*"]  # tables and types autogenerate and check leave alone
 /// max_file_size = "16 MiB"      # larger migration files are refused, not read
 /// postgres_version = 12         # the oldest server the lint judges for
 /// # lock_timeout = "2s"         # PostgreSQL: each revision's lock_timeout, unless its header says
@@ -68,6 +69,11 @@ pub struct Config {
     /// PostgreSQL: compare objects in every schema, and the set of schemas
     /// itself, instead of only the default schema (default `false`).
     pub include_schemas: bool,
+    /// Tables and types that autogenerate and `check` leave alone, on
+    /// either side: names or patterns (`*` any run of characters, `?` one),
+    /// matched against the bare name and against `schema.name` (default
+    /// none).
+    pub exclude: Vec<String>,
     /// Compare column types (default `true`).
     pub compare_type: bool,
     /// Compare column server defaults (default `true`).
@@ -104,6 +110,7 @@ impl Default for Config {
             database_url: None,
             schema: DEFAULT_SCHEMA_FILE.into(),
             include_schemas: false,
+            exclude: Vec::new(),
             compare_type: true,
             compare_server_default: true,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
@@ -127,6 +134,7 @@ struct RawConfig {
     database_url: Option<String>,
     schema: Option<String>,
     include_schemas: Option<bool>,
+    exclude: Option<Vec<String>>,
     compare_type: Option<bool>,
     compare_server_default: Option<bool>,
     max_file_size: Option<Size>,
@@ -225,6 +233,18 @@ impl Config {
         }
         if let Some(v) = raw.include_schemas {
             config.include_schemas = v;
+        }
+        if let Some(list) = raw.exclude {
+            if let Some(bad) = list
+                .iter()
+                .find(|p| p.trim().is_empty() || crate::escape::find_control(p, false).is_some())
+            {
+                return Err(error(format!(
+                    "`exclude` holds `{}`; each entry is a table or type name, or a pattern with `*` and `?`",
+                    crate::escape::escape_control(bad)
+                )));
+            }
+            config.exclude = list;
         }
         if let Some(v) = raw.compare_type {
             config.compare_type = v;

@@ -59,6 +59,7 @@ mod error;
 mod escape;
 #[cfg(any(feature = "postgres-exact", feature = "sqlite-exact"))]
 pub mod exact;
+mod glob;
 mod graph;
 mod ident;
 mod load;
@@ -76,6 +77,7 @@ pub use config::{
 };
 pub use error::{Error, Errors, Result};
 pub use escape::{escape_control, find_control, is_forbidden_control};
+pub use glob::glob_match;
 pub use graph::{GraphNode, HeadRule, IdIter, IdList, RevisionGraph};
 pub use ident::{quote_ident, quote_ident_always, quote_qualified_always};
 pub use load::{

@@ -10,6 +10,7 @@ mod common;
 mod deploy;
 mod embedded;
 mod errors;
+mod exclude;
 mod fleet;
 mod history;
 mod interrupted;

@@ -29,7 +29,9 @@ WITH t AS ( \
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
    WHERE n.nspname = ANY($1::text[]) \
      AND c.relkind IN ('r', 'p') AND NOT c.relispartition \
-     AND NOT (n.nspname = $2 AND c.relname = $3))";
+     AND NOT (n.nspname = $2 AND c.relname = $3) \
+     AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = 'pg_class'::regclass \
+                      AND dep.objid = c.oid AND dep.deptype = 'e'))";
 
 const TABLES_SQL: &str = "\
 SELECT t.oid::int8, t.nspname::text, t.relname::text, d.description \
@@ -94,7 +96,9 @@ SELECT n.nspname::text, ty.typname::text, \
   JOIN pg_namespace n ON n.oid = ty.typnamespace \
   LEFT JOIN pg_description d \
     ON d.objoid = ty.oid AND d.classoid = 'pg_type'::regclass AND d.objsubid = 0 \
- WHERE ty.typtype = 'e' AND n.nspname = ANY($1::text[])";
+ WHERE ty.typtype = 'e' AND n.nspname = ANY($1::text[]) \
+   AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = 'pg_type'::regclass \
+                    AND dep.objid = ty.oid AND dep.deptype = 'e')";
 
 /// Reads the schema of a PostgreSQL database.
 ///
@@ -105,7 +109,8 @@ SELECT n.nspname::text, ty.typname::text, \
 /// `REPEATABLE READ` transaction for a single snapshot.
 ///
 /// What is read: ordinary and partitioned tables (`relkind` `r`, `p`) but
-/// not partitions, in the default schema (`current_schema()`) or, with
+/// not partitions, and not what belongs to an extension (PostGIS's
+/// `spatial_ref_sys`, an extension's enum types), in the default schema (`current_schema()`) or, with
 /// [`IntrospectOptions::include_schemas`], in every user schema. Names in
 /// the default schema get `schema: None`, others `Some(schema)` — for
 /// tables, enum types and the tables foreign keys reference alike.

@@ -1,0 +1,115 @@
+//! `exclude` in migrate.toml: tables that autogenerate and `check` leave
+//! alone, by name or pattern; and on PostgreSQL, what belongs to an
+//! extension is never compared.
+
+use crate::common::Project;
+
+/// Runs `sql` on the database at `url`.
+fn exec(url: &str, sql: &str) {
+    let (url, sql) = (url.to_owned(), sql.to_owned());
+    std::thread::spawn(move || {
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(async move {
+                if url.starts_with("sqlite:") {
+                    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+                    sqlx::raw_sql(&sql).execute(&pool).await.unwrap();
+                } else {
+                    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+                    sqlx::raw_sql(&sql).execute(&pool).await.unwrap();
+                }
+            })
+    })
+    .join()
+    .unwrap();
+}
+
+/// A project whose migrations make `users`, on a database that also has
+/// tables made by hand (`extra`); `check` must see them until `exclude`
+/// names them.
+fn excluded_tables(p: &Project, url: &str, dialect: &str, extra: &str) {
+    let config = p.path().join("migrate.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("dialect = \"any\"", &format!("dialect = \"{dialect}\"")),
+    )
+    .unwrap();
+    let users = "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);";
+    p.revision(&["-m", "users"], users, Some("DROP TABLE users;"));
+    std::fs::write(p.path().join("schema.sql"), format!("{users}\n")).unwrap();
+    p.ok(&["upgrade", "head", "--database-url", url]);
+    exec(url, extra);
+    let out = p.fails(&["check", "--database-url", url], 1, "");
+    assert!(
+        out.stdout.contains("legacy_orders") || out.stderr.contains("legacy_orders"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains("audit_log") || out.stderr.contains("audit_log"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    std::fs::write(
+        &config,
+        std::fs::read_to_string(&config).unwrap() + "exclude = [\"legacy_*\", \"audit_?og\"]\n",
+    )
+    .unwrap();
+    let out = p.ok(&["check", "--database-url", url]);
+    assert!(
+        out.stdout.contains("No new upgrade operations detected"),
+        "{}",
+        out.stdout
+    );
+    let out = p.ok(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "nothing",
+        "--database-url",
+        url,
+    ]);
+    assert!(
+        out.stdout.contains("No changes in schema detected"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn excluded_tables_are_left_alone_on_sqlite() {
+    let p = Project::init();
+    let url = format!("sqlite://{}?mode=rwc", p.path().join("app.db").display());
+    excluded_tables(
+        &p,
+        &url,
+        "sqlite",
+        "CREATE TABLE legacy_orders (id INTEGER PRIMARY KEY); CREATE TABLE audit_log (id INTEGER);",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn excluded_tables_and_extension_members_are_left_alone_on_postgres() {
+    let db = migrate_tests::fresh_pg_db().await;
+    let url = db.url.clone();
+    tokio::task::spawn_blocking(move || {
+        let p = Project::init();
+        // A table that an extension owns (as PostGIS owns spatial_ref_sys)
+        // is never compared, with or without `exclude`.
+        excluded_tables(
+            &p,
+            &url,
+            "postgres",
+            "CREATE TABLE legacy_orders (id integer PRIMARY KEY); CREATE TABLE audit_log (id integer); \
+             CREATE EXTENSION citext; CREATE TABLE owned_by_extension (id integer); \
+             ALTER EXTENSION citext ADD TABLE owned_by_extension;",
+        );
+        let out = p.ok(&["check", "--database-url", &url]);
+        assert!(!out.stdout.contains("owned_by_extension"), "{}", out.stdout);
+    })
+    .await
+    .unwrap();
+}

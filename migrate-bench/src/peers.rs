@@ -40,7 +40,8 @@
 //! (default `sqlite,postgres`), `--pg-url` (or `MIGRATE_BENCH_PG_URL`;
 //! otherwise the bench's own server, see `pg_admin_url`), `--tools`
 //! (default `ours,sqlx,refinery,alembic`), `--alembic PYTHON` (default
-//! `/tmp/alembic-venv/bin/python`), `--work DIR`, `--no-w4`.
+//! `/tmp/alembic-venv/bin/python`), `--work DIR`, `--no-w4`, `--w4-only`
+//! (W4 alone, no database; its table is printed under the first `--db`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -107,6 +108,8 @@ struct Options {
     alembic: PathBuf,
     work: Option<PathBuf>,
     w4: bool,
+    /// Only W4 (no database).
+    w4_only: bool,
 }
 
 fn parse_args(args: &[String]) -> Result<Options> {
@@ -121,6 +124,7 @@ fn parse_args(args: &[String]) -> Result<Options> {
         alembic: PathBuf::from("/tmp/alembic-venv/bin/python"),
         work: None,
         w4: true,
+        w4_only: false,
     };
     crate::each_flag(args, |key, value| {
         match key {
@@ -142,12 +146,20 @@ fn parse_args(args: &[String]) -> Result<Options> {
             "--alembic" => o.alembic = PathBuf::from(value()?),
             "--work" => o.work = Some(PathBuf::from(value()?)),
             "--no-w4" => o.w4 = false,
+            "--w4-only" => o.w4_only = true,
             other => bail!(
-                "unknown option `{other}` for --peers; the options are --n, --runs, --db, --pg-url, --tools, --alembic, --work, --no-w4"
+                "unknown option `{other}` for --peers; the options are --n, --runs, --db, --pg-url, --tools, --alembic, --work, --no-w4, --w4-only"
             ),
         }
         Ok(())
     })?;
+    if o.w4_only {
+        if !o.w4 {
+            bail!("--w4-only and --no-w4 leave nothing to measure");
+        }
+        // No database: W4 is the same for every database.
+        o.dbs = vec![Db::Sqlite];
+    }
     if o.runs == 0 || o.ns.contains(&0) || o.tools.is_empty() {
         bail!("--runs and every --n must be at least 1, and --tools must name one");
     }
@@ -926,7 +938,7 @@ async fn in_process_w2<B: Bench>(
 
 pub async fn main(args: &[String]) -> Result<()> {
     let o = parse_args(args)?;
-    let alembic_version = if o.tools.contains(&Tool::Alembic) {
+    let alembic_version = if o.tools.contains(&Tool::Alembic) && !o.w4_only {
         Some(check_alembic(&o.alembic)?)
     } else {
         None
@@ -980,6 +992,14 @@ pub async fn main(args: &[String]) -> Result<()> {
 
     let mut tables = Vec::new();
     for &db in &o.dbs {
+        if o.w4_only {
+            let mut blocks: Vec<Block> = ns.iter().map(|&n| Block::new(n)).collect();
+            for (block, (_, cells)) in blocks.iter_mut().zip(&w4) {
+                block.w4 = cells.clone();
+            }
+            tables.push((db, blocks));
+            continue;
+        }
         let mut blocks: Vec<Block> = ns.iter().map(|&n| Block::new(n)).collect();
         for block in &mut blocks {
             if let Some((_, cells)) = w4.iter().find(|(n, _)| *n == block.n) {
@@ -1045,12 +1065,16 @@ pub async fn main(args: &[String]) -> Result<()> {
 fn print_report(o: &Options, alembic: Option<&str>, tables: &[(Db, Vec<Block>)]) {
     let join = |v: Vec<String>| v.join(",");
     println!(
-        "Command: `cargo run --release -p migrate-bench -- --peers --n {} --runs {} --db {} --tools {}`{}\n",
+        "Command: `cargo run --release -p migrate-bench -- --peers --n {} --runs {} --db {} --tools {}{}`\n",
         join(o.ns.iter().map(|n| n.to_string()).collect()),
         o.runs,
         join(o.dbs.iter().map(|d| d.to_string()).collect()),
         join(o.tools.iter().map(|t| t.name().to_owned()).collect()),
-        if o.w4 { "" } else { " --no-w4" }
+        match (o.w4, o.w4_only) {
+            (false, _) => " --no-w4",
+            (true, true) => " --w4-only",
+            (true, false) => "",
+        }
     );
     if let Some(v) = alembic {
         println!("Alembic, SQLAlchemy: {v}\n");
@@ -1064,6 +1088,9 @@ fn print_report(o: &Options, alembic: Option<&str>, tables: &[(Db, Vec<Block>)])
         println!("|---|---:|{}", "---:|".repeat(COLUMNS.len()));
         for b in blocks {
             let row = |what: &str, cells: &[Cell; 5]| {
+                if cells.iter().all(|c| c.walls.is_empty()) {
+                    return;
+                }
                 let shown: Vec<String> = cells.iter().map(Cell::show).collect();
                 println!("| {what} | {} | {} |", b.n, shown.join(" | "));
             };
@@ -1078,12 +1105,10 @@ fn print_report(o: &Options, alembic: Option<&str>, tables: &[(Db, Vec<Block>)])
                 );
             }
             row("W3 revert all", &b.w3);
-            if b.w4.iter().any(|c| !c.walls.is_empty()) {
-                row(
-                    "W4 `cargo build --release` after touching the binary's source",
-                    &b.w4,
-                );
-            }
+            row(
+                "W4 `cargo build --release` after touching the binary's source",
+                &b.w4,
+            );
         }
         println!();
     }

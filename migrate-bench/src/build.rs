@@ -422,7 +422,7 @@ fn parse_ms(v: &str) -> Option<Duration> {
         .map(|ms| Duration::from_secs_f64(ms / 1e3))
 }
 
-fn write_if_changed(path: &Path, text: &str) -> Result<()> {
+pub(crate) fn write_if_changed(path: &Path, text: &str) -> Result<()> {
     if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
         std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
     }
@@ -437,7 +437,7 @@ fn workspace_root() -> PathBuf {
 }
 
 /// File name and text of revision `i`, as W1 writes them.
-fn revision_file(i: usize) -> (String, String) {
+pub(crate) fn revision_file(i: usize) -> (String, String) {
     let id = crate::revision_id(i);
     let rev = crate::revision_sql(i);
     let mut file = format!("-- revision: {id}\n");

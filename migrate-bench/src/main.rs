@@ -44,6 +44,7 @@ use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, SqlitePool};
 mod autogen;
 mod build;
 mod fleet;
+mod peers;
 mod testdbs;
 
 /// Benchmarks `migrate_runtime::Migrator` against raw SQL in one transaction.
@@ -967,6 +968,10 @@ async fn run(argv: Vec<String>) -> Result<()> {
     // W4 (build cost of `embed_migrations!`) has its own options; see build.rs.
     if argv.get(1).map(String::as_str) == Some("--build") {
         return build::main(&argv[2..]);
+    }
+    // The same revisions through sqlx, refinery and Alembic; see peers.rs.
+    if argv.get(1).map(String::as_str) == Some("--peers") {
+        return peers::main(&argv[2..]).await;
     }
     // Autogenerate on a large schema has its own options; see autogen.rs.
     if argv.get(1).map(String::as_str) == Some("--autogenerate") {

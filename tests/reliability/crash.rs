@@ -241,6 +241,53 @@ pub(crate) async fn observe(pool: &Pool, chain: &Chain) -> Result<Observed, Stri
 /// What an operator does with an interrupted non-transactional revision:
 /// finish its statements by hand (dropping an invalid half-built index
 /// first), then record the outcome with `stamp`.
+/// After a fault: a revision left part-way (`partial`) makes the next run
+/// refuse until the operator finishes it by hand; then a run reaches the
+/// target (every revision of `chain` for an upgrade, none for a downgrade).
+/// `run(downgrade)` starts the migrator.
+pub(crate) async fn recover(
+    pool: &Pool,
+    chain: &Chain,
+    partial: Option<&HistoryRow>,
+    upgrade: bool,
+    label: &str,
+    run: &impl Fn(bool) -> crate::support::Running,
+) {
+    if let Some(row) = partial {
+        let refused = tokio::task::block_in_place(|| run(!upgrade).wait());
+        assert_eq!(
+            refused.status.code(),
+            Some(1),
+            "{label}: {}",
+            refused.describe()
+        );
+        assert!(
+            refused
+                .stderr
+                .contains("was partly applied by an earlier run"),
+            "{label}: {}",
+            refused.describe()
+        );
+        finish_by_hand(pool, chain, row).await;
+    }
+    // Running again reaches the target.
+    let again = tokio::task::block_in_place(|| run(!upgrade).wait());
+    assert!(
+        again.status.success(),
+        "{label}: the re-run failed: {}",
+        again.describe()
+    );
+    let end = observe(pool, chain)
+        .await
+        .unwrap_or_else(|e| panic!("{label}: after the re-run: {e}"));
+    assert!(end.partial.is_none());
+    assert_eq!(
+        end.complete,
+        if upgrade { chain.revs.len() } else { 0 },
+        "{label}: re-run target"
+    );
+}
+
 pub(crate) async fn finish_by_hand(pool: &Pool, chain: &Chain, row: &HistoryRow) {
     let k = chain
         .revs
@@ -426,43 +473,12 @@ async fn kill_at_random_points(db: Db, per_revision: bool) {
         if moved > 0 && moved < n || seen.partial.is_some() {
             tally.partial_state += 1;
         }
-        if let Some((row, inflight)) = &seen.partial {
+        if let Some((_, inflight)) = &seen.partial {
             tally.interrupted_rows += 1;
             tally.inflight += usize::from(*inflight);
-            // The next run refuses until the operator steps in.
-            let refused = tokio::task::block_in_place(|| run(!upgrade).wait());
-            assert_eq!(
-                refused.status.code(),
-                Some(1),
-                "{label}: {}",
-                refused.describe()
-            );
-            assert!(
-                refused
-                    .stderr
-                    .contains("was partly applied by an earlier run"),
-                "{label}: {}",
-                refused.describe()
-            );
-            finish_by_hand(&db.pool, &chain, row).await;
         }
-
-        // Running again reaches the target.
-        let again = tokio::task::block_in_place(|| run(!upgrade).wait());
-        assert!(
-            again.status.success(),
-            "{label}: the re-run failed: {}",
-            again.describe()
-        );
-        let end = observe(&db.pool, &chain)
-            .await
-            .unwrap_or_else(|e| panic!("{label}: after the re-run: {e}"));
-        assert!(end.partial.is_none());
-        assert_eq!(
-            end.complete,
-            if upgrade { n } else { 0 },
-            "{label}: re-run target"
-        );
+        let partial = seen.partial.as_ref().map(|(row, _)| row);
+        recover(&db.pool, &chain, partial, upgrade, &label, &run).await;
     }
     let wall = wall.elapsed();
     println!(

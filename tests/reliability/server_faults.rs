@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use crate::crash::{Chain, commit_points, finish_by_hand, observe};
+use crate::crash::{Chain, commit_points, observe, recover};
 use crate::support::{
     Db, Pool, Proxy, Rng, Server, spawn, trials, url_port, with_param, with_port,
 };
@@ -277,41 +277,9 @@ async fn fault_at_random_points(fault: Fault, per_revision: bool, default_trials
                 "{label}: Single mode stopped at {moved}, which is not a commit point"
             );
         }
-        if let Some((row, _)) = &seen.partial {
-            tally.interrupted_rows += 1;
-            let refused = tokio::task::block_in_place(|| run(!upgrade).wait());
-            assert_eq!(
-                refused.status.code(),
-                Some(1),
-                "{label}: {}",
-                refused.describe()
-            );
-            assert!(
-                refused
-                    .stderr
-                    .contains("was partly applied by an earlier run"),
-                "{label}: {}",
-                refused.describe()
-            );
-            finish_by_hand(&target.pool, &chain, row).await;
-        }
-
-        // Running again reaches the target.
-        let again = tokio::task::block_in_place(|| run(!upgrade).wait());
-        assert!(
-            again.status.success(),
-            "{label}: the re-run failed: {}",
-            again.describe()
-        );
-        let end = observe(&target.pool, &chain)
-            .await
-            .unwrap_or_else(|e| panic!("{label}: after the re-run: {e}"));
-        assert!(end.partial.is_none());
-        assert_eq!(
-            end.complete,
-            if upgrade { n } else { 0 },
-            "{label}: re-run target"
-        );
+        tally.interrupted_rows += usize::from(seen.partial.is_some());
+        let partial = seen.partial.as_ref().map(|(row, _)| row);
+        recover(&target.pool, &chain, partial, upgrade, &label, &run).await;
     }
     let errors: Vec<String> = tally
         .errors

@@ -534,6 +534,22 @@ enum Body<'a> {
     Rust,
 }
 
+/// Refuses a `-m` message with a control character: line breaks and tabs
+/// become spaces in the header; any other would reach comments and
+/// terminals, and the loader refuses it.
+pub(crate) fn check_message(message: &str) -> Result<(), Usage> {
+    if message
+        .split_whitespace()
+        .any(|word| migrate_core::find_control(word, false).is_some())
+    {
+        return Err(Usage(format!(
+            "-m `{}` holds a control character; remove it",
+            migrate_core::escape_control(message)
+        )));
+    }
+    Ok(())
+}
+
 /// Writes a new revision file and returns its path and how it is shown.
 #[allow(clippy::too_many_arguments)] // three call sites; a struct would only rename these
 fn write_revision(
@@ -547,18 +563,7 @@ fn write_revision(
     message: &str,
     body: Body<'_>,
 ) -> anyhow::Result<(PathBuf, String)> {
-    // Line breaks and tabs become spaces in the header; any other control
-    // character would reach comments and terminals, and the loader refuses it.
-    if message
-        .split_whitespace()
-        .any(|word| migrate_core::find_control(word, false).is_some())
-    {
-        return Err(Usage(format!(
-            "-m `{}` holds a control character; remove it",
-            migrate_core::escape_control(message)
-        ))
-        .into());
-    }
+    check_message(message)?;
     let id = match rev_id {
         Some(id) => {
             if !is_valid_revision_id(id) {
@@ -614,8 +619,10 @@ fn write_revision(
         parents,
         depends_on,
         branch_labels: &labels,
+        replaces: &[],
         message,
         create_date: &now.header(),
+        transactional: true,
     });
     let text = match body {
         Body::Rust => rust_revision(&text),
@@ -634,7 +641,7 @@ fn write_revision(
         )
     })?;
     let text = match body {
-        Body::Sql(sql) => with_sections(&text, &sql.upgrade, &sql.downgrade),
+        Body::Sql(sql) => with_sections(&text, &sql.upgrade, Some(&sql.downgrade)),
         _ => text,
     };
     let path = project.dir.join(&file_name);
@@ -665,14 +672,14 @@ fn rust_revision(text: &str) -> String {
 }
 
 /// A new revision's text with its empty sections replaced by `upgrade` and
-/// `downgrade`.
-fn with_sections(text: &str, upgrade: &str, downgrade: &str) -> String {
+/// `downgrade`; without one, the revision is irreversible.
+pub(crate) fn with_sections(text: &str, upgrade: &str, downgrade: Option<&str>) -> String {
     let header = text
         .strip_suffix(crate::template::NEW_SECTIONS)
         .unwrap_or(text);
-    format!(
-        "{header}\n-- migrate:upgrade\n{}\n\n-- migrate:downgrade\n{}\n",
-        upgrade.trim_end(),
-        downgrade.trim_end()
-    )
+    let mut out = format!("{header}\n-- migrate:upgrade\n{}\n", upgrade.trim_end());
+    if let Some(down) = downgrade {
+        out.push_str(&format!("\n-- migrate:downgrade\n{}\n", down.trim_end()));
+    }
+    out
 }

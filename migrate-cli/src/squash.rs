@@ -13,7 +13,9 @@ use crate::env::UrlSource;
 use crate::error::Usage;
 use crate::output::Ui;
 use crate::project::{Pool, Project, on_pool};
-use crate::template::{DateTime, new_revision_id, render_file_name, slugify};
+use crate::template::{
+    DateTime, NewRevision, new_revision_id, render_file_name, revision_file, slugify,
+};
 
 /// The directory read with any number of heads (a rebase is for two).
 fn load(project: &Project) -> anyhow::Result<Migrations> {
@@ -122,6 +124,7 @@ pub(crate) fn squash(
         ))
         .into());
     };
+    crate::edit::check_message(message)?;
     let m = load(project)?;
     let g = &m.graph;
     let (from, to) = (g.lookup(from.trim())?, g.lookup(to.trim())?);
@@ -228,37 +231,17 @@ pub(crate) fn squash(
     let now = DateTime::now();
     let name = render_file_name(&project.config.file_template, &now, &id, &slugify(message))
         .map_err(|e| Usage(format!("migrate.toml: {e}")))?;
-    let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
-    if message
-        .split_whitespace()
-        .any(|w| migrate_core::find_control(w, false).is_some())
-    {
-        return Err(Usage(format!(
-            "-m `{}` holds a control character; remove it",
-            migrate_core::escape_control(&message)
-        ))
-        .into());
-    }
-    let mut text = format!(
-        "-- revision: {id}\n-- down_revision: {}\n-- replaces: {}\n",
-        if parents.is_empty() {
-            "none".to_owned()
-        } else {
-            parents.join(", ")
-        },
-        ids.join(", ")
-    );
-    if !message.is_empty() {
-        text.push_str(&format!("-- message: {message}\n"));
-    }
-    text.push_str(&format!("-- create_date: {}\n", now.header()));
-    if !transactional {
-        text.push_str("-- transactional: false\n");
-    }
-    text.push_str(&format!("\n-- migrate:upgrade\n{}\n", upgrade.trim_end()));
-    if let Some(down) = downgrade {
-        text.push_str(&format!("\n-- migrate:downgrade\n{}\n", down.trim_end()));
-    }
+    let text = revision_file(&NewRevision {
+        id: &id,
+        parents: &parents,
+        depends_on: &[],
+        branch_labels: &[],
+        replaces: &ids,
+        message,
+        create_date: &now.header(),
+        transactional,
+    });
+    let text = crate::edit::with_sections(&text, &upgrade, downgrade.as_deref());
     let file_name = format!("{name}.sql");
     let shown = format!("{}/{file_name}", project.display.trim_end_matches('/'));
     let path = project.dir.join(&file_name);

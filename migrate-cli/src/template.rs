@@ -185,8 +185,12 @@ pub(crate) struct NewRevision<'a> {
     pub parents: &'a [String],
     pub depends_on: &'a [String],
     pub branch_labels: &'a [String],
+    /// What a checkpoint replaces (`migrate squash`); empty otherwise.
+    pub replaces: &'a [String],
     pub message: &'a str,
     pub create_date: &'a str,
+    /// `false` writes `transactional: false`.
+    pub transactional: bool,
 }
 
 /// The text of a new revision file: header and empty sections.
@@ -209,12 +213,18 @@ pub(crate) fn revision_file(rev: &NewRevision<'_>) -> String {
     if !rev.branch_labels.is_empty() {
         text.push_str(&format!("-- branch_labels: {}\n", list(rev.branch_labels)));
     }
+    if !rev.replaces.is_empty() {
+        text.push_str(&format!("-- replaces: {}\n", list(rev.replaces)));
+    }
     // The header is line-based: a multi-line message becomes one line.
     let message = rev.message.split_whitespace().collect::<Vec<_>>().join(" ");
     if !message.is_empty() {
         text.push_str(&format!("-- message: {message}\n"));
     }
     text.push_str(&format!("-- create_date: {}\n", rev.create_date));
+    if !rev.transactional {
+        text.push_str("-- transactional: false\n");
+    }
     text.push_str(NEW_SECTIONS);
     text
 }
@@ -359,8 +369,10 @@ mod tests {
             parents: &parents,
             depends_on: &[],
             branch_labels: &["core".to_owned()],
+            replaces: &[],
             message: "merge\nheads",
             create_date: "2025-01-01 00:00:00 UTC",
+            transactional: true,
         });
         let rev = migrate_core::parse_revision("m/x-c3.sql", &text).unwrap();
         assert_eq!(rev.header.down_revision, parents);

@@ -4,6 +4,7 @@
 //! `apply`, which executes the plan.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -708,24 +709,27 @@ impl Migrator {
         let checkpoints = self.checkpoints();
         let mut finished = Vec::new();
         for (checkpoint, replaced) in &checkpoints {
-            let complete = |rows: &[HistoryEntry], id: &str| {
-                rows.iter().any(|r| r.revision == id && r.is_complete())
-            };
+            let ids: HashSet<&str> = replaced.iter().copied().collect();
             let present: Vec<String> = rows
                 .iter()
-                .filter(|r| replaced.contains(&r.revision.as_str()))
+                .filter(|r| ids.contains(r.revision.as_str()))
                 .map(|r| r.revision.clone())
                 .collect();
             if present.is_empty() {
                 continue;
             }
-            let recorded = complete(&rows, checkpoint);
-            if !recorded && !replaced.iter().all(|id| complete(&rows, id)) {
-                let missing: Vec<&str> = replaced
-                    .iter()
-                    .copied()
-                    .filter(|id| !complete(&rows, id))
-                    .collect();
+            let complete: HashSet<&str> = rows
+                .iter()
+                .filter(|r| r.is_complete())
+                .map(|r| r.revision.as_str())
+                .collect();
+            let recorded = complete.contains(checkpoint);
+            let missing: Vec<&str> = replaced
+                .iter()
+                .copied()
+                .filter(|id| !complete.contains(id))
+                .collect();
+            if !recorded && !missing.is_empty() {
                 let inside = || (present.join(", "), missing.join(", "));
                 let plan = match run {
                     Run::Downgrade(_) => {
@@ -761,7 +765,7 @@ impl Migrator {
                 };
                 let sub_rows: Vec<HistoryEntry> = rows
                     .iter()
-                    .filter(|r| replaced.contains(&r.revision.as_str()))
+                    .filter(|r| ids.contains(r.revision.as_str()))
                     .cloned()
                     .collect();
                 let sub_applied = runner.check_history(sub_graph, &sub_rows)?;
@@ -785,7 +789,7 @@ impl Migrator {
             };
             let removed: Vec<&str> = rows
                 .iter()
-                .filter(|r| replaced.contains(&r.revision.as_str()))
+                .filter(|r| ids.contains(r.revision.as_str()))
                 .map(|r| r.revision.as_str())
                 .collect();
             conn.begin().await?;
@@ -794,7 +798,7 @@ impl Migrator {
                 // In the place of the last replaced revision.
                 let seq = rows
                     .iter()
-                    .filter(|r| replaced.contains(&r.revision.as_str()))
+                    .filter(|r| ids.contains(r.revision.as_str()))
                     .map(|r| r.seq)
                     .max()
                     .unwrap_or_else(|| next_seq(&rows));
@@ -814,20 +818,29 @@ impl Migrator {
     /// checkpoint in their place, as an upgrade would record it.
     fn graph_rows<'r>(&self, rows: &'r [HistoryEntry]) -> std::borrow::Cow<'r, [HistoryEntry]> {
         let checkpoints = self.checkpoints();
-        let replaced = |id: &str| checkpoints.iter().any(|(_, r)| r.contains(&id));
-        if !rows.iter().any(|r| replaced(&r.revision)) {
+        if checkpoints.is_empty() {
             return std::borrow::Cow::Borrowed(rows);
         }
+        let replaced: HashSet<&str> = checkpoints
+            .iter()
+            .flat_map(|(_, ids)| ids.iter().copied())
+            .collect();
+        if !rows.iter().any(|r| replaced.contains(r.revision.as_str())) {
+            return std::borrow::Cow::Borrowed(rows);
+        }
+        let complete: HashSet<&str> = rows
+            .iter()
+            .filter(|r| r.is_complete())
+            .map(|r| r.revision.as_str())
+            .collect();
         let mut kept: Vec<HistoryEntry> = rows
             .iter()
-            .filter(|r| !replaced(&r.revision))
+            .filter(|r| !replaced.contains(r.revision.as_str()))
             .cloned()
             .collect();
         for (checkpoint, ids) in &checkpoints {
-            let reached = ids
-                .iter()
-                .all(|id| rows.iter().any(|r| r.revision == *id && r.is_complete()));
-            if reached && !kept.iter().any(|r| r.revision == *checkpoint) {
+            let reached = ids.iter().all(|id| complete.contains(id));
+            if reached && !rows.iter().any(|r| r.revision == *checkpoint) {
                 let last = rows
                     .iter()
                     .filter(|r| ids.contains(&r.revision.as_str()))

@@ -259,16 +259,22 @@ pub fn load_directory_overlapped<T>(
     }
     // The replaced revisions' SQL is checked as every file's; the graph and
     // the replay see the checkpoints instead.
+    // The ids checkpoints replace, gathered once: most directories have none.
+    let replaced_ids: std::collections::HashSet<String> = revisions
+        .iter()
+        .flat_map(|r| r.header.replaces.iter().cloned())
+        .collect();
+    let is_replaced = |id: &str| replaced_ids.contains(id);
     let replaced_checks: Vec<bool> = revisions
         .iter()
         .zip(&to_check)
-        .map(|(r, c)| *c && is_replaced(&revisions, r.id()))
+        .map(|(r, c)| *c && is_replaced(r.id()))
         .collect();
     errors.extend(check_files(&revisions, &replaced_checks, dialects));
     let to_check: Vec<bool> = revisions
         .iter()
         .zip(&to_check)
-        .filter(|(r, _)| !is_replaced(&revisions, r.id()))
+        .filter(|(r, _)| !is_replaced(r.id()))
         .map(|(_, c)| *c)
         .collect();
     let (revisions, replaced, split_errors) = split_replaced(revisions);
@@ -335,7 +341,6 @@ pub fn load_directory_overlapped<T>(
         Err(graph_errors) => {
             errors.extend(check(&revisions, dialects));
             // A link to a replaced revision was reported above, with the fix.
-            let is_replaced = |id: &String| replaced.iter().any(|r| r.id() == id);
             errors.extend(graph_errors.into_iter().filter(|e| match e {
                 Error::UnknownParent { parent: id, .. }
                 | Error::UnknownDependency { dependency: id, .. } => !is_replaced(id),
@@ -358,13 +363,6 @@ fn check_files(revisions: &[Revision], to_check: &[bool], dialects: &DialectChec
         }
     }
     errors
-}
-
-/// Whether a checkpoint among `revisions` replaces `id`.
-fn is_replaced(revisions: &[Revision], id: &str) -> bool {
-    revisions
-        .iter()
-        .any(|r| r.header.replaces.iter().any(|x| x == id))
 }
 
 /// Splits the revisions that checkpoints replace from the rest, and checks

@@ -123,6 +123,24 @@ pub enum Change {
         /// Columns of that type.
         columns: Vec<EnumColumn>,
     },
+    /// `ALTER TABLE … RENAME TO …`, declared in `schema.sql` with
+    /// `-- renamed_from:` (see [`crate::rename`]).
+    RenameTable {
+        /// The old name.
+        from: QualifiedName,
+        /// The new name (same schema).
+        to: QualifiedName,
+    },
+    /// `ALTER TABLE … RENAME COLUMN … TO …`, declared with
+    /// `-- renamed_from:`.
+    RenameColumn {
+        /// The table, by its name after any table rename.
+        table: QualifiedName,
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
     /// `CREATE TABLE`, with its indexes and comments.
     CreateTable(Table),
     /// `DROP TABLE` (its indexes and comments go with it).
@@ -314,6 +332,12 @@ impl Change {
                     })
                     .collect(),
             },
+            RenameTable { from, to } => RenameTable { from: to, to: from },
+            RenameColumn { table, from, to } => RenameColumn {
+                table,
+                from: to,
+                to: from,
+            },
             CreateTable(table) => DropTable {
                 table,
                 renamed_to: None,
@@ -437,6 +461,10 @@ impl Change {
                 format!("add value '{value}' to type {}", from.name)
             }
             Change::ReplaceEnum { from, .. } => format!("change the values of type {}", from.name),
+            Change::RenameTable { from, to } => format!("rename table {from} to {}", to.name),
+            Change::RenameColumn { table, from, to } => {
+                format!("rename column {table}.{from} to {to}")
+            }
             Change::CreateTable(t) => format!("create table {}", t.name),
             Change::DropTable { table, .. } => format!("drop table {}", table.name),
             Change::AddColumn { table, column } => format!("add column {table}.{}", column.name),
@@ -567,9 +595,22 @@ pub fn diff(
     dialect: Dialect,
     options: &DiffOptions,
 ) -> Vec<Change> {
+    let hints = &target.renames;
     let current = normalise(current, dialect, options);
     let target = normalise(target, dialect, options);
     let mut out = Plan::default();
+
+    // Declared renames first: what follows compares the renamed schema.
+    let (current, done) = crate::rename::apply(current, &target, hints, dialect);
+    out.renames = done
+        .into_iter()
+        .map(|d| match d {
+            crate::rename::Done::Table { from, to } => Change::RenameTable { from, to },
+            crate::rename::Done::Column { table, from, to } => {
+                Change::RenameColumn { table, from, to }
+            }
+        })
+        .collect();
 
     // Schemas.
     for s in target.schemas.difference(&current.schemas) {
@@ -709,6 +750,7 @@ pub fn diff(
 #[derive(Default)]
 struct Plan {
     schemas: Vec<Change>,
+    renames: Vec<Change>,
     enums: Vec<Change>,
     drop_fks: Vec<Change>,
     drop_constraints: Vec<Change>,
@@ -726,6 +768,7 @@ impl Plan {
     fn into_list(self) -> Vec<Change> {
         [
             self.schemas,
+            self.renames,
             self.enums,
             self.drop_fks,
             self.drop_constraints,

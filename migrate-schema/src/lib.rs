@@ -38,13 +38,15 @@
 //! - [`canon`]: canonical types and expressions, for the comparison only;
 //! - [`diff`](mod@diff): two schemas into an ordered list of [`Change`]s;
 //! - [`render`](mod@render): [`Change`]s into upgrade and downgrade SQL;
+//! - [`rename`]: the `-- renamed_from:` hints of `schema.sql`;
 //! - `fold` (feature `postgres-exact`): the schema a chain of revisions
 //!   builds, folded from PostgreSQL's parse trees (or, for SQLite, from
 //!   sqlparser's AST) into its own state and converted into a [`Schema`].
 //!
-//! Imports go one way, with no loop: `canon` uses none of the others,
-//! `parse` uses `model`, `diff` uses `model` and `canon`, and `render` uses
-//! all four; `fold` uses `model` only.
+//! Imports go one way, with one pair: `canon` uses none of the others,
+//! `parse` uses `model` and `rename` (which reads the hints of the same file
+//! and reports them as `parse`'s errors), `diff` uses `model`, `canon` and
+//! `rename`, and `render` uses all of these; `fold` uses `model` only.
 #![deny(missing_docs)]
 
 pub mod canon;
@@ -54,6 +56,7 @@ pub mod fold;
 pub mod model;
 pub mod parse;
 pub mod render;
+pub mod rename;
 
 pub use diff::{Change, CommentTarget, DiffOptions, EnumColumn, diff};
 pub use model::{
@@ -61,4 +64,5 @@ pub use model::{
     QualifiedName, Schema, Table, UniqueConstraint,
 };
 pub use parse::{SchemaError, parse_schema};
+pub use rename::Renames;
 pub use render::{Rendered, escape_controls, quote_ident, render, render_table};

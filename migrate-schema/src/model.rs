@@ -61,6 +61,9 @@ pub struct Schema {
     pub enums: BTreeMap<QualifiedName, EnumType>,
     /// Tables, by name.
     pub tables: BTreeMap<QualifiedName, Table>,
+    /// Renames declared with `-- renamed_from:` comments (`schema.sql`
+    /// only; a database's schema has none).
+    pub renames: crate::rename::Renames,
 }
 
 /// A PostgreSQL enum type.

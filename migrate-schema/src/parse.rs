@@ -158,6 +158,9 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
     }
     p.check_sequences();
     p.check_references();
+    let (renames, errors) = crate::rename::scan(sql, dialect, &p.schema);
+    p.schema.renames = renames;
+    p.errors.extend(errors);
     if p.errors.is_empty() {
         Ok(p.schema)
     } else {

@@ -822,6 +822,17 @@ impl<'a> Out<'a> {
                 ));
             }
             Change::ReplaceEnum { from, to, columns } => self.replace_enum(from, to, columns),
+            Change::RenameTable { from, to } => self.stmt(format!(
+                "{} RENAME TO {}",
+                alter(self, from),
+                self.q(&to.name)
+            )),
+            Change::RenameColumn { table, from, to } => self.stmt(format!(
+                "{} RENAME COLUMN {} TO {}",
+                alter(self, table),
+                self.q(from),
+                self.q(to)
+            )),
             Change::CreateTable(t) => {
                 let sql = self.create_table(t, &self.qn(&t.name));
                 self.stmt(sql.trim_end_matches(';'));

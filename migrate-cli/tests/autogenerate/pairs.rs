@@ -160,6 +160,8 @@ pairs! {
     comments => COMMENTS on [Pg];
     probable_column_rename => RENAME_COLUMN on [Pg, Sqlite];
     probable_table_rename => RENAME_TABLE on [Pg, Sqlite];
+    declared_column_rename => DECLARED_COLUMN_RENAME on [Pg, Sqlite];
+    declared_table_rename => DECLARED_TABLE_RENAME on [Pg, Sqlite];
     rebuild_referenced_table => REBUILD_REFERENCED on [Sqlite];
     many_changes => MANY on [Pg, Sqlite];
 }
@@ -594,6 +596,54 @@ const RENAME_TABLE: Case = Case {
     ..case(
         "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT);",
         "CREATE TABLE persons (id INTEGER PRIMARY KEY, name TEXT);",
+    )
+};
+
+/// `-- renamed_from:` turns the drop and add into a rename that keeps the
+/// rows, and the check, index and later changes follow the new name.
+const DECLARED_COLUMN_RENAME: Case = Case {
+    seed: "INSERT INTO users (id, nick) VALUES (1, 'a'), (2, 'b');",
+    after: &[
+        ("SELECT count(*) FROM users WHERE handle IN ('a', 'b')", 2),
+        ("SELECT count(*) FROM users WHERE bio IS NULL", 2),
+    ],
+    expect: &["ALTER TABLE users RENAME COLUMN nick TO handle;"],
+    ..case(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, nick TEXT NOT NULL CHECK (length(nick) > 0));
+         CREATE INDEX users_nick ON users (nick);
+         CREATE INDEX users_lower_nick ON users ((lower(nick)));",
+        "CREATE TABLE users (
+             id INTEGER PRIMARY KEY,
+             handle TEXT NOT NULL CHECK (length(handle) > 0), -- renamed_from: nick
+             bio TEXT
+         );
+         CREATE INDEX users_nick ON users (handle);
+         CREATE INDEX users_lower_nick ON users ((lower(handle)));",
+    )
+};
+
+/// A table renamed with one of its columns, referenced by a foreign key.
+const DECLARED_TABLE_RENAME: Case = Case {
+    seed: "INSERT INTO people (id, name) VALUES (1, 'ann');
+           INSERT INTO posts (id, author) VALUES (10, 1);",
+    after: &[
+        ("SELECT count(*) FROM persons WHERE full_name = 'ann'", 1),
+        ("SELECT count(*) FROM posts JOIN persons ON persons.id = posts.author", 1),
+    ],
+    expect: &[
+        "ALTER TABLE people RENAME TO persons;",
+        "ALTER TABLE persons RENAME COLUMN name TO full_name;",
+    ],
+    ..case(
+        "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT);
+         CREATE TABLE posts (id INTEGER PRIMARY KEY, author INTEGER REFERENCES people (id));",
+        "-- renamed_from: people
+         CREATE TABLE persons (
+             id INTEGER PRIMARY KEY,
+             -- renamed_from: name
+             full_name TEXT
+         );
+         CREATE TABLE posts (id INTEGER PRIMARY KEY, author INTEGER REFERENCES persons (id));",
     )
 };
 

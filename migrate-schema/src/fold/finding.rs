@@ -168,6 +168,12 @@ fn phrase(change: &Change) -> String {
             from.values.join(", "),
             to.values.join(", ")
         ),
+        Change::RenameTable { from, to } => {
+            format!("leaves table {} named {from}", to.name)
+        }
+        Change::RenameColumn { table, from, to } => {
+            format!("leaves column {table}.{to} named {from}")
+        }
         Change::CreateTable(t) => format!("does not re-create table {}", t.name),
         Change::DropTable { table, .. } => format!("leaves table {}", table.name),
         Change::AddColumn { table, column } => {

@@ -202,12 +202,28 @@ impl Pool {
                 if create {
                     options = options.create_if_missing(true);
                 }
+                let file = options.get_filename().to_path_buf();
                 let pool = SqlitePoolOptions::new()
                     .max_connections(2)
                     .acquire_timeout(CONNECT_TIMEOUT)
                     .connect_with(options)
                     .await
-                    .with_context(failed)?;
+                    .map_err(|e| {
+                        let e = anyhow::Error::new(e).context(failed());
+                        if file.as_os_str() != ":memory:" && !file.exists() {
+                            // A reading command on a project whose database
+                            // was never created.
+                            e.context(format!(
+                                "the database file {} does not exist yet; `migrate upgrade head` \
+                                 creates it (commands that only read, such as `check` and \
+                                 `revision --autogenerate`, do not create files; `--shadow` \
+                                 compares with an in-memory database instead)",
+                                crate::output::one_line(&file.display().to_string())
+                            ))
+                        } else {
+                            e
+                        }
+                    })?;
                 Ok(Pool::Sqlite(pool))
             }
         }

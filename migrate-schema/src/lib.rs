@@ -55,8 +55,8 @@ pub mod diff;
 pub mod fold;
 pub mod model;
 pub mod parse;
-pub mod render;
 pub mod rename;
+pub mod render;
 
 pub use diff::{Change, CommentTarget, DiffOptions, EnumColumn, diff};
 pub use model::{

@@ -135,7 +135,10 @@ fn old_name(text: &str, dialect: Dialect) -> Result<String, String> {
              write the old name alone",
             text.trim()
         )),
-        _ => Err(format!("renamed_from: `{}` is not one name; {fix}", text.trim())),
+        _ => Err(format!(
+            "renamed_from: `{}` is not one name; {fix}",
+            text.trim()
+        )),
     }
 }
 
@@ -546,7 +549,10 @@ fn check(found: Vec<(Hint, Subject)>, schema: &Schema, errors: &mut Vec<SchemaEr
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Done {
     /// `ALTER TABLE from RENAME TO to`.
-    Table { from: QualifiedName, to: QualifiedName },
+    Table {
+        from: QualifiedName,
+        to: QualifiedName,
+    },
     /// `ALTER TABLE table RENAME COLUMN from TO to`.
     Column {
         table: QualifiedName,
@@ -789,10 +795,20 @@ mod tests {
     fn misplaced_or_malformed_hints_are_located_errors() {
         let e = errors("-- renamed_from: a\nCREATE INDEX i ON t (x);\nCREATE TABLE t (x int);");
         assert_eq!(e.len(), 1, "{e:?}");
-        assert!(e[0].starts_with("line 1:1: renamed_from: on a line of its own must precede a CREATE TABLE"), "{e:?}");
+        assert!(
+            e[0].starts_with(
+                "line 1:1: renamed_from: on a line of its own must precede a CREATE TABLE"
+            ),
+            "{e:?}"
+        );
 
         let e = errors("CREATE TABLE t (\n x int,\n -- renamed_from: a\n PRIMARY KEY (x)\n);");
-        assert!(e[0].starts_with("line 3:2: renamed_from: inside a CREATE TABLE must be next to a column"), "{e:?}");
+        assert!(
+            e[0].starts_with(
+                "line 3:2: renamed_from: inside a CREATE TABLE must be next to a column"
+            ),
+            "{e:?}"
+        );
 
         let e = errors("CREATE TABLE t (x int -- renamed_from: a b\n);");
         assert!(e[0].contains("`a b` is not one name"), "{e:?}");
@@ -801,25 +817,52 @@ mod tests {
         assert!(e[0].contains("has a schema"), "{e:?}");
 
         let e = errors("CREATE TABLE t (x int, -- renamed_from: y\n y int);");
-        assert!(e[0].contains("t.x is renamed from y, which is declared too"), "{e:?}");
+        assert!(
+            e[0].contains("t.x is renamed from y, which is declared too"),
+            "{e:?}"
+        );
 
-        let e = errors("CREATE TABLE t (\n x int, -- renamed_from: a\n y int -- renamed_from: a\n);");
+        let e =
+            errors("CREATE TABLE t (\n x int, -- renamed_from: a\n y int -- renamed_from: a\n);");
         assert!(e[0].starts_with("line 3:"), "{e:?}");
-        assert!(e[0].contains("two columns of t are renamed from a"), "{e:?}");
+        assert!(
+            e[0].contains("two columns of t are renamed from a"),
+            "{e:?}"
+        );
 
-        let e = errors("CREATE TABLE t (x int);\n-- renamed_from: t\nCREATE TABLE t2 (x int);\n-- renamed_from: q\n");
-        assert!(e.iter().any(|m| m.starts_with("line 2:1:") && m.contains("t2 is renamed from t, which is declared too")), "{e:?}");
-        assert!(e.iter().any(|m| m.starts_with("line 4:1:") && m.contains("must precede a CREATE TABLE")), "{e:?}");
+        let e = errors(
+            "CREATE TABLE t (x int);\n-- renamed_from: t\nCREATE TABLE t2 (x int);\n-- renamed_from: q\n",
+        );
+        assert!(
+            e.iter().any(|m| m.starts_with("line 2:1:")
+                && m.contains("t2 is renamed from t, which is declared too")),
+            "{e:?}"
+        );
+        assert!(
+            e.iter()
+                .any(|m| m.starts_with("line 4:1:") && m.contains("must precede a CREATE TABLE")),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn expressions_follow_the_column() {
         assert_eq!(
-            rename_in_expression("(length(nick) > 0) AND t.nick <> nick_x", "nick", "handle", Dialect::Postgres),
+            rename_in_expression(
+                "(length(nick) > 0) AND t.nick <> nick_x",
+                "nick",
+                "handle",
+                Dialect::Postgres
+            ),
             "(length(handle) > 0) AND t.nick <> nick_x"
         );
         assert_eq!(
-            rename_in_expression("\"Nick\" > 0 and nick(1)", "Nick", "New Name", Dialect::Postgres),
+            rename_in_expression(
+                "\"Nick\" > 0 and nick(1)",
+                "Nick",
+                "New Name",
+                Dialect::Postgres
+            ),
             "\"New Name\" > 0 and nick(1)"
         );
     }

@@ -628,7 +628,10 @@ const DECLARED_TABLE_RENAME: Case = Case {
            INSERT INTO posts (id, author) VALUES (10, 1);",
     after: &[
         ("SELECT count(*) FROM persons WHERE full_name = 'ann'", 1),
-        ("SELECT count(*) FROM posts JOIN persons ON persons.id = posts.author", 1),
+        (
+            "SELECT count(*) FROM posts JOIN persons ON persons.id = posts.author",
+            1,
+        ),
     ],
     expect: &[
         "ALTER TABLE people RENAME TO persons;",

@@ -939,3 +939,23 @@ fn config_is_found_upward_and_c_is_short_for_config() {
         "No problems found in conf/migrations (1 revision)\n"
     );
 }
+
+#[test]
+fn reading_commands_on_a_sqlite_file_never_created_say_how_to_create_it() {
+    let (p, _, _) = two_revisions(false);
+    let url = p.sqlite_url();
+    for command in [&["check"][..], &["revision", "--autogenerate", "-m", "x"]] {
+        let mut args = command.to_vec();
+        args.extend(["--database-url", url.as_str()]);
+        p.fails(
+            &args,
+            1,
+            "does not exist yet; `migrate upgrade head` creates it (commands that only read",
+        );
+    }
+    // Nothing was left behind by the attempts, and upgrade then creates it.
+    let file = url.trim_start_matches("sqlite://");
+    assert!(!std::path::Path::new(file).exists(), "{file} was created");
+    p.ok(&["upgrade", "head", "--database-url", &url]);
+    assert!(std::path::Path::new(file).exists());
+}

@@ -350,8 +350,8 @@ impl RevisionGraph {
         };
         for _ in 0..steps.unsigned_abs() {
             let next: Vec<usize> = match (at, steps > 0) {
-                (Some(i), true) => self.children[i].clone(),
-                (Some(i), false) => self.parents[i].clone(),
+                (Some(i), true) => self.children[i].to_vec(),
+                (Some(i), false) => self.parents[i].to_vec(),
                 (None, true) => self.bases(),
                 (None, false) => return Err(out_of_range()),
             };
@@ -362,7 +362,7 @@ impl RevisionGraph {
                 _ => {
                     return Err(Error::AmbiguousWalk {
                         target: text.to_owned(),
-                        revision: at.map_or("base".into(), |i| self.ids[i].clone()),
+                        revision: at.map_or("base".into(), |i| self.ids[i].to_owned()),
                         direction: if steps > 0 { "children" } else { "parents" },
                         candidates: self.names(&next),
                     });
@@ -453,7 +453,7 @@ impl RevisionGraph {
     fn names(&self, items: &[usize]) -> String {
         items
             .iter()
-            .map(|&i| self.ids[i].as_str())
+            .map(|&i| &self.ids[i])
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -497,7 +497,7 @@ impl RevisionGraph {
                     .ok_or_else(|| Error::UnknownRevision {
                         revision: format!("{label}@base"),
                     })?;
-                Ok(self.parents[start].clone())
+                Ok(self.parents[start].to_vec())
             }
             Target::Relative { from, steps } => {
                 let start = match from {
@@ -534,7 +534,7 @@ impl RevisionGraph {
             let mut current = start;
             for _ in 0..steps {
                 let next: Vec<usize> = match current {
-                    Some(c) => self.children[c].clone(),
+                    Some(c) => self.children[c].to_vec(),
                     None => self.bases(),
                 };
                 match next[..] {
@@ -543,7 +543,7 @@ impl RevisionGraph {
                     _ => {
                         return Err(Error::AmbiguousWalk {
                             target: target.to_string(),
-                            revision: current.map_or("base".into(), |c| self.ids[c].clone()),
+                            revision: current.map_or("base".into(), |c| self.ids[c].to_owned()),
                             direction: "children",
                             candidates: self.names(&next),
                         });
@@ -556,11 +556,11 @@ impl RevisionGraph {
             for _ in 0..steps.unsigned_abs() {
                 match current[..] {
                     [] => return Err(out_of_range()),
-                    [one] => current = self.parents[one].clone(),
+                    [one] => current = self.parents[one].to_vec(),
                     _ => {
                         return Err(Error::AmbiguousWalk {
                             target: target.to_string(),
-                            revision: self.ids[current[0]].clone(),
+                            revision: self.ids[current[0]].to_owned(),
                             direction: "parents",
                             candidates: self.names(&current),
                         });
@@ -640,8 +640,8 @@ impl RevisionGraph {
         steps.reverse();
         if let Some(&i) = steps.iter().find(|&&i| !self.reversible[i]) {
             return Err(Error::Irreversible {
-                revision: self.ids[i].clone(),
-                path: self.paths[i].clone(),
+                revision: self.ids[i].to_owned(),
+                path: self.paths[i].to_owned(),
             });
         }
         Ok(Plan {

@@ -105,27 +105,23 @@ pub fn applied_revisions(graph: &RevisionGraph, rows: &[HistoryEntry]) -> Result
     Ok(applied)
 }
 
-/// History rows, read in `HISTORY_COLUMNS` order, on either database.
-pub(crate) fn decode_history<R>(rows: &[R]) -> Result<Vec<HistoryEntry>, sqlx::Error>
+/// One history row, read in `HISTORY_COLUMNS` order, on either database.
+pub(crate) fn decode_row<R>(r: &R) -> Result<HistoryEntry, sqlx::Error>
 where
     R: sqlx::Row,
     usize: sqlx::ColumnIndex<R>,
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
-    rows.iter()
-        .map(|r| {
-            Ok(HistoryEntry {
-                revision: r.try_get(0)?,
-                checksum: r.try_get(1)?,
-                applied_at: r.try_get(2)?,
-                duration_ms: r.try_get(3)?,
-                state: r.try_get(4)?,
-                statements_done: r.try_get(5)?,
-                seq: r.try_get(6)?,
-            })
-        })
-        .collect()
+    Ok(HistoryEntry {
+        revision: r.try_get(0)?,
+        checksum: r.try_get(1)?,
+        applied_at: r.try_get(2)?,
+        duration_ms: r.try_get(3)?,
+        state: r.try_get(4)?,
+        statements_done: r.try_get(5)?,
+        seq: r.try_get(6)?,
+    })
 }
 
 /// `"schema"."table"` from a validated `schema.table` or `table`.
@@ -139,7 +135,7 @@ pub(crate) fn plain_table(table: &str) -> &str {
     table.rsplit('.').next().unwrap_or(table)
 }
 
-/// The columns a read returns, in the order [`decode_history`] reads them.
+/// The columns a read returns, in the order [`decode_row`] reads them.
 const HISTORY_COLUMNS: &str =
     "revision, checksum, applied_at, duration_ms, state, statements_done, seq";
 
@@ -218,7 +214,7 @@ pub(crate) fn exists_param(dialect: Dialect, table: &str) -> String {
     }
 }
 
-/// The whole history, oldest first, in [`decode_history`]'s column order
+/// The whole history, oldest first, in [`decode_row`]'s column order
 /// (PostgreSQL's timestamp read as text, as SQLite stores it).
 pub(crate) fn read_sql(dialect: Dialect, table: &str) -> String {
     let columns = match dialect {

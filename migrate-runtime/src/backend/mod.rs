@@ -503,11 +503,24 @@ async fn history_exists(conn: SqlConn<'_>, dialect: Dialect, table: &str) -> Res
 /// Reads the history table, which exists.
 async fn read_rows(conn: SqlConn<'_>, dialect: Dialect, table: &str) -> Result<Vec<HistoryEntry>> {
     let sql = history::read_sql(dialect, table);
+    // Each row is decoded as it arrives and dropped: holding every driver
+    // row until the last one came would double the peak of a long history.
     let rows = on_conn!(conn, c => {
-        sqlx::query(&sql)
-            .fetch_all(c)
-            .await
-            .and_then(|rows| history::decode_history(&rows))
+        let mut stream = sqlx::query(&sql).fetch(c);
+        let mut entries = Vec::new();
+        loop {
+            let next = std::future::poll_fn(|cx| {
+                futures_core::Stream::poll_next(stream.as_mut(), cx)
+            })
+            .await;
+            match next {
+                None => break Ok(entries),
+                Some(row) => match row.and_then(|row| history::decode_row(&row)) {
+                    Ok(entry) => entries.push(entry),
+                    Err(e) => break Err(e),
+                },
+            }
+        }
     });
     rows.map_err(Error::db(format!("reading the history table `{table}`")))
 }

@@ -39,6 +39,10 @@ use sqlparser::tokenizer::{Location, Span, Token};
 
 use migrate_core::sql::{Dialect, check_statement, split_statements};
 
+mod kinds;
+
+pub use kinds::default_multirange_name;
+
 use crate::model::{
     CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
     QualifiedName, Schema, Table, UniqueConstraint,
@@ -112,6 +116,9 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
             column: statement.column,
         };
         if dialect == Dialect::Postgres && p.dump_statement(text, at) {
+            continue;
+        }
+        if dialect == Dialect::Postgres && p.kinds_statement(text, at) {
             continue;
         }
         if let Err(e) = check_statement(text, at.line, at.column, dialect) {
@@ -255,11 +262,13 @@ enum Deferred {
     Identity(QualifiedName, String, Identity),
 }
 
-/// A `CREATE SEQUENCE` of a dump, and the column that owns it, if any.
+/// A `CREATE SEQUENCE`, and the column that owns it, if any.
 struct Sequence {
     name: QualifiedName,
     at: Pos,
     owner: Option<(QualifiedName, String)>,
+    /// The sequence as declared, options filled in.
+    def: crate::model::Sequence,
 }
 
 enum CommentOn {
@@ -275,11 +284,11 @@ struct SchemaParser {
     deferred: Vec<(Pos, Deferred)>,
     /// Where each table was declared, for errors found later.
     positions: BTreeMap<QualifiedName, Pos>,
-    /// Sequences of a dump: only those owned by a column are accepted.
+    /// `CREATE SEQUENCE`s, resolved once every table is declared.
     sequences: Vec<Sequence>,
 }
 
-const SKIPPED_HINT: &str = "schema.sql holds declarations only (CREATE SCHEMA, CREATE TYPE … AS ENUM, CREATE TABLE, CREATE INDEX, COMMENT ON, ALTER TABLE … ADD CONSTRAINT); write this in a revision instead";
+const SKIPPED_HINT: &str = "schema.sql holds declarations only (CREATE SCHEMA, CREATE EXTENSION, CREATE TYPE, CREATE DOMAIN, CREATE SEQUENCE, CREATE TABLE, CREATE INDEX, COMMENT ON, ALTER TABLE … ADD CONSTRAINT); write this in a revision instead";
 
 impl SchemaParser {
     /// SQLite, in memory, runs the declarations sqlparser accepted: its
@@ -415,9 +424,12 @@ impl SchemaParser {
                             },
                         );
                     }
+                    Some(r)
+                        if self.dialect == Dialect::Postgres
+                            && self.create_type_kind(q.clone(), &r, at) => {}
                     _ => self.error_at(
                         at,
-                        format!("only enum types are compared (CREATE TYPE {q} AS ENUM (…)); write other types in a revision"),
+                        format!("only enum, composite and range types are compared (CREATE TYPE {q} AS ENUM (…) / AS (…) / AS RANGE (…)); write other types in a revision"),
                     ),
                 }
             }
@@ -493,8 +505,7 @@ impl SchemaParser {
             Statement::Set(_)
             | Statement::Pragma { .. }
             | Statement::StartTransaction { .. }
-            | Statement::Commit { .. }
-            | Statement::CreateExtension(_) => {}
+            | Statement::Commit { .. } => {}
             Statement::Query(q) if q.to_string().to_lowercase().contains("set_config(") => {}
             other => {
                 let what: String = other
@@ -934,12 +945,38 @@ impl SchemaParser {
             let Ok(name) = parser.parse_object_name(false) else {
                 return false;
             };
-            if let Some(name) = self.qualified(&name, at) {
-                self.sequences.push(Sequence {
-                    name,
-                    at,
-                    owner: None,
-                });
+            let Some(name) = self.qualified(&name, at) else {
+                return true;
+            };
+            match kinds::sequence_options(&mut parser, name.clone()) {
+                Ok((def, owned_by)) => {
+                    let owner = owned_by.and_then(|mut owner| {
+                        let column = match owner.0.pop() {
+                            Some(ObjectNamePart::Identifier(c)) if !owner.0.is_empty() => {
+                                self.fold(&c)
+                            }
+                            _ => return None,
+                        };
+                        self.qualified(&owner, at).map(|t| (t, column))
+                    });
+                    if self.sequences.iter().any(|s| s.name == name) {
+                        self.error_at(
+                            at,
+                            format!("sequence {name} is declared twice; keep one declaration"),
+                        );
+                    } else {
+                        self.sequences.push(Sequence {
+                            name,
+                            at,
+                            owner,
+                            def,
+                        });
+                    }
+                }
+                Err(message) => {
+                    let position = at.of(parser.peek_token().span);
+                    self.error_at(position, message);
+                }
             }
             return true;
         }
@@ -1008,28 +1045,42 @@ impl SchemaParser {
         false
     }
 
-    /// A dump's sequences must each belong to a column (serial or
-    /// identity); any other sequence is not compared, so it is an error.
+    /// Every sequence goes into the schema with its owner, which must be a
+    /// declared column. A serial column's own sequence (as a dump writes
+    /// it) is recorded too: the comparison leaves such sequences to their
+    /// column ([`crate::diff`]).
     fn check_sequences(&mut self) {
         let sequences = std::mem::take(&mut self.sequences);
         for s in sequences {
-            match &s.owner {
-                None => self.error_at(
-                    s.at,
-                    format!(
-                        "sequence {} is not owned by a column: only the sequences of serial and identity columns are read from schema.sql (ALTER SEQUENCE … OWNED BY table.column); create other sequences in a revision",
-                        s.name
-                    ),
-                ),
-                Some((table, column)) => {
-                    if self.schema.tables.get(table).and_then(|t| t.column(column)).is_none() {
-                        self.error_at(
-                            s.at,
-                            format!("sequence {} is owned by unknown column {table}.{column}; fix the name", s.name),
-                        );
-                    }
+            let mut def = s.def;
+            if let Some((table, column)) = &s.owner {
+                if self
+                    .schema
+                    .tables
+                    .get(table)
+                    .and_then(|t| t.column(column))
+                    .is_none()
+                {
+                    self.error_at(
+                        s.at,
+                        format!(
+                            "sequence {} is owned by unknown column {table}.{column}; fix the name",
+                            s.name
+                        ),
+                    );
+                    continue;
                 }
             }
+            def.owned_by = s.owner;
+            if let Some(schema) = &s.name.schema
+                && !self.schema.schemas.contains(schema)
+            {
+                self.error_at(
+                    s.at,
+                    format!("sequence {} is in schema {schema}, which is not declared; add CREATE SCHEMA {schema}", s.name),
+                );
+            }
+            self.schema.sequences.insert(s.name, def);
         }
     }
 
@@ -1121,7 +1172,15 @@ impl SchemaParser {
         }
         let schemas = self.schema.schemas.clone();
         let mut missing = Vec::new();
-        for name in self.schema.tables.keys().chain(self.schema.enums.keys()) {
+        for name in self
+            .schema
+            .tables
+            .keys()
+            .chain(self.schema.enums.keys())
+            .chain(self.schema.domains.keys())
+            .chain(self.schema.composites.keys())
+            .chain(self.schema.ranges.keys())
+        {
             if let Some(s) = &name.schema
                 && !schemas.contains(s)
             {

@@ -21,6 +21,8 @@
 
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "postgres")]
+mod postgres_kinds;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 

@@ -160,8 +160,10 @@ SELECT n.nspname::text, ty.typname::text, \
 /// with its constraints and indexes; an unqualified name means the table of
 /// that name in `current_schema()`.
 ///
-/// Not read: views, sequences (other than through `nextval` defaults),
-/// functions, triggers, domains and composite types, exclusion constraints,
+/// Extensions, domains, composite and range types and sequences: see
+/// `postgres_kinds.rs`.
+///
+/// Not read: views, functions, triggers, exclusion constraints,
 /// constraint deferrability, `NULLS NOT DISTINCT`, column collations,
 /// partitioning keys.
 ///
@@ -391,6 +393,7 @@ pub async fn introspect_postgres(
         .into_values()
         .map(|table| (table.name.clone(), table))
         .collect();
+    super::postgres_kinds::read(conn, &in_scope, &current, &mut schema).await?;
     Ok(schema)
 }
 

@@ -1035,3 +1035,7 @@ fn alter_composite(from: &CompositeType, to: &CompositeType) -> Vec<Step> {
     }
     out
 }
+
+#[cfg(test)]
+#[path = "kinds_tests.rs"]
+mod tests;

@@ -312,7 +312,8 @@ CREATE TABLE people (
     let out = migrate(dir.path(), &["check", "--offline"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(
-        out.stdout.ends_with("No new upgrade operations detected.\n"),
+        out.stdout
+            .ends_with("No new upgrade operations detected.\n"),
         "{}",
         out.stdout
     );

@@ -312,6 +312,22 @@ pub(crate) fn normalise(
     }
 }
 
+/// `schema` without the sequences of its `serial` columns, which belong
+/// to their column: what `schema.sql` and introspection both do before
+/// handing a schema over, so that [`Schema::sequences`] holds only the
+/// sequences of their own.
+pub fn without_serial_sequences(schema: &mut Schema) {
+    let serial: Vec<QualifiedName> = schema
+        .sequences
+        .values()
+        .filter(|s| is_serial_sequence(s, schema))
+        .map(|s| s.name.clone())
+        .collect();
+    for name in serial {
+        schema.sequences.remove(&name);
+    }
+}
+
 /// Whether `s` is the sequence of a `serial` column: owned by that column,
 /// named as `serial` names it, and the column's default.
 fn is_serial_sequence(s: &Sequence, schema: &Schema) -> bool {

@@ -165,6 +165,7 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
     }
     p.check_sequences();
     p.check_references();
+    crate::kinds::without_serial_sequences(&mut p.schema);
     if p.errors.is_empty() {
         Ok(p.schema)
     } else {
@@ -1412,13 +1413,8 @@ mod tests {
         );
         assert_eq!(t.columns[1].identity, Some(Identity::Always));
         assert_eq!(t.primary_key.as_ref().unwrap().columns, ["id"]);
-        // The serial column's sequence is read with its owner; the
-        // comparison leaves it to the column.
-        let seq = &s.sequences[&QualifiedName::new("t_id_seq")];
-        assert_eq!(
-            seq.owned_by,
-            Some((QualifiedName::new("t"), "id".to_owned()))
-        );
+        // The serial column's sequence is the column's.
+        assert!(s.sequences.is_empty(), "{:?}", s.sequences);
         // A sequence no column owns is a sequence of its own.
         let s = pg("SET x = 1;\n\\restrict k\nCREATE SEQUENCE s;\n");
         assert_eq!(s.sequences[&QualifiedName::new("s")].max_value, i64::MAX);

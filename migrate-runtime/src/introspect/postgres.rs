@@ -102,9 +102,10 @@ SELECT n.nspname::text, ty.typname::text, \
 
 /// Reads the schema of a PostgreSQL database.
 ///
-/// Six catalogue queries, whatever the number of tables: the schemas in
+/// Eleven catalogue queries, whatever the number of tables: the schemas in
 /// scope, then tables, columns, constraints, indexes and enum types, each
-/// for all tables at once. They run as separate statements, so a
+/// for all tables at once, then extensions, domains, composite types, range
+/// types and sequences. They run as separate statements, so a
 /// concurrent DDL change may be seen half-way; run it inside a
 /// `REPEATABLE READ` transaction for a single snapshot.
 ///

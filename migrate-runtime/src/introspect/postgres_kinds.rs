@@ -18,7 +18,9 @@
 //!   name only when it is not the one PostgreSQL derives.
 //! - Sequences in scope (`pg_sequence`): type, increment, bounds, start,
 //!   cache, cycle, and the owning column (`pg_depend` `a`); an identity
-//!   column's sequence (`pg_depend` `i`) is the column's and is not read.
+//!   column's sequence (`pg_depend` `i`) is the column's and is not read,
+//!   nor is a `serial` column's
+//!   ([`without_serial_sequences`](migrate_schema::kinds::without_serial_sequences)).
 //!   The current value is not read.
 //!
 //! What belongs to an extension (`pg_depend` `e`) is left out, as for
@@ -290,5 +292,6 @@ pub(super) async fn read(
         let s = decode().map_err(fail("the sequences"))?;
         schema.sequences.insert(s.name.clone(), s);
     }
+    migrate_schema::kinds::without_serial_sequences(schema);
     Ok(())
 }

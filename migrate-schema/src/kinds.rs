@@ -22,6 +22,7 @@ use migrate_core::quote_ident;
 use migrate_core::sql::Dialect;
 
 use crate::canon::{canonical_expression, canonical_type, same_default, same_type};
+use crate::diff::EnumColumn;
 use crate::model::{
     Attribute, CheckConstraint, CompositeType, Domain, Extension, QualifiedName, RangeType, Schema,
     Sequence,
@@ -48,12 +49,16 @@ pub enum KindChange {
     /// `DROP DOMAIN`.
     DropDomain(Domain),
     /// Base type or collation changed: the domain is dropped and created
-    /// again.
+    /// again, its columns moved to the old base type meanwhile (and their
+    /// defaults dropped and set back).
     ReplaceDomain {
         /// Before.
         from: Domain,
         /// After.
         to: Domain,
+        /// Columns of the domain (their `default` is set back after the
+        /// conversion; `new_default` is not used).
+        columns: Vec<EnumColumn>,
     },
     /// `ALTER DOMAIN … SET/DROP DEFAULT`.
     AlterDomainDefault {
@@ -141,7 +146,11 @@ impl KindChange {
             AlterExtension { from, to } => AlterExtension { from: to, to: from },
             CreateDomain(d) => DropDomain(d),
             DropDomain(d) => CreateDomain(d),
-            ReplaceDomain { from, to } => ReplaceDomain { from: to, to: from },
+            ReplaceDomain { from, to, columns } => ReplaceDomain {
+                from: to,
+                to: from,
+                columns,
+            },
             AlterDomainDefault { domain, from, to } => AlterDomainDefault {
                 domain,
                 from: to,
@@ -409,6 +418,7 @@ pub(crate) fn diff(current: &Schema, target: &Schema, dialect: Dialect) -> KindP
                         KindChange::ReplaceDomain {
                             from: from.clone(),
                             to: to.clone(),
+                            columns: columns_of(current, name, dialect),
                         },
                     ));
                 } else {
@@ -547,6 +557,25 @@ pub(crate) fn diff(current: &Schema, target: &Schema, dialect: Dialect) -> KindP
                 s.owned_by = None;
             }
             out.drop_sequences.push(KindChange::DropSequence(s));
+        }
+    }
+    out
+}
+
+/// The columns of `schema` whose type is `name`, with their defaults.
+fn columns_of(schema: &Schema, name: &QualifiedName, dialect: Dialect) -> Vec<EnumColumn> {
+    let wanted = canonical_type(&name.to_string(), dialect);
+    let mut out = Vec::new();
+    for t in schema.tables.values() {
+        for c in &t.columns {
+            if canonical_type(&c.data_type, dialect) == wanted {
+                out.push(EnumColumn {
+                    table: t.name.clone(),
+                    column: c.name.clone(),
+                    default: c.default.clone(),
+                    new_default: c.default.clone(),
+                });
+            }
         }
     }
     out
@@ -876,20 +905,7 @@ pub(crate) fn render(change: &KindChange) -> Vec<Step> {
             format!("drops domain {}", qn(&d.name)),
             format!("DROP DOMAIN {}", qn(&d.name)),
         )],
-        ReplaceDomain { from, to } => vec![
-            reviewed(
-                format!(
-                    "re-creates domain {} (base type {} → {}, collation {} → {}); columns of this type must be converted to another type first, or the DROP fails",
-                    qn(&to.name),
-                    from.data_type,
-                    to.data_type,
-                    from.collation.as_deref().unwrap_or("default"),
-                    to.collation.as_deref().unwrap_or("default"),
-                ),
-                format!("DROP DOMAIN {}", qn(&from.name)),
-            ),
-            step(create_domain(to)),
-        ],
+        ReplaceDomain { from, to, columns } => replace_domain(from, to, columns),
         AlterDomainDefault { domain, to, .. } => vec![step(match to {
             Some(e) => format!("ALTER DOMAIN {} SET DEFAULT {e}", qn(&domain.name)),
             None => format!("ALTER DOMAIN {} DROP DEFAULT", qn(&domain.name)),
@@ -988,6 +1004,57 @@ pub(crate) fn render(change: &KindChange) -> Vec<Step> {
             None => format!("ALTER SEQUENCE {} OWNED BY NONE", qn(sequence)),
         })],
     }
+}
+
+/// A domain dropped and created again: its columns are moved to the old
+/// base type (defaults dropped first: PostgreSQL cannot drop a type a
+/// default uses), then converted to the new domain through the new base
+/// type, and their defaults set back.
+fn replace_domain(from: &Domain, to: &Domain, columns: &[EnumColumn]) -> Vec<Step> {
+    let name = qn(&to.name);
+    let col = |c: &EnumColumn| format!("{}.{}", qn(&c.table), q(&c.column));
+    let listed: Vec<String> = columns.iter().map(col).collect();
+    let mut out = Vec::new();
+    let mut review = Some(format!(
+        "re-creates domain {name} (base type {} → {}, collation {} → {}){}; every value must convert to the new base type and pass its checks",
+        from.data_type,
+        to.data_type,
+        from.collation.as_deref().unwrap_or("default"),
+        to.collation.as_deref().unwrap_or("default"),
+        if listed.is_empty() {
+            String::new()
+        } else {
+            format!(", converting {}", listed.join(", "))
+        }
+    ));
+    let mut push = |sql: String, out: &mut Vec<Step>| {
+        out.push(Step {
+            review: review.take(),
+            note: None,
+            sql,
+        });
+    };
+    for c in columns {
+        let alter = format!("ALTER TABLE {} ALTER COLUMN {}", qn(&c.table), q(&c.column));
+        if c.default.is_some() {
+            push(format!("{alter} DROP DEFAULT"), &mut out);
+        }
+        push(format!("{alter} TYPE {}", from.data_type), &mut out);
+    }
+    push(format!("DROP DOMAIN {}", qn(&from.name)), &mut out);
+    out.push(step(create_domain(to)));
+    for c in columns {
+        let alter = format!("ALTER TABLE {} ALTER COLUMN {}", qn(&c.table), q(&c.column));
+        out.push(step(format!(
+            "{alter} TYPE {name} USING {}::{}::{name}",
+            q(&c.column),
+            to.data_type
+        )));
+        if let Some(d) = &c.default {
+            out.push(step(format!("{alter} SET DEFAULT {d}")));
+        }
+    }
+    out
 }
 
 /// `ALTER TYPE` statements from `from` to `to`, or a re-create when the

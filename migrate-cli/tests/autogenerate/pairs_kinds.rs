@@ -126,15 +126,22 @@ const DROP_DOMAIN: Case = Case {
 };
 
 const DOMAIN_BASE_TYPE: Case = Case {
+    seed: "INSERT INTO users (id, name, code) VALUES (1, 'ann', 'abc'), (2, 'bob', DEFAULT);",
+    after: &[
+        ("SELECT count(*) FROM users WHERE code = 'abc'", 1),
+        ("SELECT count(*) FROM users WHERE code = 'none'", 1),
+    ],
     expect: &[
         "-- REVIEW: re-creates domain code",
+        "ALTER TABLE users ALTER COLUMN code DROP DEFAULT;",
         "CREATE DOMAIN code AS VARCHAR(20)",
+        "ALTER TABLE users ALTER COLUMN code TYPE code USING code::VARCHAR(20)::code;",
     ],
     ..case(
         "CREATE DOMAIN code AS VARCHAR(10) COLLATE \"C\";
-         CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);",
+         CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, code code DEFAULT 'none');",
         "CREATE DOMAIN code AS VARCHAR(20);
-         CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);",
+         CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, code code DEFAULT 'none');",
     )
 };
 

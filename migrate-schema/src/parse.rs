@@ -3,10 +3,13 @@
 //! The file holds declarations only: `CREATE SCHEMA`, `CREATE TYPE … AS
 //! ENUM`, `CREATE TABLE`, `CREATE [UNIQUE] INDEX`, `COMMENT ON
 //! TABLE/COLUMN/TYPE` and `ALTER TABLE … ADD CONSTRAINT` (as dumps write
-//! them). Statements that only set up a session (`SET …`, `SELECT
-//! pg_catalog.set_config(…)`, `PRAGMA …`, `BEGIN`, `COMMIT`) and `CREATE
-//! EXTENSION` are skipped: they declare nothing the comparison knows about.
-//! Anything else (views, functions, triggers, sequences, `INSERT`s, …) is an
+//! them), and on PostgreSQL `CREATE EXTENSION`, `CREATE DOMAIN`, `CREATE
+//! TYPE … AS (…)`, `CREATE TYPE … AS RANGE (…)` and `CREATE SEQUENCE` (with
+//! `ALTER SEQUENCE … OWNED BY`; see the `kinds` submodule). Statements that
+//! only set up a session (`SET …`, `SELECT pg_catalog.set_config(…)`,
+//! `PRAGMA …`, `BEGIN`, `COMMIT`) are skipped: they declare nothing the
+//! comparison knows about.
+//! Anything else (views, functions, triggers, `INSERT`s, …) is an
 //! error that names its line and column: the comparison would silently
 //! ignore it, so the file would promise more than autogenerate checks.
 //! Column and index details the model does not record yet (`COLLATE`,

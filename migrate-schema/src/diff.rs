@@ -25,6 +25,7 @@ use migrate_core::{escape_control, quote_ident};
 use crate::canon::{
     canonical_expression, canonical_type, same_default, same_expression, same_type,
 };
+use crate::kinds::{self, KindChange};
 use crate::model::{
     CheckConstraint, Column, EnumType, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
     QualifiedName, Schema, Table, UniqueConstraint,
@@ -296,6 +297,9 @@ pub enum Change {
         /// The table after.
         to: Table,
     },
+    /// An extension, domain, composite or range type, or sequence
+    /// (PostgreSQL; see [`crate::kinds`]).
+    Kind(KindChange),
 }
 
 impl Change {
@@ -407,6 +411,7 @@ impl Change {
                 to: from,
             },
             RebuildTable { from, to } => RebuildTable { from: to, to: from },
+            Kind(k) => Kind(k.inverse()),
         }
     }
 
@@ -425,6 +430,7 @@ impl Change {
             }
             Change::AlterColumnType { from, to, .. } => !is_widening(from, to),
             Change::AlterColumnNullability { nullable, .. } => !nullable,
+            Change::Kind(k) => k.is_destructive(),
             Change::RebuildTable { from, to } => {
                 // Key columns are NOT NULL whatever SQLite reports.
                 let key = |c: &Column| {
@@ -523,6 +529,7 @@ impl Change {
                 CommentTarget::Type(t) => format!("comment on type {t}"),
             },
             Change::RebuildTable { to, .. } => format!("rebuild table {}", to.name),
+            Change::Kind(k) => k.summary(),
         }
     }
 }
@@ -598,7 +605,10 @@ pub fn diff(
     let hints = &target.renames;
     let current = normalise(current, dialect, options);
     let target = normalise(target, dialect, options);
-    let mut out = Plan::default();
+    let mut out = Plan {
+        kinds: kinds::diff(&current, &target, dialect),
+        ..Plan::default()
+    };
 
     // Declared renames first: what follows compares the renamed schema.
     let (current, done) = crate::rename::apply(current, &target, hints, dialect);
@@ -762,23 +772,35 @@ struct Plan {
     drop_tables: Vec<Change>,
     drop_enums: Vec<Change>,
     drop_schemas: Vec<Change>,
+    /// Extensions, domains, composite and range types, sequences.
+    kinds: kinds::KindPlan,
 }
 
 impl Plan {
     fn into_list(self) -> Vec<Change> {
+        let k = self.kinds;
+        let kind = |v: Vec<KindChange>| v.into_iter().map(Change::Kind).collect::<Vec<_>>();
         [
             self.schemas,
+            kind(k.extensions),
             self.renames,
             self.enums,
+            kind(k.types),
+            kind(k.sequences),
+            kind(k.drop_owners),
             self.drop_fks,
             self.drop_constraints,
             self.create_tables,
             self.columns,
             self.add_constraints,
             self.add_fks,
+            kind(k.owners),
             self.comments,
             self.drop_tables,
+            kind(k.drop_sequences),
+            kind(k.drop_types),
             self.drop_enums,
+            kind(k.drop_extensions),
             self.drop_schemas,
         ]
         .concat()
@@ -835,6 +857,7 @@ fn normalise(schema: &Schema, dialect: Dialect, options: &DiffOptions) -> Schema
             e.comment = None;
         }
     }
+    kinds::normalise(schema, &mut out, default, options.include_schemas, dialect);
     out
 }
 

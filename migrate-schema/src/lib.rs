@@ -53,15 +53,18 @@ pub mod canon;
 pub mod diff;
 #[cfg(feature = "postgres-exact")]
 pub mod fold;
+pub mod kinds;
 pub mod model;
 pub mod parse;
 pub mod rename;
 pub mod render;
 
 pub use diff::{Change, CommentTarget, DiffOptions, EnumColumn, diff};
+pub use kinds::KindChange;
 pub use model::{
-    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
-    QualifiedName, Schema, Table, UniqueConstraint,
+    Attribute, CheckConstraint, Column, CompositeType, Domain, EnumType, Extension, FkAction,
+    ForeignKey, Identity, Index, IndexKey, PrimaryKey, QualifiedName, RangeType, Schema, Sequence,
+    Table, UniqueConstraint,
 };
 pub use parse::{SchemaError, parse_schema};
 pub use rename::Renames;

@@ -61,6 +61,18 @@ pub struct Schema {
     pub enums: BTreeMap<QualifiedName, EnumType>,
     /// Tables, by name.
     pub tables: BTreeMap<QualifiedName, Table>,
+    /// PostgreSQL extensions (`CREATE EXTENSION`), by name; `plpgsql`,
+    /// which every database has, is never recorded.
+    pub extensions: BTreeMap<String, Extension>,
+    /// PostgreSQL domains (`CREATE DOMAIN`).
+    pub domains: BTreeMap<QualifiedName, Domain>,
+    /// PostgreSQL composite types (`CREATE TYPE … AS (…)`).
+    pub composites: BTreeMap<QualifiedName, CompositeType>,
+    /// PostgreSQL range types (`CREATE TYPE … AS RANGE (…)`).
+    pub ranges: BTreeMap<QualifiedName, RangeType>,
+    /// PostgreSQL sequences that are not a column's own (the sequence of a
+    /// `serial` or identity column is part of that column).
+    pub sequences: BTreeMap<QualifiedName, Sequence>,
     /// Renames declared with `-- renamed_from:` comments (`schema.sql`
     /// only; a database's schema has none).
     pub renames: crate::rename::Renames,
@@ -286,4 +298,129 @@ pub struct Index {
     /// The access method when not the default (`gin`, `gist`, …; `None`
     /// for btree).
     pub method: Option<String>,
+}
+
+/// A PostgreSQL extension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extension {
+    /// The extension's name (`citext`).
+    pub name: String,
+    /// The schema its objects live in; `None` for the default schema.
+    pub schema: Option<String>,
+    /// The version: declared (`VERSION '1.6'`) or installed; compared only
+    /// when both sides have one.
+    pub version: Option<String>,
+}
+
+/// A PostgreSQL domain: a base type with a default, `NOT NULL` and checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Domain {
+    /// The domain's name.
+    pub name: QualifiedName,
+    /// The base type, as its source spells it.
+    pub data_type: String,
+    /// `COLLATE`, as its source spells it (`"C"`), when declared.
+    pub collation: Option<String>,
+    /// `DEFAULT`, as its source spells it.
+    pub default: Option<String>,
+    /// `NOT NULL`.
+    pub not_null: bool,
+    /// `CHECK` constraints (on `VALUE`).
+    pub checks: Vec<CheckConstraint>,
+}
+
+/// One attribute of a composite type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribute {
+    /// The attribute's name.
+    pub name: String,
+    /// Its type, as its source spells it.
+    pub data_type: String,
+}
+
+/// A PostgreSQL composite type (`CREATE TYPE t AS (a int, b text)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompositeType {
+    /// The type's name.
+    pub name: QualifiedName,
+    /// Its attributes, in order.
+    pub attributes: Vec<Attribute>,
+}
+
+/// A PostgreSQL range type (`CREATE TYPE r AS RANGE (subtype = …)`).
+///
+/// Optional parts are `None` when not declared; introspection reports them
+/// `None` when they are what the server would pick without them (the
+/// subtype's default operator class and collation, no functions, the
+/// multirange name PostgreSQL derives).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangeType {
+    /// The type's name.
+    pub name: QualifiedName,
+    /// `subtype`, as its source spells it.
+    pub subtype: String,
+    /// `subtype_opclass`.
+    pub subtype_opclass: Option<String>,
+    /// `collation`.
+    pub collation: Option<String>,
+    /// `canonical` function.
+    pub canonical: Option<String>,
+    /// `subtype_diff` function.
+    pub subtype_diff: Option<String>,
+    /// `multirange_type_name`.
+    pub multirange_type_name: Option<String>,
+}
+
+/// A PostgreSQL sequence, with every option filled in as the server fills
+/// it when the declaration leaves it out. Its current value is data, not
+/// schema, and is not recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sequence {
+    /// The sequence's name.
+    pub name: QualifiedName,
+    /// `AS`: `smallint`, `integer` or `bigint` (the default).
+    pub data_type: String,
+    /// `INCREMENT BY`.
+    pub increment: i64,
+    /// `MINVALUE`.
+    pub min_value: i64,
+    /// `MAXVALUE`.
+    pub max_value: i64,
+    /// `START WITH`.
+    pub start: i64,
+    /// `CACHE`.
+    pub cache: i64,
+    /// `CYCLE`.
+    pub cycle: bool,
+    /// `OWNED BY table.column`.
+    pub owned_by: Option<(QualifiedName, String)>,
+}
+
+impl Sequence {
+    /// A sequence of `data_type` with PostgreSQL's defaults for the other
+    /// options, given the increment.
+    pub fn new(name: QualifiedName, data_type: &str, increment: i64) -> Sequence {
+        let (lo, hi) = sequence_bounds(data_type);
+        let (min_value, max_value) = if increment < 0 { (lo, -1) } else { (1, hi) };
+        Sequence {
+            name,
+            data_type: data_type.to_owned(),
+            increment,
+            min_value,
+            max_value,
+            start: if increment < 0 { max_value } else { min_value },
+            cache: 1,
+            cycle: false,
+            owned_by: None,
+        }
+    }
+}
+
+/// The range of a sequence type (`smallint`, `integer`, else `bigint`).
+pub fn sequence_bounds(data_type: &str) -> (i64, i64) {
+    match data_type {
+        "smallint" => (i16::MIN.into(), i16::MAX.into()),
+        "integer" => (i32::MIN.into(), i32::MAX.into()),
+        _ => (i64::MIN, i64::MAX),
+    }
 }

@@ -3,10 +3,13 @@
 //! The file holds declarations only: `CREATE SCHEMA`, `CREATE TYPE … AS
 //! ENUM`, `CREATE TABLE`, `CREATE [UNIQUE] INDEX`, `COMMENT ON
 //! TABLE/COLUMN/TYPE` and `ALTER TABLE … ADD CONSTRAINT` (as dumps write
-//! them). Statements that only set up a session (`SET …`, `SELECT
-//! pg_catalog.set_config(…)`, `PRAGMA …`, `BEGIN`, `COMMIT`) and `CREATE
-//! EXTENSION` are skipped: they declare nothing the comparison knows about.
-//! Anything else (views, functions, triggers, sequences, `INSERT`s, …) is an
+//! them), and on PostgreSQL `CREATE EXTENSION`, `CREATE DOMAIN`, `CREATE
+//! TYPE … AS (…)`, `CREATE TYPE … AS RANGE (…)` and `CREATE SEQUENCE` (with
+//! `ALTER SEQUENCE … OWNED BY`; see the `kinds` submodule). Statements that
+//! only set up a session (`SET …`, `SELECT pg_catalog.set_config(…)`,
+//! `PRAGMA …`, `BEGIN`, `COMMIT`) are skipped: they declare nothing the
+//! comparison knows about.
+//! Anything else (views, functions, triggers, `INSERT`s, …) is an
 //! error that names its line and column: the comparison would silently
 //! ignore it, so the file would promise more than autogenerate checks.
 //! Column and index details the model does not record yet (`COLLATE`,
@@ -38,6 +41,10 @@ use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Span, Token};
 
 use migrate_core::sql::{Dialect, check_statement, split_statements};
+
+mod kinds;
+
+pub use kinds::default_multirange_name;
 
 use crate::model::{
     CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
@@ -114,6 +121,9 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
         if dialect == Dialect::Postgres && p.dump_statement(text, at) {
             continue;
         }
+        if dialect == Dialect::Postgres && p.kinds_statement(text, at) {
+            continue;
+        }
         if let Err(e) = check_statement(text, at.line, at.column, dialect) {
             p.errors.push(SchemaError {
                 line: e.line,
@@ -158,6 +168,7 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
     }
     p.check_sequences();
     p.check_references();
+    crate::kinds::without_serial_sequences(&mut p.schema);
     let (renames, errors) = crate::rename::scan(sql, dialect, &p.schema);
     p.schema.renames = renames;
     p.errors.extend(errors);
@@ -258,11 +269,13 @@ enum Deferred {
     Identity(QualifiedName, String, Identity),
 }
 
-/// A `CREATE SEQUENCE` of a dump, and the column that owns it, if any.
+/// A `CREATE SEQUENCE`, and the column that owns it, if any.
 struct Sequence {
     name: QualifiedName,
     at: Pos,
     owner: Option<(QualifiedName, String)>,
+    /// The sequence as declared, options filled in.
+    def: crate::model::Sequence,
 }
 
 enum CommentOn {
@@ -278,11 +291,11 @@ struct SchemaParser {
     deferred: Vec<(Pos, Deferred)>,
     /// Where each table was declared, for errors found later.
     positions: BTreeMap<QualifiedName, Pos>,
-    /// Sequences of a dump: only those owned by a column are accepted.
+    /// `CREATE SEQUENCE`s, resolved once every table is declared.
     sequences: Vec<Sequence>,
 }
 
-const SKIPPED_HINT: &str = "schema.sql holds declarations only (CREATE SCHEMA, CREATE TYPE … AS ENUM, CREATE TABLE, CREATE INDEX, COMMENT ON, ALTER TABLE … ADD CONSTRAINT); write this in a revision instead";
+const SKIPPED_HINT: &str = "schema.sql holds declarations only (CREATE SCHEMA, CREATE EXTENSION, CREATE TYPE, CREATE DOMAIN, CREATE SEQUENCE, CREATE TABLE, CREATE INDEX, COMMENT ON, ALTER TABLE … ADD CONSTRAINT); write this in a revision instead";
 
 impl SchemaParser {
     /// SQLite, in memory, runs the declarations sqlparser accepted: its
@@ -418,9 +431,12 @@ impl SchemaParser {
                             },
                         );
                     }
+                    Some(r)
+                        if self.dialect == Dialect::Postgres
+                            && self.create_type_kind(q.clone(), &r, at) => {}
                     _ => self.error_at(
                         at,
-                        format!("only enum types are compared (CREATE TYPE {q} AS ENUM (…)); write other types in a revision"),
+                        format!("only enum, composite and range types are compared (CREATE TYPE {q} AS ENUM (…) / AS (…) / AS RANGE (…)); write other types in a revision"),
                     ),
                 }
             }
@@ -496,8 +512,7 @@ impl SchemaParser {
             Statement::Set(_)
             | Statement::Pragma { .. }
             | Statement::StartTransaction { .. }
-            | Statement::Commit { .. }
-            | Statement::CreateExtension(_) => {}
+            | Statement::Commit { .. } => {}
             Statement::Query(q) if q.to_string().to_lowercase().contains("set_config(") => {}
             other => {
                 let what: String = other
@@ -937,12 +952,38 @@ impl SchemaParser {
             let Ok(name) = parser.parse_object_name(false) else {
                 return false;
             };
-            if let Some(name) = self.qualified(&name, at) {
-                self.sequences.push(Sequence {
-                    name,
-                    at,
-                    owner: None,
-                });
+            let Some(name) = self.qualified(&name, at) else {
+                return true;
+            };
+            match kinds::sequence_options(&mut parser, name.clone()) {
+                Ok((def, owned_by)) => {
+                    let owner = owned_by.and_then(|mut owner| {
+                        let column = match owner.0.pop() {
+                            Some(ObjectNamePart::Identifier(c)) if !owner.0.is_empty() => {
+                                self.fold(&c)
+                            }
+                            _ => return None,
+                        };
+                        self.qualified(&owner, at).map(|t| (t, column))
+                    });
+                    if self.sequences.iter().any(|s| s.name == name) {
+                        self.error_at(
+                            at,
+                            format!("sequence {name} is declared twice; keep one declaration"),
+                        );
+                    } else {
+                        self.sequences.push(Sequence {
+                            name,
+                            at,
+                            owner,
+                            def,
+                        });
+                    }
+                }
+                Err(message) => {
+                    let position = at.of(parser.peek_token().span);
+                    self.error_at(position, message);
+                }
             }
             return true;
         }
@@ -1011,28 +1052,42 @@ impl SchemaParser {
         false
     }
 
-    /// A dump's sequences must each belong to a column (serial or
-    /// identity); any other sequence is not compared, so it is an error.
+    /// Every sequence goes into the schema with its owner, which must be a
+    /// declared column. A serial column's own sequence (as a dump writes
+    /// it) is recorded too: the comparison leaves such sequences to their
+    /// column ([`crate::diff`]).
     fn check_sequences(&mut self) {
         let sequences = std::mem::take(&mut self.sequences);
         for s in sequences {
-            match &s.owner {
-                None => self.error_at(
-                    s.at,
-                    format!(
-                        "sequence {} is not owned by a column: only the sequences of serial and identity columns are read from schema.sql (ALTER SEQUENCE … OWNED BY table.column); create other sequences in a revision",
-                        s.name
-                    ),
-                ),
-                Some((table, column)) => {
-                    if self.schema.tables.get(table).and_then(|t| t.column(column)).is_none() {
-                        self.error_at(
-                            s.at,
-                            format!("sequence {} is owned by unknown column {table}.{column}; fix the name", s.name),
-                        );
-                    }
+            let mut def = s.def;
+            if let Some((table, column)) = &s.owner {
+                if self
+                    .schema
+                    .tables
+                    .get(table)
+                    .and_then(|t| t.column(column))
+                    .is_none()
+                {
+                    self.error_at(
+                        s.at,
+                        format!(
+                            "sequence {} is owned by unknown column {table}.{column}; fix the name",
+                            s.name
+                        ),
+                    );
+                    continue;
                 }
             }
+            def.owned_by = s.owner;
+            if let Some(schema) = &s.name.schema
+                && !self.schema.schemas.contains(schema)
+            {
+                self.error_at(
+                    s.at,
+                    format!("sequence {} is in schema {schema}, which is not declared; add CREATE SCHEMA {schema}", s.name),
+                );
+            }
+            self.schema.sequences.insert(s.name, def);
         }
     }
 
@@ -1124,7 +1179,15 @@ impl SchemaParser {
         }
         let schemas = self.schema.schemas.clone();
         let mut missing = Vec::new();
-        for name in self.schema.tables.keys().chain(self.schema.enums.keys()) {
+        for name in self
+            .schema
+            .tables
+            .keys()
+            .chain(self.schema.enums.keys())
+            .chain(self.schema.domains.keys())
+            .chain(self.schema.composites.keys())
+            .chain(self.schema.ranges.keys())
+        {
             if let Some(s) = &name.schema
                 && !schemas.contains(s)
             {
@@ -1356,15 +1419,11 @@ mod tests {
         );
         assert_eq!(t.columns[1].identity, Some(Identity::Always));
         assert_eq!(t.primary_key.as_ref().unwrap().columns, ["id"]);
-        // A sequence no column owns is not compared: an error at its line.
-        let e = errors(
-            "SET x = 1;\n\\restrict k\nCREATE SEQUENCE s;\n",
-            Dialect::Postgres,
-        );
-        assert!(
-            e.len() == 1 && e[0].starts_with("line 3:1: sequence s is not owned by a column"),
-            "{e:?}"
-        );
+        // The serial column's sequence is the column's.
+        assert!(s.sequences.is_empty(), "{:?}", s.sequences);
+        // A sequence no column owns is a sequence of its own.
+        let s = pg("SET x = 1;\n\\restrict k\nCREATE SEQUENCE s;\n");
+        assert_eq!(s.sequences[&QualifiedName::new("s")].max_value, i64::MAX);
     }
 
     #[test]

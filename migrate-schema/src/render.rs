@@ -1047,6 +1047,17 @@ impl<'a> Out<'a> {
             }
             Change::SetComment { target, to, .. } => self.comment(target, to),
             Change::RebuildTable { from, to } => self.rebuild(from, to),
+            Change::Kind(k) => {
+                for step in crate::kinds::render(k) {
+                    if let Some(note) = &step.note {
+                        self.note(note);
+                    }
+                    if let Some(review) = step.review {
+                        self.review(review);
+                    }
+                    self.stmt(step.sql);
+                }
+            }
         }
     }
 }

@@ -110,6 +110,14 @@ impl Figures {
 /// `schema` without what the comparison leaves out.
 fn sure_part(schema: &Schema, expected: &Expected, from_database: bool) -> Schema {
     let mut out = schema.clone();
+    // Not folded yet: extensions, domains, composite and range types,
+    // sequences (other than a column's own), as `check --offline` leaves
+    // them out.
+    out.extensions.clear();
+    out.domains.clear();
+    out.composites.clear();
+    out.ranges.clear();
+    out.sequences.clear();
     // A table the fold may have missed: statements it could not model
     // may have created it.
     let maybe_missed = |name: &QualifiedName| {

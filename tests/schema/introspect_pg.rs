@@ -350,6 +350,7 @@ fn schema_of(tables: Vec<Table>, enums: Vec<EnumType>, schemas: &[&str]) -> Sche
             .into_iter()
             .map(|t| (t.name.clone(), t))
             .collect::<BTreeMap<_, _>>(),
+        ..Schema::default()
     }
 }
 

@@ -209,6 +209,83 @@ async fn pg_dump_schema_only_output_is_a_schema() {
     );
 }
 
+/// pg_dump's spelling of extensions, domains, composite and range types
+/// and standalone sequences (qualified names, `OPERATOR(…)`-free checks,
+/// `NOT NULL` before `DEFAULT`, the multirange's derived name, sequence
+/// options one per line, `OWNED BY` of a sequence no serial column uses).
+#[tokio::test]
+async fn pg_dump_of_extensions_domains_types_and_sequences_is_a_schema() {
+    let database = TestDb::fresh(Db::Pg).await;
+    let p = Project::new(Db::Pg, database.url(), "");
+    p.revision(
+        "schema",
+        "CREATE EXTENSION IF NOT EXISTS citext;
+CREATE TYPE mood AS ENUM ('ok', 'sad');
+CREATE DOMAIN known_mood AS mood NOT NULL DEFAULT 'ok';
+CREATE DOMAIN code AS varchar(10) COLLATE \"C\" CONSTRAINT code_long CHECK (length(VALUE) > 2) CHECK (VALUE <> 'none');
+CREATE DOMAIN posint AS integer CHECK (VALUE > 0);
+CREATE TYPE contact AS (mail citext, feeling mood, rank posint);
+CREATE TYPE posrange AS RANGE (subtype = posint);
+CREATE TYPE floatrange AS RANGE (subtype = float8, subtype_diff = float8mi, multirange_type_name = floatranges);
+CREATE SEQUENCE ticket AS integer START WITH 1000 INCREMENT BY 3 CACHE 5 CYCLE;
+CREATE SEQUENCE spare INCREMENT BY -1;
+CREATE TABLE people (
+    id serial PRIMARY KEY,
+    ticket integer NOT NULL DEFAULT nextval('ticket'),
+    code code,
+    feeling known_mood,
+    who contact,
+    ranks posrange,
+    span floatrange,
+    mail citext,
+    n bigint
+);
+ALTER SEQUENCE spare OWNED BY people.n;",
+        None,
+    );
+    p.ok(&["upgrade", "head"]);
+    let output = Command::new(PG_DUMP)
+        .args(["--schema-only", "--dbname", database.url()])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run pg_dump");
+    assert!(
+        output.status.success(),
+        "pg_dump failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let dump = String::from_utf8(output.stdout).expect("pg_dump prints UTF-8");
+    for needle in [
+        "CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;",
+        "CREATE DOMAIN public.code",
+        "CREATE TYPE public.contact AS (",
+        "AS RANGE (",
+        "CREATE SEQUENCE public.ticket",
+        "ALTER SEQUENCE public.spare OWNED BY public.people.n;",
+    ] {
+        assert!(
+            dump.contains(needle),
+            "pg_dump printed no {needle}:\n{dump}"
+        );
+    }
+    p.write_schema(&dump);
+    let out = p.ok(&["revision", "--autogenerate", "-m", "nothing"]);
+    assert_eq!(
+        out.stdout, "No changes in schema detected.\n",
+        "schema.sql:\n{dump}"
+    );
+    p.ok(&["check"]);
+
+    // A change in the dump is found as in any schema.sql.
+    p.write_schema(&dump.replace("CYCLE;", ";"));
+    let out = p.ok(&["revision", "--autogenerate", "-m", "no cycle"]);
+    assert!(
+        out.stdout.contains("Detected alter sequence ticket"),
+        "{}",
+        out.stdout
+    );
+}
+
 #[tokio::test]
 async fn sqlite3_schema_output_is_a_schema() {
     let database = TestDb::fresh(Db::Sqlite).await;

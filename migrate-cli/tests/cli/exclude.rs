@@ -55,7 +55,8 @@ fn excluded_tables(p: &Project, url: &str, dialect: &str, extra: &str) {
     );
     std::fs::write(
         &config,
-        std::fs::read_to_string(&config).unwrap() + "exclude = [\"legacy_*\", \"audit_?og\"]\n",
+        std::fs::read_to_string(&config).unwrap()
+            + "exclude = [\"legacy_*\", \"audit_?og\", \"citext\"]\n",
     )
     .unwrap();
     let out = p.ok(&["check", "--database-url", url]);
@@ -97,18 +98,48 @@ async fn excluded_tables_and_extension_members_are_left_alone_on_postgres() {
     let url = db.url.clone();
     tokio::task::spawn_blocking(move || {
         let p = Project::init();
-        // A table that an extension owns (as PostGIS owns spatial_ref_sys)
-        // is never compared, with or without `exclude`.
+        // A table, domain, type or sequence that an extension owns (as
+        // PostGIS owns spatial_ref_sys) is never compared, with or without
+        // `exclude`; `exclude` takes domains, composite and range types,
+        // sequences and extensions (`citext`) out as it takes tables.
         excluded_tables(
             &p,
             &url,
             "postgres",
             "CREATE TABLE legacy_orders (id integer PRIMARY KEY); CREATE TABLE audit_log (id integer); \
+             CREATE DOMAIN legacy_code AS text; CREATE TYPE legacy_pair AS (a int); \
+             CREATE TYPE legacy_span AS RANGE (subtype = int4); CREATE SEQUENCE legacy_seq; \
              CREATE EXTENSION citext; CREATE TABLE owned_by_extension (id integer); \
-             ALTER EXTENSION citext ADD TABLE owned_by_extension;",
+             ALTER EXTENSION citext ADD TABLE owned_by_extension; \
+             CREATE DOMAIN ext_domain AS integer; ALTER EXTENSION citext ADD DOMAIN ext_domain; \
+             CREATE TYPE ext_pair AS (a int); ALTER EXTENSION citext ADD TYPE ext_pair; \
+             CREATE SEQUENCE ext_seq; ALTER EXTENSION citext ADD SEQUENCE ext_seq;",
         );
         let out = p.ok(&["check", "--database-url", &url]);
         assert!(!out.stdout.contains("owned_by_extension"), "{}", out.stdout);
+        // Without `exclude`, the hand-made kinds are differences; what the
+        // extension owns is still not.
+        let config = p.path().join("migrate.toml");
+        let text = std::fs::read_to_string(&config).unwrap();
+        let without: String = text
+            .lines()
+            .filter(|l| !l.starts_with("exclude"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(&config, without).unwrap();
+        let out = p.fails(&["check", "--database-url", &url], 1, "");
+        for kind in [
+            "drop domain legacy_code",
+            "drop type legacy_pair",
+            "drop range type legacy_span",
+            "drop sequence legacy_seq",
+            "drop extension citext",
+        ] {
+            assert!(out.stderr.contains(kind), "{kind}: {}", out.stderr);
+        }
+        for owned in ["ext_domain", "ext_pair", "ext_seq", "owned_by_extension"] {
+            assert!(!out.stderr.contains(owned), "{owned}: {}", out.stderr);
+        }
     })
     .await
     .unwrap();

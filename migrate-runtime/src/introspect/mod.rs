@@ -11,7 +11,7 @@
 //! - PostgreSQL: [`introspect_postgres`];
 //! - SQLite: [`introspect_sqlite`].
 //!
-//! Both read the whole catalogue in a fixed number of batched queries (six on
+//! Both read the whole catalogue in a fixed number of batched queries (eleven on
 //! PostgreSQL, four on SQLite), whatever the number of tables, so a schema of
 //! hundreds of tables introspects in one short burst of round trips.
 //!
@@ -21,6 +21,8 @@
 
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "postgres")]
+mod postgres_kinds;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 

@@ -102,9 +102,10 @@ SELECT n.nspname::text, ty.typname::text, \
 
 /// Reads the schema of a PostgreSQL database.
 ///
-/// Six catalogue queries, whatever the number of tables: the schemas in
+/// Eleven catalogue queries, whatever the number of tables: the schemas in
 /// scope, then tables, columns, constraints, indexes and enum types, each
-/// for all tables at once. They run as separate statements, so a
+/// for all tables at once, then extensions, domains, composite types, range
+/// types and sequences. They run as separate statements, so a
 /// concurrent DDL change may be seen half-way; run it inside a
 /// `REPEATABLE READ` transaction for a single snapshot.
 ///
@@ -160,8 +161,10 @@ SELECT n.nspname::text, ty.typname::text, \
 /// with its constraints and indexes; an unqualified name means the table of
 /// that name in `current_schema()`.
 ///
-/// Not read: views, sequences (other than through `nextval` defaults),
-/// functions, triggers, domains and composite types, exclusion constraints,
+/// Extensions, domains, composite and range types and sequences: see
+/// `postgres_kinds.rs`.
+///
+/// Not read: views, functions, triggers, exclusion constraints,
 /// constraint deferrability, `NULLS NOT DISTINCT`, column collations,
 /// partitioning keys.
 ///
@@ -391,6 +394,7 @@ pub async fn introspect_postgres(
         .into_values()
         .map(|table| (table.name.clone(), table))
         .collect();
+    super::postgres_kinds::read(conn, &in_scope, &current, &mut schema).await?;
     Ok(schema)
 }
 

@@ -273,6 +273,7 @@ fn phrase(change: &Change) -> String {
         Change::RebuildTable { from, .. } => {
             format!("does not restore the definition of table {}", from.name)
         }
+        Change::Kind(k) => format!("differs: {}", k.summary()),
     }
 }
 

@@ -38,6 +38,8 @@
 //! - [`canon`]: canonical types and expressions, for the comparison only;
 //! - [`diff`](mod@diff): two schemas into an ordered list of [`Change`]s;
 //! - [`render`](mod@render): [`Change`]s into upgrade and downgrade SQL;
+//! - [`views`]: views, routines and triggers: their declarations, the
+//!   forms they are compared in and their order around table changes;
 //! - `fold` (feature `postgres-exact`): the schema a chain of revisions
 //!   builds, folded from PostgreSQL's parse trees (or, for SQLite, from
 //!   sqlparser's AST) into its own state and converted into a [`Schema`].
@@ -54,11 +56,12 @@ pub mod fold;
 pub mod model;
 pub mod parse;
 pub mod render;
+pub mod views;
 
 pub use diff::{Change, CommentTarget, DiffOptions, EnumColumn, diff};
 pub use model::{
-    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
-    QualifiedName, Schema, Table, UniqueConstraint,
+    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Function, Identity, Index, IndexKey,
+    PrimaryKey, QualifiedName, Schema, Table, Trigger, UniqueConstraint, View,
 };
 pub use parse::{SchemaError, parse_schema};
 pub use render::{Rendered, escape_controls, quote_ident, render, render_table};

@@ -114,7 +114,7 @@ async fn schema_errors_name_file_line_and_column() {
     std::fs::create_dir(p.path().join("db")).unwrap();
     std::fs::write(
         p.path().join("db/schema.sql"),
-        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\nCREATE VIEW v AS SELECT 1;\n",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\nINSERT INTO users VALUES (1, 'a');\n",
     )
     .unwrap();
     let out = p.fails(

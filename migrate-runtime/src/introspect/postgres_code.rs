@@ -189,6 +189,18 @@ pub async fn settle_declared_postgres(conn: &mut PgConnection, schema: &mut Sche
         return Ok(());
     }
     let fail = |what: &str| Error::db(format!("settling the declared {what}"));
+    let temp: bool =
+        sqlx::query_scalar("SELECT has_database_privilege(current_database(), 'TEMPORARY')")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(fail("views"))?;
+    if !temp {
+        return Err(Error::db(
+            "comparing the declared views and functions: the user may not create temporary objects in this database, which the comparison needs (nothing persists); GRANT TEMPORARY ON DATABASE <name> TO <user>",
+        )(sqlx::Error::Protocol(
+            "has_database_privilege(current_database(), 'TEMPORARY') is false".into(),
+        )));
+    }
     run(conn, "BEGIN").await.map_err(fail("views"))?;
     let result = settle_in_transaction(conn, schema).await;
     let rolled_back = run(conn, "ROLLBACK").await.map_err(fail("views"));

@@ -933,6 +933,11 @@ impl SchemaParser {
         if (word(0), word(1), word(2)) == ("comment", "on", "extension") {
             return true;
         }
+        // pg_dump fills a materialized view after creating it `WITH NO
+        // DATA`; its contents are not part of the schema.
+        if (word(0), word(1), word(2)) == ("refresh", "materialized", "view") {
+            return true;
+        }
         let is_sequence = (word(0) == "create" && word(1) == "sequence")
             || (word(0) == "alter" && word(1) == "sequence")
             || (word(0) == "alter" && word(1) == "table" && words.iter().any(|w| w == "identity"));

@@ -746,18 +746,17 @@ pub(crate) fn same_trigger(a: &Trigger, b: &Trigger, dialect: Dialect) -> bool {
 
 /// The tables a list of table changes rewrites in a way that a view on
 /// them (or, on SQLite, a trigger on them) must be dropped before and
-/// created after.
+/// created after: a column dropped or given another type (PostgreSQL
+/// refuses both under a view), an enum type re-created under a column, a
+/// table rebuilt (SQLite) or dropped. Adding a column, or changing a
+/// default or nullability, leaves the views alone (re-creating a view
+/// would lose its grants).
 pub(crate) fn touched_tables(changes: &[crate::diff::Change]) -> BTreeSet<QualifiedName> {
     use crate::diff::Change::*;
     let mut out = BTreeSet::new();
     for c in changes {
         match c {
-            AddColumn { table, .. }
-            | DropColumn { table, .. }
-            | AlterColumnType { table, .. }
-            | AlterColumnDefault { table, .. }
-            | AlterColumnIdentity { table, .. }
-            | AlterColumnNullability { table, .. } => {
+            DropColumn { table, .. } | AlterColumnType { table, .. } => {
                 out.insert(table.clone());
             }
             RebuildTable { to, .. } => {

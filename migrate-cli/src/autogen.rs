@@ -137,11 +137,18 @@ pub(crate) async fn compare(
     let actual = if against == Against::Shadow {
         match dialect {
             Dialect::Sqlite => shadow_sqlite(migrator, &options).await?,
-            Dialect::Postgres => shadow_postgres(migrator, &url, source, &options).await?,
+            Dialect::Postgres => {
+                shadow_postgres(migrator, &url, source, &options, &mut declared).await?
+            }
         }
     } else {
         let pool = Pool::connect(&url, source, false).await?;
-        let result = live(migrator, &pool, &options).await;
+        let mut result = live(migrator, &pool, &options).await;
+        if result.is_ok()
+            && let Pool::Pg(pg) = &pool
+        {
+            result = settle(pg, &mut declared).await.and(result);
+        }
         pool.close().await;
         result?
     };
@@ -178,6 +185,13 @@ pub(crate) fn compare_offline(
     let mut actual = folded.state.to_schema();
     without_unfolded_kinds(&mut actual);
     without_unfolded_kinds(&mut declared);
+    // The fold does not model views, routines and triggers: they are left
+    // out of the offline comparison on both sides.
+    for schema in [&mut declared, &mut actual] {
+        schema.views.clear();
+        schema.functions.clear();
+        schema.triggers.clear();
+    }
     let mut comparison = compare_schemas(ui, project, dialect, &actual, &declared, None);
     let default = default_schema(dialect);
     let unsure = folded.state.unsure_tables();
@@ -434,6 +448,9 @@ fn excluded(schema: &Schema, exclude: &[String], dialect: Dialect) -> Schema {
     schema.composites.retain(|name, _| !hit(name));
     schema.ranges.retain(|name, _| !hit(name));
     schema.sequences.retain(|name, _| !hit(name));
+    schema.views.retain(|name, _| !hit(name));
+    schema.functions.retain(|(name, _), _| !hit(name));
+    schema.triggers.retain(|(table, _), _| !hit(table));
     schema
         .extensions
         .retain(|name, _| !exclude.iter().any(|p| migrate_core::glob_match(p, name)));
@@ -449,6 +466,19 @@ fn without_unfolded_kinds(schema: &mut Schema) {
     schema.composites.clear();
     schema.ranges.clear();
     schema.sequences.clear();
+}
+
+/// PostgreSQL: the declared views and routines in the server's own form
+/// (see `settle_declared_postgres`), through one connection of `pool`.
+async fn settle(pool: &sqlx::PgPool, declared: &mut Schema) -> anyhow::Result<()> {
+    let mut conn = pool
+        .acquire()
+        .await
+        .context("could not connect to compare the declared views and functions")?;
+    migrate_runtime::introspect::settle_declared_postgres(&mut conn, declared)
+        .await
+        .context("could not compare the declared views and functions")?;
+    Ok(())
 }
 
 fn dialect_name(dialect: Dialect) -> &'static str {
@@ -515,6 +545,7 @@ async fn shadow_postgres(
     url: &DatabaseUrl,
     source: UrlSource,
     options: &IntrospectOptions,
+    declared: &mut Schema,
 ) -> anyhow::Result<Schema> {
     let failed =
         || format!("could not connect to {url} (from {source}) to create a shadow database");
@@ -555,9 +586,11 @@ async fn shadow_postgres(
                 .upgrade(&pool, Target::Heads)
                 .await
                 .context("could not build the shadow database: upgrading a scratch database to head failed; fix the migration named above")?;
-            introspect(&pool, options)
+            let schema = introspect(&pool, options)
                 .await
-                .context("could not read the shadow database's schema")
+                .context("could not read the shadow database's schema")?;
+            settle(&pool, declared).await?;
+            Ok(schema)
         }
         .await;
         pool.close().await;

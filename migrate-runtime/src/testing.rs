@@ -192,7 +192,7 @@ pub async fn schema_differences<D: Introspect + ?Sized>(
     declared_sql: &str,
     options: &SchemaMatch,
 ) -> std::result::Result<Vec<Change>, String> {
-    let declared = parse_schema(declared_sql, options.dialect).map_err(|errors| {
+    let mut declared = parse_schema(declared_sql, options.dialect).map_err(|errors| {
         errors
             .iter()
             .map(ToString::to_string)
@@ -200,6 +200,9 @@ pub async fn schema_differences<D: Introspect + ?Sized>(
             .join("; ")
     })?;
     let actual = introspect(db, &options.introspect)
+        .await
+        .map_err(|e| e.to_string())?;
+    db.settle_declared(&mut declared)
         .await
         .map_err(|e| e.to_string())?;
     Ok(diff_schemas(

@@ -399,6 +399,12 @@ impl Canon {
                 (UnaryOperator::Not, None) => format!("(not {})", self.expr(expr)),
                 (op, None) => format!("({}{})", op.to_string().to_lowercase(), self.expr(expr)),
             },
+            Expr::IsDistinctFrom(a, b) => {
+                format!("({} is distinct from {})", self.expr(a), self.expr(b))
+            }
+            Expr::IsNotDistinctFrom(a, b) => {
+                format!("({} is not distinct from {})", self.expr(a), self.expr(b))
+            }
             Expr::IsNull(x) => format!("({} is null)", self.expr(x)),
             Expr::IsNotNull(x) => format!("({} is not null)", self.expr(x)),
             Expr::IsTrue(x) => format!("({} is true)", self.expr(x)),

@@ -27,8 +27,8 @@ use crate::canon::{
 };
 use crate::kinds::{self, KindChange};
 use crate::model::{
-    CheckConstraint, Column, EnumType, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
-    QualifiedName, Schema, Table, UniqueConstraint,
+    CheckConstraint, Column, EnumType, ForeignKey, Function, Identity, Index, IndexKey, PrimaryKey,
+    QualifiedName, Schema, Table, Trigger, UniqueConstraint, View,
 };
 
 /// What the comparison looks at.
@@ -300,6 +300,34 @@ pub enum Change {
     /// An extension, domain, composite or range type, or sequence
     /// (PostgreSQL; see [`crate::kinds`]).
     Kind(KindChange),
+    /// `CREATE [MATERIALIZED] VIEW`.
+    CreateView(View),
+    /// `DROP [MATERIALIZED] VIEW`.
+    DropView(View),
+    /// `CREATE OR REPLACE VIEW` (PostgreSQL, when the view keeps its
+    /// columns).
+    ReplaceView {
+        /// The view before.
+        from: View,
+        /// The view after.
+        to: View,
+    },
+    /// `CREATE FUNCTION` / `CREATE PROCEDURE`.
+    CreateFunction(Function),
+    /// `DROP FUNCTION` / `DROP PROCEDURE`, with its argument types.
+    DropFunction(Function),
+    /// `CREATE OR REPLACE FUNCTION` / `PROCEDURE` (same arguments and
+    /// result).
+    ReplaceFunction {
+        /// The routine before.
+        from: Function,
+        /// The routine after.
+        to: Function,
+    },
+    /// `CREATE TRIGGER`.
+    CreateTrigger(Trigger),
+    /// `DROP TRIGGER`.
+    DropTrigger(Trigger),
 }
 
 impl Change {
@@ -412,6 +440,14 @@ impl Change {
             },
             RebuildTable { from, to } => RebuildTable { from: to, to: from },
             Kind(k) => Kind(k.inverse()),
+            CreateView(v) => DropView(v),
+            DropView(v) => CreateView(v),
+            ReplaceView { from, to } => ReplaceView { from: to, to: from },
+            CreateFunction(f) => DropFunction(f),
+            DropFunction(f) => CreateFunction(f),
+            ReplaceFunction { from, to } => ReplaceFunction { from: to, to: from },
+            CreateTrigger(t) => DropTrigger(t),
+            DropTrigger(t) => CreateTrigger(t),
         }
     }
 
@@ -530,12 +566,38 @@ impl Change {
             },
             Change::RebuildTable { to, .. } => format!("rebuild table {}", to.name),
             Change::Kind(k) => k.summary(),
+            Change::CreateView(v) => format!("create {} {}", view_word(v), v.name),
+            Change::DropView(v) => format!("drop {} {}", view_word(v), v.name),
+            Change::ReplaceView { to, .. } => format!("replace {} {}", view_word(to), to.name),
+            Change::CreateFunction(f) => {
+                format!("create {} {}({})", routine_word(f), f.name, f.arg_types)
+            }
+            Change::DropFunction(f) => {
+                format!("drop {} {}({})", routine_word(f), f.name, f.arg_types)
+            }
+            Change::ReplaceFunction { to, .. } => {
+                format!("replace {} {}({})", routine_word(to), to.name, to.arg_types)
+            }
+            Change::CreateTrigger(t) => format!("create trigger {} on {}", t.name, t.table),
+            Change::DropTrigger(t) => format!("drop trigger {} on {}", t.name, t.table),
         }
     }
 }
 
 /// Type changes that keep every value: wider integers, longer or unbounded
 /// strings, numerics with more digits and the same scale.
+fn view_word(v: &View) -> &'static str {
+    if v.materialized {
+        "materialized view"
+    } else {
+        "view"
+    }
+}
+
+fn routine_word(f: &Function) -> &'static str {
+    if f.procedure { "procedure" } else { "function" }
+}
+
 fn is_widening(from: &str, to: &str) -> bool {
     let (f, t) = (
         canonical_type(from, Dialect::Postgres),
@@ -753,7 +815,11 @@ pub fn diff(
         }
         _ => true,
     });
-    out.into_list()
+    // Views, routines and triggers: dropped before everything else,
+    // created after (see `views::plan`).
+    let tables = out.into_list();
+    let (before, after) = crate::views::plan(&current, &target, &tables, dialect);
+    [before, tables, after].concat()
 }
 
 /// Changes grouped by the phase they run in.
@@ -858,6 +924,29 @@ fn normalise(schema: &Schema, dialect: Dialect, options: &DiffOptions) -> Schema
         }
     }
     kinds::normalise(schema, &mut out, default, options.include_schemas, dialect);
+    for v in schema.views.values() {
+        let mut v = v.clone();
+        v.name = norm(&v.name);
+        if keep(&v.name) {
+            out.views.insert(v.name.clone(), v);
+        }
+    }
+    for f in schema.functions.values() {
+        let mut f = f.clone();
+        f.name = norm(&f.name);
+        if keep(&f.name) {
+            out.functions
+                .insert((f.name.clone(), f.arg_types.clone()), f);
+        }
+    }
+    for t in schema.triggers.values() {
+        let mut t = t.clone();
+        t.table = norm(&t.table);
+        t.function = t.function.as_ref().map(norm);
+        if keep(&t.table) {
+            out.triggers.insert((t.table.clone(), t.name.clone()), t);
+        }
+    }
     out
 }
 

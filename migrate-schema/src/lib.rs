@@ -39,6 +39,8 @@
 //! - [`diff`](mod@diff): two schemas into an ordered list of [`Change`]s;
 //! - [`render`](mod@render): [`Change`]s into upgrade and downgrade SQL;
 //! - [`rename`]: the `-- renamed_from:` hints of `schema.sql`;
+//! - [`views`]: views, routines and triggers: their declarations, the
+//!   forms they are compared in and their order around table changes;
 //! - `fold` (feature `postgres-exact`): the schema a chain of revisions
 //!   builds, folded from PostgreSQL's parse trees (or, for SQLite, from
 //!   sqlparser's AST) into its own state and converted into a [`Schema`].
@@ -58,13 +60,14 @@ pub mod model;
 pub mod parse;
 pub mod rename;
 pub mod render;
+pub mod views;
 
 pub use diff::{Change, CommentTarget, DiffOptions, EnumColumn, diff};
 pub use kinds::KindChange;
 pub use model::{
     Attribute, CheckConstraint, Column, CompositeType, Domain, EnumType, Extension, FkAction,
-    ForeignKey, Identity, Index, IndexKey, PrimaryKey, QualifiedName, RangeType, Schema, Sequence,
-    Table, UniqueConstraint,
+    ForeignKey, Function, Identity, Index, IndexKey, PrimaryKey, QualifiedName, RangeType, Schema,
+    Sequence, Table, Trigger, UniqueConstraint, View,
 };
 pub use parse::{SchemaError, parse_schema};
 pub use rename::Renames;

@@ -76,6 +76,24 @@ pub struct Schema {
     /// Renames declared with `-- renamed_from:` comments (`schema.sql`
     /// only; a database's schema has none).
     pub renames: crate::rename::Renames,
+    /// Views and materialized views, by name.
+    pub views: BTreeMap<QualifiedName, View>,
+    /// PostgreSQL functions and procedures, by name and argument types
+    /// ([`Function::arg_types`]).
+    pub functions: BTreeMap<(QualifiedName, String), Function>,
+    /// Triggers, by table and name.
+    pub triggers: BTreeMap<(QualifiedName, String), Trigger>,
+}
+
+impl Schema {
+    /// This schema without its views, routines and triggers: the part the
+    /// schema fold models, for comparisons with it.
+    pub fn without_views_and_routines(mut self) -> Schema {
+        self.views.clear();
+        self.functions.clear();
+        self.triggers.clear();
+        self
+    }
 }
 
 /// A PostgreSQL enum type.
@@ -423,4 +441,78 @@ pub fn sequence_bounds(data_type: &str) -> (i64, i64) {
         "integer" => (i32::MIN.into(), i32::MAX.into()),
         _ => (i64::MIN, i64::MAX),
     }
+}
+
+/// A view or materialized view (`CREATE [MATERIALIZED] VIEW`).
+///
+/// Declared and introspected views are compared through [`View::canonical`]
+/// when both sides have one (PostgreSQL: the server's own form of the query,
+/// see `migrate_runtime::introspect::settle_declared`), otherwise through
+/// the query's token stream (case of keywords, whitespace and comments do
+/// not count).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct View {
+    /// The view's name.
+    pub name: QualifiedName,
+    /// `CREATE MATERIALIZED VIEW`.
+    pub materialized: bool,
+    /// The declared column list (`CREATE VIEW v (a, b) AS …`), empty when
+    /// there is none.
+    pub column_list: Vec<String>,
+    /// `WITH (…)` options as written (`security_barrier`,
+    /// `check_option=local`), empty when none.
+    pub options: Vec<String>,
+    /// The query after `AS`, as its source spells it (PostgreSQL
+    /// introspection: `pg_get_viewdef`).
+    pub query: String,
+    /// `WITH NO DATA` (a materialized view left unpopulated); a creation
+    /// option, not compared.
+    pub with_no_data: bool,
+    /// SQLite: the whole `CREATE VIEW` statement as written, which SQLite
+    /// keeps; rendered as it is.
+    pub sql: Option<String>,
+    /// PostgreSQL: the server's form of the view (options, columns with
+    /// their types, `pg_get_viewdef`), when known.
+    pub canonical: Option<String>,
+    /// PostgreSQL: the view's columns as `name type`, when known; a change
+    /// that keeps them is a `CREATE OR REPLACE VIEW`.
+    pub columns: Vec<String>,
+}
+
+/// A PostgreSQL function or procedure (`CREATE [OR REPLACE] FUNCTION` /
+/// `PROCEDURE`), matched by name and argument types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Function {
+    /// The routine's name.
+    pub name: QualifiedName,
+    /// `CREATE PROCEDURE`.
+    pub procedure: bool,
+    /// The types of the input arguments, as `oidvectortypes` prints them
+    /// (`integer, text`), which identify the routine among overloads.
+    pub arg_types: String,
+    /// The whole `CREATE` statement as its source spells it (introspection:
+    /// `pg_get_functiondef`), without the final `;`.
+    pub sql: String,
+    /// The arguments (names, modes, defaults) and result as the server
+    /// prints them, when known: a change that keeps them is a `CREATE OR
+    /// REPLACE`.
+    pub signature: Option<String>,
+    /// Everything the server keeps of the routine but its name (language,
+    /// body, volatility, strictness, security, settings, …), when known.
+    pub canonical: Option<String>,
+}
+
+/// A trigger, matched by table and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trigger {
+    /// The table (or view) it is on.
+    pub table: QualifiedName,
+    /// The trigger's name.
+    pub name: String,
+    /// The whole `CREATE TRIGGER` statement as its source spells it
+    /// (PostgreSQL introspection: `pg_get_triggerdef`; SQLite: the text it
+    /// keeps), without the final `;`.
+    pub sql: String,
+    /// PostgreSQL: the function it executes.
+    pub function: Option<QualifiedName>,
 }

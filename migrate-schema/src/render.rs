@@ -27,7 +27,7 @@ use crate::canon::canonical_expression;
 use crate::diff::{Change, CommentTarget, EnumColumn};
 use crate::model::{
     CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey,
-    QualifiedName, Table,
+    QualifiedName, Table, View,
 };
 
 /// The SQL of a revision's two sections.
@@ -1058,7 +1058,64 @@ impl<'a> Out<'a> {
                     self.stmt(step.sql);
                 }
             }
+            Change::CreateView(v) => self.create_view(v, false),
+            Change::ReplaceView { to, .. } => self.create_view(to, true),
+            Change::DropView(v) => {
+                let word = if v.materialized {
+                    "MATERIALIZED VIEW"
+                } else {
+                    "VIEW"
+                };
+                self.stmt(format!("DROP {word} {}", self.qn(&v.name)));
+            }
+            Change::CreateFunction(f) => self.stmt(f.sql.trim_end().to_owned()),
+            Change::ReplaceFunction { to, .. } => {
+                self.stmt(crate::views::or_replace(&to.sql, self.dialect))
+            }
+            Change::DropFunction(f) => {
+                let word = if f.procedure { "PROCEDURE" } else { "FUNCTION" };
+                self.stmt(format!("DROP {word} {}({})", self.qn(&f.name), f.arg_types));
+            }
+            Change::CreateTrigger(t) => self.stmt(t.sql.trim_end().to_owned()),
+            Change::DropTrigger(t) => match self.dialect {
+                Dialect::Postgres => self.stmt(format!(
+                    "DROP TRIGGER {} ON {}",
+                    self.q(&t.name),
+                    self.qn(&t.table)
+                )),
+                Dialect::Sqlite => self.stmt(format!("DROP TRIGGER {}", self.q(&t.name))),
+            },
         }
+    }
+
+    /// `CREATE [OR REPLACE] [MATERIALIZED] VIEW`: SQLite's as written,
+    /// PostgreSQL's from its parts.
+    fn create_view(&mut self, v: &View, replace: bool) {
+        if let (Dialect::Sqlite, Some(sql)) = (self.dialect, &v.sql) {
+            self.stmt(sql.trim_end().to_owned());
+            return;
+        }
+        let mut out = String::from("CREATE ");
+        if replace {
+            out.push_str("OR REPLACE ");
+        }
+        if v.materialized {
+            out.push_str("MATERIALIZED ");
+        }
+        out.push_str("VIEW ");
+        out.push_str(&self.qn(&v.name));
+        if !v.column_list.is_empty() {
+            out.push_str(&format!(" ({})", self.columns(&v.column_list)));
+        }
+        if !v.options.is_empty() {
+            out.push_str(&format!(" WITH ({})", v.options.join(", ")));
+        }
+        out.push_str(" AS\n");
+        out.push_str(v.query.trim_end().trim_end_matches(';').trim_end());
+        if v.with_no_data {
+            out.push_str("\nWITH NO DATA");
+        }
+        self.stmt(out);
     }
 }
 

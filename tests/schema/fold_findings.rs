@@ -164,7 +164,10 @@ async fn run_on_server(conn: &mut PgConnection, migrations: &Migrations) -> Serv
     let options = IntrospectOptions::default();
     for &i in migrations.graph.topological_order() {
         let revision = &migrations.revisions[i];
-        let before = introspect_postgres(conn, &options).await.unwrap();
+        let before = introspect_postgres(conn, &options)
+            .await
+            .unwrap()
+            .without_views_and_routines();
         let mut failed = false;
         for s in &revision.upgrade.statements {
             if let Some(code) = statement(conn, revision.upgrade.statement_sql(s)).await {
@@ -187,7 +190,10 @@ async fn run_on_server(conn: &mut PgConnection, migrations: &Migrations) -> Serv
             }
         }
         if !down_failed {
-            let after = introspect_postgres(conn, &options).await.unwrap();
+            let after = introspect_postgres(conn, &options)
+                .await
+                .unwrap()
+                .without_views_and_routines();
             let options = DiffOptions {
                 include_schemas: true,
                 compare_names: true,

@@ -356,6 +356,16 @@ fn schema_of(tables: Vec<Table>, enums: Vec<EnumType>, schemas: &[&str]) -> Sche
 
 /// Compares table by table first, so a failure names the table that differs.
 fn assert_schema(actual: &Schema, expected: &Schema) {
+    // The setup's one view is read (its form is the pairs' business, in
+    // migrate-cli's autogenerate tests); the tables are compared here.
+    let views: Vec<String> = actual.views.keys().map(|n| n.to_string()).collect();
+    assert!(
+        views.is_empty() || views == ["product_names"],
+        "views: {views:?}"
+    );
+    let mut actual = actual.clone();
+    actual.views.clear();
+    let actual = &actual;
     let actual_names: Vec<_> = actual.tables.keys().collect();
     let expected_names: Vec<_> = expected.tables.keys().collect();
     assert_eq!(actual_names, expected_names, "table names");

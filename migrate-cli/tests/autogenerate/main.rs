@@ -111,8 +111,13 @@ impl Pool {
             Pool::Sqlite(p) => (introspect(p, &options).await, Dialect::Sqlite),
         };
         let actual = actual.unwrap_or_else(|e| panic!("introspect: {e}"));
-        let declared = parse_schema(declared, dialect)
+        let mut declared = parse_schema(declared, dialect)
             .unwrap_or_else(|e| panic!("declared schema does not parse: {e:?}\n{declared}"));
+        if let Pool::Pg(p) = self {
+            migrate_runtime::introspect::Introspect::settle_declared(p, &mut declared)
+                .await
+                .unwrap_or_else(|e| panic!("settle: {e}"));
+        }
         let options = DiffOptions {
             include_schemas,
             ..DiffOptions::default()

@@ -685,3 +685,270 @@ const MANY: Case = Case {
          CREATE TABLE shipments (id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL REFERENCES orders (id));",
     )
 };
+
+// Views, routines and triggers.
+
+const VIEW_BASE: &str =
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20), score INTEGER);";
+
+const CREATE_VIEW: Case = Case {
+    seed: "INSERT INTO users (id, name, score) VALUES (1, 'ann', 5);",
+    after: &[("SELECT count(*) FROM good_users", 1)],
+    ..case(
+        VIEW_BASE,
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20), score INTEGER);
+         CREATE VIEW good_users AS SELECT id, name FROM users WHERE score > 0;
+         CREATE VIEW top_users AS SELECT name FROM good_users WHERE id < 10;",
+    )
+};
+
+const DROP_VIEW: Case = case(
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20), score INTEGER);
+     CREATE VIEW good_users AS SELECT id, name FROM users WHERE score > 0;
+     CREATE VIEW top_users AS SELECT name FROM good_users WHERE id < 10;",
+    VIEW_BASE,
+);
+
+const CHANGE_VIEW: Case = case(
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20), score INTEGER);
+     CREATE VIEW good_users AS SELECT id, name FROM users WHERE score > 0;
+     CREATE VIEW top_users AS SELECT name FROM good_users WHERE id < 10;",
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20), score INTEGER);
+     CREATE VIEW good_users AS SELECT id, name FROM users WHERE score > 1;
+     CREATE VIEW top_users AS SELECT name FROM good_users WHERE id < 10;",
+);
+
+const CHANGE_VIEW_COLUMNS: Case = case(
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20), score INTEGER);
+     CREATE VIEW good_users AS SELECT id, name FROM users WHERE score > 0;
+     CREATE VIEW top_users AS SELECT name FROM good_users WHERE id < 10;",
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20), score INTEGER);
+     CREATE VIEW good_users (user_id, user_name, user_score) AS SELECT id, name, score FROM users WHERE score > 0;
+     CREATE VIEW top_users AS SELECT user_name FROM good_users WHERE user_id < 10;",
+);
+
+const TYPE_UNDER_VIEW: Case = Case {
+    seed: "INSERT INTO users (id, name, score) VALUES (1, 'ann', 5);",
+    after: &[("SELECT count(*) FROM top_users", 1)],
+    ..case(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20), score INTEGER);
+         CREATE VIEW good_users AS SELECT id, name FROM users WHERE score > 0;
+         CREATE VIEW top_users AS SELECT name FROM good_users WHERE id < 10;",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(50), score BIGINT);
+         CREATE VIEW good_users AS SELECT id, name FROM users WHERE score > 0;
+         CREATE VIEW top_users AS SELECT name FROM good_users WHERE id < 10;",
+    )
+};
+
+const MATVIEW: Case = Case {
+    seed: "INSERT INTO users (id, name, score) VALUES (1, 'ann', 5);",
+    after: &[("SELECT count(*) FROM user_scores", 1)],
+    ..case(
+        VIEW_BASE,
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20), score INTEGER);
+         CREATE MATERIALIZED VIEW user_scores AS SELECT id, score * 2 AS doubled FROM users;
+         CREATE MATERIALIZED VIEW empty_scores AS SELECT id FROM users WITH NO DATA;",
+    )
+};
+
+const FUNCTIONS: &str =
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20), score INTEGER);
+CREATE FUNCTION add_points(a integer, b integer DEFAULT 1) RETURNS integer
+    LANGUAGE sql IMMUTABLE AS $$ SELECT a + b $$;
+CREATE FUNCTION add_points(a numeric) RETURNS numeric LANGUAGE sql AS 'SELECT a + 1';
+CREATE PROCEDURE reset_scores(new_score integer)
+    LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE users SET score = new_score;
+END
+$$;";
+
+const CREATE_FUNCTIONS: Case = Case {
+    after: &[
+        ("SELECT add_points(2, 3)::int8", 5),
+        ("SELECT add_points(2.0)::int8", 3),
+    ],
+    ..case(VIEW_BASE, FUNCTIONS)
+};
+
+const DROP_FUNCTIONS: Case = case(FUNCTIONS, VIEW_BASE);
+
+const CHANGE_FUNCTIONS: Case = Case {
+    after: &[
+        ("SELECT add_points(2, 3)::int8", 6),
+        ("SELECT add_points(2.0)::int8", 3),
+    ],
+    ..case(
+        FUNCTIONS,
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20), score INTEGER);
+CREATE FUNCTION add_points(a integer, b integer DEFAULT 1) RETURNS integer
+    LANGUAGE sql IMMUTABLE AS $$ SELECT a + b + 1 $$;
+CREATE FUNCTION add_points(a numeric) RETURNS numeric LANGUAGE sql AS 'SELECT a + 1';
+CREATE PROCEDURE reset_scores(new_score integer, note text DEFAULT '')
+    LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE users SET score = new_score;
+END
+$$;",
+    )
+};
+
+const TRIGGER_A: &str =
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20), score INTEGER);
+CREATE TABLE audit (user_id INTEGER, what TEXT);";
+
+const PG_TRIGGER: &str =
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20), score INTEGER);
+CREATE TABLE audit (user_id INTEGER, what TEXT);
+CREATE FUNCTION log_user() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO audit (user_id, what) VALUES (NEW.id, TG_ARGV[0]);
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER users_log AFTER INSERT OR UPDATE OF name ON users
+    FOR EACH ROW WHEN (NEW.score > 0) EXECUTE PROCEDURE log_user('changed');";
+
+const CREATE_PG_TRIGGER: Case = Case {
+    seed: "INSERT INTO users (id, name, score) VALUES (1, 'ann', 5);",
+    ..case(TRIGGER_A, PG_TRIGGER)
+};
+
+const DROP_PG_TRIGGER: Case = case(PG_TRIGGER, TRIGGER_A);
+
+const CHANGE_PG_TRIGGER: Case = case(
+    PG_TRIGGER,
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20), score INTEGER);
+CREATE TABLE audit (user_id INTEGER, what TEXT);
+CREATE FUNCTION log_user() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO audit (user_id, what) VALUES (NEW.id, TG_ARGV[0] || '!');
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER users_log BEFORE INSERT ON users
+    FOR EACH ROW EXECUTE FUNCTION log_user('inserted');",
+);
+
+const SQLITE_TRIGGER: &str =
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20), score INTEGER);
+CREATE TABLE audit (user_id INTEGER, what TEXT);
+CREATE TRIGGER users_log AFTER INSERT ON users BEGIN
+    INSERT INTO audit (user_id, what) VALUES (NEW.id, 'inserted');
+END;";
+
+const CREATE_SQLITE_TRIGGER: Case = case(TRIGGER_A, SQLITE_TRIGGER);
+
+const DROP_SQLITE_TRIGGER: Case = case(SQLITE_TRIGGER, TRIGGER_A);
+
+const CHANGE_SQLITE_TRIGGER: Case = case(
+    SQLITE_TRIGGER,
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20), score INTEGER);
+CREATE TABLE audit (user_id INTEGER, what TEXT);
+CREATE TRIGGER users_log AFTER UPDATE ON users BEGIN
+    INSERT INTO audit (user_id, what) VALUES (NEW.id, 'updated');
+END;",
+);
+
+const SQLITE_REBUILD_UNDER_VIEW: Case = Case {
+    seed: "INSERT INTO users (id, name, score) VALUES (1, 'ann', 5);",
+    after: &[
+        ("SELECT count(*) FROM good_users", 1),
+        (
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'",
+            1,
+        ),
+    ],
+    ..case(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20), score INTEGER);
+CREATE TABLE audit (user_id INTEGER, what TEXT);
+CREATE VIEW good_users AS SELECT id, name FROM users WHERE score > 0;
+CREATE TRIGGER users_log AFTER INSERT ON users BEGIN
+    INSERT INTO audit (user_id, what) VALUES (NEW.id, 'inserted');
+END;",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20) NOT NULL, score INTEGER);
+CREATE TABLE audit (user_id INTEGER, what TEXT);
+CREATE VIEW good_users AS SELECT id, name FROM users WHERE score > 0;
+CREATE TRIGGER users_log AFTER INSERT ON users BEGIN
+    INSERT INTO audit (user_id, what) VALUES (NEW.id, 'inserted');
+END;",
+    )
+};
+
+/// Every kind at once, from nothing: the zero-noise case.
+const ALL_CODE_OBJECTS_PG: Case = case(
+    "",
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20), score NUMERIC(10, 2), tags TEXT[]);
+CREATE TABLE audit (user_id INTEGER, what TEXT, at TIMESTAMPTZ DEFAULT now());
+CREATE FUNCTION add_points(a integer, b integer DEFAULT 1) RETURNS integer
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT a + b $$;
+CREATE FUNCTION add_points(a numeric) RETURNS numeric LANGUAGE sql AS 'SELECT a + 1';
+CREATE FUNCTION label(u users) RETURNS text LANGUAGE sql STABLE
+    BEGIN ATOMIC SELECT upper(u.name) || ':' || u.id; END;
+CREATE FUNCTION log_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = public AS $$
+BEGIN
+    INSERT INTO audit (user_id, what) VALUES (NEW.id, TG_OP);
+    RETURN NEW;
+END
+$$;
+CREATE PROCEDURE reset_scores(IN new_score numeric, INOUT n integer DEFAULT 0)
+    LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE users SET score = new_score;
+END
+$$;
+CREATE VIEW good_users (user_id, user_name) WITH (security_barrier) AS
+    SELECT id, name || '!' FROM users WHERE score > 0 AND name LIKE 'a%' AND id IN (1, 2, 3);
+CREATE OR REPLACE VIEW top_users AS
+    SELECT g.user_name, add_points(g.user_id) AS bumped -- a comment
+      FROM good_users g
+     WHERE g.user_id BETWEEN 1 AND 10
+    WITH LOCAL CHECK OPTION;
+CREATE MATERIALIZED VIEW score_totals AS
+    SELECT count(*) AS n, sum(score)::numeric(12, 2) AS total FROM users
+    WITH NO DATA;
+CREATE TRIGGER users_audit AFTER UPDATE OF name, score OR INSERT ON users
+    FOR EACH ROW WHEN (NEW.score IS NOT NULL) EXECUTE FUNCTION log_user();
+CREATE TRIGGER users_stmt AFTER TRUNCATE ON public.users
+    EXECUTE PROCEDURE public.log_user('a', 1);
+CREATE CONSTRAINT TRIGGER users_late AFTER INSERT ON users
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION log_user();",
+);
+
+const ALL_CODE_OBJECTS_SQLITE: Case = case(
+    "",
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, score INTEGER);
+CREATE TABLE audit (user_id INTEGER, what TEXT);
+CREATE VIEW good_users AS SELECT id, name FROM users WHERE score > 0;
+create view Top_Users as
+    select name -- a comment
+      from good_users where id < 10;
+CREATE TRIGGER users_log AFTER INSERT ON users BEGIN
+    INSERT INTO audit (user_id, what) VALUES (NEW.id, 'inserted');
+END;
+CREATE TRIGGER users_upd AFTER UPDATE OF name ON users WHEN NEW.score > 0 BEGIN
+    UPDATE audit SET what = 'renamed' WHERE user_id = NEW.id;
+END;",
+);
+
+pairs! {
+    create_view => CREATE_VIEW on [Pg, Sqlite];
+    drop_view => DROP_VIEW on [Pg, Sqlite];
+    change_view => CHANGE_VIEW on [Pg, Sqlite];
+    change_view_columns => CHANGE_VIEW_COLUMNS on [Pg, Sqlite];
+    column_type_under_view => TYPE_UNDER_VIEW on [Pg, Sqlite];
+    materialized_view => MATVIEW on [Pg];
+    create_functions => CREATE_FUNCTIONS on [Pg];
+    drop_functions => DROP_FUNCTIONS on [Pg];
+    change_functions => CHANGE_FUNCTIONS on [Pg];
+    create_trigger => CREATE_PG_TRIGGER on [Pg];
+    drop_trigger => DROP_PG_TRIGGER on [Pg];
+    change_trigger => CHANGE_PG_TRIGGER on [Pg];
+    create_sqlite_trigger => CREATE_SQLITE_TRIGGER on [Sqlite];
+    drop_sqlite_trigger => DROP_SQLITE_TRIGGER on [Sqlite];
+    change_sqlite_trigger => CHANGE_SQLITE_TRIGGER on [Sqlite];
+    sqlite_rebuild_under_view_and_trigger => SQLITE_REBUILD_UNDER_VIEW on [Sqlite];
+    all_code_objects_zero_noise => ALL_CODE_OBJECTS_PG on [Pg];
+    all_code_objects_zero_noise_sqlite => ALL_CODE_OBJECTS_SQLITE on [Sqlite];
+}

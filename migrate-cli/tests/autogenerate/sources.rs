@@ -405,3 +405,64 @@ async fn dropping_every_table_is_refused_unless_allowed_pg() {
 async fn dropping_every_table_is_refused_unless_allowed_sqlite() {
     dropping_every_table_is_refused_unless_allowed(Db::Sqlite).await;
 }
+
+/// pg_dump's views, materialized views (`WITH NO DATA` in a schema-only
+/// dump, while the database's is filled: not compared), functions, procedures and triggers read back as
+/// the database they came from.
+#[tokio::test]
+async fn pg_dump_of_views_routines_and_triggers_is_a_schema() {
+    let database = TestDb::fresh(Db::Pg).await;
+    let p = Project::new(Db::Pg, database.url(), "");
+    p.revision(
+        "schema",
+        "CREATE TABLE users (id integer PRIMARY KEY, name varchar(20), score numeric);
+CREATE FUNCTION bump(a integer, b integer DEFAULT 1) RETURNS integer
+    LANGUAGE sql IMMUTABLE AS $$ SELECT a + b $$;
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.name := lower(NEW.name);
+    RETURN NEW;
+END
+$$;
+CREATE PROCEDURE reset_scores(s numeric) LANGUAGE sql AS $$ UPDATE users SET score = s $$;
+CREATE VIEW good_users (user_id, label) WITH (security_barrier) AS
+    SELECT id, name || '!' FROM users WHERE score > 0;
+CREATE VIEW top_users AS SELECT label, bump(user_id) AS next FROM good_users;
+CREATE MATERIALIZED VIEW totals AS SELECT count(*) AS n FROM users;
+CREATE TRIGGER users_touch BEFORE INSERT OR UPDATE OF name ON users
+    FOR EACH ROW WHEN (NEW.name IS NOT NULL) EXECUTE FUNCTION touch();",
+        None,
+    );
+    p.ok(&["upgrade", "head"]);
+    let output = Command::new(PG_DUMP)
+        .args(["--schema-only", "--dbname", database.url()])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run pg_dump");
+    assert!(
+        output.status.success(),
+        "pg_dump failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let dump = String::from_utf8(output.stdout).expect("pg_dump prints UTF-8");
+    for needle in [
+        "CREATE VIEW public.good_users",
+        "CREATE MATERIALIZED VIEW public.totals",
+        "WITH NO DATA",
+        "CREATE FUNCTION public.bump(",
+        "CREATE PROCEDURE public.reset_scores(",
+        "CREATE TRIGGER users_touch",
+    ] {
+        assert!(
+            dump.contains(needle),
+            "pg_dump printed no {needle}:\n{dump}"
+        );
+    }
+    p.write_schema(&dump);
+    let out = p.ok(&["revision", "--autogenerate", "-m", "nothing"]);
+    assert_eq!(
+        out.stdout, "No changes in schema detected.\n",
+        "schema.sql:\n{dump}"
+    );
+    p.ok(&["check"]);
+}

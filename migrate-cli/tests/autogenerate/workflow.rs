@@ -114,7 +114,7 @@ async fn schema_errors_name_file_line_and_column() {
     std::fs::create_dir(p.path().join("db")).unwrap();
     std::fs::write(
         p.path().join("db/schema.sql"),
-        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\nCREATE VIEW v AS SELECT 1;\n",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\nINSERT INTO users VALUES (1, 'a');\n",
     )
     .unwrap();
     let out = p.fails(
@@ -325,4 +325,36 @@ async fn example_migrations_match_schema_sql_pg() {
 #[tokio::test]
 async fn example_migrations_match_schema_sql_sqlite() {
     example_migrations_match_schema_sql(Db::Sqlite).await;
+}
+
+/// Views, routines and triggers through `--shadow` (the declared ones are
+/// put in the server's form on the shadow database) and `exclude` (a view
+/// and a routine the migrations do not own are left alone).
+#[tokio::test]
+async fn views_routines_and_triggers_with_shadow_and_exclude() {
+    const CODE: &str = "CREATE TABLE users (id integer PRIMARY KEY, name text);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE VIEW named_users AS SELECT id, upper(name) AS name FROM users WHERE name IS NOT NULL;
+CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();";
+    let database = TestDb::fresh(Db::Pg).await;
+    let p = Project::new(Db::Pg, database.url(), "exclude = [\"legacy_*\"]\n");
+    p.revision("a", CODE, None);
+    p.write_schema(CODE);
+    p.ok(&["check", "--shadow"]);
+    p.ok(&["upgrade", "head"]);
+    p.ok(&["check"]);
+    // Made by hand, outside the migrations, and excluded.
+    let pool = database.pool().await;
+    pool.exec(
+        "CREATE VIEW legacy_names AS SELECT name FROM users;
+         CREATE FUNCTION legacy_f() RETURNS int LANGUAGE sql AS 'SELECT 1';",
+    )
+    .await;
+    let out = p.ok(&["revision", "--autogenerate", "-m", "nothing"]);
+    assert_eq!(out.stdout, "No changes in schema detected.\n");
+    // A changed view is found through --shadow as through the database.
+    p.write_schema(&CODE.replace("upper(name)", "lower(name)"));
+    let out = p.fails(&["check", "--shadow"], 1, "replace view named_users");
+    assert!(!out.stderr.contains("legacy"), "{}", out.stderr);
+    pool.close().await;
 }

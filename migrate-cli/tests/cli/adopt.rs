@@ -23,12 +23,32 @@ fn example_database(url: &str) {
                         .execute(&pool)
                         .await
                         .unwrap();
+                    // A view and a trigger, adopted with the tables.
+                    sqlx::raw_sql(
+                        "CREATE VIEW user_count AS SELECT count(*) AS n FROM users;
+                         CREATE TRIGGER users_touch AFTER UPDATE ON users BEGIN SELECT 1; END;",
+                    )
+                    .execute(&pool)
+                    .await
+                    .unwrap();
                 } else {
                     let pool = sqlx::PgPool::connect(&url).await.unwrap();
                     sqlx::query("DROP TABLE migrate_history")
                         .execute(&pool)
                         .await
                         .unwrap();
+                    // A view, a function and a trigger, adopted with the
+                    // tables.
+                    sqlx::raw_sql(
+                        "CREATE VIEW user_count AS SELECT count(*) AS n FROM users;
+                         CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql
+                             AS $$ BEGIN RETURN NEW; END $$;
+                         CREATE TRIGGER users_touch BEFORE UPDATE ON users
+                             FOR EACH ROW EXECUTE FUNCTION touch();",
+                    )
+                    .execute(&pool)
+                    .await
+                    .unwrap();
                 }
             })
     })
@@ -51,6 +71,14 @@ fn adopt(url: &str, fresh: &str) {
         out.stdout
     );
     let schema = std::fs::read_to_string(p.path().join("schema.sql")).unwrap();
+    assert!(
+        schema.to_lowercase().contains("create view user_count"),
+        "{schema}"
+    );
+    assert!(
+        schema.to_lowercase().contains("create trigger users_touch"),
+        "{schema}"
+    );
     for table in ["products", "tags", "product_tags", "users"] {
         assert!(
             schema

@@ -11,8 +11,8 @@
 //! - PostgreSQL: [`introspect_postgres`];
 //! - SQLite: [`introspect_sqlite`].
 //!
-//! Both read the whole catalogue in a fixed number of batched queries (eleven on
-//! PostgreSQL, four on SQLite), whatever the number of tables, so a schema of
+//! Both read the whole catalogue in a fixed number of batched queries (fourteen
+//! on PostgreSQL, five on SQLite), whatever the number of tables, so a schema of
 //! hundreds of tables introspects in one short burst of round trips.
 //!
 //! The migration history table ([`IntrospectOptions::version_table`]) and
@@ -23,11 +23,14 @@
 mod postgres;
 #[cfg(feature = "postgres")]
 mod postgres_kinds;
+mod postgres_code;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
 #[cfg(feature = "postgres")]
 pub use postgres::introspect_postgres;
+#[cfg(feature = "postgres")]
+pub use postgres_code::settle_declared_postgres;
 #[cfg(feature = "sqlite")]
 pub use sqlite::introspect_sqlite;
 
@@ -70,6 +73,14 @@ pub trait Introspect: Sync {
         &self,
         options: &IntrospectOptions,
     ) -> impl Future<Output = Result<Schema>> + Send;
+
+    /// Puts the views and routines of a declared schema in this database's
+    /// own form before a comparison (PostgreSQL: see
+    /// [`settle_declared_postgres`]); SQLite needs nothing.
+    fn settle_declared<'a>(
+        &'a self,
+        declared: &'a mut Schema,
+    ) -> impl Future<Output = Result<()>> + Send + 'a;
 }
 
 /// Reads the schema of the database behind a pool (`sqlx::PgPool` or

@@ -102,10 +102,11 @@ SELECT n.nspname::text, ty.typname::text, \
 
 /// Reads the schema of a PostgreSQL database.
 ///
-/// Eleven catalogue queries, whatever the number of tables: the schemas in
-/// scope, then tables, columns, constraints, indexes and enum types, each
+/// Fourteen catalogue queries, whatever the number of tables: the schemas
+/// in scope, then tables, columns, constraints, indexes and enum types, each
 /// for all tables at once, then extensions, domains, composite types, range
-/// types and sequences. They run as separate statements, so a
+/// types and sequences, then views, routines and triggers, each for all
+/// objects at once. They run as separate statements, so a
 /// concurrent DDL change may be seen half-way; run it inside a
 /// `REPEATABLE READ` transaction for a single snapshot.
 ///
@@ -164,8 +165,24 @@ SELECT n.nspname::text, ty.typname::text, \
 /// Extensions, domains, composite and range types and sequences: see
 /// `postgres_kinds.rs`.
 ///
-/// Not read: views, functions, triggers, exclusion constraints,
-/// constraint deferrability, `NULLS NOT DISTINCT`, column collations,
+/// - Views and materialized views (`relkind` `v`, `m`): the query from
+///   `pg_get_viewdef`, `reloptions`, the columns as `name format_type`, and
+///   [`View::canonical`](migrate_schema::View::canonical) built from those
+///   by [`migrate_schema::views::view_canonical`].
+/// - Functions and procedures (`prokind` `f`, `p`; not aggregates or window
+///   functions): `pg_get_functiondef` as the statement, `oidvectortypes`
+///   of the input types as the key, the arguments and result as the
+///   signature, and as the canonical form everything `pg_proc` keeps but
+///   the name (language, `prosrc`, `pg_get_function_sqlbody`, volatility,
+///   strictness, security definer, leakproof, parallel, `proconfig`, cost,
+///   rows).
+/// - Triggers made by `CREATE TRIGGER` (not internal ones, not clones on
+///   partitions, not on the history table): `pg_get_triggerdef` and the
+///   function they execute.
+///
+/// What belongs to an extension is skipped for these too.
+///
+/// Not read: exclusion constraints, constraint deferrability, `NULLS NOT DISTINCT`, column collations,
 /// partitioning keys.
 ///
 /// # Errors
@@ -395,6 +412,14 @@ pub async fn introspect_postgres(
         .map(|table| (table.name.clone(), table))
         .collect();
     super::postgres_kinds::read(conn, &in_scope, &current, &mut schema).await?;
+    super::postgres_code::read(
+        conn,
+        &mut schema,
+        &in_scope,
+        (&history_schema, history_name),
+        &qualify,
+    )
+    .await?;
     Ok(schema)
 }
 
@@ -424,6 +449,14 @@ impl Introspect for sqlx::PgPool {
             .await
             .map_err(Error::db("connecting to PostgreSQL"))?;
         introspect_postgres(&mut conn, options).await
+    }
+
+    async fn settle_declared<'a>(&'a self, declared: &'a mut Schema) -> Result<()> {
+        let mut conn = self
+            .acquire()
+            .await
+            .map_err(Error::db("connecting to PostgreSQL"))?;
+        super::postgres_code::settle_declared_postgres(&mut conn, declared).await
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use migrate_core::Dialect;
 use migrate_schema::{
     CheckConstraint, Column, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
     QualifiedName, Schema, Table, UniqueConstraint,
@@ -101,8 +102,9 @@ SELECT t.name, il.name, il.\"unique\", il.origin, il.partial, ii.cid, ii.name, m
 /// parts of the model stay empty and [`IntrospectOptions::include_schemas`]
 /// is ignored. The history table ([`IntrospectOptions::version_table`],
 /// its last dotted component) is left out, compared without regard to case
-/// as SQLite compares names. Views, triggers, virtual tables and attached
-/// databases are not read.
+/// as SQLite compares names. Views and triggers are read from the text
+/// `sqlite_schema` keeps as written (compared by their token form);
+/// virtual tables and attached databases are not read.
 ///
 /// # Errors
 ///
@@ -377,6 +379,42 @@ pub async fn introspect_sqlite(
         table.checks = declared.checks;
         schema.tables.insert(table.name.clone(), table);
     }
+
+    // Views and triggers, from the text SQLite keeps as written.
+    let rows = sqlx::query(
+        "SELECT type, name, sql FROM sqlite_schema \
+          WHERE type IN ('view', 'trigger') AND sql IS NOT NULL ORDER BY type, name",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(fail("the views and triggers"))?;
+    for row in &rows {
+        let decode = || -> Result<(String, String, String), sqlx::Error> {
+            Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+        };
+        let (kind, name, sql) = decode().map_err(fail("the views and triggers"))?;
+        if kind == "view" {
+            let view =
+                migrate_schema::views::parse_view(&sql, Dialect::Sqlite).unwrap_or_else(|| {
+                    // Text this reader cannot split: kept whole, so it still
+                    // compares (as different) and renders.
+                    migrate_schema::View {
+                        name: QualifiedName::new(name.clone()),
+                        materialized: false,
+                        column_list: Vec::new(),
+                        options: Vec::new(),
+                        query: sql.clone(),
+                        with_no_data: false,
+                        sql: Some(sql.clone()),
+                        canonical: None,
+                        columns: Vec::new(),
+                    }
+                });
+            schema.views.insert(view.name.clone(), view);
+        } else if let Some(t) = migrate_schema::views::parse_trigger(&sql, Dialect::Sqlite) {
+            schema.triggers.insert((t.table.clone(), t.name.clone()), t);
+        }
+    }
     Ok(schema)
 }
 
@@ -387,6 +425,10 @@ impl Introspect for sqlx::SqlitePool {
             .await
             .map_err(Error::db("opening the SQLite database"))?;
         introspect_sqlite(&mut conn, options).await
+    }
+
+    async fn settle_declared<'a>(&'a self, _declared: &'a mut Schema) -> Result<()> {
+        Ok(())
     }
 }
 

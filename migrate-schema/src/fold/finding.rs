@@ -274,6 +274,23 @@ fn phrase(change: &Change) -> String {
             format!("does not restore the definition of table {}", from.name)
         }
         Change::Kind(k) => format!("differs: {}", k.summary()),
+        // The fold does not model views, routines and triggers, so these
+        // are never among its changes; worded for completeness.
+        Change::CreateView(v) => format!("does not re-create view {}", v.name),
+        Change::DropView(v) => format!("leaves view {}", v.name),
+        Change::ReplaceView { from, .. } => {
+            format!("does not restore the definition of view {}", from.name)
+        }
+        Change::CreateFunction(f) => {
+            format!("does not re-create routine {}({})", f.name, f.arg_types)
+        }
+        Change::DropFunction(f) => format!("leaves routine {}({})", f.name, f.arg_types),
+        Change::ReplaceFunction { from, .. } => format!(
+            "does not restore the definition of routine {}({})",
+            from.name, from.arg_types
+        ),
+        Change::CreateTrigger(t) => format!("does not re-create trigger {} on {}", t.name, t.table),
+        Change::DropTrigger(t) => format!("leaves trigger {} on {}", t.name, t.table),
     }
 }
 

@@ -23,7 +23,9 @@ SELECT n.nspname::text, c.relname::text, c.relkind = 'm', pg_get_viewdef(c.oid),
                     AND dep.objid = c.oid AND dep.deptype = 'e') \
  ORDER BY n.nspname, c.relname";
 
-/// Functions and procedures; `{filter}` is the condition on `p` and `n`.
+/// Functions and procedures, not those an extension owns or that are part
+/// of another object (a range type's constructors: `pg_depend` `i`);
+/// `{filter}` is the condition on `p` and `n`.
 const FUNCTIONS_SQL: &str = "\
 SELECT n.nspname::text, p.proname::text, p.prokind = 'p', oidvectortypes(p.proargtypes), \
        pg_get_functiondef(p.oid), \
@@ -38,7 +40,7 @@ SELECT n.nspname::text, p.proname::text, p.prokind = 'p', oidvectortypes(p.proar
   JOIN pg_language l ON l.oid = p.prolang \
  WHERE p.prokind IN ('f', 'p') AND {filter} \
    AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = 'pg_proc'::regclass \
-                    AND dep.objid = p.oid AND dep.deptype = 'e') \
+                    AND dep.objid = p.oid AND dep.deptype IN ('e', 'i')) \
  ORDER BY n.nspname, p.proname, p.oid";
 
 /// Triggers made by `CREATE TRIGGER` (not those of foreign keys, not the

@@ -10,10 +10,11 @@
 //! its table or column can go; drops run in the reverse order, after
 //! tables.
 //!
-//! The sequence of a `serial` column (owned by that column, named
-//! `<table>_<column>_seq`, and the column's default) is part of the column
-//! and left out here, as is every identity column's sequence, which
-//! introspection does not read. A sequence's current value is data and is
+//! The sequence of a `serial` column (owned by that column and its
+//! default, whatever its name) is part of the column and left out here, as
+//! is every identity column's sequence, which introspection does not read.
+//! A sequence owned by a column that does not take its values from it is a
+//! sequence of its own. A sequence's current value is data and is
 //! never compared.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -337,17 +338,13 @@ pub fn without_serial_sequences(schema: &mut Schema) {
     }
 }
 
-/// Whether `s` is the sequence of a `serial` column: owned by that column,
-/// named as `serial` names it, and the column's default.
+/// Whether `s` is a column's own sequence, as `serial` makes it: owned by
+/// that column and its default. The name does not count: a table renamed
+/// after its `serial` column was made keeps the old sequence name.
 fn is_serial_sequence(s: &Sequence, schema: &Schema) -> bool {
     let Some((table, column)) = &s.owned_by else {
         return false;
     };
-    let mut expected = format!("{}_{}_seq", table.name, column);
-    truncate_identifier(&mut expected);
-    if s.name.name != expected || s.name.schema != table.schema {
-        return false;
-    }
     let Some(default) = schema
         .tables
         .get(table)

@@ -184,7 +184,7 @@ fn types_are_created_in_dependency_order_and_dropped_in_reverse() {
 #[test]
 fn extensions_then_types_then_sequences_then_tables() {
     let b = "CREATE EXTENSION citext;\nCREATE SEQUENCE n;\nCREATE DOMAIN e AS citext;\n\
-             CREATE TABLE t (id bigint DEFAULT nextval('n'), m e);\nALTER SEQUENCE n OWNED BY t.id;";
+             CREATE TABLE t (id bigint DEFAULT nextval('n'), m e, k bigint);\nALTER SEQUENCE n OWNED BY t.k;";
     let r = render(&changes("", b), Dialect::Postgres);
     let at = |s: &str| {
         r.upgrade
@@ -194,7 +194,7 @@ fn extensions_then_types_then_sequences_then_tables() {
     assert!(at("CREATE EXTENSION IF NOT EXISTS citext") < at("CREATE DOMAIN e AS citext"));
     assert!(at("CREATE DOMAIN e") < at("CREATE SEQUENCE n"));
     assert!(at("CREATE SEQUENCE n") < at("CREATE TABLE t"));
-    assert!(at("CREATE TABLE t") < at("ALTER SEQUENCE n OWNED BY t.id"));
+    assert!(at("CREATE TABLE t") < at("ALTER SEQUENCE n OWNED BY t.k"));
     let dat = |s: &str| {
         r.downgrade
             .find(s)
@@ -218,9 +218,13 @@ fn a_serial_columns_sequence_is_the_columns() {
         summaries(dump, "CREATE TABLE t (id serial);"),
         Vec::<String>::new()
     );
-    // Owned and used by the column, but not named as serial names it: a
-    // sequence of its own.
-    let own = "CREATE TABLE t (id integer NOT NULL DEFAULT nextval('ids'));\n\
+    // Owned and used by the column under another name (a table renamed
+    // after its serial column was made): still the column's.
+    let renamed = "CREATE TABLE members (id integer NOT NULL DEFAULT nextval('users_id_seq'));\n\
+                   CREATE SEQUENCE users_id_seq AS integer OWNED BY members.id;";
+    assert!(pg(renamed).sequences.is_empty());
+    // Owned by a column that does not use it: a sequence of its own.
+    let own = "CREATE TABLE t (id integer, n integer DEFAULT nextval('ids'));\n\
                CREATE SEQUENCE ids AS integer OWNED BY t.id;";
     assert_eq!(summaries("", own)[0], "create sequence ids");
 }

@@ -1212,23 +1212,22 @@ impl SchemaParser {
         let sequences = std::mem::take(&mut self.sequences);
         for s in sequences {
             let mut def = s.def;
-            if let Some((table, column)) = &s.owner {
-                if self
+            if let Some((table, column)) = &s.owner
+                && self
                     .schema
                     .tables
                     .get(table)
                     .and_then(|t| t.column(column))
                     .is_none()
-                {
-                    self.error_at(
-                        s.at,
-                        format!(
-                            "sequence {} is owned by unknown column {table}.{column}; fix the name",
-                            s.name
-                        ),
-                    );
-                    continue;
-                }
+            {
+                self.error_at(
+                    s.at,
+                    format!(
+                        "sequence {} is owned by unknown column {table}.{column}; fix the name",
+                        s.name
+                    ),
+                );
+                continue;
             }
             def.owned_by = s.owner;
             if let Some(schema) = &s.name.schema

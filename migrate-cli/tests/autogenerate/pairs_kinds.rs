@@ -257,21 +257,27 @@ const CHANGE_SEQUENCE: Case = Case {
     )
 };
 
+/// A sequence owned by a column that does not take its values from it
+/// (one that did would be that column's own, as `serial` makes it).
 const OWN_SEQUENCE: Case = Case {
     expect: &[
-        "ALTER SEQUENCE ticket OWNED BY users.ticket;",
+        "ALTER SEQUENCE ticket OWNED BY users.id;",
         "ALTER SEQUENCE ticket OWNED BY NONE;",
     ],
     ..case(
         "CREATE SEQUENCE ticket;
-         CREATE TABLE users (id INTEGER PRIMARY KEY, ticket BIGINT DEFAULT nextval('ticket'));",
-        "CREATE SEQUENCE ticket OWNED BY users.ticket;
-         CREATE TABLE users (id INTEGER PRIMARY KEY, ticket BIGINT DEFAULT nextval('ticket'));",
+         CREATE TABLE users (id INTEGER PRIMARY KEY);
+         CREATE TABLE orders (id INTEGER PRIMARY KEY, ticket BIGINT DEFAULT nextval('ticket'));",
+        "CREATE SEQUENCE ticket OWNED BY users.id;
+         CREATE TABLE users (id INTEGER PRIMARY KEY);
+         CREATE TABLE orders (id INTEGER PRIMARY KEY, ticket BIGINT DEFAULT nextval('ticket'));",
     )
 };
 
+/// The column that owns the sequence goes with it: `OWNED BY NONE` first,
+/// or dropping the column would drop the sequence before its own `DROP`.
 const DROP_SEQUENCE: Case = Case {
-    seed: "INSERT INTO users (id) VALUES (1);",
+    seed: "INSERT INTO users (id, ticket) VALUES (1, 3);",
     after: &[("SELECT count(*) FROM users", 1)],
     expect: &[
         "-- REVIEW: drops sequence ticket",
@@ -279,7 +285,7 @@ const DROP_SEQUENCE: Case = Case {
     ],
     ..case(
         "CREATE SEQUENCE ticket START WITH 7;
-         CREATE TABLE users (id INTEGER PRIMARY KEY, ticket BIGINT DEFAULT nextval('ticket'));
+         CREATE TABLE users (id INTEGER PRIMARY KEY, ticket BIGINT);
          ALTER SEQUENCE ticket OWNED BY users.ticket;",
         "CREATE TABLE users (id INTEGER PRIMARY KEY);",
     )

@@ -69,6 +69,8 @@ pub enum CommentTarget {
     Column(QualifiedName, String),
     /// `COMMENT ON TYPE`.
     Type(QualifiedName),
+    /// `COMMENT ON VIEW` (`true`: `MATERIALIZED VIEW`).
+    View(QualifiedName, bool),
 }
 
 /// A column whose type is an enum type being changed, with its default on
@@ -529,6 +531,7 @@ impl Change {
                 CommentTarget::Table(t) => format!("comment on table {t}"),
                 CommentTarget::Column(t, c) => format!("comment on column {t}.{c}"),
                 CommentTarget::Type(t) => format!("comment on type {t}"),
+                CommentTarget::View(v, _) => format!("comment on view {v}"),
             },
             Change::RebuildTable { to, .. } => format!("rebuild table {}", to.name),
             Change::CreateView(v) => format!("create {} {}", view_word(v), v.name),

@@ -930,14 +930,16 @@ pub(crate) fn plan(
             to: to.clone(),
         });
     }
+    for name in view_order(&target.views, &created, dialect) {
+        after.push(Change::CreateView(target.views[&name].clone()));
+    }
+    // After the creates: a replaced view may now read a new one (it keeps
+    // its columns, so what reads it is not disturbed).
     for (from, to) in replace_views {
         after.push(Change::ReplaceView {
             from: from.clone(),
             to: to.clone(),
         });
-    }
-    for name in view_order(&target.views, &created, dialect) {
-        after.push(Change::CreateView(target.views[&name].clone()));
     }
     for t in create_triggers {
         after.push(Change::CreateTrigger(t.clone()));

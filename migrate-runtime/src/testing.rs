@@ -184,9 +184,12 @@ impl SchemaMatch {
 }
 
 /// The changes that would turn the database's schema into `declared_sql`
-/// (empty when they agree): what `migrate check` compares. Errors when the
-/// declared schema does not parse (`line L:C: message` each) or the
-/// database cannot be read.
+/// (empty when they agree): what `migrate check` compares. Declared views
+/// and routines are first put in the server's own form, as `migrate check`
+/// does (on PostgreSQL, in a transaction that is rolled back; see
+/// [`settle_declared_postgres`](crate::introspect::settle_declared_postgres)).
+/// Errors when the declared schema does not parse (`line L:C: message`
+/// each) or the database cannot be read.
 pub async fn schema_differences<D: Introspect + ?Sized>(
     db: &D,
     declared_sql: &str,

@@ -70,6 +70,8 @@ pub enum CommentTarget {
     Column(QualifiedName, String),
     /// `COMMENT ON TYPE`.
     Type(QualifiedName),
+    /// `COMMENT ON VIEW` (`true`: `MATERIALIZED VIEW`).
+    View(QualifiedName, bool),
 }
 
 /// A column whose type is an enum type being changed, with its default on
@@ -563,6 +565,7 @@ impl Change {
                 CommentTarget::Table(t) => format!("comment on table {t}"),
                 CommentTarget::Column(t, c) => format!("comment on column {t}.{c}"),
                 CommentTarget::Type(t) => format!("comment on type {t}"),
+                CommentTarget::View(v, _) => format!("comment on view {v}"),
             },
             Change::RebuildTable { to, .. } => format!("rebuild table {}", to.name),
             Change::Kind(k) => k.summary(),

@@ -477,6 +477,8 @@ pub struct View {
     /// PostgreSQL: the view's columns as `name type`, when known; a change
     /// that keeps them is a `CREATE OR REPLACE VIEW`.
     pub columns: Vec<String>,
+    /// `COMMENT ON [MATERIALIZED] VIEW` (PostgreSQL).
+    pub comment: Option<String>,
 }
 
 /// A PostgreSQL function or procedure (`CREATE [OR REPLACE] FUNCTION` /

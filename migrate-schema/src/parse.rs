@@ -290,6 +290,7 @@ enum CommentOn {
     Table(QualifiedName),
     Column(QualifiedName, String),
     Type(QualifiedName),
+    View(QualifiedName),
 }
 
 struct SchemaParser {
@@ -465,6 +466,9 @@ impl SchemaParser {
                     ast::CommentObject::Type => {
                         self.qualified(&object_name, at).map(CommentOn::Type)
                     }
+                    ast::CommentObject::View | ast::CommentObject::MaterializedView => {
+                        self.qualified(&object_name, at).map(CommentOn::View)
+                    }
                     ast::CommentObject::Column => {
                         let mut parts: Vec<ast::Ident> = object_name
                             .0
@@ -483,7 +487,7 @@ impl SchemaParser {
                     other => {
                         self.error_at(
                             at,
-                            format!("comments on {other} are not compared; only COMMENT ON TABLE, COLUMN and TYPE are"),
+                            format!("comments on {other} are not compared; only COMMENT ON TABLE, COLUMN, TYPE, VIEW and MATERIALIZED VIEW are"),
                         );
                         return;
                     }
@@ -869,6 +873,11 @@ impl SchemaParser {
                         Some(t) => t.comment = comment,
                         None => self
                             .error_at(at, format!("comment on unknown table {name}; fix the name")),
+                    },
+                    CommentOn::View(name) => match self.schema.views.get_mut(&name) {
+                        Some(v) => v.comment = comment,
+                        None => self
+                            .error_at(at, format!("comment on unknown view {name}; fix the name")),
                     },
                     CommentOn::Type(name) => match self.schema.enums.get_mut(&name) {
                         Some(e) => e.comment = comment,

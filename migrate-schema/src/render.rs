@@ -627,6 +627,8 @@ impl<'a> Out<'a> {
             CommentTarget::Table(t) => format!("TABLE {}", self.qn(t)),
             CommentTarget::Column(t, c) => format!("COLUMN {}.{}", self.qn(t), self.q(c)),
             CommentTarget::Type(t) => format!("TYPE {}", self.qn(t)),
+            CommentTarget::View(v, false) => format!("VIEW {}", self.qn(v)),
+            CommentTarget::View(v, true) => format!("MATERIALIZED VIEW {}", self.qn(v)),
         };
         let value = text.as_deref().map_or("NULL".to_owned(), literal);
         self.stmt(format!("COMMENT ON {what} IS {value}"));

@@ -397,6 +397,7 @@ pub(crate) fn read_view(sql: &str, toks: &[Tok], dialect: Dialect) -> Result<Vie
         sql: (dialect == Dialect::Sqlite).then(|| sql.trim().to_owned()),
         canonical: None,
         columns: Vec::new(),
+        comment: None,
     })
 }
 
@@ -929,17 +930,33 @@ pub(crate) fn plan(
             to: to.clone(),
         });
     }
+    for name in view_order(&target.views, &created, dialect) {
+        after.push(Change::CreateView(target.views[&name].clone()));
+    }
+    // After the creates: a replaced view may now read a new one (it keeps
+    // its columns, so what reads it is not disturbed).
     for (from, to) in replace_views {
         after.push(Change::ReplaceView {
             from: from.clone(),
             to: to.clone(),
         });
     }
-    for name in view_order(&target.views, &created, dialect) {
-        after.push(Change::CreateView(target.views[&name].clone()));
-    }
     for t in create_triggers {
         after.push(Change::CreateTrigger(t.clone()));
+    }
+    // Comments on views: a created view's from nothing.
+    for (name, to) in &target.views {
+        let was = match current.views.get(name) {
+            Some(from) if !created.contains(name) => from.comment.clone(),
+            _ => None,
+        };
+        if was != to.comment {
+            after.push(Change::SetComment {
+                target: crate::diff::CommentTarget::View(name.clone(), to.materialized),
+                from: was,
+                to: to.comment.clone(),
+            });
+        }
     }
     (before, after)
 }

@@ -913,7 +913,9 @@ CREATE TRIGGER users_audit AFTER UPDATE OF name, score OR INSERT ON users
 CREATE TRIGGER users_stmt AFTER TRUNCATE ON public.users
     EXECUTE PROCEDURE public.log_user('a', 1);
 CREATE CONSTRAINT TRIGGER users_late AFTER INSERT ON users
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION log_user();",
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION log_user();
+COMMENT ON VIEW good_users IS 'Users with points';
+COMMENT ON MATERIALIZED VIEW score_totals IS 'Filled by a nightly refresh';",
 );
 
 const ALL_CODE_OBJECTS_SQLITE: Case = case(
@@ -932,7 +934,19 @@ CREATE TRIGGER users_upd AFTER UPDATE OF name ON users WHEN NEW.score > 0 BEGIN
 END;",
 );
 
+const VIEW_COMMENT: Case = case(
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20), score INTEGER);
+     CREATE VIEW good_users AS SELECT id, name FROM users WHERE score > 0;
+     COMMENT ON VIEW good_users IS 'old';",
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20), score INTEGER);
+     CREATE VIEW good_users AS SELECT id, name FROM users WHERE score > 0;
+     COMMENT ON VIEW good_users IS 'new';
+     CREATE MATERIALIZED VIEW m AS SELECT id FROM users;
+     COMMENT ON MATERIALIZED VIEW m IS 'made';",
+);
+
 pairs! {
+    view_comments => VIEW_COMMENT on [Pg];
     create_view => CREATE_VIEW on [Pg, Sqlite];
     drop_view => DROP_VIEW on [Pg, Sqlite];
     change_view => CHANGE_VIEW on [Pg, Sqlite];

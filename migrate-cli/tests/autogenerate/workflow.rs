@@ -358,3 +358,52 @@ CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION 
     assert!(!out.stderr.contains("legacy"), "{}", out.stderr);
     pool.close().await;
 }
+
+/// `check` with views needs what it needed before (reading the catalogue
+/// and the history table) plus the `TEMPORARY` privilege on the database,
+/// which PostgreSQL grants to everyone unless revoked: without it, the
+/// message names the grant; with it, a role that may only read is enough.
+#[tokio::test]
+async fn check_with_views_names_the_temporary_privilege() {
+    const CODE: &str = "CREATE TABLE users (id integer PRIMARY KEY, name text);
+CREATE VIEW named_users AS SELECT id, upper(name) AS name FROM users;
+CREATE FUNCTION one() RETURNS int LANGUAGE sql AS 'SELECT 1';";
+    let database = TestDb::fresh(Db::Pg).await;
+    let p = Project::new(Db::Pg, database.url(), "");
+    p.revision("a", CODE, None);
+    p.write_schema(CODE);
+    p.ok(&["upgrade", "head"]);
+    let url = database.url().to_owned();
+    let (base, db) = url.rsplit_once('/').expect("a database in the URL");
+    let db = db.split('?').next().unwrap_or(db).to_owned();
+    let role = format!("reader_{db}");
+    let pool = database.pool().await;
+    pool.exec(&format!(
+        "CREATE ROLE {role} LOGIN PASSWORD 'reader-pw';
+         GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role};
+         REVOKE TEMPORARY ON DATABASE {db} FROM PUBLIC;"
+    ))
+    .await;
+    let (scheme, rest) = base.split_once("://").expect("a scheme");
+    let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    let reader = format!("{scheme}://{role}:reader-pw@{host}/{db}");
+    let out = p.fails(
+        &["check", "--database-url", &reader],
+        1,
+        "GRANT TEMPORARY ON DATABASE",
+    );
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    pool.exec(&format!("GRANT TEMPORARY ON DATABASE {db} TO {role};"))
+        .await;
+    let out = p.ok(&["check", "--database-url", &reader]);
+    assert!(
+        out.stdout.contains("No new upgrade operations detected."),
+        "{}",
+        out.stdout
+    );
+    pool.exec(&format!(
+        "DROP OWNED BY {role}; REVOKE ALL ON DATABASE {db} FROM {role}; DROP ROLE {role};"
+    ))
+    .await;
+    pool.close().await;
+}

@@ -16,7 +16,8 @@ SELECT n.nspname::text, c.relname::text, c.relkind = 'm', pg_get_viewdef(c.oid),
        c.relispopulated, coalesce(c.reloptions, '{}')::text[], \
        ARRAY(SELECT a.attname::text || ' ' || format_type(a.atttypid, a.atttypmod) \
                FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 \
-                AND NOT a.attisdropped ORDER BY a.attnum) \
+                AND NOT a.attisdropped ORDER BY a.attnum), \
+       obj_description(c.oid, 'pg_class') \
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
  WHERE c.relkind IN ('v', 'm') AND {filter} \
    AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = 'pg_class'::regclass \
@@ -80,6 +81,7 @@ fn view_of(row: &PgRow, name: QualifiedName) -> Result<View, sqlx::Error> {
         with_no_data: materialized && !populated,
         sql: None,
         columns,
+        comment: row.try_get(7)?,
     })
 }
 
@@ -247,6 +249,7 @@ async fn settle_in_transaction(conn: &mut PgConnection, schema: &mut Schema) -> 
                     read.options
                 };
                 view.columns = read.columns;
+                // A temporary view has no comment: the declared one stays.
                 view.canonical = Some(view_canonical(&options, &view.columns, &read.query));
             }
         }

@@ -408,6 +408,7 @@ pub async fn introspect_sqlite(
                         sql: Some(sql.clone()),
                         canonical: None,
                         columns: Vec::new(),
+                        comment: None,
                     }
                 });
             schema.views.insert(view.name.clone(), view);

@@ -269,6 +269,7 @@ fn phrase(change: &Change) -> String {
                 format!("does not restore the comment on column {t}.{c}")
             }
             CommentTarget::Type(t) => format!("does not restore the comment on type {t}"),
+            CommentTarget::View(v, _) => format!("does not restore the comment on view {v}"),
         },
         Change::RebuildTable { from, .. } => {
             format!("does not restore the definition of table {}", from.name)

@@ -194,6 +194,39 @@ impl Definition {
     pub fn defines(&self) -> impl Iterator<Item = (DefinitionKind, String)> + '_ {
         self.objects.iter().map(|o| (o.kind, o.qualified_name()))
     }
+
+    /// What the runtime runs on `dialect` to apply the file: `(file line,
+    /// statement)` for each statement, a statement written without
+    /// `OR REPLACE` preceded by the `DROP … IF EXISTS` of its object.
+    pub fn apply_sql(&self, dialect: Dialect) -> Vec<(u32, String)> {
+        let mut apply = Vec::new();
+        for (i, statement) in self.section.statements.iter().enumerate() {
+            for o in self
+                .objects
+                .iter()
+                .filter(|o| o.statement == i && !o.or_replace)
+            {
+                apply.push((statement.line, o.drop_sql(dialect)));
+            }
+            apply.push((
+                statement.line,
+                self.section.statement_sql(statement).to_owned(),
+            ));
+        }
+        apply
+    }
+
+    /// The statements that drop what the file creates, the last object
+    /// first, joined by `;\n`: what a downgrade runs (recorded with the
+    /// definition when it is applied).
+    pub fn drop_all_sql(&self, dialect: Dialect) -> String {
+        self.objects
+            .iter()
+            .rev()
+            .map(|o| o.drop_sql(dialect))
+            .collect::<Vec<_>>()
+            .join(";\n")
+    }
 }
 
 /// Every `(kind, qualified name)` the files under `dir/definitions/`

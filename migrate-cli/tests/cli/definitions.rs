@@ -105,7 +105,7 @@ fn definitions_through_the_binary(url: &str, pg: bool) {
     .unwrap();
     let out = p.fails(&["check"], 1, "put it in a revision");
     assert!(
-        out.stderr.contains("migrations/definitions/c_table.sql:2: `CREATE TABLE audit (id INTEGER);` does not belong in a definition file"),
+        out.stderr.contains("migrations/definitions/c_table.sql:2: `CREATE TABLE audit (id INTEGER)` does not belong in a definition file"),
         "{}",
         out.stderr
     );

@@ -453,10 +453,7 @@ fn order(defs: Vec<Definition>) -> Result<Vec<Definition>, Vec<Error>> {
         let start = (0..n).find(|&i| left[i]).unwrap_or(0);
         let mut path = vec![start];
         let mut at = start;
-        loop {
-            let Some(&next) = after[at].iter().find(|&&j| left[j]) else {
-                break;
-            };
+        while let Some(&next) = after[at].iter().find(|&&j| left[j]) {
             if let Some(pos) = path.iter().position(|&p| p == next) {
                 path.drain(..pos);
                 path.push(next);

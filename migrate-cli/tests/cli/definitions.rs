@@ -97,6 +97,25 @@ fn definitions_through_the_binary(url: &str, pg: bool) {
         out.stdout
     );
 
+    // The definitions' views are not schema.sql's to declare: `check`
+    // against the database and against the fold finds nothing.
+    std::fs::write(
+        p.path().join("schema.sql"),
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, active BOOLEAN NOT NULL);\n",
+    )
+    .unwrap();
+    for args in [
+        &["check", "--database-url", url][..],
+        &["check", "--offline"][..],
+    ] {
+        let out = p.ok(args);
+        assert!(
+            out.stdout.contains("No new upgrade operations detected"),
+            "{args:?}: {}",
+            out.stdout
+        );
+    }
+
     // What does not belong in a definition file fails `check` at its line.
     std::fs::write(
         defs.join("c_table.sql"),

@@ -243,6 +243,13 @@ impl Migrator {
         &self.definitions
     }
 
+    /// The table that records the applied definitions, the history
+    /// table's companion: `<version_table>_definitions`. Autogenerate and
+    /// `migrate check` leave it out of the comparison, as the history table.
+    pub fn definitions_table(&self) -> String {
+        definitions_table(&self.version_table)
+    }
+
     /// The definitions written by `embed_migrations!`.
     #[doc(hidden)]
     pub const fn __with_definitions(mut self, definitions: &'static [Definition]) -> Migrator {

@@ -1,5 +1,6 @@
 fn main() {
     migrate_runtime::build::watch("../migrations");
+    migrate_runtime::build::watch("db/definitions_fixture");
     migrate_runtime::build::watch("rust_revisions/migrations");
     migrate_runtime::build::watch("rust_revisions/outside");
     migrate_runtime::build::watch("rust_revisions/branches");

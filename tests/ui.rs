@@ -45,5 +45,6 @@ fn ui() {
     t.compile_fail("ui/lint/*.rs");
     t.compile_fail("ui/test-attr/*.rs");
     t.compile_fail("ui/rust/*.rs");
+    t.compile_fail("ui/definitions/*.rs");
     t.pass("ui/generated/*.rs");
 }

@@ -130,6 +130,10 @@ pub(crate) async fn compare(
     // `sqlite3 app.db .schema` and pg_dump print the history table too; it
     // is no more part of the comparison there than in the database.
     without_history(&mut declared, &project.config.version_table, dialect);
+    // Nor is the record of the applied definitions (guide: "Repeatable
+    // definitions").
+    let definitions_table = migrator.definitions_table();
+    without_history(&mut declared, &definitions_table, dialect);
     let options = IntrospectOptions {
         include_schemas: project.config.include_schemas,
         version_table: project.config.version_table.clone(),
@@ -152,6 +156,8 @@ pub(crate) async fn compare(
         pool.close().await;
         result?
     };
+    let mut actual = actual;
+    without_history(&mut actual, &definitions_table, dialect);
     Ok(compare_schemas(
         ui,
         project,

@@ -97,8 +97,18 @@ async fn run(
         return Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe).into());
     }
     let at = describe(migrator, &report.current);
-    if report.revisions.is_empty() {
+    for name in &report.definitions {
+        ui.line(match verb {
+            Verb::Upgrade => format!("Applied definition {name}"),
+            Verb::Downgrade => {
+                format!("Dropped definition {name} (the next `upgrade head` applies it again)")
+            }
+        })?;
+    }
+    if report.revisions.is_empty() && report.definitions.is_empty() {
         ui.line(format!("Nothing to do: the database is at {at}"))?;
+    } else if report.revisions.is_empty() {
+        ui.line(format!("Now at {at}"))?;
     } else {
         ui.line(format!(
             "Now at {at} ({} revision{} in {} ms)",
@@ -229,6 +239,58 @@ pub(crate) async fn current(
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+    }
+    // Repeatable definitions that the next upgrade to head applies, and
+    // recorded ones whose file is gone.
+    let mut definitions_pending = Vec::new();
+    if !migrator.definitions().is_empty() || verbose {
+        let status = on_pool!(pool, p => migrator.definition_status(p).await)?;
+        for s in status {
+            use migrate_runtime::DefinitionState;
+            match s.state {
+                DefinitionState::Applied { applied_at } => {
+                    if verbose {
+                        ui.line(format!("definition {} (applied {applied_at})", s.name))?;
+                    }
+                }
+                DefinitionState::Changed { applied_at } => {
+                    ui.line(format!(
+                        "definition {} (changed since applied {applied_at}; `upgrade head` applies it)",
+                        s.name
+                    ))?;
+                    definitions_pending.push(s.name);
+                }
+                DefinitionState::Pending => {
+                    ui.line(format!(
+                        "definition {} (not applied; `upgrade head` applies it)",
+                        s.name
+                    ))?;
+                    definitions_pending.push(s.name);
+                }
+                DefinitionState::Removed { applied_at } => {
+                    ui.line(format!(
+                        "definition {} (applied {applied_at}, file removed: its objects stay until a revision drops them)",
+                        s.name
+                    ))?;
+                }
+            }
+        }
+    }
+    if check_heads && !definitions_pending.is_empty() {
+        bail!(
+            "Target database is not up to date: definition{} {} not applied with {} current text; run `migrate upgrade head`",
+            if definitions_pending.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            definitions_pending.join(", "),
+            if definitions_pending.len() == 1 {
+                "its"
+            } else {
+                "their"
+            }
+        );
     }
     if check_heads {
         let all: HashSet<usize> = view.graph.heads().iter().copied().collect();

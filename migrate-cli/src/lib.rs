@@ -906,10 +906,16 @@ fn check_directory(ui: &Ui, project: &Project) -> anyhow::Result<migrate_core::M
                 ));
             }
             let n = migrations.revisions.len();
+            let d = migrations.definitions.len();
             ui.line(format!(
-                "No problems found in {} ({n} revision{})",
+                "No problems found in {} ({n} revision{}{})",
                 project.display,
-                if n == 1 { "" } else { "s" }
+                if n == 1 { "" } else { "s" },
+                match d {
+                    0 => String::new(),
+                    1 => ", 1 definition".to_owned(),
+                    d => format!(", {d} definitions"),
+                }
             ))?;
             Ok(migrations)
         }

@@ -254,6 +254,17 @@ pub enum Error {
         /// What is wrong and how to fix it.
         problem: String,
     },
+    /// A file under `definitions/` that is not a repeatable definition, or
+    /// definitions that cannot be ordered (see `migrate_core::definitions`).
+    #[error("{path}:{line}: {problem}")]
+    Definition {
+        /// The file.
+        path: String,
+        /// The line of the statement in question (1 for the whole file).
+        line: u32,
+        /// What is wrong and how to fix it.
+        problem: String,
+    },
     /// A `depends_on` entry that no file declares.
     #[error(
         "{path}:{line}: depends_on `{dependency}` is not a revision in this directory; fix the id or add the missing file"

@@ -55,6 +55,7 @@
 
 pub mod checksum;
 mod config;
+pub mod definitions;
 mod error;
 mod escape;
 #[cfg(any(feature = "postgres-exact", feature = "sqlite-exact"))]

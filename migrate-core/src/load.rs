@@ -24,6 +24,9 @@ pub struct Migrations {
     pub replaced: Vec<Revision>,
     /// The graph of [`replaced`](Migrations::replaced).
     pub replaced_graph: RevisionGraph,
+    /// The repeatable definitions under `definitions/`, in the order they
+    /// apply (see [`crate::definitions`]).
+    pub definitions: Vec<crate::definitions::Definition>,
 }
 
 impl Migrations {
@@ -217,10 +220,18 @@ pub fn load_directory_overlapped<T>(
 ) -> Result<(Migrations, Option<T>), Errors> {
     let listed = list_sql_files(dir, display)?;
     let files = listed.names;
+    // The definitions are checked with the revisions; their problems are
+    // reported beside the revisions', and do not hide the graph's.
+    let (definitions, definition_errors) =
+        match crate::definitions::load_definitions(dir, display, dialects, max_file_size) {
+            Ok(defs) => (defs, Vec::new()),
+            Err(e) => (Vec::new(), e.into_vec()),
+        };
     // An entry refused by the listing is a file missing from the graph, as
     // one that does not parse.
     let mut unreadable = !listed.problems.is_empty();
     let mut errors = listed.problems;
+    errors.extend(definition_errors);
     let mut revisions = Vec::with_capacity(files.len());
     // Whether each revision's SQL checks are to run (not vouched for by the
     // filter).
@@ -299,6 +310,7 @@ pub fn load_directory_overlapped<T>(
                 graph,
                 replaced,
                 replaced_graph,
+                definitions,
             };
             #[cfg(feature = "sqlite-exact")]
             if replay {
@@ -529,11 +541,29 @@ const MAX_DEPTH: usize = 16;
 /// Every entry named like a migration that cannot be one is reported in
 /// [`SqlFiles::problems`], and the listing goes on, so one run shows every
 /// problem. Only a directory that cannot be read is an error.
+///
+/// The `definitions/` subdirectory at the top holds repeatable definitions,
+/// not revisions, and is left out (see [`crate::definitions`]).
 pub fn list_sql_files(dir: &Path, display: &str) -> Result<SqlFiles, Error> {
+    list_files(dir, display, true)
+}
+
+/// [`list_sql_files`], with or without the top `definitions/`.
+pub(crate) fn list_files(
+    dir: &Path,
+    display: &str,
+    skip_definitions: bool,
+) -> Result<SqlFiles, Error> {
     let mut listed = SqlFiles::default();
     let mut seen = std::collections::HashSet::new();
     if let Ok(real) = dir.canonicalize() {
         seen.insert(real);
+    }
+    if skip_definitions {
+        // Marked as seen, so that no link leads the listing into it.
+        if let Ok(real) = dir.join(crate::definitions::DEFINITIONS_DIR).canonicalize() {
+            seen.insert(real);
+        }
     }
     list_into(dir, display, "", 0, &mut seen, &mut listed)?;
     listed.names.sort();

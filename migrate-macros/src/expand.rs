@@ -369,8 +369,61 @@ fn table(
     if !rust.is_empty() {
         let _ = write!(code, ".__with_rust(&[{rust}])");
     }
+    if !migrations.definitions.is_empty() {
+        code.push_str(".__with_definitions(&[");
+        for d in &migrations.definitions {
+            definition(&mut code, d);
+        }
+        code.push_str("])");
+    }
     code.push_str(" }");
+    // The definitions' files, included so that an edit rebuilds the crate
+    // when no build script watches the directory (which covers
+    // `definitions/` too: cargo scans a watched directory whole).
+    if include_files && !migrations.definitions.is_empty() {
+        let mut includes = String::from("{");
+        for d in &migrations.definitions {
+            let file = dir
+                .join(migrate_core::definitions::DEFINITIONS_DIR)
+                .join(&d.name);
+            let file = file.canonicalize().unwrap_or(file);
+            let _ = write!(
+                includes,
+                "const _: &str = ::core::include_str!({});",
+                lit(&file.to_string_lossy())
+            );
+        }
+        code.insert_str(1, &includes[1..]);
+    }
     code
+}
+
+/// One repeatable definition as the runtime's `Definition`, its SQL for
+/// each database worked out here (see `migrate_runtime::Definition`).
+fn definition(code: &mut String, d: &migrate_core::definitions::Definition) {
+    let cow = |value: &str| format!("::std::borrow::Cow::Borrowed({})", lit(value));
+    let _ = write!(
+        code,
+        "::migrate_runtime::__private::Definition {{ name: {}, path: {}, checksum: {}, ",
+        cow(&d.name),
+        cow(&d.path),
+        cow(&d.checksum)
+    );
+    for (field, dialect) in [
+        ("postgres", migrate_core::Dialect::Postgres),
+        ("sqlite", migrate_core::Dialect::Sqlite),
+    ] {
+        let sql = (d.apply_sql(dialect), d.drop_all_sql(dialect));
+        let _ = write!(
+            code,
+            "{field}: ::migrate_runtime::__private::DefinitionSql {{ apply: ::std::borrow::Cow::Borrowed(&["
+        );
+        for (line, statement) in &sql.0 {
+            let _ = write!(code, "({line}u32, {}),", cow(statement));
+        }
+        let _ = write!(code, "]), drop: {} }}, ", cow(&sql.1));
+    }
+    code.push_str("},");
 }
 
 /// A byte-string literal.

@@ -170,6 +170,44 @@ pub enum Error {
         source: Box<sqlx::Error>,
     },
 
+    /// A repeatable definition's SQL failed; the revisions stay applied.
+    #[error(
+        "definition {path}:{line} failed at statement {statement}: {message}; {outcome}. Fix the file and run `upgrade head` again"
+    )]
+    DefinitionFailed {
+        /// Its file.
+        path: String,
+        /// File line of the failing statement.
+        line: u32,
+        /// 1-based index of the failing statement in the file.
+        statement: usize,
+        /// The database's message.
+        message: String,
+        /// Where the database now stands.
+        outcome: String,
+        /// The database error.
+        #[source]
+        source: Box<sqlx::Error>,
+    },
+
+    /// Dropping a recorded definition's objects before a downgrade failed
+    /// (something outside the definitions depends on them); nothing was
+    /// dropped or downgraded.
+    #[error(
+        "dropping the objects of definition {name} before the downgrade failed at `{statement}`: {message}; nothing was dropped or downgraded. Drop what depends on them in a revision, or drop them by hand and delete the definition's row"
+    )]
+    DefinitionDropFailed {
+        /// The definition's path under `definitions/`.
+        name: String,
+        /// The `DROP` that failed.
+        statement: String,
+        /// The database's message.
+        message: String,
+        /// The database error.
+        #[source]
+        source: Box<sqlx::Error>,
+    },
+
     /// A revision left rows whose foreign keys point nowhere (SQLite, where
     /// the migrator checks references after each revision instead of per
     /// statement, so that table rebuilds work).

@@ -112,8 +112,8 @@ pub use migrate_macros::embed_migrations;
 pub use migrate_macros::test;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use migrator::{
-    AcceptReport, DEFAULT_LOCK_TIMEOUT, IntoTarget, Migrator, Report, StampReport, TransactionMode,
-    Verification,
+    AcceptReport, DEFAULT_LOCK_TIMEOUT, Definition, DefinitionState, DefinitionStatus, IntoTarget,
+    Migrator, Report, StampReport, TransactionMode, Verification,
 };
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use table::{RevisionIter, RevisionRef, Revisions, SectionRef};
@@ -129,6 +129,6 @@ pub mod __private {
     pub use crate::embedded::{
         EmbeddedRevision, EmbeddedSection, EmbeddedStartUp, EmbeddedStatement, PackedTable,
     };
-    pub use crate::migrator::Migrator;
+    pub use crate::migrator::{Definition, DefinitionSql, Migrator};
     pub use crate::rust::{Db, RevisionResult, RustRevision};
 }

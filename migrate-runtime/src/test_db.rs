@@ -214,7 +214,15 @@ fn template_keys(migrator: &Migrator, target: &str) -> Result<(u32, u64, u32), T
     roots.sort_unstable();
     roots.push(migrator.version_table());
     let project = fnv(&roots) as u32;
-    let set = fnv(&[migrator.expected_by_id(), migrator.version_table()]);
+    // The definitions' checksums too: a changed definition is a new set.
+    let definitions: Vec<&str> = migrator
+        .definitions()
+        .iter()
+        .flat_map(|d| [d.name(), d.checksum()])
+        .collect();
+    let mut set_parts = vec![migrator.expected_by_id(), migrator.version_table()];
+    set_parts.extend(definitions);
+    let set = fnv(&set_parts);
     let target = fnv(&ids) as u32;
     Ok((project, set, target))
 }

@@ -3,6 +3,7 @@
 
 mod behaviour;
 mod common;
+mod definitions;
 mod deploy;
 mod embedded;
 mod enum_values;
@@ -65,6 +66,14 @@ both!(
     concurrent_migrators_apply_each_revision_once,
     lock_wait_is_bounded_and_says_so,
 );
+
+/// Repeatable definitions (docs/guide.md, "Repeatable definitions").
+mod definitions_sqlite {
+    scenarios!(run, definitions, crate::common::Sqlite: definitions_apply_after_the_revisions_in_dependency_order, a_changed_definition_is_applied_again_and_only_it, a_failing_definition_leaves_the_revisions_and_the_history_true, a_downgrade_drops_the_definitions_that_depend_on_what_it_drops, an_upgrade_short_of_head_leaves_the_definitions, a_database_migrated_before_definitions_gains_them, the_embedded_migrator_applies_its_definitions);
+}
+mod definitions_postgres {
+    scenarios!(run, definitions, crate::common::Pg: definitions_apply_after_the_revisions_in_dependency_order, a_changed_definition_is_applied_again_and_only_it, a_failing_definition_leaves_the_revisions_and_the_history_true, a_downgrade_drops_the_definitions_that_depend_on_what_it_drops, an_upgrade_short_of_head_leaves_the_definitions, a_database_migrated_before_definitions_gains_them, the_embedded_migrator_applies_its_definitions);
+}
 
 scenarios!(postgres_only, crate::common::Pg: dropped_run_releases_lock_and_keeps_history_true);
 

@@ -7,6 +7,7 @@
 mod adopt;
 mod branches;
 mod common;
+mod definitions;
 mod deploy;
 mod embedded;
 mod errors;

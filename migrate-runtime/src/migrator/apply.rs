@@ -968,6 +968,11 @@ fn millis(started: Instant) -> i64 {
 /// The database's own message, without sqlx's prefix, and what it says
 /// about the server's side (a lost connection, a timeout set on the role).
 fn db_message(e: &sqlx::Error) -> String {
+    db_message_of(e)
+}
+
+/// [`db_message`], for the definitions' errors.
+pub(super) fn db_message_of(e: &sqlx::Error) -> String {
     let message = match e {
         sqlx::Error::Database(d) => d.message().to_owned(),
         other => other.to_string(),

@@ -18,8 +18,10 @@ use crate::history::{self, HistoryEntry, NewRow};
 use crate::table::{RevisionRef, Revisions, Table};
 
 mod apply;
+mod definitions;
 mod stored;
 use apply::Outcome;
+pub use definitions::{Definition, DefinitionSql, DefinitionState, DefinitionStatus};
 
 /// How revisions are grouped into transactions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -48,6 +50,10 @@ pub struct Report {
     pub current: Vec<String>,
     /// Wall time of the run, lock wait included.
     pub elapsed: Duration,
+    /// Repeatable definitions (paths under `definitions/`): for an upgrade
+    /// that reached head, those applied because they were new or changed,
+    /// in order; for a downgrade, those whose objects it dropped first.
+    pub definitions: Vec<String>,
 }
 
 /// What `stamp` changed in the history table.
@@ -122,6 +128,8 @@ pub struct Migrator {
     /// The revisions that the table's checkpoints replace (see
     /// [`Replaced`]).
     replaced: Replaced,
+    /// The repeatable definitions, in the order they apply.
+    definitions: Cow<'static, [Definition]>,
 }
 
 /// The revisions that checkpoints (`replaces:`, written by `migrate
@@ -155,6 +163,7 @@ impl Clone for Migrator {
             expected: self.expected.clone(),
             rust: self.rust,
             replaced: self.replaced.clone(),
+            definitions: self.definitions.clone(),
         }
     }
 }
@@ -202,6 +211,7 @@ impl Migrator {
             expected: crate::startup::Expected::new(revisions.len(), start_up),
             rust: &[],
             replaced: Replaced::None,
+            definitions: Cow::Borrowed(&[]),
         }
     }
 
@@ -223,6 +233,7 @@ impl Migrator {
             expected: crate::startup::Expected::new(revisions.len(), start_up),
             rust: &[],
             replaced: Replaced::None,
+            definitions: Cow::Borrowed(&[]),
         }
     }
 
@@ -240,6 +251,7 @@ impl Migrator {
             expected: self.expected.fresh(),
             rust: self.rust,
             replaced: self.replaced.clone(),
+            definitions: self.definitions.clone(),
         }
     }
 
@@ -289,12 +301,19 @@ impl Migrator {
                 mode: TransactionMode::Single,
                 graph: OnceLock::new(),
                 replaced: Replaced::None,
+                definitions: Cow::Borrowed(&[]),
             };
             let _ = sub.graph.set(Ok(migrations.replaced_graph.clone()));
             Replaced::Loaded(std::sync::Arc::new(sub))
         };
+        let definitions = migrations
+            .definitions
+            .iter()
+            .map(Definition::from_core)
+            .collect::<Vec<_>>();
         let migrator = Migrator {
             replaced,
+            definitions: Cow::Owned(definitions),
             expected: crate::startup::Expected::loaded(migrations.revisions.len(), start_up),
             rust: &[],
             revisions: Table::Loaded(migrations.revisions.into()),
@@ -416,6 +435,7 @@ impl Migrator {
             expected: sub.expected.fresh(),
             rust: self.rust,
             replaced: Replaced::None,
+            definitions: Cow::Borrowed(&[]),
         })
     }
 
@@ -624,6 +644,7 @@ impl Migrator {
                 .expected
                 .reached_when_all_applied(target, || self.graph())?
                 && self.at_head(&mut conn).await
+                && self.definitions_current(&mut conn).await
             {
                 return Ok(Report {
                     direction: Direction::Upgrade,
@@ -631,6 +652,7 @@ impl Migrator {
                     durations: Vec::new(),
                     current: heads.iter().map(str::to_owned).collect(),
                     elapsed: started.elapsed(),
+                    definitions: Vec::new(),
                 });
             }
         }
@@ -668,6 +690,12 @@ impl Migrator {
                 Run::Downgrade(target) => graph.plan_downgrade(target, &applied)?,
                 Run::Plan(plan) => (*plan).clone(),
             };
+            // A downgrade first drops what the recorded definitions made,
+            // which may depend on what it drops (see `drop_definitions`).
+            let mut definitions = Vec::new();
+            if plan.direction == Direction::Downgrade && !plan.steps.is_empty() {
+                definitions = self.drop_definitions(&mut conn).await?;
+            }
             let mut outcome = self
                 .execute(&mut conn, graph, &plan, applied, next_seq(&rows))
                 .await?;
@@ -675,14 +703,21 @@ impl Migrator {
                 outcome.ran.insert(0, i);
                 outcome.durations.insert(0, duration);
             }
-            Ok((outcome, finished))
+            // The definitions follow the revisions once every revision is
+            // applied: an upgrade to another target leaves them.
+            if plan.direction == Direction::Upgrade && outcome.applied.iter().all(|&a| a) {
+                let at = self.describe(graph, &outcome.applied);
+                definitions = self.apply_definitions(&mut conn, &at).await?;
+            }
+            Ok((outcome, finished, definitions))
         }
         .await;
-        let (result, finished) = match result {
-            Ok((outcome, finished)) => (Ok(outcome), finished),
-            Err(e) => (Err(e), Vec::new()),
+        let (result, finished, definitions) = match result {
+            Ok((outcome, finished, definitions)) => (Ok(outcome), finished, definitions),
+            Err(e) => (Err(e), Vec::new(), Vec::new()),
         };
         let mut report = self.finish(conn, result, started).await?;
+        report.definitions = definitions;
         // The replaced revisions run on the way to their checkpoint come
         // first, by their own ids.
         let (ids, durations): (Vec<String>, Vec<Duration>) = finished.into_iter().unzip();
@@ -879,6 +914,7 @@ impl Migrator {
             durations: outcome.durations,
             current: self.owned_ids(&graph.current_heads(&outcome.applied)),
             elapsed: started.elapsed(),
+            definitions: Vec::new(),
         })
     }
 
@@ -1039,15 +1075,20 @@ impl Migrator {
     /// ```
     pub async fn verify<D: Database>(&self, db: &D) -> Result<Verification> {
         let mut conn = db.__session().await?;
+        let definitions = self.pending_definitions(&mut conn).await?;
         if self.at_head(&mut conn).await {
             return Ok(Verification {
                 current: self.expected.heads().iter().map(str::to_owned).collect(),
+                definitions,
                 ..Verification::default()
             });
         }
         let graph = self.graph()?;
         let rows = conn.read_history(&self.version_table).await?;
-        let mut v = Verification::default();
+        let mut v = Verification {
+            definitions,
+            ..Verification::default()
+        };
         let mut applied = vec![false; graph.len()];
         for row in self.graph_rows(&rows).iter().cloned() {
             if !row.is_complete() {
@@ -1233,15 +1274,21 @@ pub struct Verification {
     pub pending: Vec<String>,
     /// The database's heads.
     pub current: Vec<String>,
+    /// Repeatable definitions (paths under `definitions/`) that are new or
+    /// changed since they were applied: the next upgrade to head applies
+    /// them.
+    pub definitions: Vec<String>,
 }
 
 impl Verification {
-    /// Nothing interrupted, unknown, edited or pending.
+    /// Nothing interrupted, unknown, edited or pending (revisions or
+    /// definitions).
     pub fn is_clean(&self) -> bool {
         self.interrupted.is_empty()
             && self.unknown.is_empty()
             && self.edited.is_empty()
             && self.pending.is_empty()
+            && self.definitions.is_empty()
     }
 
     /// One short line per kind of problem, naming the revisions.
@@ -1270,6 +1317,13 @@ impl Verification {
                 "{} revision(s) pending: {}; run `upgrade heads`",
                 self.pending.len(),
                 self.pending.join(", ")
+            ));
+        }
+        if !self.definitions.is_empty() {
+            out.push(format!(
+                "{} definition(s) new or changed since applied: {}; run `upgrade head`",
+                self.definitions.len(),
+                self.definitions.join(", ")
             ));
         }
         out

@@ -50,6 +50,7 @@ impl Migrator {
             revisions: ran.into_iter().map(|(id, _)| id).collect(),
             current,
             elapsed: started.elapsed(),
+            definitions: Vec::new(),
         })
     }
 

@@ -1,0 +1,2 @@
+CREATE VIEW product_names AS
+    SELECT id, name FROM products;

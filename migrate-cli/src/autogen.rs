@@ -321,9 +321,18 @@ fn compare_schemas(
             }
         ));
     }
+    let defined = defined_by_definitions(project);
     let (actual, declared) = (
-        &excluded(actual, &project.config.exclude, dialect),
-        &excluded(declared, &project.config.exclude, dialect),
+        &without_defined(
+            excluded(actual, &project.config.exclude, dialect),
+            &defined,
+            dialect,
+        ),
+        &without_defined(
+            excluded(declared, &project.config.exclude, dialect),
+            &defined,
+            dialect,
+        ),
     );
     let diff_options = DiffOptions {
         compare_type: project.config.compare_type,
@@ -432,6 +441,54 @@ fn without_history(schema: &mut Schema, version_table: &str, dialect: Dialect) {
 /// `schema` without the tables and types that `exclude` (migrate.toml)
 /// names: each entry a name or a pattern, matched against the bare name and
 /// against `schema.name` (the default schema when the name has none).
+/// The objects the repeatable definitions (`definitions/`) create: the
+/// runtime applies those after the revisions, so neither side of the
+/// comparison counts them. A directory whose definitions do not load is
+/// reported by the loader; here it counts as none.
+fn defined_by_definitions(project: &Project) -> Vec<migrate_core::definitions::DefinedObject> {
+    migrate_core::definitions::load_definitions(
+        &project.dir,
+        &project.display,
+        &project.config.dialects,
+        project.config.max_file_size,
+    )
+    .map(|defs| defs.into_iter().flat_map(|d| d.objects).collect())
+    .unwrap_or_default()
+}
+
+/// `schema` without the views, routines and triggers of `defined`.
+fn without_defined(
+    mut schema: Schema,
+    defined: &[migrate_core::definitions::DefinedObject],
+    dialect: Dialect,
+) -> Schema {
+    use migrate_core::definitions::DefinitionKind;
+    if defined.is_empty() {
+        return schema;
+    }
+    let default = default_schema(dialect);
+    let same = |name: &QualifiedName, schema: &Option<String>, plain: &str| {
+        name.name == plain
+            && name.schema.as_deref().unwrap_or(default) == schema.as_deref().unwrap_or(default)
+    };
+    for o in defined {
+        match o.kind {
+            DefinitionKind::View => schema.views.retain(|n, _| !same(n, &o.schema, &o.name)),
+            DefinitionKind::Function | DefinitionKind::Procedure => schema
+                .functions
+                .retain(|(n, _), _| !same(n, &o.schema, &o.name)),
+            DefinitionKind::Trigger => {
+                if let Some((table_schema, table)) = &o.table {
+                    schema
+                        .triggers
+                        .retain(|(t, n), _| !(n == &o.name && same(t, table_schema, table)));
+                }
+            }
+        }
+    }
+    schema
+}
+
 fn excluded(schema: &Schema, exclude: &[String], dialect: Dialect) -> Schema {
     let mut schema = schema.clone();
     if exclude.is_empty() {

@@ -128,7 +128,8 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
         if dialect == Dialect::Postgres && p.dump_statement(text, at) {
             continue;
         }
-        if (dialect == Dialect::Postgres && p.kinds_statement(text, at)) || p.code_object(text, at) {
+        if (dialect == Dialect::Postgres && p.kinds_statement(text, at)) || p.code_object(text, at)
+        {
             continue;
         }
         if let Err(e) = check_statement(text, at.line, at.column, dialect) {

@@ -21,9 +21,9 @@
 
 #[cfg(feature = "postgres")]
 mod postgres;
+mod postgres_code;
 #[cfg(feature = "postgres")]
 mod postgres_kinds;
-mod postgres_code;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 

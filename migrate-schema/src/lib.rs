@@ -57,8 +57,8 @@ pub mod render;
 
 pub use diff::{Change, CommentTarget, DiffOptions, EnumColumn, diff};
 pub use model::{
-    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
-    QualifiedName, Schema, Table, UniqueConstraint,
+    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey,
+    IndexKeyOptions, PrimaryKey, QualifiedName, Schema, Table, UniqueConstraint,
 };
 pub use parse::{SchemaError, parse_schema};
 pub use render::{Rendered, escape_controls, quote_ident, render, render_table};

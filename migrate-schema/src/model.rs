@@ -94,6 +94,9 @@ pub struct Table {
     pub indexes: Vec<Index>,
     /// `COMMENT ON TABLE`.
     pub comment: Option<String>,
+    /// `WITH (name = value, …)` storage parameters (PostgreSQL), as
+    /// `(name, value)` pairs in the source's order and spelling.
+    pub storage: Vec<(String, String)>,
 }
 
 impl Table {
@@ -108,6 +111,7 @@ impl Table {
             checks: Vec::new(),
             indexes: Vec::new(),
             comment: None,
+            storage: Vec::new(),
         }
     }
 
@@ -139,6 +143,9 @@ pub struct Column {
     pub generated: Option<String>,
     /// `COMMENT ON COLUMN`.
     pub comment: Option<String>,
+    /// `COLLATE name` when not the type's default collation, as the source
+    /// spells it (`C`, `en_US`, SQLite's `NOCASE`).
+    pub collation: Option<String>,
 }
 
 impl Column {
@@ -152,6 +159,7 @@ impl Column {
             identity: None,
             generated: None,
             comment: None,
+            collation: None,
         }
     }
 }
@@ -283,4 +291,50 @@ pub struct Index {
     /// The access method when not the default (`gin`, `gist`, …; `None`
     /// for btree).
     pub method: Option<String>,
+    /// How each key is ordered and compared, one per key in `keys`' order;
+    /// empty when every key has the defaults (see [`IndexKeyOptions`]).
+    pub key_options: Vec<IndexKeyOptions>,
+    /// `INCLUDE (columns)` (PostgreSQL): stored, not searched.
+    pub include: Vec<String>,
+    /// `WITH (name = value, …)` storage parameters (PostgreSQL), as
+    /// `(name, value)` pairs in the source's order and spelling.
+    pub with: Vec<(String, String)>,
+}
+
+impl Index {
+    /// The options of key `i`: the defaults when none are recorded.
+    pub fn key_option(&self, i: usize) -> IndexKeyOptions {
+        self.key_options.get(i).cloned().unwrap_or_default()
+    }
+}
+
+/// What an index key says besides the column or expression it indexes:
+/// `COLLATE`, an operator class, `DESC` and `NULLS FIRST/LAST`. The
+/// defaults (the column's collation, the type's default operator class,
+/// ascending, PostgreSQL's `NULLS LAST` for ascending and `NULLS FIRST` for
+/// descending keys) are recorded as `None`/`false`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexKeyOptions {
+    /// `COLLATE name` (as written; PostgreSQL quoted names keep their case).
+    pub collation: Option<String>,
+    /// An operator class other than the default (`text_pattern_ops`,
+    /// `jsonb_path_ops`).
+    pub opclass: Option<String>,
+    /// `DESC`.
+    pub descending: bool,
+    /// `NULLS FIRST` (`Some(true)`) or `NULLS LAST` (`Some(false)`) as
+    /// written; `None` takes the order's default.
+    pub nulls_first: Option<bool>,
+}
+
+impl IndexKeyOptions {
+    /// Whether every option is the default one.
+    pub fn is_default(&self) -> bool {
+        self.collation.is_none()
+            && self.opclass.is_none()
+            && !self.descending
+            && self
+                .nulls_first
+                .is_none_or(|first| first == self.descending)
+    }
 }

@@ -40,8 +40,8 @@ use sqlparser::tokenizer::{Location, Span, Token};
 use migrate_core::sql::{Dialect, check_statement, split_statements};
 
 use crate::model::{
-    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
-    QualifiedName, Schema, Table, UniqueConstraint,
+    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey,
+    IndexKeyOptions, PrimaryKey, QualifiedName, Schema, Table, UniqueConstraint,
 };
 
 /// A problem in a declared schema, at a line and column of the file.
@@ -164,6 +164,37 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
         p.errors.sort_by_key(|e| (e.line, e.column));
         Err(p.errors)
     }
+}
+
+/// A storage parameter `name = value` (`WITH (fillfactor = 70)`) as a
+/// `(name, value)` pair: the name in lower case, the value without quotes.
+fn storage_parameter(option: &Expr) -> Option<(String, String)> {
+    let Expr::BinaryOp {
+        left,
+        op: ast::BinaryOperator::Eq,
+        right,
+    } = option
+    else {
+        return None;
+    };
+    let name = match left.as_ref() {
+        Expr::Identifier(i) => i.value.to_lowercase(),
+        Expr::CompoundIdentifier(parts) => parts
+            .iter()
+            .map(|i| i.value.to_lowercase())
+            .collect::<Vec<_>>()
+            .join("."),
+        _ => return None,
+    };
+    let value = match right.as_ref() {
+        Expr::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) => s.clone(),
+            other => other.to_string(),
+        },
+        Expr::Identifier(i) => i.value.clone(),
+        other => other.to_string(),
+    };
+    Some((name, value))
 }
 
 /// psql meta-command lines (`\\restrict KEY` and `\\unrestrict KEY`, which
@@ -334,6 +365,16 @@ impl SchemaParser {
         } else {
             ident.value.to_lowercase()
         }
+    }
+
+    /// A collation or operator class name as the catalogue stores it: the
+    /// last part, folded (`pg_catalog."C"` is `C`, `NOCASE` stays `NOCASE`
+    /// on SQLite, whose collation names are compared without case).
+    fn catalog_name(&self, name: &ObjectName) -> String {
+        name.0
+            .last()
+            .and_then(|p| p.as_ident())
+            .map_or_else(|| name.to_string(), |i| self.fold(i))
     }
 
     fn qualified(&mut self, name: &ObjectName, at: Pos) -> Option<QualifiedName> {
@@ -607,6 +648,9 @@ impl SchemaParser {
                         column.identity = Some(Identity::ByDefault);
                     }
                     ColumnOption::Comment(text) => column.comment = Some(text.clone()),
+                    ColumnOption::Collation(collation) => {
+                        column.collation = Some(self.catalog_name(collation));
+                    }
                     other => self.error_at(
                         col_at,
                         format!("column option `{other}` is not compared yet; remove it from schema.sql and manage it in a revision"),
@@ -614,6 +658,34 @@ impl SchemaParser {
                 }
             }
             table.columns.push(column);
+        }
+        match &create.table_options {
+            ast::CreateTableOptions::None => {}
+            ast::CreateTableOptions::With(options) if self.dialect == Dialect::Postgres => {
+                for option in options {
+                    let pair = match option {
+                        ast::SqlOption::KeyValue { key, value } => storage_parameter(
+                            &Expr::BinaryOp {
+                                left: Box::new(Expr::Identifier(key.clone())),
+                                op: ast::BinaryOperator::Eq,
+                                right: Box::new(value.clone()),
+                            },
+                        ),
+                        _ => None,
+                    };
+                    match pair {
+                        Some(pair) => table.storage.push(pair),
+                        None => self.error_at(
+                            at,
+                            format!("table storage parameter `{option}` is not `name = value`; write it as WITH (fillfactor = 70)"),
+                        ),
+                    }
+                }
+            }
+            other => self.error_at(
+                at,
+                format!("table option `{other}` is not compared; remove it from schema.sql and manage it in a revision"),
+            ),
         }
         self.positions.insert(name.clone(), at);
         self.schema.tables.insert(name.clone(), table);
@@ -750,31 +822,43 @@ impl SchemaParser {
         let Some(name) = self.qualified(name, at) else {
             return;
         };
-        if !create.include.is_empty()
-            || create.nulls_distinct.is_some()
-            || !create.with.is_empty()
-            || !create.index_options.is_empty()
-        {
+        if create.nulls_distinct.is_some() || !create.index_options.is_empty() {
             self.error_at(
                 at,
-                format!("index {} uses INCLUDE/NULLS DISTINCT/WITH options, which are not compared yet; remove them or manage the index in a revision", name.name),
+                format!("index {} uses NULLS [NOT] DISTINCT or other index options, which are not compared yet; remove them or manage the index in a revision", name.name),
             );
             return;
         }
         let mut keys = Vec::new();
+        let mut key_options = Vec::new();
         let mut columns = Vec::new();
         for c in &create.columns {
-            if c.operator_class.is_some()
-                || c.column.options.sort.is_some()
-                || c.column.options.nulls_first.is_some()
-            {
-                self.error_at(
-                    at.of(c.column.expr.span()),
-                    format!("index key `{c}` has an order or operator class, which is not compared yet; index the plain column or expression"),
-                );
-                return;
+            let mut options = IndexKeyOptions {
+                opclass: c.operator_class.as_ref().map(|n| self.catalog_name(n)),
+                nulls_first: c.column.options.nulls_first,
+                ..IndexKeyOptions::default()
+            };
+            match &c.column.options.sort {
+                None | Some(ast::OrderBySort::Asc) => {}
+                Some(ast::OrderBySort::Desc) => options.descending = true,
+                Some(ast::OrderBySort::Using(_)) => {
+                    self.error_at(
+                        at.of(c.column.expr.span()),
+                        format!("index key `{c}` orders with USING, which is not compared; write ASC or DESC"),
+                    );
+                    return;
+                }
             }
-            match &c.column.expr {
+            let mut expr = &c.column.expr;
+            if let Expr::Collate {
+                expr: inner,
+                collation,
+            } = expr
+            {
+                options.collation = Some(self.catalog_name(collation));
+                expr = inner;
+            }
+            match expr {
                 Expr::Identifier(ident) => {
                     let col = self.fold(ident);
                     columns.push((col.clone(), ident.span));
@@ -782,6 +866,29 @@ impl SchemaParser {
                 }
                 Expr::Nested(inner) => keys.push(IndexKey::Expression(inner.to_string())),
                 other => keys.push(IndexKey::Expression(other.to_string())),
+            }
+            key_options.push(options);
+        }
+        if key_options.iter().all(IndexKeyOptions::is_default) {
+            key_options.clear();
+        }
+        let mut include = Vec::new();
+        for ident in &create.include {
+            let col = self.fold(ident);
+            columns.push((col.clone(), ident.span));
+            include.push(col);
+        }
+        let mut with = Vec::new();
+        for option in &create.with {
+            match storage_parameter(option) {
+                Some(pair) => with.push(pair),
+                None => {
+                    self.error_at(
+                        at.of(option.span()),
+                        format!("index storage parameter `{option}` is not `name = value`; write it as WITH (fillfactor = 70)"),
+                    );
+                    return;
+                }
             }
         }
         let method = create.using.as_ref().map(|m| m.to_string().to_lowercase());
@@ -791,6 +898,9 @@ impl SchemaParser {
             keys,
             predicate: create.predicate.as_ref().map(|p| p.to_string()),
             method: method.filter(|m| m != "btree"),
+            key_options,
+            include,
+            with,
         };
         self.deferred
             .push((at, Deferred::Index(table, index, columns)));

@@ -467,6 +467,9 @@ impl<'a> Out<'a> {
             return format!("{} {serial}", self.q(&c.name));
         }
         let mut s = format!("{} {}", self.q(&c.name), c.data_type);
+        if let Some(collation) = &c.collation {
+            s.push_str(&format!(" COLLATE {}", self.q(collation)));
+        }
         if inline_pk {
             s.push_str(" PRIMARY KEY");
             if c.identity.is_some() {
@@ -584,8 +587,13 @@ impl<'a> Out<'a> {
             let prefix = self.constraint_prefix(c.name.clone(), || self.check_name(&t.name, c));
             items.push(format!("{prefix}CHECK ({})", c.expression));
         }
+        let with = if t.storage.is_empty() {
+            String::new()
+        } else {
+            format!(" WITH ({})", self.parameters(&t.storage))
+        };
         format!(
-            "CREATE TABLE {name_sql} (\n    {}\n);",
+            "CREATE TABLE {name_sql} (\n    {}\n){with};",
             items.join(",\n    ")
         )
     }
@@ -594,9 +602,28 @@ impl<'a> Out<'a> {
         let keys: Vec<String> = index
             .keys
             .iter()
-            .map(|k| match k {
-                IndexKey::Column(c) => self.q(c),
-                IndexKey::Expression(e) => format!("({e})"),
+            .enumerate()
+            .map(|(n, k)| {
+                let mut key = match k {
+                    IndexKey::Column(c) => self.q(c),
+                    IndexKey::Expression(e) => format!("({e})"),
+                };
+                let o = index.key_option(n);
+                if let Some(c) = &o.collation {
+                    key.push_str(&format!(" COLLATE {}", self.q(c)));
+                }
+                if let Some(c) = &o.opclass {
+                    key.push_str(&format!(" {}", self.q(c)));
+                }
+                if o.descending {
+                    key.push_str(" DESC");
+                }
+                match o.nulls_first {
+                    Some(true) if !o.descending => key.push_str(" NULLS FIRST"),
+                    Some(false) if o.descending => key.push_str(" NULLS LAST"),
+                    _ => {}
+                }
+                key
             })
             .collect();
         let mut s = format!(
@@ -609,10 +636,31 @@ impl<'a> Out<'a> {
             s.push_str(&format!(" USING {}", self.q(m)));
         }
         s.push_str(&format!(" ({})", keys.join(", ")));
+        if !index.include.is_empty() {
+            s.push_str(&format!(" INCLUDE ({})", self.columns(&index.include)));
+        }
+        if !index.with.is_empty() {
+            s.push_str(&format!(" WITH ({})", self.parameters(&index.with)));
+        }
         if let Some(p) = &index.predicate {
             s.push_str(&format!(" WHERE {p}"));
         }
         self.stmt(s);
+    }
+
+    /// Storage parameters as `name = value, …`; a value other than a
+    /// plain word or number is written as a string literal.
+    fn parameters(&self, with: &[(String, String)]) -> String {
+        with.iter()
+            .map(|(k, v)| {
+                let plain = !v.is_empty()
+                    && v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+                let value = if plain { v.clone() } else { literal(v) };
+                format!("{} = {value}", self.q(k))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     fn index_name(&self, table: &QualifiedName, index: &str) -> String {
@@ -981,6 +1029,43 @@ impl<'a> Out<'a> {
                 };
                 self.stmt(sql);
             }
+            Change::AlterColumnCollation {
+                table,
+                column,
+                data_type,
+                to,
+                ..
+            } => {
+                let collation = self.q(to.as_deref().unwrap_or("default"));
+                self.stmt(format!(
+                    "{} ALTER COLUMN {} TYPE {data_type} COLLATE {collation}",
+                    alter(self, table),
+                    self.q(column)
+                ));
+            }
+            Change::SetStorage { table, from, to } => {
+                let set: Vec<(String, String)> =
+                    to.iter().filter(|p| !from.contains(p)).cloned().collect();
+                let reset: Vec<String> = from
+                    .iter()
+                    .filter(|(k, _)| !to.iter().any(|(j, _)| j.eq_ignore_ascii_case(k)))
+                    .map(|(k, _)| self.q(k))
+                    .collect();
+                if !reset.is_empty() {
+                    self.stmt(format!(
+                        "{} RESET ({})",
+                        alter(self, table),
+                        reset.join(", ")
+                    ));
+                }
+                if !set.is_empty() {
+                    self.stmt(format!(
+                        "{} SET ({})",
+                        alter(self, table),
+                        self.parameters(&set)
+                    ));
+                }
+            }
             Change::AddPrimaryKey { table, key } => {
                 let name = self.q(&self.pk_name(table, &key.name));
                 self.stmt(format!(
@@ -1069,6 +1154,41 @@ mod tests {
     }
 
     const BASE: &str = "CREATE TYPE mood AS ENUM ('sad', 'ok');\nCREATE TABLE users (id serial PRIMARY KEY, email varchar(100) NOT NULL UNIQUE, nick text, m mood DEFAULT 'ok');\nCREATE TABLE posts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id int NOT NULL REFERENCES users ON DELETE CASCADE, title text CHECK (length(title) > 0), \"Order\" int);\nCREATE INDEX posts_user ON posts (user_id);\nCOMMENT ON TABLE posts IS 'blog posts';";
+
+    #[test]
+    fn index_details_collations_and_storage_render_both_ways() {
+        let r = round(
+            "CREATE TABLE t (a text, b int) WITH (fillfactor = 90, autovacuum_enabled = false);
+             CREATE INDEX i ON t (a);",
+            "CREATE TABLE t (a text COLLATE \"C\", b int) WITH (fillfactor = 70);
+             CREATE INDEX i ON t USING btree ((lower(a)) COLLATE \"C\" text_pattern_ops DESC NULLS LAST, b NULLS FIRST) INCLUDE (b) WITH (fillfactor = 50) WHERE b > 0;",
+            Dialect::Postgres,
+        );
+        assert_eq!(
+            r.upgrade,
+            "DROP INDEX i;\n\n\
+             ALTER TABLE t ALTER COLUMN a TYPE TEXT COLLATE \"C\";\n\n\
+             ALTER TABLE t RESET (autovacuum_enabled);\n\n\
+             ALTER TABLE t SET (fillfactor = 70);\n\n\
+             CREATE INDEX i ON t ((lower(a)) COLLATE \"C\" text_pattern_ops DESC NULLS LAST, b NULLS FIRST) INCLUDE (b) WITH (fillfactor = 50) WHERE b > 0;\n\n"
+        );
+        assert_eq!(
+            r.downgrade,
+            "DROP INDEX i;\n\n\
+             ALTER TABLE t SET (fillfactor = 90, autovacuum_enabled = false);\n\n\
+             ALTER TABLE t ALTER COLUMN a TYPE TEXT COLLATE \"default\";\n\n\
+             CREATE INDEX i ON t (a);\n\n"
+        );
+        let created = round(
+            "",
+            "CREATE TABLE t (a TEXT COLLATE \"C\") WITH (fillfactor = 70);",
+            Dialect::Postgres,
+        );
+        assert_eq!(
+            created.upgrade,
+            "CREATE TABLE t (\n    a TEXT COLLATE \"C\"\n) WITH (fillfactor = 70);\n\n"
+        );
+    }
 
     #[test]
     fn postgres_round_trip_of_many_changes() {

@@ -140,6 +140,9 @@ fn users() -> Table {
                 keys: vec![IndexKey::Expression("lower(email::text)".to_owned())],
                 predicate: None,
                 method: None,
+                key_options: Vec::new(),
+                include: Vec::new(),
+                with: Vec::new(),
             },
             Index {
                 name: "users_tags_gin".to_owned(),
@@ -147,6 +150,9 @@ fn users() -> Table {
                 keys: vec![IndexKey::Column("tags".to_owned())],
                 predicate: None,
                 method: Some("gin".to_owned()),
+                key_options: Vec::new(),
+                include: Vec::new(),
+                with: Vec::new(),
             },
         ],
         comment: Some("People".to_owned()),
@@ -205,6 +211,9 @@ fn products() -> Table {
             ],
             predicate: Some("owner_id IS NOT NULL".to_owned()),
             method: None,
+            key_options: Vec::new(),
+            include: Vec::new(),
+            with: Vec::new(),
         }],
         ..Table::new(QualifiedName::new("products"))
     }
@@ -247,6 +256,9 @@ fn order_lines() -> Table {
             ],
             predicate: None,
             method: None,
+            key_options: Vec::new(),
+            include: Vec::new(),
+            with: Vec::new(),
         }],
         ..Table::new(QualifiedName::new("order_lines"))
     }
@@ -287,6 +299,9 @@ fn events() -> Table {
             keys: vec![IndexKey::Column("at".to_owned())],
             predicate: None,
             method: None,
+            key_options: Vec::new(),
+            include: Vec::new(),
+            with: Vec::new(),
         }],
         ..Table::new(QualifiedName::new("events"))
     }

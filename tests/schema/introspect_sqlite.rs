@@ -109,6 +109,9 @@ fn users() -> Table {
             keys: vec![IndexKey::Expression("lower(email)".to_owned())],
             predicate: None,
             method: None,
+            key_options: Vec::new(),
+            include: Vec::new(),
+            with: Vec::new(),
         }],
         ..Table::new(QualifiedName::new("users"))
     }
@@ -166,6 +169,9 @@ fn products() -> Table {
             ],
             predicate: Some("owner_id IS NOT NULL".to_owned()),
             method: None,
+            key_options: Vec::new(),
+            include: Vec::new(),
+            with: Vec::new(),
         }],
         ..Table::new(QualifiedName::new("products"))
     }
@@ -204,6 +210,9 @@ fn order_lines() -> Table {
             ],
             predicate: None,
             method: None,
+            key_options: Vec::new(),
+            include: Vec::new(),
+            with: Vec::new(),
         }],
         ..Table::new(QualifiedName::new("order_lines"))
     }

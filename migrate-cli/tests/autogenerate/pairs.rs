@@ -632,3 +632,102 @@ const MANY: Case = Case {
          CREATE TABLE shipments (id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL REFERENCES orders (id));",
     )
 };
+
+// Table details: index key order, operator classes, collations, INCLUDE,
+// storage parameters.
+pairs! {
+    index_key_order => INDEX_KEY_ORDER on [Pg, Sqlite];
+    index_details => INDEX_DETAILS_PG on [Pg];
+    column_collation_pg => COLLATION_PG on [Pg];
+    column_collation_sqlite => COLLATION_SQLITE on [Sqlite];
+    table_storage => TABLE_STORAGE on [Pg];
+}
+
+/// `DESC` on a key, and an index whose only change is its order.
+const INDEX_KEY_ORDER: Case = Case {
+    seed: "INSERT INTO t (id, a, b) VALUES (1, 'x', 1), (2, 'y', 2);",
+    after: &[("SELECT count(*) FROM t", 2)],
+    expect: &[
+        "CREATE INDEX t_ab ON t (a DESC, b)",
+        "CREATE INDEX t_b ON t (b DESC)",
+    ],
+    ..case(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER);
+         CREATE INDEX t_b ON t (b);",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER);
+         CREATE INDEX t_b ON t (b DESC);
+         CREATE INDEX t_ab ON t (a DESC, b);",
+    )
+};
+
+/// PostgreSQL's index details, each a change of its own: `NULLS FIRST`,
+/// operator classes (btree and GIN), a key's collation, `INCLUDE` and a
+/// storage parameter.
+const INDEX_DETAILS_PG: Case = Case {
+    seed: "INSERT INTO t (id, a, b, doc) VALUES (1, 'x', 1, '{}'), (2, 'y', NULL, '{\"k\": 1}');",
+    after: &[("SELECT count(*) FROM t", 2)],
+    expect: &[
+        "CREATE INDEX t_b ON t (b NULLS FIRST)",
+        "CREATE INDEX t_a ON t (a text_pattern_ops)",
+        "CREATE INDEX t_doc ON t USING gin (doc jsonb_path_ops)",
+        "CREATE INDEX t_ac ON t (a COLLATE \"C\" DESC NULLS LAST) INCLUDE (b) WITH (fillfactor = 70)",
+    ],
+    ..case(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER, doc JSONB);
+         CREATE INDEX t_b ON t (b);
+         CREATE INDEX t_a ON t (a);
+         CREATE INDEX t_doc ON t USING gin (doc);
+         CREATE INDEX t_ac ON t (a DESC);",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER, doc JSONB);
+         CREATE INDEX t_b ON t (b NULLS FIRST);
+         CREATE INDEX t_a ON t (a text_pattern_ops);
+         CREATE INDEX t_doc ON t USING gin (doc jsonb_path_ops);
+         CREATE INDEX t_ac ON t (a COLLATE \"C\" DESC NULLS LAST) INCLUDE (b) WITH (fillfactor = 70);",
+    )
+};
+
+/// A column's collation, with an index on the column that follows it.
+const COLLATION_PG: Case = Case {
+    seed: "INSERT INTO t (id, name) VALUES (1, 'b'), (2, 'B');",
+    // Under "C", 'B' sorts before 'a'.
+    after: &[("SELECT count(*) FROM t WHERE name > 'a'", 1)],
+    expect: &["ALTER TABLE t ALTER COLUMN name TYPE TEXT COLLATE \"C\""],
+    ..case(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);
+         CREATE INDEX t_name ON t (name);",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT COLLATE \"C\");
+         CREATE INDEX t_name ON t (name);",
+    )
+};
+
+/// SQLite: `COLLATE NOCASE` on a column (a rebuild), and on an index key.
+const COLLATION_SQLITE: Case = Case {
+    seed: "INSERT INTO t (id, name, code) VALUES (1, 'b', 'X'), (2, 'B', 'y');",
+    after: &[("SELECT count(*) FROM t WHERE name = 'b'", 2)],
+    expect: &[
+        "name TEXT COLLATE NOCASE",
+        "CREATE INDEX t_code ON t (code COLLATE NOCASE)",
+    ],
+    ..case(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, code TEXT);
+         CREATE INDEX t_name ON t (name);
+         CREATE INDEX t_code ON t (code);",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE, code TEXT);
+         CREATE INDEX t_name ON t (name);
+         CREATE INDEX t_code ON t (code COLLATE NOCASE);",
+    )
+};
+
+/// A table's storage parameters: one set, one changed, one reset.
+const TABLE_STORAGE: Case = Case {
+    seed: "INSERT INTO t (id) VALUES (1);",
+    after: &[("SELECT count(*) FROM t", 1)],
+    expect: &[
+        "ALTER TABLE t RESET (autovacuum_enabled)",
+        "ALTER TABLE t SET (fillfactor = 70)",
+    ],
+    ..case(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY) WITH (fillfactor = 90, autovacuum_enabled = false);",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY) WITH (fillfactor = 70);",
+    )
+};

@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use migrate_schema::{
-    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
-    QualifiedName, Schema, Table, UniqueConstraint,
+    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey,
+    IndexKeyOptions, PrimaryKey, QualifiedName, Schema, Table, UniqueConstraint,
 };
 use sqlx::{PgConnection, Row as _};
 
@@ -34,14 +34,17 @@ WITH t AS ( \
                       AND dep.objid = c.oid AND dep.deptype = 'e'))";
 
 const TABLES_SQL: &str = "\
-SELECT t.oid::int8, t.nspname::text, t.relname::text, d.description \
+SELECT t.oid::int8, t.nspname::text, t.relname::text, d.description, \
+       coalesce((SELECT c.reloptions::text[] FROM pg_class c WHERE c.oid = t.oid), '{}') \
   FROM t LEFT JOIN pg_description d \
     ON d.objoid = t.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0";
 
 const COLUMNS_SQL: &str = "\
 SELECT a.attrelid::int8, a.attname::text, format_type(a.atttypid, a.atttypmod), \
        a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, \
-       a.attgenerated::text, d.description \
+       a.attgenerated::text, d.description, \
+       (SELECT co.collname::text FROM pg_collation co JOIN pg_type ty ON ty.oid = a.atttypid \
+         WHERE co.oid = a.attcollation AND a.attcollation <> ty.typcollation) \
   FROM pg_attribute a \
   JOIN t ON t.oid = a.attrelid \
   LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
@@ -76,7 +79,24 @@ SELECT i.indrelid::int8, ic.relname::text, i.indisunique, am.amname::text, \
                          ELSE (SELECT a.attname::text FROM pg_attribute a \
                                 WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]) \
                     END \
-               FROM generate_series(1, i.indnkeyatts) k ORDER BY k) \
+               FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+       ARRAY(SELECT (i.indoption[k - 1] & 1) <> 0 FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+       ARRAY(SELECT (i.indoption[k - 1] & 2) <> 0 FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+       ARRAY(SELECT (SELECT oc.opcname::text FROM pg_opclass oc \
+                      WHERE oc.oid = i.indclass[k - 1] AND NOT oc.opcdefault) \
+               FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+       ARRAY(SELECT (SELECT co.collname::text FROM pg_collation co \
+                      WHERE co.oid = i.indcollation[k - 1] \
+                        AND co.oid <> coalesce( \
+                              (SELECT a.attcollation FROM pg_attribute a \
+                                WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]), \
+                              (SELECT ty.typcollation FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid \
+                                WHERE a.attrelid = i.indexrelid AND a.attnum = k), 0)) \
+               FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+       ARRAY(SELECT a.attname::text FROM generate_series(i.indnkeyatts + 1, i.indnatts) k \
+               JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1] \
+              ORDER BY k), \
+       coalesce(ic.reloptions::text[], '{}') \
   FROM pg_index i \
   JOIN t ON t.oid = i.indrelid \
   JOIN pg_class ic ON ic.oid = i.indexrelid \
@@ -215,6 +235,8 @@ pub async fn introspect_postgres(
         let decode = || -> Result<(i64, Table), sqlx::Error> {
             let mut table = Table::new(qualify(row.try_get(1)?, row.try_get(2)?));
             table.comment = row.try_get(3)?;
+            let storage: Vec<String> = row.try_get(4)?;
+            table.storage = storage.iter().map(|o| reloption(o)).collect();
             Ok((row.try_get(0)?, table))
         };
         let (oid, table) = decode().map_err(fail("the tables"))?;
@@ -253,6 +275,7 @@ pub async fn introspect_postgres(
                 },
                 generated: if is_generated { expression } else { None },
                 comment: row.try_get(7)?,
+                collation: row.try_get(8)?,
             };
             Ok((row.try_get(0)?, column))
         };
@@ -352,12 +375,36 @@ pub async fn introspect_postgres(
                     }
                 })
                 .collect();
+            let descending: Vec<bool> = row.try_get(7)?;
+            let nulls_first: Vec<bool> = row.try_get(8)?;
+            let opclasses: Vec<Option<String>> = row.try_get(9)?;
+            let collations: Vec<Option<String>> = row.try_get(10)?;
+            let mut key_options: Vec<IndexKeyOptions> = descending
+                .into_iter()
+                .zip(nulls_first)
+                .zip(opclasses.into_iter().zip(collations))
+                .map(
+                    |((descending, nulls_first), (opclass, collation))| IndexKeyOptions {
+                        collation,
+                        opclass,
+                        descending,
+                        nulls_first: Some(nulls_first),
+                    },
+                )
+                .collect();
+            if key_options.iter().all(IndexKeyOptions::is_default) {
+                key_options.clear();
+            }
+            let with: Vec<String> = row.try_get(12)?;
             let index = Index {
                 name: row.try_get(1)?,
                 unique: row.try_get(2)?,
                 keys,
                 predicate: row.try_get(4)?,
                 method: (method != "btree").then_some(method),
+                key_options,
+                include: row.try_get(11)?,
+                with: with.iter().map(|o| reloption(o)).collect(),
             };
             Ok((row.try_get(0)?, index))
         };
@@ -392,6 +439,14 @@ pub async fn introspect_postgres(
         .map(|table| (table.name.clone(), table))
         .collect();
     Ok(schema)
+}
+
+/// A `reloptions` entry (`fillfactor=70`) as a `(name, value)` pair.
+fn reloption(option: &str) -> (String, String) {
+    match option.split_once('=') {
+        Some((k, v)) => (k.to_owned(), v.to_owned()),
+        None => (option.to_owned(), String::new()),
+    }
 }
 
 /// The condition of `pg_get_constraintdef` for a check: the text after

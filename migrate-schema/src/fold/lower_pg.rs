@@ -16,7 +16,7 @@ use super::state::{
     ForeignKeyState, FunctionState, IndexKeyState, IndexState, KeyState, Relation, Scope, State,
     StmtRef, TableId, TableState, TriggerState, ViewRead, ViewState,
 };
-use crate::model::{FkAction, Identity};
+use crate::model::{FkAction, Identity, IndexKeyOptions};
 use migrate_core::Rule;
 
 /// A name that is not in the model: missing when nothing unmodelled could
@@ -588,6 +588,19 @@ fn string_of(node: &protobuf::Node) -> Option<String> {
     }
 }
 
+/// The value of a `name = value` option (`fillfactor = 70`, `fastupdate
+/// = off`) as PostgreSQL stores it in `reloptions`.
+fn option_value(node: &protobuf::Node) -> Option<String> {
+    match node.node.as_ref()? {
+        N::Integer(i) => Some(i.ival.to_string()),
+        N::Float(f) => Some(f.fval.clone()),
+        N::String(s) => Some(s.sval.clone()),
+        N::Boolean(b) => Some(b.boolval.to_string()),
+        N::TypeName(t) => strings(&t.names).pop(),
+        _ => None,
+    }
+}
+
 fn strings(nodes: &[protobuf::Node]) -> Vec<String> {
     nodes.iter().filter_map(string_of).collect()
 }
@@ -947,6 +960,21 @@ fn create_table(
     {
         unsure = Some("a partitioned, inherited or typed table".into());
     }
+    for o in &s.options {
+        match o.node.as_ref() {
+            Some(N::DefElem(d)) if d.defnamespace.is_empty() => {
+                let value = d
+                    .arg
+                    .as_deref()
+                    .and_then(option_value)
+                    .unwrap_or_else(|| "true".to_owned());
+                state.table_mut(id).storage.push((d.defname.clone(), value));
+            }
+            _ => {
+                unsure.get_or_insert("a storage parameter of TOAST".into());
+            }
+        }
+    }
     for elt in &s.table_elts {
         match elt.node.as_ref() {
             Some(N::ColumnDef(c)) => {
@@ -1078,6 +1106,10 @@ fn add_column<'a>(
         comment: None,
         sequence: None,
         not_null_name: None,
+        collation: c
+            .coll_clause
+            .as_ref()
+            .and_then(|cc| strings(&cc.collname).pop()),
     };
     if let Some(int) = serial_type(t) {
         let (schema, seq) = owned_sequence(state, id, &c.colname);
@@ -1515,7 +1547,14 @@ fn alter_command(
                 .as_ref()
                 .ok_or("ALTER COLUMN TYPE without a type")?;
             let data_type = type_sql(t)?;
-            column_mut(state, id, &cmd.name)?.data_type = data_type;
+            let collation = c
+                .coll_clause
+                .as_ref()
+                .and_then(|cc| strings(&cc.collname).pop());
+            let column = column_mut(state, id, &cmd.name)?;
+            column.data_type = data_type;
+            // Without COLLATE, the new type's default collation.
+            column.collation = collation;
             Ok(())
         }
         AlterTableType::AtAddConstraint => {
@@ -1554,6 +1593,32 @@ fn alter_command(
             column_mut(state, id, &cmd.name)?.identity = None;
             Ok(())
         }
+        AlterTableType::AtSetRelOptions | AlterTableType::AtResetRelOptions => {
+            let reset = cmd.subtype() == AlterTableType::AtResetRelOptions;
+            let Some(N::List(list)) = def else {
+                return Err(Unmodelled::from("SET/RESET without options"));
+            };
+            let mut storage = state.table(id).storage.clone();
+            for item in &list.items {
+                let Some(N::DefElem(d)) = item.node.as_ref() else {
+                    return Err(Unmodelled::from("a storage parameter"));
+                };
+                if !d.defnamespace.is_empty() {
+                    return Err(Unmodelled::from("a storage parameter of TOAST"));
+                }
+                storage.retain(|(k, _)| k != &d.defname);
+                if !reset {
+                    let value = d
+                        .arg
+                        .as_deref()
+                        .and_then(option_value)
+                        .unwrap_or_else(|| "true".to_owned());
+                    storage.push((d.defname.clone(), value));
+                }
+            }
+            state.table_mut(id).storage = storage;
+            Ok(())
+        }
         AlterTableType::AtValidateConstraint
         | AlterTableType::AtSetStatistics
         | AlterTableType::AtSetStorage
@@ -1561,8 +1626,6 @@ fn alter_command(
         | AlterTableType::AtChangeOwner
         | AlterTableType::AtClusterOn
         | AlterTableType::AtDropCluster
-        | AlterTableType::AtSetRelOptions
-        | AlterTableType::AtResetRelOptions
         | AlterTableType::AtReplicaIdentity
         | AlterTableType::AtEnableRowSecurity
         | AlterTableType::AtDisableRowSecurity
@@ -2259,6 +2322,7 @@ fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmode
     let (schema, table) = table_names(state, id);
     let mut keys = Vec::new();
     let mut key_names = Vec::new();
+    let mut key_options = Vec::new();
     for p in &s.index_params {
         let Some(N::IndexElem(e)) = p.node.as_ref() else {
             continue;
@@ -2277,11 +2341,24 @@ fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmode
             });
             keys.push(IndexKeyState::Expression(expr(x)?));
         }
-        if !e.collation.is_empty() || !e.opclass.is_empty() || e.ordering != 1 && e.ordering != 0 {
+        if !e.opclassopts.is_empty() || e.ordering == protobuf::SortByDir::SortbyUsing as i32 {
             return Err(Unmodelled::from(
-                "an index key with a collation, operator class or order",
+                "an index key with operator class parameters or USING order",
             ));
         }
+        key_options.push(IndexKeyOptions {
+            collation: strings(&e.collation).pop(),
+            opclass: strings(&e.opclass).pop(),
+            descending: e.ordering == protobuf::SortByDir::SortbyDesc as i32,
+            nulls_first: match e.nulls_ordering {
+                n if n == protobuf::SortByNulls::SortbyNullsFirst as i32 => Some(true),
+                n if n == protobuf::SortByNulls::SortbyNullsLast as i32 => Some(false),
+                _ => None,
+            },
+        });
+    }
+    if key_options.iter().all(IndexKeyOptions::is_default) {
+        key_options.clear();
     }
     let name = if s.idxname.is_empty() {
         let names = index_column_names(&key_names);
@@ -2308,8 +2385,31 @@ fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmode
         "" | "btree" => None,
         m => Some(m.to_owned()),
     };
-    if !s.index_including_params.is_empty() {
-        return Err(Unmodelled::from("an index with INCLUDE columns"));
+    let mut include = Vec::new();
+    for p in &s.index_including_params {
+        match p.node.as_ref() {
+            Some(N::IndexElem(e)) if !e.name.is_empty() => {
+                if state.table(id).column(&e.name).is_none() {
+                    return Err(missing_column(state, id, &e.name));
+                }
+                include.push(e.name.clone());
+            }
+            _ => return Err(Unmodelled::from("an INCLUDE entry that is not a column")),
+        }
+    }
+    let mut with = Vec::new();
+    for o in &s.options {
+        match o.node.as_ref() {
+            Some(N::DefElem(d)) if d.defnamespace.is_empty() => {
+                let value = d
+                    .arg
+                    .as_deref()
+                    .and_then(option_value)
+                    .unwrap_or_else(|| "true".to_owned());
+                with.push((d.defname.clone(), value));
+            }
+            _ => return Err(Unmodelled::from("an index storage parameter")),
+        }
     }
     state.set_relation(&schema, &name, Some(Relation::Index(id)));
     state.table_mut(id).indexes.push(IndexState {
@@ -2318,6 +2418,9 @@ fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmode
         keys,
         predicate,
         method,
+        key_options,
+        include,
+        with,
     });
     Ok(())
 }

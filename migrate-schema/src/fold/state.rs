@@ -173,6 +173,8 @@ pub struct ColumnState {
     /// The name of a `CONSTRAINT n NOT NULL` written for it (PostgreSQL 18
     /// names its NOT NULL constraints), which `DROP CONSTRAINT n` drops.
     pub not_null_name: Option<String>,
+    /// `COLLATE name`.
+    pub collation: Option<String>,
 }
 
 /// A primary key or unique constraint, with the index of the same name.
@@ -232,6 +234,12 @@ pub struct IndexState {
     pub predicate: Option<Expr>,
     /// The access method when not btree.
     pub method: Option<String>,
+    /// Each key's collation, operator class and order (empty: all default).
+    pub key_options: Vec<crate::model::IndexKeyOptions>,
+    /// `INCLUDE` columns.
+    pub include: Vec<String>,
+    /// `WITH (…)` storage parameters.
+    pub with: Vec<(String, String)>,
 }
 
 impl IndexState {
@@ -268,6 +276,9 @@ pub struct TableState {
     pub indexes: Vec<IndexState>,
     /// `COMMENT ON TABLE`.
     pub comment: Option<String>,
+    /// `WITH (…)` storage parameters, set by `CREATE TABLE` and `ALTER
+    /// TABLE … SET/RESET (…)`.
+    pub storage: Vec<(String, String)>,
     /// The epoch of the statement that last gave the fold its full shape.
     pub established: u32,
     /// A statement after which its contents are unsure.
@@ -333,6 +344,7 @@ impl TableState {
             checks: Vec::new(),
             indexes: Vec::new(),
             comment: None,
+            storage: Vec::new(),
             established: epoch,
             shape: None,
         }
@@ -1649,6 +1661,7 @@ fn table_model(t: &TableState, name_of: &dyn Fn(TableId) -> Option<QualifiedName
             identity: c.identity,
             generated: c.generated.as_ref().map(|e| e.sql.clone()),
             comment: c.comment.clone(),
+            collation: c.collation.clone(),
         })
         .collect();
     table.primary_key = t.primary_key.as_ref().map(|k| PrimaryKey {
@@ -1701,9 +1714,13 @@ fn table_model(t: &TableState, name_of: &dyn Fn(TableId) -> Option<QualifiedName
                 .collect(),
             predicate: i.predicate.as_ref().map(|e| e.sql.clone()),
             method: i.method.clone(),
+            key_options: i.key_options.clone(),
+            include: i.include.clone(),
+            with: i.with.clone(),
         })
         .collect();
     table.comment = t.comment.clone();
+    table.storage = t.storage.clone();
     table
 }
 

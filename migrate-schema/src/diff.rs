@@ -755,6 +755,57 @@ pub fn diff(
     out.into_list()
 }
 
+/// Tables whose columns are the same on both sides but in another order:
+/// one line per table, e.g. `column order of table t differs: a, b, c in
+/// the database, a, c, b declared`. Column order is reported, not changed:
+/// [`diff`] makes no [`Change`] for it (PostgreSQL cannot reorder columns
+/// short of re-creating the table, and Alembic ignores the order too), so
+/// `check` still passes. Names are as in [`Change::summary`], control
+/// characters escaped.
+///
+/// ```
+/// use migrate_core::sql::Dialect;
+/// use migrate_schema::{DiffOptions, diff, parse_schema};
+/// use migrate_schema::diff::column_order_notes;
+///
+/// let a = parse_schema("CREATE TABLE t (a int, b int);", Dialect::Postgres).unwrap();
+/// let b = parse_schema("CREATE TABLE t (b int, a int);", Dialect::Postgres).unwrap();
+/// assert!(diff(&a, &b, Dialect::Postgres, &DiffOptions::default()).is_empty());
+/// assert_eq!(
+///     column_order_notes(&a, &b, Dialect::Postgres, &DiffOptions::default()),
+///     ["column order of table t differs: a, b in the database, b, a declared"]
+/// );
+/// ```
+pub fn column_order_notes(
+    current: &Schema,
+    target: &Schema,
+    dialect: Dialect,
+    options: &DiffOptions,
+) -> Vec<String> {
+    let current = normalise(current, dialect, options);
+    let target = normalise(target, dialect, options);
+    let mut out = Vec::new();
+    for (name, to) in &target.tables {
+        let Some(from) = current.tables.get(name) else {
+            continue;
+        };
+        let names = |t: &Table| t.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+        let (a, b) = (names(from), names(to));
+        let same_set = a.len() == b.len() && a.iter().all(|c| b.contains(c));
+        if same_set && a != b {
+            out.push(
+                escape_control(&format!(
+                    "column order of table {name} differs: {} in the database, {} declared",
+                    a.join(", "),
+                    b.join(", ")
+                ))
+                .into_owned(),
+            );
+        }
+    }
+    out
+}
+
 /// Changes grouped by the phase they run in.
 #[derive(Default)]
 struct Plan {

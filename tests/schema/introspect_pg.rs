@@ -256,7 +256,19 @@ fn order_lines() -> Table {
             ],
             predicate: None,
             method: None,
-            key_options: Vec::new(),
+            // DESC (NULLS FIRST with it, as PostgreSQL records it), then
+            // the defaults.
+            key_options: vec![
+                migrate_schema::IndexKeyOptions {
+                    descending: true,
+                    nulls_first: Some(true),
+                    ..Default::default()
+                },
+                migrate_schema::IndexKeyOptions {
+                    nulls_first: Some(false),
+                    ..Default::default()
+                },
+            ],
             include: Vec::new(),
             with: Vec::new(),
         }],

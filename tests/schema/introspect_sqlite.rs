@@ -210,7 +210,16 @@ fn order_lines() -> Table {
             ],
             predicate: None,
             method: None,
-            key_options: Vec::new(),
+            key_options: vec![
+                migrate_schema::IndexKeyOptions {
+                    descending: true,
+                    ..Default::default()
+                },
+                migrate_schema::IndexKeyOptions {
+                    collation: Some("NOCASE".to_owned()),
+                    ..Default::default()
+                },
+            ],
             include: Vec::new(),
             with: Vec::new(),
         }],

@@ -731,3 +731,45 @@ const TABLE_STORAGE: Case = Case {
         "CREATE TABLE t (id INTEGER PRIMARY KEY) WITH (fillfactor = 70);",
     )
 };
+
+/// Column order: the same columns in another order are a note on stderr
+/// for `check` and autogenerate, not a change: `check` passes and no
+/// revision is written.
+async fn column_order_is_a_note(db: Db) {
+    let database = TestDb::fresh(db).await;
+    let p = Project::new(db, database.url(), "");
+    p.revision(
+        "a",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER);",
+        None,
+    );
+    p.ok(&["upgrade", "head"]);
+    p.write_schema("CREATE TABLE t (id INTEGER PRIMARY KEY, b INTEGER, a TEXT);");
+    let note = "note: column order of table t differs: id, a, b in the database, id, b, a declared";
+    let check = p.ok(&["check"]);
+    assert!(
+        check.stdout.contains("No new upgrade operations detected."),
+        "{}",
+        check.stdout
+    );
+    assert!(check.stderr.contains(note), "{}", check.stderr);
+    let again = p.ok(&["revision", "--autogenerate", "-m", "order"]);
+    assert!(
+        again.stdout.contains("No changes in schema detected."),
+        "{}",
+        again.stdout
+    );
+    assert!(again.stderr.contains(note), "{}", again.stderr);
+}
+
+#[allow(non_snake_case)]
+mod column_order {
+    #[tokio::test]
+    async fn Pg() {
+        super::column_order_is_a_note(crate::Db::Pg).await;
+    }
+    #[tokio::test]
+    async fn Sqlite() {
+        super::column_order_is_a_note(crate::Db::Sqlite).await;
+    }
+}

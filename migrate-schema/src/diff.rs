@@ -1002,6 +1002,8 @@ fn same_fk(a: &ForeignKey, b: &ForeignKey, strict: bool) -> bool {
         && a.ref_columns == b.ref_columns
         && a.on_delete == b.on_delete
         && a.on_update == b.on_update
+        && a.deferral == b.deferral
+        && a.not_valid == b.not_valid
 }
 
 /// Whether two indexes are the same; a key's collation counts where it is
@@ -1232,7 +1234,11 @@ fn table_changes(
     // Constraints.
     let pk_same = match (&from.primary_key, &to.primary_key) {
         (None, None) => true,
-        (Some(a), Some(b)) => names_compatible(&a.name, &b.name, strict) && a.columns == b.columns,
+        (Some(a), Some(b)) => {
+            names_compatible(&a.name, &b.name, strict)
+                && a.columns == b.columns
+                && a.deferral == b.deferral
+        }
         _ => false,
     };
     if !pk_same {
@@ -1251,7 +1257,9 @@ fn table_changes(
         }
     }
     let (gone, new) = unmatched(&from.uniques, &to.uniques, |a, b| {
-        names_compatible(&a.name, &b.name, strict) && a.columns == b.columns
+        names_compatible(&a.name, &b.name, strict)
+            && a.columns == b.columns
+            && a.deferral == b.deferral
     });
     for u in gone {
         local.drop_constraints.push(Change::DropUnique {
@@ -1270,6 +1278,7 @@ fn table_changes(
     let (gone, new) = unmatched(&from.checks, &to.checks, |a, b| {
         names_compatible(&a.name, &b.name, strict)
             && same_expression(Some(&a.expression), Some(&b.expression), dialect)
+            && a.not_valid == b.not_valid
     });
     for c in gone {
         local.drop_constraints.push(Change::DropCheck {

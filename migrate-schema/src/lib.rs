@@ -57,7 +57,7 @@ pub mod render;
 
 pub use diff::{Change, CommentTarget, DiffOptions, EnumColumn, diff};
 pub use model::{
-    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey,
+    CheckConstraint, Column, Deferral, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey,
     IndexKeyOptions, PrimaryKey, QualifiedName, Schema, Table, UniqueConstraint,
 };
 pub use parse::{SchemaError, parse_schema};

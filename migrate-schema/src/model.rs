@@ -182,6 +182,8 @@ pub struct PrimaryKey {
     pub name: Option<String>,
     /// Key columns in order.
     pub columns: Vec<String>,
+    /// `DEFERRABLE` / `INITIALLY DEFERRED` (PostgreSQL).
+    pub deferral: Deferral,
 }
 
 /// A unique constraint.
@@ -191,6 +193,43 @@ pub struct UniqueConstraint {
     pub name: Option<String>,
     /// Columns in order.
     pub columns: Vec<String>,
+    /// `DEFERRABLE` / `INITIALLY DEFERRED` (PostgreSQL).
+    pub deferral: Deferral,
+}
+
+/// When a constraint is checked (PostgreSQL's `DEFERRABLE` and `INITIALLY
+/// DEFERRED`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Deferral {
+    /// `NOT DEFERRABLE` (the default): checked at each statement.
+    #[default]
+    NotDeferrable,
+    /// `DEFERRABLE INITIALLY IMMEDIATE`: `SET CONSTRAINTS … DEFERRED` may
+    /// defer it.
+    Immediate,
+    /// `DEFERRABLE INITIALLY DEFERRED`: checked at commit.
+    Deferred,
+}
+
+impl Deferral {
+    /// The SQL words after a constraint: empty, `DEFERRABLE` or
+    /// `DEFERRABLE INITIALLY DEFERRED`.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Deferral::NotDeferrable => "",
+            Deferral::Immediate => " DEFERRABLE",
+            Deferral::Deferred => " DEFERRABLE INITIALLY DEFERRED",
+        }
+    }
+
+    /// From the catalogue's `condeferrable` and `condeferred`.
+    pub fn from_flags(deferrable: bool, deferred: bool) -> Deferral {
+        match (deferrable, deferred) {
+            (false, _) => Deferral::NotDeferrable,
+            (true, false) => Deferral::Immediate,
+            (true, true) => Deferral::Deferred,
+        }
+    }
 }
 
 /// What a foreign key does when the referenced row changes.
@@ -257,6 +296,11 @@ pub struct ForeignKey {
     pub on_delete: FkAction,
     /// `ON UPDATE`.
     pub on_update: FkAction,
+    /// `DEFERRABLE` / `INITIALLY DEFERRED` (PostgreSQL).
+    pub deferral: Deferral,
+    /// `NOT VALID` (PostgreSQL): added without checking the rows already
+    /// there, and not validated since.
+    pub not_valid: bool,
 }
 
 /// A check constraint.
@@ -266,6 +310,9 @@ pub struct CheckConstraint {
     pub name: Option<String>,
     /// The condition, as its source spells it.
     pub expression: String,
+    /// `NOT VALID` (PostgreSQL): added without checking the rows already
+    /// there, and not validated since.
+    pub not_valid: bool,
 }
 
 /// One key of an index.

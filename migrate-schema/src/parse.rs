@@ -40,7 +40,7 @@ use sqlparser::tokenizer::{Location, Span, Token};
 use migrate_core::sql::{Dialect, check_statement, split_statements};
 
 use crate::model::{
-    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey,
+    CheckConstraint, Column, Deferral, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey,
     IndexKeyOptions, PrimaryKey, QualifiedName, Schema, Table, UniqueConstraint,
 };
 
@@ -278,6 +278,9 @@ enum Deferred {
     Index(QualifiedName, Index, Vec<(String, Span)>),
     Comment(CommentOn, Option<String>),
     Constraint(QualifiedName, TableConstraint),
+    /// `ALTER TABLE … ADD CONSTRAINT … NOT VALID` (a dump's foreign keys and
+    /// checks that were never validated).
+    NotValid(QualifiedName, TableConstraint),
     /// `ALTER TABLE … ALTER COLUMN c SET DEFAULT …` (pg_dump's serial
     /// columns).
     ColumnDefault(QualifiedName, String, String),
@@ -375,6 +378,32 @@ impl SchemaParser {
             .last()
             .and_then(|p| p.as_ident())
             .map_or_else(|| name.to_string(), |i| self.fold(i))
+    }
+
+    /// `DEFERRABLE` / `INITIALLY DEFERRED` of a constraint. SQLite's own
+    /// deferrable foreign keys, and `ENFORCED`, are not compared: errors.
+    fn deferral(&mut self, c: Option<&ast::ConstraintCharacteristics>, at: Pos) -> Deferral {
+        let Some(c) = c else {
+            return Deferral::NotDeferrable;
+        };
+        if c.enforced.is_some() {
+            self.error_at(
+                at,
+                "ENFORCED / NOT ENFORCED is not compared; remove it".into(),
+            );
+        }
+        let deferral = match (c.deferrable, c.initially) {
+            (_, Some(ast::DeferrableInitial::Deferred)) => Deferral::Deferred,
+            (Some(true), _) => Deferral::Immediate,
+            _ => Deferral::NotDeferrable,
+        };
+        if self.dialect == Dialect::Sqlite && deferral != Deferral::NotDeferrable {
+            self.error_at(
+                at,
+                "DEFERRABLE is compared on PostgreSQL only, not on SQLite; remove it from schema.sql and manage it in a revision".into(),
+            );
+        }
+        deferral
     }
 
     fn qualified(&mut self, name: &ObjectName, at: Pos) -> Option<QualifiedName> {
@@ -510,6 +539,12 @@ impl SchemaParser {
                 };
                 for op in alter.operations {
                     match op {
+                        ast::AlterTableOperation::AddConstraint {
+                            constraint,
+                            not_valid: true,
+                        } => self
+                            .deferred
+                            .push((at, Deferred::NotValid(table.clone(), constraint))),
                         ast::AlterTableOperation::AddConstraint { constraint, .. } => self
                             .deferred
                             .push((at, Deferred::Constraint(table.clone(), constraint))),
@@ -605,16 +640,22 @@ impl SchemaParser {
                         if table.primary_key.is_some() {
                             self.error_at(col_at, format!("table {name} has two primary keys; keep one"));
                         }
+                        let deferral = self.deferral(pk.characteristics.as_ref(), col_at);
                         table.primary_key = Some(PrimaryKey {
                             name: constraint_name.or_else(|| pk.name.as_ref().map(|n| self.fold(n))),
                             columns: vec![col_name.clone()],
+                            deferral,
                         });
                         column.nullable = false;
                     }
-                    ColumnOption::Unique(u) => table.uniques.push(UniqueConstraint {
-                        name: constraint_name.or_else(|| u.name.as_ref().map(|n| self.fold(n))),
-                        columns: vec![col_name.clone()],
-                    }),
+                    ColumnOption::Unique(u) => {
+                        let deferral = self.deferral(u.characteristics.as_ref(), col_at);
+                        table.uniques.push(UniqueConstraint {
+                            name: constraint_name.or_else(|| u.name.as_ref().map(|n| self.fold(n))),
+                            columns: vec![col_name.clone()],
+                            deferral,
+                        })
+                    }
                     ColumnOption::ForeignKey(fk) => {
                         if let Some(mut key) = self.foreign_key(fk, at) {
                             key.name = constraint_name.or(key.name);
@@ -625,6 +666,7 @@ impl SchemaParser {
                     ColumnOption::Check(c) => table.checks.push(CheckConstraint {
                         name: constraint_name.or_else(|| c.name.as_ref().map(|n| self.fold(n))),
                         expression: c.expr.to_string(),
+                        not_valid: false,
                     }),
                     ColumnOption::Generated {
                         generated_as,
@@ -729,6 +771,8 @@ impl SchemaParser {
             ref_columns: fk.referred_columns.iter().map(|c| self.fold(c)).collect(),
             on_delete: fk_action(fk.on_delete),
             on_update: fk_action(fk.on_update),
+            deferral: self.deferral(fk.characteristics.as_ref(), at),
+            not_valid: false,
         })
     }
 
@@ -777,17 +821,21 @@ impl SchemaParser {
                             col.nullable = false;
                         }
                     }
+                    let deferral = self.deferral(pk.characteristics.as_ref(), at);
                     t.primary_key = Some(PrimaryKey {
                         name: pk.name.as_ref().map(|n| self.fold(n)),
                         columns,
+                        deferral,
                     });
                 }
             }
             TableConstraint::Unique(u) => {
                 if let Some(columns) = self.key_columns(&u.columns, at) {
+                    let deferral = self.deferral(u.characteristics.as_ref(), at);
                     t.uniques.push(UniqueConstraint {
                         name: u.name.as_ref().map(|n| self.fold(n)),
                         columns,
+                        deferral,
                     });
                 }
             }
@@ -799,6 +847,7 @@ impl SchemaParser {
             TableConstraint::Check(c) => t.checks.push(CheckConstraint {
                 name: c.name.as_ref().map(|n| self.fold(n)),
                 expression: c.expr.to_string(),
+                not_valid: false,
             }),
             other => self.error_at(
                 at,
@@ -975,6 +1024,31 @@ impl SchemaParser {
             }
             Deferred::Constraint(table, constraint) => {
                 self.table_constraint(&table, constraint, at)
+            }
+            Deferred::NotValid(table, constraint) => {
+                let check = matches!(constraint, TableConstraint::Check(_));
+                let foreign = matches!(constraint, TableConstraint::ForeignKey(_));
+                if self.dialect == Dialect::Sqlite || !(check || foreign) {
+                    self.error_at(
+                        at,
+                        "NOT VALID is compared on PostgreSQL foreign keys and checks only; remove it".into(),
+                    );
+                    return;
+                }
+                let (checks, keys) = self
+                    .schema
+                    .tables
+                    .get(&table)
+                    .map_or((0, 0), |t| (t.checks.len(), t.foreign_keys.len()));
+                self.table_constraint(&table, constraint, at);
+                if let Some(t) = self.schema.tables.get_mut(&table) {
+                    if check && t.checks.len() > checks {
+                        t.checks[checks].not_valid = true;
+                    }
+                    if foreign && t.foreign_keys.len() > keys {
+                        t.foreign_keys[keys].not_valid = true;
+                    }
+                }
             }
             Deferred::ColumnDefault(table, column, value) => {
                 match self.column_mut(&table, &column) {
@@ -1478,5 +1552,32 @@ mod tests {
     fn undeclared_schema_is_an_error() {
         let e = errors("CREATE TABLE s.t (id int);", Dialect::Postgres);
         assert!(e[0].contains("CREATE SCHEMA s"), "{e:?}");
+    }
+
+    #[test]
+    fn deferrable_and_not_valid_are_read_where_compared() {
+        let s = parse_schema(
+            "CREATE TABLE t (id int PRIMARY KEY DEFERRABLE INITIALLY DEFERRED, n int);
+             ALTER TABLE ONLY t ADD CONSTRAINT t_n CHECK (n > 0) NOT VALID;",
+            Dialect::Postgres,
+        )
+        .unwrap();
+        let t = &s.tables[&QualifiedName::new("t")];
+        assert_eq!(t.primary_key.as_ref().unwrap().deferral, Deferral::Deferred);
+        assert!(t.checks[0].not_valid);
+        let err = parse_schema(
+            "CREATE TABLE t (id int PRIMARY KEY);\nALTER TABLE t ADD CONSTRAINT t_u UNIQUE (id) NOT VALID;",
+            Dialect::Postgres,
+        )
+        .unwrap_err();
+        assert_eq!(err[0].line, 2);
+        assert!(err[0].message.contains("NOT VALID"), "{}", err[0]);
+        let err = parse_schema(
+            "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE t (p INTEGER REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED);",
+            Dialect::Sqlite,
+        )
+        .unwrap_err();
+        assert_eq!(err[0].line, 2);
+        assert!(err[0].message.contains("DEFERRABLE"), "{}", err[0]);
     }
 }

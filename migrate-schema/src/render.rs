@@ -532,6 +532,7 @@ impl<'a> Out<'a> {
         if k.on_update != FkAction::NoAction {
             s.push_str(&format!(" ON UPDATE {}", k.on_update.sql()));
         }
+        s.push_str(k.deferral.sql());
         s
     }
 
@@ -569,21 +570,26 @@ impl<'a> Out<'a> {
                     .unwrap_or_default(),
             };
             items.push(format!(
-                "{prefix}PRIMARY KEY ({})",
-                self.columns(&pk.columns)
+                "{prefix}PRIMARY KEY ({}){}",
+                self.columns(&pk.columns),
+                pk.deferral.sql()
             ));
         }
         for u in &t.uniques {
             let prefix = self.constraint_prefix(u.name.clone(), || {
                 self.unique_name(&t.name, &u.columns, &None)
             });
-            items.push(format!("{prefix}UNIQUE ({})", self.columns(&u.columns)));
+            items.push(format!(
+                "{prefix}UNIQUE ({}){}",
+                self.columns(&u.columns),
+                u.deferral.sql()
+            ));
         }
-        for k in &t.foreign_keys {
+        for k in t.foreign_keys.iter().filter(|k| !k.not_valid) {
             let prefix = self.constraint_prefix(k.name.clone(), || self.fk_name(&t.name, k));
             items.push(format!("{prefix}{}", self.fk_clause(k)));
         }
-        for c in &t.checks {
+        for c in t.checks.iter().filter(|c| !c.not_valid) {
             let prefix = self.constraint_prefix(c.name.clone(), || self.check_name(&t.name, c));
             items.push(format!("{prefix}CHECK ({})", c.expression));
         }
@@ -873,6 +879,20 @@ impl<'a> Out<'a> {
             Change::CreateTable(t) => {
                 let sql = self.create_table(t, &self.qn(&t.name));
                 self.stmt(sql.trim_end_matches(';'));
+                // PostgreSQL marks a constraint written in CREATE TABLE
+                // valid whatever it says: NOT VALID ones come after.
+                for c in t.checks.iter().filter(|c| c.not_valid) {
+                    self.change(&Change::AddCheck {
+                        table: t.name.clone(),
+                        constraint: c.clone(),
+                    });
+                }
+                for k in t.foreign_keys.iter().filter(|k| k.not_valid) {
+                    self.change(&Change::AddForeignKey {
+                        table: t.name.clone(),
+                        key: k.clone(),
+                    });
+                }
                 for i in &t.indexes {
                     self.create_index(&t.name, i);
                 }
@@ -1069,9 +1089,10 @@ impl<'a> Out<'a> {
             Change::AddPrimaryKey { table, key } => {
                 let name = self.q(&self.pk_name(table, &key.name));
                 self.stmt(format!(
-                    "{} ADD CONSTRAINT {name} PRIMARY KEY ({})",
+                    "{} ADD CONSTRAINT {name} PRIMARY KEY ({}){}",
                     alter(self, table),
-                    self.columns(&key.columns)
+                    self.columns(&key.columns),
+                    key.deferral.sql()
                 ));
             }
             Change::DropPrimaryKey { table, key } => {
@@ -1081,9 +1102,10 @@ impl<'a> Out<'a> {
             Change::AddUnique { table, constraint } => {
                 let name = self.q(&self.unique_name(table, &constraint.columns, &constraint.name));
                 self.stmt(format!(
-                    "{} ADD CONSTRAINT {name} UNIQUE ({})",
+                    "{} ADD CONSTRAINT {name} UNIQUE ({}){}",
                     alter(self, table),
-                    self.columns(&constraint.columns)
+                    self.columns(&constraint.columns),
+                    constraint.deferral.sql()
                 ));
             }
             Change::DropUnique { table, constraint } => {
@@ -1093,9 +1115,10 @@ impl<'a> Out<'a> {
             Change::AddForeignKey { table, key } => {
                 let name = self.q(&self.fk_name(table, key));
                 self.stmt(format!(
-                    "{} ADD CONSTRAINT {name} {}",
+                    "{} ADD CONSTRAINT {name} {}{}",
                     alter(self, table),
-                    self.fk_clause(key)
+                    self.fk_clause(key),
+                    if key.not_valid { " NOT VALID" } else { "" }
                 ));
             }
             Change::DropForeignKey { table, key } => {
@@ -1105,9 +1128,14 @@ impl<'a> Out<'a> {
             Change::AddCheck { table, constraint } => {
                 let name = self.q(&self.check_name(table, constraint));
                 self.stmt(format!(
-                    "{} ADD CONSTRAINT {name} CHECK ({})",
+                    "{} ADD CONSTRAINT {name} CHECK ({}){}",
                     alter(self, table),
-                    constraint.expression
+                    constraint.expression,
+                    if constraint.not_valid {
+                        " NOT VALID"
+                    } else {
+                        ""
+                    }
                 ));
             }
             Change::DropCheck { table, constraint } => {

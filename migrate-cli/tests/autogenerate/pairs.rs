@@ -773,3 +773,104 @@ mod column_order {
         super::column_order_is_a_note(crate::Db::Sqlite).await;
     }
 }
+
+// Constraint characteristics (PostgreSQL): DEFERRABLE and NOT VALID.
+pairs! {
+    deferrable_constraints => DEFERRABLE on [Pg];
+    not_valid_constraints => NOT_VALID on [Pg];
+    validate_constraint => VALIDATE on [Pg];
+}
+
+/// `DEFERRABLE` on a primary key, a unique constraint and a foreign key
+/// (`INITIALLY DEFERRED`): each is dropped and added again. (A foreign key
+/// cannot reference a deferrable key, so the primary key is another
+/// table's.)
+const DEFERRABLE: Case = Case {
+    seed: "INSERT INTO users (id, email) VALUES (1, 'a@x');
+           INSERT INTO orders (id, user_id) VALUES (1, 1);
+           INSERT INTO codes (code) VALUES ('x');",
+    after: &[("SELECT count(*) FROM pg_constraint WHERE condeferrable", 3)],
+    expect: &[
+        "ADD CONSTRAINT codes_pkey PRIMARY KEY (code) DEFERRABLE;",
+        "ADD CONSTRAINT users_email_key UNIQUE (email) DEFERRABLE;",
+        "REFERENCES users (id) DEFERRABLE INITIALLY DEFERRED;",
+    ],
+    ..case(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE);
+         CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id));
+         CREATE TABLE codes (code TEXT PRIMARY KEY);",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE DEFERRABLE INITIALLY IMMEDIATE);
+         CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id) DEFERRABLE INITIALLY DEFERRED);
+         CREATE TABLE codes (code TEXT PRIMARY KEY DEFERRABLE);",
+    )
+};
+
+/// `NOT VALID` foreign key and check, as pg_dump writes them: the rows
+/// already there are not checked (one breaks the check and stays).
+const NOT_VALID: Case = Case {
+    seed: "INSERT INTO t (id, n) VALUES (1, -1);
+           INSERT INTO u (id, t_id) VALUES (1, 1);",
+    after: &[
+        ("SELECT count(*) FROM pg_constraint WHERE NOT convalidated", 2),
+        ("SELECT count(*) FROM t WHERE n < 0", 1),
+    ],
+    expect: &[
+        "ALTER TABLE t ADD CONSTRAINT t_n_check CHECK (n > 0) NOT VALID;",
+        "ALTER TABLE u ADD CONSTRAINT u_t_fkey FOREIGN KEY (t_id) REFERENCES t (id) NOT VALID;",
+    ],
+    ..case(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);
+         CREATE TABLE u (id INTEGER PRIMARY KEY, t_id INTEGER);",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);
+         CREATE TABLE u (id INTEGER PRIMARY KEY, t_id INTEGER);
+         ALTER TABLE ONLY t ADD CONSTRAINT t_n_check CHECK (n > 0) NOT VALID;
+         ALTER TABLE ONLY u ADD CONSTRAINT u_t_fkey FOREIGN KEY (t_id) REFERENCES t (id) NOT VALID;",
+    )
+};
+
+/// A `NOT VALID` check declared valid: dropped and added again, which
+/// checks the rows (the downgrade puts the `NOT VALID` one back).
+const VALIDATE: Case = Case {
+    seed: "INSERT INTO t (id, n) VALUES (1, 5);",
+    after: &[(
+        "SELECT count(*) FROM pg_constraint WHERE NOT convalidated",
+        0,
+    )],
+    expect: &["ALTER TABLE t ADD CONSTRAINT t_n_check CHECK (n > 0);"],
+    ..case(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);
+         ALTER TABLE t ADD CONSTRAINT t_n_check CHECK (n > 0) NOT VALID;",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER CONSTRAINT t_n_check CHECK (n > 0));",
+    )
+};
+
+pairs! {
+    table_details_from_empty => ZERO_NOISE on [Pg];
+}
+
+/// Every table detail at once, created from nothing: the loop's second
+/// autogenerate and `check` must find nothing (zero noise).
+const ZERO_NOISE: Case = Case {
+    after: &[("SELECT count(*) FROM kids", 0)],
+    expect: &[
+        "ALTER TABLE kids ADD CONSTRAINT kids_n_check CHECK (n > 0) NOT VALID;",
+        "CREATE INDEX kids_name ON kids (name text_pattern_ops DESC NULLS LAST, n NULLS FIRST) INCLUDE (id) WITH (fillfactor = 70);",
+    ],
+    ..case(
+        "CREATE TABLE keep (id INTEGER PRIMARY KEY);",
+        "CREATE TABLE keep (id INTEGER PRIMARY KEY);
+         CREATE TABLE parents (id INTEGER PRIMARY KEY, code TEXT COLLATE \"C\" UNIQUE DEFERRABLE) WITH (fillfactor = 80);
+         CREATE TABLE kids (
+             id INTEGER PRIMARY KEY,
+             parent_id INTEGER REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED,
+             name TEXT,
+             n INTEGER,
+             doc JSONB
+         );
+         ALTER TABLE kids ADD CONSTRAINT kids_n_check CHECK (n > 0) NOT VALID;
+         ALTER TABLE kids ADD CONSTRAINT kids_parent_fk FOREIGN KEY (parent_id) REFERENCES parents (id) NOT VALID;
+         CREATE INDEX kids_name ON kids (name text_pattern_ops DESC NULLS LAST, n NULLS FIRST) INCLUDE (id) WITH (fillfactor = 70);
+         CREATE INDEX kids_name_c ON kids ((lower(name)) COLLATE \"C\");
+         CREATE INDEX kids_doc ON kids USING gin (doc jsonb_path_ops);",
+    )
+};

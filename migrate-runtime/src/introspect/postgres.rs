@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use migrate_schema::{
-    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey,
+    CheckConstraint, Column, Deferral, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey,
     IndexKeyOptions, PrimaryKey, QualifiedName, Schema, Table, UniqueConstraint,
 };
 use sqlx::{PgConnection, Row as _};
@@ -62,7 +62,8 @@ SELECT con.conrelid::int8, con.conname::text, con.contype::text, \
        ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord) \
                JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num \
               ORDER BY k.ord), \
-       con.confdeltype::text, con.confupdtype::text, pg_get_constraintdef(con.oid, true) \
+       con.confdeltype::text, con.confupdtype::text, pg_get_constraintdef(con.oid, true), \
+       con.condeferrable, con.condeferred, NOT con.convalidated \
   FROM pg_constraint con \
   JOIN t ON t.oid = con.conrelid \
   LEFT JOIN pg_class rc ON rc.oid = con.confrelid \
@@ -168,9 +169,12 @@ SELECT n.nspname::text, ty.typname::text, \
 ///   [`IndexKey::Column`] with the column's name; any other key is
 ///   [`IndexKey::Expression`] with `pg_get_indexdef(indexrelid, k, true)`:
 ///   `lower(email)`, `(a + b)` (PostgreSQL keeps the parentheses of an
-///   operator expression). Sort order, `NULLS FIRST/LAST`, operator classes,
-///   collations and `INCLUDE` columns are not part of the model and not
-///   read. [`Index::predicate`]: `pg_get_expr(indpred, indrelid, true)`,
+///   operator expression). [`Index::key_options`]: `DESC` and `NULLS FIRST`
+///   from `indoption`, an operator class from `indclass` when not the
+///   default one (`opcdefault`), a collation from `indcollation` when not
+///   the column's (for an expression, its type's); empty when every key
+///   has the defaults. [`Index::include`]: the columns after
+///   `indnkeyatts`. [`Index::with`]: the index's `reloptions`. [`Index::predicate`]: `pg_get_expr(indpred, indrelid, true)`,
 ///   e.g. `a > 0` (no outer parentheses). [`Index::method`]: `pg_am.amname`
 ///   (`gin`, `gist`, `hash`, `brin`), `None` for `btree`.
 /// - Enum types in scope with their labels in `enumsortorder` order.
@@ -180,10 +184,16 @@ SELECT n.nspname::text, ty.typname::text, \
 /// with its constraints and indexes; an unqualified name means the table of
 /// that name in `current_schema()`.
 ///
+/// - [`Column::collation`]: `attcollation` when not the type's own
+///   (`typcollation`), as pg_dump writes `COLLATE`; [`Table::storage`]:
+///   the table's `reloptions` (`fillfactor=70` → `("fillfactor", "70")`).
+/// - Constraint characteristics: [`Deferral`] from `condeferrable` and
+///   `condeferred`; `not_valid` of foreign keys and checks from
+///   `convalidated`.
+///
 /// Not read: views, sequences (other than through `nextval` defaults),
 /// functions, triggers, domains and composite types, exclusion constraints,
-/// constraint deferrability, `NULLS NOT DISTINCT`, column collations,
-/// partitioning keys.
+/// `NULLS NOT DISTINCT`, partitioning keys.
 ///
 /// # Errors
 ///
@@ -304,6 +314,13 @@ pub async fn introspect_postgres(
             ))
         };
         let (oid, name, kind, columns) = decode().map_err(fail("the constraints"))?;
+        let flags = || -> Result<(Deferral, bool), sqlx::Error> {
+            Ok((
+                Deferral::from_flags(row.try_get(10)?, row.try_get(11)?),
+                row.try_get(12)?,
+            ))
+        };
+        let (deferral, not_valid) = flags().map_err(fail("the constraints"))?;
         let Some(table) = tables.get_mut(&oid) else {
             continue;
         };
@@ -312,11 +329,13 @@ pub async fn introspect_postgres(
                 table.primary_key = Some(PrimaryKey {
                     name: Some(name),
                     columns,
+                    deferral,
                 });
             }
             "u" => table.uniques.push(UniqueConstraint {
                 name: Some(name),
                 columns,
+                deferral,
             }),
             "f" => {
                 let decode = || -> Result<_, sqlx::Error> {
@@ -336,6 +355,8 @@ pub async fn introspect_postgres(
                     ref_columns,
                     on_delete: FkAction::from_pg_code(&on_delete),
                     on_update: FkAction::from_pg_code(&on_update),
+                    deferral,
+                    not_valid,
                 });
             }
             "c" => {
@@ -343,6 +364,7 @@ pub async fn introspect_postgres(
                 table.checks.push(CheckConstraint {
                     name: Some(name),
                     expression: check_expression(&definition),
+                    not_valid,
                 });
             }
             _ => {}

@@ -97,6 +97,11 @@ SELECT t.name, il.name, il.\"unique\", il.origin, il.partial, ii.cid, ii.name, m
 ///   with its text as written in the `CREATE INDEX`, without a trailing
 ///   `COLLATE`/`ASC`/`DESC` (`lower(email)`). [`Index::predicate`]: the
 ///   text after `WHERE` as written. [`Index::method`] is always `None`.
+///   [`Index::key_options`]: `DESC` and the key's collation (`coll`) from
+///   `pragma_index_xinfo`, the collation left out where it is the column's
+///   (`BINARY` when the column names none).
+/// - [`Column::collation`]: a column's `COLLATE name`, read from the
+///   `CREATE TABLE` text.
 ///
 /// Enum types, comments and named schemas do not exist in SQLite; those
 /// parts of the model stay empty and [`IntrospectOptions::include_schemas`]
@@ -187,6 +192,7 @@ pub async fn introspect_sqlite(
             table.primary_key = Some(PrimaryKey {
                 name: declared.primary_key_name.clone(),
                 columns: columns.into_iter().map(|(_, c)| c).collect(),
+                deferral: Default::default(),
             });
         }
     }
@@ -236,6 +242,8 @@ pub async fn introspect_sqlite(
                     ref_columns: Vec::new(),
                     on_delete: fk_action(&on_delete),
                     on_update: fk_action(&on_update),
+                    deferral: Default::default(),
+                    not_valid: false,
                 },
                 false,
             ));
@@ -409,7 +417,11 @@ pub async fn introspect_sqlite(
                     unnamed[k] = false;
                     declared.uniques[k].0.clone()
                 });
-            table.uniques.push(UniqueConstraint { name, columns });
+            table.uniques.push(UniqueConstraint {
+                name,
+                columns,
+                deferral: Default::default(),
+            });
         }
     }
 
@@ -737,6 +749,7 @@ fn parse_constraints(
             declared.checks.push(CheckConstraint {
                 name: pending.take(),
                 expression: r.span(i + 1, close).to_owned(),
+                not_valid: false,
             });
             i = close + 1;
         } else if r.is(i, "PRIMARY") {
@@ -908,11 +921,13 @@ mod tests {
             [
                 CheckConstraint {
                     name: None,
-                    expression: "(length(a) > 0)".to_owned()
+                    expression: "(length(a) > 0)".to_owned(),
+                    not_valid: false,
                 },
                 CheckConstraint {
                     name: None,
-                    expression: "(b > 0 AND c <> 'CHECK (x)')".to_owned()
+                    expression: "(b > 0 AND c <> 'CHECK (x)')".to_owned(),
+                    not_valid: false,
                 },
             ]
         );

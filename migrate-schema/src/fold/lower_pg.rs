@@ -16,7 +16,7 @@ use super::state::{
     ForeignKeyState, FunctionState, IndexKeyState, IndexState, KeyState, Relation, Scope, State,
     StmtRef, TableId, TableState, TriggerState, ViewRead, ViewState,
 };
-use crate::model::{FkAction, Identity, IndexKeyOptions};
+use crate::model::{Deferral, FkAction, Identity, IndexKeyOptions};
 use migrate_core::Rule;
 
 /// A name that is not in the model: missing when nothing unmodelled could
@@ -999,6 +999,8 @@ fn create_table(
             });
         }
     }
+    let applied = with_attributes(&pending);
+    let pending = applied_constraints(&pending, &applied);
     let (keep, names) = merge_redundant_keys(&pending);
     let renamed: Vec<Option<protobuf::Constraint>> = pending
         .iter()
@@ -1023,6 +1025,11 @@ fn create_table(
     if let Err(why) = add_constraints(state, id, &pending) {
         unsure.get_or_insert(why);
     }
+    // `NOT VALID` in CREATE TABLE: the table is empty, so PostgreSQL marks
+    // the constraint valid.
+    let t = state.table_mut(id);
+    t.checks.iter_mut().for_each(|c| c.not_valid = false);
+    t.foreign_keys.iter_mut().for_each(|f| f.not_valid = false);
     match unsure {
         Some(why) => {
             state.taint_table(id, at, why.why().to_owned());
@@ -1030,6 +1037,66 @@ fn create_table(
         }
         None => Ok(()),
     }
+}
+
+/// Whether a column constraint is one of the attributes (`DEFERRABLE`,
+/// `INITIALLY DEFERRED`, …) that the grammar gives as separate nodes after
+/// the constraint they qualify.
+fn is_attribute(k: &protobuf::Constraint) -> bool {
+    matches!(
+        k.contype(),
+        ConstrType::ConstrAttrDeferrable
+            | ConstrType::ConstrAttrNotDeferrable
+            | ConstrType::ConstrAttrDeferred
+            | ConstrType::ConstrAttrImmediate
+    )
+}
+
+/// Per pending constraint, a copy with the attributes that follow it on
+/// the same column applied (PostgreSQL's `transformConstraintAttrs`), or
+/// `None` when it has none or is an attribute itself.
+fn with_attributes(pending: &[PendingConstraint<'_>]) -> Vec<Option<protobuf::Constraint>> {
+    let mut out = vec![None; pending.len()];
+    for (i, p) in pending.iter().enumerate() {
+        if is_attribute(p.constraint) {
+            continue;
+        }
+        let mut k: Option<protobuf::Constraint> = None;
+        for a in pending[i + 1..]
+            .iter()
+            .take_while(|a| is_attribute(a.constraint) && a.column == p.column)
+        {
+            let k = k.get_or_insert_with(|| p.constraint.clone());
+            match a.constraint.contype() {
+                ConstrType::ConstrAttrDeferrable => k.deferrable = true,
+                ConstrType::ConstrAttrNotDeferrable => k.deferrable = false,
+                ConstrType::ConstrAttrDeferred => {
+                    k.deferrable = true;
+                    k.initdeferred = true;
+                }
+                _ => k.initdeferred = false,
+            }
+        }
+        out[i] = k;
+    }
+    out
+}
+
+/// The pending constraints with their attributes applied, without the
+/// attribute nodes.
+fn applied_constraints<'a>(
+    pending: &[PendingConstraint<'a>],
+    applied: &'a [Option<protobuf::Constraint>],
+) -> Vec<PendingConstraint<'a>> {
+    pending
+        .iter()
+        .zip(applied)
+        .filter(|(p, _)| !is_attribute(p.constraint))
+        .map(|(p, a)| PendingConstraint {
+            constraint: a.as_ref().unwrap_or(p.constraint),
+            column: p.column.clone(),
+        })
+        .collect()
 }
 
 /// The keys of a `CREATE TABLE` that PostgreSQL merges into an earlier one
@@ -1178,12 +1245,15 @@ fn add_column<'a>(
                     column: Some(c.colname.clone()),
                 })
             }
+            // Applied to the constraint before them by `with_attributes`.
             ConstrType::ConstrAttrDeferrable
             | ConstrType::ConstrAttrNotDeferrable
             | ConstrType::ConstrAttrDeferred
-            | ConstrType::ConstrAttrImmediate
-            | ConstrType::ConstrAttrEnforced
-            | ConstrType::ConstrAttrNotEnforced => {}
+            | ConstrType::ConstrAttrImmediate => pending.push(PendingConstraint {
+                constraint: k,
+                column: Some(c.colname.clone()),
+            }),
+            ConstrType::ConstrAttrEnforced | ConstrType::ConstrAttrNotEnforced => {}
             _ => {
                 return Err(Unmodelled::from(
                     "a column constraint the model does not hold",
@@ -1331,6 +1401,7 @@ fn add_key(
     }
     state.set_relation(&schema, &name, Some(Relation::KeyIndex(id)));
     state.add_constraint_name(&schema, &name);
+    let deferral = Deferral::from_flags(k.deferrable, k.initdeferred);
     let t = state.table_mut(id);
     if primary {
         for c in &columns {
@@ -1338,9 +1409,17 @@ fn add_key(
                 col.nullable = false;
             }
         }
-        t.primary_key = Some(KeyState { name, columns });
+        t.primary_key = Some(KeyState {
+            name,
+            deferral,
+            columns,
+        });
     } else {
-        t.uniques.push(KeyState { name, columns });
+        t.uniques.push(KeyState {
+            name,
+            deferral,
+            columns,
+        });
     }
     Ok(())
 }
@@ -1366,10 +1445,11 @@ fn add_check(state: &mut State, id: TableId, k: &protobuf::Constraint) -> Result
         })
     };
     state.add_constraint_name(&schema, &name);
-    state
-        .table_mut(id)
-        .checks
-        .push(CheckState { name, expression });
+    state.table_mut(id).checks.push(CheckState {
+        name,
+        not_valid: k.skip_validation,
+        expression,
+    });
     Ok(())
 }
 
@@ -1424,6 +1504,8 @@ fn add_foreign_key(
     state.note_reference(id, ref_table);
     state.table_mut(id).foreign_keys.push(ForeignKeyState {
         name,
+        deferral: Deferral::from_flags(k.deferrable, k.initdeferred),
+        not_valid: k.skip_validation,
         columns,
         ref_table,
         ref_columns,
@@ -1505,6 +1587,8 @@ fn alter_command(
             }
             let mut pending = Vec::new();
             add_column(state, id, c, &mut pending)?;
+            let applied = with_attributes(&pending);
+            let pending = applied_constraints(&pending, &applied);
             add_constraints(state, id, &pending)
         }
         AlterTableType::AtDropColumn => {
@@ -1619,8 +1703,17 @@ fn alter_command(
             state.table_mut(id).storage = storage;
             Ok(())
         }
-        AlterTableType::AtValidateConstraint
-        | AlterTableType::AtSetStatistics
+        AlterTableType::AtValidateConstraint => {
+            let t = state.table_mut(id);
+            for c in t.checks.iter_mut().filter(|c| c.name == cmd.name) {
+                c.not_valid = false;
+            }
+            for f in t.foreign_keys.iter_mut().filter(|f| f.name == cmd.name) {
+                f.not_valid = false;
+            }
+            Ok(())
+        }
+        AlterTableType::AtSetStatistics
         | AlterTableType::AtSetStorage
         | AlterTableType::AtSetCompression
         | AlterTableType::AtChangeOwner

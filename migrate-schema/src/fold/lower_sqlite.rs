@@ -796,6 +796,7 @@ fn add_key(
         }
         state.table_mut(id).primary_key = Some(KeyState {
             name: k.name,
+            deferral: Default::default(),
             columns,
         });
         return Ok(());
@@ -822,6 +823,7 @@ fn add_key(
     );
     state.table_mut(id).uniques.push(KeyState {
         name: k.name,
+        deferral: Default::default(),
         columns,
     });
     Ok(())
@@ -836,6 +838,7 @@ fn add_check(
     let expression = expr(state.table(id), e);
     state.table_mut(id).checks.push(CheckState {
         name: name.map_or(String::new(), |n| n.value.clone()),
+        not_valid: false,
         expression,
     });
     Ok(())
@@ -891,6 +894,8 @@ fn add_foreign_key(
     state.note_reference(id, ref_table);
     state.table_mut(id).foreign_keys.push(ForeignKeyState {
         name: name.map_or(String::new(), |n| n.value.clone()),
+        deferral: Default::default(),
+        not_valid: false,
         columns: own,
         ref_table,
         ref_columns,

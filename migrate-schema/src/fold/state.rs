@@ -182,6 +182,8 @@ pub struct ColumnState {
 pub struct KeyState {
     /// The constraint's (and its index's) name.
     pub name: String,
+    /// `DEFERRABLE` / `INITIALLY DEFERRED`.
+    pub deferral: crate::model::Deferral,
     /// Its columns.
     pub columns: Vec<String>,
 }
@@ -191,6 +193,10 @@ pub struct KeyState {
 pub struct ForeignKeyState {
     /// The constraint's name.
     pub name: String,
+    /// `DEFERRABLE` / `INITIALLY DEFERRED`.
+    pub deferral: crate::model::Deferral,
+    /// Added `NOT VALID` and not validated since.
+    pub not_valid: bool,
     /// Referencing columns.
     pub columns: Vec<String>,
     /// The referenced table.
@@ -208,6 +214,8 @@ pub struct ForeignKeyState {
 pub struct CheckState {
     /// The constraint's name.
     pub name: String,
+    /// Added `NOT VALID` and not validated since.
+    pub not_valid: bool,
     /// Its condition.
     pub expression: Expr,
 }
@@ -1667,6 +1675,7 @@ fn table_model(t: &TableState, name_of: &dyn Fn(TableId) -> Option<QualifiedName
     table.primary_key = t.primary_key.as_ref().map(|k| PrimaryKey {
         name: given(&k.name),
         columns: k.columns.clone(),
+        deferral: k.deferral,
     });
     table.uniques = t
         .uniques
@@ -1674,6 +1683,7 @@ fn table_model(t: &TableState, name_of: &dyn Fn(TableId) -> Option<QualifiedName
         .map(|k| UniqueConstraint {
             name: given(&k.name),
             columns: k.columns.clone(),
+            deferral: k.deferral,
         })
         .collect();
     table.foreign_keys = t
@@ -1687,6 +1697,8 @@ fn table_model(t: &TableState, name_of: &dyn Fn(TableId) -> Option<QualifiedName
                 ref_columns: f.ref_columns.clone(),
                 on_delete: f.on_delete,
                 on_update: f.on_update,
+                deferral: f.deferral,
+                not_valid: f.not_valid,
             })
         })
         .collect();
@@ -1696,6 +1708,7 @@ fn table_model(t: &TableState, name_of: &dyn Fn(TableId) -> Option<QualifiedName
         .map(|c| CheckConstraint {
             name: given(&c.name),
             expression: c.expression.sql.clone(),
+            not_valid: c.not_valid,
         })
         .collect();
     table.indexes = t

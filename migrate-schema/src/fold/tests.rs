@@ -1879,3 +1879,33 @@ fn a_rust_revision_makes_every_table_unsure_unless_it_changes_rows_only() {
     assert_eq!(unsure(&rust("")), [QualifiedName::new("t")]);
     assert!(unsure(&rust("// data_only: true")).is_empty());
 }
+
+#[test]
+fn deferrable_and_not_valid_constraints_are_folded() {
+    let state = fold(&[
+        "CREATE TABLE t (id int PRIMARY KEY DEFERRABLE, n int, code text UNIQUE DEFERRABLE INITIALLY DEFERRED, CHECK (n > 0) NOT VALID)",
+        "CREATE TABLE u (id int PRIMARY KEY, t_id int)",
+        "ALTER TABLE u ADD CONSTRAINT u_t FOREIGN KEY (t_id) REFERENCES t (id) DEFERRABLE INITIALLY DEFERRED NOT VALID",
+        "ALTER TABLE u ADD CONSTRAINT u_c CHECK (t_id > 0) NOT VALID",
+        "ALTER TABLE u VALIDATE CONSTRAINT u_c",
+    ]);
+    let s = state.to_schema();
+    let declared = crate::parse_schema(
+        "CREATE TABLE t (id int PRIMARY KEY DEFERRABLE, n int CHECK (n > 0), code text UNIQUE DEFERRABLE INITIALLY DEFERRED);
+         CREATE TABLE u (id int PRIMARY KEY, t_id int CONSTRAINT u_c CHECK (t_id > 0));
+         ALTER TABLE ONLY u ADD CONSTRAINT u_t FOREIGN KEY (t_id) REFERENCES t (id) DEFERRABLE INITIALLY DEFERRED NOT VALID;",
+        migrate_core::sql::Dialect::Postgres,
+    )
+    .unwrap();
+    let changes = crate::diff(
+        &s,
+        &declared,
+        migrate_core::sql::Dialect::Postgres,
+        &Default::default(),
+    );
+    assert!(changes.is_empty(), "{changes:?}");
+    let u = table(&s, "u");
+    assert!(u.foreign_keys[0].not_valid);
+    assert_eq!(u.foreign_keys[0].deferral, crate::Deferral::Deferred);
+    assert!(!u.checks[0].not_valid);
+}

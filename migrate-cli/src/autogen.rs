@@ -341,6 +341,10 @@ fn compare_schemas(
         ..DiffOptions::default()
     };
     let changes = diff(actual, declared, dialect, &diff_options);
+    // Column order is reported, never changed, and does not fail `check`.
+    for note in migrate_schema::diff::column_order_notes(actual, declared, dialect, &diff_options) {
+        ui.note(format!("note: {note}; autogenerate does not reorder columns (that would re-create the table), and check passes; reorder schema.sql to silence this"));
+    }
     let default = default_schema(dialect);
     let in_scope: Vec<String> = actual
         .tables

@@ -95,6 +95,9 @@ pub struct EnumColumn {
 }
 
 /// One operation of a schema change.
+// `RebuildTable` carries two whole tables; a revision holds a handful of
+// changes, so boxing them would buy nothing but churn for every match.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// `CREATE SCHEMA`.
@@ -199,6 +202,31 @@ pub enum Change {
         from: Option<String>,
         /// The default after.
         to: Option<String>,
+    },
+    /// `ALTER COLUMN … TYPE … COLLATE` (PostgreSQL; SQLite rebuilds the
+    /// table): the column's collation.
+    AlterColumnCollation {
+        /// The table.
+        table: QualifiedName,
+        /// The column.
+        column: String,
+        /// The column's type (after any type change), which PostgreSQL's
+        /// `ALTER COLUMN … TYPE` restates.
+        data_type: String,
+        /// The collation before (`None`: the type's default).
+        from: Option<String>,
+        /// The collation after.
+        to: Option<String>,
+    },
+    /// `ALTER TABLE … SET (…)` / `RESET (…)` (PostgreSQL): the table's
+    /// storage parameters.
+    SetStorage {
+        /// The table.
+        table: QualifiedName,
+        /// The parameters before.
+        from: Vec<(String, String)>,
+        /// The parameters after.
+        to: Vec<(String, String)>,
     },
     /// `ALTER COLUMN … ADD GENERATED … AS IDENTITY` / `DROP IDENTITY` / `SET
     /// GENERATED`.
@@ -425,6 +453,24 @@ impl Change {
                 from: to,
                 to: from,
             },
+            AlterColumnCollation {
+                table,
+                column,
+                data_type,
+                from,
+                to,
+            } => AlterColumnCollation {
+                table,
+                column,
+                data_type,
+                from: to,
+                to: from,
+            },
+            SetStorage { table, from, to } => SetStorage {
+                table,
+                from: to,
+                to: from,
+            },
             AddPrimaryKey { table, key } => DropPrimaryKey { table, key },
             DropPrimaryKey { table, key } => AddPrimaryKey { table, key },
             AddUnique { table, constraint } => DropUnique { table, constraint },
@@ -535,6 +581,13 @@ impl Change {
             Change::AlterColumnIdentity { table, column, .. } => {
                 format!("change identity of {table}.{column}")
             }
+            Change::AlterColumnCollation {
+                table, column, to, ..
+            } => format!(
+                "change collation of {table}.{column} to {}",
+                to.as_deref().unwrap_or("the default")
+            ),
+            Change::SetStorage { table, .. } => format!("change storage parameters of {table}"),
             Change::AddPrimaryKey { table, .. } => format!("add primary key on {table}"),
             Change::DropPrimaryKey { table, .. } => format!("drop primary key of {table}"),
             Change::AddUnique { table, constraint } => {
@@ -825,6 +878,57 @@ pub fn diff(
     [before, tables, after].concat()
 }
 
+/// Tables whose columns are the same on both sides but in another order:
+/// one line per table, e.g. `column order of table t differs: a, b, c in
+/// the database, a, c, b declared`. Column order is reported, not changed:
+/// [`diff`] makes no [`Change`] for it (PostgreSQL cannot reorder columns
+/// short of re-creating the table, and Alembic ignores the order too), so
+/// `check` still passes. Names are as in [`Change::summary`], control
+/// characters escaped.
+///
+/// ```
+/// use migrate_core::sql::Dialect;
+/// use migrate_schema::{DiffOptions, diff, parse_schema};
+/// use migrate_schema::diff::column_order_notes;
+///
+/// let a = parse_schema("CREATE TABLE t (a int, b int);", Dialect::Postgres).unwrap();
+/// let b = parse_schema("CREATE TABLE t (b int, a int);", Dialect::Postgres).unwrap();
+/// assert!(diff(&a, &b, Dialect::Postgres, &DiffOptions::default()).is_empty());
+/// assert_eq!(
+///     column_order_notes(&a, &b, Dialect::Postgres, &DiffOptions::default()),
+///     ["column order of table t differs: a, b in the database, b, a declared"]
+/// );
+/// ```
+pub fn column_order_notes(
+    current: &Schema,
+    target: &Schema,
+    dialect: Dialect,
+    options: &DiffOptions,
+) -> Vec<String> {
+    let current = normalise(current, dialect, options);
+    let target = normalise(target, dialect, options);
+    let mut out = Vec::new();
+    for (name, to) in &target.tables {
+        let Some(from) = current.tables.get(name) else {
+            continue;
+        };
+        let names = |t: &Table| t.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+        let (a, b) = (names(from), names(to));
+        let same_set = a.len() == b.len() && a.iter().all(|c| b.contains(c));
+        if same_set && a != b {
+            out.push(
+                escape_control(&format!(
+                    "column order of table {name} differs: {} in the database, {} declared",
+                    a.join(", "),
+                    b.join(", ")
+                ))
+                .into_owned(),
+            );
+        }
+    }
+    out
+}
+
 /// Changes grouped by the phase they run in.
 #[derive(Default)]
 struct Plan {
@@ -1059,19 +1163,75 @@ fn same_fk(a: &ForeignKey, b: &ForeignKey, strict: bool) -> bool {
         && a.ref_columns == b.ref_columns
         && a.on_delete == b.on_delete
         && a.on_update == b.on_update
+        && a.deferral == b.deferral
+        && a.not_valid == b.not_valid
 }
 
-fn same_index(a: &Index, b: &Index, dialect: Dialect) -> bool {
+/// Whether two indexes are the same; a key's collation counts where it is
+/// not its column's (in `tables`, the tables of `a` and `b`, when given).
+fn same_index_in(a: &Index, b: &Index, tables: Option<(&Table, &Table)>, dialect: Dialect) -> bool {
     let key = |k: &IndexKey| match k {
         IndexKey::Column(c) => canonical_expression(&quote_ident(c, dialect), dialect),
         IndexKey::Expression(e) => canonical_expression(e, dialect),
     };
     let method = |m: &Option<String>| m.as_deref().map(str::to_lowercase).filter(|m| m != "btree");
+    let options = |i: &Index,
+                   t: Option<&Table>|
+     -> Vec<(Option<String>, Option<String>, bool, bool)> {
+        (0..i.keys.len())
+            .map(|n| {
+                let o = i.key_option(n);
+                // A key without COLLATE follows its column (and PostgreSQL
+                // re-creates the index when the column's collation
+                // changes), so only a collation other than the column's
+                // counts.
+                let column_collation = match (&i.keys[n], t) {
+                    (IndexKey::Column(c), Some(t)) => t.column(c).and_then(|c| c.collation.clone()),
+                    _ => None,
+                };
+                let collation = canonical_collation(o.collation, dialect)
+                    .filter(|c| Some(c) != canonical_collation(column_collation, dialect).as_ref());
+                let nulls_first = o.nulls_first.unwrap_or(o.descending);
+                (
+                    collation,
+                    o.opclass.map(|c| c.to_lowercase()),
+                    o.descending,
+                    nulls_first,
+                )
+            })
+            .collect()
+    };
     a.unique == b.unique
         && a.keys.len() == b.keys.len()
         && a.keys.iter().zip(&b.keys).all(|(x, y)| key(x) == key(y))
         && same_expression(a.predicate.as_deref(), b.predicate.as_deref(), dialect)
         && method(&a.method) == method(&b.method)
+        && options(a, tables.map(|t| t.0)) == options(b, tables.map(|t| t.1))
+        && a.include == b.include
+        && canonical_parameters(&a.with) == canonical_parameters(&b.with)
+}
+
+/// A collation as the comparison sees it: `None` for the default one
+/// (PostgreSQL's `default`, SQLite's `BINARY`); SQLite's names without case.
+pub(crate) fn canonical_collation(collation: Option<String>, dialect: Dialect) -> Option<String> {
+    let c = collation?;
+    match dialect {
+        Dialect::Postgres => (c != "default").then_some(c),
+        Dialect::Sqlite => {
+            let c = c.to_uppercase();
+            (c != "BINARY").then_some(c)
+        }
+    }
+}
+
+/// Storage parameters as a sorted list of lower-case `(name, value)` pairs.
+pub(crate) fn canonical_parameters(with: &[(String, String)]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = with
+        .iter()
+        .map(|(k, v)| (k.to_lowercase(), v.trim_matches('\'').to_lowercase()))
+        .collect();
+    out.sort();
+    out
 }
 
 /// Pairs items of `from` and `to` with `same`; returns the unmatched ones.
@@ -1196,6 +1356,23 @@ fn table_changes(
             });
             rebuild = true;
         }
+        let (fcoll, tcoll) = (
+            canonical_collation(c.collation.clone(), dialect),
+            canonical_collation(n.collation.clone(), dialect),
+        );
+        // `ALTER COLUMN … TYPE` without `COLLATE` resets the collation, so
+        // a type change restates a collation that stays.
+        let retyped = options.compare_type && !same_type(&c.data_type, &n.data_type, dialect);
+        if fcoll != tcoll || (retyped && tcoll.is_some() && dialect == Dialect::Postgres) {
+            local.columns.push(Change::AlterColumnCollation {
+                table: name.clone(),
+                column: c.name.clone(),
+                data_type: n.data_type.clone(),
+                from: c.collation.clone().filter(|_| fcoll.is_some()),
+                to: n.collation.clone().filter(|_| tcoll.is_some()),
+            });
+            rebuild = true;
+        }
         if c.comment != n.comment {
             local.comments.push(Change::SetComment {
                 target: CommentTarget::Column(name.clone(), c.name.clone()),
@@ -1218,7 +1395,11 @@ fn table_changes(
     // Constraints.
     let pk_same = match (&from.primary_key, &to.primary_key) {
         (None, None) => true,
-        (Some(a), Some(b)) => names_compatible(&a.name, &b.name, strict) && a.columns == b.columns,
+        (Some(a), Some(b)) => {
+            names_compatible(&a.name, &b.name, strict)
+                && a.columns == b.columns
+                && a.deferral == b.deferral
+        }
         _ => false,
     };
     if !pk_same {
@@ -1237,7 +1418,9 @@ fn table_changes(
         }
     }
     let (gone, new) = unmatched(&from.uniques, &to.uniques, |a, b| {
-        names_compatible(&a.name, &b.name, strict) && a.columns == b.columns
+        names_compatible(&a.name, &b.name, strict)
+            && a.columns == b.columns
+            && a.deferral == b.deferral
     });
     for u in gone {
         local.drop_constraints.push(Change::DropUnique {
@@ -1256,6 +1439,7 @@ fn table_changes(
     let (gone, new) = unmatched(&from.checks, &to.checks, |a, b| {
         names_compatible(&a.name, &b.name, strict)
             && same_expression(Some(&a.expression), Some(&b.expression), dialect)
+            && a.not_valid == b.not_valid
     });
     for c in gone {
         local.drop_constraints.push(Change::DropCheck {
@@ -1291,7 +1475,7 @@ fn table_changes(
     let mut index_changes = false;
     for i in &from.indexes {
         match to.indexes.iter().find(|j| j.name == i.name) {
-            Some(j) if same_index(i, j, dialect) => {}
+            Some(j) if same_index_in(i, j, Some((from, to)), dialect) => {}
             _ => {
                 local.drop_constraints.push(Change::DropIndex {
                     table: name.clone(),
@@ -1303,7 +1487,7 @@ fn table_changes(
     }
     for j in &to.indexes {
         match from.indexes.iter().find(|i| i.name == j.name) {
-            Some(i) if same_index(i, j, dialect) => {}
+            Some(i) if same_index_in(i, j, Some((from, to)), dialect) => {}
             _ => {
                 local.add_constraints.push(Change::CreateIndex {
                     table: name.clone(),
@@ -1312,6 +1496,14 @@ fn table_changes(
                 index_changes = true;
             }
         }
+    }
+    if canonical_parameters(&from.storage) != canonical_parameters(&to.storage) {
+        local.columns.push(Change::SetStorage {
+            table: name.clone(),
+            from: from.storage.clone(),
+            to: to.storage.clone(),
+        });
+        rebuild = true;
     }
     if from.comment != to.comment {
         local.comments.push(Change::SetComment {
@@ -1645,6 +1837,94 @@ mod tests {
             panic!("{changes:?}");
         };
         assert_eq!(columns[0].new_default.as_deref(), Some("'draft'"));
+    }
+
+    #[test]
+    fn index_key_details_count_and_defaults_do_not() {
+        let base = "CREATE TABLE t (a text, b int, c text COLLATE \"C\");";
+        let same = |x: &str, y: &str| {
+            let changes = pg(&format!("{base} {x}"), &format!("{base} {y}"));
+            assert!(changes.is_empty(), "{x} / {y}: {:?}", summaries(&changes));
+        };
+        same(
+            "CREATE INDEX i ON t (a);",
+            "CREATE INDEX i ON t (a ASC NULLS LAST);",
+        );
+        same(
+            "CREATE INDEX i ON t (a DESC);",
+            "CREATE INDEX i ON t (a DESC NULLS FIRST);",
+        );
+        same(
+            "CREATE INDEX i ON t (c);",
+            "CREATE INDEX i ON t (c COLLATE \"C\");",
+        );
+        same(
+            "CREATE INDEX i ON t (a) WITH (fillfactor = 70);",
+            "CREATE INDEX i ON t (a) WITH (FILLFACTOR='70');",
+        );
+        let differ = |x: &str, y: &str| {
+            let changes = pg(&format!("{base} {x}"), &format!("{base} {y}"));
+            assert_eq!(
+                summaries(&changes),
+                ["drop index i", "create index i"],
+                "{x} / {y}"
+            );
+        };
+        differ("CREATE INDEX i ON t (a);", "CREATE INDEX i ON t (a DESC);");
+        differ(
+            "CREATE INDEX i ON t (a);",
+            "CREATE INDEX i ON t (a NULLS FIRST);",
+        );
+        differ(
+            "CREATE INDEX i ON t (a);",
+            "CREATE INDEX i ON t (a text_pattern_ops);",
+        );
+        differ(
+            "CREATE INDEX i ON t (a);",
+            "CREATE INDEX i ON t (a COLLATE \"C\");",
+        );
+        differ(
+            "CREATE INDEX i ON t (a);",
+            "CREATE INDEX i ON t (a) INCLUDE (b);",
+        );
+        differ(
+            "CREATE INDEX i ON t (a);",
+            "CREATE INDEX i ON t (a) WITH (fillfactor = 70);",
+        );
+    }
+
+    #[test]
+    fn column_collation_and_table_storage() {
+        let changes = pg(
+            "CREATE TABLE t (a text) WITH (fillfactor = 90);",
+            "CREATE TABLE t (a text COLLATE pg_catalog.\"C\") WITH (fillfactor = 70);",
+        );
+        assert_eq!(
+            summaries(&changes),
+            [
+                "change collation of t.a to C",
+                "change storage parameters of t"
+            ]
+        );
+        assert!(
+            pg(
+                "CREATE TABLE t (a text COLLATE \"default\");",
+                "CREATE TABLE t (a text);"
+            )
+            .is_empty()
+        );
+        let changes = lite(
+            "CREATE TABLE t (a TEXT);",
+            "CREATE TABLE t (a TEXT COLLATE NOCASE);",
+        );
+        assert!(matches!(&changes[..], [Change::RebuildTable { .. }]));
+        assert!(
+            lite(
+                "CREATE TABLE t (a TEXT COLLATE nocase);",
+                "CREATE TABLE t (a TEXT COLLATE NOCASE);"
+            )
+            .is_empty()
+        );
     }
 
     #[test]

@@ -65,9 +65,9 @@ pub mod views;
 pub use diff::{Change, CommentTarget, DiffOptions, EnumColumn, diff};
 pub use kinds::KindChange;
 pub use model::{
-    Attribute, CheckConstraint, Column, CompositeType, Domain, EnumType, Extension, FkAction,
-    ForeignKey, Function, Identity, Index, IndexKey, PrimaryKey, QualifiedName, RangeType, Schema,
-    Sequence, Table, Trigger, UniqueConstraint, View,
+    Attribute, CheckConstraint, Column, CompositeType, Deferral, Domain, EnumType, Extension,
+    FkAction, ForeignKey, Function, Identity, Index, IndexKey, IndexKeyOptions, PrimaryKey,
+    QualifiedName, RangeType, Schema, Sequence, Table, Trigger, UniqueConstraint, View,
 };
 pub use parse::{SchemaError, parse_schema};
 pub use rename::Renames;

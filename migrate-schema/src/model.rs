@@ -127,6 +127,9 @@ pub struct Table {
     pub indexes: Vec<Index>,
     /// `COMMENT ON TABLE`.
     pub comment: Option<String>,
+    /// `WITH (name = value, …)` storage parameters (PostgreSQL), as
+    /// `(name, value)` pairs in the source's order and spelling.
+    pub storage: Vec<(String, String)>,
 }
 
 impl Table {
@@ -141,6 +144,7 @@ impl Table {
             checks: Vec::new(),
             indexes: Vec::new(),
             comment: None,
+            storage: Vec::new(),
         }
     }
 
@@ -172,6 +176,9 @@ pub struct Column {
     pub generated: Option<String>,
     /// `COMMENT ON COLUMN`.
     pub comment: Option<String>,
+    /// `COLLATE name` when not the type's default collation, as the source
+    /// spells it (`C`, `en_US`, SQLite's `NOCASE`).
+    pub collation: Option<String>,
 }
 
 impl Column {
@@ -185,6 +192,7 @@ impl Column {
             identity: None,
             generated: None,
             comment: None,
+            collation: None,
         }
     }
 }
@@ -207,6 +215,8 @@ pub struct PrimaryKey {
     pub name: Option<String>,
     /// Key columns in order.
     pub columns: Vec<String>,
+    /// `DEFERRABLE` / `INITIALLY DEFERRED` (PostgreSQL).
+    pub deferral: Deferral,
 }
 
 /// A unique constraint.
@@ -216,6 +226,43 @@ pub struct UniqueConstraint {
     pub name: Option<String>,
     /// Columns in order.
     pub columns: Vec<String>,
+    /// `DEFERRABLE` / `INITIALLY DEFERRED` (PostgreSQL).
+    pub deferral: Deferral,
+}
+
+/// When a constraint is checked (PostgreSQL's `DEFERRABLE` and `INITIALLY
+/// DEFERRED`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Deferral {
+    /// `NOT DEFERRABLE` (the default): checked at each statement.
+    #[default]
+    NotDeferrable,
+    /// `DEFERRABLE INITIALLY IMMEDIATE`: `SET CONSTRAINTS … DEFERRED` may
+    /// defer it.
+    Immediate,
+    /// `DEFERRABLE INITIALLY DEFERRED`: checked at commit.
+    Deferred,
+}
+
+impl Deferral {
+    /// The SQL words after a constraint: empty, `DEFERRABLE` or
+    /// `DEFERRABLE INITIALLY DEFERRED`.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Deferral::NotDeferrable => "",
+            Deferral::Immediate => " DEFERRABLE",
+            Deferral::Deferred => " DEFERRABLE INITIALLY DEFERRED",
+        }
+    }
+
+    /// From the catalogue's `condeferrable` and `condeferred`.
+    pub fn from_flags(deferrable: bool, deferred: bool) -> Deferral {
+        match (deferrable, deferred) {
+            (false, _) => Deferral::NotDeferrable,
+            (true, false) => Deferral::Immediate,
+            (true, true) => Deferral::Deferred,
+        }
+    }
 }
 
 /// What a foreign key does when the referenced row changes.
@@ -282,6 +329,11 @@ pub struct ForeignKey {
     pub on_delete: FkAction,
     /// `ON UPDATE`.
     pub on_update: FkAction,
+    /// `DEFERRABLE` / `INITIALLY DEFERRED` (PostgreSQL).
+    pub deferral: Deferral,
+    /// `NOT VALID` (PostgreSQL): added without checking the rows already
+    /// there, and not validated since.
+    pub not_valid: bool,
 }
 
 /// A check constraint.
@@ -291,6 +343,9 @@ pub struct CheckConstraint {
     pub name: Option<String>,
     /// The condition, as its source spells it.
     pub expression: String,
+    /// `NOT VALID` (PostgreSQL): added without checking the rows already
+    /// there, and not validated since.
+    pub not_valid: bool,
 }
 
 /// One key of an index.
@@ -316,6 +371,52 @@ pub struct Index {
     /// The access method when not the default (`gin`, `gist`, …; `None`
     /// for btree).
     pub method: Option<String>,
+    /// How each key is ordered and compared, one per key in `keys`' order;
+    /// empty when every key has the defaults (see [`IndexKeyOptions`]).
+    pub key_options: Vec<IndexKeyOptions>,
+    /// `INCLUDE (columns)` (PostgreSQL): stored, not searched.
+    pub include: Vec<String>,
+    /// `WITH (name = value, …)` storage parameters (PostgreSQL), as
+    /// `(name, value)` pairs in the source's order and spelling.
+    pub with: Vec<(String, String)>,
+}
+
+impl Index {
+    /// The options of key `i`: the defaults when none are recorded.
+    pub fn key_option(&self, i: usize) -> IndexKeyOptions {
+        self.key_options.get(i).cloned().unwrap_or_default()
+    }
+}
+
+/// What an index key says besides the column or expression it indexes:
+/// `COLLATE`, an operator class, `DESC` and `NULLS FIRST/LAST`. The
+/// defaults (the column's collation, the type's default operator class,
+/// ascending, PostgreSQL's `NULLS LAST` for ascending and `NULLS FIRST` for
+/// descending keys) are recorded as `None`/`false`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexKeyOptions {
+    /// `COLLATE name` (as written; PostgreSQL quoted names keep their case).
+    pub collation: Option<String>,
+    /// An operator class other than the default (`text_pattern_ops`,
+    /// `jsonb_path_ops`).
+    pub opclass: Option<String>,
+    /// `DESC`.
+    pub descending: bool,
+    /// `NULLS FIRST` (`Some(true)`) or `NULLS LAST` (`Some(false)`) as
+    /// written; `None` takes the order's default.
+    pub nulls_first: Option<bool>,
+}
+
+impl IndexKeyOptions {
+    /// Whether every option is the default one.
+    pub fn is_default(&self) -> bool {
+        self.collation.is_none()
+            && self.opclass.is_none()
+            && !self.descending
+            && self
+                .nulls_first
+                .is_none_or(|first| first == self.descending)
+    }
 }
 
 /// A PostgreSQL extension.

@@ -52,8 +52,8 @@ mod kinds;
 pub use kinds::default_multirange_name;
 
 use crate::model::{
-    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
-    QualifiedName, Schema, Table, UniqueConstraint,
+    CheckConstraint, Column, Deferral, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey,
+    IndexKeyOptions, PrimaryKey, QualifiedName, Schema, Table, UniqueConstraint,
 };
 use crate::views;
 
@@ -189,6 +189,37 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
     }
 }
 
+/// A storage parameter `name = value` (`WITH (fillfactor = 70)`) as a
+/// `(name, value)` pair: the name in lower case, the value without quotes.
+fn storage_parameter(option: &Expr) -> Option<(String, String)> {
+    let Expr::BinaryOp {
+        left,
+        op: ast::BinaryOperator::Eq,
+        right,
+    } = option
+    else {
+        return None;
+    };
+    let name = match left.as_ref() {
+        Expr::Identifier(i) => i.value.to_lowercase(),
+        Expr::CompoundIdentifier(parts) => parts
+            .iter()
+            .map(|i| i.value.to_lowercase())
+            .collect::<Vec<_>>()
+            .join("."),
+        _ => return None,
+    };
+    let value = match right.as_ref() {
+        Expr::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) => s.clone(),
+            other => other.to_string(),
+        },
+        Expr::Identifier(i) => i.value.clone(),
+        other => other.to_string(),
+    };
+    Some((name, value))
+}
+
 /// psql meta-command lines (`\\restrict KEY` and `\\unrestrict KEY`, which
 /// pg_dump 15.14, 16.10 and 17.6 and later print around a dump) replaced by
 /// empty lines, so positions in the file stay the same. Only those two:
@@ -270,6 +301,9 @@ enum Deferred {
     Index(QualifiedName, Index, Vec<(String, Span)>),
     Comment(CommentOn, Option<String>),
     Constraint(QualifiedName, TableConstraint),
+    /// `ALTER TABLE … ADD CONSTRAINT … NOT VALID` (a dump's foreign keys and
+    /// checks that were never validated).
+    NotValid(QualifiedName, TableConstraint),
     /// `ALTER TABLE … ALTER COLUMN c SET DEFAULT …` (pg_dump's serial
     /// columns).
     ColumnDefault(QualifiedName, String, String),
@@ -362,6 +396,42 @@ impl SchemaParser {
         } else {
             ident.value.to_lowercase()
         }
+    }
+
+    /// A collation or operator class name as the catalogue stores it: the
+    /// last part, folded (`pg_catalog."C"` is `C`, `NOCASE` stays `NOCASE`
+    /// on SQLite, whose collation names are compared without case).
+    fn catalog_name(&self, name: &ObjectName) -> String {
+        name.0
+            .last()
+            .and_then(|p| p.as_ident())
+            .map_or_else(|| name.to_string(), |i| self.fold(i))
+    }
+
+    /// `DEFERRABLE` / `INITIALLY DEFERRED` of a constraint. SQLite's own
+    /// deferrable foreign keys, and `ENFORCED`, are not compared: errors.
+    fn deferral(&mut self, c: Option<&ast::ConstraintCharacteristics>, at: Pos) -> Deferral {
+        let Some(c) = c else {
+            return Deferral::NotDeferrable;
+        };
+        if c.enforced.is_some() {
+            self.error_at(
+                at,
+                "ENFORCED / NOT ENFORCED is not compared; remove it".into(),
+            );
+        }
+        let deferral = match (c.deferrable, c.initially) {
+            (_, Some(ast::DeferrableInitial::Deferred)) => Deferral::Deferred,
+            (Some(true), _) => Deferral::Immediate,
+            _ => Deferral::NotDeferrable,
+        };
+        if self.dialect == Dialect::Sqlite && deferral != Deferral::NotDeferrable {
+            self.error_at(
+                at,
+                "DEFERRABLE is compared on PostgreSQL only, not on SQLite; remove it from schema.sql and manage it in a revision".into(),
+            );
+        }
+        deferral
     }
 
     fn qualified(&mut self, name: &ObjectName, at: Pos) -> Option<QualifiedName> {
@@ -503,6 +573,12 @@ impl SchemaParser {
                 };
                 for op in alter.operations {
                     match op {
+                        ast::AlterTableOperation::AddConstraint {
+                            constraint,
+                            not_valid: true,
+                        } => self
+                            .deferred
+                            .push((at, Deferred::NotValid(table.clone(), constraint))),
                         ast::AlterTableOperation::AddConstraint { constraint, .. } => self
                             .deferred
                             .push((at, Deferred::Constraint(table.clone(), constraint))),
@@ -528,6 +604,9 @@ impl SchemaParser {
             | Statement::Pragma { .. }
             | Statement::StartTransaction { .. }
             | Statement::Commit { .. } => {}
+            // Privileges are not compared (pg_dump writes them): accepted
+            // and left out, as ownership is.
+            Statement::Grant(_) | Statement::Revoke(_) if self.dialect == Dialect::Postgres => {}
             Statement::Query(q) if q.to_string().to_lowercase().contains("set_config(") => {}
             other => {
                 let what: String = other
@@ -559,6 +638,16 @@ impl SchemaParser {
             self.error_at(
                 at,
                 "temporary tables are not part of a schema; remove it".into(),
+            );
+            return;
+        }
+        if create.partition_by.is_some()
+            || create.partition_of.is_some()
+            || create.inherits.is_some()
+        {
+            self.error_at(
+                at,
+                format!("table {name} is partitioned, a partition or inherits: not compared yet; create it in a revision and list it in migrate.toml's `exclude`"),
             );
             return;
         }
@@ -597,16 +686,22 @@ impl SchemaParser {
                         if table.primary_key.is_some() {
                             self.error_at(col_at, format!("table {name} has two primary keys; keep one"));
                         }
+                        let deferral = self.deferral(pk.characteristics.as_ref(), col_at);
                         table.primary_key = Some(PrimaryKey {
                             name: constraint_name.or_else(|| pk.name.as_ref().map(|n| self.fold(n))),
                             columns: vec![col_name.clone()],
+                            deferral,
                         });
                         column.nullable = false;
                     }
-                    ColumnOption::Unique(u) => table.uniques.push(UniqueConstraint {
-                        name: constraint_name.or_else(|| u.name.as_ref().map(|n| self.fold(n))),
-                        columns: vec![col_name.clone()],
-                    }),
+                    ColumnOption::Unique(u) => {
+                        let deferral = self.deferral(u.characteristics.as_ref(), col_at);
+                        table.uniques.push(UniqueConstraint {
+                            name: constraint_name.or_else(|| u.name.as_ref().map(|n| self.fold(n))),
+                            columns: vec![col_name.clone()],
+                            deferral,
+                        })
+                    }
                     ColumnOption::ForeignKey(fk) => {
                         if let Some(mut key) = self.foreign_key(fk, at) {
                             key.name = constraint_name.or(key.name);
@@ -617,6 +712,7 @@ impl SchemaParser {
                     ColumnOption::Check(c) => table.checks.push(CheckConstraint {
                         name: constraint_name.or_else(|| c.name.as_ref().map(|n| self.fold(n))),
                         expression: c.expr.to_string(),
+                        not_valid: false,
                     }),
                     ColumnOption::Generated {
                         generated_as,
@@ -640,6 +736,9 @@ impl SchemaParser {
                         column.identity = Some(Identity::ByDefault);
                     }
                     ColumnOption::Comment(text) => column.comment = Some(text.clone()),
+                    ColumnOption::Collation(collation) => {
+                        column.collation = Some(self.catalog_name(collation));
+                    }
                     other => self.error_at(
                         col_at,
                         format!("column option `{other}` is not compared yet; remove it from schema.sql and manage it in a revision"),
@@ -647,6 +746,34 @@ impl SchemaParser {
                 }
             }
             table.columns.push(column);
+        }
+        match &create.table_options {
+            ast::CreateTableOptions::None => {}
+            ast::CreateTableOptions::With(options) if self.dialect == Dialect::Postgres => {
+                for option in options {
+                    let pair = match option {
+                        ast::SqlOption::KeyValue { key, value } => storage_parameter(
+                            &Expr::BinaryOp {
+                                left: Box::new(Expr::Identifier(key.clone())),
+                                op: ast::BinaryOperator::Eq,
+                                right: Box::new(value.clone()),
+                            },
+                        ),
+                        _ => None,
+                    };
+                    match pair {
+                        Some(pair) => table.storage.push(pair),
+                        None => self.error_at(
+                            at,
+                            format!("table storage parameter `{option}` is not `name = value`; write it as WITH (fillfactor = 70)"),
+                        ),
+                    }
+                }
+            }
+            other => self.error_at(
+                at,
+                format!("table option `{other}` is not compared; remove it from schema.sql and manage it in a revision"),
+            ),
         }
         self.positions.insert(name.clone(), at);
         self.schema.tables.insert(name.clone(), table);
@@ -690,6 +817,8 @@ impl SchemaParser {
             ref_columns: fk.referred_columns.iter().map(|c| self.fold(c)).collect(),
             on_delete: fk_action(fk.on_delete),
             on_update: fk_action(fk.on_update),
+            deferral: self.deferral(fk.characteristics.as_ref(), at),
+            not_valid: false,
         })
     }
 
@@ -738,17 +867,21 @@ impl SchemaParser {
                             col.nullable = false;
                         }
                     }
+                    let deferral = self.deferral(pk.characteristics.as_ref(), at);
                     t.primary_key = Some(PrimaryKey {
                         name: pk.name.as_ref().map(|n| self.fold(n)),
                         columns,
+                        deferral,
                     });
                 }
             }
             TableConstraint::Unique(u) => {
                 if let Some(columns) = self.key_columns(&u.columns, at) {
+                    let deferral = self.deferral(u.characteristics.as_ref(), at);
                     t.uniques.push(UniqueConstraint {
                         name: u.name.as_ref().map(|n| self.fold(n)),
                         columns,
+                        deferral,
                     });
                 }
             }
@@ -760,6 +893,7 @@ impl SchemaParser {
             TableConstraint::Check(c) => t.checks.push(CheckConstraint {
                 name: c.name.as_ref().map(|n| self.fold(n)),
                 expression: c.expr.to_string(),
+                not_valid: false,
             }),
             other => self.error_at(
                 at,
@@ -783,31 +917,43 @@ impl SchemaParser {
         let Some(name) = self.qualified(name, at) else {
             return;
         };
-        if !create.include.is_empty()
-            || create.nulls_distinct.is_some()
-            || !create.with.is_empty()
-            || !create.index_options.is_empty()
-        {
+        if create.nulls_distinct.is_some() || !create.index_options.is_empty() {
             self.error_at(
                 at,
-                format!("index {} uses INCLUDE/NULLS DISTINCT/WITH options, which are not compared yet; remove them or manage the index in a revision", name.name),
+                format!("index {} uses NULLS [NOT] DISTINCT or other index options, which are not compared yet; remove them or manage the index in a revision", name.name),
             );
             return;
         }
         let mut keys = Vec::new();
+        let mut key_options = Vec::new();
         let mut columns = Vec::new();
         for c in &create.columns {
-            if c.operator_class.is_some()
-                || c.column.options.sort.is_some()
-                || c.column.options.nulls_first.is_some()
-            {
-                self.error_at(
-                    at.of(c.column.expr.span()),
-                    format!("index key `{c}` has an order or operator class, which is not compared yet; index the plain column or expression"),
-                );
-                return;
+            let mut options = IndexKeyOptions {
+                opclass: c.operator_class.as_ref().map(|n| self.catalog_name(n)),
+                nulls_first: c.column.options.nulls_first,
+                ..IndexKeyOptions::default()
+            };
+            match &c.column.options.sort {
+                None | Some(ast::OrderBySort::Asc) => {}
+                Some(ast::OrderBySort::Desc) => options.descending = true,
+                Some(ast::OrderBySort::Using(_)) => {
+                    self.error_at(
+                        at.of(c.column.expr.span()),
+                        format!("index key `{c}` orders with USING, which is not compared; write ASC or DESC"),
+                    );
+                    return;
+                }
             }
-            match &c.column.expr {
+            let mut expr = &c.column.expr;
+            if let Expr::Collate {
+                expr: inner,
+                collation,
+            } = expr
+            {
+                options.collation = Some(self.catalog_name(collation));
+                expr = inner;
+            }
+            match expr {
                 Expr::Identifier(ident) => {
                     let col = self.fold(ident);
                     columns.push((col.clone(), ident.span));
@@ -815,6 +961,29 @@ impl SchemaParser {
                 }
                 Expr::Nested(inner) => keys.push(IndexKey::Expression(inner.to_string())),
                 other => keys.push(IndexKey::Expression(other.to_string())),
+            }
+            key_options.push(options);
+        }
+        if key_options.iter().all(IndexKeyOptions::is_default) {
+            key_options.clear();
+        }
+        let mut include = Vec::new();
+        for ident in &create.include {
+            let col = self.fold(ident);
+            columns.push((col.clone(), ident.span));
+            include.push(col);
+        }
+        let mut with = Vec::new();
+        for option in &create.with {
+            match storage_parameter(option) {
+                Some(pair) => with.push(pair),
+                None => {
+                    self.error_at(
+                        at.of(option.span()),
+                        format!("index storage parameter `{option}` is not `name = value`; write it as WITH (fillfactor = 70)"),
+                    );
+                    return;
+                }
             }
         }
         let method = create.using.as_ref().map(|m| m.to_string().to_lowercase());
@@ -824,6 +993,9 @@ impl SchemaParser {
             keys,
             predicate: create.predicate.as_ref().map(|p| p.to_string()),
             method: method.filter(|m| m != "btree"),
+            key_options,
+            include,
+            with,
         };
         self.deferred
             .push((at, Deferred::Index(table, index, columns)));
@@ -903,6 +1075,31 @@ impl SchemaParser {
             }
             Deferred::Constraint(table, constraint) => {
                 self.table_constraint(&table, constraint, at)
+            }
+            Deferred::NotValid(table, constraint) => {
+                let check = matches!(constraint, TableConstraint::Check(_));
+                let foreign = matches!(constraint, TableConstraint::ForeignKey(_));
+                if self.dialect == Dialect::Sqlite || !(check || foreign) {
+                    self.error_at(
+                        at,
+                        "NOT VALID is compared on PostgreSQL foreign keys and checks only; remove it".into(),
+                    );
+                    return;
+                }
+                let (checks, keys) = self
+                    .schema
+                    .tables
+                    .get(&table)
+                    .map_or((0, 0), |t| (t.checks.len(), t.foreign_keys.len()));
+                self.table_constraint(&table, constraint, at);
+                if let Some(t) = self.schema.tables.get_mut(&table) {
+                    if check && t.checks.len() > checks {
+                        t.checks[checks].not_valid = true;
+                    }
+                    if foreign && t.foreign_keys.len() > keys {
+                        t.foreign_keys[keys].not_valid = true;
+                    }
+                }
             }
             Deferred::ColumnDefault(table, column, value) => {
                 match self.column_mut(&table, &column) {
@@ -1591,5 +1788,53 @@ mod tests {
     fn undeclared_schema_is_an_error() {
         let e = errors("CREATE TABLE s.t (id int);", Dialect::Postgres);
         assert!(e[0].contains("CREATE SCHEMA s"), "{e:?}");
+    }
+
+    #[test]
+    fn deferrable_and_not_valid_are_read_where_compared() {
+        let s = parse_schema(
+            "CREATE TABLE t (id int PRIMARY KEY DEFERRABLE INITIALLY DEFERRED, n int);
+             ALTER TABLE ONLY t ADD CONSTRAINT t_n CHECK (n > 0) NOT VALID;",
+            Dialect::Postgres,
+        )
+        .unwrap();
+        let t = &s.tables[&QualifiedName::new("t")];
+        assert_eq!(t.primary_key.as_ref().unwrap().deferral, Deferral::Deferred);
+        assert!(t.checks[0].not_valid);
+        let err = parse_schema(
+            "CREATE TABLE t (id int PRIMARY KEY);\nALTER TABLE t ADD CONSTRAINT t_u UNIQUE (id) NOT VALID;",
+            Dialect::Postgres,
+        )
+        .unwrap_err();
+        assert_eq!(err[0].line, 2);
+        assert!(err[0].message.contains("NOT VALID"), "{}", err[0]);
+        let err = parse_schema(
+            "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE t (p INTEGER REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED);",
+            Dialect::Sqlite,
+        )
+        .unwrap_err();
+        assert_eq!(err[0].line, 2);
+        assert!(err[0].message.contains("DEFERRABLE"), "{}", err[0]);
+    }
+
+    #[test]
+    fn grants_are_skipped_and_partitions_are_located_errors() {
+        let s = parse_schema(
+            "CREATE TABLE t (id int);\nGRANT SELECT ON TABLE t TO PUBLIC;\nREVOKE ALL ON TABLE t FROM PUBLIC;",
+            Dialect::Postgres,
+        )
+        .unwrap();
+        assert_eq!(s.tables.len(), 1);
+        let err = parse_schema(
+            "CREATE TABLE m (at date) PARTITION BY RANGE (at);\nCREATE TABLE m1 PARTITION OF m FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');",
+            Dialect::Postgres,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.iter().map(|e| e.line).collect::<Vec<_>>(),
+            [1, 2],
+            "{err:?}"
+        );
+        assert!(err[0].message.contains("partitioned"), "{}", err[0]);
     }
 }

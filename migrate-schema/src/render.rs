@@ -467,6 +467,9 @@ impl<'a> Out<'a> {
             return format!("{} {serial}", self.q(&c.name));
         }
         let mut s = format!("{} {}", self.q(&c.name), c.data_type);
+        if let Some(collation) = &c.collation {
+            s.push_str(&format!(" COLLATE {}", self.q(collation)));
+        }
         if inline_pk {
             s.push_str(" PRIMARY KEY");
             if c.identity.is_some() {
@@ -529,6 +532,7 @@ impl<'a> Out<'a> {
         if k.on_update != FkAction::NoAction {
             s.push_str(&format!(" ON UPDATE {}", k.on_update.sql()));
         }
+        s.push_str(k.deferral.sql());
         s
     }
 
@@ -566,26 +570,36 @@ impl<'a> Out<'a> {
                     .unwrap_or_default(),
             };
             items.push(format!(
-                "{prefix}PRIMARY KEY ({})",
-                self.columns(&pk.columns)
+                "{prefix}PRIMARY KEY ({}){}",
+                self.columns(&pk.columns),
+                pk.deferral.sql()
             ));
         }
         for u in &t.uniques {
             let prefix = self.constraint_prefix(u.name.clone(), || {
                 self.unique_name(&t.name, &u.columns, &None)
             });
-            items.push(format!("{prefix}UNIQUE ({})", self.columns(&u.columns)));
+            items.push(format!(
+                "{prefix}UNIQUE ({}){}",
+                self.columns(&u.columns),
+                u.deferral.sql()
+            ));
         }
-        for k in &t.foreign_keys {
+        for k in t.foreign_keys.iter().filter(|k| !k.not_valid) {
             let prefix = self.constraint_prefix(k.name.clone(), || self.fk_name(&t.name, k));
             items.push(format!("{prefix}{}", self.fk_clause(k)));
         }
-        for c in &t.checks {
+        for c in t.checks.iter().filter(|c| !c.not_valid) {
             let prefix = self.constraint_prefix(c.name.clone(), || self.check_name(&t.name, c));
             items.push(format!("{prefix}CHECK ({})", c.expression));
         }
+        let with = if t.storage.is_empty() {
+            String::new()
+        } else {
+            format!(" WITH ({})", self.parameters(&t.storage))
+        };
         format!(
-            "CREATE TABLE {name_sql} (\n    {}\n);",
+            "CREATE TABLE {name_sql} (\n    {}\n){with};",
             items.join(",\n    ")
         )
     }
@@ -594,9 +608,28 @@ impl<'a> Out<'a> {
         let keys: Vec<String> = index
             .keys
             .iter()
-            .map(|k| match k {
-                IndexKey::Column(c) => self.q(c),
-                IndexKey::Expression(e) => format!("({e})"),
+            .enumerate()
+            .map(|(n, k)| {
+                let mut key = match k {
+                    IndexKey::Column(c) => self.q(c),
+                    IndexKey::Expression(e) => format!("({e})"),
+                };
+                let o = index.key_option(n);
+                if let Some(c) = &o.collation {
+                    key.push_str(&format!(" COLLATE {}", self.q(c)));
+                }
+                if let Some(c) = &o.opclass {
+                    key.push_str(&format!(" {}", self.q(c)));
+                }
+                if o.descending {
+                    key.push_str(" DESC");
+                }
+                match o.nulls_first {
+                    Some(true) if !o.descending => key.push_str(" NULLS FIRST"),
+                    Some(false) if o.descending => key.push_str(" NULLS LAST"),
+                    _ => {}
+                }
+                key
             })
             .collect();
         let mut s = format!(
@@ -609,10 +642,31 @@ impl<'a> Out<'a> {
             s.push_str(&format!(" USING {}", self.q(m)));
         }
         s.push_str(&format!(" ({})", keys.join(", ")));
+        if !index.include.is_empty() {
+            s.push_str(&format!(" INCLUDE ({})", self.columns(&index.include)));
+        }
+        if !index.with.is_empty() {
+            s.push_str(&format!(" WITH ({})", self.parameters(&index.with)));
+        }
         if let Some(p) = &index.predicate {
             s.push_str(&format!(" WHERE {p}"));
         }
         self.stmt(s);
+    }
+
+    /// Storage parameters as `name = value, …`; a value other than a
+    /// plain word or number is written as a string literal.
+    fn parameters(&self, with: &[(String, String)]) -> String {
+        with.iter()
+            .map(|(k, v)| {
+                let plain = !v.is_empty()
+                    && v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+                let value = if plain { v.clone() } else { literal(v) };
+                format!("{} = {value}", self.q(k))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     fn index_name(&self, table: &QualifiedName, index: &str) -> String {
@@ -838,6 +892,20 @@ impl<'a> Out<'a> {
             Change::CreateTable(t) => {
                 let sql = self.create_table(t, &self.qn(&t.name));
                 self.stmt(sql.trim_end_matches(';'));
+                // PostgreSQL marks a constraint written in CREATE TABLE
+                // valid whatever it says: NOT VALID ones come after.
+                for c in t.checks.iter().filter(|c| c.not_valid) {
+                    self.change(&Change::AddCheck {
+                        table: t.name.clone(),
+                        constraint: c.clone(),
+                    });
+                }
+                for k in t.foreign_keys.iter().filter(|k| k.not_valid) {
+                    self.change(&Change::AddForeignKey {
+                        table: t.name.clone(),
+                        key: k.clone(),
+                    });
+                }
                 for i in &t.indexes {
                     self.create_index(&t.name, i);
                 }
@@ -994,12 +1062,50 @@ impl<'a> Out<'a> {
                 };
                 self.stmt(sql);
             }
+            Change::AlterColumnCollation {
+                table,
+                column,
+                data_type,
+                to,
+                ..
+            } => {
+                let collation = self.q(to.as_deref().unwrap_or("default"));
+                self.stmt(format!(
+                    "{} ALTER COLUMN {} TYPE {data_type} COLLATE {collation}",
+                    alter(self, table),
+                    self.q(column)
+                ));
+            }
+            Change::SetStorage { table, from, to } => {
+                let set: Vec<(String, String)> =
+                    to.iter().filter(|p| !from.contains(p)).cloned().collect();
+                let reset: Vec<String> = from
+                    .iter()
+                    .filter(|(k, _)| !to.iter().any(|(j, _)| j.eq_ignore_ascii_case(k)))
+                    .map(|(k, _)| self.q(k))
+                    .collect();
+                if !reset.is_empty() {
+                    self.stmt(format!(
+                        "{} RESET ({})",
+                        alter(self, table),
+                        reset.join(", ")
+                    ));
+                }
+                if !set.is_empty() {
+                    self.stmt(format!(
+                        "{} SET ({})",
+                        alter(self, table),
+                        self.parameters(&set)
+                    ));
+                }
+            }
             Change::AddPrimaryKey { table, key } => {
                 let name = self.q(&self.pk_name(table, &key.name));
                 self.stmt(format!(
-                    "{} ADD CONSTRAINT {name} PRIMARY KEY ({})",
+                    "{} ADD CONSTRAINT {name} PRIMARY KEY ({}){}",
                     alter(self, table),
-                    self.columns(&key.columns)
+                    self.columns(&key.columns),
+                    key.deferral.sql()
                 ));
             }
             Change::DropPrimaryKey { table, key } => {
@@ -1009,9 +1115,10 @@ impl<'a> Out<'a> {
             Change::AddUnique { table, constraint } => {
                 let name = self.q(&self.unique_name(table, &constraint.columns, &constraint.name));
                 self.stmt(format!(
-                    "{} ADD CONSTRAINT {name} UNIQUE ({})",
+                    "{} ADD CONSTRAINT {name} UNIQUE ({}){}",
                     alter(self, table),
-                    self.columns(&constraint.columns)
+                    self.columns(&constraint.columns),
+                    constraint.deferral.sql()
                 ));
             }
             Change::DropUnique { table, constraint } => {
@@ -1021,9 +1128,10 @@ impl<'a> Out<'a> {
             Change::AddForeignKey { table, key } => {
                 let name = self.q(&self.fk_name(table, key));
                 self.stmt(format!(
-                    "{} ADD CONSTRAINT {name} {}",
+                    "{} ADD CONSTRAINT {name} {}{}",
                     alter(self, table),
-                    self.fk_clause(key)
+                    self.fk_clause(key),
+                    if key.not_valid { " NOT VALID" } else { "" }
                 ));
             }
             Change::DropForeignKey { table, key } => {
@@ -1033,9 +1141,14 @@ impl<'a> Out<'a> {
             Change::AddCheck { table, constraint } => {
                 let name = self.q(&self.check_name(table, constraint));
                 self.stmt(format!(
-                    "{} ADD CONSTRAINT {name} CHECK ({})",
+                    "{} ADD CONSTRAINT {name} CHECK ({}){}",
                     alter(self, table),
-                    constraint.expression
+                    constraint.expression,
+                    if constraint.not_valid {
+                        " NOT VALID"
+                    } else {
+                        ""
+                    }
                 ));
             }
             Change::DropCheck { table, constraint } => {
@@ -1150,6 +1263,41 @@ mod tests {
     }
 
     const BASE: &str = "CREATE TYPE mood AS ENUM ('sad', 'ok');\nCREATE TABLE users (id serial PRIMARY KEY, email varchar(100) NOT NULL UNIQUE, nick text, m mood DEFAULT 'ok');\nCREATE TABLE posts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id int NOT NULL REFERENCES users ON DELETE CASCADE, title text CHECK (length(title) > 0), \"Order\" int);\nCREATE INDEX posts_user ON posts (user_id);\nCOMMENT ON TABLE posts IS 'blog posts';";
+
+    #[test]
+    fn index_details_collations_and_storage_render_both_ways() {
+        let r = round(
+            "CREATE TABLE t (a text, b int) WITH (fillfactor = 90, autovacuum_enabled = false);
+             CREATE INDEX i ON t (a);",
+            "CREATE TABLE t (a text COLLATE \"C\", b int) WITH (fillfactor = 70);
+             CREATE INDEX i ON t USING btree ((lower(a)) COLLATE \"C\" text_pattern_ops DESC NULLS LAST, b NULLS FIRST) INCLUDE (b) WITH (fillfactor = 50) WHERE b > 0;",
+            Dialect::Postgres,
+        );
+        assert_eq!(
+            r.upgrade,
+            "DROP INDEX i;\n\n\
+             ALTER TABLE t ALTER COLUMN a TYPE TEXT COLLATE \"C\";\n\n\
+             ALTER TABLE t RESET (autovacuum_enabled);\n\n\
+             ALTER TABLE t SET (fillfactor = 70);\n\n\
+             CREATE INDEX i ON t ((lower(a)) COLLATE \"C\" text_pattern_ops DESC NULLS LAST, b NULLS FIRST) INCLUDE (b) WITH (fillfactor = 50) WHERE b > 0;\n\n"
+        );
+        assert_eq!(
+            r.downgrade,
+            "DROP INDEX i;\n\n\
+             ALTER TABLE t SET (fillfactor = 90, autovacuum_enabled = false);\n\n\
+             ALTER TABLE t ALTER COLUMN a TYPE TEXT COLLATE \"default\";\n\n\
+             CREATE INDEX i ON t (a);\n\n"
+        );
+        let created = round(
+            "",
+            "CREATE TABLE t (a TEXT COLLATE \"C\") WITH (fillfactor = 70);",
+            Dialect::Postgres,
+        );
+        assert_eq!(
+            created.upgrade,
+            "CREATE TABLE t (\n    a TEXT COLLATE \"C\"\n) WITH (fillfactor = 70);\n\n"
+        );
+    }
 
     #[test]
     fn postgres_round_trip_of_many_changes() {

@@ -128,10 +128,12 @@ fn users() -> Table {
         primary_key: Some(PrimaryKey {
             name: Some("users_pkey".to_owned()),
             columns: names(&["id"]),
+            deferral: Default::default(),
         }),
         uniques: vec![UniqueConstraint {
             name: Some("users_email_uq".to_owned()),
             columns: names(&["email"]),
+            deferral: Default::default(),
         }],
         indexes: vec![
             Index {
@@ -140,6 +142,9 @@ fn users() -> Table {
                 keys: vec![IndexKey::Expression("lower(email::text)".to_owned())],
                 predicate: None,
                 method: None,
+                key_options: Vec::new(),
+                include: Vec::new(),
+                with: Vec::new(),
             },
             Index {
                 name: "users_tags_gin".to_owned(),
@@ -147,6 +152,9 @@ fn users() -> Table {
                 keys: vec![IndexKey::Column("tags".to_owned())],
                 predicate: None,
                 method: Some("gin".to_owned()),
+                key_options: Vec::new(),
+                include: Vec::new(),
+                with: Vec::new(),
             },
         ],
         comment: Some("People".to_owned()),
@@ -173,10 +181,12 @@ fn products() -> Table {
         primary_key: Some(PrimaryKey {
             name: Some("products_pkey".to_owned()),
             columns: names(&["id"]),
+            deferral: Default::default(),
         }),
         uniques: vec![UniqueConstraint {
             name: Some("products_sku_key".to_owned()),
             columns: names(&["sku"]),
+            deferral: Default::default(),
         }],
         foreign_keys: vec![ForeignKey {
             name: Some("products_owner_id_fkey".to_owned()),
@@ -185,15 +195,19 @@ fn products() -> Table {
             ref_columns: names(&["id"]),
             on_delete: FkAction::SetNull,
             on_update: FkAction::NoAction,
+            deferral: Default::default(),
+            not_valid: false,
         }],
         checks: vec![
             CheckConstraint {
                 name: Some("discount_le_price".to_owned()),
                 expression: "(discount <= price AND discount >= 0::numeric)".to_owned(),
+                not_valid: false,
             },
             CheckConstraint {
                 name: Some("products_price_check".to_owned()),
                 expression: "(price > 0::numeric)".to_owned(),
+                not_valid: false,
             },
         ],
         indexes: vec![Index {
@@ -205,6 +219,9 @@ fn products() -> Table {
             ],
             predicate: Some("owner_id IS NOT NULL".to_owned()),
             method: None,
+            key_options: Vec::new(),
+            include: Vec::new(),
+            with: Vec::new(),
         }],
         ..Table::new(QualifiedName::new("products"))
     }
@@ -225,10 +242,12 @@ fn order_lines() -> Table {
         primary_key: Some(PrimaryKey {
             name: Some("order_lines_pk".to_owned()),
             columns: names(&["line_no", "order_no"]),
+            deferral: Default::default(),
         }),
         uniques: vec![UniqueConstraint {
             name: Some("order_lines_order_no_product_id_key".to_owned()),
             columns: names(&["order_no", "product_id"]),
+            deferral: Default::default(),
         }],
         foreign_keys: vec![ForeignKey {
             name: Some("order_lines_product_fk".to_owned()),
@@ -237,6 +256,8 @@ fn order_lines() -> Table {
             ref_columns: names(&["id"]),
             on_delete: FkAction::Cascade,
             on_update: FkAction::Restrict,
+            deferral: Default::default(),
+            not_valid: false,
         }],
         indexes: vec![Index {
             name: "order_lines_expr".to_owned(),
@@ -247,6 +268,21 @@ fn order_lines() -> Table {
             ],
             predicate: None,
             method: None,
+            // DESC (NULLS FIRST with it, as PostgreSQL records it), then
+            // the defaults.
+            key_options: vec![
+                migrate_schema::IndexKeyOptions {
+                    descending: true,
+                    nulls_first: Some(true),
+                    ..Default::default()
+                },
+                migrate_schema::IndexKeyOptions {
+                    nulls_first: Some(false),
+                    ..Default::default()
+                },
+            ],
+            include: Vec::new(),
+            with: Vec::new(),
         }],
         ..Table::new(QualifiedName::new("order_lines"))
     }
@@ -266,6 +302,8 @@ fn line_notes() -> Table {
             ref_columns: names(&["line_no", "order_no"]),
             on_delete: FkAction::SetDefault,
             on_update: FkAction::Cascade,
+            deferral: Default::default(),
+            not_valid: false,
         }],
         ..Table::new(QualifiedName::new("line_notes"))
     }
@@ -280,6 +318,7 @@ fn events() -> Table {
         primary_key: Some(PrimaryKey {
             name: Some("events_pkey".to_owned()),
             columns: names(&["id", "at"]),
+            deferral: Default::default(),
         }),
         indexes: vec![Index {
             name: "events_at".to_owned(),
@@ -287,6 +326,9 @@ fn events() -> Table {
             keys: vec![IndexKey::Column("at".to_owned())],
             predicate: None,
             method: None,
+            key_options: Vec::new(),
+            include: Vec::new(),
+            with: Vec::new(),
         }],
         ..Table::new(QualifiedName::new("events"))
     }
@@ -306,6 +348,7 @@ fn tasks() -> Table {
         primary_key: Some(PrimaryKey {
             name: Some("tasks_pkey".to_owned()),
             columns: names(&["id"]),
+            deferral: Default::default(),
         }),
         foreign_keys: vec![ForeignKey {
             name: Some("tasks_user_id_fkey".to_owned()),
@@ -314,6 +357,8 @@ fn tasks() -> Table {
             ref_columns: names(&["id"]),
             on_delete: FkAction::NoAction,
             on_update: FkAction::NoAction,
+            deferral: Default::default(),
+            not_valid: false,
         }],
         comment: Some("Work".to_owned()),
         ..Table::new(name)
@@ -447,6 +492,7 @@ async fn postgres_version_table_option_names_the_excluded_table() {
         Some(PrimaryKey {
             name: Some("migrate_history_pkey".to_owned()),
             columns: names(&["revision"]),
+            deferral: Default::default(),
         })
     );
     assert_eq!(history.indexes.len(), 1);

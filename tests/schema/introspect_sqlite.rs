@@ -98,10 +98,12 @@ fn users() -> Table {
         primary_key: Some(PrimaryKey {
             name: None,
             columns: names(&["id"]),
+            deferral: Default::default(),
         }),
         uniques: vec![UniqueConstraint {
             name: Some("users_email_uq".to_owned()),
             columns: names(&["email"]),
+            deferral: Default::default(),
         }],
         indexes: vec![Index {
             name: "users_lower_email".to_owned(),
@@ -109,6 +111,9 @@ fn users() -> Table {
             keys: vec![IndexKey::Expression("lower(email)".to_owned())],
             predicate: None,
             method: None,
+            key_options: Vec::new(),
+            include: Vec::new(),
+            with: Vec::new(),
         }],
         ..Table::new(QualifiedName::new("users"))
     }
@@ -134,10 +139,12 @@ fn products() -> Table {
         primary_key: Some(PrimaryKey {
             name: Some("products_pk".to_owned()),
             columns: names(&["id"]),
+            deferral: Default::default(),
         }),
         uniques: vec![UniqueConstraint {
             name: None,
             columns: names(&["sku"]),
+            deferral: Default::default(),
         }],
         foreign_keys: vec![ForeignKey {
             name: None,
@@ -146,15 +153,19 @@ fn products() -> Table {
             ref_columns: names(&["id"]),
             on_delete: FkAction::SetNull,
             on_update: FkAction::NoAction,
+            deferral: Default::default(),
+            not_valid: false,
         }],
         checks: vec![
             CheckConstraint {
                 name: None,
                 expression: "(price > 0)".to_owned(),
+                not_valid: false,
             },
             CheckConstraint {
                 name: Some("discount_le_price".to_owned()),
                 expression: "(discount <= price AND discount >= 0)".to_owned(),
+                not_valid: false,
             },
         ],
         indexes: vec![Index {
@@ -166,6 +177,9 @@ fn products() -> Table {
             ],
             predicate: Some("owner_id IS NOT NULL".to_owned()),
             method: None,
+            key_options: Vec::new(),
+            include: Vec::new(),
+            with: Vec::new(),
         }],
         ..Table::new(QualifiedName::new("products"))
     }
@@ -182,10 +196,12 @@ fn order_lines() -> Table {
         primary_key: Some(PrimaryKey {
             name: Some("order_lines_pk".to_owned()),
             columns: names(&["line_no", "order_no"]),
+            deferral: Default::default(),
         }),
         uniques: vec![UniqueConstraint {
             name: None,
             columns: names(&["order_no", "product_id"]),
+            deferral: Default::default(),
         }],
         foreign_keys: vec![ForeignKey {
             name: Some("order_lines_product_fk".to_owned()),
@@ -194,6 +210,8 @@ fn order_lines() -> Table {
             ref_columns: names(&["id"]),
             on_delete: FkAction::Cascade,
             on_update: FkAction::Restrict,
+            deferral: Default::default(),
+            not_valid: false,
         }],
         indexes: vec![Index {
             name: "order_lines_expr".to_owned(),
@@ -204,6 +222,18 @@ fn order_lines() -> Table {
             ],
             predicate: None,
             method: None,
+            key_options: vec![
+                migrate_schema::IndexKeyOptions {
+                    descending: true,
+                    ..Default::default()
+                },
+                migrate_schema::IndexKeyOptions {
+                    collation: Some("NOCASE".to_owned()),
+                    ..Default::default()
+                },
+            ],
+            include: Vec::new(),
+            with: Vec::new(),
         }],
         ..Table::new(QualifiedName::new("order_lines"))
     }
@@ -224,6 +254,8 @@ fn line_notes() -> Table {
             ref_columns: names(&["line_no", "order_no"]),
             on_delete: FkAction::SetDefault,
             on_update: FkAction::Cascade,
+            deferral: Default::default(),
+            not_valid: false,
         }],
         ..Table::new(QualifiedName::new("line_notes"))
     }

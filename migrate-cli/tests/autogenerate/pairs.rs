@@ -966,3 +966,244 @@ pairs! {
     all_code_objects_zero_noise => ALL_CODE_OBJECTS_PG on [Pg];
     all_code_objects_zero_noise_sqlite => ALL_CODE_OBJECTS_SQLITE on [Sqlite];
 }
+// Table details: index key order, operator classes, collations, INCLUDE,
+// storage parameters.
+pairs! {
+    index_key_order => INDEX_KEY_ORDER on [Pg, Sqlite];
+    index_details => INDEX_DETAILS_PG on [Pg];
+    column_collation_pg => COLLATION_PG on [Pg];
+    column_collation_sqlite => COLLATION_SQLITE on [Sqlite];
+    table_storage => TABLE_STORAGE on [Pg];
+}
+
+/// `DESC` on a key, and an index whose only change is its order.
+const INDEX_KEY_ORDER: Case = Case {
+    seed: "INSERT INTO t (id, a, b) VALUES (1, 'x', 1), (2, 'y', 2);",
+    after: &[("SELECT count(*) FROM t", 2)],
+    expect: &[
+        "CREATE INDEX t_ab ON t (a DESC, b)",
+        "CREATE INDEX t_b ON t (b DESC)",
+    ],
+    ..case(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER);
+         CREATE INDEX t_b ON t (b);",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER);
+         CREATE INDEX t_b ON t (b DESC);
+         CREATE INDEX t_ab ON t (a DESC, b);",
+    )
+};
+
+/// PostgreSQL's index details, each a change of its own: `NULLS FIRST`,
+/// operator classes (btree and GIN), a key's collation, `INCLUDE` and a
+/// storage parameter.
+const INDEX_DETAILS_PG: Case = Case {
+    seed: "INSERT INTO t (id, a, b, doc) VALUES (1, 'x', 1, '{}'), (2, 'y', NULL, '{\"k\": 1}');",
+    after: &[("SELECT count(*) FROM t", 2)],
+    expect: &[
+        "CREATE INDEX t_b ON t (b NULLS FIRST)",
+        "CREATE INDEX t_a ON t (a text_pattern_ops)",
+        "CREATE INDEX t_doc ON t USING gin (doc jsonb_path_ops)",
+        "CREATE INDEX t_ac ON t (a COLLATE \"C\" DESC NULLS LAST) INCLUDE (b) WITH (fillfactor = 70)",
+    ],
+    ..case(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER, doc JSONB);
+         CREATE INDEX t_b ON t (b);
+         CREATE INDEX t_a ON t (a);
+         CREATE INDEX t_doc ON t USING gin (doc);
+         CREATE INDEX t_ac ON t (a DESC);",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER, doc JSONB);
+         CREATE INDEX t_b ON t (b NULLS FIRST);
+         CREATE INDEX t_a ON t (a text_pattern_ops);
+         CREATE INDEX t_doc ON t USING gin (doc jsonb_path_ops);
+         CREATE INDEX t_ac ON t (a COLLATE \"C\" DESC NULLS LAST) INCLUDE (b) WITH (fillfactor = 70);",
+    )
+};
+
+/// A column's collation, with an index on the column that follows it.
+const COLLATION_PG: Case = Case {
+    seed: "INSERT INTO t (id, name) VALUES (1, 'b'), (2, 'B');",
+    // Under "C", 'B' sorts before 'a'.
+    after: &[("SELECT count(*) FROM t WHERE name > 'a'", 1)],
+    expect: &["ALTER TABLE t ALTER COLUMN name TYPE TEXT COLLATE \"C\""],
+    ..case(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);
+         CREATE INDEX t_name ON t (name);",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT COLLATE \"C\");
+         CREATE INDEX t_name ON t (name);",
+    )
+};
+
+/// SQLite: `COLLATE NOCASE` on a column (a rebuild), and on an index key.
+const COLLATION_SQLITE: Case = Case {
+    seed: "INSERT INTO t (id, name, code) VALUES (1, 'b', 'X'), (2, 'B', 'y');",
+    after: &[("SELECT count(*) FROM t WHERE name = 'b'", 2)],
+    expect: &[
+        "name TEXT COLLATE NOCASE",
+        "CREATE INDEX t_code ON t (code COLLATE NOCASE)",
+    ],
+    ..case(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, code TEXT);
+         CREATE INDEX t_name ON t (name);
+         CREATE INDEX t_code ON t (code);",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE, code TEXT);
+         CREATE INDEX t_name ON t (name);
+         CREATE INDEX t_code ON t (code COLLATE NOCASE);",
+    )
+};
+
+/// A table's storage parameters: one set, one changed, one reset.
+const TABLE_STORAGE: Case = Case {
+    seed: "INSERT INTO t (id) VALUES (1);",
+    after: &[("SELECT count(*) FROM t", 1)],
+    expect: &[
+        "ALTER TABLE t RESET (autovacuum_enabled)",
+        "ALTER TABLE t SET (fillfactor = 70)",
+    ],
+    ..case(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY) WITH (fillfactor = 90, autovacuum_enabled = false);",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY) WITH (fillfactor = 70);",
+    )
+};
+
+/// Column order: the same columns in another order are a note on stderr
+/// for `check` and autogenerate, not a change: `check` passes and no
+/// revision is written.
+async fn column_order_is_a_note(db: Db) {
+    let database = TestDb::fresh(db).await;
+    let p = Project::new(db, database.url(), "");
+    p.revision(
+        "a",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER);",
+        None,
+    );
+    p.ok(&["upgrade", "head"]);
+    p.write_schema("CREATE TABLE t (id INTEGER PRIMARY KEY, b INTEGER, a TEXT);");
+    let note = "note: column order of table t differs: id, a, b in the database, id, b, a declared";
+    let check = p.ok(&["check"]);
+    assert!(
+        check.stdout.contains("No new upgrade operations detected."),
+        "{}",
+        check.stdout
+    );
+    assert!(check.stderr.contains(note), "{}", check.stderr);
+    let again = p.ok(&["revision", "--autogenerate", "-m", "order"]);
+    assert!(
+        again.stdout.contains("No changes in schema detected."),
+        "{}",
+        again.stdout
+    );
+    assert!(again.stderr.contains(note), "{}", again.stderr);
+}
+
+#[allow(non_snake_case)]
+mod column_order {
+    #[tokio::test]
+    async fn Pg() {
+        super::column_order_is_a_note(crate::Db::Pg).await;
+    }
+    #[tokio::test]
+    async fn Sqlite() {
+        super::column_order_is_a_note(crate::Db::Sqlite).await;
+    }
+}
+
+// Constraint characteristics (PostgreSQL): DEFERRABLE and NOT VALID.
+pairs! {
+    deferrable_constraints => DEFERRABLE on [Pg];
+    not_valid_constraints => NOT_VALID on [Pg];
+    validate_constraint => VALIDATE on [Pg];
+}
+
+/// `DEFERRABLE` on a primary key, a unique constraint and a foreign key
+/// (`INITIALLY DEFERRED`): each is dropped and added again. (A foreign key
+/// cannot reference a deferrable key, so the primary key is another
+/// table's.)
+const DEFERRABLE: Case = Case {
+    seed: "INSERT INTO users (id, email) VALUES (1, 'a@x');
+           INSERT INTO orders (id, user_id) VALUES (1, 1);
+           INSERT INTO codes (code) VALUES ('x');",
+    after: &[("SELECT count(*) FROM pg_constraint WHERE condeferrable", 3)],
+    expect: &[
+        "ADD CONSTRAINT codes_pkey PRIMARY KEY (code) DEFERRABLE;",
+        "ADD CONSTRAINT users_email_key UNIQUE (email) DEFERRABLE;",
+        "REFERENCES users (id) DEFERRABLE INITIALLY DEFERRED;",
+    ],
+    ..case(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE);
+         CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id));
+         CREATE TABLE codes (code TEXT PRIMARY KEY);",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE DEFERRABLE INITIALLY IMMEDIATE);
+         CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id) DEFERRABLE INITIALLY DEFERRED);
+         CREATE TABLE codes (code TEXT PRIMARY KEY DEFERRABLE);",
+    )
+};
+
+/// `NOT VALID` foreign key and check, as pg_dump writes them: the rows
+/// already there are not checked (one breaks the check and stays).
+const NOT_VALID: Case = Case {
+    seed: "INSERT INTO t (id, n) VALUES (1, -1);
+           INSERT INTO u (id, t_id) VALUES (1, 1);",
+    after: &[
+        ("SELECT count(*) FROM pg_constraint WHERE NOT convalidated", 2),
+        ("SELECT count(*) FROM t WHERE n < 0", 1),
+    ],
+    expect: &[
+        "ALTER TABLE t ADD CONSTRAINT t_n_check CHECK (n > 0) NOT VALID;",
+        "ALTER TABLE u ADD CONSTRAINT u_t_fkey FOREIGN KEY (t_id) REFERENCES t (id) NOT VALID;",
+    ],
+    ..case(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);
+         CREATE TABLE u (id INTEGER PRIMARY KEY, t_id INTEGER);",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);
+         CREATE TABLE u (id INTEGER PRIMARY KEY, t_id INTEGER);
+         ALTER TABLE ONLY t ADD CONSTRAINT t_n_check CHECK (n > 0) NOT VALID;
+         ALTER TABLE ONLY u ADD CONSTRAINT u_t_fkey FOREIGN KEY (t_id) REFERENCES t (id) NOT VALID;",
+    )
+};
+
+/// A `NOT VALID` check declared valid: dropped and added again, which
+/// checks the rows (the downgrade puts the `NOT VALID` one back).
+const VALIDATE: Case = Case {
+    seed: "INSERT INTO t (id, n) VALUES (1, 5);",
+    after: &[(
+        "SELECT count(*) FROM pg_constraint WHERE NOT convalidated",
+        0,
+    )],
+    expect: &["ALTER TABLE t ADD CONSTRAINT t_n_check CHECK (n > 0);"],
+    ..case(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);
+         ALTER TABLE t ADD CONSTRAINT t_n_check CHECK (n > 0) NOT VALID;",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER CONSTRAINT t_n_check CHECK (n > 0));",
+    )
+};
+
+pairs! {
+    table_details_from_empty => ZERO_NOISE on [Pg];
+}
+
+/// Every table detail at once, created from nothing: the loop's second
+/// autogenerate and `check` must find nothing (zero noise).
+const ZERO_NOISE: Case = Case {
+    after: &[("SELECT count(*) FROM kids", 0)],
+    expect: &[
+        "ALTER TABLE kids ADD CONSTRAINT kids_n_check CHECK (n > 0) NOT VALID;",
+        "CREATE INDEX kids_name ON kids (name text_pattern_ops DESC NULLS LAST, n NULLS FIRST) INCLUDE (id) WITH (fillfactor = 70);",
+    ],
+    ..case(
+        "CREATE TABLE keep (id INTEGER PRIMARY KEY);",
+        "CREATE TABLE keep (id INTEGER PRIMARY KEY);
+         CREATE TABLE parents (id INTEGER PRIMARY KEY, code TEXT COLLATE \"C\" UNIQUE DEFERRABLE) WITH (fillfactor = 80);
+         CREATE TABLE kids (
+             id INTEGER PRIMARY KEY,
+             parent_id INTEGER REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED,
+             name TEXT,
+             n INTEGER,
+             doc JSONB
+         );
+         ALTER TABLE kids ADD CONSTRAINT kids_n_check CHECK (n > 0) NOT VALID;
+         ALTER TABLE kids ADD CONSTRAINT kids_parent_fk FOREIGN KEY (parent_id) REFERENCES parents (id) NOT VALID;
+         CREATE INDEX kids_name ON kids (name text_pattern_ops DESC NULLS LAST, n NULLS FIRST) INCLUDE (id) WITH (fillfactor = 70);
+         CREATE INDEX kids_name_c ON kids ((lower(name)) COLLATE \"C\");
+         CREATE INDEX kids_doc ON kids USING gin (doc jsonb_path_ops);",
+    )
+};

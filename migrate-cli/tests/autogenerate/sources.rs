@@ -466,3 +466,69 @@ CREATE TRIGGER users_touch BEFORE INSERT OR UPDATE OF name ON users
     );
     p.ok(&["check"]);
 }
+
+/// Table details, each written by pg_dump its own way: key order,
+/// operator classes, a key's and a column's collation (`COLLATE
+/// pg_catalog."C"`), `INCLUDE`, index and table storage parameters,
+/// deferrable keys and foreign keys, `NOT VALID` constraints (separate
+/// `ALTER TABLE ONLY … ADD CONSTRAINT … NOT VALID`).
+pub(crate) const DETAILS_PG: &str = "
+CREATE TABLE parents (id INTEGER PRIMARY KEY, code TEXT COLLATE \"C\" UNIQUE DEFERRABLE) WITH (fillfactor = 80);
+CREATE TABLE kids (
+    id INTEGER PRIMARY KEY,
+    parent_id INTEGER REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED,
+    name TEXT,
+    n INTEGER,
+    doc JSONB
+);
+ALTER TABLE kids ADD CONSTRAINT kids_n_check CHECK (n > 0) NOT VALID;
+ALTER TABLE kids ADD CONSTRAINT kids_parent_fk FOREIGN KEY (parent_id) REFERENCES parents (id) NOT VALID;
+CREATE INDEX kids_name ON kids (name text_pattern_ops DESC NULLS LAST, n NULLS FIRST) INCLUDE (id) WITH (fillfactor = 70);
+CREATE INDEX kids_name_c ON kids ((lower(name)) COLLATE \"C\");
+CREATE INDEX kids_doc ON kids USING gin (doc jsonb_path_ops);
+";
+
+#[tokio::test]
+async fn pg_dump_of_table_details_is_the_schema() {
+    let database = TestDb::fresh(Db::Pg).await;
+    let p = Project::new(Db::Pg, database.url(), "");
+    p.revision("details", DETAILS_PG, None);
+    p.ok(&["upgrade", "head"]);
+    let output = Command::new(PG_DUMP)
+        .args(["--schema-only", "--dbname", database.url()])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run pg_dump");
+    assert!(output.status.success(), "pg_dump failed");
+    let dump = String::from_utf8(output.stdout).expect("pg_dump prints UTF-8");
+    for needle in [
+        "COLLATE pg_catalog.\"C\"",
+        "DEFERRABLE INITIALLY DEFERRED",
+        "NOT VALID",
+        "text_pattern_ops DESC NULLS LAST",
+        "INCLUDE (id) WITH (fillfactor='70')",
+        "WITH (fillfactor='80')",
+        "jsonb_path_ops",
+    ] {
+        assert!(
+            dump.contains(needle),
+            "pg_dump printed no {needle}:\n{dump}"
+        );
+    }
+    p.write_schema(&dump);
+    let out = p.ok(&["revision", "--autogenerate", "-m", "nothing"]);
+    assert_eq!(
+        out.stdout, "No changes in schema detected.\n",
+        "schema.sql:\n{dump}"
+    );
+    p.ok(&["check"]);
+    // The fold, offline, agrees with the dump too.
+    let offline = p.ok(&["check", "--offline"]);
+    assert!(
+        offline
+            .stdout
+            .contains("No new upgrade operations detected."),
+        "{}",
+        offline.stdout
+    );
+}

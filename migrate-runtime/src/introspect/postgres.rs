@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use migrate_schema::{
-    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
-    QualifiedName, Schema, Table, UniqueConstraint,
+    CheckConstraint, Column, Deferral, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey,
+    IndexKeyOptions, PrimaryKey, QualifiedName, Schema, Table, UniqueConstraint,
 };
 use sqlx::{PgConnection, Row as _};
 
@@ -34,14 +34,17 @@ WITH t AS ( \
                       AND dep.objid = c.oid AND dep.deptype = 'e'))";
 
 const TABLES_SQL: &str = "\
-SELECT t.oid::int8, t.nspname::text, t.relname::text, d.description \
+SELECT t.oid::int8, t.nspname::text, t.relname::text, d.description, \
+       coalesce((SELECT c.reloptions::text[] FROM pg_class c WHERE c.oid = t.oid), '{}') \
   FROM t LEFT JOIN pg_description d \
     ON d.objoid = t.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0";
 
 const COLUMNS_SQL: &str = "\
 SELECT a.attrelid::int8, a.attname::text, format_type(a.atttypid, a.atttypmod), \
        a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, \
-       a.attgenerated::text, d.description \
+       a.attgenerated::text, d.description, \
+       (SELECT co.collname::text FROM pg_collation co JOIN pg_type ty ON ty.oid = a.atttypid \
+         WHERE co.oid = a.attcollation AND a.attcollation <> ty.typcollation) \
   FROM pg_attribute a \
   JOIN t ON t.oid = a.attrelid \
   LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
@@ -59,7 +62,8 @@ SELECT con.conrelid::int8, con.conname::text, con.contype::text, \
        ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord) \
                JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num \
               ORDER BY k.ord), \
-       con.confdeltype::text, con.confupdtype::text, pg_get_constraintdef(con.oid, true) \
+       con.confdeltype::text, con.confupdtype::text, pg_get_constraintdef(con.oid, true), \
+       con.condeferrable, con.condeferred, NOT con.convalidated \
   FROM pg_constraint con \
   JOIN t ON t.oid = con.conrelid \
   LEFT JOIN pg_class rc ON rc.oid = con.confrelid \
@@ -76,7 +80,24 @@ SELECT i.indrelid::int8, ic.relname::text, i.indisunique, am.amname::text, \
                          ELSE (SELECT a.attname::text FROM pg_attribute a \
                                 WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]) \
                     END \
-               FROM generate_series(1, i.indnkeyatts) k ORDER BY k) \
+               FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+       ARRAY(SELECT (i.indoption[k - 1] & 1) <> 0 FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+       ARRAY(SELECT (i.indoption[k - 1] & 2) <> 0 FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+       ARRAY(SELECT (SELECT oc.opcname::text FROM pg_opclass oc \
+                      WHERE oc.oid = i.indclass[k - 1] AND NOT oc.opcdefault) \
+               FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+       ARRAY(SELECT (SELECT co.collname::text FROM pg_collation co \
+                      WHERE co.oid = i.indcollation[k - 1] \
+                        AND co.oid <> coalesce( \
+                              (SELECT a.attcollation FROM pg_attribute a \
+                                WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]), \
+                              (SELECT ty.typcollation FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid \
+                                WHERE a.attrelid = i.indexrelid AND a.attnum = k), 0)) \
+               FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+       ARRAY(SELECT a.attname::text FROM generate_series(i.indnkeyatts + 1, i.indnatts) k \
+               JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1] \
+              ORDER BY k), \
+       coalesce(ic.reloptions::text[], '{}') \
   FROM pg_index i \
   JOIN t ON t.oid = i.indrelid \
   JOIN pg_class ic ON ic.oid = i.indexrelid \
@@ -150,9 +171,12 @@ SELECT n.nspname::text, ty.typname::text, \
 ///   [`IndexKey::Column`] with the column's name; any other key is
 ///   [`IndexKey::Expression`] with `pg_get_indexdef(indexrelid, k, true)`:
 ///   `lower(email)`, `(a + b)` (PostgreSQL keeps the parentheses of an
-///   operator expression). Sort order, `NULLS FIRST/LAST`, operator classes,
-///   collations and `INCLUDE` columns are not part of the model and not
-///   read. [`Index::predicate`]: `pg_get_expr(indpred, indrelid, true)`,
+///   operator expression). [`Index::key_options`]: `DESC` and `NULLS FIRST`
+///   from `indoption`, an operator class from `indclass` when not the
+///   default one (`opcdefault`), a collation from `indcollation` when not
+///   the column's (for an expression, its type's); empty when every key
+///   has the defaults. [`Index::include`]: the columns after
+///   `indnkeyatts`. [`Index::with`]: the index's `reloptions`. [`Index::predicate`]: `pg_get_expr(indpred, indrelid, true)`,
 ///   e.g. `a > 0` (no outer parentheses). [`Index::method`]: `pg_am.amname`
 ///   (`gin`, `gist`, `hash`, `brin`), `None` for `btree`.
 /// - Enum types in scope with their labels in `enumsortorder` order.
@@ -182,8 +206,15 @@ SELECT n.nspname::text, ty.typname::text, \
 ///
 /// What belongs to an extension is skipped for these too.
 ///
-/// Not read: exclusion constraints, constraint deferrability, `NULLS NOT DISTINCT`, column collations,
-/// partitioning keys.
+/// - [`Column::collation`]: `attcollation` when not the type's own
+///   (`typcollation`), as pg_dump writes `COLLATE`; [`Table::storage`]:
+///   the table's `reloptions` (`fillfactor=70` → `("fillfactor", "70")`).
+/// - Constraint characteristics: [`Deferral`] from `condeferrable` and
+///   `condeferred`; `not_valid` of foreign keys and checks from
+///   `convalidated`.
+///
+/// Not read: exclusion constraints, `NULLS NOT DISTINCT`, partitioning
+/// keys.
 ///
 /// # Errors
 ///
@@ -235,6 +266,8 @@ pub async fn introspect_postgres(
         let decode = || -> Result<(i64, Table), sqlx::Error> {
             let mut table = Table::new(qualify(row.try_get(1)?, row.try_get(2)?));
             table.comment = row.try_get(3)?;
+            let storage: Vec<String> = row.try_get(4)?;
+            table.storage = storage.iter().map(|o| reloption(o)).collect();
             Ok((row.try_get(0)?, table))
         };
         let (oid, table) = decode().map_err(fail("the tables"))?;
@@ -273,6 +306,7 @@ pub async fn introspect_postgres(
                 },
                 generated: if is_generated { expression } else { None },
                 comment: row.try_get(7)?,
+                collation: row.try_get(8)?,
             };
             Ok((row.try_get(0)?, column))
         };
@@ -301,6 +335,13 @@ pub async fn introspect_postgres(
             ))
         };
         let (oid, name, kind, columns) = decode().map_err(fail("the constraints"))?;
+        let flags = || -> Result<(Deferral, bool), sqlx::Error> {
+            Ok((
+                Deferral::from_flags(row.try_get(10)?, row.try_get(11)?),
+                row.try_get(12)?,
+            ))
+        };
+        let (deferral, not_valid) = flags().map_err(fail("the constraints"))?;
         let Some(table) = tables.get_mut(&oid) else {
             continue;
         };
@@ -309,11 +350,13 @@ pub async fn introspect_postgres(
                 table.primary_key = Some(PrimaryKey {
                     name: Some(name),
                     columns,
+                    deferral,
                 });
             }
             "u" => table.uniques.push(UniqueConstraint {
                 name: Some(name),
                 columns,
+                deferral,
             }),
             "f" => {
                 let decode = || -> Result<_, sqlx::Error> {
@@ -333,6 +376,8 @@ pub async fn introspect_postgres(
                     ref_columns,
                     on_delete: FkAction::from_pg_code(&on_delete),
                     on_update: FkAction::from_pg_code(&on_update),
+                    deferral,
+                    not_valid,
                 });
             }
             "c" => {
@@ -340,6 +385,7 @@ pub async fn introspect_postgres(
                 table.checks.push(CheckConstraint {
                     name: Some(name),
                     expression: check_expression(&definition),
+                    not_valid,
                 });
             }
             _ => {}
@@ -372,12 +418,36 @@ pub async fn introspect_postgres(
                     }
                 })
                 .collect();
+            let descending: Vec<bool> = row.try_get(7)?;
+            let nulls_first: Vec<bool> = row.try_get(8)?;
+            let opclasses: Vec<Option<String>> = row.try_get(9)?;
+            let collations: Vec<Option<String>> = row.try_get(10)?;
+            let mut key_options: Vec<IndexKeyOptions> = descending
+                .into_iter()
+                .zip(nulls_first)
+                .zip(opclasses.into_iter().zip(collations))
+                .map(
+                    |((descending, nulls_first), (opclass, collation))| IndexKeyOptions {
+                        collation,
+                        opclass,
+                        descending,
+                        nulls_first: Some(nulls_first),
+                    },
+                )
+                .collect();
+            if key_options.iter().all(IndexKeyOptions::is_default) {
+                key_options.clear();
+            }
+            let with: Vec<String> = row.try_get(12)?;
             let index = Index {
                 name: row.try_get(1)?,
                 unique: row.try_get(2)?,
                 keys,
                 predicate: row.try_get(4)?,
                 method: (method != "btree").then_some(method),
+                key_options,
+                include: row.try_get(11)?,
+                with: with.iter().map(|o| reloption(o)).collect(),
             };
             Ok((row.try_get(0)?, index))
         };
@@ -421,6 +491,14 @@ pub async fn introspect_postgres(
     )
     .await?;
     Ok(schema)
+}
+
+/// A `reloptions` entry (`fillfactor=70`) as a `(name, value)` pair.
+fn reloption(option: &str) -> (String, String) {
+    match option.split_once('=') {
+        Some((k, v)) => (k.to_owned(), v.to_owned()),
+        None => (option.to_owned(), String::new()),
+    }
 }
 
 /// The condition of `pg_get_constraintdef` for a check: the text after

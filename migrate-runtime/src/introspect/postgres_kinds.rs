@@ -207,6 +207,10 @@ pub(super) async fn read(
                     .map(|(name, definition)| CheckConstraint {
                         name: Some(name),
                         expression: check_expression(&definition),
+                        // Domain checks are compared without their
+                        // validity (schema.sql's CREATE DOMAIN cannot say
+                        // NOT VALID).
+                        not_valid: false,
                     })
                     .collect(),
             })

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use migrate_core::Dialect;
 use migrate_schema::{
-    CheckConstraint, Column, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
-    QualifiedName, Schema, Table, UniqueConstraint,
+    CheckConstraint, Column, FkAction, ForeignKey, Identity, Index, IndexKey, IndexKeyOptions,
+    PrimaryKey, QualifiedName, Schema, Table, UniqueConstraint,
 };
 use sqlx::{Row as _, SqliteConnection};
 
@@ -37,7 +37,8 @@ SELECT t.name, p.id, p.\"table\", p.\"from\", p.\"to\", p.on_update, p.on_delete
  ORDER BY t.name, p.id DESC, p.seq";
 
 const INDEXES_SQL: &str = "\
-SELECT t.name, il.name, il.\"unique\", il.origin, il.partial, ii.cid, ii.name, m.sql \
+SELECT t.name, il.name, il.\"unique\", il.origin, il.partial, ii.cid, ii.name, m.sql, \
+       ii.\"desc\", ii.coll \
   FROM t, pragma_index_list(t.name) AS il, pragma_index_xinfo(il.name) AS ii \
   LEFT JOIN sqlite_schema AS m ON m.type = 'index' AND m.name = il.name \
  WHERE ii.key = 1 \
@@ -97,6 +98,11 @@ SELECT t.name, il.name, il.\"unique\", il.origin, il.partial, ii.cid, ii.name, m
 ///   with its text as written in the `CREATE INDEX`, without a trailing
 ///   `COLLATE`/`ASC`/`DESC` (`lower(email)`). [`Index::predicate`]: the
 ///   text after `WHERE` as written. [`Index::method`] is always `None`.
+///   [`Index::key_options`]: `DESC` and the key's collation (`coll`) from
+///   `pragma_index_xinfo`, the collation left out where it is the column's
+///   (`BINARY` when the column names none).
+/// - [`Column::collation`]: a column's `COLLATE name`, read from the
+///   `CREATE TABLE` text.
 ///
 /// Enum types, comments and named schemas do not exist in SQLite; those
 /// parts of the model stay empty and [`IntrospectOptions::include_schemas`]
@@ -179,6 +185,7 @@ pub async fn introspect_sqlite(
             default: if generated.is_some() { None } else { default },
             generated,
             comment: None,
+            collation: declared.collations.get(&key).cloned(),
         });
     }
     for (table_name, mut columns) in pk_columns {
@@ -187,6 +194,7 @@ pub async fn introspect_sqlite(
             table.primary_key = Some(PrimaryKey {
                 name: declared.primary_key_name.clone(),
                 columns: columns.into_iter().map(|(_, c)| c).collect(),
+                deferral: Default::default(),
             });
         }
     }
@@ -236,6 +244,8 @@ pub async fn introspect_sqlite(
                     ref_columns: Vec::new(),
                     on_delete: fk_action(&on_delete),
                     on_update: fk_action(&on_update),
+                    deferral: Default::default(),
+                    not_valid: false,
                 },
                 false,
             ));
@@ -289,6 +299,7 @@ pub async fn introspect_sqlite(
         bool,
         Vec<(i64, Option<String>)>,
         Option<String>,
+        Vec<(bool, Option<String>)>,
     );
     let mut found: BTreeMap<(String, String), Found> = BTreeMap::new();
     for row in &rows {
@@ -301,18 +312,29 @@ pub async fn introspect_sqlite(
             let cid: i64 = row.try_get(5)?;
             let column: Option<String> = row.try_get(6)?;
             let sql: Option<String> = row.try_get(7)?;
-            Ok((table, index, unique, origin, partial, cid, column, sql))
+            let desc: i64 = row.try_get(8)?;
+            let coll: Option<String> = row.try_get(9)?;
+            Ok((
+                table, index, unique, origin, partial, cid, column, sql, desc, coll,
+            ))
         };
-        let (table, index, unique, origin, partial, cid, column, sql) =
+        let (table, index, unique, origin, partial, cid, column, sql, desc, coll) =
             decode().map_err(fail("the indexes"))?;
-        found
-            .entry((table, index))
-            .or_insert_with(|| (origin, unique != 0, partial != 0, Vec::new(), sql))
-            .3
-            .push((cid, column));
+        let entry = found.entry((table, index)).or_insert_with(|| {
+            (
+                origin,
+                unique != 0,
+                partial != 0,
+                Vec::new(),
+                sql,
+                Vec::new(),
+            )
+        });
+        entry.3.push((cid, column));
+        entry.5.push((desc != 0, coll));
     }
     let mut uniques: BTreeMap<String, Vec<(u64, Vec<String>)>> = BTreeMap::new();
-    for ((table_name, index_name), (origin, unique, partial, keys, sql)) in found {
+    for ((table_name, index_name), (origin, unique, partial, keys, sql, options)) in found {
         let Some((table, _)) = tables.get_mut(&table_name) else {
             continue;
         };
@@ -332,7 +354,7 @@ pub async fn introspect_sqlite(
             }
             "c" => {
                 let parsed = sql.as_deref().map(parse_create_index).unwrap_or_default();
-                let keys = keys
+                let keys: Vec<IndexKey> = keys
                     .into_iter()
                     .enumerate()
                     .map(|(k, (cid, column))| match (cid, column) {
@@ -343,12 +365,39 @@ pub async fn introspect_sqlite(
                         (_, column) => IndexKey::Column(column.unwrap_or_default()),
                     })
                     .collect();
+                // `coll` is the key's collation, the column's when the key
+                // names none: left out when it is the column's, so that the
+                // comparison resolves it the same way on both sides.
+                let mut key_options: Vec<IndexKeyOptions> = options
+                    .into_iter()
+                    .zip(&keys)
+                    .map(|((descending, coll), key)| {
+                        let inherited = match key {
+                            IndexKey::Column(c) => table
+                                .column(c)
+                                .and_then(|c| c.collation.clone())
+                                .unwrap_or_else(|| "BINARY".to_owned()),
+                            IndexKey::Expression(_) => "BINARY".to_owned(),
+                        };
+                        IndexKeyOptions {
+                            collation: coll.filter(|c| !c.eq_ignore_ascii_case(&inherited)),
+                            descending,
+                            ..IndexKeyOptions::default()
+                        }
+                    })
+                    .collect();
+                if key_options.iter().all(IndexKeyOptions::is_default) {
+                    key_options.clear();
+                }
                 table.indexes.push(Index {
                     name: index_name,
                     unique,
                     keys,
                     predicate: if partial { parsed.predicate } else { None },
                     method: None,
+                    key_options,
+                    include: Vec::new(),
+                    with: Vec::new(),
                 });
             }
             _ => {}
@@ -370,7 +419,11 @@ pub async fn introspect_sqlite(
                     unnamed[k] = false;
                     declared.uniques[k].0.clone()
                 });
-            table.uniques.push(UniqueConstraint { name, columns });
+            table.uniques.push(UniqueConstraint {
+                name,
+                columns,
+                deferral: Default::default(),
+            });
         }
     }
 
@@ -464,6 +517,8 @@ struct Declared {
     generated: HashMap<String, String>,
     /// `AUTOINCREMENT` columns, lower case.
     autoincrement: Vec<String>,
+    /// `COLLATE name` of columns, by lower-case column name.
+    collations: HashMap<String, String>,
 }
 
 #[derive(Debug, PartialEq)]
@@ -737,11 +792,19 @@ fn parse_constraints(
             declared.checks.push(CheckConstraint {
                 name: pending.take(),
                 expression: r.span(i + 1, close).to_owned(),
+                not_valid: false,
             });
             i = close + 1;
         } else if r.is(i, "PRIMARY") {
             declared.primary_key_name = pending.take();
             i += 1;
+        } else if r.is(i, "COLLATE") && i + 1 < b && column.is_some() {
+            if let Some(column) = column {
+                declared
+                    .collations
+                    .insert(column.to_lowercase(), r.ident(i + 1));
+            }
+            i += 2;
         } else if r.is(i, "AUTOINCREMENT") {
             if let Some(column) = column {
                 declared.autoincrement.push(column.to_lowercase());
@@ -901,11 +964,13 @@ mod tests {
             [
                 CheckConstraint {
                     name: None,
-                    expression: "(length(a) > 0)".to_owned()
+                    expression: "(length(a) > 0)".to_owned(),
+                    not_valid: false,
                 },
                 CheckConstraint {
                     name: None,
-                    expression: "(b > 0 AND c <> 'CHECK (x)')".to_owned()
+                    expression: "(b > 0 AND c <> 'CHECK (x)')".to_owned(),
+                    not_valid: false,
                 },
             ]
         );

@@ -215,6 +215,12 @@ fn phrase(change: &Change) -> String {
         Change::AlterColumnIdentity { table, column, .. } => {
             format!("does not restore the identity of {table}.{column}")
         }
+        Change::AlterColumnCollation { table, column, .. } => {
+            format!("does not restore the collation of {table}.{column}")
+        }
+        Change::SetStorage { table, .. } => {
+            format!("does not restore the storage parameters of {table}")
+        }
         Change::AddPrimaryKey { table, key } => format!(
             "does not restore the primary key{} ({}) of {table}",
             named(&key.name),

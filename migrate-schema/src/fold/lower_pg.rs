@@ -16,7 +16,7 @@ use super::state::{
     ForeignKeyState, FunctionState, IndexKeyState, IndexState, KeyState, Relation, Scope, State,
     StmtRef, TableId, TableState, TriggerState, ViewRead, ViewState,
 };
-use crate::model::{FkAction, Identity};
+use crate::model::{Deferral, FkAction, Identity, IndexKeyOptions};
 use migrate_core::Rule;
 
 /// A name that is not in the model: missing when nothing unmodelled could
@@ -588,6 +588,19 @@ fn string_of(node: &protobuf::Node) -> Option<String> {
     }
 }
 
+/// The value of a `name = value` option (`fillfactor = 70`, `fastupdate
+/// = off`) as PostgreSQL stores it in `reloptions`.
+fn option_value(node: &protobuf::Node) -> Option<String> {
+    match node.node.as_ref()? {
+        N::Integer(i) => Some(i.ival.to_string()),
+        N::Float(f) => Some(f.fval.clone()),
+        N::String(s) => Some(s.sval.clone()),
+        N::Boolean(b) => Some(b.boolval.to_string()),
+        N::TypeName(t) => strings(&t.names).pop(),
+        _ => None,
+    }
+}
+
 fn strings(nodes: &[protobuf::Node]) -> Vec<String> {
     nodes.iter().filter_map(string_of).collect()
 }
@@ -947,6 +960,21 @@ fn create_table(
     {
         unsure = Some("a partitioned, inherited or typed table".into());
     }
+    for o in &s.options {
+        match o.node.as_ref() {
+            Some(N::DefElem(d)) if d.defnamespace.is_empty() => {
+                let value = d
+                    .arg
+                    .as_deref()
+                    .and_then(option_value)
+                    .unwrap_or_else(|| "true".to_owned());
+                state.table_mut(id).storage.push((d.defname.clone(), value));
+            }
+            _ => {
+                unsure.get_or_insert("a storage parameter of TOAST".into());
+            }
+        }
+    }
     for elt in &s.table_elts {
         match elt.node.as_ref() {
             Some(N::ColumnDef(c)) => {
@@ -971,6 +999,8 @@ fn create_table(
             });
         }
     }
+    let applied = with_attributes(&pending);
+    let pending = applied_constraints(&pending, &applied);
     let (keep, names) = merge_redundant_keys(&pending);
     let renamed: Vec<Option<protobuf::Constraint>> = pending
         .iter()
@@ -995,6 +1025,11 @@ fn create_table(
     if let Err(why) = add_constraints(state, id, &pending) {
         unsure.get_or_insert(why);
     }
+    // `NOT VALID` in CREATE TABLE: the table is empty, so PostgreSQL marks
+    // the constraint valid.
+    let t = state.table_mut(id);
+    t.checks.iter_mut().for_each(|c| c.not_valid = false);
+    t.foreign_keys.iter_mut().for_each(|f| f.not_valid = false);
     match unsure {
         Some(why) => {
             state.taint_table(id, at, why.why().to_owned());
@@ -1002,6 +1037,66 @@ fn create_table(
         }
         None => Ok(()),
     }
+}
+
+/// Whether a column constraint is one of the attributes (`DEFERRABLE`,
+/// `INITIALLY DEFERRED`, …) that the grammar gives as separate nodes after
+/// the constraint they qualify.
+fn is_attribute(k: &protobuf::Constraint) -> bool {
+    matches!(
+        k.contype(),
+        ConstrType::ConstrAttrDeferrable
+            | ConstrType::ConstrAttrNotDeferrable
+            | ConstrType::ConstrAttrDeferred
+            | ConstrType::ConstrAttrImmediate
+    )
+}
+
+/// Per pending constraint, a copy with the attributes that follow it on
+/// the same column applied (PostgreSQL's `transformConstraintAttrs`), or
+/// `None` when it has none or is an attribute itself.
+fn with_attributes(pending: &[PendingConstraint<'_>]) -> Vec<Option<protobuf::Constraint>> {
+    let mut out = vec![None; pending.len()];
+    for (i, p) in pending.iter().enumerate() {
+        if is_attribute(p.constraint) {
+            continue;
+        }
+        let mut k: Option<protobuf::Constraint> = None;
+        for a in pending[i + 1..]
+            .iter()
+            .take_while(|a| is_attribute(a.constraint) && a.column == p.column)
+        {
+            let k = k.get_or_insert_with(|| p.constraint.clone());
+            match a.constraint.contype() {
+                ConstrType::ConstrAttrDeferrable => k.deferrable = true,
+                ConstrType::ConstrAttrNotDeferrable => k.deferrable = false,
+                ConstrType::ConstrAttrDeferred => {
+                    k.deferrable = true;
+                    k.initdeferred = true;
+                }
+                _ => k.initdeferred = false,
+            }
+        }
+        out[i] = k;
+    }
+    out
+}
+
+/// The pending constraints with their attributes applied, without the
+/// attribute nodes.
+fn applied_constraints<'a>(
+    pending: &[PendingConstraint<'a>],
+    applied: &'a [Option<protobuf::Constraint>],
+) -> Vec<PendingConstraint<'a>> {
+    pending
+        .iter()
+        .zip(applied)
+        .filter(|(p, _)| !is_attribute(p.constraint))
+        .map(|(p, a)| PendingConstraint {
+            constraint: a.as_ref().unwrap_or(p.constraint),
+            column: p.column.clone(),
+        })
+        .collect()
 }
 
 /// The keys of a `CREATE TABLE` that PostgreSQL merges into an earlier one
@@ -1078,6 +1173,10 @@ fn add_column<'a>(
         comment: None,
         sequence: None,
         not_null_name: None,
+        collation: c
+            .coll_clause
+            .as_ref()
+            .and_then(|cc| strings(&cc.collname).pop()),
     };
     if let Some(int) = serial_type(t) {
         let (schema, seq) = owned_sequence(state, id, &c.colname);
@@ -1146,12 +1245,15 @@ fn add_column<'a>(
                     column: Some(c.colname.clone()),
                 })
             }
+            // Applied to the constraint before them by `with_attributes`.
             ConstrType::ConstrAttrDeferrable
             | ConstrType::ConstrAttrNotDeferrable
             | ConstrType::ConstrAttrDeferred
-            | ConstrType::ConstrAttrImmediate
-            | ConstrType::ConstrAttrEnforced
-            | ConstrType::ConstrAttrNotEnforced => {}
+            | ConstrType::ConstrAttrImmediate => pending.push(PendingConstraint {
+                constraint: k,
+                column: Some(c.colname.clone()),
+            }),
+            ConstrType::ConstrAttrEnforced | ConstrType::ConstrAttrNotEnforced => {}
             _ => {
                 return Err(Unmodelled::from(
                     "a column constraint the model does not hold",
@@ -1299,6 +1401,7 @@ fn add_key(
     }
     state.set_relation(&schema, &name, Some(Relation::KeyIndex(id)));
     state.add_constraint_name(&schema, &name);
+    let deferral = Deferral::from_flags(k.deferrable, k.initdeferred);
     let t = state.table_mut(id);
     if primary {
         for c in &columns {
@@ -1306,9 +1409,17 @@ fn add_key(
                 col.nullable = false;
             }
         }
-        t.primary_key = Some(KeyState { name, columns });
+        t.primary_key = Some(KeyState {
+            name,
+            deferral,
+            columns,
+        });
     } else {
-        t.uniques.push(KeyState { name, columns });
+        t.uniques.push(KeyState {
+            name,
+            deferral,
+            columns,
+        });
     }
     Ok(())
 }
@@ -1334,10 +1445,11 @@ fn add_check(state: &mut State, id: TableId, k: &protobuf::Constraint) -> Result
         })
     };
     state.add_constraint_name(&schema, &name);
-    state
-        .table_mut(id)
-        .checks
-        .push(CheckState { name, expression });
+    state.table_mut(id).checks.push(CheckState {
+        name,
+        not_valid: k.skip_validation,
+        expression,
+    });
     Ok(())
 }
 
@@ -1392,6 +1504,8 @@ fn add_foreign_key(
     state.note_reference(id, ref_table);
     state.table_mut(id).foreign_keys.push(ForeignKeyState {
         name,
+        deferral: Deferral::from_flags(k.deferrable, k.initdeferred),
+        not_valid: k.skip_validation,
         columns,
         ref_table,
         ref_columns,
@@ -1473,6 +1587,8 @@ fn alter_command(
             }
             let mut pending = Vec::new();
             add_column(state, id, c, &mut pending)?;
+            let applied = with_attributes(&pending);
+            let pending = applied_constraints(&pending, &applied);
             add_constraints(state, id, &pending)
         }
         AlterTableType::AtDropColumn => {
@@ -1515,7 +1631,14 @@ fn alter_command(
                 .as_ref()
                 .ok_or("ALTER COLUMN TYPE without a type")?;
             let data_type = type_sql(t)?;
-            column_mut(state, id, &cmd.name)?.data_type = data_type;
+            let collation = c
+                .coll_clause
+                .as_ref()
+                .and_then(|cc| strings(&cc.collname).pop());
+            let column = column_mut(state, id, &cmd.name)?;
+            column.data_type = data_type;
+            // Without COLLATE, the new type's default collation.
+            column.collation = collation;
             Ok(())
         }
         AlterTableType::AtAddConstraint => {
@@ -1554,15 +1677,48 @@ fn alter_command(
             column_mut(state, id, &cmd.name)?.identity = None;
             Ok(())
         }
-        AlterTableType::AtValidateConstraint
-        | AlterTableType::AtSetStatistics
+        AlterTableType::AtSetRelOptions | AlterTableType::AtResetRelOptions => {
+            let reset = cmd.subtype() == AlterTableType::AtResetRelOptions;
+            let Some(N::List(list)) = def else {
+                return Err(Unmodelled::from("SET/RESET without options"));
+            };
+            let mut storage = state.table(id).storage.clone();
+            for item in &list.items {
+                let Some(N::DefElem(d)) = item.node.as_ref() else {
+                    return Err(Unmodelled::from("a storage parameter"));
+                };
+                if !d.defnamespace.is_empty() {
+                    return Err(Unmodelled::from("a storage parameter of TOAST"));
+                }
+                storage.retain(|(k, _)| k != &d.defname);
+                if !reset {
+                    let value = d
+                        .arg
+                        .as_deref()
+                        .and_then(option_value)
+                        .unwrap_or_else(|| "true".to_owned());
+                    storage.push((d.defname.clone(), value));
+                }
+            }
+            state.table_mut(id).storage = storage;
+            Ok(())
+        }
+        AlterTableType::AtValidateConstraint => {
+            let t = state.table_mut(id);
+            for c in t.checks.iter_mut().filter(|c| c.name == cmd.name) {
+                c.not_valid = false;
+            }
+            for f in t.foreign_keys.iter_mut().filter(|f| f.name == cmd.name) {
+                f.not_valid = false;
+            }
+            Ok(())
+        }
+        AlterTableType::AtSetStatistics
         | AlterTableType::AtSetStorage
         | AlterTableType::AtSetCompression
         | AlterTableType::AtChangeOwner
         | AlterTableType::AtClusterOn
         | AlterTableType::AtDropCluster
-        | AlterTableType::AtSetRelOptions
-        | AlterTableType::AtResetRelOptions
         | AlterTableType::AtReplicaIdentity
         | AlterTableType::AtEnableRowSecurity
         | AlterTableType::AtDisableRowSecurity
@@ -2259,6 +2415,7 @@ fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmode
     let (schema, table) = table_names(state, id);
     let mut keys = Vec::new();
     let mut key_names = Vec::new();
+    let mut key_options = Vec::new();
     for p in &s.index_params {
         let Some(N::IndexElem(e)) = p.node.as_ref() else {
             continue;
@@ -2277,11 +2434,24 @@ fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmode
             });
             keys.push(IndexKeyState::Expression(expr(x)?));
         }
-        if !e.collation.is_empty() || !e.opclass.is_empty() || e.ordering != 1 && e.ordering != 0 {
+        if !e.opclassopts.is_empty() || e.ordering == protobuf::SortByDir::SortbyUsing as i32 {
             return Err(Unmodelled::from(
-                "an index key with a collation, operator class or order",
+                "an index key with operator class parameters or USING order",
             ));
         }
+        key_options.push(IndexKeyOptions {
+            collation: strings(&e.collation).pop(),
+            opclass: strings(&e.opclass).pop(),
+            descending: e.ordering == protobuf::SortByDir::SortbyDesc as i32,
+            nulls_first: match e.nulls_ordering {
+                n if n == protobuf::SortByNulls::SortbyNullsFirst as i32 => Some(true),
+                n if n == protobuf::SortByNulls::SortbyNullsLast as i32 => Some(false),
+                _ => None,
+            },
+        });
+    }
+    if key_options.iter().all(IndexKeyOptions::is_default) {
+        key_options.clear();
     }
     let name = if s.idxname.is_empty() {
         let names = index_column_names(&key_names);
@@ -2308,8 +2478,31 @@ fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmode
         "" | "btree" => None,
         m => Some(m.to_owned()),
     };
-    if !s.index_including_params.is_empty() {
-        return Err(Unmodelled::from("an index with INCLUDE columns"));
+    let mut include = Vec::new();
+    for p in &s.index_including_params {
+        match p.node.as_ref() {
+            Some(N::IndexElem(e)) if !e.name.is_empty() => {
+                if state.table(id).column(&e.name).is_none() {
+                    return Err(missing_column(state, id, &e.name));
+                }
+                include.push(e.name.clone());
+            }
+            _ => return Err(Unmodelled::from("an INCLUDE entry that is not a column")),
+        }
+    }
+    let mut with = Vec::new();
+    for o in &s.options {
+        match o.node.as_ref() {
+            Some(N::DefElem(d)) if d.defnamespace.is_empty() => {
+                let value = d
+                    .arg
+                    .as_deref()
+                    .and_then(option_value)
+                    .unwrap_or_else(|| "true".to_owned());
+                with.push((d.defname.clone(), value));
+            }
+            _ => return Err(Unmodelled::from("an index storage parameter")),
+        }
     }
     state.set_relation(&schema, &name, Some(Relation::Index(id)));
     state.table_mut(id).indexes.push(IndexState {
@@ -2318,6 +2511,9 @@ fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmode
         keys,
         predicate,
         method,
+        key_options,
+        include,
+        with,
     });
     Ok(())
 }

@@ -581,6 +581,7 @@ fn add_column<'a>(
         comment: None,
         sequence: None,
         not_null_name: None,
+        collation: None,
     };
     // SQLite's `PRIMARY KEY DESC` (sqlparser gives the order as a
     // separate option) keeps a lone INTEGER key from being the rowid.
@@ -642,7 +643,10 @@ fn add_column<'a>(
                 if tokens.iter().all(|t| {
                     matches!(t, Token::Word(w) if w.value.eq_ignore_ascii_case("ASC") || w.value.eq_ignore_ascii_case("DESC"))
                 }) => {}
-            ColumnOption::Collation(_) | ColumnOption::OnConflict(_) => {}
+            ColumnOption::Collation(c) => {
+                column.collation = c.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone());
+            }
+            ColumnOption::OnConflict(_) => {}
             other => {
                 unsure.get_or_insert(
                     format!("a column option the model does not hold ({other})").into(),
@@ -792,6 +796,7 @@ fn add_key(
         }
         state.table_mut(id).primary_key = Some(KeyState {
             name: k.name,
+            deferral: Default::default(),
             columns,
         });
         return Ok(());
@@ -818,6 +823,7 @@ fn add_key(
     );
     state.table_mut(id).uniques.push(KeyState {
         name: k.name,
+        deferral: Default::default(),
         columns,
     });
     Ok(())
@@ -832,6 +838,7 @@ fn add_check(
     let expression = expr(state.table(id), e);
     state.table_mut(id).checks.push(CheckState {
         name: name.map_or(String::new(), |n| n.value.clone()),
+        not_valid: false,
         expression,
     });
     Ok(())
@@ -887,6 +894,8 @@ fn add_foreign_key(
     state.note_reference(id, ref_table);
     state.table_mut(id).foreign_keys.push(ForeignKeyState {
         name: name.map_or(String::new(), |n| n.value.clone()),
+        deferral: Default::default(),
+        not_valid: false,
         columns: own,
         ref_table,
         ref_columns,
@@ -1119,16 +1128,28 @@ fn create_index(state: &mut State, c: &ast::CreateIndex) -> Result<(), Unmodelle
         };
     }
     let mut keys = Vec::new();
+    let mut key_options = Vec::new();
     for k in &c.columns {
         if k.operator_class.is_some() {
             return Err("an index key with an operator class".into());
         }
-        // Order and collation are not in the model; introspection reads
-        // the key without them.
+        let mut options = crate::model::IndexKeyOptions {
+            descending: matches!(k.column.options.sort, Some(ast::OrderBySort::Desc)),
+            nulls_first: k.column.options.nulls_first,
+            ..Default::default()
+        };
         let e = match &k.column.expr {
-            ast::Expr::Collate { expr, .. } => expr.as_ref(),
+            ast::Expr::Collate { expr, collation } => {
+                options.collation = collation
+                    .0
+                    .last()
+                    .and_then(|p| p.as_ident())
+                    .map(|i| i.value.clone());
+                expr.as_ref()
+            }
             e => e,
         };
+        key_options.push(options);
         match e {
             ast::Expr::Identifier(i) => match find_column(state.table(id), &i.value) {
                 Some(col) => keys.push(IndexKeyState::Column(col)),
@@ -1148,6 +1169,16 @@ fn create_index(state: &mut State, c: &ast::CreateIndex) -> Result<(), Unmodelle
         keys,
         predicate,
         method: None,
+        key_options: if key_options
+            .iter()
+            .all(crate::model::IndexKeyOptions::is_default)
+        {
+            Vec::new()
+        } else {
+            key_options
+        },
+        include: Vec::new(),
+        with: Vec::new(),
     });
     Ok(())
 }

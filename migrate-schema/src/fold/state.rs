@@ -173,6 +173,8 @@ pub struct ColumnState {
     /// The name of a `CONSTRAINT n NOT NULL` written for it (PostgreSQL 18
     /// names its NOT NULL constraints), which `DROP CONSTRAINT n` drops.
     pub not_null_name: Option<String>,
+    /// `COLLATE name`.
+    pub collation: Option<String>,
 }
 
 /// A primary key or unique constraint, with the index of the same name.
@@ -180,6 +182,8 @@ pub struct ColumnState {
 pub struct KeyState {
     /// The constraint's (and its index's) name.
     pub name: String,
+    /// `DEFERRABLE` / `INITIALLY DEFERRED`.
+    pub deferral: crate::model::Deferral,
     /// Its columns.
     pub columns: Vec<String>,
 }
@@ -189,6 +193,10 @@ pub struct KeyState {
 pub struct ForeignKeyState {
     /// The constraint's name.
     pub name: String,
+    /// `DEFERRABLE` / `INITIALLY DEFERRED`.
+    pub deferral: crate::model::Deferral,
+    /// Added `NOT VALID` and not validated since.
+    pub not_valid: bool,
     /// Referencing columns.
     pub columns: Vec<String>,
     /// The referenced table.
@@ -206,6 +214,8 @@ pub struct ForeignKeyState {
 pub struct CheckState {
     /// The constraint's name.
     pub name: String,
+    /// Added `NOT VALID` and not validated since.
+    pub not_valid: bool,
     /// Its condition.
     pub expression: Expr,
 }
@@ -232,6 +242,12 @@ pub struct IndexState {
     pub predicate: Option<Expr>,
     /// The access method when not btree.
     pub method: Option<String>,
+    /// Each key's collation, operator class and order (empty: all default).
+    pub key_options: Vec<crate::model::IndexKeyOptions>,
+    /// `INCLUDE` columns.
+    pub include: Vec<String>,
+    /// `WITH (…)` storage parameters.
+    pub with: Vec<(String, String)>,
 }
 
 impl IndexState {
@@ -268,6 +284,9 @@ pub struct TableState {
     pub indexes: Vec<IndexState>,
     /// `COMMENT ON TABLE`.
     pub comment: Option<String>,
+    /// `WITH (…)` storage parameters, set by `CREATE TABLE` and `ALTER
+    /// TABLE … SET/RESET (…)`.
+    pub storage: Vec<(String, String)>,
     /// The epoch of the statement that last gave the fold its full shape.
     pub established: u32,
     /// A statement after which its contents are unsure.
@@ -333,6 +352,7 @@ impl TableState {
             checks: Vec::new(),
             indexes: Vec::new(),
             comment: None,
+            storage: Vec::new(),
             established: epoch,
             shape: None,
         }
@@ -1649,11 +1669,13 @@ fn table_model(t: &TableState, name_of: &dyn Fn(TableId) -> Option<QualifiedName
             identity: c.identity,
             generated: c.generated.as_ref().map(|e| e.sql.clone()),
             comment: c.comment.clone(),
+            collation: c.collation.clone(),
         })
         .collect();
     table.primary_key = t.primary_key.as_ref().map(|k| PrimaryKey {
         name: given(&k.name),
         columns: k.columns.clone(),
+        deferral: k.deferral,
     });
     table.uniques = t
         .uniques
@@ -1661,6 +1683,7 @@ fn table_model(t: &TableState, name_of: &dyn Fn(TableId) -> Option<QualifiedName
         .map(|k| UniqueConstraint {
             name: given(&k.name),
             columns: k.columns.clone(),
+            deferral: k.deferral,
         })
         .collect();
     table.foreign_keys = t
@@ -1674,6 +1697,8 @@ fn table_model(t: &TableState, name_of: &dyn Fn(TableId) -> Option<QualifiedName
                 ref_columns: f.ref_columns.clone(),
                 on_delete: f.on_delete,
                 on_update: f.on_update,
+                deferral: f.deferral,
+                not_valid: f.not_valid,
             })
         })
         .collect();
@@ -1683,6 +1708,7 @@ fn table_model(t: &TableState, name_of: &dyn Fn(TableId) -> Option<QualifiedName
         .map(|c| CheckConstraint {
             name: given(&c.name),
             expression: c.expression.sql.clone(),
+            not_valid: c.not_valid,
         })
         .collect();
     table.indexes = t
@@ -1701,9 +1727,13 @@ fn table_model(t: &TableState, name_of: &dyn Fn(TableId) -> Option<QualifiedName
                 .collect(),
             predicate: i.predicate.as_ref().map(|e| e.sql.clone()),
             method: i.method.clone(),
+            key_options: i.key_options.clone(),
+            include: i.include.clone(),
+            with: i.with.clone(),
         })
         .collect();
     table.comment = t.comment.clone();
+    table.storage = t.storage.clone();
     table
 }
 

@@ -446,7 +446,7 @@ fn an_index_the_model_cannot_hold_leaves_its_table_unsure() {
     let state = fold(&[
         "CREATE TABLE t (a text, b text)",
         "CREATE TABLE u (a text)",
-        "CREATE INDEX t_a ON t (a text_pattern_ops)",
+        "CREATE INDEX t_a ON t USING gist (a gist_trgm_ops(siglen = 32))",
         "SET CONSTRAINTS ALL DEFERRED",
     ]);
     let t = state.find_table("public", "t").unwrap();
@@ -454,6 +454,54 @@ fn an_index_the_model_cannot_hold_leaves_its_table_unsure() {
     assert!(matches!(state.certainty(t), Certainty::Unsure(w) if w.at.line == 3));
     assert_eq!(state.certainty(u), Certainty::Certain);
     assert_eq!(state.coverage().modelled, 3);
+}
+
+#[test]
+fn index_key_details_collations_and_storage_are_folded() {
+    let state = fold(&[
+        "CREATE TABLE t (a text COLLATE \"C\", b int, c text) WITH (fillfactor = 90, autovacuum_enabled = false)",
+        "CREATE INDEX t_a ON t (a text_pattern_ops DESC NULLS LAST, b NULLS FIRST) INCLUDE (c) WITH (fillfactor = 70)",
+        "ALTER TABLE t SET (fillfactor = 80)",
+        "ALTER TABLE t RESET (autovacuum_enabled)",
+        "ALTER TABLE t ALTER COLUMN c TYPE varchar(10) COLLATE \"POSIX\"",
+    ]);
+    let s = state.to_schema();
+    let t = table(&s, "t");
+    assert_eq!(t.column("a").unwrap().collation.as_deref(), Some("C"));
+    assert_eq!(t.column("c").unwrap().collation.as_deref(), Some("POSIX"));
+    assert_eq!(t.storage, [("fillfactor".to_owned(), "80".to_owned())]);
+    let i = &t.indexes[0];
+    assert_eq!(i.include, ["c"]);
+    assert_eq!(i.with, [("fillfactor".to_owned(), "70".to_owned())]);
+    assert_eq!(
+        i.key_options,
+        [
+            crate::model::IndexKeyOptions {
+                opclass: Some("text_pattern_ops".into()),
+                descending: true,
+                nulls_first: Some(false),
+                ..Default::default()
+            },
+            crate::model::IndexKeyOptions {
+                nulls_first: Some(true),
+                ..Default::default()
+            },
+        ]
+    );
+    // The same schema declared compares equal.
+    let declared = crate::parse_schema(
+        "CREATE TABLE t (a text COLLATE \"C\", b int, c varchar(10) COLLATE \"POSIX\") WITH (fillfactor = 80);
+         CREATE INDEX t_a ON t (a text_pattern_ops DESC NULLS LAST, b NULLS FIRST) INCLUDE (c) WITH (fillfactor = 70);",
+        migrate_core::sql::Dialect::Postgres,
+    )
+    .unwrap();
+    let changes = crate::diff(
+        &s,
+        &declared,
+        migrate_core::sql::Dialect::Postgres,
+        &Default::default(),
+    );
+    assert!(changes.is_empty(), "{changes:?}");
 }
 
 #[test]
@@ -1830,4 +1878,34 @@ fn a_rust_revision_makes_every_table_unsure_unless_it_changes_rows_only() {
     };
     assert_eq!(unsure(&rust("")), [QualifiedName::new("t")]);
     assert!(unsure(&rust("// data_only: true")).is_empty());
+}
+
+#[test]
+fn deferrable_and_not_valid_constraints_are_folded() {
+    let state = fold(&[
+        "CREATE TABLE t (id int PRIMARY KEY DEFERRABLE, n int, code text UNIQUE DEFERRABLE INITIALLY DEFERRED, CHECK (n > 0) NOT VALID)",
+        "CREATE TABLE u (id int PRIMARY KEY, t_id int)",
+        "ALTER TABLE u ADD CONSTRAINT u_t FOREIGN KEY (t_id) REFERENCES t (id) DEFERRABLE INITIALLY DEFERRED NOT VALID",
+        "ALTER TABLE u ADD CONSTRAINT u_c CHECK (t_id > 0) NOT VALID",
+        "ALTER TABLE u VALIDATE CONSTRAINT u_c",
+    ]);
+    let s = state.to_schema();
+    let declared = crate::parse_schema(
+        "CREATE TABLE t (id int PRIMARY KEY DEFERRABLE, n int CHECK (n > 0), code text UNIQUE DEFERRABLE INITIALLY DEFERRED);
+         CREATE TABLE u (id int PRIMARY KEY, t_id int CONSTRAINT u_c CHECK (t_id > 0));
+         ALTER TABLE ONLY u ADD CONSTRAINT u_t FOREIGN KEY (t_id) REFERENCES t (id) DEFERRABLE INITIALLY DEFERRED NOT VALID;",
+        migrate_core::sql::Dialect::Postgres,
+    )
+    .unwrap();
+    let changes = crate::diff(
+        &s,
+        &declared,
+        migrate_core::sql::Dialect::Postgres,
+        &Default::default(),
+    );
+    assert!(changes.is_empty(), "{changes:?}");
+    let u = table(&s, "u");
+    assert!(u.foreign_keys[0].not_valid);
+    assert_eq!(u.foreign_keys[0].deferral, crate::Deferral::Deferred);
+    assert!(!u.checks[0].not_valid);
 }

@@ -189,12 +189,14 @@ impl SchemaParser {
                 domain.checks.push(CheckConstraint {
                     name: Some(n),
                     expression,
+                    not_valid: false,
                 });
             } else if p.parse_keyword(Keyword::CHECK) {
                 let expression = domain_check(p)?;
                 domain.checks.push(CheckConstraint {
                     name: None,
                     expression,
+                    not_valid: false,
                 });
             } else {
                 break;

@@ -409,7 +409,7 @@ impl Walker {
                 _ => return None,
             }
         }
-        if rest.len() % 2 == 0 || parts.len() > 2 {
+        if rest.len().is_multiple_of(2) || parts.len() > 2 {
             return None;
         }
         let default = match self.dialect {

@@ -754,7 +754,7 @@ pub fn diff(
         match current.enums.get(name) {
             None => out.enums.push(Change::CreateEnum(to.clone())),
             Some(from) => {
-                let columns = enum_columns(&current, name, dialect);
+                let columns = columns_of_type(&current, name, dialect);
                 if from.values != to.values {
                     if to.values.starts_with(&from.values) {
                         let mut step = from.clone();
@@ -1057,9 +1057,14 @@ fn normalise(schema: &Schema, dialect: Dialect, options: &DiffOptions) -> Schema
     out
 }
 
-/// Columns whose type is the enum `name`, with their defaults (unchanged:
-/// the caller sets `new_default` where the change sets another).
-fn enum_columns(schema: &Schema, name: &QualifiedName, dialect: Dialect) -> Vec<EnumColumn> {
+/// Columns whose type is `name` (an enum, a domain, a composite or range
+/// type), with their defaults (unchanged: the caller sets `new_default`
+/// where the change sets another).
+pub(crate) fn columns_of_type(
+    schema: &Schema,
+    name: &QualifiedName,
+    dialect: Dialect,
+) -> Vec<EnumColumn> {
     let wanted = canonical_type(&name.to_string(), dialect);
     let mut out = Vec::new();
     for t in schema.tables.values() {

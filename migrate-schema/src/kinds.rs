@@ -415,7 +415,7 @@ pub(crate) fn diff(current: &Schema, target: &Schema, dialect: Dialect) -> KindP
                         KindChange::ReplaceDomain {
                             from: from.clone(),
                             to: to.clone(),
-                            columns: columns_of(current, name, dialect),
+                            columns: crate::diff::columns_of_type(current, name, dialect),
                         },
                     ));
                 } else {
@@ -554,25 +554,6 @@ pub(crate) fn diff(current: &Schema, target: &Schema, dialect: Dialect) -> KindP
                 s.owned_by = None;
             }
             out.drop_sequences.push(KindChange::DropSequence(s));
-        }
-    }
-    out
-}
-
-/// The columns of `schema` whose type is `name`, with their defaults.
-fn columns_of(schema: &Schema, name: &QualifiedName, dialect: Dialect) -> Vec<EnumColumn> {
-    let wanted = canonical_type(&name.to_string(), dialect);
-    let mut out = Vec::new();
-    for t in schema.tables.values() {
-        for c in &t.columns {
-            if canonical_type(&c.data_type, dialect) == wanted {
-                out.push(EnumColumn {
-                    table: t.name.clone(),
-                    column: c.name.clone(),
-                    default: c.default.clone(),
-                    new_default: c.default.clone(),
-                });
-            }
         }
     }
     out

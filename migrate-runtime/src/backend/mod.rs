@@ -47,12 +47,13 @@ macro_rules! on_conn {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn {
             #[cfg(feature = "postgres")]
-            SqlConn::Postgres($c) => $body,
+            $crate::backend::SqlConn::Postgres($c) => $body,
             #[cfg(feature = "sqlite")]
-            SqlConn::Sqlite($c) => $body,
+            $crate::backend::SqlConn::Sqlite($c) => $body,
         }
     };
 }
+pub(crate) use on_conn;
 
 /// The operations a migration run needs from one connection.
 #[doc(hidden)]

@@ -21,6 +21,7 @@
 
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "postgres")]
 mod postgres_code;
 #[cfg(feature = "postgres")]
 mod postgres_kinds;

@@ -18,7 +18,7 @@ use std::time::Instant;
 use migrate_core::Dialect;
 
 use super::{Migrator, TransactionMode};
-use crate::backend::{Conn, SqlConn, script};
+use crate::backend::{Conn, script};
 use crate::error::{Error, Result};
 use crate::history::{literal, quote_table};
 
@@ -189,40 +189,21 @@ async fn read_recorded<C: Conn>(conn: &mut C, table: &str) -> Result<Option<Vec<
         quote_table(table)
     );
     type Row = (String, String, String, i64, String);
-    let rows: std::result::Result<Option<Vec<Row>>, sqlx::Error> = match conn.sql_conn() {
-        #[cfg(feature = "postgres")]
-        SqlConn::Postgres(c) => {
-            let exists: bool = sqlx::query_scalar(exists_sql)
-                .bind(&param)
-                .fetch_one(&mut *c)
+    let rows: std::result::Result<Option<Vec<Row>>, sqlx::Error> = crate::backend::on_conn!(conn.sql_conn(), c => {
+        let exists: bool = sqlx::query_scalar(exists_sql)
+            .bind(&param)
+            .fetch_one(&mut *c)
+            .await
+            .map_err(Error::db(format!("looking for `{table}`")))?;
+        if exists {
+            sqlx::query_as::<_, Row>(&read)
+                .fetch_all(&mut *c)
                 .await
-                .map_err(Error::db(format!("looking for `{table}`")))?;
-            if exists {
-                sqlx::query_as::<_, Row>(&read)
-                    .fetch_all(&mut *c)
-                    .await
-                    .map(Some)
-            } else {
-                Ok(None)
-            }
+                .map(Some)
+        } else {
+            Ok(None)
         }
-        #[cfg(feature = "sqlite")]
-        SqlConn::Sqlite(c) => {
-            let exists: bool = sqlx::query_scalar(exists_sql)
-                .bind(&param)
-                .fetch_one(&mut *c)
-                .await
-                .map_err(Error::db(format!("looking for `{table}`")))?;
-            if exists {
-                sqlx::query_as::<_, Row>(&read)
-                    .fetch_all(&mut *c)
-                    .await
-                    .map(Some)
-            } else {
-                Ok(None)
-            }
-        }
-    };
+    });
     let rows = rows.map_err(Error::db(format!("reading `{table}`")))?;
     Ok(rows.map(|rows| {
         rows.into_iter()

@@ -191,6 +191,31 @@ fn problem(at: usize, message: impl Into<String>) -> Problem {
 /// A name's parts as written, each with whether it was quoted.
 type NameParts = Vec<(String, bool)>;
 
+/// The name of the `what` (view, routine) whose name starts at token
+/// `i`: `(name, the token after it, its start, its end)`, or where and why
+/// it cannot be read.
+fn object_name(
+    toks: &[Tok],
+    i: usize,
+    dialect: Dialect,
+    what: &str,
+) -> Result<(QualifiedName, usize, usize, usize), Problem> {
+    let Some((parts, next, end)) = name_at(toks, i) else {
+        return Err(problem(
+            toks.get(i).map_or(0, |t| t.start),
+            format!("expected the {what}'s name"),
+        ));
+    };
+    let start = toks[i].start;
+    let Some(name) = qualify(&parts, dialect) else {
+        return Err(problem(
+            start,
+            format!("write the {what}'s name as `schema.name` or `name`"),
+        ));
+    };
+    Ok((name, next, start, end))
+}
+
 /// A name read from the tokens at `i`: its parts (`schema.name` or
 /// `name`), as written, with quote marks, and the index after it.
 fn name_at(toks: &[Tok], mut i: usize) -> Option<(NameParts, usize, usize)> {
@@ -287,19 +312,7 @@ pub(crate) fn read_view(sql: &str, toks: &[Tok], dialect: Dialect) -> Result<Vie
     if toks.get(i).is_some_and(|t| t.is("IF")) {
         i += 3;
     }
-    let Some((parts, next, _)) = name_at(toks, i) else {
-        return Err(problem(
-            toks.get(i).map_or(0, |t| t.start),
-            "expected the view's name",
-        ));
-    };
-    let at_name = toks[i].start;
-    let Some(name) = qualify(&parts, dialect) else {
-        return Err(problem(
-            at_name,
-            "write the view's name as `schema.name` or `name`",
-        ));
-    };
+    let (name, next, _, _) = object_name(toks, i, dialect, "view")?;
     i = next;
     let mut column_list = Vec::new();
     if matches!(toks.get(i).map(|t| &t.token), Some(Token::LParen)) {
@@ -441,19 +454,7 @@ pub(crate) fn read_function(
         i += 1;
     }
     i += 1;
-    let Some((parts, next, name_end)) = name_at(toks, i) else {
-        return Err(problem(
-            toks.get(i).map_or(0, |t| t.start),
-            "expected the routine's name",
-        ));
-    };
-    let name_start = toks[i].start;
-    let Some(name) = qualify(&parts, dialect) else {
-        return Err(problem(
-            name_start,
-            "write the routine's name as `schema.name` or `name`",
-        ));
-    };
+    let (name, next, name_start, name_end) = object_name(toks, i, dialect, "routine")?;
     i = next;
     if !matches!(toks.get(i).map(|t| &t.token), Some(Token::LParen)) {
         return Err(problem(name_end, "expected the argument list `(…)`"));

@@ -101,7 +101,11 @@ async fn run(
         ui.line(match verb {
             Verb::Upgrade => format!("Applied definition {name}"),
             Verb::Downgrade => {
-                format!("Dropped definition {name} (the next `upgrade head` applies it again)")
+                // Dropped before the first revision was reverted (the
+                // revisions are printed as they go, the definitions after).
+                format!(
+                    "Dropped definition {name} before the downgrade (the next `upgrade head` applies it again)"
+                )
             }
         })?;
     }

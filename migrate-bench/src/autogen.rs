@@ -309,10 +309,30 @@ pub(crate) fn run_migrate(migrate: &Path, dir: &Path, url: &str, args: &[&str]) 
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         wall,
-        rss_kb: std::fs::read_to_string(&rss_file)
-            .ok()
-            .and_then(|s| s.lines().last().and_then(|l| l.trim().parse().ok())),
+        rss_kb: peak_rss_kb(&rss_file),
     })
+}
+
+impl Run {
+    /// A successful run whose output is not kept, with the peak RSS in
+    /// `rss_file`.
+    pub(crate) fn quiet(wall: Duration, rss_file: &Path) -> Run {
+        Run {
+            code: 0,
+            stdout: String::new(),
+            stderr: String::new(),
+            wall,
+            rss_kb: peak_rss_kb(rss_file),
+        }
+    }
+}
+
+/// The peak RSS in KiB that `/usr/bin/time -f %M -o FILE` wrote to
+/// `rss_file` (its last line), if it did.
+pub(crate) fn peak_rss_kb(rss_file: &Path) -> Option<u64> {
+    std::fs::read_to_string(rss_file)
+        .ok()
+        .and_then(|s| s.lines().last().and_then(|l| l.trim().parse().ok()))
 }
 
 fn expect_code(run: &Run, code: i32, what: &str) -> Result<()> {

@@ -539,15 +539,7 @@ impl Project {
                 String::from_utf8_lossy(&output.stderr)
             );
         }
-        Ok(Run {
-            code: 0,
-            stdout: String::new(),
-            stderr: String::new(),
-            wall,
-            rss_kb: std::fs::read_to_string(&rss_file)
-                .ok()
-                .and_then(|s| s.lines().last().and_then(|l| l.trim().parse().ok())),
-        })
+        Ok(Run::quiet(wall, &rss_file))
     }
 }
 
@@ -886,15 +878,7 @@ fn timed_command(command: &mut Command, stdin: Option<&Path>, scratch: &Path) ->
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    Ok(Run {
-        code: 0,
-        stdout: String::new(),
-        stderr: String::new(),
-        wall,
-        rss_kb: std::fs::read_to_string(&rss_file)
-            .ok()
-            .and_then(|s| s.lines().last().and_then(|l| l.trim().parse().ok())),
-    })
+    Ok(Run::quiet(wall, &rss_file))
 }
 
 /// The main bench's W2 in process, on the database this project's binary

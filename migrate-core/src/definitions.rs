@@ -35,7 +35,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use crate::error::{Error, Errors};
-use crate::sql::{Dialect, DialectCheck, Section, check_section, split_statements};
+use crate::sql::{
+    Dialect, DialectCheck, Section, check_section, skip_block_comment, skip_quoted,
+    split_statements,
+};
 
 /// The subdirectory of a migration directory that holds the definitions.
 pub const DEFINITIONS_DIR: &str = "definitions";
@@ -515,7 +518,8 @@ impl Tok {
     }
 }
 
-/// Lexes a statement: comments dropped, quoted forms kept whole.
+/// Lexes a statement: comments dropped, quoted forms kept whole (the
+/// splitter's own skipping of comments and quoted forms).
 fn lex(sql: &str) -> Vec<Tok> {
     let bytes = sql.as_bytes();
     let mut out = Vec::new();
@@ -530,21 +534,7 @@ fn lex(sql: &str) -> Vec<Tok> {
                 i += 1;
             }
         } else if b == b'/' && bytes.get(i + 1) == Some(&b'*') {
-            let mut depth = 0;
-            while i < bytes.len() {
-                if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
-                    depth += 1;
-                    i += 2;
-                } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
-                    depth -= 1;
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
+            i = skip_block_comment(bytes, i);
         } else if b == b'\'' {
             i = skip_quoted(bytes, i, b'\'', false);
             out.push(Tok::Str);
@@ -582,26 +572,6 @@ fn lex(sql: &str) -> Vec<Tok> {
         }
     }
     out
-}
-
-/// The offset past a quoted form opened at `i` by `quote` (doubled quotes
-/// inside; backslash escapes too when `backslash`).
-fn skip_quoted(bytes: &[u8], i: usize, quote: u8, backslash: bool) -> usize {
-    let mut j = i + 1;
-    while j < bytes.len() {
-        if backslash && bytes[j] == b'\\' {
-            j += 2;
-        } else if bytes[j] == quote {
-            if bytes.get(j + 1) == Some(&quote) {
-                j += 2;
-            } else {
-                return j + 1;
-            }
-        } else {
-            j += 1;
-        }
-    }
-    bytes.len()
 }
 
 /// A dotted name starting at `tokens[i]`: its parts (folded) and the index

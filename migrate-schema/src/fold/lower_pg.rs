@@ -588,6 +588,17 @@ fn string_of(node: &protobuf::Node) -> Option<String> {
     }
 }
 
+/// A storage option (`fillfactor = 70`; a bare name is `true`) as
+/// `(name, value)`, as PostgreSQL stores it in `reloptions`.
+fn storage_option(d: &protobuf::DefElem) -> (String, String) {
+    let value = d
+        .arg
+        .as_deref()
+        .and_then(option_value)
+        .unwrap_or_else(|| "true".to_owned());
+    (d.defname.clone(), value)
+}
+
 /// The value of a `name = value` option (`fillfactor = 70`, `fastupdate
 /// = off`) as PostgreSQL stores it in `reloptions`.
 fn option_value(node: &protobuf::Node) -> Option<String> {
@@ -963,12 +974,7 @@ fn create_table(
     for o in &s.options {
         match o.node.as_ref() {
             Some(N::DefElem(d)) if d.defnamespace.is_empty() => {
-                let value = d
-                    .arg
-                    .as_deref()
-                    .and_then(option_value)
-                    .unwrap_or_else(|| "true".to_owned());
-                state.table_mut(id).storage.push((d.defname.clone(), value));
+                state.table_mut(id).storage.push(storage_option(d));
             }
             _ => {
                 unsure.get_or_insert("a storage parameter of TOAST".into());
@@ -1692,12 +1698,7 @@ fn alter_command(
                 }
                 storage.retain(|(k, _)| k != &d.defname);
                 if !reset {
-                    let value = d
-                        .arg
-                        .as_deref()
-                        .and_then(option_value)
-                        .unwrap_or_else(|| "true".to_owned());
-                    storage.push((d.defname.clone(), value));
+                    storage.push(storage_option(d));
                 }
             }
             state.table_mut(id).storage = storage;
@@ -2494,12 +2495,7 @@ fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmode
     for o in &s.options {
         match o.node.as_ref() {
             Some(N::DefElem(d)) if d.defnamespace.is_empty() => {
-                let value = d
-                    .arg
-                    .as_deref()
-                    .and_then(option_value)
-                    .unwrap_or_else(|| "true".to_owned());
-                with.push((d.defname.clone(), value));
+                with.push(storage_option(d));
             }
             _ => return Err(Unmodelled::from("an index storage parameter")),
         }

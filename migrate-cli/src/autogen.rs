@@ -191,13 +191,6 @@ pub(crate) fn compare_offline(
     let mut actual = folded.state.to_schema();
     without_unfolded_kinds(&mut actual);
     without_unfolded_kinds(&mut declared);
-    // The fold does not model views, routines and triggers: they are left
-    // out of the offline comparison on both sides.
-    for schema in [&mut declared, &mut actual] {
-        schema.views.clear();
-        schema.functions.clear();
-        schema.triggers.clear();
-    }
     let mut comparison = compare_schemas(ui, project, dialect, &actual, &declared, None);
     let default = default_schema(dialect);
     let unsure = folded.state.unsure_tables();
@@ -524,10 +517,16 @@ fn excluded(schema: &Schema, exclude: &[String], dialect: Dialect) -> Schema {
     schema
 }
 
-/// `schema` without the kinds the fold does not model yet (extensions,
-/// domains, composite and range types, sequences other than a column's
-/// own): an offline comparison leaves them out on both sides.
+/// `schema` without the kinds the fold does not model yet (views,
+/// routines, triggers, extensions, domains, composite and range types,
+/// sequences other than a column's own): an offline comparison leaves them
+/// out on both sides.
 fn without_unfolded_kinds(schema: &mut Schema) {
+    // Views, routines and triggers: the fold tracks them by name for its
+    // lints, not their definitions.
+    schema.views.clear();
+    schema.functions.clear();
+    schema.triggers.clear();
     schema.extensions.clear();
     schema.domains.clear();
     schema.composites.clear();

@@ -167,7 +167,7 @@ pub struct RevisionGraph {
     pub(crate) ids: Texts,
     pub(crate) paths: Texts,
     pub(crate) reversible: Vec<bool>,
-    pub(crate) labels: Vec<Vec<String>>,
+    pub(crate) labels: Lists<String>,
     pub(crate) parents: Lists,
     pub(crate) depends: Lists,
     pub(crate) children: Lists,
@@ -204,9 +204,11 @@ impl RevisionGraph {
     /// Builds a graph: unique ids, known parents and dependencies, no cycles,
     /// unique branch labels, and one head unless each extra head is an
     /// independent branch with a label of its own.
-    pub fn build<'a>(
-        nodes: impl IntoIterator<Item = GraphNode<'a>>,
-    ) -> Result<RevisionGraph, Vec<Error>> {
+    pub fn build<'a, I>(nodes: I) -> Result<RevisionGraph, Vec<Error>>
+    where
+        I: IntoIterator<Item = GraphNode<'a>>,
+        I::IntoIter: Clone,
+    {
         RevisionGraph::build_with(nodes, HeadRule::Merged)
     }
 
@@ -214,10 +216,11 @@ impl RevisionGraph {
     /// `rule` is [`HeadRule::Any`]: the [lenient build](Self::build_lenient)
     /// with no problems, then, under [`HeadRule::Merged`],
     /// [`check_heads`](Self::check_heads).
-    pub fn build_with<'a>(
-        nodes: impl IntoIterator<Item = GraphNode<'a>>,
-        rule: HeadRule,
-    ) -> Result<RevisionGraph, Vec<Error>> {
+    pub fn build_with<'a, I>(nodes: I, rule: HeadRule) -> Result<RevisionGraph, Vec<Error>>
+    where
+        I: IntoIterator<Item = GraphNode<'a>>,
+        I::IntoIter: Clone,
+    {
         let (graph, mut errors) = RevisionGraph::build_lenient(nodes);
         if errors.is_empty()
             && rule == HeadRule::Merged
@@ -247,75 +250,110 @@ impl RevisionGraph {
     ///
     /// Several heads are not a problem here: [`check_heads`](Self::check_heads)
     /// is the separate rule the strict build applies.
-    pub fn build_lenient<'a>(
-        nodes: impl IntoIterator<Item = GraphNode<'a>>,
-    ) -> (RevisionGraph, Vec<Error>) {
-        let nodes: Vec<GraphNode<'a>> = nodes.into_iter().collect();
-        let n = nodes.len();
+    pub fn build_lenient<'a, I>(nodes: I) -> (RevisionGraph, Vec<Error>)
+    where
+        I: IntoIterator<Item = GraphNode<'a>>,
+        I::IntoIter: Clone,
+    {
+        // Two passes over the nodes rather than a copy of them: the graph
+        // is built at start-up by applications that embed thousands of
+        // revisions, and every temporary here is a peak of the process.
+        let nodes = nodes.into_iter();
+        let mut ids = Texts::default();
+        let mut paths = Texts::default();
+        let mut reversible = Vec::new();
+        for node in nodes.clone() {
+            ids.push(node.id);
+            paths.push(node.path);
+            reversible.push(node.reversible);
+        }
+        ids.text.shrink_to_fit();
+        paths.text.shrink_to_fit();
+        let n = ids.len();
+
+        // Node numbers sorted by id, equal ids in input order: the first of
+        // a run is the one `find` returns, the others are duplicates.
+        let mut sorted: Vec<u32> = (0..n as u32).collect();
+        sorted.sort_by(|&a, &b| ids.get(a as usize).cmp(ids.get(b as usize)));
+        let mut duplicates: Vec<(u32, u32)> = Vec::new();
+        let mut by_id: Vec<u32> = Vec::with_capacity(n);
+        for &i in &sorted {
+            match by_id.last() {
+                Some(&first) if ids.get(first as usize) == ids.get(i as usize) => {
+                    duplicates.push((i, first));
+                }
+                _ => by_id.push(i),
+            }
+        }
+        drop(sorted);
+        duplicates.sort_unstable();
+        let find = |id: &str| {
+            by_id
+                .binary_search_by(|&i| ids.get(i as usize).cmp(id))
+                .ok()
+                .map(|k| by_id[k] as usize)
+        };
+
         let mut errors = Vec::new();
-        let mut index = HashMap::with_capacity(n);
-        for (i, node) in nodes.iter().enumerate() {
-            let id = node.id;
-            if let Some(&first) = index.get(id) {
-                let first: usize = first;
+        let mut link_errors = Vec::new();
+        let mut label_index: HashMap<String, usize> = HashMap::new();
+        let mut parents = Lists::with_capacity(n);
+        let mut depends = Lists::with_capacity(n);
+        let mut labels = Lists::with_capacity(n);
+        let mut next_duplicate = duplicates.iter().peekable();
+        for (i, node) in nodes.clone().enumerate() {
+            if let Some(&(_, first)) = next_duplicate.next_if(|d| d.0 as usize == i) {
                 errors.push(Error::DuplicateRevision {
                     path: node.path.to_owned(),
                     line: node.lines.revision,
-                    revision: id.to_owned(),
-                    other: nodes[first].path.to_owned(),
+                    revision: node.id.to_owned(),
+                    other: paths[first as usize].to_owned(),
                 });
-            } else {
-                index.insert(id, i);
             }
-        }
-        let mut label_index: HashMap<String, usize> = HashMap::new();
-        let mut parents = vec![Vec::new(); n];
-        let mut depends = vec![Vec::new(); n];
-        let mut children = vec![Vec::new(); n];
-        let mut dependents = vec![Vec::new(); n];
-        for (i, node) in nodes.iter().enumerate() {
             for parent in node.parents.iter() {
-                match index.get(parent) {
-                    Some(&p) if !parents[i].contains(&p) => {
-                        parents[i].push(p);
-                        children[p].push(i);
-                        dependents[p].push(i);
-                    }
+                match find(parent) {
+                    Some(p) if !parents.last().contains(&p) => parents.push(p),
                     Some(_) => {}
-                    None => errors.push(Error::UnknownParent {
+                    None => link_errors.push(Error::UnknownParent {
                         path: node.path.to_owned(),
                         line: node.lines.down_revision,
                         parent: parent.to_owned(),
                     }),
                 }
             }
+            parents.end_list();
             for dependency in node.depends_on.iter() {
-                match index.get(dependency) {
-                    Some(&d) if !depends[i].contains(&d) && !parents[i].contains(&d) => {
-                        depends[i].push(d);
-                        dependents[d].push(i);
+                match find(dependency) {
+                    Some(d) if !depends.last().contains(&d) && !parents[i].contains(&d) => {
+                        depends.push(d)
                     }
                     Some(_) => {}
-                    None => errors.push(Error::UnknownDependency {
+                    None => link_errors.push(Error::UnknownDependency {
                         path: node.path.to_owned(),
                         line: node.lines.depends_on,
                         dependency: dependency.to_owned(),
                     }),
                 }
             }
+            depends.end_list();
             for label in node.branch_labels.iter() {
                 if let Some(&other) = label_index.get(label) {
-                    errors.push(Error::DuplicateBranchLabel {
+                    link_errors.push(Error::DuplicateBranchLabel {
                         path: node.path.to_owned(),
                         line: node.lines.branch_labels,
                         label: label.to_owned(),
-                        other: nodes[other].id.to_owned(),
+                        other: ids[other].to_owned(),
                     });
                 } else {
                     label_index.insert(label.to_owned(), i);
                 }
+                labels.push(label.to_owned());
             }
+            labels.end_list();
         }
+        errors.append(&mut link_errors);
+        let children = Lists::reverse(n, &[&parents]);
+        let dependents = Lists::reverse(n, &[&parents, &depends]);
 
         // Kahn's algorithm; ties go to the earlier file so the order is stable.
         let mut pending: Vec<usize> = (0..n)
@@ -338,17 +376,21 @@ impl RevisionGraph {
             order.extend(&on_cycle);
             let cycle = on_cycle
                 .iter()
-                .map(|&i| nodes[i].id)
+                .map(|&i| &ids[i])
                 .collect::<Vec<_>>()
                 .join(" -> ");
-            for &i in &on_cycle {
+            let mut next_on_cycle = on_cycle.iter().peekable();
+            for (i, node) in nodes.enumerate() {
+                if next_on_cycle.next_if(|&&k| k == i).is_none() {
+                    continue;
+                }
                 // Only report the nodes that are really on a cycle, not the ones
                 // merely downstream of it.
                 if reaches(|k| &dependents[k], n, i, i) {
                     errors.push(Error::Cycle {
-                        path: nodes[i].path.to_owned(),
-                        line: nodes[i].lines.down_revision,
-                        revision: nodes[i].id.to_owned(),
+                        path: node.path.to_owned(),
+                        line: node.lines.down_revision,
+                        revision: node.id.to_owned(),
                         cycle: cycle.clone(),
                     });
                 }
@@ -359,23 +401,18 @@ impl RevisionGraph {
             rank[i] = position;
         }
         let heads: Vec<usize> = (0..n)
-            .filter(|&i| children[i].is_empty() && index.get(nodes[i].id) == Some(&i))
+            .filter(|&i| children[i].is_empty() && find(&ids[i]) == Some(i))
             .collect();
 
-        let mut by_id: Vec<u32> = index.values().map(|&i| i as u32).collect();
-        by_id.sort_unstable_by_key(|&i| nodes[i as usize].id);
         let graph = RevisionGraph {
-            ids: Texts::new(nodes.iter().map(|n| n.id)),
-            paths: Texts::new(nodes.iter().map(|n| n.path)),
-            reversible: nodes.iter().map(|n| n.reversible).collect(),
-            labels: nodes
-                .iter()
-                .map(|n| n.branch_labels.iter().map(str::to_owned).collect())
-                .collect(),
-            parents: Lists::new(&parents),
-            depends: Lists::new(&depends),
-            children: Lists::new(&children),
-            dependents: Lists::new(&dependents),
+            ids,
+            paths,
+            reversible,
+            labels,
+            parents,
+            depends,
+            children,
+            dependents,
             by_id,
             label_index,
             order,
@@ -558,28 +595,71 @@ fn reaches<'e>(edges: impl Fn(usize) -> &'e [usize], n: usize, from: usize, to: 
 
 /// One list of node numbers per node, in one buffer: node `i`'s list is
 /// `items[starts[i]..starts[i + 1]]`.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Lists {
+#[derive(Debug, Clone)]
+pub(crate) struct Lists<T = usize> {
     starts: Vec<u32>,
-    items: Vec<usize>,
+    items: Vec<T>,
+}
+
+impl<T> Lists<T> {
+    /// No lists yet, room for `n`; fill with [`push`](Self::push) and
+    /// [`end_list`](Self::end_list).
+    fn with_capacity(n: usize) -> Lists<T> {
+        let mut starts = Vec::with_capacity(n + 1);
+        starts.push(0);
+        Lists {
+            starts,
+            items: Vec::new(),
+        }
+    }
+
+    /// Adds an item to the list being filled.
+    fn push(&mut self, item: T) {
+        self.items.push(item);
+    }
+
+    /// The list being filled, so far.
+    fn last(&self) -> &[T] {
+        &self.items[*self.starts.last().unwrap_or(&0) as usize..]
+    }
+
+    /// Ends the list being filled: the next item starts the next list.
+    fn end_list(&mut self) {
+        self.starts.push(self.items.len() as u32);
+    }
 }
 
 impl Lists {
-    fn new(lists: &[Vec<usize>]) -> Lists {
-        let mut starts = Vec::with_capacity(lists.len() + 1);
-        let mut items = Vec::with_capacity(lists.iter().map(Vec::len).sum());
-        starts.push(0);
+    /// The reverse of `lists` (all of them over the same `n` nodes): node
+    /// `j`'s list holds every `i` whose list in any of them holds `j`, in
+    /// increasing order, each `i` once per list it appears in.
+    fn reverse(n: usize, lists: &[&Lists]) -> Lists {
+        let mut starts = vec![0u32; n + 1];
         for list in lists {
-            items.extend_from_slice(list);
-            starts.push(items.len() as u32);
+            for &j in &list.items {
+                starts[j + 1] += 1;
+            }
+        }
+        for j in 0..n {
+            starts[j + 1] += starts[j];
+        }
+        let mut fill: Vec<u32> = starts[..n].to_vec();
+        let mut items = vec![0; starts[n] as usize];
+        for i in 0..n {
+            for list in lists {
+                for &j in &list[i] {
+                    items[fill[j] as usize] = i;
+                    fill[j] += 1;
+                }
+            }
         }
         Lists { starts, items }
     }
 }
 
-impl std::ops::Index<usize> for Lists {
-    type Output = [usize];
-    fn index(&self, i: usize) -> &[usize] {
+impl<T> std::ops::Index<usize> for Lists<T> {
+    type Output = [T];
+    fn index(&self, i: usize) -> &[T] {
         &self.items[self.starts[i] as usize..self.starts[i + 1] as usize]
     }
 }
@@ -592,14 +672,9 @@ pub(crate) struct Texts {
 }
 
 impl Texts {
-    fn new<'a>(texts: impl Iterator<Item = &'a str>) -> Texts {
-        let mut t = Texts::default();
-        for s in texts {
-            t.text.push_str(s);
-            t.ends.push(t.text.len() as u32);
-        }
-        t.text.shrink_to_fit();
-        t
+    fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.ends.push(self.text.len() as u32);
     }
 
     fn get(&self, i: usize) -> &str {

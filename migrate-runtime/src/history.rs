@@ -106,7 +106,7 @@ pub fn applied_revisions(graph: &RevisionGraph, rows: &[HistoryEntry]) -> Result
 }
 
 /// One history row, read in `HISTORY_COLUMNS` order, on either database.
-pub(crate) fn decode_row<R>(r: &R) -> Result<HistoryEntry, sqlx::Error>
+pub(crate) fn decode_row<R>(r: &R, times: bool) -> Result<HistoryEntry, sqlx::Error>
 where
     R: sqlx::Row,
     usize: sqlx::ColumnIndex<R>,
@@ -116,7 +116,9 @@ where
     Ok(HistoryEntry {
         revision: r.try_get(0)?,
         checksum: r.try_get(1)?,
-        applied_at: r.try_get(2)?,
+        // A run never shows when a row was applied: it leaves the text out
+        // (one allocation a row, megabytes for a long history).
+        applied_at: if times { r.try_get(2)? } else { String::new() },
         duration_ms: r.try_get(3)?,
         state: r.try_get(4)?,
         statements_done: r.try_get(5)?,
@@ -448,15 +450,17 @@ pub(crate) fn delete_many_sql<'a>(
     table: &str,
     revisions: impl IntoIterator<Item = &'a str>,
 ) -> String {
-    format!(
-        "DELETE FROM {} WHERE revision IN ({})",
-        quote_table(table),
-        revisions
-            .into_iter()
-            .map(|r| literal(dialect, r))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
+    // Written into one string: a downgrade of thousands of revisions would
+    // otherwise hold a string per literal and a list of them at once.
+    let mut sql = format!("DELETE FROM {} WHERE revision IN (", quote_table(table));
+    for (k, revision) in revisions.into_iter().enumerate() {
+        if k > 0 {
+            sql.push_str(", ");
+        }
+        push_literal(&mut sql, dialect, revision);
+    }
+    sql.push(')');
+    sql
 }
 
 /// The history change that completes a transactional step, values written as
@@ -477,11 +481,30 @@ pub(crate) fn record_literal_sql(
 /// Quotes are doubled; on PostgreSQL a text holding a backslash uses the
 /// `E'…'` form, which does not depend on `standard_conforming_strings`.
 pub(crate) fn literal(dialect: Dialect, text: &str) -> String {
-    if dialect == Dialect::Postgres && text.contains('\\') {
-        format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
-    } else {
-        format!("'{}'", text.replace('\'', "''"))
+    let mut out = String::with_capacity(text.len() + 2);
+    push_literal(&mut out, dialect, text);
+    out
+}
+
+/// [`literal`], written at the end of `out`.
+pub(crate) fn push_literal(out: &mut String, dialect: Dialect, text: &str) {
+    let backslashes = dialect == Dialect::Postgres && text.contains('\\');
+    if backslashes {
+        out.push('E');
     }
+    out.push('\'');
+    let mut rest = text;
+    while let Some(k) = rest.find(|c| c == '\'' || (backslashes && c == '\\')) {
+        out.push_str(&rest[..k]);
+        out.push_str(if rest.as_bytes()[k] == b'\'' {
+            "''"
+        } else {
+            "\\\\"
+        });
+        rest = &rest[k + 1..];
+    }
+    out.push_str(rest);
+    out.push('\'');
 }
 
 #[cfg(test)]

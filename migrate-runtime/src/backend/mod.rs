@@ -192,7 +192,7 @@ pub trait Conn: Send {
             if !created || Self::DIALECT == Dialect::Sqlite {
                 self.ensure_downgrade_columns(table).await?;
             }
-            read_rows(self.sql_conn(), Self::DIALECT, table).await
+            read_rows(self.sql_conn(), Self::DIALECT, table, false).await
         }
     }
     /// Adds the columns that keep each revision's downgrade to a history
@@ -233,16 +233,34 @@ pub trait Conn: Send {
             )))
         }
     }
-    /// Reads the history table (empty when it does not exist).
+    /// Reads the history table (empty when it does not exist), for a run
+    /// or a question about it: each row's `applied_at` is left empty.
     fn read_history(
         &mut self,
         table: &str,
+    ) -> impl Future<Output = Result<Vec<HistoryEntry>>> + Send {
+        self.read_history_rows(table, false)
+    }
+    /// [`read_history`](Conn::read_history) with when each row was applied,
+    /// for [`Migrator::history`](crate::Migrator::history).
+    fn read_history_with_times(
+        &mut self,
+        table: &str,
+    ) -> impl Future<Output = Result<Vec<HistoryEntry>>> + Send {
+        self.read_history_rows(table, true)
+    }
+    /// Reads the history table (empty when it does not exist), with or
+    /// without each row's `applied_at`.
+    fn read_history_rows(
+        &mut self,
+        table: &str,
+        times: bool,
     ) -> impl Future<Output = Result<Vec<HistoryEntry>>> + Send {
         async move {
             if !history_exists(self.sql_conn(), Self::DIALECT, table).await? {
                 return Ok(Vec::new());
             }
-            read_rows(self.sql_conn(), Self::DIALECT, table).await
+            read_rows(self.sql_conn(), Self::DIALECT, table, times).await
         }
     }
     /// Inserts a history row.
@@ -502,7 +520,14 @@ async fn history_exists(conn: SqlConn<'_>, dialect: Dialect, table: &str) -> Res
 }
 
 /// Reads the history table, which exists.
-async fn read_rows(conn: SqlConn<'_>, dialect: Dialect, table: &str) -> Result<Vec<HistoryEntry>> {
+/// Without `times`, each row's `applied_at` is left empty (see
+/// [`Conn::read_history_with_times`]).
+async fn read_rows(
+    conn: SqlConn<'_>,
+    dialect: Dialect,
+    table: &str,
+    times: bool,
+) -> Result<Vec<HistoryEntry>> {
     let sql = history::read_sql(dialect, table);
     // Each row is decoded as it arrives and dropped: holding every driver
     // row until the last one came would double the peak of a long history.
@@ -516,7 +541,7 @@ async fn read_rows(conn: SqlConn<'_>, dialect: Dialect, table: &str) -> Result<V
             .await;
             match next {
                 None => break Ok(entries),
-                Some(row) => match row.and_then(|row| history::decode_row(&row)) {
+                Some(row) => match row.and_then(|row| history::decode_row(&row, times)) {
                     Ok(entry) => entries.push(entry),
                     Err(e) => break Err(e),
                 },

@@ -1084,7 +1084,8 @@ impl Migrator {
             });
         }
         let graph = self.graph()?;
-        let rows = conn.read_history(&self.version_table).await?;
+        // Its interrupted rows are shown, with when they ran.
+        let rows = conn.read_history_with_times(&self.version_table).await?;
         let mut v = Verification {
             definitions,
             ..Verification::default()
@@ -1112,7 +1113,7 @@ impl Migrator {
     /// The history table, oldest first.
     pub async fn history<D: Database>(&self, db: &D) -> Result<Vec<HistoryEntry>> {
         let mut conn = db.__session().await?;
-        conn.read_history(&self.version_table).await
+        conn.read_history_with_times(&self.version_table).await
     }
 
     /// Records the targets as applied without running SQL (and removes what

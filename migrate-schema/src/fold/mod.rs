@@ -14,7 +14,7 @@ pub mod finding;
 pub mod lint_pg;
 pub mod lower_pg;
 pub mod lower_sqlite;
-pub mod naming;
+pub use crate::naming;
 mod outcome;
 pub mod state;
 

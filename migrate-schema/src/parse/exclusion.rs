@@ -310,8 +310,12 @@ impl SchemaParser {
         }
         let predicate = if p.parse_keyword(Keyword::WHERE) {
             p.expect_token(&Token::LParen).map_err(syntax)?;
-            let e = p.parse_expr().map_err(syntax)?;
+            let mut e = p.parse_expr().map_err(syntax)?;
             p.expect_token(&Token::RParen).map_err(syntax)?;
+            // pg_dump doubles the parentheses: `WHERE ((room > 0))`.
+            while let Expr::Nested(inner) = e {
+                e = *inner;
+            }
             Some(e.to_string())
         } else {
             None

@@ -135,7 +135,14 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
         {
             continue;
         }
-        if let Err(e) = check_statement(text, at.line, at.column, dialect) {
+        // Exclusion constraints inside CREATE TABLE, which sqlparser does
+        // not read: read apart, and blanked out of what it reads.
+        let (blanked, exclusions) = match dialect {
+            Dialect::Postgres => exclusion::split_create_table(text),
+            Dialect::Sqlite => (None, Vec::new()),
+        };
+        let checked = blanked.as_deref().unwrap_or(text);
+        if let Err(e) = check_statement(checked, at.line, at.column, dialect) {
             p.errors.push(SchemaError {
                 line: e.line,
                 column: e.column,
@@ -146,12 +153,6 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
             });
             continue;
         }
-        // Exclusion constraints inside CREATE TABLE, which sqlparser does
-        // not read: read apart, and blanked out of what it reads.
-        let (blanked, exclusions) = match dialect {
-            Dialect::Postgres => exclusion::split_create_table(text),
-            Dialect::Sqlite => (None, Vec::new()),
-        };
         let parsed = match dialect {
             Dialect::Postgres => {
                 Parser::parse_sql(&PostgreSqlDialect {}, blanked.as_deref().unwrap_or(text))
@@ -326,7 +327,14 @@ enum Deferred {
     NotValid(QualifiedName, TableConstraint),
     /// An exclusion constraint, with the columns it names and where
     /// (PostgreSQL).
-    Exclusion(QualifiedName, Exclusion, Vec<(String, Span)>),
+    /// The last part is, for an unnamed one, the element names its name is
+    /// made of, to pick a free one when every table is known.
+    Exclusion(
+        QualifiedName,
+        Exclusion,
+        Vec<(String, Span)>,
+        Option<String>,
+    ),
     /// `ALTER TABLE … ALTER COLUMN c SET DEFAULT …` (pg_dump's serial
     /// columns).
     ColumnDefault(QualifiedName, String, String),
@@ -1081,7 +1089,9 @@ impl SchemaParser {
                     .indexes
                     .push(index);
             }
-            Deferred::Exclusion(table, x, columns) => self.add_exclusion(table, x, columns, at),
+            Deferred::Exclusion(table, x, columns, unnamed) => {
+                self.add_exclusion(table, x, columns, unnamed, at)
+            }
             Deferred::Comment(target, comment) => {
                 match target {
                     CommentOn::Table(name) => match self.schema.tables.get_mut(&name) {

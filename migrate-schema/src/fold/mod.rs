@@ -601,4 +601,6 @@ fn fold_chain(
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_exclusion;
+#[cfg(test)]
 mod tests_sqlite;

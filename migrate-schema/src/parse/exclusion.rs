@@ -18,7 +18,7 @@ use sqlparser::tokenizer::{Span, Token, Tokenizer};
 
 use super::{Deferred, Pos, SchemaParser, storage_parameter};
 use crate::model::{Exclusion, Index, IndexKeyOptions, QualifiedName};
-use crate::naming::{columns_part, index_column_names, object_name};
+use crate::naming::{choose, columns_part, index_column_names, object_name};
 
 /// The `EXCLUDE` elements of a `CREATE TABLE` statement: the text with them
 /// (and a comma next to each) blanked out, when there is one, and each
@@ -207,9 +207,9 @@ impl SchemaParser {
     fn read_exclusion(&mut self, parser: &mut Parser, table: &QualifiedName, at: Pos) {
         let errors = self.errors.len();
         match self.exclusion_parts(parser, table, at) {
-            Ok(Some((x, columns))) if self.errors.len() == errors => {
+            Ok(Some((x, columns, unnamed))) if self.errors.len() == errors => {
                 self.deferred
-                    .push((at, Deferred::Exclusion(table.clone(), x, columns)));
+                    .push((at, Deferred::Exclusion(table.clone(), x, columns, unnamed)));
             }
             Ok(_) => {}
             Err(message) => {
@@ -227,7 +227,7 @@ impl SchemaParser {
         p: &mut Parser,
         table: &QualifiedName,
         at: Pos,
-    ) -> Result<Option<(Exclusion, Vec<(String, Span)>)>, String> {
+    ) -> Result<Option<(Exclusion, Vec<(String, Span)>, Option<String>)>, String> {
         let syntax = |e: ParserError| format!("{e}; fix the exclusion constraint");
         let name = if p.parse_keyword(Keyword::CONSTRAINT) {
             Some(self.fold(&p.parse_identifier().map_err(syntax)?))
@@ -331,11 +331,11 @@ impl SchemaParser {
             ));
         }
         // PostgreSQL names an unnamed one after its index:
-        // `<table>_<element names>_excl`.
-        let name = name.unwrap_or_else(|| {
-            let names = index_column_names(&names);
-            object_name(&table.name, Some(&columns_part(&names)), "excl")
-        });
+        // `<table>_<element names>_excl` (a digit is added, when that is
+        // taken, once every table is known).
+        let part = columns_part(&index_column_names(&names));
+        let unnamed = name.is_none().then(|| part.clone());
+        let name = name.unwrap_or_else(|| object_name(&table.name, Some(&part), "excl"));
         let index = Index {
             name: name.clone(),
             unique: false,
@@ -354,6 +354,7 @@ impl SchemaParser {
                 deferral,
             },
             columns,
+            unnamed,
         )))
     }
 
@@ -362,8 +363,9 @@ impl SchemaParser {
     pub(super) fn add_exclusion(
         &mut self,
         table: QualifiedName,
-        x: Exclusion,
+        mut x: Exclusion,
         columns: Vec<(String, Span)>,
+        unnamed: Option<String>,
         at: Pos,
     ) {
         let Some(t) = self.schema.tables.get(&table) else {
@@ -389,12 +391,22 @@ impl SchemaParser {
             }
         }
         // The constraint's index takes its name in the table's schema.
-        let taken = self.schema.tables.values().any(|t| {
-            t.name.schema == table.schema
-                && (t.indexes.iter().any(|i| i.name == x.name)
-                    || t.exclusions.iter().any(|e| e.name == x.name))
-        });
-        if taken {
+        let taken = |name: &str| {
+            self.schema.tables.values().any(|t| {
+                t.name.schema == table.schema
+                    && (t.indexes.iter().any(|i| i.name == name)
+                        || t.exclusions.iter().any(|e| e.name == name)
+                        || t.uniques.iter().any(|u| u.name.as_deref() == Some(name))
+                        || t.primary_key
+                            .as_ref()
+                            .is_some_and(|k| k.name.as_deref() == Some(name)))
+            })
+        };
+        if let Some(part) = unnamed {
+            x.name = choose(&table.name, Some(&part), "excl", taken);
+            x.index.name = x.name.clone();
+        }
+        if taken(&x.name) {
             self.error_at(
                 at,
                 format!(
@@ -498,7 +510,9 @@ CREATE TABLE t (EXCLUDE (a WITH =), a int, b int);
     /// `CREATE TABLE e (a int, r int4range, EXCLUDE USING gist (r WITH &&),
     /// EXCLUDE USING gist (int4range(a, a) WITH &&, r WITH &&), EXCLUDE
     /// USING gist ((r * r) WITH &&))` gives `e_r_excl`,
-    /// `e_int4range_r_excl` and `e_expr_excl`.
+    /// `e_int4range_r_excl` and `e_expr_excl`, and a second unnamed one on
+    /// `r` (`ALTER TABLE e ADD EXCLUDE USING gist (r WITH -|-)`)
+    /// `e_r_excl1`.
     #[test]
     fn unnamed_ones_are_named_as_postgres_names_them() {
         let s = pg(
@@ -510,6 +524,16 @@ CREATE TABLE t (EXCLUDE (a WITH =), a int, b int);
             .map(|x| x.name.as_str())
             .collect();
         assert_eq!(names, ["e_r_excl", "e_int4range_r_excl", "e_expr_excl"]);
+        let s = pg(
+            "CREATE TABLE e (r int4range, EXCLUDE USING gist (r WITH &&));
+            ALTER TABLE e ADD EXCLUDE USING gist (r WITH -|-);",
+        );
+        let names: Vec<&str> = s.tables[&crate::QualifiedName::new("e")]
+            .exclusions
+            .iter()
+            .map(|x| x.name.as_str())
+            .collect();
+        assert_eq!(names, ["e_r_excl", "e_r_excl1"]);
     }
 
     #[test]

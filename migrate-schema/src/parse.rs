@@ -317,6 +317,10 @@ impl Pos {
     }
 }
 
+/// An index key as read: the key, its options, and the column it names
+/// with where.
+type KeyRead = (IndexKey, IndexKeyOptions, Option<(String, Span)>);
+
 /// Work that needs every table declared first.
 enum Deferred {
     Index(QualifiedName, Index, Vec<(String, Span)>),
@@ -937,11 +941,7 @@ impl SchemaParser {
     /// One key of an index (or element of an exclusion constraint): the
     /// column or expression, its options, and the column it names with
     /// where; `None` after an error.
-    fn index_key(
-        &mut self,
-        c: &ast::IndexColumn,
-        at: Pos,
-    ) -> Option<(IndexKey, IndexKeyOptions, Option<(String, Span)>)> {
+    fn index_key(&mut self, c: &ast::IndexColumn, at: Pos) -> Option<KeyRead> {
         let mut options = IndexKeyOptions {
             opclass: c.operator_class.as_ref().map(|n| self.catalog_name(n)),
             nulls_first: c.column.options.nulls_first,

@@ -20,6 +20,10 @@ use super::{Deferred, Pos, SchemaParser, storage_parameter};
 use crate::model::{Exclusion, Index, IndexKeyOptions, QualifiedName};
 use crate::naming::{choose, columns_part, index_column_names, object_name};
 
+/// An exclusion constraint as read: the constraint, the columns it names
+/// with where, and for an unnamed one the element names of its name.
+type ExclusionRead = (Exclusion, Vec<(String, Span)>, Option<String>);
+
 /// The `EXCLUDE` elements of a `CREATE TABLE` statement: the text with them
 /// (and a comma next to each) blanked out, when there is one, and each
 /// element's byte offset and text.
@@ -221,13 +225,12 @@ impl SchemaParser {
 
     /// The constraint's parts; `Ok(None)` when an error was already
     /// reported at its place.
-    #[allow(clippy::type_complexity)]
     fn exclusion_parts(
         &mut self,
         p: &mut Parser,
         table: &QualifiedName,
         at: Pos,
-    ) -> Result<Option<(Exclusion, Vec<(String, Span)>, Option<String>)>, String> {
+    ) -> Result<Option<ExclusionRead>, String> {
         let syntax = |e: ParserError| format!("{e}; fix the exclusion constraint");
         let name = if p.parse_keyword(Keyword::CONSTRAINT) {
             Some(self.fold(&p.parse_identifier().map_err(syntax)?))

@@ -1517,6 +1517,17 @@ mod tests {
             ["add exclusion constraint booking_during_excl on booking"]
         );
         assert!(!changes[0].is_destructive());
+        // `init --from-database` writes tables with render_table: they read
+        // back as they were.
+        let declared = parse_schema(&changed, Dialect::Postgres).unwrap();
+        let t = &declared.tables[&QualifiedName::new("booking")];
+        let written = render_table(t, Dialect::Postgres);
+        let back = parse_schema(&written, Dialect::Postgres).unwrap();
+        assert_eq!(
+            back.tables[&QualifiedName::new("booking")].exclusions,
+            t.exclusions,
+            "{written}"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! and predicate), dropped.
 
 use crate::pairs::{Case, run};
+use crate::{Db, Project, TestDb};
 
 const fn case(a: &'static str, b: &'static str) -> Case {
     Case {
@@ -135,3 +136,28 @@ const DROP_EXCLUSIONS: Case = Case {
         BOOKING,
     )
 };
+
+/// A table listed in `exclude` keeps the exclusion constraints it was given
+/// by hand: neither `check` nor autogenerate reports them, and the table's
+/// own index stays out of the comparison with it.
+#[tokio::test]
+async fn an_excluded_table_keeps_its_exclusion_constraints() {
+    let database = TestDb::fresh(Db::Pg).await;
+    let p = Project::new(Db::Pg, database.url(), "exclude = [\"legacy_*\"]\n");
+    p.revision("a", BOOKING, None);
+    p.write_schema(BOOKING);
+    p.ok(&["upgrade", "head"]);
+    let pool = database.pool().await;
+    pool.exec("CREATE TABLE legacy_slots (during tstzrange, EXCLUDE USING gist (during WITH &&));")
+        .await;
+    assert_eq!(pool.int(CONSTRAINTS).await, 1);
+    let check = p.ok(&["check"]);
+    assert!(
+        check.stdout.contains("No new upgrade operations detected."),
+        "{}",
+        check.stdout
+    );
+    let out = p.ok(&["revision", "--autogenerate", "-m", "nothing"]);
+    assert_eq!(out.stdout, "No changes in schema detected.\n");
+    pool.close().await;
+}

@@ -161,3 +161,35 @@ async fn an_excluded_table_keeps_its_exclusion_constraints() {
     assert_eq!(out.stdout, "No changes in schema detected.\n");
     pool.close().await;
 }
+
+/// The revision autogenerate writes for exclusion constraints folds to the
+/// declared schema: `check --offline` is clean before the upgrade runs (the
+/// fold reads the rendered `ADD CONSTRAINT … EXCLUDE` and its downgrade),
+/// and `check` with the database after it.
+#[tokio::test]
+async fn a_generated_revision_folds_to_the_declared_exclusions() {
+    let database = TestDb::fresh(Db::Pg).await;
+    let p = Project::new(Db::Pg, database.url(), "");
+    p.revision("a", BOOKING, None);
+    p.ok(&["upgrade", "head"]);
+    p.write_schema(ADD_EXCLUSIONS.b);
+    p.ok(&["revision", "--autogenerate", "-m", "exclusions"]);
+    let offline = p.ok(&["check", "--offline"]);
+    assert!(
+        offline
+            .stdout
+            .contains("No new upgrade operations detected."),
+        "{}\n{}",
+        offline.stdout,
+        offline.stderr
+    );
+    p.write_schema(CHANGE_EXCLUSIONS.b);
+    p.fails(
+        &["check", "--offline"],
+        1,
+        "add exclusion constraint booking_no_overlap on booking",
+    );
+    p.ok(&["upgrade", "head"]);
+    p.write_schema(ADD_EXCLUSIONS.b);
+    p.ok(&["check"]);
+}

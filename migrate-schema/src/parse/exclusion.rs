@@ -88,9 +88,14 @@ pub(super) fn split_create_table(text: &str) -> (Option<String>, Vec<(usize, Str
             _ => {}
         }
     }
+    // `EXCLUDE USING …` or `EXCLUDE (…`: a column may be named `exclude`.
+    let exclude_at = |i: usize| {
+        word(i) == Keyword::EXCLUDE
+            && (word(i + 1) == Keyword::USING
+                || matches!(significant.get(i + 1), Some((Token::LParen, _))))
+    };
     let is_exclusion = |first: usize| {
-        word(first) == Keyword::EXCLUDE
-            || (word(first) == Keyword::CONSTRAINT && word(first + 2) == Keyword::EXCLUDE)
+        exclude_at(first) || (word(first) == Keyword::CONSTRAINT && exclude_at(first + 2))
     };
     let mut blanked = text.to_owned();
     let mut found = Vec::new();
@@ -505,6 +510,11 @@ CREATE TABLE t (EXCLUDE (a WITH =), a int, b int);
         assert_eq!(altered.index.with, [("fillfactor".into(), "70".into())]);
         let t = &s.tables[&crate::QualifiedName::new("t")];
         assert_eq!(t.columns.len(), 2);
+        // A column may be called exclude.
+        let s = pg("CREATE TABLE u (exclude int, EXCLUDE (exclude WITH =));");
+        let u = &s.tables[&crate::QualifiedName::new("u")];
+        assert_eq!(u.columns[0].name, "exclude");
+        assert_eq!(u.exclusions[0].name, "u_exclude_excl");
         assert_eq!(t.exclusions[0].name, "t_a_excl");
         assert_eq!(t.exclusions[0].index.method, None);
     }

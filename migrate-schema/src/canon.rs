@@ -204,6 +204,54 @@ pub fn same_expression(a: Option<&str>, b: Option<&str>, dialect: Dialect) -> bo
     }
 }
 
+/// An operator as an exclusion constraint names it, in one form: without
+/// whitespace, `OPERATOR(…)` or a `pg_catalog.`/`public.` schema (another
+/// schema is kept, in lower case unless quoted).
+///
+/// ```
+/// use migrate_schema::canon::canonical_operator;
+/// assert_eq!(canonical_operator("OPERATOR(pg_catalog.&&)"), "&&");
+/// assert_eq!(canonical_operator(" = "), "=");
+/// assert_eq!(canonical_operator("operator(Ops.<->)"), "ops.<->");
+/// ```
+pub fn canonical_operator(operator: &str) -> String {
+    let text: String = operator.split_whitespace().collect();
+    let inner = match text.get(..9) {
+        Some(head) if head.eq_ignore_ascii_case("operator(") && text.ends_with(')') => {
+            &text[9..text.len() - 1]
+        }
+        _ => text.as_str(),
+    };
+    // The schema ends at the last `.` followed by operator characters only.
+    let split = inner
+        .char_indices()
+        .filter(|&(_, c)| c == '.')
+        .map(|(i, _)| i)
+        .rfind(|&i| {
+            let rest = &inner[i + 1..];
+            !rest.is_empty()
+                && !rest
+                    .chars()
+                    .any(|c| c.is_alphanumeric() || c == '_' || c == '"')
+        });
+    match split {
+        Some(i) => {
+            let schema = &inner[..i];
+            let op = &inner[i + 1..];
+            let schema = match schema.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+                Some(quoted) => quoted.to_owned(),
+                None => schema.to_lowercase(),
+            };
+            if schema == "pg_catalog" || schema == "public" {
+                op.to_owned()
+            } else {
+                format!("{schema}.{op}")
+            }
+        }
+        None => inner.to_owned(),
+    }
+}
+
 fn parse_expr(dialect: &dyn sqlparser::dialect::Dialect, text: &str) -> Option<Expr> {
     let mut parser = Parser::new(dialect).try_with_sql(text).ok()?;
     let expr = parser.parse_expr().ok()?;

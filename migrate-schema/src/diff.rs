@@ -27,8 +27,8 @@ use crate::canon::{
 };
 use crate::kinds::{self, KindChange};
 use crate::model::{
-    CheckConstraint, Column, EnumType, ForeignKey, Function, Identity, Index, IndexKey, PrimaryKey,
-    QualifiedName, Schema, Table, Trigger, UniqueConstraint, View,
+    CheckConstraint, Column, EnumType, Exclusion, ForeignKey, Function, Identity, Index, IndexKey,
+    PrimaryKey, QualifiedName, Schema, Table, Trigger, UniqueConstraint, View,
 };
 
 /// What the comparison looks at.
@@ -296,6 +296,20 @@ pub enum Change {
         /// The constraint.
         constraint: CheckConstraint,
     },
+    /// `ADD CONSTRAINT … EXCLUDE` (PostgreSQL).
+    AddExclusion {
+        /// The table.
+        table: QualifiedName,
+        /// The constraint.
+        constraint: Exclusion,
+    },
+    /// `DROP CONSTRAINT` of an exclusion constraint (PostgreSQL).
+    DropExclusion {
+        /// The table.
+        table: QualifiedName,
+        /// The constraint.
+        constraint: Exclusion,
+    },
     /// `CREATE INDEX`.
     CreateIndex {
         /// The table.
@@ -479,6 +493,8 @@ impl Change {
             DropForeignKey { table, key } => AddForeignKey { table, key },
             AddCheck { table, constraint } => DropCheck { table, constraint },
             DropCheck { table, constraint } => AddCheck { table, constraint },
+            AddExclusion { table, constraint } => DropExclusion { table, constraint },
+            DropExclusion { table, constraint } => AddExclusion { table, constraint },
             CreateIndex { table, index } => DropIndex { table, index },
             DropIndex { table, index } => CreateIndex { table, index },
             SetComment { target, from, to } => SetComment {
@@ -611,6 +627,12 @@ impl Change {
             }
             Change::DropCheck { table, constraint } => {
                 format!("drop check ({}) of {table}", constraint.expression)
+            }
+            Change::AddExclusion { table, constraint } => {
+                format!("add exclusion constraint {} on {table}", constraint.name)
+            }
+            Change::DropExclusion { table, constraint } => {
+                format!("drop exclusion constraint {} of {table}", constraint.name)
             }
             Change::CreateIndex { index, .. } => format!("create index {}", index.name),
             Change::DropIndex { index, .. } => format!("drop index {}", index.name),
@@ -1216,6 +1238,27 @@ fn same_index_in(a: &Index, b: &Index, tables: Option<(&Table, &Table)>, dialect
         && canonical_parameters(&a.with) == canonical_parameters(&b.with)
 }
 
+/// Whether two exclusion constraints are the same: name, deferral,
+/// operators, and the index each builds compared as [`same_index_in`]
+/// compares indexes.
+fn same_exclusion(
+    a: &Exclusion,
+    b: &Exclusion,
+    tables: (&Table, &Table),
+    dialect: Dialect,
+) -> bool {
+    let operators = |x: &Exclusion| -> Vec<String> {
+        x.operators
+            .iter()
+            .map(|o| crate::canon::canonical_operator(o))
+            .collect()
+    };
+    a.name == b.name
+        && a.deferral == b.deferral
+        && operators(a) == operators(b)
+        && same_index_in(&a.index, &b.index, Some(tables), dialect)
+}
+
 /// A collation as the comparison sees it: `None` for the default one
 /// (PostgreSQL's `default`, SQLite's `BINARY`); SQLite's names without case.
 pub(crate) fn canonical_collation(collation: Option<String>, dialect: Dialect) -> Option<String> {
@@ -1476,6 +1519,21 @@ fn table_changes(
             key: k.clone(),
         });
         rebuild = true;
+    }
+    let (gone, new) = unmatched(&from.exclusions, &to.exclusions, |a, b| {
+        same_exclusion(a, b, (from, to), dialect)
+    });
+    for x in gone {
+        local.drop_constraints.push(Change::DropExclusion {
+            table: name.clone(),
+            constraint: x.clone(),
+        });
+    }
+    for x in new {
+        local.add_constraints.push(Change::AddExclusion {
+            table: name.clone(),
+            constraint: x.clone(),
+        });
     }
     let mut index_changes = false;
     for i in &from.indexes {

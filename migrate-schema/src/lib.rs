@@ -57,6 +57,8 @@ pub mod diff;
 pub mod fold;
 pub mod kinds;
 pub mod model;
+#[path = "fold/naming.rs"]
+pub mod naming;
 pub mod parse;
 pub mod rename;
 pub mod render;
@@ -65,9 +67,9 @@ pub mod views;
 pub use diff::{Change, CommentTarget, DiffOptions, EnumColumn, diff};
 pub use kinds::KindChange;
 pub use model::{
-    Attribute, CheckConstraint, Column, CompositeType, Deferral, Domain, EnumType, Extension,
-    FkAction, ForeignKey, Function, Identity, Index, IndexKey, IndexKeyOptions, PrimaryKey,
-    QualifiedName, RangeType, Schema, Sequence, Table, Trigger, UniqueConstraint, View,
+    Attribute, CheckConstraint, Column, CompositeType, Deferral, Domain, EnumType, Exclusion,
+    Extension, FkAction, ForeignKey, Function, Identity, Index, IndexKey, IndexKeyOptions,
+    PrimaryKey, QualifiedName, RangeType, Schema, Sequence, Table, Trigger, UniqueConstraint, View,
 };
 pub use parse::{SchemaError, parse_schema};
 pub use rename::Renames;

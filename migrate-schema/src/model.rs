@@ -122,9 +122,11 @@ pub struct Table {
     pub foreign_keys: Vec<ForeignKey>,
     /// Check constraints.
     pub checks: Vec<CheckConstraint>,
-    /// Indexes created with `CREATE INDEX` (not those backing a primary key
-    /// or unique constraint).
+    /// Indexes created with `CREATE INDEX` (not those backing a primary key,
+    /// unique or exclusion constraint).
     pub indexes: Vec<Index>,
+    /// Exclusion constraints (PostgreSQL `EXCLUDE USING …`).
+    pub exclusions: Vec<Exclusion>,
     /// `COMMENT ON TABLE`.
     pub comment: Option<String>,
     /// `WITH (name = value, …)` storage parameters (PostgreSQL), as
@@ -143,6 +145,7 @@ impl Table {
             foreign_keys: Vec::new(),
             checks: Vec::new(),
             indexes: Vec::new(),
+            exclusions: Vec::new(),
             comment: None,
             storage: Vec::new(),
         }
@@ -346,6 +349,32 @@ pub struct CheckConstraint {
     /// `NOT VALID` (PostgreSQL): added without checking the rows already
     /// there, and not validated since.
     pub not_valid: bool,
+}
+
+/// A PostgreSQL exclusion constraint: `CONSTRAINT name EXCLUDE [USING
+/// method] (element WITH operator, …) [INCLUDE (…)] [WITH (…)] [WHERE
+/// (predicate)]`.
+///
+/// The constraint builds an index of its own name; everything but the
+/// operators is that index's, so it is held as an [`Index`] and compared as
+/// one (keys, key options, method, `INCLUDE`, storage parameters and
+/// predicate through the same canonical forms), which is how both sides
+/// reach one form without a round trip through the server: introspection
+/// reads the backing index from the catalogue exactly as it reads a plain
+/// index, and schema.sql's elements are read as `CREATE INDEX` keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exclusion {
+    /// The constraint's (and its index's) name: declared, or the one
+    /// PostgreSQL gives an unnamed one (`<table>_<columns>_excl`).
+    pub name: String,
+    /// The index it builds: `name` is the constraint's, `unique` is false,
+    /// `method` is `None` for btree (the default when `USING` is left out).
+    pub index: Index,
+    /// The operator of each element, in key order (`&&`, `=`), without
+    /// `OPERATOR(…)` or a `pg_catalog.`/`public.` schema.
+    pub operators: Vec<String>,
+    /// `DEFERRABLE` / `INITIALLY DEFERRED`.
+    pub deferral: Deferral,
 }
 
 /// One key of an index.

@@ -47,13 +47,14 @@ use sqlparser::tokenizer::{Location, Span, Token};
 
 use migrate_core::sql::{Dialect, check_statement, split_statements};
 
+mod exclusion;
 mod kinds;
 
 pub use kinds::default_multirange_name;
 
 use crate::model::{
-    CheckConstraint, Column, Deferral, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey,
-    IndexKeyOptions, PrimaryKey, QualifiedName, Schema, Table, UniqueConstraint,
+    CheckConstraint, Column, Deferral, EnumType, Exclusion, FkAction, ForeignKey, Identity, Index,
+    IndexKey, IndexKeyOptions, PrimaryKey, QualifiedName, Schema, Table, UniqueConstraint,
 };
 use crate::views;
 
@@ -125,14 +126,23 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
             line: statement.line,
             column: statement.column,
         };
-        if dialect == Dialect::Postgres && p.dump_statement(text, at) {
+        if dialect == Dialect::Postgres
+            && (p.dump_statement(text, at) || p.alter_exclusion(text, at))
+        {
             continue;
         }
         if (dialect == Dialect::Postgres && p.kinds_statement(text, at)) || p.code_object(text, at)
         {
             continue;
         }
-        if let Err(e) = check_statement(text, at.line, at.column, dialect) {
+        // Exclusion constraints inside CREATE TABLE, which sqlparser does
+        // not read: read apart, and blanked out of what it reads.
+        let (blanked, exclusions) = match dialect {
+            Dialect::Postgres => exclusion::split_create_table(text),
+            Dialect::Sqlite => (None, Vec::new()),
+        };
+        let checked = blanked.as_deref().unwrap_or(text);
+        if let Err(e) = check_statement(checked, at.line, at.column, dialect) {
             p.errors.push(SchemaError {
                 line: e.line,
                 column: e.column,
@@ -144,12 +154,23 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
             continue;
         }
         let parsed = match dialect {
-            Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, text),
+            Dialect::Postgres => {
+                Parser::parse_sql(&PostgreSqlDialect {}, blanked.as_deref().unwrap_or(text))
+            }
             Dialect::Sqlite => Parser::parse_sql(&SQLiteDialect {}, text),
         };
         match parsed {
             Ok(statements) if statements.len() == 1 => {
                 let stmt = statements.into_iter().next().unwrap();
+                if let Statement::CreateTable(c) = &stmt
+                    && !exclusions.is_empty()
+                    && let Some(table) = p.qualified(&c.name, at)
+                {
+                    for (offset, element) in &exclusions {
+                        let element_at = exclusion::position(text, *offset, at);
+                        p.exclusion(&table, element, element_at);
+                    }
+                }
                 let declares = match &stmt {
                     Statement::CreateTable(c) => !is_sqlite_internal(&c.name, dialect),
                     Statement::CreateIndex(_) => true,
@@ -296,6 +317,10 @@ impl Pos {
     }
 }
 
+/// An index key as read: the key, its options, and the column it names
+/// with where.
+type KeyRead = (IndexKey, IndexKeyOptions, Option<(String, Span)>);
+
 /// Work that needs every table declared first.
 enum Deferred {
     Index(QualifiedName, Index, Vec<(String, Span)>),
@@ -304,6 +329,16 @@ enum Deferred {
     /// `ALTER TABLE … ADD CONSTRAINT … NOT VALID` (a dump's foreign keys and
     /// checks that were never validated).
     NotValid(QualifiedName, TableConstraint),
+    /// An exclusion constraint, with the columns it names and where
+    /// (PostgreSQL).
+    /// The last part is, for an unnamed one, the element names its name is
+    /// made of, to pick a free one when every table is known.
+    Exclusion(
+        QualifiedName,
+        Exclusion,
+        Vec<(String, Span)>,
+        Option<String>,
+    ),
     /// `ALTER TABLE … ALTER COLUMN c SET DEFAULT …` (pg_dump's serial
     /// columns).
     ColumnDefault(QualifiedName, String, String),
@@ -903,6 +938,49 @@ impl SchemaParser {
         self.schema.tables.insert(table.clone(), t);
     }
 
+    /// One key of an index (or element of an exclusion constraint): the
+    /// column or expression, its options, and the column it names with
+    /// where; `None` after an error.
+    fn index_key(&mut self, c: &ast::IndexColumn, at: Pos) -> Option<KeyRead> {
+        let mut options = IndexKeyOptions {
+            opclass: c.operator_class.as_ref().map(|n| self.catalog_name(n)),
+            nulls_first: c.column.options.nulls_first,
+            ..IndexKeyOptions::default()
+        };
+        match &c.column.options.sort {
+            None | Some(ast::OrderBySort::Asc) => {}
+            Some(ast::OrderBySort::Desc) => options.descending = true,
+            Some(ast::OrderBySort::Using(_)) => {
+                self.error_at(
+                    at.of(c.column.expr.span()),
+                    format!("index key `{c}` orders with USING, which is not compared; write ASC or DESC"),
+                );
+                return None;
+            }
+        }
+        let mut expr = &c.column.expr;
+        if let Expr::Collate {
+            expr: inner,
+            collation,
+        } = expr
+        {
+            options.collation = Some(self.catalog_name(collation));
+            expr = inner;
+        }
+        Some(match expr {
+            Expr::Identifier(ident) => {
+                let col = self.fold(ident);
+                (
+                    IndexKey::Column(col.clone()),
+                    options,
+                    Some((col, ident.span)),
+                )
+            }
+            Expr::Nested(inner) => (IndexKey::Expression(inner.to_string()), options, None),
+            other => (IndexKey::Expression(other.to_string()), options, None),
+        })
+    }
+
     fn create_index(&mut self, create: ast::CreateIndex, at: Pos) {
         let Some(table) = self.qualified(&create.table_name, at) else {
             return;
@@ -928,40 +1006,11 @@ impl SchemaParser {
         let mut key_options = Vec::new();
         let mut columns = Vec::new();
         for c in &create.columns {
-            let mut options = IndexKeyOptions {
-                opclass: c.operator_class.as_ref().map(|n| self.catalog_name(n)),
-                nulls_first: c.column.options.nulls_first,
-                ..IndexKeyOptions::default()
+            let Some((key, options, column)) = self.index_key(c, at) else {
+                return;
             };
-            match &c.column.options.sort {
-                None | Some(ast::OrderBySort::Asc) => {}
-                Some(ast::OrderBySort::Desc) => options.descending = true,
-                Some(ast::OrderBySort::Using(_)) => {
-                    self.error_at(
-                        at.of(c.column.expr.span()),
-                        format!("index key `{c}` orders with USING, which is not compared; write ASC or DESC"),
-                    );
-                    return;
-                }
-            }
-            let mut expr = &c.column.expr;
-            if let Expr::Collate {
-                expr: inner,
-                collation,
-            } = expr
-            {
-                options.collation = Some(self.catalog_name(collation));
-                expr = inner;
-            }
-            match expr {
-                Expr::Identifier(ident) => {
-                    let col = self.fold(ident);
-                    columns.push((col.clone(), ident.span));
-                    keys.push(IndexKey::Column(col));
-                }
-                Expr::Nested(inner) => keys.push(IndexKey::Expression(inner.to_string())),
-                other => keys.push(IndexKey::Expression(other.to_string())),
-            }
+            columns.extend(column);
+            keys.push(key);
             key_options.push(options);
         }
         if key_options.iter().all(IndexKeyOptions::is_default) {
@@ -1039,6 +1088,9 @@ impl SchemaParser {
                     .unwrap()
                     .indexes
                     .push(index);
+            }
+            Deferred::Exclusion(table, x, columns, unnamed) => {
+                self.add_exclusion(table, x, columns, unnamed, at)
             }
             Deferred::Comment(target, comment) => {
                 match target {

@@ -634,7 +634,11 @@ pub(crate) fn apply(
         for fk in &mut t.foreign_keys {
             fk.columns.iter_mut().for_each(swap);
         }
-        for i in &mut t.indexes {
+        for i in t
+            .indexes
+            .iter_mut()
+            .chain(t.exclusions.iter_mut().map(|x| &mut x.index))
+        {
             for k in &mut i.keys {
                 match k {
                     IndexKey::Column(c) => swap(c),
@@ -644,6 +648,7 @@ pub(crate) fn apply(
             if let Some(p) = &mut i.predicate {
                 expr(p);
             }
+            i.include.iter_mut().for_each(swap);
         }
         for other in current.tables.values_mut() {
             for fk in &mut other.foreign_keys {

@@ -26,7 +26,7 @@ use migrate_core::sql::Dialect;
 use crate::canon::canonical_expression;
 use crate::diff::{Change, CommentTarget, EnumColumn};
 use crate::model::{
-    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey,
+    CheckConstraint, Column, EnumType, Exclusion, FkAction, ForeignKey, Identity, Index, IndexKey,
     QualifiedName, Table, View,
 };
 
@@ -593,6 +593,13 @@ impl<'a> Out<'a> {
             let prefix = self.constraint_prefix(c.name.clone(), || self.check_name(&t.name, c));
             items.push(format!("{prefix}CHECK ({})", c.expression));
         }
+        for x in &t.exclusions {
+            items.push(format!(
+                "CONSTRAINT {} {}",
+                self.q(&x.name),
+                self.exclusion_clause(x)
+            ));
+        }
         let with = if t.storage.is_empty() {
             String::new()
         } else {
@@ -604,8 +611,68 @@ impl<'a> Out<'a> {
         )
     }
 
+    /// `EXCLUDE [USING method] (key WITH op, …) [INCLUDE (…)] [WITH (…)]
+    /// [WHERE (…)] [DEFERRABLE …]`, the constraint after its name.
+    fn exclusion_clause(&self, x: &Exclusion) -> String {
+        let elements: Vec<String> = self
+            .index_keys(&x.index)
+            .into_iter()
+            .zip(&x.operators)
+            .map(|(key, op)| {
+                // A schema-qualified operator is written `OPERATOR(s.op)`.
+                let op = op.trim();
+                if op.contains('.') && !op.to_ascii_lowercase().starts_with("operator") {
+                    format!("{key} WITH OPERATOR({op})")
+                } else {
+                    format!("{key} WITH {op}")
+                }
+            })
+            .collect();
+        let mut s = String::from("EXCLUDE");
+        if let Some(m) = &x.index.method {
+            s.push_str(&format!(" USING {}", self.q(m)));
+        }
+        s.push_str(&format!(" ({})", elements.join(", ")));
+        if !x.index.include.is_empty() {
+            s.push_str(&format!(" INCLUDE ({})", self.columns(&x.index.include)));
+        }
+        if !x.index.with.is_empty() {
+            s.push_str(&format!(" WITH ({})", self.parameters(&x.index.with)));
+        }
+        if let Some(p) = &x.index.predicate {
+            s.push_str(&format!(" WHERE ({p})"));
+        }
+        s.push_str(x.deferral.sql());
+        s
+    }
+
     fn create_index(&mut self, table: &QualifiedName, index: &Index) {
-        let keys: Vec<String> = index
+        let keys = self.index_keys(index);
+        let mut s = format!(
+            "CREATE {}INDEX {} ON {}",
+            if index.unique { "UNIQUE " } else { "" },
+            self.q(&index.name),
+            self.qn(table)
+        );
+        if let Some(m) = &index.method {
+            s.push_str(&format!(" USING {}", self.q(m)));
+        }
+        s.push_str(&format!(" ({})", keys.join(", ")));
+        if !index.include.is_empty() {
+            s.push_str(&format!(" INCLUDE ({})", self.columns(&index.include)));
+        }
+        if !index.with.is_empty() {
+            s.push_str(&format!(" WITH ({})", self.parameters(&index.with)));
+        }
+        if let Some(p) = &index.predicate {
+            s.push_str(&format!(" WHERE {p}"));
+        }
+        self.stmt(s);
+    }
+
+    /// Each key of an index with its collation, operator class and order.
+    fn index_keys(&self, index: &Index) -> Vec<String> {
+        index
             .keys
             .iter()
             .enumerate()
@@ -631,27 +698,7 @@ impl<'a> Out<'a> {
                 }
                 key
             })
-            .collect();
-        let mut s = format!(
-            "CREATE {}INDEX {} ON {}",
-            if index.unique { "UNIQUE " } else { "" },
-            self.q(&index.name),
-            self.qn(table)
-        );
-        if let Some(m) = &index.method {
-            s.push_str(&format!(" USING {}", self.q(m)));
-        }
-        s.push_str(&format!(" ({})", keys.join(", ")));
-        if !index.include.is_empty() {
-            s.push_str(&format!(" INCLUDE ({})", self.columns(&index.include)));
-        }
-        if !index.with.is_empty() {
-            s.push_str(&format!(" WITH ({})", self.parameters(&index.with)));
-        }
-        if let Some(p) = &index.predicate {
-            s.push_str(&format!(" WHERE {p}"));
-        }
-        self.stmt(s);
+            .collect()
     }
 
     /// Storage parameters as `name = value, …`; a value other than a
@@ -1155,6 +1202,21 @@ impl<'a> Out<'a> {
                 let name = self.q(&self.check_name(table, constraint));
                 self.stmt(format!("{} DROP CONSTRAINT {name}", alter(self, table)));
             }
+            Change::AddExclusion { table, constraint } => {
+                self.stmt(format!(
+                    "{} ADD CONSTRAINT {} {}",
+                    alter(self, table),
+                    self.q(&constraint.name),
+                    self.exclusion_clause(constraint)
+                ));
+            }
+            Change::DropExclusion { table, constraint } => {
+                self.stmt(format!(
+                    "{} DROP CONSTRAINT {}",
+                    alter(self, table),
+                    self.q(&constraint.name)
+                ));
+            }
             Change::CreateIndex { table, index } => self.create_index(table, index),
             Change::DropIndex { table, index } => {
                 let name = self.index_name(table, &index.name);
@@ -1401,6 +1463,71 @@ mod tests {
             Dialect::Postgres,
         );
         assert!(r.upgrade.contains("-- REVIEW: drops table old_t and all its rows; if it was renamed to new_t, replace the DROP/CREATE pair with ALTER TABLE old_t RENAME TO new_t\n"), "{}", r.upgrade);
+    }
+
+    #[test]
+    fn exclusion_constraints_add_drop_and_change() {
+        let base = "CREATE TABLE booking (id int PRIMARY KEY, room int, during tstzrange);";
+        let with = "CREATE TABLE booking (id int PRIMARY KEY, room int, during tstzrange,
+            EXCLUDE USING gist (during WITH &&) WHERE (room > 0));";
+        let r = round(base, with, Dialect::Postgres);
+        assert_eq!(
+            r.upgrade,
+            "ALTER TABLE booking ADD CONSTRAINT booking_during_excl EXCLUDE USING gist (during WITH &&) WHERE (room > 0);\n\n"
+        );
+        assert_eq!(
+            r.downgrade,
+            "ALTER TABLE booking DROP CONSTRAINT booking_during_excl;\n\n"
+        );
+        // Spelled otherwise, the same constraint.
+        let same = "CREATE TABLE booking (id int PRIMARY KEY, room int, during tstzrange);
+            ALTER TABLE ONLY public.booking ADD CONSTRAINT booking_during_excl
+                EXCLUDE USING GIST (during WITH OPERATOR(pg_catalog.&&)) WHERE ((room > (0)::integer));";
+        let r = round(with, same, Dialect::Postgres);
+        assert_eq!(r.upgrade, "", "{}", r.upgrade);
+        // Another predicate or operator: dropped and added.
+        let changed = with.replace("room > 0", "room > 1");
+        let r = round(with, &changed, Dialect::Postgres);
+        assert_eq!(
+            r.upgrade,
+            "ALTER TABLE booking DROP CONSTRAINT booking_during_excl;\n\nALTER TABLE booking ADD CONSTRAINT booking_during_excl EXCLUDE USING gist (during WITH &&) WHERE (room > 1);\n\n"
+        );
+        let changed = with.replace("WITH &&", "WITH -|-");
+        let r = round(with, &changed, Dialect::Postgres);
+        assert!(r.upgrade.contains("(during WITH -|-)"), "{}", r.upgrade);
+        // A new table carries it, with its name quoted where needed.
+        let r = round(
+            "",
+            "CREATE TABLE \"Room\" (r int4range, CONSTRAINT \"No Overlap\" EXCLUDE USING gist (r WITH &&) DEFERRABLE INITIALLY DEFERRED);",
+            Dialect::Postgres,
+        );
+        assert!(
+            r.upgrade.contains("    CONSTRAINT \"No Overlap\" EXCLUDE USING gist (r WITH &&) DEFERRABLE INITIALLY DEFERRED\n);"),
+            "{}",
+            r.upgrade
+        );
+        let changes = diff(
+            &parse_schema(base, Dialect::Postgres).unwrap(),
+            &parse_schema(with, Dialect::Postgres).unwrap(),
+            Dialect::Postgres,
+            &DiffOptions::default(),
+        );
+        assert_eq!(
+            changes.iter().map(Change::summary).collect::<Vec<_>>(),
+            ["add exclusion constraint booking_during_excl on booking"]
+        );
+        assert!(!changes[0].is_destructive());
+        // `init --from-database` writes tables with render_table: they read
+        // back as they were.
+        let declared = parse_schema(&changed, Dialect::Postgres).unwrap();
+        let t = &declared.tables[&QualifiedName::new("booking")];
+        let written = render_table(t, Dialect::Postgres);
+        let back = parse_schema(&written, Dialect::Postgres).unwrap();
+        assert_eq!(
+            back.tables[&QualifiedName::new("booking")].exclusions,
+            t.exclusions,
+            "{written}"
+        );
     }
 
     #[test]

@@ -1204,6 +1204,11 @@ const ZERO_NOISE: Case = Case {
          ALTER TABLE kids ADD CONSTRAINT kids_parent_fk FOREIGN KEY (parent_id) REFERENCES parents (id) NOT VALID;
          CREATE INDEX kids_name ON kids (name text_pattern_ops DESC NULLS LAST, n NULLS FIRST) INCLUDE (id) WITH (fillfactor = 70);
          CREATE INDEX kids_name_c ON kids ((lower(name)) COLLATE \"C\");
-         CREATE INDEX kids_doc ON kids USING gin (doc jsonb_path_ops);",
+         CREATE INDEX kids_doc ON kids USING gin (doc jsonb_path_ops);
+         CREATE TABLE slots (id INTEGER PRIMARY KEY, kid_id INTEGER, during TSTZRANGE,
+             EXCLUDE USING gist (during WITH &&) WHERE (kid_id IS NOT NULL AND kid_id > 0));
+         ALTER TABLE ONLY public.slots ADD CONSTRAINT slots_kid_free
+             EXCLUDE USING gist (int4range(kid_id, kid_id, '[]') WITH &&, during WITH OPERATOR(pg_catalog.&&))
+             INCLUDE (id) WITH (fillfactor = 90) DEFERRABLE;",
     )
 };

@@ -486,6 +486,10 @@ ALTER TABLE kids ADD CONSTRAINT kids_parent_fk FOREIGN KEY (parent_id) REFERENCE
 CREATE INDEX kids_name ON kids (name text_pattern_ops DESC NULLS LAST, n NULLS FIRST) INCLUDE (id) WITH (fillfactor = 70);
 CREATE INDEX kids_name_c ON kids ((lower(name)) COLLATE \"C\");
 CREATE INDEX kids_doc ON kids USING gin (doc jsonb_path_ops);
+CREATE TABLE slots (id INTEGER PRIMARY KEY, kid_id INTEGER, during TSTZRANGE,
+    EXCLUDE USING gist (during WITH &&) WHERE (kid_id > 0));
+ALTER TABLE slots ADD CONSTRAINT slots_kid_free
+    EXCLUDE USING gist (int4range(kid_id, kid_id, '[]') WITH &&, during WITH &&) INCLUDE (id) DEFERRABLE;
 ";
 
 #[tokio::test]
@@ -509,6 +513,7 @@ async fn pg_dump_of_table_details_is_the_schema() {
         "INCLUDE (id) WITH (fillfactor='70')",
         "WITH (fillfactor='80')",
         "jsonb_path_ops",
+        "EXCLUDE USING gist",
     ] {
         assert!(
             dump.contains(needle),

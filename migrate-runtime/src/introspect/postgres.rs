@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use migrate_schema::{
-    CheckConstraint, Column, Deferral, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey,
-    IndexKeyOptions, PrimaryKey, QualifiedName, Schema, Table, UniqueConstraint,
+    CheckConstraint, Column, Deferral, EnumType, Exclusion, FkAction, ForeignKey, Identity, Index,
+    IndexKey, IndexKeyOptions, PrimaryKey, QualifiedName, Schema, Table, UniqueConstraint,
 };
 use sqlx::{PgConnection, Row as _};
 
@@ -71,8 +71,12 @@ SELECT con.conrelid::int8, con.conname::text, con.contype::text, \
  WHERE con.contype IN ('p', 'u', 'f', 'c') AND con.conparentid = 0 \
  ORDER BY con.conrelid, con.conname";
 
-const INDEXES_SQL: &str = "\
-SELECT i.indrelid::int8, ic.relname::text, i.indisunique, am.amname::text, \
+/// What is read of an index (`i`, its relation `ic`), for plain indexes
+/// and the indexes of exclusion constraints alike, in the columns
+/// [`decode_index`] reads.
+macro_rules! index_columns {
+    () => {
+        "i.indrelid::int8, ic.relname::text, i.indisunique, am.amname::text, \
        pg_get_expr(i.indpred, i.indrelid, true), \
        ARRAY(SELECT i.indkey[k - 1] = 0 FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
        ARRAY(SELECT CASE WHEN i.indkey[k - 1] = 0 \
@@ -97,7 +101,14 @@ SELECT i.indrelid::int8, ic.relname::text, i.indisunique, am.amname::text, \
        ARRAY(SELECT a.attname::text FROM generate_series(i.indnkeyatts + 1, i.indnatts) k \
                JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1] \
               ORDER BY k), \
-       coalesce(ic.reloptions::text[], '{}') \
+       coalesce(ic.reloptions::text[], '{}') "
+    };
+}
+
+const INDEXES_SQL: &str = concat!(
+    "SELECT ",
+    index_columns!(),
+    "\
   FROM pg_index i \
   JOIN t ON t.oid = i.indrelid \
   JOIN pg_class ic ON ic.oid = i.indexrelid \
@@ -106,7 +117,32 @@ SELECT i.indrelid::int8, ic.relname::text, i.indisunique, am.amname::text, \
    AND NOT EXISTS (SELECT 1 FROM pg_constraint c \
                     WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid \
                       AND c.contype IN ('p', 'u', 'x')) \
- ORDER BY i.indrelid, ic.relname";
+ ORDER BY i.indrelid, ic.relname"
+);
+
+/// Exclusion constraints: their index as [`INDEXES_SQL`] reads one (the
+/// index has the constraint's name), then each element's operator (its
+/// name, qualified as `OPERATOR(schema.op)` when not visible on the
+/// `search_path`, as `pg_get_constraintdef` writes it) and the deferral.
+const EXCLUSIONS_SQL: &str = concat!(
+    "SELECT ",
+    index_columns!(),
+    ", \
+       ARRAY(SELECT CASE WHEN pg_operator_is_visible(op.oid) THEN op.oprname::text \
+                         ELSE 'OPERATOR(' || quote_ident(opn.nspname) || '.' || op.oprname || ')' END \
+               FROM unnest(con.conexclop) WITH ORDINALITY x(oid, ord) \
+               JOIN pg_operator op ON op.oid = x.oid \
+               JOIN pg_namespace opn ON opn.oid = op.oprnamespace \
+              ORDER BY x.ord), \
+       con.condeferrable, con.condeferred \
+  FROM pg_constraint con \
+  JOIN t ON t.oid = con.conrelid \
+  JOIN pg_index i ON i.indexrelid = con.conindid \
+  JOIN pg_class ic ON ic.oid = i.indexrelid \
+  JOIN pg_am am ON am.oid = ic.relam \
+ WHERE con.contype = 'x' AND con.conparentid = 0 \
+ ORDER BY con.conrelid, con.conname"
+);
 
 const ENUMS_SQL: &str = "\
 SELECT n.nspname::text, ty.typname::text, \
@@ -123,8 +159,9 @@ SELECT n.nspname::text, ty.typname::text, \
 
 /// Reads the schema of a PostgreSQL database.
 ///
-/// Fourteen catalogue queries, whatever the number of tables: the schemas
-/// in scope, then tables, columns, constraints, indexes and enum types, each
+/// Fifteen catalogue queries, whatever the number of tables: the schemas
+/// in scope, then tables, columns, constraints, indexes, exclusion
+/// constraints and enum types, each
 /// for all tables at once, then extensions, domains, composite types, range
 /// types and sequences, then views, routines and triggers, each for all
 /// objects at once. They run as separate statements, so a
@@ -213,8 +250,13 @@ SELECT n.nspname::text, ty.typname::text, \
 ///   `condeferred`; `not_valid` of foreign keys and checks from
 ///   `convalidated`.
 ///
-/// Not read: exclusion constraints, `NULLS NOT DISTINCT`, partitioning
-/// keys.
+/// - Exclusion constraints (`contype` `x`), sorted by name: the index
+///   each builds (named as the constraint) read as the indexes above are,
+///   and each element's operator from `conexclop` (`&&`; qualified
+///   `OPERATOR(schema.op)` when not on the `search_path`), as
+///   [`Exclusion`]; their indexes are not among the indexes.
+///
+/// Not read: `NULLS NOT DISTINCT`, partitioning keys.
 ///
 /// # Errors
 ///
@@ -402,58 +444,37 @@ pub async fn introspect_postgres(
         .await
         .map_err(fail("the indexes"))?;
     for row in &rows {
-        let decode = || -> Result<(i64, Index), sqlx::Error> {
-            let method: String = row.try_get(3)?;
-            let is_expression: Vec<bool> = row.try_get(5)?;
-            let texts: Vec<Option<String>> = row.try_get(6)?;
-            let keys = is_expression
-                .into_iter()
-                .zip(texts)
-                .map(|(expression, text)| {
-                    let text = text.unwrap_or_default();
-                    if expression {
-                        IndexKey::Expression(text)
-                    } else {
-                        IndexKey::Column(text)
-                    }
-                })
-                .collect();
-            let descending: Vec<bool> = row.try_get(7)?;
-            let nulls_first: Vec<bool> = row.try_get(8)?;
-            let opclasses: Vec<Option<String>> = row.try_get(9)?;
-            let collations: Vec<Option<String>> = row.try_get(10)?;
-            let mut key_options: Vec<IndexKeyOptions> = descending
-                .into_iter()
-                .zip(nulls_first)
-                .zip(opclasses.into_iter().zip(collations))
-                .map(
-                    |((descending, nulls_first), (opclass, collation))| IndexKeyOptions {
-                        collation,
-                        opclass,
-                        descending,
-                        nulls_first: Some(nulls_first),
-                    },
-                )
-                .collect();
-            if key_options.iter().all(IndexKeyOptions::is_default) {
-                key_options.clear();
-            }
-            let with: Vec<String> = row.try_get(12)?;
-            let index = Index {
-                name: row.try_get(1)?,
-                unique: row.try_get(2)?,
-                keys,
-                predicate: row.try_get(4)?,
-                method: (method != "btree").then_some(method),
-                key_options,
-                include: row.try_get(11)?,
-                with: with.iter().map(|o| reloption(o)).collect(),
-            };
-            Ok((row.try_get(0)?, index))
-        };
-        let (oid, index) = decode().map_err(fail("the indexes"))?;
+        let (oid, index) = decode_index(row).map_err(fail("the indexes"))?;
         if let Some(table) = tables.get_mut(&oid) {
             table.indexes.push(index);
+        }
+    }
+
+    // Exclusion constraints.
+    let sql = format!("{TABLES_CTE} {EXCLUSIONS_SQL}");
+    let rows = sqlx::query(&sql)
+        .bind(&in_scope)
+        .bind(&history_schema)
+        .bind(history_name)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(fail("the exclusion constraints"))?;
+    for row in &rows {
+        let decode = || -> Result<(i64, Exclusion), sqlx::Error> {
+            let (oid, index) = decode_index(row)?;
+            Ok((
+                oid,
+                Exclusion {
+                    name: index.name.clone(),
+                    index,
+                    operators: row.try_get(13)?,
+                    deferral: Deferral::from_flags(row.try_get(14)?, row.try_get(15)?),
+                },
+            ))
+        };
+        let (oid, exclusion) = decode().map_err(fail("the exclusion constraints"))?;
+        if let Some(table) = tables.get_mut(&oid) {
+            table.exclusions.push(exclusion);
         }
     }
 
@@ -491,6 +512,58 @@ pub async fn introspect_postgres(
     )
     .await?;
     Ok(schema)
+}
+
+/// An index from a row of [`INDEXES_SQL`] (or the first columns of
+/// [`EXCLUSIONS_SQL`]), with its table's oid.
+fn decode_index(row: &sqlx::postgres::PgRow) -> Result<(i64, Index), sqlx::Error> {
+    let method: String = row.try_get(3)?;
+    let is_expression: Vec<bool> = row.try_get(5)?;
+    let texts: Vec<Option<String>> = row.try_get(6)?;
+    let keys = is_expression
+        .into_iter()
+        .zip(texts)
+        .map(|(expression, text)| {
+            let text = text.unwrap_or_default();
+            if expression {
+                IndexKey::Expression(text)
+            } else {
+                IndexKey::Column(text)
+            }
+        })
+        .collect();
+    let descending: Vec<bool> = row.try_get(7)?;
+    let nulls_first: Vec<bool> = row.try_get(8)?;
+    let opclasses: Vec<Option<String>> = row.try_get(9)?;
+    let collations: Vec<Option<String>> = row.try_get(10)?;
+    let mut key_options: Vec<IndexKeyOptions> = descending
+        .into_iter()
+        .zip(nulls_first)
+        .zip(opclasses.into_iter().zip(collations))
+        .map(
+            |((descending, nulls_first), (opclass, collation))| IndexKeyOptions {
+                collation,
+                opclass,
+                descending,
+                nulls_first: Some(nulls_first),
+            },
+        )
+        .collect();
+    if key_options.iter().all(IndexKeyOptions::is_default) {
+        key_options.clear();
+    }
+    let with: Vec<String> = row.try_get(12)?;
+    let index = Index {
+        name: row.try_get(1)?,
+        unique: row.try_get(2)?,
+        keys,
+        predicate: row.try_get(4)?,
+        method: (method != "btree").then_some(method),
+        key_options,
+        include: row.try_get(11)?,
+        with: with.iter().map(|o| reloption(o)).collect(),
+    };
+    Ok((row.try_get(0)?, index))
 }
 
 /// A `reloptions` entry (`fillfactor=70`) as a `(name, value)` pair.

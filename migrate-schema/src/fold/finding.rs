@@ -263,6 +263,14 @@ fn phrase(change: &Change) -> String {
             named(&constraint.name),
             constraint.expression
         ),
+        Change::AddExclusion { table, constraint } => format!(
+            "does not restore the exclusion constraint {} of {table}",
+            constraint.name
+        ),
+        Change::DropExclusion { table, constraint } => format!(
+            "leaves the exclusion constraint {} on {table}",
+            constraint.name
+        ),
         Change::CreateIndex { table, index } => {
             format!("does not re-create index {} on {table}", index.name)
         }

@@ -614,6 +614,16 @@ impl Linter {
                     ),
                 );
             }
+            // The same lock and build as a key, and no way around it:
+            // PostgreSQL has no `EXCLUDE … USING INDEX`.
+            ConstrType::ConstrExclusion => self.push_fix(
+                Rule::KeyWithoutIndex,
+                at,
+                format!(
+                    "ADD EXCLUDE builds its index on table {table} and checks every row under an ACCESS EXCLUSIVE lock: no query reads or writes it until the index is built"
+                ),
+                "PostgreSQL cannot add an exclusion constraint USING INDEX or CONCURRENTLY: add it while the table is small or quiet, with a lock_timeout, or create it with the table",
+            ),
             _ => {}
         }
     }

@@ -12,9 +12,9 @@ use pg_query::{NodeMut, NodeRef};
 use super::naming::{choose, columns_part, index_column_names};
 use super::outcome::{Unmodelled, apply_parts, fails, missing_column, settle, shown};
 use super::state::{
-    CheckState, ColumnState, DEFAULT_SCHEMA, EnumState, Expr, ExprTree, ExtensionState,
-    ForeignKeyState, FunctionState, IndexKeyState, IndexState, KeyState, Relation, Scope, State,
-    StmtRef, TableId, TableState, TriggerState, ViewRead, ViewState,
+    CheckState, ColumnState, DEFAULT_SCHEMA, EnumState, ExclusionState, Expr, ExprTree,
+    ExtensionState, ForeignKeyState, FunctionState, IndexKeyState, IndexState, KeyState, Relation,
+    Scope, State, StmtRef, TableId, TableState, TriggerState, ViewRead, ViewState,
 };
 use crate::model::{Deferral, FkAction, Identity, IndexKeyOptions};
 use migrate_core::Rule;
@@ -1308,6 +1308,11 @@ fn add_constraints(
                     add_key(state, id, k, p.column.as_deref())
                 }
                 ConstrType::ConstrPrimary | ConstrType::ConstrUnique => continue,
+                // Named with the keys, in the order they are written.
+                ConstrType::ConstrExclusion if kind == ConstrType::ConstrPrimary => {
+                    add_exclusion(state, id, k)
+                }
+                ConstrType::ConstrExclusion => continue,
                 ConstrType::ConstrCheck if kind == ConstrType::ConstrCheck => {
                     add_check(state, id, k)
                 }
@@ -1332,9 +1337,9 @@ fn add_constraints(
                     }
                     Ok(())
                 }
-                _ if kind == ConstrType::ConstrCheck => Err(Unmodelled::from(
-                    "a constraint the model does not hold (exclusion or other)",
-                )),
+                _ if kind == ConstrType::ConstrCheck => {
+                    Err(Unmodelled::from("a constraint the model does not hold"))
+                }
                 _ => continue,
             };
             if let Err(e) = ok {
@@ -1884,6 +1889,14 @@ fn drop_column(state: &mut State, id: TableId, column: &str) {
             }
             keep
         });
+        t.exclusions.retain(|x| {
+            let keep = !x.index.uses(column) && !x.index.include.iter().any(|c| c == column);
+            if !keep {
+                gone_names.push(x.index.name.clone());
+                gone_relations.push(x.index.name.clone());
+            }
+            keep
+        });
     }
     for n in gone_names {
         state.remove_constraint_name(&schema, &n);
@@ -1940,6 +1953,10 @@ fn drop_constraint(
         true
     } else if let Some(i) = t.checks.iter().position(|k| k.name == name) {
         t.checks.remove(i);
+        true
+    } else if let Some(i) = t.exclusions.iter().position(|x| x.index.name == name) {
+        t.exclusions.remove(i);
+        relation = true;
         true
     } else if let Some(c) = t
         .columns
@@ -2356,6 +2373,10 @@ fn rename_key(t: &mut TableState, old: &str, new: &str) -> bool {
         k.name = new.to_owned();
         return true;
     }
+    if let Some(x) = t.exclusions.iter_mut().find(|x| x.index.name == old) {
+        x.index.name = new.to_owned();
+        return true;
+    }
     false
 }
 
@@ -2421,35 +2442,10 @@ fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmode
         let Some(N::IndexElem(e)) = p.node.as_ref() else {
             continue;
         };
-        if !e.name.is_empty() {
-            if state.table(id).column(&e.name).is_none() {
-                return Err(missing_column(state, id, &e.name));
-            }
-            key_names.push(e.name.clone());
-            keys.push(IndexKeyState::Column(e.name.clone()));
-        } else if let Some(x) = &e.expr {
-            key_names.push(if e.indexcolname.is_empty() {
-                expression_column_name(x)
-            } else {
-                e.indexcolname.clone()
-            });
-            keys.push(IndexKeyState::Expression(expr(x)?));
-        }
-        if !e.opclassopts.is_empty() || e.ordering == protobuf::SortByDir::SortbyUsing as i32 {
-            return Err(Unmodelled::from(
-                "an index key with operator class parameters or USING order",
-            ));
-        }
-        key_options.push(IndexKeyOptions {
-            collation: strings(&e.collation).pop(),
-            opclass: strings(&e.opclass).pop(),
-            descending: e.ordering == protobuf::SortByDir::SortbyDesc as i32,
-            nulls_first: match e.nulls_ordering {
-                n if n == protobuf::SortByNulls::SortbyNullsFirst as i32 => Some(true),
-                n if n == protobuf::SortByNulls::SortbyNullsLast as i32 => Some(false),
-                _ => None,
-            },
-        });
+        let (key, name, options) = index_elem(state, id, e)?;
+        keys.extend(key);
+        key_names.push(name);
+        key_options.push(options);
     }
     if key_options.iter().all(IndexKeyOptions::is_default) {
         key_options.clear();
@@ -2510,6 +2506,147 @@ fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmode
         key_options,
         include,
         with,
+    });
+    Ok(())
+}
+
+/// One key of an index or element of an exclusion constraint: the key,
+/// the name it gives the index's column (`FigureIndexColname`), and its
+/// options.
+fn index_elem(
+    state: &State,
+    id: TableId,
+    e: &protobuf::IndexElem,
+) -> Result<(Option<IndexKeyState>, String, IndexKeyOptions), Unmodelled> {
+    let mut key = None;
+    let mut name = String::new();
+    if !e.name.is_empty() {
+        if state.table(id).column(&e.name).is_none() {
+            return Err(missing_column(state, id, &e.name));
+        }
+        name = e.name.clone();
+        key = Some(IndexKeyState::Column(e.name.clone()));
+    } else if let Some(x) = &e.expr {
+        name = if e.indexcolname.is_empty() {
+            expression_column_name(x)
+        } else {
+            e.indexcolname.clone()
+        };
+        key = Some(IndexKeyState::Expression(expr(x)?));
+    }
+    if !e.opclassopts.is_empty() || e.ordering == protobuf::SortByDir::SortbyUsing as i32 {
+        return Err(Unmodelled::from(
+            "an index key with operator class parameters or USING order",
+        ));
+    }
+    let options = IndexKeyOptions {
+        collation: strings(&e.collation).pop(),
+        opclass: strings(&e.opclass).pop(),
+        descending: e.ordering == protobuf::SortByDir::SortbyDesc as i32,
+        nulls_first: match e.nulls_ordering {
+            n if n == protobuf::SortByNulls::SortbyNullsFirst as i32 => Some(true),
+            n if n == protobuf::SortByNulls::SortbyNullsLast as i32 => Some(false),
+            _ => None,
+        },
+    };
+    Ok((key, name, options))
+}
+
+/// `EXCLUDE [USING m] (element WITH op, …) [INCLUDE (…)] [WITH (…)]
+/// [WHERE (…)]`: the constraint and its index, named as PostgreSQL names
+/// an unnamed one (`<table>_<element names>_excl`).
+fn add_exclusion(
+    state: &mut State,
+    id: TableId,
+    k: &protobuf::Constraint,
+) -> Result<(), Unmodelled> {
+    let (schema, table) = table_names(state, id);
+    let mut keys = Vec::new();
+    let mut key_names = Vec::new();
+    let mut key_options = Vec::new();
+    let mut operators = Vec::new();
+    for pair in &k.exclusions {
+        let Some(N::List(pair)) = pair.node.as_ref() else {
+            return Err(Unmodelled::from(
+                "an exclusion element the model cannot read",
+            ));
+        };
+        let (Some(N::IndexElem(e)), Some(N::List(op))) = (
+            pair.items.first().and_then(|n| n.node.as_ref()),
+            pair.items.get(1).and_then(|n| n.node.as_ref()),
+        ) else {
+            return Err(Unmodelled::from(
+                "an exclusion element the model cannot read",
+            ));
+        };
+        let (key, name, options) = index_elem(state, id, e)?;
+        keys.extend(key);
+        key_names.push(name);
+        key_options.push(options);
+        let op = strings(&op.items);
+        operators.push(match op.as_slice() {
+            [op] => op.clone(),
+            [schema, op] if schema == "pg_catalog" => op.clone(),
+            [schema, op] => format!("OPERATOR({schema}.{op})"),
+            _ => {
+                return Err(Unmodelled::from(
+                    "an exclusion operator the model cannot read",
+                ));
+            }
+        });
+    }
+    if key_options.iter().all(IndexKeyOptions::is_default) {
+        key_options.clear();
+    }
+    let mut include = Vec::new();
+    for c in strings(&k.including) {
+        if state.table(id).column(&c).is_none() {
+            return Err(missing_column(state, id, &c));
+        }
+        include.push(c);
+    }
+    let mut with = Vec::new();
+    for o in &k.options {
+        match o.node.as_ref() {
+            Some(N::DefElem(d)) if d.defnamespace.is_empty() => with.push(storage_option(d)),
+            _ => return Err(Unmodelled::from("an index storage parameter")),
+        }
+    }
+    let predicate = k.where_clause.as_deref().map(expr).transpose()?;
+    let taken = |n: &str| state.relation_taken(&schema, n) || state.constraint_taken(&schema, n);
+    let name = if k.conname.is_empty() {
+        let names = index_column_names(&key_names);
+        choose(&table, Some(&columns_part(&names)), "excl", taken)
+    } else {
+        k.conname.clone()
+    };
+    if state.relation_taken(&schema, &name) {
+        return Err(relation_exists(
+            state,
+            &schema,
+            &name,
+            "an exclusion constraint's index takes the constraint's name, so give the constraint another one",
+        ));
+    }
+    let method = match k.access_method.as_str() {
+        "" | "btree" => None,
+        m => Some(m.to_owned()),
+    };
+    state.set_relation(&schema, &name, Some(Relation::KeyIndex(id)));
+    state.add_constraint_name(&schema, &name);
+    state.table_mut(id).exclusions.push(ExclusionState {
+        index: IndexState {
+            name,
+            unique: false,
+            keys,
+            predicate,
+            method,
+            key_options,
+            include,
+            with,
+        },
+        operators,
+        deferral: Deferral::from_flags(k.deferrable, k.initdeferred),
     });
     Ok(())
 }

@@ -14,7 +14,7 @@ pub mod finding;
 pub mod lint_pg;
 pub mod lower_pg;
 pub mod lower_sqlite;
-pub mod naming;
+pub use crate::naming;
 mod outcome;
 pub mod state;
 
@@ -600,5 +600,7 @@ fn fold_chain(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_exclusion;
 #[cfg(test)]
 mod tests_sqlite;

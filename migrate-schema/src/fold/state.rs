@@ -9,8 +9,8 @@ use std::fmt;
 use migrate_core::Rule;
 
 use crate::model::{
-    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
-    QualifiedName, Schema, Table, UniqueConstraint,
+    CheckConstraint, Column, EnumType, Exclusion, FkAction, ForeignKey, Identity, Index, IndexKey,
+    PrimaryKey, QualifiedName, Schema, Table, UniqueConstraint,
 };
 
 /// The schema unqualified names land in (PostgreSQL's default `search_path`).
@@ -263,6 +263,18 @@ impl IndexState {
     }
 }
 
+/// An exclusion constraint, with the index of the same name it builds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExclusionState {
+    /// The index it builds: its name is the constraint's.
+    pub index: IndexState,
+    /// Each element's operator (`&&`, `OPERATOR(s.op)` when qualified by
+    /// another schema than `pg_catalog`).
+    pub operators: Vec<String>,
+    /// `DEFERRABLE` / `INITIALLY DEFERRED`.
+    pub deferral: crate::model::Deferral,
+}
+
 /// A table in the fold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableState {
@@ -282,6 +294,8 @@ pub struct TableState {
     pub checks: Vec<CheckState>,
     /// Indexes made by `CREATE INDEX`.
     pub indexes: Vec<IndexState>,
+    /// Exclusion constraints.
+    pub exclusions: Vec<ExclusionState>,
     /// `COMMENT ON TABLE`.
     pub comment: Option<String>,
     /// `WITH (…)` storage parameters, set by `CREATE TABLE` and `ALTER
@@ -322,7 +336,14 @@ impl TableState {
             rename(&mut f.columns);
         }
         let mut exprs: Vec<&mut Expr> = Vec::new();
-        for i in &mut self.indexes {
+        for x in &mut self.exclusions {
+            rename(&mut x.index.include);
+        }
+        for i in self
+            .indexes
+            .iter_mut()
+            .chain(self.exclusions.iter_mut().map(|x| &mut x.index))
+        {
             for k in &mut i.keys {
                 match k {
                     IndexKeyState::Column(c) if c == old => *c = new.to_owned(),
@@ -351,6 +372,7 @@ impl TableState {
             foreign_keys: Vec::new(),
             checks: Vec::new(),
             indexes: Vec::new(),
+            exclusions: Vec::new(),
             comment: None,
             storage: Vec::new(),
             established: epoch,
@@ -1254,6 +1276,7 @@ impl State {
         own.extend(table.primary_key.iter().map(|k| &k.name));
         own.extend(table.uniques.iter().map(|k| &k.name));
         own.extend(table.indexes.iter().map(|i| &i.name));
+        own.extend(table.exclusions.iter().map(|x| &x.index.name));
         own.extend(table.columns.iter().filter_map(|c| c.sequence.as_ref()));
         for name in own {
             let key = (schema.clone(), name.clone());
@@ -1711,30 +1734,41 @@ fn table_model(t: &TableState, name_of: &dyn Fn(TableId) -> Option<QualifiedName
             not_valid: c.not_valid,
         })
         .collect();
-    table.indexes = t
-        .indexes
+    table.indexes = t.indexes.iter().map(index_model).collect();
+    table.exclusions = t
+        .exclusions
         .iter()
-        .map(|i| Index {
-            name: i.name.clone(),
-            unique: i.unique,
-            keys: i
-                .keys
-                .iter()
-                .map(|k| match k {
-                    IndexKeyState::Column(c) => IndexKey::Column(c.clone()),
-                    IndexKeyState::Expression(e) => IndexKey::Expression(e.sql.clone()),
-                })
-                .collect(),
-            predicate: i.predicate.as_ref().map(|e| e.sql.clone()),
-            method: i.method.clone(),
-            key_options: i.key_options.clone(),
-            include: i.include.clone(),
-            with: i.with.clone(),
+        .map(|x| Exclusion {
+            name: x.index.name.clone(),
+            index: index_model(&x.index),
+            operators: x.operators.clone(),
+            deferral: x.deferral,
         })
         .collect();
     table.comment = t.comment.clone();
     table.storage = t.storage.clone();
     table
+}
+
+/// An index of the fold as the shared model's index.
+fn index_model(i: &IndexState) -> Index {
+    Index {
+        name: i.name.clone(),
+        unique: i.unique,
+        keys: i
+            .keys
+            .iter()
+            .map(|k| match k {
+                IndexKeyState::Column(c) => IndexKey::Column(c.clone()),
+                IndexKeyState::Expression(e) => IndexKey::Expression(e.sql.clone()),
+            })
+            .collect(),
+        predicate: i.predicate.as_ref().map(|e| e.sql.clone()),
+        method: i.method.clone(),
+        key_options: i.key_options.clone(),
+        include: i.include.clone(),
+        with: i.with.clone(),
+    }
 }
 
 /// A constraint's name, when the database gave it one: SQLite names only
@@ -1764,6 +1798,7 @@ fn same_shape(a: &TableState, b: &TableState) -> bool {
         && a.foreign_keys == b.foreign_keys
         && a.checks == b.checks
         && a.indexes == b.indexes
+        && a.exclusions == b.exclusions
         && a.comment == b.comment
 }
 
@@ -1792,5 +1827,6 @@ pub(crate) fn constraint_names(table: &TableState) -> Vec<String> {
     out.extend(table.uniques.iter().map(|k| k.name.clone()));
     out.extend(table.foreign_keys.iter().map(|f| f.name.clone()));
     out.extend(table.checks.iter().map(|c| c.name.clone()));
+    out.extend(table.exclusions.iter().map(|x| x.index.name.clone()));
     out
 }

@@ -675,3 +675,13 @@ ALTER TABLE users ADD COLUMN bio text;",
     );
     assert!(found.is_empty(), "{found:#?}");
 }
+
+#[test]
+fn exclusion_constraint_on_an_existing_table() {
+    case(
+        Rule::KeyWithoutIndex,
+        "",
+        "ALTER TABLE users ADD CONSTRAINT users_age_excl EXCLUDE USING btree (age WITH =);",
+        true,
+    );
+}

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use migrate_core::{Direction, Plan, RevisionGraph};
 
-use super::{Migrator, TransactionMode};
+use super::{Migrator, TransactionMode, out_of_line};
 use crate::backend::script;
 use crate::backend::{Conn, is_lock_not_available};
 use crate::error::{Error, Result};
@@ -56,6 +56,23 @@ impl Migrator {
         if start > 0 && start == plan.steps.len() {
             return Ok(done);
         }
+        // A run the one script finishes never executes this (see
+        // `out_of_line`).
+        out_of_line(self.execute_stepwise(conn, graph, plan, done, start, seq)).await
+    }
+
+    /// The steps of a plan from `start` on, revision by revision (what the
+    /// one script of [`execute_batched`](Migrator::execute_batched) did not
+    /// run).
+    async fn execute_stepwise<C: Conn>(
+        &self,
+        conn: &mut C,
+        graph: &RevisionGraph,
+        plan: &Plan,
+        done: Outcome,
+        start: usize,
+        mut seq: i64,
+    ) -> Result<Outcome> {
         let Outcome {
             mut ran,
             mut durations,

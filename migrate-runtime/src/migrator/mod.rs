@@ -5,7 +5,9 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -673,17 +675,15 @@ impl Migrator {
                     Run::Downgrade(_) => Direction::Downgrade,
                     _ => Direction::Upgrade,
                 };
-                if let Some(i) = self
-                    .resume_interrupted(&mut conn, graph, &rows, direction)
-                    .await?
+                if let Some(i) =
+                    out_of_line(self.resume_interrupted(&mut conn, graph, &rows, direction)).await?
                 {
                     resumed = Some(i);
                     rows = conn.read_history(&self.version_table).await?;
                 }
             }
-            let (rows, finished) = self
-                .settle_checkpoints(&mut conn, &run, graph, rows)
-                .await?;
+            let (rows, finished) =
+                out_of_line(self.settle_checkpoints(&mut conn, &run, graph, rows)).await?;
             let applied = self.check_history(graph, &rows)?;
             let plan = match &run {
                 Run::Upgrade(target) => graph.plan_upgrade(target, &applied)?,
@@ -694,7 +694,7 @@ impl Migrator {
             // which may depend on what it drops (see `drop_definitions`).
             let mut definitions = Vec::new();
             if plan.direction == Direction::Downgrade && !plan.steps.is_empty() {
-                definitions = self.drop_definitions(&mut conn).await?;
+                definitions = out_of_line(self.drop_definitions(&mut conn)).await?;
             }
             let mut outcome = self
                 .execute(&mut conn, graph, &plan, applied, next_seq(&rows))
@@ -707,7 +707,7 @@ impl Migrator {
             // applied: an upgrade to another target leaves them.
             if plan.direction == Direction::Upgrade && outcome.applied.iter().all(|&a| a) {
                 let at = self.describe(graph, &outcome.applied);
-                definitions = self.apply_definitions(&mut conn, &at).await?;
+                definitions = out_of_line(self.apply_definitions(&mut conn, &at)).await?;
             }
             Ok((outcome, finished, definitions))
         }
@@ -1392,3 +1392,15 @@ fn next_seq(rows: &[HistoryEntry]) -> i64 {
 
 #[cfg(test)]
 mod tests;
+
+/// A future behind a pointer and a virtual call, so that its code is not
+/// inlined into its caller's. A run's async code is one state machine per
+/// call unless split: the parts that most runs never execute (resuming,
+/// checkpoints, definitions, the revision-by-revision way) would otherwise
+/// sit between the parts they do, and a process pages in code by the
+/// page, not by the function.
+pub(crate) fn out_of_line<'a, T>(
+    future: impl Future<Output = T> + Send + 'a,
+) -> Pin<Box<dyn Future<Output = T> + Send + 'a>> {
+    Box::pin(future)
+}

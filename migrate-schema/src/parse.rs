@@ -98,7 +98,42 @@ impl std::error::Error for SchemaError {}
 /// assert!(err[0].to_string().starts_with("line 1:1: "));
 /// ```
 pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaError>> {
+    parse_schema_with(sql, dialect, &ParseOptions::default())
+}
+
+/// What [`parse_schema_with`] reads besides what [`parse_schema`] reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// PostgreSQL: read `GRANT` and `REVOKE` on tables, views, materialized
+    /// views and sequences into [`Schema::grants`] (migrate.toml's
+    /// `compare_grants`). When `false` (the default) they are skipped, as
+    /// are privileges on other objects (schemas, routines, types, the
+    /// database) either way.
+    pub grants: bool,
+}
+
+/// [`parse_schema`], reading what `options` asks for too.
+///
+/// ```
+/// use migrate_core::sql::Dialect;
+/// use migrate_schema::{Grantee, ParseOptions, QualifiedName, parse_schema_with};
+///
+/// let sql = "CREATE TABLE t (id int);\n\
+///            GRANT ALL ON TABLE t TO PUBLIC;\n\
+///            REVOKE DELETE, TRUNCATE ON TABLE t FROM PUBLIC;";
+/// let schema = parse_schema_with(sql, Dialect::Postgres, &ParseOptions { grants: true }).unwrap();
+/// let held = &schema.grants[&QualifiedName::new("t")].privileges;
+/// assert_eq!(held.len(), 5);
+/// assert!(held.keys().all(|p| p.grantee == Grantee::Public));
+/// ```
+pub fn parse_schema_with(
+    sql: &str,
+    dialect: Dialect,
+    options: &ParseOptions,
+) -> Result<Schema, Vec<SchemaError>> {
     let mut p = SchemaParser {
+        grants: options.grants && dialect == Dialect::Postgres,
+        grant_positions: Vec::new(),
         dialect,
         schema: Schema::default(),
         errors: Vec::new(),
@@ -181,6 +216,7 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
     p.schema.renames = renames;
     p.errors.extend(errors);
     p.check_triggers();
+    p.check_grants();
     if p.errors.is_empty() {
         Ok(p.schema)
     } else {
@@ -339,6 +375,11 @@ struct SchemaParser {
     sequences: Vec<Sequence>,
     /// Where each trigger was declared, for errors found later.
     trigger_positions: BTreeMap<(QualifiedName, String), Pos>,
+    /// Read `GRANT` and `REVOKE` ([`ParseOptions::grants`], PostgreSQL).
+    grants: bool,
+    /// Each table, view or materialized view a `GRANT` or `REVOKE` names,
+    /// where, and the columns it names, checked once all are declared.
+    grant_positions: Vec<(QualifiedName, Pos, Vec<String>)>,
 }
 
 const SKIPPED_HINT: &str = "schema.sql holds declarations only (CREATE SCHEMA, CREATE EXTENSION, CREATE TYPE, CREATE DOMAIN, CREATE SEQUENCE, CREATE TABLE, CREATE INDEX, CREATE VIEW, CREATE FUNCTION, CREATE PROCEDURE, CREATE TRIGGER, COMMENT ON, ALTER TABLE … ADD CONSTRAINT); write this in a revision instead";
@@ -604,8 +645,32 @@ impl SchemaParser {
             | Statement::Pragma { .. }
             | Statement::StartTransaction { .. }
             | Statement::Commit { .. } => {}
-            // Privileges are not compared (pg_dump writes them): accepted
-            // and left out, as ownership is.
+            Statement::Grant(g) if self.grants => {
+                let operation = crate::grants::Operation::Grant {
+                    with_grant_option: g.with_grant_option,
+                };
+                self.grant(
+                    &g.privileges,
+                    g.objects.as_ref(),
+                    &g.grantees,
+                    operation,
+                    at,
+                );
+            }
+            Statement::Revoke(r) if self.grants => {
+                let operation = crate::grants::Operation::Revoke {
+                    grant_option_only: r.grant_option_for,
+                };
+                self.grant(
+                    &r.privileges,
+                    r.objects.as_ref(),
+                    &r.grantees,
+                    operation,
+                    at,
+                );
+            }
+            // Privileges are not compared unless `compare_grants` is on
+            // (pg_dump writes them): accepted and left out, as ownership is.
             Statement::Grant(_) | Statement::Revoke(_) if self.dialect == Dialect::Postgres => {}
             Statement::Query(q) if q.to_string().to_lowercase().contains("set_config(") => {}
             other => {
@@ -616,6 +681,193 @@ impl SchemaParser {
                     .collect::<Vec<_>>()
                     .join(" ");
                 self.error_at(at, format!("`{what} …` is not supported: {SKIPPED_HINT}"))
+            }
+        }
+    }
+
+    /// A `GRANT` or `REVOKE` (with [`ParseOptions::grants`]), folded into
+    /// the privileges of each table, view or sequence it names. Privileges
+    /// on other objects (schemas, routines, types, the database) are not
+    /// compared: skipped.
+    fn grant(
+        &mut self,
+        privileges: &ast::Privileges,
+        objects: Option<&ast::GrantObjects>,
+        grantees: &[ast::Grantee],
+        operation: crate::grants::Operation,
+        at: Pos,
+    ) {
+        use crate::grants::{COLUMN_PRIVILEGES, SEQUENCE_PRIVILEGES, TABLE_PRIVILEGES};
+        let (names, sequence) = match objects {
+            Some(ast::GrantObjects::Tables(names)) => (names, false),
+            Some(ast::GrantObjects::Sequences(names)) => (names, true),
+            Some(
+                ast::GrantObjects::AllTablesInSchema { .. }
+                | ast::GrantObjects::AllSequencesInSchema { .. },
+            ) => {
+                self.error_at(
+                    at,
+                    "privileges ON ALL TABLES/SEQUENCES IN SCHEMA are not compared as such; grant on each table, view or sequence by name (as pg_dump writes them)".into(),
+                );
+                return;
+            }
+            _ => return,
+        };
+        let mut list: Vec<(String, Vec<String>)> = Vec::new();
+        match privileges {
+            ast::Privileges::All { .. } => {
+                let all: &[&str] = if sequence {
+                    &SEQUENCE_PRIVILEGES
+                } else {
+                    &TABLE_PRIVILEGES
+                };
+                list.extend(all.iter().map(|p| ((*p).to_owned(), Vec::new())));
+            }
+            ast::Privileges::Actions(actions) => {
+                for action in actions {
+                    let (name, columns) = match action {
+                        ast::Action::Select { columns } => ("SELECT", columns.as_ref()),
+                        ast::Action::Insert { columns } => ("INSERT", columns.as_ref()),
+                        ast::Action::Update { columns } => ("UPDATE", columns.as_ref()),
+                        ast::Action::References { columns } => ("REFERENCES", columns.as_ref()),
+                        ast::Action::Delete => ("DELETE", None),
+                        ast::Action::Truncate => ("TRUNCATE", None),
+                        ast::Action::Trigger => ("TRIGGER", None),
+                        ast::Action::Usage => ("USAGE", None),
+                        other => {
+                            self.error_at(
+                                at,
+                                format!("privilege {other} is not one PostgreSQL grants on a table, view or sequence; use SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER, USAGE or ALL"),
+                            );
+                            return;
+                        }
+                    };
+                    let allowed: &[&str] = if sequence {
+                        &SEQUENCE_PRIVILEGES
+                    } else {
+                        &TABLE_PRIVILEGES
+                    };
+                    if !allowed.contains(&name) {
+                        self.error_at(
+                            at,
+                            format!(
+                                "{name} is not a privilege of a {}; use {}",
+                                if sequence {
+                                    "sequence"
+                                } else {
+                                    "table or view"
+                                },
+                                allowed.join(", ")
+                            ),
+                        );
+                        return;
+                    }
+                    let columns: Vec<String> = columns
+                        .map(|c| c.iter().map(|i| self.fold(i)).collect())
+                        .unwrap_or_default();
+                    if !columns.is_empty() && (sequence || !COLUMN_PRIVILEGES.contains(&name)) {
+                        self.error_at(
+                            at,
+                            format!(
+                                "{name} cannot be granted on columns; column privileges are {}",
+                                COLUMN_PRIVILEGES.join(", ")
+                            ),
+                        );
+                        return;
+                    }
+                    list.push((name.to_owned(), columns));
+                }
+            }
+        }
+        let mut who = Vec::new();
+        for g in grantees {
+            match (&g.grantee_type, &g.name) {
+                (ast::GranteesType::Public, _) => who.push(crate::model::Grantee::Public),
+                (
+                    ast::GranteesType::None
+                    | ast::GranteesType::Role
+                    | ast::GranteesType::Group
+                    | ast::GranteesType::User,
+                    Some(ast::GranteeName::ObjectName(name)),
+                ) if name.0.len() == 1 && name.0[0].as_ident().is_some() => {
+                    let ident = name.0[0]
+                        .as_ident()
+                        .cloned()
+                        .unwrap_or_else(|| ast::Ident::new(""));
+                    let folded = self.fold(&ident);
+                    let special = ident.quote_style.is_none()
+                        && ["current_user", "session_user", "current_role"]
+                            .contains(&folded.as_str());
+                    if special {
+                        self.error_at(
+                            at,
+                            format!(
+                                "grantee {} depends on who runs the comparison; name the role",
+                                ident.value
+                            ),
+                        );
+                        return;
+                    }
+                    if ident.quote_style.is_none() && folded == "public" {
+                        who.push(crate::model::Grantee::Public);
+                    } else {
+                        who.push(crate::model::Grantee::Role(folded));
+                    }
+                }
+                _ => {
+                    self.error_at(
+                        at,
+                        format!("grantee `{g}` is not a role name; write a role or PUBLIC"),
+                    );
+                    return;
+                }
+            }
+        }
+        for name in names {
+            let Some(object) = self.qualified(name, at) else {
+                return;
+            };
+            if !sequence {
+                let columns: Vec<String> = list.iter().flat_map(|(_, c)| c.clone()).collect();
+                self.grant_positions.push((object.clone(), at, columns));
+            }
+            let entry = self.schema.grants.entry(object).or_default();
+            entry.sequence |= sequence;
+            crate::grants::fold(entry, &list, &who, operation);
+        }
+    }
+
+    /// Each table or view named by a `GRANT` or `REVOKE` is declared, with
+    /// the columns it names.
+    fn check_grants(&mut self) {
+        for (name, at, columns) in std::mem::take(&mut self.grant_positions) {
+            let known: Option<Vec<String>> = match self.schema.tables.get(&name) {
+                Some(t) => Some(t.columns.iter().map(|c| c.name.clone()).collect()),
+                None => self.schema.views.get(&name).map(|v| {
+                    if v.column_list.is_empty() {
+                        columns.clone()
+                    } else {
+                        v.column_list.clone()
+                    }
+                }),
+            };
+            match known {
+                None if self.schema.sequences.contains_key(&name) => self.error_at(
+                    at,
+                    format!("{name} is a sequence; write GRANT … ON SEQUENCE {name}"),
+                ),
+                None => self.error_at(
+                    at,
+                    format!("privileges on {name}, which is not declared as a table or view here; declare it or remove the statement"),
+                ),
+                Some(known) => {
+                    if let Some(c) = columns.iter().find(|c| !known.contains(c)) {
+                        self.error_at(
+                            at,
+                            format!("privileges on column {name}.{c}, which is not declared; fix the column name"),
+                        );
+                    }
+                }
             }
         }
     }

@@ -1200,6 +1200,17 @@ impl<'a> Out<'a> {
                 )),
                 Dialect::Sqlite => self.stmt(format!("DROP TRIGGER {}", self.q(&t.name))),
             },
+            Change::Grants {
+                object,
+                sequence,
+                from,
+                to,
+            } => {
+                let object = self.qn(object);
+                for sql in crate::grants::render(&object, *sequence, from, to) {
+                    self.stmt(sql);
+                }
+            }
         }
     }
 

@@ -1,0 +1,528 @@
+//! Privileges on tables, views, materialized views and sequences
+//! (PostgreSQL), compared when `compare_grants` is on (migrate.toml; off by
+//! default, and then `GRANT` and `REVOKE` in schema.sql are skipped and
+//! nothing here runs).
+//!
+//! The declared privileges of an object are the fold of the file's `GRANT`
+//! and `REVOKE` statements, in file order, over its default privileges:
+//! nothing for anyone but the owner (see [`fold`]). That is how pg_dump
+//! writes them, so a dump reads back as its database. The owner's own
+//! privileges are never compared.
+//!
+//! The comparison ([`plan`]) makes two [`Change::Grants`] per object that
+//! differs: the revokes, first of all changes (the object still has its
+//! old name and its columns), and the grants, last (every object and
+//! column exists by then). An object dropped and created again (a view
+//! re-created around a column change) has lost its privileges: its
+//! revokes take it to none before the drop and its grants give it the
+//! declared ones after the create, so the downgrade re-grants what the
+//! database held.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use migrate_core::quote_ident;
+use migrate_core::sql::Dialect;
+
+use crate::diff::Change;
+use crate::kinds::KindChange;
+use crate::model::{Grantee, ObjectGrants, Privilege, QualifiedName};
+
+/// The privileges of `GRANT ALL` on a table, view or materialized view
+/// (PostgreSQL 15).
+pub const TABLE_PRIVILEGES: [&str; 7] = [
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "TRUNCATE",
+    "REFERENCES",
+    "TRIGGER",
+];
+
+/// The privileges of `GRANT ALL` on a sequence.
+pub const SEQUENCE_PRIVILEGES: [&str; 3] = ["USAGE", "SELECT", "UPDATE"];
+
+/// The privileges of `GRANT ALL (columns)`.
+pub const COLUMN_PRIVILEGES: [&str; 4] = ["SELECT", "INSERT", "UPDATE", "REFERENCES"];
+
+/// What one `GRANT` or `REVOKE` does to an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// `GRANT … [WITH GRANT OPTION]`.
+    Grant {
+        /// `WITH GRANT OPTION`.
+        with_grant_option: bool,
+    },
+    /// `REVOKE [GRANT OPTION FOR] …`.
+    Revoke {
+        /// `GRANT OPTION FOR`: only the right to grant goes.
+        grant_option_only: bool,
+    },
+}
+
+/// Applies one statement to an object's privileges: each of `privileges`
+/// (`(privilege, columns)`; no columns for the whole object) for each of
+/// `grantees`. Revoking a privilege on the object revokes it on its
+/// columns too, as PostgreSQL does.
+pub fn fold(
+    grants: &mut ObjectGrants,
+    privileges: &[(String, Vec<String>)],
+    grantees: &[Grantee],
+    operation: Operation,
+) {
+    for grantee in grantees {
+        for (privilege, columns) in privileges {
+            let keys: Vec<Privilege> = if columns.is_empty() {
+                vec![Privilege {
+                    grantee: grantee.clone(),
+                    privilege: privilege.clone(),
+                    column: None,
+                }]
+            } else {
+                columns
+                    .iter()
+                    .map(|c| Privilege {
+                        grantee: grantee.clone(),
+                        privilege: privilege.clone(),
+                        column: Some(c.clone()),
+                    })
+                    .collect()
+            };
+            match operation {
+                Operation::Grant { with_grant_option } => {
+                    for key in keys {
+                        let held = grants.privileges.entry(key).or_insert(false);
+                        *held |= with_grant_option;
+                    }
+                }
+                Operation::Revoke { grant_option_only } => {
+                    let whole = columns.is_empty();
+                    let hit = |p: &Privilege| {
+                        keys.contains(p)
+                            || (whole
+                                && p.grantee == *grantee
+                                && p.privilege == *privilege
+                                && p.column.is_some())
+                    };
+                    if grant_option_only {
+                        for (p, grantable) in grants.privileges.iter_mut() {
+                            if hit(p) {
+                                *grantable = false;
+                            }
+                        }
+                    } else {
+                        grants.privileges.retain(|p, _| !hit(p));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `privileges` without those of `owner`.
+fn without_owner(
+    privileges: &BTreeMap<Privilege, bool>,
+    owner: Option<&str>,
+) -> BTreeMap<Privilege, bool> {
+    privileges
+        .iter()
+        .filter(|(p, _)| !matches!((&p.grantee, owner), (Grantee::Role(r), Some(o)) if r == o))
+        .map(|(p, g)| (p.clone(), *g))
+        .collect()
+}
+
+/// What both sides hold: each privilege of `from` that `to` also has,
+/// grantable only when both say so.
+fn common(
+    from: &BTreeMap<Privilege, bool>,
+    to: &BTreeMap<Privilege, bool>,
+) -> BTreeMap<Privilege, bool> {
+    from.iter()
+        .filter_map(|(p, g)| to.get(p).map(|h| (p.clone(), *g && *h)))
+        .collect()
+}
+
+/// The changes that give each object its declared privileges, around the
+/// `list` of other changes: `(before, after)`. `current` is keyed by the
+/// names before the list's renames, `target` by the declared names.
+pub(crate) fn plan(
+    current: &BTreeMap<QualifiedName, ObjectGrants>,
+    target: &BTreeMap<QualifiedName, ObjectGrants>,
+    list: &[Change],
+) -> (Vec<Change>, Vec<Change>) {
+    let mut renamed: BTreeMap<&QualifiedName, &QualifiedName> = BTreeMap::new();
+    let mut created: BTreeSet<&QualifiedName> = BTreeSet::new();
+    let mut dropped: BTreeSet<&QualifiedName> = BTreeSet::new();
+    for change in list {
+        match change {
+            Change::RenameTable { from, to } => {
+                renamed.insert(from, to);
+            }
+            Change::CreateTable(t) => {
+                created.insert(&t.name);
+            }
+            Change::CreateView(v) => {
+                created.insert(&v.name);
+            }
+            Change::Kind(KindChange::CreateSequence(s)) => {
+                created.insert(&s.name);
+            }
+            Change::DropTable { table, .. } => {
+                dropped.insert(&table.name);
+            }
+            Change::DropView(v) => {
+                dropped.insert(&v.name);
+            }
+            Change::Kind(KindChange::DropSequence(s)) => {
+                dropped.insert(&s.name);
+            }
+            _ => {}
+        }
+    }
+    let none = BTreeMap::new();
+    let mut before = Vec::new();
+    let mut after = Vec::new();
+    let mut seen: BTreeSet<&QualifiedName> = BTreeSet::new();
+    for (old, held) in current {
+        let name = renamed.get(old).copied().unwrap_or(old);
+        seen.insert(name);
+        let owner = held.owner.as_deref();
+        let from = without_owner(&held.privileges, owner);
+        let declared = target.get(name);
+        let sequence = held.sequence || declared.is_some_and(|d| d.sequence);
+        let to = declared.map_or_else(BTreeMap::new, |d| without_owner(&d.privileges, owner));
+        let gone = dropped.contains(old) && !renamed.contains_key(old);
+        let middle = if gone {
+            none.clone()
+        } else {
+            common(&from, &to)
+        };
+        if from != middle {
+            before.push(Change::Grants {
+                object: old.clone(),
+                sequence,
+                from,
+                to: middle.clone(),
+            });
+        }
+        if (!gone || created.contains(name)) && middle != to {
+            after.push(Change::Grants {
+                object: name.clone(),
+                sequence,
+                from: middle,
+                to,
+            });
+        }
+    }
+    for (name, declared) in target {
+        if seen.contains(name) || declared.privileges.is_empty() {
+            continue;
+        }
+        after.push(Change::Grants {
+            object: name.clone(),
+            sequence: declared.sequence,
+            from: BTreeMap::new(),
+            to: declared.privileges.clone(),
+        });
+    }
+    (before, after)
+}
+
+/// A grantee as SQL: `PUBLIC`, or the role's name quoted where needed.
+fn grantee_sql(grantee: &Grantee) -> String {
+    match grantee {
+        Grantee::Public => "PUBLIC".to_owned(),
+        Grantee::Role(name) => quote_ident(name, Dialect::Postgres),
+    }
+}
+
+/// The statements that take `object` from `from` to `to`: revokes first
+/// (a lost grant option before a lost privilege), then grants.
+pub(crate) fn render(
+    object: &str,
+    sequence: bool,
+    from: &BTreeMap<Privilege, bool>,
+    to: &BTreeMap<Privilege, bool>,
+) -> Vec<String> {
+    let on = if sequence { "SEQUENCE" } else { "TABLE" };
+    let what = |p: &Privilege| match &p.column {
+        Some(c) => format!("{} ({})", p.privilege, quote_ident(c, Dialect::Postgres)),
+        None => p.privilege.clone(),
+    };
+    let mut out = Vec::new();
+    for (p, grantable) in from {
+        match to.get(p) {
+            None => out.push(format!(
+                "REVOKE {} ON {on} {object} FROM {}",
+                what(p),
+                grantee_sql(&p.grantee)
+            )),
+            Some(false) if *grantable => out.push(format!(
+                "REVOKE GRANT OPTION FOR {} ON {on} {object} FROM {}",
+                what(p),
+                grantee_sql(&p.grantee)
+            )),
+            Some(_) => {}
+        }
+    }
+    for (p, grantable) in to {
+        let before = from.get(p);
+        if before.is_none() || (*grantable && before == Some(&false)) {
+            out.push(format!(
+                "GRANT {} ON {on} {object} TO {}{}",
+                what(p),
+                grantee_sql(&p.grantee),
+                if *grantable { " WITH GRANT OPTION" } else { "" }
+            ));
+        }
+    }
+    out
+}
+
+/// A short description of a change of privileges, e.g. `grant SELECT on
+/// t to reader`, `revoke INSERT on t from PUBLIC`.
+pub(crate) fn summary(
+    object: &QualifiedName,
+    from: &BTreeMap<Privilege, bool>,
+    to: &BTreeMap<Privilege, bool>,
+) -> String {
+    let what = |p: &Privilege| match &p.column {
+        Some(c) => format!("{} ({c})", p.privilege),
+        None => p.privilege.clone(),
+    };
+    let mut parts = Vec::new();
+    for (p, grantable) in from {
+        match to.get(p) {
+            None => parts.push(format!("revoke {} on {object} from {}", what(p), p.grantee)),
+            Some(false) if *grantable => parts.push(format!(
+                "revoke grant option for {} on {object} from {}",
+                what(p),
+                p.grantee
+            )),
+            Some(_) => {}
+        }
+    }
+    for (p, grantable) in to {
+        let before = from.get(p);
+        if before.is_none() || (*grantable && before == Some(&false)) {
+            parts.push(format!(
+                "grant {} on {object} to {}{}",
+                what(p),
+                p.grantee,
+                if *grantable { " with grant option" } else { "" }
+            ));
+        }
+    }
+    parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{DiffOptions, diff};
+    use crate::parse::{ParseOptions, parse_schema, parse_schema_with};
+    use crate::render::render;
+
+    fn read(sql: &str) -> crate::Schema {
+        parse_schema_with(sql, Dialect::Postgres, &ParseOptions { grants: true })
+            .unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    fn held(schema: &crate::Schema, name: &str) -> Vec<String> {
+        schema
+            .grants
+            .get(&QualifiedName::new(name))
+            .map(|g| {
+                g.privileges
+                    .iter()
+                    .map(|(p, grantable)| {
+                        format!(
+                            "{}:{}{}{}",
+                            p.grantee,
+                            p.privilege,
+                            p.column
+                                .as_ref()
+                                .map_or(String::new(), |c| format!("({c})")),
+                            if *grantable { "*" } else { "" }
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    const ON: DiffOptions = DiffOptions {
+        compare_type: true,
+        compare_server_default: true,
+        include_schemas: false,
+        compare_names: false,
+        compare_grants: true,
+    };
+
+    #[test]
+    fn statements_fold_in_file_order() {
+        let s = read(
+            "CREATE TABLE t (id int, a text);\n\
+             CREATE SEQUENCE s;\n\
+             CREATE VIEW v AS SELECT id FROM t;\n\
+             REVOKE ALL ON TABLE t FROM PUBLIC;\n\
+             GRANT ALL PRIVILEGES ON t TO PUBLIC;\n\
+             REVOKE TRUNCATE, TRIGGER, REFERENCES, DELETE, UPDATE ON TABLE public.t FROM PUBLIC;\n\
+             GRANT SELECT ON TABLE t, v TO \"Reader\", writer WITH GRANT OPTION;\n\
+             REVOKE GRANT OPTION FOR SELECT ON TABLE t FROM writer;\n\
+             GRANT UPDATE (a) ON t TO writer;\n\
+             GRANT SELECT (a), INSERT (a, id) ON t TO auditor;\n\
+             REVOKE INSERT ON t FROM auditor;\n\
+             GRANT USAGE ON SEQUENCE s TO writer;\n\
+             GRANT ALL ON SEQUENCE s TO PUBLIC;\n\
+             REVOKE USAGE ON SEQUENCE s FROM PUBLIC;\n\
+             GRANT USAGE ON SCHEMA public TO writer;\n",
+        );
+        assert_eq!(
+            held(&s, "t"),
+            [
+                "PUBLIC:INSERT",
+                "PUBLIC:SELECT",
+                "Reader:SELECT*",
+                "auditor:SELECT(a)",
+                "writer:SELECT",
+                "writer:UPDATE(a)"
+            ]
+        );
+        assert_eq!(held(&s, "v"), ["Reader:SELECT*", "writer:SELECT*"]);
+        assert_eq!(
+            held(&s, "s"),
+            ["PUBLIC:SELECT", "PUBLIC:UPDATE", "writer:USAGE"]
+        );
+        assert!(s.grants[&QualifiedName::new("s")].sequence);
+    }
+
+    #[test]
+    fn off_by_default_and_mistakes_are_located() {
+        let sql = "CREATE TABLE t (id int);\nGRANT SELECT ON t TO r;";
+        assert!(
+            parse_schema(sql, Dialect::Postgres)
+                .unwrap()
+                .grants
+                .is_empty()
+        );
+        let errors = |sql: &str| {
+            parse_schema_with(sql, Dialect::Postgres, &ParseOptions { grants: true })
+                .unwrap_err()
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+        };
+        let e = errors("CREATE TABLE t (id int);\nGRANT SELECT ON u TO r;");
+        assert!(
+            e[0].starts_with("line 2:1: privileges on u, which is not declared"),
+            "{e:?}"
+        );
+        let e = errors("CREATE TABLE t (id int);\nGRANT SELECT (b) ON t TO r;");
+        assert!(e[0].contains("column t.b, which is not declared"), "{e:?}");
+        let e = errors("CREATE TABLE t (id int);\nGRANT USAGE ON t TO r;");
+        assert!(
+            e[0].contains("USAGE is not a privilege of a table or view"),
+            "{e:?}"
+        );
+        let e =
+            errors("CREATE TABLE t (id int);\nGRANT SELECT ON ALL TABLES IN SCHEMA public TO r;");
+        assert!(e[0].contains("grant on each table"), "{e:?}");
+        let e = errors("CREATE TABLE t (id int);\nGRANT SELECT ON t TO CURRENT_USER;");
+        assert!(e[0].contains("name the role"), "{e:?}");
+        let e = errors("CREATE SEQUENCE s;\nGRANT SELECT ON s TO r;");
+        assert!(e[0].contains("ON SEQUENCE s"), "{e:?}");
+    }
+
+    #[test]
+    fn differences_render_as_grants_and_revokes_both_ways() {
+        let a = read(
+            "CREATE TABLE t (id int);\nGRANT SELECT, INSERT ON t TO app;\nGRANT SELECT ON t TO PUBLIC;\nGRANT DELETE ON t TO old WITH GRANT OPTION;",
+        );
+        let b = read(
+            "CREATE TABLE t (id int);\nGRANT SELECT ON t TO app WITH GRANT OPTION;\nGRANT INSERT ON t TO app;\nGRANT DELETE ON t TO old;\nGRANT SELECT ON t TO \"Odd Role\";",
+        );
+        let changes = diff(&a, &b, Dialect::Postgres, &ON);
+        let sql = render(&changes, Dialect::Postgres);
+        assert_eq!(
+            sql.upgrade,
+            "REVOKE SELECT ON TABLE t FROM PUBLIC;\n\n\
+             REVOKE GRANT OPTION FOR DELETE ON TABLE t FROM old;\n\n\
+             GRANT SELECT ON TABLE t TO \"Odd Role\";\n\n\
+             GRANT SELECT ON TABLE t TO app WITH GRANT OPTION;\n\n"
+        );
+        assert_eq!(
+            sql.downgrade,
+            "REVOKE SELECT ON TABLE t FROM \"Odd Role\";\n\n\
+             REVOKE GRANT OPTION FOR SELECT ON TABLE t FROM app;\n\n\
+             GRANT SELECT ON TABLE t TO PUBLIC;\n\n\
+             GRANT DELETE ON TABLE t TO old WITH GRANT OPTION;\n\n"
+        );
+        // Off: nothing.
+        assert!(diff(&a, &b, Dialect::Postgres, &DiffOptions::default()).is_empty());
+        assert!(diff(&b, &b, Dialect::Postgres, &ON).is_empty());
+    }
+
+    #[test]
+    fn owner_is_not_compared_and_new_objects_grant_after_creation() {
+        let mut a = read("CREATE TABLE t (id int);");
+        a.grants.entry(QualifiedName::new("t")).or_default().owner = Some("boss".into());
+        let b = read(
+            "CREATE TABLE t (id int);\nGRANT ALL ON t TO boss;\nCREATE SEQUENCE s;\nGRANT USAGE ON SEQUENCE s TO app;",
+        );
+        let changes = diff(&a, &b, Dialect::Postgres, &ON);
+        let sql = render(&changes, Dialect::Postgres);
+        assert!(
+            sql.upgrade
+                .ends_with("GRANT USAGE ON SEQUENCE s TO app;\n\n")
+                && sql.upgrade.starts_with("CREATE SEQUENCE"),
+            "{}",
+            sql.upgrade
+        );
+        assert!(!sql.upgrade.contains("boss"), "{}", sql.upgrade);
+    }
+
+    #[test]
+    fn a_recreated_view_gets_its_grants_again() {
+        let a = read(
+            "CREATE TABLE t (id int, a int);\nCREATE VIEW v AS SELECT id, a FROM t;\nGRANT SELECT ON v TO app;",
+        );
+        let b = read(
+            "CREATE TABLE t (id int, a bigint);\nCREATE VIEW v AS SELECT id, a FROM t;\nGRANT SELECT ON v TO app;",
+        );
+        let sql = render(&diff(&a, &b, Dialect::Postgres, &ON), Dialect::Postgres);
+        let up = &sql.upgrade;
+        let (drop, create, grant) = (
+            up.find("DROP VIEW v").unwrap(),
+            up.find("CREATE VIEW v").unwrap(),
+            up.find("GRANT SELECT ON TABLE v TO app").unwrap(),
+        );
+        assert!(drop < create && create < grant, "{up}");
+        let down = &sql.downgrade;
+        assert!(
+            down.find("CREATE VIEW v").unwrap()
+                < down.rfind("GRANT SELECT ON TABLE v TO app").unwrap(),
+            "{down}"
+        );
+    }
+
+    #[test]
+    fn a_dropped_table_is_revoked_before_and_granted_after_in_the_downgrade() {
+        let a =
+            read("CREATE TABLE t (id int);\nCREATE TABLE u (id int);\nGRANT SELECT ON t TO app;");
+        let b = read("CREATE TABLE u (id int);");
+        let sql = render(&diff(&a, &b, Dialect::Postgres, &ON), Dialect::Postgres);
+        assert!(
+            sql.upgrade
+                .starts_with("REVOKE SELECT ON TABLE t FROM app;"),
+            "{}",
+            sql.upgrade
+        );
+        assert!(
+            sql.downgrade
+                .ends_with("GRANT SELECT ON TABLE t TO app;\n\n"),
+            "{}",
+            sql.downgrade
+        );
+    }
+}

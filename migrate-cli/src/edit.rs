@@ -196,6 +196,7 @@ pub(crate) async fn adopt(
     let options = IntrospectOptions {
         include_schemas: defaults.include_schemas,
         version_table: defaults.version_table.clone(),
+        grants: false,
     };
     let read = async {
         let empty = migrate_runtime::Migrator::__from_table(&[], "migrate_history");

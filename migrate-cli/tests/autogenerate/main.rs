@@ -8,6 +8,7 @@
 
 mod names;
 mod pairs;
+mod pairs_grants;
 mod pairs_kinds;
 mod sources;
 mod workflow;

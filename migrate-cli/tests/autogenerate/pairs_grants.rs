@@ -382,3 +382,38 @@ async fn sqlite_ignores_compare_grants_with_a_note() {
         out.stderr
     );
 }
+
+/// `exclude` applies to privileges as to the objects they are on.
+#[tokio::test]
+async fn exclude_leaves_the_privileges_of_excluded_objects_alone() {
+    let database = TestDb::fresh(Db::Pg).await;
+    let pool = database.pool().await;
+    ensure_roles(&pool).await;
+    let p = Project::new(
+        Db::Pg,
+        database.url(),
+        "compare_grants = true\nexclude = [\"legacy_*\"]\n",
+    );
+    p.revision(
+        "a",
+        "CREATE TABLE t (id int PRIMARY KEY);
+CREATE TABLE legacy_t (id int PRIMARY KEY);
+GRANT SELECT ON legacy_t TO migrate_grants_reader;",
+        None,
+    );
+    p.ok(&["upgrade", "head"]);
+    p.write_schema(
+        "CREATE TABLE t (id int PRIMARY KEY);
+CREATE TABLE legacy_t (id int PRIMARY KEY);
+GRANT INSERT ON legacy_t TO migrate_grants_writer;",
+    );
+    let out = p.ok(&["revision", "--autogenerate", "-m", "nothing"]);
+    assert_eq!(out.stdout, "No changes in schema detected.\n");
+    // The same file without the exclusion: the difference is found.
+    p.write_schema(
+        "CREATE TABLE t (id int PRIMARY KEY);
+GRANT INSERT ON t TO migrate_grants_writer;",
+    );
+    p.fails(&["check"], 1, "grant INSERT on t to migrate_grants_writer");
+    pool.close().await;
+}

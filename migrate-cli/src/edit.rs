@@ -320,7 +320,8 @@ fn config_text(directory: &str, known: Option<(Dialect, UrlSource)>) -> String {
          schema = \"schema.sql\"\n\
          # include_schemas = false        # PostgreSQL: every schema, not only the default one\n\
          # compare_type = true\n\
-         # compare_server_default = true\n",
+         # compare_server_default = true\n\
+         # compare_grants = false         # PostgreSQL: GRANT/REVOKE on tables, views, sequences\n",
         table = migrate_core::DEFAULT_VERSION_TABLE,
         template = migrate_core::DEFAULT_FILE_TEMPLATE,
     )

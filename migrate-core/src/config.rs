@@ -435,10 +435,7 @@ mod tests {
                 .unwrap()
                 .compare_grants
         );
-        let e = Config::parse("m.toml", "compare_grants = 1")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("compare_grants"), "{e}");
+        assert!(Config::parse("m.toml", "compare_grants = 1").is_err());
         assert!(Config::parse("m.toml", "schema = \"\"").is_err());
         assert!(Config::parse("m.toml", "compare_type = \"yes\"").is_err());
     }

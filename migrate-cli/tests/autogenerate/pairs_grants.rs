@@ -7,8 +7,7 @@
 //! same time or one after another do not disturb each other.
 
 use migrate_core::Dialect;
-use migrate_runtime::introspect::{IntrospectOptions, introspect};
-use migrate_schema::{DiffOptions, ParseOptions, diff, parse_schema_with};
+use migrate_runtime::testing::{SchemaMatch, schema_differences};
 
 use crate::{Db, Pool, Project, TestDb, generated_path};
 
@@ -34,29 +33,18 @@ pub async fn ensure_roles(pool: &Pool) {
 }
 
 /// The differences between the database and `declared`, privileges
-/// included (empty when equal).
+/// included (empty when equal), through the library's
+/// `schema_differences` as an application's tests would call it.
 async fn differences(pool: &Pool, declared: &str) -> Vec<String> {
     let Pool::Pg(p) = pool else {
         panic!("privileges are compared on PostgreSQL only");
     };
-    let options = IntrospectOptions {
-        grants: true,
-        ..IntrospectOptions::default()
-    };
-    let actual = introspect(p, &options)
+    let mut options = SchemaMatch::new(Dialect::Postgres);
+    options.diff.compare_grants = true;
+    options.introspect.grants = true;
+    schema_differences(p, declared, &options)
         .await
-        .unwrap_or_else(|e| panic!("introspect: {e}"));
-    let mut declared =
-        parse_schema_with(declared, Dialect::Postgres, &ParseOptions { grants: true })
-            .unwrap_or_else(|e| panic!("declared schema does not parse: {e:?}\n{declared}"));
-    migrate_runtime::introspect::Introspect::settle_declared(p, &mut declared)
-        .await
-        .unwrap_or_else(|e| panic!("settle: {e}"));
-    let options = DiffOptions {
-        compare_grants: true,
-        ..DiffOptions::default()
-    };
-    diff(&actual, &declared, Dialect::Postgres, &options)
+        .unwrap_or_else(|e| panic!("compare with {declared}: {e}"))
         .iter()
         .map(|c| c.summary())
         .collect()
@@ -120,6 +108,12 @@ async fn run(case: Case<'_>) {
         differences(&pool, case.b).await,
         Vec::<String>::new(),
         "after upgrade the database is not B; revision:\n{text}"
+    );
+    // The comparison sees the privileges: the database is no longer A.
+    assert_ne!(
+        differences(&pool, case.a).await,
+        Vec::<String>::new(),
+        "after upgrade the database still reads as A"
     );
     for (query, expected) in case.after {
         assert_eq!(

@@ -507,6 +507,34 @@ mod tests {
     }
 
     #[test]
+    fn a_renamed_table_keeps_its_grants_and_revokes_use_the_old_name() {
+        let a = read("CREATE TABLE t (id int);\nGRANT SELECT, DELETE ON t TO app;");
+        let same =
+            read("-- renamed_from: t\nCREATE TABLE u (id int);\nGRANT SELECT, DELETE ON u TO app;");
+        let changes = diff(&a, &same, Dialect::Postgres, &ON);
+        assert!(
+            matches!(&changes[..], [Change::RenameTable { .. }]),
+            "{changes:?}"
+        );
+        let less = read(
+            "-- renamed_from: t\nCREATE TABLE u (id int);\nGRANT SELECT ON u TO app;\nGRANT INSERT ON u TO app;",
+        );
+        let sql = render(&diff(&a, &less, Dialect::Postgres, &ON), Dialect::Postgres);
+        assert_eq!(
+            sql.upgrade,
+            "REVOKE DELETE ON TABLE t FROM app;\n\n\
+             ALTER TABLE t RENAME TO u;\n\n\
+             GRANT INSERT ON TABLE u TO app;\n\n"
+        );
+        assert_eq!(
+            sql.downgrade,
+            "REVOKE INSERT ON TABLE u FROM app;\n\n\
+             ALTER TABLE u RENAME TO t;\n\n\
+             GRANT DELETE ON TABLE t TO app;\n\n"
+        );
+    }
+
+    #[test]
     fn a_dropped_table_is_revoked_before_and_granted_after_in_the_downgrade() {
         let a =
             read("CREATE TABLE t (id int);\nCREATE TABLE u (id int);\nGRANT SELECT ON t TO app;");

@@ -341,6 +341,12 @@ GRANT SELECT ON t TO migrate_grants_reader;",
         "revoke SELECT on t from migrate_grants_reader",
     );
     assert!(!out.stdout.contains("No new upgrade"), "{}", out.stdout);
+    // A shadow database built from the migrations holds the same grant.
+    p.fails(
+        &["check", "--shadow"],
+        1,
+        "revoke SELECT on t from migrate_grants_reader",
+    );
     let offline = p.run_with(&["check", "--offline"], None);
     assert_eq!(
         offline.code, 0,

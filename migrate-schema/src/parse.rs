@@ -163,6 +163,10 @@ pub fn parse_schema_with(
         if dialect == Dialect::Postgres && p.dump_statement(text, at) {
             continue;
         }
+        // Privileges on routines, schemas, types, …: not compared.
+        if dialect == Dialect::Postgres && crate::grants::on_uncompared_object(text) {
+            continue;
+        }
         if (dialect == Dialect::Postgres && p.kinds_statement(text, at)) || p.code_object(text, at)
         {
             continue;

@@ -489,9 +489,14 @@ fn without_defined(
                 schema.views.retain(|n, _| !same(n, &o.schema, &o.name));
                 schema.grants.retain(|n, _| !same(n, &o.schema, &o.name));
             }
-            DefinitionKind::Function | DefinitionKind::Procedure => schema
-                .functions
-                .retain(|(n, _), _| !same(n, &o.schema, &o.name)),
+            DefinitionKind::Function | DefinitionKind::Procedure => {
+                schema
+                    .functions
+                    .retain(|(n, _), _| !same(n, &o.schema, &o.name));
+                schema
+                    .routine_grants
+                    .retain(|(n, _), _| !same(n, &o.schema, &o.name));
+            }
             DefinitionKind::Trigger => {
                 if let Some((table_schema, table)) = &o.table {
                     schema
@@ -530,6 +535,7 @@ fn excluded(schema: &Schema, exclude: &[String], dialect: Dialect) -> Schema {
     schema.functions.retain(|(name, _), _| !hit(name));
     schema.triggers.retain(|(table, _), _| !hit(table));
     schema.grants.retain(|name, _| !hit(name));
+    schema.routine_grants.retain(|(name, _), _| !hit(name));
     schema
         .extensions
         .retain(|name, _| !exclude.iter().any(|p| migrate_core::glob_match(p, name)));
@@ -553,6 +559,7 @@ fn without_unfolded_kinds(schema: &mut Schema) {
     schema.sequences.clear();
     // Privileges (`compare_grants`): not modelled by the fold.
     schema.grants.clear();
+    schema.routine_grants.clear();
 }
 
 /// PostgreSQL: the declared views and routines in the server's own form

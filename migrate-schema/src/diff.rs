@@ -367,10 +367,10 @@ pub enum Change {
     /// its owner's) from `from` to `to` (PostgreSQL, with
     /// [`DiffOptions::compare_grants`]; see [`crate::grants`]).
     Grants {
-        /// The table, view, materialized view or sequence.
+        /// The table, view, materialized view, sequence or routine.
         object: QualifiedName,
-        /// `ON SEQUENCE` rather than `ON TABLE`.
-        sequence: bool,
+        /// What kind of object it is.
+        on: crate::grants::GrantOn,
         /// The privileges before, each with its grant option.
         from: BTreeMap<Privilege, bool>,
         /// The privileges after.
@@ -516,12 +516,12 @@ impl Change {
             DropTrigger(t) => CreateTrigger(t),
             Grants {
                 object,
-                sequence,
+                on,
                 from,
                 to,
             } => Grants {
                 object,
-                sequence,
+                on,
                 from: to,
                 to: from,
             },
@@ -666,8 +666,11 @@ impl Change {
             Change::CreateTrigger(t) => format!("create trigger {} on {}", t.name, t.table),
             Change::DropTrigger(t) => format!("drop trigger {} on {}", t.name, t.table),
             Change::Grants {
-                object, from, to, ..
-            } => crate::grants::summary(object, from, to),
+                object,
+                on,
+                from,
+                to,
+            } => crate::grants::summary(&on.describe(object), from, to),
         }
     }
 }
@@ -911,7 +914,11 @@ pub fn diff(
     let (before, after) = crate::views::plan(&current, &target, &tables, dialect);
     let list = [before, tables, after].concat();
     if options.compare_grants && dialect == Dialect::Postgres {
-        let (revokes, grants) = crate::grants::plan(&current_grants, &target.grants, &list);
+        let (mut revokes, mut grants) = crate::grants::plan(&current_grants, &target.grants, &list);
+        let (routine_revokes, routine_grants) =
+            crate::grants::plan_routines(&current, &target, &list);
+        revokes.extend(routine_revokes);
+        grants.extend(routine_grants);
         return [revokes, list, grants].concat();
     }
     list
@@ -1098,6 +1105,12 @@ fn normalise(schema: &Schema, dialect: Dialect, options: &DiffOptions) -> Schema
             let name = norm(name);
             if keep(&name) {
                 out.grants.insert(name, g.clone());
+            }
+        }
+        for ((name, args), g) in &schema.routine_grants {
+            let name = norm(name);
+            if keep(&name) {
+                out.routine_grants.insert((name, args.clone()), g.clone());
             }
         }
     }

@@ -25,7 +25,7 @@ use migrate_core::sql::Dialect;
 
 use crate::diff::Change;
 use crate::kinds::KindChange;
-use crate::model::{Grantee, ObjectGrants, Privilege, QualifiedName};
+use crate::model::{Grantee, ObjectGrants, Privilege, QualifiedName, Schema};
 
 /// The privileges of `GRANT ALL` on a table, view or materialized view
 /// (PostgreSQL 15).
@@ -41,6 +41,42 @@ pub const TABLE_PRIVILEGES: [&str; 7] = [
 
 /// The privileges of `GRANT ALL` on a sequence.
 pub const SEQUENCE_PRIVILEGES: [&str; 3] = ["USAGE", "SELECT", "UPDATE"];
+
+/// What a [`Change::Grants`] is on: how `GRANT … ON` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GrantOn {
+    /// A table, view or materialized view: `ON TABLE name`.
+    Table,
+    /// A sequence: `ON SEQUENCE name`.
+    Sequence,
+    /// A function or procedure, with its argument types (as
+    /// [`Function::arg_types`](crate::Function::arg_types)): `ON ROUTINE
+    /// name(types)`.
+    Routine(String),
+}
+
+impl GrantOn {
+    /// The object as a summary names it: `t`, `f(integer)`.
+    pub fn describe(&self, object: &QualifiedName) -> String {
+        match self {
+            GrantOn::Routine(args) => format!("{object}({args})"),
+            _ => object.to_string(),
+        }
+    }
+}
+
+/// The privileges a routine has when nothing was granted or revoked:
+/// `EXECUTE` for `PUBLIC`.
+pub fn routine_default() -> BTreeMap<Privilege, bool> {
+    BTreeMap::from([(
+        Privilege {
+            grantee: Grantee::Public,
+            privilege: "EXECUTE".to_owned(),
+            column: None,
+        },
+        false,
+    )])
+}
 
 /// The privileges of `GRANT ALL (columns)`.
 pub const COLUMN_PRIVILEGES: [&str; 4] = ["SELECT", "INSERT", "UPDATE", "REFERENCES"];
@@ -189,7 +225,11 @@ pub(crate) fn plan(
         let owner = held.owner.as_deref();
         let from = without_owner(&held.privileges, owner);
         let declared = target.get(name);
-        let sequence = held.sequence || declared.is_some_and(|d| d.sequence);
+        let on = if held.sequence || declared.is_some_and(|d| d.sequence) {
+            GrantOn::Sequence
+        } else {
+            GrantOn::Table
+        };
         let to = declared.map_or_else(BTreeMap::new, |d| without_owner(&d.privileges, owner));
         let gone = dropped.contains(old) && !renamed.contains_key(old);
         let middle = if gone {
@@ -200,7 +240,7 @@ pub(crate) fn plan(
         if from != middle {
             before.push(Change::Grants {
                 object: old.clone(),
-                sequence,
+                on: on.clone(),
                 from,
                 to: middle.clone(),
             });
@@ -208,7 +248,7 @@ pub(crate) fn plan(
         if (!gone || created.contains(name)) && middle != to {
             after.push(Change::Grants {
                 object: name.clone(),
-                sequence,
+                on,
                 from: middle,
                 to,
             });
@@ -220,10 +260,85 @@ pub(crate) fn plan(
         }
         after.push(Change::Grants {
             object: name.clone(),
-            sequence: declared.sequence,
+            on: if declared.sequence {
+                GrantOn::Sequence
+            } else {
+                GrantOn::Table
+            },
             from: BTreeMap::new(),
             to: declared.privileges.clone(),
         });
+    }
+    (before, after)
+}
+
+/// [`plan`] for functions and procedures: each routine of either side,
+/// whose privileges are its entry in [`Schema::routine_grants`] or the
+/// default ([`routine_default`]). A created routine starts with the
+/// default; a dropped one (also one dropped and created again) is taken
+/// back to it before the drop.
+pub(crate) fn plan_routines(
+    current: &Schema,
+    target: &Schema,
+    list: &[Change],
+) -> (Vec<Change>, Vec<Change>) {
+    let dropped: BTreeSet<(QualifiedName, String)> = list
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropFunction(f) => Some((f.name.clone(), f.arg_types.clone())),
+            _ => None,
+        })
+        .collect();
+    let default = routine_default();
+    let mut before = Vec::new();
+    let mut after = Vec::new();
+    let keys: BTreeSet<&(QualifiedName, String)> = current
+        .functions
+        .keys()
+        .chain(target.functions.keys())
+        .collect();
+    for k in keys {
+        let held = current.routine_grants.get(k);
+        let owner = held.and_then(|g| g.owner.as_deref());
+        let of = |g: Option<&ObjectGrants>| {
+            g.map_or_else(|| default.clone(), |g| without_owner(&g.privileges, owner))
+        };
+        let on = GrantOn::Routine(k.1.clone());
+        let exists_now = current.functions.contains_key(k);
+        let exists_then = target.functions.contains_key(k);
+        let from = if exists_now {
+            of(held)
+        } else {
+            default.clone()
+        };
+        let to = if exists_then {
+            of(target.routine_grants.get(k))
+        } else {
+            default.clone()
+        };
+        let middle = if !exists_now || dropped.contains(k) {
+            default.clone()
+        } else {
+            common(&from, &to)
+        };
+        if exists_now && from != middle {
+            before.push(Change::Grants {
+                object: k.0.clone(),
+                on: on.clone(),
+                from: from.clone(),
+                to: middle.clone(),
+            });
+        }
+        if exists_then && middle != to {
+            // A routine kept: only grants are left. A created one: its
+            // default may be revoked too, after it exists.
+            after.push(Change::Grants {
+                object: k.0.clone(),
+                on,
+                from: middle,
+                to,
+            });
+        }
     }
     (before, after)
 }
@@ -240,11 +355,15 @@ fn grantee_sql(grantee: &Grantee) -> String {
 /// (a lost grant option before a lost privilege), then grants.
 pub(crate) fn render(
     object: &str,
-    sequence: bool,
+    on: &GrantOn,
     from: &BTreeMap<Privilege, bool>,
     to: &BTreeMap<Privilege, bool>,
 ) -> Vec<String> {
-    let on = if sequence { "SEQUENCE" } else { "TABLE" };
+    let (on, object) = match on {
+        GrantOn::Table => ("TABLE", object.to_owned()),
+        GrantOn::Sequence => ("SEQUENCE", object.to_owned()),
+        GrantOn::Routine(args) => ("ROUTINE", format!("{object}({args})")),
+    };
     let what = |p: &Privilege| match &p.column {
         Some(c) => format!("{} ({})", p.privilege, quote_ident(c, Dialect::Postgres)),
         None => p.privilege.clone(),
@@ -282,7 +401,7 @@ pub(crate) fn render(
 /// A short description of a change of privileges, e.g. `grant SELECT on
 /// t to reader`, `revoke INSERT on t from PUBLIC`.
 pub(crate) fn summary(
-    object: &QualifiedName,
+    object: &str,
     from: &BTreeMap<Privilege, bool>,
     to: &BTreeMap<Privilege, bool>,
 ) -> String {
@@ -314,6 +433,154 @@ pub(crate) fn summary(
         }
     }
     parts.join(", ")
+}
+
+/// Whether a statement is a `GRANT` or `REVOKE` on functions,
+/// procedures or routines by name (`ON FUNCTION f(integer)`).
+pub(crate) fn on_routine(text: &str) -> bool {
+    let words: Vec<String> = text
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ',')
+        .filter(|w| !w.is_empty())
+        .take(64)
+        .map(str::to_ascii_lowercase)
+        .collect();
+    matches!(words.first().map(String::as_str), Some("grant" | "revoke"))
+        && words
+            .iter()
+            .position(|w| w == "on")
+            .and_then(|on| words.get(on + 1))
+            .is_some_and(|w| matches!(w.as_str(), "function" | "procedure" | "routine"))
+}
+
+/// A `GRANT` or `REVOKE` on routines, read from its tokens.
+pub(crate) struct RoutineGrant {
+    /// Each routine, by the key of [`Schema::functions`].
+    pub routines: Vec<(QualifiedName, String)>,
+    /// `EXECUTE` (also for `ALL`).
+    pub privileges: Vec<(String, Vec<String>)>,
+    /// Who.
+    pub grantees: Vec<Grantee>,
+    /// Grant or revoke.
+    pub operation: Operation,
+}
+
+/// Reads `GRANT {EXECUTE | ALL [PRIVILEGES]} ON {FUNCTION | PROCEDURE |
+/// ROUTINE} name(args)[, …] TO grantee[, …] [WITH GRANT OPTION]` and the
+/// matching `REVOKE [GRANT OPTION FOR] … FROM …`; the argument list is read
+/// as [`crate::views`] reads a `CREATE FUNCTION`'s, so that pg_dump's
+/// `f(n integer)` and a hand-written `f(int)` name the same routine.
+pub(crate) fn read_routine_grant(sql: &str) -> Result<RoutineGrant, String> {
+    use sqlparser::tokenizer::Token;
+    let toks = crate::views::tokens(sql, Dialect::Postgres)?;
+    let word = |i: usize| toks.get(i).map(|t| t.word()).unwrap_or_default();
+    let grant = word(0) == "GRANT";
+    let mut i = 1;
+    let mut grant_option_only = false;
+    if !grant && word(1) == "GRANT" && word(2) == "OPTION" && word(3) == "FOR" {
+        grant_option_only = true;
+        i = 4;
+    }
+    let mut privileges = Vec::new();
+    while i < toks.len() && word(i) != "ON" {
+        match word(i).as_str() {
+            "EXECUTE" | "ALL" => privileges.push(("EXECUTE".to_owned(), Vec::new())),
+            "PRIVILEGES" => {}
+            _ if matches!(toks[i].token, Token::Comma) => {}
+            _ => {
+                return Err(format!(
+                    "privilege {} is not one PostgreSQL grants on a routine; use EXECUTE or ALL",
+                    &sql[toks[i].start..toks[i].end]
+                ));
+            }
+        }
+        i += 1;
+    }
+    let kind = word(i + 1);
+    i += 2;
+    let mut routines = Vec::new();
+    loop {
+        let Some(start) = toks.get(i).map(|t| t.start) else {
+            return Err("expected a routine's name".into());
+        };
+        let open = (i..toks.len()).find(|&j| {
+            matches!(toks[j].token, Token::LParen | Token::Comma)
+                || matches!(word(j).as_str(), "TO" | "FROM")
+        });
+        let Some(open) = open.filter(|&j| matches!(toks[j].token, Token::LParen)) else {
+            return Err(format!(
+                "name the routine with its argument types, e.g. `{}()` or `f(integer, text)`",
+                &sql[start..toks[i].end]
+            ));
+        };
+        let Some(close) = crate::views::closing(&toks, open) else {
+            return Err("unclosed argument list".into());
+        };
+        let word = if kind == "PROCEDURE" {
+            "PROCEDURE"
+        } else {
+            "FUNCTION"
+        };
+        let declaration = format!("CREATE {word} {}", &sql[start..toks[close].end]);
+        let dtoks = crate::views::tokens(&declaration, Dialect::Postgres)?;
+        let (f, _) = crate::views::read_function(&declaration, &dtoks, Dialect::Postgres)
+            .map_err(|p| p.message)?;
+        routines.push((f.name, f.arg_types));
+        i = close + 1;
+        if matches!(toks.get(i).map(|t| &t.token), Some(Token::Comma)) {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    if word(i) != if grant { "TO" } else { "FROM" } {
+        return Err(format!(
+            "expected {} after the routines",
+            if grant { "TO" } else { "FROM" }
+        ));
+    }
+    i += 1;
+    let mut grantees = Vec::new();
+    loop {
+        if word(i) == "GROUP" {
+            i += 1;
+        }
+        let Some(Token::Word(w)) = toks.get(i).map(|t| &t.token) else {
+            return Err("expected a role name or PUBLIC".into());
+        };
+        if w.quote_style.is_some() {
+            grantees.push(Grantee::Role(w.value.clone()));
+        } else {
+            match w.value.to_ascii_lowercase().as_str() {
+                "public" => grantees.push(Grantee::Public),
+                "current_user" | "session_user" | "current_role" => {
+                    return Err(format!(
+                        "grantee {} depends on who runs the comparison; name the role",
+                        w.value
+                    ));
+                }
+                _ => grantees.push(Grantee::Role(w.value.to_lowercase())),
+            }
+        }
+        i += 1;
+        if matches!(toks.get(i).map(|t| &t.token), Some(Token::Comma)) {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    let with_grant_option = grant
+        && (i..toks.len())
+            .any(|j| word(j) == "WITH" && word(j + 1) == "GRANT" && word(j + 2) == "OPTION");
+    Ok(RoutineGrant {
+        routines,
+        privileges,
+        grantees,
+        operation: if grant {
+            Operation::Grant { with_grant_option }
+        } else {
+            Operation::Revoke { grant_option_only }
+        },
+    })
 }
 
 /// Whether a statement is a `GRANT` or `REVOKE` on an object whose
@@ -575,9 +842,60 @@ mod tests {
         if let Err(e) = parse_schema(sql, Dialect::Postgres) {
             panic!("{e:?}");
         }
-        assert!(read(sql).grants.is_empty());
+        let s = read(sql);
+        assert!(s.grants.is_empty());
+        // Routines are compared when on: pg_dump's argument names and a
+        // hand-written `int` name the same routine.
+        let f = &s.routine_grants[&(QualifiedName::new("f"), "integer".to_owned())];
+        assert_eq!(
+            f.privileges
+                .keys()
+                .map(|p| format!("{}:{}", p.grantee, p.privilege))
+                .collect::<Vec<_>>(),
+            ["app:EXECUTE"]
+        );
         assert!(!on_uncompared_object("GRANT SELECT ON TABLE t TO r"));
         assert!(!on_uncompared_object("GRANT SELECT ON schema_t TO r"));
+    }
+
+    #[test]
+    fn routine_privileges_over_their_default() {
+        let base = "CREATE FUNCTION f(a int, b text DEFAULT 'x') RETURNS int LANGUAGE sql AS 'select 1';\n\
+                    CREATE PROCEDURE p(INOUT n int) LANGUAGE sql AS 'select 1';\n";
+        let a = read(base);
+        let b = read(&format!(
+            "{base}REVOKE ALL ON FUNCTION f(a integer, b text) FROM PUBLIC;\n\
+             GRANT EXECUTE ON FUNCTION public.f(int4, text) TO app WITH GRANT OPTION;\n\
+             GRANT ALL PRIVILEGES ON PROCEDURE p(int) TO app WITH GRANT OPTION;"
+        ));
+        let sql = render(&diff(&a, &b, Dialect::Postgres, &ON), Dialect::Postgres);
+        assert_eq!(
+            sql.upgrade,
+            "REVOKE EXECUTE ON ROUTINE f(integer, text) FROM PUBLIC;\n\n\
+             GRANT EXECUTE ON ROUTINE f(integer, text) TO app WITH GRANT OPTION;\n\n\
+             GRANT EXECUTE ON ROUTINE p(integer) TO app WITH GRANT OPTION;\n\n"
+        );
+        assert!(diff(&b, &b, Dialect::Postgres, &ON).is_empty());
+        // A new routine starts with the default; the revoke follows it.
+        let none = read("");
+        let sql = render(&diff(&none, &b, Dialect::Postgres, &ON), Dialect::Postgres);
+        let up = &sql.upgrade;
+        assert!(
+            up.find("CREATE FUNCTION f").unwrap() < up.find("REVOKE EXECUTE ON ROUTINE f").unwrap(),
+            "{up}"
+        );
+        let e = parse_schema_with(
+            &format!("{base}GRANT EXECUTE ON FUNCTION f(text) TO app;\nGRANT EXECUTE ON FUNCTION f TO app;"),
+            Dialect::Postgres,
+            &ParseOptions { grants: true },
+        )
+        .unwrap_err();
+        assert!(
+            e[0].message
+                .contains("routine f(text), which is not declared"),
+            "{e:?}"
+        );
+        assert!(e[1].message.contains("argument types"), "{e:?}");
     }
 
     #[test]

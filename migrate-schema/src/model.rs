@@ -87,6 +87,11 @@ pub struct Schema {
     /// sequences, by object: read only when `compare_grants` is on (see
     /// [`ObjectGrants`]), empty otherwise.
     pub grants: BTreeMap<QualifiedName, ObjectGrants>,
+    /// PostgreSQL privileges on functions and procedures, by the key of
+    /// [`Schema::functions`]: read only when `compare_grants` is on. A
+    /// routine without an entry has the default privileges: `EXECUTE` for
+    /// `PUBLIC` (besides its owner's).
+    pub routine_grants: BTreeMap<(QualifiedName, String), ObjectGrants>,
 }
 
 impl Schema {

@@ -134,6 +134,7 @@ pub fn parse_schema_with(
     let mut p = SchemaParser {
         grants: options.grants && dialect == Dialect::Postgres,
         grant_positions: Vec::new(),
+        routine_grant_positions: Vec::new(),
         dialect,
         schema: Schema::default(),
         errors: Vec::new(),
@@ -163,7 +164,12 @@ pub fn parse_schema_with(
         if dialect == Dialect::Postgres && p.dump_statement(text, at) {
             continue;
         }
-        // Privileges on routines, schemas, types, …: not compared.
+        if p.grants && crate::grants::on_routine(text) {
+            p.routine_grant(text, at);
+            continue;
+        }
+        // Privileges on routines (unless `compare_grants`), schemas,
+        // types, …: not compared.
         if dialect == Dialect::Postgres && crate::grants::on_uncompared_object(text) {
             continue;
         }
@@ -384,6 +390,8 @@ struct SchemaParser {
     /// Each table, view or materialized view a `GRANT` or `REVOKE` names,
     /// where, and the columns it names, checked once all are declared.
     grant_positions: Vec<(QualifiedName, Pos, Vec<String>)>,
+    /// Each routine a `GRANT` or `REVOKE` names, and where.
+    routine_grant_positions: Vec<((QualifiedName, String), Pos)>,
 }
 
 const SKIPPED_HINT: &str = "schema.sql holds declarations only (CREATE SCHEMA, CREATE EXTENSION, CREATE TYPE, CREATE DOMAIN, CREATE SEQUENCE, CREATE TABLE, CREATE INDEX, CREATE VIEW, CREATE FUNCTION, CREATE PROCEDURE, CREATE TRIGGER, COMMENT ON, ALTER TABLE … ADD CONSTRAINT); write this in a revision instead";
@@ -841,9 +849,41 @@ impl SchemaParser {
         }
     }
 
+    /// A `GRANT` or `REVOKE` on routines (with [`ParseOptions::grants`]),
+    /// folded over each one's default privileges (`EXECUTE` for `PUBLIC`).
+    fn routine_grant(&mut self, text: &str, at: Pos) {
+        match crate::grants::read_routine_grant(text) {
+            Err(message) => self.error_at(at, message),
+            Ok(g) => {
+                for key in g.routines {
+                    self.routine_grant_positions.push((key.clone(), at));
+                    let entry = self.schema.routine_grants.entry(key).or_insert_with(|| {
+                        crate::model::ObjectGrants {
+                            privileges: crate::grants::routine_default(),
+                            ..Default::default()
+                        }
+                    });
+                    crate::grants::fold(entry, &g.privileges, &g.grantees, g.operation);
+                }
+            }
+        }
+    }
+
     /// Each table or view named by a `GRANT` or `REVOKE` is declared, with
-    /// the columns it names.
+    /// the columns it names; so is each routine.
     fn check_grants(&mut self) {
+        for ((name, args), at) in std::mem::take(&mut self.routine_grant_positions) {
+            if !self
+                .schema
+                .functions
+                .contains_key(&(name.clone(), args.clone()))
+            {
+                self.error_at(
+                    at,
+                    format!("privileges on routine {name}({args}), which is not declared here; declare it, or fix the name or argument types"),
+                );
+            }
+        }
         for (name, at, columns) in std::mem::take(&mut self.grant_positions) {
             let known: Option<Vec<String>> = match self.schema.tables.get(&name) {
                 Some(t) => Some(t.columns.iter().map(|c| c.name.clone()).collect()),

@@ -1202,12 +1202,12 @@ impl<'a> Out<'a> {
             },
             Change::Grants {
                 object,
-                sequence,
+                on,
                 from,
                 to,
             } => {
                 let object = self.qn(object);
-                for sql in crate::grants::render(&object, *sequence, from, to) {
+                for sql in crate::grants::render(&object, on, from, to) {
                     self.stmt(sql);
                 }
             }

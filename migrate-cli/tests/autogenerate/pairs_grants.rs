@@ -262,6 +262,39 @@ GRANT SELECT (note), DELETE ON fresh TO migrate_grants_reader;",
 }
 
 #[tokio::test]
+async fn routines_revoked_from_public_granted_and_recreated() {
+    run(Case {
+        a: "CREATE FUNCTION bump(n integer) RETURNS integer LANGUAGE sql AS 'SELECT n + 1';
+CREATE PROCEDURE reset(INOUT n integer DEFAULT 0) LANGUAGE sql AS 'SELECT 0';
+CREATE FUNCTION twice(n integer) RETURNS integer LANGUAGE sql AS 'SELECT n * 2';
+REVOKE ALL ON FUNCTION twice(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION twice(integer) TO migrate_grants_reader;",
+        // `twice` gets another result type: dropped and created again,
+        // which gives it the default privileges back.
+        b: "CREATE FUNCTION bump(n integer) RETURNS integer LANGUAGE sql AS 'SELECT n + 1';
+CREATE PROCEDURE reset(INOUT n integer DEFAULT 0) LANGUAGE sql AS 'SELECT 0';
+CREATE FUNCTION twice(n integer) RETURNS bigint LANGUAGE sql AS 'SELECT n * 2';
+REVOKE ALL ON FUNCTION bump(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.bump(n integer) TO migrate_grants_reader;
+GRANT ALL ON PROCEDURE reset(int) TO \"Migrate Grants Odd\";
+REVOKE ALL ON FUNCTION twice(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION twice(integer) TO migrate_grants_reader;",
+        seed: "",
+        after: &[(
+            "SELECT count(*) FROM pg_proc WHERE proname = 'bump' \
+             AND NOT has_function_privilege('public', oid, 'EXECUTE')",
+            1,
+        )],
+        expect: &[
+            "REVOKE EXECUTE ON ROUTINE bump(integer) FROM PUBLIC;",
+            "GRANT EXECUTE ON ROUTINE reset(integer) TO \"Migrate Grants Odd\";",
+            "DROP FUNCTION twice(integer);",
+        ],
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn every_code_object_with_grants_from_nothing_is_zero_noise() {
     let b = format!(
         "{}
@@ -271,7 +304,10 @@ GRANT UPDATE (name) ON TABLE users TO migrate_grants_writer WITH GRANT OPTION;
 GRANT SELECT ON TABLE audit TO PUBLIC;
 GRANT SELECT ON TABLE good_users, top_users TO migrate_grants_reader;
 GRANT SELECT ON TABLE score_totals TO \"Migrate Grants Odd\";
-GRANT USAGE ON SEQUENCE ticket TO migrate_grants_writer;",
+GRANT USAGE ON SEQUENCE ticket TO migrate_grants_writer;
+REVOKE ALL ON FUNCTION log_user() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION add_points(integer, integer) TO migrate_grants_reader;
+GRANT EXECUTE ON PROCEDURE reset_scores(numeric, integer) TO migrate_grants_writer;",
         crate::pairs::ALL_CODE_OBJECTS_PG.b
     );
     run(Case {

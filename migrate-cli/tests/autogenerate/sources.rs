@@ -534,8 +534,9 @@ async fn pg_dump_of_table_details_is_the_schema() {
 }
 
 /// With `compare_grants = true`, pg_dump's `GRANT`/`REVOKE` lines (the
-/// owner's own `REVOKE ALL … FROM owner` and re-grants included) read back
-/// as the database's privileges: no changes, `check` clean.
+/// owner's own `REVOKE ALL … FROM owner` and re-grants included, and a
+/// function's `REVOKE ALL … FROM PUBLIC`) read back as the database's
+/// privileges: no changes, `check` clean.
 #[tokio::test]
 async fn pg_dump_with_grants_is_a_schema() {
     use crate::pairs_grants::{ODD, READER, WRITER, ensure_roles};
@@ -584,7 +585,8 @@ GRANT USAGE ON SCHEMA public TO {READER};"
         "GRANT UPDATE(a) ON TABLE public.t TO migrate_grants_reader;",
         "GRANT SELECT,USAGE ON SEQUENCE public.t_id_seq TO migrate_grants_writer;",
         "GRANT SELECT ON TABLE public.v TO PUBLIC;",
-        // Privileges on routines and schemas are skipped, not compared.
+        // Privileges on routines are compared (pg_dump names their
+        // arguments); on schemas they are skipped.
         "REVOKE ALL ON FUNCTION public.bump(n integer) FROM PUBLIC;",
         "GRANT USAGE ON SCHEMA public TO migrate_grants_reader;",
     ] {

@@ -321,7 +321,7 @@ fn config_text(directory: &str, known: Option<(Dialect, UrlSource)>) -> String {
          # include_schemas = false        # PostgreSQL: every schema, not only the default one\n\
          # compare_type = true\n\
          # compare_server_default = true\n\
-         # compare_grants = false         # PostgreSQL: GRANT/REVOKE on tables, views, sequences\n",
+         # compare_grants = false         # PostgreSQL: GRANT/REVOKE on tables, views, sequences, routines\n",
         table = migrate_core::DEFAULT_VERSION_TABLE,
         template = migrate_core::DEFAULT_FILE_TEMPLATE,
     )

@@ -35,7 +35,7 @@ pub const DEFAULT_SCHEMA_FILE: &str = "schema.sql";
 /// include_schemas = false       # PostgreSQL: compare every schema, not only the default one
 /// compare_type = true           # compare column types
 /// compare_server_default = true # compare column defaults
-/// compare_grants = false        # PostgreSQL: compare GRANT/REVOKE on tables, views, sequences
+/// compare_grants = false        # PostgreSQL: compare GRANT/REVOKE on tables, views, sequences, routines
 /// # exclude = ["legacy_*", "audit.*"]  # tables and types autogenerate and check leave alone
 /// max_file_size = "16 MiB"      # larger migration files are refused, not read
 /// postgres_version = 12         # the oldest server the lint judges for
@@ -83,7 +83,8 @@ pub struct Config {
     /// Compare column server defaults (default `true`).
     pub compare_server_default: bool,
     /// PostgreSQL: compare the privileges on tables, views, materialized
-    /// views and sequences (`GRANT`/`REVOKE` in schema.sql against the
+    /// views, sequences, functions and procedures (`GRANT`/`REVOKE` in
+    /// schema.sql against the
     /// database's), other than their owner's (default `false`: both sides'
     /// privileges are left out). SQLite has none and ignores it.
     pub compare_grants: bool,

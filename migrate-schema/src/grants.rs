@@ -1,11 +1,12 @@
-//! Privileges on tables, views, materialized views and sequences
-//! (PostgreSQL), compared when `compare_grants` is on (migrate.toml; off by
+//! Privileges on tables, views, materialized views, sequences, functions
+//! and procedures (PostgreSQL), compared when `compare_grants` is on (migrate.toml; off by
 //! default, and then `GRANT` and `REVOKE` in schema.sql are skipped and
 //! nothing here runs).
 //!
 //! The declared privileges of an object are the fold of the file's `GRANT`
 //! and `REVOKE` statements, in file order, over its default privileges:
-//! nothing for anyone but the owner (see [`fold`]). That is how pg_dump
+//! nothing for anyone but the owner (see [`fold`]); for a routine,
+//! `EXECUTE` for `PUBLIC` too ([`routine_default`]). That is how pg_dump
 //! writes them, so a dump reads back as its database. The owner's own
 //! privileges are never compared.
 //!

@@ -105,10 +105,11 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ParseOptions {
     /// PostgreSQL: read `GRANT` and `REVOKE` on tables, views, materialized
-    /// views and sequences into [`Schema::grants`] (migrate.toml's
+    /// views and sequences into [`Schema::grants`], and on functions and
+    /// procedures into [`Schema::routine_grants`] (migrate.toml's
     /// `compare_grants`). When `false` (the default) they are skipped, as
-    /// are privileges on other objects (schemas, routines, types, the
-    /// database) either way.
+    /// are privileges on other objects (schemas, types, the database)
+    /// either way.
     pub grants: bool,
 }
 

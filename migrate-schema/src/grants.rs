@@ -10,7 +10,7 @@
 //! writes them, so a dump reads back as its database. The owner's own
 //! privileges are never compared.
 //!
-//! The comparison ([`plan`]) makes two [`Change::Grants`] per object that
+//! The comparison makes two [`Change::Grants`] per object that
 //! differs: the revokes, first of all changes (the object still has its
 //! old name and its columns), and the grants, last (every object and
 //! column exists by then). An object dropped and created again (a view

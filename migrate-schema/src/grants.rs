@@ -216,6 +216,23 @@ pub(crate) fn plan(
             _ => {}
         }
     }
+    // Columns dropped and added again (a changed generation expression)
+    // lose their privileges like a re-created object.
+    let added: BTreeSet<(&QualifiedName, &str)> = list
+        .iter()
+        .filter_map(|c| match c {
+            Change::AddColumn { table, column } => Some((table, column.name.as_str())),
+            _ => None,
+        })
+        .collect();
+    let recreated_columns: BTreeSet<(&QualifiedName, &str)> = list
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropColumn { table, column, .. } => Some((table, column.name.as_str())),
+            _ => None,
+        })
+        .filter(|k| added.contains(k))
+        .collect();
     let none = BTreeMap::new();
     let mut before = Vec::new();
     let mut after = Vec::new();
@@ -233,11 +250,16 @@ pub(crate) fn plan(
         };
         let to = declared.map_or_else(BTreeMap::new, |d| without_owner(&d.privileges, owner));
         let gone = dropped.contains(old) && !renamed.contains_key(old);
-        let middle = if gone {
+        let mut middle = if gone {
             none.clone()
         } else {
             common(&from, &to)
         };
+        middle.retain(|p, _| {
+            p.column
+                .as_deref()
+                .is_none_or(|c| !recreated_columns.contains(&(name, c)))
+        });
         if from != middle {
             before.push(Change::Grants {
                 object: old.clone(),
@@ -897,6 +919,31 @@ mod tests {
             "{e:?}"
         );
         assert!(e[1].message.contains("argument types"), "{e:?}");
+    }
+
+    #[test]
+    fn a_column_dropped_and_added_again_gets_its_grants_again() {
+        let a = read(
+            "CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a + 1) STORED);\nGRANT SELECT (b) ON t TO app;",
+        );
+        let b = read(
+            "CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a + 2) STORED);\nGRANT SELECT (b) ON t TO app;",
+        );
+        let sql = render(&diff(&a, &b, Dialect::Postgres, &ON), Dialect::Postgres);
+        let up = &sql.upgrade;
+        assert!(
+            up.starts_with("REVOKE SELECT (b) ON TABLE t FROM app;"),
+            "{up}"
+        );
+        assert!(
+            up.ends_with("GRANT SELECT (b) ON TABLE t TO app;\n\n"),
+            "{up}"
+        );
+        let down = &sql.downgrade;
+        assert!(
+            down.ends_with("GRANT SELECT (b) ON TABLE t TO app;\n\n"),
+            "{down}"
+        );
     }
 
     #[test]

@@ -17,7 +17,9 @@ use migrate_runtime::sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use migrate_runtime::sqlx::{self, Connection as _};
 use migrate_runtime::{DatabaseUrl, Migrator};
 use migrate_schema::fold::{self, FoldResult, Scope};
-use migrate_schema::{Change, DiffOptions, QualifiedName, Schema, diff, parse_schema};
+use migrate_schema::{
+    Change, DiffOptions, ParseOptions, QualifiedName, Schema, diff, parse_schema_with,
+};
 
 use crate::env::UrlSource;
 use crate::error::{Problems, Usage};
@@ -137,6 +139,7 @@ pub(crate) async fn compare(
     let options = IntrospectOptions {
         include_schemas: project.config.include_schemas,
         version_table: project.config.version_table.clone(),
+        grants: project.config.compare_grants,
     };
     let actual = if against == Against::Shadow {
         match dialect {
@@ -191,6 +194,9 @@ pub(crate) fn compare_offline(
     let mut actual = folded.state.to_schema();
     without_unfolded_kinds(&mut actual);
     without_unfolded_kinds(&mut declared);
+    if project.config.compare_grants && dialect == Dialect::Postgres {
+        ui.note("note: compare_grants is on, but the fold does not model privileges: --offline leaves them out on both sides; compare with a database (or --shadow) for them".to_owned());
+    }
     let mut comparison = compare_schemas(ui, project, dialect, &actual, &declared, None);
     let default = default_schema(dialect);
     let unsure = folded.state.unsure_tables();
@@ -327,9 +333,13 @@ fn compare_schemas(
             dialect,
         ),
     );
+    if project.config.compare_grants && dialect == Dialect::Sqlite {
+        ui.note("note: compare_grants is ignored on SQLite, which has no privileges".to_owned());
+    }
     let diff_options = DiffOptions {
         compare_type: project.config.compare_type,
         compare_server_default: project.config.compare_server_default,
+        compare_grants: project.config.compare_grants,
         include_schemas: project.config.include_schemas,
         ..DiffOptions::default()
     };
@@ -396,7 +406,10 @@ pub(crate) fn read_declared(project: &Project, dialect: Dialect) -> anyhow::Resu
             .into());
         }
     };
-    parse_schema(&text, dialect).map_err(|errors| {
+    let options = ParseOptions {
+        grants: project.config.compare_grants,
+    };
+    parse_schema_with(&text, dialect, &options).map_err(|errors| {
         let n = errors.len();
         let lines = errors
             .iter()
@@ -420,7 +433,7 @@ fn without_history(schema: &mut Schema, version_table: &str, dialect: Dialect) {
         None => (None, version_table),
     };
     let default = default_schema(dialect);
-    schema.tables.retain(|name, _| {
+    let history = |name: &QualifiedName| {
         let same_schema = match (name.schema.as_deref(), wanted_schema) {
             (None, None) => true,
             (None, Some(s)) | (Some(s), None) if s == default => true,
@@ -431,8 +444,10 @@ fn without_history(schema: &mut Schema, version_table: &str, dialect: Dialect) {
             Dialect::Sqlite => name.name.eq_ignore_ascii_case(wanted),
             Dialect::Postgres => name.name == wanted,
         };
-        !(same_schema && same_name)
-    });
+        same_schema && same_name
+    };
+    schema.tables.retain(|name, _| !history(name));
+    schema.grants.retain(|name, _| !history(name));
 }
 
 /// `schema` without the tables and types that `exclude` (migrate.toml)
@@ -470,10 +485,18 @@ fn without_defined(
     };
     for o in defined {
         match o.kind {
-            DefinitionKind::View => schema.views.retain(|n, _| !same(n, &o.schema, &o.name)),
-            DefinitionKind::Function | DefinitionKind::Procedure => schema
-                .functions
-                .retain(|(n, _), _| !same(n, &o.schema, &o.name)),
+            DefinitionKind::View => {
+                schema.views.retain(|n, _| !same(n, &o.schema, &o.name));
+                schema.grants.retain(|n, _| !same(n, &o.schema, &o.name));
+            }
+            DefinitionKind::Function | DefinitionKind::Procedure => {
+                schema
+                    .functions
+                    .retain(|(n, _), _| !same(n, &o.schema, &o.name));
+                schema
+                    .routine_grants
+                    .retain(|(n, _), _| !same(n, &o.schema, &o.name));
+            }
             DefinitionKind::Trigger => {
                 if let Some((table_schema, table)) = &o.table {
                     schema
@@ -511,6 +534,8 @@ fn excluded(schema: &Schema, exclude: &[String], dialect: Dialect) -> Schema {
     schema.views.retain(|name, _| !hit(name));
     schema.functions.retain(|(name, _), _| !hit(name));
     schema.triggers.retain(|(table, _), _| !hit(table));
+    schema.grants.retain(|name, _| !hit(name));
+    schema.routine_grants.retain(|(name, _), _| !hit(name));
     schema
         .extensions
         .retain(|name, _| !exclude.iter().any(|p| migrate_core::glob_match(p, name)));
@@ -532,6 +557,9 @@ fn without_unfolded_kinds(schema: &mut Schema) {
     schema.composites.clear();
     schema.ranges.clear();
     schema.sequences.clear();
+    // Privileges (`compare_grants`): not modelled by the fold.
+    schema.grants.clear();
+    schema.routine_grants.clear();
 }
 
 /// PostgreSQL: the declared views and routines in the server's own form

@@ -196,6 +196,7 @@ pub(crate) async fn adopt(
     let options = IntrospectOptions {
         include_schemas: defaults.include_schemas,
         version_table: defaults.version_table.clone(),
+        grants: false,
     };
     let read = async {
         let empty = migrate_runtime::Migrator::__from_table(&[], "migrate_history");
@@ -319,7 +320,8 @@ fn config_text(directory: &str, known: Option<(Dialect, UrlSource)>) -> String {
          schema = \"schema.sql\"\n\
          # include_schemas = false        # PostgreSQL: every schema, not only the default one\n\
          # compare_type = true\n\
-         # compare_server_default = true\n",
+         # compare_server_default = true\n\
+         # compare_grants = false         # PostgreSQL: GRANT/REVOKE on tables, views, sequences, routines\n",
         table = migrate_core::DEFAULT_VERSION_TABLE,
         template = migrate_core::DEFAULT_FILE_TEMPLATE,
     )

@@ -35,6 +35,7 @@ pub const DEFAULT_SCHEMA_FILE: &str = "schema.sql";
 /// include_schemas = false       # PostgreSQL: compare every schema, not only the default one
 /// compare_type = true           # compare column types
 /// compare_server_default = true # compare column defaults
+/// compare_grants = false        # PostgreSQL: compare GRANT/REVOKE on tables, views, sequences, routines
 /// # exclude = ["legacy_*", "audit.*"]  # tables and types autogenerate and check leave alone
 /// max_file_size = "16 MiB"      # larger migration files are refused, not read
 /// postgres_version = 12         # the oldest server the lint judges for
@@ -44,7 +45,10 @@ pub const DEFAULT_SCHEMA_FILE: &str = "schema.sql";
 ///
 /// The last four keys are Alembic's `compare_type`, `compare_server_default`
 /// and `include_schemas` options of autogenerate, with the same defaults as
-/// recent Alembic versions; `schema` names the file that plays the part of
+/// recent Alembic versions; `compare_grants` is ours (off by default: then
+/// `GRANT` and `REVOKE` in schema.sql are skipped and the database's
+/// privileges are not read; SQLite has no privileges and ignores it, with
+/// a note); `schema` names the file that plays the part of
 /// SQLAlchemy's metadata. The file is parsed in the database's dialect, so
 /// one file can serve a project whose `dialects` list both databases as
 /// long as every statement in it reads the same in both.
@@ -78,6 +82,12 @@ pub struct Config {
     pub compare_type: bool,
     /// Compare column server defaults (default `true`).
     pub compare_server_default: bool,
+    /// PostgreSQL: compare the privileges on tables, views, materialized
+    /// views, sequences, functions and procedures (`GRANT`/`REVOKE` in
+    /// schema.sql against the
+    /// database's), other than their owner's (default `false`: both sides'
+    /// privileges are left out). SQLite has none and ignores it.
+    pub compare_grants: bool,
     /// The largest migration file read, in bytes (default
     /// [`DEFAULT_MAX_FILE_SIZE`]); a larger one is reported, not read.
     pub max_file_size: u64,
@@ -113,6 +123,7 @@ impl Default for Config {
             exclude: Vec::new(),
             compare_type: true,
             compare_server_default: true,
+            compare_grants: false,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             lint: LintConfig::default(),
             lock_timeout: None,
@@ -137,6 +148,7 @@ struct RawConfig {
     exclude: Option<Vec<String>>,
     compare_type: Option<bool>,
     compare_server_default: Option<bool>,
+    compare_grants: Option<bool>,
     max_file_size: Option<Size>,
     lint: Option<toml::Table>,
     // Read as any value so that a wrong type gets a message naming the key.
@@ -251,6 +263,9 @@ impl Config {
         }
         if let Some(v) = raw.compare_server_default {
             config.compare_server_default = v;
+        }
+        if let Some(v) = raw.compare_grants {
+            config.compare_grants = v;
         }
         match raw.max_file_size {
             None => {}
@@ -415,6 +430,13 @@ mod tests {
         .unwrap();
         assert_eq!(c.schema, "db/schema.sql");
         assert!(c.include_schemas && !c.compare_type && !c.compare_server_default);
+        assert!(!c.compare_grants);
+        assert!(
+            Config::parse("m.toml", "compare_grants = true")
+                .unwrap()
+                .compare_grants
+        );
+        assert!(Config::parse("m.toml", "compare_grants = 1").is_err());
         assert!(Config::parse("m.toml", "schema = \"\"").is_err());
         assert!(Config::parse("m.toml", "compare_type = \"yes\"").is_err());
     }

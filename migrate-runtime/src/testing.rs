@@ -18,7 +18,7 @@
 //! ```
 
 use migrate_core::{Dialect, Direction, Plan, Target};
-use migrate_schema::{Change, DiffOptions, diff as diff_schemas, parse_schema};
+use migrate_schema::{Change, DiffOptions, ParseOptions, diff as diff_schemas, parse_schema_with};
 
 use crate::backend::Database;
 use crate::error::Result;
@@ -160,7 +160,8 @@ fn diff(expected: &[String], actual: &[String]) -> String {
 /// What [`assert_schema_matches`] compares: the dialect the declared schema
 /// is read in, and the comparison and introspection options (the CLI's
 /// `compare_type`, `compare_server_default`, `include_schemas` and
-/// `version_table` settings).
+/// `version_table` settings). To compare privileges as `compare_grants =
+/// true` does, set both `diff.compare_grants` and `introspect.grants`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchemaMatch {
     /// The database's dialect, in which the declared schema is parsed.
@@ -195,13 +196,18 @@ pub async fn schema_differences<D: Introspect + ?Sized>(
     declared_sql: &str,
     options: &SchemaMatch,
 ) -> std::result::Result<Vec<Change>, String> {
-    let mut declared = parse_schema(declared_sql, options.dialect).map_err(|errors| {
-        errors
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ")
-    })?;
+    // Privileges are read from the declared schema when compared.
+    let parse = ParseOptions {
+        grants: options.diff.compare_grants,
+    };
+    let mut declared =
+        parse_schema_with(declared_sql, options.dialect, &parse).map_err(|errors| {
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        })?;
     let actual = introspect(db, &options.introspect)
         .await
         .map_err(|e| e.to_string())?;

@@ -28,7 +28,7 @@ use crate::canon::{
 use crate::kinds::{self, KindChange};
 use crate::model::{
     CheckConstraint, Column, EnumType, Exclusion, ForeignKey, Function, Identity, Index, IndexKey,
-    PrimaryKey, QualifiedName, Schema, Table, Trigger, UniqueConstraint, View,
+    PrimaryKey, Privilege, QualifiedName, Schema, Table, Trigger, UniqueConstraint, View,
 };
 
 /// What the comparison looks at.
@@ -48,6 +48,10 @@ pub struct DiffOptions {
     /// constraint matches a named one of the same content; two names that
     /// differ always differ, and indexes are always matched by name.
     pub compare_names: bool,
+    /// Compare privileges on tables, views, materialized views and
+    /// sequences ([`Schema::grants`], PostgreSQL; default `false`: both
+    /// sides' grants are left out).
+    pub compare_grants: bool,
 }
 
 impl Default for DiffOptions {
@@ -57,6 +61,7 @@ impl Default for DiffOptions {
             compare_server_default: true,
             include_schemas: false,
             compare_names: false,
+            compare_grants: false,
         }
     }
 }
@@ -372,6 +377,19 @@ pub enum Change {
     CreateTrigger(Trigger),
     /// `DROP TRIGGER`.
     DropTrigger(Trigger),
+    /// `GRANT` and `REVOKE` that take an object's privileges (other than
+    /// its owner's) from `from` to `to` (PostgreSQL, with
+    /// [`DiffOptions::compare_grants`]; see [`crate::grants`]).
+    Grants {
+        /// The table, view, materialized view, sequence or routine.
+        object: QualifiedName,
+        /// What kind of object it is.
+        on: crate::grants::GrantOn,
+        /// The privileges before, each with its grant option.
+        from: BTreeMap<Privilege, bool>,
+        /// The privileges after.
+        to: BTreeMap<Privilege, bool>,
+    },
 }
 
 impl Change {
@@ -512,6 +530,17 @@ impl Change {
             ReplaceFunction { from, to } => ReplaceFunction { from: to, to: from },
             CreateTrigger(t) => DropTrigger(t),
             DropTrigger(t) => CreateTrigger(t),
+            Grants {
+                object,
+                on,
+                from,
+                to,
+            } => Grants {
+                object,
+                on,
+                from: to,
+                to: from,
+            },
         }
     }
 
@@ -658,6 +687,12 @@ impl Change {
             }
             Change::CreateTrigger(t) => format!("create trigger {} on {}", t.name, t.table),
             Change::DropTrigger(t) => format!("drop trigger {} on {}", t.name, t.table),
+            Change::Grants {
+                object,
+                on,
+                from,
+                to,
+            } => crate::grants::summary(&on.describe(object), from, to),
         }
     }
 }
@@ -745,6 +780,8 @@ pub fn diff(
     let hints = &target.renames;
     let current = normalise(current, dialect, options);
     let target = normalise(target, dialect, options);
+    // Privileges by the names before the renames below.
+    let current_grants = current.grants.clone();
     let mut out = Plan {
         kinds: kinds::diff(&current, &target, dialect),
         ..Plan::default()
@@ -897,7 +934,16 @@ pub fn diff(
     // created after (see `views::plan`).
     let tables = out.into_list();
     let (before, after) = crate::views::plan(&current, &target, &tables, dialect);
-    [before, tables, after].concat()
+    let list = [before, tables, after].concat();
+    if options.compare_grants && dialect == Dialect::Postgres {
+        let (mut revokes, mut grants) = crate::grants::plan(&current_grants, &target.grants, &list);
+        let (routine_revokes, routine_grants) =
+            crate::grants::plan_routines(&current, &target, &list);
+        revokes.extend(routine_revokes);
+        grants.extend(routine_grants);
+        return [revokes, list, grants].concat();
+    }
+    list
 }
 
 /// Tables whose columns are the same on both sides but in another order:
@@ -1074,6 +1120,20 @@ fn normalise(schema: &Schema, dialect: Dialect, options: &DiffOptions) -> Schema
         t.function = t.function.as_ref().map(norm);
         if keep(&t.table) {
             out.triggers.insert((t.table.clone(), t.name.clone()), t);
+        }
+    }
+    if options.compare_grants && dialect == Dialect::Postgres {
+        for (name, g) in &schema.grants {
+            let name = norm(name);
+            if keep(&name) {
+                out.grants.insert(name, g.clone());
+            }
+        }
+        for ((name, args), g) in &schema.routine_grants {
+            let name = norm(name);
+            if keep(&name) {
+                out.routine_grants.insert((name, args.clone()), g.clone());
+            }
         }
     }
     out
@@ -1737,6 +1797,7 @@ mod tests {
             compare_server_default: false,
             include_schemas: false,
             compare_names: false,
+            compare_grants: false,
         };
         assert!(diff(&a, &b, Dialect::Postgres, &off).is_empty());
         assert_eq!(

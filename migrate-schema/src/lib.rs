@@ -39,6 +39,9 @@
 //! - [`diff`](mod@diff): two schemas into an ordered list of [`Change`]s;
 //! - [`render`](mod@render): [`Change`]s into upgrade and downgrade SQL;
 //! - [`rename`]: the `-- renamed_from:` hints of `schema.sql`;
+//! - [`grants`]: privileges (`GRANT`/`REVOKE`, PostgreSQL, with
+//!   `compare_grants`): the fold of the declared statements, their
+//!   comparison and their SQL;
 //! - [`views`]: views, routines and triggers: their declarations, the
 //!   forms they are compared in and their order around table changes;
 //! - `fold` (feature `postgres-exact`): the schema a chain of revisions
@@ -55,6 +58,7 @@ pub mod canon;
 pub mod diff;
 #[cfg(feature = "postgres-exact")]
 pub mod fold;
+pub mod grants;
 pub mod kinds;
 pub mod model;
 #[path = "fold/naming.rs"]
@@ -68,9 +72,10 @@ pub use diff::{Change, CommentTarget, DiffOptions, EnumColumn, diff};
 pub use kinds::KindChange;
 pub use model::{
     Attribute, CheckConstraint, Column, CompositeType, Deferral, Domain, EnumType, Exclusion,
-    Extension, FkAction, ForeignKey, Function, Identity, Index, IndexKey, IndexKeyOptions,
-    PrimaryKey, QualifiedName, RangeType, Schema, Sequence, Table, Trigger, UniqueConstraint, View,
+    Extension, FkAction, ForeignKey, Function, Grantee, Identity, Index, IndexKey, IndexKeyOptions,
+    ObjectGrants, PrimaryKey, Privilege, QualifiedName, RangeType, Schema, Sequence, Table,
+    Trigger, UniqueConstraint, View,
 };
-pub use parse::{SchemaError, parse_schema};
+pub use parse::{ParseOptions, SchemaError, parse_schema, parse_schema_with};
 pub use rename::Renames;
 pub use render::{Rendered, escape_controls, quote_ident, render, render_table};

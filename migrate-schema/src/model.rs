@@ -83,6 +83,15 @@ pub struct Schema {
     pub functions: BTreeMap<(QualifiedName, String), Function>,
     /// Triggers, by table and name.
     pub triggers: BTreeMap<(QualifiedName, String), Trigger>,
+    /// PostgreSQL privileges on tables, views, materialized views and
+    /// sequences, by object: read only when `compare_grants` is on (see
+    /// [`ObjectGrants`]), empty otherwise.
+    pub grants: BTreeMap<QualifiedName, ObjectGrants>,
+    /// PostgreSQL privileges on functions and procedures, by the key of
+    /// [`Schema::functions`]: read only when `compare_grants` is on. A
+    /// routine without an entry has the default privileges: `EXECUTE` for
+    /// `PUBLIC` (besides its owner's).
+    pub routine_grants: BTreeMap<(QualifiedName, String), ObjectGrants>,
 }
 
 impl Schema {
@@ -647,4 +656,54 @@ pub struct Trigger {
     pub sql: String,
     /// PostgreSQL: the function it executes.
     pub function: Option<QualifiedName>,
+}
+
+/// Who a privilege is granted to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Grantee {
+    /// `PUBLIC`: every role.
+    Public,
+    /// A role, by name (as the server folds it: unquoted names in lower
+    /// case).
+    Role(String),
+}
+
+impl fmt::Display for Grantee {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Grantee::Public => f.write_str("PUBLIC"),
+            Grantee::Role(name) => f.write_str(name),
+        }
+    }
+}
+
+/// One privilege a grantee holds on an object, or on one of its columns.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Privilege {
+    /// Who holds it.
+    pub grantee: Grantee,
+    /// The privilege, in upper case: `SELECT`, `INSERT`, `UPDATE`,
+    /// `DELETE`, `TRUNCATE`, `REFERENCES`, `TRIGGER`, `USAGE`.
+    pub privilege: String,
+    /// The column, for a column privilege (`GRANT SELECT (a) ON t`).
+    pub column: Option<String>,
+}
+
+/// The privileges on a table, view, materialized view or sequence
+/// (PostgreSQL), other than its owner's.
+///
+/// The declared side is the fold of the file's `GRANT` and `REVOKE`
+/// statements, in order, over an object's default privileges (none for
+/// anyone but the owner); the database side is `aclexplode` of
+/// `pg_class.relacl` and `pg_attribute.attacl`. The owner's own privileges
+/// are never compared: the owner is whoever runs the migrations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObjectGrants {
+    /// The object is a sequence (`GRANT … ON SEQUENCE`).
+    pub sequence: bool,
+    /// The owner, when known (introspection): a privilege the declared side
+    /// gives this role is not compared.
+    pub owner: Option<String>,
+    /// Each privilege held, with whether it is held `WITH GRANT OPTION`.
+    pub privileges: BTreeMap<Privilege, bool>,
 }

@@ -48,6 +48,7 @@ use sqlparser::tokenizer::{Location, Span, Token};
 use migrate_core::sql::{Dialect, check_statement, split_statements};
 
 mod exclusion;
+mod grants;
 mod kinds;
 
 pub use kinds::default_multirange_name;
@@ -99,7 +100,44 @@ impl std::error::Error for SchemaError {}
 /// assert!(err[0].to_string().starts_with("line 1:1: "));
 /// ```
 pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaError>> {
+    parse_schema_with(sql, dialect, &ParseOptions::default())
+}
+
+/// What [`parse_schema_with`] reads besides what [`parse_schema`] reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// PostgreSQL: read `GRANT` and `REVOKE` on tables, views, materialized
+    /// views and sequences into [`Schema::grants`], and on functions and
+    /// procedures into [`Schema::routine_grants`] (migrate.toml's
+    /// `compare_grants`). When `false` (the default) they are skipped, as
+    /// are privileges on other objects (schemas, types, the database)
+    /// either way.
+    pub grants: bool,
+}
+
+/// [`parse_schema`], reading what `options` asks for too.
+///
+/// ```
+/// use migrate_core::sql::Dialect;
+/// use migrate_schema::{Grantee, ParseOptions, QualifiedName, parse_schema_with};
+///
+/// let sql = "CREATE TABLE t (id int);\n\
+///            GRANT ALL ON TABLE t TO PUBLIC;\n\
+///            REVOKE DELETE, TRUNCATE ON TABLE t FROM PUBLIC;";
+/// let schema = parse_schema_with(sql, Dialect::Postgres, &ParseOptions { grants: true }).unwrap();
+/// let held = &schema.grants[&QualifiedName::new("t")].privileges;
+/// assert_eq!(held.len(), 5);
+/// assert!(held.keys().all(|p| p.grantee == Grantee::Public));
+/// ```
+pub fn parse_schema_with(
+    sql: &str,
+    dialect: Dialect,
+    options: &ParseOptions,
+) -> Result<Schema, Vec<SchemaError>> {
     let mut p = SchemaParser {
+        grants: options.grants && dialect == Dialect::Postgres,
+        grant_positions: Vec::new(),
+        routine_grant_positions: Vec::new(),
         dialect,
         schema: Schema::default(),
         errors: Vec::new(),
@@ -129,6 +167,15 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
         if dialect == Dialect::Postgres
             && (p.dump_statement(text, at) || p.alter_exclusion(text, at))
         {
+            continue;
+        }
+        if p.grants && crate::grants::on_routine(text) {
+            p.routine_grant(text, at);
+            continue;
+        }
+        // Privileges on routines (unless `compare_grants`), schemas,
+        // types, …: not compared.
+        if dialect == Dialect::Postgres && crate::grants::on_uncompared_object(text) {
             continue;
         }
         if (dialect == Dialect::Postgres && p.kinds_statement(text, at)) || p.code_object(text, at)
@@ -202,6 +249,7 @@ pub fn parse_schema(sql: &str, dialect: Dialect) -> Result<Schema, Vec<SchemaErr
     p.schema.renames = renames;
     p.errors.extend(errors);
     p.check_triggers();
+    p.check_grants();
     if p.errors.is_empty() {
         Ok(p.schema)
     } else {
@@ -374,6 +422,13 @@ struct SchemaParser {
     sequences: Vec<Sequence>,
     /// Where each trigger was declared, for errors found later.
     trigger_positions: BTreeMap<(QualifiedName, String), Pos>,
+    /// Read `GRANT` and `REVOKE` ([`ParseOptions::grants`], PostgreSQL).
+    grants: bool,
+    /// Each table, view or materialized view a `GRANT` or `REVOKE` names,
+    /// where, and the columns it names, checked once all are declared.
+    grant_positions: Vec<(QualifiedName, Pos, Vec<String>)>,
+    /// Each routine a `GRANT` or `REVOKE` names, and where.
+    routine_grant_positions: Vec<((QualifiedName, String), Pos)>,
 }
 
 const SKIPPED_HINT: &str = "schema.sql holds declarations only (CREATE SCHEMA, CREATE EXTENSION, CREATE TYPE, CREATE DOMAIN, CREATE SEQUENCE, CREATE TABLE, CREATE INDEX, CREATE VIEW, CREATE FUNCTION, CREATE PROCEDURE, CREATE TRIGGER, COMMENT ON, ALTER TABLE … ADD CONSTRAINT); write this in a revision instead";
@@ -639,8 +694,32 @@ impl SchemaParser {
             | Statement::Pragma { .. }
             | Statement::StartTransaction { .. }
             | Statement::Commit { .. } => {}
-            // Privileges are not compared (pg_dump writes them): accepted
-            // and left out, as ownership is.
+            Statement::Grant(g) if self.grants => {
+                let operation = crate::grants::Operation::Grant {
+                    with_grant_option: g.with_grant_option,
+                };
+                self.grant(
+                    &g.privileges,
+                    g.objects.as_ref(),
+                    &g.grantees,
+                    operation,
+                    at,
+                );
+            }
+            Statement::Revoke(r) if self.grants => {
+                let operation = crate::grants::Operation::Revoke {
+                    grant_option_only: r.grant_option_for,
+                };
+                self.grant(
+                    &r.privileges,
+                    r.objects.as_ref(),
+                    &r.grantees,
+                    operation,
+                    at,
+                );
+            }
+            // Privileges are not compared unless `compare_grants` is on
+            // (pg_dump writes them): accepted and left out, as ownership is.
             Statement::Grant(_) | Statement::Revoke(_) if self.dialect == Dialect::Postgres => {}
             Statement::Query(q) if q.to_string().to_lowercase().contains("set_config(") => {}
             other => {

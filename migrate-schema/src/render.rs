@@ -1262,6 +1262,17 @@ impl<'a> Out<'a> {
                 )),
                 Dialect::Sqlite => self.stmt(format!("DROP TRIGGER {}", self.q(&t.name))),
             },
+            Change::Grants {
+                object,
+                on,
+                from,
+                to,
+            } => {
+                let object = self.qn(object);
+                for sql in crate::grants::render(&object, on, from, to) {
+                    self.stmt(sql);
+                }
+            }
         }
     }
 

@@ -479,6 +479,7 @@ async fn postgres_version_table_option_names_the_excluded_table() {
     let options = IntrospectOptions {
         include_schemas: true,
         version_table: "other.tasks".to_owned(),
+        grants: false,
     };
     let schema = introspect(&pool, &options).await.unwrap();
     assert!(

@@ -322,6 +322,7 @@ async fn sqlite_version_table_option_names_the_excluded_table() {
     let options = IntrospectOptions {
         include_schemas: false,
         version_table: "main.LINE_NOTES".to_owned(),
+        grants: false,
     };
     let schema = introspect(&pool, &options).await.unwrap();
     let names: Vec<String> = schema.tables.keys().map(ToString::to_string).collect();

@@ -9,6 +9,7 @@
 mod names;
 mod pairs;
 mod pairs_exclusion;
+mod pairs_grants;
 mod pairs_kinds;
 mod sources;
 mod workflow;

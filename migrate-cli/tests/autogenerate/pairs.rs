@@ -876,7 +876,7 @@ END;",
 };
 
 /// Every kind at once, from nothing: the zero-noise case.
-const ALL_CODE_OBJECTS_PG: Case = case(
+pub(crate) const ALL_CODE_OBJECTS_PG: Case = case(
     "",
     "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(20), score NUMERIC(10, 2), tags TEXT[]);
 CREATE TABLE audit (user_id INTEGER, what TEXT, at TIMESTAMPTZ DEFAULT now());

@@ -537,3 +537,98 @@ async fn pg_dump_of_table_details_is_the_schema() {
         offline.stdout
     );
 }
+
+/// With `compare_grants = true`, pg_dump's `GRANT`/`REVOKE` lines (the
+/// owner's own `REVOKE ALL … FROM owner` and re-grants included, and a
+/// function's `REVOKE ALL … FROM PUBLIC`) read back as the database's
+/// privileges: no changes, `check` clean.
+#[tokio::test]
+async fn pg_dump_with_grants_is_a_schema() {
+    use crate::pairs_grants::{ODD, READER, WRITER, ensure_roles};
+    let database = TestDb::fresh(Db::Pg).await;
+    let pool = database.pool().await;
+    ensure_roles(&pool).await;
+    let p = Project::new(Db::Pg, database.url(), "compare_grants = true\n");
+    p.revision(
+        "schema",
+        &format!(
+            "CREATE TABLE t (id serial PRIMARY KEY, a text, b int);
+CREATE VIEW v AS SELECT id, a FROM t;
+CREATE MATERIALIZED VIEW mv AS SELECT id FROM t;
+CREATE SEQUENCE s;
+GRANT SELECT ON t TO {READER};
+GRANT SELECT, INSERT ON t TO \"{ODD}\" WITH GRANT OPTION;
+GRANT UPDATE (a, b) ON t TO {READER};
+GRANT SELECT ON v TO PUBLIC;
+GRANT SELECT ON mv TO {READER};
+GRANT USAGE ON SEQUENCE s TO {WRITER};
+GRANT USAGE, SELECT ON SEQUENCE t_id_seq TO {WRITER};
+REVOKE ALL ON TABLE t FROM CURRENT_USER;
+GRANT SELECT, INSERT, UPDATE, DELETE ON t TO CURRENT_USER;
+CREATE FUNCTION bump(n integer) RETURNS integer LANGUAGE sql AS 'SELECT n + 1';
+REVOKE ALL ON FUNCTION bump(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION bump(integer) TO {READER};
+GRANT USAGE ON SCHEMA public TO {READER};"
+        ),
+        None,
+    );
+    p.ok(&["upgrade", "head"]);
+    let output = Command::new(PG_DUMP)
+        .args(["--schema-only", "--dbname", database.url()])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run pg_dump");
+    assert!(
+        output.status.success(),
+        "pg_dump failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let dump = String::from_utf8(output.stdout).expect("pg_dump prints UTF-8");
+    for needle in [
+        "REVOKE ALL ON TABLE public.t FROM migrate;",
+        "GRANT SELECT,INSERT ON TABLE public.t TO \"Migrate Grants Odd\" WITH GRANT OPTION;",
+        "GRANT UPDATE(a) ON TABLE public.t TO migrate_grants_reader;",
+        "GRANT SELECT,USAGE ON SEQUENCE public.t_id_seq TO migrate_grants_writer;",
+        "GRANT SELECT ON TABLE public.v TO PUBLIC;",
+        // Privileges on routines are compared (pg_dump names their
+        // arguments); on schemas they are skipped.
+        "REVOKE ALL ON FUNCTION public.bump(n integer) FROM PUBLIC;",
+        "GRANT USAGE ON SCHEMA public TO migrate_grants_reader;",
+    ] {
+        assert!(
+            dump.contains(needle),
+            "pg_dump printed no {needle}:\n{dump}"
+        );
+    }
+    p.write_schema(&dump);
+    let out = p.ok(&["revision", "--autogenerate", "-m", "nothing"]);
+    assert_eq!(
+        out.stdout, "No changes in schema detected.\n",
+        "schema.sql:\n{dump}"
+    );
+    p.ok(&["check"]);
+    // Off (the default), the same dump reads too, its privileges skipped.
+    let toml = p.path().join("migrate.toml");
+    let on = std::fs::read_to_string(&toml).expect("read migrate.toml");
+    std::fs::write(&toml, on.replace("compare_grants = true\n", "")).expect("write migrate.toml");
+    p.ok(&["check"]);
+    std::fs::write(&toml, on).expect("write migrate.toml");
+
+    // A change in the dump is found as in any schema.sql.
+    p.write_schema(&dump.replace(
+        "GRANT SELECT ON TABLE public.v TO PUBLIC;",
+        "GRANT SELECT ON TABLE public.v TO migrate_grants_reader;",
+    ));
+    let out = p.ok(&["revision", "--autogenerate", "-m", "view readers"]);
+    assert!(
+        out.stdout.contains(
+            "Detected revoke SELECT on v from PUBLIC, grant SELECT on v to migrate_grants_reader"
+        ) || (out.stdout.contains("revoke SELECT on v from PUBLIC")
+            && out
+                .stdout
+                .contains("grant SELECT on v to migrate_grants_reader")),
+        "{}",
+        out.stdout
+    );
+    pool.close().await;
+}

@@ -24,6 +24,8 @@ mod postgres;
 #[cfg(feature = "postgres")]
 mod postgres_code;
 #[cfg(feature = "postgres")]
+mod postgres_grants;
+#[cfg(feature = "postgres")]
 mod postgres_kinds;
 #[cfg(feature = "sqlite")]
 mod sqlite;
@@ -55,6 +57,11 @@ pub struct IntrospectOptions {
     /// `table` (in the default schema) or, on PostgreSQL, `schema.table`.
     /// Defaults to `migrate_history`.
     pub version_table: String,
+    /// PostgreSQL: read the privileges on tables, views, materialized views
+    /// and sequences into [`Schema::grants`] (migrate.toml's
+    /// `compare_grants`); one more query. Off by default. SQLite has no
+    /// privileges and ignores it.
+    pub grants: bool,
 }
 
 impl Default for IntrospectOptions {
@@ -62,6 +69,7 @@ impl Default for IntrospectOptions {
         IntrospectOptions {
             include_schemas: false,
             version_table: "migrate_history".to_owned(),
+            grants: false,
         }
     }
 }

@@ -511,6 +511,16 @@ pub async fn introspect_postgres(
         &qualify,
     )
     .await?;
+    if options.grants {
+        super::postgres_grants::read(
+            conn,
+            &mut schema,
+            &in_scope,
+            (&history_schema, history_name),
+            &qualify,
+        )
+        .await?;
+    }
     Ok(schema)
 }
 

@@ -284,7 +284,12 @@ async fn settle_in_transaction(conn: &mut PgConnection, schema: &mut Schema) -> 
                 .map_err(fail("routines"))?;
         }
         let key = if f.canonical.is_some() {
-            (f.name.clone(), f.arg_types.clone())
+            let settled = (f.name.clone(), f.arg_types.clone());
+            // Declared privileges (`compare_grants`) follow the routine.
+            if let Some(g) = schema.routine_grants.remove(&key) {
+                schema.routine_grants.insert(settled.clone(), g);
+            }
+            settled
         } else {
             key
         };

@@ -306,6 +306,9 @@ fn phrase(change: &Change) -> String {
         ),
         Change::CreateTrigger(t) => format!("does not re-create trigger {} on {}", t.name, t.table),
         Change::DropTrigger(t) => format!("leaves trigger {} on {}", t.name, t.table),
+        Change::Grants { object, .. } => {
+            format!("does not restore the privileges on {object}")
+        }
     }
 }
 

@@ -1385,6 +1385,7 @@ fn table_changes(
         .collect();
     let mut renamed: BTreeSet<&str> = BTreeSet::new();
     let mut drops = Vec::new();
+    let mut readds = Vec::new();
     for c in &from.columns {
         let Some(n) = to.column(&c.name) else {
             let renamed_to = added
@@ -1406,13 +1407,14 @@ fn table_changes(
         };
         if !same_expression(c.generated.as_deref(), n.generated.as_deref(), dialect) {
             // PostgreSQL cannot change a generation expression in place
-            // before version 17: drop the column and add it again.
+            // before version 17: drop the column and add it again, after
+            // the drop (the name is taken until then).
             drops.push(Change::DropColumn {
                 table: name.clone(),
                 column: c.clone(),
                 renamed_to: None,
             });
-            local.columns.push(Change::AddColumn {
+            readds.push(Change::AddColumn {
                 table: name.clone(),
                 column: n.clone(),
             });
@@ -1499,6 +1501,7 @@ fn table_changes(
         );
     }
     local.columns.extend(drops.iter().cloned());
+    local.columns.extend(readds);
 
     // Constraints.
     let pk_same = match (&from.primary_key, &to.primary_key) {

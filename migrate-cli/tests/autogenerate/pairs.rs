@@ -136,6 +136,7 @@ pairs! {
     add_identity => ADD_IDENTITY on [Pg];
     autoincrement => AUTOINCREMENT on [Sqlite];
     add_generated_column => ADD_GENERATED on [Pg, Sqlite];
+    change_generation_expression => CHANGE_GENERATED on [Pg, Sqlite];
     change_primary_key => CHANGE_PK on [Pg, Sqlite];
     add_named_unique => ADD_NAMED_UNIQUE on [Pg, Sqlite];
     add_unnamed_unique => ADD_UNNAMED_UNIQUE on [Pg, Sqlite];
@@ -320,6 +321,19 @@ const ADD_GENERATED: Case = Case {
         "CREATE TABLE lines (id INTEGER PRIMARY KEY, price INTEGER NOT NULL, qty INTEGER NOT NULL);",
         "CREATE TABLE lines (id INTEGER PRIMARY KEY, price INTEGER NOT NULL, qty INTEGER NOT NULL,
              total INTEGER GENERATED ALWAYS AS (price * qty) STORED);",
+    )
+};
+
+/// The column is dropped and added again, in that order: both at once
+/// would be two columns of one name.
+const CHANGE_GENERATED: Case = Case {
+    seed: "INSERT INTO lines (id, price, qty) VALUES (1, 3, 4);",
+    after: &[("SELECT CAST(total AS BIGINT) FROM lines WHERE id = 1", 7)],
+    ..case(
+        "CREATE TABLE lines (id INTEGER PRIMARY KEY, price INTEGER NOT NULL, qty INTEGER NOT NULL,
+             total INTEGER GENERATED ALWAYS AS (price * qty) STORED);",
+        "CREATE TABLE lines (id INTEGER PRIMARY KEY, price INTEGER NOT NULL, qty INTEGER NOT NULL,
+             total INTEGER GENERATED ALWAYS AS (price + qty) STORED);",
     )
 };
 

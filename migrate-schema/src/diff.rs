@@ -358,6 +358,9 @@ pub enum Change {
     CreateTrigger(Trigger),
     /// `DROP TRIGGER`.
     DropTrigger(Trigger),
+    /// A partition or partition key (PostgreSQL; see
+    /// [`crate::partitions`]).
+    Partition(crate::partitions::PartitionChange),
 }
 
 impl Change {
@@ -496,6 +499,7 @@ impl Change {
             ReplaceFunction { from, to } => ReplaceFunction { from: to, to: from },
             CreateTrigger(t) => DropTrigger(t),
             DropTrigger(t) => CreateTrigger(t),
+            Partition(p) => Partition(p.inverse()),
         }
     }
 
@@ -515,6 +519,7 @@ impl Change {
             Change::AlterColumnType { from, to, .. } => !is_widening(from, to),
             Change::AlterColumnNullability { nullable, .. } => !nullable,
             Change::Kind(k) => k.is_destructive(),
+            Change::Partition(p) => p.is_destructive(),
             Change::RebuildTable { from, to } => {
                 // Key columns are NOT NULL whatever SQLite reports.
                 let key = |c: &Column| {
@@ -636,6 +641,7 @@ impl Change {
             }
             Change::CreateTrigger(t) => format!("create trigger {} on {}", t.name, t.table),
             Change::DropTrigger(t) => format!("drop trigger {} on {}", t.name, t.table),
+            Change::Partition(p) => p.summary(),
         }
     }
 }
@@ -725,6 +731,7 @@ pub fn diff(
     let target = normalise(target, dialect, options);
     let mut out = Plan {
         kinds: kinds::diff(&current, &target, dialect),
+        partitions: crate::partitions::diff(&current, &target),
         ..Plan::default()
     };
 
@@ -947,12 +954,18 @@ struct Plan {
     drop_schemas: Vec<Change>,
     /// Extensions, domains, composite and range types, sequences.
     kinds: kinds::KindPlan,
+    /// Partitions and partition keys.
+    partitions: crate::partitions::PartitionPlan,
 }
 
 impl Plan {
     fn into_list(self) -> Vec<Change> {
         let k = self.kinds;
         let kind = |v: Vec<KindChange>| v.into_iter().map(Change::Kind).collect::<Vec<_>>();
+        let p = self.partitions;
+        let part = |v: Vec<crate::partitions::PartitionChange>| {
+            v.into_iter().map(Change::Partition).collect::<Vec<_>>()
+        };
         [
             self.schemas,
             kind(k.extensions),
@@ -963,8 +976,13 @@ impl Plan {
             kind(k.drop_owners),
             self.drop_fks,
             self.drop_constraints,
+            part(p.drops),
+            part(p.detaches),
+            part(p.repartitions),
             self.create_tables,
             self.columns,
+            part(p.attaches),
+            part(p.creates),
             self.add_constraints,
             self.add_fks,
             kind(k.owners),
@@ -1031,6 +1049,7 @@ fn normalise(schema: &Schema, dialect: Dialect, options: &DiffOptions) -> Schema
         }
     }
     kinds::normalise(schema, &mut out, default, options.include_schemas, dialect);
+    crate::partitions::normalise(schema, &mut out, default, options.include_schemas);
     for v in schema.views.values() {
         let mut v = v.clone();
         v.name = norm(&v.name);

@@ -58,17 +58,20 @@ pub mod fold;
 pub mod kinds;
 pub mod model;
 pub mod parse;
+pub mod partitions;
 pub mod rename;
 pub mod render;
 pub mod views;
 
 pub use diff::{Change, CommentTarget, DiffOptions, EnumColumn, diff};
 pub use kinds::KindChange;
+pub use model::Partition;
 pub use model::{
     Attribute, CheckConstraint, Column, CompositeType, Deferral, Domain, EnumType, Extension,
     FkAction, ForeignKey, Function, Identity, Index, IndexKey, IndexKeyOptions, PrimaryKey,
     QualifiedName, RangeType, Schema, Sequence, Table, Trigger, UniqueConstraint, View,
 };
 pub use parse::{SchemaError, parse_schema};
+pub use partitions::PartitionChange;
 pub use rename::Renames;
 pub use render::{Rendered, escape_controls, quote_ident, render, render_table};

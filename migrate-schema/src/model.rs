@@ -83,6 +83,11 @@ pub struct Schema {
     pub functions: BTreeMap<(QualifiedName, String), Function>,
     /// Triggers, by table and name.
     pub triggers: BTreeMap<(QualifiedName, String), Trigger>,
+    /// PostgreSQL partitions (`CREATE TABLE p PARTITION OF m …`), by name.
+    /// A partition is not in [`Schema::tables`]: its columns, and the
+    /// indexes and constraints PostgreSQL gives it from its parent, are the
+    /// parent's (see [`Partition`]).
+    pub partitions: BTreeMap<QualifiedName, Partition>,
 }
 
 impl Schema {
@@ -130,6 +135,11 @@ pub struct Table {
     /// `WITH (name = value, …)` storage parameters (PostgreSQL), as
     /// `(name, value)` pairs in the source's order and spelling.
     pub storage: Vec<(String, String)>,
+    /// PostgreSQL: the partition key of a partitioned table, as
+    /// `pg_get_partkeydef` prints it (`RANGE (at)`, `LIST (lower(region))`,
+    /// `HASH (id)`); `None` for a plain table. Declared keys are put in the
+    /// server's form by `migrate_runtime::introspect::settle_declared`.
+    pub partition_key: Option<String>,
 }
 
 impl Table {
@@ -145,6 +155,7 @@ impl Table {
             indexes: Vec::new(),
             comment: None,
             storage: Vec::new(),
+            partition_key: None,
         }
     }
 
@@ -152,6 +163,32 @@ impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }
+}
+
+/// A PostgreSQL partition: a table attached to a partitioned table
+/// (`CREATE TABLE p PARTITION OF m FOR VALUES …`, or pg_dump's `CREATE
+/// TABLE p (…)` + `ALTER TABLE ONLY m ATTACH PARTITION p FOR VALUES …`).
+///
+/// Its columns are its parent's, and so are the indexes, foreign keys and
+/// checks PostgreSQL creates on it from the parent's: none of them is
+/// recorded here, so the comparison does not count them twice. What a
+/// partition has of its own beyond those (an index made on the partition
+/// alone) is not compared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partition {
+    /// The partition's name.
+    pub name: QualifiedName,
+    /// The partitioned table it belongs to (a partition itself when
+    /// sub-partitioned).
+    pub parent: QualifiedName,
+    /// The bound as `pg_get_expr(relpartbound, oid)` prints it: `FOR VALUES
+    /// FROM ('2020-01-01') TO ('2021-01-01')`, `FOR VALUES IN ('eu', 'uk')`,
+    /// `FOR VALUES WITH (modulus 4, remainder 0)`, `DEFAULT`. Declared
+    /// bounds are put in that form by `settle_declared`.
+    pub bound: String,
+    /// `PARTITION BY …` of a partition that is partitioned in turn, in
+    /// the form of [`Table::partition_key`].
+    pub partition_key: Option<String>,
 }
 
 /// A column.

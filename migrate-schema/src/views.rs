@@ -41,14 +41,14 @@ pub(crate) struct Tok {
 
 impl Tok {
     /// The keyword or unquoted name, upper case; empty for anything else.
-    fn word(&self) -> String {
+    pub(crate) fn word(&self) -> String {
         match &self.token {
             Token::Word(w) if w.quote_style.is_none() => w.value.to_ascii_uppercase(),
             _ => String::new(),
         }
     }
 
-    fn is(&self, word: &str) -> bool {
+    pub(crate) fn is(&self, word: &str) -> bool {
         self.word() == word
     }
 }
@@ -189,7 +189,7 @@ fn problem(at: usize, message: impl Into<String>) -> Problem {
 }
 
 /// A name's parts as written, each with whether it was quoted.
-type NameParts = Vec<(String, bool)>;
+pub(crate) type NameParts = Vec<(String, bool)>;
 
 /// The name of the `what` (view, routine) whose name starts at token
 /// `i`: `(name, the token after it, its start, its end)`, or where and why
@@ -218,7 +218,7 @@ fn object_name(
 
 /// A name read from the tokens at `i`: its parts (`schema.name` or
 /// `name`), as written, with quote marks, and the index after it.
-fn name_at(toks: &[Tok], mut i: usize) -> Option<(NameParts, usize, usize)> {
+pub(crate) fn name_at(toks: &[Tok], mut i: usize) -> Option<(NameParts, usize, usize)> {
     let mut parts = Vec::new();
     loop {
         match &toks.get(i)?.token {
@@ -236,7 +236,7 @@ fn name_at(toks: &[Tok], mut i: usize) -> Option<(NameParts, usize, usize)> {
 }
 
 /// The index of the token closing the parenthesis opened at `open`.
-fn closing(toks: &[Tok], open: usize) -> Option<usize> {
+pub(crate) fn closing(toks: &[Tok], open: usize) -> Option<usize> {
     let mut depth = 0;
     for (i, t) in toks.iter().enumerate().skip(open) {
         match t.token {

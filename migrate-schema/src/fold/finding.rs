@@ -298,6 +298,7 @@ fn phrase(change: &Change) -> String {
         ),
         Change::CreateTrigger(t) => format!("does not re-create trigger {} on {}", t.name, t.table),
         Change::DropTrigger(t) => format!("leaves trigger {} on {}", t.name, t.table),
+        Change::Partition(p) => format!("differs: {}", p.summary()),
     }
 }
 

@@ -503,6 +503,26 @@ fn excluded(schema: &Schema, exclude: &[String], dialect: Dialect) -> Schema {
         })
     };
     schema.tables.retain(|name, _| !hit(name));
+    // A partition goes with an excluded parent (or grandparent), as
+    // PostgreSQL drops it with its parent; it may also be excluded alone.
+    let parents: std::collections::BTreeMap<_, _> = schema
+        .partitions
+        .iter()
+        .map(|(name, p)| (name.clone(), p.parent.clone()))
+        .collect();
+    schema.partitions.retain(|name, _| {
+        let mut at = name;
+        for _ in 0..64 {
+            if hit(at) {
+                return false;
+            }
+            match parents.get(at) {
+                Some(parent) => at = parent,
+                None => break,
+            }
+        }
+        true
+    });
     schema.enums.retain(|name, _| !hit(name));
     schema.domains.retain(|name, _| !hit(name));
     schema.composites.retain(|name, _| !hit(name));

@@ -9,6 +9,7 @@
 mod names;
 mod pairs;
 mod pairs_kinds;
+mod pairs_partitions;
 mod sources;
 mod workflow;
 

@@ -25,6 +25,8 @@ mod postgres;
 mod postgres_code;
 #[cfg(feature = "postgres")]
 mod postgres_kinds;
+#[cfg(feature = "postgres")]
+mod postgres_partitions;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 

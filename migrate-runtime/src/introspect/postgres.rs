@@ -35,7 +35,8 @@ WITH t AS ( \
 
 const TABLES_SQL: &str = "\
 SELECT t.oid::int8, t.nspname::text, t.relname::text, d.description, \
-       coalesce((SELECT c.reloptions::text[] FROM pg_class c WHERE c.oid = t.oid), '{}') \
+       coalesce((SELECT c.reloptions::text[] FROM pg_class c WHERE c.oid = t.oid), '{}'), \
+       pg_get_partkeydef(t.oid) \
   FROM t LEFT JOIN pg_description d \
     ON d.objoid = t.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0";
 
@@ -132,7 +133,7 @@ SELECT n.nspname::text, ty.typname::text, \
 /// `REPEATABLE READ` transaction for a single snapshot.
 ///
 /// What is read: ordinary and partitioned tables (`relkind` `r`, `p`) but
-/// not partitions, and not what belongs to an extension (PostGIS's
+/// not partitions (those are [`Schema::partitions`]), and not what belongs to an extension (PostGIS's
 /// `spatial_ref_sys`, an extension's enum types), in the default schema (`current_schema()`) or, with
 /// [`IntrospectOptions::include_schemas`], in every user schema. Names in
 /// the default schema get `schema: None`, others `Some(schema)` — for
@@ -213,8 +214,15 @@ SELECT n.nspname::text, ty.typname::text, \
 ///   `condeferred`; `not_valid` of foreign keys and checks from
 ///   `convalidated`.
 ///
-/// Not read: exclusion constraints, `NULLS NOT DISTINCT`, partitioning
-/// keys.
+/// - [`Table::partition_key`]: `pg_get_partkeydef` of a partitioned table
+///   (`RANGE (at)`). Partitions (`relispartition`) are not tables here:
+///   they are read into [`Schema::partitions`] with their parent, bound
+///   (`pg_get_expr(relpartbound)`) and own key, and their columns, and the
+///   indexes, foreign keys and checks cloned onto them from the parent,
+///   are not read (see `postgres_partitions.rs`).
+///
+/// Not read: exclusion constraints, `NULLS NOT DISTINCT`; legacy
+/// inheritance (`INHERITS`) is read as plain tables.
 ///
 /// # Errors
 ///
@@ -268,6 +276,7 @@ pub async fn introspect_postgres(
             table.comment = row.try_get(3)?;
             let storage: Vec<String> = row.try_get(4)?;
             table.storage = storage.iter().map(|o| reloption(o)).collect();
+            table.partition_key = row.try_get(5)?;
             Ok((row.try_get(0)?, table))
         };
         let (oid, table) = decode().map_err(fail("the tables"))?;
@@ -482,6 +491,7 @@ pub async fn introspect_postgres(
         .map(|table| (table.name.clone(), table))
         .collect();
     super::postgres_kinds::read(conn, &in_scope, &current, &mut schema).await?;
+    super::postgres_partitions::read(conn, &mut schema, &in_scope, &qualify).await?;
     super::postgres_code::read(
         conn,
         &mut schema,

@@ -1,0 +1,311 @@
+//! Pairs A → B for declarative partitioning (PostgreSQL), through the same
+//! loop as [`crate::pairs`], and a pg_dump of partitioned tables read as
+//! schema.sql.
+
+use std::process::{Command, Stdio};
+
+use crate::pairs::{Case, run};
+use crate::{Db, Project, TestDb};
+
+const fn case(a: &'static str, b: &'static str) -> Case {
+    Case {
+        a,
+        b,
+        seed: "",
+        after: &[],
+        expect: &[],
+        include_schemas: false,
+    }
+}
+
+macro_rules! pg_pairs {
+    ($($name:ident => $case:ident;)*) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                run(crate::Db::Pg, &$case).await;
+            }
+        )*
+    };
+}
+
+pg_pairs! {
+    create_range_partitioned_table => CREATE_RANGE;
+    add_partition_with_rows => ADD_PARTITION;
+    drop_partition => DROP_PARTITION;
+    change_partition_bound_keeps_rows => CHANGE_BOUND;
+    column_and_index_on_partitioned_parent => PARENT_COLUMN_AND_INDEX;
+    list_and_hash_partitioned_tables => LIST_AND_HASH;
+}
+
+const USERS: &str = "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);";
+
+const EVENTS: &str = "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE events (
+    id INTEGER NOT NULL,
+    at DATE NOT NULL,
+    user_id INTEGER REFERENCES users (id),
+    what TEXT,
+    PRIMARY KEY (id, at),
+    CHECK (id > 0)
+) PARTITION BY RANGE (at);
+CREATE INDEX events_user ON events (user_id);";
+
+const SEED: &str = "INSERT INTO users (id, name) VALUES (1, 'ann');
+INSERT INTO events (id, at, user_id, what) VALUES
+    (1, '2020-03-01', 1, 'a'), (2, '2020-07-01', 1, 'b'), (3, '2021-02-01', 1, 'c');";
+
+const CREATE_RANGE: Case = Case {
+    seed: "INSERT INTO users (id, name) VALUES (1, 'ann');",
+    after: &[
+        ("SELECT count(*) FROM users", 1),
+        (
+            "SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass",
+            3,
+        ),
+        // The parent's index exists once per partition (PostgreSQL's).
+        (
+            "SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'events_2020%user%'",
+            1,
+        ),
+    ],
+    expect: &[
+        ") PARTITION BY RANGE (at);",
+        "CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');",
+        "CREATE TABLE events_rest PARTITION OF events DEFAULT;",
+        "-- REVIEW: drops partition events_2020 of events and all its rows",
+    ],
+    ..case(
+        USERS,
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);
+         CREATE TABLE events (
+             id INTEGER NOT NULL,
+             at DATE NOT NULL,
+             user_id INTEGER REFERENCES users (id),
+             what TEXT,
+             PRIMARY KEY (id, at),
+             CHECK (id > 0)
+         ) PARTITION BY RANGE (at);
+         CREATE INDEX events_user ON events (user_id);
+         CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+         CREATE TABLE events_2021 PARTITION OF events FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');
+         CREATE TABLE events_rest PARTITION OF events DEFAULT;",
+    )
+};
+
+const ADD_PARTITION: Case = Case {
+    seed: SEED,
+    after: &[
+        ("SELECT count(*) FROM events", 3),
+        ("SELECT count(*) FROM events_2020", 2),
+        ("SELECT count(*) FROM events_2021", 1),
+    ],
+    expect: &[
+        "ALTER TABLE events DETACH PARTITION events_2021;",
+        "ALTER TABLE events ATTACH PARTITION events_2021 FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');",
+        "CREATE TABLE events_2022 PARTITION OF events FOR VALUES FROM ('2022-01-01') TO ('2023-01-01');",
+    ],
+    ..case(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);
+         CREATE TABLE events (id INTEGER NOT NULL, at DATE NOT NULL, user_id INTEGER REFERENCES users (id), what TEXT,
+             PRIMARY KEY (id, at), CHECK (id > 0)) PARTITION BY RANGE (at);
+         CREATE INDEX events_user ON events (user_id);
+         CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+         CREATE TABLE events_2021 PARTITION OF events FOR VALUES FROM ('2021-01-01') TO ('2021-06-01');",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);
+         CREATE TABLE events (id INTEGER NOT NULL, at DATE NOT NULL, user_id INTEGER REFERENCES users (id), what TEXT,
+             PRIMARY KEY (id, at), CHECK (id > 0)) PARTITION BY RANGE (at);
+         CREATE INDEX events_user ON events (user_id);
+         CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+         CREATE TABLE events_2021 PARTITION OF events FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');
+         CREATE TABLE events_2022 PARTITION OF events FOR VALUES FROM ('2022-01-01') TO ('2023-01-01');",
+    )
+};
+
+const DROP_PARTITION: Case = Case {
+    seed: SEED,
+    after: &[
+        ("SELECT count(*) FROM events", 2),
+        (
+            "SELECT count(*) FROM pg_class WHERE relname = 'events_2021'",
+            0,
+        ),
+    ],
+    expect: &[
+        "-- REVIEW: drops partition events_2021 of events and all its rows",
+        "DROP TABLE events_2021;",
+        "CREATE TABLE events_2021 PARTITION OF events FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');",
+    ],
+    ..case(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);
+         CREATE TABLE events (id INTEGER NOT NULL, at DATE NOT NULL, user_id INTEGER REFERENCES users (id), what TEXT,
+             PRIMARY KEY (id, at), CHECK (id > 0)) PARTITION BY RANGE (at);
+         CREATE INDEX events_user ON events (user_id);
+         CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+         CREATE TABLE events_2021 PARTITION OF events FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);
+         CREATE TABLE events (id INTEGER NOT NULL, at DATE NOT NULL, user_id INTEGER REFERENCES users (id), what TEXT,
+             PRIMARY KEY (id, at), CHECK (id > 0)) PARTITION BY RANGE (at);
+         CREATE INDEX events_user ON events (user_id);
+         CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');",
+    )
+};
+
+const CHANGE_BOUND: Case = Case {
+    seed: SEED,
+    after: &[
+        ("SELECT count(*) FROM events", 3),
+        ("SELECT count(*) FROM events_old", 3),
+    ],
+    expect: &[
+        "ALTER TABLE events DETACH PARTITION events_old;",
+        "ALTER TABLE events ATTACH PARTITION events_old FOR VALUES FROM ('2019-01-01') TO ('2022-01-01');",
+        "ALTER TABLE events ATTACH PARTITION events_old FOR VALUES FROM ('2020-01-01') TO ('2022-01-01');",
+    ],
+    ..case(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);
+         CREATE TABLE events (id INTEGER NOT NULL, at DATE NOT NULL, user_id INTEGER REFERENCES users (id), what TEXT,
+             PRIMARY KEY (id, at), CHECK (id > 0)) PARTITION BY RANGE (at);
+         CREATE INDEX events_user ON events (user_id);
+         CREATE TABLE events_old PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2022-01-01');",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);
+         CREATE TABLE events (id INTEGER NOT NULL, at DATE NOT NULL, user_id INTEGER REFERENCES users (id), what TEXT,
+             PRIMARY KEY (id, at), CHECK (id > 0)) PARTITION BY RANGE (at);
+         CREATE INDEX events_user ON events (user_id);
+         CREATE TABLE events_old PARTITION OF events FOR VALUES FROM ('2019-01-01') TO ('2022-01-01');",
+    )
+};
+
+const PARENT_COLUMN_AND_INDEX: Case = Case {
+    seed: SEED,
+    after: &[
+        ("SELECT count(*) FROM events", 3),
+        ("SELECT count(*) FROM events WHERE note IS NULL", 3),
+        // The new index reaches each partition.
+        (
+            "SELECT count(*) FROM pg_indexes WHERE tablename IN ('events_2020', 'events_2021') AND indexdef LIKE '%(what, note)%'",
+            2,
+        ),
+    ],
+    expect: &[
+        "ALTER TABLE events ADD COLUMN note TEXT;",
+        "CREATE INDEX events_what ON events (what, note);",
+    ],
+    ..case(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);
+         CREATE TABLE events (id INTEGER NOT NULL, at DATE NOT NULL, user_id INTEGER REFERENCES users (id), what TEXT,
+             PRIMARY KEY (id, at), CHECK (id > 0)) PARTITION BY RANGE (at);
+         CREATE INDEX events_user ON events (user_id);
+         CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+         CREATE TABLE events_2021 PARTITION OF events FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);
+         CREATE TABLE events (id INTEGER NOT NULL, at DATE NOT NULL, user_id INTEGER REFERENCES users (id), what TEXT,
+             note TEXT, PRIMARY KEY (id, at), CHECK (id > 0)) PARTITION BY RANGE (at);
+         CREATE INDEX events_user ON events (user_id);
+         CREATE INDEX events_what ON events (what, note);
+         CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+         CREATE TABLE events_2021 PARTITION OF events FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');",
+    )
+};
+
+/// List (with an expression key and a sub-partitioned partition), hash,
+/// and a range over `timestamptz`, whose bounds the server rewrites
+/// (`'2020-01-01'` is `'2020-01-01 00:00:00+00'`).
+const LIST_AND_HASH: Case = Case {
+    seed: "INSERT INTO users (id, name) VALUES (1, 'ann');",
+    after: &[("SELECT count(*) FROM users", 1)],
+    expect: &[
+        "PARTITION BY LIST (lower(region));",
+        "CREATE TABLE sites_eu PARTITION OF sites FOR VALUES IN ('eu', 'uk') PARTITION BY HASH (n);",
+        // The bound as the server prints it (settled on the compared
+        // database).
+        "CREATE TABLE buckets_1 PARTITION OF buckets FOR VALUES WITH (modulus 2, remainder 1);",
+        "CREATE TABLE sites_eu_1 PARTITION OF sites_eu FOR VALUES WITH (modulus 2, remainder 1);",
+        "CREATE TABLE stamps_2020 PARTITION OF stamps FOR VALUES FROM ('2020-01-01 00:00:00+00', MINVALUE) TO ('2021-01-01 00:00:00+00', MAXVALUE);",
+    ],
+    ..case(
+        USERS,
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);
+         CREATE TABLE sites (region TEXT, n INTEGER, code TEXT COLLATE \"C\") PARTITION BY LIST (lower(region));
+         CREATE TABLE sites_eu PARTITION OF sites FOR VALUES IN ('eu', 'uk') PARTITION BY HASH (n);
+         CREATE TABLE sites_eu_0 PARTITION OF sites_eu FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+         CREATE TABLE sites_eu_1 PARTITION OF sites_eu FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+         CREATE TABLE sites_other PARTITION OF sites DEFAULT;
+         CREATE TABLE buckets (id BIGINT, k TEXT) PARTITION BY HASH (id);
+         CREATE TABLE buckets_0 PARTITION OF buckets FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+         CREATE TABLE buckets_1 PARTITION OF buckets FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+         CREATE TABLE stamps (at TIMESTAMPTZ, k TEXT COLLATE \"C\") PARTITION BY RANGE (at, k text_pattern_ops);
+         CREATE TABLE stamps_2020 PARTITION OF stamps FOR VALUES FROM ('2020-01-01', MINVALUE) TO ('2021-01-01', MAXVALUE);",
+    )
+};
+
+const PG_DUMP: &str = "/usr/lib/postgresql/15/bin/pg_dump";
+
+/// pg_dump 15 writes partitions as tables with their own copies of the
+/// parent's columns, checks, keys and indexes, then `ALTER TABLE ONLY m
+/// ATTACH PARTITION`, `CREATE INDEX … ON ONLY m` and `ALTER INDEX …
+/// ATTACH PARTITION`: read as the partitioned tables they are.
+#[tokio::test]
+async fn pg_dump_of_partitioned_tables_is_a_schema() {
+    let database = TestDb::fresh(Db::Pg).await;
+    let p = Project::new(Db::Pg, database.url(), "");
+    p.revision(
+        "schema",
+        &format!(
+            "{EVENTS}\n{}",
+            "
+CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+CREATE TABLE events_rest PARTITION OF events DEFAULT;
+CREATE TABLE sites (region TEXT, n INTEGER) PARTITION BY LIST (lower(region));
+CREATE TABLE sites_eu PARTITION OF sites FOR VALUES IN ('eu', 'uk') PARTITION BY HASH (n);
+CREATE TABLE sites_eu_0 PARTITION OF sites_eu FOR VALUES WITH (MODULUS 1, REMAINDER 0);
+CREATE TABLE stamps (at TIMESTAMPTZ) PARTITION BY RANGE (at);
+CREATE TABLE stamps_2020 PARTITION OF stamps FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');"
+        ),
+        None,
+    );
+    p.ok(&["upgrade", "head"]);
+    let output = Command::new(PG_DUMP)
+        .args(["--schema-only", "--dbname", database.url()])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run pg_dump");
+    assert!(
+        output.status.success(),
+        "pg_dump failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let dump = String::from_utf8(output.stdout).expect("pg_dump prints UTF-8");
+    for needle in [
+        "PARTITION BY RANGE (at);",
+        "ALTER TABLE ONLY public.events ATTACH PARTITION public.events_2020 FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');",
+        "ALTER TABLE ONLY public.events ATTACH PARTITION public.events_rest DEFAULT;",
+        "CREATE INDEX events_user ON ONLY public.events USING btree (user_id);",
+        "ALTER INDEX public.events_user ATTACH PARTITION",
+    ] {
+        assert!(
+            dump.contains(needle),
+            "pg_dump printed no {needle}:\n{dump}"
+        );
+    }
+    p.write_schema(&dump);
+    let out = p.ok(&["revision", "--autogenerate", "-m", "nothing"]);
+    assert_eq!(
+        out.stdout, "No changes in schema detected.\n",
+        "schema.sql:\n{dump}"
+    );
+    p.ok(&["check"]);
+
+    // A change in the dump is found as in any schema.sql.
+    p.write_schema(&dump.replace(
+        "('2020-01-01') TO ('2021-01-01')",
+        "('2020-01-01') TO ('2022-01-01')",
+    ));
+    let out = p.ok(&["revision", "--autogenerate", "-m", "wider"]);
+    assert!(
+        out.stdout
+            .contains("Detected detach partition events_2020 from events"),
+        "{}",
+        out.stdout
+    );
+}

@@ -539,7 +539,7 @@ fn excluded(schema: &Schema, exclude: &[String], dialect: Dialect) -> Schema {
 
 /// `schema` without the kinds the fold does not model yet (views,
 /// routines, triggers, extensions, domains, composite and range types,
-/// sequences other than a column's own): an offline comparison leaves them
+/// sequences other than a column's own, partitions and partition keys): an offline comparison leaves them
 /// out on both sides.
 fn without_unfolded_kinds(schema: &mut Schema) {
     // Views, routines and triggers: the fold tracks them by name for its
@@ -552,6 +552,13 @@ fn without_unfolded_kinds(schema: &mut Schema) {
     schema.composites.clear();
     schema.ranges.clear();
     schema.sequences.clear();
+    // Partitioning: the fold builds a partitioned table's columns,
+    // constraints and indexes and leaves its partitions out, but models
+    // neither keys nor bounds.
+    schema.partitions.clear();
+    for t in schema.tables.values_mut() {
+        t.partition_key = None;
+    }
 }
 
 /// PostgreSQL: the declared views and routines in the server's own form

@@ -809,7 +809,6 @@ impl SchemaParser {
             ),
         }
         self.positions.insert(name.clone(), at);
-        let mut table = table;
         self.take_partition_key(&mut table);
         self.schema.tables.insert(name.clone(), table);
         for constraint in create.constraints {

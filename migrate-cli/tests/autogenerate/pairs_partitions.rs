@@ -5,7 +5,7 @@
 use std::process::{Command, Stdio};
 
 use crate::pairs::{Case, run};
-use crate::{Db, Project, TestDb};
+use crate::{Db, Project, TestDb, generated_path};
 
 const fn case(a: &'static str, b: &'static str) -> Case {
     Case {
@@ -308,4 +308,79 @@ CREATE TABLE stamps_2020 PARTITION OF stamps FOR VALUES FROM ('2020-01-01') TO (
         "{}",
         out.stdout
     );
+}
+
+/// `exclude` takes an excluded parent's partitions (and theirs) with it,
+/// and may name one partition alone.
+#[tokio::test]
+async fn exclude_takes_a_parents_partitions_with_it() {
+    let database = TestDb::fresh(Db::Pg).await;
+    let p = Project::new(
+        Db::Pg,
+        database.url(),
+        "exclude = [\"legacy\", \"events_archive\"]\n",
+    );
+    p.revision(
+        "schema",
+        "CREATE TABLE legacy (k INTEGER, n INTEGER) PARTITION BY LIST (k);
+CREATE TABLE legacy_1 PARTITION OF legacy FOR VALUES IN (1) PARTITION BY HASH (n);
+CREATE TABLE legacy_1_0 PARTITION OF legacy_1 FOR VALUES WITH (MODULUS 1, REMAINDER 0);
+CREATE TABLE events (at DATE) PARTITION BY RANGE (at);
+CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+CREATE TABLE events_archive PARTITION OF events FOR VALUES FROM ('2000-01-01') TO ('2020-01-01');",
+        None,
+    );
+    p.ok(&["upgrade", "head"]);
+    p.write_schema(
+        "CREATE TABLE events (at DATE) PARTITION BY RANGE (at);
+CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');",
+    );
+    let check = p.ok(&["check"]);
+    assert!(
+        check.stdout.contains("No new upgrade operations detected."),
+        "{}",
+        check.stdout
+    );
+    let out = p.ok(&["revision", "--autogenerate", "-m", "nothing"]);
+    assert_eq!(out.stdout, "No changes in schema detected.\n");
+}
+
+/// PostgreSQL cannot partition a table in place (nor change its key): the
+/// revision says so in a review line and stops the upgrade with that
+/// message until the table is rebuilt by hand; nothing is changed.
+#[tokio::test]
+async fn partitioning_an_existing_table_stops_the_upgrade_with_a_review() {
+    let database = TestDb::fresh(Db::Pg).await;
+    let p = Project::new(Db::Pg, database.url(), "");
+    p.revision("a", "CREATE TABLE events (id INTEGER, at DATE);", None);
+    p.ok(&["upgrade", "head"]);
+    let pool = database.pool().await;
+    pool.exec("INSERT INTO events (id, at) VALUES (1, '2020-01-01');")
+        .await;
+    p.write_schema("CREATE TABLE events (id INTEGER, at DATE) PARTITION BY RANGE (at);");
+    let out = p.ok(&["revision", "--autogenerate", "-m", "partition"]);
+    assert!(
+        out.stdout
+            .contains("Detected change the partitioning of events to RANGE (at)"),
+        "{}",
+        out.stdout
+    );
+    let text = std::fs::read_to_string(p.path().join(generated_path(&out))).unwrap();
+    assert!(
+        text.contains("-- REVIEW: PostgreSQL cannot change the partitioning of events in place (not partitioned -> PARTITION BY RANGE (at)): rebuild it by hand"),
+        "{text}"
+    );
+    let failed = p.fails(
+        &["upgrade", "head"],
+        1,
+        "cannot change the partitioning of events",
+    );
+    assert!(!failed.stderr.is_empty());
+    assert_eq!(pool.int("SELECT count(*) FROM events").await, 1);
+    assert_eq!(
+        pool.int("SELECT count(*) FROM pg_class WHERE relname = 'events' AND relkind = 'r'")
+            .await,
+        1
+    );
+    pool.close().await;
 }

@@ -884,10 +884,13 @@ impl SchemaParser {
 
     fn table_constraint(&mut self, table: &QualifiedName, constraint: TableConstraint, at: Pos) {
         let Some(mut t) = self.schema.tables.remove(table) else {
-            self.error_at(
-                at,
-                format!("constraint on unknown table {table}; declare the table first"),
-            );
+            let message = match self.partition_parent(table) {
+                Some(parent) => format!(
+                    "constraint on partition {table}: a partition's constraints are its parent's; declare it on {parent}"
+                ),
+                None => format!("constraint on unknown table {table}; declare the table first"),
+            };
+            self.error_at(at, message);
             return;
         };
         match &constraint {
@@ -1039,10 +1042,17 @@ impl SchemaParser {
         match item {
             Deferred::Index(table, index, columns) => {
                 let Some(t) = self.schema.tables.get(&table) else {
-                    self.error_at(
-                        at,
-                        format!("index {} is on unknown table {table}; declare the table or fix the name", index.name),
-                    );
+                    let message = match self.partition_parent(&table) {
+                        Some(parent) => format!(
+                            "index {} is on partition {table}: an index on one partition alone is not compared; declare it on {parent}, which creates it on every partition",
+                            index.name
+                        ),
+                        None => format!(
+                            "index {} is on unknown table {table}; declare the table or fix the name",
+                            index.name
+                        ),
+                    };
+                    self.error_at(at, message);
                     return;
                 };
                 for (col, span) in columns {

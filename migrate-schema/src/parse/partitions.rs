@@ -461,6 +461,14 @@ impl SchemaParser {
         }
     }
 
+    /// The parent of `name` when it is declared with `PARTITION OF`.
+    pub(super) fn partition_parent(&self, name: &QualifiedName) -> Option<QualifiedName> {
+        self.pending_partitions
+            .iter()
+            .find(|p| !p.attached && p.partition.name == *name)
+            .map(|p| p.partition.parent.clone())
+    }
+
     /// The table at the top of a partition's parents, if declared.
     fn partition_root(&self, name: &QualifiedName) -> Option<QualifiedName> {
         let mut at = name.clone();

@@ -22,7 +22,9 @@
 //! Changes, in the order [`crate::diff`] places them:
 //!
 //! - dropped partitions (sub-partitions first), before tables are created,
-//!   so a new partition may take a dropped one's range;
+//!   so a new partition may take a dropped one's range: `DETACH PARTITION`
+//!   then `DROP TABLE`, since PostgreSQL refuses to drop a partition of a
+//!   table a foreign key references;
 //! - partitions whose bound or parent changes: `DETACH PARTITION` (all of
 //!   them first, so two partitions may swap ranges), then after the new
 //!   tables and columns, `ATTACH PARTITION` with the new bound, which keeps
@@ -255,14 +257,24 @@ pub(crate) fn render(change: &PartitionChange) -> Vec<Step> {
             }
             vec![plain(sql)]
         }
-        PartitionChange::Drop(p) => vec![Step {
-            review: Some(format!(
-                "drops partition {} of {} and all its rows",
-                qn(&p.name),
-                qn(&p.parent)
-            )),
-            sql: format!("DROP TABLE {}", qn(&p.name)),
-        }],
+        // Detached first: PostgreSQL refuses to drop a partition of a table
+        // that a foreign key references ("other objects depend on it"),
+        // while DETACH checks that no row references the partition's rows.
+        PartitionChange::Drop(p) => vec![
+            Step {
+                review: Some(format!(
+                    "drops partition {} of {} and all its rows",
+                    qn(&p.name),
+                    qn(&p.parent)
+                )),
+                sql: format!(
+                    "ALTER TABLE {} DETACH PARTITION {}",
+                    qn(&p.parent),
+                    qn(&p.name)
+                ),
+            },
+            plain(format!("DROP TABLE {}", qn(&p.name))),
+        ],
         PartitionChange::Detach(p) => vec![plain(format!(
             "ALTER TABLE {} DETACH PARTITION {}",
             qn(&p.parent),
@@ -340,8 +352,10 @@ mod tests {
         );
         assert_eq!(
             down,
-            "-- REVIEW: drops partition ev_2020_0 of ev_2020 and all its rows\nDROP TABLE ev_2020_0;\n\n\
-             -- REVIEW: drops partition ev_2020 of ev and all its rows\nDROP TABLE ev_2020;\n\n\
+            "-- REVIEW: drops partition ev_2020_0 of ev_2020 and all its rows\n\
+             ALTER TABLE ev_2020 DETACH PARTITION ev_2020_0;\n\nDROP TABLE ev_2020_0;\n\n\
+             -- REVIEW: drops partition ev_2020 of ev and all its rows\n\
+             ALTER TABLE ev DETACH PARTITION ev_2020;\n\nDROP TABLE ev_2020;\n\n\
              -- REVIEW: drops table ev and all its rows\nDROP TABLE ev;\n\n"
         );
     }

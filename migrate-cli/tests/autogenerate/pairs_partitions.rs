@@ -89,7 +89,12 @@ const CREATE_RANGE: Case = Case {
          CREATE INDEX events_user ON events (user_id);
          CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
          CREATE TABLE events_2021 PARTITION OF events FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');
-         CREATE TABLE events_rest PARTITION OF events DEFAULT;",
+         CREATE TABLE events_rest PARTITION OF events DEFAULT;
+         CREATE TABLE notes (
+             event_id INTEGER,
+             event_at DATE,
+             FOREIGN KEY (event_id, event_at) REFERENCES events (id, at) ON DELETE CASCADE
+         );",
     )
 };
 
@@ -132,7 +137,7 @@ const DROP_PARTITION: Case = Case {
         ),
     ],
     expect: &[
-        "-- REVIEW: drops partition events_2021 of events and all its rows",
+        "-- REVIEW: drops partition events_2021 of events and all its rows\nALTER TABLE events DETACH PARTITION events_2021;",
         "DROP TABLE events_2021;",
         "CREATE TABLE events_2021 PARTITION OF events FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');",
     ],
@@ -259,8 +264,9 @@ CREATE TABLE events_rest PARTITION OF events DEFAULT;
 CREATE TABLE sites (region TEXT, n INTEGER) PARTITION BY LIST (lower(region));
 CREATE TABLE sites_eu PARTITION OF sites FOR VALUES IN ('eu', 'uk') PARTITION BY HASH (n);
 CREATE TABLE sites_eu_0 PARTITION OF sites_eu FOR VALUES WITH (MODULUS 1, REMAINDER 0);
-CREATE TABLE stamps (at TIMESTAMPTZ) PARTITION BY RANGE (at);
-CREATE TABLE stamps_2020 PARTITION OF stamps FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');"
+CREATE TABLE stamps (id SERIAL, at TIMESTAMPTZ, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE TABLE stamps_2020 PARTITION OF stamps FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+CREATE TABLE marks (stamp_id INTEGER, stamp_at TIMESTAMPTZ, FOREIGN KEY (stamp_id, stamp_at) REFERENCES stamps (id, at));"
         ),
         None,
     );

@@ -670,6 +670,15 @@ impl SchemaParser {
             );
             return;
         }
+        if (create.partition_by.is_some() || create.partition_of.is_some())
+            && self.dialect == Dialect::Sqlite
+        {
+            self.error_at(
+                at,
+                format!("SQLite has no partitioned tables; declare {name} as a plain table"),
+            );
+            return;
+        }
         if create.partition_by.is_some() || create.partition_of.is_some() {
             self.error_at(
                 at,

@@ -623,5 +623,25 @@ mod tests {
             "CREATE TABLE m (at date) PARTITION BY LIST (at);\nALTER TABLE ONLY m ATTACH PARTITION p DEFAULT;",
         );
         assert!(err[0].contains("table p is not declared"), "{err:?}");
+        let err = errors(
+            "CREATE TABLE m (at date) PARTITION BY LIST (at);\nCREATE TABLE p PARTITION OF m DEFAULT;\nCREATE INDEX p_at ON p (at);",
+        );
+        assert!(
+            err[0].starts_with("line 3:1: index p_at is on partition p: an index on one partition alone is not compared; declare it on m"),
+            "{err:?}"
+        );
+        let err: Vec<String> = parse_schema(
+            "CREATE TABLE m (at date) PARTITION BY LIST (at);",
+            Dialect::Sqlite,
+        )
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        // SQLite's grammar stops at the clause.
+        assert!(
+            err[0].starts_with("line 1:26: unexpected `PARTITION`"),
+            "{err:?}"
+        );
     }
 }

@@ -91,12 +91,17 @@ pub struct Schema {
 }
 
 impl Schema {
-    /// This schema without its views, routines and triggers: the part the
-    /// schema fold models, for comparisons with it.
+    /// This schema without its views, routines and triggers, and without
+    /// partitions and partition keys: the part the schema fold models, for
+    /// comparisons with it.
     pub fn without_views_and_routines(mut self) -> Schema {
         self.views.clear();
         self.functions.clear();
         self.triggers.clear();
+        self.partitions.clear();
+        for t in self.tables.values_mut() {
+            t.partition_key = None;
+        }
         self
     }
 }

@@ -124,11 +124,11 @@ SELECT n.nspname::text, ty.typname::text, \
 
 /// Reads the schema of a PostgreSQL database.
 ///
-/// Fourteen catalogue queries, whatever the number of tables: the schemas
+/// Fifteen catalogue queries, whatever the number of tables: the schemas
 /// in scope, then tables, columns, constraints, indexes and enum types, each
 /// for all tables at once, then extensions, domains, composite types, range
-/// types and sequences, then views, routines and triggers, each for all
-/// objects at once. They run as separate statements, so a
+/// types and sequences, then partitions, then views, routines and triggers,
+/// each for all objects at once. They run as separate statements, so a
 /// concurrent DDL change may be seen half-way; run it inside a
 /// `REPEATABLE READ` transaction for a single snapshot.
 ///

@@ -828,10 +828,13 @@ pub fn diff(
         .values()
         .filter(|t| !current.tables.contains_key(&t.name))
         .collect();
+    // A table that becomes a partition is attached, not dropped (see
+    // `partitions::diff`).
     let dropped: Vec<&Table> = current
         .tables
         .values()
         .filter(|t| !target.tables.contains_key(&t.name))
+        .filter(|t| !target.partitions.contains_key(&t.name))
         .collect();
 
     let (order, split) = dependency_order(&created, dialect);

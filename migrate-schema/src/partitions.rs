@@ -29,7 +29,10 @@
 //!   them first, so two partitions may swap ranges), then after the new
 //!   tables and columns, `ATTACH PARTITION` with the new bound, which keeps
 //!   the rows and checks them against it;
-//! - new partitions (parents first), after the new tables;
+//! - new partitions (parents first), after the new tables; a plain table
+//!   that becomes a partition is attached (`ATTACH PARTITION`, rows kept),
+//!   and detached again by the downgrade, where it keeps the indexes
+//!   PostgreSQL cloned onto it from the parent;
 //! - a table whose partition key changes, or that becomes partitioned or
 //!   stops being so: PostgreSQL cannot do this in place, so the revision
 //!   gets a `-- REVIEW:` line and a statement that stops the upgrade
@@ -168,6 +171,12 @@ pub(crate) fn diff(current: &Schema, target: &Schema) -> PartitionPlan {
     let mut dropped: Vec<&Partition> = Vec::new();
     for (name, to) in &target.partitions {
         match current.partitions.get(name) {
+            // A plain table becomes a partition: attached with its rows
+            // (PostgreSQL checks that its columns match the parent's and
+            // its rows the bound).
+            None if current.tables.contains_key(name) => {
+                plan.attaches.push(PartitionChange::Attach(to.clone()));
+            }
             None => created.push(to),
             Some(from) if !same_key(&from.partition_key, &to.partition_key) => {
                 // A sub-partitioned partition with another key: its own

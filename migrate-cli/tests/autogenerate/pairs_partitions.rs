@@ -34,7 +34,31 @@ pg_pairs! {
     change_partition_bound_keeps_rows => CHANGE_BOUND;
     column_and_index_on_partitioned_parent => PARENT_COLUMN_AND_INDEX;
     list_and_hash_partitioned_tables => LIST_AND_HASH;
+    plain_table_becomes_a_partition => TABLE_TO_PARTITION;
 }
+
+/// A table filled on its own, then attached to a partitioned table (how a
+/// partition is often loaded): `ATTACH PARTITION`, rows kept.
+const TABLE_TO_PARTITION: Case = Case {
+    seed: "INSERT INTO events_2020 (id, at) VALUES (1, '2020-03-01'), (2, '2020-04-01');",
+    after: &[
+        ("SELECT count(*) FROM events", 2),
+        (
+            "SELECT count(*) FROM pg_class WHERE relname = 'events_2020' AND relispartition",
+            1,
+        ),
+    ],
+    expect: &[
+        "ALTER TABLE events ATTACH PARTITION events_2020 FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');",
+        "ALTER TABLE events DETACH PARTITION events_2020;",
+    ],
+    ..case(
+        "CREATE TABLE events (id INTEGER NOT NULL, at DATE NOT NULL) PARTITION BY RANGE (at);
+         CREATE TABLE events_2020 (id INTEGER NOT NULL, at DATE NOT NULL);",
+        "CREATE TABLE events (id INTEGER NOT NULL, at DATE NOT NULL) PARTITION BY RANGE (at);
+         CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');",
+    )
+};
 
 const USERS: &str = "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);";
 

@@ -14,6 +14,11 @@
 //! [`Function`](crate::Function) and [`Trigger`](crate::Trigger) (see
 //! [`views`](crate::views)); a view's query is checked by the dialect's
 //! parser, a routine's body is left to the server.
+//! Declarative partitioning (`PARTITION BY`, `PARTITION OF`, pg_dump's
+//! `ATTACH PARTITION`) is read from tokens too, by the `partitions`
+//! submodule, into [`Table::partition_key`](crate::Table::partition_key)
+//! and [`Schema::partitions`](crate::Schema::partitions); `INHERITS` is an
+//! error.
 //! Anything else (`INSERT`s, …) is an
 //! error that names its line and column: the comparison would silently
 //! ignore it, so the file would promise more than autogenerate checks.

@@ -19,7 +19,7 @@
 //! key is `'2020-01-01 00:00:00+00'`, depending on the session's
 //! `TimeZone`), which only the server knows.
 //!
-//! Changes, in the order [`crate::diff`] places them:
+//! Changes, in the order [`crate::diff()`] places them:
 //!
 //! - dropped partitions (sub-partitions first), before tables are created,
 //!   so a new partition may take a dropped one's range: `DETACH PARTITION`
@@ -153,7 +153,7 @@ fn depth(partitions: &BTreeMap<QualifiedName, Partition>, p: &Partition) -> usiz
 }
 
 /// The partition changes that turn `current` into `target` (both
-/// normalised by [`crate::diff`]).
+/// normalised by [`crate::diff()`]).
 pub(crate) fn diff(current: &Schema, target: &Schema) -> PartitionPlan {
     let mut plan = PartitionPlan::default();
     for (name, to) in &target.tables {
@@ -215,7 +215,7 @@ pub(crate) fn diff(current: &Schema, target: &Schema) -> PartitionPlan {
 }
 
 /// Default-schema names made `None` and out-of-scope partitions left out,
-/// as [`crate::diff`] does for tables.
+/// as [`crate::diff()`] does for tables.
 pub(crate) fn normalise(schema: &Schema, out: &mut Schema, default: &str, include_schemas: bool) {
     let norm = |q: &QualifiedName| match &q.schema {
         Some(s) if s == default => QualifiedName::new(q.name.clone()),

@@ -526,6 +526,26 @@ fn excluded(schema: &Schema, exclude: &[String], dialect: Dialect) -> Schema {
         })
     };
     schema.tables.retain(|name, _| !hit(name));
+    // A partition goes with an excluded parent (or grandparent), as
+    // PostgreSQL drops it with its parent; it may also be excluded alone.
+    let parents: std::collections::BTreeMap<_, _> = schema
+        .partitions
+        .iter()
+        .map(|(name, p)| (name.clone(), p.parent.clone()))
+        .collect();
+    schema.partitions.retain(|name, _| {
+        let mut at = name;
+        for _ in 0..64 {
+            if hit(at) {
+                return false;
+            }
+            match parents.get(at) {
+                Some(parent) => at = parent,
+                None => break,
+            }
+        }
+        true
+    });
     schema.enums.retain(|name, _| !hit(name));
     schema.domains.retain(|name, _| !hit(name));
     schema.composites.retain(|name, _| !hit(name));
@@ -544,7 +564,7 @@ fn excluded(schema: &Schema, exclude: &[String], dialect: Dialect) -> Schema {
 
 /// `schema` without the kinds the fold does not model yet (views,
 /// routines, triggers, extensions, domains, composite and range types,
-/// sequences other than a column's own): an offline comparison leaves them
+/// sequences other than a column's own, partitions and partition keys): an offline comparison leaves them
 /// out on both sides.
 fn without_unfolded_kinds(schema: &mut Schema) {
     // Views, routines and triggers: the fold tracks them by name for its
@@ -560,6 +580,13 @@ fn without_unfolded_kinds(schema: &mut Schema) {
     // Privileges (`compare_grants`): not modelled by the fold.
     schema.grants.clear();
     schema.routine_grants.clear();
+    // Partitioning: the fold builds a partitioned table's columns,
+    // constraints and indexes and leaves its partitions out, but models
+    // neither keys nor bounds.
+    schema.partitions.clear();
+    for t in schema.tables.values_mut() {
+        t.partition_key = None;
+    }
 }
 
 /// PostgreSQL: the declared views and routines in the server's own form

@@ -333,6 +333,66 @@ CREATE TABLE people (
 }
 
 #[test]
+fn offline_folds_partitioned_tables_and_leaves_partitions_out() {
+    let dir = tempfile::tempdir().unwrap();
+    postgres_only(dir.path());
+    std::fs::create_dir(dir.path().join("migrations")).unwrap();
+    let upgrade = "CREATE TABLE events (id integer NOT NULL, at date NOT NULL, what text,
+    PRIMARY KEY (id, at), CHECK (id > 0)) PARTITION BY RANGE (at);
+CREATE INDEX events_what ON events (what);
+CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+CREATE TABLE events_2021 (id integer NOT NULL, at date NOT NULL, what text);
+ALTER TABLE ONLY events ATTACH PARTITION events_2021 FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');
+ALTER TABLE events DETACH PARTITION events_2020;
+ALTER TABLE events ATTACH PARTITION events_2020 FOR VALUES FROM ('2019-01-01') TO ('2021-01-01');
+ALTER TABLE events ADD COLUMN note text;
+CREATE TABLE gone (k int) PARTITION BY LIST (k);
+CREATE TABLE gone_1 PARTITION OF gone FOR VALUES IN (1);
+DROP TABLE gone;
+CREATE TABLE gone_1 (k int);";
+    std::fs::write(
+        dir.path().join("migrations").join("2025_01_01_0000-aaaa00000001_a.sql"),
+        format!("-- revision: aaaa00000001\n-- down_revision: none\n\n-- migrate:upgrade\n{upgrade}\n\n-- migrate:downgrade\nSELECT 1;\n"),
+    )
+    .unwrap();
+    let schema = "CREATE TABLE events (id integer NOT NULL, at date NOT NULL, what text, note text,
+    PRIMARY KEY (id, at), CHECK (id > 0)) PARTITION BY RANGE (at);
+CREATE INDEX events_what ON events (what);
+CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2019-01-01') TO ('2021-01-01');
+CREATE TABLE events_2021 PARTITION OF events FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');
+CREATE TABLE gone_1 (k int);";
+    std::fs::write(dir.path().join("schema.sql"), schema).unwrap();
+    let out = migrate(dir.path(), &["check", "--offline"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .ends_with("No new upgrade operations detected.\n"),
+        "{}",
+        out.stdout
+    );
+    // A column added to the parent is one difference, not one per
+    // partition; partitions and bounds are not compared offline.
+    std::fs::write(
+        dir.path().join("schema.sql"),
+        schema
+            .replace("note text,", "note text, extra int,")
+            .replace(
+                "('2021-01-01') TO ('2022-01-01')",
+                "('2021-01-01') TO ('2023-01-01')",
+            ),
+    )
+    .unwrap();
+    let out = migrate(dir.path(), &["check", "--offline"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let errors: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: ") && !l.contains("New upgrade operations"))
+        .collect();
+    assert_eq!(errors, ["error: add column events.extra"], "{}", out.stderr);
+}
+
+#[test]
 fn offline_on_a_sqlite_project_says_what_to_use_until_the_fold_reads_sqlite() {
     let dir = example_copy();
     std::fs::write(

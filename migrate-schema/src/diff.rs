@@ -390,6 +390,9 @@ pub enum Change {
         /// The privileges after.
         to: BTreeMap<Privilege, bool>,
     },
+    /// A partition or partition key (PostgreSQL; see
+    /// [`crate::partitions`]).
+    Partition(crate::partitions::PartitionChange),
 }
 
 impl Change {
@@ -541,6 +544,7 @@ impl Change {
                 from: to,
                 to: from,
             },
+            Partition(p) => Partition(p.inverse()),
         }
     }
 
@@ -560,6 +564,7 @@ impl Change {
             Change::AlterColumnType { from, to, .. } => !is_widening(from, to),
             Change::AlterColumnNullability { nullable, .. } => !nullable,
             Change::Kind(k) => k.is_destructive(),
+            Change::Partition(p) => p.is_destructive(),
             Change::RebuildTable { from, to } => {
                 // Key columns are NOT NULL whatever SQLite reports.
                 let key = |c: &Column| {
@@ -693,6 +698,7 @@ impl Change {
                 from,
                 to,
             } => crate::grants::summary(&on.describe(object), from, to),
+            Change::Partition(p) => p.summary(),
         }
     }
 }
@@ -784,6 +790,7 @@ pub fn diff(
     let current_grants = current.grants.clone();
     let mut out = Plan {
         kinds: kinds::diff(&current, &target, dialect),
+        partitions: crate::partitions::diff(&current, &target),
         ..Plan::default()
     };
 
@@ -880,10 +887,13 @@ pub fn diff(
         .values()
         .filter(|t| !current.tables.contains_key(&t.name))
         .collect();
+    // A table that becomes a partition is attached, not dropped (see
+    // `partitions::diff`).
     let dropped: Vec<&Table> = current
         .tables
         .values()
         .filter(|t| !target.tables.contains_key(&t.name))
+        .filter(|t| !target.partitions.contains_key(&t.name))
         .collect();
 
     let (order, split) = dependency_order(&created, dialect);
@@ -1015,12 +1025,18 @@ struct Plan {
     drop_schemas: Vec<Change>,
     /// Extensions, domains, composite and range types, sequences.
     kinds: kinds::KindPlan,
+    /// Partitions and partition keys.
+    partitions: crate::partitions::PartitionPlan,
 }
 
 impl Plan {
     fn into_list(self) -> Vec<Change> {
         let k = self.kinds;
         let kind = |v: Vec<KindChange>| v.into_iter().map(Change::Kind).collect::<Vec<_>>();
+        let p = self.partitions;
+        let part = |v: Vec<crate::partitions::PartitionChange>| {
+            v.into_iter().map(Change::Partition).collect::<Vec<_>>()
+        };
         [
             self.schemas,
             kind(k.extensions),
@@ -1031,8 +1047,13 @@ impl Plan {
             kind(k.drop_owners),
             self.drop_fks,
             self.drop_constraints,
+            part(p.drops),
+            part(p.detaches),
+            part(p.repartitions),
             self.create_tables,
             self.columns,
+            part(p.attaches),
+            part(p.creates),
             self.add_constraints,
             self.add_fks,
             kind(k.owners),
@@ -1099,6 +1120,7 @@ fn normalise(schema: &Schema, dialect: Dialect, options: &DiffOptions) -> Schema
         }
     }
     kinds::normalise(schema, &mut out, default, options.include_schemas, dialect);
+    crate::partitions::normalise(schema, &mut out, default, options.include_schemas);
     for v in schema.views.values() {
         let mut v = v.clone();
         v.name = norm(&v.name);

@@ -64,12 +64,14 @@ pub mod model;
 #[path = "fold/naming.rs"]
 pub mod naming;
 pub mod parse;
+pub mod partitions;
 pub mod rename;
 pub mod render;
 pub mod views;
 
 pub use diff::{Change, CommentTarget, DiffOptions, EnumColumn, diff};
 pub use kinds::KindChange;
+pub use model::Partition;
 pub use model::{
     Attribute, CheckConstraint, Column, CompositeType, Deferral, Domain, EnumType, Exclusion,
     Extension, FkAction, ForeignKey, Function, Grantee, Identity, Index, IndexKey, IndexKeyOptions,
@@ -77,5 +79,6 @@ pub use model::{
     Trigger, UniqueConstraint, View,
 };
 pub use parse::{ParseOptions, SchemaError, parse_schema, parse_schema_with};
+pub use partitions::PartitionChange;
 pub use rename::Renames;
 pub use render::{Rendered, escape_controls, quote_ident, render, render_table};

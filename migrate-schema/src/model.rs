@@ -92,15 +92,25 @@ pub struct Schema {
     /// routine without an entry has the default privileges: `EXECUTE` for
     /// `PUBLIC` (besides its owner's).
     pub routine_grants: BTreeMap<(QualifiedName, String), ObjectGrants>,
+    /// PostgreSQL partitions (`CREATE TABLE p PARTITION OF m …`), by name.
+    /// A partition is not in [`Schema::tables`]: its columns, and the
+    /// indexes and constraints PostgreSQL gives it from its parent, are the
+    /// parent's (see [`Partition`]).
+    pub partitions: BTreeMap<QualifiedName, Partition>,
 }
 
 impl Schema {
-    /// This schema without its views, routines and triggers: the part the
-    /// schema fold models, for comparisons with it.
+    /// This schema without its views, routines and triggers, and without
+    /// partitions and partition keys: the part the schema fold models, for
+    /// comparisons with it.
     pub fn without_views_and_routines(mut self) -> Schema {
         self.views.clear();
         self.functions.clear();
         self.triggers.clear();
+        self.partitions.clear();
+        for t in self.tables.values_mut() {
+            t.partition_key = None;
+        }
         self
     }
 }
@@ -141,6 +151,11 @@ pub struct Table {
     /// `WITH (name = value, …)` storage parameters (PostgreSQL), as
     /// `(name, value)` pairs in the source's order and spelling.
     pub storage: Vec<(String, String)>,
+    /// PostgreSQL: the partition key of a partitioned table, as
+    /// `pg_get_partkeydef` prints it (`RANGE (at)`, `LIST (lower(region))`,
+    /// `HASH (id)`); `None` for a plain table. Declared keys are put in the
+    /// server's form by `migrate_runtime::introspect::settle_declared`.
+    pub partition_key: Option<String>,
 }
 
 impl Table {
@@ -157,6 +172,7 @@ impl Table {
             exclusions: Vec::new(),
             comment: None,
             storage: Vec::new(),
+            partition_key: None,
         }
     }
 
@@ -164,6 +180,32 @@ impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }
+}
+
+/// A PostgreSQL partition: a table attached to a partitioned table
+/// (`CREATE TABLE p PARTITION OF m FOR VALUES …`, or pg_dump's `CREATE
+/// TABLE p (…)` + `ALTER TABLE ONLY m ATTACH PARTITION p FOR VALUES …`).
+///
+/// Its columns are its parent's, and so are the indexes, foreign keys and
+/// checks PostgreSQL creates on it from the parent's: none of them is
+/// recorded here, so the comparison does not count them twice. What a
+/// partition has of its own beyond those (an index made on the partition
+/// alone) is not compared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partition {
+    /// The partition's name.
+    pub name: QualifiedName,
+    /// The partitioned table it belongs to (a partition itself when
+    /// sub-partitioned).
+    pub parent: QualifiedName,
+    /// The bound as `pg_get_expr(relpartbound, oid)` prints it: `FOR VALUES
+    /// FROM ('2020-01-01') TO ('2021-01-01')`, `FOR VALUES IN ('eu', 'uk')`,
+    /// `FOR VALUES WITH (modulus 4, remainder 0)`, `DEFAULT`. Declared
+    /// bounds are put in that form by `settle_declared`.
+    pub bound: String,
+    /// `PARTITION BY …` of a partition that is partitioned in turn, in
+    /// the form of [`Table::partition_key`].
+    pub partition_key: Option<String>,
 }
 
 /// A column.

@@ -14,6 +14,11 @@
 //! [`Function`](crate::Function) and [`Trigger`](crate::Trigger) (see
 //! [`views`](crate::views)); a view's query is checked by the dialect's
 //! parser, a routine's body is left to the server.
+//! Declarative partitioning (`PARTITION BY`, `PARTITION OF`, pg_dump's
+//! `ATTACH PARTITION`) is read from tokens too, by the `partitions`
+//! submodule, into [`Table::partition_key`](crate::Table::partition_key)
+//! and [`Schema::partitions`](crate::Schema::partitions); `INHERITS` is an
+//! error.
 //! Anything else (`INSERT`s, …) is an
 //! error that names its line and column: the comparison would silently
 //! ignore it, so the file would promise more than autogenerate checks.
@@ -50,6 +55,7 @@ use migrate_core::sql::{Dialect, check_statement, split_statements};
 mod exclusion;
 mod grants;
 mod kinds;
+mod partitions;
 
 pub use kinds::default_multirange_name;
 
@@ -145,6 +151,10 @@ pub fn parse_schema_with(
         positions: BTreeMap::new(),
         sequences: Vec::new(),
         trigger_positions: BTreeMap::new(),
+        next_partition_key: None,
+        partition_key_columns: Vec::new(),
+        pending_partitions: Vec::new(),
+        pending_key_columns: Vec::new(),
     };
     let without_meta;
     let sql = if dialect == Dialect::Postgres {
@@ -163,6 +173,20 @@ pub fn parse_schema_with(
         let at = Pos {
             line: statement.line,
             column: statement.column,
+        };
+        p.next_partition_key = None;
+        let rewritten;
+        let text = if dialect == Dialect::Postgres {
+            match p.partition_statement(text, at) {
+                partitions::Outcome::NotMine => text,
+                partitions::Outcome::Done => continue,
+                partitions::Outcome::Rewritten(t) => {
+                    rewritten = t;
+                    rewritten.as_str()
+                }
+            }
+        } else {
+            text
         };
         if dialect == Dialect::Postgres
             && (p.dump_statement(text, at) || p.alter_exclusion(text, at))
@@ -226,7 +250,7 @@ pub fn parse_schema_with(
                 let errors = p.errors.len();
                 p.statement(stmt, at);
                 if declares && p.errors.len() == errors {
-                    judged.push((text, at.line, at.column));
+                    judged.push((&sql[statement.start..statement.end], at.line, at.column));
                 }
             }
             _ => p.error_at(
@@ -242,6 +266,7 @@ pub fn parse_schema_with(
     for (at, item) in deferred {
         p.apply(item, at);
     }
+    p.resolve_partitions();
     p.check_sequences();
     p.check_references();
     crate::kinds::without_serial_sequences(&mut p.schema);
@@ -429,6 +454,15 @@ struct SchemaParser {
     grant_positions: Vec<(QualifiedName, Pos, Vec<String>)>,
     /// Each routine a `GRANT` or `REVOKE` names, and where.
     routine_grant_positions: Vec<((QualifiedName, String), Pos)>,
+    /// `PARTITION BY …` of the `CREATE TABLE` being read (see the
+    /// `partitions` submodule), with where it was written.
+    next_partition_key: Option<(String, Pos)>,
+    /// The plain columns of the key just read, to check against the table.
+    partition_key_columns: Vec<(String, Pos)>,
+    /// Partitions, resolved once every table is declared.
+    pending_partitions: Vec<partitions::Pending>,
+    /// The plain columns of each pending partition's own key.
+    pending_key_columns: Vec<Vec<(String, Pos)>>,
 }
 
 const SKIPPED_HINT: &str = "schema.sql holds declarations only (CREATE SCHEMA, CREATE EXTENSION, CREATE TYPE, CREATE DOMAIN, CREATE SEQUENCE, CREATE TABLE, CREATE INDEX, CREATE VIEW, CREATE FUNCTION, CREATE PROCEDURE, CREATE TRIGGER, COMMENT ON, ALTER TABLE … ADD CONSTRAINT); write this in a revision instead";
@@ -755,13 +789,26 @@ impl SchemaParser {
             );
             return;
         }
-        if create.partition_by.is_some()
-            || create.partition_of.is_some()
-            || create.inherits.is_some()
+        if (create.partition_by.is_some() || create.partition_of.is_some())
+            && self.dialect == Dialect::Sqlite
         {
             self.error_at(
                 at,
-                format!("table {name} is partitioned, a partition or inherits: not compared yet; create it in a revision and list it in migrate.toml's `exclude`"),
+                format!("SQLite has no partitioned tables; declare {name} as a plain table"),
+            );
+            return;
+        }
+        if create.partition_by.is_some() || create.partition_of.is_some() {
+            self.error_at(
+                at,
+                format!("could not read the partitioning of table {name}; write CREATE TABLE {name} (…) PARTITION BY RANGE|LIST|HASH (…) or CREATE TABLE {name} PARTITION OF parent FOR VALUES …"),
+            );
+            return;
+        }
+        if create.inherits.is_some() {
+            self.error_at(
+                at,
+                format!("table {name} inherits (INHERITS): legacy inheritance is not compared; use declarative partitioning (PARTITION BY / PARTITION OF), or create it in a revision and list it in migrate.toml's `exclude`"),
             );
             return;
         }
@@ -890,6 +937,7 @@ impl SchemaParser {
             ),
         }
         self.positions.insert(name.clone(), at);
+        self.take_partition_key(&mut table);
         self.schema.tables.insert(name.clone(), table);
         for constraint in create.constraints {
             self.table_constraint(&name, constraint, at);
@@ -964,10 +1012,13 @@ impl SchemaParser {
 
     fn table_constraint(&mut self, table: &QualifiedName, constraint: TableConstraint, at: Pos) {
         let Some(mut t) = self.schema.tables.remove(table) else {
-            self.error_at(
-                at,
-                format!("constraint on unknown table {table}; declare the table first"),
-            );
+            let message = match self.partition_parent(table) {
+                Some(parent) => format!(
+                    "constraint on partition {table}: a partition's constraints are its parent's; declare it on {parent}"
+                ),
+                None => format!("constraint on unknown table {table}; declare the table first"),
+            };
+            self.error_at(at, message);
             return;
         };
         match &constraint {
@@ -1133,10 +1184,17 @@ impl SchemaParser {
         match item {
             Deferred::Index(table, index, columns) => {
                 let Some(t) = self.schema.tables.get(&table) else {
-                    self.error_at(
-                        at,
-                        format!("index {} is on unknown table {table}; declare the table or fix the name", index.name),
-                    );
+                    let message = match self.partition_parent(&table) {
+                        Some(parent) => format!(
+                            "index {} is on partition {table}: an index on one partition alone is not compared; declare it on {parent}, which creates it on every partition",
+                            index.name
+                        ),
+                        None => format!(
+                            "index {} is on unknown table {table}; declare the table or fix the name",
+                            index.name
+                        ),
+                    };
+                    self.error_at(at, message);
                     return;
                 };
                 for (col, span) in columns {
@@ -1949,7 +2007,7 @@ mod tests {
     }
 
     #[test]
-    fn grants_are_skipped_and_partitions_are_located_errors() {
+    fn grants_are_skipped_and_inheritance_is_a_located_error() {
         let s = parse_schema(
             "CREATE TABLE t (id int);\nGRANT SELECT ON TABLE t TO PUBLIC;\nREVOKE ALL ON TABLE t FROM PUBLIC;",
             Dialect::Postgres,
@@ -1957,15 +2015,15 @@ mod tests {
         .unwrap();
         assert_eq!(s.tables.len(), 1);
         let err = parse_schema(
-            "CREATE TABLE m (at date) PARTITION BY RANGE (at);\nCREATE TABLE m1 PARTITION OF m FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');",
+            "CREATE TABLE m (at date);\nCREATE TABLE m1 (x int) INHERITS (m);",
             Dialect::Postgres,
         )
         .unwrap_err();
         assert_eq!(
             err.iter().map(|e| e.line).collect::<Vec<_>>(),
-            [1, 2],
+            [2],
             "{err:?}"
         );
-        assert!(err[0].message.contains("partitioned"), "{}", err[0]);
+        assert!(err[0].message.contains("INHERITS"), "{}", err[0]);
     }
 }

@@ -605,8 +605,12 @@ impl<'a> Out<'a> {
         } else {
             format!(" WITH ({})", self.parameters(&t.storage))
         };
+        let partitioned = match &t.partition_key {
+            Some(key) => format!(" PARTITION BY {key}"),
+            None => String::new(),
+        };
         format!(
-            "CREATE TABLE {name_sql} (\n    {}\n){with};",
+            "CREATE TABLE {name_sql} (\n    {}\n){partitioned}{with};",
             items.join(",\n    ")
         )
     }
@@ -1252,6 +1256,14 @@ impl<'a> Out<'a> {
             Change::DropFunction(f) => {
                 let word = if f.procedure { "PROCEDURE" } else { "FUNCTION" };
                 self.stmt(format!("DROP {word} {}({})", self.qn(&f.name), f.arg_types));
+            }
+            Change::Partition(p) => {
+                for step in crate::partitions::render(p) {
+                    if let Some(review) = step.review {
+                        self.review(review);
+                    }
+                    self.stmt(step.sql);
+                }
             }
             Change::CreateTrigger(t) => self.stmt(t.sql.trim_end().to_owned()),
             Change::DropTrigger(t) => match self.dialect {

@@ -189,7 +189,7 @@ fn problem(at: usize, message: impl Into<String>) -> Problem {
 }
 
 /// A name's parts as written, each with whether it was quoted.
-type NameParts = Vec<(String, bool)>;
+pub(crate) type NameParts = Vec<(String, bool)>;
 
 /// The name of the `what` (view, routine) whose name starts at token
 /// `i`: `(name, the token after it, its start, its end)`, or where and why
@@ -218,7 +218,7 @@ fn object_name(
 
 /// A name read from the tokens at `i`: its parts (`schema.name` or
 /// `name`), as written, with quote marks, and the index after it.
-fn name_at(toks: &[Tok], mut i: usize) -> Option<(NameParts, usize, usize)> {
+pub(crate) fn name_at(toks: &[Tok], mut i: usize) -> Option<(NameParts, usize, usize)> {
     let mut parts = Vec::new();
     loop {
         match &toks.get(i)?.token {

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use migrate_runtime::introspect::{IntrospectOptions, introspect, introspect_postgres};
 use migrate_schema::{
-    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey,
-    QualifiedName, Schema, Table, UniqueConstraint,
+    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey, Partition,
+    PrimaryKey, QualifiedName, Schema, Table, UniqueConstraint,
 };
 use sqlx::Connection as _;
 
@@ -330,6 +330,7 @@ fn events() -> Table {
             include: Vec::new(),
             with: Vec::new(),
         }],
+        partition_key: Some("RANGE (at)".to_owned()),
         ..Table::new(QualifiedName::new("events"))
     }
 }
@@ -395,6 +396,18 @@ fn schema_of(tables: Vec<Table>, enums: Vec<EnumType>, schemas: &[&str]) -> Sche
             .into_iter()
             .map(|t| (t.name.clone(), t))
             .collect::<BTreeMap<_, _>>(),
+        // A partition is read with its parent and bound, not as a table.
+        partitions: [(
+            QualifiedName::new("events_2025"),
+            Partition {
+                name: QualifiedName::new("events_2025"),
+                parent: QualifiedName::new("events"),
+                bound: "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')".to_owned(),
+                partition_key: None,
+            },
+        )]
+        .into_iter()
+        .collect(),
         ..Schema::default()
     }
 }

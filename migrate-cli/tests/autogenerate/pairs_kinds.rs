@@ -319,6 +319,21 @@ const ALL_KINDS: Case = Case {
              ranks posrange,
              span floatrange,
              tags citext[]
-         );",
+         );
+         CREATE TABLE visits (
+             id SERIAL,
+             at TIMESTAMPTZ NOT NULL,
+             feeling known_mood,
+             note TEXT,
+             PRIMARY KEY (id, at),
+             CHECK (id > 0)
+         ) PARTITION BY RANGE (at);
+         CREATE TABLE visits_2020 PARTITION OF visits FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+         CREATE TABLE visits_rest PARTITION OF visits DEFAULT;
+         CREATE INDEX visits_note ON visits (lower(note));
+         CREATE TABLE moods (feeling mood, n INTEGER REFERENCES keep (id)) PARTITION BY LIST (feeling);
+         CREATE TABLE moods_ok PARTITION OF moods FOR VALUES IN ('ok') PARTITION BY HASH (n);
+         CREATE TABLE moods_ok_0 PARTITION OF moods_ok FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+         CREATE TABLE moods_ok_1 PARTITION OF moods_ok FOR VALUES WITH (MODULUS 2, REMAINDER 1);",
     )
 };

@@ -632,3 +632,84 @@ GRANT USAGE ON SCHEMA public TO {READER};"
     );
     pool.close().await;
 }
+
+const PARTITIONED_EVENTS: &str = "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE events (
+    id INTEGER NOT NULL,
+    at DATE NOT NULL,
+    user_id INTEGER REFERENCES users (id),
+    what TEXT,
+    PRIMARY KEY (id, at),
+    CHECK (id > 0)
+) PARTITION BY RANGE (at);
+CREATE INDEX events_user ON events (user_id);";
+
+/// pg_dump 15 writes partitions as tables with their own copies of the
+/// parent's columns, checks, keys and indexes, then `ALTER TABLE ONLY m
+/// ATTACH PARTITION`, `CREATE INDEX … ON ONLY m` and `ALTER INDEX …
+/// ATTACH PARTITION`: read as the partitioned tables they are.
+#[tokio::test]
+async fn pg_dump_of_partitioned_tables_is_a_schema() {
+    let database = TestDb::fresh(Db::Pg).await;
+    let p = Project::new(Db::Pg, database.url(), "");
+    p.revision(
+        "schema",
+        &format!(
+            "{PARTITIONED_EVENTS}\n{}",
+            "
+CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+CREATE TABLE events_rest PARTITION OF events DEFAULT;
+CREATE TABLE sites (region TEXT, n INTEGER) PARTITION BY LIST (lower(region));
+CREATE TABLE sites_eu PARTITION OF sites FOR VALUES IN ('eu', 'uk') PARTITION BY HASH (n);
+CREATE TABLE sites_eu_0 PARTITION OF sites_eu FOR VALUES WITH (MODULUS 1, REMAINDER 0);
+CREATE TABLE stamps (id SERIAL, at TIMESTAMPTZ, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE TABLE stamps_2020 PARTITION OF stamps FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+CREATE TABLE marks (stamp_id INTEGER, stamp_at TIMESTAMPTZ, FOREIGN KEY (stamp_id, stamp_at) REFERENCES stamps (id, at));"
+        ),
+        None,
+    );
+    p.ok(&["upgrade", "head"]);
+    let output = Command::new(PG_DUMP)
+        .args(["--schema-only", "--dbname", database.url()])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run pg_dump");
+    assert!(
+        output.status.success(),
+        "pg_dump failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let dump = String::from_utf8(output.stdout).expect("pg_dump prints UTF-8");
+    for needle in [
+        "PARTITION BY RANGE (at);",
+        "ALTER TABLE ONLY public.events ATTACH PARTITION public.events_2020 FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');",
+        "ALTER TABLE ONLY public.events ATTACH PARTITION public.events_rest DEFAULT;",
+        "CREATE INDEX events_user ON ONLY public.events USING btree (user_id);",
+        "ALTER INDEX public.events_user ATTACH PARTITION",
+    ] {
+        assert!(
+            dump.contains(needle),
+            "pg_dump printed no {needle}:\n{dump}"
+        );
+    }
+    p.write_schema(&dump);
+    let out = p.ok(&["revision", "--autogenerate", "-m", "nothing"]);
+    assert_eq!(
+        out.stdout, "No changes in schema detected.\n",
+        "schema.sql:\n{dump}"
+    );
+    p.ok(&["check"]);
+
+    // A change in the dump is found as in any schema.sql.
+    p.write_schema(&dump.replace(
+        "('2020-01-01') TO ('2021-01-01')",
+        "('2020-01-01') TO ('2022-01-01')",
+    ));
+    let out = p.ok(&["revision", "--autogenerate", "-m", "wider"]);
+    assert!(
+        out.stdout
+            .contains("Detected detach partition events_2020 from events"),
+        "{}",
+        out.stdout
+    );
+}

@@ -44,7 +44,13 @@ fn example_database(url: &str) {
                          CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql
                              AS $$ BEGIN RETURN NEW; END $$;
                          CREATE TRIGGER users_touch BEFORE UPDATE ON users
-                             FOR EACH ROW EXECUTE FUNCTION touch();",
+                             FOR EACH ROW EXECUTE FUNCTION touch();
+                         CREATE TABLE visits (at date NOT NULL, user_id integer)
+                             PARTITION BY RANGE (at);
+                         CREATE INDEX visits_user ON visits (user_id);
+                         CREATE TABLE visits_2025 PARTITION OF visits
+                             FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+                         CREATE TABLE visits_rest PARTITION OF visits DEFAULT;",
                     )
                     .execute(&pool)
                     .await
@@ -79,6 +85,13 @@ fn adopt(url: &str, fresh: &str) {
         schema.to_lowercase().contains("create trigger users_touch"),
         "{schema}"
     );
+    if !url.starts_with("sqlite:") {
+        assert!(
+            schema.contains(") PARTITION BY RANGE (at);")
+                && schema.contains("CREATE TABLE visits_rest PARTITION OF visits DEFAULT;"),
+            "{schema}"
+        );
+    }
     for table in ["products", "tags", "product_tags", "users"] {
         assert!(
             schema

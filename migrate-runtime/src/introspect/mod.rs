@@ -11,7 +11,7 @@
 //! - PostgreSQL: [`introspect_postgres`];
 //! - SQLite: [`introspect_sqlite`].
 //!
-//! Both read the whole catalogue in a fixed number of batched queries (fourteen
+//! Both read the whole catalogue in a fixed number of batched queries (sixteen
 //! on PostgreSQL, five on SQLite), whatever the number of tables, so a schema of
 //! hundreds of tables introspects in one short burst of round trips.
 //!
@@ -27,6 +27,8 @@ mod postgres_code;
 mod postgres_grants;
 #[cfg(feature = "postgres")]
 mod postgres_kinds;
+#[cfg(feature = "postgres")]
+mod postgres_partitions;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 

@@ -35,7 +35,8 @@ WITH t AS ( \
 
 const TABLES_SQL: &str = "\
 SELECT t.oid::int8, t.nspname::text, t.relname::text, d.description, \
-       coalesce((SELECT c.reloptions::text[] FROM pg_class c WHERE c.oid = t.oid), '{}') \
+       coalesce((SELECT c.reloptions::text[] FROM pg_class c WHERE c.oid = t.oid), '{}'), \
+       pg_get_partkeydef(t.oid) \
   FROM t LEFT JOIN pg_description d \
     ON d.objoid = t.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0";
 
@@ -159,17 +160,17 @@ SELECT n.nspname::text, ty.typname::text, \
 
 /// Reads the schema of a PostgreSQL database.
 ///
-/// Fifteen catalogue queries, whatever the number of tables: the schemas
+/// Sixteen catalogue queries, whatever the number of tables: the schemas
 /// in scope, then tables, columns, constraints, indexes, exclusion
 /// constraints and enum types, each
 /// for all tables at once, then extensions, domains, composite types, range
-/// types and sequences, then views, routines and triggers, each for all
-/// objects at once. They run as separate statements, so a
+/// types and sequences, then partitions, then views, routines and triggers,
+/// each for all objects at once. They run as separate statements, so a
 /// concurrent DDL change may be seen half-way; run it inside a
 /// `REPEATABLE READ` transaction for a single snapshot.
 ///
 /// What is read: ordinary and partitioned tables (`relkind` `r`, `p`) but
-/// not partitions, and not what belongs to an extension (PostGIS's
+/// not partitions (those are [`Schema::partitions`]), and not what belongs to an extension (PostGIS's
 /// `spatial_ref_sys`, an extension's enum types), in the default schema (`current_schema()`) or, with
 /// [`IntrospectOptions::include_schemas`], in every user schema. Names in
 /// the default schema get `schema: None`, others `Some(schema)` — for
@@ -255,8 +256,15 @@ SELECT n.nspname::text, ty.typname::text, \
 ///   and each element's operator from `conexclop` (`&&`; qualified
 ///   `OPERATOR(schema.op)` when not on the `search_path`), as
 ///   [`Exclusion`]; their indexes are not among the indexes.
+/// - [`Table::partition_key`]: `pg_get_partkeydef` of a partitioned table
+///   (`RANGE (at)`). Partitions (`relispartition`) are not tables here:
+///   they are read into [`Schema::partitions`] with their parent, bound
+///   (`pg_get_expr(relpartbound)`) and own key, and their columns, and the
+///   indexes, foreign keys and checks cloned onto them from the parent,
+///   are not read (see `postgres_partitions.rs`).
 ///
-/// Not read: `NULLS NOT DISTINCT`, partitioning keys.
+/// Not read: `NULLS NOT DISTINCT`; legacy inheritance (`INHERITS`) is
+/// read as plain tables.
 ///
 /// # Errors
 ///
@@ -310,6 +318,7 @@ pub async fn introspect_postgres(
             table.comment = row.try_get(3)?;
             let storage: Vec<String> = row.try_get(4)?;
             table.storage = storage.iter().map(|o| reloption(o)).collect();
+            table.partition_key = row.try_get(5)?;
             Ok((row.try_get(0)?, table))
         };
         let (oid, table) = decode().map_err(fail("the tables"))?;
@@ -503,6 +512,7 @@ pub async fn introspect_postgres(
         .map(|table| (table.name.clone(), table))
         .collect();
     super::postgres_kinds::read(conn, &in_scope, &current, &mut schema).await?;
+    super::postgres_partitions::read(conn, &mut schema, &in_scope, &qualify).await?;
     super::postgres_code::read(
         conn,
         &mut schema,

@@ -181,6 +181,9 @@ pub(super) async fn read(
 /// the database does not have yet) keeps no canonical form and is compared
 /// by its tokens, so it shows as different, as it is.
 ///
+/// Declared partition keys and bounds are settled in the same transaction
+/// (see `postgres_partitions.rs`).
+///
 /// Triggers need no settling: [`migrate_schema::views::trigger_form`] reads
 /// both sides.
 ///
@@ -189,7 +192,9 @@ pub(super) async fn read(
 /// [`Error::Database`](crate::Error::Database) when the transaction itself
 /// cannot be opened.
 pub async fn settle_declared_postgres(conn: &mut PgConnection, schema: &mut Schema) -> Result<()> {
-    if schema.views.is_empty() && schema.functions.is_empty() {
+    let partitioned =
+        !schema.partitions.is_empty() || schema.tables.values().any(|t| t.partition_key.is_some());
+    if schema.views.is_empty() && schema.functions.is_empty() && !partitioned {
         return Ok(());
     }
     let fail = |what: &str| Error::db(format!("settling the declared {what}"));
@@ -206,7 +211,10 @@ pub async fn settle_declared_postgres(conn: &mut PgConnection, schema: &mut Sche
         )));
     }
     run(conn, "BEGIN").await.map_err(fail("views"))?;
-    let result = settle_in_transaction(conn, schema).await;
+    let mut result = settle_in_transaction(conn, schema).await;
+    if result.is_ok() && partitioned {
+        result = super::postgres_partitions::settle_in_transaction(conn, schema).await;
+    }
     let rolled_back = run(conn, "ROLLBACK").await.map_err(fail("views"));
     result.and(rolled_back.map(drop))
 }

@@ -309,6 +309,7 @@ fn phrase(change: &Change) -> String {
         Change::Grants { object, .. } => {
             format!("does not restore the privileges on {object}")
         }
+        Change::Partition(p) => format!("differs: {}", p.summary()),
     }
 }
 

@@ -964,12 +964,31 @@ fn create_table(
     let id = state.insert_table(TableState::empty(schema.clone(), name.clone(), epoch));
     let mut pending = Vec::new();
     let mut unsure: Option<Unmodelled> = None;
-    if !s.inh_relations.is_empty()
-        || s.partbound.is_some()
-        || s.partspec.is_some()
-        || s.of_typename.is_some()
-    {
-        unsure = Some("a partitioned, inherited or typed table".into());
+    // A partitioned table (`PARTITION BY`) is a table whose key is not
+    // modelled; a partition (`PARTITION OF m`) takes its parent's columns
+    // and is left out of the folded schema (see `TableState::partition_of`).
+    let parent = match (s.partbound.is_some(), s.inh_relations.as_slice()) {
+        (true, [one]) => match one.node.as_ref() {
+            Some(N::RangeVar(p)) => {
+                let (ps, pn) = range_name(p);
+                match state.relation(&ps, &pn) {
+                    Some(Relation::Table(pid)) => Some(pid),
+                    _ => None,
+                }
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(pid) = parent {
+        let columns = state.table(pid).columns.clone();
+        let t = state.table_mut(id);
+        t.columns = columns;
+        t.partition_of = Some(pid);
+    } else if !s.inh_relations.is_empty() || s.partbound.is_some() || s.of_typename.is_some() {
+        unsure = Some(
+            "an inherited or typed table, or a partition of a table the fold does not hold".into(),
+        );
     }
     for o in &s.options {
         match o.node.as_ref() {
@@ -1564,9 +1583,29 @@ fn alter_table(
         })
         .collect();
     cmds.sort_by_key(|cmd| !is_drop_pass(cmd));
-    apply_parts(state, id, at, cmds, |state, cmd| {
+    let detached: Vec<(String, String)> = cmds
+        .iter()
+        .filter(|cmd| cmd.subtype() == AlterTableType::AtDetachPartition)
+        .filter_map(
+            |cmd| match cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
+                Some(N::PartitionCmd(p)) => p.name.as_ref().map(range_name),
+                _ => None,
+            },
+        )
+        .collect();
+    let result = apply_parts(state, id, at, cmds, |state, cmd| {
         alter_command(state, id, cmd)
-    })
+    });
+    for (ps, pn) in detached {
+        if let Some(Relation::Table(pid)) = state.relation(&ps, &pn) {
+            state.taint_table(
+                pid,
+                at,
+                "a detached partition (the indexes and constraints PostgreSQL cloned onto it from its parent are not modelled)".to_owned(),
+            );
+        }
+    }
+    result
 }
 
 /// Whether PostgreSQL runs an `ALTER TABLE` subcommand in its first pass,
@@ -1601,6 +1640,35 @@ fn alter_command(
             let applied = with_attributes(&pending);
             let pending = applied_constraints(&pending, &applied);
             add_constraints(state, id, &pending)
+        }
+        AlterTableType::AtAttachPartition | AlterTableType::AtDetachPartition => {
+            let Some(N::PartitionCmd(p)) = def else {
+                return Err(Unmodelled::from(
+                    "ATTACH/DETACH PARTITION without a partition",
+                ));
+            };
+            let r = p
+                .name
+                .as_ref()
+                .ok_or("ATTACH/DETACH PARTITION without a name")?;
+            let (ps, pn) = range_name(r);
+            let Some(Relation::Table(pid)) = state.relation(&ps, &pn) else {
+                return Err(missing_relation(state, &ps, &pn, "table"));
+            };
+            if cmd.subtype() == AlterTableType::AtAttachPartition {
+                state.table_mut(pid).partition_of = Some(id);
+                Ok(())
+            } else {
+                // A detached partition keeps the parent's columns, and the
+                // indexes and constraints PostgreSQL cloned onto it under
+                // names the fold does not know.
+                // `alter_table` marks it unsure.
+                let columns = state.table(id).columns.clone();
+                let t = state.table_mut(pid);
+                t.partition_of = None;
+                t.columns = columns;
+                Ok(())
+            }
         }
         AlterTableType::AtDropColumn => {
             if state.table(id).column(&cmd.name).is_none() {
@@ -2126,7 +2194,17 @@ fn drop_relation(
             ),
         )),
         Some(Relation::Table(id)) => {
-            state.drop_table(id);
+            // A partitioned table's partitions go with it.
+            let mut gone = vec![id];
+            while let Some(parent) = gone.pop() {
+                let children: Vec<TableId> = state
+                    .tables()
+                    .filter(|(_, t)| t.partition_of == Some(parent))
+                    .map(|(c, _)| c)
+                    .collect();
+                gone.extend(children);
+                state.drop_table(parent);
+            }
             Ok(())
         }
         Some(Relation::Index(id)) => {

@@ -305,6 +305,12 @@ pub struct TableState {
     pub established: u32,
     /// A statement after which its contents are unsure.
     pub shape: Option<Taint>,
+    /// PostgreSQL: the partitioned table this one is a partition of
+    /// (`PARTITION OF`, `ATTACH PARTITION`). A partition's columns are its
+    /// parent's; it is left out of [`State::to_schema`], and partition keys
+    /// and bounds are not modelled, so an offline comparison leaves
+    /// partitioning out on both sides.
+    pub partition_of: Option<TableId>,
 }
 
 impl TableState {
@@ -377,6 +383,7 @@ impl TableState {
             storage: Vec::new(),
             established: epoch,
             shape: None,
+            partition_of: None,
         }
     }
 
@@ -1462,7 +1469,7 @@ impl State {
             let r = self.table(id);
             Some(qualified(&r.schema, &r.name))
         };
-        for (_, t) in self.tables() {
+        for (_, t) in self.tables().filter(|(_, t)| t.partition_of.is_none()) {
             let table = table_model(t, &name_of);
             schema.tables.insert(table.name.clone(), table);
         }

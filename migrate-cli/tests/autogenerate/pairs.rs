@@ -1197,7 +1197,7 @@ pairs! {
 
 /// Every table detail at once, created from nothing: the loop's second
 /// autogenerate and `check` must find nothing (zero noise).
-const ZERO_NOISE: Case = Case {
+pub(crate) const ZERO_NOISE: Case = Case {
     after: &[("SELECT count(*) FROM kids", 0)],
     expect: &[
         "ALTER TABLE kids ADD CONSTRAINT kids_n_check CHECK (n > 0) NOT VALID;",

@@ -320,6 +320,45 @@ GRANT EXECUTE ON PROCEDURE reset_scores(numeric, integer) TO migrate_grants_writ
     .await;
 }
 
+/// Everything the comparison reads, in one schema.sql, from nothing: every
+/// kind of `pairs_kinds` (extensions, domains, types, sequences,
+/// partitioned tables), every table detail of the table-details case
+/// (exclusion constraints among them), every code object (views,
+/// routines, triggers) and privileges on each kind that has them. The
+/// second autogenerate and `check` must find nothing.
+#[tokio::test]
+async fn everything_at_once_with_grants_is_zero_noise() {
+    let details = crate::pairs::ZERO_NOISE
+        .b
+        .replace("CREATE TABLE keep (id INTEGER PRIMARY KEY);", "");
+    let b = format!(
+        "{}
+{details}
+{}
+GRANT SELECT, INSERT ON TABLE users TO migrate_grants_writer;
+GRANT SELECT ON TABLE visits, kids TO migrate_grants_reader;
+GRANT UPDATE (name) ON TABLE kids TO \"Migrate Grants Odd\";
+GRANT SELECT ON TABLE good_users, score_totals TO PUBLIC;
+GRANT USAGE ON SEQUENCE ticket TO migrate_grants_writer;
+REVOKE ALL ON FUNCTION log_user() FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE reset_scores(numeric, integer) TO migrate_grants_writer;",
+        crate::pairs_kinds::ALL_KINDS.b,
+        crate::pairs::ALL_CODE_OBJECTS_PG.b
+    );
+    run(Case {
+        a: "",
+        b: &b,
+        seed: "",
+        after: &[],
+        expect: &[
+            "PARTITION BY RANGE (at)",
+            "EXCLUDE USING gist",
+            "GRANT USAGE ON SEQUENCE ticket TO migrate_grants_writer;",
+        ],
+    })
+    .await;
+}
+
 /// Off (the default): grants in schema.sql and on the server are left
 /// alone, whatever they are.
 #[tokio::test]

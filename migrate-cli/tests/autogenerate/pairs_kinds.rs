@@ -295,7 +295,7 @@ const DROP_SEQUENCE: Case = Case {
 /// composite with a domain attribute, a range over a domain, a citext
 /// domain, and a sequence used by a default; a serial column beside them
 /// must stay the column's.
-const ALL_KINDS: Case = Case {
+pub(crate) const ALL_KINDS: Case = Case {
     seed: "INSERT INTO keep (id) VALUES (1);",
     after: &[("SELECT count(*) FROM keep", 1)],
     ..case(

@@ -157,7 +157,7 @@ fn offline_refuses_tables_a_do_block_may_have_changed_or_created() {
         assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
         assert!(
             out.stdout.contains(&format!(
-                "fold: 10 of 11 statements modelled (90.9 %); not modelled: {at}\n"
+                "fold: 10 of 11 statements modelled (90.9 %); unsure after: {at}\n"
             )),
             "{args:?}: {}",
             out.stdout

@@ -91,7 +91,9 @@ pub struct Coverage {
 }
 
 impl Coverage {
-    /// `N of M statements modelled (P %)`, with the places that made parts unsure.
+    /// `N of M statements modelled (P %)`, with the places that made parts
+    /// unsure (a statement not modelled, or one whose effect is not wholly
+    /// known, such as a detached partition).
     pub fn summary(&self) -> String {
         let share = if self.statements == 0 {
             100.0
@@ -110,7 +112,7 @@ impl Coverage {
                 .map(|t| format!("{} ({})", t.at, t.why))
                 .collect();
             let more = self.taints.len().saturating_sub(3);
-            out.push_str("; not modelled: ");
+            out.push_str("; unsure after: ");
             out.push_str(&shown.join(", "));
             if more > 0 {
                 out.push_str(&format!(" and {more} more"));

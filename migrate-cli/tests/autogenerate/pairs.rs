@@ -19,7 +19,7 @@ pub struct Case {
     pub include_schemas: bool,
 }
 
-const fn case(a: &'static str, b: &'static str) -> Case {
+pub(crate) const fn case(a: &'static str, b: &'static str) -> Case {
     Case {
         a,
         b,
@@ -104,6 +104,20 @@ pub async fn run(db: Db, case: &Case) {
 }
 
 /// Declares `#[tokio::test]`s: `name => CASE on [Pg, Sqlite]`.
+/// One PostgreSQL-only test per case, named as given (the kinds that exist
+/// only there).
+macro_rules! pg_pairs {
+    ($($name:ident => $case:ident;)*) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                crate::pairs::run(crate::Db::Pg, &$case).await;
+            }
+        )*
+    };
+}
+pub(crate) use pg_pairs;
+
 macro_rules! pairs {
     ($($name:ident => $case:ident on [$($db:ident),+];)*) => {
         $(

@@ -2,30 +2,8 @@
 //! loop as [`crate::pairs`]: added to a table with rows, changed (operator
 //! and predicate), dropped.
 
-use crate::pairs::{Case, run};
+use crate::pairs::{Case, case, pg_pairs};
 use crate::{Db, Project, TestDb};
-
-const fn case(a: &'static str, b: &'static str) -> Case {
-    Case {
-        a,
-        b,
-        seed: "",
-        after: &[],
-        expect: &[],
-        include_schemas: false,
-    }
-}
-
-macro_rules! pg_pairs {
-    ($($name:ident => $case:ident;)*) => {
-        $(
-            #[tokio::test]
-            async fn $name() {
-                run(crate::Db::Pg, &$case).await;
-            }
-        )*
-    };
-}
 
 pg_pairs! {
     add_exclusion_constraints => ADD_EXCLUSIONS;

@@ -1,29 +1,7 @@
 //! Pairs A → B for extensions, domains, composite and range types and
 //! sequences (PostgreSQL), through the same loop as [`crate::pairs`].
 
-use crate::pairs::{Case, run};
-
-const fn case(a: &'static str, b: &'static str) -> Case {
-    Case {
-        a,
-        b,
-        seed: "",
-        after: &[],
-        expect: &[],
-        include_schemas: false,
-    }
-}
-
-macro_rules! pg_pairs {
-    ($($name:ident => $case:ident;)*) => {
-        $(
-            #[tokio::test]
-            async fn $name() {
-                run(crate::Db::Pg, &$case).await;
-            }
-        )*
-    };
-}
+use crate::pairs::{Case, case, pg_pairs};
 
 pg_pairs! {
     create_extension_with_citext_column => CITEXT_COLUMN;

@@ -2,30 +2,8 @@
 //! loop as [`crate::pairs`], and how `exclude` and a change PostgreSQL
 //! cannot make in place are handled.
 
-use crate::pairs::{Case, run};
+use crate::pairs::{Case, case, pg_pairs};
 use crate::{Db, Project, TestDb, generated_path};
-
-const fn case(a: &'static str, b: &'static str) -> Case {
-    Case {
-        a,
-        b,
-        seed: "",
-        after: &[],
-        expect: &[],
-        include_schemas: false,
-    }
-}
-
-macro_rules! pg_pairs {
-    ($($name:ident => $case:ident;)*) => {
-        $(
-            #[tokio::test]
-            async fn $name() {
-                run(crate::Db::Pg, &$case).await;
-            }
-        )*
-    };
-}
 
 pg_pairs! {
     create_range_partitioned_table => CREATE_RANGE;

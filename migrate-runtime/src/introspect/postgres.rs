@@ -158,6 +158,28 @@ SELECT n.nspname::text, ty.typname::text, \
    AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = 'pg_type'::regclass \
                     AND dep.objid = ty.oid AND dep.deptype = 'e')";
 
+/// What every per-table catalogue query is bound to: the schemas in scope
+/// and the history table left out (the parameters of `TABLES_CTE`).
+struct TableScope<'a> {
+    in_scope: &'a [String],
+    history_schema: &'a str,
+    history_name: &'a str,
+}
+
+/// The rows of one per-table catalogue query: `TABLES_CTE` then `sql`.
+async fn table_rows(
+    conn: &mut PgConnection,
+    sql: &str,
+    scope: &TableScope<'_>,
+) -> Result<Vec<sqlx::postgres::PgRow>, sqlx::Error> {
+    sqlx::query(&format!("{TABLES_CTE} {sql}"))
+        .bind(scope.in_scope)
+        .bind(scope.history_schema)
+        .bind(scope.history_name)
+        .fetch_all(conn)
+        .await
+}
+
 /// Reads the schema of a PostgreSQL database.
 ///
 /// Sixteen catalogue queries, whatever the number of tables: the schemas
@@ -287,6 +309,11 @@ pub async fn introspect_postgres(
 
     let (history_schema, history_name) = split_table(&options.version_table);
     let history_schema = history_schema.unwrap_or(&current).to_owned();
+    let scope = TableScope {
+        in_scope: &in_scope,
+        history_schema: &history_schema,
+        history_name,
+    };
 
     let qualify = |schema: String, name: String| QualifiedName {
         schema: (schema != current).then_some(schema),
@@ -303,12 +330,7 @@ pub async fn introspect_postgres(
     };
 
     // Tables, by oid.
-    let sql = format!("{TABLES_CTE} {TABLES_SQL}");
-    let rows = sqlx::query(&sql)
-        .bind(&in_scope)
-        .bind(&history_schema)
-        .bind(history_name)
-        .fetch_all(&mut *conn)
+    let rows = table_rows(conn, TABLES_SQL, &scope)
         .await
         .map_err(fail("the tables"))?;
     let mut tables: HashMap<i64, Table> = HashMap::with_capacity(rows.len());
@@ -326,12 +348,7 @@ pub async fn introspect_postgres(
     }
 
     // Columns, in physical order.
-    let sql = format!("{TABLES_CTE} {COLUMNS_SQL}");
-    let rows = sqlx::query(&sql)
-        .bind(&in_scope)
-        .bind(&history_schema)
-        .bind(history_name)
-        .fetch_all(&mut *conn)
+    let rows = table_rows(conn, COLUMNS_SQL, &scope)
         .await
         .map_err(fail("the columns"))?;
     for row in &rows {
@@ -368,12 +385,7 @@ pub async fn introspect_postgres(
     }
 
     // Constraints.
-    let sql = format!("{TABLES_CTE} {CONSTRAINTS_SQL}");
-    let rows = sqlx::query(&sql)
-        .bind(&in_scope)
-        .bind(&history_schema)
-        .bind(history_name)
-        .fetch_all(&mut *conn)
+    let rows = table_rows(conn, CONSTRAINTS_SQL, &scope)
         .await
         .map_err(fail("the constraints"))?;
     for row in &rows {
@@ -444,12 +456,7 @@ pub async fn introspect_postgres(
     }
 
     // Indexes.
-    let sql = format!("{TABLES_CTE} {INDEXES_SQL}");
-    let rows = sqlx::query(&sql)
-        .bind(&in_scope)
-        .bind(&history_schema)
-        .bind(history_name)
-        .fetch_all(&mut *conn)
+    let rows = table_rows(conn, INDEXES_SQL, &scope)
         .await
         .map_err(fail("the indexes"))?;
     for row in &rows {
@@ -460,12 +467,7 @@ pub async fn introspect_postgres(
     }
 
     // Exclusion constraints.
-    let sql = format!("{TABLES_CTE} {EXCLUSIONS_SQL}");
-    let rows = sqlx::query(&sql)
-        .bind(&in_scope)
-        .bind(&history_schema)
-        .bind(history_name)
-        .fetch_all(&mut *conn)
+    let rows = table_rows(conn, EXCLUSIONS_SQL, &scope)
         .await
         .map_err(fail("the exclusion constraints"))?;
     for row in &rows {

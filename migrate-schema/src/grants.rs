@@ -391,31 +391,57 @@ pub(crate) fn render(
         Some(c) => format!("{} ({})", p.privilege, quote_ident(c, Dialect::Postgres)),
         None => p.privilege.clone(),
     };
-    let mut out = Vec::new();
-    for (p, grantable) in from {
-        match to.get(p) {
-            None => out.push(format!(
+    changes(from, to)
+        .into_iter()
+        .map(|change| match change {
+            Grant::Revoke(p) => format!(
                 "REVOKE {} ON {on} {object} FROM {}",
                 what(p),
                 grantee_sql(&p.grantee)
-            )),
-            Some(false) if *grantable => out.push(format!(
+            ),
+            Grant::RevokeOption(p) => format!(
                 "REVOKE GRANT OPTION FOR {} ON {on} {object} FROM {}",
                 what(p),
                 grantee_sql(&p.grantee)
-            )),
-            Some(_) => {}
-        }
-    }
-    for (p, grantable) in to {
-        let before = from.get(p);
-        if before.is_none() || (*grantable && before == Some(&false)) {
-            out.push(format!(
+            ),
+            Grant::Grant(p, grantable) => format!(
                 "GRANT {} ON {on} {object} TO {}{}",
                 what(p),
                 grantee_sql(&p.grantee),
-                if *grantable { " WITH GRANT OPTION" } else { "" }
-            ));
+                if grantable { " WITH GRANT OPTION" } else { "" }
+            ),
+        })
+        .collect()
+}
+
+/// One step between two sets of privileges.
+enum Grant<'a> {
+    /// The privilege goes.
+    Revoke(&'a Privilege),
+    /// The privilege stays, its grant option goes.
+    RevokeOption(&'a Privilege),
+    /// The privilege comes, or gains its grant option (`true`).
+    Grant(&'a Privilege, bool),
+}
+
+/// The steps that take `from` to `to`: revokes first (a lost grant option
+/// before a lost privilege, in the privileges' order), then grants.
+fn changes<'a>(
+    from: &'a BTreeMap<Privilege, bool>,
+    to: &'a BTreeMap<Privilege, bool>,
+) -> Vec<Grant<'a>> {
+    let mut out = Vec::new();
+    for (p, &grantable) in from {
+        match to.get(p) {
+            None => out.push(Grant::Revoke(p)),
+            Some(false) if grantable => out.push(Grant::RevokeOption(p)),
+            Some(_) => {}
+        }
+    }
+    for (p, &grantable) in to {
+        let before = from.get(p);
+        if before.is_none() || (grantable && before == Some(&false)) {
+            out.push(Grant::Grant(p, grantable));
         }
     }
     out
@@ -432,29 +458,23 @@ pub(crate) fn summary(
         Some(c) => format!("{} ({c})", p.privilege),
         None => p.privilege.clone(),
     };
-    let mut parts = Vec::new();
-    for (p, grantable) in from {
-        match to.get(p) {
-            None => parts.push(format!("revoke {} on {object} from {}", what(p), p.grantee)),
-            Some(false) if *grantable => parts.push(format!(
+    let parts: Vec<String> = changes(from, to)
+        .into_iter()
+        .map(|change| match change {
+            Grant::Revoke(p) => format!("revoke {} on {object} from {}", what(p), p.grantee),
+            Grant::RevokeOption(p) => format!(
                 "revoke grant option for {} on {object} from {}",
                 what(p),
                 p.grantee
-            )),
-            Some(_) => {}
-        }
-    }
-    for (p, grantable) in to {
-        let before = from.get(p);
-        if before.is_none() || (*grantable && before == Some(&false)) {
-            parts.push(format!(
+            ),
+            Grant::Grant(p, grantable) => format!(
                 "grant {} on {object} to {}{}",
                 what(p),
                 p.grantee,
-                if *grantable { " with grant option" } else { "" }
-            ));
-        }
-    }
+                if grantable { " with grant option" } else { "" }
+            ),
+        })
+        .collect();
     parts.join(", ")
 }
 

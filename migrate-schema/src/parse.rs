@@ -1478,22 +1478,7 @@ impl SchemaParser {
         let Some(kind) = views::kind_of(&toks) else {
             return false;
         };
-        let place = |off: usize| {
-            let before = &text[..off.min(text.len())];
-            let line = before.matches('\n').count() as u32;
-            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
-            if line == 0 {
-                Pos {
-                    line: at.line,
-                    column: at.column + col - 1,
-                }
-            } else {
-                Pos {
-                    line: at.line + line,
-                    column: col,
-                }
-            }
-        };
+        let place = |off: usize| partitions::place(text, at, off);
         match kind {
             views::Kind::View => {
                 match views::read_view(text, &toks, self.dialect) {

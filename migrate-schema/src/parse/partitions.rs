@@ -38,7 +38,7 @@ pub(super) struct Pending {
 }
 
 /// The file position of byte `off` of a statement starting at `at`.
-fn place(text: &str, at: Pos, off: usize) -> Pos {
+pub(super) fn place(text: &str, at: Pos, off: usize) -> Pos {
     let before = &text[..off.min(text.len())];
     let line = before.matches('\n').count() as u32;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;

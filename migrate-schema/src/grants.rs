@@ -394,17 +394,17 @@ pub(crate) fn render(
     changes(from, to)
         .into_iter()
         .map(|change| match change {
-            Grant::Revoke(p) => format!(
+            PrivilegeStep::Revoke(p) => format!(
                 "REVOKE {} ON {on} {object} FROM {}",
                 what(p),
                 grantee_sql(&p.grantee)
             ),
-            Grant::RevokeOption(p) => format!(
+            PrivilegeStep::RevokeOption(p) => format!(
                 "REVOKE GRANT OPTION FOR {} ON {on} {object} FROM {}",
                 what(p),
                 grantee_sql(&p.grantee)
             ),
-            Grant::Grant(p, grantable) => format!(
+            PrivilegeStep::Grant(p, grantable) => format!(
                 "GRANT {} ON {on} {object} TO {}{}",
                 what(p),
                 grantee_sql(&p.grantee),
@@ -415,7 +415,7 @@ pub(crate) fn render(
 }
 
 /// One step between two sets of privileges.
-enum Grant<'a> {
+enum PrivilegeStep<'a> {
     /// The privilege goes.
     Revoke(&'a Privilege),
     /// The privilege stays, its grant option goes.
@@ -429,19 +429,19 @@ enum Grant<'a> {
 fn changes<'a>(
     from: &'a BTreeMap<Privilege, bool>,
     to: &'a BTreeMap<Privilege, bool>,
-) -> Vec<Grant<'a>> {
+) -> Vec<PrivilegeStep<'a>> {
     let mut out = Vec::new();
     for (p, &grantable) in from {
         match to.get(p) {
-            None => out.push(Grant::Revoke(p)),
-            Some(false) if grantable => out.push(Grant::RevokeOption(p)),
+            None => out.push(PrivilegeStep::Revoke(p)),
+            Some(false) if grantable => out.push(PrivilegeStep::RevokeOption(p)),
             Some(_) => {}
         }
     }
     for (p, &grantable) in to {
         let before = from.get(p);
         if before.is_none() || (grantable && before == Some(&false)) {
-            out.push(Grant::Grant(p, grantable));
+            out.push(PrivilegeStep::Grant(p, grantable));
         }
     }
     out
@@ -461,13 +461,15 @@ pub(crate) fn summary(
     let parts: Vec<String> = changes(from, to)
         .into_iter()
         .map(|change| match change {
-            Grant::Revoke(p) => format!("revoke {} on {object} from {}", what(p), p.grantee),
-            Grant::RevokeOption(p) => format!(
+            PrivilegeStep::Revoke(p) => {
+                format!("revoke {} on {object} from {}", what(p), p.grantee)
+            }
+            PrivilegeStep::RevokeOption(p) => format!(
                 "revoke grant option for {} on {object} from {}",
                 what(p),
                 p.grantee
             ),
-            Grant::Grant(p, grantable) => format!(
+            PrivilegeStep::Grant(p, grantable) => format!(
                 "grant {} on {object} to {}{}",
                 what(p),
                 p.grantee,

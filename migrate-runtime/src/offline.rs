@@ -26,6 +26,10 @@
 //!   their progress after each statement exactly as an online run does, so
 //!   an interrupted script is visible to `migrate current` instead of being
 //!   silently retried.
+//! - repeatable definitions (`definitions/`): an upgrade script whose
+//!   revisions reach every head ends with all of them and their records,
+//!   in one transaction; a downgrade script drops what they create first
+//!   (see the guide's "Repeatable definitions").
 //!
 //! Nothing here touches a database: [`script`] is a pure function of the
 //! dialect, the revision table and the plan, and [`plan`] computes the plan
@@ -131,15 +135,16 @@ pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<Stri
     if plan.direction == Direction::Upgrade {
         out.push_str(&history::create_history_sql(dialect, table));
         out.push_str(";\n\n");
+    } else {
+        // As a downgrade against the database: the definitions go first.
+        let definitions = migrator.offline_definitions(dialect, Direction::Downgrade);
+        if !definitions.is_empty() {
+            out.push_str(&definitions);
+            out.push('\n');
+        }
     }
 
-    let begin = match dialect {
-        Dialect::Postgres => format!(
-            "BEGIN;\n-- the runtime's migration lock, held until COMMIT\nSELECT pg_advisory_xact_lock({});\n\n",
-            migrator.lock_key()
-        ),
-        Dialect::Sqlite => "BEGIN IMMEDIATE;\n\n".to_owned(),
-    };
+    let begin = begin_sql(dialect, migrator);
     let mut in_transaction = false;
     for (position, &i) in plan.steps.iter().enumerate() {
         let rev = revisions.at(i);
@@ -252,7 +257,39 @@ pub fn script(dialect: Dialect, migrator: &Migrator, plan: &Plan) -> Result<Stri
     if in_transaction {
         out.push_str("COMMIT;\n");
     }
+    // As an upgrade against the database: the definitions follow once
+    // every head is reached.
+    let heads = migrator.graph()?.heads();
+    if plan.direction == Direction::Upgrade && heads.iter().all(|h| plan.steps.contains(h)) {
+        let definitions = migrator.offline_definitions(dialect, Direction::Upgrade);
+        if !definitions.is_empty() {
+            out.push('\n');
+            out.push_str(&definitions);
+        }
+    }
     Ok(out)
+}
+
+/// What opens a script's transaction: on PostgreSQL with the runtime's
+/// migration lock, so that the script and an online run never overlap.
+pub(crate) fn begin_sql(dialect: Dialect, migrator: &Migrator) -> String {
+    match dialect {
+        Dialect::Postgres => format!(
+            "BEGIN;\n-- the runtime's migration lock, held until COMMIT\nSELECT pg_advisory_xact_lock({});\n\n",
+            migrator.lock_key()
+        ),
+        Dialect::Sqlite => "BEGIN IMMEDIATE;\n\n".to_owned(),
+    }
+}
+
+/// Writes one statement followed by `;` (on a line of its own when the
+/// statement's last line has a `--` comment, which would swallow it).
+pub(crate) fn push_statement(out: &mut String, sql: &str) {
+    out.push_str(sql);
+    if sql.lines().last().is_some_and(|l| l.contains("--")) {
+        out.push('\n');
+    }
+    out.push_str(";\n");
 }
 
 /// Writes each statement followed by `;`, and after statement k (1-based)
@@ -263,12 +300,7 @@ fn push_statements(
     after: impl Fn(usize) -> Option<String>,
 ) {
     for (k, (_, sql)) in section.statements().enumerate() {
-        out.push_str(sql);
-        // A `--` comment on the statement's last line would swallow the `;`.
-        if sql.lines().last().is_some_and(|l| l.contains("--")) {
-            out.push('\n');
-        }
-        out.push_str(";\n");
+        push_statement(out, sql);
         if let Some(extra) = after(k + 1) {
             out.push_str(&extra);
             out.push_str(";\n");

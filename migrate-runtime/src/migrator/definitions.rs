@@ -175,6 +175,18 @@ fn create_sql(dialect: Dialect, table: &str) -> String {
     }
 }
 
+/// The record of `def` applied at `position` in the order: its row,
+/// replaced.
+fn record_sql(dialect: Dialect, table: &str, def: &Definition, position: usize) -> String {
+    format!(
+        "DELETE FROM {t} WHERE name = {name};\nINSERT INTO {t} (name, checksum, drop_sql, seq) VALUES ({name}, {checksum}, {drop}, {position})",
+        t = quote_table(table),
+        name = literal(dialect, def.name()),
+        checksum = literal(dialect, def.checksum()),
+        drop = literal(dialect, &def.sql(dialect).drop),
+    )
+}
+
 /// Reads the companion table; `None` when it does not exist.
 async fn read_recorded<C: Conn>(conn: &mut C, table: &str) -> Result<Option<Vec<Recorded>>> {
     let dialect = C::DIALECT;
@@ -406,13 +418,9 @@ impl Migrator {
                 }
             }
             let record = format!(
-                "DELETE FROM {t} WHERE name = {name};\nINSERT INTO {t} (name, checksum, drop_sql, seq) VALUES ({name}, {checksum}, {drop}, {seq});\n{release}",
-                t = quote_table(&table),
-                name = literal(dialect, def.name()),
-                checksum = literal(dialect, def.checksum()),
-                drop = literal(dialect, &sql.drop),
-                seq = position,
-                release = script::RELEASE_SAVEPOINT,
+                "{};\n{}",
+                record_sql(dialect, &table, def, position),
+                script::RELEASE_SAVEPOINT
             );
             conn.exec(&record).await.map_err(Error::db(format!(
                 "recording the definition {} in `{table}`",
@@ -477,5 +485,77 @@ impl Migrator {
             )))?;
         conn.commit().await?;
         Ok(dropped)
+    }
+}
+
+impl Migrator {
+    /// The definitions' part of an offline script (`upgrade --sql` to head,
+    /// `downgrade --sql`), in `dialect`: for an upgrade, every definition
+    /// of this build applied in order with its record, after the revisions;
+    /// for a downgrade, what every definition of this build creates
+    /// dropped (the last first) and the records forgotten, before the
+    /// revisions. A script cannot know which definitions the database has,
+    /// so an upgrade applies them all (each is `CREATE OR REPLACE`, or
+    /// dropped first) and a downgrade drops with `IF EXISTS`. Empty when
+    /// the build has no definitions.
+    pub(crate) fn offline_definitions(
+        &self,
+        dialect: Dialect,
+        direction: migrate_core::Direction,
+    ) -> String {
+        use std::fmt::Write as _;
+        if self.definitions.is_empty() {
+            return String::new();
+        }
+        let table = definitions_table(&self.version_table);
+        let mut out = String::new();
+        match direction {
+            migrate_core::Direction::Upgrade => out.push_str(
+                "-- Repeatable definitions (definitions/), once every revision is applied, each with its record:\n-- all of them, since a script cannot know which ones the database has.\n",
+            ),
+            migrate_core::Direction::Downgrade => out.push_str(
+                "-- Repeatable definitions (definitions/): what this build's files create is dropped\n-- before the first revision, and their records forgotten; `upgrade head` applies them again.\n",
+            ),
+        }
+        out.push_str(&create_sql(dialect, &table));
+        out.push_str(";\n\n");
+        out.push_str(&crate::offline::begin_sql(dialect, self));
+        match direction {
+            migrate_core::Direction::Upgrade => {
+                for (position, def) in self.definitions.iter().enumerate() {
+                    let _ = writeln!(
+                        out,
+                        "-- definition {}",
+                        migrate_core::escape_control(def.path())
+                    );
+                    for (_, statement) in def.sql(dialect).apply.iter() {
+                        crate::offline::push_statement(&mut out, statement);
+                    }
+                    out.push_str(&record_sql(dialect, &table, def, position));
+                    out.push_str(";\n\n");
+                }
+            }
+            migrate_core::Direction::Downgrade => {
+                for def in self.definitions.iter().rev() {
+                    let _ = writeln!(
+                        out,
+                        "-- definition {}",
+                        migrate_core::escape_control(def.path())
+                    );
+                    for statement in def
+                        .sql(dialect)
+                        .drop
+                        .split(";\n")
+                        .filter(|s| !s.trim().is_empty())
+                    {
+                        crate::offline::push_statement(&mut out, statement);
+                    }
+                    out.push('\n');
+                }
+                let _ = writeln!(out, "DELETE FROM {};\n", quote_table(&table));
+            }
+        }
+        out.push_str("COMMIT;\n");
+        out
     }
 }

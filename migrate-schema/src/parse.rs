@@ -1204,7 +1204,7 @@ impl SchemaParser {
             self.error_at(
                 at,
                 format!(
-                    "index {} is on view {view}, which is not materialized: PostgreSQL indexes tables and materialized views only; index the tables the view reads, or declare CREATE MATERIALIZED VIEW",
+                    "index {} is on view {view}, which is not materialized: only tables and materialized views (PostgreSQL) have indexes; index the tables the view reads instead",
                     index.name
                 ),
             );

@@ -1278,7 +1278,12 @@ fn same_fk(a: &ForeignKey, b: &ForeignKey, strict: bool) -> bool {
 
 /// Whether two indexes are the same; a key's collation counts where it is
 /// not its column's (in `tables`, the tables of `a` and `b`, when given).
-fn same_index_in(a: &Index, b: &Index, tables: Option<(&Table, &Table)>, dialect: Dialect) -> bool {
+pub(crate) fn same_index_in(
+    a: &Index,
+    b: &Index,
+    tables: Option<(&Table, &Table)>,
+    dialect: Dialect,
+) -> bool {
     let key = |k: &IndexKey| match k {
         IndexKey::Column(c) => canonical_expression(&quote_ident(c, dialect), dialect),
         IndexKey::Expression(e) => canonical_expression(e, dialect),

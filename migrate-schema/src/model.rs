@@ -660,6 +660,10 @@ pub struct View {
     pub columns: Vec<String>,
     /// `COMMENT ON [MATERIALIZED] VIEW` (PostgreSQL).
     pub comment: Option<String>,
+    /// The indexes of a materialized view (PostgreSQL `CREATE [UNIQUE]
+    /// INDEX … ON mv`), compared as a table's indexes are; always empty
+    /// for a plain view.
+    pub indexes: Vec<Index>,
 }
 
 /// A PostgreSQL function or procedure (`CREATE [OR REPLACE] FUNCTION` /

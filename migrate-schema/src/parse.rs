@@ -1180,9 +1180,77 @@ impl SchemaParser {
             .push((at, Deferred::Index(table, index, columns)));
     }
 
+    /// Whether a materialized view in `table`'s schema has an index named
+    /// `name`.
+    fn view_index_named(&self, table: &QualifiedName, name: &str) -> bool {
+        self.schema
+            .views
+            .values()
+            .any(|v| v.name.schema == table.schema && v.indexes.iter().any(|i| i.name == name))
+    }
+
+    /// An index on the declared view `view`: kept on a materialized view
+    /// (its columns checked against the view's column list when it has
+    /// one), refused on a plain view.
+    fn view_index(
+        &mut self,
+        view: QualifiedName,
+        index: Index,
+        columns: Vec<(String, Span)>,
+        at: Pos,
+    ) {
+        let v = &self.schema.views[&view];
+        if !v.materialized {
+            self.error_at(
+                at,
+                format!(
+                    "index {} is on view {view}, which is not materialized: only tables and materialized views (PostgreSQL) have indexes; index the tables the view reads instead",
+                    index.name
+                ),
+            );
+            return;
+        }
+        if !v.column_list.is_empty() {
+            for (col, span) in columns {
+                if !v.column_list.contains(&col) {
+                    self.error_at(
+                        at.of(span),
+                        format!(
+                            "index {} names unknown column {view}.{col}; fix the column name",
+                            index.name
+                        ),
+                    );
+                    return;
+                }
+            }
+        }
+        let duplicate = self.schema.tables.values().any(|t| {
+            t.name.schema == view.schema && t.indexes.iter().any(|i| i.name == index.name)
+        }) || self.view_index_named(&view, &index.name);
+        if duplicate {
+            self.error_at(
+                at,
+                format!("index {} is declared twice; keep one", index.name),
+            );
+            return;
+        }
+        self.schema
+            .views
+            .get_mut(&view)
+            .unwrap()
+            .indexes
+            .push(index);
+    }
+
     fn apply(&mut self, item: Deferred, at: Pos) {
         match item {
             Deferred::Index(table, index, columns) => {
+                if !self.schema.tables.contains_key(&table)
+                    && self.schema.views.contains_key(&table)
+                {
+                    self.view_index(table, index, columns, at);
+                    return;
+                }
                 let Some(t) = self.schema.tables.get(&table) else {
                     let message = match self.partition_parent(&table) {
                         Some(parent) => format!(
@@ -1211,7 +1279,7 @@ impl SchemaParser {
                 }
                 let duplicate = self.schema.tables.values().any(|t| {
                     t.name.schema == table.schema && t.indexes.iter().any(|i| i.name == index.name)
-                });
+                }) || self.view_index_named(&table, &index.name);
                 if duplicate {
                     self.error_at(
                         at,

@@ -411,6 +411,7 @@ pub(crate) fn read_view(sql: &str, toks: &[Tok], dialect: Dialect) -> Result<Vie
         canonical: None,
         columns: Vec::new(),
         comment: None,
+        indexes: Vec::new(),
     })
 }
 
@@ -908,10 +909,50 @@ pub(crate) fn plan(
         }
     }
 
+    // Indexes of materialized views: those of a dropped view are dropped
+    // first (so that the downgrade, which creates the view again, creates
+    // them again too), a created view's are created after it; on a view
+    // kept, a changed index is dropped and created again.
+    let mut drop_indexes: Vec<Change> = Vec::new();
+    let mut create_indexes: Vec<Change> = Vec::new();
+    for (name, from) in &current.views {
+        let to = target.views.get(name).filter(|_| !dropped.contains(name));
+        for i in &from.indexes {
+            let kept = to.is_some_and(|to| {
+                to.indexes
+                    .iter()
+                    .any(|j| j.name == i.name && crate::diff::same_index_in(i, j, None, dialect))
+            });
+            if !kept {
+                drop_indexes.push(Change::DropIndex {
+                    table: name.clone(),
+                    index: i.clone(),
+                });
+            }
+        }
+    }
+    for (name, to) in &target.views {
+        let from = current.views.get(name).filter(|_| !created.contains(name));
+        for j in &to.indexes {
+            let kept = from.is_some_and(|from| {
+                from.indexes
+                    .iter()
+                    .any(|i| i.name == j.name && crate::diff::same_index_in(i, j, None, dialect))
+            });
+            if !kept {
+                create_indexes.push(Change::CreateIndex {
+                    table: name.clone(),
+                    index: j.clone(),
+                });
+            }
+        }
+    }
+
     let mut before = Vec::new();
     for t in drop_triggers {
         before.push(Change::DropTrigger(t.clone()));
     }
+    before.extend(drop_indexes);
     for name in view_order(&current.views, &dropped, dialect)
         .into_iter()
         .rev()
@@ -942,6 +983,7 @@ pub(crate) fn plan(
             to: to.clone(),
         });
     }
+    after.extend(create_indexes);
     for t in create_triggers {
         after.push(Change::CreateTrigger(t.clone()));
     }
@@ -1347,5 +1389,131 @@ CREATE TRIGGER x BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION trg();"
             "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);\ncreate view v as select ID from T;\ncreate trigger x after insert on t begin update t set name = 'a'; end;",
         );
         assert_eq!(summaries(&a, &c, Dialect::Sqlite), Vec::<String>::new());
+    }
+
+    const MV: &str = "CREATE TABLE sales (id int PRIMARY KEY, region text NOT NULL, amount numeric NOT NULL);
+CREATE MATERIALIZED VIEW sales_by_region AS SELECT region, sum(amount) AS total FROM sales GROUP BY region;
+";
+
+    #[test]
+    fn indexes_on_a_materialized_view_are_read_and_compared() {
+        let plain = pg(MV);
+        let indexed = pg(&format!(
+            "{MV}CREATE UNIQUE INDEX sales_by_region_key ON sales_by_region (region);"
+        ));
+        let v = &indexed.views[&QualifiedName::new("sales_by_region")];
+        assert_eq!(v.indexes.len(), 1);
+        assert!(v.indexes[0].unique);
+        // pg_dump's spelling is the same index.
+        let dumped = pg(&format!(
+            "{MV}CREATE UNIQUE INDEX sales_by_region_key ON public.sales_by_region USING btree (region);"
+        ));
+        assert_eq!(
+            summaries(&indexed, &dumped, Dialect::Postgres),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            summaries(&plain, &indexed, Dialect::Postgres),
+            ["create index sales_by_region_key"]
+        );
+        assert_eq!(
+            summaries(&indexed, &plain, Dialect::Postgres),
+            ["drop index sales_by_region_key"]
+        );
+        let sql = crate::render(
+            &diff(&plain, &indexed, Dialect::Postgres, &DiffOptions::default()),
+            Dialect::Postgres,
+        );
+        assert!(
+            sql.upgrade
+                .contains("CREATE UNIQUE INDEX sales_by_region_key ON sales_by_region (region);"),
+            "{}",
+            sql.upgrade
+        );
+        assert!(
+            sql.downgrade.contains("DROP INDEX sales_by_region_key;"),
+            "{}",
+            sql.downgrade
+        );
+        // A changed index is dropped and created again.
+        let changed = pg(&format!(
+            "{MV}CREATE INDEX sales_by_region_key ON sales_by_region (region);"
+        ));
+        assert_eq!(
+            summaries(&indexed, &changed, Dialect::Postgres),
+            [
+                "drop index sales_by_region_key",
+                "create index sales_by_region_key"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_recreated_materialized_view_gets_its_indexes_again() {
+        let a = pg(&format!(
+            "{MV}CREATE UNIQUE INDEX sales_by_region_key ON sales_by_region (region);"
+        ));
+        let b = pg(&format!(
+            "{}CREATE UNIQUE INDEX sales_by_region_key ON sales_by_region (region);",
+            MV.replace(
+                "sum(amount) AS total",
+                "sum(amount) AS total, count(*) AS n"
+            )
+        ));
+        assert_eq!(
+            summaries(&a, &b, Dialect::Postgres),
+            [
+                "drop index sales_by_region_key",
+                "drop materialized view sales_by_region",
+                "create materialized view sales_by_region",
+                "create index sales_by_region_key"
+            ]
+        );
+        // Dropped with its view: the downgrade creates both again.
+        let gone = pg(
+            "CREATE TABLE sales (id int PRIMARY KEY, region text NOT NULL, amount numeric NOT NULL);",
+        );
+        let sql = crate::render(
+            &diff(&a, &gone, Dialect::Postgres, &DiffOptions::default()),
+            Dialect::Postgres,
+        );
+        let create_view = sql.downgrade.find("CREATE MATERIALIZED VIEW").unwrap();
+        let create_index = sql
+            .downgrade
+            .find("CREATE UNIQUE INDEX sales_by_region_key")
+            .unwrap();
+        assert!(create_view < create_index, "{}", sql.downgrade);
+    }
+
+    #[test]
+    fn an_index_on_a_plain_view_or_an_unknown_column_is_refused() {
+        let e = parse_schema(
+            &format!("{T}CREATE VIEW v AS SELECT id FROM t;\nCREATE INDEX v_id ON v (id);"),
+            Dialect::Postgres,
+        )
+        .unwrap_err();
+        assert!(
+            e[0].to_string()
+                .starts_with("line 3:1: index v_id is on view v, which is not materialized"),
+            "{e:?}"
+        );
+        let e = parse_schema(
+            &format!("{T}CREATE MATERIALIZED VIEW m (a, b) AS SELECT id, name FROM t;\nCREATE INDEX m_c ON m (c);"),
+            Dialect::Postgres,
+        )
+        .unwrap_err();
+        assert!(
+            e[0].message.contains("index m_c names unknown column m.c"),
+            "{e:?}"
+        );
+        let e = parse_schema(
+            &format!("{MV}CREATE INDEX sales_key ON sales (region);\nCREATE INDEX sales_key ON sales_by_region (region);"),
+            Dialect::Postgres,
+        )
+        .unwrap_err();
+        assert!(
+            e[0].message.contains("index sales_key is declared twice"),
+            "{e:?}"
+        );
     }
 }

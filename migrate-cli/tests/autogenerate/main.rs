@@ -11,6 +11,7 @@ mod pairs;
 mod pairs_exclusion;
 mod pairs_grants;
 mod pairs_kinds;
+mod pairs_matview;
 mod pairs_partitions;
 mod sources;
 mod workflow;

@@ -936,6 +936,7 @@ CREATE OR REPLACE VIEW top_users AS
 CREATE MATERIALIZED VIEW score_totals AS
     SELECT count(*) AS n, sum(score)::numeric(12, 2) AS total FROM users
     WITH NO DATA;
+CREATE UNIQUE INDEX score_totals_n_key ON score_totals (n);
 CREATE TRIGGER users_audit AFTER UPDATE OF name, score OR INSERT ON users
     FOR EACH ROW WHEN (NEW.score IS NOT NULL) EXECUTE FUNCTION log_user();
 CREATE TRIGGER users_stmt AFTER TRUNCATE ON public.users

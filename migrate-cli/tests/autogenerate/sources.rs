@@ -429,6 +429,7 @@ CREATE VIEW good_users (user_id, label) WITH (security_barrier) AS
     SELECT id, name || '!' FROM users WHERE score > 0;
 CREATE VIEW top_users AS SELECT label, bump(user_id) AS next FROM good_users;
 CREATE MATERIALIZED VIEW totals AS SELECT count(*) AS n FROM users;
+CREATE UNIQUE INDEX totals_n ON totals (n);
 CREATE TRIGGER users_touch BEFORE INSERT OR UPDATE OF name ON users
     FOR EACH ROW WHEN (NEW.name IS NOT NULL) EXECUTE FUNCTION touch();",
         None,
@@ -449,6 +450,7 @@ CREATE TRIGGER users_touch BEFORE INSERT OR UPDATE OF name ON users
         "CREATE VIEW public.good_users",
         "CREATE MATERIALIZED VIEW public.totals",
         "WITH NO DATA",
+        "CREATE UNIQUE INDEX totals_n ON public.totals USING btree (n);",
         "CREATE FUNCTION public.bump(",
         "CREATE PROCEDURE public.reset_scores(",
         "CREATE TRIGGER users_touch",

@@ -121,6 +121,23 @@ const INDEXES_SQL: &str = concat!(
  ORDER BY i.indrelid, ic.relname"
 );
 
+/// The indexes of materialized views, read as [`INDEXES_SQL`] reads a
+/// table's, then the view's schema and name. `$1`: schema names.
+pub(super) const MATVIEW_INDEXES_SQL: &str = concat!(
+    "SELECT ",
+    index_columns!(),
+    ", n.nspname::text, c.relname::text \
+  FROM pg_index i \
+  JOIN pg_class c ON c.oid = i.indrelid AND c.relkind = 'm' \
+  JOIN pg_namespace n ON n.oid = c.relnamespace \
+  JOIN pg_class ic ON ic.oid = i.indexrelid \
+  JOIN pg_am am ON am.oid = ic.relam \
+ WHERE n.nspname = ANY($1::text[]) \
+   AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = 'pg_class'::regclass \
+                    AND dep.objid = c.oid AND dep.deptype = 'e') \
+ ORDER BY n.nspname, c.relname, ic.relname"
+);
+
 /// Exclusion constraints: their index as [`INDEXES_SQL`] reads one (the
 /// index has the constraint's name), then each element's operator (its
 /// name, qualified as `OPERATOR(schema.op)` when not visible on the
@@ -538,7 +555,7 @@ pub async fn introspect_postgres(
 
 /// An index from a row of [`INDEXES_SQL`] (or the first columns of
 /// [`EXCLUSIONS_SQL`]), with its table's oid.
-fn decode_index(row: &sqlx::postgres::PgRow) -> Result<(i64, Index), sqlx::Error> {
+pub(super) fn decode_index(row: &sqlx::postgres::PgRow) -> Result<(i64, Index), sqlx::Error> {
     let method: String = row.try_get(3)?;
     let is_expression: Vec<bool> = row.try_get(5)?;
     let texts: Vec<Option<String>> = row.try_get(6)?;

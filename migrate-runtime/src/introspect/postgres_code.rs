@@ -82,6 +82,7 @@ fn view_of(row: &PgRow, name: QualifiedName) -> Result<View, sqlx::Error> {
         sql: None,
         columns,
         comment: row.try_get(7)?,
+        indexes: Vec::new(),
     })
 }
 
@@ -119,6 +120,21 @@ pub(super) async fn read(
         };
         let view = decode().map_err(fail("the views"))?;
         schema.views.insert(view.name.clone(), view);
+    }
+    let rows = sqlx::query(super::postgres::MATVIEW_INDEXES_SQL)
+        .bind(in_scope)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(fail("the indexes of materialized views"))?;
+    for row in &rows {
+        let decode = || -> Result<(QualifiedName, migrate_schema::Index), sqlx::Error> {
+            let (_, index) = super::postgres::decode_index(row)?;
+            Ok((qualify(row.try_get(13)?, row.try_get(14)?), index))
+        };
+        let (name, index) = decode().map_err(fail("the indexes of materialized views"))?;
+        if let Some(view) = schema.views.get_mut(&name) {
+            view.indexes.push(index);
+        }
     }
     let sql = FUNCTIONS_SQL.replace("{filter}", "n.nspname = ANY($1::text[])");
     let rows = sqlx::query(&sql)

@@ -462,6 +462,7 @@ pub async fn introspect_sqlite(
                         canonical: None,
                         columns: Vec::new(),
                         comment: None,
+                        indexes: Vec::new(),
                     }
                 });
             schema.views.insert(view.name.clone(), view);

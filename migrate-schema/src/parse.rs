@@ -1210,28 +1210,10 @@ impl SchemaParser {
             );
             return;
         }
-        if !v.column_list.is_empty() {
-            for (col, span) in columns {
-                if !v.column_list.contains(&col) {
-                    self.error_at(
-                        at.of(span),
-                        format!(
-                            "index {} names unknown column {view}.{col}; fix the column name",
-                            index.name
-                        ),
-                    );
-                    return;
-                }
-            }
-        }
-        let duplicate = self.schema.tables.values().any(|t| {
-            t.name.schema == view.schema && t.indexes.iter().any(|i| i.name == index.name)
-        }) || self.view_index_named(&view, &index.name);
-        if duplicate {
-            self.error_at(
-                at,
-                format!("index {} is declared twice; keep one", index.name),
-            );
+        // Without a column list the view's columns are not known here.
+        let known: Option<Vec<String>> = (!v.column_list.is_empty()).then(|| v.column_list.clone());
+        let has = |col: &str| known.as_ref().is_none_or(|k| k.iter().any(|c| c == col));
+        if !self.index_fits(&view, &index, columns, has, at) {
             return;
         }
         self.schema
@@ -1240,6 +1222,43 @@ impl SchemaParser {
             .unwrap()
             .indexes
             .push(index);
+    }
+
+    /// Whether `index` may go on `on` (a table or a materialized view):
+    /// every column it names is one `has` knows, and no index of the schema
+    /// has its name. Reports the first problem at its place otherwise.
+    fn index_fits(
+        &mut self,
+        on: &QualifiedName,
+        index: &Index,
+        columns: Vec<(String, Span)>,
+        has: impl Fn(&str) -> bool,
+        at: Pos,
+    ) -> bool {
+        for (col, span) in columns {
+            if !has(&col) {
+                self.error_at(
+                    at.of(span),
+                    format!(
+                        "index {} names unknown column {on}.{col}; fix the column name",
+                        index.name
+                    ),
+                );
+                return false;
+            }
+        }
+        let duplicate =
+            self.schema.tables.values().any(|t| {
+                t.name.schema == on.schema && t.indexes.iter().any(|i| i.name == index.name)
+            }) || self.view_index_named(on, &index.name);
+        if duplicate {
+            self.error_at(
+                at,
+                format!("index {} is declared twice; keep one", index.name),
+            );
+            return false;
+        }
+        true
     }
 
     fn apply(&mut self, item: Deferred, at: Pos) {
@@ -1265,26 +1284,9 @@ impl SchemaParser {
                     self.error_at(at, message);
                     return;
                 };
-                for (col, span) in columns {
-                    if t.column(&col).is_none() {
-                        self.error_at(
-                            at.of(span),
-                            format!(
-                                "index {} names unknown column {table}.{col}; fix the column name",
-                                index.name
-                            ),
-                        );
-                        return;
-                    }
-                }
-                let duplicate = self.schema.tables.values().any(|t| {
-                    t.name.schema == table.schema && t.indexes.iter().any(|i| i.name == index.name)
-                }) || self.view_index_named(&table, &index.name);
-                if duplicate {
-                    self.error_at(
-                        at,
-                        format!("index {} is declared twice; keep one", index.name),
-                    );
+                let names: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
+                let has = |col: &str| names.iter().any(|c| c == col);
+                if !self.index_fits(&table, &index, columns, has, at) {
                     return;
                 }
                 self.schema

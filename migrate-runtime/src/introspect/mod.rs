@@ -11,7 +11,7 @@
 //! - PostgreSQL: [`introspect_postgres`];
 //! - SQLite: [`introspect_sqlite`].
 //!
-//! Both read the whole catalogue in a fixed number of batched queries (sixteen
+//! Both read the whole catalogue in a fixed number of batched queries (seventeen
 //! on PostgreSQL, five on SQLite), whatever the number of tables, so a schema of
 //! hundreds of tables introspects in one short burst of round trips.
 //!

@@ -199,12 +199,13 @@ async fn table_rows(
 
 /// Reads the schema of a PostgreSQL database.
 ///
-/// Sixteen catalogue queries, whatever the number of tables: the schemas
+/// Seventeen catalogue queries, whatever the number of tables: the schemas
 /// in scope, then tables, columns, constraints, indexes, exclusion
 /// constraints and enum types, each
 /// for all tables at once, then extensions, domains, composite types, range
-/// types and sequences, then partitions, then views, routines and triggers,
-/// each for all objects at once. They run as separate statements, so a
+/// types and sequences, then partitions, then views, the indexes of
+/// materialized views, routines and triggers, each for all objects at once
+/// (and privileges, when [`IntrospectOptions::grants`] asks for them). They run as separate statements, so a
 /// concurrent DDL change may be seen half-way; run it inside a
 /// `REPEATABLE READ` transaction for a single snapshot.
 ///

@@ -1548,7 +1548,7 @@ impl SchemaParser {
         let Some(kind) = views::kind_of(&toks) else {
             return false;
         };
-        let place = |off: usize| partitions::place(text, at, off);
+        let place = |off: usize| place(text, at, off);
         match kind {
             views::Kind::View => {
                 match views::read_view(text, &toks, self.dialect) {
@@ -1829,6 +1829,38 @@ pub(crate) fn truncate_identifier(name: &mut String) {
         }
         name.truncate(end);
     }
+}
+
+/// The file position of byte `off` of a statement starting at `at`.
+fn place(text: &str, at: Pos, off: usize) -> Pos {
+    let before = &text[..off.min(text.len())];
+    let line = before.matches('\n').count() as u32;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+    if line == 0 {
+        Pos {
+            line: at.line,
+            column: at.column + col - 1,
+        }
+    } else {
+        Pos {
+            line: at.line + line,
+            column: col,
+        }
+    }
+}
+
+/// `text` with bytes `from..to` replaced by spaces (newlines kept), so
+/// positions after it stay where they were.
+fn blank(text: &str, from: usize, to: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..from]);
+    out.extend(
+        text[from..to]
+            .chars()
+            .map(|c| if c == '\n' { '\n' } else { ' ' }),
+    );
+    out.push_str(&text[to..]);
+    out
 }
 
 #[cfg(test)]

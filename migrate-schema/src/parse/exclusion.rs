@@ -99,13 +99,7 @@ pub(super) fn split_create_table(text: &str) -> (Option<String>, Vec<(usize, Str
     };
     let mut blanked = text.to_owned();
     let mut found = Vec::new();
-    let blank = |s: &mut String, from: usize, to: usize| {
-        let replaced: String = s[from..to]
-            .chars()
-            .map(|c| if c == '\n' { '\n' } else { ' ' })
-            .collect();
-        s.replace_range(from..to, &replaced);
-    };
+    let blank = |s: &mut String, from: usize, to: usize| *s = super::blank(s, from, to);
     for (first, before, end, after) in elements {
         if first >= significant.len() || !is_exclusion(first) {
             continue;

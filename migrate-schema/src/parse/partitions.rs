@@ -13,7 +13,7 @@
 
 use sqlparser::tokenizer::Token;
 
-use super::{Pos, SchemaParser};
+use super::{Pos, SchemaParser, blank, place};
 use crate::model::{Partition, QualifiedName};
 use crate::views::{self, Tok};
 use migrate_core::sql::Dialect;
@@ -35,38 +35,6 @@ pub(super) struct Pending {
     pub partition: Partition,
     /// pg_dump's form: the partition was declared as a table first.
     pub attached: bool,
-}
-
-/// The file position of byte `off` of a statement starting at `at`.
-pub(super) fn place(text: &str, at: Pos, off: usize) -> Pos {
-    let before = &text[..off.min(text.len())];
-    let line = before.matches('\n').count() as u32;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
-    if line == 0 {
-        Pos {
-            line: at.line,
-            column: at.column + col - 1,
-        }
-    } else {
-        Pos {
-            line: at.line + line,
-            column: col,
-        }
-    }
-}
-
-/// `text` with bytes `from..to` replaced by spaces (newlines kept), so
-/// positions after it stay where they were.
-fn blank(text: &str, from: usize, to: usize) -> String {
-    let mut out = String::with_capacity(text.len());
-    out.push_str(&text[..from]);
-    out.extend(
-        text[from..to]
-            .chars()
-            .map(|c| if c == '\n' { '\n' } else { ' ' }),
-    );
-    out.push_str(&text[to..]);
-    out
 }
 
 /// The first element of a top-level comma list of a key when it is a

@@ -34,20 +34,79 @@ pub struct HistoryEntry {
 impl HistoryEntry {
     /// Applied or stamped, as opposed to an interrupted run.
     pub fn is_complete(&self) -> bool {
-        self.state == "applied" || self.state == "stamped"
+        self.view().is_complete()
     }
 
     /// Was `rev`'s upgrade SQL edited since this row recorded it
     /// (checksum drift)? Compared with the checksum version the row holds.
     pub fn is_edited(&self, rev: crate::RevisionRef<'_>) -> bool {
-        self.checksum != rev.checksum()
-            && migrate_core::checksum::verify(&self.checksum, rev.upgrade().sql()) != Some(true)
+        self.view().is_edited(rev)
     }
 
     /// Interrupted while running its downgrade section (`reverting`,
     /// `revert_failed`), whose statements `statements_done` then counts.
     pub fn is_reverting(&self) -> bool {
+        self.view().is_reverting()
+    }
+
+    /// The row as a borrowed [`RowView`].
+    pub(crate) fn view(&self) -> RowView<'_> {
+        RowView {
+            revision: &self.revision,
+            checksum: &self.checksum,
+            applied_at: &self.applied_at,
+            duration_ms: self.duration_ms,
+            state: &self.state,
+            statements_done: self.statements_done,
+            seq: self.seq,
+        }
+    }
+}
+
+/// A history row borrowed from the driver's row it was read from: a run
+/// checks each row as it arrives and keeps only what it concludes, where
+/// a [`HistoryEntry`] per row would hold megabytes of a long history.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct RowView<'a> {
+    pub(crate) revision: &'a str,
+    pub(crate) checksum: &'a str,
+    /// Empty unless the read asked for the times.
+    pub(crate) applied_at: &'a str,
+    pub(crate) duration_ms: i64,
+    pub(crate) state: &'a str,
+    pub(crate) statements_done: i64,
+    pub(crate) seq: i64,
+}
+
+impl RowView<'_> {
+    /// See [`HistoryEntry::is_complete`].
+    pub(crate) fn is_complete(&self) -> bool {
+        self.state == "applied" || self.state == "stamped"
+    }
+
+    /// See [`HistoryEntry::is_edited`].
+    pub(crate) fn is_edited(&self, rev: crate::RevisionRef<'_>) -> bool {
+        self.checksum != rev.checksum()
+            && migrate_core::checksum::verify(self.checksum, rev.upgrade().sql()) != Some(true)
+    }
+
+    /// See [`HistoryEntry::is_reverting`].
+    pub(crate) fn is_reverting(&self) -> bool {
         self.state == "reverting" || self.state == "revert_failed"
+    }
+
+    /// The row, owned.
+    pub(crate) fn to_entry(self) -> HistoryEntry {
+        HistoryEntry {
+            revision: self.revision.to_owned(),
+            checksum: self.checksum.to_owned(),
+            applied_at: self.applied_at.to_owned(),
+            duration_ms: self.duration_ms,
+            state: self.state.to_owned(),
+            statements_done: self.statements_done,
+            seq: self.seq,
+        }
     }
 }
 
@@ -94,31 +153,42 @@ pub const DOWNGRADE_RUST: &str = "rust";
 #[doc(hidden)]
 pub fn applied_revisions(graph: &RevisionGraph, rows: &[HistoryEntry]) -> Result<Vec<bool>> {
     let mut applied = vec![false; graph.len()];
-    for row in rows.iter().filter(|r| r.is_complete()) {
-        let i = graph
-            .find(&row.revision)
-            .ok_or_else(|| Error::UnknownAppliedRevision {
-                revision: row.revision.clone(),
-            })?;
-        applied[i] = true;
+    for row in rows {
+        if let Some(i) = applied_node(graph, row.view())? {
+            applied[i] = true;
+        }
     }
     Ok(applied)
 }
 
-/// One history row, read in `HISTORY_COLUMNS` order, on either database.
-pub(crate) fn decode_row<R>(r: &R, times: bool) -> Result<HistoryEntry, sqlx::Error>
+/// One row of [`applied_revisions`]: the node of a complete row, `None`
+/// for an interrupted one.
+pub(crate) fn applied_node(graph: &RevisionGraph, row: RowView<'_>) -> Result<Option<usize>> {
+    if !row.is_complete() {
+        return Ok(None);
+    }
+    match graph.find(row.revision) {
+        Some(i) => Ok(Some(i)),
+        None => Err(Error::UnknownAppliedRevision {
+            revision: row.revision.to_owned(),
+        }),
+    }
+}
+
+/// One history row, read in `HISTORY_COLUMNS` order, on either database,
+/// borrowing the row's text.
+pub(crate) fn decode_row<'r, R>(r: &'r R, times: bool) -> Result<RowView<'r>, sqlx::Error>
 where
     R: sqlx::Row,
     usize: sqlx::ColumnIndex<R>,
-    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    &'r str: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
-    Ok(HistoryEntry {
+    Ok(RowView {
         revision: r.try_get(0)?,
         checksum: r.try_get(1)?,
-        // A run never shows when a row was applied: it leaves the text out
-        // (one allocation a row, megabytes for a long history).
-        applied_at: if times { r.try_get(2)? } else { String::new() },
+        // A run never shows when a row was applied: it leaves the text out.
+        applied_at: if times { r.try_get(2)? } else { "" },
         duration_ms: r.try_get(3)?,
         state: r.try_get(4)?,
         statements_done: r.try_get(5)?,

@@ -12,7 +12,7 @@ use std::time::Duration;
 use migrate_core::Dialect;
 
 use crate::error::{Error, Result};
-use crate::history::{self, HistoryEntry, NewRow};
+use crate::history::{self, HistoryEntry, NewRow, RowView};
 use crate::startup::Expected;
 
 #[cfg(feature = "postgres")]
@@ -180,6 +180,13 @@ pub trait Conn: Send {
         table: &str,
     ) -> impl Future<Output = Result<Vec<HistoryEntry>>> + Send {
         async move {
+            self.prepare_history(table).await?;
+            read_rows(self.sql_conn(), Self::DIALECT, table, false).await
+        }
+    }
+    /// [`ensure_history`](Conn::ensure_history) without the read.
+    fn prepare_history(&mut self, table: &str) -> impl Future<Output = Result<()>> + Send {
+        async move {
             let created = Self::DIALECT == Dialect::Sqlite
                 || !history_exists(self.sql_conn(), Self::DIALECT, table).await?;
             if created {
@@ -192,7 +199,25 @@ pub trait Conn: Send {
             if !created || Self::DIALECT == Dialect::Sqlite {
                 self.ensure_downgrade_columns(table).await?;
             }
-            read_rows(self.sql_conn(), Self::DIALECT, table, false).await
+            Ok(())
+        }
+    }
+    /// Hands each history row to `f` as it arrives, without `applied_at`,
+    /// and keeps none: what a run concludes from a long history is small,
+    /// the rows are not. `exists`: the table is known to exist (else it is
+    /// looked for, and a missing one has no rows). The first error of `f`
+    /// is returned once the read ends.
+    fn fold_history<'a>(
+        &'a mut self,
+        table: &'a str,
+        exists: bool,
+        f: &'a mut (dyn FnMut(RowView<'_>) -> Result<()> + Send),
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        async move {
+            if !exists && !history_exists(self.sql_conn(), Self::DIALECT, table).await? {
+                return Ok(());
+            }
+            fold_rows(self.sql_conn(), Self::DIALECT, table, false, f).await
         }
     }
     /// Adds the columns that keep each revision's downgrade to a history
@@ -528,25 +553,48 @@ async fn read_rows(
     table: &str,
     times: bool,
 ) -> Result<Vec<HistoryEntry>> {
+    let mut entries = Vec::new();
+    fold_rows(conn, dialect, table, times, &mut |row| {
+        entries.push(row.to_entry());
+        Ok(())
+    })
+    .await?;
+    Ok(entries)
+}
+
+/// Hands each row of the history table, which exists, to `f` as it
+/// arrives; see [`Conn::fold_history`].
+async fn fold_rows(
+    conn: SqlConn<'_>,
+    dialect: Dialect,
+    table: &str,
+    times: bool,
+    f: &mut (dyn FnMut(RowView<'_>) -> Result<()> + Send),
+) -> Result<()> {
     let sql = history::read_sql(dialect, table);
     // Each row is decoded as it arrives and dropped: holding every driver
     // row until the last one came would double the peak of a long history.
-    let rows = on_conn!(conn, c => {
+    // After an error of `f` the rest is read and left, so that the
+    // connection is between statements again.
+    let mut failed = None;
+    let read = on_conn!(conn, c => {
         let mut stream = sqlx::query(&sql).fetch(c);
-        let mut entries = Vec::new();
         loop {
             let next = std::future::poll_fn(|cx| {
                 futures_core::Stream::poll_next(stream.as_mut(), cx)
             })
             .await;
             match next {
-                None => break Ok(entries),
-                Some(row) => match row.and_then(|row| history::decode_row(&row, times)) {
-                    Ok(entry) => entries.push(entry),
+                None => break Ok(()),
+                Some(Err(e)) => break Err(e),
+                Some(Ok(_)) if failed.is_some() => {}
+                Some(Ok(row)) => match history::decode_row(&row, times) {
+                    Ok(view) => failed = f(view).err(),
                     Err(e) => break Err(e),
                 },
             }
         }
     });
-    rows.map_err(Error::db(format!("reading the history table `{table}`")))
+    read.map_err(Error::db(format!("reading the history table `{table}`")))?;
+    failed.map_or(Ok(()), Err)
 }

@@ -734,7 +734,7 @@ impl Migrator {
             });
         };
         let rev = self.revision(i);
-        super::unedited(row, rev)?;
+        super::unedited(row.view(), rev)?;
         let section = rev.section(direction)?;
         let done = usize::try_from(row.statements_done)
             .unwrap_or(0)

@@ -662,33 +662,16 @@ impl Migrator {
         conn.lock(&self.version_table, self.lock_key(), self.lock_timeout)
             .await?;
         let result = async {
-            // A downgrade of a database that never migrated has nothing to
-            // record: it does not create the table.
-            let mut rows = if matches!(run, Run::Downgrade(_)) {
-                conn.read_history(&self.version_table).await?
-            } else {
-                conn.ensure_history(&self.version_table).await?
-            };
-            let mut resumed = None;
-            if resume {
-                let direction = match run {
-                    Run::Downgrade(_) => Direction::Downgrade,
-                    _ => Direction::Upgrade,
+            // Most runs neither resume nor settle checkpoints: they check
+            // each history row as it arrives and keep only the verdict.
+            let (applied, seq, resumed, finished) =
+                if !resume && matches!(self.replaced, Replaced::None) {
+                    let create = !matches!(run, Run::Downgrade(_));
+                    let (applied, seq) = self.fold_run_history(&mut conn, graph, create).await?;
+                    (applied, seq, None, Vec::new())
+                } else {
+                    out_of_line(self.read_run_history(&mut conn, graph, &run, resume)).await?
                 };
-                if let Some(i) =
-                    out_of_line(self.resume_interrupted(&mut conn, graph, &rows, direction)).await?
-                {
-                    resumed = Some(i);
-                    rows = conn.read_history(&self.version_table).await?;
-                }
-            }
-            // Without checkpoints its code is not even paged in.
-            let (rows, finished) = if matches!(self.replaced, Replaced::None) {
-                (rows, Vec::new())
-            } else {
-                out_of_line(self.settle_checkpoints(&mut conn, &run, graph, rows)).await?
-            };
-            let applied = self.check_history(graph, &rows)?;
             let plan = match &run {
                 Run::Upgrade(target) => graph.plan_upgrade(target, &applied)?,
                 Run::Downgrade(target) => graph.plan_downgrade(target, &applied)?,
@@ -700,9 +683,7 @@ impl Migrator {
             if plan.direction == Direction::Downgrade && !plan.steps.is_empty() {
                 definitions = out_of_line(self.drop_definitions(&mut conn)).await?;
             }
-            let mut outcome = self
-                .execute(&mut conn, graph, &plan, applied, next_seq(&rows))
-                .await?;
+            let mut outcome = self.execute(&mut conn, graph, &plan, applied, seq).await?;
             if let Some((i, duration)) = resumed {
                 outcome.ran.insert(0, i);
                 outcome.durations.insert(0, duration);
@@ -731,6 +712,80 @@ impl Migrator {
         report.revisions.splice(0..0, ids);
         report.durations.splice(0..0, durations);
         Ok(report)
+    }
+
+    /// What a run needs of the history when it neither resumes nor
+    /// settles checkpoints: which revisions are applied, and the next
+    /// `seq`. Each row is checked as [`check_history`](Self::check_history)
+    /// checks it, as it arrives. `create`: the history table is created
+    /// when missing (a downgrade of a database that never migrated has
+    /// nothing to record, and does not create it).
+    async fn fold_run_history<C: Conn>(
+        &self,
+        conn: &mut C,
+        graph: &RevisionGraph,
+        create: bool,
+    ) -> Result<(Vec<bool>, i64)> {
+        if create {
+            conn.prepare_history(&self.version_table).await?;
+        }
+        let mut applied = vec![false; graph.len()];
+        let mut last = 0;
+        conn.fold_history(&self.version_table, create, &mut |row| {
+            last = last.max(row.seq);
+            applied[self.check_row(graph, row)?] = true;
+            Ok(())
+        })
+        .await?;
+        Ok((applied, last + 1))
+    }
+
+    /// The history the long way, for a run that resumes an interrupted
+    /// revision or has checkpoints: the rows are read and kept, the
+    /// interrupted revision finished, the checkpoints settled, and then the
+    /// rows checked. Returns which revisions are applied, the next `seq`,
+    /// the resumed revision, and the replaced revisions run.
+    #[allow(clippy::type_complexity)] // one caller, which takes it apart
+    async fn read_run_history<C: Conn>(
+        &self,
+        conn: &mut C,
+        graph: &RevisionGraph,
+        run: &Run<'_>,
+        resume: bool,
+    ) -> Result<(
+        Vec<bool>,
+        i64,
+        Option<(usize, Duration)>,
+        Vec<(String, Duration)>,
+    )> {
+        // A downgrade of a database that never migrated has nothing to
+        // record: it does not create the table.
+        let mut rows = if matches!(run, Run::Downgrade(_)) {
+            conn.read_history(&self.version_table).await?
+        } else {
+            conn.ensure_history(&self.version_table).await?
+        };
+        let mut resumed = None;
+        if resume {
+            let direction = match run {
+                Run::Downgrade(_) => Direction::Downgrade,
+                _ => Direction::Upgrade,
+            };
+            if let Some(i) = self
+                .resume_interrupted(conn, graph, &rows, direction)
+                .await?
+            {
+                resumed = Some(i);
+                rows = conn.read_history(&self.version_table).await?;
+            }
+        }
+        let (rows, finished) = if matches!(self.replaced, Replaced::None) {
+            (rows, Vec::new())
+        } else {
+            self.settle_checkpoints(conn, run, graph, rows).await?
+        };
+        let applied = self.check_history(graph, &rows)?;
+        Ok((applied, next_seq(&rows), resumed, finished))
     }
 
     /// Brings the history's rows of revisions that checkpoints replace to
@@ -931,32 +986,38 @@ impl Migrator {
     fn check_history(&self, graph: &RevisionGraph, rows: &[HistoryEntry]) -> Result<Vec<bool>> {
         let mut applied = vec![false; graph.len()];
         for row in self.graph_rows(rows).iter() {
-            let Some(i) = graph.find(&row.revision) else {
-                return Err(Error::UnknownAppliedRevision {
-                    revision: row.revision.clone(),
-                });
-            };
-            let rev = self.revision(i);
-            if !row.is_complete() {
-                // A downgrade's progress counts its own section's statements.
-                let (section, total) = if row.is_reverting() {
-                    ("downgrade", rev.downgrade().map_or(0, |d| d.len()))
-                } else {
-                    ("upgrade", rev.upgrade().len())
-                };
-                return Err(Error::PartiallyApplied {
-                    revision: row.revision.clone(),
-                    path: rev.path().to_owned(),
-                    done: row.statements_done,
-                    total,
-                    section,
-                    state: row.state.clone(),
-                });
-            }
-            unedited(row, rev)?;
-            applied[i] = true;
+            applied[self.check_row(graph, row.view())?] = true;
         }
         Ok(applied)
+    }
+
+    /// One row of [`check_history`](Self::check_history): the revision's
+    /// node, or why the run may not go on.
+    fn check_row(&self, graph: &RevisionGraph, row: history::RowView<'_>) -> Result<usize> {
+        let Some(i) = graph.find(row.revision) else {
+            return Err(Error::UnknownAppliedRevision {
+                revision: row.revision.to_owned(),
+            });
+        };
+        let rev = self.revision(i);
+        if !row.is_complete() {
+            // A downgrade's progress counts its own section's statements.
+            let (section, total) = if row.is_reverting() {
+                ("downgrade", rev.downgrade().map_or(0, |d| d.len()))
+            } else {
+                ("upgrade", rev.upgrade().len())
+            };
+            return Err(Error::PartiallyApplied {
+                revision: row.revision.to_owned(),
+                path: rev.path().to_owned(),
+                done: row.statements_done,
+                total,
+                section,
+                state: row.state.to_owned(),
+            });
+        }
+        unedited(row, rev)?;
+        Ok(i)
     }
 
     fn row<'a>(
@@ -1023,6 +1084,18 @@ impl Migrator {
     /// not compared).
     async fn applied_in<C: Conn>(&self, conn: &mut C) -> Result<(&RevisionGraph, Vec<bool>)> {
         let graph = self.graph()?;
+        if matches!(self.replaced, Replaced::None) {
+            // Row by row as they arrive, keeping none (see `fold_history`).
+            let mut applied = vec![false; graph.len()];
+            conn.fold_history(&self.version_table, false, &mut |row| {
+                if let Some(i) = history::applied_node(graph, row)? {
+                    applied[i] = true;
+                }
+                Ok(())
+            })
+            .await?;
+            return Ok((graph, applied));
+        }
         let rows = conn.read_history(&self.version_table).await?;
         Ok((graph, self.applied_ignoring_checksums(graph, &rows)?))
     }
@@ -1381,12 +1454,12 @@ fn parse_targets(targets: &[&str]) -> Result<Vec<Target>> {
 
 /// Refuses a row whose revision's upgrade SQL was edited since it was
 /// recorded (checksum drift), whichever checksum version the row holds.
-fn unedited(row: &HistoryEntry, rev: RevisionRef<'_>) -> Result<()> {
+fn unedited(row: history::RowView<'_>, rev: RevisionRef<'_>) -> Result<()> {
     if row.is_edited(rev) {
         return Err(Error::ChecksumMismatch {
-            revision: row.revision.clone(),
+            revision: row.revision.to_owned(),
             path: rev.path().to_owned(),
-            stored: row.checksum.clone(),
+            stored: row.checksum.to_owned(),
             expected: rev.checksum().to_owned(),
         });
     }

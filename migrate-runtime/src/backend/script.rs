@@ -47,7 +47,7 @@ pub(crate) fn section(section: SectionRef<'_>) -> String {
 /// The one-script run: `clock` (one statement answering the time) before
 /// the first section and after each one, so that the answers time every
 /// revision.
-pub(crate) fn timed(clock: &str, sections: &[SectionRef<'_>]) -> String {
+pub(crate) fn timed<'a>(clock: &str, sections: impl IntoIterator<Item = SectionRef<'a>>) -> String {
     let mut script = format!("{clock};\n");
     for section in sections {
         for (_, statement) in section.statements() {
@@ -60,23 +60,26 @@ pub(crate) fn timed(clock: &str, sections: &[SectionRef<'_>]) -> String {
     script
 }
 
-/// `sections` cut into runs of whole sections of about `statements`
-/// statements each (a longer section is a run of its own).
-pub(crate) fn pieces<'s, 'a>(
-    sections: &'s [SectionRef<'a>],
+/// The `n` sections, of `len(k)` statements each, cut into runs of whole
+/// sections of about `statements` statements each (a longer section is a
+/// run of its own), as ranges of `0..n`.
+pub(crate) fn pieces(
+    n: usize,
+    len: impl Fn(usize) -> usize,
     statements: usize,
-) -> Vec<&'s [SectionRef<'a>]> {
+) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let (mut start, mut count) = (0, 0);
-    for (k, section) in sections.iter().enumerate() {
-        if count > 0 && count + section.len() > statements {
-            out.push(&sections[start..k]);
+    for k in 0..n {
+        let length = len(k);
+        if count > 0 && count + length > statements {
+            out.push(start..k);
             (start, count) = (k, 0);
         }
-        count += section.len();
+        count += length;
     }
-    if start < sections.len() || out.is_empty() {
-        out.push(&sections[start..]);
+    if start < n || out.is_empty() {
+        out.push(start..n);
     }
     out
 }
@@ -134,22 +137,19 @@ mod tests {
             .iter()
             .map(|r| SectionRef::Loaded(&r.upgrade))
             .collect();
-        let sizes = |pieces: Vec<&[SectionRef<'_>]>| -> Vec<Vec<usize>> {
-            pieces
-                .iter()
-                .map(|p| p.iter().map(|s| s.len()).collect())
+        let sizes = |statements: usize| -> Vec<Vec<usize>> {
+            pieces(sections.len(), |k| sections[k].len(), statements)
+                .into_iter()
+                .map(|p| sections[p].iter().map(|s| s.len()).collect())
                 .collect()
         };
+        assert_eq!(sizes(6), [vec![3, 3], vec![3], vec![10], vec![1, 1]]);
+        assert_eq!(sizes(100), [vec![3, 3, 3, 10, 1, 1]]);
         assert_eq!(
-            sizes(pieces(&sections, 6)),
-            [vec![3, 3], vec![3], vec![10], vec![1, 1]]
-        );
-        assert_eq!(sizes(pieces(&sections, 100)), [vec![3, 3, 3, 10, 1, 1]]);
-        assert_eq!(
-            sizes(pieces(&sections, 1)),
+            sizes(1),
             [vec![3], vec![3], vec![3], vec![10], vec![1], vec![1]]
         );
-        assert_eq!(pieces(&sections[..0], 6).len(), 1);
+        assert_eq!(pieces(0, |_| 0, 6), [0..0]);
     }
 
     /// The texts each backend sent before they were written here.

@@ -397,50 +397,35 @@ impl Migrator {
         if self.mode != TransactionMode::Single || plan.steps.len() < 2 {
             return Ok(0);
         }
-        let mut sections = Vec::with_capacity(plan.steps.len());
-        for &i in &plan.steps {
-            let rev = self.revision(i);
-            let section = match plan.direction {
-                Direction::Upgrade => rev.upgrade(),
-                Direction::Downgrade => match rev.downgrade() {
-                    Some(section) => section,
-                    None => return Ok(0),
-                },
-            };
-            // A revision with a lock timeout or retries runs on its own,
-            // so that each attempt is exactly one try of it; a Rust
-            // revision's code is no script.
-            if !rev.is_transactional()
-                || rev.lock_timeout().is_some()
-                || rev.lock_retries() > 0
-                || rev.is_rust()
-            {
-                return Ok(0);
-            }
-            sections.push(section);
+        // Each section is looked up again where it is needed rather than
+        // kept: a list of them is a peak of a long plan.
+        let section = |k: usize| self.script_section(plan.steps[k], plan.direction);
+        if (0..plan.steps.len()).any(|k| section(k).is_none()) {
+            return Ok(0);
         }
         let dialect = conn.dialect();
         let last = plan.steps.len() - 1;
         let mut start = 0;
         while start <= last {
             let end = (start..last)
-                .find(|&k| sections[k].needs_commit_after(dialect))
+                .find(|&k| section(k).is_some_and(|s| s.needs_commit_after(dialect)))
                 .map_or(plan.steps.len(), |k| k + 1);
             let steps = &plan.steps[start..end];
-            let Some(durations) = self
+            let from = done.durations.len();
+            if !self
                 .run_script(
                     conn,
                     plan.direction,
                     steps,
-                    &sections[start..end],
                     *seq,
                     end > last,
+                    &mut done.durations,
                 )
                 .await?
-            else {
+            {
                 break;
-            };
-            for (&i, &duration) in steps.iter().zip(&durations) {
+            }
+            for (&i, &duration) in steps.iter().zip(&done.durations[from..]) {
                 done.applied[i] = plan.direction == Direction::Upgrade;
                 tracing::info!(
                     revision = self.revision(i).id(),
@@ -453,31 +438,52 @@ impl Migrator {
                 *seq += steps.len() as i64;
             }
             done.ran.extend_from_slice(steps);
-            done.durations.extend(durations);
             start = end;
         }
         Ok(start)
     }
 
+    /// The section of revision `i` that a script of
+    /// [`Migrator::execute_batched`] runs in `direction`, or `None` when the
+    /// revision cannot go in a script: it has no downgrade, it is not
+    /// transactional, it has a lock timeout or retries (each attempt must be
+    /// exactly one try of it), or it is written in Rust (code is no script).
+    fn script_section(&self, i: usize, direction: Direction) -> Option<SectionRef<'_>> {
+        let rev = self.revision(i);
+        if !rev.is_transactional()
+            || rev.lock_timeout().is_some()
+            || rev.lock_retries() > 0
+            || rev.is_rust()
+        {
+            return None;
+        }
+        match direction {
+            Direction::Upgrade => Some(rev.upgrade()),
+            Direction::Downgrade => rev.downgrade(),
+        }
+    }
+
     /// One script of [`Migrator::execute_batched`]: `steps` with their
     /// history rows in one transaction, committed (`last`: handing the lock
     /// over with the commit, on PostgreSQL; otherwise the session keeps it).
-    /// Returns each step's duration, or `None` when the script was rolled
-    /// back.
+    /// Adds each step's duration to `durations` and returns `true`, or
+    /// returns `false` (adding none) when the script was rolled back.
     async fn run_script<C: Conn>(
         &self,
         conn: &mut C,
         direction: Direction,
         steps: &[usize],
-        sections: &[SectionRef<'_>],
         seq: i64,
         last: bool,
-    ) -> Result<Option<Vec<Duration>>> {
+        durations: &mut Vec<Duration>,
+    ) -> Result<bool> {
         let dialect = conn.dialect();
         let table: &str = &self.version_table;
         if !conn.begin_batch().await? {
-            return Ok(None);
+            return Ok(false);
         }
+        let from = durations.len();
+        let section = |k: usize| self.script_section(steps[k], direction);
         // The script reads the clock before the first revision and after
         // each one. It goes in pieces of about `PIECE` statements, each of
         // whole revisions, so that what a run holds at once does not grow
@@ -486,30 +492,29 @@ impl Migrator {
         // prepared until the script ends. The clock answers since 1970, so
         // the pieces' readings line up; each piece's first reading repeats
         // the last one before it.
-        let mut marks = Vec::with_capacity(steps.len() + 1);
-        for piece in script::pieces(sections, PIECE) {
-            let script = script::timed(conn.clock_sql(), piece);
+        let mut before = None;
+        let lengths = |k: usize| section(k).map_or(0, |s| s.len());
+        for piece in script::pieces(steps.len(), lengths, PIECE) {
+            let script = script::timed(conn.clock_sql(), piece.clone().filter_map(section));
             match conn.fetch_i64s(&script).await {
                 Ok(got) if got.len() == piece.len() + 1 => {
-                    let skip = usize::from(!marks.is_empty());
-                    marks.extend_from_slice(&got[skip..]);
+                    let mut previous = before.unwrap_or(got[0]);
+                    for &mark in &got[1..] {
+                        durations.push(Duration::from_micros(
+                            u64::try_from(mark.saturating_sub(previous)).unwrap_or(0),
+                        ));
+                        previous = mark;
+                    }
+                    before = Some(previous);
                 }
-                outcome => return self.abandon_batch(conn, outcome.err()).await,
+                outcome => return self.abandon_batch(conn, outcome.err(), durations, from).await,
             }
         }
-        if marks.len() != steps.len() + 1 {
-            return self.abandon_batch(conn, None).await;
+        if durations.len() != from + steps.len() {
+            return self.abandon_batch(conn, None, durations, from).await;
         }
-        let mut before = marks.remove(0);
         if conn.foreign_key_violations().await?.is_some() {
-            return self.abandon_batch(conn, None).await;
-        }
-        let mut durations = Vec::with_capacity(marks.len());
-        for &mark in &marks {
-            durations.push(Duration::from_micros(
-                u64::try_from(mark.saturating_sub(before)).unwrap_or(0),
-            ));
-            before = mark;
+            return self.abandon_batch(conn, None, durations, from).await;
         }
         // The history in one more round trip of the same transaction,
         // answering with the number of rows written.
@@ -521,7 +526,7 @@ impl Migrator {
                     let first = seq + (k * PIECE) as i64;
                     let rows: Vec<NewRow<'_>> = chunk
                         .iter()
-                        .zip(&durations[k * PIECE..])
+                        .zip(&durations[from + k * PIECE..])
                         .zip(first..)
                         .map(|((&i, duration), seq)| {
                             let rev = self.revision(i);
@@ -560,7 +565,7 @@ impl Migrator {
         };
         match written {
             Ok(n) if n == steps.len() as u64 => {}
-            outcome => return self.abandon_batch(conn, outcome.err()).await,
+            outcome => return self.abandon_batch(conn, outcome.err(), durations, from).await,
         }
         if last {
             conn.commit_batch().await?;
@@ -569,16 +574,18 @@ impl Migrator {
             // outlives the commit.
             conn.commit().await?;
         }
-        Ok(Some(durations))
+        Ok(true)
     }
 
     /// Rolls back a batch that failed (or did not do what it should) so the
     /// plan can run revision by revision.
-    async fn abandon_batch<C: Conn, T>(
+    async fn abandon_batch<C: Conn>(
         &self,
         conn: &mut C,
         error: Option<sqlx::Error>,
-    ) -> Result<Option<T>> {
+        durations: &mut Vec<Duration>,
+        from: usize,
+    ) -> Result<bool> {
         match error {
             Some(e) => {
                 tracing::debug!(error = %e, "the one-script run failed; running revision by revision")
@@ -587,8 +594,9 @@ impl Migrator {
                 "the one-script run did not record every revision or left a foreign key pointing nowhere; running revision by revision"
             ),
         }
+        durations.truncate(from);
         conn.rollback_batch().await?;
-        Ok(None)
+        Ok(false)
     }
 
     /// A `transactional: false` revision: statement by statement in

@@ -5,6 +5,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
 
 use crate::error::Error;
 use crate::revision::{Header, HeaderLines, Revision};
@@ -255,20 +256,69 @@ impl RevisionGraph {
         I: IntoIterator<Item = GraphNode<'a>>,
         I::IntoIter: Clone,
     {
+        RevisionGraph::build_lenient_named(nodes, None)
+    }
+
+    /// [`build`](Self::build), reading each node's id and path from
+    /// `names` (by node number) instead of keeping a copy of them: for a
+    /// table that the graph can share, such as the one a migrator embeds.
+    /// `names` must name the nodes as `nodes` does, in the same order.
+    pub fn build_named<'a, I>(
+        nodes: I,
+        names: Arc<dyn NodeNames>,
+    ) -> Result<RevisionGraph, Vec<Error>>
+    where
+        I: IntoIterator<Item = GraphNode<'a>>,
+        I::IntoIter: Clone,
+    {
+        let (graph, mut errors) = RevisionGraph::build_lenient_named(nodes, Some(names));
+        if errors.is_empty()
+            && let Err(error) = graph.check_heads()
+        {
+            errors.push(error);
+        }
+        if errors.is_empty() {
+            Ok(graph)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn build_lenient_named<'a, I>(
+        nodes: I,
+        names: Option<Arc<dyn NodeNames>>,
+    ) -> (RevisionGraph, Vec<Error>)
+    where
+        I: IntoIterator<Item = GraphNode<'a>>,
+        I::IntoIter: Clone,
+    {
         // Two passes over the nodes rather than a copy of them: the graph
         // is built at start-up by applications that embed thousands of
         // revisions, and every temporary here is a peak of the process.
         let nodes = nodes.into_iter();
-        let mut ids = Texts::default();
-        let mut paths = Texts::default();
         let mut reversible = Vec::new();
-        for node in nodes.clone() {
-            ids.push(node.id);
-            paths.push(node.path);
-            reversible.push(node.reversible);
-        }
-        ids.text.shrink_to_fit();
-        paths.text.shrink_to_fit();
+        let (ids, paths) = match names {
+            Some(names) => {
+                reversible.extend(nodes.clone().map(|node| node.reversible));
+                let n = reversible.len();
+                (
+                    Texts::shared(names.clone(), false, n),
+                    Texts::shared(names, true, n),
+                )
+            }
+            None => {
+                let mut ids = Texts::default();
+                let mut paths = Texts::default();
+                for node in nodes.clone() {
+                    ids.push(node.id);
+                    paths.push(node.path);
+                    reversible.push(node.reversible);
+                }
+                ids.shrink_to_fit();
+                paths.shrink_to_fit();
+                (ids, paths)
+            }
+        };
         let n = ids.len();
 
         // Node numbers sorted by id, equal ids in input order: the first of
@@ -664,26 +714,81 @@ impl<T> std::ops::Index<usize> for Lists<T> {
     }
 }
 
-/// One string per node, in one buffer.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Texts {
-    text: String,
-    ends: Vec<u32>,
+/// Where a graph built by [`RevisionGraph::build_named`] reads its nodes'
+/// ids and paths, by node number.
+pub trait NodeNames: Send + Sync {
+    /// Node `i`'s revision id.
+    fn id(&self, i: usize) -> &str;
+    /// Node `i`'s file path.
+    fn path(&self, i: usize) -> &str;
+}
+
+/// One string per node: in one buffer, or read from shared [`NodeNames`].
+#[derive(Clone)]
+pub(crate) enum Texts {
+    Copied {
+        text: String,
+        ends: Vec<u32>,
+    },
+    Shared {
+        names: Arc<dyn NodeNames>,
+        paths: bool,
+        len: usize,
+    },
+}
+
+impl Default for Texts {
+    fn default() -> Texts {
+        Texts::Copied {
+            text: String::new(),
+            ends: Vec::new(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Texts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries((0..self.len()).map(|i| self.get(i)))
+            .finish()
+    }
 }
 
 impl Texts {
+    fn shared(names: Arc<dyn NodeNames>, paths: bool, len: usize) -> Texts {
+        Texts::Shared { names, paths, len }
+    }
+
+    /// Adds a string (to a copied list; a shared one has its strings).
     fn push(&mut self, s: &str) {
-        self.text.push_str(s);
-        self.ends.push(self.text.len() as u32);
+        if let Texts::Copied { text, ends } = self {
+            text.push_str(s);
+            ends.push(text.len() as u32);
+        }
+    }
+
+    fn shrink_to_fit(&mut self) {
+        if let Texts::Copied { text, .. } = self {
+            text.shrink_to_fit();
+        }
     }
 
     fn get(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.text[start..self.ends[i] as usize]
+        match self {
+            Texts::Copied { text, ends } => {
+                let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+                &text[start..ends[i] as usize]
+            }
+            Texts::Shared { names, paths, .. } if *paths => names.path(i),
+            Texts::Shared { names, .. } => names.id(i),
+        }
     }
 
     fn len(&self) -> usize {
-        self.ends.len()
+        match self {
+            Texts::Copied { ends, .. } => ends.len(),
+            Texts::Shared { len, .. } => *len,
+        }
     }
 }
 
@@ -744,6 +849,47 @@ pub(crate) mod tests {
         RevisionGraph::build(headers.iter().zip(&paths).map(|(header, path)| {
             GraphNode::from_header(header, path, !header.revision.starts_with('x'))
         }))
+    }
+
+    /// A graph that reads its names from a shared table answers as one
+    /// that copied them, and reports the same problems.
+    #[test]
+    fn a_named_graph_reads_ids_and_paths_from_its_names() {
+        struct Names(Vec<(String, String)>);
+        impl NodeNames for Names {
+            fn id(&self, i: usize) -> &str {
+                &self.0[i].0
+            }
+            fn path(&self, i: usize) -> &str {
+                &self.0[i].1
+            }
+        }
+        let named = |spec: &str| {
+            let headers = headers(spec);
+            let names: Vec<(String, String)> = headers
+                .iter()
+                .map(|h| (h.revision.clone(), format!("m/{}.sql", h.revision)))
+                .collect();
+            let nodes: Vec<GraphNode<'_>> = headers
+                .iter()
+                .zip(&names)
+                .map(|(h, (_, path))| GraphNode::from_header(h, path, true))
+                .collect();
+            RevisionGraph::build_named(nodes, Arc::new(Names(names.clone())))
+        };
+        let spec = "a: b:a c:b d:b:a:feature";
+        let (copied, shared) = (graph(spec).unwrap(), named(spec).unwrap());
+        assert_eq!(shared.len(), 4);
+        for i in 0..4 {
+            assert_eq!(shared.id(i), copied.id(i));
+            assert_eq!(shared.path(i), copied.path(i));
+            assert_eq!(shared.find(copied.id(i)), Some(i));
+        }
+        assert_eq!(shared.heads(), copied.heads());
+        assert_eq!(shared.topological_order(), copied.topological_order());
+        assert_eq!(shared.find("zz"), None);
+        let error = |g: Result<RevisionGraph, Vec<Error>>| g.unwrap_err()[0].to_string();
+        assert_eq!(error(named("a: b:a c:a")), error(graph("a: b:a c:a")));
     }
 
     fn messages(spec: &str) -> Vec<String> {

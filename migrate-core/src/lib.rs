@@ -79,7 +79,7 @@ pub use config::{
 pub use error::{Error, Errors, Result};
 pub use escape::{escape_control, find_control, is_forbidden_control};
 pub use glob::glob_match;
-pub use graph::{GraphNode, HeadRule, IdIter, IdList, RevisionGraph};
+pub use graph::{GraphNode, HeadRule, IdIter, IdList, NodeNames, RevisionGraph};
 pub use ident::{quote_ident, quote_ident_always, quote_qualified_always};
 pub use load::{
     CheckAll, LoadFilter, Migrations, SqlFiles, StartUp, list_sql_files, load_directory,

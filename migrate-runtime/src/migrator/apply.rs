@@ -507,7 +507,11 @@ impl Migrator {
                     }
                     before = Some(previous);
                 }
-                outcome => return self.abandon_batch(conn, outcome.err(), durations, from).await,
+                outcome => {
+                    return self
+                        .abandon_batch(conn, outcome.err(), durations, from)
+                        .await;
+                }
             }
         }
         if durations.len() != from + steps.len() {
@@ -565,7 +569,11 @@ impl Migrator {
         };
         match written {
             Ok(n) if n == steps.len() as u64 => {}
-            outcome => return self.abandon_batch(conn, outcome.err(), durations, from).await,
+            outcome => {
+                return self
+                    .abandon_batch(conn, outcome.err(), durations, from)
+                    .await;
+            }
         }
         if last {
             conn.commit_batch().await?;

@@ -536,12 +536,12 @@ impl Migrator {
     /// The revision graph (built once, on first use).
     pub fn graph(&self) -> Result<&RevisionGraph> {
         let graph = self.graph.get_or_init(|| {
-            RevisionGraph::build(self.revisions().iter().map(RevisionRef::graph_node)).map_err(
-                |errors| {
+            let names = std::sync::Arc::new(self.revisions.clone());
+            RevisionGraph::build_named(self.revisions().iter().map(RevisionRef::graph_node), names)
+                .map_err(|errors| {
                     migrate_core::Errors::from_vec(errors)
                         .unwrap_or_else(|| unreachable!("errors are never empty"))
-                },
-            )
+                })
         });
         graph.as_ref().map_err(|e| Error::InvalidTable(e.clone()))
     }

@@ -149,7 +149,7 @@ mod tests {
             sizes(1),
             [vec![3], vec![3], vec![3], vec![10], vec![1], vec![1]]
         );
-        assert_eq!(pieces(0, |_| 0, 6), [0..0]);
+        assert_eq!(pieces(0, |_| 0, 6), vec![0..0]);
     }
 
     /// The texts each backend sent before they were written here.

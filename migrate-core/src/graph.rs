@@ -354,7 +354,7 @@ impl RevisionGraph {
         for (i, node) in nodes.clone().enumerate() {
             if let Some(&(_, first)) = next_duplicate.next_if(|d| d.0 as usize == i) {
                 errors.push(Error::DuplicateRevision {
-                    path: node.path.to_owned(),
+                    path: paths[i].to_owned(),
                     line: node.lines.revision,
                     revision: node.id.to_owned(),
                     other: paths[first as usize].to_owned(),
@@ -365,7 +365,7 @@ impl RevisionGraph {
                     Some(p) if !parents.last().contains(&p) => parents.push(p),
                     Some(_) => {}
                     None => link_errors.push(Error::UnknownParent {
-                        path: node.path.to_owned(),
+                        path: paths[i].to_owned(),
                         line: node.lines.down_revision,
                         parent: parent.to_owned(),
                     }),
@@ -379,7 +379,7 @@ impl RevisionGraph {
                     }
                     Some(_) => {}
                     None => link_errors.push(Error::UnknownDependency {
-                        path: node.path.to_owned(),
+                        path: paths[i].to_owned(),
                         line: node.lines.depends_on,
                         dependency: dependency.to_owned(),
                     }),
@@ -389,7 +389,7 @@ impl RevisionGraph {
             for label in node.branch_labels.iter() {
                 if let Some(&other) = label_index.get(label) {
                     link_errors.push(Error::DuplicateBranchLabel {
-                        path: node.path.to_owned(),
+                        path: paths[i].to_owned(),
                         line: node.lines.branch_labels,
                         label: label.to_owned(),
                         other: ids[other].to_owned(),
@@ -438,7 +438,7 @@ impl RevisionGraph {
                 // merely downstream of it.
                 if reaches(|k| &dependents[k], n, i, i) {
                     errors.push(Error::Cycle {
-                        path: node.path.to_owned(),
+                        path: paths[i].to_owned(),
                         line: node.lines.down_revision,
                         revision: node.id.to_owned(),
                         cycle: cycle.clone(),

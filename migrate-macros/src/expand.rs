@@ -437,10 +437,20 @@ fn bytes(code: &mut String, bytes: &[u8]) {
 
 /// The texts, index and statements of the runtime's `PackedTable`, laid
 /// out as its documentation describes.
+///
+/// The texts a run does not read (each revision's path and date, which
+/// only messages and `history` show) follow all the others: a process
+/// pages in the table by the page, and paths amid the SQL would be paged
+/// in with it.
 struct Packed {
     text: String,
     index: Vec<u8>,
     statements: Vec<u8>,
+    /// The paths and dates, appended to `text` at the end.
+    cold: String,
+    /// Where in `index` a start into `cold` was written, to be moved past
+    /// `text` then.
+    cold_starts: Vec<usize>,
 }
 
 /// `u32`s per revision in the index (the runtime's `FIELDS`).
@@ -462,6 +472,8 @@ impl Packed {
             ),
             index: Vec::with_capacity(4 + revisions.len() * FIELDS * 4),
             statements: Vec::new(),
+            cold: String::new(),
+            cold_starts: Vec::new(),
         };
         p.word(revisions.len());
         for r in revisions {
@@ -471,13 +483,13 @@ impl Packed {
             p.text(Some(&h.depends_on.join("\n")));
             p.text(Some(&h.branch_labels.join("\n")));
             p.text(h.message.as_deref());
-            p.text(h.create_date.as_deref());
+            p.cold_text(h.create_date.as_deref());
             // Bit 0: transactional; bit 1: written in Rust.
             p.word(
                 usize::from(h.transactional)
                     | usize::from(r.kind == migrate_core::RevisionKind::Rust) << 1,
             );
-            p.text(Some(&r.path));
+            p.cold_text(Some(&r.path));
             p.text(Some(&r.checksum));
             p.section(Some(&r.upgrade));
             p.section(r.downgrade.as_ref());
@@ -486,7 +498,32 @@ impl Packed {
             }));
             p.word(h.lock_retries.map_or(NONE as usize, |n| n as usize));
         }
+        let hot = p.text.len();
+        p.text.push_str(&p.cold);
+        for &at in &p.cold_starts {
+            let start = u32::from_le_bytes([
+                p.index[at],
+                p.index[at + 1],
+                p.index[at + 2],
+                p.index[at + 3],
+            ]) as usize;
+            let moved = u32::try_from(start + hot).unwrap_or(NONE);
+            p.index[at..at + 4].copy_from_slice(&moved.to_le_bytes());
+        }
         p
+    }
+
+    /// [`text`](Self::text) of a text that goes after all the others.
+    fn cold_text(&mut self, value: Option<&str>) {
+        match value {
+            Some(v) => {
+                self.cold_starts.push(self.index.len());
+                self.word(self.cold.len());
+                self.word(v.len());
+                self.cold.push_str(v);
+            }
+            None => self.text(None),
+        }
     }
 
     fn word(&mut self, value: usize) {

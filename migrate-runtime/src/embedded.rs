@@ -416,6 +416,22 @@ impl PackedRevision {
             reversible: self.downgrade().is_some(),
         }
     }
+
+    /// [`graph_node`](Self::graph_node) without the path, for a graph
+    /// that reads paths from the table when it needs one: the table keeps
+    /// paths apart from what a run reads, and a run then never pages them
+    /// in.
+    pub fn graph_links(self) -> migrate_core::GraphNode<'static> {
+        migrate_core::GraphNode {
+            id: self.id(),
+            parents: self.parents(),
+            depends_on: self.depends_on(),
+            branch_labels: self.branch_labels(),
+            lines: migrate_core::HeaderLines::default(),
+            path: "",
+            reversible: self.downgrade().is_some(),
+        }
+    }
 }
 
 #[cfg(test)]

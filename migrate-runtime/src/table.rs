@@ -328,6 +328,19 @@ impl<'a> RevisionRef<'a> {
             RevisionRef::Loaded(r) => r.graph_node(),
         }
     }
+
+    /// [`graph_node`](Self::graph_node) without the path, for a graph
+    /// built with [`RevisionGraph::build_named`](migrate_core::RevisionGraph::build_named),
+    /// which reads paths from the table.
+    pub(crate) fn graph_links(self) -> GraphNode<'a> {
+        match self {
+            RevisionRef::Packed(r) => r.graph_links(),
+            _ => GraphNode {
+                path: "",
+                ..self.graph_node()
+            },
+        }
+    }
 }
 
 /// Equal when everything a run reads is equal: the headers, the path, the

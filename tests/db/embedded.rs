@@ -19,6 +19,20 @@ fn embedded_table_equals_directory_read_at_run_time() {
     assert_eq!(EXAMPLE.revisions(), loaded.revisions());
     assert_eq!(EXAMPLE.version_table(), loaded.version_table());
     assert_eq!(EXAMPLE.revisions().len(), 9);
+    // The embedded table keeps paths and dates after the texts a run
+    // reads, and its graph reads ids and paths from the table: both still
+    // name every revision as the directory does.
+    let (embedded, read) = (EXAMPLE.graph().unwrap(), loaded.graph().unwrap());
+    for (i, rev) in loaded.revisions().iter().enumerate() {
+        assert_eq!(embedded.id(i), rev.id());
+        assert_eq!(embedded.path(i), rev.path());
+        assert_eq!(read.path(i), rev.path());
+        assert_eq!(
+            EXAMPLE.revisions().get(i).unwrap().create_date(),
+            rev.create_date()
+        );
+        assert!(rev.path().starts_with("../migrations/"), "{}", rev.path());
+    }
 }
 
 async fn example_passes_the_test_helpers(db: &impl TestDb) {

@@ -258,6 +258,14 @@ pub trait Conn: Send {
             )))
         }
     }
+    /// Does `table` exist (asked the way the history table is looked for)?
+    fn table_exists<'a>(
+        &'a mut self,
+        table: &'a str,
+        looking: &'a str,
+    ) -> impl Future<Output = Result<bool>> + Send + 'a {
+        table_exists(self.sql_conn(), Self::DIALECT, table, looking)
+    }
     /// Reads the history table (empty when it does not exist), for a run
     /// or a question about it: each row's `applied_at` is left empty.
     fn read_history(
@@ -534,6 +542,17 @@ const MAX_BOUND: usize = 999;
 
 /// Does the history table exist? One `bool` row (see `history::exists_sql`).
 async fn history_exists(conn: SqlConn<'_>, dialect: Dialect, table: &str) -> Result<bool> {
+    table_exists(conn, dialect, table, "looking for the history table").await
+}
+
+/// Does `table` exist? The history table's check, for another table of
+/// the run; `looking` is what an error says was being done.
+async fn table_exists(
+    conn: SqlConn<'_>,
+    dialect: Dialect,
+    table: &str,
+    looking: &str,
+) -> Result<bool> {
     let param = history::exists_param(dialect, table);
     let exists = on_conn!(conn, c => {
         sqlx::query_scalar::<_, bool>(history::exists_sql(dialect))
@@ -541,7 +560,7 @@ async fn history_exists(conn: SqlConn<'_>, dialect: Dialect, table: &str) -> Res
             .fetch_one(c)
             .await
     });
-    exists.map_err(Error::db("looking for the history table"))
+    exists.map_err(Error::db(looking))
 }
 
 /// Reads the history table, which exists.

@@ -537,7 +537,7 @@ impl Migrator {
     pub fn graph(&self) -> Result<&RevisionGraph> {
         let graph = self.graph.get_or_init(|| {
             let names = std::sync::Arc::new(self.revisions.clone());
-            RevisionGraph::build_named(self.revisions().iter().map(RevisionRef::graph_node), names)
+            RevisionGraph::build_named(self.revisions().iter().map(RevisionRef::graph_links), names)
                 .map_err(|errors| {
                     migrate_core::Errors::from_vec(errors)
                         .unwrap_or_else(|| unreachable!("errors are never empty"))
@@ -680,8 +680,17 @@ impl Migrator {
             // A downgrade first drops what the recorded definitions made,
             // which may depend on what it drops (see `drop_definitions`).
             let mut definitions = Vec::new();
+            // Most databases have no definitions: the table's existence is
+            // asked as the history table's is, so a plain downgrade does
+            // not page in the code that reads and drops them.
             if plan.direction == Direction::Downgrade && !plan.steps.is_empty() {
-                definitions = out_of_line(self.drop_definitions(&mut conn)).await?;
+                let table = definitions::definitions_table(&self.version_table);
+                if conn
+                    .table_exists(&table, "looking for the definitions table")
+                    .await?
+                {
+                    definitions = out_of_line(self.drop_definitions(&mut conn)).await?;
+                }
             }
             let mut outcome = self.execute(&mut conn, graph, &plan, applied, seq).await?;
             if let Some((i, duration)) = resumed {

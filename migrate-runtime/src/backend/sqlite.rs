@@ -1,7 +1,6 @@
 //! SQLite: the lock file and the write transaction, foreign-key
 //! enforcement around a run, and the history table.
 
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use migrate_core::Dialect;
@@ -176,24 +175,23 @@ impl Conn for Session<Sqlite> {
         self.in_tx = open;
     }
 
-    fn exec<'a>(
-        &'a mut self,
-        sql: &'a str,
-    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a {
+    async fn exec<'a>(&'a mut self, sql: &'a str) -> Result<(), sqlx::Error> {
         // Several statements run in order. `raw_sql`: migration SQL runs
         // once, so its prepared statements are not kept in the
-        // connection's statement cache. Calling `execute` outside the
-        // async block keeps the future `Send`.
-        let run = sqlx::Executor::execute(&mut *self.conn, sqlx::raw_sql(sql));
-        async move { run.await.map(|_| ()) }
+        // connection's statement cache. sqlx is called from this async
+        // body, as on PostgreSQL: its executor is compiled once, in the
+        // binary's crate, not a second time in this one.
+        sqlx::Executor::execute(&mut *self.conn, sqlx::raw_sql(sql))
+            .await
+            .map(|_| ())
     }
 
-    fn fetch_i64s<'a>(
-        &'a mut self,
-        sql: &'a str,
-    ) -> impl Future<Output = Result<Vec<i64>, sqlx::Error>> + Send + 'a {
-        let run = sqlx::Executor::fetch_all(&mut *self.conn, sqlx::raw_sql(sql));
-        async move { run.await?.iter().map(|row| row.try_get(0)).collect() }
+    async fn fetch_i64s<'a>(&'a mut self, sql: &'a str) -> Result<Vec<i64>, sqlx::Error> {
+        sqlx::Executor::fetch_all(&mut *self.conn, sqlx::raw_sql(sql))
+            .await?
+            .iter()
+            .map(|row| row.try_get(0))
+            .collect()
     }
 
     async fn enforce_foreign_keys(&mut self, on: bool) -> Result<()> {

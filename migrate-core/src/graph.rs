@@ -222,7 +222,15 @@ impl RevisionGraph {
         I: IntoIterator<Item = GraphNode<'a>>,
         I::IntoIter: Clone,
     {
-        let (graph, mut errors) = RevisionGraph::build_lenient(nodes);
+        RevisionGraph::strict(RevisionGraph::build_lenient(nodes), rule)
+    }
+
+    /// A lenient build's graph when it has no problems and, under
+    /// [`HeadRule::Merged`], passes [`check_heads`](Self::check_heads).
+    fn strict(
+        (graph, mut errors): (RevisionGraph, Vec<Error>),
+        rule: HeadRule,
+    ) -> Result<RevisionGraph, Vec<Error>> {
         if errors.is_empty()
             && rule == HeadRule::Merged
             && let Err(error) = graph.check_heads()
@@ -271,17 +279,10 @@ impl RevisionGraph {
         I: IntoIterator<Item = GraphNode<'a>>,
         I::IntoIter: Clone,
     {
-        let (graph, mut errors) = RevisionGraph::build_lenient_named(nodes, Some(names));
-        if errors.is_empty()
-            && let Err(error) = graph.check_heads()
-        {
-            errors.push(error);
-        }
-        if errors.is_empty() {
-            Ok(graph)
-        } else {
-            Err(errors)
-        }
+        RevisionGraph::strict(
+            RevisionGraph::build_lenient_named(nodes, Some(names)),
+            HeadRule::Merged,
+        )
     }
 
     fn build_lenient_named<'a, I>(

@@ -407,13 +407,8 @@ impl PackedRevision {
     /// What the revision graph reads of this revision.
     pub fn graph_node(self) -> migrate_core::GraphNode<'static> {
         migrate_core::GraphNode {
-            id: self.id(),
-            parents: self.parents(),
-            depends_on: self.depends_on(),
-            branch_labels: self.branch_labels(),
-            lines: migrate_core::HeaderLines::default(),
             path: self.path(),
-            reversible: self.downgrade().is_some(),
+            ..self.graph_links()
         }
     }
 

@@ -913,40 +913,11 @@ pub(crate) fn plan(
     // first (so that the downgrade, which creates the view again, creates
     // them again too), a created view's are created after it; on a view
     // kept, a changed index is dropped and created again.
-    let mut drop_indexes: Vec<Change> = Vec::new();
-    let mut create_indexes: Vec<Change> = Vec::new();
-    for (name, from) in &current.views {
-        let to = target.views.get(name).filter(|_| !dropped.contains(name));
-        for i in &from.indexes {
-            let kept = to.is_some_and(|to| {
-                to.indexes
-                    .iter()
-                    .any(|j| j.name == i.name && crate::diff::same_index_in(i, j, None, dialect))
-            });
-            if !kept {
-                drop_indexes.push(Change::DropIndex {
-                    table: name.clone(),
-                    index: i.clone(),
-                });
-            }
-        }
-    }
-    for (name, to) in &target.views {
-        let from = current.views.get(name).filter(|_| !created.contains(name));
-        for j in &to.indexes {
-            let kept = from.is_some_and(|from| {
-                from.indexes
-                    .iter()
-                    .any(|i| i.name == j.name && crate::diff::same_index_in(i, j, None, dialect))
-            });
-            if !kept {
-                create_indexes.push(Change::CreateIndex {
-                    table: name.clone(),
-                    index: j.clone(),
-                });
-            }
-        }
-    }
+    let drop_indexes = unmatched_indexes(&current.views, &target.views, &dropped, dialect)
+        .map(|(table, index)| Change::DropIndex { table, index })
+        .collect::<Vec<_>>();
+    let create_indexes = unmatched_indexes(&target.views, &current.views, &created, dialect)
+        .map(|(table, index)| Change::CreateIndex { table, index });
 
     let mut before = Vec::new();
     for t in drop_triggers {
@@ -1005,6 +976,31 @@ pub(crate) fn plan(
 }
 
 /// The views of `subset`, each after the views of `subset` it mentions.
+/// Each index of a view of `views` that the same view in `other` (unless
+/// it is in `redone`, dropped or created again) has no equal of under its
+/// name, with the view's name: on the way down the indexes to drop, on the
+/// way up those to create.
+fn unmatched_indexes<'a>(
+    views: &'a BTreeMap<QualifiedName, View>,
+    other: &'a BTreeMap<QualifiedName, View>,
+    redone: &'a BTreeSet<QualifiedName>,
+    dialect: Dialect,
+) -> impl Iterator<Item = (QualifiedName, crate::model::Index)> + 'a {
+    views.iter().flat_map(move |(name, view)| {
+        let counterpart = other.get(name).filter(|_| !redone.contains(name));
+        view.indexes
+            .iter()
+            .filter(move |i| {
+                !counterpart.is_some_and(|c| {
+                    c.indexes.iter().any(|j| {
+                        j.name == i.name && crate::diff::same_index_in(i, j, None, dialect)
+                    })
+                })
+            })
+            .map(move |i| (name.clone(), i.clone()))
+    })
+}
+
 fn view_order(
     views: &BTreeMap<QualifiedName, View>,
     subset: &BTreeSet<QualifiedName>,

@@ -448,9 +448,9 @@ struct Packed {
     statements: Vec<u8>,
     /// The paths and dates, appended to `text` at the end.
     cold: String,
-    /// Where in `index` a start into `cold` was written, to be moved past
-    /// `text` then.
-    cold_starts: Vec<usize>,
+    /// Each cold text's place in `index` (where its start goes) and its
+    /// start in `cold`, written once `text` is complete.
+    cold_starts: Vec<(usize, usize)>,
 }
 
 /// `u32`s per revision in the index (the runtime's `FIELDS`).
@@ -500,15 +500,9 @@ impl Packed {
         }
         let hot = p.text.len();
         p.text.push_str(&p.cold);
-        for &at in &p.cold_starts {
-            let start = u32::from_le_bytes([
-                p.index[at],
-                p.index[at + 1],
-                p.index[at + 2],
-                p.index[at + 3],
-            ]) as usize;
-            let moved = u32::try_from(start + hot).unwrap_or(NONE);
-            p.index[at..at + 4].copy_from_slice(&moved.to_le_bytes());
+        for &(at, start) in &p.cold_starts {
+            let start = u32::try_from(hot + start).unwrap_or(NONE);
+            p.index[at..at + 4].copy_from_slice(&start.to_le_bytes());
         }
         p
     }
@@ -517,8 +511,8 @@ impl Packed {
     fn cold_text(&mut self, value: Option<&str>) {
         match value {
             Some(v) => {
-                self.cold_starts.push(self.index.len());
-                self.word(self.cold.len());
+                self.cold_starts.push((self.index.len(), self.cold.len()));
+                self.word(0);
                 self.word(v.len());
                 self.cold.push_str(v);
             }

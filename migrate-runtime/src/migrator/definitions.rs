@@ -189,10 +189,18 @@ fn record_sql(dialect: Dialect, table: &str, def: &Definition, position: usize) 
 
 /// Reads the companion table; `None` when it does not exist.
 async fn read_recorded<C: Conn>(conn: &mut C, table: &str) -> Result<Option<Vec<Recorded>>> {
-    let dialect = C::DIALECT;
-    let param = crate::history::exists_param(dialect, table);
-    let exists_sql = crate::history::exists_sql(dialect);
-    let at = match dialect {
+    if !conn
+        .table_exists(table, &format!("looking for `{table}`"))
+        .await?
+    {
+        return Ok(None);
+    }
+    read_existing(conn, table).await.map(Some)
+}
+
+/// Reads the companion table, which exists.
+async fn read_existing<C: Conn>(conn: &mut C, table: &str) -> Result<Vec<Recorded>> {
+    let at = match C::DIALECT {
         Dialect::Postgres => "applied_at::text",
         Dialect::Sqlite => "applied_at",
     };
@@ -201,33 +209,20 @@ async fn read_recorded<C: Conn>(conn: &mut C, table: &str) -> Result<Option<Vec<
         quote_table(table)
     );
     type Row = (String, String, String, i64, String);
-    let rows: std::result::Result<Option<Vec<Row>>, sqlx::Error> = crate::backend::on_conn!(conn.sql_conn(), c => {
-        let exists: bool = sqlx::query_scalar(exists_sql)
-            .bind(&param)
-            .fetch_one(&mut *c)
-            .await
-            .map_err(Error::db(format!("looking for `{table}`")))?;
-        if exists {
-            sqlx::query_as::<_, Row>(&read)
-                .fetch_all(&mut *c)
-                .await
-                .map(Some)
-        } else {
-            Ok(None)
-        }
+    let rows: std::result::Result<Vec<Row>, sqlx::Error> = crate::backend::on_conn!(conn.sql_conn(), c => {
+        sqlx::query_as::<_, Row>(&read).fetch_all(&mut *c).await
     });
     let rows = rows.map_err(Error::db(format!("reading `{table}`")))?;
-    Ok(rows.map(|rows| {
-        rows.into_iter()
-            .map(|(name, checksum, drop_sql, seq, applied_at)| Recorded {
-                name,
-                checksum,
-                drop_sql,
-                seq,
-                applied_at,
-            })
-            .collect()
-    }))
+    Ok(rows
+        .into_iter()
+        .map(|(name, checksum, drop_sql, seq, applied_at)| Recorded {
+            name,
+            checksum,
+            drop_sql,
+            seq,
+            applied_at,
+        })
+        .collect())
 }
 
 impl Migrator {
@@ -444,12 +439,11 @@ impl Migrator {
     /// (the last applied first), with the SQL recorded when it was applied,
     /// and forgets their records, in one transaction. The next upgrade to
     /// head applies the files again. Nothing is done when no definition is
-    /// recorded.
+    /// recorded. The caller found the companion table (see `run_resuming`,
+    /// which asks before paging this in).
     pub(super) async fn drop_definitions<C: Conn>(&self, conn: &mut C) -> Result<Vec<String>> {
         let table = definitions_table(&self.version_table);
-        let Some(mut recorded) = read_recorded(conn, &table).await? else {
-            return Ok(Vec::new());
-        };
+        let mut recorded = read_existing(conn, &table).await?;
         if recorded.is_empty() {
             return Ok(Vec::new());
         }

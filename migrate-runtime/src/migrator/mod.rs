@@ -686,7 +686,7 @@ impl Migrator {
             if plan.direction == Direction::Downgrade && !plan.steps.is_empty() {
                 let table = definitions::definitions_table(&self.version_table);
                 if conn
-                    .table_exists(&table, "looking for the definitions table")
+                    .table_exists(&table, &format!("looking for `{table}`"))
                     .await?
                 {
                     definitions = out_of_line(self.drop_definitions(&mut conn)).await?;

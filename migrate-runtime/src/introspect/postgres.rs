@@ -201,17 +201,18 @@ async fn table_rows(
 ///
 /// Seventeen catalogue queries, whatever the number of tables: the schemas
 /// in scope, then tables, columns, constraints, indexes, exclusion
-/// constraints and enum types, each
-/// for all tables at once, then extensions, domains, composite types, range
-/// types and sequences, then partitions, then views, the indexes of
-/// materialized views, routines and triggers, each for all objects at once
-/// (and privileges, when [`IntrospectOptions::grants`] asks for them). They run as separate statements, so a
-/// concurrent DDL change may be seen half-way; run it inside a
-/// `REPEATABLE READ` transaction for a single snapshot.
+/// constraints and enum types, each for all tables at once, then
+/// extensions, domains, composite types, range types and sequences, then
+/// partitions, then views, the indexes of materialized views, routines and
+/// triggers, each for all objects at once (and privileges, when
+/// [`IntrospectOptions::grants`] asks for them). They run as separate
+/// statements, so a concurrent DDL change may be seen half-way; run it
+/// inside a `REPEATABLE READ` transaction for a single snapshot.
 ///
 /// What is read: ordinary and partitioned tables (`relkind` `r`, `p`) but
-/// not partitions (those are [`Schema::partitions`]), and not what belongs to an extension (PostGIS's
-/// `spatial_ref_sys`, an extension's enum types), in the default schema (`current_schema()`) or, with
+/// not partitions (those are [`Schema::partitions`]), and not what belongs
+/// to an extension (PostGIS's `spatial_ref_sys`, an extension's enum
+/// types), in the default schema (`current_schema()`) or, with
 /// [`IntrospectOptions::include_schemas`], in every user schema. Names in
 /// the default schema get `schema: None`, others `Some(schema)` — for
 /// tables, enum types and the tables foreign keys reference alike.

@@ -137,13 +137,14 @@ async fn try_serve(args: ServeArgs, url: &DatabaseUrl) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("{addr}: cannot listen: {e}; pick another --port or PORT"))?;
     let bound = listener.local_addr()?;
+    let shutdown = shutdown_signal()?;
     // Stdout carries this one line, so that scripts (and the tests) can find
     // the port when `--port 0` let the system pick it. Logs go to stderr.
     println!("listening on http://{bound}");
     tracing::info!(%bound, database = %url, "serving");
 
     let app = api::router(api::AppState::new(db.clone()), args.request_timeout);
-    server::serve(listener, app, args.header_timeout, shutdown_signal()).await;
+    server::serve(listener, app, args.header_timeout, shutdown).await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -167,28 +168,35 @@ fn chain(error: &anyhow::Error) -> String {
 }
 
 /// Ctrl-C or SIGTERM: stop accepting, finish the requests in flight, exit 0.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+///
+/// The handlers are installed here, before the server says it is listening:
+/// a future that installed them when first polled would leave a window in
+/// which a client that saw `listening on` and was served could send SIGTERM
+/// to a process still under the default action (killed, exit by signal).
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let cannot = |e| anyhow::anyhow!("cannot install the shutdown signal handlers: {e}");
+        let mut interrupt = signal(SignalKind::interrupt()).map_err(cannot)?;
+        let mut terminate = signal(SignalKind::terminate()).map_err(cannot)?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+            tracing::info!("shutting down");
+        })
     }
-    tracing::info!("shutting down");
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            tracing::info!("shutting down");
+        })
+    }
 }
 
 /// Logs go to stderr (`RUST_LOG` filters them, `info` by default); stdout is

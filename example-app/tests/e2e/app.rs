@@ -2,7 +2,7 @@
 //! one command (`migrate …`, a start that must fail). Every output is kept
 //! in a transcript, so a test can check that no password was ever printed.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -177,6 +177,53 @@ impl App {
             .and_then(|reader| reader.join().ok())
             .unwrap_or_default();
         self.record(&["(server)"], &stdout, &stderr);
+        Output {
+            status,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Starts `example-app <args>` and sends it SIGTERM the moment its
+    /// `listening on` line is read: the `kill` runs in a shell started
+    /// beforehand and waiting on its stdin, so no process start lies between
+    /// the line and the signal. Returns what the server printed.
+    pub fn start_and_terminate_at_once(&mut self, args: &[&str]) -> Output {
+        let mut child = self
+            .command(args)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {BIN}: {e}"));
+        let pid = child.id().to_string();
+        let mut killer = Command::new("sh")
+            .args(["-c", "read _ && kill -TERM \"$0\"", &pid])
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("cannot run sh");
+        let stderr_reader = drain(child.stderr.take().unwrap());
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        let _ = stdout.read_line(&mut first);
+        let sent = first.starts_with("listening on http://")
+            && killer
+                .stdin
+                .take()
+                .is_some_and(|mut stdin| stdin.write_all(b"go\n").is_ok())
+            && killer.wait().is_ok_and(|s| s.success());
+        let _ = killer.kill();
+        let _ = killer.wait();
+        if !sent {
+            let _ = child.kill();
+        }
+        let mut rest = String::new();
+        let _ = stdout.read_to_string(&mut rest);
+        let status = wait(&mut child, "the server to stop after SIGTERM");
+        let stderr = stderr_reader.join().unwrap_or_default();
+        let stdout = first + &rest;
+        self.record(args, &stdout, &stderr);
+        assert!(
+            sent,
+            "no `listening on` line, or SIGTERM not sent:\n{stdout}{stderr}"
+        );
         Output {
             status,
             stdout,

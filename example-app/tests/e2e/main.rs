@@ -140,6 +140,23 @@ fn sqlite_file_in_the_working_directory_by_default() {
     assert!(db.dir.path().join("example-app.db").is_file());
 }
 
+/// SIGTERM sent the moment `listening on` is printed, before any request,
+/// is a graceful shutdown: the handlers are in place before the line.
+#[test]
+fn sigterm_right_after_listening_is_a_graceful_stop() {
+    let db = fresh_sqlite_db();
+    let mut app = App::new(db.dir.path());
+    for _ in 0..10 {
+        let stopped = app.start_and_terminate_at_once(&["--port", "0"]);
+        stopped.expect_success();
+        assert!(
+            stopped.stderr.contains("shutting down"),
+            "{}",
+            stopped.stderr
+        );
+    }
+}
+
 #[tokio::test]
 async fn postgres_from_database_url() {
     let db = fresh_pg_db().await;

@@ -225,3 +225,156 @@ async fn the_failures_the_lint_claims_are_postgres_s() {
         .await
         .unwrap();
 }
+
+/// Events partitioned by year, with a default partition holding a row, and
+/// a table of 2025's rows to attach.
+const PARTITIONED: &str = "CREATE TABLE events (id bigint, at date NOT NULL) PARTITION BY RANGE (at);\n\
+CREATE TABLE events_default PARTITION OF events DEFAULT;\n\
+INSERT INTO events VALUES (1, '2030-01-01');\n\
+CREATE TABLE events_2025 (id bigint, at date NOT NULL);\n\
+INSERT INTO events_2025 SELECT g, date '2025-01-01' + g % 300 FROM generate_series(1, 1000) g;";
+
+const ATTACH_2025: &str = "ALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');";
+const PROVE_2025: &str = "ALTER TABLE events_2025 ADD CONSTRAINT events_2025_at CHECK (at >= '2025-01-01' AND at < '2026-01-01');";
+const DEFAULT_EXCLUDES: &str = "ALTER TABLE events_default ADD CONSTRAINT events_default_range CHECK (at < '2025-01-01' OR at >= '2028-01-01');";
+
+/// The tables `partition-scan` names in what `migrate lint` reports on
+/// `change` after `setup`.
+fn claimed_scans(setup: &str, change: &str) -> std::collections::BTreeSet<String> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("migrate.toml"),
+        "directory = \"migrations\"\ndialect = \"postgres\"\n",
+    )
+    .unwrap();
+    let m = dir.path().join("migrations");
+    std::fs::create_dir(&m).unwrap();
+    std::fs::write(
+        m.join("2025_01_01_0000-a1a1a1a1a1a1_events.sql"),
+        format!(
+            "-- revision: a1a1a1a1a1a1\n-- down_revision: none\n\n-- migrate:upgrade\n{setup}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        m.join("2025_01_02_0000-b2b2b2b2b2b2_partition.sql"),
+        format!("-- revision: b2b2b2b2b2b2\n-- down_revision: a1a1a1a1a1a1\n\n-- migrate:upgrade\n{change}\n"),
+    )
+    .unwrap();
+    let out = migrate(dir.path(), &["lint"]);
+    let mut tables = std::collections::BTreeSet::new();
+    for line in out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("[partition-scan]"))
+    {
+        assert!(line.contains("b2b2b2b2b2b2"), "{line}");
+        let table = [
+            "checks every row of table ",
+            "checks every row of its default partition ",
+        ]
+        .iter()
+        .find_map(|p| line.split(p).nth(1))
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("no table named in {line}"));
+        tables.insert(table.to_owned());
+    }
+    tables
+}
+
+/// The tables of `setup` that `change` scans on PostgreSQL 15: their
+/// sequential scans in the change's transaction, from
+/// `pg_stat_xact_user_tables`, before and after it (rolled back).
+async fn server_scans(setup: &str, change: &str) -> std::collections::BTreeSet<String> {
+    use sqlx::Connection;
+    let db = migrate_tests::fresh_pg_db().await;
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::raw_sql(setup).execute(&mut conn).await.unwrap();
+    let existing: Vec<String> = sqlx::query_scalar("SELECT relname::text FROM pg_stat_user_tables")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    let scans = "SELECT relname::text, seq_scan FROM pg_stat_xact_user_tables";
+    sqlx::raw_sql("BEGIN").execute(&mut conn).await.unwrap();
+    let before: Vec<(String, i64)> = sqlx::query_as(scans).fetch_all(&mut conn).await.unwrap();
+    sqlx::raw_sql(change).execute(&mut conn).await.unwrap();
+    let after: Vec<(String, i64)> = sqlx::query_as(scans).fetch_all(&mut conn).await.unwrap();
+    sqlx::raw_sql("ROLLBACK").execute(&mut conn).await.unwrap();
+    after
+        .into_iter()
+        .filter(|(table, n)| {
+            existing.contains(table)
+                && before
+                    .iter()
+                    .find(|(t, _)| t == table)
+                    .map_or(0, |(_, m)| *m)
+                    < *n
+        })
+        .map(|(table, _)| table)
+        .collect()
+}
+
+/// What `partition-scan` claims is what PostgreSQL 15 does: each table it
+/// names is scanned by the statement, and no other table that existed
+/// before it.
+#[tokio::test]
+async fn the_scans_partition_scan_claims_are_postgres_s() {
+    let create_2027 = "CREATE TABLE events_2027 PARTITION OF events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');";
+    let like_2026 = "CREATE TABLE events_2026 (LIKE events INCLUDING ALL);\nALTER TABLE events ATTACH PARTITION events_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');";
+    let not_valid = PROVE_2025.replace(");", ") NOT VALID;");
+    let weak = "ALTER TABLE events_2025 ADD CONSTRAINT events_2025_id CHECK (id > 0);";
+    let cases: [(String, &str, &[&str]); 8] = [
+        (
+            PARTITIONED.to_owned(),
+            ATTACH_2025,
+            &["events_2025", "events_default"],
+        ),
+        (
+            format!("{PARTITIONED}\n{PROVE_2025}"),
+            ATTACH_2025,
+            &["events_default"],
+        ),
+        (
+            format!("{PARTITIONED}\n{DEFAULT_EXCLUDES}"),
+            ATTACH_2025,
+            &["events_2025"],
+        ),
+        (
+            format!("{PARTITIONED}\n{PROVE_2025}\n{DEFAULT_EXCLUDES}"),
+            ATTACH_2025,
+            &[],
+        ),
+        (
+            format!("{PARTITIONED}\n{not_valid}\n{DEFAULT_EXCLUDES}"),
+            ATTACH_2025,
+            &["events_2025"],
+        ),
+        (
+            format!("{PARTITIONED}\n{weak}\n{DEFAULT_EXCLUDES}"),
+            ATTACH_2025,
+            &["events_2025"],
+        ),
+        (PARTITIONED.to_owned(), create_2027, &["events_default"]),
+        (format!("{PARTITIONED}\n{DEFAULT_EXCLUDES}"), like_2026, &[]),
+    ];
+    for (setup, change, expected) in &cases {
+        let expected: std::collections::BTreeSet<String> =
+            expected.iter().map(|t| (*t).to_owned()).collect();
+        assert_eq!(
+            server_scans(setup, change).await,
+            expected,
+            "PostgreSQL's scans of {change}\nafter\n{setup}"
+        );
+        assert_eq!(
+            claimed_scans(setup, change),
+            expected,
+            "the lint's claims on {change}\nafter\n{setup}"
+        );
+    }
+    // A default partition with no row is scanned all the same.
+    let empty = PARTITIONED.replace("INSERT INTO events VALUES (1, '2030-01-01');\n", "");
+    assert_eq!(
+        server_scans(&empty, create_2027).await,
+        ["events_default".to_owned()].into()
+    );
+}

@@ -56,6 +56,10 @@ pub enum Rule {
     AddNotNullColumn,
     /// A column type change to a narrower type.
     NarrowingType,
+    /// ATTACH PARTITION of an existing table, or a new partition beside an
+    /// existing default partition, with no validated check to prove the
+    /// bound: the table is scanned under an ACCESS EXCLUSIVE lock.
+    PartitionScan,
     /// A name longer than PostgreSQL's 63 bytes.
     IdentifierLength,
     /// `serial` or a 32-bit integer key instead of a bigint identity.
@@ -69,7 +73,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in the order messages list them.
-    pub const ALL: [Rule; 24] = [
+    pub const ALL: [Rule; 25] = [
         Rule::Missing,
         Rule::Exists,
         Rule::DropDependency,
@@ -90,6 +94,7 @@ impl Rule {
         Rule::Rename,
         Rule::AddNotNullColumn,
         Rule::NarrowingType,
+        Rule::PartitionScan,
         Rule::IdentifierLength,
         Rule::PreferBigintIdentity,
         Rule::PreferTimestamptzText,
@@ -125,6 +130,7 @@ impl Rule {
             Rule::Rename => "rename",
             Rule::AddNotNullColumn => "add-not-null-column",
             Rule::NarrowingType => "narrowing-type",
+            Rule::PartitionScan => "partition-scan",
             Rule::IdentifierLength => "identifier-length",
             Rule::PreferBigintIdentity => "prefer-bigint-identity",
             Rule::PreferTimestamptzText => "prefer-timestamptz-text",
@@ -180,6 +186,9 @@ impl Rule {
             }
             Rule::NarrowingType => {
                 "a narrower column type fails on longer values and breaks code writing them"
+            }
+            Rule::PartitionScan => {
+                "adding a partition scans an existing table under an exclusive lock unless a validated check proves the bound"
             }
             Rule::IdentifierLength => "a name over 63 bytes, which PostgreSQL truncates",
             Rule::PreferBigintIdentity => {
@@ -247,6 +256,9 @@ impl Rule {
             Rule::NarrowingType => {
                 "check the values fit and that no code writes longer ones, then allow the statement"
             }
+            Rule::PartitionScan => {
+                "add a CHECK matching the bound NOT VALID and VALIDATE CONSTRAINT it in an earlier revision: PostgreSQL then skips the scan"
+            }
             Rule::IdentifierLength => "use a name of at most 63 bytes",
             Rule::PreferBigintIdentity => "use bigint GENERATED ALWAYS AS IDENTITY",
             Rule::PreferTimestamptzText => {
@@ -288,7 +300,8 @@ impl Rule {
             | Rule::DropTable
             | Rule::Rename
             | Rule::AddNotNullColumn
-            | Rule::NarrowingType => Level::Warning,
+            | Rule::NarrowingType
+            | Rule::PartitionScan => Level::Warning,
             Rule::LockTimeout
             | Rule::IdentifierLength
             | Rule::PreferBigintIdentity

@@ -117,6 +117,28 @@ const CORRECT: &[Rev] = &[
     ),
 ];
 
+/// Events partitioned by month, with a default partition: columns added to,
+/// renamed in and dropped from the parent reach every partition, and one
+/// mistake, an index on a partition for a column the parent no longer has.
+const PARTITIONS: &[Rev] = &[
+    (
+        "CREATE TABLE events (\n  id bigint NOT NULL,\n  at timestamptz NOT NULL,\n  kind text NOT NULL,\n  payload jsonb\n) PARTITION BY RANGE (at);\nCREATE TABLE events_2025_01 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2025-02-01');\nCREATE TABLE events_default PARTITION OF events DEFAULT;",
+        "DROP TABLE events;",
+    ),
+    (
+        "ALTER TABLE events ADD COLUMN source text;\nCREATE INDEX events_2025_01_source_idx ON events_2025_01 (source);\nALTER TABLE events_default ALTER COLUMN source SET DEFAULT 'import';",
+        "ALTER TABLE events_default ALTER COLUMN source DROP DEFAULT;\nDROP INDEX events_2025_01_source_idx;\nALTER TABLE events DROP COLUMN source;",
+    ),
+    (
+        "ALTER TABLE events RENAME COLUMN payload TO body;\nCREATE INDEX ON events_default (kind) WHERE body IS NOT NULL;",
+        "DROP INDEX events_default_kind_idx;\nALTER TABLE events RENAME COLUMN body TO payload;",
+    ),
+    (
+        "ALTER TABLE events DROP COLUMN source;\nCREATE INDEX ON events_2025_01 (source);\nDROP INDEX events_2025_01_source_idx;",
+        "ALTER TABLE events ADD COLUMN source text;",
+    ),
+];
+
 /// Writes the history as migration files and loads it, as PostgreSQL.
 fn load(name: &str, revisions: &[Rev]) -> (tempfile::TempDir, Migrations) {
     let dir = tempfile::Builder::new()
@@ -322,6 +344,7 @@ async fn fold_findings_are_what_postgres_refuses() {
     assert_eq!(check("shop", SHOP).await, (3, 3, 1));
     assert_eq!(check("data", DATA).await, (4, 4, 0));
     assert_eq!(check("correct", CORRECT).await, (0, 0, 0));
+    assert_eq!(check("partitions", PARTITIONS).await, (2, 2, 0));
 }
 
 /// Generated chains whose every downgrade is right (the generator undoes

@@ -11,7 +11,7 @@ use pg_query::protobuf::{
     self, AlterTableType, ConstrType, ObjectType, TransactionStmtKind, node::Node as N,
 };
 
-use super::state::{DEFAULT_SCHEMA, Finding, Mark, Relation, State, StmtRef, TableId};
+use super::state::{DEFAULT_SCHEMA, Finding, Mark, Relation, State, StmtRef, TableId, TableState};
 
 /// What the lint is told about the project.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -346,6 +346,22 @@ impl Linter {
                         self.column_hygiene(at, &c.colname, c);
                     }
                 }
+                if let Some(bound) = &s.partbound
+                    && let [parent] = s.inh_relations.as_slice()
+                    && let Some(N::RangeVar(p)) = parent.node.as_ref()
+                    && let Some((pid, parent_name)) = self.existing(state, p)
+                {
+                    // PostgreSQL takes an ACCESS EXCLUSIVE lock on the parent.
+                    self.ddl(at, &parent_name);
+                    if !bound.is_default {
+                        let table = s.relation.as_ref().map_or_else(String::new, |r| {
+                            let (schema, name) = range_name(r);
+                            shown(&schema, &name)
+                        });
+                        let what = format!("CREATE TABLE {table} PARTITION OF {parent_name}");
+                        self.default_partition_scan(state, at, pid, &what);
+                    }
+                }
             }
             _ => {}
         }
@@ -504,6 +520,11 @@ impl Linter {
                 (AlterTableType::AtDetachPartition, Some(N::PartitionCmd(p))) if p.concurrent => {
                     self.not_in_transaction(at, "DETACH PARTITION CONCURRENTLY");
                 }
+                (AlterTableType::AtAttachPartition, Some(N::PartitionCmd(p))) => {
+                    if let Some(id) = table_id(state, r) {
+                        self.attach_partition(state, at, id, &named, p);
+                    }
+                }
                 (AlterTableType::AtValidateConstraint, _) => {
                     if let Some(id) = table_id(state, r)
                         && let Some(c) = state.table(id).checks.iter().find(|c| c.name == cmd.name)
@@ -571,6 +592,68 @@ impl Linter {
                 _ => {}
             }
         }
+    }
+
+    /// `ATTACH PARTITION` to `parent`: PostgreSQL checks the rows of the table attached against
+    /// the bound, and those of the parent's default partition against the
+    /// new bound, each under an ACCESS EXCLUSIVE lock, unless the table's
+    /// validated checks prove it.
+    fn attach_partition(
+        &mut self,
+        state: &State,
+        at: &StmtRef,
+        parent: TableId,
+        parent_name: &str,
+        p: &protobuf::PartitionCmd,
+    ) {
+        let Some(r) = &p.name else {
+            return;
+        };
+        let (schema, name) = range_name(r);
+        let what = format!(
+            "ATTACH PARTITION {} to {parent_name}",
+            shown(&schema, &name)
+        );
+        let key = state.table(parent).partition_key.as_deref();
+        if let Some((id, table)) = self.existing(state, r)
+            && !proves_bound(state.table(id), key)
+        {
+            self.push(
+                Rule::PartitionScan,
+                at,
+                format!(
+                    "{what} checks every row of table {table} against the partition bound under an ACCESS EXCLUSIVE lock on it: no query reads or writes it until the check ends"
+                ),
+            );
+        }
+        if !p.bound.as_ref().is_some_and(|b| b.is_default) {
+            self.default_partition_scan(state, at, parent, &what);
+        }
+    }
+
+    /// A new partition of `parent` (`what` adds it): PostgreSQL checks that
+    /// no row of the parent's default partition, if one existed before the
+    /// revision, falls within the new bound.
+    fn default_partition_scan(&mut self, state: &State, at: &StmtRef, parent: TableId, what: &str) {
+        let key = state.table(parent).partition_key.as_deref();
+        let Some((id, t)) = state
+            .tables()
+            .find(|(_, t)| t.partition_of == Some(parent) && t.default_partition)
+        else {
+            return;
+        };
+        if self.start.is_some_and(|m| state.created_since(m, id)) || proves_bound(t, key) {
+            return;
+        }
+        self.push_fix(
+            Rule::PartitionScan,
+            at,
+            format!(
+                "{what} checks every row of its default partition {} for rows of the new bound under an ACCESS EXCLUSIVE lock on it: no query reads or writes it until the check ends",
+                shown(&t.schema, &t.name)
+            ),
+            "add a CHECK to the default partition that excludes the new bound, NOT VALID and VALIDATE CONSTRAINT it in an earlier revision: PostgreSQL then skips the scan",
+        );
     }
 
     fn add_constraint(&mut self, at: &StmtRef, table: &str, k: &protobuf::Constraint) {
@@ -1082,6 +1165,18 @@ fn not_null_node(node: &protobuf::Node) -> Option<String> {
 }
 
 /// The column of `column IS NOT NULL`, as the model writes a check.
+/// Whether `t` has a validated check that may prove a partition bound on
+/// `key`: one that names every column of the key (any check, when the key
+/// is not known), other than `column IS NOT NULL`. The check is not
+/// compared with the bound itself.
+fn proves_bound(t: &TableState, key: Option<&[String]>) -> bool {
+    t.checks.iter().any(|c| {
+        !c.not_valid
+            && not_null_sql(&c.expression.sql).is_none()
+            && key.is_none_or(|k| k.iter().all(|col| c.expression.columns.contains(col)))
+    })
+}
+
 fn not_null_sql(sql: &str) -> Option<String> {
     let s: String = sql
         .chars()

@@ -787,6 +787,31 @@ fn referenced_columns(node: &protobuf::Node) -> Vec<String> {
     out
 }
 
+/// The columns a `PARTITION BY` key reads: each column it names, and the
+/// columns of each key expression.
+fn partition_key_columns(spec: &protobuf::PartitionSpec) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for param in &spec.part_params {
+        let Some(N::PartitionElem(e)) = param.node.as_ref() else {
+            continue;
+        };
+        let columns = if e.name.is_empty() {
+            e.expr
+                .as_deref()
+                .map(referenced_columns)
+                .unwrap_or_default()
+        } else {
+            vec![e.name.clone()]
+        };
+        for c in columns {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
 fn expr(node: &protobuf::Node) -> Result<Expr, Unmodelled> {
     Ok(Expr {
         sql: deparse_expr(node)?,
@@ -985,10 +1010,14 @@ fn create_table(
         let t = state.table_mut(id);
         t.columns = columns;
         t.partition_of = Some(pid);
+        t.default_partition = s.partbound.as_ref().is_some_and(|b| b.is_default);
     } else if !s.inh_relations.is_empty() || s.partbound.is_some() || s.of_typename.is_some() {
         unsure = Some(
             "an inherited or typed table, or a partition of a table the fold does not hold".into(),
         );
+    }
+    if let Some(spec) = &s.partspec {
+        state.table_mut(id).partition_key = Some(partition_key_columns(spec));
     }
     for o in &s.options {
         match o.node.as_ref() {
@@ -1593,9 +1622,17 @@ fn alter_table(
             },
         )
         .collect();
+    let before = state
+        .table(id)
+        .partition_key
+        .is_some()
+        .then(|| state.table(id).columns.clone());
     let result = apply_parts(state, id, at, cmds, |state, cmd| {
         alter_command(state, id, cmd)
     });
+    if let Some(before) = before {
+        sync_partitions(state, id, &before);
+    }
     for (ps, pn) in detached {
         if let Some(Relation::Table(pid)) = state.relation(&ps, &pn) {
             state.taint_table(
@@ -1606,6 +1643,63 @@ fn alter_table(
         }
     }
     result
+}
+
+/// The partitions of `id`, and theirs, parents first; none unless `id` is
+/// a partitioned table.
+fn partitions(state: &State, id: TableId) -> Vec<TableId> {
+    let mut out = Vec::new();
+    if state.table(id).partition_key.is_none() {
+        return out;
+    }
+    let mut next = 0;
+    let mut parent = id;
+    loop {
+        out.extend(
+            state
+                .tables()
+                .filter(|(_, t)| t.partition_of == Some(parent))
+                .map(|(p, _)| p),
+        );
+        let Some(&p) = out.get(next) else {
+            return out;
+        };
+        next += 1;
+        parent = p;
+    }
+}
+
+/// PostgreSQL keeps a partition's columns its parent's (`ALTER TABLE` on a
+/// partitioned table recurses): what a statement changed in `id`'s
+/// columns, from `before`, is changed in each of its partitions too. A
+/// column dropped goes with what depends on it there (its indexes and
+/// checks); a column added or changed is the parent's; what the statement
+/// left alone keeps the partition's own default and NOT NULL.
+fn sync_partitions(state: &mut State, id: TableId, before: &[ColumnState]) {
+    let after = state.table(id).columns.clone();
+    if after == before {
+        return;
+    }
+    let dropped: Vec<&str> = before
+        .iter()
+        .filter(|c| !after.iter().any(|a| a.name == c.name))
+        .map(|c| c.name.as_str())
+        .collect();
+    let changed: Vec<&ColumnState> = after.iter().filter(|c| !before.contains(c)).collect();
+    for p in partitions(state, id) {
+        for column in &dropped {
+            if state.table(p).column(column).is_some() {
+                drop_column(state, p, column);
+            }
+        }
+        let t = state.table_mut(p);
+        for c in &changed {
+            match t.column_mut(&c.name) {
+                Some(mine) => *mine = (*c).clone(),
+                None => t.columns.push((*c).clone()),
+            }
+        }
+    }
 }
 
 /// Whether PostgreSQL runs an `ALTER TABLE` subcommand in its first pass,
@@ -1656,7 +1750,9 @@ fn alter_command(
                 return Err(missing_relation(state, &ps, &pn, "table"));
             };
             if cmd.subtype() == AlterTableType::AtAttachPartition {
-                state.table_mut(pid).partition_of = Some(id);
+                let t = state.table_mut(pid);
+                t.partition_of = Some(id);
+                t.default_partition = p.bound.as_ref().is_some_and(|b| b.is_default);
                 Ok(())
             } else {
                 // A detached partition keeps the parent's columns, and the
@@ -1666,6 +1762,7 @@ fn alter_command(
                 let columns = state.table(id).columns.clone();
                 let t = state.table_mut(pid);
                 t.partition_of = None;
+                t.default_partition = false;
                 t.columns = columns;
                 Ok(())
             }
@@ -2386,6 +2483,13 @@ fn rename(state: &mut State, s: &protobuf::RenameStmt) -> Result<(), Unmodelled>
             }
             let id = table_of(state, r)?;
             let result = rename_column(state, id, &s.subname, &s.newname);
+            if result.is_ok() {
+                // PostgreSQL renames it in every partition too: their own
+                // indexes and checks name it.
+                for p in partitions(state, id) {
+                    let _ = rename_column(state, p, &s.subname, &s.newname);
+                }
+            }
             let t = state.table(id);
             if t.column(&s.newname).is_some() && t.column(&s.subname).is_none() {
                 state.rename_view_column(id, &s.subname, &s.newname);

@@ -313,6 +313,12 @@ pub struct TableState {
     /// and bounds are not modelled, so an offline comparison leaves
     /// partitioning out on both sides.
     pub partition_of: Option<TableId>,
+    /// PostgreSQL: a partition that is its parent's `DEFAULT` partition.
+    pub default_partition: bool,
+    /// PostgreSQL: a partitioned table's key, as the columns it reads (a
+    /// key expression's columns included); `None` for a table that is not
+    /// partitioned. For the lint: not compared.
+    pub partition_key: Option<Vec<String>>,
 }
 
 impl TableState {
@@ -342,6 +348,9 @@ impl TableState {
         }
         for f in &mut self.foreign_keys {
             rename(&mut f.columns);
+        }
+        if let Some(key) = &mut self.partition_key {
+            rename(key);
         }
         let mut exprs: Vec<&mut Expr> = Vec::new();
         for x in &mut self.exclusions {
@@ -386,6 +395,8 @@ impl TableState {
             established: epoch,
             shape: None,
             partition_of: None,
+            default_partition: false,
+            partition_key: None,
         }
     }
 

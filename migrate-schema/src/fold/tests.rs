@@ -1909,3 +1909,40 @@ fn deferrable_and_not_valid_constraints_are_folded() {
     assert_eq!(u.foreign_keys[0].deferral, crate::Deferral::Deferred);
     assert!(!u.checks[0].not_valid);
 }
+
+#[test]
+fn column_changes_on_a_partitioned_table_reach_its_partitions() {
+    let (_, folded) = chain(&[
+        (
+            "CREATE TABLE events (id bigint, at date NOT NULL, note text) PARTITION BY RANGE (at);\nCREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01') PARTITION BY LIST (id);\nCREATE TABLE events_2025_a PARTITION OF events_2025 FOR VALUES IN (1);\nCREATE TABLE events_default PARTITION OF events DEFAULT;\nCREATE INDEX events_default_note ON events_default (note);",
+            "DROP TABLE events;",
+        ),
+        (
+            // Each partition, and a partition's partition, has the new and
+            // the renamed column; the index on the renamed column follows.
+            "ALTER TABLE events ADD COLUMN kind text;\nALTER TABLE events RENAME COLUMN note TO remark;\nCREATE INDEX ON events_default (kind, remark);\nCREATE INDEX ON events_2025_a (kind);\nALTER TABLE events_default ALTER COLUMN remark SET DEFAULT '';\nDROP INDEX events_default_note;",
+            "CREATE INDEX events_default_note ON events_default (remark);\nDROP INDEX events_2025_a_kind_idx;\nDROP INDEX events_default_kind_remark_idx;\nALTER TABLE events_default ALTER COLUMN remark DROP DEFAULT;\nALTER TABLE events RENAME COLUMN remark TO note;\nALTER TABLE events DROP COLUMN kind;",
+        ),
+        (
+            // A column dropped from the parent is gone from its partitions.
+            "ALTER TABLE events DROP COLUMN remark;\nCREATE INDEX ON events_default (remark);",
+            "SELECT 1;",
+        ),
+    ]);
+    let f = found(&folded);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(
+        f[0].starts_with(
+            "missing@r3/upgrade:6 column remark of table events_default does not exist"
+        ),
+        "{f:#?}"
+    );
+    let t = folded
+        .state
+        .table(match folded.state.relation("public", "events_2025_a") {
+            Some(super::state::Relation::Table(id)) => id,
+            other => panic!("{other:?}"),
+        });
+    let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["id", "at", "kind"]);
+}

@@ -685,3 +685,143 @@ fn exclusion_constraint_on_an_existing_table() {
         true,
     );
 }
+
+/// A partitioned table with a default partition, and a table with rows to
+/// attach, made by `r1`.
+const PARTITIONED: &str = "CREATE TABLE events (id bigint, at date NOT NULL) PARTITION BY RANGE (at);\n\
+CREATE TABLE events_default PARTITION OF events DEFAULT;\n\
+CREATE TABLE events_2025 (id bigint, at date NOT NULL);";
+
+/// What `r2` reports on [`PARTITIONED`] plus `more` in `r1`.
+fn on_partitions(more: &str, up: &str) -> Vec<String> {
+    let base = format!("{PARTITIONED}\n{more}");
+    lint_chain(&[("", &base), ("", up)], &LintConfig::default())
+}
+
+const ATTACH: &str = "ALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');";
+
+/// Proves the default partition holds no row of 2025 to 2027.
+const DEFAULT_EXCLUDES: &str = "ALTER TABLE events_default ADD CONSTRAINT events_default_range CHECK (at < '2025-01-01' OR at >= '2028-01-01');";
+
+#[test]
+fn attaching_an_existing_table_scans_it_and_the_default_partition() {
+    let found = on_partitions("", ATTACH);
+    let scans: Vec<&String> = found
+        .iter()
+        .filter(|f| f.starts_with("[partition-scan]@r2:5 "))
+        .collect();
+    assert_eq!(scans.len(), 2, "{found:#?}");
+    assert!(
+        scans[0].contains("checks every row of table events_2025 against the partition bound under an ACCESS EXCLUSIVE lock"),
+        "{found:#?}"
+    );
+    assert!(
+        scans[1].contains("checks every row of its default partition events_default"),
+        "{found:#?}"
+    );
+    // Allowed, nothing.
+    let found = on_partitions("", &format!("-- migrate:allow(partition-scan)\n{ATTACH}"));
+    assert!(none_of(&found, Rule::PartitionScan), "{found:#?}");
+}
+
+#[test]
+fn a_validated_check_on_the_key_proves_the_bound() {
+    let proof = "ALTER TABLE events_2025 ADD CONSTRAINT events_2025_at CHECK (at >= '2025-01-01' AND at < '2026-01-01');";
+    let found = on_partitions(&format!("{proof}\n{DEFAULT_EXCLUDES}"), ATTACH);
+    assert!(none_of(&found, Rule::PartitionScan), "{found:#?}");
+    // Proved by the second revision's VALIDATE.
+    let not_valid = "ALTER TABLE events_2025 ADD CONSTRAINT events_2025_at CHECK (at >= '2025-01-01' AND at < '2026-01-01') NOT VALID;";
+    let found = lint_chain(
+        &[
+            (
+                "",
+                &format!("{PARTITIONED}\n{not_valid}\n{DEFAULT_EXCLUDES}"),
+            ),
+            (
+                "",
+                "ALTER TABLE events_2025 VALIDATE CONSTRAINT events_2025_at;",
+            ),
+            ("", ATTACH),
+        ],
+        &LintConfig::default(),
+    );
+    assert!(none_of(&found, Rule::PartitionScan), "{found:#?}");
+    // Not proved: not validated, not on the key, or only NOT NULL.
+    for weak in [
+        not_valid,
+        "ALTER TABLE events_2025 ADD CONSTRAINT events_2025_id CHECK (id > 0);",
+        "ALTER TABLE events_2025 ADD CONSTRAINT events_2025_at CHECK (at IS NOT NULL);",
+    ] {
+        let found = on_partitions(&format!("{weak}\n{DEFAULT_EXCLUDES}"), ATTACH);
+        assert!(
+            has(&found, Rule::PartitionScan, "r2", FIRST),
+            "{weak}: {found:#?}"
+        );
+        assert!(
+            !found.iter().any(|f| f.contains("default partition")),
+            "{found:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_new_partition_beside_an_existing_default_partition() {
+    let create = "CREATE TABLE events_2027 PARTITION OF events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');";
+    let found = on_partitions("", create);
+    assert!(has(&found, Rule::PartitionScan, "r2", FIRST), "{found:#?}");
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("CREATE TABLE events_2027 PARTITION OF events checks every row of its default partition events_default")),
+        "{found:#?}"
+    );
+    let found = on_partitions(DEFAULT_EXCLUDES, create);
+    assert!(none_of(&found, Rule::PartitionScan), "{found:#?}");
+    // A table made in the revision and attached: nothing to scan but the
+    // default partition.
+    let like = "CREATE TABLE events_2026 (LIKE events INCLUDING ALL);\nALTER TABLE events ATTACH PARTITION events_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');";
+    let found = on_partitions(DEFAULT_EXCLUDES, like);
+    assert!(none_of(&found, Rule::PartitionScan), "{found:#?}");
+    // The default partition itself, or everything new: nothing.
+    let found = lint_chain(
+        &[("", &format!("{PARTITIONED}\n{create}\n{ATTACH}"))],
+        &LintConfig::default(),
+    );
+    assert!(none_of(&found, Rule::PartitionScan), "{found:#?}");
+    let base = "CREATE TABLE events (id bigint, at date NOT NULL) PARTITION BY RANGE (at);\nCREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');";
+    let found = lint_chain(&[("", base), ("", create)], &LintConfig::default());
+    assert!(none_of(&found, Rule::PartitionScan), "{found:#?}");
+}
+
+#[test]
+fn a_partition_of_an_existing_table_locks_it() {
+    let mut lint = LintConfig::default();
+    lint.set_level(Rule::LockTimeout, Level::Warning);
+    let create = "CREATE TABLE events_2027 PARTITION OF events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');";
+    let found = lint_chain(&[("", PARTITIONED), ("", create)], &lint);
+    assert!(has(&found, Rule::LockTimeout, "r2", FIRST), "{found:#?}");
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("locks table events with no lock_timeout")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn the_partition_key_follows_a_column_rename() {
+    // The key is `at`, renamed `happened_at`: a check on the new name
+    // proves the bound.
+    let found = lint_chain(
+        &[
+            ("", PARTITIONED),
+            (
+                "",
+                "ALTER TABLE events RENAME COLUMN at TO happened_at;\nALTER TABLE events_2025 RENAME COLUMN at TO happened_at;\nALTER TABLE events_2025 ADD CONSTRAINT events_2025_at CHECK (happened_at >= '2025-01-01' AND happened_at < '2026-01-01');\nALTER TABLE events_default ADD CONSTRAINT events_default_range CHECK (happened_at < '2025-01-01');",
+            ),
+            ("", ATTACH),
+        ],
+        &LintConfig::default(),
+    );
+    assert!(none_of(&found, Rule::PartitionScan), "{found:#?}");
+}

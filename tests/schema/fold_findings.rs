@@ -139,6 +139,29 @@ const PARTITIONS: &[Rev] = &[
     ),
 ];
 
+/// Metrics partitioned by month: the partitions' keys and indexes are the
+/// ones PostgreSQL makes for them, attached to the parent's, and can be
+/// renamed and commented on; two mistakes, an attached index dropped alone,
+/// and a partition's index dropped after its parent's took it along.
+const PARTITION_INDEXES: &[Rev] = &[
+    (
+        "CREATE TABLE metrics (\n  device_id bigint NOT NULL,\n  at timestamptz NOT NULL,\n  value double precision,\n  PRIMARY KEY (device_id, at)\n) PARTITION BY RANGE (at);\nCREATE TABLE metrics_2025_01 PARTITION OF metrics FOR VALUES FROM ('2025-01-01') TO ('2025-02-01');\nCREATE INDEX metrics_at_idx ON metrics (at);",
+        "DROP TABLE metrics;",
+    ),
+    (
+        "CREATE TABLE metrics_2025_02 (device_id bigint NOT NULL, at timestamptz NOT NULL, value double precision);\nALTER TABLE metrics_2025_02 ADD PRIMARY KEY (device_id, at);\nCREATE INDEX metrics_2025_02_by_time ON metrics_2025_02 (at);\nALTER TABLE metrics ATTACH PARTITION metrics_2025_02 FOR VALUES FROM ('2025-02-01') TO ('2025-03-01');\nALTER INDEX metrics_2025_01_at_idx RENAME TO metrics_2025_01_by_time;\nCOMMENT ON INDEX metrics_2025_01_by_time IS 'January by time';",
+        "ALTER INDEX metrics_2025_01_by_time RENAME TO metrics_2025_01_at_idx;\nALTER TABLE metrics DETACH PARTITION metrics_2025_02;\nDROP TABLE metrics_2025_02;",
+    ),
+    (
+        "DROP INDEX metrics_2025_02_by_time;\nALTER TABLE metrics_2025_01 RENAME CONSTRAINT metrics_2025_01_pkey TO metrics_2025_01_key;\nCREATE INDEX metrics_value_idx ON metrics (value);\nCOMMENT ON INDEX metrics_2025_02_value_idx IS 'made for the partition';",
+        "DROP INDEX metrics_value_idx;\nALTER TABLE metrics_2025_01 RENAME CONSTRAINT metrics_2025_01_key TO metrics_2025_01_pkey;",
+    ),
+    (
+        "DROP INDEX metrics_at_idx;\nDROP INDEX metrics_2025_01_by_time;",
+        "CREATE INDEX metrics_at_idx ON metrics (at);",
+    ),
+];
+
 /// Writes the history as migration files and loads it, as PostgreSQL.
 fn load(name: &str, revisions: &[Rev]) -> (tempfile::TempDir, Migrations) {
     let dir = tempfile::Builder::new()
@@ -345,6 +368,10 @@ async fn fold_findings_are_what_postgres_refuses() {
     assert_eq!(check("data", DATA).await, (4, 4, 0));
     assert_eq!(check("correct", CORRECT).await, (0, 0, 0));
     assert_eq!(check("partitions", PARTITIONS).await, (2, 2, 0));
+    assert_eq!(
+        check("partition_indexes", PARTITION_INDEXES).await,
+        (2, 2, 0)
+    );
 }
 
 /// Generated chains whose every downgrade is right (the generator undoes

@@ -11,6 +11,9 @@ use pg_query::{NodeMut, NodeRef};
 
 use super::naming::{choose, columns_part, index_column_names};
 use super::outcome::{Unmodelled, apply_parts, fails, missing_column, settle, shown};
+use super::partition_pg::{
+    attached_to, clone_indexes, clone_to_partitions, drop_attached, partitions, sync_columns,
+};
 use super::state::{
     CheckState, ColumnState, DEFAULT_SCHEMA, EnumState, ExclusionState, Expr, ExprTree,
     ExtensionState, ForeignKeyState, FunctionState, IndexKeyState, IndexState, KeyState, Relation,
@@ -1011,6 +1014,7 @@ fn create_table(
         t.columns = columns;
         t.partition_of = Some(pid);
         t.default_partition = s.partbound.as_ref().is_some_and(|b| b.is_default);
+        clone_indexes(state, pid, id, None);
     } else if !s.inh_relations.is_empty() || s.partbound.is_some() || s.of_typename.is_some() {
         unsure = Some(
             "an inherited or typed table, or a partition of a table the fold does not hold".into(),
@@ -1627,11 +1631,18 @@ fn alter_table(
         .partition_key
         .is_some()
         .then(|| state.table(id).columns.clone());
+    let keys_before = key_names(state, id);
     let result = apply_parts(state, id, at, cmds, |state, cmd| {
         alter_command(state, id, cmd)
     });
     if let Some(before) = before {
-        sync_partitions(state, id, &before);
+        sync_columns(state, id, &before);
+        let keys = key_names(state, id);
+        let new: Vec<String> = keys
+            .into_iter()
+            .filter(|k| !keys_before.contains(k))
+            .collect();
+        clone_to_partitions(state, id, &new);
     }
     for (ps, pn) in detached {
         if let Some(Relation::Table(pid)) = state.relation(&ps, &pn) {
@@ -1643,63 +1654,6 @@ fn alter_table(
         }
     }
     result
-}
-
-/// The partitions of `id`, and theirs, parents first; none unless `id` is
-/// a partitioned table.
-fn partitions(state: &State, id: TableId) -> Vec<TableId> {
-    let mut out = Vec::new();
-    if state.table(id).partition_key.is_none() {
-        return out;
-    }
-    let mut next = 0;
-    let mut parent = id;
-    loop {
-        out.extend(
-            state
-                .tables()
-                .filter(|(_, t)| t.partition_of == Some(parent))
-                .map(|(p, _)| p),
-        );
-        let Some(&p) = out.get(next) else {
-            return out;
-        };
-        next += 1;
-        parent = p;
-    }
-}
-
-/// PostgreSQL keeps a partition's columns its parent's (`ALTER TABLE` on a
-/// partitioned table recurses): what a statement changed in `id`'s
-/// columns, from `before`, is changed in each of its partitions too. A
-/// column dropped goes with what depends on it there (its indexes and
-/// checks); a column added or changed is the parent's; what the statement
-/// left alone keeps the partition's own default and NOT NULL.
-fn sync_partitions(state: &mut State, id: TableId, before: &[ColumnState]) {
-    let after = state.table(id).columns.clone();
-    if after == before {
-        return;
-    }
-    let dropped: Vec<&str> = before
-        .iter()
-        .filter(|c| !after.iter().any(|a| a.name == c.name))
-        .map(|c| c.name.as_str())
-        .collect();
-    let changed: Vec<&ColumnState> = after.iter().filter(|c| !before.contains(c)).collect();
-    for p in partitions(state, id) {
-        for column in &dropped {
-            if state.table(p).column(column).is_some() {
-                drop_column(state, p, column);
-            }
-        }
-        let t = state.table_mut(p);
-        for c in &changed {
-            match t.column_mut(&c.name) {
-                Some(mine) => *mine = (*c).clone(),
-                None => t.columns.push((*c).clone()),
-            }
-        }
-    }
 }
 
 /// Whether PostgreSQL runs an `ALTER TABLE` subcommand in its first pass,
@@ -1753,6 +1707,7 @@ fn alter_command(
                 let t = state.table_mut(pid);
                 t.partition_of = Some(id);
                 t.default_partition = p.bound.as_ref().is_some_and(|b| b.is_default);
+                clone_indexes(state, id, pid, None);
                 Ok(())
             } else {
                 // A detached partition keeps the parent's columns, and the
@@ -2005,7 +1960,7 @@ fn column_exists(state: &State, id: TableId, name: &str) -> Unmodelled {
 
 /// Drops a column with what PostgreSQL drops with it: the constraints and
 /// indexes that use it, and foreign keys elsewhere that reference it.
-fn drop_column(state: &mut State, id: TableId, column: &str) {
+pub(super) fn drop_column(state: &mut State, id: TableId, column: &str) {
     for view in state.views_reading_table(id, Some(column)) {
         state.drop_view(&view);
     }
@@ -2103,6 +2058,9 @@ fn drop_constraint(
     let schema = state.table(id).schema.clone();
     let sure = state.is_certain(id);
     let table = shown(&schema, &state.table(id).name);
+    if key_names(state, id).iter().any(|k| k == name) {
+        drop_attached(state, id, name);
+    }
     let t = state.table_mut(id);
     let mut relation = false;
     let found = if t.primary_key.as_ref().is_some_and(|k| k.name == name) {
@@ -2305,6 +2263,19 @@ fn drop_relation(
             Ok(())
         }
         Some(Relation::Index(id)) => {
+            if let Some(parent_index) = attached_to(state, id, &name) {
+                let t = state.table(id);
+                return Err(fails(
+                    state.is_certain(id),
+                    Rule::DropDependency,
+                    format!(
+                        "index {} cannot be dropped: it is partition {}'s part of index {parent_index} of the partitioned table; drop {parent_index} instead",
+                        shown(&schema, &name),
+                        shown(&t.schema, &t.name),
+                    ),
+                ));
+            }
+            drop_attached(state, id, &name);
             state.set_relation(&schema, &name, None);
             state.table_mut(id).indexes.retain(|i| i.name != name);
             Ok(())
@@ -2680,7 +2651,7 @@ fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmode
     }
     state.set_relation(&schema, &name, Some(Relation::Index(id)));
     state.table_mut(id).indexes.push(IndexState {
-        name,
+        name: name.clone(),
         unique: s.unique,
         keys,
         predicate,
@@ -2689,6 +2660,10 @@ fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmode
         include,
         with,
     });
+    // Without ONLY, a partitioned table's partitions get it too.
+    if r.inh {
+        clone_to_partitions(state, id, &[name]);
+    }
     Ok(())
 }
 
@@ -2929,6 +2904,25 @@ fn rename_view_column(
 /// `FigureIndexColname`: a function call gives its name, a column its own,
 /// a cast what its argument gives (else the type's name), anything else
 /// `expr`.
+/// The name an expression key gives its index's column, as when the index
+/// was made.
+pub(super) fn key_column_name(e: &Expr) -> String {
+    e.tree
+        .0
+        .as_deref()
+        .map_or_else(|| "expr".to_owned(), expression_column_name)
+}
+
+/// The names of `id`'s primary and unique keys.
+fn key_names(state: &State, id: TableId) -> Vec<String> {
+    let t = state.table(id);
+    t.primary_key
+        .iter()
+        .chain(&t.uniques)
+        .map(|k| k.name.clone())
+        .collect()
+}
+
 fn expression_column_name(node: &protobuf::Node) -> String {
     match node.node.as_ref() {
         Some(N::FuncCall(f)) => strings(&f.funcname).pop().unwrap_or_else(|| "expr".into()),

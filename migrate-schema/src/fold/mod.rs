@@ -16,6 +16,7 @@ pub mod lower_pg;
 pub mod lower_sqlite;
 pub use crate::naming;
 mod outcome;
+mod partition_pg;
 pub mod state;
 
 use migrate_core::exact::postgres;

@@ -1946,3 +1946,81 @@ fn column_changes_on_a_partitioned_table_reach_its_partitions() {
     let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["id", "at", "kind"]);
 }
+
+#[test]
+fn partitions_get_the_partitioned_tables_keys_and_indexes() {
+    let (_, folded) = chain(&[
+        (
+            "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at), UNIQUE (kind, at)) PARTITION BY RANGE (at);\nCREATE INDEX events_lower ON events (lower(kind));\nCREATE INDEX events_k1 ON events (kind);\nCREATE INDEX events_k2 ON events (kind) WHERE id > 0;\nCREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\nCREATE INDEX events_k3 ON events (id);",
+            "DROP TABLE events;",
+        ),
+        (
+            // Attached: `mine` stands for events_k1; the rest are made.
+            "CREATE TABLE events_2026 (id bigint NOT NULL, at date NOT NULL, kind text);\nCREATE INDEX mine ON events_2026 (kind);\nALTER TABLE events ATTACH PARTITION events_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');\nALTER TABLE events ADD CONSTRAINT events_id_u UNIQUE (id, at);\nCREATE INDEX events_only ON ONLY events (at);",
+            "DROP INDEX events_only;\nALTER TABLE events DROP CONSTRAINT events_id_u;\nALTER TABLE events DETACH PARTITION events_2026;\nDROP TABLE events_2026;",
+        ),
+    ]);
+    assert!(found(&folded).is_empty(), "{:#?}", found(&folded));
+    let names = |table: &str| -> Vec<String> {
+        let Some(super::state::Relation::Table(id)) = folded.state.relation("public", table) else {
+            panic!("no table {table}");
+        };
+        let t = folded.state.table(id);
+        t.primary_key
+            .iter()
+            .chain(&t.uniques)
+            .map(|k| k.name.clone())
+            .chain(t.indexes.iter().map(|i| i.name.clone()))
+            .collect()
+    };
+    // As PostgreSQL 15 names them.
+    assert_eq!(
+        names("events_2025"),
+        [
+            "events_2025_pkey",
+            "events_2025_kind_at_key",
+            "events_2025_id_at_key",
+            "events_2025_lower_idx",
+            "events_2025_kind_idx",
+            "events_2025_kind_idx1",
+            "events_2025_id_idx",
+        ]
+    );
+    assert_eq!(
+        names("events_2026"),
+        [
+            "events_2026_pkey",
+            "events_2026_kind_at_key",
+            "events_2026_id_at_key",
+            "mine",
+            "events_2026_lower_idx",
+            "events_2026_kind_idx",
+            "events_2026_id_idx",
+        ]
+    );
+}
+
+#[test]
+fn an_attached_index_goes_with_the_partitioned_tables_and_not_alone() {
+    let (_, folded) = chain(&[
+        (
+            "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text) PARTITION BY RANGE (at);\nCREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\nCREATE INDEX events_kind ON events (kind);\nALTER INDEX events_2025_kind_idx RENAME TO events_2025_by_kind;\nCOMMENT ON INDEX events_2025_by_kind IS 'by kind';",
+            "DROP TABLE events;",
+        ),
+        ("DROP INDEX events_2025_by_kind;", "SELECT 1;"),
+        (
+            "DROP INDEX events_kind;\nDROP INDEX events_2025_by_kind;",
+            "CREATE INDEX events_kind ON events (kind);",
+        ),
+    ]);
+    let f = found(&folded);
+    assert_eq!(f.len(), 2, "{f:#?}");
+    assert!(
+        f[0].starts_with("drop-dependency@r2/upgrade:5 index events_2025_by_kind cannot be dropped: it is partition events_2025's part of index events_kind"),
+        "{f:#?}"
+    );
+    assert!(
+        f[1].starts_with("missing@r3/upgrade:6 index events_2025_by_kind does not exist"),
+        "{f:#?}"
+    );
+}

@@ -241,33 +241,9 @@ const DEFAULT_EXCLUDES: &str = "ALTER TABLE events_default ADD CONSTRAINT events
 /// The tables `partition-scan` names in what `migrate lint` reports on
 /// `change` after `setup`.
 fn claimed_scans(setup: &str, change: &str) -> std::collections::BTreeSet<String> {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("migrate.toml"),
-        "directory = \"migrations\"\ndialect = \"postgres\"\n",
-    )
-    .unwrap();
-    let m = dir.path().join("migrations");
-    std::fs::create_dir(&m).unwrap();
-    std::fs::write(
-        m.join("2025_01_01_0000-a1a1a1a1a1a1_events.sql"),
-        format!(
-            "-- revision: a1a1a1a1a1a1\n-- down_revision: none\n\n-- migrate:upgrade\n{setup}\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        m.join("2025_01_02_0000-b2b2b2b2b2b2_partition.sql"),
-        format!("-- revision: b2b2b2b2b2b2\n-- down_revision: a1a1a1a1a1a1\n\n-- migrate:upgrade\n{change}\n"),
-    )
-    .unwrap();
-    let out = migrate(dir.path(), &["lint"]);
+    let stdout = lint_text(setup, change);
     let mut tables = std::collections::BTreeSet::new();
-    for line in out
-        .stdout
-        .lines()
-        .filter(|l| l.contains("[partition-scan]"))
-    {
+    for line in stdout.lines().filter(|l| l.contains("[partition-scan]")) {
         assert!(line.contains("b2b2b2b2b2b2"), "{line}");
         let table = [
             "checks every row of table ",
@@ -377,4 +353,102 @@ async fn the_scans_partition_scan_claims_are_postgres_s() {
         server_scans(&empty, create_2027).await,
         ["events_default".to_owned()].into()
     );
+}
+
+/// What `migrate lint` reports for `change` after `setup`, as text.
+fn lint_text(setup: &str, change: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("migrate.toml"),
+        "directory = \"migrations\"\ndialect = \"postgres\"\n",
+    )
+    .unwrap();
+    let m = dir.path().join("migrations");
+    std::fs::create_dir(&m).unwrap();
+    std::fs::write(
+        m.join("2025_01_01_0000-a1a1a1a1a1a1_events.sql"),
+        format!(
+            "-- revision: a1a1a1a1a1a1\n-- down_revision: none\n\n-- migrate:upgrade\n{setup}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        m.join("2025_01_02_0000-b2b2b2b2b2b2_partition.sql"),
+        format!("-- revision: b2b2b2b2b2b2\n-- down_revision: a1a1a1a1a1a1\n\n-- migrate:upgrade\n{change}\n"),
+    )
+    .unwrap();
+    migrate(dir.path(), &["lint"]).stdout
+}
+
+/// The indexes `change` makes on `table` on PostgreSQL 15, in a
+/// transaction rolled back.
+async fn server_builds(setup: &str, change: &str, table: &str) -> usize {
+    use sqlx::Connection;
+    let db = migrate_tests::fresh_pg_db().await;
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::raw_sql(setup).execute(&mut conn).await.unwrap();
+    let count = "SELECT count(*) FROM pg_index WHERE indrelid = $1::regclass";
+    let before: i64 = sqlx::query_scalar(count)
+        .bind(table)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    sqlx::raw_sql("BEGIN").execute(&mut conn).await.unwrap();
+    sqlx::raw_sql(change).execute(&mut conn).await.unwrap();
+    let after: i64 = sqlx::query_scalar(count)
+        .bind(table)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    sqlx::raw_sql("ROLLBACK").execute(&mut conn).await.unwrap();
+    usize::try_from(after - before).unwrap()
+}
+
+/// The indexes `index-not-concurrent` says `ATTACH PARTITION` builds are
+/// the ones PostgreSQL 15 builds.
+#[tokio::test]
+async fn the_indexes_attach_partition_builds_are_postgres_s() {
+    let base = "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);\n\
+CREATE INDEX events_kind ON events (kind);\n\
+CREATE INDEX events_kind_recent ON events (kind) WHERE at > '2025-06-01';\n\
+CREATE TABLE events_2025 (id bigint NOT NULL, at date NOT NULL, kind text);\n\
+INSERT INTO events_2025 SELECT g, date '2025-01-01' + g % 300, 'k' FROM generate_series(1, 1000) g;";
+    let cases: [(String, &[&str]); 4] = [
+        (
+            base.to_owned(),
+            &["events_pkey", "events_kind", "events_kind_recent"],
+        ),
+        (
+            format!("{base}\nCREATE INDEX mine ON events_2025 (kind);"),
+            &["events_pkey", "events_kind_recent"],
+        ),
+        (
+            format!(
+                "{base}\nALTER TABLE events_2025 ADD PRIMARY KEY (id, at);\nCREATE INDEX mine ON events_2025 (kind) WHERE at > '2025-06-01';"
+            ),
+            &["events_kind"],
+        ),
+        (
+            format!(
+                "{base}\nALTER TABLE events_2025 ADD PRIMARY KEY (id, at);\nCREATE INDEX mine ON events_2025 (kind);\nCREATE INDEX mine2 ON events_2025 (kind) WHERE at > '2025-06-01';"
+            ),
+            &[],
+        ),
+    ];
+    for (setup, built) in &cases {
+        assert_eq!(
+            server_builds(setup, ATTACH_2025, "events_2025").await,
+            built.len(),
+            "PostgreSQL's builds after\n{setup}"
+        );
+        let text = lint_text(setup, ATTACH_2025);
+        let claimed: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("[index-not-concurrent]"))
+            .filter_map(|l| l.split("an index for each of ").nth(1))
+            .filter_map(|rest| rest.split(" of events,").next())
+            .flat_map(|list| list.split(", "))
+            .collect();
+        assert_eq!(claimed, *built, "the lint's claims after\n{setup}\n{text}");
+    }
 }

@@ -615,16 +615,28 @@ impl Linter {
             shown(&schema, &name)
         );
         let key = state.table(parent).partition_key.as_deref();
-        if let Some((id, table)) = self.existing(state, r)
-            && !proves_bound(state.table(id), key)
-        {
-            self.push(
-                Rule::PartitionScan,
-                at,
-                format!(
-                    "{what} checks every row of table {table} against the partition bound under an ACCESS EXCLUSIVE lock on it: no query reads or writes it until the check ends"
-                ),
-            );
+        if let Some((id, table)) = self.existing(state, r) {
+            if !proves_bound(state.table(id), key) {
+                self.push(
+                    Rule::PartitionScan,
+                    at,
+                    format!(
+                        "{what} checks every row of table {table} against the partition bound under an ACCESS EXCLUSIVE lock on it: no query reads or writes it until the check ends"
+                    ),
+                );
+            }
+            let build = super::partition_pg::to_build(state, parent, id);
+            if !build.is_empty() && state.is_certain(id) {
+                self.push_fix(
+                    Rule::IndexNotConcurrent,
+                    at,
+                    format!(
+                        "{what} builds on table {table} an index for each of {} of {parent_name}, which it has no equivalent of, under an ACCESS EXCLUSIVE lock on it: no query reads or writes it until they are built",
+                        build.join(", ")
+                    ),
+                    "build the equivalent indexes on it first with CREATE INDEX CONCURRENTLY (for a key, CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT … USING INDEX) in a revision with `-- transactional: false`: ATTACH PARTITION then attaches them instead",
+                );
+            }
         }
         if !p.bound.as_ref().is_some_and(|b| b.is_default) {
             self.default_partition_scan(state, at, parent, &what);

@@ -151,6 +151,16 @@ fn attachments(
     out
 }
 
+/// The keys and indexes of `parent` that `table` has no equivalent of:
+/// those attaching it as a partition builds on it.
+pub(super) fn to_build(state: &State, parent: TableId, table: TableId) -> Vec<String> {
+    attachments(state, parent, table)
+        .into_iter()
+        .filter(|(_, mine)| mine.is_none())
+        .map(|(w, _)| w.name().to_owned())
+        .collect()
+}
+
 /// Gives `partition` each of `parent`'s keys and indexes (those named in
 /// `only`, when given) it has no equivalent of, then gives its own
 /// partitions the ones it made.

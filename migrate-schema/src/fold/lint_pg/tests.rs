@@ -825,3 +825,39 @@ fn the_partition_key_follows_a_column_rename() {
     );
     assert!(none_of(&found, Rule::PartitionScan), "{found:#?}");
 }
+
+#[test]
+fn attaching_a_table_builds_the_indexes_it_lacks() {
+    let base = "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);\n\
+CREATE INDEX events_kind ON events (kind);\n\
+CREATE TABLE events_2025 (id bigint NOT NULL, at date NOT NULL, kind text);\n\
+ALTER TABLE events_2025 ADD CONSTRAINT events_2025_at CHECK (at >= '2025-01-01' AND at < '2026-01-01');";
+    let lint = LintConfig::default();
+    let found = lint_chain(&[("", base), ("", ATTACH)], &lint);
+    assert!(
+        has(&found, Rule::IndexNotConcurrent, "r2", FIRST),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(|f| f.contains("ATTACH PARTITION events_2025 to events builds on table events_2025 an index for each of events_pkey, events_kind of events")),
+        "{found:#?}"
+    );
+    // With the equivalents made first, nothing is built.
+    let ready = format!(
+        "{base}\nALTER TABLE events_2025 ADD PRIMARY KEY (id, at);\nCREATE INDEX events_2025_by_kind ON events_2025 (kind);"
+    );
+    let found = lint_chain(&[("", &ready), ("", ATTACH)], &lint);
+    assert!(none_of(&found, Rule::IndexNotConcurrent), "{found:#?}");
+    // Only the key is missing.
+    let half = format!("{base}\nCREATE INDEX events_2025_by_kind ON events_2025 (kind);");
+    let found = lint_chain(&[("", &half), ("", ATTACH)], &lint);
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("an index for each of events_pkey of events,")),
+        "{found:#?}"
+    );
+    // A table made in the revision is empty: nothing to report.
+    let found = lint_chain(&[("", &format!("{base}\n{ATTACH}"))], &lint);
+    assert!(none_of(&found, Rule::IndexNotConcurrent), "{found:#?}");
+}

@@ -452,3 +452,56 @@ INSERT INTO events_2025 SELECT g, date '2025-01-01' + g % 300, 'k' FROM generate
         assert_eq!(claimed, *built, "the lint's claims after\n{setup}\n{text}");
     }
 }
+
+/// What `partitioned-concurrently` claims PostgreSQL 15 refuses outside a
+/// transaction it refuses, and the way around it the fix gives runs.
+#[tokio::test]
+async fn the_refusals_partitioned_concurrently_claims_are_postgres_s() {
+    use sqlx::Connection;
+    let db = migrate_tests::fresh_pg_db().await;
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text) PARTITION BY RANGE (at);\n\
+         CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\n\
+         CREATE INDEX events_id ON events (id);",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    for (sql, refused) in [
+        (
+            "CREATE INDEX CONCURRENTLY events_kind ON events (kind)",
+            "cannot create index on partitioned table \"events\" concurrently",
+        ),
+        (
+            "DROP INDEX CONCURRENTLY events_id",
+            "cannot drop partitioned index \"events_id\" concurrently",
+        ),
+    ] {
+        let e = sqlx::raw_sql(sql)
+            .execute(&mut conn)
+            .await
+            .expect_err(sql)
+            .to_string();
+        assert!(e.contains(refused), "{sql}: {e}");
+    }
+    // One statement at a time: several in one string run as one
+    // transaction.
+    for sql in [
+        "CREATE INDEX events_kind ON ONLY events (kind)",
+        "CREATE INDEX CONCURRENTLY events_2025_kind ON events_2025 (kind)",
+        "ALTER INDEX events_kind ATTACH PARTITION events_2025_kind",
+    ] {
+        sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+    }
+    let valid: bool = sqlx::query_scalar(
+        "SELECT indisvalid FROM pg_index WHERE indexrelid = 'events_kind'::regclass",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert!(
+        valid,
+        "the partitioned index is valid once every partition's is attached"
+    );
+}

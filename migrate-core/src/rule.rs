@@ -25,6 +25,9 @@ pub enum Rule {
     NonTransactional,
     /// BEGIN, COMMIT or ROLLBACK inside a revision.
     TransactionControl,
+    /// CREATE or DROP INDEX CONCURRENTLY on a partitioned table, which
+    /// PostgreSQL refuses.
+    PartitionedConcurrently,
     /// An index built without CONCURRENTLY on a table that existed before
     /// the revision.
     IndexNotConcurrent,
@@ -73,13 +76,14 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in the order messages list them.
-    pub const ALL: [Rule; 25] = [
+    pub const ALL: [Rule; 26] = [
         Rule::Missing,
         Rule::Exists,
         Rule::DropDependency,
         Rule::DowngradeMismatch,
         Rule::NonTransactional,
         Rule::TransactionControl,
+        Rule::PartitionedConcurrently,
         Rule::IndexNotConcurrent,
         Rule::ConstraintNotValid,
         Rule::SetNotNull,
@@ -116,6 +120,7 @@ impl Rule {
             Rule::DowngradeMismatch => "downgrade-mismatch",
             Rule::NonTransactional => "non-transactional",
             Rule::TransactionControl => "transaction-control",
+            Rule::PartitionedConcurrently => "partitioned-concurrently",
             Rule::IndexNotConcurrent => "index-not-concurrent",
             Rule::ConstraintNotValid => "constraint-not-valid",
             Rule::SetNotNull => "set-not-null",
@@ -151,6 +156,9 @@ impl Rule {
                 "a statement PostgreSQL refuses inside a transaction block, in a transactional revision"
             }
             Rule::TransactionControl => "BEGIN, COMMIT or ROLLBACK inside a revision",
+            Rule::PartitionedConcurrently => {
+                "CREATE or DROP INDEX CONCURRENTLY on a partitioned table, which PostgreSQL refuses"
+            }
             Rule::IndexNotConcurrent => {
                 "an index built without CONCURRENTLY on an existing table blocks its writes"
             }
@@ -215,6 +223,9 @@ impl Rule {
             }
             Rule::TransactionControl => {
                 "remove it: the revision runs in a transaction, or with `-- transactional: false` in none"
+            }
+            Rule::PartitionedConcurrently => {
+                "create the index ON ONLY the partitioned table, then CONCURRENTLY on each partition, then ALTER INDEX … ATTACH PARTITION each; drop a partitioned index without CONCURRENTLY"
             }
             Rule::IndexNotConcurrent => {
                 "use CREATE INDEX CONCURRENTLY in a revision with `-- transactional: false`"
@@ -286,6 +297,7 @@ impl Rule {
             | Rule::DropDependency
             | Rule::NonTransactional
             | Rule::TransactionControl
+            | Rule::PartitionedConcurrently
             | Rule::SqliteAlter => Level::Error,
             Rule::DowngradeMismatch
             | Rule::IndexNotConcurrent

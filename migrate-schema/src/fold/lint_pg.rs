@@ -240,24 +240,72 @@ impl Linter {
                 self.push(Rule::TransactionControl, at, what);
             }
             N::IndexStmt(s) => {
+                let partitioned = s
+                    .relation
+                    .as_ref()
+                    .and_then(|r| table_id(state, r))
+                    .filter(|id| state.table(*id).partition_key.is_some());
                 if s.concurrent {
-                    self.not_in_transaction(at, "CREATE INDEX CONCURRENTLY");
+                    if self.transactional {
+                        self.not_in_transaction(at, "CREATE INDEX CONCURRENTLY");
+                    } else if let Some(id) = partitioned {
+                        let t = state.table(id);
+                        self.push(
+                            Rule::PartitionedConcurrently,
+                            at,
+                            format!(
+                                "CREATE INDEX CONCURRENTLY on partitioned table {}: PostgreSQL refuses it (cannot create index on partitioned table concurrently) and the revision fails",
+                                shown(&t.schema, &t.name)
+                            ),
+                        );
+                    }
+                } else if partitioned.is_some() && s.relation.as_ref().is_some_and(|r| !r.inh) {
+                    // `ON ONLY`: an index on the partitioned table alone,
+                    // built by none of its partitions.
                 } else if let Some((_, table)) =
                     s.relation.as_ref().and_then(|r| self.existing(state, r))
                 {
                     self.ddl(at, &table);
-                    self.push(
-                        Rule::IndexNotConcurrent,
-                        at,
-                        format!(
-                            "CREATE INDEX on table {table}, which existed before this revision, blocks its INSERT, UPDATE and DELETE until the index is built"
-                        ),
-                    );
+                    if partitioned.is_some() {
+                        self.push_fix(
+                            Rule::IndexNotConcurrent,
+                            at,
+                            format!(
+                                "CREATE INDEX on partitioned table {table}, which existed before this revision, builds it on each of its partitions, blocking their INSERT, UPDATE and DELETE until it is built"
+                            ),
+                            "PostgreSQL cannot build it CONCURRENTLY on a partitioned table: create it ON ONLY the partitioned table, then CONCURRENTLY on each partition in a revision with `-- transactional: false`, then ALTER INDEX … ATTACH PARTITION each",
+                        );
+                    } else {
+                        self.push(
+                            Rule::IndexNotConcurrent,
+                            at,
+                            format!(
+                                "CREATE INDEX on table {table}, which existed before this revision, blocks its INSERT, UPDATE and DELETE until the index is built"
+                            ),
+                        );
+                    }
                 }
             }
             N::DropStmt(s) => match s.remove_type() {
                 ObjectType::ObjectIndex if s.concurrent => {
                     self.not_in_transaction(at, "DROP INDEX CONCURRENTLY");
+                    for object in &s.objects {
+                        if let Some((schema, name)) = list_name(&object_names(object))
+                            && let Some(Relation::Index(id)) = state.relation(&schema, &name)
+                            && state.table(id).partition_key.is_some()
+                            && !self.transactional
+                        {
+                            self.push(
+                                Rule::PartitionedConcurrently,
+                                at,
+                                format!(
+                                    "DROP INDEX CONCURRENTLY of {}, an index of partitioned table {}: PostgreSQL refuses it (cannot drop partitioned index concurrently) and the revision fails",
+                                    shown(&schema, &name),
+                                    shown(&state.table(id).schema, &state.table(id).name)
+                                ),
+                            );
+                        }
+                    }
                 }
                 ObjectType::ObjectType => {
                     for object in &s.objects {

@@ -861,3 +861,66 @@ ALTER TABLE events_2025 ADD CONSTRAINT events_2025_at CHECK (at >= '2025-01-01' 
     let found = lint_chain(&[("", &format!("{base}\n{ATTACH}"))], &lint);
     assert!(none_of(&found, Rule::IndexNotConcurrent), "{found:#?}");
 }
+
+#[test]
+fn indexes_on_a_partitioned_table() {
+    let base = "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text) PARTITION BY RANGE (at);\n\
+CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\n\
+CREATE INDEX events_id ON events (id);";
+    let lint = LintConfig::default();
+    // Built on every partition, and CONCURRENTLY is no way out.
+    let found = lint_chain(
+        &[
+            ("", base),
+            ("", "CREATE INDEX events_kind ON events (kind);"),
+        ],
+        &lint,
+    );
+    assert!(
+        has(&found, Rule::IndexNotConcurrent, "r2", FIRST),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("builds it on each of its partitions") && f.contains("ON ONLY")),
+        "{found:#?}"
+    );
+    for sql in [
+        "CREATE INDEX CONCURRENTLY events_kind ON events (kind);",
+        "DROP INDEX CONCURRENTLY events_id;",
+    ] {
+        let found = lint_chain(&[("", base), (NOT_TRANSACTIONAL, sql)], &lint);
+        assert!(
+            has(&found, Rule::PartitionedConcurrently, "r2", 5),
+            "{sql}: {found:#?}"
+        );
+        // In a transaction, the transaction is what fails first.
+        let found = lint_chain(&[("", base), ("", sql)], &lint);
+        assert!(
+            has(&found, Rule::NonTransactional, "r2", FIRST),
+            "{sql}: {found:#?}"
+        );
+        assert!(
+            none_of(&found, Rule::PartitionedConcurrently),
+            "{sql}: {found:#?}"
+        );
+    }
+    // The way around: ON ONLY, CONCURRENTLY on each partition, ATTACH.
+    let found = lint_chain(
+        &[
+            ("", base),
+            ("", "CREATE INDEX events_kind ON ONLY events (kind);"),
+            (
+                NOT_TRANSACTIONAL,
+                "CREATE INDEX CONCURRENTLY events_2025_kind ON events_2025 (kind);",
+            ),
+            (
+                "",
+                "ALTER INDEX events_kind ATTACH PARTITION events_2025_kind;",
+            ),
+        ],
+        &lint,
+    );
+    assert!(found.is_empty(), "{found:#?}");
+}

@@ -453,10 +453,10 @@ INSERT INTO events_2025 SELECT g, date '2025-01-01' + g % 300, 'k' FROM generate
     }
 }
 
-/// What `partitioned-concurrently` claims PostgreSQL 15 refuses outside a
+/// What `partitioned-unsupported` claims PostgreSQL 15 refuses outside a
 /// transaction it refuses, and the way around it the fix gives runs.
 #[tokio::test]
-async fn the_refusals_partitioned_concurrently_claims_are_postgres_s() {
+async fn the_refusals_partitioned_unsupported_claims_are_postgres_s() {
     use sqlx::Connection;
     let db = migrate_tests::fresh_pg_db().await;
     let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
@@ -503,5 +503,79 @@ async fn the_refusals_partitioned_concurrently_claims_are_postgres_s() {
     assert!(
         valid,
         "the partitioned index is valid once every partition's is attached"
+    );
+}
+
+/// A foreign key added to a partitioned table: PostgreSQL 15 refuses it
+/// `NOT VALID`, checks the rows of each partition without a validated
+/// equivalent of its own, and the lint names exactly those.
+#[tokio::test]
+async fn the_foreign_key_checks_on_a_partitioned_table_are_postgres_s() {
+    let base = "CREATE TABLE devices (id bigint PRIMARY KEY);\n\
+INSERT INTO devices SELECT generate_series(1, 10);\n\
+CREATE TABLE events (id bigint NOT NULL, device_id bigint, at date NOT NULL) PARTITION BY RANGE (at);\n\
+CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\n\
+CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');\n\
+INSERT INTO events SELECT g, 1 + g % 10, date '2025-01-01' + g % 700 FROM generate_series(1, 1000) g;";
+    let fk = "ALTER TABLE events ADD CONSTRAINT events_device_fk FOREIGN KEY (device_id) REFERENCES devices (id);";
+    let proved = |p: &str| {
+        format!(
+            "ALTER TABLE {p} ADD CONSTRAINT events_device_fk FOREIGN KEY (device_id) REFERENCES devices (id) NOT VALID;\nALTER TABLE {p} VALIDATE CONSTRAINT events_device_fk;"
+        )
+    };
+    let cases: [(String, &[&str]); 3] = [
+        (base.to_owned(), &["events_2025", "events_2026"]),
+        (
+            format!("{base}\n{}", proved("events_2025")),
+            &["events_2026"],
+        ),
+        (
+            format!(
+                "{base}\n{}\n{}",
+                proved("events_2025"),
+                proved("events_2026")
+            ),
+            &[],
+        ),
+    ];
+    for (setup, checked) in &cases {
+        let scanned: Vec<String> = server_scans(setup, fk)
+            .await
+            .into_iter()
+            .filter(|t| t.starts_with("events"))
+            .collect();
+        assert_eq!(scanned, *checked, "PostgreSQL's scans after\n{setup}");
+        let text = lint_text(setup, fk);
+        let claimed: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("[constraint-not-valid]"))
+            .filter_map(|l| l.split("checks every row of ").nth(1))
+            .filter_map(|rest| rest.split(" under").next())
+            .flat_map(|list| list.split(", "))
+            .collect();
+        assert_eq!(
+            claimed, *checked,
+            "the lint's claims after\n{setup}\n{text}"
+        );
+    }
+    // NOT VALID is refused, and the lint says so.
+    use sqlx::Connection;
+    let db = migrate_tests::fresh_pg_db().await;
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::raw_sql(base).execute(&mut conn).await.unwrap();
+    let not_valid = fk.replace(");", ") NOT VALID;");
+    let e = sqlx::raw_sql(&not_valid)
+        .execute(&mut conn)
+        .await
+        .expect_err("NOT VALID on a partitioned table")
+        .to_string();
+    assert!(
+        e.contains("cannot add NOT VALID foreign key on partitioned table \"events\""),
+        "{e}"
+    );
+    assert!(
+        lint_text(base, &not_valid).contains("[partitioned-unsupported]"),
+        "{}",
+        lint_text(base, &not_valid)
     );
 }

@@ -25,9 +25,9 @@ pub enum Rule {
     NonTransactional,
     /// BEGIN, COMMIT or ROLLBACK inside a revision.
     TransactionControl,
-    /// CREATE or DROP INDEX CONCURRENTLY on a partitioned table, which
-    /// PostgreSQL refuses.
-    PartitionedConcurrently,
+    /// What PostgreSQL does not support on a partitioned table: CREATE or
+    /// DROP INDEX CONCURRENTLY, a NOT VALID foreign key.
+    PartitionedUnsupported,
     /// An index built without CONCURRENTLY on a table that existed before
     /// the revision.
     IndexNotConcurrent,
@@ -83,7 +83,7 @@ impl Rule {
         Rule::DowngradeMismatch,
         Rule::NonTransactional,
         Rule::TransactionControl,
-        Rule::PartitionedConcurrently,
+        Rule::PartitionedUnsupported,
         Rule::IndexNotConcurrent,
         Rule::ConstraintNotValid,
         Rule::SetNotNull,
@@ -120,7 +120,7 @@ impl Rule {
             Rule::DowngradeMismatch => "downgrade-mismatch",
             Rule::NonTransactional => "non-transactional",
             Rule::TransactionControl => "transaction-control",
-            Rule::PartitionedConcurrently => "partitioned-concurrently",
+            Rule::PartitionedUnsupported => "partitioned-unsupported",
             Rule::IndexNotConcurrent => "index-not-concurrent",
             Rule::ConstraintNotValid => "constraint-not-valid",
             Rule::SetNotNull => "set-not-null",
@@ -156,8 +156,8 @@ impl Rule {
                 "a statement PostgreSQL refuses inside a transaction block, in a transactional revision"
             }
             Rule::TransactionControl => "BEGIN, COMMIT or ROLLBACK inside a revision",
-            Rule::PartitionedConcurrently => {
-                "CREATE or DROP INDEX CONCURRENTLY on a partitioned table, which PostgreSQL refuses"
+            Rule::PartitionedUnsupported => {
+                "CREATE or DROP INDEX CONCURRENTLY, or a NOT VALID foreign key, on a partitioned table, which PostgreSQL refuses"
             }
             Rule::IndexNotConcurrent => {
                 "an index built without CONCURRENTLY on an existing table blocks its writes"
@@ -224,8 +224,8 @@ impl Rule {
             Rule::TransactionControl => {
                 "remove it: the revision runs in a transaction, or with `-- transactional: false` in none"
             }
-            Rule::PartitionedConcurrently => {
-                "create the index ON ONLY the partitioned table, then CONCURRENTLY on each partition, then ALTER INDEX … ATTACH PARTITION each; drop a partitioned index without CONCURRENTLY"
+            Rule::PartitionedUnsupported => {
+                "do it partition by partition: an index ON ONLY the partitioned table, CONCURRENTLY on each partition, then ALTER INDEX … ATTACH PARTITION each; a foreign key NOT VALID on each partition, VALIDATE them, then on the partitioned table; drop a partitioned index without CONCURRENTLY"
             }
             Rule::IndexNotConcurrent => {
                 "use CREATE INDEX CONCURRENTLY in a revision with `-- transactional: false`"
@@ -297,7 +297,7 @@ impl Rule {
             | Rule::DropDependency
             | Rule::NonTransactional
             | Rule::TransactionControl
-            | Rule::PartitionedConcurrently
+            | Rule::PartitionedUnsupported
             | Rule::SqliteAlter => Level::Error,
             Rule::DowngradeMismatch
             | Rule::IndexNotConcurrent

@@ -251,7 +251,7 @@ impl Linter {
                     } else if let Some(id) = partitioned {
                         let t = state.table(id);
                         self.push(
-                            Rule::PartitionedConcurrently,
+                            Rule::PartitionedUnsupported,
                             at,
                             format!(
                                 "CREATE INDEX CONCURRENTLY on partitioned table {}: PostgreSQL refuses it (cannot create index on partitioned table concurrently) and the revision fails",
@@ -296,7 +296,7 @@ impl Linter {
                             && !self.transactional
                         {
                             self.push(
-                                Rule::PartitionedConcurrently,
+                                Rule::PartitionedUnsupported,
                                 at,
                                 format!(
                                     "DROP INDEX CONCURRENTLY of {}, an index of partitioned table {}: PostgreSQL refuses it (cannot drop partitioned index concurrently) and the revision fails",
@@ -607,7 +607,13 @@ impl Linter {
                     if k.skip_validation && !k.conname.is_empty() {
                         self.added_not_valid.insert((id, k.conname.clone()));
                     }
-                    self.add_constraint(at, &table, k);
+                    if k.contype() == ConstrType::ConstrForeign
+                        && state.table(id).partition_key.is_some()
+                    {
+                        self.partitioned_foreign_key(state, at, id, &table, k);
+                    } else {
+                        self.add_constraint(at, &table, k);
+                    }
                 }
                 (AlterTableType::AtValidateConstraint, _)
                     if self.transactional
@@ -713,6 +719,57 @@ impl Linter {
                 shown(&t.schema, &t.name)
             ),
             "add a CHECK to the default partition that excludes the new bound, NOT VALID and VALIDATE CONSTRAINT it in an earlier revision: PostgreSQL then skips the scan",
+        );
+    }
+
+    /// `ADD FOREIGN KEY` on partitioned table `id`, which existed before
+    /// the revision: PostgreSQL refuses it `NOT VALID`, and checks the rows
+    /// of each partition that has no validated equivalent of its own (one
+    /// it has is attached without a scan).
+    fn partitioned_foreign_key(
+        &mut self,
+        state: &State,
+        at: &StmtRef,
+        id: TableId,
+        table: &str,
+        k: &protobuf::Constraint,
+    ) {
+        const RECIPE: &str = "add it NOT VALID to each partition, VALIDATE CONSTRAINT them in a later revision, then add it to the partitioned table, which takes them over without a scan";
+        if k.skip_validation {
+            self.push_fix(
+                Rule::PartitionedUnsupported,
+                at,
+                format!(
+                    "ADD FOREIGN KEY … NOT VALID on partitioned table {table}: PostgreSQL refuses it (cannot add NOT VALID foreign key on partitioned table) and the revision fails"
+                ),
+                RECIPE,
+            );
+            return;
+        }
+        let columns: Vec<String> = k.fk_attrs.iter().filter_map(string_of).collect();
+        let referenced = k.pktable.as_ref().and_then(|r| table_id(state, r));
+        let unproved: Vec<String> = super::partition_pg::partitions(state, id)
+            .into_iter()
+            .map(|p| state.table(p))
+            .filter(|t| t.partition_key.is_none())
+            .filter(|t| {
+                !t.foreign_keys.iter().any(|f| {
+                    !f.not_valid && f.columns == columns && Some(f.ref_table) == referenced
+                })
+            })
+            .map(|t| shown(&t.schema, &t.name))
+            .collect();
+        if unproved.is_empty() {
+            return;
+        }
+        self.push_fix(
+            Rule::ConstraintNotValid,
+            at,
+            format!(
+                "ADD FOREIGN KEY on partitioned table {table} checks every row of {} under a SHARE ROW EXCLUSIVE lock: writes wait until the check ends, and PostgreSQL cannot add it NOT VALID to a partitioned table",
+                unproved.join(", ")
+            ),
+            RECIPE,
         );
     }
 

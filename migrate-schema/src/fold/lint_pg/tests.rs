@@ -892,7 +892,7 @@ CREATE INDEX events_id ON events (id);";
     ] {
         let found = lint_chain(&[("", base), (NOT_TRANSACTIONAL, sql)], &lint);
         assert!(
-            has(&found, Rule::PartitionedConcurrently, "r2", 5),
+            has(&found, Rule::PartitionedUnsupported, "r2", 5),
             "{sql}: {found:#?}"
         );
         // In a transaction, the transaction is what fails first.
@@ -902,7 +902,7 @@ CREATE INDEX events_id ON events (id);";
             "{sql}: {found:#?}"
         );
         assert!(
-            none_of(&found, Rule::PartitionedConcurrently),
+            none_of(&found, Rule::PartitionedUnsupported),
             "{sql}: {found:#?}"
         );
     }
@@ -923,4 +923,71 @@ CREATE INDEX events_id ON events (id);";
         &lint,
     );
     assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn foreign_keys_on_a_partitioned_table() {
+    let base = "CREATE TABLE devices (id bigint PRIMARY KEY);\n\
+CREATE TABLE events (id bigint NOT NULL, device_id bigint, at date NOT NULL) PARTITION BY RANGE (at);\n\
+CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\n\
+CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');";
+    let lint = LintConfig::default();
+    let fk = "ALTER TABLE events ADD CONSTRAINT events_device_fk FOREIGN KEY (device_id) REFERENCES devices (id);";
+    let found = lint_chain(
+        &[("", base), ("", &fk.replace(");", ") NOT VALID;"))],
+        &lint,
+    );
+    assert!(
+        has(&found, Rule::PartitionedUnsupported, "r2", FIRST),
+        "{found:#?}"
+    );
+    let found = lint_chain(&[("", base), ("", fk)], &lint);
+    assert!(
+        has(&found, Rule::ConstraintNotValid, "r2", FIRST),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("checks every row of events_2025, events_2026 under")),
+        "{found:#?}"
+    );
+    // The recipe: NOT VALID on each partition, validated, then the parent.
+    let on = |p: &str| {
+        format!(
+            "ALTER TABLE {p} ADD CONSTRAINT events_device_fk FOREIGN KEY (device_id) REFERENCES devices (id) NOT VALID;"
+        )
+    };
+    let found = lint_chain(
+        &[
+            ("", base),
+            ("", &format!("{}\n{}", on("events_2025"), on("events_2026"))),
+            (
+                "",
+                "ALTER TABLE events_2025 VALIDATE CONSTRAINT events_device_fk;\nALTER TABLE events_2026 VALIDATE CONSTRAINT events_device_fk;",
+            ),
+            ("", fk),
+        ],
+        &lint,
+    );
+    assert!(found.is_empty(), "{found:#?}");
+    // One partition left to check.
+    let found = lint_chain(
+        &[
+            ("", base),
+            ("", &on("events_2025")),
+            (
+                "",
+                "ALTER TABLE events_2025 VALIDATE CONSTRAINT events_device_fk;",
+            ),
+            ("", fk),
+        ],
+        &lint,
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("checks every row of events_2026 under")),
+        "{found:#?}"
+    );
 }

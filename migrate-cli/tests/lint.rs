@@ -454,7 +454,8 @@ INSERT INTO events_2025 SELECT g, date '2025-01-01' + g % 300, 'k' FROM generate
 }
 
 /// What `partitioned-unsupported` claims PostgreSQL 15 refuses outside a
-/// transaction it refuses, and the way around it the fix gives runs.
+/// transaction it refuses (index builds and drops CONCURRENTLY, a key
+/// column dropped or retyped), and the way around it the fix gives runs.
 #[tokio::test]
 async fn the_refusals_partitioned_unsupported_claims_are_postgres_s() {
     use sqlx::Connection;
@@ -476,6 +477,14 @@ async fn the_refusals_partitioned_unsupported_claims_are_postgres_s() {
         (
             "DROP INDEX CONCURRENTLY events_id",
             "cannot drop partitioned index \"events_id\" concurrently",
+        ),
+        (
+            "ALTER TABLE events DROP COLUMN at",
+            "cannot drop column \"at\" because it is part of the partition key",
+        ),
+        (
+            "ALTER TABLE events ALTER COLUMN at TYPE timestamptz",
+            "cannot alter column \"at\" because it is part of the partition key",
         ),
     ] {
         let e = sqlx::raw_sql(sql)

@@ -26,7 +26,8 @@ pub enum Rule {
     /// BEGIN, COMMIT or ROLLBACK inside a revision.
     TransactionControl,
     /// What PostgreSQL does not support on a partitioned table: CREATE or
-    /// DROP INDEX CONCURRENTLY, a NOT VALID foreign key.
+    /// DROP INDEX CONCURRENTLY, a NOT VALID foreign key, dropping or
+    /// retyping a column of the partition key.
     PartitionedUnsupported,
     /// An index built without CONCURRENTLY on a table that existed before
     /// the revision.
@@ -157,7 +158,7 @@ impl Rule {
             }
             Rule::TransactionControl => "BEGIN, COMMIT or ROLLBACK inside a revision",
             Rule::PartitionedUnsupported => {
-                "CREATE or DROP INDEX CONCURRENTLY, or a NOT VALID foreign key, on a partitioned table, which PostgreSQL refuses"
+                "CREATE or DROP INDEX CONCURRENTLY, a NOT VALID foreign key, or a key column dropped or retyped, on a partitioned table, which PostgreSQL refuses"
             }
             Rule::IndexNotConcurrent => {
                 "an index built without CONCURRENTLY on an existing table blocks its writes"

@@ -573,6 +573,30 @@ impl Linter {
                         self.attach_partition(state, at, id, &named, p);
                     }
                 }
+                (AlterTableType::AtDropColumn | AlterTableType::AtAlterColumnType, _)
+                    if table_id(state, r).is_some_and(|id| {
+                        state
+                            .table(id)
+                            .partition_key
+                            .as_ref()
+                            .is_some_and(|k| k.contains(&cmd.name))
+                    }) =>
+                {
+                    let verb = if cmd.subtype() == AlterTableType::AtDropColumn {
+                        "drop"
+                    } else {
+                        "alter"
+                    };
+                    self.push_fix(
+                        Rule::PartitionedUnsupported,
+                        at,
+                        format!(
+                            "column {}.{} is part of the partition key: PostgreSQL refuses to {verb} it (cannot {verb} column \"{}\" because it is part of the partition key) and the revision fails",
+                            named, cmd.name, cmd.name
+                        ),
+                        "a partition key does not change: make a new partitioned table with the new key, move the rows, and switch over",
+                    );
+                }
                 (AlterTableType::AtValidateConstraint, _) => {
                     if let Some(id) = table_id(state, r)
                         && let Some(c) = state.table(id).checks.iter().find(|c| c.name == cmd.name)

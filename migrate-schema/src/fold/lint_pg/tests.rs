@@ -991,3 +991,35 @@ CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO (
         "{found:#?}"
     );
 }
+
+#[test]
+fn a_partition_key_column_is_neither_dropped_nor_retyped() {
+    let base = "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text) PARTITION BY RANGE (at);";
+    let lint = LintConfig::default();
+    for sql in [
+        "ALTER TABLE events DROP COLUMN at;",
+        "ALTER TABLE events ALTER COLUMN at TYPE timestamptz;",
+    ] {
+        let found = lint_chain(&[("", base), ("", sql)], &lint);
+        assert!(
+            has(&found, Rule::PartitionedUnsupported, "r2", FIRST),
+            "{sql}: {found:#?}"
+        );
+        // In the revision that made the table, too.
+        let found = lint_chain(&[("", &format!("{base}\n{sql}"))], &lint);
+        assert!(
+            has(&found, Rule::PartitionedUnsupported, "r1", FIRST + 1),
+            "{sql}: {found:#?}"
+        );
+    }
+    for sql in [
+        "ALTER TABLE events DROP COLUMN kind;",
+        "ALTER TABLE events RENAME COLUMN at TO happened_at;",
+    ] {
+        let found = lint_chain(&[("", base), ("", sql)], &lint);
+        assert!(
+            none_of(&found, Rule::PartitionedUnsupported),
+            "{sql}: {found:#?}"
+        );
+    }
+}

@@ -10,6 +10,16 @@ use run::migrate;
 /// A PostgreSQL project: users, then `upgrade` in a second revision with
 /// the extra `header` lines.
 fn project(header: &str, upgrade: &str) -> tempfile::TempDir {
+    two_revisions(
+        "CREATE TABLE users (id bigint PRIMARY KEY, org bigint, email text);",
+        header,
+        upgrade,
+    )
+}
+
+/// A PostgreSQL project of two revisions: `first`, then `second` with the
+/// extra `header` lines.
+fn two_revisions(first: &str, header: &str, second: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("migrate.toml"),
@@ -19,14 +29,16 @@ fn project(header: &str, upgrade: &str) -> tempfile::TempDir {
     let m = dir.path().join("migrations");
     std::fs::create_dir(&m).unwrap();
     std::fs::write(
-        m.join("2025_01_01_0000-a1a1a1a1a1a1_users.sql"),
-        "-- revision: a1a1a1a1a1a1\n-- down_revision: none\n\n-- migrate:upgrade\nCREATE TABLE users (id bigint PRIMARY KEY, org bigint, email text);\n",
+        m.join("2025_01_01_0000-a1a1a1a1a1a1_first.sql"),
+        format!(
+            "-- revision: a1a1a1a1a1a1\n-- down_revision: none\n\n-- migrate:upgrade\n{first}\n"
+        ),
     )
     .unwrap();
     std::fs::write(
         m.join("2025_01_02_0000-b2b2b2b2b2b2_change.sql"),
         format!(
-            "-- revision: b2b2b2b2b2b2\n-- down_revision: a1a1a1a1a1a1\n{header}\n-- migrate:upgrade\n{upgrade}\n"
+            "-- revision: b2b2b2b2b2b2\n-- down_revision: a1a1a1a1a1a1\n{header}\n-- migrate:upgrade\n{second}\n"
         ),
     )
     .unwrap();
@@ -357,26 +369,7 @@ async fn the_scans_partition_scan_claims_are_postgres_s() {
 
 /// What `migrate lint` reports for `change` after `setup`, as text.
 fn lint_text(setup: &str, change: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("migrate.toml"),
-        "directory = \"migrations\"\ndialect = \"postgres\"\n",
-    )
-    .unwrap();
-    let m = dir.path().join("migrations");
-    std::fs::create_dir(&m).unwrap();
-    std::fs::write(
-        m.join("2025_01_01_0000-a1a1a1a1a1a1_events.sql"),
-        format!(
-            "-- revision: a1a1a1a1a1a1\n-- down_revision: none\n\n-- migrate:upgrade\n{setup}\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        m.join("2025_01_02_0000-b2b2b2b2b2b2_partition.sql"),
-        format!("-- revision: b2b2b2b2b2b2\n-- down_revision: a1a1a1a1a1a1\n\n-- migrate:upgrade\n{change}\n"),
-    )
-    .unwrap();
+    let dir = two_revisions(setup, "", change);
     migrate(dir.path(), &["lint"]).stdout
 }
 

@@ -373,6 +373,18 @@ fn lint_text(setup: &str, change: &str) -> String {
     migrate(dir.path(), &["lint"]).stdout
 }
 
+/// The names listed, `, `-separated, between `before` and `after` in the
+/// findings of `rule` in `text`.
+fn listed<'a>(text: &'a str, rule: &str, before: &str, after: &str) -> Vec<&'a str> {
+    let tag = format!("[{rule}]");
+    text.lines()
+        .filter(|l| l.contains(&tag))
+        .filter_map(|l| l.split(before).nth(1))
+        .filter_map(|rest| rest.split(after).next())
+        .flat_map(|list| list.split(", "))
+        .collect()
+}
+
 /// The indexes `change` makes on `table` on PostgreSQL 15, in a
 /// transaction rolled back.
 async fn server_builds(setup: &str, change: &str, table: &str) -> usize {
@@ -435,13 +447,12 @@ INSERT INTO events_2025 SELECT g, date '2025-01-01' + g % 300, 'k' FROM generate
             "PostgreSQL's builds after\n{setup}"
         );
         let text = lint_text(setup, ATTACH_2025);
-        let claimed: Vec<&str> = text
-            .lines()
-            .filter(|l| l.contains("[index-not-concurrent]"))
-            .filter_map(|l| l.split("an index for each of ").nth(1))
-            .filter_map(|rest| rest.split(" of events,").next())
-            .flat_map(|list| list.split(", "))
-            .collect();
+        let claimed = listed(
+            &text,
+            "index-not-concurrent",
+            "an index for each of ",
+            " of events,",
+        );
         assert_eq!(claimed, *built, "the lint's claims after\n{setup}\n{text}");
     }
 }
@@ -548,13 +559,12 @@ INSERT INTO events SELECT g, 1 + g % 10, date '2025-01-01' + g % 700 FROM genera
             .collect();
         assert_eq!(scanned, *checked, "PostgreSQL's scans after\n{setup}");
         let text = lint_text(setup, fk);
-        let claimed: Vec<&str> = text
-            .lines()
-            .filter(|l| l.contains("[constraint-not-valid]"))
-            .filter_map(|l| l.split("checks every row of ").nth(1))
-            .filter_map(|rest| rest.split(" under").next())
-            .flat_map(|list| list.split(", "))
-            .collect();
+        let claimed = listed(
+            &text,
+            "constraint-not-valid",
+            "checks every row of ",
+            " under",
+        );
         assert_eq!(
             claimed, *checked,
             "the lint's claims after\n{setup}\n{text}"

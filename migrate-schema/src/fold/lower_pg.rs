@@ -1626,21 +1626,21 @@ fn alter_table(
             },
         )
         .collect();
+    // A partitioned table's columns and keys before: what changes reaches
+    // its partitions.
     let before = state
         .table(id)
         .partition_key
         .is_some()
-        .then(|| state.table(id).columns.clone());
-    let keys_before = key_names(state, id);
+        .then(|| (state.table(id).columns.clone(), key_names(state, id)));
     let result = apply_parts(state, id, at, cmds, |state, cmd| {
         alter_command(state, id, cmd)
     });
-    if let Some(before) = before {
-        sync_columns(state, id, &before);
-        let keys = key_names(state, id);
-        let new: Vec<String> = keys
+    if let Some((columns, keys)) = before {
+        sync_columns(state, id, &columns);
+        let new: Vec<String> = key_names(state, id)
             .into_iter()
-            .filter(|k| !keys_before.contains(k))
+            .filter(|k| !keys.contains(k))
             .collect();
         clone_to_partitions(state, id, &new);
     }

@@ -459,7 +459,8 @@ INSERT INTO events_2025 SELECT g, date '2025-01-01' + g % 300, 'k' FROM generate
 
 /// What `partitioned-unsupported` claims PostgreSQL 15 refuses outside a
 /// transaction it refuses (index builds and drops CONCURRENTLY, a key
-/// column dropped or retyped), and the way around it the fix gives runs.
+/// column dropped or retyped, a concurrent detach beside a default
+/// partition), and the way around it the fix gives runs.
 #[tokio::test]
 async fn the_refusals_partitioned_unsupported_claims_are_postgres_s() {
     use sqlx::Connection;
@@ -468,7 +469,10 @@ async fn the_refusals_partitioned_unsupported_claims_are_postgres_s() {
     sqlx::raw_sql(
         "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text) PARTITION BY RANGE (at);\n\
          CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\n\
-         CREATE INDEX events_id ON events (id);",
+         CREATE INDEX events_id ON events (id);\n\
+         CREATE TABLE logs (at date NOT NULL) PARTITION BY RANGE (at);\n\
+         CREATE TABLE logs_2025 PARTITION OF logs FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\n\
+         CREATE TABLE logs_default PARTITION OF logs DEFAULT;",
     )
     .execute(&mut conn)
     .await
@@ -489,6 +493,10 @@ async fn the_refusals_partitioned_unsupported_claims_are_postgres_s() {
         (
             "ALTER TABLE events ALTER COLUMN at TYPE timestamptz",
             "cannot alter column \"at\" because it is part of the partition key",
+        ),
+        (
+            "ALTER TABLE logs DETACH PARTITION logs_2025 CONCURRENTLY",
+            "cannot detach partitions concurrently when a default partition exists",
         ),
     ] {
         let e = sqlx::raw_sql(sql)

@@ -27,7 +27,8 @@ pub enum Rule {
     TransactionControl,
     /// What PostgreSQL does not support on a partitioned table: CREATE or
     /// DROP INDEX CONCURRENTLY, a NOT VALID foreign key, dropping or
-    /// retyping a column of the partition key.
+    /// retyping a column of the partition key, DETACH PARTITION
+    /// CONCURRENTLY beside a default partition.
     PartitionedUnsupported,
     /// An index built without CONCURRENTLY on a table that existed before
     /// the revision.
@@ -158,7 +159,7 @@ impl Rule {
             }
             Rule::TransactionControl => "BEGIN, COMMIT or ROLLBACK inside a revision",
             Rule::PartitionedUnsupported => {
-                "CREATE or DROP INDEX CONCURRENTLY, a NOT VALID foreign key, or a key column dropped or retyped, on a partitioned table, which PostgreSQL refuses"
+                "what PostgreSQL refuses on a partitioned table: CREATE or DROP INDEX CONCURRENTLY, a NOT VALID foreign key, a key column dropped or retyped, a concurrent detach beside a default partition"
             }
             Rule::IndexNotConcurrent => {
                 "an index built without CONCURRENTLY on an existing table blocks its writes"

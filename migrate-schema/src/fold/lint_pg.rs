@@ -567,6 +567,24 @@ impl Linter {
             match (cmd.subtype(), def) {
                 (AlterTableType::AtDetachPartition, Some(N::PartitionCmd(p))) if p.concurrent => {
                     self.not_in_transaction(at, "DETACH PARTITION CONCURRENTLY");
+                    let default = table_id(state, r).and_then(|id| {
+                        state
+                            .tables()
+                            .find(|(_, t)| t.partition_of == Some(id) && t.default_partition)
+                    });
+                    if let Some((_, d)) = default
+                        && !self.transactional
+                    {
+                        self.push_fix(
+                            Rule::PartitionedUnsupported,
+                            at,
+                            format!(
+                                "DETACH PARTITION CONCURRENTLY from {named}, which has a default partition ({}): PostgreSQL refuses it (cannot detach partitions concurrently when a default partition exists) and the revision fails",
+                                shown(&d.schema, &d.name)
+                            ),
+                            "detach it without CONCURRENTLY (an ACCESS EXCLUSIVE lock on the partitioned table for a moment, with a lock_timeout), or detach the default partition first",
+                        );
+                    }
                 }
                 (AlterTableType::AtAttachPartition, Some(N::PartitionCmd(p))) => {
                     if let Some(id) = table_id(state, r) {

@@ -1023,3 +1023,27 @@ fn a_partition_key_column_is_neither_dropped_nor_retyped() {
         );
     }
 }
+
+#[test]
+fn detaching_concurrently_beside_a_default_partition() {
+    let detach = "ALTER TABLE events DETACH PARTITION events_2025 CONCURRENTLY;";
+    let with_default = "CREATE TABLE events (id bigint, at date NOT NULL) PARTITION BY RANGE (at);\n\
+CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\n\
+CREATE TABLE events_default PARTITION OF events DEFAULT;";
+    let lint = LintConfig::default();
+    let found = lint_chain(&[("", with_default), (NOT_TRANSACTIONAL, detach)], &lint);
+    assert!(
+        has(&found, Rule::PartitionedUnsupported, "r2", FIRST),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(|f| f.contains("(events_default)")),
+        "{found:#?}"
+    );
+    let without = with_default.replace(
+        "\nCREATE TABLE events_default PARTITION OF events DEFAULT;",
+        "",
+    );
+    let found = lint_chain(&[("", &without), (NOT_TRANSACTIONAL, detach)], &lint);
+    assert!(found.is_empty(), "{found:#?}");
+}

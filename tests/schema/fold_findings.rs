@@ -162,6 +162,28 @@ const PARTITION_INDEXES: &[Rev] = &[
     ),
 ];
 
+/// Partitions by month, by list and by hash, with the copy-paste mistakes
+/// monthly partitions get: a range that overlaps the month before, a list
+/// value taken, an empty range, a second default partition.
+const PARTITION_BOUNDS: &[Rev] = &[
+    (
+        "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);\nCREATE TABLE events_old PARTITION OF events FOR VALUES FROM (MINVALUE) TO ('2025-01-01');\nCREATE TABLE events_2025_01 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2025-02-01');\nCREATE TABLE events_default PARTITION OF events DEFAULT;\nCREATE TABLE tags (label text) PARTITION BY LIST (label);\nCREATE TABLE tags_ab PARTITION OF tags FOR VALUES IN ('a', 'b');\nCREATE TABLE shards (id int) PARTITION BY HASH (id);\nCREATE TABLE shards_0 PARTITION OF shards FOR VALUES WITH (MODULUS 4, REMAINDER 0);",
+        "DROP TABLE events, tags, shards;",
+    ),
+    (
+        "CREATE TABLE events_2025_02 PARTITION OF events FOR VALUES FROM ('2025-02-01') TO ('2025-03-01');\nCREATE TABLE events_2025_03 PARTITION OF events FOR VALUES FROM ('2025-02-01') TO ('2025-04-01');",
+        "DROP TABLE events_2025_02;",
+    ),
+    (
+        "CREATE TABLE tags_bc PARTITION OF tags FOR VALUES IN ('b', 'c');\nCREATE TABLE shards_1 PARTITION OF shards FOR VALUES WITH (MODULUS 8, REMAINDER 1);",
+        "DROP TABLE shards_1;",
+    ),
+    (
+        "CREATE TABLE events_bad PARTITION OF events FOR VALUES FROM ('2025-05-01') TO ('2025-04-01');\nCREATE TABLE events_other PARTITION OF events DEFAULT;",
+        "SELECT 1;",
+    ),
+];
+
 /// Writes the history as migration files and loads it, as PostgreSQL.
 fn load(name: &str, revisions: &[Rev]) -> (tempfile::TempDir, Migrations) {
     let dir = tempfile::Builder::new()
@@ -291,8 +313,11 @@ fn codes(rule: Rule) -> &'static [&'static str] {
     match rule {
         // undefined table, column, object, function; wrong object type
         Rule::Missing => &["42P01", "42703", "42704", "42883", "42809"],
-        // duplicate table, column, object, function, schema; a second key
-        Rule::Exists => &["42P07", "42701", "42710", "42723", "42P06", "42P16"],
+        // duplicate table, column, object, function, schema; a second key;
+        // a partition bound that overlaps another
+        Rule::Exists => &[
+            "42P07", "42701", "42710", "42723", "42P06", "42P16", "42P17",
+        ],
         Rule::DropDependency => &["2BP01"],
         // The downgrade comparison and the lint's rules claim no refusal
         // of their own here (the fold alone is run, without the lint).
@@ -372,6 +397,7 @@ async fn fold_findings_are_what_postgres_refuses() {
         check("partition_indexes", PARTITION_INDEXES).await,
         (2, 2, 0)
     );
+    assert_eq!(check("partition_bounds", PARTITION_BOUNDS).await, (4, 4, 0));
 }
 
 /// Generated chains whose every downgrade is right (the generator undoes

@@ -597,7 +597,7 @@ impl Linter {
                             .table(id)
                             .partition_key
                             .as_ref()
-                            .is_some_and(|k| k.contains(&cmd.name))
+                            .is_some_and(|k| k.columns.contains(&cmd.name))
                     }) =>
                 {
                     let verb = if cmd.subtype() == AlterTableType::AtDropColumn {
@@ -710,7 +710,11 @@ impl Linter {
             "ATTACH PARTITION {} to {parent_name}",
             shown(&schema, &name)
         );
-        let key = state.table(parent).partition_key.as_deref();
+        let key = state
+            .table(parent)
+            .partition_key
+            .as_ref()
+            .map(|k| k.columns.as_slice());
         if let Some((id, table)) = self.existing(state, r) {
             if !proves_bound(state.table(id), key) {
                 self.push(
@@ -743,7 +747,11 @@ impl Linter {
     /// no row of the parent's default partition, if one existed before the
     /// revision, falls within the new bound.
     fn default_partition_scan(&mut self, state: &State, at: &StmtRef, parent: TableId, what: &str) {
-        let key = state.table(parent).partition_key.as_deref();
+        let key = state
+            .table(parent)
+            .partition_key
+            .as_ref()
+            .map(|k| k.columns.as_slice());
         let Some((id, t)) = state
             .tables()
             .find(|(_, t)| t.partition_of == Some(parent) && t.default_partition)

@@ -12,12 +12,14 @@ use pg_query::{NodeMut, NodeRef};
 use super::naming::{choose, columns_part, index_column_names};
 use super::outcome::{Unmodelled, apply_parts, fails, missing_column, settle, shown};
 use super::partition_pg::{
-    attached_to, clone_indexes, clone_to_partitions, drop_attached, partitions, sync_columns,
+    attached_to, bound_conflict, clone_indexes, clone_to_partitions, drop_attached, partitions,
+    sync_columns,
 };
 use super::state::{
-    CheckState, ColumnState, DEFAULT_SCHEMA, EnumState, ExclusionState, Expr, ExprTree,
-    ExtensionState, ForeignKeyState, FunctionState, IndexKeyState, IndexState, KeyState, Relation,
-    Scope, State, StmtRef, TableId, TableState, TriggerState, ViewRead, ViewState,
+    BoundValue, CheckState, ColumnState, DEFAULT_SCHEMA, EnumState, ExclusionState, Expr, ExprTree,
+    ExtensionState, ForeignKeyState, FunctionState, IndexKeyState, IndexState, KeyState,
+    PartitionBound, PartitionKey, PartitionStrategy, Relation, Scope, State, StmtRef, TableId,
+    TableState, TriggerState, ViewRead, ViewState,
 };
 use crate::model::{Deferral, FkAction, Identity, IndexKeyOptions};
 use migrate_core::Rule;
@@ -790,29 +792,88 @@ fn referenced_columns(node: &protobuf::Node) -> Vec<String> {
     out
 }
 
-/// The columns a `PARTITION BY` key reads: each column it names, and the
-/// columns of each key expression.
-fn partition_key_columns(spec: &protobuf::PartitionSpec) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+/// A `PARTITION BY` key: its strategy, each element (a column, or an
+/// expression), and every column it reads.
+fn partition_key(spec: &protobuf::PartitionSpec) -> PartitionKey {
+    let strategy = match spec.strategy() {
+        protobuf::PartitionStrategy::List => PartitionStrategy::List,
+        protobuf::PartitionStrategy::Hash => PartitionStrategy::Hash,
+        _ => PartitionStrategy::Range,
+    };
+    let mut elements = Vec::new();
+    let mut columns: Vec<String> = Vec::new();
     for param in &spec.part_params {
         let Some(N::PartitionElem(e)) = param.node.as_ref() else {
             continue;
         };
-        let columns = if e.name.is_empty() {
+        let read = if e.name.is_empty() {
+            elements.push(None);
             e.expr
                 .as_deref()
                 .map(referenced_columns)
                 .unwrap_or_default()
         } else {
+            elements.push(Some(e.name.clone()));
             vec![e.name.clone()]
         };
-        for c in columns {
-            if !out.contains(&c) {
-                out.push(c);
+        for c in read {
+            if !columns.contains(&c) {
+                columns.push(c);
             }
         }
     }
-    out
+    PartitionKey {
+        strategy,
+        elements,
+        columns,
+    }
+}
+
+/// A `FOR VALUES …` bound as written.
+fn partition_bound(b: &protobuf::PartitionBoundSpec) -> PartitionBound {
+    if b.is_default {
+        return PartitionBound::Default;
+    }
+    let values = |nodes: &[protobuf::Node]| nodes.iter().map(bound_value).collect();
+    match b.strategy.as_str() {
+        "h" => PartitionBound::Hash {
+            modulus: b.modulus,
+            remainder: b.remainder,
+        },
+        "l" => PartitionBound::List(values(&b.listdatums)),
+        _ => PartitionBound::Range {
+            from: values(&b.lowerdatums),
+            to: values(&b.upperdatums),
+        },
+    }
+}
+
+fn bound_value(node: &protobuf::Node) -> BoundValue {
+    match node.node.as_ref() {
+        Some(N::ColumnRef(c)) => match c.fields.as_slice() {
+            [one] => match string_of(one).as_deref() {
+                Some("minvalue") => BoundValue::MinValue,
+                Some("maxvalue") => BoundValue::MaxValue,
+                _ => BoundValue::Other,
+            },
+            _ => BoundValue::Other,
+        },
+        Some(N::AConst(c)) if c.isnull => BoundValue::Null,
+        Some(N::AConst(c)) => match &c.val {
+            Some(protobuf::a_const::Val::Ival(i)) => BoundValue::Integer(i64::from(i.ival)),
+            Some(protobuf::a_const::Val::Sval(t)) => BoundValue::Text(t.sval.clone()),
+            _ => BoundValue::Other,
+        },
+        Some(N::TypeCast(t)) => {
+            t.arg
+                .as_deref()
+                .map_or(BoundValue::Other, |a| match bound_value(a) {
+                    BoundValue::Text(t) => BoundValue::Text(t),
+                    _ => BoundValue::Other,
+                })
+        }
+        _ => BoundValue::Other,
+    }
 }
 
 fn expr(node: &protobuf::Node) -> Result<Expr, Unmodelled> {
@@ -1009,6 +1070,13 @@ fn create_table(
         _ => None,
     };
     if let Some(pid) = parent {
+        let bound = s.partbound.as_ref().map(partition_bound);
+        if let Some(b) = &bound
+            && let Some(why) = bound_conflict(state, pid, &name, b)
+        {
+            return Err(fails(state.is_certain(pid), Rule::Exists, why));
+        }
+        state.table_mut(id).partition_bound = bound;
         let columns = state.table(pid).columns.clone();
         let t = state.table_mut(id);
         t.columns = columns;
@@ -1021,7 +1089,7 @@ fn create_table(
         );
     }
     if let Some(spec) = &s.partspec {
-        state.table_mut(id).partition_key = Some(partition_key_columns(spec));
+        state.table_mut(id).partition_key = Some(partition_key(spec));
     }
     for o in &s.options {
         match o.node.as_ref() {
@@ -1704,6 +1772,13 @@ fn alter_command(
                 return Err(missing_relation(state, &ps, &pn, "table"));
             };
             if cmd.subtype() == AlterTableType::AtAttachPartition {
+                let bound = p.bound.as_ref().map(partition_bound);
+                if let Some(b) = &bound
+                    && let Some(why) = bound_conflict(state, id, &pn, b)
+                {
+                    return Err(fails(state.is_certain(id), Rule::Exists, why));
+                }
+                state.table_mut(pid).partition_bound = bound;
                 let t = state.table_mut(pid);
                 t.partition_of = Some(id);
                 t.default_partition = p.bound.as_ref().is_some_and(|b| b.is_default);
@@ -1718,6 +1793,7 @@ fn alter_command(
                 let t = state.table_mut(pid);
                 t.partition_of = None;
                 t.default_partition = false;
+                t.partition_bound = None;
                 t.columns = columns;
                 Ok(())
             }

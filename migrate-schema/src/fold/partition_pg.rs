@@ -12,7 +12,12 @@
 
 use super::lower_pg::{drop_column, key_column_name};
 use super::naming::{choose, columns_part, index_column_names};
-use super::state::{ColumnState, IndexKeyState, IndexState, KeyState, Relation, State, TableId};
+use std::cmp::Ordering;
+
+use super::state::{
+    BoundValue, ColumnState, IndexKeyState, IndexState, KeyState, PartitionBound, Relation, State,
+    TableId,
+};
 
 /// The partitions of `id`, and theirs, parents first; none unless `id` is
 /// a partitioned table.
@@ -302,4 +307,225 @@ fn remove(state: &mut State, id: TableId, name: &str) {
         state.remove_constraint_name(&schema, name);
     }
     state.set_relation(&schema, name, None);
+}
+
+// ------------------------------------------------------------- bounds
+
+/// Why PostgreSQL refuses a partition of `parent` named `name` with
+/// `bound` beside the partitions `parent` has, when the model can tell:
+/// a second default partition, an empty range, a range or list that
+/// overlaps another partition's, a hash modulus that does not divide or
+/// is not divided by the others, or a remainder taken. Bounds the model
+/// cannot compare (expressions, floats, types it does not order) are
+/// left alone.
+pub(super) fn bound_conflict(
+    state: &State,
+    parent: TableId,
+    name: &str,
+    bound: &PartitionBound,
+) -> Option<String> {
+    let types: Vec<Option<String>> = match &state.table(parent).partition_key {
+        Some(key) => key
+            .elements
+            .iter()
+            .map(|e| {
+                e.as_ref()
+                    .and_then(|c| state.table(parent).column(c))
+                    .map(|c| c.data_type.to_ascii_lowercase())
+            })
+            .collect(),
+        None => return None,
+    };
+    if let PartitionBound::Range { from, to } = bound
+        && matches!(
+            compare_all(from, to, &types),
+            Some(Ordering::Equal | Ordering::Greater)
+        )
+    {
+        return Some(format!(
+            "empty range bound for partition {name}: its lower bound {} is not below its upper bound {}; fix the bound",
+            shown_values(from),
+            shown_values(to)
+        ));
+    }
+    for (_, sibling) in state
+        .tables()
+        .filter(|(_, t)| t.partition_of == Some(parent))
+    {
+        let Some(theirs) = &sibling.partition_bound else {
+            continue;
+        };
+        let other = &sibling.name;
+        let conflict = match (bound, theirs) {
+            (PartitionBound::Default, PartitionBound::Default) => Some(format!(
+                "partition {name} conflicts with the default partition {other}: a partitioned table has one; drop or detach {other} first, or give {name} a bound"
+            )),
+            (PartitionBound::Range { from, to }, PartitionBound::Range { from: f2, to: t2 }) => {
+                (compare_all(from, t2, &types) == Some(Ordering::Less)
+                    && compare_all(f2, to, &types) == Some(Ordering::Less))
+                .then(|| overlap(name, other, theirs))
+            }
+            (PartitionBound::List(mine), PartitionBound::List(others)) => mine
+                .iter()
+                .any(|a| {
+                    others
+                        .iter()
+                        .any(|b| equal(a, b, types.first().and_then(Option::as_deref)))
+                })
+                .then(|| overlap(name, other, theirs)),
+            (
+                PartitionBound::Hash { modulus, remainder },
+                PartitionBound::Hash {
+                    modulus: m2,
+                    remainder: r2,
+                },
+            ) => {
+                let (small, large) = ((*modulus).min(*m2), (*modulus).max(*m2));
+                if small <= 0 || large % small != 0 {
+                    Some(format!(
+                        "partition {name}'s modulus {modulus} and partition {other}'s modulus {m2}: each hash partition's modulus must be a factor of the next larger one; fix the modulus"
+                    ))
+                } else {
+                    (remainder % small == r2 % small).then(|| overlap(name, other, theirs))
+                }
+            }
+            _ => None,
+        };
+        if conflict.is_some() {
+            return conflict;
+        }
+    }
+    None
+}
+
+fn overlap(name: &str, other: &str, theirs: &PartitionBound) -> String {
+    let bound = match theirs {
+        PartitionBound::Range { from, to } => {
+            format!("FROM {} TO {}", shown_values(from), shown_values(to))
+        }
+        PartitionBound::List(values) => format!("IN {}", shown_values(values)),
+        PartitionBound::Hash { modulus, remainder } => {
+            format!("WITH (MODULUS {modulus}, REMAINDER {remainder})")
+        }
+        PartitionBound::Default => "DEFAULT".to_owned(),
+    };
+    format!("partition {name} would overlap partition {other} ({bound}); fix the bound")
+}
+
+fn shown_values(values: &[BoundValue]) -> String {
+    let shown: Vec<String> = values
+        .iter()
+        .map(|v| match v {
+            BoundValue::MinValue => "MINVALUE".to_owned(),
+            BoundValue::MaxValue => "MAXVALUE".to_owned(),
+            BoundValue::Null => "NULL".to_owned(),
+            BoundValue::Integer(i) => i.to_string(),
+            BoundValue::Text(t) => format!("'{}'", t.replace('\'', "''")),
+            BoundValue::Other => "…".to_owned(),
+        })
+        .collect();
+    format!("({})", shown.join(", "))
+}
+
+/// Two range bounds compared element by element, each in its key
+/// column's type; `None` when an element cannot be compared.
+fn compare_all(a: &[BoundValue], b: &[BoundValue], types: &[Option<String>]) -> Option<Ordering> {
+    if a.len() != b.len() || a.len() != types.len() {
+        return None;
+    }
+    for ((x, y), t) in a.iter().zip(b).zip(types) {
+        match compare(x, y, t.as_deref()?)? {
+            Ordering::Equal => {}
+            other => return Some(other),
+        }
+    }
+    Some(Ordering::Equal)
+}
+
+fn compare(a: &BoundValue, b: &BoundValue, data_type: &str) -> Option<Ordering> {
+    use BoundValue::{MaxValue, MinValue};
+    match (a, b) {
+        (MinValue, MinValue) | (MaxValue, MaxValue) => Some(Ordering::Equal),
+        (MinValue, _) | (_, MaxValue) => Some(Ordering::Less),
+        (_, MinValue) | (MaxValue, _) => Some(Ordering::Greater),
+        _ => Some(ordered(a, data_type)?.cmp(&ordered(b, data_type)?)),
+    }
+}
+
+/// Whether two list values are the same value of `data_type`.
+fn equal(a: &BoundValue, b: &BoundValue, data_type: Option<&str>) -> bool {
+    match (a, b) {
+        (BoundValue::Null, BoundValue::Null) => true,
+        (BoundValue::Text(x), BoundValue::Text(y)) if data_type.is_some_and(is_text) => x == y,
+        _ => data_type
+            .and_then(|t| Some(ordered(a, t)? == ordered(b, t)?))
+            .unwrap_or(false),
+    }
+}
+
+fn is_text(data_type: &str) -> bool {
+    data_type == "text"
+        || data_type.starts_with("varchar")
+        || data_type.starts_with("character varying")
+}
+
+/// A value in a form that orders as `data_type` orders it: integers, and
+/// dates and timestamps written `YYYY-MM-DD[ HH:MM[:SS[.f]]]` without a
+/// time zone; `None` for anything else.
+fn ordered(v: &BoundValue, data_type: &str) -> Option<Ordered> {
+    let integer = matches!(
+        data_type,
+        "int" | "integer" | "int2" | "int4" | "int8" | "smallint" | "bigint"
+    );
+    match v {
+        BoundValue::Integer(i) if integer => Some(Ordered::Integer(*i)),
+        BoundValue::Text(t) if integer => t.trim().parse().ok().map(Ordered::Integer),
+        BoundValue::Text(t) if data_type == "date" => {
+            let (date, _) = date_time(t)?;
+            Some(Ordered::Text(date))
+        }
+        BoundValue::Text(t) if data_type.starts_with("timestamp") => {
+            let (date, time) = date_time(t)?;
+            Some(Ordered::Text(format!("{date} {time}")))
+        }
+        _ => None,
+    }
+}
+
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Ordered {
+    Integer(i64),
+    Text(String),
+}
+
+/// `YYYY-MM-DD` and a time `HH:MM:SS.ffffff` (midnight when none), from
+/// a literal with no time zone.
+fn date_time(t: &str) -> Option<(String, String)> {
+    let t = t.trim();
+    let (date, rest) = t.split_at_checked(10)?;
+    let b = date.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if !(digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)) {
+        return None;
+    }
+    let rest = rest.trim_start_matches([' ', 'T']);
+    if rest.is_empty() {
+        return Some((date.to_owned(), "00:00:00.000000".to_owned()));
+    }
+    // HH:MM[:SS[.ffffff]], nothing after (no zone, no era).
+    let (hms, fraction) = rest.split_once('.').unwrap_or((rest, ""));
+    let parts: Vec<&str> = hms.split(':').collect();
+    let ok = |p: &str| p.len() == 2 && p.bytes().all(|c| c.is_ascii_digit());
+    if !(2..=3).contains(&parts.len())
+        || !parts.iter().all(|p| ok(p))
+        || !fraction.bytes().all(|c| c.is_ascii_digit())
+        || fraction.len() > 6
+    {
+        return None;
+    }
+    let seconds = parts.get(2).copied().unwrap_or("00");
+    Some((
+        date.to_owned(),
+        format!("{}:{}:{seconds}.{fraction:0<6}", parts[0], parts[1]),
+    ))
 }

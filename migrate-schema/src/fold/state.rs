@@ -315,10 +315,73 @@ pub struct TableState {
     pub partition_of: Option<TableId>,
     /// PostgreSQL: a partition that is its parent's `DEFAULT` partition.
     pub default_partition: bool,
-    /// PostgreSQL: a partitioned table's key, as the columns it reads (a
-    /// key expression's columns included); `None` for a table that is not
-    /// partitioned. For the lint: not compared.
-    pub partition_key: Option<Vec<String>>,
+    /// PostgreSQL: a partitioned table's key (`PARTITION BY`); `None` for a
+    /// table that is not partitioned. Not compared.
+    pub partition_key: Option<PartitionKey>,
+    /// PostgreSQL: a partition's bound (`FOR VALUES …`), as written.
+    pub partition_bound: Option<PartitionBound>,
+}
+
+/// A partitioned table's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionKey {
+    /// `RANGE`, `LIST` or `HASH`.
+    pub strategy: PartitionStrategy,
+    /// Each element: the column it is, or `None` for an expression.
+    pub elements: Vec<Option<String>>,
+    /// Every column the key reads, an expression's included.
+    pub columns: Vec<String>,
+}
+
+/// How a table is partitioned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartitionStrategy {
+    /// `PARTITION BY RANGE`.
+    Range,
+    /// `PARTITION BY LIST`.
+    List,
+    /// `PARTITION BY HASH`.
+    Hash,
+}
+
+/// A partition's bound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartitionBound {
+    /// `DEFAULT`.
+    Default,
+    /// `FROM (…) TO (…)`.
+    Range {
+        /// The lower bound, included.
+        from: Vec<BoundValue>,
+        /// The upper bound, excluded.
+        to: Vec<BoundValue>,
+    },
+    /// `IN (…)`.
+    List(Vec<BoundValue>),
+    /// `WITH (MODULUS m, REMAINDER r)`.
+    Hash {
+        /// The modulus.
+        modulus: i32,
+        /// The remainder.
+        remainder: i32,
+    },
+}
+
+/// One value of a partition bound, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BoundValue {
+    /// `MINVALUE`.
+    MinValue,
+    /// `MAXVALUE`.
+    MaxValue,
+    /// `NULL`.
+    Null,
+    /// An integer constant.
+    Integer(i64),
+    /// A string constant (with or without a cast).
+    Text(String),
+    /// Anything else (an expression, a float): not compared.
+    Other,
 }
 
 impl TableState {
@@ -350,7 +413,12 @@ impl TableState {
             rename(&mut f.columns);
         }
         if let Some(key) = &mut self.partition_key {
-            rename(key);
+            rename(&mut key.columns);
+            for c in key.elements.iter_mut().flatten() {
+                if c == old {
+                    *c = new.to_owned();
+                }
+            }
         }
         let mut exprs: Vec<&mut Expr> = Vec::new();
         for x in &mut self.exclusions {
@@ -397,6 +465,7 @@ impl TableState {
             partition_of: None,
             default_partition: false,
             partition_key: None,
+            partition_bound: None,
         }
     }
 

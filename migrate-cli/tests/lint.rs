@@ -311,7 +311,19 @@ async fn the_scans_partition_scan_claims_are_postgres_s() {
     let like_2026 = "CREATE TABLE events_2026 (LIKE events INCLUDING ALL);\nALTER TABLE events ATTACH PARTITION events_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');";
     let not_valid = PROVE_2025.replace(");", ") NOT VALID;");
     let weak = "ALTER TABLE events_2025 ADD CONSTRAINT events_2025_id CHECK (id > 0);";
-    let cases: [(String, &str, &[&str]); 8] = [
+    let wider = "ALTER TABLE events_2025 ADD CONSTRAINT events_2025_at CHECK (at >= '2024-01-01' AND at < '2026-01-01');";
+    let narrower_turned = "ALTER TABLE events_2025 ADD CONSTRAINT events_2025_at CHECK ('2025-01-01' <= at AND at <= '2025-12-30' AND id > 0);";
+    let cases: [(String, &str, &[&str]); 10] = [
+        (
+            format!("{PARTITIONED}\n{wider}\n{DEFAULT_EXCLUDES}"),
+            ATTACH_2025,
+            &["events_2025"],
+        ),
+        (
+            format!("{PARTITIONED}\n{narrower_turned}\n{DEFAULT_EXCLUDES}"),
+            ATTACH_2025,
+            &[],
+        ),
         (
             PARTITIONED.to_owned(),
             ATTACH_2025,

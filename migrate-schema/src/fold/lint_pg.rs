@@ -716,7 +716,16 @@ impl Linter {
             .as_ref()
             .map(|k| k.columns.as_slice());
         if let Some((id, table)) = self.existing(state, r) {
-            if !proves_bound(state.table(id), key) {
+            // The checks compared with the bound where the model can read
+            // both; else any validated check on the key's columns is taken
+            // as proof.
+            let proved = p
+                .bound
+                .as_ref()
+                .map(super::lower_pg::partition_bound)
+                .and_then(|b| super::partition_pg::checks_prove(state, parent, id, &b))
+                .unwrap_or_else(|| proves_bound(state.table(id), key));
+            if !proved {
                 self.push(
                     Rule::PartitionScan,
                     at,

@@ -586,7 +586,7 @@ fn range_name(r: &protobuf::RangeVar) -> (String, String) {
     (schema, r.relname.clone())
 }
 
-fn string_of(node: &protobuf::Node) -> Option<String> {
+pub(super) fn string_of(node: &protobuf::Node) -> Option<String> {
     match node.node.as_ref()? {
         N::String(s) => Some(s.sval.clone()),
         _ => None,
@@ -830,7 +830,7 @@ fn partition_key(spec: &protobuf::PartitionSpec) -> PartitionKey {
 }
 
 /// A `FOR VALUES …` bound as written.
-fn partition_bound(b: &protobuf::PartitionBoundSpec) -> PartitionBound {
+pub(super) fn partition_bound(b: &protobuf::PartitionBoundSpec) -> PartitionBound {
     if b.is_default {
         return PartitionBound::Default;
     }
@@ -848,7 +848,8 @@ fn partition_bound(b: &protobuf::PartitionBoundSpec) -> PartitionBound {
     }
 }
 
-fn bound_value(node: &protobuf::Node) -> BoundValue {
+/// One value of a bound, or a constant compared with in a check.
+pub(super) fn bound_value(node: &protobuf::Node) -> BoundValue {
     match node.node.as_ref() {
         Some(N::ColumnRef(c)) => match c.fields.as_slice() {
             [one] => match string_of(one).as_deref() {

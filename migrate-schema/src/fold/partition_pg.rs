@@ -10,13 +10,15 @@
 //! (`events_2025_kind_idx`, `events_2025_pkey`). Dropping the parent's index
 //! drops those attached to it; dropping an attached one alone is refused.
 
-use super::lower_pg::{drop_column, key_column_name};
+use pg_query::protobuf::{self, node::Node as N};
+
+use super::lower_pg::{bound_value, drop_column, key_column_name, string_of};
 use super::naming::{choose, columns_part, index_column_names};
 use std::cmp::Ordering;
 
 use super::state::{
-    BoundValue, ColumnState, IndexKeyState, IndexState, KeyState, PartitionBound, Relation, State,
-    TableId,
+    BoundValue, ColumnState, Expr, IndexKeyState, IndexState, KeyState, PartitionBound, Relation,
+    State, TableId,
 };
 
 /// The partitions of `id`, and theirs, parents first; none unless `id` is
@@ -528,4 +530,165 @@ fn date_time(t: &str) -> Option<(String, String)> {
         date.to_owned(),
         format!("{}:{}:{seconds}.{fraction:0<6}", parts[0], parts[1]),
     ))
+}
+
+// ------------------------------------------------------- checks as proof
+
+/// Whether the validated checks of `table` prove that its rows fall within
+/// `bound` of a partition of `parent`, so that `ATTACH PARTITION` skips its
+/// scan: `None` when the model cannot tell (a key of several columns or
+/// an expression, a bound or a check it does not read).
+pub(super) fn checks_prove(
+    state: &State,
+    parent: TableId,
+    table: TableId,
+    bound: &PartitionBound,
+) -> Option<bool> {
+    let key = state.table(parent).partition_key.as_ref()?;
+    let [Some(column)] = key.elements.as_slice() else {
+        return None;
+    };
+    let data_type = state
+        .table(parent)
+        .column(column)?
+        .data_type
+        .to_ascii_lowercase();
+    let PartitionBound::Range { from, to } = bound else {
+        return None;
+    };
+    let ([from], [to]) = (from.as_slice(), to.as_slice()) else {
+        return None;
+    };
+    let mut unsure = false;
+    for check in state.table(table).checks.iter().filter(|c| !c.not_valid) {
+        match check_within(&check.expression, column, &data_type, from, to) {
+            Some(true) => return Some(true),
+            Some(false) => {}
+            None => unsure = true,
+        }
+    }
+    (!unsure).then_some(false)
+}
+
+/// Whether `check` keeps `column` within `[from, to)`; `None` when a part
+/// of it that names the column is not a comparison with a constant.
+fn check_within(
+    check: &Expr,
+    column: &str,
+    data_type: &str,
+    from: &BoundValue,
+    to: &BoundValue,
+) -> Option<bool> {
+    let tree = check.tree.0.as_deref()?;
+    let mut lower: Option<(BoundValue, bool)> = None;
+    let mut upper: Option<(BoundValue, bool)> = None;
+    for part in conjuncts(tree) {
+        let Some((op, value)) = comparison(part, column) else {
+            if check_names(part, column) {
+                return None;
+            }
+            continue;
+        };
+        ordered(&value, data_type)?;
+        let tighter = |old: &Option<(BoundValue, bool)>, want: std::cmp::Ordering| {
+            old.as_ref()
+                .is_none_or(|(v, _)| compare(&value, v, data_type) == Some(want))
+        };
+        match op.as_str() {
+            ">=" | ">" if tighter(&lower, std::cmp::Ordering::Greater) => {
+                lower = Some((value.clone(), op == ">="));
+            }
+            "<" | "<=" if tighter(&upper, std::cmp::Ordering::Less) => {
+                upper = Some((value.clone(), op == "<="));
+            }
+            "=" => {
+                lower = Some((value.clone(), true));
+                upper = Some((value, true));
+            }
+            _ => {}
+        }
+    }
+    let low_ok = match from {
+        BoundValue::MinValue => lower.is_some() || upper.is_some(),
+        _ => match &lower {
+            Some((l, _)) => matches!(
+                compare(l, from, data_type)?,
+                Ordering::Greater | Ordering::Equal
+            ),
+            None => false,
+        },
+    };
+    let high_ok = match to {
+        BoundValue::MaxValue => lower.is_some() || upper.is_some(),
+        _ => match &upper {
+            Some((u, inclusive)) => match compare(u, to, data_type)? {
+                Ordering::Less => true,
+                Ordering::Equal => !inclusive,
+                Ordering::Greater => false,
+            },
+            None => false,
+        },
+    };
+    Some(low_ok && high_ok)
+}
+
+/// The parts of an `AND`, flattened.
+fn conjuncts(node: &protobuf::Node) -> Vec<&protobuf::Node> {
+    match node.node.as_ref() {
+        Some(N::BoolExpr(b)) if b.boolop() == protobuf::BoolExprType::AndExpr => {
+            b.args.iter().flat_map(conjuncts).collect()
+        }
+        _ => vec![node],
+    }
+}
+
+/// `column <op> constant` (or the constant first, the operator turned
+/// round): the operator and the constant.
+fn comparison(node: &protobuf::Node, column: &str) -> Option<(String, BoundValue)> {
+    let Some(N::AExpr(e)) = node.node.as_ref() else {
+        return None;
+    };
+    if e.kind() != protobuf::AExprKind::AexprOp {
+        return None;
+    }
+    let [op] = e.name.as_slice() else {
+        return None;
+    };
+    let op = string_of(op)?;
+    let is_column = |n: &protobuf::Node| match n.node.as_ref() {
+        Some(N::ColumnRef(c)) => c.fields.last().and_then(string_of).as_deref() == Some(column),
+        _ => false,
+    };
+    let constant = |n: &protobuf::Node| match bound_value(n) {
+        v @ (BoundValue::Integer(_) | BoundValue::Text(_)) => Some(v),
+        _ => None,
+    };
+    let (l, r) = (e.lexpr.as_deref()?, e.rexpr.as_deref()?);
+    if is_column(l) {
+        Some((op, constant(r)?))
+    } else if is_column(r) {
+        let turned = match op.as_str() {
+            "<" => ">",
+            "<=" => ">=",
+            ">" => "<",
+            ">=" => "<=",
+            other => other,
+        };
+        Some((turned.to_owned(), constant(l)?))
+    } else {
+        None
+    }
+}
+
+/// Whether `node` names `column` anywhere.
+fn check_names(node: &protobuf::Node, column: &str) -> bool {
+    let Some(n) = node.node.as_ref() else {
+        return false;
+    };
+    n.nodes().into_iter().any(|(child, ..)| match child {
+        pg_query::NodeRef::ColumnRef(c) => {
+            c.fields.last().and_then(string_of).as_deref() == Some(column)
+        }
+        _ => false,
+    })
 }

@@ -313,7 +313,24 @@ async fn the_scans_partition_scan_claims_are_postgres_s() {
     let weak = "ALTER TABLE events_2025 ADD CONSTRAINT events_2025_id CHECK (id > 0);";
     let wider = "ALTER TABLE events_2025 ADD CONSTRAINT events_2025_at CHECK (at >= '2024-01-01' AND at < '2026-01-01');";
     let narrower_turned = "ALTER TABLE events_2025 ADD CONSTRAINT events_2025_at CHECK ('2025-01-01' <= at AND at <= '2025-12-30' AND id > 0);";
-    let cases: [(String, &str, &[&str]); 10] = [
+    let default_overlaps = "ALTER TABLE events_default ADD CONSTRAINT events_default_range CHECK (at < '2025-06-01' OR at >= '2028-01-01');";
+    let default_later = "ALTER TABLE events_default ADD CONSTRAINT events_default_later CHECK (at >= '2026-01-01');";
+    let cases: [(String, &str, &[&str]); 13] = [
+        (
+            format!("{PARTITIONED}\n{PROVE_2025}\n{default_overlaps}"),
+            ATTACH_2025,
+            &["events_default"],
+        ),
+        (
+            format!("{PARTITIONED}\n{PROVE_2025}\n{default_later}"),
+            ATTACH_2025,
+            &[],
+        ),
+        (
+            format!("{PARTITIONED}\n{default_later}"),
+            create_2027,
+            &["events_default"],
+        ),
         (
             format!("{PARTITIONED}\n{wider}\n{DEFAULT_EXCLUDES}"),
             ATTACH_2025,

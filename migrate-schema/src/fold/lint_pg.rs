@@ -407,7 +407,7 @@ impl Linter {
                             shown(&schema, &name)
                         });
                         let what = format!("CREATE TABLE {table} PARTITION OF {parent_name}");
-                        self.default_partition_scan(state, at, pid, &what);
+                        self.default_partition_scan(state, at, pid, Some(bound), &what);
                     }
                 }
             }
@@ -748,14 +748,21 @@ impl Linter {
             }
         }
         if !p.bound.as_ref().is_some_and(|b| b.is_default) {
-            self.default_partition_scan(state, at, parent, &what);
+            self.default_partition_scan(state, at, parent, p.bound.as_ref(), &what);
         }
     }
 
     /// A new partition of `parent` (`what` adds it): PostgreSQL checks that
     /// no row of the parent's default partition, if one existed before the
     /// revision, falls within the new bound.
-    fn default_partition_scan(&mut self, state: &State, at: &StmtRef, parent: TableId, what: &str) {
+    fn default_partition_scan(
+        &mut self,
+        state: &State,
+        at: &StmtRef,
+        parent: TableId,
+        bound: Option<&protobuf::PartitionBoundSpec>,
+        what: &str,
+    ) {
         let key = state
             .table(parent)
             .partition_key
@@ -767,7 +774,14 @@ impl Linter {
         else {
             return;
         };
-        if self.start.is_some_and(|m| state.created_since(m, id)) || proves_bound(t, key) {
+        // The default partition's checks compared with the new bound where
+        // the model can read both; else any validated check on the key's
+        // columns is taken as proof.
+        let spared = bound
+            .map(super::lower_pg::partition_bound)
+            .and_then(|b| super::partition_pg::checks_exclude(state, parent, id, &b))
+            .unwrap_or_else(|| proves_bound(t, key));
+        if self.start.is_some_and(|m| state.created_since(m, id)) || spared {
             return;
         }
         self.push_fix(

@@ -570,6 +570,103 @@ pub(super) fn checks_prove(
     (!unsure).then_some(false)
 }
 
+/// Whether the validated checks of `table`, the default partition of
+/// `parent`, prove that none of its rows falls within `bound`, so that a
+/// new partition with that bound spares it the scan: `None` when the model
+/// cannot tell.
+pub(super) fn checks_exclude(
+    state: &State,
+    parent: TableId,
+    table: TableId,
+    bound: &PartitionBound,
+) -> Option<bool> {
+    let key = state.table(parent).partition_key.as_ref()?;
+    let [Some(column)] = key.elements.as_slice() else {
+        return None;
+    };
+    let data_type = state
+        .table(parent)
+        .column(column)?
+        .data_type
+        .to_ascii_lowercase();
+    let PartitionBound::Range { from, to } = bound else {
+        return None;
+    };
+    let ([from], [to]) = (from.as_slice(), to.as_slice()) else {
+        return None;
+    };
+    let mut unsure = false;
+    for check in state.table(table).checks.iter().filter(|c| !c.not_valid) {
+        let tree = check.expression.tree.0.as_deref()?;
+        match excludes(tree, column, &data_type, from, to) {
+            Some(true) => return Some(true),
+            Some(false) => {}
+            None => unsure = true,
+        }
+    }
+    (!unsure).then_some(false)
+}
+
+/// Whether every row `node` accepts has `column` outside `[from, to)`:
+/// an `OR` when each part does, an `AND` when one part does, a comparison
+/// with a constant when its side lies wholly outside.
+fn excludes(
+    node: &protobuf::Node,
+    column: &str,
+    data_type: &str,
+    from: &BoundValue,
+    to: &BoundValue,
+) -> Option<bool> {
+    if let Some(N::BoolExpr(b)) = node.node.as_ref() {
+        let parts: Vec<Option<bool>> = b
+            .args
+            .iter()
+            .map(|a| excludes(a, column, data_type, from, to))
+            .collect();
+        return match b.boolop() {
+            protobuf::BoolExprType::OrExpr => {
+                if parts.contains(&Some(false)) {
+                    Some(false)
+                } else {
+                    parts.iter().all(Option::is_some).then_some(true)
+                }
+            }
+            protobuf::BoolExprType::AndExpr => {
+                if parts.contains(&Some(true)) {
+                    Some(true)
+                } else {
+                    parts.iter().all(Option::is_some).then_some(false)
+                }
+            }
+            _ => (!check_names(node, column)).then_some(false),
+        };
+    }
+    let Some((op, value)) = comparison(node, column) else {
+        return (!check_names(node, column)).then_some(false);
+    };
+    ordered(&value, data_type)?;
+    let at_or_below = |bound: &BoundValue| match bound {
+        BoundValue::MinValue => Some(false),
+        BoundValue::MaxValue => Some(true),
+        b => Some(compare(&value, b, data_type)? != Ordering::Greater),
+    };
+    let at_or_above = |bound: &BoundValue| match bound {
+        BoundValue::MinValue => Some(true),
+        BoundValue::MaxValue => Some(false),
+        b => Some(compare(&value, b, data_type)? != Ordering::Less),
+    };
+    match op.as_str() {
+        // Below the range: `< v` with v <= from, `<= v` with v < from.
+        "<" => at_or_below(from),
+        "<=" => {
+            Some(at_or_below(from)? && compare(&value, from, data_type) != Some(Ordering::Equal))
+        }
+        // At or above its end: `>= v` or `> v` with v >= to.
+        ">=" | ">" => at_or_above(to),
+        _ => Some(false),
+    }
+}
+
 /// Whether `check` keeps `column` within `[from, to)`; `None` when a part
 /// of it that names the column is not a comparison with a constant.
 fn check_within(

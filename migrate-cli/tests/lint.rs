@@ -489,7 +489,8 @@ INSERT INTO events_2025 SELECT g, date '2025-01-01' + g % 300, 'k' FROM generate
 /// What `partitioned-unsupported` claims PostgreSQL 15 refuses outside a
 /// transaction it refuses (index builds and drops CONCURRENTLY, a key
 /// column dropped or retyped, a concurrent detach beside a default
-/// partition), and the way around it the fix gives runs.
+/// partition, a unique key without the partition key's columns), and the
+/// way around it the fix gives runs.
 #[tokio::test]
 async fn the_refusals_partitioned_unsupported_claims_are_postgres_s() {
     use sqlx::Connection;
@@ -526,6 +527,18 @@ async fn the_refusals_partitioned_unsupported_claims_are_postgres_s() {
         (
             "ALTER TABLE logs DETACH PARTITION logs_2025 CONCURRENTLY",
             "cannot detach partitions concurrently when a default partition exists",
+        ),
+        (
+            "ALTER TABLE events ADD PRIMARY KEY (id)",
+            "unique constraint on partitioned table must include all partitioning columns",
+        ),
+        (
+            "CREATE UNIQUE INDEX events_kind_u ON events (kind)",
+            "unique constraint on partitioned table must include all partitioning columns",
+        ),
+        (
+            "CREATE TABLE orders (id bigserial PRIMARY KEY, at date NOT NULL) PARTITION BY RANGE (at)",
+            "unique constraint on partitioned table must include all partitioning columns",
         ),
     ] {
         let e = sqlx::raw_sql(sql)

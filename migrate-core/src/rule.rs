@@ -25,8 +25,9 @@ pub enum Rule {
     NonTransactional,
     /// BEGIN, COMMIT or ROLLBACK inside a revision.
     TransactionControl,
-    /// What PostgreSQL does not support on a partitioned table: CREATE or
-    /// DROP INDEX CONCURRENTLY, a NOT VALID foreign key, dropping or
+    /// What PostgreSQL does not support on a partitioned table: a primary
+    /// key or unique constraint without the partition key's columns, CREATE
+    /// or DROP INDEX CONCURRENTLY, a NOT VALID foreign key, dropping or
     /// retyping a column of the partition key, DETACH PARTITION
     /// CONCURRENTLY beside a default partition.
     PartitionedUnsupported,
@@ -159,7 +160,7 @@ impl Rule {
             }
             Rule::TransactionControl => "BEGIN, COMMIT or ROLLBACK inside a revision",
             Rule::PartitionedUnsupported => {
-                "what PostgreSQL refuses on a partitioned table: CREATE or DROP INDEX CONCURRENTLY, a NOT VALID foreign key, a key column dropped or retyped, a concurrent detach beside a default partition"
+                "what PostgreSQL refuses on a partitioned table: a unique key without the partition key's columns, CREATE or DROP INDEX CONCURRENTLY, a NOT VALID foreign key, a key column dropped or retyped, a concurrent detach beside a default partition"
             }
             Rule::IndexNotConcurrent => {
                 "an index built without CONCURRENTLY on an existing table blocks its writes"

@@ -245,6 +245,27 @@ impl Linter {
                     .as_ref()
                     .and_then(|r| table_id(state, r))
                     .filter(|id| state.table(*id).partition_key.is_some());
+                if s.unique
+                    && let Some(r) = &s.relation
+                    && let Some(key) = partition_key_of(state, r)
+                {
+                    let columns: Vec<String> = s
+                        .index_params
+                        .iter()
+                        .filter_map(|p| match p.node.as_ref() {
+                            Some(N::IndexElem(e)) if !e.name.is_empty() => Some(e.name.clone()),
+                            _ => None,
+                        })
+                        .collect();
+                    let (schema, name) = range_name(r);
+                    self.key_lacks_partition_column(
+                        at,
+                        "UNIQUE index",
+                        &shown(&schema, &name),
+                        &key,
+                        &columns,
+                    );
+                }
                 if s.concurrent {
                     if self.transactional {
                         self.not_in_transaction(at, "CREATE INDEX CONCURRENTLY");
@@ -392,6 +413,33 @@ impl Linter {
                 for e in &s.table_elts {
                     if let Some(N::ColumnDef(c)) = e.node.as_ref() {
                         self.column_hygiene(at, &c.colname, c);
+                    }
+                }
+                if let Some(spec) = &s.partspec {
+                    let key: Vec<Option<String>> = spec
+                        .part_params
+                        .iter()
+                        .map(|p| match p.node.as_ref() {
+                            Some(N::PartitionElem(e)) if !e.name.is_empty() => Some(e.name.clone()),
+                            _ => None,
+                        })
+                        .collect();
+                    let table = s.relation.as_ref().map_or_else(String::new, |r| {
+                        let (schema, name) = range_name(r);
+                        shown(&schema, &name)
+                    });
+                    for e in &s.table_elts {
+                        match e.node.as_ref() {
+                            Some(N::ColumnDef(c)) => {
+                                for k in column_constraints(c) {
+                                    self.unique_without_key(at, &table, &key, k, Some(&c.colname));
+                                }
+                            }
+                            Some(N::Constraint(k)) => {
+                                self.unique_without_key(at, &table, &key, k, None);
+                            }
+                            _ => {}
+                        }
                     }
                 }
                 if let Some(bound) = &s.partbound
@@ -631,9 +679,17 @@ impl Linter {
                     {
                         self.unvalidated.insert((id, column));
                     }
+                    if let Some(key) = partition_key_of(state, r) {
+                        self.unique_without_key(at, &named, &key, k, None);
+                    }
                 }
                 (AlterTableType::AtAddColumn, Some(N::ColumnDef(c))) => {
                     self.column_hygiene(at, &c.colname, c);
+                    if let Some(key) = partition_key_of(state, r) {
+                        for k in column_constraints(c) {
+                            self.unique_without_key(at, &named, &key, k, Some(&c.colname));
+                        }
+                    }
                 }
                 _ => {}
             }
@@ -843,6 +899,59 @@ impl Linter {
                 unproved.join(", ")
             ),
             RECIPE,
+        );
+    }
+
+    /// A primary key or unique constraint `k` (of `column`, written with
+    /// it) on partitioned table `table` with partition key `key`.
+    fn unique_without_key(
+        &mut self,
+        at: &StmtRef,
+        table: &str,
+        key: &[Option<String>],
+        k: &protobuf::Constraint,
+        column: Option<&str>,
+    ) {
+        let kind = match k.contype() {
+            ConstrType::ConstrPrimary => "PRIMARY KEY",
+            ConstrType::ConstrUnique => "UNIQUE",
+            _ => return,
+        };
+        if !k.indexname.is_empty() {
+            return;
+        }
+        let columns: Vec<String> = match column {
+            Some(c) => vec![c.to_owned()],
+            None => k.keys.iter().filter_map(string_of).collect(),
+        };
+        self.key_lacks_partition_column(at, kind, table, key, &columns);
+    }
+
+    /// A unique key or index of `columns` on partitioned table `table`:
+    /// PostgreSQL refuses it unless it has every column of the partition
+    /// key (a key with an expression is not looked at).
+    fn key_lacks_partition_column(
+        &mut self,
+        at: &StmtRef,
+        kind: &str,
+        table: &str,
+        key: &[Option<String>],
+        columns: &[String],
+    ) {
+        let Some(key) = key.iter().cloned().collect::<Option<Vec<String>>>() else {
+            return;
+        };
+        let Some(lacking) = key.iter().find(|k| !columns.contains(k)) else {
+            return;
+        };
+        self.push_fix(
+            Rule::PartitionedUnsupported,
+            at,
+            format!(
+                "{kind} ({}) on partitioned table {table} lacks column {lacking} of its partition key: PostgreSQL refuses it (unique constraint on partitioned table must include all partitioning columns) and the revision fails",
+                columns.join(", ")
+            ),
+            "add the partition key's columns to it: PostgreSQL enforces uniqueness within each partition, so a key unique across partitions must include them",
         );
     }
 
@@ -1402,6 +1511,21 @@ fn vacuum_relations(s: &protobuf::VacuumStmt) -> Vec<&protobuf::RangeVar> {
             _ => None,
         })
         .collect()
+}
+
+/// The partition key of the table `r` names, when it is a partitioned
+/// table: each element, a column or `None` for an expression.
+fn partition_key_of(state: &State, r: &protobuf::RangeVar) -> Option<Vec<Option<String>>> {
+    let id = table_id(state, r)?;
+    Some(state.table(id).partition_key.as_ref()?.elements.clone())
+}
+
+/// The constraints written with a column.
+fn column_constraints(c: &protobuf::ColumnDef) -> impl Iterator<Item = &protobuf::Constraint> {
+    c.constraints.iter().filter_map(|k| match k.node.as_ref() {
+        Some(N::Constraint(k)) => Some(k.as_ref()),
+        _ => None,
+    })
 }
 
 fn table_id(state: &State, r: &protobuf::RangeVar) -> Option<TableId> {

@@ -1047,3 +1047,51 @@ CREATE TABLE events_default PARTITION OF events DEFAULT;";
     let found = lint_chain(&[("", &without), (NOT_TRANSACTIONAL, detach)], &lint);
     assert!(found.is_empty(), "{found:#?}");
 }
+
+#[test]
+fn a_unique_key_on_a_partitioned_table_must_hold_the_partition_key() {
+    let lint = LintConfig::default();
+    let refused = [
+        "CREATE TABLE events (id bigserial PRIMARY KEY, at timestamptz NOT NULL) PARTITION BY RANGE (at);",
+        "CREATE TABLE events (id bigint NOT NULL, at timestamptz NOT NULL, email text, UNIQUE (email)) PARTITION BY RANGE (at);",
+    ];
+    for sql in refused {
+        let found = lint_chain(&[("", sql)], &lint);
+        assert!(
+            has(&found, Rule::PartitionedUnsupported, "r1", FIRST),
+            "{sql}: {found:#?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|f| f.contains("lacks column at of its partition key")),
+            "{found:#?}"
+        );
+    }
+    let base = "CREATE TABLE events (id bigint NOT NULL, at timestamptz NOT NULL, email text) PARTITION BY RANGE (at);";
+    for sql in [
+        "ALTER TABLE events ADD PRIMARY KEY (id);",
+        "ALTER TABLE events ADD COLUMN code text UNIQUE;",
+        "CREATE UNIQUE INDEX events_email ON events (email);",
+        "CREATE UNIQUE INDEX events_email ON ONLY events (email);",
+    ] {
+        let found = lint_chain(&[("", base), ("", sql)], &lint);
+        assert!(
+            has(&found, Rule::PartitionedUnsupported, "r2", FIRST),
+            "{sql}: {found:#?}"
+        );
+    }
+    for sql in [
+        "ALTER TABLE events ADD PRIMARY KEY (id, at);",
+        "CREATE UNIQUE INDEX events_email ON events (email, at);",
+        "CREATE INDEX events_email ON events (email);",
+    ] {
+        let found = lint_chain(&[("", base), ("", sql)], &lint);
+        assert!(
+            none_of(&found, Rule::PartitionedUnsupported),
+            "{sql}: {found:#?}"
+        );
+    }
+    let ok = "CREATE TABLE events (id bigint NOT NULL, at timestamptz NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);";
+    assert!(lint_chain(&[("", ok)], &lint).is_empty());
+}

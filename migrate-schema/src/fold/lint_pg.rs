@@ -416,14 +416,7 @@ impl Linter {
                     }
                 }
                 if let Some(spec) = &s.partspec {
-                    let key: Vec<Option<String>> = spec
-                        .part_params
-                        .iter()
-                        .map(|p| match p.node.as_ref() {
-                            Some(N::PartitionElem(e)) if !e.name.is_empty() => Some(e.name.clone()),
-                            _ => None,
-                        })
-                        .collect();
+                    let key = super::lower_pg::partition_key(spec).elements;
                     let table = s.relation.as_ref().map_or_else(String::new, |r| {
                         let (schema, name) = range_name(r);
                         shown(&schema, &name)

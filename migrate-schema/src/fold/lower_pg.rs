@@ -794,7 +794,7 @@ fn referenced_columns(node: &protobuf::Node) -> Vec<String> {
 
 /// A `PARTITION BY` key: its strategy, each element (a column, or an
 /// expression), and every column it reads.
-fn partition_key(spec: &protobuf::PartitionSpec) -> PartitionKey {
+pub(super) fn partition_key(spec: &protobuf::PartitionSpec) -> PartitionKey {
     let strategy = match spec.strategy() {
         protobuf::PartitionStrategy::List => PartitionStrategy::List,
         protobuf::PartitionStrategy::Hash => PartitionStrategy::Hash,

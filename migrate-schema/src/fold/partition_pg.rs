@@ -17,8 +17,8 @@ use super::naming::{choose, columns_part, index_column_names};
 use std::cmp::Ordering;
 
 use super::state::{
-    BoundValue, ColumnState, Expr, IndexKeyState, IndexState, KeyState, PartitionBound, Relation,
-    State, TableId,
+    BoundValue, ColumnState, IndexKeyState, IndexState, KeyState, PartitionBound, Relation, State,
+    TableId,
 };
 
 /// The partitions of `id`, and theirs, parents first; none unless `id` is
@@ -544,30 +544,7 @@ pub(super) fn checks_prove(
     table: TableId,
     bound: &PartitionBound,
 ) -> Option<bool> {
-    let key = state.table(parent).partition_key.as_ref()?;
-    let [Some(column)] = key.elements.as_slice() else {
-        return None;
-    };
-    let data_type = state
-        .table(parent)
-        .column(column)?
-        .data_type
-        .to_ascii_lowercase();
-    let PartitionBound::Range { from, to } = bound else {
-        return None;
-    };
-    let ([from], [to]) = (from.as_slice(), to.as_slice()) else {
-        return None;
-    };
-    let mut unsure = false;
-    for check in state.table(table).checks.iter().filter(|c| !c.not_valid) {
-        match check_within(&check.expression, column, &data_type, from, to) {
-            Some(true) => return Some(true),
-            Some(false) => {}
-            None => unsure = true,
-        }
-    }
-    (!unsure).then_some(false)
+    any_check(state, parent, table, bound, within)
 }
 
 /// Whether the validated checks of `table`, the default partition of
@@ -579,6 +556,19 @@ pub(super) fn checks_exclude(
     parent: TableId,
     table: TableId,
     bound: &PartitionBound,
+) -> Option<bool> {
+    any_check(state, parent, table, bound, excludes)
+}
+
+/// Whether one of the validated checks of `table` passes `proves` for a
+/// range `bound` on the one-column key of `parent`: `Some(false)` when
+/// every check is read and none does, `None` when the model cannot tell.
+fn any_check(
+    state: &State,
+    parent: TableId,
+    table: TableId,
+    bound: &PartitionBound,
+    proves: impl Fn(&protobuf::Node, &str, &str, &BoundValue, &BoundValue) -> Option<bool>,
 ) -> Option<bool> {
     let key = state.table(parent).partition_key.as_ref()?;
     let [Some(column)] = key.elements.as_slice() else {
@@ -597,8 +587,11 @@ pub(super) fn checks_exclude(
     };
     let mut unsure = false;
     for check in state.table(table).checks.iter().filter(|c| !c.not_valid) {
-        let tree = check.expression.tree.0.as_deref()?;
-        match excludes(tree, column, &data_type, from, to) {
+        let Some(tree) = check.expression.tree.0.as_deref() else {
+            unsure = true;
+            continue;
+        };
+        match proves(tree, column, &data_type, from, to) {
             Some(true) => return Some(true),
             Some(false) => {}
             None => unsure = true,
@@ -667,16 +660,16 @@ fn excludes(
     }
 }
 
-/// Whether `check` keeps `column` within `[from, to)`; `None` when a part
-/// of it that names the column is not a comparison with a constant.
-fn check_within(
-    check: &Expr,
+/// Whether `tree`, a check, keeps `column` within `[from, to)`; `None`
+/// when a part of it that names the column is not a comparison with a
+/// constant.
+fn within(
+    tree: &protobuf::Node,
     column: &str,
     data_type: &str,
     from: &BoundValue,
     to: &BoundValue,
 ) -> Option<bool> {
-    let tree = check.tree.0.as_deref()?;
     let mut lower: Option<(BoundValue, bool)> = None;
     let mut upper: Option<(BoundValue, bool)> = None;
     for part in conjuncts(tree) {

@@ -184,6 +184,20 @@ const PARTITION_BOUNDS: &[Rev] = &[
     ),
 ];
 
+/// A partitioned table as pg_dump writes it (a baseline taken from a
+/// database): the partition made on its own and attached `ONLY`, each key
+/// and index made `ONLY` on the parent and on the partition, then attached.
+const PG_DUMP_PARTITIONS: &[Rev] = &[
+    (
+        "CREATE TABLE public.events (\n    id bigint NOT NULL,\n    at date NOT NULL,\n    kind text\n)\nPARTITION BY RANGE (at);\nCREATE TABLE public.events_2025 (\n    id bigint NOT NULL,\n    at date NOT NULL,\n    kind text\n);\nALTER TABLE ONLY public.events ATTACH PARTITION public.events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\nALTER TABLE ONLY public.events\n    ADD CONSTRAINT events_pkey PRIMARY KEY (id, at);\nALTER TABLE ONLY public.events_2025\n    ADD CONSTRAINT events_2025_pkey PRIMARY KEY (id, at);\nCREATE INDEX events_kind_idx ON ONLY public.events USING btree (kind);\nCREATE INDEX events_2025_kind_idx ON public.events_2025 USING btree (kind);\nALTER INDEX public.events_pkey ATTACH PARTITION public.events_2025_pkey;\nALTER INDEX public.events_kind_idx ATTACH PARTITION public.events_2025_kind_idx;",
+        "DROP TABLE public.events;",
+    ),
+    (
+        "CREATE TABLE public.events_2026 PARTITION OF public.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');\nALTER INDEX public.events_2026_kind_idx RENAME TO events_2026_by_kind;",
+        "DROP TABLE public.events_2026;",
+    ),
+];
+
 /// Writes the history as migration files and loads it, as PostgreSQL.
 fn load(name: &str, revisions: &[Rev]) -> (tempfile::TempDir, Migrations) {
     let dir = tempfile::Builder::new()
@@ -398,6 +412,10 @@ async fn fold_findings_are_what_postgres_refuses() {
         (2, 2, 0)
     );
     assert_eq!(check("partition_bounds", PARTITION_BOUNDS).await, (4, 4, 0));
+    assert_eq!(
+        check("pg_dump_partitions", PG_DUMP_PARTITIONS).await,
+        (0, 0, 0)
+    );
 }
 
 /// Generated chains whose every downgrade is right (the generator undoes

@@ -1707,11 +1707,15 @@ fn alter_table(
     });
     if let Some((columns, keys)) = before {
         sync_columns(state, id, &columns);
-        let new: Vec<String> = key_names(state, id)
-            .into_iter()
-            .filter(|k| !keys.contains(k))
-            .collect();
-        clone_to_partitions(state, id, &new);
+        // `ALTER TABLE ONLY` (pg_dump's form) makes a key on the parent
+        // alone: each partition's is made and attached after.
+        if r.inh {
+            let new: Vec<String> = key_names(state, id)
+                .into_iter()
+                .filter(|k| !keys.contains(k))
+                .collect();
+            clone_to_partitions(state, id, &new);
+        }
     }
     for (ps, pn) in detached {
         if let Some(Relation::Table(pid)) = state.relation(&ps, &pn) {

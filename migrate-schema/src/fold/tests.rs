@@ -2101,3 +2101,15 @@ CREATE TABLE loose (n int);";
         assert!(f.is_empty(), "{sql}: {f:#?}");
     }
 }
+
+#[test]
+fn a_pg_dump_partitioned_table_folds_without_findings() {
+    // pg_dump's order: the partition made on its own and attached ONLY,
+    // each key and index made ONLY on the parent and on the partition,
+    // then attached.
+    let (_, folded) = chain(&[(
+        "CREATE TABLE pe (id bigint NOT NULL, at date NOT NULL, kind text) PARTITION BY RANGE (at);\nCREATE TABLE pe_2025 (id bigint NOT NULL, at date NOT NULL, kind text);\nALTER TABLE ONLY pe ATTACH PARTITION pe_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\nALTER TABLE ONLY pe ADD CONSTRAINT pe_pkey PRIMARY KEY (id, at);\nALTER TABLE ONLY pe_2025 ADD CONSTRAINT pe_2025_pkey PRIMARY KEY (id, at);\nCREATE INDEX pe_kind_idx ON ONLY pe USING btree (kind);\nCREATE INDEX pe_2025_kind_idx ON pe_2025 USING btree (kind);\nALTER INDEX pe_pkey ATTACH PARTITION pe_2025_pkey;\nALTER INDEX pe_kind_idx ATTACH PARTITION pe_2025_kind_idx;",
+        "DROP TABLE pe;",
+    )]);
+    assert!(found(&folded).is_empty(), "{:#?}", found(&folded));
+}

@@ -554,19 +554,26 @@ async fn the_refusals_partitioned_unsupported_claims_are_postgres_s() {
         "CREATE INDEX events_kind ON ONLY events (kind)",
         "CREATE INDEX CONCURRENTLY events_2025_kind ON events_2025 (kind)",
         "ALTER INDEX events_kind ATTACH PARTITION events_2025_kind",
+        // key-without-index's recipe for a partitioned table.
+        "ALTER TABLE ONLY events ADD CONSTRAINT events_pkey PRIMARY KEY (id, at)",
+        "CREATE UNIQUE INDEX CONCURRENTLY events_2025_pkey_idx ON events_2025 (id, at)",
+        "ALTER TABLE events_2025 ADD CONSTRAINT events_2025_pkey PRIMARY KEY USING INDEX events_2025_pkey_idx",
+        "ALTER INDEX events_pkey ATTACH PARTITION events_2025_pkey",
     ] {
         sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
     }
-    let valid: bool = sqlx::query_scalar(
-        "SELECT indisvalid FROM pg_index WHERE indexrelid = 'events_kind'::regclass",
-    )
-    .fetch_one(&mut conn)
-    .await
-    .unwrap();
-    assert!(
-        valid,
-        "the partitioned index is valid once every partition's is attached"
-    );
+    for index in ["events_kind", "events_pkey"] {
+        let valid: bool =
+            sqlx::query_scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = $1::regclass")
+                .bind(index)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+        assert!(
+            valid,
+            "{index}: a partitioned index is valid once every partition's is attached"
+        );
+    }
 }
 
 /// A foreign key added to a partitioned table: PostgreSQL 15 refuses it

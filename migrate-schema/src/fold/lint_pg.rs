@@ -698,10 +698,30 @@ impl Linter {
                     if k.skip_validation && !k.conname.is_empty() {
                         self.added_not_valid.insert((id, k.conname.clone()));
                     }
-                    if k.contype() == ConstrType::ConstrForeign
-                        && state.table(id).partition_key.is_some()
-                    {
+                    let partitioned = state.table(id).partition_key.is_some();
+                    let key = matches!(
+                        k.contype(),
+                        ConstrType::ConstrPrimary | ConstrType::ConstrUnique
+                    );
+                    if partitioned && k.contype() == ConstrType::ConstrForeign {
                         self.partitioned_foreign_key(state, at, id, &table, k);
+                    } else if partitioned && key {
+                        // With ONLY, the partitioned table's alone: instant.
+                        if r.inh && k.indexname.is_empty() {
+                            self.push_fix(
+                                Rule::KeyWithoutIndex,
+                                at,
+                                format!(
+                                    "ADD {} on partitioned table {table} builds its index on every partition under an ACCESS EXCLUSIVE lock: no query reads or writes them until the indexes are built",
+                                    if k.contype() == ConstrType::ConstrPrimary {
+                                        "PRIMARY KEY"
+                                    } else {
+                                        "UNIQUE"
+                                    }
+                                ),
+                                "add it with ALTER TABLE ONLY (instant, on the partitioned table alone), then on each partition CREATE UNIQUE INDEX CONCURRENTLY and ADD … USING INDEX, then ALTER INDEX … ATTACH PARTITION each",
+                            );
+                        }
                     } else {
                         self.add_constraint(at, &table, k);
                     }

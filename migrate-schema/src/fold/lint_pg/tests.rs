@@ -1095,3 +1095,47 @@ fn a_unique_key_on_a_partitioned_table_must_hold_the_partition_key() {
     let ok = "CREATE TABLE events (id bigint NOT NULL, at timestamptz NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);";
     assert!(lint_chain(&[("", ok)], &lint).is_empty());
 }
+
+#[test]
+fn a_key_on_an_existing_partitioned_table() {
+    let base = "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);\n\
+CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');";
+    let lint = LintConfig::default();
+    let found = lint_chain(
+        &[
+            ("", base),
+            ("", "ALTER TABLE events ADD PRIMARY KEY (id, at);"),
+        ],
+        &lint,
+    );
+    assert!(
+        has(&found, Rule::KeyWithoutIndex, "r2", FIRST),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("on every partition") && f.contains("ALTER TABLE ONLY")),
+        "{found:#?}"
+    );
+    // The recipe: ONLY, each partition's built concurrently, attached.
+    let found = lint_chain(
+        &[
+            ("", base),
+            (
+                "",
+                "ALTER TABLE ONLY events ADD CONSTRAINT events_pkey PRIMARY KEY (id, at);",
+            ),
+            (
+                NOT_TRANSACTIONAL,
+                "CREATE UNIQUE INDEX CONCURRENTLY events_2025_pkey_idx ON events_2025 (id, at);",
+            ),
+            (
+                "",
+                "ALTER TABLE events_2025 ADD CONSTRAINT events_2025_pkey PRIMARY KEY USING INDEX events_2025_pkey_idx;\nALTER INDEX events_pkey ATTACH PARTITION events_2025_pkey;",
+            ),
+        ],
+        &lint,
+    );
+    assert!(found.is_empty(), "{found:#?}");
+}

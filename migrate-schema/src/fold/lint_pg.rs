@@ -674,6 +674,7 @@ impl Linter {
                     }
                     if let Some(key) = partition_key_of(state, r) {
                         self.unique_without_key(at, &named, &key, k, None);
+                        self.unsupported_foreign_key(at, &named, k);
                     }
                 }
                 (AlterTableType::AtAddColumn, Some(N::ColumnDef(c))) => {
@@ -759,10 +760,10 @@ impl Linter {
         }
     }
 
-    /// `ATTACH PARTITION` to `parent`: PostgreSQL checks the rows of the table attached against
-    /// the bound, and those of the parent's default partition against the
-    /// new bound, each under an ACCESS EXCLUSIVE lock, unless the table's
-    /// validated checks prove it.
+    /// `ATTACH PARTITION` to `parent`: PostgreSQL checks the rows of the
+    /// table attached against the bound, and those of the parent's default
+    /// partition against the new bound, each under an ACCESS EXCLUSIVE
+    /// lock, unless the table's validated checks prove it.
     fn attach_partition(
         &mut self,
         state: &State,
@@ -876,16 +877,8 @@ impl Linter {
         table: &str,
         k: &protobuf::Constraint,
     ) {
-        const RECIPE: &str = "add it NOT VALID to each partition, VALIDATE CONSTRAINT them in a later revision, then add it to the partitioned table, which takes them over without a scan";
         if k.skip_validation {
-            self.push_fix(
-                Rule::PartitionedUnsupported,
-                at,
-                format!(
-                    "ADD FOREIGN KEY … NOT VALID on partitioned table {table}: PostgreSQL refuses it (cannot add NOT VALID foreign key on partitioned table) and the revision fails"
-                ),
-                RECIPE,
-            );
+            // Refused: reported by `unsupported_foreign_key`.
             return;
         }
         let columns: Vec<String> = k.fk_attrs.iter().filter_map(string_of).collect();
@@ -911,8 +904,22 @@ impl Linter {
                 "ADD FOREIGN KEY on partitioned table {table} checks every row of {} under a SHARE ROW EXCLUSIVE lock: writes wait until the check ends, and PostgreSQL cannot add it NOT VALID to a partitioned table",
                 unproved.join(", ")
             ),
-            RECIPE,
+            FOREIGN_KEY_RECIPE,
         );
+    }
+
+    /// `ADD FOREIGN KEY … NOT VALID` on a partitioned table, new or not.
+    fn unsupported_foreign_key(&mut self, at: &StmtRef, table: &str, k: &protobuf::Constraint) {
+        if k.contype() == ConstrType::ConstrForeign && k.skip_validation {
+            self.push_fix(
+                Rule::PartitionedUnsupported,
+                at,
+                format!(
+                    "ADD FOREIGN KEY … NOT VALID on partitioned table {table}: PostgreSQL refuses it (cannot add NOT VALID foreign key on partitioned table) and the revision fails"
+                ),
+                FOREIGN_KEY_RECIPE,
+            );
+        }
     }
 
     /// A primary key or unique constraint `k` (of `column`, written with
@@ -1525,6 +1532,10 @@ fn vacuum_relations(s: &protobuf::VacuumStmt) -> Vec<&protobuf::RangeVar> {
         })
         .collect()
 }
+
+/// The way to a foreign key on a partitioned table without reading its
+/// rows under the lock.
+const FOREIGN_KEY_RECIPE: &str = "add it NOT VALID to each partition, VALIDATE CONSTRAINT them in a later revision, then add it to the partitioned table, which takes them over without a scan";
 
 /// The partition key of the table `r` names, when it is a partitioned
 /// table: each element, a column or `None` for an expression.

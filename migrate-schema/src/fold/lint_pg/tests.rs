@@ -941,6 +941,15 @@ CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO (
         has(&found, Rule::PartitionedUnsupported, "r2", FIRST),
         "{found:#?}"
     );
+    // In the revision that made the table, too.
+    let found = lint_chain(
+        &[("", &format!("{base}\n{}", fk.replace(");", ") NOT VALID;")))],
+        &lint,
+    );
+    assert!(
+        has(&found, Rule::PartitionedUnsupported, "r1", FIRST + 4),
+        "{found:#?}"
+    );
     let found = lint_chain(&[("", base), ("", fk)], &lint);
     assert!(
         has(&found, Rule::ConstraintNotValid, "r2", FIRST),

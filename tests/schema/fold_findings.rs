@@ -198,6 +198,30 @@ const PG_DUMP_PARTITIONS: &[Rev] = &[
     ),
 ];
 
+/// A check added NOT VALID to a partitioned table and validated partition
+/// by partition (to spread the scans), renamed on the parent; one mistake,
+/// a partition's copy validated after the parent's check was dropped.
+const PARTITION_CHECKS: &[Rev] = &[
+    (
+        "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text) PARTITION BY RANGE (at);\nCREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\nALTER TABLE events ADD CONSTRAINT events_kind_ck CHECK (kind <> '') NOT VALID;",
+        "DROP TABLE events;",
+    ),
+    (
+        "ALTER TABLE events_2025 VALIDATE CONSTRAINT events_kind_ck;\nCREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');\nCOMMENT ON CONSTRAINT events_kind_ck ON events_2026 IS 'from events';",
+        // A validation is undone by adding the check again NOT VALID.
+        "DROP TABLE events_2026;\nALTER TABLE events DROP CONSTRAINT events_kind_ck;\nALTER TABLE events ADD CONSTRAINT events_kind_ck CHECK (kind <> '') NOT VALID;",
+    ),
+    (
+        "ALTER TABLE events RENAME CONSTRAINT events_kind_ck TO events_kind_nonempty;\nALTER TABLE events_2026 VALIDATE CONSTRAINT events_kind_nonempty;",
+        // events_2026 was made after the check, so its copy was valid.
+        "ALTER TABLE events DROP CONSTRAINT events_kind_nonempty;\nALTER TABLE events ADD CONSTRAINT events_kind_ck CHECK (kind <> '') NOT VALID;\nALTER TABLE events_2025 VALIDATE CONSTRAINT events_kind_ck;\nALTER TABLE events_2026 VALIDATE CONSTRAINT events_kind_ck;\nCOMMENT ON CONSTRAINT events_kind_ck ON events_2026 IS 'from events';",
+    ),
+    (
+        "ALTER TABLE events DROP CONSTRAINT events_kind_nonempty;\nALTER TABLE events_2025 VALIDATE CONSTRAINT events_kind_nonempty;",
+        "ALTER TABLE events ADD CONSTRAINT events_kind_nonempty CHECK (kind <> '') NOT VALID;",
+    ),
+];
+
 /// Writes the history as migration files and loads it, as PostgreSQL.
 fn load(name: &str, revisions: &[Rev]) -> (tempfile::TempDir, Migrations) {
     let dir = tempfile::Builder::new()
@@ -416,6 +440,7 @@ async fn fold_findings_are_what_postgres_refuses() {
         check("pg_dump_partitions", PG_DUMP_PARTITIONS).await,
         (0, 0, 0)
     );
+    assert_eq!(check("partition_checks", PARTITION_CHECKS).await, (1, 1, 0));
 }
 
 /// Generated chains whose every downgrade is right (the generator undoes

@@ -12,8 +12,8 @@ use pg_query::{NodeMut, NodeRef};
 use super::naming::{choose, columns_part, index_column_names};
 use super::outcome::{Unmodelled, apply_parts, fails, missing_column, settle, shown};
 use super::partition_pg::{
-    attached_to, bound_conflict, clone_indexes, clone_to_partitions, drop_attached, partitions,
-    sync_columns,
+    attached_to, bound_conflict, clone_indexes, clone_to_partitions, drop_attached,
+    inherited_check, partitions, sync_checks, sync_columns,
 };
 use super::state::{
     BoundValue, CheckState, ColumnState, DEFAULT_SCHEMA, EnumState, ExclusionState, Expr, ExprTree,
@@ -1084,6 +1084,7 @@ fn create_table(
         t.partition_of = Some(pid);
         t.default_partition = s.partbound.as_ref().is_some_and(|b| b.is_default);
         clone_indexes(state, pid, id, None);
+        sync_checks(state, pid);
     } else if !s.inh_relations.is_empty() || s.partbound.is_some() || s.of_typename.is_some() {
         unsure = Some(
             "an inherited or typed table, or a partition of a table the fold does not hold".into(),
@@ -1707,6 +1708,7 @@ fn alter_table(
     });
     if let Some((columns, keys)) = before {
         sync_columns(state, id, &columns);
+        sync_checks(state, id);
         // `ALTER TABLE ONLY` (pg_dump's form) makes a key on the parent
         // alone: each partition's is made and attached after.
         if r.inh {
@@ -1788,6 +1790,7 @@ fn alter_command(
                 t.partition_of = Some(id);
                 t.default_partition = p.bound.as_ref().is_some_and(|b| b.is_default);
                 clone_indexes(state, id, pid, None);
+                sync_checks(state, id);
                 Ok(())
             } else {
                 // A detached partition keeps the parent's columns, and the
@@ -1911,6 +1914,16 @@ fn alter_command(
             Ok(())
         }
         AlterTableType::AtValidateConstraint => {
+            let t = state.table(id);
+            let known = t.checks.iter().any(|c| c.name == cmd.name)
+                || t.foreign_keys.iter().any(|f| f.name == cmd.name)
+                || key_names(state, id).contains(&cmd.name)
+                || t.exclusions.iter().any(|x| x.index.name == cmd.name);
+            if !known {
+                let sure = state.is_certain(id);
+                let table = shown(&t.schema, &t.name);
+                return Err(missing_constraint(sure, &table, t, &cmd.name));
+            }
             let t = state.table_mut(id);
             for c in t.checks.iter_mut().filter(|c| c.name == cmd.name) {
                 c.not_valid = false;
@@ -2141,6 +2154,9 @@ fn drop_constraint(
     let table = shown(&schema, &state.table(id).name);
     if key_names(state, id).iter().any(|k| k == name) {
         drop_attached(state, id, name);
+    }
+    if state.table(id).checks.iter().any(|c| c.name == name) {
+        inherited_check(state, id, name, None);
     }
     let t = state.table_mut(id);
     let mut relation = false;
@@ -2557,6 +2573,9 @@ fn rename(state: &mut State, s: &protobuf::RenameStmt) -> Result<(), Unmodelled>
             let id = table_of(state, r)?;
             let schema = state.table(id).schema.clone();
             let (old, new) = (s.subname.clone(), s.newname.clone());
+            if state.table(id).checks.iter().any(|c| c.name == old) {
+                inherited_check(state, id, &old, Some(&new));
+            }
             let t = state.table_mut(id);
             let is_key = rename_key(t, &old, &new);
             let mut found = is_key;

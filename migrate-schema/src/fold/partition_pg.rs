@@ -81,6 +81,55 @@ pub(super) fn sync_columns(state: &mut State, id: TableId, before: &[ColumnState
     }
 }
 
+/// PostgreSQL gives each partition its parent's checks under their names,
+/// and validates them with the parent's: after a statement on partitioned
+/// table `parent` (or one that gave it a partition), each partition (and
+/// theirs) has each check of its parent, validated where the parent's is.
+pub(super) fn sync_checks(state: &mut State, parent: TableId) {
+    for p in partitions(state, parent) {
+        let Some(pp) = state.table(p).partition_of else {
+            continue;
+        };
+        let wanted = state.table(pp).checks.clone();
+        let mine = &state.table(p).checks;
+        let changes = wanted
+            .iter()
+            .any(|c| match mine.iter().find(|m| m.name == c.name) {
+                Some(m) => m.not_valid && !c.not_valid,
+                None => true,
+            });
+        if !changes {
+            continue;
+        }
+        let t = state.table_mut(p);
+        for c in wanted {
+            match t.checks.iter_mut().find(|m| m.name == c.name) {
+                Some(m) => m.not_valid &= c.not_valid,
+                None => t.checks.push(c),
+            }
+        }
+    }
+}
+
+/// Before `parent`'s check `name` is dropped or renamed to `new`: the
+/// same is done to its partitions' (and theirs).
+pub(super) fn inherited_check(state: &mut State, parent: TableId, name: &str, new: Option<&str>) {
+    for p in partitions(state, parent) {
+        if !state.table(p).checks.iter().any(|c| c.name == name) {
+            continue;
+        }
+        let t = state.table_mut(p);
+        match new {
+            Some(new) => {
+                for c in t.checks.iter_mut().filter(|c| c.name == name) {
+                    c.name = new.to_owned();
+                }
+            }
+            None => t.checks.retain(|c| c.name != name),
+        }
+    }
+}
+
 /// One of a partitioned table's indexes, as a partition gets it.
 #[derive(Debug, Clone)]
 enum Wanted {

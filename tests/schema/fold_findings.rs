@@ -199,8 +199,9 @@ const PG_DUMP_PARTITIONS: &[Rev] = &[
 ];
 
 /// A check added NOT VALID to a partitioned table and validated partition
-/// by partition (to spread the scans), renamed on the parent; one mistake,
-/// a partition's copy validated after the parent's check was dropped.
+/// by partition (to spread the scans), renamed on the parent; two
+/// mistakes, a table attached without the parent's check, and a
+/// partition's copy validated after the parent's check was dropped.
 const PARTITION_CHECKS: &[Rev] = &[
     (
         "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text) PARTITION BY RANGE (at);\nCREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\nALTER TABLE events ADD CONSTRAINT events_kind_ck CHECK (kind <> '') NOT VALID;",
@@ -215,6 +216,10 @@ const PARTITION_CHECKS: &[Rev] = &[
         "ALTER TABLE events RENAME CONSTRAINT events_kind_ck TO events_kind_nonempty;\nALTER TABLE events_2026 VALIDATE CONSTRAINT events_kind_nonempty;",
         // events_2026 was made after the check, so its copy was valid.
         "ALTER TABLE events DROP CONSTRAINT events_kind_nonempty;\nALTER TABLE events ADD CONSTRAINT events_kind_ck CHECK (kind <> '') NOT VALID;\nALTER TABLE events_2025 VALIDATE CONSTRAINT events_kind_ck;\nALTER TABLE events_2026 VALIDATE CONSTRAINT events_kind_ck;\nCOMMENT ON CONSTRAINT events_kind_ck ON events_2026 IS 'from events';",
+    ),
+    (
+        "CREATE TABLE events_2027 (id bigint NOT NULL, at date NOT NULL, kind text);\nALTER TABLE events ATTACH PARTITION events_2027 FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');",
+        "DROP TABLE events_2027;",
     ),
     (
         "ALTER TABLE events DROP CONSTRAINT events_kind_nonempty;\nALTER TABLE events_2025 VALIDATE CONSTRAINT events_kind_nonempty;",
@@ -349,8 +354,9 @@ async fn statement(conn: &mut PgConnection, sql: &str) -> Option<String> {
 /// The SQLSTATEs a finding of `rule` stands for.
 fn codes(rule: Rule) -> &'static [&'static str] {
     match rule {
-        // undefined table, column, object, function; wrong object type
-        Rule::Missing => &["42P01", "42703", "42704", "42883", "42809"],
+        // undefined table, column, object, function; wrong object type; a
+        // partition without its parent's check
+        Rule::Missing => &["42P01", "42703", "42704", "42883", "42809", "42804"],
         // duplicate table, column, object, function, schema; a second key;
         // a partition bound that overlaps another
         Rule::Exists => &[
@@ -440,7 +446,7 @@ async fn fold_findings_are_what_postgres_refuses() {
         check("pg_dump_partitions", PG_DUMP_PARTITIONS).await,
         (0, 0, 0)
     );
-    assert_eq!(check("partition_checks", PARTITION_CHECKS).await, (1, 1, 0));
+    assert_eq!(check("partition_checks", PARTITION_CHECKS).await, (2, 2, 0));
 }
 
 /// Generated chains whose every downgrade is right (the generator undoes

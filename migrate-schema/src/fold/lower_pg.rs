@@ -12,7 +12,7 @@ use pg_query::{NodeMut, NodeRef};
 use super::naming::{choose, columns_part, index_column_names};
 use super::outcome::{Unmodelled, apply_parts, fails, missing_column, settle, shown};
 use super::partition_pg::{
-    attached_to, bound_conflict, clone_indexes, clone_to_partitions, drop_attached,
+    attached_to, bound_conflict, check_lacking, clone_indexes, clone_to_partitions, drop_attached,
     inherited_check, partitions, sync_checks, sync_columns,
 };
 use super::state::{
@@ -1784,6 +1784,10 @@ fn alter_command(
                     && let Some(why) = bound_conflict(state, id, &pn, b)
                 {
                     return Err(fails(state.is_certain(id), Rule::Exists, why));
+                }
+                if let Some(why) = check_lacking(state, id, pid) {
+                    let sure = state.is_certain(id) && state.is_certain(pid);
+                    return Err(fails(sure, Rule::Missing, why));
                 }
                 state.table_mut(pid).partition_bound = bound;
                 let t = state.table_mut(pid);

@@ -14,6 +14,7 @@ use pg_query::protobuf::{self, node::Node as N};
 
 use super::lower_pg::{bound_value, drop_column, key_column_name, string_of};
 use super::naming::{choose, columns_part, index_column_names};
+use super::outcome::shown;
 use std::cmp::Ordering;
 
 use super::state::{
@@ -109,6 +110,29 @@ pub(super) fn sync_checks(state: &mut State, parent: TableId) {
             }
         }
     }
+}
+
+/// Why PostgreSQL refuses to attach `table` as a partition of `parent`
+/// for its checks: it must already have each of the parent's checks, under
+/// its name, with the same condition, validated where the parent's is.
+pub(super) fn check_lacking(state: &State, parent: TableId, table: TableId) -> Option<String> {
+    let (p, t) = (state.table(parent), state.table(table));
+    for c in &p.checks {
+        let why = match t.checks.iter().find(|m| m.name == c.name) {
+            None => "lacks it",
+            Some(m) if m.expression.sql != c.expression.sql => "has it with another condition",
+            Some(m) if m.not_valid && !c.not_valid => "has it NOT VALID",
+            Some(_) => continue,
+        };
+        return Some(format!(
+            "table {} {why}: ATTACH PARTITION needs the check {} ({}) of {} on it first, validated; add it there (NOT VALID, then VALIDATE CONSTRAINT in an earlier revision)",
+            shown(&t.schema, &t.name),
+            c.name,
+            c.expression.sql,
+            shown(&p.schema, &p.name)
+        ));
+    }
+    None
 }
 
 /// Before `parent`'s check `name` is dropped or renamed to `new`: the

@@ -2113,3 +2113,37 @@ fn a_pg_dump_partitioned_table_folds_without_findings() {
     )]);
     assert!(found(&folded).is_empty(), "{:#?}", found(&folded));
 }
+
+#[test]
+fn a_table_attached_without_the_partitioned_tables_checks() {
+    let base = "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text) PARTITION BY RANGE (at);\nALTER TABLE events ADD CONSTRAINT events_kind_ck CHECK (kind <> '');\nCREATE TABLE loose (id bigint NOT NULL, at date NOT NULL, kind text);";
+    let attach = "ALTER TABLE events ATTACH PARTITION loose FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');";
+    for (own, why) in [
+        ("", "table loose lacks it"),
+        (
+            "ALTER TABLE loose ADD CONSTRAINT events_kind_ck CHECK (kind <> 'x');",
+            "has it with another condition",
+        ),
+        (
+            "ALTER TABLE loose ADD CONSTRAINT events_kind_ck CHECK (kind <> '') NOT VALID;",
+            "has it NOT VALID",
+        ),
+    ] {
+        let (_, folded) = chain(&[
+            (&format!("{base}\n{own}"), "DROP TABLE events, loose;"),
+            (attach, "SELECT 1;"),
+        ]);
+        let f = found(&folded);
+        assert_eq!(f.len(), 1, "{own}: {f:#?}");
+        assert!(
+            f[0].starts_with("missing@r2/upgrade:5 ") && f[0].contains(why),
+            "{own}: {f:#?}"
+        );
+    }
+    let ready = "ALTER TABLE loose ADD CONSTRAINT events_kind_ck CHECK (kind <> '');";
+    let (_, folded) = chain(&[
+        (&format!("{base}\n{ready}"), "DROP TABLE events, loose;"),
+        (attach, "ALTER TABLE events DETACH PARTITION loose;"),
+    ]);
+    assert!(found(&folded).is_empty(), "{:#?}", found(&folded));
+}

@@ -341,7 +341,8 @@ fn offline_folds_partitioned_tables_and_leaves_partitions_out() {
     PRIMARY KEY (id, at), CHECK (id > 0)) PARTITION BY RANGE (at);
 CREATE INDEX events_what ON events (what);
 CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
-CREATE TABLE events_2021 (id integer NOT NULL, at date NOT NULL, what text);
+CREATE TABLE events_2021 (id integer NOT NULL, at date NOT NULL, what text,
+    CONSTRAINT events_id_check CHECK (id > 0));
 ALTER TABLE ONLY events ATTACH PARTITION events_2021 FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');
 ALTER TABLE events DETACH PARTITION events_2020;
 ALTER TABLE events ATTACH PARTITION events_2020 FOR VALUES FROM ('2019-01-01') TO ('2021-01-01');

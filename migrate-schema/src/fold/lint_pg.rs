@@ -608,12 +608,10 @@ impl Linter {
             match (cmd.subtype(), def) {
                 (AlterTableType::AtDetachPartition, Some(N::PartitionCmd(p))) if p.concurrent => {
                     self.not_in_transaction(at, "DETACH PARTITION CONCURRENTLY");
-                    let default = table_id(state, r).and_then(|id| {
-                        state
-                            .tables()
-                            .find(|(_, t)| t.partition_of == Some(id) && t.default_partition)
-                    });
-                    if let Some((_, d)) = default
+                    let default = table_id(state, r)
+                        .and_then(|id| super::partition_pg::default_partition(state, id))
+                        .map(|d| state.table(d));
+                    if let Some(d) = default
                         && !self.transactional
                     {
                         self.push_fix(
@@ -838,12 +836,10 @@ impl Linter {
             .partition_key
             .as_ref()
             .map(|k| k.columns.as_slice());
-        let Some((id, t)) = state
-            .tables()
-            .find(|(_, t)| t.partition_of == Some(parent) && t.default_partition)
-        else {
+        let Some(id) = super::partition_pg::default_partition(state, parent) else {
             return;
         };
+        let t = state.table(id);
         // The default partition's checks compared with the new bound where
         // the model can read both; else any validated check on the key's
         // columns is taken as proof.

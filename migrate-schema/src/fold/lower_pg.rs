@@ -18,8 +18,8 @@ use super::partition_pg::{
 use super::state::{
     BoundValue, CheckState, ColumnState, DEFAULT_SCHEMA, EnumState, ExclusionState, Expr, ExprTree,
     ExtensionState, ForeignKeyState, FunctionState, IndexKeyState, IndexState, KeyState,
-    PartitionBound, PartitionKey, PartitionStrategy, Relation, Scope, State, StmtRef, TableId,
-    TableState, TriggerState, ViewRead, ViewState,
+    PartitionBound, PartitionKey, Relation, Scope, State, StmtRef, TableId, TableState,
+    TriggerState, ViewRead, ViewState,
 };
 use crate::model::{Deferral, FkAction, Identity, IndexKeyOptions};
 use migrate_core::Rule;
@@ -792,14 +792,9 @@ fn referenced_columns(node: &protobuf::Node) -> Vec<String> {
     out
 }
 
-/// A `PARTITION BY` key: its strategy, each element (a column, or an
-/// expression), and every column it reads.
+/// A `PARTITION BY` key: each element (a column, or an expression), and
+/// every column it reads.
 pub(super) fn partition_key(spec: &protobuf::PartitionSpec) -> PartitionKey {
-    let strategy = match spec.strategy() {
-        protobuf::PartitionStrategy::List => PartitionStrategy::List,
-        protobuf::PartitionStrategy::Hash => PartitionStrategy::Hash,
-        _ => PartitionStrategy::Range,
-    };
     let mut elements = Vec::new();
     let mut columns: Vec<String> = Vec::new();
     for param in &spec.part_params {
@@ -822,11 +817,7 @@ pub(super) fn partition_key(spec: &protobuf::PartitionSpec) -> PartitionKey {
             }
         }
     }
-    PartitionKey {
-        strategy,
-        elements,
-        columns,
-    }
+    PartitionKey { elements, columns }
 }
 
 /// A `FOR VALUES …` bound as written.
@@ -1082,7 +1073,6 @@ fn create_table(
         let t = state.table_mut(id);
         t.columns = columns;
         t.partition_of = Some(pid);
-        t.default_partition = s.partbound.as_ref().is_some_and(|b| b.is_default);
         clone_indexes(state, pid, id, None);
         sync_checks(state, pid);
     } else if !s.inh_relations.is_empty() || s.partbound.is_some() || s.of_typename.is_some() {
@@ -1792,7 +1782,6 @@ fn alter_command(
                 state.table_mut(pid).partition_bound = bound;
                 let t = state.table_mut(pid);
                 t.partition_of = Some(id);
-                t.default_partition = p.bound.as_ref().is_some_and(|b| b.is_default);
                 clone_indexes(state, id, pid, None);
                 sync_checks(state, id);
                 Ok(())
@@ -1804,7 +1793,6 @@ fn alter_command(
                 let columns = state.table(id).columns.clone();
                 let t = state.table_mut(pid);
                 t.partition_of = None;
-                t.default_partition = false;
                 t.partition_bound = None;
                 t.columns = columns;
                 Ok(())

@@ -10,13 +10,13 @@
 //! (`events_2025_kind_idx`, `events_2025_pkey`). Dropping the parent's index
 //! drops those attached to it; dropping an attached one alone is refused.
 
+use std::cmp::Ordering;
+
 use pg_query::protobuf::{self, node::Node as N};
 
 use super::lower_pg::{bound_value, drop_column, key_column_name, string_of};
 use super::naming::{choose, columns_part, index_column_names};
 use super::outcome::shown;
-use std::cmp::Ordering;
-
 use super::state::{
     BoundValue, ColumnState, IndexKeyState, IndexState, KeyState, PartitionBound, Relation, State,
     TableId,
@@ -39,6 +39,16 @@ pub(super) fn partitions(state: &State, id: TableId) -> Vec<TableId> {
         next += 1;
         parent = p;
     }
+}
+
+/// The `DEFAULT` partition of `parent`, if it has one.
+pub(super) fn default_partition(state: &State, parent: TableId) -> Option<TableId> {
+    state
+        .tables()
+        .find(|(_, t)| {
+            t.partition_of == Some(parent) && t.partition_bound == Some(PartitionBound::Default)
+        })
+        .map(|(id, _)| id)
 }
 
 fn direct_partitions(state: &State, parent: TableId) -> Vec<TableId> {

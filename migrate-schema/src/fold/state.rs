@@ -313,8 +313,6 @@ pub struct TableState {
     /// and bounds are not modelled, so an offline comparison leaves
     /// partitioning out on both sides.
     pub partition_of: Option<TableId>,
-    /// PostgreSQL: a partition that is its parent's `DEFAULT` partition.
-    pub default_partition: bool,
     /// PostgreSQL: a partitioned table's key (`PARTITION BY`); `None` for a
     /// table that is not partitioned. Not compared.
     pub partition_key: Option<PartitionKey>,
@@ -322,26 +320,13 @@ pub struct TableState {
     pub partition_bound: Option<PartitionBound>,
 }
 
-/// A partitioned table's key.
+/// A partitioned table's key (its strategy is its partitions' bounds').
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartitionKey {
-    /// `RANGE`, `LIST` or `HASH`.
-    pub strategy: PartitionStrategy,
     /// Each element: the column it is, or `None` for an expression.
     pub elements: Vec<Option<String>>,
     /// Every column the key reads, an expression's included.
     pub columns: Vec<String>,
-}
-
-/// How a table is partitioned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PartitionStrategy {
-    /// `PARTITION BY RANGE`.
-    Range,
-    /// `PARTITION BY LIST`.
-    List,
-    /// `PARTITION BY HASH`.
-    Hash,
 }
 
 /// A partition's bound.
@@ -463,7 +448,6 @@ impl TableState {
             established: epoch,
             shape: None,
             partition_of: None,
-            default_partition: false,
             partition_key: None,
             partition_bound: None,
         }

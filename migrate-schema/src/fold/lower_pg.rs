@@ -1481,23 +1481,38 @@ fn add_key(
     if !k.indexname.is_empty() {
         return Err(Unmodelled::from("a key on an existing index (USING INDEX)"));
     }
-    let (schema, table) = table_names(state, id);
     for c in &columns {
         if state.table(id).column(c).is_none() {
             return Err(missing_column(state, id, c));
         }
     }
+    let name = (!k.conname.is_empty()).then(|| k.conname.clone());
+    let deferral = Deferral::from_flags(k.deferrable, k.initdeferred);
+    put_key(state, id, primary, name, deferral, columns).map(|_| ())
+}
+
+/// Gives table `id` a primary or unique key on `columns`, named `name` or,
+/// unnamed, as PostgreSQL names it; returns the name.
+pub(super) fn put_key(
+    state: &mut State,
+    id: TableId,
+    primary: bool,
+    name: Option<String>,
+    deferral: Deferral,
+    columns: Vec<String>,
+) -> Result<String, Unmodelled> {
+    let (schema, table) = table_names(state, id);
     // A key's index name avoids the schema's constraint names too
     // (`ChooseRelationName` with `isconstraint`): a CHECK named t_c_key
     // sends an unnamed UNIQUE (c) to t_c_key1.
     let taken = |n: &str| state.relation_taken(&schema, n) || state.constraint_taken(&schema, n);
-    let name = if !k.conname.is_empty() {
-        k.conname.clone()
-    } else if primary {
-        choose(&table, None, "pkey", taken)
-    } else {
-        let names = index_column_names(&columns);
-        choose(&table, Some(&columns_part(&names)), "key", taken)
+    let name = match name {
+        Some(name) => name,
+        None if primary => choose(&table, None, "pkey", taken),
+        None => {
+            let names = index_column_names(&columns);
+            choose(&table, Some(&columns_part(&names)), "key", taken)
+        }
     };
     if state.relation_taken(&schema, &name) {
         return Err(relation_exists(
@@ -1524,27 +1539,37 @@ fn add_key(
     }
     state.set_relation(&schema, &name, Some(Relation::KeyIndex(id)));
     state.add_constraint_name(&schema, &name);
-    let deferral = Deferral::from_flags(k.deferrable, k.initdeferred);
     let t = state.table_mut(id);
+    let key = KeyState {
+        name: name.clone(),
+        deferral,
+        columns,
+    };
     if primary {
-        for c in &columns {
+        for c in &key.columns {
             if let Some(col) = t.column_mut(c) {
                 col.nullable = false;
             }
         }
-        t.primary_key = Some(KeyState {
-            name,
-            deferral,
-            columns,
-        });
+        t.primary_key = Some(key);
     } else {
-        t.uniques.push(KeyState {
-            name,
-            deferral,
-            columns,
-        });
+        t.uniques.push(key);
     }
-    Ok(())
+    Ok(name)
+}
+
+/// The name PostgreSQL gives an unnamed index on `table` whose keys give
+/// its columns `key_names` (`<table>_<columns>_idx`, a digit when taken).
+pub(super) fn unnamed_index(
+    state: &State,
+    schema: &str,
+    table: &str,
+    key_names: &[String],
+) -> String {
+    let names = index_column_names(key_names);
+    choose(table, Some(&columns_part(&names)), "idx", |n| {
+        state.relation_taken(schema, n)
+    })
 }
 
 fn add_check(state: &mut State, id: TableId, k: &protobuf::Constraint) -> Result<(), Unmodelled> {
@@ -2696,10 +2721,7 @@ fn create_index(state: &mut State, s: &protobuf::IndexStmt) -> Result<(), Unmode
         key_options.clear();
     }
     let name = if s.idxname.is_empty() {
-        let names = index_column_names(&key_names);
-        choose(&table, Some(&columns_part(&names)), "idx", |n| {
-            state.relation_taken(&schema, n)
-        })
+        unnamed_index(state, &schema, &table, &key_names)
     } else {
         s.idxname.clone()
     };

@@ -14,8 +14,9 @@ use std::cmp::Ordering;
 
 use pg_query::protobuf::{self, node::Node as N};
 
-use super::lower_pg::{bound_value, drop_column, key_column_name, string_of};
-use super::naming::{choose, columns_part, index_column_names};
+use super::lower_pg::{
+    bound_value, drop_column, key_column_name, put_key, string_of, unnamed_index,
+};
 use super::outcome::shown;
 use super::state::{
     BoundValue, ColumnState, IndexKeyState, IndexState, KeyState, PartitionBound, Relation, State,
@@ -289,47 +290,16 @@ pub(super) fn clone_to_partitions(state: &mut State, parent: TableId, names: &[S
 /// that name, or nothing when the partition cannot take it (a primary key
 /// of its own already).
 fn make(state: &mut State, partition: TableId, w: Wanted) -> Option<String> {
-    let t = state.table(partition);
-    let (schema, table) = (t.schema.clone(), t.name.clone());
-    let key_taken =
-        |n: &str| state.relation_taken(&schema, n) || state.constraint_taken(&schema, n);
+    let primary = matches!(w, Wanted::Primary(_));
     match w {
-        Wanted::Primary(k) => {
-            if t.primary_key.is_some() {
-                return None;
-            }
-            let name = choose(&table, None, "pkey", key_taken);
-            state.set_relation(&schema, &name, Some(Relation::KeyIndex(partition)));
-            state.add_constraint_name(&schema, &name);
-            let t = state.table_mut(partition);
-            for c in &k.columns {
-                if let Some(col) = t.column_mut(c) {
-                    col.nullable = false;
-                }
-            }
-            t.primary_key = Some(KeyState {
-                name: name.clone(),
-                ..k
-            });
-            Some(name)
-        }
-        Wanted::Unique(k) => {
-            let names = index_column_names(&k.columns);
-            let name = choose(&table, Some(&columns_part(&names)), "key", key_taken);
-            state.set_relation(&schema, &name, Some(Relation::KeyIndex(partition)));
-            state.add_constraint_name(&schema, &name);
-            state.table_mut(partition).uniques.push(KeyState {
-                name: name.clone(),
-                ..k
-            });
-            Some(name)
+        Wanted::Primary(k) | Wanted::Unique(k) => {
+            put_key(state, partition, primary, None, k.deferral, k.columns).ok()
         }
         Wanted::Index(i) => {
+            let t = state.table(partition);
             let keys: Vec<String> = i.keys.iter().map(key_name).collect();
-            let names = index_column_names(&keys);
-            let name = choose(&table, Some(&columns_part(&names)), "idx", |n| {
-                state.relation_taken(&schema, n)
-            });
+            let name = unnamed_index(state, &t.schema, &t.name, &keys);
+            let schema = t.schema.clone();
             state.set_relation(&schema, &name, Some(Relation::Index(partition)));
             state.table_mut(partition).indexes.push(IndexState {
                 name: name.clone(),

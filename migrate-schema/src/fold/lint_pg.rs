@@ -247,8 +247,10 @@ impl Linter {
                     .filter(|id| state.table(*id).partition_key.is_some());
                 if s.unique
                     && let Some(r) = &s.relation
-                    && let Some(key) = partition_key_of(state, r)
+                    && let Some(key) =
+                        partitioned.and_then(|id| state.table(id).partition_key.as_ref())
                 {
+                    let key = key.elements.clone();
                     let columns: Vec<String> = s
                         .index_params
                         .iter()

@@ -102,17 +102,20 @@ pub(super) fn sync_checks(state: &mut State, parent: TableId) {
         let Some(pp) = state.table(p).partition_of else {
             continue;
         };
-        let wanted = state.table(pp).checks.clone();
         let mine = &state.table(p).checks;
-        let changes = wanted
-            .iter()
-            .any(|c| match mine.iter().find(|m| m.name == c.name) {
-                Some(m) => m.not_valid && !c.not_valid,
-                None => true,
-            });
+        let changes =
+            state
+                .table(pp)
+                .checks
+                .iter()
+                .any(|c| match mine.iter().find(|m| m.name == c.name) {
+                    Some(m) => m.not_valid && !c.not_valid,
+                    None => true,
+                });
         if !changes {
             continue;
         }
+        let wanted = state.table(pp).checks.clone();
         let t = state.table_mut(p);
         for c in wanted {
             match t.checks.iter_mut().find(|m| m.name == c.name) {

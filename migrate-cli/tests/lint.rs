@@ -163,10 +163,7 @@ async fn an_error_of_the_lint_fails_the_upgrade_on_postgres() {
 /// answers them inside a transaction, on a table with a row.
 #[tokio::test]
 async fn the_failures_the_lint_claims_are_postgres_s() {
-    use sqlx::Connection;
-    let db = migrate_tests::fresh_pg_db().await;
-    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
-    sqlx::raw_sql(
+    let (_db, mut conn) = database_with(
         "CREATE TABLE users (id bigint PRIMARY KEY, name varchar(20), email text);\n\
          INSERT INTO users VALUES (1, 'a name of 16 ch.', 'a@example.com');\n\
          CREATE TYPE mood AS ENUM ('ok');\n\
@@ -176,9 +173,7 @@ async fn the_failures_the_lint_claims_are_postgres_s() {
          CREATE TABLE p (a int) PARTITION BY RANGE (a);\n\
          CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10);",
     )
-    .execute(&mut conn)
-    .await
-    .unwrap();
+    .await;
     for (sql, refused) in [
         (
             "CREATE INDEX CONCURRENTLY users_email ON users (email)",
@@ -274,10 +269,7 @@ fn claimed_scans(setup: &str, change: &str) -> std::collections::BTreeSet<String
 /// sequential scans in the change's transaction, from
 /// `pg_stat_xact_user_tables`, before and after it (rolled back).
 async fn server_scans(setup: &str, change: &str) -> std::collections::BTreeSet<String> {
-    use sqlx::Connection;
-    let db = migrate_tests::fresh_pg_db().await;
-    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
-    sqlx::raw_sql(setup).execute(&mut conn).await.unwrap();
+    let (_db, mut conn) = database_with(setup).await;
     let existing: Vec<String> = sqlx::query_scalar("SELECT relname::text FROM pg_stat_user_tables")
         .fetch_all(&mut conn)
         .await
@@ -414,13 +406,20 @@ fn listed<'a>(text: &'a str, rule: &str, before: &str, after: &str) -> Vec<&'a s
         .collect()
 }
 
-/// The indexes `change` makes on `table` on PostgreSQL 15, in a
-/// transaction rolled back.
-async fn server_builds(setup: &str, change: &str, table: &str) -> usize {
+/// A fresh database on the test server where `setup` has run, and a
+/// connection to it (the database lives as long as the first value).
+async fn database_with(setup: &str) -> (migrate_tests::PgTestDb, sqlx::PgConnection) {
     use sqlx::Connection;
     let db = migrate_tests::fresh_pg_db().await;
     let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
     sqlx::raw_sql(setup).execute(&mut conn).await.unwrap();
+    (db, conn)
+}
+
+/// The indexes `change` makes on `table` on PostgreSQL 15, in a
+/// transaction rolled back.
+async fn server_builds(setup: &str, change: &str, table: &str) -> usize {
+    let (_db, mut conn) = database_with(setup).await;
     let count = "SELECT count(*) FROM pg_index WHERE indrelid = $1::regclass";
     let before: i64 = sqlx::query_scalar(count)
         .bind(table)
@@ -493,10 +492,7 @@ INSERT INTO events_2025 SELECT g, date '2025-01-01' + g % 300, 'k' FROM generate
 /// way around it the fix gives runs.
 #[tokio::test]
 async fn the_refusals_partitioned_unsupported_claims_are_postgres_s() {
-    use sqlx::Connection;
-    let db = migrate_tests::fresh_pg_db().await;
-    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
-    sqlx::raw_sql(
+    let (_db, mut conn) = database_with(
         "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text) PARTITION BY RANGE (at);\n\
          CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\n\
          CREATE INDEX events_id ON events (id);\n\
@@ -504,9 +500,7 @@ async fn the_refusals_partitioned_unsupported_claims_are_postgres_s() {
          CREATE TABLE logs_2025 PARTITION OF logs FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\n\
          CREATE TABLE logs_default PARTITION OF logs DEFAULT;",
     )
-    .execute(&mut conn)
-    .await
-    .unwrap();
+    .await;
     for (sql, refused) in [
         (
             "CREATE INDEX CONCURRENTLY events_kind ON events (kind)",
@@ -628,10 +622,7 @@ INSERT INTO events SELECT g, 1 + g % 10, date '2025-01-01' + g % 700 FROM genera
         );
     }
     // NOT VALID is refused, and the lint says so.
-    use sqlx::Connection;
-    let db = migrate_tests::fresh_pg_db().await;
-    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
-    sqlx::raw_sql(base).execute(&mut conn).await.unwrap();
+    let (_db, mut conn) = database_with(base).await;
     let not_valid = fk.replace(");", ") NOT VALID;");
     let e = sqlx::raw_sql(&not_valid)
         .execute(&mut conn)
